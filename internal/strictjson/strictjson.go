@@ -1,0 +1,371 @@
+// Package strictjson decodes JSON into Go values the way perpcheck's file formats
+// require (SPEC NUM-5, EVAL-4): unknown fields are errors, numbers are taken from
+// their literal text (never through float64), duplicate keys are errors, and every
+// error names the JSON path of the offending value, e.g. "account.positions[1].size".
+package strictjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// MaxDepth bounds the nesting of a document so that hostile input cannot exhaust the stack.
+const MaxDepth = 64
+
+// Error is a decoding error at a JSON path. Path is "" for the whole document.
+type Error struct {
+	Path string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+var (
+	decimalType     = reflect.TypeOf(decimal.Decimal{})
+	nullDecimalType = reflect.TypeOf(decimal.NullDecimal{})
+	rawMessageType  = reflect.TypeOf(json.RawMessage(nil))
+)
+
+// Unmarshal decodes data into v, which must be a non-nil pointer.
+func Unmarshal(data []byte, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return &Error{Msg: "strictjson: Unmarshal needs a non-nil pointer"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	tree, err := readValue(dec, "", 0)
+	if err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &Error{Msg: "unexpected data after the JSON document"}
+	}
+	return assign(rv.Elem(), tree, "")
+}
+
+// node is a parsed JSON value that remembers key order and rejects duplicates.
+type node struct {
+	kind  byte // 'o' object, 'a' array, 's' string, 'n' number, 'b' bool, 'z' null
+	str   string
+	b     bool
+	keys  []string
+	vals  map[string]*node
+	items []*node
+}
+
+func readValue(dec *json.Decoder, path string, depth int) (*node, error) {
+	if depth > MaxDepth {
+		return nil, &Error{Path: path, Msg: fmt.Sprintf("nesting deeper than %d", MaxDepth)}
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, syntaxError(path, err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			n := &node{kind: 'o', vals: map[string]*node{}}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, syntaxError(path, err)
+				}
+				k, _ := kt.(string)
+				child := join(path, k)
+				if _, dup := n.vals[k]; dup {
+					return nil, &Error{Path: child, Msg: "duplicate key"}
+				}
+				v, err := readValue(dec, child, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				n.keys = append(n.keys, k)
+				n.vals[k] = v
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, syntaxError(path, err)
+			}
+			return n, nil
+		case '[':
+			n := &node{kind: 'a'}
+			for dec.More() {
+				v, err := readValue(dec, fmt.Sprintf("%s[%d]", path, len(n.items)), depth+1)
+				if err != nil {
+					return nil, err
+				}
+				n.items = append(n.items, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, syntaxError(path, err)
+			}
+			return n, nil
+		}
+	case string:
+		return &node{kind: 's', str: t}, nil
+	case json.Number:
+		return &node{kind: 'n', str: string(t)}, nil
+	case bool:
+		return &node{kind: 'b', b: t}, nil
+	case nil:
+		return &node{kind: 'z'}, nil
+	}
+	return nil, &Error{Path: path, Msg: "invalid JSON"}
+}
+
+func syntaxError(path string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &Error{Path: path, Msg: "unexpected end of JSON input"}
+	}
+	return &Error{Path: path, Msg: "invalid JSON: " + err.Error()}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func kindName(k byte) string {
+	switch k {
+	case 'o':
+		return "an object"
+	case 'a':
+		return "an array"
+	case 's':
+		return "a string"
+	case 'n':
+		return "a number"
+	case 'b':
+		return "a boolean"
+	}
+	return "null"
+}
+
+func assign(dst reflect.Value, n *node, path string) error {
+	t := dst.Type()
+	switch t {
+	case decimalType, nullDecimalType:
+		if n.kind == 'z' {
+			if t == decimalType {
+				return &Error{Path: path, Msg: "a decimal is required, got null"}
+			}
+			dst.Set(reflect.Zero(t))
+			return nil
+		}
+		if n.kind != 's' && n.kind != 'n' {
+			return &Error{Path: path, Msg: "want a decimal (string or number), got " + kindName(n.kind)}
+		}
+		d, err := ParseDecimal(n.str)
+		if err != nil {
+			return &Error{Path: path, Msg: err.Error()}
+		}
+		if t == decimalType {
+			dst.Set(reflect.ValueOf(d))
+		} else {
+			dst.Set(reflect.ValueOf(decimal.NewNullDecimal(d)))
+		}
+		return nil
+	case rawMessageType:
+		return &Error{Path: path, Msg: "strictjson: json.RawMessage fields are not supported"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		if n.kind == 'z' {
+			dst.Set(reflect.Zero(t))
+			return nil
+		}
+		p := reflect.New(t.Elem())
+		if err := assign(p.Elem(), n, path); err != nil {
+			return err
+		}
+		dst.Set(p)
+		return nil
+	case reflect.String:
+		if n.kind != 's' {
+			return &Error{Path: path, Msg: "want a string, got " + kindName(n.kind)}
+		}
+		dst.SetString(n.str)
+		return nil
+	case reflect.Bool:
+		if n.kind != 'b' {
+			return &Error{Path: path, Msg: "want a boolean, got " + kindName(n.kind)}
+		}
+		dst.SetBool(n.b)
+		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if n.kind != 'n' {
+			return &Error{Path: path, Msg: "want an integer, got " + kindName(n.kind)}
+		}
+		i, err := strconv.ParseInt(n.str, 10, t.Bits())
+		if err != nil {
+			return &Error{Path: path, Msg: "want an integer, got " + n.str}
+		}
+		dst.SetInt(i)
+		return nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if n.kind != 'n' {
+			return &Error{Path: path, Msg: "want an integer, got " + kindName(n.kind)}
+		}
+		u, err := strconv.ParseUint(n.str, 10, t.Bits())
+		if err != nil {
+			return &Error{Path: path, Msg: "want a non-negative integer, got " + n.str}
+		}
+		dst.SetUint(u)
+		return nil
+	case reflect.Slice:
+		if n.kind == 'z' {
+			dst.Set(reflect.Zero(t))
+			return nil
+		}
+		if n.kind != 'a' {
+			return &Error{Path: path, Msg: "want an array, got " + kindName(n.kind)}
+		}
+		s := reflect.MakeSlice(t, len(n.items), len(n.items))
+		for i, it := range n.items {
+			if err := assign(s.Index(i), it, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(s)
+		return nil
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return &Error{Path: path, Msg: "strictjson: map keys must be strings"}
+		}
+		if n.kind == 'z' {
+			dst.Set(reflect.Zero(t))
+			return nil
+		}
+		if n.kind != 'o' {
+			return &Error{Path: path, Msg: "want an object, got " + kindName(n.kind)}
+		}
+		m := reflect.MakeMapWithSize(t, len(n.keys))
+		for _, k := range n.keys {
+			v := reflect.New(t.Elem()).Elem()
+			if err := assign(v, n.vals[k], join(path, k)); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), v)
+		}
+		dst.Set(m)
+		return nil
+	case reflect.Struct:
+		if n.kind != 'o' {
+			return &Error{Path: path, Msg: "want an object, got " + kindName(n.kind)}
+		}
+		fields := structFields(t)
+		for _, k := range n.keys {
+			idx, ok := fields[k]
+			if !ok {
+				return &Error{Path: join(path, k), Msg: "unknown field"}
+			}
+			if err := assign(dst.Field(idx), n.vals[k], join(path, k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Interface:
+		return &Error{Path: path, Msg: "strictjson: interface fields are not supported"}
+	}
+	return &Error{Path: path, Msg: "strictjson: unsupported type " + t.String()}
+}
+
+// structFields maps JSON names to field indices for the exported fields of t.
+func structFields(t reflect.Type) map[string]int {
+	m := make(map[string]int, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := f.Name
+		if tag, ok := f.Tag.Lookup("json"); ok {
+			tn, _, _ := strings.Cut(tag, ",")
+			if tn == "-" {
+				continue
+			}
+			if tn != "" {
+				name = tn
+			}
+		}
+		m[name] = i
+	}
+	return m
+}
+
+// ParseDecimal parses a decimal literal in the restricted grammar of SPEC NUM-5:
+// an optional '-', digits, an optional fraction and an optional exponent of at most
+// three digits. NaN, Inf, hex, underscores, spaces and a leading '+' are rejected.
+func ParseDecimal(s string) (decimal.Decimal, error) {
+	if !validDecimal(s) {
+		return decimal.Decimal{}, errors.New("not a decimal: " + strconv.Quote(truncate(s, 40)))
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, errors.New("not a decimal: " + strconv.Quote(truncate(s, 40)))
+	}
+	return d, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+func validDecimal(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	intDigits, fracDigits := 0, 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		intDigits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			fracDigits++
+		}
+		if fracDigits == 0 {
+			return false
+		}
+	}
+	if intDigits == 0 || intDigits+fracDigits > 60 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			exp++
+		}
+		if exp == 0 || exp > 3 {
+			return false
+		}
+	}
+	return i == len(s)
+}
