@@ -126,15 +126,23 @@ type Account struct {
 	// isolated position (SPEC ACC-1).
 	WalletBalance decimal.Decimal `json:"walletBalance"`
 	Positions     []Position      `json:"positions"`
+	// Settings holds the leverage and margin mode chosen per market, also for
+	// markets without a position (used by the ledger, SPEC LED-2).
+	Settings map[string]AccountSettings `json:"settings,omitempty"`
 }
 
 // Position is one one-way position (SPEC POS).
 type Position struct {
-	Market     string          `json:"market"`
-	Side       Side            `json:"side"`
-	Size       decimal.Decimal `json:"size"`
+	Market string          `json:"market"`
+	Side   Side            `json:"side"`
+	Size   decimal.Decimal `json:"size"`
+	// EntryPrice is the average entry price. Exactly one of EntryPrice and
+	// EntryValue is given (SPEC POS-2); zero means absent.
 	EntryPrice decimal.Decimal `json:"entryPrice"`
-	MarginMode MarginMode      `json:"marginMode"`
+	// EntryValue is size * entry price, the position's cost basis; the ledger
+	// writes it because an average entry price is not always a multiple of 1e-8.
+	EntryValue decimal.NullDecimal `json:"entryValue"`
+	MarginMode MarginMode          `json:"marginMode"`
 	// Leverage is the chosen leverage; absent means min(20, the market's
 	// maximum) (SPEC POS-4).
 	Leverage decimal.NullDecimal `json:"leverage"`
