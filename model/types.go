@@ -92,6 +92,13 @@ type Market struct {
 	// MarkPriceBand clamps a computed mark price to index*(1 +/- band)
 	// (SPEC MARK-3); absent means no clamp.
 	MarkPriceBand decimal.NullDecimal `json:"markPriceBand"`
+	// MakerFeeRate and TakerFeeRate are the trading fees on a fill's notional
+	// (used by the ledger, SPEC TRD-4); absent means 0.
+	MakerFeeRate decimal.NullDecimal `json:"makerFeeRate"`
+	TakerFeeRate decimal.NullDecimal `json:"takerFeeRate"`
+	// FundingRateCap bounds the absolute funding rate applied (SPEC FND-1);
+	// absent means no cap.
+	FundingRateCap decimal.NullDecimal `json:"fundingRateCap"`
 }
 
 // Tier is one leverage bracket. It contains the notionals N with
