@@ -1,0 +1,166 @@
+package reference
+
+import (
+	"github.com/cockroachdb/apd/v3"
+	"github.com/perpcheck/perpcheck/model"
+)
+
+// The reasons SPEC gives for a null liquidation or bankruptcy price.
+const (
+	reasonNeverLiquidatable  = "never-liquidatable"  // LIQ-3
+	reasonAlwaysLiquidatable = "always-liquidatable" // LIQ-3, LIQ-6
+	reasonOutOfRange         = "out-of-range"        // LIQ-7, BKR-3
+	reasonNeverBankrupt      = "never-bankrupt"      // BKR-2
+	reasonAlwaysBankrupt     = "always-bankrupt"     // BKR-2, BKR-3
+)
+
+// reportedPrice is a liquidation or bankruptcy price as reported: either the
+// prices (tick and, for liquidation, exact) or a reason.
+type reportedPrice struct {
+	tick   *apd.Decimal // on the tick grid; nil when none
+	exact  *apd.Decimal // on the 1e-8 grid (liquidation only); nil when none
+	reason string
+}
+
+// othersOfPool returns, for position i of pool pl, the sum over the other
+// positions j of the pool of U_j - MM_j (withMM) or of U_j alone: the terms
+// of K (LIQ-1) and K0 (BKR-1). Every other position is held at its mark.
+func othersOfPool(pl pool, i int, qs []quantities, withMM bool) *apd.Decimal {
+	sum := dec(0)
+	for _, j := range pl.members {
+		if j == i {
+			continue
+		}
+		sum = add(sum, qs[j].u)
+		if withMM {
+			sum = sub(sum, qs[j].mm)
+		}
+	}
+	return sum
+}
+
+// liquidationK is K of LIQ-1: K = B + sum over j in p, j != i, of (U_j - MM_j),
+// with B = walletBalance (cross) or isolatedMargin_i (isolated). In cross mode
+// K holds the other cross positions at their marks (LIQ-8).
+func liquidationK(pl pool, i int, qs []quantities) *apd.Decimal {
+	return add(pl.base, othersOfPool(pl, i, qs, true))
+}
+
+// bankruptcyK0 is K0 of BKR-1: K0 = B + sum over j in p, j != i, of U_j.
+func bankruptcyK0(pl pool, i int, qs []quantities) *apd.Decimal {
+	return add(pl.base, othersOfPool(pl, i, qs, false))
+}
+
+// liquidationRoot is LIQ-1..4: the root in P > 0 of
+//
+//	f(P) = K + s*Q*(P - EP) - MM_i(P),
+//
+// MM_i(P) = MM(Q*P) (mark basis) or the constant MM(Q*EP) (entry basis);
+// EP enters only through the entry notional qep = Q*EP (see position.qep). It
+// returns the exact root, or ok = false and the LIQ-3 reason when there is none:
+//
+//	f(0) = K - s*Q*EP - MM_i(0), MM_i(0) = 0 (mark) or MM(Q*EP) (entry);
+//	a long with f(0) >= 0: never-liquidatable; a short with f(0) <= 0:
+//	always-liquidatable.
+//
+// Otherwise (LIQ-4), under the entry basis P = EP - s*(K - MM(Q*EP))/Q, and
+// under the mark basis P is the one P_t, over the tiers t, with
+//
+//	P_t = (K - s*Q*EP + cum_t) / (Q * (MMR_t - s))
+//
+// whose notional Q*P_t lies in its own tier: minNotional_t <= Q*P_t <
+// maxNotional_t (last tier: minNotional_t <= Q*P_t), compared exactly.
+func liquidationRoot(m *market, s int, q, qep, k *apd.Decimal) (root ratio, reason string, ok bool) {
+	sQEP := mul(sgn(s), qep)
+	var mm0 *apd.Decimal // MM_i(0)
+	if m.basis == model.BasisEntry {
+		mm0, _ = maintenanceMargin(m.tiers, qep)
+	} else {
+		mm0 = dec(0)
+	}
+	// LIQ-3: existence.
+	f0 := sub(sub(k, sQEP), mm0)
+	if s > 0 && f0.Sign() >= 0 {
+		return ratio{}, reasonNeverLiquidatable, false
+	}
+	if s < 0 && f0.Sign() <= 0 {
+		return ratio{}, reasonAlwaysLiquidatable, false
+	}
+	// LIQ-4, entry basis: P = EP - s*(K - MM(Q*EP))/Q = (Q*EP - s*(K - MM(Q*EP))) / Q.
+	if m.basis == model.BasisEntry {
+		return quo(sub(qep, mul(sgn(s), sub(k, mm0))), q), "", true
+	}
+	// LIQ-4, mark basis: tier by tier.
+	last := len(m.tiers) - 1
+	for t, tr := range m.tiers {
+		numer := add(sub(k, sQEP), tr.cum)
+		denom := sub(tr.mmr, sgn(s)) // MMR_t - s != 0 since 0 <= MMR_t < 1 (TIER-3)
+		qPt := quo(numer, denom)     // Q * P_t, the notional at P_t
+		inTier := cmpRatio(exact(tr.min), qPt) <= 0 && (t == last || cmpRatio(qPt, exact(tr.max)) < 0)
+		if inTier {
+			return quo(numer, mul(q, denom)), "", true
+		}
+	}
+	panic(bugf("LIQ-4: no tier holds the liquidation price (K=%s, s=%d, Q=%s, Q*EP=%s)", str(k), s, str(q), str(qep)))
+}
+
+// liquidationPrice is LIQ-5..7 on the root of liquidationRoot:
+//
+//   - LIQ-5: liquidationPriceExact = up(root) (long) or down(root) (short);
+//   - LIQ-6: liquidationPrice = tickUp(root) (long) or tickDown(root) (short);
+//     a short whose tickDown(root) is 0 has none, always-liquidatable;
+//   - LIQ-7: when the rounded price exceeds MAX, both are null, out-of-range.
+//
+// Ambiguity: LIQ-7 says "the rounded price"; both rounded prices are checked
+// (for a long tickUp(root) >= up(root), for a short down(root) >= tickDown(root)),
+// so either one above MAX nulls both.
+func liquidationPrice(m *market, s int, q, qep, k *apd.Decimal) reportedPrice {
+	root, reason, ok := liquidationRoot(m, s, q, qep, k)
+	if !ok {
+		return reportedPrice{reason: reason}
+	}
+	var r reportedPrice
+	if s > 0 {
+		r.exact, r.tick = up(root), tickUp(root, m.tick)
+	} else {
+		r.exact, r.tick = down(root), tickDown(root, m.tick)
+		if r.tick.Sign() == 0 {
+			return reportedPrice{reason: reasonAlwaysLiquidatable}
+		}
+	}
+	if r.exact.Cmp(maxValue) > 0 || r.tick.Cmp(maxValue) > 0 {
+		return reportedPrice{reason: reasonOutOfRange}
+	}
+	return r
+}
+
+// bankruptcyPrice is BKR-1..3. With K0 = B + sum over j in p, j != i, of U_j,
+// g(P) = K0 + s*Q*(P - EP) is zero at the root EP - s*K0/Q.
+//
+//   - BKR-2: a long whose root is <= 0: never-bankrupt; a short whose root is
+//     <= 0: always-bankrupt.
+//   - BKR-3: reported tickUp(root) (long) or tickDown(root) (short); a short
+//     whose tickDown is 0: always-bankrupt; above MAX: out-of-range.
+func bankruptcyPrice(m *market, s int, q, qep, k0 *apd.Decimal) reportedPrice {
+	// root = EP - s*K0/Q = (Q*EP - s*K0) / Q
+	root := quo(sub(qep, mul(sgn(s), k0)), q)
+	if root.sign() <= 0 {
+		if s > 0 {
+			return reportedPrice{reason: reasonNeverBankrupt}
+		}
+		return reportedPrice{reason: reasonAlwaysBankrupt}
+	}
+	var r reportedPrice
+	if s > 0 {
+		r.tick = tickUp(root, m.tick)
+	} else {
+		r.tick = tickDown(root, m.tick)
+		if r.tick.Sign() == 0 {
+			return reportedPrice{reason: reasonAlwaysBankrupt}
+		}
+	}
+	if r.tick.Cmp(maxValue) > 0 {
+		return reportedPrice{reason: reasonOutOfRange}
+	}
+	return r
+}

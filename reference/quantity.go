@@ -1,0 +1,125 @@
+package reference
+
+import (
+	"github.com/cockroachdb/apd/v3"
+	"github.com/perpcheck/perpcheck/model"
+)
+
+// quantities are the exact (unrounded) per-position quantities of QTY, at the
+// mark.
+type quantities struct {
+	n    *apd.Decimal // notional N (QTY-1)
+	u    *apd.Decimal // unrealized PnL U (QTY-2)
+	lEff *apd.Decimal // effective leverage L_eff (QTY-3)
+	im   ratio        // initial margin IM = N / L_eff (QTY-4)
+	mm   *apd.Decimal // maintenance margin MM(Nb) (QTY-5)
+	tier int          // tier(Nb), 0-based
+}
+
+// notional is QTY-1: N = Q * P (P the mark for reports).
+func notional(q, p *apd.Decimal) *apd.Decimal { return mul(q, p) }
+
+// unrealizedPnl is QTY-2: U = s * Q * (MP - EP), written with the entry
+// notional Q*EP as U = s * (Q*MP - Q*EP) (see position.qep).
+func unrealizedPnl(s int, q, mp, qep *apd.Decimal) *apd.Decimal {
+	return mul(sgn(s), sub(mul(q, mp), qep))
+}
+
+// effectiveLeverage is QTY-3: L_eff = min(leverage, maxLeverage_(tier(N))).
+// A leverage above the tier's maximum is capped, not an error.
+func effectiveLeverage(tiers []tier, leverage, n *apd.Decimal) *apd.Decimal {
+	return minDec(leverage, tiers[tierOf(tiers, n)].maxLev)
+}
+
+// initialMargin is QTY-4: IM = N / L_eff, exact.
+func initialMargin(n, lEff *apd.Decimal) ratio { return quo(n, lEff) }
+
+// mmBasisNotional is QTY-5's basis notional (MKT-3): Nb = N = Q * MP under
+// mmBasis "mark", Nb = Q * EP under "entry".
+func mmBasisNotional(basis model.MMBasis, q, mp, qep *apd.Decimal) *apd.Decimal {
+	if basis == model.BasisEntry {
+		return qep
+	}
+	return mul(q, mp)
+}
+
+// positionQuantities computes QTY-1..5 for a validated position at its mark.
+func positionQuantities(p *position) quantities {
+	var r quantities
+	r.n = notional(p.q, p.mp)
+	r.u = unrealizedPnl(p.s, p.q, p.mp, p.qep)
+	r.lEff = effectiveLeverage(p.mkt.tiers, p.leverage, r.n)
+	r.im = initialMargin(r.n, r.lEff)
+	r.mm, r.tier = maintenanceMargin(p.mkt.tiers, mmBasisNotional(p.mkt.basis, p.q, p.mp, p.qep))
+	return r
+}
+
+// pool is one margin pool of POOL-1/POOL-2, exact.
+type pool struct {
+	mode     model.MarginMode
+	position int          // -1 for cross, else the isolated position's index
+	members  []int        // indices of the positions in the pool
+	base     *apd.Decimal // B: walletBalance (cross) or isolatedMargin_i (isolated)
+	e        *apd.Decimal // equity E
+	im       ratio        // IM, the exact sum of IM_i
+	mm       *apd.Decimal // MM, the exact sum of MM_i
+}
+
+// crossPool is POOL-1: E = walletBalance + sum U_i, IM = sum IM_i,
+// MM = sum MM_i over the cross positions, each sum over exact values. It is
+// always built, also with no cross position (then MM = 0, POOL-5).
+func crossPool(wallet *apd.Decimal, positions []*position, qs []quantities) pool {
+	pl := pool{mode: model.Cross, position: -1, base: wallet, e: wallet, im: exact(dec(0)), mm: dec(0)}
+	for i, p := range positions {
+		if p.mode != model.Cross {
+			continue
+		}
+		pl.members = append(pl.members, i)
+		pl.e = add(pl.e, qs[i].u)
+		pl.im = pl.im.plus(qs[i].im)
+		pl.mm = add(pl.mm, qs[i].mm)
+	}
+	return pl
+}
+
+// isolatedPool is POOL-2: for isolated position i, E = isolatedMargin_i + U_i,
+// IM = IM_i, MM = MM_i. No other position or the wallet affects it.
+func isolatedPool(i int, p *position, q quantities) pool {
+	return pool{
+		mode: model.Isolated, position: i, members: []int{i}, base: p.margin,
+		e: add(p.margin, q.u), im: q.im, mm: q.mm,
+	}
+}
+
+// available is POOL-3: max(0, E - IM), reported down.
+func available(pl pool) *apd.Decimal {
+	return down(maxRatio(exact(dec(0)), exact(pl.e).minus(pl.im)))
+}
+
+// marginRatio is POOL-4: MM / E when E > 0, reported up; null (ok = false)
+// when E <= 0, and null when up(MM/E) > MAX.
+func marginRatio(pl pool) (r *apd.Decimal, ok bool) {
+	if pl.e.Sign() <= 0 {
+		return nil, false
+	}
+	r = up(quo(pl.mm, pl.e))
+	if r.Cmp(maxValue) > 0 {
+		return nil, false
+	}
+	return r, true
+}
+
+// liquidatable is POOL-5: a pool is liquidatable iff E < MM, compared exactly
+// at the mark; E = MM is not liquidatable.
+func liquidatable(pl pool) bool { return pl.e.Cmp(pl.mm) < 0 }
+
+// maxRemovableMargin is POOL-6 for an isolated position with margin M:
+//
+//	down(max(0, min(M, M + min(U, 0) - IM)))
+//
+// What remains must cover the initial margin at the mark, unrealized profit is
+// not withdrawable, and unrealized loss counts.
+func maxRemovableMargin(m, u *apd.Decimal, im ratio) *apd.Decimal {
+	afterLossAndIM := exact(add(m, minDec(u, dec(0)))).minus(im)
+	return down(maxRatio(exact(dec(0)), minRatio(exact(m), afterLossAndIM)))
+}
