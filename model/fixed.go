@@ -1,0 +1,121 @@
+package model
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// Fixed is a decimal quantity as an integer number of units u = 1e-8 (SPEC
+// NUM-1): the Fixed value 150000000 is the decimal 1.5. Every value a Scenario
+// or a Report holds is a Fixed in [-MaxFixed, MaxFixed] (SPEC NUM-2).
+type Fixed int64
+
+// Scale is the number of units in 1: a Fixed f is the decimal f/Scale.
+const Scale = 100_000_000
+
+// MaxFixed is MAX of SPEC NUM-2, 92233720368.54775807, the largest Fixed. The
+// range is symmetric, so math.MinInt64 is not a valid Fixed.
+const MaxFixed Fixed = math.MaxInt64
+
+// String returns f in shortest decimal form: no exponent, no trailing
+// fractional zeros, no decimal point for integers ("1.5", "-0.00000001", "0").
+func (f Fixed) String() string {
+	var buf [32]byte
+	u := uint64(f)
+	neg := f < 0
+	if neg {
+		u = -u
+	}
+	ip, fp := u/Scale, u%Scale
+	b := buf[:0]
+	if neg {
+		b = append(b, '-')
+	}
+	b = strconv.AppendUint(b, ip, 10)
+	if fp != 0 {
+		var frac [8]byte
+		for i := 7; i >= 0; i-- {
+			frac[i] = byte('0' + fp%10)
+			fp /= 10
+		}
+		n := 8
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, '.')
+		b = append(b, frac[:n]...)
+	}
+	return string(b)
+}
+
+// Decimal returns f as an exact decimal (coefficient f, exponent -8).
+func (f Fixed) Decimal() decimal.Decimal { return decimal.New(int64(f), -8) }
+
+// FixedFromDecimal converts d to a Fixed exactly. A non-zero digit beyond the
+// 8th fractional digit is an *Error with Rule "NUM-1"; a value outside
+// [-MaxFixed, MaxFixed] is an *Error with Rule "NUM-2" (NUM-1 is checked
+// first). The returned Error has an empty Path; callers that know the field
+// set it.
+func FixedFromDecimal(d decimal.Decimal) (Fixed, error) {
+	v, rule := fromDecimal(d)
+	if rule != "" {
+		return 0, numError("", rule, d)
+	}
+	return Fixed(v), nil
+}
+
+var (
+	bigMaxFixed = big.NewInt(math.MaxInt64)
+	bigMinFixed = big.NewInt(-math.MaxInt64)
+)
+
+// fromDecimal converts d to units of 1e-8 and returns the rule it breaks
+// ("NUM-1", "NUM-2") or "".
+func fromDecimal(d decimal.Decimal) (int64, string) {
+	coef := d.Coefficient()
+	if coef.Sign() == 0 {
+		return 0, ""
+	}
+	shift := int64(d.Exponent()) + 8
+	if shift < 0 {
+		k := -shift
+		// |coef| < 2^BitLen <= 10^k: a non-zero coef is not a multiple of 10^k.
+		if k >= int64(coef.BitLen()) {
+			return 0, "NUM-1"
+		}
+		p := new(big.Int).Exp(big.NewInt(10), big.NewInt(k), nil)
+		var r big.Int
+		coef.QuoRem(coef, p, &r)
+		if r.Sign() != 0 {
+			return 0, "NUM-1"
+		}
+	} else {
+		if shift > 19 { // |coef| >= 1, and 10^19 units > MAX
+			return 0, "NUM-2"
+		}
+		coef.Mul(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(shift), nil))
+	}
+	if coef.Cmp(bigMaxFixed) > 0 || coef.Cmp(bigMinFixed) < 0 {
+		return 0, "NUM-2"
+	}
+	return coef.Int64(), ""
+}
+
+func numError(path, rule string, d decimal.Decimal) *Error {
+	if rule == "NUM-1" {
+		return &Error{Path: path, Rule: rule, Msg: "value " + decString(d) + " has a non-zero digit beyond the 8th fractional digit"}
+	}
+	return &Error{Path: path, Rule: rule, Msg: "value " + decString(d) + " is outside [-92233720368.54775807, 92233720368.54775807]"}
+}
+
+// decString formats d for a message, in scientific form when its exponent
+// is extreme (so that 1e1000000 does not become a megabyte of zeros).
+func decString(d decimal.Decimal) string {
+	if e := d.Exponent(); e > 40 || e < -40 {
+		return d.Coefficient().String() + "e" + strconv.Itoa(int(e))
+	}
+	return d.String()
+}

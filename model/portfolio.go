@@ -1,0 +1,482 @@
+package model
+
+import (
+	"errors"
+	"math/bits"
+	"strconv"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+)
+
+// Scales used below. A "16" suffix is a value at scale 1e-16 (a product of two
+// inputs, e.g. size*price), a "24" suffix one at scale 1e-24 (a product of
+// three, e.g. size*price*MMR). Every wide.Int below stays under 2^160 for a
+// single position and under 2^191 for any sum over a pool (see package wide).
+
+// Portfolio is a validated scenario in fixed point: the markets, their
+// current marks and the account. Build it with Load; the queries (Cross,
+// Isolated, Position, LiquidationPrice, BankruptcyPrice, SetMark) do not
+// allocate. A Portfolio keeps scratch space for its queries, so it is not safe
+// for concurrent use; use one Portfolio per goroutine.
+type Portfolio struct {
+	markets []market
+	marks   []int64 // the mark of each market in units, by market index
+	mindex  map[string]int
+
+	wallet   int64    // walletBalance in units
+	wallet16 wide.Int // walletBalance at scale 1e-16
+	wallet24 wide.Int // walletBalance at scale 1e-24
+	pos      []position
+	cross    []int32 // the indices of the cross positions, in order
+	isoPool  int     // the number of isolated positions
+
+	// IM of the cross pool is summed exactly per distinct effective leverage
+	// (grpDen, in units); acc/accStamp/used are the per-call accumulators.
+	grpDen   []uint64
+	acc      []wide.Int
+	accStamp []uint64
+	stamp    uint64
+	used     []int32
+	terms    []frac
+	nat      []uint64
+}
+
+type market struct {
+	name                  string
+	tick, lot             int64
+	entry                 bool // mmBasis "entry"
+	cross, isolated       bool // margin modes offered
+	tiers                 []tierData
+	maxLev1               int64
+	feeRate, fundingHours int64
+	band                  int64
+	hasBand               bool
+	hasMark, computed     bool
+}
+
+type tierData struct {
+	minN, maxN int64 // units
+	mmr        int64 // units (MMR * 1e8)
+	maxLev     int64 // units
+	minN16     wide.Int
+	cum24      wide.Int // maintenance amount at scale 1e-24 (TIER-6)
+	minN24     wide.Int // minNotional at scale 1e-24
+	mmMin24    wide.Int // MM(minNotional) at scale 1e-24
+}
+
+type position struct {
+	q           uint64 // size in units
+	e           int64  // entry price in units
+	sign        int64  // +1 long, -1 short
+	mkt         int32
+	cross       bool
+	entry       bool
+	isoOverflow bool  // the POS-5 default isolated margin exceeds MAX
+	lev         int64 // chosen leverage in units
+	iso         int64 // isolated margin in units
+	pool        int   // index of the pool in the report
+	tiers       []tierData
+	grp         []int32  // cross: the IM group of min(lev, maxLev_t) per tier
+	qe24        wide.Int // Q*EP at scale 1e-24
+	mmE24       wide.Int // entry basis: MM(Q*EP) at scale 1e-24
+	tierE       int      // entry basis: tier(Q*EP)
+
+	name string
+	side Side
+	mode MarginMode
+}
+
+type frac struct{ n, d uint64 } // the proper fraction n/d, 0 < n < d
+
+// PoolHealth is the state of one margin pool at the current marks (SPEC
+// POOL-1..5). Values are rounded as reported: Equity and Available down,
+// InitialMargin, MaintenanceMargin and MarginRatio up. MarginRatioOK is false
+// when the ratio is null (equity <= 0 or above MAX, POOL-4). Liquidatable is
+// the exact trigger equity < maintenance margin (POOL-5).
+type PoolHealth struct {
+	Equity, InitialMargin, MaintenanceMargin, Available Fixed
+	MarginRatio                                         Fixed
+	MarginRatioOK                                       bool
+	Liquidatable                                        bool
+}
+
+// PositionMetrics are the quantities of SPEC QTY-1..5 for one position at its
+// market's mark: Notional and UnrealizedPnl rounded down, Leverage the
+// effective leverage (exact), InitialMargin and MaintenanceMargin rounded up,
+// and Tier the 1-based tier of the maintenance-margin basis notional.
+type PositionMetrics struct {
+	Notional, UnrealizedPnl, Leverage, InitialMargin, MaintenanceMargin Fixed
+	Tier                                                                int
+}
+
+// PriceResult is a liquidation or bankruptcy price. When OK, Price is on the
+// market's tick grid (LIQ-6, BKR-3) and Exact is the root on the 1e-8 grid,
+// rounded in the same direction (LIQ-5; for a bankruptcy price, where SPEC
+// reports no exact value, Exact is the same rounding, or 0 if it exceeds MAX).
+// When !OK both are 0 and Reason is one of the Reason constants.
+type PriceResult struct {
+	Price, Exact Fixed
+	OK           bool
+	Reason       string
+}
+
+// The reasons a price is absent (SPEC LIQ-3, LIQ-6, LIQ-7, BKR-2, BKR-3).
+const (
+	ReasonNeverLiquidatable  = "never-liquidatable"
+	ReasonAlwaysLiquidatable = "always-liquidatable"
+	ReasonNeverBankrupt      = "never-bankrupt"
+	ReasonAlwaysBankrupt     = "always-bankrupt"
+	ReasonOutOfRange         = "out-of-range"
+)
+
+// Errors of the query API (not rule violations).
+var (
+	// ErrIndex is returned for a position or market index out of range.
+	ErrIndex = errors.New("model: index out of range")
+	// ErrNotIsolated is returned by Isolated for a cross position.
+	ErrNotIsolated = errors.New("model: position is not isolated")
+)
+
+// NumPositions returns the number of positions (the scenario's order).
+func (p *Portfolio) NumPositions() int { return len(p.pos) }
+
+// MarketIndex returns the index of the named market for SetMark. Markets are
+// numbered in ascending byte order of their names.
+func (p *Portfolio) MarketIndex(name string) (int, bool) {
+	i, ok := p.mindex[name]
+	return i, ok
+}
+
+// SetMark replaces the mark of market i (for a scan after a price update). The
+// mark must be > 0 (MARK-1); the report then shows it with computed false.
+func (p *Portfolio) SetMark(market int, mark Fixed) error {
+	if market < 0 || market >= len(p.marks) {
+		return ErrIndex
+	}
+	if mark <= 0 {
+		return errf("prices."+p.markets[market].name+".mark", "MARK-1", "mark must be > 0, got "+mark.String())
+	}
+	p.marks[market] = int64(mark)
+	mk := &p.markets[market]
+	mk.hasMark, mk.computed = true, false
+	return nil
+}
+
+func reportErr(pre string, i int, field string) *Error {
+	return &Error{Path: pre + "[" + strconv.Itoa(i) + "]." + field, Rule: "NUM-2",
+		Msg: "reported value is outside [-92233720368.54775807, 92233720368.54775807]"}
+}
+
+// tierN is TIER-7 on a notional at scale 1e-16 given as hi, lo words.
+func tierN(tiers []tierData, hi, lo uint64) int {
+	t := 0
+	for t+1 < len(tiers) {
+		m := &tiers[t+1].minN16
+		if hi < m.W1 || (hi == m.W1 && lo < m.W0) {
+			break
+		}
+		t++
+	}
+	return t
+}
+
+// eval returns a position's state at its mark: the notional N (scale 1e-16,
+// < 2^126), the unrealized PnL (scale 1e-16), MM (scale 1e-24), the tier of N
+// and the tier of the MM basis.
+func (p *Portfolio) eval(ps *position) (nHi, nLo uint64, upnl, mm24 wide.Int, tN, tMM int) {
+	m := p.marks[ps.mkt]
+	nHi, nLo = bits.Mul64(ps.q, uint64(m))
+	// U = s*Q*(MP-EP); |MP-EP| < 2^63 as both are in (0, MAX].
+	d := (m - ps.e) * ps.sign
+	if d >= 0 {
+		h, l := bits.Mul64(ps.q, uint64(d))
+		upnl = wide.Int{W0: l, W1: h}
+	} else {
+		h, l := bits.Mul64(ps.q, uint64(-d))
+		upnl = wide.Int{W0: l, W1: h}.Neg()
+	}
+	tN = tierN(ps.tiers, nHi, nLo)
+	if ps.entry {
+		return nHi, nLo, upnl, ps.mmE24, tN, ps.tierE
+	}
+	td := &ps.tiers[tN]
+	mm24 = wide.Int{W0: nLo, W1: nHi}.Mul(uint64(td.mmr)).Sub(td.cum24)
+	return nHi, nLo, upnl, mm24, tN, tN
+}
+
+// Position returns the quantities of SPEC QTY-1..5 for position i. A reported
+// value above MAX is an *Error with Rule NUM-2 at positions[i].<field>.
+func (p *Portfolio) Position(i int) (PositionMetrics, error) {
+	if i < 0 || i >= len(p.pos) {
+		return PositionMetrics{}, ErrIndex
+	}
+	ps := &p.pos[i]
+	nHi, nLo, upnl, mm24, tN, tMM := p.eval(ps)
+	n := wide.Int{W0: nLo, W1: nHi}
+	var pm PositionMetrics
+	nq, _ := n.DivFloor(u8)
+	v, ok := nq.Int64()
+	if !ok {
+		return pm, reportErr("positions", i, "notional")
+	}
+	pm.Notional = Fixed(v)
+	uq, _ := upnl.DivFloor(u8)
+	if v, ok = uq.Int64(); !ok || v < -int64(maxU) {
+		return pm, reportErr("positions", i, "unrealizedPnl")
+	}
+	pm.UnrealizedPnl = Fixed(v)
+	l := min(ps.lev, ps.tiers[tN].maxLev)
+	pm.Leverage = Fixed(l)
+	if v, ok = n.DivCeil(uint64(l)).Int64(); !ok {
+		return pm, reportErr("positions", i, "initialMargin")
+	}
+	pm.InitialMargin = Fixed(v)
+	if v, ok = mm24.DivCeil(u16).Int64(); !ok {
+		return pm, reportErr("positions", i, "maintenanceMargin")
+	}
+	pm.MaintenanceMargin = Fixed(v)
+	pm.Tier = tMM + 1
+	return pm, nil
+}
+
+// Cross returns the health of the cross pool (SPEC POOL-1, 3, 4, 5). A
+// reported value above MAX is an *Error with Rule NUM-2 at pools[0].<field>.
+func (p *Portfolio) Cross() (PoolHealth, error) {
+	e16 := p.wallet16
+	var mm24 wide.Int
+	p.stamp++
+	stamp := p.stamp
+	used := p.used[:0]
+	for _, ci := range p.cross {
+		ps := &p.pos[ci]
+		nHi, nLo, u, mm, tN, _ := p.eval(ps)
+		e16 = e16.Add(u)
+		mm24 = mm24.Add(mm)
+		g := ps.grp[tN]
+		if p.accStamp[g] != stamp {
+			p.accStamp[g] = stamp
+			p.acc[g] = wide.Int{W0: nLo, W1: nHi}
+			used = append(used, g)
+		} else {
+			a := &p.acc[g]
+			var c uint64
+			a.W0, c = bits.Add64(a.W0, nLo, 0)
+			a.W1, c = bits.Add64(a.W1, nHi, c)
+			a.W2 += c
+		}
+	}
+	p.used = used
+	// IM = A + F with F = sum r_g/d_g; ceil(F) = J - floor(sum (d_g-r_g)/d_g).
+	var a wide.Int
+	ts := p.terms[:0]
+	for _, g := range used {
+		d := p.grpDen[g]
+		q, r := p.acc[g].DivFloor(d)
+		a = a.Add(q)
+		if r != 0 {
+			ts = append(ts, frac{d - r, d})
+		}
+	}
+	j := int64(len(ts))
+	fl := p.floorFracs(ts)
+	im := a.Add(wide.FromInt64(j - fl))
+	// available = floor(E - IM) = eInt - A + floor(eRem/1e8 + sum (d_g-r_g)/d_g) - J.
+	eInt, eRem := e16.DivFloor(u8)
+	fl2 := fl
+	if eRem != 0 {
+		fl2 = p.floorFracs(append(ts, frac{eRem, u8}))
+	}
+	p.terms = ts[:0]
+	avail := eInt.Sub(a).Add(wide.FromInt64(fl2 - j))
+	return health(e16, eInt, mm24, im, avail, 0)
+}
+
+// Isolated returns the health of the pool of isolated position i (SPEC
+// POOL-2..5). A reported value above MAX is an *Error with Rule NUM-2 at
+// pools[k].<field>, k the pool's index in the report.
+func (p *Portfolio) Isolated(i int) (PoolHealth, error) {
+	if i < 0 || i >= len(p.pos) {
+		return PoolHealth{}, ErrIndex
+	}
+	ps := &p.pos[i]
+	if ps.cross {
+		return PoolHealth{}, ErrNotIsolated
+	}
+	if ps.isoOverflow {
+		return PoolHealth{}, reportErr("positions", i, "isolatedMargin")
+	}
+	nHi, nLo, u, mm24, tN, _ := p.eval(ps)
+	e16 := wide.MulU64(uint64(ps.iso), u8).Add(u)
+	l := uint64(min(ps.lev, ps.tiers[tN].maxLev))
+	a, r := wide.Int{W0: nLo, W1: nHi}.DivFloor(l)
+	im := a
+	if r != 0 {
+		im = im.Add(wide.Int{W0: 1})
+	}
+	eInt, eRem := e16.DivFloor(u8)
+	avail := eInt.Sub(a).Add(wide.FromInt64(adjFloor(eRem, r, l)))
+	return health(e16, eInt, mm24, im, avail, ps.pool)
+}
+
+// adjFloor returns floor(eRem/1e8 - r/l) for 0 <= eRem < 1e8, 0 <= r < l: 0 or -1.
+func adjFloor(eRem, r, l uint64) int64 {
+	if r == 0 {
+		return 0
+	}
+	h1, l1 := bits.Mul64(eRem, l)
+	h2, l2 := bits.Mul64(r, u8)
+	if h1 > h2 || (h1 == h2 && l1 >= l2) {
+		return 0
+	}
+	return -1
+}
+
+// health rounds and range-checks a pool's exact values in the order of EVAL-2
+// step 5: equity, initialMargin, maintenanceMargin, available.
+func health(e16, eInt, mm24, im, avail wide.Int, k int) (PoolHealth, error) {
+	var h PoolHealth
+	v, ok := eInt.Int64()
+	if !ok || v < -int64(maxU) {
+		return h, reportErr("pools", k, "equity")
+	}
+	h.Equity = Fixed(v)
+	if v, ok = im.Int64(); !ok {
+		return h, reportErr("pools", k, "initialMargin")
+	}
+	h.InitialMargin = Fixed(v)
+	if v, ok = mm24.DivCeil(u16).Int64(); !ok {
+		return h, reportErr("pools", k, "maintenanceMargin")
+	}
+	h.MaintenanceMargin = Fixed(v)
+	if avail.IsNeg() {
+		avail = wide.Int{}
+	}
+	if v, ok = avail.Int64(); !ok {
+		return h, reportErr("pools", k, "available")
+	}
+	h.Available = Fixed(v)
+	// POOL-4: MM/E at scale 1e-8 is MM24/E16.
+	if e16.Sign() > 0 {
+		if q, ok := wide.QuoCeilBounded(mm24, e16, maxU); ok {
+			h.MarginRatio, h.MarginRatioOK = Fixed(q), true
+		}
+	}
+	// POOL-5: E < MM exactly, at scale 1e-24.
+	h.Liquidatable = e16.Mul(u8).Less(mm24)
+	return h, nil
+}
+
+// floorFracs returns floor(sum n/d) over proper fractions 0 < n < d, exactly.
+func (p *Portfolio) floorFracs(ts []frac) int64 {
+	switch len(ts) {
+	case 0, 1:
+		return 0
+	case 2:
+		// n1/d1 + n2/d2 >= 1  <=>  n1*d2 + n2*d1 >= d1*d2 (< 2^129: 192 bits).
+		lhs := wide.MulU64(ts[0].n, ts[1].d).Add(wide.MulU64(ts[1].n, ts[0].d))
+		if lhs.Cmp(wide.MulU64(ts[0].d, ts[1].d)) >= 0 {
+			return 1
+		}
+		return 0
+	}
+	// Bracket the sum between lower and upper bounds on the 2^-64 grid.
+	var loI, hiI, loF, hiF, c uint64
+	for _, t := range ts {
+		q, r := bits.Div64(t.n, 0, t.d)
+		loF, c = bits.Add64(loF, q, 0)
+		loI += c
+		var inc uint64
+		if r != 0 {
+			inc = 1
+		}
+		hiF, c = bits.Add64(hiF, q, inc)
+		hiI += c
+	}
+	if loI == hiI {
+		return int64(loI)
+	}
+	// The bounds straddle the integer hiI (they differ by less than 1): decide
+	// sum >= hiI exactly.
+	if p.exactGE(ts, hiI) {
+		return int64(hiI)
+	}
+	return int64(hiI) - 1
+}
+
+// exactGE reports sum n/d >= k exactly, with multi-word numerator and
+// denominator in the Portfolio's scratch space (len(ts)+2 words each).
+func (p *Portfolio) exactGE(ts []frac, k uint64) bool {
+	w := len(p.nat) / 3
+	num := p.nat[0:1:w]
+	den := p.nat[w : w+1 : 2*w]
+	tmp := p.nat[2*w : 2*w : 3*w]
+	num[0], den[0] = 0, 1
+	for _, t := range ts {
+		tmp = natMulWord(tmp, den, t.n)
+		num = natMulWord(num, num, t.d)
+		num = natAdd(num, tmp)
+		den = natMulWord(den, den, t.d)
+	}
+	tmp = natMulWord(tmp, den, k)
+	return natCmp(num, tmp) >= 0
+}
+
+// natMulWord sets z = x*y (z may alias x; cap(z) > len(x)) and returns z.
+func natMulWord(z, x []uint64, y uint64) []uint64 {
+	n := len(x)
+	z = z[:n]
+	var carry uint64
+	for i := 0; i < n; i++ {
+		hi, lo := bits.Mul64(x[i], y)
+		var c uint64
+		z[i], c = bits.Add64(lo, carry, 0)
+		carry = hi + c
+	}
+	if carry != 0 {
+		z = append(z, carry)
+	}
+	return z
+}
+
+// natAdd sets z = z + x in place (cap(z) > max(len(z), len(x))).
+func natAdd(z, x []uint64) []uint64 {
+	for len(z) < len(x) {
+		z = append(z, 0)
+	}
+	var c uint64
+	for i := range z {
+		var xi uint64
+		if i < len(x) {
+			xi = x[i]
+		}
+		z[i], c = bits.Add64(z[i], xi, c)
+	}
+	if c != 0 {
+		z = append(z, c)
+	}
+	return z
+}
+
+func natCmp(x, y []uint64) int {
+	for len(x) > 0 && x[len(x)-1] == 0 {
+		x = x[:len(x)-1]
+	}
+	for len(y) > 0 && y[len(y)-1] == 0 {
+		y = y[:len(y)-1]
+	}
+	if len(x) != len(y) {
+		if len(x) < len(y) {
+			return -1
+		}
+		return 1
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		if x[i] != y[i] {
+			if x[i] < y[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
