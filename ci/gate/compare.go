@@ -142,6 +142,8 @@ type Row struct {
 	Verdict   Verdict
 	// Notes explain the verdict and carry benchmath's warnings.
 	Notes []string
+
+	ciWarnings []string
 }
 
 // MissingBench is a benchmark present on one side only.
@@ -223,6 +225,19 @@ func Compare(old, cur *Results, opt CompareOptions) (*Report, error) {
 			rep.Missing = append(rep.Missing, MissingBench{Key: nb.Key, InOld: false})
 		}
 	}
+	ciNotes := map[string]int{}
+	var ciOrder []string
+	for _, row := range rep.Rows {
+		for _, w := range row.ciWarnings {
+			if ciNotes[w] == 0 {
+				ciOrder = append(ciOrder, w)
+			}
+			ciNotes[w]++
+		}
+	}
+	for _, w := range ciOrder {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s (%d summaries show ± ∞)", w, ciNotes[w]))
+	}
 	if compared == 0 {
 		what := "the two files have no benchmark in common"
 		if opt.Filter != nil {
@@ -255,11 +270,10 @@ func compareUnit(ob, nb *Bench, unit string, oldMeta, newMeta benchfmt.UnitMetad
 		Better:    Better(unit, opt.Better, newMeta, oldMeta),
 		Threshold: threshold(unit, opt.Thresholds),
 	}
-	for _, w := range row.Old.Warnings {
-		row.Notes = append(row.Notes, "old: "+w.Error())
-	}
-	for _, w := range row.New.Warnings {
-		row.Notes = append(row.Notes, "new: "+w.Error())
+	// Summary warnings ("need >= 6 samples for confidence interval")
+	// are the same for every row; Compare reports them once.
+	for _, w := range append(row.Old.Warnings, row.New.Warnings...) {
+		row.ciWarnings = append(row.ciWarnings, w.Error())
 	}
 	oc, nc := row.Old.Center, row.New.Center
 	switch {

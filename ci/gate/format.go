@@ -92,6 +92,10 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	status := map[int]string{0: "PASS", 1: "FAIL", 2: "NOT JUDGED"}[r.ExitCode()]
 	fmt.Fprintf(w, "benchgate compare: %s: %s (min %d samples per side)\n", status, strings.Join(parts, ", "), r.MinSamples)
+	if n := r.Count(TooFew); n > 0 {
+		fmt.Fprintf(w, "benchgate compare: refusing to judge %d metrics with fewer than %d samples per side at alpha %v; run more rounds (go test -count, COUNT in ci/bench.sh)\n",
+			n, r.MinSamples, r.Opts.Alpha)
+	}
 }
 
 func direction(b int) string {
