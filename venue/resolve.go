@@ -1,0 +1,283 @@
+package venue
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/shopspring/decimal"
+)
+
+// Resolve returns a deep copy of s in which every market with Profile set is
+// replaced by the profile's market for its Symbol, with the fields given beside
+// the profile overriding the profile's values (SPEC PROF-1): a non-zero
+// TickSize or LotSize, a non-empty MMBasis, Tiers or MarginModes, and any
+// non-null switch (LiquidationFeeRate, FundingIntervalHours, MarkPriceBand,
+// MakerFeeRate, TakerFeeRate, FundingRateCap, and any added later). Profile
+// and Symbol are empty in the copy. Markets without Profile are copied as
+// they are. s is never modified, and the copy shares no slice or map with s
+// or with the profile registry.
+//
+// Markets are resolved in ascending byte order of name (EVAL-2), so the error
+// is the first violation in that order. Errors are *model.Error with Rule
+// "PROF-1" and Path "markets.<name>.profile" (an unknown profile, or a Symbol
+// given without a Profile) or "markets.<name>.symbol" (a missing symbol, or
+// one the profile does not list).
+//
+// Resolve checks nothing else: overriding values and positions are left to
+// the engine, so that the first error of the whole evaluation still follows
+// EVAL-2. In particular an isolated position on a cross-only venue (PROF-3) is
+// reported by the engine's POS-3 check; AnnotateError adds the venue's name to
+// that error, and CheckMarginModes finds such positions up front.
+func Resolve(s *model.Scenario) (*model.Scenario, error) {
+	if s == nil {
+		return nil, errAt("", "EVAL-1", "nil scenario")
+	}
+	out := copyScenario(s)
+	for _, name := range sortedMarketNames(s) {
+		m := s.Markets[name]
+		if m.Profile == "" {
+			if m.Symbol != "" {
+				return nil, errAt("markets."+name+".profile", "PROF-1",
+					"symbol %q is given without a profile (one of binance, bybit, okx, kucoin, bitstamp, coinbase, or a dated id)", m.Symbol)
+			}
+			continue
+		}
+		base, err := resolveMarket(name, m)
+		if err != nil {
+			return nil, err
+		}
+		out.Markets[name] = base
+	}
+	return out, nil
+}
+
+// resolveMarket returns the profile market named by m with m's non-zero fields
+// overriding it.
+func resolveMarket(name string, m model.Market) (model.Market, error) {
+	p, err := findProfile(m.Profile)
+	if err != nil {
+		var me *model.Error
+		errors.As(err, &me)
+		return model.Market{}, errAt("markets."+name+".profile", "PROF-1", "%s", me.Msg)
+	}
+	if m.Symbol == "" {
+		return model.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s needs a symbol (%s)", p.ID, symbolHint(p))
+	}
+	pm, ok := p.Markets[m.Symbol]
+	if !ok {
+		return model.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, m.Symbol, symbolHint(p))
+	}
+	r := copyMarket(pm)
+	overrideMarket(&r, m)
+	r.Profile, r.Symbol = "", ""
+	return r, nil
+}
+
+// CheckMarginModes reports the first position (in position order) that uses a
+// margin mode ("cross" or "isolated") its profile market does not offer, as a
+// *model.Error with Path "account.positions[<i>].marginMode", Rule "POS-3"
+// and a message naming the venue and the modes it offers (SPEC MKT-4,
+// PROF-3). Only markets of s with Profile set are considered, with their
+// MarginModes override if given; positions on unknown markets or profiles,
+// and other modes, are left to Resolve and the engine. It returns nil when
+// there is no such position.
+//
+// It is an up-front check for tools: in a full evaluation the engine reports
+// POS-3 at its place in the EVAL-2 order (use AnnotateError on its error).
+func CheckMarginModes(s *model.Scenario) error {
+	if s == nil {
+		return nil
+	}
+	for i, pos := range s.Account.Positions {
+		if pos.MarginMode != model.Cross && pos.MarginMode != model.Isolated {
+			continue
+		}
+		m, ok := s.Markets[pos.Market]
+		if !ok || m.Profile == "" {
+			continue
+		}
+		r, err := resolveMarket(pos.Market, m)
+		if err != nil {
+			continue
+		}
+		if !offers(r.MarginModes, pos.MarginMode) {
+			return errAt(fmt.Sprintf("account.positions[%d].marginMode", i), "POS-3", "%s", marginModeMsg(pos, m, r.MarginModes))
+		}
+	}
+	return nil
+}
+
+// AnnotateError adds the venue to an engine's POS-3 error about a position on
+// a profile market (SPEC MKT-4: "the message names the mode and, for a profile
+// market, the venue"). s is the scenario as given, before Resolve. If err is
+// a *model.Error with Rule "POS-3" and Path "account.positions[<i>].marginMode"
+// for a position whose market in s has a known Profile, AnnotateError returns
+// a new *model.Error with the same Path and Rule and a message naming the
+// venue, the profile and the modes it offers; otherwise it returns err as is.
+func AnnotateError(s *model.Scenario, err error) error {
+	var me *model.Error
+	if s == nil || !errors.As(err, &me) || me.Rule != "POS-3" {
+		return err
+	}
+	const pre, post = "account.positions[", "].marginMode"
+	if !strings.HasPrefix(me.Path, pre) || !strings.HasSuffix(me.Path, post) {
+		return err
+	}
+	i, convErr := strconv.Atoi(me.Path[len(pre) : len(me.Path)-len(post)])
+	if convErr != nil || i < 0 || i >= len(s.Account.Positions) {
+		return err
+	}
+	pos := s.Account.Positions[i]
+	m, ok := s.Markets[pos.Market]
+	if !ok || m.Profile == "" {
+		return err
+	}
+	r, rerr := resolveMarket(pos.Market, m)
+	if rerr != nil {
+		return err
+	}
+	return &model.Error{Path: me.Path, Rule: me.Rule, Msg: me.Msg + " (" + marginModeMsg(pos, m, r.MarginModes) + ")"}
+}
+
+// marginModeMsg says which venue does not offer a position's margin mode.
+func marginModeMsg(pos model.Position, m model.Market, modes []model.MarginMode) string {
+	venue, id := m.Profile, m.Profile
+	if p, err := findProfile(m.Profile); err == nil {
+		venue, id = venueDisplayName(p.Venue), p.ID
+	}
+	names := make([]string, len(modes))
+	for i, md := range modes {
+		names[i] = string(md)
+	}
+	offered := strings.Join(names, " and ")
+	if len(modes) == 0 {
+		offered = "cross and isolated"
+	}
+	return fmt.Sprintf("%s margin is not offered by %s (profile %s) on %s, which offers only %s margin",
+		pos.MarginMode, venue, id, m.Symbol, offered)
+}
+
+// offers reports whether a market's marginModes allow mode (empty = both).
+func offers(modes []model.MarginMode, mode model.MarginMode) bool {
+	if len(modes) == 0 {
+		return true
+	}
+	for _, m := range modes {
+		if m == mode {
+			return true
+		}
+	}
+	return false
+}
+
+// sortedMarketNames returns the market names of s in ascending byte order.
+func sortedMarketNames(s *model.Scenario) []string {
+	names := make([]string, 0, len(s.Markets))
+	for n := range s.Markets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// copyScenario returns a deep copy of s: no map or slice is shared (also in
+// fields added to the model types later). Decimals are immutable values and
+// are shared. Nil maps and slices stay nil.
+func copyScenario(s *model.Scenario) *model.Scenario {
+	out := deepCopy(reflect.ValueOf(*s)).Interface().(model.Scenario)
+	return &out
+}
+
+var (
+	decimalType     = reflect.TypeOf(decimal.Decimal{})
+	nullDecimalType = reflect.TypeOf(decimal.NullDecimal{})
+)
+
+// deepCopy copies v, recursing into maps, slices, arrays, pointers and the
+// exported fields of structs. Unexported state (inside decimals) is copied by
+// value, which shares a decimal's immutable big.Int.
+func deepCopy(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Map:
+		if v.IsNil() {
+			return reflect.Zero(v.Type())
+		}
+		out := reflect.MakeMapWithSize(v.Type(), v.Len())
+		it := v.MapRange()
+		for it.Next() {
+			out.SetMapIndex(it.Key(), deepCopy(it.Value()))
+		}
+		return out
+	case reflect.Slice:
+		if v.IsNil() {
+			return reflect.Zero(v.Type())
+		}
+		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := 0; i < v.Len(); i++ {
+			out.Index(i).Set(deepCopy(v.Index(i)))
+		}
+		return out
+	case reflect.Array:
+		out := reflect.New(v.Type()).Elem()
+		for i := 0; i < v.Len(); i++ {
+			out.Index(i).Set(deepCopy(v.Index(i)))
+		}
+		return out
+	case reflect.Pointer:
+		if v.IsNil() || v.Type().Elem() == decimalType {
+			return v
+		}
+		out := reflect.New(v.Type().Elem())
+		out.Elem().Set(deepCopy(v.Elem()))
+		return out
+	case reflect.Struct:
+		out := reflect.New(v.Type()).Elem()
+		out.Set(v)
+		if v.Type() == decimalType {
+			return out
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if f := out.Field(i); f.CanSet() {
+				f.Set(deepCopy(v.Field(i)))
+			}
+		}
+		return out
+	}
+	return v
+}
+
+// overrideMarket copies into r every field of m that PROF-1 counts as given:
+// a non-zero decimal (tickSize, lotSize), a non-empty string (mmBasis) or
+// list (tiers, marginModes), a non-null NullDecimal (every switch), and for
+// any other type a non-zero value. Profile and Symbol are not copied. It goes
+// over the fields by reflection so that switches added to model.Market later
+// are overridden too.
+func overrideMarket(r *model.Market, m model.Market) {
+	rv, mv := reflect.ValueOf(r).Elem(), reflect.ValueOf(m)
+	for i := 0; i < mv.NumField(); i++ {
+		name := mv.Type().Field(i).Name
+		f := mv.Field(i)
+		if name == "Profile" || name == "Symbol" || !rv.Field(i).CanSet() {
+			continue
+		}
+		var given bool
+		switch {
+		case f.Type() == decimalType:
+			given = !f.Interface().(decimal.Decimal).IsZero()
+		case f.Type() == nullDecimalType:
+			given = f.Interface().(decimal.NullDecimal).Valid
+		case f.Kind() == reflect.Slice || f.Kind() == reflect.Map || f.Kind() == reflect.String:
+			given = f.Len() > 0
+		default:
+			given = !f.IsZero()
+		}
+		if given {
+			rv.Field(i).Set(deepCopy(f))
+		}
+	}
+}
