@@ -137,8 +137,12 @@ build_side() {
 	: >"$TMP/$side.list"
 	for pat in "${PKGS[@]}"; do
 		if ! (cd "$tree" && go list -f '{{.ImportPath}}	{{.Dir}}' "$pat") </dev/null >"$TMP/$side.pkgs" 2>"$TMP/$side.err"; then
-			if [ "$side" = old ] && grep -qE 'directory not found|no Go files|cannot find|matched no packages|is not in (std|GOROOT)|outside main module' "$TMP/$side.err"; then
-				say "$pat does not exist at the merge base ($(head -n1 "$TMP/$side.err"))"
+			if grep -qE 'directory not found|no Go files|cannot find|matched no packages|is not in (std|GOROOT)|outside main module' "$TMP/$side.err"; then
+				if [ "$side" = old ]; then
+					say "$pat does not exist at the merge base ($(head -n1 "$TMP/$side.err"))"
+				else
+					say "$pat does not exist in the working tree ($(head -n1 "$TMP/$side.err"))"
+				fi
 				continue
 			fi
 			cat "$TMP/$side.err" >&2

@@ -146,6 +146,9 @@ func (r *repo) run(mode string, env ...string) (int, string, string) {
 
 func need(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test of ci/bench.sh; skipped with -short")
+	}
 	for _, tool := range []string{"git", "bash", "join", "sort"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not found", tool)

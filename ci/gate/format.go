@@ -44,14 +44,11 @@ func (r *Report) WriteText(w io.Writer) {
 		} else {
 			fmt.Fprintf(w, "%s  (%s; alpha %v; fails if worse by > %s)\n", g.unit, direction(b), r.Opts.Alpha, pct(g.rows[0].Threshold))
 		}
-		var centers []float64
-		for _, row := range g.rows {
-			centers = append(centers, row.Old.Center, row.New.Center)
-		}
-		sc := benchunit.CommonScale(centers, benchunit.ClassOf(g.unit))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  name\told\tnew\tdelta\tp\tn\tverdict")
 		for _, row := range g.rows {
+			// One scale per row, so old and new read alike.
+			sc := benchunit.CommonScale([]float64{row.Old.Center, row.New.Center}, benchunit.ClassOf(g.unit))
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Name,
 				summary(sc, row.Old), summary(sc, row.New), deltaString(row), pString(row), nString(row), row.Verdict)
 		}
@@ -113,7 +110,11 @@ func pct(f float64) string {
 }
 
 func summary(sc benchunit.Scaler, s benchmath.Summary) string {
-	return sc.Format(s.Center) + " ± " + s.PctRangeString()
+	c := sc.Format(s.Center)
+	if s.Center == 0 {
+		c = "0"
+	}
+	return c + " ± " + s.PctRangeString()
 }
 
 func deltaString(r Row) string {

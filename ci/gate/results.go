@@ -154,7 +154,7 @@ func (res *Results) read(r io.Reader, name string) error {
 		return fmt.Errorf("malformed benchmark results:\n%w", errors.Join(errs...))
 	}
 	if n == 0 {
-		return fmt.Errorf("%s: no benchmark results found", name)
+		return fmt.Errorf("%s: no benchmark results found (did -bench match any benchmark?)", name)
 	}
 	for k, v := range rd.Units() {
 		if have, ok := res.Units[k]; ok && have.Value != v.Value {
