@@ -160,20 +160,20 @@ func (p *Portfolio) BankruptcyPrice(i int) (PriceResult, error) {
 	return p.bkr(ps, k16), nil
 }
 
-// upnl16 is QTY-2 exactly, at scale 1e-16.
+// upnl16 is QTY-2 exactly, at scale 1e-16: s*(Q*MP - Q*EP).
 func (p *Portfolio) upnl16(ps *position) wide.Int {
-	d := (p.marks[ps.mkt] - ps.e) * ps.sign
-	if d >= 0 {
-		return wide.MulU64(ps.q, uint64(d))
+	u := wide.MulU64(ps.q, uint64(p.marks[ps.mkt])).Sub(ps.qe16)
+	if ps.sign < 0 {
+		return u.Neg()
 	}
-	return wide.MulU64(ps.q, uint64(-d)).Neg()
+	return u
 }
 
 // bkr solves BKR-1..3 given K0 at scale 1e-16: the root in units is
 // (q*e - s*K0)/q.
 func (p *Portfolio) bkr(ps *position, k16 wide.Int) PriceResult {
 	long := ps.sign > 0
-	y := wide.MulU64(ps.q, uint64(ps.e))
+	y := ps.qe16
 	if long {
 		y = y.Sub(k16)
 	} else {

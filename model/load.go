@@ -112,8 +112,9 @@ func (p *Portfolio) loadMarkets(s *Scenario) *Error {
 		if len(m.MarginModes) == 0 {
 			mk.cross, mk.isolated = true, true
 		}
-		for j, mode := range m.MarginModes {
-			path := pre + ".marginModes[" + strconv.Itoa(j) + "]"
+		// SPEC names no element path; the field path is used for every element.
+		for _, mode := range m.MarginModes {
+			path := pre + ".marginModes"
 			switch mode {
 			case Cross:
 				if mk.cross {
@@ -151,6 +152,26 @@ func (p *Portfolio) loadMarkets(s *Scenario) *Error {
 		if mk.hasBand && (mk.band <= 0 || mk.band >= one) {
 			return errf(pre+".markPriceBand", "MKT-5", "markPriceBand must be in (0, 1), got "+fx(mk.band))
 		}
+		// makerFeeRate, takerFeeRate in [0, 1); fundingRateCap in (0, 1). The
+		// report does not use them (ledger rules TRD-4, FND-1).
+		if mk.makerFee, ok, err = numOpt(m.MakerFeeRate, pre+".makerFeeRate"); err != nil {
+			return err
+		}
+		if ok && (mk.makerFee < 0 || mk.makerFee >= one) {
+			return errf(pre+".makerFeeRate", "MKT-5", "makerFeeRate must be in [0, 1), got "+fx(mk.makerFee))
+		}
+		if mk.takerFee, ok, err = numOpt(m.TakerFeeRate, pre+".takerFeeRate"); err != nil {
+			return err
+		}
+		if ok && (mk.takerFee < 0 || mk.takerFee >= one) {
+			return errf(pre+".takerFeeRate", "MKT-5", "takerFeeRate must be in [0, 1), got "+fx(mk.takerFee))
+		}
+		if mk.fundingCap, mk.hasFundingCap, err = numOpt(m.FundingRateCap, pre+".fundingRateCap"); err != nil {
+			return err
+		}
+		if mk.hasFundingCap && (mk.fundingCap <= 0 || mk.fundingCap >= one) {
+			return errf(pre+".fundingRateCap", "MKT-5", "fundingRateCap must be in (0, 1), got "+fx(mk.fundingCap))
+		}
 		if err := mk.loadTiers(m.Tiers, pre+".tiers"); err != nil {
 			return err
 		}
@@ -160,13 +181,12 @@ func (p *Portfolio) loadMarkets(s *Scenario) *Error {
 
 // loadTiers checks TIER-1, then for each tier its fields (NUM) and TIER-2..6.
 func (mk *market) loadTiers(tiers []Tier, pre string) *Error {
-	// TIER-1 comes before the fields of the tiers (EVAL-2), so tiers[0].minNotional
-	// is compared numerically before its NUM check.
+	// TIER-1 has two parts: "at least one tier" is checked first, at the path
+	// of the table; "tiers[0].minNotional = 0" is a check on that field, so
+	// ("within a field the NUM checks come first") it follows the NUM checks
+	// of tiers[0].minNotional, before the other fields of tier 0.
 	if len(tiers) == 0 {
 		return errf(pre, "TIER-1", "a tier table needs at least one tier")
-	}
-	if tiers[0].MinNotional.Sign() != 0 {
-		return errf(pre+"[0].minNotional", "TIER-1", "tiers[0].minNotional must be 0, got "+decString(tiers[0].MinNotional))
 	}
 	mk.tiers = make([]tierData, len(tiers))
 	var cum16 wide.Int // cum_t at scale 1e-16 (TIER-6 recursion; < 2^90)
@@ -176,6 +196,9 @@ func (mk *market) loadTiers(tiers []Tier, pre string) *Error {
 		var err *Error
 		if td.minN, err = num(tr.MinNotional, tp+".minNotional"); err != nil {
 			return err
+		}
+		if t == 0 && td.minN != 0 {
+			return errf(tp+".minNotional", "TIER-1", "tiers[0].minNotional must be 0, got "+fx(td.minN))
 		}
 		if td.maxN, err = num(tr.MaxNotional, tp+".maxNotional"); err != nil {
 			return err
@@ -190,12 +213,13 @@ func (mk *market) loadTiers(tiers []Tier, pre string) *Error {
 		if err != nil {
 			return err
 		}
-		// TIER-2: contiguity with the previous tier, then min < max.
-		if t > 0 && td.minN != mk.tiers[t-1].maxN {
-			return errf(tp+".minNotional", "TIER-2", "minNotional "+fx(td.minN)+" must equal the previous tier's maxNotional "+fx(mk.tiers[t-1].maxN))
-		}
+		// TIER-2, in the rule's order: min < max (at maxNotional), then
+		// contiguity with the previous tier (at minNotional).
 		if td.minN >= td.maxN {
 			return errf(tp+".maxNotional", "TIER-2", "maxNotional "+fx(td.maxN)+" must be > minNotional "+fx(td.minN))
+		}
+		if t > 0 && td.minN != mk.tiers[t-1].maxN {
+			return errf(tp+".minNotional", "TIER-2", "minNotional "+fx(td.minN)+" must equal the previous tier's maxNotional "+fx(mk.tiers[t-1].maxN))
 		}
 		// TIER-3.
 		if td.mmr < 0 || td.mmr >= one {
@@ -380,9 +404,9 @@ func (p *Portfolio) loadAccount(s *Scenario) *Error {
 		}
 		mk := &p.markets[mi]
 		ps.mkt = int32(mi)
-		// PRICE-2: reported at the path of the missing prices entry.
+		// PRICE-2. SPEC gives no path; the position's market field is used.
 		if !mk.hasMark {
-			return errf("prices."+in.Market, "PRICE-2", "market \""+in.Market+"\" has a position but no prices entry")
+			return errf(pre+".market", "PRICE-2", "market \""+in.Market+"\" has a position but no prices entry")
 		}
 		// POS-2: side, size, entryPrice.
 		switch in.Side {
@@ -403,14 +427,10 @@ func (p *Portfolio) loadAccount(s *Scenario) *Error {
 		if q%mk.lot != 0 {
 			return errf(pre+".size", "POS-2", "size "+fx(q)+" is not a multiple of lotSize "+fx(mk.lot))
 		}
-		e, err := num(in.EntryPrice, pre+".entryPrice")
-		if err != nil {
+		ps.q = uint64(q)
+		if ps.qe16, err = entryNotional(pre, ps.q, in); err != nil {
 			return err
 		}
-		if e <= 0 {
-			return errf(pre+".entryPrice", "POS-2", "entryPrice must be > 0, got "+fx(e))
-		}
-		ps.q, ps.e = uint64(q), e
 		// POS-3.
 		switch in.MarginMode {
 		case Cross:
@@ -441,16 +461,16 @@ func (p *Portfolio) loadAccount(s *Scenario) *Error {
 			return errf(pre+".leverage", "POS-4", "leverage must be in [1, "+fx(mk.maxLev1)+"], got "+fx(lev))
 		}
 		ps.lev = lev
-		// POS-5.
+		// POS-5: the NUM checks of the field come first (EVAL-2).
 		iso, hasIso, err := numOpt(in.IsolatedMargin, pre+".isolatedMargin")
+		if err != nil {
+			return err
+		}
 		if ps.cross {
-			if in.IsolatedMargin.Valid {
+			if hasIso {
 				return errf(pre+".isolatedMargin", "POS-5", "a cross position must not set isolatedMargin")
 			}
 			continue
-		}
-		if err != nil {
-			return err
 		}
 		if hasIso {
 			if iso < 0 {
@@ -460,7 +480,7 @@ func (p *Portfolio) loadAccount(s *Scenario) *Error {
 			continue
 		}
 		// Default: up(Q*EP / min(leverage, maxLeverage_(tier(Q*EP)))).
-		qe := wide.MulU64(ps.q, uint64(e))
+		qe := ps.qe16
 		t := tierOf(mk.tiers, qe)
 		l := min(lev, mk.tiers[t].maxLev)
 		v, fits := qe.DivCeil(uint64(l)).Int64()
@@ -471,6 +491,44 @@ func (p *Portfolio) loadAccount(s *Scenario) *Error {
 		}
 	}
 	return nil
+}
+
+// entryNotional is the entry part of POS-2 and returns Q*EP at scale 1e-16.
+// types.go: "exactly one of EntryPrice and EntryValue is given; zero means
+// absent"; LED-1: entryValue V is given "instead of, or consistent with,
+// entryPrice (V = size * entryPrice exactly)". So: without entryValue,
+// entryPrice (NUM, then > 0; absent = 0 breaks POS-2) and Q*EP = size *
+// entryPrice; with entryValue, a non-zero entryPrice is checked as above, then
+// entryValue (NUM, > 0, and = size * entryPrice when entryPrice is given), and
+// Q*EP = V. Every formula uses EP only through Q*EP.
+func entryNotional(pre string, q uint64, in *Position) (wide.Int, *Error) {
+	var qe wide.Int
+	hasQE := false
+	if !in.EntryValue.Valid || !in.EntryPrice.IsZero() {
+		e, err := num(in.EntryPrice, pre+".entryPrice")
+		if err != nil {
+			return qe, err
+		}
+		if e <= 0 {
+			return qe, errf(pre+".entryPrice", "POS-2", "entryPrice must be > 0, got "+fx(e))
+		}
+		qe, hasQE = wide.MulU64(q, uint64(e)), true
+	}
+	if !in.EntryValue.Valid {
+		return qe, nil
+	}
+	v, err := num(in.EntryValue.Decimal, pre+".entryValue")
+	if err != nil {
+		return qe, err
+	}
+	if v <= 0 {
+		return qe, errf(pre+".entryValue", "POS-2", "entryValue must be > 0, got "+fx(v))
+	}
+	v16 := wide.MulU64(uint64(v), u8)
+	if hasQE && qe.Cmp(v16) != 0 {
+		return qe, errf(pre+".entryValue", "POS-2", "entryValue "+fx(v)+" differs from size * entryPrice = "+fmt16(qe))
+	}
+	return v16, nil
 }
 
 // tierOf is TIER-7: the index of the tier of the notional n (scale 1e-16).
@@ -492,7 +550,7 @@ func (p *Portfolio) prepare() {
 		mk := &p.markets[ps.mkt]
 		ps.tiers = mk.tiers
 		ps.entry = mk.entry
-		qe := wide.MulU64(ps.q, uint64(ps.e))
+		qe := ps.qe16
 		ps.qe24 = qe.Mul(u8)
 		if ps.entry {
 			ps.tierE = tierOf(mk.tiers, qe)

@@ -51,6 +51,9 @@ type market struct {
 	feeRate, fundingHours int64
 	band                  int64
 	hasBand               bool
+	makerFee, takerFee    int64
+	fundingCap            int64
+	hasFundingCap         bool
 	hasMark, computed     bool
 }
 
@@ -65,9 +68,9 @@ type tierData struct {
 }
 
 type position struct {
-	q           uint64 // size in units
-	e           int64  // entry price in units
-	sign        int64  // +1 long, -1 short
+	q           uint64   // size in units
+	qe16        wide.Int // the entry notional Q*EP at scale 1e-16 (< 2^126)
+	sign        int64    // +1 long, -1 short
 	mkt         int32
 	cross       bool
 	entry       bool
@@ -184,16 +187,14 @@ func tierN(tiers []tierData, hi, lo uint64) int {
 // < 2^126), the unrealized PnL (scale 1e-16), MM (scale 1e-24), the tier of N
 // and the tier of the MM basis.
 func (p *Portfolio) eval(ps *position) (nHi, nLo uint64, upnl, mm24 wide.Int, tN, tMM int) {
-	m := p.marks[ps.mkt]
-	nHi, nLo = bits.Mul64(ps.q, uint64(m))
-	// U = s*Q*(MP-EP); |MP-EP| < 2^63 as both are in (0, MAX].
-	d := (m - ps.e) * ps.sign
-	if d >= 0 {
-		h, l := bits.Mul64(ps.q, uint64(d))
-		upnl = wide.Int{W0: l, W1: h}
-	} else {
-		h, l := bits.Mul64(ps.q, uint64(-d))
-		upnl = wide.Int{W0: l, W1: h}.Neg()
+	nHi, nLo = bits.Mul64(ps.q, uint64(p.marks[ps.mkt]))
+	// U = s*(Q*MP - Q*EP); both products are below 2^126, so the difference
+	// fits a signed 128-bit value.
+	lo, b := bits.Sub64(nLo, ps.qe16.W0, 0)
+	hi, _ := bits.Sub64(nHi, ps.qe16.W1, b)
+	upnl = wide.Int{W0: lo, W1: hi, W2: uint64(int64(hi) >> 63)}
+	if ps.sign < 0 {
+		upnl = upnl.Neg()
 	}
 	tN = tierN(ps.tiers, nHi, nLo)
 	if ps.entry {
