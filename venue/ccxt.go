@@ -59,7 +59,7 @@ type ccxtInfo struct {
 // satisfy TIER-1..5 and every value NUM-1/NUM-2. One exception: a last tier
 // whose maxNotional is the exchanges' "no cap" sentinel (int64 max,
 // 9223372036854775807, or its float64 rendering 9.223372036854776E+18) is
-// loaded with maxNotional = MaxDecimal; this changes no margin figure because
+// loaded with maxNotional = 92233720368.54775807 (the NUM-2 maximum); this changes no margin figure because
 // the last tier extends upward anyway (TIER-7).
 //
 // Errors are *model.Error with Path "<symbol>[<t>].<field>" (t is the 0-based
@@ -215,7 +215,7 @@ func loadList(sym string, list []json.RawMessage) ([]model.Tier, error) {
 			*f.dst = v
 		}
 		if t == len(entries)-1 && isNoCapSentinel(r.max) {
-			r.max, r.noCapMax = MaxDecimal, true
+			r.max, r.noCapMax = maxDecimal, true
 		}
 		if info := bytes.TrimSpace(e.raw.Info); len(info) > 0 && info[0] == '{' {
 			var ci ccxtInfo
@@ -276,7 +276,7 @@ func parseRaw(path string, raw json.RawMessage) (decimal.Decimal, bool, *model.E
 		return decimal.Zero, true, nil
 	}
 	if exp := d.Exponent(); exp > 100 {
-		return decimal.Decimal{}, false, errAt(path, "NUM-2", "%s is outside [-%s, %s]", lit, MaxDecimal.String(), MaxDecimal.String())
+		return decimal.Decimal{}, false, errAt(path, "NUM-2", "%s is outside [-%s, %s]", lit, maxDecimal.String(), maxDecimal.String())
 	} else if exp < -100 {
 		return decimal.Decimal{}, false, errAt(path, "NUM-1", "%s has a non-zero digit beyond the 8th fractional digit", lit)
 	}

@@ -24,9 +24,9 @@ func TestEmbeddedBinanceLoads(t *testing.T) {
 	for sym, ts := range tables {
 		checkTable(t, sym, ts)
 	}
-	// The BTCST no-cap sentinel is read as MaxDecimal.
+	// The BTCST no-cap sentinel is read as maxDecimal.
 	bt := tables["BTCST/USDT:USDT"]
-	if last := bt[len(bt)-1].MaxNotional; !last.Equal(MaxDecimal) {
+	if last := bt[len(bt)-1].MaxNotional; !last.Equal(maxDecimal) {
 		t.Fatalf("BTCST last maxNotional %s", last)
 	}
 }

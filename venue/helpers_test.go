@@ -61,7 +61,7 @@ func checkTable(t *testing.T, name string, ts []model.Tier) {
 			t.Fatalf("%s[%d]: TIER-6: maintenanceAmount %v, recursion %s", name, i, x.MaintenanceAmount, cum)
 		}
 		for _, v := range []decimal.Decimal{x.MinNotional, x.MaxNotional, x.MaintenanceMarginRate, x.MaxLeverage, x.MaintenanceAmount.Decimal} {
-			if !v.Truncate(8).Equal(v) || v.Abs().Cmp(MaxDecimal) > 0 {
+			if !v.Truncate(8).Equal(v) || v.Abs().Cmp(maxDecimal) > 0 {
 				t.Fatalf("%s[%d]: NUM-1/NUM-2: %s", name, i, v)
 			}
 		}

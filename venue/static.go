@@ -42,7 +42,7 @@ func table(name string, rows ...row) []model.Tier {
 	return out
 }
 
-// maxText is MaxDecimal as text: the maxNotional of a single-tier table whose
+// maxText is maxDecimal as text: the maxNotional of a single-tier table whose
 // cap the source does not give ("no known cap").
 const maxText = "92233720368.54775807"
 

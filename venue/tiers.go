@@ -7,16 +7,16 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// MaxDecimal is the largest magnitude a decimal may have in a scenario or a
+// maxDecimal is the largest magnitude a decimal may have in a scenario or a
 // report (SPEC NUM-2): the int64 range at scale 1e-8.
-var MaxDecimal = decimal.RequireFromString("92233720368.54775807")
+var maxDecimal = decimal.RequireFromString("92233720368.54775807")
 
 // noCapSentinels are the values exchanges use for "this last tier has no
 // upper bound": Binance sends int64 max (9223372036854775807) as notionalCap,
 // and CCXT's unified maxNotional carries it through a float64, which prints as
 // 9.223372036854776E+18 (= 9223372036854776000); 2^63 is the float64 value
 // itself. They are accepted only as the maxNotional of the last tier of a CCXT
-// table, and loaded as MaxDecimal (see clampNoCap).
+// table, and loaded as maxDecimal (in loadList).
 var noCapSentinels = []decimal.Decimal{
 	decimal.RequireFromString("9223372036854775807"),
 	decimal.RequireFromString("9223372036854775808"),
@@ -38,7 +38,7 @@ func errAt(path, rule, format string, args ...any) *model.Error {
 }
 
 // checkNum applies SPEC NUM-1 (a multiple of 1e-8) and NUM-2 (within
-// [-MaxDecimal, MaxDecimal]) to one decimal, NUM-1 first (EVAL-2).
+// [-maxDecimal, maxDecimal]) to one decimal, NUM-1 first (EVAL-2).
 //
 // It never rescales by a huge power of ten, so a hostile decimal such as
 // 1e2000000000 (which shopspring parses into a tiny value with a huge
@@ -50,7 +50,7 @@ func checkNum(path string, d decimal.Decimal) *model.Error {
 		return nil
 	}
 	if exp := d.Exponent(); exp > 100 {
-		return errAt(path, "NUM-2", "%se%d is outside [-%s, %s]", d.Coefficient().String(), exp, MaxDecimal.String(), MaxDecimal.String())
+		return errAt(path, "NUM-2", "%se%d is outside [-%s, %s]", d.Coefficient().String(), exp, maxDecimal.String(), maxDecimal.String())
 	} else if exp < -100 {
 		// A multiple of 1e-8 needs its coefficient divisible by 10^(-exp-8),
 		// so at least -exp-8 decimal digits (bitLen*log10(2) bounds them).
@@ -61,8 +61,8 @@ func checkNum(path string, d decimal.Decimal) *model.Error {
 	if d.Exponent() < -8 && !d.Truncate(8).Equal(d) {
 		return errAt(path, "NUM-1", "%s has a non-zero digit beyond the 8th fractional digit", d.String())
 	}
-	if d.Abs().Cmp(MaxDecimal) > 0 {
-		return errAt(path, "NUM-2", "%s is outside [-%s, %s]", d.String(), MaxDecimal.String(), MaxDecimal.String())
+	if d.Abs().Cmp(maxDecimal) > 0 {
+		return errAt(path, "NUM-2", "%s is outside [-%s, %s]", d.String(), maxDecimal.String(), maxDecimal.String())
 	}
 	return nil
 }
@@ -80,7 +80,7 @@ type rawTier struct {
 	cum      decimal.Decimal
 	hasCum   bool
 	label    string // how to name the tier in a message, e.g. "tier 4"
-	noCapMax bool   // max was a no-cap sentinel, loaded as MaxDecimal
+	noCapMax bool   // max was a no-cap sentinel, loaded as maxDecimal
 }
 
 // tableStyle says how validateTable names fields and rules: a model tier
