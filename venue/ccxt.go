@@ -59,8 +59,9 @@ type ccxtInfo struct {
 // satisfy TIER-1..5 and every value NUM-1/NUM-2. One exception: a last tier
 // whose maxNotional is the exchanges' "no cap" sentinel (int64 max,
 // 9223372036854775807, or its float64 rendering 9.223372036854776E+18) is
-// loaded with maxNotional = 92233720368.54775807 (the NUM-2 maximum); this changes no margin figure because
-// the last tier extends upward anyway (TIER-7).
+// loaded with maxNotional = 92233720368.54775807 (the NUM-2 maximum); this
+// changes no margin figure because the last tier extends upward anyway
+// (TIER-7).
 //
 // Errors are *model.Error with Path "<symbol>[<t>].<field>" (t is the 0-based
 // position after sorting by tier; the message names the CCXT tier number),
