@@ -1,0 +1,166 @@
+// Command perpcheck evaluates perpetual-futures margin scenarios and checks margin
+// engines against the perpcheck specification (SPEC.md).
+//
+// Usage:
+//
+//	perpcheck eval FILE      evaluate a scenario (JSON; "-" reads stdin) and print the report
+//	perpcheck profiles       list the dated venue profiles and their sources
+//	perpcheck version        print the module version
+//
+// Exit status: 0 on success, 1 when a check fails, 2 on bad input or usage. Bad input
+// prints one line naming the JSON path and the SPEC rule it breaks.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/venue"
+)
+
+// maxInput bounds what perpcheck reads from one file (scenarios are small).
+const maxInput = 64 << 20
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `usage:
+  perpcheck eval FILE     evaluate a scenario file ("-" for stdin), print the JSON report
+  perpcheck profiles      list the dated venue profiles and their sources
+  perpcheck version       print the version
+`
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "eval":
+		if len(args) != 2 {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		return cmdEval(args[1], stdin, stdout, stderr)
+	case "profiles":
+		return cmdProfiles(stdout)
+	case "version":
+		fmt.Fprintln(stdout, version())
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "perpcheck: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return "perpcheck " + bi.Main.Version
+	}
+	return "perpcheck (devel)"
+}
+
+func readInput(name string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader = stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInput {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxInput)
+	}
+	return data, nil
+}
+
+// decodeScenario decodes a scenario file (SPEC EVAL-4).
+func decodeScenario(data []byte) (*model.Scenario, error) {
+	var s model.Scenario
+	if err := strictjson.Unmarshal(data, &s); err != nil {
+		var je *strictjson.Error
+		if errors.As(err, &je) {
+			path := je.Path
+			if path == "" {
+				path = "$"
+			}
+			return nil, &model.Error{Path: path, Rule: "EVAL-4", Msg: je.Msg}
+		}
+		return nil, err
+	}
+	return &s, nil
+}
+
+func cmdEval(name string, stdin io.Reader, stdout, stderr io.Writer) int {
+	data, err := readInput(name, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "perpcheck: %v\n", err)
+		return 2
+	}
+	given, err := decodeScenario(data)
+	if err != nil {
+		return inputError(stderr, err)
+	}
+	s, err := venue.Resolve(given)
+	if err != nil {
+		return inputError(stderr, err)
+	}
+	rep, err := model.Evaluate(s)
+	if err != nil {
+		// A POS-3 error on a profile market names the venue (SPEC MKT-4, PROF-3).
+		return inputError(stderr, venue.AnnotateError(given, err))
+	}
+	return writeJSON(stdout, stderr, rep)
+}
+
+// inputError prints one line naming the path and the rule, and returns status 2.
+func inputError(stderr io.Writer, err error) int {
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	fmt.Fprintf(stderr, "perpcheck: %s\n", msg)
+	return 2
+}
+
+func writeJSON(stdout, stderr io.Writer, v any) int {
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(stderr, "perpcheck: %v\n", err)
+		return 1
+	}
+	out = append(out, '\n')
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintf(stderr, "perpcheck: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func cmdProfiles(stdout io.Writer) int {
+	for _, p := range venue.Profiles() {
+		fmt.Fprintf(stdout, "%-24s as of %s  max %sx  modes %v  mm basis %s  %d markets\n",
+			p.ID, p.AsOf, p.MaxLeverage, p.MarginModes, p.MMBasis, len(p.Markets))
+		for _, src := range p.Sources {
+			fmt.Fprintf(stdout, "    source: %s\n", src)
+		}
+		if p.Notes != "" {
+			fmt.Fprintf(stdout, "    notes:  %s\n", p.Notes)
+		}
+	}
+	return 0
+}
