@@ -1,0 +1,109 @@
+package model
+
+import "testing"
+
+// allocScenario has cross positions in several markets with different
+// effective leverages (so the cross IM sums several groups), tiered markets of
+// both MM bases, and isolated positions.
+func allocScenario() *Scenario {
+	s := &Scenario{
+		Markets: map[string]Market{
+			"BTC": mkt("0.1", "0.001", BasisMark, binanceTiers()),
+			"ETH": mkt("0.01", "0.01", BasisEntry, binanceTiers()),
+			"SOL": mkt("0.001", "0.1", BasisMark, oneTier("0.01", "50")),
+			"XRP": mkt("0.0001", "1", BasisMark, oneTier("0.05", "10")),
+			"ADA": mkt("0.0001", "1", BasisEntry, oneTier("0.02", "20")),
+		},
+		Prices: map[string]Price{
+			"BTC": {Mark: nd("60000")}, "ETH": {Mark: nd("2500")}, "SOL": {Mark: nd("150")},
+			"XRP": {Mark: nd("0.6")}, "ADA": {Mark: nd("0.35")},
+		},
+		Account: Account{WalletBalance: d("50000"), Positions: []Position{
+			{Market: "BTC", Side: Long, Size: d("12.5"), EntryPrice: d("58000"), MarginMode: Cross, Leverage: nd("3")},
+			{Market: "ETH", Side: Short, Size: d("100"), EntryPrice: d("2600"), MarginMode: Cross, Leverage: nd("7")},
+			{Market: "SOL", Side: Long, Size: d("333.3"), EntryPrice: d("140"), MarginMode: Cross, Leverage: nd("12.5")},
+			{Market: "XRP", Side: Short, Size: d("10000"), EntryPrice: d("0.55"), MarginMode: Isolated},
+			{Market: "ADA", Side: Long, Size: d("5000"), EntryPrice: d("0.4"), MarginMode: Isolated, Leverage: nd("3"), IsolatedMargin: nd("700")},
+		}},
+	}
+	return s
+}
+
+// The queries do not allocate (testing.AllocsPerRun is deterministic).
+func TestQueriesDoNotAllocate(t *testing.T) {
+	p, err := Load(allocScenario())
+	if err != nil {
+		t.Fatal(err)
+	}
+	btc, _ := p.MarketIndex("BTC")
+	var sink PoolHealth
+	for _, c := range []struct {
+		name string
+		f    func()
+	}{
+		{"Cross", func() { sink, _ = p.Cross() }},
+		{"Isolated", func() { sink, _ = p.Isolated(3) }},
+		{"Isolated entry basis", func() { sink, _ = p.Isolated(4) }},
+		{"Position", func() { _, _ = p.Position(0) }},
+		{"Position entry basis", func() { _, _ = p.Position(1) }},
+		{"LiquidationPrice cross", func() { _, _ = p.LiquidationPrice(0) }},
+		{"LiquidationPrice cross entry basis", func() { _, _ = p.LiquidationPrice(1) }},
+		{"LiquidationPrice isolated", func() { _, _ = p.LiquidationPrice(3) }},
+		{"BankruptcyPrice cross", func() { _, _ = p.BankruptcyPrice(2) }},
+		{"BankruptcyPrice isolated", func() { _, _ = p.BankruptcyPrice(4) }},
+		{"SetMark", func() { _ = p.SetMark(btc, 61_000*Scale) }},
+		{"NumPositions", func() { _ = p.NumPositions() }},
+		{"MarketIndex", func() { _, _ = p.MarketIndex("SOL") }},
+		{"scan: SetMark then Cross", func() {
+			_ = p.SetMark(btc, 59_000*Scale)
+			sink, _ = p.Cross()
+		}},
+	} {
+		if n := testing.AllocsPerRun(100, c.f); n != 0 {
+			t.Errorf("%s: %v allocations per run, want 0", c.name, n)
+		}
+	}
+	_ = sink
+	// The exact fallback of the cross IM sum does not allocate either.
+	ts := []frac{{1, 3}, {1, 3}, {1, 3}, {2, 7}, {5, 7}}
+	q := &Portfolio{nat: make([]uint64, 3*(len(ts)+4))}
+	if n := testing.AllocsPerRun(100, func() { _ = q.floorFracs(ts) }); n != 0 {
+		t.Errorf("floorFracs fallback: %v allocations per run", n)
+	}
+}
+
+// The queries agree with the report built from them.
+func TestQueriesMatchReport(t *testing.T) {
+	p, err := Load(allocScenario())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.Report()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := p.Cross()
+	if !h.Equity.Decimal().Equal(r.Pools[0].Equity) || !h.MaintenanceMargin.Decimal().Equal(r.Pools[0].MaintenanceMargin) ||
+		!h.InitialMargin.Decimal().Equal(r.Pools[0].InitialMargin) || !h.Available.Decimal().Equal(r.Pools[0].Available) {
+		t.Errorf("Cross() = %+v, report %+v", h, r.Pools[0])
+	}
+	for i := 0; i < p.NumPositions(); i++ {
+		m, _ := p.Position(i)
+		if !m.MaintenanceMargin.Decimal().Equal(r.Positions[i].MaintenanceMargin) || m.Tier != r.Positions[i].Tier {
+			t.Errorf("Position(%d) = %+v, report %+v", i, m, r.Positions[i])
+		}
+		lp, _ := p.LiquidationPrice(i)
+		if lp.OK != r.Positions[i].LiquidationPrice.Valid || (lp.OK && !lp.Price.Decimal().Equal(r.Positions[i].LiquidationPrice.Decimal)) {
+			t.Errorf("LiquidationPrice(%d) = %+v, report %+v", i, lp, r.Positions[i].LiquidationPrice)
+		}
+	}
+	if _, err := p.Isolated(0); err != ErrNotIsolated {
+		t.Errorf("Isolated(cross) err = %v", err)
+	}
+	if _, err := p.Position(99); err != ErrIndex {
+		t.Errorf("Position(99) err = %v", err)
+	}
+	if err := p.SetMark(0, 0); err == nil {
+		t.Errorf("SetMark(0, 0) accepted")
+	}
+}
