@@ -331,3 +331,13 @@ func str(x *apd.Decimal) string {
 	r.Reduce(x)
 	return r.Text('f')
 }
+
+// inputText formats an input decimal for an error message. It does not use
+// decimal.String for extreme exponents: that would expand, say, 1e2147483647
+// digit by digit.
+func inputText(d decimal.Decimal) string {
+	if e := d.Exponent(); e < -40 || e > 40 {
+		return fmt.Sprintf("%se%d", d.Coefficient().String(), e)
+	}
+	return d.String()
+}

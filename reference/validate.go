@@ -74,9 +74,9 @@ func num(d decimal.Decimal, path string) (*apd.Decimal, *model.Error) {
 	x, st := fromInput(d)
 	switch st {
 	case inputOffGrid:
-		return nil, fail(path, "NUM-1", "%s has a non-zero digit beyond the 8th fractional digit", d.String())
+		return nil, fail(path, "NUM-1", "%s has a non-zero digit beyond the 8th fractional digit", inputText(d))
 	case inputOutOfRange:
-		return nil, fail(path, "NUM-2", "%s is outside [-MAX, MAX], MAX = 92233720368.54775807", d.String())
+		return nil, fail(path, "NUM-2", "%s is outside [-MAX, MAX], MAX = 92233720368.54775807", inputText(d))
 	}
 	return x, nil
 }
@@ -144,13 +144,13 @@ func validateMarket(name string, m model.Market) (*market, *model.Error) {
 		return nil, err
 	}
 	if out.tick.Sign() <= 0 {
-		return nil, fail(p+".tickSize", "MKT-1", "tickSize must be > 0, got %s", m.TickSize.String())
+		return nil, fail(p+".tickSize", "MKT-1", "tickSize must be > 0, got %s", str(out.tick))
 	}
 	if out.lot, err = num(m.LotSize, p+".lotSize"); err != nil {
 		return nil, err
 	}
 	if out.lot.Sign() <= 0 {
-		return nil, fail(p+".lotSize", "MKT-1", "lotSize must be > 0, got %s", m.LotSize.String())
+		return nil, fail(p+".lotSize", "MKT-1", "lotSize must be > 0, got %s", str(out.lot))
 	}
 
 	// MKT-3: mmBasis is "mark" (default when absent) or "entry".
@@ -367,7 +367,7 @@ func validateAccount(a *model.Account, in *input) *model.Error {
 		return err
 	}
 	if in.wallet.Sign() < 0 {
-		return fail("account.walletBalance", "ACC-1", "walletBalance must be >= 0, got %s", a.WalletBalance.String())
+		return fail("account.walletBalance", "ACC-1", "walletBalance must be >= 0, got %s", str(in.wallet))
 	}
 	seen := map[string]int{}
 	for i, src := range a.Positions {
@@ -398,10 +398,10 @@ func validateAccount(a *model.Account, in *input) *model.Error {
 			return err
 		}
 		if pos.q.Sign() <= 0 {
-			return fail(p+".size", "POS-2", "size must be > 0, got %s", src.Size.String())
+			return fail(p+".size", "POS-2", "size must be > 0, got %s", str(pos.q))
 		}
 		if !isMultiple(pos.q, mkt.lot) {
-			return fail(p+".size", "POS-2", "size %s is not a multiple of lotSize %s", src.Size.String(), str(mkt.lot))
+			return fail(p+".size", "POS-2", "size %s is not a multiple of lotSize %s", str(pos.q), str(mkt.lot))
 		}
 		// POS-2: entryPrice > 0 (or entryValue, see entryNotional).
 		if pos.qep, err = entryNotional(p, pos.q, src); err != nil {
@@ -430,7 +430,7 @@ func validateAccount(a *model.Account, in *input) *model.Error {
 		if lev == nil {
 			pos.leverage = minDec(dec(20), mkt.maxLeverage1())
 		} else if lev.Cmp(dec(1)) < 0 || lev.Cmp(mkt.maxLeverage1()) > 0 {
-			return fail(p+".leverage", "POS-4", "leverage must be in [1, %s], got %s", str(mkt.maxLeverage1()), src.Leverage.Decimal.String())
+			return fail(p+".leverage", "POS-4", "leverage must be in [1, %s], got %s", str(mkt.maxLeverage1()), str(lev))
 		} else {
 			pos.leverage = lev
 		}
@@ -445,7 +445,7 @@ func validateAccount(a *model.Account, in *input) *model.Error {
 		case src.MarginMode == model.Cross && margin != nil:
 			return fail(p+".isolatedMargin", "POS-5", "a cross position must not set isolatedMargin")
 		case src.MarginMode == model.Isolated && margin != nil && margin.Sign() < 0:
-			return fail(p+".isolatedMargin", "POS-5", "isolatedMargin must be >= 0, got %s", src.IsolatedMargin.Decimal.String())
+			return fail(p+".isolatedMargin", "POS-5", "isolatedMargin must be >= 0, got %s", str(margin))
 		case src.MarginMode == model.Isolated && margin == nil:
 			margin = defaultIsolatedMargin(mkt, pos.qep, pos.leverage)
 		}
@@ -488,7 +488,7 @@ func entryNotional(p string, q *apd.Decimal, src model.Position) (*apd.Decimal, 
 			return nil, err
 		}
 		if ep.Sign() <= 0 {
-			return nil, fail(p+".entryPrice", "POS-2", "entryPrice must be > 0, got %s", src.EntryPrice.String())
+			return nil, fail(p+".entryPrice", "POS-2", "entryPrice must be > 0, got %s", str(ep))
 		}
 		qep = mul(q, ep)
 	}
@@ -500,7 +500,7 @@ func entryNotional(p string, q *apd.Decimal, src model.Position) (*apd.Decimal, 
 		return nil, err
 	}
 	if v.Sign() <= 0 {
-		return nil, fail(p+".entryValue", "POS-2", "entryValue must be > 0, got %s", src.EntryValue.Decimal.String())
+		return nil, fail(p+".entryValue", "POS-2", "entryValue must be > 0, got %s", str(v))
 	}
 	if qep != nil && qep.Cmp(v) != 0 {
 		return nil, fail(p+".entryValue", "POS-2", "entryValue %s differs from size * entryPrice = %s", str(v), str(qep))
