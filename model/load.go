@@ -246,6 +246,7 @@ func (mk *market) loadTiers(tiers []Tier, pre string) *Error {
 		if hasAmount && wide.FromInt64(amount).Mul(u8).Cmp(cum16) != 0 {
 			return errf(tp+".maintenanceAmount", "TIER-6", "maintenanceAmount "+fx(amount)+" does not equal the TIER-6 recursion "+fmt16(cum16))
 		}
+		td.cum16 = cum16
 		td.cum24 = cum16.Mul(u8)
 		td.minN16 = wide.MulU64(uint64(td.minN), u8)
 		td.minN24 = wide.MulU64(uint64(td.minN), u16)
@@ -557,9 +558,20 @@ func (p *Portfolio) prepare() {
 			td := &mk.tiers[ps.tierE]
 			ps.mmE24 = qe.Mul(uint64(td.mmr)).Sub(td.cum24)
 		}
+		if ps.sign < 0 {
+			ps.negMask = ^uint64(0)
+		}
 		if ps.cross {
 			ps.pool = 0
 			p.cross = append(p.cross, int32(i))
+			if ps.sign > 0 {
+				p.crossBase16 = p.crossBase16.Sub(ps.qe16)
+			} else {
+				p.crossBase16 = p.crossBase16.Add(ps.qe16)
+			}
+			if ps.entry {
+				p.crossMMEntry24 = p.crossMMEntry24.Add(ps.mmE24)
+			}
 			ps.grp = make([]int32, len(mk.tiers))
 			for t := range mk.tiers {
 				l := min(ps.lev, mk.tiers[t].maxLev)
@@ -584,4 +596,5 @@ func (p *Portfolio) prepare() {
 	p.nat = make([]uint64, 3*(g+4))
 	p.wallet16 = wide.MulU64(uint64(p.wallet), u8)
 	p.wallet24 = wide.MulU64(uint64(p.wallet), u16)
+	p.crossBase16 = p.crossBase16.Add(p.wallet16)
 }

@@ -28,7 +28,11 @@ type Portfolio struct {
 	wallet24 wide.Int // walletBalance at scale 1e-24
 	pos      []position
 	cross    []int32 // the indices of the cross positions, in order
-	isoPool  int     // the number of isolated positions
+	// crossBase16 is W - sum over cross positions of s*Q*EP (scale 1e-16);
+	// crossMMEntry24 the sum of the constant MM of entry-basis cross positions.
+	crossBase16    wide.Int
+	crossMMEntry24 wide.Int
+	isoPool        int // the number of isolated positions
 
 	// IM of the cross pool is summed exactly per distinct effective leverage
 	// (grpDen, in units); acc/accStamp/used are the per-call accumulators.
@@ -63,6 +67,7 @@ type tierData struct {
 	maxLev     int64 // units
 	minN16     wide.Int
 	cum24      wide.Int // maintenance amount at scale 1e-24 (TIER-6)
+	cum16      wide.Int // maintenance amount at scale 1e-16 (< 2^90)
 	minN24     wide.Int // minNotional at scale 1e-24
 	mmMin24    wide.Int // MM(minNotional) at scale 1e-24
 }
@@ -71,6 +76,7 @@ type position struct {
 	q           uint64   // size in units
 	qe16        wide.Int // the entry notional Q*EP at scale 1e-16 (< 2^126)
 	sign        int64    // +1 long, -1 short
+	negMask     uint64   // all ones for a short, 0 for a long
 	mkt         int32
 	cross       bool
 	entry       bool
@@ -243,17 +249,48 @@ func (p *Portfolio) Position(i int) (PositionMetrics, error) {
 // Cross returns the health of the cross pool (SPEC POOL-1, 3, 4, 5). A
 // reported value above MAX is an *Error with Rule NUM-2 at pools[0].<field>.
 func (p *Portfolio) Cross() (PoolHealth, error) {
-	e16 := p.wallet16
-	var mm24 wide.Int
+	// E = (W - sum s_i*Q_i*EP_i) + sum s_i*N_i: the first part is the
+	// constant crossBase16. MM = sum N_i*MMR_i - sum cum_i over the mark-basis
+	// positions plus the constant entry-basis part crossMMEntry24.
+	var e0, e1, e2 uint64 // sum s_i*N_i, scale 1e-16, two's complement
+	var r0, r1, r2 uint64 // sum N_i*MMR_i, scale 1e-24
+	var k0, k1 uint64     // sum cum_i, scale 1e-16 (< 2^90 each)
+	var c uint64
+	marks := p.marks
 	p.stamp++
 	stamp := p.stamp
 	used := p.used[:0]
 	for _, ci := range p.cross {
 		ps := &p.pos[ci]
-		nHi, nLo, u, mm, tN, _ := p.eval(ps)
-		e16 = e16.Add(u)
-		mm24 = mm24.Add(mm)
-		g := ps.grp[tN]
+		nHi, nLo := bits.Mul64(ps.q, uint64(marks[ps.mkt]))
+		// Add s*N branch-free: for a short, m is all ones and ^N+1 = -N.
+		m := ps.negMask
+		e0, c = bits.Add64(e0, nLo^m, m&1)
+		e1, c = bits.Add64(e1, nHi^m, c)
+		e2 += m + c
+		// TIER-7 on N.
+		tiers := ps.tiers
+		t := 0
+		for t+1 < len(tiers) {
+			b := &tiers[t+1].minN16
+			if nHi < b.W1 || (nHi == b.W1 && nLo < b.W0) {
+				break
+			}
+			t++
+		}
+		if !ps.entry {
+			td := &tiers[t]
+			h0, l0 := bits.Mul64(nLo, uint64(td.mmr))
+			h1, l1 := bits.Mul64(nHi, uint64(td.mmr))
+			var c2 uint64
+			r0, c = bits.Add64(r0, l0, 0)
+			l1, c2 = bits.Add64(l1, h0, 0)
+			r1, c = bits.Add64(r1, l1, c)
+			r2 += h1 + c + c2
+			k0, c = bits.Add64(k0, td.cum16.W0, 0)
+			k1 += td.cum16.W1 + c
+		}
+		g := ps.grp[t]
 		if p.accStamp[g] != stamp {
 			p.accStamp[g] = stamp
 			p.acc[g] = wide.Int{W0: nLo, W1: nHi}
@@ -267,6 +304,8 @@ func (p *Portfolio) Cross() (PoolHealth, error) {
 		}
 	}
 	p.used = used
+	e16 := p.crossBase16.Add(wide.Int{W0: e0, W1: e1, W2: e2})
+	mm24 := wide.Int{W0: r0, W1: r1, W2: r2}.Sub(wide.Int{W0: k0, W1: k1}.Mul(u8)).Add(p.crossMMEntry24)
 	// IM = A + F with F = sum r_g/d_g; ceil(F) = J - floor(sum (d_g-r_g)/d_g).
 	var a wide.Int
 	ts := p.terms[:0]

@@ -162,7 +162,25 @@ func (x Int) DivCeil(d uint64) Int {
 // QuoCeilBounded returns ceil(a/b) for a >= 0 and b > 0 when it is <= max
 // (max < 2^63), and ok == false when it exceeds max.
 func QuoCeilBounded(a, b Int, max uint64) (q uint64, ok bool) {
-	// ceil(a/b) <= max  <=>  a <= b*max (b*max has at most 4 words).
+	if b.W2 == 0 {
+		if b.W1 == 0 {
+			d := b.W0
+			if a.W2 != 0 || a.W1 >= d { // quotient >= 2^64
+				return 0, false
+			}
+			q, r := bits.Div64(a.W1, a.W0, d)
+			if r != 0 {
+				q++ // q < 2^64-1 here unless the quotient exceeds max anyway
+				if q == 0 {
+					return 0, false
+				}
+			}
+			return q, q <= max
+		}
+		return quo2(a, b.W1, b.W0, max)
+	}
+	// A three-word divisor: ceil(a/b) <= max  <=>  a <= b*max (b*max has at
+	// most 4 words).
 	var p [4]uint64
 	h0, l0 := bits.Mul64(b.W0, max)
 	h1, l1 := bits.Mul64(b.W1, max)
@@ -180,6 +198,44 @@ func QuoCeilBounded(a, b Int, max uint64) (q uint64, ok bool) {
 		fq++
 	}
 	return fq, true
+}
+
+// quo2 is QuoCeilBounded for a two-word divisor b1:b0 (b1 != 0): one step of
+// Knuth's algorithm D.
+func quo2(a Int, b1, b0, max uint64) (uint64, bool) {
+	s := uint(bits.LeadingZeros64(b1))
+	// Normalize (a shift by 64 is 0 in Go, which covers s == 0).
+	v1 := b1<<s | b0>>(64-s)
+	v0 := b0 << s
+	u3 := a.W2 >> (64 - s)
+	u2 := a.W2<<s | a.W1>>(64-s)
+	u1 := a.W1<<s | a.W0>>(64-s)
+	u0 := a.W0 << s
+	// The quotient is below 2^64 iff a < b*2^64 iff u3 == 0 and u2:u1 < v1:v0.
+	if u3 != 0 || u2 > v1 || (u2 == v1 && u1 >= v0) {
+		return 0, false
+	}
+	qhat := ^uint64(0)
+	if u2 != v1 {
+		qhat, _ = bits.Div64(u2, u1, v1)
+	}
+	for { // at most two corrections (Knuth, theorem B)
+		h0, p0 := bits.Mul64(qhat, v0)
+		h1, l1 := bits.Mul64(qhat, v1)
+		p1, c := bits.Add64(l1, h0, 0)
+		p2 := h1 + c
+		if p2 < u2 || (p2 == u2 && (p1 < u1 || (p1 == u1 && p0 <= u0))) {
+			q := qhat
+			if p2 != u2 || p1 != u1 || p0 != u0 {
+				if q == ^uint64(0) {
+					return 0, false
+				}
+				q++
+			}
+			return q, q <= max
+		}
+		qhat--
+	}
 }
 
 func cmp3(x, y [3]uint64) int {
