@@ -216,3 +216,92 @@ func mutate(r *rand.Rand, s *model.Scenario) {
 		}
 	}
 }
+
+// logUnits returns a value in [1, MAX] units, log-uniformly distributed.
+func logUnits(r *rand.Rand) int64 {
+	digits := r.IntN(19) // 10^0 .. 10^18
+	v := int64(1)
+	for i := 0; i < digits; i++ {
+		v *= 10
+	}
+	v += r.Int64N(v) * int64(r.IntN(9)+1)
+	if v <= 0 || v > 1<<63-1-1 {
+		v = 1<<63 - 1
+	}
+	return v
+}
+
+func fixedDec(units int64) decimal.Decimal { return decimal.New(units, -8) }
+
+// genExtreme generates scenarios whose values span the whole range, up to
+// MAX: sizes, prices, balances, leverages and notionals near the int64 limits,
+// to exercise the wide arithmetic, the NUM-2 report checks and the
+// out-of-range reasons.
+func genExtreme(r *rand.Rand) *model.Scenario {
+	s := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+	names := []string{"A", "B", "C"}[:1+r.IntN(3)]
+	for _, name := range names {
+		nt := 1 + r.IntN(3)
+		ts := make([]model.Tier, nt)
+		var minN int64
+		var mmr int64
+		lev := logUnits(r)
+		if lev < 100_000_000 {
+			lev = 100_000_000
+		}
+		for t := range ts {
+			maxN := minN + 1 + (1<<63-1-minN-1)/int64(2+r.IntN(8))*int64(r.IntN(2))
+			if maxN <= minN {
+				maxN = minN + logUnits(r)%(1<<40) + 1
+			}
+			mmr += r.Int64N(100_000_000-mmr) / int64(1+r.IntN(50))
+			if mmr > 0 {
+				if cap := int64(1e16 / mmr); lev > cap {
+					lev = cap
+				}
+			}
+			lev = max(lev, 100_000_000)
+			for mmr > 0 && uint64(mmr)*uint64(lev)/1e8 > 1e8 {
+				mmr--
+			}
+			ts[t] = model.Tier{MinNotional: fixedDec(minN), MaxNotional: fixedDec(maxN),
+				MaintenanceMarginRate: fixedDec(mmr), MaxLeverage: fixedDec(lev)}
+			minN = maxN
+			lev = max(100_000_000, lev/int64(1+r.IntN(3)))
+		}
+		s.Markets[name] = model.Market{
+			TickSize: fixedDec(pick(r, int64(1), 100_000_000, logUnits(r))),
+			LotSize:  fixedDec(pick(r, int64(1), 100_000_000, logUnits(r)%1_000_000_000_000+1)),
+			MMBasis:  pick(r, model.BasisMark, model.BasisEntry),
+			Tiers:    ts,
+		}
+		if r.IntN(4) == 0 {
+			s.Prices[name] = model.Price{Index: nul(fixedDec(logUnits(r))), Last: nul(fixedDec(logUnits(r))),
+				BasisAverage: nul(fixedDec(logUnits(r) * int64(pick(r, -1, 1)))),
+				FundingRate:  nul(fixedDec(r.Int64N(200_000_000) - 100_000_000)), SecondsToFunding: nul(fixedDec(logUnits(r) % 3_000_000_000_000))}
+		} else {
+			s.Prices[name] = model.Price{Mark: nul(fixedDec(logUnits(r)))}
+		}
+	}
+	s.Account.WalletBalance = fixedDec(pick(r, 0, logUnits(r)))
+	for i := 0; i < len(names); i++ {
+		if r.IntN(4) == 0 {
+			continue
+		}
+		m := s.Markets[names[i]]
+		lot, _ := model.FixedFromDecimal(m.LotSize)
+		k := max(1, logUnits(r)/int64(lot))
+		p := model.Position{Market: names[i], Side: pick(r, model.Long, model.Short),
+			Size: fixedDec(int64(lot) * k), EntryPrice: fixedDec(logUnits(r)),
+			MarginMode: pick(r, model.Cross, model.Isolated)}
+		if r.IntN(2) == 0 {
+			maxLev, _ := model.FixedFromDecimal(m.Tiers[0].MaxLeverage)
+			p.Leverage = nul(fixedDec(100_000_000 + r.Int64N(int64(maxLev)-100_000_000+1)))
+		}
+		if p.MarginMode == model.Isolated && r.IntN(2) == 0 {
+			p.IsolatedMargin = nul(fixedDec(pick(r, 0, logUnits(r))))
+		}
+		s.Account.Positions = append(s.Account.Positions, p)
+	}
+	return s
+}

@@ -29,6 +29,9 @@ func TestLiquidationPriceAgreesWithTrigger(t *testing.T) {
 	var checked, beyond int
 	for it := 0; it < n; it++ {
 		s := genScenario(r)
+		if it%3 == 2 {
+			s = genExtreme(r)
+		}
 		p, err := model.Load(s)
 		if err != nil {
 			continue
@@ -124,4 +127,52 @@ func TestLiquidationPriceAgreesWithTrigger(t *testing.T) {
 		t.Fatalf("too few checks: %d prices, %d beyond", checked, beyond)
 	}
 	t.Logf("%d liquidation prices, %d one-step-beyond checks", checked, beyond)
+}
+
+// The engine neither panics nor fails unexpectedly on values across the whole
+// range: every scenario is a report or an *Error, and the queries of a loaded
+// portfolio answer or return an *Error.
+func TestExtremeValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	var reports int
+	for it := 0; it < 5000; it++ {
+		s := genExtreme(r)
+		rep, err := model.Evaluate(s)
+		if err != nil {
+			if _, ok := err.(*model.Error); !ok {
+				t.Fatalf("case %d: %T %v", it, err, err)
+			}
+		} else {
+			reports++
+			if len(rep.Pools) == 0 {
+				t.Fatal("no pools")
+			}
+		}
+		p, err := model.Load(s)
+		if err != nil {
+			continue
+		}
+		for i := 0; i < p.NumPositions(); i++ {
+			for _, f := range []func(int) error{
+				func(i int) error { _, err := p.Position(i); return err },
+				func(i int) error { _, err := p.LiquidationPrice(i); return err },
+				func(i int) error { _, err := p.BankruptcyPrice(i); return err },
+			} {
+				if err := f(i); err != nil {
+					if _, ok := err.(*model.Error); !ok {
+						t.Fatalf("case %d: %T %v", it, err, err)
+					}
+				}
+			}
+		}
+		if _, err := p.Cross(); err != nil {
+			if _, ok := err.(*model.Error); !ok {
+				t.Fatalf("case %d: %T %v", it, err, err)
+			}
+		}
+	}
+	if reports < 100 {
+		t.Fatalf("only %d reports", reports)
+	}
+	t.Logf("%d reports", reports)
 }

@@ -33,6 +33,9 @@ func TestDifferentialAgainstReference(t *testing.T) {
 	var errs, oks int
 	for it := 0; it < n; it++ {
 		s := genScenario(r)
+		if it%3 == 2 {
+			s = genExtreme(r)
+		}
 		got, gerr := model.Evaluate(s)
 		want, werr := reference.Evaluate(s)
 		if (gerr != nil) != (werr != nil) {
