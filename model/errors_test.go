@@ -2,7 +2,13 @@ package model
 
 import (
 	"encoding/json"
+	"math"
+	"math/big"
+	mrand "math/rand"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 // baseScenario is valid: a cross long on BTC (Binance tiers) and an isolated
@@ -220,3 +226,47 @@ func TestFixedFromDecimal(t *testing.T) {
 		}
 	}
 }
+
+// fromDecimal (int64 fast path and big.Int path) against math/big.Rat.
+func TestFromDecimalRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	maxR := new(big.Rat).SetInt64(math.MaxInt64)
+	br := rand2big(r)
+	for i := 0; i < 30000; i++ {
+		c := new(big.Int).Rand(br, new(big.Int).Lsh(big.NewInt(1), uint(1+r.IntN(90))))
+		if r.IntN(2) == 0 {
+			c.Neg(c)
+		}
+		exp := int32(r.IntN(50) - 30)
+		dv := decimal.NewFromBigInt(c, exp)
+		got, rule := fromDecimal(dv)
+		// want: c * 10^exp * 1e8
+		v := new(big.Rat).SetInt(c)
+		p := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(abs32(exp+8))), nil))
+		if exp+8 >= 0 {
+			v.Mul(v, p)
+		} else {
+			v.Quo(v, p)
+		}
+		var wantRule string
+		switch {
+		case !v.IsInt():
+			wantRule = "NUM-1"
+		case new(big.Rat).Abs(v).Cmp(maxR) > 0:
+			wantRule = "NUM-2"
+		}
+		if rule != wantRule || (rule == "" && v.Num().Int64() != got) {
+			t.Fatalf("fromDecimal(%s) = %d %q, want %s %q", dv, got, rule, v.RatString(), wantRule)
+		}
+	}
+}
+
+func abs32(x int32) int32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// rand2big adapts math/rand/v2 to the math/rand source big.Int.Rand needs.
+func rand2big(r *rand.Rand) *mrand.Rand { return mrand.New(mrand.NewSource(int64(r.Uint64()))) }

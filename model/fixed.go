@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -75,6 +76,9 @@ var (
 // fromDecimal converts d to units of 1e-8 and returns the rule it breaks
 // ("NUM-1", "NUM-2") or "".
 func fromDecimal(d decimal.Decimal) (int64, string) {
+	if d.NumDigits() <= 18 { // the coefficient fits an int64: no big.Int
+		return fromSmall(d.CoefficientInt64(), int(d.Exponent())+8)
+	}
 	coef := d.Coefficient()
 	if coef.Sign() == 0 {
 		return 0, ""
@@ -102,6 +106,42 @@ func fromDecimal(d decimal.Decimal) (int64, string) {
 		return 0, "NUM-2"
 	}
 	return coef.Int64(), ""
+}
+
+var pow10 = [19]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// fromSmall is fromDecimal for a coefficient c with |c| < 10^18 and the value
+// c * 10^(shift-8).
+func fromSmall(c int64, shift int) (int64, string) {
+	if c == 0 {
+		return 0, ""
+	}
+	u := uint64(c)
+	if c < 0 {
+		u = -u
+	}
+	if shift >= 0 {
+		if shift > 18 { // |c| >= 1, and 10^19 units > MAX
+			return 0, "NUM-2"
+		}
+		hi, lo := bits.Mul64(u, pow10[shift])
+		if hi != 0 || lo > math.MaxInt64 {
+			return 0, "NUM-2"
+		}
+		if c < 0 {
+			return -int64(lo), ""
+		}
+		return int64(lo), ""
+	}
+	k := -shift
+	if k > 18 || u%pow10[k] != 0 { // |c| < 10^18 is not a multiple of 10^k > 10^18
+		return 0, "NUM-1"
+	}
+	if c < 0 {
+		return -int64(u / pow10[k]), ""
+	}
+	return int64(u / pow10[k]), ""
 }
 
 func numError(path, rule string, d decimal.Decimal) *Error {
