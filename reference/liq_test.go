@@ -2,6 +2,7 @@ package reference
 
 import (
 	"fmt"
+	"math/big"
 	"math/rand"
 	"testing"
 
@@ -257,5 +258,38 @@ func TestNeverPanics(t *testing.T) {
 	_, err := Evaluate(scenarios[5])
 	if me, ok := err.(*model.Error); !ok || me.Path != "prices.A.mark" || me.Rule != "NUM-2" {
 		t.Errorf("huge computed mark: got %v, want NUM-2 at prices.A.mark", err)
+	}
+}
+
+// TestManyPositions checks NUM-2's "intermediate values are exact and
+// unbounded" on a long chain of ratio arithmetic: a cross pool of 600
+// positions at leverages 3, 7 and 9.5 (so that IM_i = N_i / L_i do not
+// terminate). The pool IM must be up(sum N_i / L_i), checked with math/big.
+func TestManyPositions(t *testing.T) {
+	const n = 600
+	s := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+	s.Account.WalletBalance = d("1000000")
+	levs := []string{"3", "7", "9.5"}
+	sum := new(big.Rat)
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("M%04d", i)
+		s.Markets[name] = oneTier("0.01", "0.001", "0.01", "10", "")
+		mark := decimal.New(int64(1000+i), -2)
+		s.Prices[name] = model.Price{Mark: decimal.NewNullDecimal(mark)}
+		lev := levs[i%len(levs)]
+		s.Account.Positions = append(s.Account.Positions, model.Position{
+			Market: name, Side: model.Long, Size: d("1.5"), EntryPrice: mark, MarginMode: model.Cross, Leverage: nd(lev),
+		})
+		im, _ := new(big.Rat).SetString(mark.Mul(d("1.5")).String())
+		l, _ := new(big.Rat).SetString(lev)
+		sum.Add(sum, im.Quo(im, l))
+	}
+	r := mustEval(t, s)
+	// up(sum) on the 1e-8 grid.
+	scaled := new(big.Rat).Mul(sum, big.NewRat(100000000, 1))
+	ceil := new(big.Int).Neg(new(big.Int).Div(new(big.Int).Neg(scaled.Num()), scaled.Denom()))
+	want := decimal.NewFromBigInt(ceil, -8)
+	if !r.Pools[0].InitialMargin.Equal(want) {
+		t.Errorf("pool IM = %s, want %s", r.Pools[0].InitialMargin, want)
 	}
 }

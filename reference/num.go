@@ -194,24 +194,37 @@ func quo(a, b *apd.Decimal) ratio {
 	case 0:
 		panic(bugf("division by zero: %s / %s", a, b))
 	case -1:
-		return ratio{neg(a), neg(b)}
+		a, b = neg(a), neg(b)
 	}
-	return ratio{a, b}
+	return scaled(a, b)
+}
+
+// scaled returns num/den (den > 0) with both multiplied by 10^k so that den
+// is an integer (exponent 0). The value is unchanged; this only keeps the
+// exponents of long chains of ratio arithmetic (e.g. a pool's IM, a sum over
+// many positions) from drifting toward apd's exponent limit, so that no
+// intermediate the exact computation can carry fails (NUM-2).
+func scaled(num, den *apd.Decimal) ratio {
+	k := -den.Exponent
+	n, d := new(apd.Decimal).Set(num), new(apd.Decimal).Set(den)
+	n.Exponent += k
+	d.Exponent = 0
+	return ratio{n, d}
 }
 
 // plus returns r + o = (r.num*o.den + o.num*r.den) / (r.den*o.den).
 func (r ratio) plus(o ratio) ratio {
-	return ratio{add(mul(r.num, o.den), mul(o.num, r.den)), mul(r.den, o.den)}
+	return scaled(add(mul(r.num, o.den), mul(o.num, r.den)), mul(r.den, o.den))
 }
 
 // minus returns r - o.
 func (r ratio) minus(o ratio) ratio {
-	return ratio{sub(mul(r.num, o.den), mul(o.num, r.den)), mul(r.den, o.den)}
+	return scaled(sub(mul(r.num, o.den), mul(o.num, r.den)), mul(r.den, o.den))
 }
 
 // times returns r * o.
 func (r ratio) times(o ratio) ratio {
-	return ratio{mul(r.num, o.num), mul(r.den, o.den)}
+	return scaled(mul(r.num, o.num), mul(r.den, o.den))
 }
 
 // sign returns -1, 0 or +1.

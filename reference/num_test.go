@@ -165,3 +165,19 @@ func TestToDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestLongRatioChain checks that a long chain of ratio additions does not
+// drift toward apd's exponent limit (|exponent| <= 100000): 15000 additions
+// of 1 / 0.00000001 would give a denominator exponent of -120000 without the
+// rescaling of scaled (NUM-2: intermediates are unbounded).
+func TestLongRatioChain(t *testing.T) {
+	sum := exact(dec(0))
+	step := quo(dec(1), apd.New(1, -8))
+	for i := 0; i < 15000; i++ {
+		sum = sum.plus(step)
+	}
+	// 15000 / 0.00000001 = 1500000000000 exactly.
+	if got := down(sum); got.Cmp(apdOf(t, "1500000000000")) != 0 {
+		t.Errorf("sum = %s, want 1500000000000", got)
+	}
+}
