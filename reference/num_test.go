@@ -181,3 +181,28 @@ func TestLongRatioChain(t *testing.T) {
 		t.Errorf("sum = %s, want 1500000000000", got)
 	}
 }
+
+// TestExactContext checks that exactCtx (Precision 0) neither rounds nor
+// truncates Add, Sub and Mul on coefficients far beyond 64 bits, against
+// math/big.
+func TestExactContext(t *testing.T) {
+	x := apdOf(t, "123456789012345678901234567890123456789.12345678")
+	y := apdOf(t, "-98765432109876543210987654321.00000001")
+	bx, _ := new(big.Rat).SetString("123456789012345678901234567890123456789.12345678")
+	by, _ := new(big.Rat).SetString("-98765432109876543210987654321.00000001")
+	for _, c := range []struct {
+		name string
+		got  *apd.Decimal
+		want *big.Rat
+	}{
+		{"add", add(x, y), new(big.Rat).Add(bx, by)},
+		{"sub", sub(x, y), new(big.Rat).Sub(bx, by)},
+		{"mul", mul(x, y), new(big.Rat).Mul(bx, by)},
+		{"mul chain", mul(mul(x, x), mul(y, y)), new(big.Rat).Mul(new(big.Rat).Mul(bx, bx), new(big.Rat).Mul(by, by))},
+	} {
+		got, ok := new(big.Rat).SetString(c.got.Text('f'))
+		if !ok || got.Cmp(c.want) != 0 {
+			t.Errorf("%s = %s, want %s", c.name, c.got.Text('f'), c.want.FloatString(20))
+		}
+	}
+}
