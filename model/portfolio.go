@@ -157,7 +157,9 @@ func (p *Portfolio) MarketIndex(name string) (int, bool) {
 }
 
 // SetMark replaces the mark of market i (for a scan after a price update). The
-// mark must be > 0 (MARK-1); the report then shows it with computed false.
+// mark must be > 0 (MARK-1), else it is an *Error with Rule MARK-1 at
+// prices.<name>.mark. Report then shows the mark with computed false, also for
+// a market that had no prices entry.
 func (p *Portfolio) SetMark(market int, mark Fixed) error {
 	if market < 0 || market >= len(p.marks) {
 		return ErrIndex
