@@ -275,7 +275,7 @@ func assign(dst reflect.Value, n *node, path string) error {
 			if !ok {
 				return &Error{Path: join(path, k), Msg: "unknown field"}
 			}
-			if err := assign(dst.Field(idx), n.vals[k], join(path, k)); err != nil {
+			if err := assign(dst.FieldByIndex(idx), n.vals[k], join(path, k)); err != nil {
 				return err
 			}
 		}
@@ -286,26 +286,44 @@ func assign(dst reflect.Value, n *node, path string) error {
 	return &Error{Path: path, Msg: "strictjson: unsupported type " + t.String()}
 }
 
-// structFields maps JSON names to field indices for the exported fields of t.
-func structFields(t reflect.Type) map[string]int {
-	m := make(map[string]int, t.NumField())
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name := f.Name
-		if tag, ok := f.Tag.Lookup("json"); ok {
-			tn, _, _ := strings.Cut(tag, ",")
-			if tn == "-" {
+// structFields maps JSON names to field index paths for the exported fields of
+// t. Like encoding/json, the fields of an embedded struct without a JSON name are
+// promoted; a name given at a shallower depth wins.
+func structFields(t reflect.Type) map[string][]int {
+	m := map[string][]int{}
+	var walk func(t reflect.Type, prefix []int)
+	walk = func(t reflect.Type, prefix []int) {
+		var embedded [][]int
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name := f.Name
+			tagged := false
+			if tag, ok := f.Tag.Lookup("json"); ok {
+				tn, _, _ := strings.Cut(tag, ",")
+				if tn == "-" {
+					continue
+				}
+				if tn != "" {
+					name, tagged = tn, true
+				}
+			}
+			idx := append(append([]int(nil), prefix...), i)
+			if f.Anonymous && !tagged && f.Type.Kind() == reflect.Struct {
+				embedded = append(embedded, idx)
 				continue
 			}
-			if tn != "" {
-				name = tn
+			if !f.IsExported() {
+				continue
+			}
+			if _, seen := m[name]; !seen {
+				m[name] = idx
 			}
 		}
-		m[name] = i
+		for _, idx := range embedded {
+			walk(t.FieldByIndex(idx).Type, idx)
+		}
 	}
+	walk(t, nil)
 	return m
 }
 

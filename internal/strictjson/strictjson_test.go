@@ -118,3 +118,27 @@ func FuzzUnmarshal(f *testing.F) {
 		_ = Unmarshal(data, &v) // must not panic
 	})
 }
+
+type base struct {
+	A decimal.Decimal `json:"a"`
+	B string          `json:"b"`
+}
+
+type withEmbedded struct {
+	base
+	B string   `json:"b"` // shadows base.B, as in encoding/json
+	C []string `json:"c"`
+}
+
+func TestEmbeddedStructFieldsArePromoted(t *testing.T) {
+	var v withEmbedded
+	if err := Unmarshal([]byte(`{"a":"1.5","b":"outer","c":["x"]}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.A.String() != "1.5" || v.B != "outer" || v.base.B != "" || len(v.C) != 1 {
+		t.Fatalf("got %+v", v)
+	}
+	if err := Unmarshal([]byte(`{"base":{}}`), &v); err == nil {
+		t.Fatal("the embedded struct's own name must not be a key")
+	}
+}
