@@ -1,0 +1,664 @@
+package model
+
+import (
+	"math"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/shopspring/decimal"
+)
+
+// This file holds the ledger (SPEC LED, TRD, FND, LQ, ADL): construction and
+// validation of a State, atomic application of events, the state snapshot and
+// the LED-4 conservation check. The event handlers are in ledger_events.go,
+// trades and position updates in ledger_trade.go, funding, the liquidation
+// sweep and ADL in ledger_liq.go, the exact pool arithmetic in ledger_math.go.
+//
+// Readings of SPEC where it leaves a choice (the reference must agree; see
+// also the comments at each rule):
+//
+//   - NewLedger validates, in this order: markets and prices (EVAL-2 steps 1
+//     and 2); then every account in ascending byte order of id, the insurance
+//     fund included under its id "@insurance" (LED-8) with path prefix
+//     "insuranceFund", trader accounts with "accounts.<id>": the id (LED-1),
+//     the scenario rules of the account (EVAL-2 step 3; the fund's
+//     walletBalance only NUM, it may be negative), the settings in market
+//     order (market exists: LED-2; leverage: NUM, POS-4; marginMode: POS-3;
+//     the fund's isolated: LED-2), then per position the ledger additions
+//     (tickSize*lotSize on the 1e-8 grid: LED-1 at .market; entryValue on the
+//     grid: LED-1 at .entryPrice, NUM-2 if above MAX; marginMode and leverage
+//     equal to the settings: LED-2); then feePool, dust (NUM, >= 0: LED-1),
+//     settlement (NUM, then LED-4; derived above MAX: NUM-2), and open
+//     interest per market in market order (LED-4 at markets.<name>).
+//   - LED-2 is read literally: with no settings entry a position must be
+//     cross at the default leverage; an isolated position needs a settings
+//     entry saying so.
+//   - A state value (balance, entry value, size) that would leave
+//     [-MAX, MAX] rejects the event with rule NUM-2 at path "events[<k>]".
+type Ledger struct {
+	markets []market
+	mindex  map[string]int
+	raw     map[string]Market // the markets as given, for State
+	prices  []Price           // current prices by market index (normalized)
+	hasPx   []bool
+	marks   []int64
+	// accounts by id; ids is every account id in ascending byte order,
+	// InsuranceAccount included.
+	acc  map[string]*lacct
+	ids  []string
+	fund *lacct
+
+	fees, dust, settlement int64
+
+	// LED-4 bookkeeping: the initial sum of all ledger accounts and the net
+	// of deposits minus withdrawals.
+	initSum, netExt *big.Int
+
+	// per-event state
+	n       int // events passed to Apply so far
+	k       int // index of the current event
+	epoch   uint64
+	effs    []Effect
+	touched []*lacct
+	gsave   globalSave
+}
+
+type globalSave struct {
+	fees, dust, settlement int64
+	netExt                 *big.Int
+	mi                     int // market whose price changed, or -1
+	price                  Price
+	hasPx                  bool
+	mark                   int64
+}
+
+// lacct is one account (a trader or the insurance fund).
+type lacct struct {
+	id       string
+	fund     bool
+	wallet   int64
+	pos      []lpos // sorted by market index (= ascending market name)
+	settings map[int]lset
+
+	snapAt   uint64
+	sWallet  int64
+	sPos     []lpos
+	sSetting map[int]lset
+	sSetAt   uint64
+}
+
+// lset is one settings entry as given (absent fields stay absent).
+type lset struct {
+	lev    int64
+	hasLev bool
+	mode   MarginMode
+}
+
+// lpos is one open position. Leverage and margin mode come from the
+// account's settings (LED-2); cross mirrors the mode.
+type lpos struct {
+	mkt   int
+	sign  int64 // +1 long, -1 short
+	q     int64 // size in units, > 0 (0 only transiently during a liquidation)
+	v     int64 // entry value V in units
+	iso   int64 // isolated margin in units
+	cross bool
+}
+
+// EventResult is the outcome of one event of a run: Error is nil when the
+// event applied, else the rejection. Its JSON has "event" and, for a rejected
+// event, "error" with the Error's fields under their Go names (Path, Rule,
+// Msg): Error carries no JSON tags and is shared with Evaluate.
+type EventResult struct {
+	Event int    `json:"event"`
+	Error *Error `json:"error,omitempty"`
+}
+
+// ledgerFail is the panic value that aborts an event; Apply recovers it,
+// rolls the event back and returns the Error.
+type ledgerFail struct{ err *Error }
+
+func (l *Ledger) fail(path, rule, msg string) {
+	panic(ledgerFail{&Error{Path: path, Rule: rule, Msg: msg}})
+}
+
+func (l *Ledger) evPath(field string) string {
+	p := "events[" + strconv.Itoa(l.k) + "]"
+	if field != "" {
+		p += "." + field
+	}
+	return p
+}
+
+// overflow aborts the event: a state value would leave [-MAX, MAX].
+func (l *Ledger) overflow() {
+	l.fail(l.evPath(""), "NUM-2", "a ledger value would be outside [-92233720368.54775807, 92233720368.54775807]")
+}
+
+// add returns a+b, aborting the event when it is outside [-MAX, MAX].
+func (l *Ledger) add(a, b int64) int64 {
+	s := a + b
+	if (a > 0 && b > 0 && s < 0) || (a < 0 && b < 0 && s >= 0) || s == math.MinInt64 {
+		l.overflow()
+	}
+	return s
+}
+
+// fit converts an exact value in units to int64, aborting on overflow.
+func (l *Ledger) fit(x wide.Int) int64 {
+	v, ok := x.Int64()
+	if !ok || v == math.MinInt64 {
+		l.overflow()
+	}
+	return v
+}
+
+// NewLedger validates st (SPEC LED-1, LED-2, LED-4 and the scenario rules for
+// every account, in the order documented on Ledger) and takes a deep copy:
+// st is never modified and shares no memory with the ledger.
+func NewLedger(st *State) (*Ledger, error) {
+	if st == nil {
+		return nil, &Error{Path: "", Rule: "EVAL-1", Msg: "nil state"}
+	}
+	p := &Portfolio{}
+	sc := &Scenario{Markets: st.Markets, Prices: st.Prices}
+	if err := p.loadMarkets(sc); err != nil {
+		return nil, err
+	}
+	if err := p.loadPrices(sc); err != nil {
+		return nil, err
+	}
+	l := &Ledger{
+		markets: p.markets,
+		mindex:  p.mindex,
+		marks:   p.marks,
+		raw:     copyMarkets(st.Markets),
+		prices:  make([]Price, len(p.markets)),
+		hasPx:   make([]bool, len(p.markets)),
+		acc:     map[string]*lacct{},
+		netExt:  new(big.Int),
+		gsave:   globalSave{mi: -1},
+	}
+	for mi := range p.markets {
+		if pr, ok := st.Prices[p.markets[mi].name]; ok {
+			l.prices[mi] = normPrice(pr)
+			l.hasPx[mi] = true
+		}
+	}
+	// Accounts in ascending byte order of id, the fund under its id.
+	type entry struct {
+		id   string
+		fund bool
+	}
+	entries := make([]entry, 0, len(st.Accounts)+1)
+	for id := range st.Accounts {
+		entries = append(entries, entry{id, false})
+	}
+	entries = append(entries, entry{InsuranceAccount, true})
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].id != entries[j].id {
+			return entries[i].id < entries[j].id
+		}
+		return !entries[i].fund // a trader id "@insurance" first: it is an error
+	})
+	for _, e := range entries {
+		var acc Account
+		var pre string
+		if e.fund {
+			acc, pre = st.InsuranceFund, "insuranceFund"
+		} else {
+			acc, pre = st.Accounts[e.id], "accounts."+e.id
+			if e.id == "" || strings.HasPrefix(e.id, "@") {
+				return nil, errf(pre, "LED-1", "account id \""+e.id+"\" must be non-empty and must not start with '@'")
+			}
+		}
+		a, err := l.loadAcct(p, e.id, e.fund, acc, pre)
+		if err != nil {
+			return nil, err
+		}
+		l.acc[e.id] = a
+		l.ids = append(l.ids, e.id)
+		if e.fund {
+			l.fund = a
+		}
+	}
+	var err *Error
+	if l.fees, err = num(st.FeePool, "feePool"); err != nil {
+		return nil, err
+	}
+	if l.fees < 0 {
+		return nil, errf("feePool", "LED-1", "feePool must be >= 0, got "+fx(l.fees))
+	}
+	if l.dust, err = num(st.Dust, "dust"); err != nil {
+		return nil, err
+	}
+	if l.dust < 0 {
+		return nil, errf("dust", "LED-1", "dust must be >= 0, got "+fx(l.dust))
+	}
+	// LED-4: settlement = -sum s*V.
+	sv := new(big.Int)
+	for _, id := range l.ids {
+		for _, ps := range l.acc[id].pos {
+			sv.Add(sv, big.NewInt(ps.sign*ps.v))
+		}
+	}
+	want := new(big.Int).Neg(sv)
+	if st.Settlement.Valid {
+		s, err := num(st.Settlement.Decimal, "settlement")
+		if err != nil {
+			return nil, err
+		}
+		if want.Cmp(big.NewInt(s)) != 0 {
+			return nil, errf("settlement", "LED-4", "settlement "+fx(s)+" must equal minus the signed sum of the entry values, "+decimal.NewFromBigInt(want, -8).String())
+		}
+		l.settlement = s
+	} else {
+		if !want.IsInt64() || want.Int64() < -int64(maxU) || want.Int64() > int64(maxU) {
+			return nil, errf("settlement", "NUM-2", "derived settlement "+decimal.NewFromBigInt(want, -8).String()+" is outside [-92233720368.54775807, 92233720368.54775807]")
+		}
+		l.settlement = want.Int64()
+	}
+	// LED-4: open interest per market.
+	for mi := range l.markets {
+		var lo, sh big.Int
+		for _, id := range l.ids {
+			for _, ps := range l.acc[id].pos {
+				if ps.mkt != mi {
+					continue
+				}
+				if ps.sign > 0 {
+					lo.Add(&lo, big.NewInt(ps.q))
+				} else {
+					sh.Add(&sh, big.NewInt(ps.q))
+				}
+			}
+		}
+		if lo.Cmp(&sh) != 0 {
+			name := l.markets[mi].name
+			return nil, errf("markets."+name, "LED-4", "long open interest "+decimal.NewFromBigInt(&lo, -8).String()+" differs from short open interest "+decimal.NewFromBigInt(&sh, -8).String()+" in market \""+name+"\"")
+		}
+	}
+	l.initSum = l.ledgerSum()
+	return l, nil
+}
+
+// loadAcct validates one account (see the order on Ledger).
+func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre string) (*lacct, *Error) {
+	a := &lacct{id: id, fund: fund, settings: map[int]lset{}}
+	in := acc
+	if fund {
+		// The fund's wallet may be any value of range (LED-1): NUM only.
+		w, err := num(acc.WalletBalance, pre+".walletBalance")
+		if err != nil {
+			return nil, err
+		}
+		a.wallet = w
+		in.WalletBalance = decimal.Zero
+	}
+	if err := p.loadAccount(&Scenario{Account: in}); err != nil {
+		if strings.HasPrefix(err.Path, "account") {
+			err.Path = pre + err.Path[len("account"):]
+		}
+		return nil, err
+	}
+	if !fund {
+		a.wallet = p.wallet
+	}
+	// Settings, in market order.
+	names := make([]string, 0, len(acc.Settings))
+	for m := range acc.Settings {
+		names = append(names, m)
+	}
+	sort.Strings(names)
+	for _, m := range names {
+		s := acc.Settings[m]
+		sp := pre + ".settings." + m
+		mi, ok := l.mindex[m]
+		if !ok {
+			return nil, errf(sp, "LED-2", "settings for unknown market \""+m+"\"")
+		}
+		mk := &l.markets[mi]
+		var ls lset
+		lev, hasLev, err := numOpt(s.Leverage, sp+".leverage")
+		if err != nil {
+			return nil, err
+		}
+		if hasLev && (lev < one || lev > mk.maxLev1) {
+			return nil, errf(sp+".leverage", "POS-4", "leverage must be in [1, "+fx(mk.maxLev1)+"], got "+fx(lev))
+		}
+		ls.lev, ls.hasLev = lev, hasLev
+		switch s.MarginMode {
+		case "":
+		case Cross:
+			if !mk.cross {
+				return nil, errf(sp+".marginMode", "POS-3", "market \""+m+"\" does not offer margin mode \"cross\"")
+			}
+		case Isolated:
+			if !mk.isolated {
+				return nil, errf(sp+".marginMode", "POS-3", "market \""+m+"\" does not offer margin mode \"isolated\"")
+			}
+			if fund {
+				return nil, errf(sp+".marginMode", "LED-2", "the insurance fund's positions are cross")
+			}
+		default:
+			return nil, errf(sp+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got \""+string(s.MarginMode)+"\"")
+		}
+		ls.mode = s.MarginMode
+		a.settings[mi] = ls
+	}
+	// Positions: the ledger's additions.
+	for i := range p.pos {
+		ps := &p.pos[i]
+		pp := pre + ".positions[" + strconv.Itoa(i) + "]"
+		mk := &l.markets[ps.mkt]
+		if !tickLotOK(mk) {
+			return nil, errf(pp+".market", "LED-1", "tickSize "+fx(mk.tick)+" * lotSize "+fx(mk.lot)+" of market \""+mk.name+"\" is not a multiple of 1e-8")
+		}
+		vq, r := ps.qe16.DivFloor(u8)
+		if r != 0 {
+			return nil, errf(pp+".entryPrice", "LED-1", "entry value size * entryPrice = "+fmt16(ps.qe16)+" is not a multiple of 1e-8")
+		}
+		v, ok := vq.Int64()
+		if !ok || v > int64(maxU) {
+			return nil, errf(pp+".entryPrice", "NUM-2", "entry value size * entryPrice = "+fmt16(ps.qe16)+" is outside [-92233720368.54775807, 92233720368.54775807]")
+		}
+		if ps.isoOverflow {
+			return nil, errf(pp+".isolatedMargin", "NUM-2", "the default isolated margin is outside [-92233720368.54775807, 92233720368.54775807]")
+		}
+		lev, cross := a.setting(l, int(ps.mkt))
+		if cross != ps.cross {
+			want := "cross"
+			if !cross {
+				want = "isolated"
+			}
+			return nil, errf(pp+".marginMode", "LED-2", "marginMode "+string(ps.mode)+" differs from the account's setting for \""+mk.name+"\" ("+want+")")
+		}
+		if lev != ps.lev {
+			return nil, errf(pp+".leverage", "LED-2", "leverage "+fx(ps.lev)+" differs from the account's setting for \""+mk.name+"\" ("+fx(lev)+")")
+		}
+		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: int64(ps.q), v: v, iso: ps.iso, cross: ps.cross})
+	}
+	sort.Slice(a.pos, func(i, j int) bool { return a.pos[i].mkt < a.pos[j].mkt })
+	return a, nil
+}
+
+// tickLotOK is LED-1: tickSize * lotSize is a multiple of 1e-8.
+func tickLotOK(mk *market) bool {
+	_, r := wide.MulU64(uint64(mk.tick), uint64(mk.lot)).DivFloor(u8)
+	return r == 0
+}
+
+// setting returns the account's effective leverage and cross flag for a
+// market (LED-2: absent means cross and POS-4's default leverage).
+func (a *lacct) setting(l *Ledger, mi int) (lev int64, cross bool) {
+	s := a.settings[mi]
+	lev = s.lev
+	if !s.hasLev {
+		lev = min(l20, l.markets[mi].maxLev1)
+	}
+	return lev, s.mode != Isolated
+}
+
+func (a *lacct) find(mi int) int {
+	for i := range a.pos {
+		if a.pos[i].mkt == mi {
+			return i
+		}
+	}
+	return -1
+}
+
+func copyMarkets(in map[string]Market) map[string]Market {
+	out := make(map[string]Market, len(in))
+	for k, m := range in {
+		m.Tiers = append([]Tier(nil), m.Tiers...)
+		m.MarginModes = append([]MarginMode(nil), m.MarginModes...)
+		out[k] = m
+	}
+	return out
+}
+
+// normPrice returns pr with every decimal at exponent -8 (it is validated).
+func normPrice(pr Price) Price {
+	n := func(d decimal.NullDecimal) decimal.NullDecimal {
+		if !d.Valid {
+			return d
+		}
+		v, _ := fromDecimal(d.Decimal)
+		return nullDec(Fixed(v))
+	}
+	return Price{Mark: n(pr.Mark), Index: n(pr.Index), Last: n(pr.Last), FundingRate: n(pr.FundingRate),
+		SecondsToFunding: n(pr.SecondsToFunding), BasisAverage: n(pr.BasisAverage)}
+}
+
+// ledgerSum is the sum of every ledger account except external (LED-4).
+func (l *Ledger) ledgerSum() *big.Int {
+	s := new(big.Int)
+	for _, id := range l.ids {
+		a := l.acc[id]
+		s.Add(s, big.NewInt(a.wallet))
+		for _, ps := range a.pos {
+			s.Add(s, big.NewInt(ps.iso))
+		}
+	}
+	s.Add(s, big.NewInt(l.fees))
+	s.Add(s, big.NewInt(l.dust))
+	s.Add(s, big.NewInt(l.settlement))
+	return s
+}
+
+// touch saves a's balances and positions before the first change in the
+// current event, so that a failed event can be rolled back (LED-7).
+func (l *Ledger) touch(a *lacct) {
+	if a.snapAt == l.epoch {
+		return
+	}
+	a.snapAt = l.epoch
+	a.sWallet = a.wallet
+	a.sPos = append(a.sPos[:0], a.pos...)
+	l.touched = append(l.touched, a)
+}
+
+// touchSettings saves a's settings before a change in the current event.
+func (l *Ledger) touchSettings(a *lacct) {
+	l.touch(a)
+	if a.sSetAt == l.epoch {
+		return
+	}
+	a.sSetAt = l.epoch
+	a.sSetting = make(map[int]lset, len(a.settings))
+	for k, v := range a.settings {
+		a.sSetting[k] = v
+	}
+}
+
+func (l *Ledger) rollback() {
+	for _, a := range l.touched {
+		a.wallet = a.sWallet
+		a.pos = append(a.pos[:0], a.sPos...)
+		if a.sSetAt == l.epoch {
+			a.settings = a.sSetting
+		}
+	}
+	g := &l.gsave
+	l.fees, l.dust, l.settlement = g.fees, g.dust, g.settlement
+	l.netExt = g.netExt
+	if g.mi >= 0 {
+		l.prices[g.mi], l.hasPx[g.mi], l.marks[g.mi] = g.price, g.hasPx, g.mark
+	}
+}
+
+// savePrice records market mi's price before a price event changes it.
+func (l *Ledger) savePrice(mi int) {
+	g := &l.gsave
+	g.mi, g.price, g.hasPx, g.mark = mi, l.prices[mi], l.hasPx[mi], l.marks[mi]
+}
+
+// Apply applies one event atomically (SPEC LED-7): it returns all the
+// event's effects (LED-6), or an *Error and leaves the ledger unchanged.
+// Effects carry Event = the number of events previously passed to Apply
+// (0-based, failed ones included); error paths are "events[<k>].<field>"
+// with that same k.
+func (l *Ledger) Apply(ev Event) (effects []Effect, err error) {
+	l.k = l.n
+	l.n++
+	l.epoch++
+	l.effs = l.effs[:0]
+	l.touched = l.touched[:0]
+	l.gsave = globalSave{fees: l.fees, dust: l.dust, settlement: l.settlement, netExt: new(big.Int).Set(l.netExt), mi: -1}
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(ledgerFail)
+			if !ok {
+				panic(r)
+			}
+			l.rollback()
+			effects, err = nil, f.err
+		}
+	}()
+	l.apply(&ev)
+	out := make([]Effect, len(l.effs))
+	copy(out, l.effs)
+	return out, nil
+}
+
+// State returns a deep copy of the current state. Positions are listed in
+// ascending market order and carry EntryValue (always), EntryPrice =
+// EntryValue/Size when that is a multiple of 1e-8 (else zero, meaning
+// absent), MarginMode, Leverage (the setting in force) and, for isolated
+// positions, IsolatedMargin. Settings are as given or as last set by an
+// event (absent fields stay absent). Settlement is set (Valid).
+func (l *Ledger) State() *State {
+	st := &State{
+		Markets:    copyMarkets(l.raw),
+		Prices:     map[string]Price{},
+		Accounts:   map[string]Account{},
+		FeePool:    dec(Fixed(l.fees)),
+		Dust:       dec(Fixed(l.dust)),
+		Settlement: nullDec(Fixed(l.settlement)),
+	}
+	for mi := range l.markets {
+		if l.hasPx[mi] {
+			st.Prices[l.markets[mi].name] = l.prices[mi]
+		}
+	}
+	for _, id := range l.ids {
+		a := l.acc[id]
+		acc := Account{WalletBalance: dec(Fixed(a.wallet)), Positions: []Position{}}
+		if len(a.settings) > 0 {
+			acc.Settings = map[string]AccountSettings{}
+			for mi, s := range a.settings {
+				as := AccountSettings{MarginMode: s.mode}
+				if s.hasLev {
+					as.Leverage = nullDec(Fixed(s.lev))
+				}
+				acc.Settings[l.markets[mi].name] = as
+			}
+		}
+		for _, ps := range a.pos {
+			lev, _ := a.setting(l, ps.mkt)
+			pos := Position{
+				Market:     l.markets[ps.mkt].name,
+				Side:       Long,
+				Size:       dec(Fixed(ps.q)),
+				EntryValue: nullDec(Fixed(ps.v)),
+				MarginMode: Cross,
+				Leverage:   nullDec(Fixed(lev)),
+			}
+			if ps.sign < 0 {
+				pos.Side = Short
+			}
+			if e, r := wide.MulU64(uint64(ps.v), u8).DivFloor(uint64(ps.q)); r == 0 {
+				if ev, ok := e.Int64(); ok && ev > 0 {
+					pos.EntryPrice = dec(Fixed(ev))
+				}
+			}
+			if !ps.cross {
+				pos.MarginMode = Isolated
+				pos.IsolatedMargin = nullDec(Fixed(ps.iso))
+			}
+			acc.Positions = append(acc.Positions, pos)
+		}
+		if a.fund {
+			st.InsuranceFund = acc
+		} else {
+			st.Accounts[id] = acc
+		}
+	}
+	return st
+}
+
+// RunEvents applies r.Events in order on NewLedger(&r.State). A rejected
+// event is recorded in results (one EventResult per event, Error nil when it
+// applied) and the run continues. An invalid initial state is returned as
+// err, with nothing else.
+func RunEvents(r *Run) (final *State, effects []Effect, results []EventResult, err error) {
+	l, err := NewLedger(&r.State)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	effects = []Effect{}
+	results = make([]EventResult, 0, len(r.Events))
+	for i, ev := range r.Events {
+		effs, e := l.Apply(ev)
+		res := EventResult{Event: i}
+		if e != nil {
+			res.Error = e.(*Error)
+		}
+		results = append(results, res)
+		effects = append(effects, effs...)
+	}
+	return l.State(), effects, results, nil
+}
+
+// Check asserts the invariants of SPEC LED-4 on the current state and
+// returns an *Error with Rule "LED-4" naming the first that fails: the sum of
+// all ledger accounts (every wallet, the insurance fund, every isolated
+// margin, fees, dust, settlement) equals the initial sum plus deposits minus
+// withdrawals; settlement + sum of s*V over open positions is 0; long and
+// short open interest are equal per market; feePool and dust are >= 0 and
+// every position has a positive size (the transient funding:<market>
+// accounts are not kept between events, so they are zero). Tests call it
+// after every event.
+func (l *Ledger) Check() error {
+	want := new(big.Int).Add(l.initSum, l.netExt)
+	if got := l.ledgerSum(); got.Cmp(want) != 0 {
+		return &Error{Rule: "LED-4", Msg: "sum of ledger accounts " + decimal.NewFromBigInt(got, -8).String() + " != initial sum plus deposits minus withdrawals " + decimal.NewFromBigInt(want, -8).String()}
+	}
+	sv := big.NewInt(l.settlement)
+	for _, id := range l.ids {
+		for _, ps := range l.acc[id].pos {
+			sv.Add(sv, big.NewInt(ps.sign*ps.v))
+			if ps.q <= 0 {
+				return &Error{Path: "accounts." + id, Rule: "LED-4", Msg: "position with size <= 0"}
+			}
+		}
+	}
+	if sv.Sign() != 0 {
+		return &Error{Path: "settlement", Rule: "LED-4", Msg: "settlement + sum s*V = " + decimal.NewFromBigInt(sv, -8).String()}
+	}
+	for mi := range l.markets {
+		var lo, sh int64
+		for _, id := range l.ids {
+			for _, ps := range l.acc[id].pos {
+				if ps.mkt == mi {
+					if ps.sign > 0 {
+						lo += ps.q
+					} else {
+						sh += ps.q
+					}
+				}
+			}
+		}
+		if lo != sh {
+			return &Error{Path: "markets." + l.markets[mi].name, Rule: "LED-4", Msg: "open interest long " + fx(lo) + " != short " + fx(sh)}
+		}
+	}
+	if l.fees < 0 || l.dust < 0 {
+		return &Error{Rule: "LED-4", Msg: "negative feePool or dust"}
+	}
+	return nil
+}

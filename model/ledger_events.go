@@ -1,0 +1,373 @@
+package model
+
+import (
+	"math/big"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/shopspring/decimal"
+)
+
+// Event validation and the non-trading events (SPEC LED-5).
+//
+// Validation order of an event (the reference must agree):
+//  1. type (LED-5 at events[k].type);
+//  2. fields that do not belong to the type, in the order of the Event
+//     struct (account, market, amount, buyer, seller, size, price, maker,
+//     mark, index, last, fundingRate, secondsToFunding, basisAverage, rate,
+//     leverage, marginMode): LED-5 at the first such field;
+//  3. the type's fields in the order LED-5 lists them, each: present, NUM-1,
+//     NUM-2, then its rules. Accounts and markets that do not exist are LED-5
+//     (TRD-1 for a trade); amounts, sizes and prices must be > 0 (LED-5).
+//  4. the event's own rules (limits, TRD-3, TRD-5), see each handler.
+
+// ledgerFields lists the Event fields in struct order with their JSON names.
+var ledgerFields = []string{"account", "market", "amount", "buyer", "seller", "size", "price", "maker",
+	"mark", "index", "last", "fundingRate", "secondsToFunding", "basisAverage", "rate", "leverage", "marginMode"}
+
+func fieldsSet(ev *Event) []bool {
+	return []bool{ev.Account != "", ev.Market != "", ev.Amount.Valid, ev.Buyer != "", ev.Seller != "",
+		ev.Size.Valid, ev.Price.Valid, ev.Maker != "", ev.Mark.Valid, ev.Index.Valid, ev.Last.Valid,
+		ev.FundingRate.Valid, ev.SecondsToFunding.Valid, ev.BasisAverage.Valid, ev.Rate.Valid,
+		ev.Leverage.Valid, ev.MarginMode != ""}
+}
+
+var allowedFields = map[EventType][]string{
+	EventDeposit:       {"account", "amount"},
+	EventWithdraw:      {"account", "amount"},
+	EventTrade:         {"market", "buyer", "seller", "size", "price", "maker"},
+	EventPrice:         {"market", "mark", "index", "last", "fundingRate", "secondsToFunding", "basisAverage"},
+	EventFunding:       {"market", "rate"},
+	EventAddMargin:     {"account", "market", "amount"},
+	EventRemoveMargin:  {"account", "market", "amount"},
+	EventSetLeverage:   {"account", "market", "leverage"},
+	EventSetMarginMode: {"account", "market", "marginMode"},
+}
+
+func (l *Ledger) apply(ev *Event) {
+	allowed, ok := allowedFields[ev.Type]
+	if !ok {
+		l.fail(l.evPath("type"), "LED-5", "unknown event type \""+string(ev.Type)+"\"")
+	}
+	set := fieldsSet(ev)
+	for i, f := range ledgerFields {
+		if !set[i] {
+			continue
+		}
+		ok := false
+		for _, g := range allowed {
+			ok = ok || g == f
+		}
+		if !ok {
+			l.fail(l.evPath(f), "LED-5", "field "+f+" does not belong to a "+string(ev.Type)+" event")
+		}
+	}
+	switch ev.Type {
+	case EventDeposit:
+		a := l.evAccount(ev.Account)
+		amt := l.evPositive(ev.Amount, "amount")
+		l.move(l.ext(), l.wal(a), amt, "deposit")
+	case EventWithdraw:
+		l.withdraw(ev)
+	case EventTrade:
+		l.trade(ev)
+	case EventPrice:
+		l.priceEvent(ev)
+	case EventFunding:
+		l.funding(ev)
+	case EventAddMargin, EventRemoveMargin:
+		l.margin(ev)
+	case EventSetLeverage:
+		l.setLeverage(ev)
+	case EventSetMarginMode:
+		l.setMarginMode(ev)
+	}
+}
+
+// evAccount resolves an account id (a trader or the insurance fund).
+func (l *Ledger) evAccount(id string) *lacct {
+	a, ok := l.acc[id]
+	if !ok {
+		l.fail(l.evPath("account"), "LED-5", "no account \""+id+"\"")
+	}
+	return a
+}
+
+// evMarket resolves a market name (LED-5).
+func (l *Ledger) evMarket(name string) int {
+	mi, ok := l.mindex[name]
+	if !ok {
+		l.fail(l.evPath("market"), "LED-5", "no market \""+name+"\"")
+	}
+	return mi
+}
+
+// evNum converts a required decimal field (present: LED-5; NUM-1; NUM-2).
+func (l *Ledger) evNum(d decimal.NullDecimal, field string) int64 {
+	if !d.Valid {
+		l.fail(l.evPath(field), "LED-5", field+" is required")
+	}
+	v, err := num(d.Decimal, l.evPath(field))
+	if err != nil {
+		panic(ledgerFail{err})
+	}
+	return v
+}
+
+// evPositive is evNum and > 0 (LED-5: amounts, sizes and prices are > 0).
+func (l *Ledger) evPositive(d decimal.NullDecimal, field string) int64 {
+	v := l.evNum(d, field)
+	if v <= 0 {
+		l.fail(l.evPath(field), "LED-5", field+" must be > 0, got "+fx(v))
+	}
+	return v
+}
+
+// bal is a ledger account (LED-3): its name and its balance.
+type bal struct {
+	name string
+	p    *int64 // nil for external
+}
+
+func (l *Ledger) ext() bal { return bal{"external", nil} }
+
+func (l *Ledger) wal(a *lacct) bal {
+	l.touch(a)
+	return bal{"wallet:" + a.id, &a.wallet}
+}
+
+func (l *Ledger) isoBal(a *lacct, idx int) bal {
+	l.touch(a)
+	return bal{"isolated:" + a.id + ":" + l.markets[a.pos[idx].mkt].name, &a.pos[idx].iso}
+}
+
+// pool returns the ledger account holding position idx's margin.
+func (l *Ledger) pool(a *lacct, idx int) bal {
+	if a.pos[idx].cross {
+		return l.wal(a)
+	}
+	return l.isoBal(a, idx)
+}
+
+func (l *Ledger) settle() bal { return bal{"settlement", &l.settlement} }
+
+// move posts amt from one ledger account to another (LED-6). A zero amount
+// is not posted; a negative amount is posted in the other direction.
+func (l *Ledger) move(from, to bal, amt int64, reason string) {
+	if amt == 0 {
+		return
+	}
+	if amt < 0 {
+		from, to, amt = to, from, -amt
+	}
+	if from.p != nil {
+		*from.p = l.add(*from.p, -amt)
+	} else { // a deposit
+		l.netExt.Add(l.netExt, big.NewInt(amt))
+	}
+	if to.p != nil {
+		*to.p = l.add(*to.p, amt)
+	} else { // a withdrawal
+		l.netExt.Sub(l.netExt, big.NewInt(amt))
+	}
+	l.effs = append(l.effs, Effect{Event: l.k, Type: EffectPosting, From: from.name, To: to.name,
+		Amount: nullDec(Fixed(amt)), Reason: reason})
+}
+
+// withdraw: SPEC does not spell out the limit. Reading (the brief's, from
+// POOL-6 applied to the cross pool): a trader may withdraw
+// amount <= min(WB, WB + sum over cross positions of min(U_i, 0) - IM_cross),
+// exactly; the insurance fund, never checked for margin (LED-2), amount <= WB.
+// Otherwise rule POOL-6 at events[k].amount.
+func (l *Ledger) withdraw(ev *Event) {
+	a := l.evAccount(ev.Account)
+	amt := l.evPositive(ev.Amount, "amount")
+	limit := new(big.Rat).SetInt64(a.wallet)
+	if !a.fund {
+		x := new(big.Rat).SetInt64(a.wallet)
+		for i := range a.pos {
+			ps := &a.pos[i]
+			if !ps.cross {
+				continue
+			}
+			if u := l.upnl16(ps); u.IsNeg() {
+				x.Add(x, units16(u))
+			}
+		}
+		x.Sub(x, l.crossIM(a))
+		if x.Cmp(limit) < 0 {
+			limit = x
+		}
+	}
+	if new(big.Rat).SetInt64(amt).Cmp(limit) > 0 {
+		l.fail(l.evPath("amount"), "POOL-6", "withdrawal "+fx(amt)+" exceeds the withdrawable amount "+ratDown(maxRat0(limit)))
+	}
+	l.move(l.wal(a), l.ext(), amt, "withdraw")
+}
+
+func maxRat0(x *big.Rat) *big.Rat {
+	if x.Sign() < 0 {
+		return new(big.Rat)
+	}
+	return x
+}
+
+// margin handles addMargin and removeMargin. The account must hold an
+// isolated position in the market (LED-5 at events[k].market).
+// addMargin: amount <= WB and the cross pool still has E >= IM afterwards,
+// i.e. amount <= min(WB, E - IM) exactly; otherwise rule POOL-3 (available).
+// removeMargin: amount <= maxRemovableMargin (POOL-6), otherwise POOL-6.
+func (l *Ledger) margin(ev *Event) {
+	a := l.evAccount(ev.Account)
+	mi := l.evMarket(ev.Market)
+	idx := a.find(mi)
+	if idx < 0 || a.pos[idx].cross {
+		l.fail(l.evPath("market"), "LED-5", "account \""+a.id+"\" has no isolated position in \""+ev.Market+"\"")
+	}
+	amt := l.evPositive(ev.Amount, "amount")
+	ps := &a.pos[idx]
+	if ev.Type == EventAddMargin {
+		e16, _ := l.crossPool(a)
+		x := units16(e16)
+		x.Sub(x, l.crossIM(a))
+		limit := new(big.Rat).SetInt64(a.wallet)
+		if x.Cmp(limit) < 0 {
+			limit = x
+		}
+		if new(big.Rat).SetInt64(amt).Cmp(limit) > 0 {
+			l.fail(l.evPath("amount"), "POOL-3", "margin "+fx(amt)+" exceeds the available amount "+ratDown(maxRat0(limit)))
+		}
+		l.move(l.wal(a), l.isoBal(a, idx), amt, "margin")
+		return
+	}
+	// POOL-6: min(M, M + min(U, 0) - IM).
+	x := new(big.Rat).SetInt64(ps.iso)
+	if u := l.upnl16(ps); u.IsNeg() {
+		x.Add(x, units16(u))
+	}
+	x.Sub(x, l.im(a, ps))
+	if m := new(big.Rat).SetInt64(ps.iso); m.Cmp(x) < 0 {
+		x = m
+	}
+	if new(big.Rat).SetInt64(amt).Cmp(x) > 0 {
+		l.fail(l.evPath("amount"), "POOL-6", "margin "+fx(amt)+" exceeds maxRemovableMargin "+ratDown(maxRat0(x)))
+	}
+	l.move(l.isoBal(a, idx), l.wal(a), amt, "margin")
+}
+
+// setLeverage stores the leverage (POS-4: 1 <= leverage <= maxLeverage_1).
+// SPEC sets no margin condition on a leverage change, so none is checked and
+// no money moves; an open position's IM follows the new leverage.
+func (l *Ledger) setLeverage(ev *Event) {
+	a := l.evAccount(ev.Account)
+	mi := l.evMarket(ev.Market)
+	lev := l.evNum(ev.Leverage, "leverage")
+	mk := &l.markets[mi]
+	if lev < one || lev > mk.maxLev1 {
+		l.fail(l.evPath("leverage"), "POS-4", "leverage must be in [1, "+fx(mk.maxLev1)+"], got "+fx(lev))
+	}
+	l.touchSettings(a)
+	s := a.settings[mi]
+	s.lev, s.hasLev = lev, true
+	a.settings[mi] = s
+}
+
+// setMarginMode stores the margin mode: a mode the market offers (POS-3);
+// the insurance fund stays cross (LED-2); an open position keeps its mode
+// (LED-2: a position's mode equals its setting, and SPEC defines no
+// conversion), so a different mode with an open position is rejected (LED-2).
+func (l *Ledger) setMarginMode(ev *Event) {
+	a := l.evAccount(ev.Account)
+	mi := l.evMarket(ev.Market)
+	mk := &l.markets[mi]
+	mode := ev.MarginMode
+	path := l.evPath("marginMode")
+	switch mode {
+	case Cross:
+		if !mk.cross {
+			l.fail(path, "POS-3", "market \""+mk.name+"\" does not offer margin mode \"cross\"")
+		}
+	case Isolated:
+		if !mk.isolated {
+			l.fail(path, "POS-3", "market \""+mk.name+"\" does not offer margin mode \"isolated\"")
+		}
+		if a.fund {
+			l.fail(path, "LED-2", "the insurance fund's positions are cross")
+		}
+	default:
+		l.fail(path, "LED-5", "marginMode is required")
+	}
+	if idx := a.find(mi); idx >= 0 && a.pos[idx].cross != (mode == Cross) {
+		l.fail(path, "LED-2", "account \""+a.id+"\" has an open position in \""+mk.name+"\"; its margin mode cannot change")
+	}
+	l.touchSettings(a)
+	s := a.settings[mi]
+	s.mode = mode
+	a.settings[mi] = s
+}
+
+// priceEvent replaces the market's prices (the new Price is the event's
+// fields, as given) and runs the liquidation sweep (LQ-1). The fields are
+// checked like a scenario's prices (EVAL-2 step 2, MARK-1..4) at
+// events[k].<field>.
+func (l *Ledger) priceEvent(ev *Event) {
+	mi := l.evMarket(ev.Market)
+	mk := &l.markets[mi]
+	pr := Price{Mark: ev.Mark, Index: ev.Index, Last: ev.Last, FundingRate: ev.FundingRate,
+		SecondsToFunding: ev.SecondsToFunding, BasisAverage: ev.BasisAverage}
+	opt := func(d decimal.NullDecimal, f string) (int64, bool) {
+		v, ok, err := numOpt(d, l.evPath(f))
+		if err != nil {
+			panic(ledgerFail{err})
+		}
+		return v, ok
+	}
+	mark, hasMark := opt(pr.Mark, "mark")
+	index, hasIndex := opt(pr.Index, "index")
+	last, hasLast := opt(pr.Last, "last")
+	fr, _ := opt(pr.FundingRate, "fundingRate")
+	secs, _ := opt(pr.SecondsToFunding, "secondsToFunding")
+	basis, _ := opt(pr.BasisAverage, "basisAverage")
+	if hasMark {
+		if mark <= 0 {
+			l.fail(l.evPath("mark"), "MARK-1", "mark must be > 0, got "+fx(mark))
+		}
+	} else {
+		if !hasIndex || index <= 0 {
+			l.fail(l.evPath("index"), "MARK-2", "without a mark, index is required and must be > 0")
+		}
+		if !hasLast || last <= 0 {
+			l.fail(l.evPath("last"), "MARK-2", "without a mark, last is required and must be > 0")
+		}
+		if secs < 0 {
+			l.fail(l.evPath("secondsToFunding"), "MARK-2", "secondsToFunding must be >= 0, got "+fx(secs))
+		}
+		m := computeMark(index, last, fr, secs, basis, mk.fundingHours, mk.band, mk.hasBand)
+		if m.Sign() <= 0 {
+			l.fail(l.evPath("mark"), "MARK-4", "computed mark "+decimal.NewFromBigInt(m, -8).String()+" must be > 0")
+		}
+		if !m.IsInt64() {
+			l.fail(l.evPath("mark"), "NUM-2", "computed mark "+decimal.NewFromBigInt(m, -8).String()+" is outside [-92233720368.54775807, 92233720368.54775807]")
+		}
+		mark = m.Int64()
+	}
+	l.savePrice(mi)
+	l.prices[mi], l.hasPx[mi], l.marks[mi] = normPrice(pr), true, mark
+	l.sweep()
+}
+
+// tickDown and tickUp on a tick grid, in units (x >= 0).
+func tickDownU(x, k int64) int64 { return x / k * k }
+
+func (l *Ledger) tickUpU(x, k int64) int64 {
+	v, ok := tickUp(uint64(x), uint64(k))
+	if !ok {
+		l.overflow()
+	}
+	return int64(v)
+}
+
+// valueU is size*price in units (exact: LED-1 puts it on the 1e-8 grid).
+func (l *Ledger) valueU(q, px int64) int64 {
+	v, _ := wide.MulU64(uint64(q), uint64(px)).DivFloor(u8)
+	return l.fit(v)
+}

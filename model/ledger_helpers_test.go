@@ -1,0 +1,288 @@
+package model
+
+import (
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// harness applies events to a ledger and, after every event, asserts LED-4
+// (Check), that the effects replay to the new state (postings move exactly
+// the balance changes, fills exactly the size changes, funding:* nets to 0),
+// and that a rejected event changes nothing (LED-7).
+type harness struct {
+	t    *testing.T
+	l    *Ledger
+	n    int
+	effs [][]Effect
+}
+
+func newHarness(t *testing.T, st *State) *harness {
+	t.Helper()
+	orig := mustJSON(t, st)
+	l, err := NewLedger(st)
+	if err != nil {
+		t.Fatalf("NewLedger: %v", err)
+	}
+	if err := l.Check(); err != nil {
+		t.Fatalf("Check after NewLedger: %v", err)
+	}
+	if mustJSON(t, st) != orig {
+		t.Fatalf("NewLedger modified its input")
+	}
+	return &harness{t: t, l: l}
+}
+
+func mustJSON(t testing.TB, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	return string(b)
+}
+
+// apply applies ev and checks the invariants; it returns the effects or the error.
+func (h *harness) apply(ev Event) ([]Effect, *Error) {
+	h.t.Helper()
+	before := h.l.State()
+	bj := mustJSON(h.t, before)
+	evj := mustJSON(h.t, ev)
+	effs, err := h.l.Apply(ev)
+	k := h.n
+	h.n++
+	if mustJSON(h.t, ev) != evj {
+		h.t.Fatalf("event %d: Apply modified the event", k)
+	}
+	if err != nil {
+		e, ok := err.(*Error)
+		if !ok {
+			h.t.Fatalf("event %d: error %T %v is not *Error", k, err, err)
+		}
+		if effs != nil {
+			h.t.Fatalf("event %d: effects with an error", k)
+		}
+		if aj := mustJSON(h.t, h.l.State()); aj != bj {
+			h.t.Fatalf("event %d: rejected (%v) but the state changed:\n%s\n%s", k, err, bj, aj)
+		}
+		if !strings.HasPrefix(e.Path, "events["+itoa(k)+"]") {
+			h.t.Fatalf("event %d: error path %q", k, e.Path)
+		}
+		h.effs = append(h.effs, nil)
+		return nil, e
+	}
+	if cerr := h.l.Check(); cerr != nil {
+		h.t.Fatalf("event %d (%s): Check: %v", k, ev.Type, cerr)
+	}
+	after := h.l.State()
+	replay(h.t, k, before, after, effs)
+	// The state round-trips through NewLedger when every wallet is >= 0.
+	ok := true
+	for _, a := range after.Accounts {
+		ok = ok && !a.WalletBalance.IsNegative()
+	}
+	if ok {
+		l2, err := NewLedger(after)
+		if err != nil {
+			h.t.Fatalf("event %d: NewLedger(State()) = %v", k, err)
+		}
+		if mustJSON(h.t, l2.State()) != mustJSON(h.t, after) {
+			h.t.Fatalf("event %d: State does not round-trip", k)
+		}
+	}
+	h.effs = append(h.effs, effs)
+	return effs, nil
+}
+
+func itoa(i int) string { return decimal.NewFromInt(int64(i)).String() }
+
+func (h *harness) ok(ev Event) []Effect {
+	h.t.Helper()
+	effs, err := h.apply(ev)
+	if err != nil {
+		h.t.Fatalf("event %d (%s): unexpected error %v", h.n-1, ev.Type, err)
+	}
+	return effs
+}
+
+func (h *harness) reject(ev Event, path, rule string) *Error {
+	h.t.Helper()
+	_, err := h.apply(ev)
+	if err == nil {
+		h.t.Fatalf("event %d (%s): applied, want %s at %s", h.n-1, ev.Type, rule, path)
+	}
+	if err.Path != path || err.Rule != rule {
+		h.t.Fatalf("event %d: error %v, want %s at %s", h.n-1, err, rule, path)
+	}
+	return err
+}
+
+// balances maps every ledger account of a state to its balance.
+func balances(st *State) map[string]decimal.Decimal {
+	m := map[string]decimal.Decimal{"fees": st.FeePool, "dust": st.Dust, "settlement": st.Settlement.Decimal}
+	add := func(id string, a Account) {
+		m["wallet:"+id] = a.WalletBalance
+		for _, p := range a.Positions {
+			if p.MarginMode == Isolated {
+				m["isolated:"+id+":"+p.Market] = p.IsolatedMargin.Decimal
+			}
+		}
+	}
+	for id, a := range st.Accounts {
+		add(id, a)
+	}
+	add(InsuranceAccount, st.InsuranceFund)
+	return m
+}
+
+func sizes(st *State) map[string]decimal.Decimal {
+	m := map[string]decimal.Decimal{}
+	add := func(id string, a Account) {
+		for _, p := range a.Positions {
+			s := p.Size
+			if p.Side == Short {
+				s = s.Neg()
+			}
+			m[id+"/"+p.Market] = s
+		}
+	}
+	for id, a := range st.Accounts {
+		add(id, a)
+	}
+	add(InsuranceAccount, st.InsuranceFund)
+	return m
+}
+
+// replay checks that the effects explain the state change exactly.
+func replay(t *testing.T, k int, before, after *State, effs []Effect) {
+	t.Helper()
+	bal := balances(before)
+	sz := sizes(before)
+	for i, e := range effs {
+		if e.Event != k {
+			t.Fatalf("event %d: effect %d has Event %d", k, i, e.Event)
+		}
+		switch e.Type {
+		case EffectPosting:
+			if !e.Amount.Valid || !e.Amount.Decimal.IsPositive() {
+				t.Fatalf("event %d: posting %d with amount %v", k, i, e.Amount)
+			}
+			bal[e.From] = bal[e.From].Sub(e.Amount.Decimal)
+			bal[e.To] = bal[e.To].Add(e.Amount.Decimal)
+		case EffectFill:
+			s := e.Size.Decimal
+			if e.Side == Short {
+				s = s.Neg()
+			}
+			sz[e.Account+"/"+e.Market] = sz[e.Account+"/"+e.Market].Add(s)
+		case EffectLiquidation:
+		default:
+			t.Fatalf("event %d: effect type %q", k, e.Type)
+		}
+	}
+	want := balances(after)
+	for name, v := range bal {
+		if name == "external" {
+			continue
+		}
+		if w, ok := want[name]; !ok {
+			if !v.IsZero() {
+				t.Fatalf("event %d: ledger account %s replays to %s but is absent", k, name, v)
+			}
+		} else if !v.Equal(w) {
+			t.Fatalf("event %d: ledger account %s replays to %s, state has %s", k, name, v, w)
+		}
+	}
+	for name, w := range want {
+		if _, ok := bal[name]; !ok && !w.IsZero() {
+			t.Fatalf("event %d: ledger account %s = %s appeared without postings", k, name, w)
+		}
+	}
+	wsz := sizes(after)
+	for key, v := range sz {
+		if !v.Equal(wsz[key]) {
+			t.Fatalf("event %d: position %s replays to %s, state has %s", k, key, v, wsz[key])
+		}
+	}
+	for key, w := range wsz {
+		if _, ok := sz[key]; !ok {
+			t.Fatalf("event %d: position %s = %s appeared without fills", k, key, w)
+		}
+	}
+}
+
+// effStr renders effects compactly for golden comparisons.
+func effStr(effs []Effect) []string {
+	var out []string
+	for _, e := range effs {
+		switch e.Type {
+		case EffectPosting:
+			out = append(out, "post "+e.From+" -> "+e.To+" "+e.Amount.Decimal.String()+" "+e.Reason)
+		case EffectFill:
+			out = append(out, "fill "+e.Account+" "+e.Market+" "+string(e.Side)+" "+e.Size.Decimal.String()+" @"+e.Price.Decimal.String()+" cp "+e.Counterparty+" "+e.Kind)
+		case EffectLiquidation:
+			out = append(out, "liq "+e.Account+" "+e.Market+" "+string(e.Pool))
+		}
+	}
+	return out
+}
+
+func eqEffects(t *testing.T, got []Effect, want []string) {
+	t.Helper()
+	g := effStr(got)
+	if !reflect.DeepEqual(g, want) {
+		t.Fatalf("effects:\n got  %s\n want %s", strings.Join(g, "\n      "), strings.Join(want, "\n      "))
+	}
+}
+
+// acct returns account id of the ledger's current state (the fund for "@insurance").
+func (h *harness) acct(id string) Account {
+	st := h.l.State()
+	if id == InsuranceAccount {
+		return st.InsuranceFund
+	}
+	return st.Accounts[id]
+}
+
+func (h *harness) wallet(id string) decimal.Decimal { return h.acct(id).WalletBalance }
+
+func (h *harness) position(id, market string) *Position {
+	for _, p := range h.acct(id).Positions {
+		if p.Market == market {
+			p := p
+			return &p
+		}
+	}
+	return nil
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Event constructors.
+func evDeposit(acc, amt string) Event {
+	return Event{Type: EventDeposit, Account: acc, Amount: nd(amt)}
+}
+func evWithdraw(acc, amt string) Event {
+	return Event{Type: EventWithdraw, Account: acc, Amount: nd(amt)}
+}
+func evTrade(m, buyer, seller, size, price string) Event {
+	return Event{Type: EventTrade, Market: m, Buyer: buyer, Seller: seller, Size: nd(size), Price: nd(price)}
+}
+func evMark(m, mark string) Event { return Event{Type: EventPrice, Market: m, Mark: nd(mark)} }
+func evFunding(m, rate string) Event {
+	return Event{Type: EventFunding, Market: m, Rate: nd(rate)}
+}
+
+func crossPos(m string, side Side, size, price string) Position {
+	return Position{Market: m, Side: side, Size: d(size), EntryPrice: d(price), MarginMode: Cross}
+}

@@ -1,0 +1,364 @@
+package model
+
+import (
+	"math/big"
+	"sort"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+)
+
+// Funding (SPEC FND-1..4), the liquidation sweep (LQ-1..8) and
+// auto-deleveraging (ADL-1..3).
+//
+// Readings:
+//   - FND-2: accounts are visited in ascending byte order of id, the
+//     insurance fund included (LED-8); each posts its payment or receives its
+//     share as it is visited (funding:<market> may be negative in between).
+//   - LQ-1: a cross pool with no position whose wallet is negative is
+//     liquidatable (POOL-5: MM = 0 > E); it is bankrupt with d = -wallet and
+//     the fund posts d (LQ-5, or LQ-7 when it cannot pay). Its liquidation
+//     effect has an empty market.
+//   - One liquidation effect is emitted per position closed, just before its
+//     fills, with that position's market.
+//   - LQ-4/5/6 closes are fills of kind "liquidation" (against the fund) or
+//     "adl"; no trading fee is charged (TRD-4 is for trades); the fund's and
+//     the ADL counterparties' positions are updated by TRD-2/TRD-3. An ADL
+//     counterparty's isolated margin share down(M'*q/|x|) is moved with its
+//     sign: when M' < 0 the wallet covers it (the event cannot be refused).
+//   - LQ-6: the liquidated pool's position is closed in one chunk per ADL
+//     counterparty (one fill pair each, TRD-2 rounding per chunk); its
+//     realized PnL goes to the pool; after the last position the residual of
+//     LQ-7 (r > 0) is posted by the fund; an isolated pool's remaining margin
+//     (-r >= 0) moves to the wallet (reason margin). No liquidation fee.
+//   - ADL-2: scores are compared exactly, not clamped to MAX.
+
+func (l *Ledger) funding(ev *Event) {
+	mi := l.evMarket(ev.Market)
+	rate := l.evNum(ev.Rate, "rate")
+	mk := &l.markets[mi]
+	// FND-1.
+	if mk.hasFundingCap {
+		rate = max(-mk.fundingCap, min(rate, mk.fundingCap))
+	}
+	if rate != 0 {
+		fb := int64(0)
+		fbal := bal{"funding:" + mk.name, &fb}
+		ar := rate
+		if ar < 0 {
+			ar = -ar
+		}
+		for _, id := range l.ids {
+			a := l.acc[id]
+			idx := a.find(mi)
+			if idx < 0 {
+				continue
+			}
+			ps := &a.pos[idx]
+			// FND-2: |a| = Q * mark * |rate'| (scale 1e-24).
+			abs := wide.MulU64(uint64(ps.q), uint64(l.marks[mi])).Mul(uint64(ar))
+			if ps.sign*rate > 0 { // payer
+				l.move(l.pool(a, idx), fbal, l.fit(abs.DivCeil(u16)), "funding")
+			} else {
+				down, _ := abs.DivFloor(u16)
+				l.move(fbal, l.pool(a, idx), l.fit(down), "funding")
+			}
+		}
+		// FND-3: the remainder goes to dust.
+		l.move(fbal, bal{"dust", &l.dust}, fb, "dust")
+	}
+	// FND-4.
+	l.sweep()
+}
+
+// sweep is LQ-1: passes over the trader accounts in id order, each
+// account's isolated pools in market order and then its cross pool, until a
+// pass liquidates nothing.
+func (l *Ledger) sweep() {
+	for {
+		did := false
+		for _, id := range l.ids {
+			a := l.acc[id]
+			if a.fund {
+				continue
+			}
+			var iso []int
+			for _, ps := range a.pos {
+				if !ps.cross {
+					iso = append(iso, ps.mkt)
+				}
+			}
+			for _, mi := range iso {
+				idx := a.find(mi)
+				if idx < 0 || a.pos[idx].cross {
+					continue
+				}
+				if e16, mm24 := l.isoPool(&a.pos[idx]); liquidatable(e16, mm24) {
+					l.liquidate(a, mi)
+					did = true
+				}
+			}
+			if e16, mm24 := l.crossPool(a); liquidatable(e16, mm24) {
+				l.liquidate(a, -1)
+				did = true
+			}
+		}
+		if !did {
+			return
+		}
+	}
+}
+
+// execPrice is LQ-2: tickDown(MP) for a long, tickUp(MP) for a short.
+func (l *Ledger) execPrice(ps *lpos) int64 {
+	mk := &l.markets[ps.mkt]
+	mp := l.marks[ps.mkt]
+	if ps.sign > 0 {
+		return tickDownU(mp, mk.tick)
+	}
+	return l.tickUpU(mp, mk.tick)
+}
+
+// lossOrder returns the pool's positions' markets, largest loss first (most
+// negative exact U at the mark; ties by market).
+func (l *Ledger) lossOrder(a *lacct, isoMkt int) []int {
+	type item struct {
+		mi int
+		u  wide.Int
+	}
+	var its []item
+	for i := range a.pos {
+		ps := &a.pos[i]
+		if (isoMkt < 0 && ps.cross) || (isoMkt >= 0 && ps.mkt == isoMkt) {
+			its = append(its, item{ps.mkt, l.upnl16(ps)})
+		}
+	}
+	sort.SliceStable(its, func(i, j int) bool { return its[i].u.Less(its[j].u) })
+	out := make([]int, len(its))
+	for i, it := range its {
+		out[i] = it.mi
+	}
+	return out
+}
+
+// liquidate liquidates one pool: the isolated pool of market isoMkt, or the
+// cross pool (isoMkt < 0).
+func (l *Ledger) liquidate(a *lacct, isoMkt int) {
+	l.touch(a)
+	l.touch(l.fund)
+	pool := Cross
+	if isoMkt >= 0 {
+		pool = Isolated
+	}
+	order := l.lossOrder(a, isoMkt)
+	// LQ-3: E_x with every position closed at its execution price.
+	px := map[int]int64{}
+	var ex16 wide.Int
+	if isoMkt >= 0 {
+		ex16 = wide.MulI64(a.pos[a.find(isoMkt)].iso, u8)
+	} else {
+		ex16 = wide.MulI64(a.wallet, u8)
+	}
+	for _, mi := range order {
+		ps := &a.pos[a.find(mi)]
+		p := l.execPrice(ps)
+		px[mi] = p
+		r := wide.MulU64(uint64(ps.q), uint64(p)).Sub(wide.MulU64(uint64(ps.v), u8))
+		if ps.sign < 0 {
+			r = r.Neg()
+		}
+		ex16 = ex16.Add(r)
+	}
+	exq, _ := ex16.DivFloor(u8) // exact: every q*p is on the 1e-8 grid
+	ex := l.fit(exq)
+	poolBal := func() bal {
+		if isoMkt >= 0 {
+			return l.isoBal(a, a.find(isoMkt))
+		}
+		return l.wal(a)
+	}
+	fundBal := l.wal(l.fund)
+	if len(order) == 0 {
+		l.effs = append(l.effs, Effect{Event: l.k, Type: EffectLiquidation, Account: a.id, Pool: pool})
+	}
+	closeFund := func(mi int) {
+		idx := a.find(mi)
+		ps := a.pos[idx]
+		l.effs = append(l.effs, Effect{Event: l.k, Type: EffectLiquidation, Account: a.id, Market: l.markets[mi].name, Pool: pool})
+		if ps.sign > 0 {
+			l.fillPair(l.fund, a, mi, ps.q, px[mi], "liquidation", roleCounter, roleLiquidated)
+		} else {
+			l.fillPair(a, l.fund, mi, ps.q, px[mi], "liquidation", roleLiquidated, roleCounter)
+		}
+	}
+	rate := func(mi int) int64 { return l.markets[mi].feeRate }
+	switch {
+	case ex >= 0 && isoMkt >= 0:
+		// LQ-4 isolated: close against the fund; fee min(up(rate*size*p), M');
+		// the rest of the margin to the wallet.
+		mi := isoMkt
+		q := a.pos[a.find(mi)].q
+		closeFund(mi)
+		m := a.pos[a.find(mi)].iso
+		fee := min(l.fit(mulDivCeil(l.valueU(q, px[mi]), uint64(rate(mi)), u8)), m)
+		l.move(poolBal(), fundBal, fee, "liquidation-fee")
+		l.move(poolBal(), l.wal(a), a.pos[a.find(mi)].iso, "margin")
+		l.prune(a)
+	case ex >= 0:
+		// LQ-4 cross: one at a time, largest loss first, until healthy.
+		for _, mi := range order {
+			if e16, mm24 := l.crossPool(a); !liquidatable(e16, mm24) {
+				break
+			}
+			q := a.pos[a.find(mi)].q
+			closeFund(mi)
+			l.prune(a)
+			e16, _ := l.crossPool(a)
+			e, _ := e16.DivFloor(u8)
+			cap := int64(0)
+			if !e.IsNeg() {
+				cap = l.fit(e)
+			}
+			fee := min(l.fit(mulDivCeil(l.valueU(q, px[mi]), uint64(rate(mi)), u8)), cap)
+			l.move(l.wal(a), fundBal, fee, "liquidation-fee")
+		}
+	case l.fund.wallet >= -ex:
+		// LQ-5: the fund takes every position and pays exactly d.
+		for _, mi := range order {
+			closeFund(mi)
+		}
+		l.move(fundBal, poolBal(), -ex, "insurance")
+		l.prune(a)
+	default:
+		// LQ-6: auto-deleverage.
+		r := -ex
+		for _, mi := range order {
+			idx := a.find(mi)
+			ps := a.pos[idx]
+			mk := &l.markets[mi]
+			p := px[mi]
+			if r > 0 {
+				// long: tickUp(p + r/Q); short: max(tick, tickDown(p - r/Q)).
+				num := wide.MulU64(uint64(ps.q), uint64(p))
+				rr := wide.MulU64(uint64(r), u8)
+				if ps.sign > 0 {
+					c := num.Add(rr).DivCeil(uint64(ps.q)).DivCeil(uint64(mk.tick))
+					p = l.fit(c.Mul(uint64(mk.tick)))
+					if p > int64(maxU) || p < 0 {
+						l.overflow()
+					}
+				} else {
+					f, _ := num.Sub(rr).DivFloor(uint64(ps.q))
+					f, _ = f.DivFloor(uint64(mk.tick))
+					if f.Sign() <= 0 {
+						p = mk.tick
+					} else {
+						p = l.fit(f.Mul(uint64(mk.tick)))
+					}
+				}
+				// r falls by what the close absorbs: s*Q*(p' - p).
+				abs := wide.MulU64(uint64(ps.q), uint64(p)).Sub(wide.MulU64(uint64(ps.q), uint64(px[mi])))
+				if ps.sign < 0 {
+					abs = abs.Neg()
+				}
+				absq, _ := abs.DivFloor(u8)
+				r = l.add(r, -l.fit(absq))
+			}
+			l.effs = append(l.effs, Effect{Event: l.k, Type: EffectLiquidation, Account: a.id, Market: mk.name, Pool: pool})
+			l.adl(a, mi, p)
+		}
+		if r > 0 {
+			// LQ-7: the fund posts the residual anyway.
+			l.move(fundBal, poolBal(), r, "insurance")
+		}
+		if isoMkt >= 0 {
+			l.move(poolBal(), l.wal(a), a.pos[a.find(isoMkt)].iso, "margin")
+		}
+		l.prune(a)
+	}
+}
+
+// prune removes a's closed positions (their margin has been settled).
+func (l *Ledger) prune(a *lacct) {
+	out := a.pos[:0]
+	for _, ps := range a.pos {
+		if ps.q > 0 {
+			out = append(out, ps)
+		} else if ps.iso != 0 {
+			panic("model: ledger: closed position with isolated margin left")
+		}
+	}
+	a.pos = out
+}
+
+// adl closes a's position in market mi at price p against the ranked
+// opposite-side positions of the other accounts (ADL-1..3).
+func (l *Ledger) adl(a *lacct, mi int, p int64) {
+	idx := a.find(mi)
+	sign := a.pos[idx].sign
+	remaining := a.pos[idx].q
+	type cand struct {
+		acc   *lacct
+		score *big.Int
+	}
+	var cs []cand
+	maxScore := big.NewInt(int64(maxU))
+	for _, id := range l.ids {
+		c := l.acc[id]
+		if c == a {
+			continue
+		}
+		j := c.find(mi)
+		if j < 0 || c.pos[j].sign == sign {
+			continue
+		}
+		ps := &c.pos[j]
+		u := l.upnl16(ps)
+		var e16 wide.Int
+		if ps.cross {
+			e16, _ = l.crossPool(c)
+		} else {
+			e16, _ = l.isoPool(ps)
+		}
+		// ADL-2: pnl = down(U/V) (units: U16/V_u).
+		var pnl *big.Int
+		if ps.v > 0 {
+			pnl = floorDiv(wbig(u), big.NewInt(ps.v))
+		} else {
+			pnl = big.NewInt(0) // V = 0 cannot be ranked by U/V; reading: 0
+		}
+		var score *big.Int
+		switch {
+		case u.Sign() > 0 && e16.Sign() > 0:
+			// down(N/E) in units: N16*1e8/E16.
+			lev := floorDiv(new(big.Int).Mul(wbig(l.notional16(ps)), big.NewInt(int64(u8))), wbig(e16))
+			score = floorDiv(new(big.Int).Mul(pnl, lev), big.NewInt(int64(u8)))
+		case u.Sign() > 0:
+			score = maxScore
+		default:
+			score = pnl
+		}
+		cs = append(cs, cand{c, score})
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score.Cmp(cs[j].score) > 0 })
+	for _, c := range cs {
+		if remaining == 0 {
+			break
+		}
+		q := min(remaining, c.acc.pos[c.acc.find(mi)].q)
+		if sign > 0 {
+			l.fillPair(c.acc, a, mi, q, p, "adl", roleCounter, roleLiquidated)
+		} else {
+			l.fillPair(a, c.acc, mi, q, p, "adl", roleLiquidated, roleCounter)
+		}
+		remaining -= q
+	}
+	if remaining != 0 {
+		panic("model: ledger: ADL found too little opposite open interest")
+	}
+}
+
+// floorDiv is floor(a/b) for b > 0.
+func floorDiv(a, b *big.Int) *big.Int {
+	q, _ := new(big.Int).DivMod(a, b, new(big.Int))
+	return q
+}

@@ -1,0 +1,126 @@
+package model
+
+import (
+	"math/big"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/shopspring/decimal"
+)
+
+// Exact pool arithmetic of the ledger (SPEC POOL-1..6 on ledger positions).
+// As in the engine, a "16" value is at scale 1e-16 and a "24" value at scale
+// 1e-24; initial margins, sums of fractions with different leverages, are
+// exact rationals in units of 1e-8 (math/big: the ledger is not the hot path).
+
+// notional16 is Q*MP at scale 1e-16.
+func (l *Ledger) notional16(ps *lpos) wide.Int {
+	return wide.MulU64(uint64(ps.q), uint64(l.marks[ps.mkt]))
+}
+
+// upnl16 is QTY-2 with the cost basis: U = s*(Q*MP - V), scale 1e-16.
+func (l *Ledger) upnl16(ps *lpos) wide.Int {
+	u := l.notional16(ps).Sub(wide.MulU64(uint64(ps.v), u8))
+	if ps.sign < 0 {
+		return u.Neg()
+	}
+	return u
+}
+
+// mm24 is QTY-5: MM(Nb) with Nb = Q*MP (mark basis) or V (entry basis).
+func (l *Ledger) mm24(ps *lpos) wide.Int {
+	mk := &l.markets[ps.mkt]
+	var n wide.Int
+	if mk.entry {
+		n = wide.MulU64(uint64(ps.v), u8)
+	} else {
+		n = l.notional16(ps)
+	}
+	td := &mk.tiers[tierOf(mk.tiers, n)]
+	return n.Mul(uint64(td.mmr)).Sub(td.cum24)
+}
+
+// im is QTY-4, N / min(leverage, maxLeverage_(tier(N))), in units, exact.
+func (l *Ledger) im(a *lacct, ps *lpos) *big.Rat {
+	mk := &l.markets[ps.mkt]
+	n := l.notional16(ps)
+	lev, _ := a.setting(l, ps.mkt)
+	le := min(lev, mk.tiers[tierOf(mk.tiers, n)].maxLev)
+	// N16 / L_u = (N*1e16)/(L*1e8) = IM*1e8: IM in units.
+	return new(big.Rat).SetFrac(wbig(n), big.NewInt(le))
+}
+
+// crossPool returns the cross pool's E (scale 1e-16) and MM (scale 1e-24)
+// (POOL-1); with no cross position MM = 0.
+func (l *Ledger) crossPool(a *lacct) (e16, mm24 wide.Int) {
+	e16 = wide.MulI64(a.wallet, u8)
+	for i := range a.pos {
+		ps := &a.pos[i]
+		if !ps.cross || ps.q == 0 {
+			continue
+		}
+		e16 = e16.Add(l.upnl16(ps))
+		mm24 = mm24.Add(l.mm24(ps))
+	}
+	return e16, mm24
+}
+
+// crossIM is the cross pool's IM in units, exact.
+func (l *Ledger) crossIM(a *lacct) *big.Rat {
+	s := new(big.Rat)
+	for i := range a.pos {
+		if ps := &a.pos[i]; ps.cross && ps.q > 0 {
+			s.Add(s, l.im(a, ps))
+		}
+	}
+	return s
+}
+
+// isoPool returns an isolated pool's E and MM (POOL-2).
+func (l *Ledger) isoPool(ps *lpos) (e16, mm24 wide.Int) {
+	return wide.MulI64(ps.iso, u8).Add(l.upnl16(ps)), l.mm24(ps)
+}
+
+// liquidatable is POOL-5: E < MM exactly.
+func liquidatable(e16, mm24 wide.Int) bool { return e16.Mul(u8).Less(mm24) }
+
+// units16 returns a value at scale 1e-16 as a rational in units.
+func units16(x wide.Int) *big.Rat { return new(big.Rat).SetFrac(wbig(x), big.NewInt(int64(u8))) }
+
+// wbig converts a wide.Int to a big.Int.
+func wbig(x wide.Int) *big.Int {
+	neg := x.IsNeg()
+	if neg {
+		x = x.Neg()
+	}
+	b := new(big.Int).SetUint64(x.W2)
+	b.Lsh(b, 64).Or(b, new(big.Int).SetUint64(x.W1))
+	b.Lsh(b, 64).Or(b, new(big.Int).SetUint64(x.W0))
+	if neg {
+		b.Neg(b)
+	}
+	return b
+}
+
+// ratUp formats up(x) of a rational in units for a message.
+func ratUp(x *big.Rat) string {
+	q, m := new(big.Int).DivMod(x.Num(), x.Denom(), new(big.Int))
+	if m.Sign() != 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	return decimal.NewFromBigInt(q, -8).String()
+}
+
+// ratDown formats down(x) of a rational in units for a message.
+func ratDown(x *big.Rat) string {
+	q, _ := new(big.Int).DivMod(x.Num(), x.Denom(), new(big.Int))
+	return decimal.NewFromBigInt(q, -8).String()
+}
+
+// mulDivFloor returns floor(a*b/c) for c > 0 (a, b any int64 with b >= 0).
+func mulDivFloor(a int64, b, c uint64) wide.Int {
+	q, _ := wide.MulI64(a, b).DivFloor(c)
+	return q
+}
+
+// mulDivCeil returns ceil(a*b/c) for c > 0.
+func mulDivCeil(a int64, b, c uint64) wide.Int { return wide.MulI64(a, b).DivCeil(c) }

@@ -1,0 +1,239 @@
+package model
+
+import (
+	"math/big"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+)
+
+// Trades and position updates (SPEC TRD-1..6, LED-6).
+//
+// Effect order of a trade (LED-6 fixes the kinds, not this order; reading):
+// the two fills (buyer first), then the buyer's position postings (realized
+// PnL, then margin moves: the return of a reduce/close, then the transfer of
+// an open), then the seller's, then the fees (buyer's, then seller's). A
+// flip posts its close (PnL, return of all the margin) before its open.
+
+// role says how a position update treats an isolated position's margin.
+type role int
+
+const (
+	// roleTrade: TRD-3 in full; a negative isolated margin rejects the event.
+	roleTrade role = iota
+	// roleCounter: a counterparty that cannot refuse (the insurance fund in a
+	// liquidation, an ADL candidate): TRD-2/TRD-3 without rejection; a
+	// negative margin share is moved with its sign (the wallet covers it).
+	roleCounter
+	// roleLiquidated: the liquidated pool's position: realized PnL is posted
+	// to the pool and the margin stays until the liquidation settles the pool.
+	roleLiquidated
+)
+
+func (l *Ledger) trade(ev *Event) {
+	// TRD-1, in the order of LED-5's fields.
+	mi, ok := l.mindex[ev.Market]
+	if !ok {
+		l.fail(l.evPath("market"), "TRD-1", "no market \""+ev.Market+"\"")
+	}
+	mk := &l.markets[mi]
+	if !l.hasPx[mi] {
+		l.fail(l.evPath("market"), "TRD-1", "market \""+ev.Market+"\" has no price")
+	}
+	if !tickLotOK(mk) {
+		l.fail(l.evPath("market"), "LED-1", "tickSize "+fx(mk.tick)+" * lotSize "+fx(mk.lot)+" of market \""+mk.name+"\" is not a multiple of 1e-8")
+	}
+	buyer, ok := l.acc[ev.Buyer]
+	if !ok {
+		l.fail(l.evPath("buyer"), "TRD-1", "no account \""+ev.Buyer+"\"")
+	}
+	seller, ok := l.acc[ev.Seller]
+	if !ok {
+		l.fail(l.evPath("seller"), "TRD-1", "no account \""+ev.Seller+"\"")
+	}
+	if buyer == seller {
+		l.fail(l.evPath("seller"), "TRD-1", "buyer and seller are the same account")
+	}
+	q := l.evPositive(ev.Size, "size")
+	if q%mk.lot != 0 {
+		l.fail(l.evPath("size"), "TRD-1", "size "+fx(q)+" is not a multiple of lotSize "+fx(mk.lot))
+	}
+	px := l.evPositive(ev.Price, "price")
+	if px%mk.tick != 0 {
+		l.fail(l.evPath("price"), "TRD-1", "price "+fx(px)+" is not a multiple of tickSize "+fx(mk.tick))
+	}
+	makerBuyer := false
+	switch ev.Maker {
+	case "", "seller":
+	case "buyer":
+		makerBuyer = true
+	default:
+		l.fail(l.evPath("maker"), "LED-5", "maker must be \"buyer\" or \"seller\", got \""+ev.Maker+"\"")
+	}
+	incB, incS := l.fillPair(buyer, seller, mi, q, px, "trade", roleTrade, roleTrade)
+	// TRD-4: fees on size*price, maker rate for the maker side.
+	val := l.valueU(q, px)
+	for _, side := range []struct {
+		a     *lacct
+		maker bool
+	}{{buyer, makerBuyer}, {seller, !makerBuyer}} {
+		if side.a.fund {
+			continue
+		}
+		rate := mk.takerFee
+		if side.maker {
+			rate = mk.makerFee
+		}
+		fee := l.fit(mulDivCeil(val, uint64(rate), u8))
+		l.move(l.wal(side.a), bal{"fees", &l.fees}, fee, "fee")
+	}
+	// TRD-5, buyer first.
+	if incB {
+		l.checkIM(buyer, mi, px, "buyer")
+	}
+	if incS {
+		l.checkIM(seller, mi, px, "seller")
+	}
+}
+
+// fillPair executes size q of market mi at px between buyer and seller:
+// both fill effects (buyer first), then the buyer's and the seller's position
+// updates. It returns whether each side's risk increased (open, increase,
+// flip).
+func (l *Ledger) fillPair(buyer, seller *lacct, mi int, q, px int64, kind string, rb, rs role) (incB, incS bool) {
+	name := l.markets[mi].name
+	l.effs = append(l.effs,
+		Effect{Event: l.k, Type: EffectFill, Account: buyer.id, Market: name, Side: Long,
+			Size: nullDec(Fixed(q)), Price: nullDec(Fixed(px)), Counterparty: seller.id, Kind: kind},
+		Effect{Event: l.k, Type: EffectFill, Account: seller.id, Market: name, Side: Short,
+			Size: nullDec(Fixed(q)), Price: nullDec(Fixed(px)), Counterparty: buyer.id, Kind: kind})
+	incB = l.update(buyer, mi, q, px, rb, "buyer")
+	incS = l.update(seller, mi, -q, px, rs, "seller")
+	return incB, incS
+}
+
+// update is TRD-2/TRD-3 for one side: signed quantity d at price px.
+func (l *Ledger) update(a *lacct, mi int, d, px int64, r role, field string) (increased bool) {
+	l.touch(a)
+	sign, q := int64(1), d
+	if d < 0 {
+		sign, q = -1, -d
+	}
+	idx := a.find(mi)
+	if idx >= 0 && a.pos[idx].sign != sign {
+		x := a.pos[idx].q
+		if q <= x {
+			l.reduce(a, idx, q, px, r, field)
+			return false
+		}
+		// Flip: a close of |x|, then an open of |d| - |x| at the same price.
+		l.reduce(a, idx, x, px, r, field)
+		q -= x
+		idx = a.find(mi)
+	}
+	if r == roleLiquidated {
+		// A liquidated position only closes.
+		panic("model: ledger: a liquidation opened a position")
+	}
+	// Open/increase: V += size*price.
+	if idx < 0 {
+		_, cross := a.setting(l, mi)
+		idx = 0
+		for idx < len(a.pos) && a.pos[idx].mkt < mi {
+			idx++
+		}
+		a.pos = append(a.pos, lpos{})
+		copy(a.pos[idx+1:], a.pos[idx:])
+		a.pos[idx] = lpos{mkt: mi, sign: sign, cross: cross}
+	}
+	ps := &a.pos[idx]
+	ps.q = l.add(ps.q, q)
+	ps.v = l.add(ps.v, l.valueU(q, px))
+	if !ps.cross {
+		// TRD-3: T = up(q*price / L), L = min(leverage, maxLeverage of
+		// tier(new size * price)).
+		mk := &l.markets[mi]
+		lev, _ := a.setting(l, mi)
+		n := wide.MulU64(uint64(ps.q), uint64(px))
+		le := min(lev, mk.tiers[tierOf(mk.tiers, n)].maxLev)
+		t := l.fit(wide.MulU64(uint64(q), uint64(px)).DivCeil(uint64(le)))
+		l.move(l.wal(a), l.isoBal(a, idx), t, "margin")
+	}
+	return true
+}
+
+// reduce closes q (<= size) of position idx at px (TRD-2, TRD-3).
+func (l *Ledger) reduce(a *lacct, idx int, q, px int64, r role, field string) {
+	ps := &a.pos[idx]
+	x := ps.q
+	// Vr = V*size/|x|, up for a long, down for a short.
+	var vr int64
+	if ps.sign > 0 {
+		vr = l.fit(mulDivCeil(ps.v, uint64(q), uint64(x)))
+	} else {
+		vr = l.fit(mulDivFloor(ps.v, uint64(q), uint64(x)))
+	}
+	val := l.valueU(q, px)
+	rp := l.add(val, -vr)
+	if ps.sign < 0 {
+		rp = -rp
+	}
+	ps.v -= vr
+	ps.q -= q
+	// LED-6: profit from settlement to the pool, loss from the pool.
+	l.move(l.settle(), l.pool(a, idx), rp, "realized-pnl")
+	ps = &a.pos[idx]
+	if !ps.cross && r != roleLiquidated {
+		if ps.iso < 0 && r == roleTrade {
+			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account \""+a.id+"\" in \""+l.markets[ps.mkt].name+"\" at "+fx(ps.iso))
+		}
+		// down(M' * q / |x|) moves back to the wallet (all of it on a close).
+		ret := ps.iso
+		if q < x {
+			ret = l.fit(mulDivFloor(ps.iso, uint64(q), uint64(x)))
+		}
+		l.move(l.isoBal(a, idx), l.wal(a), ret, "margin")
+	}
+	if ps.q == 0 && r != roleLiquidated {
+		a.pos = append(a.pos[:idx], a.pos[idx+1:]...)
+	}
+}
+
+// checkIM is TRD-5 for a side whose risk increased: the pool holding the
+// position has E >= IM; for an isolated position also the cross pool has
+// E >= IM and the wallet is >= 0; the new notional at the trade price is at
+// most the last tier's maxNotional. The insurance fund is never checked
+// (LED-2). Errors: TRD-5 at events[k].buyer / .seller.
+func (l *Ledger) checkIM(a *lacct, mi int, px int64, field string) {
+	if a.fund {
+		return
+	}
+	idx := a.find(mi)
+	ps := &a.pos[idx]
+	path := l.evPath(field)
+	if ps.cross {
+		e16, _ := l.crossPool(a)
+		l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
+	} else {
+		e16, _ := l.isoPool(ps)
+		l.needIM(path, a, "isolated pool of \""+l.markets[mi].name+"\"", units16(e16), l.im(a, ps))
+		e16, _ = l.crossPool(a)
+		l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
+		if a.wallet < 0 {
+			l.fail(path, "TRD-5", "account \""+a.id+"\": the wallet would be "+fx(a.wallet)+" < 0 (shortfall "+fx(-a.wallet)+")")
+		}
+	}
+	mk := &l.markets[mi]
+	maxN := mk.tiers[len(mk.tiers)-1].maxN
+	n := wide.MulU64(uint64(ps.q), uint64(px))
+	if n.Cmp(wide.MulU64(uint64(maxN), u8)) > 0 {
+		l.fail(path, "TRD-5", "account \""+a.id+"\": notional "+fmt16(n)+" at the trade price exceeds the last tier's maxNotional "+fx(maxN))
+	}
+}
+
+func (l *Ledger) needIM(path string, a *lacct, what string, e, im *big.Rat) {
+	if e.Cmp(im) >= 0 {
+		return
+	}
+	short := new(big.Rat).Sub(im, e)
+	l.fail(path, "TRD-5", "account \""+a.id+"\": "+what+" equity "+ratDown(e)+" is below its initial margin "+ratUp(im)+" (shortfall "+ratUp(short)+")")
+}
