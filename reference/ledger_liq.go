@@ -1,0 +1,348 @@
+package reference
+
+import (
+	"sort"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/perpcheck/perpcheck/model"
+)
+
+// This file is SPEC LQ (the liquidation process) and ADL
+// (auto-deleveraging).
+
+// sweep is LQ-1: after every price and funding event, visit the trader
+// accounts in ascending byte order of id (the insurance fund is never
+// liquidated, LED-2); for each, its isolated pools in ascending market order
+// and then its cross pool; liquidate each pool that is liquidatable (POOL-5:
+// E < MM, exact, at the mark). Repeat whole passes until a pass liquidates
+// nothing.
+//
+// A cross pool with no position but a negative wallet is liquidatable too
+// (POOL-5 with MM = 0); its liquidation closes nothing and covers the
+// deficit (LQ-5 or LQ-7).
+//
+// It terminates: every liquidation closes at least one trader position or
+// brings a position-less cross pool to 0, and no liquidation opens a trader
+// position (the insurance fund takes positions over; ADL only reduces).
+func (l *Ledger) sweep() {
+	for {
+		liquidated := false
+		for _, id := range l.sortIDs() {
+			if id == model.InsuranceAccount {
+				continue
+			}
+			a := l.accounts[id]
+			for _, m := range sortedKeys(a.positions) {
+				if _, open := a.positions[m]; !open || l.modeOf(a, m) != model.Isolated {
+					continue
+				}
+				if pl, _ := l.isolatedPoolOf(a, m); liquidatable(pl) {
+					l.liquidate(a, model.Isolated, []string{m})
+					liquidated = true
+				}
+			}
+			if pl, markets, qs := l.crossPoolOf(a); liquidatable(pl) {
+				l.liquidate(a, model.Cross, largestLossFirst(markets, qs))
+				liquidated = true
+			}
+		}
+		if !liquidated {
+			return
+		}
+	}
+}
+
+// largestLossFirst orders a pool's positions for LQ-4..6: largest loss first
+// (most negative exact U at the mark), ties by ascending market.
+func largestLossFirst(markets []string, qs []quantities) []string {
+	idx := make([]int, len(markets))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(x, y int) bool {
+		i, j := idx[x], idx[y]
+		if c := qs[i].u.Cmp(qs[j].u); c != 0 {
+			return c < 0
+		}
+		return markets[i] < markets[j]
+	})
+	out := make([]string, len(idx))
+	for x, i := range idx {
+		out[x] = markets[i]
+	}
+	return out
+}
+
+// executionPrice is LQ-2: a position of side s liquidated at mark MP
+// executes at p = tickDown(MP) for a long and tickUp(MP) for a short
+// (against the trader), so that size * p is a multiple of 1e-8.
+func executionPrice(s int, mp, tick *apd.Decimal) *apd.Decimal {
+	if s > 0 {
+		return tickDown(exact(mp), tick)
+	}
+	return tickUp(exact(mp), tick)
+}
+
+// poolAcct is the ledger account of a pool: the cross wallet or the isolated
+// margin of market m.
+func poolAcct(a *ledgerAccount, mode model.MarginMode, m string) ledgerAcct {
+	if mode == model.Isolated {
+		return isolatedAcct(a.id, m)
+	}
+	return walletAcct(a.id)
+}
+
+// closeOutEquity is LQ-3's E_x: the pool's equity if every position of the
+// pool (markets) were closed at its execution price p (LQ-2), exact:
+// E_x = B + sum s * (Q * p - V), B the wallet (cross) or the isolated margin.
+func (l *Ledger) closeOutEquity(a *ledgerAccount, acct ledgerAcct, markets []string) *apd.Decimal {
+	e := l.balance(acct)
+	for _, m := range markets {
+		p := a.positions[m]
+		e = add(e, realizedPnl(p.s, p.q, l.execPriceOf(a, m), p.v))
+	}
+	return e
+}
+
+// execPriceOf is executionPrice for a's position in market m at its mark.
+func (l *Ledger) execPriceOf(a *ledgerAccount, m string) *apd.Decimal {
+	return executionPrice(a.positions[m].s, l.prices[m].mark, l.markets[m].tick)
+}
+
+// liquidate liquidates one liquidatable pool of account a: its isolated
+// position markets[0], or its cross positions in markets (largest loss
+// first). LQ-3 decides: a solvent pool (E_x >= 0) goes to LQ-4; a bankrupt
+// one (deficit d = -E_x) to LQ-5 when the fund can pay (wallet:@insurance >=
+// d), otherwise to LQ-6 (ADL) and LQ-7.
+func (l *Ledger) liquidate(a *ledgerAccount, mode model.MarginMode, markets []string) {
+	m := ""
+	if mode == model.Isolated {
+		m = markets[0]
+	}
+	acct := poolAcct(a, mode, m)
+	ex := l.closeOutEquity(a, acct, markets)
+	switch {
+	case ex.Sign() >= 0 && mode == model.Isolated:
+		l.liquidateSolventIsolated(a, m)
+	case ex.Sign() >= 0:
+		l.liquidateSolventCross(a, markets)
+	case l.account(model.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0:
+		l.liquidateWithInsurance(a, mode, acct, markets, neg(ex))
+	default:
+		l.autoDeleverage(a, mode, acct, markets, neg(ex))
+	}
+	if mode == model.Isolated {
+		l.dropIsolated(a, m)
+	}
+}
+
+// liquidationEffect records LED-6's liquidation {account, market, pool},
+// before the fills of the liquidation of that position.
+func (l *Ledger) liquidationEffect(a *ledgerAccount, m string, mode model.MarginMode) {
+	l.effects = append(l.effects, model.Effect{Type: model.EffectLiquidation, Account: a.id, Market: m, Pool: mode})
+}
+
+// closeAgainstFund closes a's whole position in market m at price p against
+// the insurance fund, which takes it over (LQ-4, LQ-5): a fill of kind
+// liquidation for both, the buyer's first; the trader's realized PnL goes to
+// the pool (TRD-2); the fund's side is an ordinary cross position update.
+func (l *Ledger) closeAgainstFund(a *ledgerAccount, mode model.MarginMode, m string, p *apd.Decimal) {
+	l.liquidationEffect(a, m, mode)
+	pos := a.positions[m]
+	trader := fillSide{a: a, rule: ruleLiquidated}
+	fund := fillSide{a: l.account(model.InsuranceAccount), rule: ruleTrade}
+	buyer, seller := fund, trader // the trader's long is sold to the fund
+	if pos.s < 0 {
+		buyer, seller = trader, fund
+	}
+	if _, verr := l.fill(-1, m, buyer, seller, pos.q, p, "liquidation"); verr != nil {
+		panic(bugf("liquidation fill: %v", verr))
+	}
+}
+
+// liquidationFeeCap is up(rate * size * p) of LQ-4, rate =
+// liquidationFeeRate of the market.
+func (l *Ledger) liquidationFeeCap(m string, size, p *apd.Decimal) *apd.Decimal {
+	return up(exact(mul(l.markets[m].feeRate, mul(size, p))))
+}
+
+// liquidateSolventIsolated is LQ-4 for an isolated pool: the position is
+// closed at p against the insurance fund; the fee min(up(rate * size * p),
+// M') (M' the margin after the realized PnL) goes to wallet:@insurance
+// (reason liquidation-fee); the rest of the margin moves to the wallet
+// (reason margin). So the trader's loss is at most the isolated margin
+// (LQ-8).
+func (l *Ledger) liquidateSolventIsolated(a *ledgerAccount, m string) {
+	p := l.execPriceOf(a, m)
+	size := a.positions[m].q
+	l.closeAgainstFund(a, model.Isolated, m, p)
+	iso := isolatedAcct(a.id, m)
+	fee := minDec(l.liquidationFeeCap(m, size, p), l.balance(iso))
+	l.post(iso, walletAcct(model.InsuranceAccount), fee, reasonLiquidationFee)
+	l.post(iso, walletAcct(a.id), l.balance(iso), reasonMargin)
+}
+
+// liquidateSolventCross is LQ-4 for a cross pool: positions are closed one at
+// a time, largest loss first, each at its p against the insurance fund, each
+// paying min(up(rate * size * p), max(0, down(E'))) from the wallet to
+// wallet:@insurance (reason liquidation-fee), E' the pool's exact equity after
+// that close with the remaining positions at their marks; the loop stops as
+// soon as the pool is not liquidatable or has no position.
+func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
+	for _, m := range markets {
+		if pl, _, _ := l.crossPoolOf(a); !liquidatable(pl) || len(pl.members) == 0 {
+			return
+		}
+		p := l.execPriceOf(a, m)
+		size := a.positions[m].q
+		l.closeAgainstFund(a, model.Cross, m, p)
+		after, _, _ := l.crossPoolOf(a) // E'
+		fee := minDec(l.liquidationFeeCap(m, size, p), maxDec(dec(0), down(exact(after.e))))
+		l.post(walletAcct(a.id), walletAcct(model.InsuranceAccount), fee, reasonLiquidationFee)
+	}
+}
+
+// liquidateWithInsurance is LQ-5: a bankrupt pool whose deficit d the fund
+// can pay closes all its positions (largest loss first) at their p against
+// the insurance fund; then the fund posts exactly d to the pool (reason
+// insurance), which ends at 0. No liquidation fee is charged.
+func (l *Ledger) liquidateWithInsurance(a *ledgerAccount, mode model.MarginMode, acct ledgerAcct, markets []string, d *apd.Decimal) {
+	for _, m := range markets {
+		l.closeAgainstFund(a, mode, m, l.execPriceOf(a, m))
+	}
+	l.post(walletAcct(model.InsuranceAccount), acct, d, reasonInsurance)
+	if b := l.balance(acct); b.Sign() != 0 {
+		panic(bugf("LQ-5: %s ends at %s, not 0", acct.name(), str(b)))
+	}
+}
+
+// adlPrice is LQ-6's adjusted price of a position of side s, size Q and
+// execution price p that absorbs the remaining deficit r > 0: a long at
+// tickUp(p + r/Q), a short at max(tickSize, tickDown(p - r/Q)). For an
+// isolated pool this is its bankruptcy price (BKR-1), rounded against the
+// trader.
+func adlPrice(s int, q, p, r, tick *apd.Decimal) *apd.Decimal {
+	if s > 0 {
+		return tickUp(exact(p).plus(quo(r, q)), tick)
+	}
+	return maxDec(tick, tickDown(exact(p).minus(quo(r, q)), tick))
+}
+
+// autoDeleverage is LQ-6 and LQ-7: the fund pays nothing; the pool's
+// positions, largest loss first, are closed against opposite-side positions
+// (ADL-1..3) at an adjusted price that absorbs the remaining deficit r
+// (initially d): adlPrice while r > 0, r falling by what that close absorbs
+// (s * Q * (price - p)); once r <= 0 the remaining positions close at their
+// p, still against ADL counterparties.
+//
+// LQ-7: if r > 0 remains after every position is closed, the fund posts r to
+// the pool anyway (reason insurance; its balance may go negative).
+//
+// Reading (SPEC is silent): what an isolated pool holds after its ADL
+// (-r >= 0 when r <= 0) moves to the wallet (reason margin), as in LQ-4,
+// since an isolated margin without a position cannot remain.
+func (l *Ledger) autoDeleverage(a *ledgerAccount, mode model.MarginMode, acct ledgerAcct, markets []string, d *apd.Decimal) {
+	r := d
+	for _, m := range markets {
+		pos := a.positions[m]
+		p := l.execPriceOf(a, m)
+		price := p
+		if r.Sign() > 0 {
+			price = adlPrice(pos.s, pos.q, p, r, l.markets[m].tick)
+			r = sub(r, mul(sgn(pos.s), mul(pos.q, sub(price, p))))
+		}
+		l.liquidationEffect(a, m, mode)
+		l.deleverage(a, m, price)
+	}
+	// Closing every position at its price leaves the pool at E_x + what the
+	// closes absorbed = -d + (d - r) = -r.
+	if b := l.balance(acct); b.Cmp(neg(r)) != 0 {
+		panic(bugf("LQ-6: %s ends at %s with r = %s", acct.name(), str(b), str(r)))
+	}
+	if r.Sign() > 0 {
+		// LQ-7.
+		l.post(walletAcct(model.InsuranceAccount), acct, r, reasonInsurance)
+	}
+	if mode == model.Isolated {
+		l.post(acct, walletAcct(a.id), l.balance(acct), reasonMargin)
+	}
+}
+
+// adlCandidate is one candidate of ADL-1 with its ADL-2 score.
+type adlCandidate struct {
+	a     *ledgerAccount
+	score *apd.Decimal
+}
+
+// adlScore is ADL-2 for a candidate position with exact unrealized PnL U at
+// the mark, entry value V, notional N and pool equity E (exact):
+//
+//	pnl = down(U / V)
+//	U > 0, E > 0:  score = down(pnl * down(N / E))   (PnL% x effective leverage)
+//	U > 0, E <= 0: score = MAX
+//	U <= 0:        score = pnl
+func adlScore(u, v, n, e *apd.Decimal) *apd.Decimal {
+	pnl := down(quo(u, v))
+	switch {
+	case u.Sign() > 0 && e.Sign() > 0:
+		return down(exact(mul(pnl, down(quo(n, e)))))
+	case u.Sign() > 0:
+		return maxValue
+	default:
+		return pnl
+	}
+}
+
+// adlCandidates is ADL-1 and ADL-2 for a position of side s in market m of
+// account a: the opposite-side positions of the same market held by any
+// other account (the insurance fund's included), in descending score, ties by
+// ascending account id.
+func (l *Ledger) adlCandidates(a *ledgerAccount, m string, s int) []adlCandidate {
+	var cs []adlCandidate
+	for _, id := range l.sortIDs() {
+		c := l.accounts[id]
+		p, open := c.positions[m]
+		if c == a || !open || p.s != -s {
+			continue
+		}
+		q := positionQuantities(l.view(c, m))
+		cs = append(cs, adlCandidate{a: c, score: adlScore(q.u, p.v, q.n, l.poolOf(c, m).e)})
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if c := cs[i].score.Cmp(cs[j].score); c != 0 {
+			return c > 0
+		}
+		return cs[i].a.id < cs[j].a.id
+	})
+	return cs
+}
+
+// deleverage is ADL-3 for a's whole position in market m at the ADL price:
+// each candidate in ranking order closes min(remaining, its size) at price
+// (fill kind adl, no fee), realizing PnL by TRD-2/TRD-3, until the liquidated
+// size is matched. One fill pair per counterparty, the buyer's first; the
+// liquidated side's realized PnL goes to its pool.
+func (l *Ledger) deleverage(a *ledgerAccount, m string, price *apd.Decimal) {
+	pos := a.positions[m]
+	s := pos.s
+	remaining := pos.q
+	for _, c := range l.adlCandidates(a, m, s) {
+		if remaining.Sign() == 0 {
+			break
+		}
+		q := minDec(remaining, c.a.positions[m].q)
+		trader := fillSide{a: a, rule: ruleLiquidated}
+		counter := fillSide{a: c.a, rule: ruleADL}
+		buyer, seller := counter, trader // a liquidated long sells to a short
+		if s < 0 {
+			buyer, seller = trader, counter
+		}
+		if _, verr := l.fill(-1, m, buyer, seller, q, price, "adl"); verr != nil {
+			panic(bugf("ADL fill: %v", verr))
+		}
+		remaining = sub(remaining, q)
+	}
+	if remaining.Sign() != 0 {
+		panic(bugf("ADL: %s of %s in %s not matched (open interest unbalanced)", str(remaining), a.id, m))
+	}
+}
