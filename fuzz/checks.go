@@ -1,0 +1,412 @@
+package fuzz
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"regexp"
+	"sort"
+
+	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/venue"
+	"github.com/shopspring/decimal"
+)
+
+// Input caps of the robustness targets. Inputs above them are skipped: they
+// bound the time and memory of one execution, not what the code under test
+// accepts (venue.MaxInputBytes is far larger).
+const (
+	MaxJSONInput    = 32 << 10
+	MaxDecimalInput = 512
+	MaxCCXTInput    = 256 << 10
+)
+
+// CheckEvaluate is the differential check of the EvaluateDifferential target: it
+// decodes data with DecodeScenario and runs Differential on the result.
+func CheckEvaluate(data []byte) error {
+	if len(data) > MaxInput {
+		return nil
+	}
+	return Differential(DecodeScenario(data))
+}
+
+// Differential evaluates s with model.Evaluate and reference.Evaluate and
+// requires the same outcome: both fail with the same Path and Rule, or both
+// succeed with reports equal field by field. It also checks that neither
+// implementation modified s (SPEC EVAL-1).
+func Differential(s *model.Scenario) error {
+	before := snapshot(s)
+	got, gerr := model.Evaluate(s)
+	if !bytes.Equal(before, snapshot(s)) {
+		return errors.New("model.Evaluate modified the scenario")
+	}
+	want, werr := reference.Evaluate(s)
+	if !bytes.Equal(before, snapshot(s)) {
+		return errors.New("reference.Evaluate modified the scenario")
+	}
+	if err := CompareErrors(gerr, werr); err != nil {
+		return err
+	}
+	if gerr != nil {
+		return nil
+	}
+	return CompareReports(got, want)
+}
+
+// snapshot is a canonical rendering of s for the not-modified check.
+func snapshot(s *model.Scenario) []byte {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return []byte(err.Error())
+	}
+	return b
+}
+
+// CheckQueries is the check of the QueriesDifferential target. It decodes a scenario
+// and mark updates with DecodeQueries, loads the scenario with model.Load and
+// compares every Portfolio query with reference.Evaluate of the same scenario;
+// then, for each update, calls SetMark and compares again with
+// reference.Evaluate of the scenario whose prices entry for that market is
+// replaced by the new mark. A mark <= 0 must be refused by both (MARK-1 at
+// prices.<name>.mark) and leave the portfolio unchanged.
+func CheckQueries(data []byte) error {
+	if len(data) > MaxInput {
+		return nil
+	}
+	s, ups := DecodeQueries(data)
+	p, lerr := model.Load(s)
+	want, werr := reference.Evaluate(s)
+	if lerr != nil {
+		// Load checks EVAL-2 steps 1..3; the reference's first error must be
+		// the same one.
+		return CompareErrors(lerr, werr)
+	}
+	if err := comparePortfolioState(p, want, werr); err != nil {
+		return fmt.Errorf("after Load: %w", err)
+	}
+	cur := cloneScenario(s)
+	for k, mu := range ups {
+		name := MarketNames[mu.Market]
+		mi, ok := p.MarketIndex(name)
+		if !ok || mi != mu.Market {
+			return fmt.Errorf("MarketIndex(%s) = %d, %v; want %d", name, mi, ok, mu.Market)
+		}
+		mark := mu.Value
+		if mu.Kind != "" {
+			pi := -1
+			for i, pos := range cur.Account.Positions {
+				if pos.Market == name {
+					pi = i
+				}
+			}
+			if pi < 0 {
+				continue
+			}
+			var pr model.PriceResult
+			var err error
+			if mu.Kind == "liq" {
+				pr, err = p.LiquidationPrice(pi)
+			} else {
+				pr, err = p.BankruptcyPrice(pi)
+			}
+			if err != nil || !pr.OK {
+				continue
+			}
+			mark = satAdd(int64(pr.Price), mu.Delta)
+		}
+		old, had := cur.Prices[name]
+		cur.Prices[name] = model.Price{Mark: decimal.NullDecimal{Decimal: model.Fixed(mark).Decimal(), Valid: true}}
+		serr := p.SetMark(mi, model.Fixed(mark))
+		want, werr = reference.Evaluate(cur)
+		if mark <= 0 {
+			if err := CompareErrors(serr, werr); err != nil {
+				return fmt.Errorf("update %d: SetMark(%s, %s): %w", k, name, model.Fixed(mark), err)
+			}
+			if had {
+				cur.Prices[name] = old
+			} else {
+				delete(cur.Prices, name)
+			}
+			want, werr = reference.Evaluate(cur)
+		} else if serr != nil {
+			return fmt.Errorf("update %d: SetMark(%s, %s): %v", k, name, model.Fixed(mark), serr)
+		}
+		if err := comparePortfolioState(p, want, werr); err != nil {
+			return fmt.Errorf("after update %d (%s mark %s): %w", k, name, model.Fixed(mark), err)
+		}
+	}
+	return nil
+}
+
+func comparePortfolioState(p *model.Portfolio, want *model.Report, werr error) error {
+	if werr != nil {
+		return ComparePortfolioError(p, werr)
+	}
+	return ComparePortfolio(p, want)
+}
+
+// cloneScenario returns a copy of s whose maps and slices are its own.
+func cloneScenario(s *model.Scenario) *model.Scenario {
+	c := *s
+	c.Markets = make(map[string]model.Market, len(s.Markets))
+	for k, m := range s.Markets {
+		m.Tiers = append([]model.Tier(nil), m.Tiers...)
+		m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
+		c.Markets[k] = m
+	}
+	c.Prices = make(map[string]model.Price, len(s.Prices))
+	for k, p := range s.Prices {
+		c.Prices[k] = p
+	}
+	c.Account.Positions = append([]model.Position(nil), s.Account.Positions...)
+	return &c
+}
+
+// CheckScenarioJSON is the check of the ScenarioJSON target: data is decoded as the
+// CLI decodes a scenario file (strictjson.Unmarshal into model.Scenario, then
+// venue.Resolve) and evaluated by both implementations. Nothing may panic;
+// a decoding error must be a *strictjson.Error, a Resolve error a
+// *model.Error; Resolve must not modify its input; and the evaluations must
+// agree (Differential).
+func CheckScenarioJSON(data []byte) error {
+	if len(data) > MaxJSONInput {
+		return nil
+	}
+	var s model.Scenario
+	if err := strictjson.Unmarshal(data, &s); err != nil {
+		var je *strictjson.Error
+		if !errors.As(err, &je) {
+			return fmt.Errorf("strictjson.Unmarshal returned %T: %v", err, err)
+		}
+		return nil
+	}
+	before := snapshot(&s)
+	r, err := venue.Resolve(&s)
+	if !bytes.Equal(before, snapshot(&s)) {
+		return errors.New("venue.Resolve modified the scenario")
+	}
+	if err != nil {
+		var me *model.Error
+		if !errors.As(err, &me) {
+			return fmt.Errorf("venue.Resolve returned %T: %v", err, err)
+		}
+		return nil
+	}
+	return Differential(r)
+}
+
+var (
+	// grammar is SPEC EVAL-4's decimal grammar.
+	grammar = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,3})?$`)
+	// shortest is the form of Fixed.String: no exponent, no trailing zeros.
+	shortest = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$`)
+)
+
+// maxDigits is strictjson's bound on the digits of a decimal literal.
+const maxDigits = 60
+
+// CheckDecimal is the check of the DecimalParse target. strictjson.ParseDecimal
+// must accept exactly the literals of the EVAL-4 grammar (with at most 60
+// digits before the exponent) and read them exactly (checked against
+// big.Rat); model.FixedFromDecimal must accept exactly the values on the
+// 1e-8 grid within [-MAX, MAX] and report NUM-1 before NUM-2 otherwise; and
+// an accepted value must round-trip exactly through Fixed.String, which
+// must be in shortest form.
+func CheckDecimal(data []byte) error {
+	if len(data) > MaxDecimalInput {
+		return nil
+	}
+	str := string(data)
+	d, err := strictjson.ParseDecimal(str)
+	wantOK := grammar.MatchString(str) && digits(str) <= maxDigits
+	if (err == nil) != wantOK {
+		return fmt.Errorf("ParseDecimal(%q): error %v, grammar says accept=%v", str, err, wantOK)
+	}
+	if err != nil {
+		return nil
+	}
+	rat, ok := new(big.Rat).SetString(str)
+	if !ok {
+		return fmt.Errorf("big.Rat cannot read %q", str)
+	}
+	if d.Rat().Cmp(rat) != 0 {
+		return fmt.Errorf("ParseDecimal(%q) = %s, exact value %s", str, d, rat.RatString())
+	}
+	f, ferr := model.FixedFromDecimal(d)
+	units := new(big.Rat).Mul(rat, big.NewRat(model.Scale, 1))
+	wantRule := ""
+	switch {
+	case !units.IsInt():
+		wantRule = "NUM-1"
+	case units.Num().CmpAbs(big.NewInt(math.MaxInt64)) > 0:
+		wantRule = "NUM-2"
+	}
+	if ferr != nil {
+		var me *model.Error
+		if !errors.As(ferr, &me) {
+			return fmt.Errorf("FixedFromDecimal(%q) returned %T: %v", str, ferr, ferr)
+		}
+		if me.Rule != wantRule {
+			return fmt.Errorf("FixedFromDecimal(%q): rule %s, want %q", str, me.Rule, wantRule)
+		}
+		return nil
+	}
+	if wantRule != "" {
+		return fmt.Errorf("FixedFromDecimal(%q) = %s, want a %s error", str, f, wantRule)
+	}
+	if units.Num().Int64() != int64(f) {
+		return fmt.Errorf("FixedFromDecimal(%q) = %d units, want %s", str, int64(f), units.Num())
+	}
+	out := f.String()
+	if !shortest.MatchString(out) || out == "-0" {
+		return fmt.Errorf("Fixed(%d).String() = %q is not in shortest form", int64(f), out)
+	}
+	d2, err := strictjson.ParseDecimal(out)
+	if err != nil {
+		return fmt.Errorf("ParseDecimal(Fixed.String() = %q): %v", out, err)
+	}
+	f2, err := model.FixedFromDecimal(d2)
+	if err != nil || f2 != f || !d2.Equal(d) || !f.Decimal().Equal(d) {
+		return fmt.Errorf("round trip of %q: %q -> %d (%v), want %d", str, out, int64(f2), err, int64(f))
+	}
+	return nil
+}
+
+// digits counts the digits of a decimal literal before its exponent.
+func digits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == 'e' || c == 'E' {
+			break
+		}
+		if c >= '0' && c <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// CheckCCXT is the check of the CCXT target: data goes to venue.LoadCCXT and
+// venue.LoadCCXTList. Nothing may panic; errors must be *model.Error; every
+// accepted table must satisfy TIER-1..6 (checked here independently, with
+// exact decimal arithmetic), hold only valid Fixed values, pass
+// venue.ValidateTiers unchanged, and evaluate identically in both
+// implementations at a tier boundary.
+func CheckCCXT(data []byte) error {
+	if len(data) > MaxCCXTInput {
+		return nil
+	}
+	m, err := venue.LoadCCXT(bytes.NewReader(data))
+	if err != nil {
+		var me *model.Error
+		if !errors.As(err, &me) {
+			return fmt.Errorf("LoadCCXT returned %T: %v", err, err)
+		}
+	} else {
+		syms := make([]string, 0, len(m))
+		for s := range m {
+			syms = append(syms, s)
+		}
+		sort.Strings(syms)
+		for i, s := range syms {
+			if err := checkTable(m[s], i < 4); err != nil {
+				return fmt.Errorf("LoadCCXT symbol %q: %w", s, err)
+			}
+		}
+	}
+	l, err := venue.LoadCCXTList(bytes.NewReader(data))
+	if err != nil {
+		var me *model.Error
+		if !errors.As(err, &me) {
+			return fmt.Errorf("LoadCCXTList returned %T: %v", err, err)
+		}
+		return nil
+	}
+	if err := checkTable(l, true); err != nil {
+		return fmt.Errorf("LoadCCXTList: %w", err)
+	}
+	return nil
+}
+
+// checkTable checks an accepted tier table against SPEC TIER-1..6.
+func checkTable(tiers []model.Tier, evaluate bool) error {
+	if len(tiers) == 0 {
+		return errors.New("TIER-1: empty table accepted")
+	}
+	if !tiers[0].MinNotional.IsZero() {
+		return errors.New("TIER-1: tiers[0].minNotional != 0")
+	}
+	oneD := decimal.New(1, 0)
+	cum := decimal.Zero
+	cums := make([]decimal.Decimal, len(tiers))
+	for i, t := range tiers {
+		for _, v := range []decimal.Decimal{t.MinNotional, t.MaxNotional, t.MaintenanceMarginRate, t.MaxLeverage} {
+			if _, err := model.FixedFromDecimal(v); err != nil {
+				return fmt.Errorf("tier %d: value %s: %v", i, v, err)
+			}
+		}
+		if !t.MinNotional.LessThan(t.MaxNotional) {
+			return fmt.Errorf("TIER-2: tier %d minNotional %s >= maxNotional %s", i, t.MinNotional, t.MaxNotional)
+		}
+		if i > 0 && !tiers[i-1].MaxNotional.Equal(t.MinNotional) {
+			return fmt.Errorf("TIER-2: tier %d not contiguous", i)
+		}
+		mmr := t.MaintenanceMarginRate
+		if mmr.IsNegative() || !mmr.LessThan(oneD) || (i > 0 && mmr.LessThan(tiers[i-1].MaintenanceMarginRate)) {
+			return fmt.Errorf("TIER-3: tier %d rate %s", i, mmr)
+		}
+		if t.MaxLeverage.LessThan(oneD) || (i > 0 && t.MaxLeverage.GreaterThan(tiers[i-1].MaxLeverage)) {
+			return fmt.Errorf("TIER-4: tier %d leverage %s", i, t.MaxLeverage)
+		}
+		if mmr.Mul(t.MaxLeverage).GreaterThan(oneD) {
+			return fmt.Errorf("TIER-5: tier %d rate %s * leverage %s > 1", i, mmr, t.MaxLeverage)
+		}
+		if i > 0 {
+			cum = cum.Add(t.MinNotional.Mul(mmr.Sub(tiers[i-1].MaintenanceMarginRate)))
+		}
+		if t.MaintenanceAmount.Valid && !t.MaintenanceAmount.Decimal.Equal(cum) {
+			return fmt.Errorf("TIER-6: tier %d maintenanceAmount %s, recursion %s", i, t.MaintenanceAmount.Decimal, cum)
+		}
+		cums[i] = cum
+	}
+	v, err := venue.ValidateTiers("t", tiers)
+	if err != nil {
+		return fmt.Errorf("ValidateTiers rejects an accepted table: %v", err)
+	}
+	if len(v) != len(tiers) {
+		return errors.New("ValidateTiers changed the table's length")
+	}
+	for i := range v {
+		if !v[i].MaintenanceAmount.Valid || !v[i].MaintenanceAmount.Decimal.Equal(cums[i]) {
+			return fmt.Errorf("ValidateTiers: tier %d maintenanceAmount %s, recursion %s", i, nullString(v[i].MaintenanceAmount), cums[i])
+		}
+	}
+	if !evaluate {
+		return nil
+	}
+	// One long cross position of size 1 whose notional is the last tier's
+	// lower boundary (or 1): the tier lookup at a boundary, in both
+	// implementations.
+	mark := tiers[len(tiers)-1].MinNotional
+	if !mark.IsPositive() {
+		mark = oneD
+	}
+	s := &model.Scenario{
+		Markets: map[string]model.Market{"T": {
+			TickSize: decimal.New(1, -8), LotSize: oneD, Tiers: tiers,
+		}},
+		Prices: map[string]model.Price{"T": {Mark: decimal.NullDecimal{Decimal: mark, Valid: true}}},
+		Account: model.Account{
+			WalletBalance: decimal.New(1000, 0),
+			Positions: []model.Position{{Market: "T", Side: model.Long, Size: oneD,
+				EntryPrice: mark, MarginMode: model.Cross}},
+		},
+	}
+	return Differential(s)
+}

@@ -1,0 +1,355 @@
+package fuzz
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/venue"
+	"github.com/shopspring/decimal"
+)
+
+// Seed is one seed input of a fuzz target.
+type Seed struct {
+	// Name is the seed's file name in the corpus (no directory).
+	Name string
+	// Data is the target's single []byte argument.
+	Data []byte
+}
+
+// Target keys: the fuzz target of key K is FuzzK (the full names appear only
+// in the _test.go file of each target, as compile_native_go_fuzzer_v2
+// requires).
+const (
+	KeyEvaluate = "EvaluateDifferential"
+	KeyQueries  = "QueriesDifferential"
+	KeyJSON     = "ScenarioJSON"
+	KeyDecimal  = "DecimalParse"
+	KeyCCXT     = "CCXT"
+)
+
+// Keys lists the target keys in a fixed order.
+var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT}
+
+// ccxtFile is the real CCXT tier data, relative to the repository root.
+const ccxtFile = "venue/data/binance-leverage-tiers-2024-10.ccxt.json"
+
+// ccxtSymbols are the symbols cut from ccxtFile into CCXT seeds.
+var ccxtSymbols = []string{"BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT", "BTC/USDT:USDT-241227", "XRP/USDC:USDC"}
+
+// Seeds returns the seed inputs of every target by key, built from the
+// repository at root (the example scenarios of examples/scenarios and the
+// real tier data of venue/data) and from boundary values. The result is
+// deterministic.
+func Seeds(root string) (map[string][]Seed, error) {
+	out := make(map[string][]Seed)
+	examples, err := exampleFiles(root)
+	if err != nil {
+		return nil, err
+	}
+
+	// ScenarioJSON: the example files as they are, and variants.
+	for _, ex := range examples {
+		out[KeyJSON] = append(out[KeyJSON], Seed{"example-" + ex.name, ex.data})
+	}
+	for name, text := range jsonVariants {
+		out[KeyJSON] = append(out[KeyJSON], Seed{"json-" + name, []byte(text)})
+	}
+
+	// The differential targets: the examples (profiles resolved) and
+	// boundary scenarios, encoded for DecodeScenario.
+	var scen []namedScenario
+	for _, ex := range examples {
+		var s model.Scenario
+		if err := strictjson.Unmarshal(ex.data, &s); err != nil {
+			return nil, fmt.Errorf("%s: %v", ex.name, err)
+		}
+		r, err := venue.Resolve(&s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", ex.name, err)
+		}
+		scen = append(scen, namedScenario{"example-" + ex.name, r})
+	}
+	scen = append(scen, boundaryScenarios()...)
+	out[KeyEvaluate] = append(out[KeyEvaluate], Seed{"defaults", nil})
+	for _, ns := range scen {
+		b, err := EncodeScenario(ns.s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", ns.name, err)
+		}
+		out[KeyEvaluate] = append(out[KeyEvaluate], Seed{ns.name, b})
+		// Marks moved onto the first position's boundaries.
+		for _, sn := range snaps {
+			out[KeyEvaluate] = append(out[KeyEvaluate], Seed{ns.name + "-mark-at-" + sn.name, withSnap(b, sn.kind, sn.delta)})
+		}
+		for _, up := range updates {
+			ups := []MarkUpdate{}
+			for _, u := range up.ups {
+				if u.Kind == "" {
+					// A relative update: the first market's mark scaled.
+					u.Value = scaledMark(ns.s, u.Value)
+				}
+				ups = append(ups, u)
+			}
+			q, err := EncodeQueries(ns.s, ups)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", ns.name, err)
+			}
+			out[KeyQueries] = append(out[KeyQueries], Seed{ns.name + "-" + up.name, q})
+		}
+	}
+	// Every corruption once, on the cross example.
+	if len(scen) > 0 {
+		b, _ := EncodeScenario(scen[0].s)
+		for c := range 16 {
+			cb := append(append([]byte(nil), b[:len(b)-1]...), byte(240+c))
+			out[KeyEvaluate] = append(out[KeyEvaluate], Seed{fmt.Sprintf("%s-corrupt-%02d", scen[0].name, c), cb})
+		}
+	}
+
+	// DecimalParse: boundary literals.
+	for i, d := range decimalSeeds {
+		out[KeyDecimal] = append(out[KeyDecimal], Seed{fmt.Sprintf("decimal-%02d", i), []byte(d)})
+	}
+
+	// CCXT: real tables cut from venue/data, and variants.
+	cc, err := ccxtSeeds(root)
+	if err != nil {
+		return nil, err
+	}
+	out[KeyCCXT] = cc
+	for _, k := range Keys {
+		sort.Slice(out[k], func(i, j int) bool { return out[k][i].Name < out[k][j].Name })
+	}
+	return out, nil
+}
+
+type namedScenario struct {
+	name string
+	s    *model.Scenario
+}
+
+type exampleFile struct {
+	name string
+	data []byte
+}
+
+func exampleFiles(root string) ([]exampleFile, error) {
+	paths, err := filepath.Glob(filepath.Join(root, "examples", "scenarios", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no example scenarios under %s", root)
+	}
+	sort.Strings(paths)
+	var out []exampleFile
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exampleFile{strings.TrimSuffix(filepath.Base(p), ".json"), b})
+	}
+	return out, nil
+}
+
+// snaps are the mark moves of the seeds (snapMark kinds), each for position 0.
+var snaps = []struct {
+	name  string
+	kind  byte
+	delta int8
+}{
+	{"liq", 0, 0},
+	{"liq-minus-1u", 0, -1},
+	{"liq-exact", 2, 0},
+	{"liq-exact-plus-1u", 2, 1},
+	{"bkr", 3, 0},
+	{"tier-boundary", 5, 0},
+	{"entry", 6, 0},
+	{"max", 7, 0},
+}
+
+// withSnap replaces the encoder's trailing "no snap, no corruption" bytes
+// of b by a snap of position 0 of the given kind and delta (in units).
+func withSnap(b []byte, kind byte, delta int8) []byte {
+	out := append([]byte(nil), b[:len(b)-2]...)
+	// k (>= 128 selects a snap, k % 8 its kind), position 0, delta, in
+	// units, tier pick 1 (the second tier's minNotional if any).
+	out = append(out, 128+kind, 0, byte(delta), 0, 1)
+	return append(out, 0) // no corruption
+}
+
+// updates are the mark-update sequences of the queries seeds. A Value of
+// Kind "" is a scale in percent of the first market's mark.
+var updates = []struct {
+	name string
+	ups  []MarkUpdate
+}{
+	{"mark-down-10pct", []MarkUpdate{{Market: 0, Value: 90}}},
+	{"mark-up-10pct-then-liq", []MarkUpdate{{Market: 0, Value: 110}, {Market: 0, Kind: "liq"}}},
+	{"liq-then-1u-below", []MarkUpdate{{Market: 0, Kind: "liq"}, {Market: 0, Kind: "liq", Delta: -1}}},
+	{"bkr-then-liq-then-half", []MarkUpdate{{Market: 0, Kind: "bkr"}, {Market: 0, Kind: "liq", Delta: 1}, {Market: 0, Value: 50}}},
+}
+
+// scaledMark returns pct percent of the mark (or index) of s's first market
+// (in units, at least one unit).
+func scaledMark(s *model.Scenario, pct int64) int64 {
+	names := make([]string, 0, len(s.Markets))
+	for n := range s.Markets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	p := s.Prices[names[0]]
+	m := p.Mark
+	if !m.Valid {
+		m = p.Index
+	}
+	v := toFixed(m.Decimal, 100*one)
+	return maxI(u, v/100*pct)
+}
+
+// boundaryScenarios are hand-made scenarios at the edges of the ranges.
+func boundaryScenarios() []namedScenario {
+	d := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+	nd := func(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s), Valid: true} }
+	tiers := func() []model.Tier {
+		return []model.Tier{
+			{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
+			{MinNotional: d("50000"), MaxNotional: d("600000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")},
+			{MinNotional: d("600000"), MaxNotional: d("92233720368.54775807"), MaintenanceMarginRate: d("0.5"), MaxLeverage: d("2"), MaintenanceAmount: nd("297050")},
+		}
+	}
+	mk := func(basis model.MMBasis) model.Market {
+		return model.Market{TickSize: d("0.1"), LotSize: d("0.001"), MMBasis: basis, Tiers: tiers()}
+	}
+	mark := func(s string) model.Price { return model.Price{Mark: nd(s)} }
+	return []namedScenario{
+		{"max-wallet-tiny-position", &model.Scenario{
+			Markets: map[string]model.Market{"BTCUSDT": mk("")},
+			Prices:  map[string]model.Price{"BTCUSDT": mark("0.1")},
+			Account: model.Account{WalletBalance: d("92233720368.54775807"), Positions: []model.Position{
+				{Market: "BTCUSDT", Side: model.Short, Size: d("0.001"), EntryPrice: d("0.1"), MarginMode: model.Cross, Leverage: nd("1")}}},
+		}},
+		{"notional-at-tier-boundary", &model.Scenario{
+			Markets: map[string]model.Market{"BTCUSDT": mk(model.BasisMark), "ETHUSDT": mk(model.BasisEntry)},
+			Prices:  map[string]model.Price{"BTCUSDT": mark("50000"), "ETHUSDT": mark("600")},
+			Account: model.Account{WalletBalance: d("0"), Positions: []model.Position{
+				{Market: "BTCUSDT", Side: model.Long, Size: d("1"), EntryPrice: d("50000"), MarginMode: model.Cross, Leverage: nd("125")},
+				{Market: "ETHUSDT", Side: model.Short, Size: d("1000"), EntryPrice: d("600"), MarginMode: model.Isolated, Leverage: nd("100")}}},
+		}},
+		{"huge-notional", &model.Scenario{
+			Markets: map[string]model.Market{"BTCUSDT": mk("")},
+			Prices:  map[string]model.Price{"BTCUSDT": mark("92233720368.5")},
+			Account: model.Account{WalletBalance: d("1"), Positions: []model.Position{
+				{Market: "BTCUSDT", Side: model.Long, Size: d("1"), EntryPrice: d("92233720368.5"), MarginMode: model.Isolated, IsolatedMargin: nd("0")}}},
+		}},
+		{"computed-mark-banded", &model.Scenario{
+			Markets: map[string]model.Market{"BTCUSDT": {TickSize: d("0.00000001"), LotSize: d("0.00000001"),
+				MarkPriceBand: nd("0.00000001"), FundingIntervalHours: nd("1"), Tiers: tiers()}},
+			Prices: map[string]model.Price{"BTCUSDT": {Index: nd("60000"), Last: nd("70000"),
+				FundingRate: nd("-0.003"), SecondsToFunding: nd("3599"), BasisAverage: nd("-12.5")}},
+			Account: model.Account{WalletBalance: d("0.00000001"), Positions: []model.Position{
+				{Market: "BTCUSDT", Side: model.Short, Size: d("0.00000001"), EntryValue: nd("0.00000001"), MarginMode: model.Cross}}},
+		}},
+	}
+}
+
+// jsonVariants are scenario documents around the JSON rules (EVAL-4, NUM-5).
+var jsonVariants = map[string]string{
+	"numbers-as-json-numbers": `{"markets":{"A":{"tickSize":0.01,"lotSize":1e-3,"tiers":[{"minNotional":0,"maxNotional":1E6,"maintenanceMarginRate":0.004,"maxLeverage":125}]}},"prices":{"A":{"mark":100.000000000}},"account":{"walletBalance":92233720368.54775807,"positions":[{"market":"A","side":"long","size":"1.000","entryPrice":"99.99999999","marginMode":"isolated","isolatedMargin":null}]}}`,
+	"unknown-field":           `{"markets":{},"prices":{},"account":{"walletBalance":"0","positions":[]},"extra":1}`,
+	"duplicate-key":           `{"markets":{},"markets":{},"prices":{},"account":{"walletBalance":"0"}}`,
+	"trailing-data":           `{"markets":{},"prices":{},"account":{"walletBalance":"0"}} {}`,
+	"bad-decimal":             `{"markets":{},"prices":{},"account":{"walletBalance":"+1"}}`,
+	"nine-fraction-digits":    `{"markets":{},"prices":{},"account":{"walletBalance":"0.000000001"}}`,
+	"profile-unknown-symbol":  `{"markets":{"X":{"profile":"binance","symbol":"NOPE"}},"prices":{},"account":{"walletBalance":"1"}}`,
+	"profile-isolated-on-cross-only": `{"markets":{"BTC":{"profile":"coinbase","symbol":"BTC-PERP"}},"prices":{"BTC":{"mark":"50000"}},` +
+		`"account":{"walletBalance":"1000","positions":[{"market":"BTC","side":"short","size":"0.01","entryPrice":"50000","marginMode":"isolated"}]}}`,
+	"deep-nesting": strings.Repeat("[", 80) + strings.Repeat("]", 80),
+}
+
+// decimalSeeds are literals around the grammar, the grid and the range.
+var decimalSeeds = []string{
+	"0", "-0", "1", "-1", "0.00000001", "-0.00000001", "0.000000001", "0.000000010",
+	"1.500000000", "92233720368.54775807", "-92233720368.54775807", "92233720368.54775808",
+	"-92233720368.54775808", "9223372036854775807e-8", "1e3", "1E-8", "1e-9", "1e+3",
+	"1e999", "1e-999", "0e999", "0.0e-999", "1e1000", "+1", "NaN", "Inf", "-Inf", "0x10",
+	"1_000", " 1", "1.", ".5", "00012.3400", "\u22121", "1e", "1e+", "--1",
+	strings.Repeat("9", 60), strings.Repeat("9", 61), "0." + strings.Repeat("0", 58) + "1",
+	"92233720368.547758070000000000", "1" + strings.Repeat("0", 10) + "e-8",
+}
+
+// ccxtSeeds cuts real tables out of the CCXT data and adds variants.
+func ccxtSeeds(root string) ([]Seed, error) {
+	raw, err := os.ReadFile(filepath.Join(root, ccxtFile))
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return nil, err
+	}
+	compact := func(m json.RawMessage) []byte {
+		var b bytes.Buffer
+		if err := json.Compact(&b, m); err != nil {
+			return m
+		}
+		return b.Bytes()
+	}
+	obj := func(syms ...string) []byte {
+		var b bytes.Buffer
+		b.WriteByte('{')
+		for i, s := range syms {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(s)
+			b.Write(k)
+			b.WriteByte(':')
+			b.Write(compact(all[s]))
+		}
+		b.WriteByte('}')
+		return b.Bytes()
+	}
+	var out []Seed
+	for _, s := range ccxtSymbols {
+		if _, ok := all[s]; !ok {
+			return nil, fmt.Errorf("%s: no symbol %s", ccxtFile, s)
+		}
+		slug := strings.NewReplacer("/", "-", ":", "-").Replace(s)
+		out = append(out, Seed{"list-" + slug, compact(all[s])})
+	}
+	out = append(out, Seed{"object-btc-eth", obj(ccxtSymbols[0], ccxtSymbols[1])})
+	// The first symbol whose last tier has the float64 "no cap" sentinel.
+	syms := make([]string, 0, len(all))
+	for s := range all {
+		syms = append(syms, s)
+	}
+	sort.Strings(syms)
+	for _, s := range syms {
+		if bytes.Contains(all[s], []byte("e+18")) {
+			out = append(out, Seed{"object-sentinel", obj(s)})
+			break
+		}
+	}
+	btc := compact(all[ccxtSymbols[0]])
+	// info.cum off by one unit (CCXT-2).
+	if i := bytes.Index(btc, []byte(`"cum":"50.0"`)); i >= 0 {
+		bad := append(append(append([]byte(nil), btc[:i]...), []byte(`"cum":"50.00000001"`)...), btc[i+len(`"cum":"50.0"`):]...)
+		out = append(out, Seed{"list-cum-off-by-one-unit", bad})
+	}
+	out = append(out,
+		Seed{"empty-object", []byte(`{}`)},
+		Seed{"empty-list", []byte(`[]`)},
+		Seed{"strings-and-int64-sentinel", []byte(`[{"tier":2,"minNotional":"5000","maxNotional":9223372036854775807,"maintenanceMarginRate":"0.01","maxLeverage":"50"},` +
+			`{"tier":1,"minNotional":"0","maxNotional":"5000","maintenanceMarginRate":"0.005","maxLeverage":"100","info":{"cum":0}}]`)},
+	)
+	return out, nil
+}
