@@ -222,11 +222,11 @@ type PoolReport struct {
 type Error struct {
 	// Path is the JSON path of the offending field, e.g.
 	// "account.positions[1].size" or "markets.BTCUSDT.tiers[2].maintenanceAmount".
-	Path string
+	Path string `json:"path"`
 	// Rule is the SPEC.md rule id, e.g. "POS-2".
-	Rule string
+	Rule string `json:"rule"`
 	// Msg says what is wrong, in words.
-	Msg string
+	Msg string `json:"msg"`
 }
 
 func (e *Error) Error() string { return e.Path + ": " + e.Rule + ": " + e.Msg }

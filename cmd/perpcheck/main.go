@@ -3,7 +3,8 @@
 //
 // Usage:
 //
-//	perpcheck eval FILE      evaluate a scenario (JSON; "-" reads stdin) and print the report
+//	perpcheck eval FILE      evaluate a scenario or a ledger state (JSON; "-" reads stdin)
+//	perpcheck run FILE       apply a run file's events; print effects and the final state
 //	perpcheck profiles       list the dated venue profiles and their sources
 //	perpcheck version        print the module version
 //
@@ -13,7 +14,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,7 +33,9 @@ func main() {
 }
 
 const usage = `usage:
-  perpcheck eval FILE     evaluate a scenario file ("-" for stdin), print the JSON report
+  perpcheck eval FILE     evaluate a scenario or state file ("-" for stdin), print the JSON report
+  perpcheck run [-state OUT] FILE
+                          apply the events of a run file, print effects and the final state
   perpcheck profiles      list the dated venue profiles and their sources
   perpcheck version       print the version
 `
@@ -51,6 +53,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return cmdEval(args[1], stdin, stdout, stderr)
+	case "run":
+		return cmdRun(args[1:], stdin, stdout, stderr)
 	case "profiles":
 		return cmdProfiles(stdout)
 	case "version":
@@ -95,15 +99,7 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 func decodeScenario(data []byte) (*model.Scenario, error) {
 	var s model.Scenario
 	if err := strictjson.Unmarshal(data, &s); err != nil {
-		var je *strictjson.Error
-		if errors.As(err, &je) {
-			path := je.Path
-			if path == "" {
-				path = "$"
-			}
-			return nil, &model.Error{Path: path, Rule: "EVAL-4", Msg: je.Msg}
-		}
-		return nil, err
+		return nil, jsonError(err)
 	}
 	return &s, nil
 }
@@ -113,6 +109,9 @@ func cmdEval(name string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "perpcheck: %v\n", err)
 		return 2
+	}
+	if isStateFile(data) {
+		return evalState(data, stdout, stderr)
 	}
 	given, err := decodeScenario(data)
 	if err != nil {
