@@ -1,0 +1,225 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/shopspring/decimal"
+)
+
+// These tests check that the four implementations the benchmarks compare
+// compute the same thing on the benchmarks' own data: the shopspring kernel
+// exactly (its divisions at 16 digits do not reach the 8th decimal on these
+// inputs), the float64 kernel within a relative 1e-9 (or one unit 1e-8,
+// since the model rounds to that grid and the float kernel does not), and
+// the reference exactly.
+
+func fx(f model.Fixed) float64 { return float64(f) / model.Scale }
+
+// closeTo reports |got - want| <= max(1e-9*|want|, 1e-8).
+func closeTo(got float64, want model.Fixed) bool {
+	w := fx(want)
+	return math.Abs(got-w) <= math.Max(1e-9*math.Abs(w), 1e-8)
+}
+
+func mustLoad(t testing.TB, s *model.Scenario) *model.Portfolio {
+	t.Helper()
+	p, err := model.Load(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func checkHealth(t *testing.T, what string, h model.PoolHealth, f FloatHealth, d DecimalHealth) {
+	t.Helper()
+	fields := []struct {
+		name string
+		m    model.Fixed
+		f    float64
+		d    decimal.Decimal
+	}{
+		{"equity", h.Equity, f.Equity, d.Equity},
+		{"initialMargin", h.InitialMargin, f.InitialMargin, d.InitialMargin},
+		{"maintenanceMargin", h.MaintenanceMargin, f.MaintenanceMargin, d.MaintenanceMargin},
+		{"available", h.Available, f.Available, d.Available},
+		{"marginRatio", h.MarginRatio, f.MarginRatio, d.MarginRatio},
+	}
+	for _, x := range fields {
+		if !closeTo(x.f, x.m) {
+			t.Errorf("%s: %s float64 %.10f, model %s", what, x.name, x.f, x.m)
+		}
+		if !x.d.Equal(x.m.Decimal()) {
+			t.Errorf("%s: %s shopspring %s, model %s", what, x.name, x.d, x.m)
+		}
+	}
+	if f.Liquidatable != h.Liquidatable || d.Liquidatable != h.Liquidatable {
+		t.Errorf("%s: liquidatable float64 %v shopspring %v model %v", what, f.Liquidatable, d.Liquidatable, h.Liquidatable)
+	}
+	if f.MarginRatioOK != h.MarginRatioOK || d.MarginRatioOK != h.MarginRatioOK {
+		t.Errorf("%s: marginRatio present float64 %v shopspring %v model %v", what, f.MarginRatioOK, d.MarginRatioOK, h.MarginRatioOK)
+	}
+}
+
+func checkReferencePool(t *testing.T, what string, s *model.Scenario, h model.PoolHealth) {
+	t.Helper()
+	rep, err := reference.Evaluate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := rep.Pools[0]
+	if !pl.Equity.Equal(h.Equity.Decimal()) || !pl.InitialMargin.Equal(h.InitialMargin.Decimal()) ||
+		!pl.MaintenanceMargin.Equal(h.MaintenanceMargin.Decimal()) || !pl.Available.Equal(h.Available.Decimal()) ||
+		pl.Liquidatable != h.Liquidatable {
+		t.Errorf("%s: reference pool %+v, model %+v", what, pl, h)
+	}
+}
+
+func TestAgreeHealth(t *testing.T) {
+	u, err := HealthUniverse(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, dm := NewFloatMarkets(u), NewDecimalMarkets(u)
+	for _, n := range []int{1, 10, 100} {
+		acc := u.HealthAccount(n)
+		s := u.Scenario(acc)
+		p := mustLoad(t, s)
+		fa, da := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc)
+		fmarks, dmarks := NewFloatMarks(u), NewDecimalMarks(u)
+		btc := u.Index["BTCUSDT"]
+		mi, _ := p.MarketIndex("BTCUSDT")
+		for v, mark := range healthMarks(u) {
+			if err := p.SetMark(mi, mustFixed(t, mark)); err != nil {
+				t.Fatal(err)
+			}
+			fmarks[btc], dmarks[btc] = mark.InexactFloat64(), mark
+			h, err := p.Cross()
+			if err != nil {
+				t.Fatal(err)
+			}
+			what := fmt.Sprintf("pos=%d mark %d", n, v)
+			checkHealth(t, what, h, fa.Cross(fm, fmarks), da.Cross(dm, dmarks))
+			if n <= 10 {
+				s.Prices["BTCUSDT"] = model.Price{Mark: decimal.NewNullDecimal(mark)}
+				checkReferencePool(t, what, s, h)
+			}
+		}
+	}
+}
+
+func TestAgreeLiqPrice(t *testing.T) {
+	u, err := LiqUniverse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, dm := NewFloatMarkets(u), NewDecimalMarkets(u)
+	fmarks, dmarks := NewFloatMarks(u), NewDecimalMarks(u)
+	for _, mode := range []model.MarginMode{model.Isolated, model.Cross} {
+		acc := u.LiqAccount(mode)
+		s := u.Scenario(acc)
+		p := mustLoad(t, s)
+		fa, da := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc)
+		for i := range acc.Positions {
+			what := fmt.Sprintf("mode=%s position %d", mode, i)
+			r, err := p.LiquidationPrice(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, d := fa.LiquidationPrice(fm, fmarks, i), da.LiquidationPrice(dm, dmarks, i)
+			if i == 0 && !r.OK {
+				t.Fatalf("%s: the benchmarked position has no liquidation price (%s)", what, r.Reason)
+			}
+			if f.OK != r.OK || d.OK != r.OK {
+				t.Fatalf("%s: OK float64 %v shopspring %v model %v (%s)", what, f.OK, d.OK, r.OK, r.Reason)
+			}
+			if !r.OK {
+				continue
+			}
+			if !closeTo(f.Exact, r.Exact) || !closeTo(f.Price, r.Price) {
+				t.Errorf("%s: float64 %v/%v, model %s/%s", what, f.Exact, f.Price, r.Exact, r.Price)
+			}
+			if !d.Exact.Equal(r.Exact.Decimal()) || !d.Price.Equal(r.Price.Decimal()) {
+				t.Errorf("%s: shopspring %s/%s, model %s/%s", what, d.Exact, d.Price, r.Exact, r.Price)
+			}
+			rep, err := reference.Evaluate(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rp := rep.Positions[i]
+			if !rp.LiquidationPrice.Valid || !rp.LiquidationPrice.Decimal.Equal(r.Price.Decimal()) ||
+				!rp.LiquidationPriceExact.Decimal.Equal(r.Exact.Decimal()) {
+				t.Errorf("%s: reference %v/%v, model %s/%s", what, rp.LiquidationPriceExact, rp.LiquidationPrice, r.Exact, r.Price)
+			}
+			if i == 0 {
+				t.Logf("%s: liquidation price %s (exact %s)", what, r.Price, r.Exact)
+			}
+		}
+	}
+}
+
+// TestAgreeScan checks the scan's accounts: every implementation finds the
+// same liquidatable accounts after each of the two mark updates, with the
+// same health values, and the updates liquidate some accounts but not all.
+func TestAgreeScan(t *testing.T) {
+	u, err := ScanUniverse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 2000
+	if testing.Short() {
+		n = 200
+	}
+	fm, dm := NewFloatMarkets(u), NewDecimalMarkets(u)
+	fmarks, dmarks := NewFloatMarks(u), NewDecimalMarks(u)
+	btc := u.Index["BTCUSDT"]
+	marks := u.ScanMarks()
+	var liq [2]int
+	for i := 0; i < n; i++ {
+		acc := u.ScanAccount(scanSeed, i)
+		s := u.Scenario(acc)
+		p := mustLoad(t, s)
+		mi, _ := p.MarketIndex("BTCUSDT")
+		fa, da := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc)
+		for v, mark := range marks {
+			if err := p.SetMark(mi, mustFixed(t, mark)); err != nil {
+				t.Fatal(err)
+			}
+			fmarks[btc], dmarks[btc] = mark.InexactFloat64(), mark
+			h, err := p.Cross()
+			if err != nil {
+				t.Fatal(err)
+			}
+			what := fmt.Sprintf("account %d mark %d", i, v)
+			checkHealth(t, what, h, fa.Cross(fm, fmarks), da.Cross(dm, dmarks))
+			if h.Liquidatable {
+				liq[v]++
+			}
+			if i < 20 {
+				s.Prices["BTCUSDT"] = model.Price{Mark: decimal.NewNullDecimal(mark)}
+				checkReferencePool(t, what, s, h)
+			}
+		}
+		if t.Failed() {
+			t.FailNow()
+		}
+	}
+	for v := range liq {
+		if liq[v] == 0 || liq[v] == n {
+			t.Errorf("mark %d liquidates %d of %d accounts", v, liq[v], n)
+		}
+	}
+	t.Logf("liquidatable after the down/up move: %d, %d of %d", liq[0], liq[1], n)
+}
+
+func mustFixed(t testing.TB, d decimal.Decimal) model.Fixed {
+	t.Helper()
+	f, err := model.FixedFromDecimal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

@@ -1,0 +1,454 @@
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/shopspring/decimal"
+)
+
+// Benchmark names are benchstat-sliceable: impl=model|reference|shopspring|float64,
+// then pos=N (positions), mode=isolated|cross, accounts=N and g=N
+// (goroutines). Compare implementations with `benchstat -col /impl`.
+// See README.md.
+
+// scanAccounts is the number of accounts of BenchmarkScan. Its default is
+// smaller than the 1,000,000 of the performance target because a
+// model.Portfolio costs about 7-8 KB per 3-position account (README.md);
+// run with -scan.accounts=1000000 for the full-size scan (about 8 GB).
+var scanAccounts = flag.Int("scan.accounts", 100_000, "number of accounts of BenchmarkScan")
+
+var impls = []string{"model", "reference", "shopspring", "float64"}
+
+// Sinks keep the compiler from discarding results.
+var (
+	sinkModel   model.PoolHealth
+	sinkFloat   FloatHealth
+	sinkDecimal DecimalHealth
+	sinkPrice   model.PriceResult
+	sinkFPrice  FloatPrice
+	sinkDPrice  DecimalPrice
+	sinkReport  *model.Report
+	sinkCount   int
+)
+
+func fatalIf(b *testing.B, err error) {
+	if err != nil {
+		b.Helper()
+		b.Fatal(err)
+	}
+}
+
+// perUnit reports the time per op divided by n in the given unit
+// (e.g. ns/position).
+func perUnit(b *testing.B, n int, unit string) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), unit)
+}
+
+// BenchmarkHealth is the health check of one cross account with pos
+// positions on pos different Binance markets (real October 2024 tier
+// tables). One op is a BTCUSDT mark update (alternating between two marks)
+// followed by the cross pool's health: equity, IM, MM, available, margin
+// ratio and the liquidation trigger. The reference has no incremental API:
+// its op is reference.Evaluate of the scenario, a full report (validation,
+// every position's quantities, liquidation and bankruptcy prices), so it
+// does more work than the others (see BenchmarkReport for a like-for-like
+// comparison).
+func BenchmarkHealth(b *testing.B) {
+	for _, impl := range impls {
+		for _, n := range []int{1, 10, 100} {
+			b.Run("impl="+impl+"/pos="+strconv.Itoa(n), func(b *testing.B) {
+				u, err := HealthUniverse(n)
+				fatalIf(b, err)
+				acc := u.HealthAccount(n)
+				marks := healthMarks(u)
+				benchHealth(b, impl, u, acc, marks)
+				perUnit(b, n, "ns/position")
+			})
+		}
+	}
+}
+
+func benchHealth(b *testing.B, impl string, u *Universe, acc model.Account, marks [2]decimal.Decimal) {
+	btc := u.Index["BTCUSDT"]
+	switch impl {
+	case "model":
+		p, err := model.Load(u.Scenario(acc))
+		fatalIf(b, err)
+		mi, _ := p.MarketIndex("BTCUSDT")
+		var fm [2]model.Fixed
+		for v := range marks {
+			fm[v], err = model.FixedFromDecimal(marks[v])
+			fatalIf(b, err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			_ = p.SetMark(mi, fm[i&1])
+			sinkModel, _ = p.Cross()
+		}
+	case "reference":
+		s := u.Scenario(acc)
+		var pr [2]model.Price
+		for v := range marks {
+			pr[v] = model.Price{Mark: decimal.NewNullDecimal(marks[v])}
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			s.Prices["BTCUSDT"] = pr[i&1]
+			rep, err := reference.Evaluate(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkReport = rep
+		}
+	case "shopspring":
+		dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
+		da := NewDecimalAccount(u, dm, acc)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			dmarks[btc] = marks[i&1]
+			sinkDecimal = da.Cross(dm, dmarks)
+		}
+	case "float64":
+		fm, fmarks := NewFloatMarkets(u), NewFloatMarks(u)
+		fa := NewFloatAccount(u, fm, acc)
+		fl := [2]float64{marks[0].InexactFloat64(), marks[1].InexactFloat64()}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			fmarks[btc] = fl[i&1]
+			sinkFloat = fa.Cross(fm, fmarks)
+		}
+	}
+}
+
+// BenchmarkLiqPrice is the liquidation price of position 0 (a BTCUSDT long)
+// of LiqAccount: mode=isolated (one isolated position: K is its margin) and
+// mode=cross (three cross positions: K sums the other two positions' PnL
+// and MM). One op is one solve at fixed marks; for the reference it is
+// reference.Evaluate of the scenario (a full report: it solves every
+// position's liquidation and bankruptcy price, 1 of each for isolated, 3 for
+// cross, besides validation and the pools).
+func BenchmarkLiqPrice(b *testing.B) {
+	for _, impl := range impls {
+		for _, mode := range []model.MarginMode{model.Isolated, model.Cross} {
+			b.Run("impl="+impl+"/mode="+string(mode), func(b *testing.B) {
+				u, err := LiqUniverse()
+				fatalIf(b, err)
+				acc := u.LiqAccount(mode)
+				switch impl {
+				case "model":
+					p, err := model.Load(u.Scenario(acc))
+					fatalIf(b, err)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						sinkPrice, _ = p.LiquidationPrice(0)
+					}
+				case "reference":
+					s := u.Scenario(acc)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						rep, err := reference.Evaluate(s)
+						if err != nil {
+							b.Fatal(err)
+						}
+						sinkReport = rep
+					}
+				case "shopspring":
+					dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
+					da := NewDecimalAccount(u, dm, acc)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						sinkDPrice = da.LiquidationPrice(dm, dmarks, 0)
+					}
+				case "float64":
+					fm, fmarks := NewFloatMarkets(u), NewFloatMarks(u)
+					fa := NewFloatAccount(u, fm, acc)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						sinkFPrice = fa.LiquidationPrice(fm, fmarks, 0)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkReport is the like-for-like comparison of the two exact
+// implementations: model.Evaluate and reference.Evaluate both validate the
+// scenario of BenchmarkHealth and compute its full report (every position's
+// quantities, liquidation and bankruptcy prices, every pool). Both allocate
+// (the report itself is a tree of decimals).
+func BenchmarkReport(b *testing.B) {
+	for _, impl := range []string{"model", "reference"} {
+		for _, n := range []int{1, 10, 100} {
+			b.Run("impl="+impl+"/pos="+strconv.Itoa(n), func(b *testing.B) {
+				u, err := HealthUniverse(n)
+				fatalIf(b, err)
+				s := u.Scenario(u.HealthAccount(n))
+				eval := model.Evaluate
+				if impl == "reference" {
+					eval = reference.Evaluate
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					rep, err := eval(s)
+					if err != nil {
+						b.Fatal(err)
+					}
+					sinkReport = rep
+				}
+				b.StopTimer()
+				perUnit(b, n, "ns/position")
+			})
+		}
+	}
+}
+
+// scanSet is the prepared accounts of one implementation: scan(lo, hi, v)
+// applies BTCUSDT mark v (0 or 1, ScanMarks) to accounts [lo, hi) as needed
+// and returns how many of them are liquidatable; update(v) is run once per
+// op before the workers start (the shared-marks kernels set the mark there).
+type scanSet struct {
+	n           int
+	setupBytes  float64 // heap bytes per account held by the prepared set
+	update      func(v int)
+	scan        func(lo, hi, v int) int
+	liquidating [2]int
+}
+
+// heapInUse returns the live heap after a GC.
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// buildScanSet prepares n scan accounts for impl. The accounts are the same
+// for every impl (ScanAccount is deterministic).
+func buildScanSet(impl string, n int) (*scanSet, error) {
+	u, err := ScanUniverse()
+	if err != nil {
+		return nil, err
+	}
+	marks := u.ScanMarks()
+	btc := u.Index["BTCUSDT"]
+	before := heapInUse()
+	set := &scanSet{n: n, update: func(int) {}}
+	var keep any
+	switch impl {
+	case "model":
+		ps := make([]*model.Portfolio, n)
+		mi := make([]int32, n)
+		var fm [2]model.Fixed
+		for v := range marks {
+			if fm[v], err = model.FixedFromDecimal(marks[v]); err != nil {
+				return nil, err
+			}
+		}
+		for i := range ps {
+			if ps[i], err = model.Load(u.Scenario(u.ScanAccount(scanSeed, i))); err != nil {
+				return nil, err
+			}
+			k, _ := ps[i].MarketIndex("BTCUSDT")
+			mi[i] = int32(k)
+		}
+		keep = ps
+		set.scan = func(lo, hi, v int) int {
+			c := 0
+			m := fm[v]
+			for i := lo; i < hi; i++ {
+				p := ps[i]
+				_ = p.SetMark(int(mi[i]), m)
+				if h, err := p.Cross(); err == nil && h.Liquidatable {
+					c++
+				}
+			}
+			return c
+		}
+	case "reference":
+		ss := make([]*model.Scenario, n)
+		for i := range ss {
+			ss[i] = u.Scenario(u.ScanAccount(scanSeed, i))
+		}
+		keep = ss
+		var pr [2]model.Price
+		for v := range marks {
+			pr[v] = model.Price{Mark: decimal.NewNullDecimal(marks[v])}
+		}
+		set.scan = func(lo, hi, v int) int {
+			c := 0
+			for i := lo; i < hi; i++ {
+				s := ss[i]
+				s.Prices["BTCUSDT"] = pr[v]
+				if rep, err := reference.Evaluate(s); err == nil && rep.Pools[0].Liquidatable {
+					c++
+				}
+			}
+			return c
+		}
+	case "shopspring":
+		dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
+		as := make([]DecimalAccount, n)
+		for i := range as {
+			as[i] = NewDecimalAccount(u, dm, u.ScanAccount(scanSeed, i))
+		}
+		keep = as
+		set.update = func(v int) { dmarks[btc] = marks[v] }
+		set.scan = func(lo, hi, _ int) int {
+			c := 0
+			for i := lo; i < hi; i++ {
+				if as[i].Cross(dm, dmarks).Liquidatable {
+					c++
+				}
+			}
+			return c
+		}
+	case "float64":
+		fm, fmarks := NewFloatMarkets(u), NewFloatMarks(u)
+		as := make([]FloatAccount, n)
+		for i := range as {
+			as[i] = NewFloatAccount(u, fm, u.ScanAccount(scanSeed, i))
+		}
+		keep = as
+		fl := [2]float64{marks[0].InexactFloat64(), marks[1].InexactFloat64()}
+		set.update = func(v int) { fmarks[btc] = fl[v] }
+		set.scan = func(lo, hi, _ int) int {
+			c := 0
+			for i := lo; i < hi; i++ {
+				if as[i].Cross(fm, fmarks).Liquidatable {
+					c++
+				}
+			}
+			return c
+		}
+	default:
+		return nil, fmt.Errorf("unknown impl %q", impl)
+	}
+	if after := heapInUse(); after > before {
+		set.setupBytes = float64(after-before) / float64(n)
+	}
+	runtime.KeepAlive(keep)
+	for v := range set.liquidating {
+		set.update(v)
+		set.liquidating[v] = set.scan(0, n, v)
+	}
+	return set, nil
+}
+
+// scanCache holds the prepared accounts of the last impl and size asked for
+// (a sub-benchmark function runs several times, and go test -count repeats
+// each leaf benchmark consecutively). Only one set is kept: another impl's
+// live heap would make the garbage collector of an allocating impl
+// (shopspring, reference) mark memory that is not its own.
+var scanCache struct {
+	sync.Mutex
+	key string
+	set *scanSet
+}
+
+func getScanSet(b *testing.B, impl string, n int) *scanSet {
+	scanCache.Lock()
+	defer scanCache.Unlock()
+	key := impl + "/" + strconv.Itoa(n)
+	if scanCache.key == key {
+		return scanCache.set
+	}
+	scanCache.key, scanCache.set = "", nil
+	s, err := buildScanSet(impl, n)
+	fatalIf(b, err)
+	scanCache.key, scanCache.set = key, s
+	return s
+}
+
+// runScan times set's scan with g worker goroutines, each owning a
+// contiguous slice of the accounts. One op is one BTCUSDT mark update
+// (alternating between the two ScanMarks) and a scan of every account for
+// liquidatable ones. The workers are started outside the timer and fed by
+// channels, so an op does not allocate beyond what the scan itself does.
+func runScan(b *testing.B, set *scanSet, g int) {
+	type job struct{ lo, hi, v int }
+	jobs := make([]chan job, g)
+	done := make(chan int, g)
+	for w := range jobs {
+		jobs[w] = make(chan job)
+		go func(ch chan job) {
+			for j := range ch {
+				done <- set.scan(j.lo, j.hi, j.v)
+			}
+		}(jobs[w])
+	}
+	defer func() {
+		for _, ch := range jobs {
+			close(ch)
+		}
+	}()
+	n := set.n
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		v := i & 1
+		set.update(v)
+		for w, ch := range jobs {
+			ch <- job{lo: n * w / g, hi: n * (w + 1) / g, v: v}
+		}
+		c := 0
+		for range jobs {
+			c += <-done
+		}
+		if c != set.liquidating[v] {
+			b.Fatalf("scan found %d liquidatable accounts, want %d", c, set.liquidating[v])
+		}
+		sinkCount = c
+	}
+	b.StopTimer()
+	perUnit(b, n, "ns/account")
+	b.ReportMetric(set.setupBytes, "setup-B/account")
+}
+
+// BenchmarkScan scans -scan.accounts accounts (default 100,000; the target
+// is 1,000,000, see scanAccounts) of three cross positions each, every
+// account holding BTCUSDT, for liquidatable ones after a BTCUSDT mark update,
+// with g goroutines. The model's op calls SetMark and Cross on every
+// account's own Portfolio; the kernels share one marks slice. setup-B/account
+// is the heap the prepared accounts hold (built once, outside the timer).
+// The reference is too slow for this size: see BenchmarkScanSmall.
+func BenchmarkScan(b *testing.B) {
+	n := *scanAccounts
+	for _, impl := range []string{"model", "shopspring", "float64"} {
+		for _, g := range []int{1, 2} {
+			b.Run(fmt.Sprintf("impl=%s/accounts=%d/g=%d", impl, n, g), func(b *testing.B) {
+				runScan(b, getScanSet(b, impl, n), g)
+			})
+		}
+	}
+}
+
+// BenchmarkScanSmall is BenchmarkScan on the first 1,000 accounts, with all
+// four implementations and one goroutine: the reference (reference.Evaluate
+// per account, a full report) is only measured at this size. At 1,000
+// accounts the model's portfolios fit in the CPU caches, so its ns/account
+// here is lower than in BenchmarkScan.
+func BenchmarkScanSmall(b *testing.B) {
+	const n = 1000
+	for _, impl := range impls {
+		b.Run(fmt.Sprintf("impl=%s/accounts=%d/g=1", impl, n), func(b *testing.B) {
+			runScan(b, getScanSet(b, impl, n), 1)
+		})
+	}
+}

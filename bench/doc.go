@@ -1,0 +1,22 @@
+// Package bench benchmarks perpcheck's fixed-point margin engine (package
+// model) against three other implementations of the same health check and
+// liquidation price:
+//
+//   - reference: the apd transcription of SPEC.md (reference.Evaluate, which
+//     always computes a full report);
+//   - shopspring: what a user would typically write with
+//     github.com/shopspring/decimal (DecimalAccount);
+//   - float64: the same formulas in plain float64 (FloatAccount), the speed
+//     floor.
+//
+// The non-test files hold the two kernels (float64 and shopspring), the
+// deterministic scenario builders every benchmark uses (Binance tier tables
+// from package venue), and the agreement tests check that every kernel
+// computes the same numbers as the model. The benchmarks are in bench_test.go
+// and are described, with measured benchstat tables, in README.md. Plain
+// `go test ./bench/` runs only the agreement tests; no benchmark data is built
+// unless -bench selects a benchmark.
+//
+// The kernels implement SPEC's mark basis (MKT-3 "mark", Binance) only; the
+// scenarios here never use the entry basis.
+package bench
