@@ -79,10 +79,18 @@ func (h *harness) apply(ev Event) ([]Effect, *Error) {
 	}
 	after := h.l.State()
 	replay(h.t, k, before, after, effs)
-	// The state round-trips through NewLedger when every wallet is >= 0.
+	// The state round-trips through NewLedger when every wallet is >= 0 and
+	// every entry value > 0 (ACC-1, POS-2; the ledger can produce both, see
+	// the report on ledger readings).
 	ok := true
 	for _, a := range after.Accounts {
 		ok = ok && !a.WalletBalance.IsNegative()
+		for _, p := range a.Positions {
+			ok = ok && p.EntryValue.Decimal.IsPositive()
+		}
+	}
+	for _, p := range after.InsuranceFund.Positions {
+		ok = ok && p.EntryValue.Decimal.IsPositive()
 	}
 	if ok {
 		l2, err := NewLedger(after)

@@ -1,0 +1,209 @@
+package model
+
+import (
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// TestLedgerRandom applies random event sequences (deposits, withdrawals,
+// trades, price moves including gaps, funding, margin and settings changes,
+// and some malformed events) and, through the harness, asserts after every
+// event: LED-4 (Check), that the effects replay exactly to the new state,
+// that a rejected event changes nothing (LED-7), and that the state
+// round-trips through NewLedger. LEDGER_N and LEDGER_SEED select other runs.
+func TestLedgerRandom(t *testing.T) {
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
+	if v := os.Getenv("LEDGER_N"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	seed := uint64(1)
+	if v := os.Getenv("LEDGER_SEED"); v != "" {
+		seed, _ = strconv.ParseUint(v, 10, 64)
+	}
+	stats := map[string]int{}
+	for i := 0; i < n; i++ {
+		r := rand.New(rand.NewPCG(seed, uint64(i)))
+		randomRun(t, r, stats)
+		if t.Failed() {
+			t.Fatalf("sequence %d (seed %d)", i, seed)
+		}
+	}
+	t.Logf("%v", stats)
+	for _, k := range []string{"ok:trade", "err:trade", "liq:cross", "liq:isolated", "adl", "insurance", "ok:withdraw", "ok:removeMargin", "ok:addMargin"} {
+		if stats[k] == 0 && n >= 300 {
+			t.Errorf("the generator never produced %s", k)
+		}
+	}
+}
+
+var debugRandom = os.Getenv("LEDGER_DEBUG") != ""
+
+var randMarkets = []string{"AAA", "BBB"}
+
+func randomState(r *rand.Rand) *State {
+	aaa := mkt("0.01", "0.1", BasisMark, []Tier{
+		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.01"), MaxLeverage: d("50")},
+		{MinNotional: d("50000"), MaxNotional: d("1000000"), MaintenanceMarginRate: d("0.025"), MaxLeverage: d("20")},
+	})
+	aaa.TakerFeeRate, aaa.MakerFeeRate = nd("0.0005"), nd("0.0002")
+	aaa.LiquidationFeeRate = nd("0.005")
+	bbb := mkt("0.5", "0.001", BasisEntry, oneTier("0.05", "10"))
+	bbb.TakerFeeRate = nd("0.001")
+	bbb.LiquidationFeeRate = nd("0.01")
+	bbb.FundingRateCap = nd("0.002")
+	st := &State{
+		Markets:  map[string]Market{"AAA": aaa, "BBB": bbb},
+		Prices:   map[string]Price{"AAA": {Mark: nd("100")}, "BBB": {Mark: nd("2000")}},
+		Accounts: map[string]Account{},
+	}
+	for i := 1; i <= 4; i++ {
+		a := Account{WalletBalance: decimal.NewFromInt(int64(r.IntN(5000)))}
+		if r.IntN(2) == 0 {
+			a.Settings = map[string]AccountSettings{}
+			for _, m := range randMarkets {
+				if r.IntN(2) == 0 {
+					s := AccountSettings{}
+					if r.IntN(2) == 0 {
+						s.MarginMode = Isolated
+					}
+					if r.IntN(2) == 0 {
+						s.Leverage = nd(strconv.Itoa(1 + r.IntN(10)))
+					}
+					a.Settings[m] = s
+				}
+			}
+		}
+		st.Accounts["a"+strconv.Itoa(i)] = a
+	}
+	if r.IntN(3) > 0 {
+		st.InsuranceFund.WalletBalance = decimal.NewFromInt(int64(r.IntN(3000)))
+	}
+	return st
+}
+
+func randomRun(t *testing.T, r *rand.Rand, stats map[string]int) {
+	h := newHarness(t, randomState(r))
+	ids := []string{"a1", "a2", "a3", "a4", InsuranceAccount}
+	acct := func() string {
+		if r.IntN(10) == 0 {
+			return InsuranceAccount
+		}
+		return ids[r.IntN(4)]
+	}
+	lots := map[string]decimal.Decimal{"AAA": d("0.1"), "BBB": d("0.001")}
+	ticks := map[string]decimal.Decimal{"AAA": d("0.01"), "BBB": d("0.5")}
+	onGrid := func(x, k decimal.Decimal) decimal.Decimal {
+		v := x.Div(k).Floor().Mul(k)
+		if !v.IsPositive() {
+			return k
+		}
+		return v
+	}
+	mark := func(m string) decimal.Decimal { return Fixed(h.l.marks[h.l.mindex[m]]).Decimal() }
+	amount := func() decimal.Decimal {
+		return decimal.New(int64(1+r.IntN(200000)), -2)
+	}
+	for e := 0; e < 40; e++ {
+		m := randMarkets[r.IntN(2)]
+		var ev Event
+		switch k := r.IntN(20); {
+		case k < 2:
+			ev = evDeposit(acct(), amount().String())
+		case k < 4:
+			ev = evWithdraw(acct(), amount().String())
+		case k < 11:
+			b, s := acct(), acct()
+			size := lots[m].Mul(decimal.NewFromInt(int64(1 + r.IntN(300))))
+			if m == "BBB" {
+				size = lots[m].Mul(decimal.NewFromInt(int64(1 + r.IntN(3000))))
+			}
+			px := onGrid(mark(m).Mul(decimal.New(int64(95+r.IntN(11)), -2)), ticks[m])
+			ev = evTrade(m, b, s, size.String(), px.String())
+			if r.IntN(3) == 0 {
+				ev.Maker = "buyer"
+			}
+		case k < 15:
+			f := int64(85 + r.IntN(31))
+			if r.IntN(6) == 0 {
+				f = int64(50 + r.IntN(100)) // a gap
+			}
+			px := onGrid(mark(m).Mul(decimal.New(f, -2)), d("0.00000001"))
+			ev = evMark(m, px.String())
+			if r.IntN(5) == 0 {
+				ev = Event{Type: EventPrice, Market: m, Index: nd(px.String()), Last: nd(px.Mul(d("1.01")).Round(8).String()),
+					FundingRate: nd("0.0001"), SecondsToFunding: nd("3600")}
+			}
+		case k < 16:
+			ev = evFunding(m, decimal.New(int64(r.IntN(4001)-2000), -6).String())
+		case k < 17:
+			ev = Event{Type: EventSetLeverage, Account: acct(), Market: m, Leverage: nd(strconv.Itoa(1 + r.IntN(12)))}
+		case k < 18:
+			mode := Cross
+			if r.IntN(2) == 0 {
+				mode = Isolated
+			}
+			ev = Event{Type: EventSetMarginMode, Account: acct(), Market: m, MarginMode: mode}
+		case k < 19:
+			typ := EventAddMargin
+			if r.IntN(2) == 0 {
+				typ = EventRemoveMargin
+			}
+			a, mm := acct(), m
+			// Mostly an account with an isolated position.
+			for _, id := range ids[:4] {
+				for _, p := range h.acct(id).Positions {
+					if p.MarginMode == Isolated && r.IntN(2) == 0 {
+						a, mm = id, p.Market
+					}
+				}
+			}
+			ev = Event{Type: typ, Account: a, Market: mm, Amount: nd(decimal.New(int64(1+r.IntN(5000)), -2).String())}
+		default:
+			// Malformed events.
+			switch r.IntN(5) {
+			case 0:
+				ev = Event{Type: "bogus"}
+			case 1:
+				ev = evDeposit("nobody", "1")
+			case 2:
+				ev = evTrade(m, "a1", "a1", "1", "1")
+			case 3:
+				ev = evDeposit("a1", "0.000000001")
+			default:
+				ev = Event{Type: EventFunding, Market: m, Rate: nd("0.1"), Account: "a1"}
+			}
+		}
+		if debugRandom {
+			t.Logf("event %d: %s", e, mustJSON(t, ev))
+		}
+		effs, err := h.apply(ev)
+		if debugRandom {
+			t.Logf("  err %v effects %v", err, effStr(effs))
+		}
+		if t.Failed() {
+			return
+		}
+		if err != nil {
+			stats["err:"+string(ev.Type)]++
+			continue
+		}
+		stats["ok:"+string(ev.Type)]++
+		for _, f := range effs {
+			switch {
+			case f.Type == EffectLiquidation:
+				stats["liq:"+string(f.Pool)]++
+			case f.Kind == "adl":
+				stats["adl"]++
+			case f.Reason == "insurance":
+				stats["insurance"]++
+			}
+		}
+	}
+}
