@@ -1,0 +1,381 @@
+package reference
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/shopspring/decimal"
+)
+
+// TestGoldenSeed000ExampleALiquidation: seed document 000, example A, from a
+// funded start (cross $1,000; long 0.1 BTC @ 30,000, short 5 ETH @ 2,000;
+// one tier, MMR 0.05, 10x; liquidationFeeRate 0.01 here). BTC to 31,000:
+// E = 1,000 + 100 = 1,100 >= MM 0.05 * (3,100 + 10,000) = 655, nothing
+// happens. ETH to 2,160: E = 1,000 + 100 - 800 = 300 < MM 0.05 * (3,100 +
+// 10,800) = 695: liquidatable. At the execution prices (LQ-2: BTC
+// tickDown(31,000), ETH tickUp(2,160)) E_x = 300 >= 0: solvent (LQ-4). The
+// largest loss, the ETH short (U = -800), is closed first against the fund:
+// R = -800; E' = 200 + 100 = 300, fee = min(up(0.01 * 5 * 2,160), 300) = 108.
+// Then E = 92 + 100 = 192 >= MM 0.05 * 3,100 = 155: the loop stops, the BTC
+// long stays.
+func TestGoldenSeed000ExampleALiquidation(t *testing.T) {
+	l := mustLedger(t, seedAState(true))
+	wantEffects(t, apply(t, l, markEv("BTC", "31000")), 0)
+	wantEffects(t, apply(t, l, markEv("ETH", "2160")), 1,
+		liqEff("alice", "ETH", model.Cross),
+		fillEff("alice", "ETH", model.Long, "5", "2160", model.InsuranceAccount, "liquidation"),
+		fillEff(model.InsuranceAccount, "ETH", model.Short, "5", "2160", "alice", "liquidation"),
+		posting("wallet:alice", "settlement", "800", "realized-pnl"),
+		posting("wallet:alice", "wallet:@insurance", "108", "liquidation-fee"))
+	wantWallet(t, l, "alice", "92")
+	wantWallet(t, l, model.InsuranceAccount, "108")
+	if positionOf(l, "alice", "BTC") == nil || positionOf(l, "alice", "ETH") != nil {
+		t.Error("want the BTC long kept and the ETH short closed")
+	}
+	if p := positionOf(l, model.InsuranceAccount, "ETH"); p == nil || p.Side != model.Short || !p.Size.Equal(d("5")) {
+		t.Errorf("the fund should hold the ETH short, got %+v", p)
+	}
+}
+
+// TestGoldenSeed000ExampleAInsurance: the same start, ETH gaps to 2,300 with
+// $1,000 in the fund: E = 1,000 + 0 - 1,500 = -500 = E_x: bankrupt, d = 500
+// <= 1,000 (LQ-5). Both positions close at their p, largest loss first (ETH,
+// then BTC with U = 0), no fee; then the fund posts exactly 500.
+func TestGoldenSeed000ExampleAInsurance(t *testing.T) {
+	s := seedAState(true)
+	s.InsuranceFund.WalletBalance = d("1000")
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("ETH", "2300")), 0,
+		liqEff("alice", "ETH", model.Cross),
+		fillEff("alice", "ETH", model.Long, "5", "2300", model.InsuranceAccount, "liquidation"),
+		fillEff(model.InsuranceAccount, "ETH", model.Short, "5", "2300", "alice", "liquidation"),
+		posting("wallet:alice", "settlement", "1500", "realized-pnl"),
+		liqEff("alice", "BTC", model.Cross),
+		fillEff(model.InsuranceAccount, "BTC", model.Long, "0.1", "30000", "alice", "liquidation"),
+		fillEff("alice", "BTC", model.Short, "0.1", "30000", model.InsuranceAccount, "liquidation"),
+		posting("wallet:@insurance", "wallet:alice", "500", "insurance"))
+	wantWallet(t, l, "alice", "0")
+	wantWallet(t, l, model.InsuranceAccount, "500")
+}
+
+// seedBState is seed 000 example B: xavier isolated long 1,000 XRP @ 1.00 at
+// 10x with $100 margin (MM 5% on the entry notional, $50) and $500 more in his
+// wallet; the shorts are bob (600, wallet 1,000) and carol (400, wallet 100),
+// both cross. liquidationFeeRate 0.01.
+func seedBState(fund string) *model.State {
+	m := oneTier("0.0001", "1", "0.05", "10", model.BasisEntry)
+	m.LiquidationFeeRate = nd("0.01")
+	return &model.State{
+		Markets: map[string]model.Market{"XRP": m},
+		Prices:  map[string]model.Price{"XRP": {Mark: nd("1.00")}},
+		Accounts: map[string]model.Account{
+			"xavier": {WalletBalance: d("500"),
+				Positions: []model.Position{pos("XRP", model.Long, "1000", "1.00", model.Isolated, "10", "100")},
+				Settings:  map[string]model.AccountSettings{"XRP": {MarginMode: model.Isolated, Leverage: nd("10")}}},
+			"bob":   {WalletBalance: d("1000"), Positions: []model.Position{pos("XRP", model.Short, "600", "1.00", model.Cross, "", "")}},
+			"carol": {WalletBalance: d("100"), Positions: []model.Position{pos("XRP", model.Short, "400", "1.00", model.Cross, "", "")}},
+		},
+		InsuranceFund: model.Account{WalletBalance: d(fund)},
+	}
+}
+
+// TestGoldenSeed000ExampleBLiquidation: at 0.95, E = 100 - 50 = 50 = MM: not
+// liquidatable (POOL-5). At 0.9499, E = 49.9 < 50: p = tickDown(0.9499) =
+// 0.9499, E_x = 49.9 >= 0, solvent (LQ-4): R = 949.9 - 1,000 = -50.1, M' =
+// 49.9, fee = min(up(0.01 * 949.9), 49.9) = 9.499, the rest 40.401 goes back
+// to the wallet. xavier loses 59.599 <= 100; his wallet is otherwise
+// untouched (LQ-8).
+func TestGoldenSeed000ExampleBLiquidation(t *testing.T) {
+	l := mustLedger(t, seedBState("0"))
+	wantEffects(t, apply(t, l, markEv("XRP", "0.95")), 0)
+	wantEffects(t, apply(t, l, markEv("XRP", "0.9499")), 1,
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.9499", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", model.Short, "1000", "0.9499", model.InsuranceAccount, "liquidation"),
+		posting("isolated:xavier:XRP", "settlement", "50.1", "realized-pnl"),
+		posting("isolated:xavier:XRP", "wallet:@insurance", "9.499", "liquidation-fee"),
+		posting("isolated:xavier:XRP", "wallet:xavier", "40.401", "margin"))
+	wantWallet(t, l, "xavier", "540.401")
+	wantWallet(t, l, model.InsuranceAccount, "9.499")
+}
+
+// TestGoldenSeed000ExampleBInsurance: a gap to 0.80, far below the
+// bankruptcy price 0.90: E_x = 100 + 800 - 1,000 = -100, d = 100 <= fund
+// 1,000 (LQ-5): the fund takes the long at 0.80 and pays exactly 100; the
+// isolated margin ends at 0 and the wallet is untouched.
+func TestGoldenSeed000ExampleBInsurance(t *testing.T) {
+	l := mustLedger(t, seedBState("1000"))
+	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.8", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", model.Short, "1000", "0.8", model.InsuranceAccount, "liquidation"),
+		posting("isolated:xavier:XRP", "settlement", "200", "realized-pnl"),
+		posting("wallet:@insurance", "isolated:xavier:XRP", "100", "insurance"))
+	wantWallet(t, l, "xavier", "500")
+	wantWallet(t, l, model.InsuranceAccount, "900")
+}
+
+// TestGoldenSeed000ExampleBADL: the same gap with an empty fund (LQ-6): the
+// long closes at tickUp(0.80 + 100/1,000) = 0.90, its bankruptcy price,
+// against the shorts in ADL-2 order. Scores at mark 0.80: bob U = 120, V =
+// 600, pnl = 0.2, N = 480, E = 1,120, down(N/E) = 0.42857142, score =
+// down(0.085714284) = 0.08571428; carol U = 80, pnl = 0.2, N = 320, E = 180,
+// down(N/E) = 1.77777777, score = down(0.355555554) = 0.35555555. So carol
+// (400) first, then bob (600), each realizing PnL at 0.90.
+func TestGoldenSeed000ExampleBADL(t *testing.T) {
+	l := mustLedger(t, seedBState("0"))
+	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff("carol", "XRP", model.Long, "400", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", model.Short, "400", "0.9", "carol", "adl"),
+		posting("settlement", "wallet:carol", "40", "realized-pnl"),
+		posting("isolated:xavier:XRP", "settlement", "40", "realized-pnl"),
+		fillEff("bob", "XRP", model.Long, "600", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", model.Short, "600", "0.9", "bob", "adl"),
+		posting("settlement", "wallet:bob", "60", "realized-pnl"),
+		posting("isolated:xavier:XRP", "settlement", "60", "realized-pnl"))
+	wantWallet(t, l, "xavier", "500")
+	wantWallet(t, l, "carol", "140")
+	wantWallet(t, l, "bob", "1060")
+	wantWallet(t, l, model.InsuranceAccount, "0")
+}
+
+// TestADLScore: ADL-2's named roundings, by hand (see TestGoldenSeed000ExampleBADL).
+func TestADLScore(t *testing.T) {
+	cases := []struct{ u, v, n, e, want string }{
+		{"120", "600", "480", "1120", "0.08571428"},
+		{"80", "400", "320", "180", "0.35555555"},
+		{"80", "400", "320", "0", "92233720368.54775807"}, // U > 0, E <= 0: MAX
+		{"-1", "3", "10", "5", "-0.33333334"},             // U <= 0: down(U/V)
+		{"0", "3", "10", "5", "0"},
+	}
+	for _, c := range cases {
+		got := adlScore(apdOf(t, c.u), apdOf(t, c.v), apdOf(t, c.n), apdOf(t, c.e))
+		if got.Cmp(apdOf(t, c.want)) != 0 {
+			t.Errorf("adlScore(%s, %s, %s, %s) = %s, want %s", c.u, c.v, c.n, c.e, str(got), c.want)
+		}
+	}
+}
+
+// TestResidualLQ7: a cross short whose deficit no ADL price can absorb. dave
+// holds short 10 Z with V = 5 (entry 0.5, below the tick of 1) and wallet 0;
+// Z jumps to 100: p = 100, E_x = -(1,000 - 5) = -995, fund empty: ADL at
+// max(1, tickDown(100 - 99.5)) = 1, which absorbs 10 * 99 = 990; r = 5
+// remains and the fund posts it anyway (LQ-7), going to -5.
+func TestResidualLQ7(t *testing.T) {
+	s := &model.State{
+		Markets: map[string]model.Market{"Z": oneTier("1", "1", "0.05", "10", model.BasisMark)},
+		Prices:  map[string]model.Price{"Z": {Mark: nd("1")}},
+		Accounts: map[string]model.Account{
+			"dave": {Positions: []model.Position{pos("Z", model.Short, "10", "0.5", model.Cross, "", "")}},
+			"erin": {WalletBalance: d("1000"), Positions: []model.Position{pos("Z", model.Long, "10", "0.5", model.Cross, "", "")}},
+		},
+	}
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("Z", "100")), 0,
+		liqEff("dave", "Z", model.Cross),
+		fillEff("dave", "Z", model.Long, "10", "1", "erin", "adl"),
+		fillEff("erin", "Z", model.Short, "10", "1", "dave", "adl"),
+		posting("wallet:dave", "settlement", "5", "realized-pnl"),
+		posting("settlement", "wallet:erin", "5", "realized-pnl"),
+		posting("wallet:@insurance", "wallet:dave", "5", "insurance"))
+	wantWallet(t, l, "dave", "0")
+	wantWallet(t, l, model.InsuranceAccount, "-5")
+}
+
+// TestIsolatedUntouchedByCross: an isolated liquidation never touches the
+// cross pool, and a cross liquidation never touches isolated margin (LQ-8,
+// POOL-2). xavier's cross wallet is empty while his isolated long is
+// liquidated solvently; the fee is capped by the margin.
+func TestIsolatedUntouchedByCross(t *testing.T) {
+	s := seedBState("0")
+	m := s.Markets["XRP"]
+	m.LiquidationFeeRate = nd("0.5")
+	s.Markets["XRP"] = m
+	acc := s.Accounts["xavier"]
+	acc.WalletBalance = d("0")
+	s.Accounts["xavier"] = acc
+	l := mustLedger(t, s)
+	// At 0.9: E = 0 < 50, E_x = 0: solvent, fee = min(up(0.5 * 900), 0) = 0.
+	wantEffects(t, apply(t, l, markEv("XRP", "0.9")), 0,
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.9", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", model.Short, "1000", "0.9", model.InsuranceAccount, "liquidation"),
+		posting("isolated:xavier:XRP", "settlement", "100", "realized-pnl"))
+	wantWallet(t, l, "xavier", "0")
+}
+
+// TestNegativeCrossWalletCovered: a position-less cross pool with a negative
+// wallet is liquidatable (POOL-5, MM = 0); its deficit is covered by the
+// fund (LQ-5). Here a reducing trade's fee drives the wallet below 0 (TRD-5
+// never rejects a reduce), and the next price event's sweep covers it.
+func TestNegativeCrossWalletCovered(t *testing.T) {
+	s := simpleState()
+	m := s.Markets["BTC"]
+	m.TakerFeeRate = nd("0.001")
+	s.Markets["BTC"] = m
+	s.Accounts["alice"] = model.Account{WalletBalance: d("0"), Positions: []model.Position{pos("BTC", model.Long, "0.1", "30000", model.Cross, "", "")}}
+	s.Accounts["bob"] = model.Account{WalletBalance: d("100000"), Positions: []model.Position{pos("BTC", model.Short, "0.1", "30000", model.Cross, "", "")}}
+	s.InsuranceFund.WalletBalance = d("10")
+	l := mustLedger(t, s)
+	// alice sells (taker, maker = buyer) at 30000: R = 0, fee 3.
+	e := tradeEv("BTC", "bob", "alice", "0.1", "30000")
+	e.Maker = "buyer"
+	apply(t, l, e)
+	wantWallet(t, l, "alice", "-3")
+	wantEffects(t, apply(t, l, markEv("BTC", "30000")), 1,
+		posting("wallet:@insurance", "wallet:alice", "3", "insurance"))
+	wantWallet(t, l, "alice", "0")
+}
+
+// ---------------------------------------------------------------------------
+// Randomized sequences: LED-4 after every event, LED-7 on every failure.
+
+// randomLedgerState builds a state with four trader accounts, two markets
+// (a two-tier mark-basis market and a one-tier entry-basis market) and no
+// positions.
+func randomLedgerState(rng *rand.Rand) *model.State {
+	m0 := model.Market{
+		TickSize: d("0.01"), LotSize: d("0.01"),
+		Tiers: []model.Tier{
+			{MinNotional: d("0"), MaxNotional: d("5000"), MaintenanceMarginRate: d("0.01"), MaxLeverage: d("50")},
+			{MinNotional: d("5000"), MaxNotional: d("1000000"), MaintenanceMarginRate: d("0.025"), MaxLeverage: d("20")},
+		},
+		LiquidationFeeRate: nd("0.005"), MakerFeeRate: nd("0.0002"), TakerFeeRate: nd("0.0007"),
+		FundingRateCap: nd("0.003"),
+	}
+	m1 := oneTier("0.0001", "1", "0.05", "10", model.BasisEntry)
+	m1.LiquidationFeeRate = nd("0.01")
+	s := &model.State{
+		Markets:  map[string]model.Market{"M0": m0, "M1": m1},
+		Prices:   map[string]model.Price{"M0": {Mark: nd("100")}, "M1": {Mark: nd("1")}},
+		Accounts: map[string]model.Account{},
+	}
+	for _, id := range []string{"a", "b", "c", "d"} {
+		acc := model.Account{WalletBalance: decimal.New(rng.Int63n(300000), -2)}
+		if rng.Intn(2) == 0 {
+			acc.Settings = map[string]model.AccountSettings{"M0": {MarginMode: model.Isolated, Leverage: nd(fmt.Sprint(1 + rng.Intn(50)))}}
+		}
+		s.Accounts[id] = acc
+	}
+	s.InsuranceFund.WalletBalance = []decimal.Decimal{d("0"), d("25"), d("100000")}[rng.Intn(3)]
+	return s
+}
+
+// randomEvent draws an event; some are invalid on purpose.
+func randomEvent(rng *rand.Rand, l *Ledger) model.Event {
+	ids := []string{"a", "b", "c", "d", model.InsuranceAccount, "nobody"}
+	id := func() string {
+		if rng.Intn(20) == 0 {
+			return ids[4+rng.Intn(2)]
+		}
+		return ids[rng.Intn(4)]
+	}
+	mkt := []string{"M0", "M1"}[rng.Intn(2)]
+	mark := toDecimal(l.prices[mkt].mark)
+	tick, lot := d("0.01"), d("0.01")
+	if mkt == "M1" {
+		tick, lot = d("0.0001"), d("1")
+	}
+	// A price near the mark (+-10%, sometimes a gap of up to +-60%), on the tick grid.
+	near := func(spread int64) decimal.Decimal {
+		f := decimal.New(1000+rng.Int63n(2*spread+1)-spread, -3)
+		p := mark.Mul(f).Div(tick).Floor().Mul(tick)
+		if p.Sign() <= 0 {
+			p = tick
+		}
+		return p
+	}
+	amount := func() decimal.NullDecimal { return decimal.NewNullDecimal(decimal.New(1+rng.Int63n(200000), -2)) }
+	switch rng.Intn(10) {
+	case 0:
+		return deposit(id(), amount().Decimal.String())
+	case 1:
+		return withdrawEv(id(), amount().Decimal.String())
+	case 2, 3, 4:
+		e := ev(model.EventTrade)
+		e.Market, e.Buyer, e.Seller = mkt, id(), id()
+		e.Size = decimal.NewNullDecimal(lot.Mul(decimal.New(1+rng.Int63n(500), 0)))
+		e.Price = decimal.NewNullDecimal(near(50))
+		if rng.Intn(2) == 0 {
+			e.Maker = "buyer"
+		}
+		return e
+	case 5, 6:
+		spread := int64(100)
+		if rng.Intn(4) == 0 {
+			spread = 600
+		}
+		return markEv(mkt, near(spread).String())
+	case 7:
+		return fundingEv(mkt, decimal.New(rng.Int63n(2001)-1000, -6).String())
+	case 8:
+		typ := model.EventAddMargin
+		if rng.Intn(2) == 0 {
+			typ = model.EventRemoveMargin
+		}
+		return marginEv(typ, id(), mkt, decimal.New(1+rng.Int63n(50000), -2).String())
+	default:
+		if rng.Intn(2) == 0 {
+			return leverageEv(id(), mkt, fmt.Sprint(1+rng.Intn(12)))
+		}
+		return modeEv(id(), mkt, []model.MarginMode{model.Cross, model.Isolated}[rng.Intn(2)])
+	}
+}
+
+// TestLedgerRandomSequences applies a few hundred random event sequences:
+// after every event LED-4 holds (Check), every failure is a *model.Error that
+// changes nothing (LED-7), every posting is > 0, and every effect carries its
+// event's index.
+func TestLedgerRandomSequences(t *testing.T) {
+	runs := 300
+	if testing.Short() {
+		runs = 50
+	}
+	rng := rand.New(rand.NewSource(20261121))
+	stats := map[string]int{}
+	for run := 0; run < runs; run++ {
+		l := mustLedger(t, randomLedgerState(rng))
+		for k := 0; k < 40; k++ {
+			e := randomEvent(rng, l)
+			before := stateJSON(t, l.State())
+			effs, err := l.Apply(e)
+			if err != nil {
+				var me *model.Error
+				if !errors.As(err, &me) {
+					t.Fatalf("run %d event %d %+v: internal error %v", run, k, e, err)
+				}
+				if after := stateJSON(t, l.State()); after != before {
+					t.Fatalf("run %d event %d: failed event (%v) changed the state", run, k, err)
+				}
+				stats["error "+me.Rule]++
+			} else {
+				stats["ok "+string(e.Type)]++
+			}
+			for _, eff := range effs {
+				if eff.Event != k {
+					t.Fatalf("run %d event %d: effect with Event %d", run, k, eff.Event)
+				}
+				if eff.Type == model.EffectPosting && eff.Amount.Decimal.Sign() <= 0 {
+					t.Fatalf("run %d event %d: posting %s", run, k, effectText(eff))
+				}
+				if eff.Type == model.EffectLiquidation {
+					stats["liquidation "+string(eff.Pool)]++
+				}
+				if eff.Type == model.EffectPosting {
+					stats["posting "+eff.Reason]++
+				}
+				if eff.Type == model.EffectFill {
+					stats["fill "+eff.Kind]++
+				}
+			}
+			if err := l.Check(); err != nil {
+				t.Fatalf("run %d event %d %+v: Check: %v\nstate %s", run, k, e, err, stateJSON(t, l.State()))
+			}
+		}
+	}
+	t.Logf("outcomes: %v", stats)
+}
