@@ -3,7 +3,6 @@ package reference
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -716,7 +715,7 @@ func (l *Ledger) stateAccount(a *ledgerAccount) model.Account {
 		if p.s < 0 {
 			pos.Side = model.Short
 		}
-		if ep := quo(p.v, p.q); onGrid(down(ep)) && exactOnGrid(ep) {
+		if ep := quo(p.v, p.q); exactOnGrid(ep) {
 			pos.EntryPrice = toDecimal(down(ep))
 		}
 		if pos.MarginMode == model.Isolated {
@@ -924,9 +923,6 @@ func (l *Ledger) eventAccount(k int, field, id, rule string) (*ledgerAccount, *m
 	return a, nil
 }
 
-// sortIDs returns the account ids in ascending byte order (LED-8).
-func (l *Ledger) sortIDs() []string {
-	ids := sortedKeys(l.accounts)
-	sort.Strings(ids)
-	return ids
-}
+// sortIDs returns the account ids, the insurance fund's included, in
+// ascending byte order (LED-8).
+func (l *Ledger) sortIDs() []string { return sortedKeys(l.accounts) }

@@ -379,3 +379,91 @@ func TestLedgerRandomSequences(t *testing.T) {
 	}
 	t.Logf("outcomes: %v", stats)
 }
+
+// TestFundingThenSweep: FND-4, the sweep runs after the payments. Seed
+// example B at mark 0.951: xavier's E = 100 - 49 = 51 >= MM 50. A funding of
+// 0.002: the longs pay, xavier up(1,000 * 0.951 * 0.002) = 1.902 from his
+// isolated margin; bob receives down(600 * 0.951 * 0.002) = 1.1412, carol
+// down(0.7608) = 0.7608 (ids in order bob, carol, xavier; no dust). Now
+// E = 98.098 - 49 = 49.098 < 50: liquidated at p = 0.951, solvent:
+// R = -49, M' = 49.098, fee = min(up(0.01 * 951), 49.098) = 9.51, the rest
+// 39.588 to the wallet.
+func TestFundingThenSweep(t *testing.T) {
+	l := mustLedger(t, seedBState("0"))
+	apply(t, l, markEv("XRP", "0.951"))
+	wantEffects(t, apply(t, l, fundingEv("XRP", "0.002")), 1,
+		posting("funding:XRP", "wallet:bob", "1.1412", "funding"),
+		posting("funding:XRP", "wallet:carol", "0.7608", "funding"),
+		posting("isolated:xavier:XRP", "funding:XRP", "1.902", "funding"),
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.951", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", model.Short, "1000", "0.951", model.InsuranceAccount, "liquidation"),
+		posting("isolated:xavier:XRP", "settlement", "49", "realized-pnl"),
+		posting("isolated:xavier:XRP", "wallet:@insurance", "9.51", "liquidation-fee"),
+		posting("isolated:xavier:XRP", "wallet:xavier", "39.588", "margin"))
+	wantWallet(t, l, "xavier", "539.588")
+}
+
+// TestCrossFeeCappedByEquity: LQ-4's cross fee is min(up(rate * size * p),
+// max(0, down(E'))). alice: wallet 6, long 1 Z @ 100 (tick 1, MMR 0.05,
+// liquidationFeeRate 0.5). Mark 99: E = 5 >= MM 4.95, nothing. Mark 98.9:
+// E = 4.9 < MM 4.945; p = tickDown(98.9) = 98, E_x = 6 - 2 = 4 >= 0:
+// solvent; the close at 98 realizes -2, E' = 4, and the fee is
+// min(up(0.5 * 98), 4) = 4, leaving alice at 0.
+func TestCrossFeeCappedByEquity(t *testing.T) {
+	m := oneTier("1", "1", "0.05", "10", model.BasisMark)
+	m.LiquidationFeeRate = nd("0.5")
+	s := &model.State{
+		Markets: map[string]model.Market{"Z": m},
+		Prices:  map[string]model.Price{"Z": {Mark: nd("100")}},
+		Accounts: map[string]model.Account{
+			"alice": {WalletBalance: d("6"), Positions: []model.Position{pos("Z", model.Long, "1", "100", model.Cross, "", "")}},
+			"bob":   {WalletBalance: d("1000"), Positions: []model.Position{pos("Z", model.Short, "1", "100", model.Cross, "", "")}},
+		},
+	}
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("Z", "99")), 0)
+	wantEffects(t, apply(t, l, markEv("Z", "98.9")), 1,
+		liqEff("alice", "Z", model.Cross),
+		fillEff(model.InsuranceAccount, "Z", model.Long, "1", "98", "alice", "liquidation"),
+		fillEff("alice", "Z", model.Short, "1", "98", model.InsuranceAccount, "liquidation"),
+		posting("wallet:alice", "settlement", "2", "realized-pnl"),
+		posting("wallet:alice", "wallet:@insurance", "4", "liquidation-fee"))
+	wantWallet(t, l, "alice", "0")
+}
+
+// TestCheckDetects: Check reports each LED-4 violation.
+func TestCheckDetects(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Ledger)
+		path string
+	}{
+		{"conservation", func(l *Ledger) { l.fees = add(l.fees, unit) }, ""},
+		{"settlement", func(l *Ledger) {
+			l.settlement = add(l.settlement, unit)
+			l.fees = sub(l.fees, unit)
+		}, "settlement"},
+		{"open interest", func(l *Ledger) {
+			p := l.accounts["xavier"].positions["XRP"]
+			p.q = add(p.q, dec(1))
+		}, "markets.XRP"},
+		{"negative isolated", func(l *Ledger) {
+			a := l.accounts["xavier"]
+			a.isolated["XRP"] = dec(-1)
+			a.wallet = add(a.wallet, dec(101))
+		}, "accounts.xavier.positions"},
+		{"funding", func(l *Ledger) {
+			l.funding["XRP"] = dec(1)
+			l.dust = sub(l.dust, dec(1))
+		}, "funding:XRP"},
+	}
+	for _, c := range cases {
+		l := mustLedger(t, seedBState("0"))
+		c.edit(l)
+		var me *model.Error
+		if err := l.Check(); !errors.As(err, &me) || me.Path != c.path || me.Rule != "LED-4" {
+			t.Errorf("%s: Check = %v, want LED-4 at %q", c.name, err, c.path)
+		}
+	}
+}
