@@ -1,0 +1,200 @@
+package model
+
+import (
+	"testing"
+)
+
+func xrpTradeState() *State {
+	m := mkt("0.0001", "1", BasisMark, oneTier("0.05", "10"))
+	m.TakerFeeRate, m.MakerFeeRate = nd("0.001"), nd("0.0002")
+	return &State{
+		Markets: map[string]Market{"XRPUSDT": m},
+		Prices:  map[string]Price{"XRPUSDT": {Mark: nd("1")}},
+		Accounts: map[string]Account{
+			"alice": {WalletBalance: d("1000"), Settings: map[string]AccountSettings{"XRPUSDT": {MarginMode: Isolated, Leverage: nd("5")}}},
+			"mm":    {WalletBalance: d("100000")},
+		},
+	}
+}
+
+// TRD-2..5 by hand on an isolated account at 5x (mark basis, one tier
+// MMR 5%, maxLeverage 10; taker 0.1%, maker 0.02%).
+func TestLedgerIsolatedTradeLifecycle(t *testing.T) {
+	h := newHarness(t, xrpTradeState())
+	// Open 1000 @1: T = up(1000/5) = 200; fees alice (taker) 1, mm (maker,
+	// the default seller) 0.2. TRD-5: E = 200 >= IM 200.
+	eqEffects(t, h.ok(evTrade("XRPUSDT", "alice", "mm", "1000", "1")), []string{
+		"fill alice XRPUSDT long 1000 @1 cp mm trade",
+		"fill mm XRPUSDT short 1000 @1 cp alice trade",
+		"post wallet:alice -> isolated:alice:XRPUSDT 200 margin",
+		"post wallet:alice -> fees 1 fee",
+		"post wallet:mm -> fees 0.2 fee",
+	})
+	// Increase 500 @1.2 at mark 1: V = 1600, margin 320, U = 1500 - 1600 =
+	// -100, E = 220 < IM 1500/5 = 300: TRD-5, shortfall 80.
+	inc := evTrade("XRPUSDT", "alice", "mm", "500", "1.2")
+	inc.Maker = "buyer"
+	if e := h.reject(inc, "events[1].buyer", "TRD-5"); !contains(e.Msg, "shortfall 80)") {
+		t.Fatalf("msg %q", e.Msg)
+	}
+	// At mark 1.2: U = 200, E = 520 >= IM 360. Fees: alice maker
+	// up(600*0.0002) = 0.12, mm taker 0.6.
+	h.ok(evMark("XRPUSDT", "1.2"))
+	eqEffects(t, h.ok(inc), []string{
+		"fill alice XRPUSDT long 500 @1.2 cp mm trade",
+		"fill mm XRPUSDT short 500 @1.2 cp alice trade",
+		"post wallet:alice -> isolated:alice:XRPUSDT 120 margin",
+		"post wallet:alice -> fees 0.12 fee",
+		"post wallet:mm -> fees 0.6 fee",
+	})
+	eqDec(t, "alice wallet", h.wallet("alice"), "678.88")
+	// Reduce 600 @1.3: Vr = 1600*600/1500 = 640, R = 780 - 640 = 140, M' =
+	// 460, return down(460*600/1500) = 184. mm's short: Vr = 640, R = -140.
+	eqEffects(t, h.ok(evTrade("XRPUSDT", "mm", "alice", "600", "1.3")), []string{
+		"fill mm XRPUSDT long 600 @1.3 cp alice trade",
+		"fill alice XRPUSDT short 600 @1.3 cp mm trade",
+		"post wallet:mm -> settlement 140 realized-pnl",
+		"post settlement -> isolated:alice:XRPUSDT 140 realized-pnl",
+		"post isolated:alice:XRPUSDT -> wallet:alice 184 margin",
+		"post wallet:mm -> fees 0.78 fee",
+		"post wallet:alice -> fees 0.156 fee",
+	})
+	p := h.position("alice", "XRPUSDT")
+	eqDec(t, "size", p.Size, "900")
+	eqNull(t, "entryValue", p.EntryValue, "960")
+	eqNull(t, "isolatedMargin", p.IsolatedMargin, "276")
+	if !p.EntryPrice.IsZero() { // 960/900 is not on the 1e-8 grid: absent
+		t.Fatalf("entryPrice %s", p.EntryPrice)
+	}
+	// Flip at 1.1 (mark 1.1): close 900 (R = 990 - 960 = 30, all 306
+	// returned), open short 600: T = up(660/5) = 132 = IM: accepted.
+	h.ok(evMark("XRPUSDT", "1.1"))
+	flip := evTrade("XRPUSDT", "mm", "alice", "1500", "1.1")
+	flip.Maker = "buyer"
+	eqEffects(t, h.ok(flip), []string{
+		"fill mm XRPUSDT long 1500 @1.1 cp alice trade",
+		"fill alice XRPUSDT short 1500 @1.1 cp mm trade",
+		"post wallet:mm -> settlement 30 realized-pnl",
+		"post settlement -> isolated:alice:XRPUSDT 30 realized-pnl",
+		"post isolated:alice:XRPUSDT -> wallet:alice 306 margin",
+		"post wallet:alice -> isolated:alice:XRPUSDT 132 margin",
+		"post wallet:mm -> fees 0.33 fee",
+		"post wallet:alice -> fees 1.65 fee",
+	})
+	eqDec(t, "alice wallet", h.wallet("alice"), "1035.074")
+	// TRD-3: closing the short at 1.33 loses 798 - 660 = 138 > margin 132.
+	h.reject(evTrade("XRPUSDT", "alice", "mm", "600", "1.33"), "events[7].buyer", "TRD-3")
+	// removeMargin (POOL-6): M 132 + min(U,0) 0 - IM 132 = 0 removable.
+	h.reject(Event{Type: EventRemoveMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("0.00000001")}, "events[8].amount", "POOL-6")
+	h.ok(Event{Type: EventAddMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("10")})
+	h.ok(Event{Type: EventRemoveMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("10")})
+	// A closing trade at the entry price: R = 0 is not posted, all the
+	// margin returns; alice is the taker (up(660*0.001) = 0.66).
+	eqEffects(t, h.ok(evTrade("XRPUSDT", "alice", "mm", "600", "1.1")), []string{
+		"fill alice XRPUSDT long 600 @1.1 cp mm trade",
+		"fill mm XRPUSDT short 600 @1.1 cp alice trade",
+		"post isolated:alice:XRPUSDT -> wallet:alice 132 margin",
+		"post wallet:alice -> fees 0.66 fee",
+		"post wallet:mm -> fees 0.132 fee",
+	})
+	if h.position("alice", "XRPUSDT") != nil || h.position("mm", "XRPUSDT") != nil {
+		t.Fatalf("positions left open")
+	}
+}
+
+// withdraw: amount <= min(WB, WB + sum min(U,0) - IM_cross) (POOL-6 read on
+// the cross pool); addMargin: amount <= min(WB, E - IM) (POOL-3).
+func TestLedgerWithdrawLimits(t *testing.T) {
+	st := seedAState("")
+	st.Accounts["alice"] = Account{WalletBalance: d("2000"), Positions: st.Accounts["alice"].Positions}
+	h := newHarness(t, st)
+	// IM = 300 + 1000 = 1300; at marks 30000/2000 U = 0: limit 700.
+	h.reject(evWithdraw("alice", "700.00000001"), "events[0].amount", "POOL-6")
+	// BTC to 31000: U_BTC = +100 is not withdrawable, IM_BTC = 310: 690.
+	h.ok(evMark("BTCUSDT", "31000"))
+	h.reject(evWithdraw("alice", "690.00000001"), "events[2].amount", "POOL-6")
+	h.ok(evWithdraw("alice", "690"))
+	eqDec(t, "wallet", h.wallet("alice"), "1310")
+	// The fund may withdraw up to its balance.
+	h.reject(evWithdraw(InsuranceAccount, "10000.00000001"), "events[4].amount", "POOL-6")
+	h.ok(evWithdraw(InsuranceAccount, "10000"))
+}
+
+// LQ-7: a cross pool of shorts whose deficit the ADL price cannot absorb
+// (entry below one tick): x short 10 @0.5 (V 5), wallet 0; y long 10 @0.5.
+// Mark 2: p = tickUp(2) = 2, E_x = -(20 - 5) = -15, d = 15, fund 0: ADL at
+// max(1, tickDown(2 - 1.5)) = 1 absorbs 10*(2-1) = 10; r = 5 > 0: the fund
+// posts 5 and goes negative.
+func TestLedgerADLResidual(t *testing.T) {
+	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
+	st := &State{
+		Markets: map[string]Market{"M": m},
+		Prices:  map[string]Price{"M": {Mark: nd("1")}},
+		Accounts: map[string]Account{
+			"x": {WalletBalance: d("0"), Positions: []Position{crossPos("M", Short, "10", "0.5")}},
+			"y": {WalletBalance: d("100"), Positions: []Position{crossPos("M", Long, "10", "0.5")}},
+		},
+	}
+	h := newHarness(t, st)
+	eqEffects(t, h.ok(evMark("M", "2")), []string{
+		"liq x M cross",
+		"fill x M long 10 @1 cp y adl",
+		"fill y M short 10 @1 cp x adl",
+		"post wallet:x -> settlement 5 realized-pnl",
+		"post settlement -> wallet:y 5 realized-pnl",
+		"post wallet:@insurance -> wallet:x 5 insurance",
+	})
+	eqDec(t, "fund", h.wallet(InsuranceAccount), "-5")
+	eqDec(t, "x", h.wallet("x"), "0")
+	eqDec(t, "y", h.wallet("y"), "105")
+}
+
+// A cross pool with no position and a negative wallet (a closing trade's fee
+// on an empty wallet) is liquidatable (POOL-5: E < MM = 0): the fund pays
+// the deficit at the next sweep (LQ-5).
+func TestLedgerNegativeWalletNoPosition(t *testing.T) {
+	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
+	m.MakerFeeRate, m.TakerFeeRate = nd("0.01"), nd("0.01")
+	st := &State{
+		Markets: map[string]Market{"M": m},
+		Prices:  map[string]Price{"M": {Mark: nd("100")}},
+		Accounts: map[string]Account{
+			"y": {WalletBalance: d("1000"), Positions: []Position{crossPos("M", Short, "1", "100")}},
+			"z": {WalletBalance: d("0"), Positions: []Position{crossPos("M", Long, "1", "100")}},
+		},
+		InsuranceFund: Account{WalletBalance: d("10")},
+	}
+	h := newHarness(t, st)
+	h.ok(evTrade("M", "y", "z", "1", "100"))
+	eqDec(t, "z", h.wallet("z"), "-1")
+	eqEffects(t, h.ok(evMark("M", "100")), []string{
+		"liq z  cross",
+		"post wallet:@insurance -> wallet:z 1 insurance",
+	})
+	eqDec(t, "z", h.wallet("z"), "0")
+}
+
+// RunEvents records rejected events and continues.
+func TestLedgerRunEvents(t *testing.T) {
+	r := &Run{State: *seedAState("0.01"), Events: []Event{
+		evMark("BTCUSDT", "31000"),
+		{Type: "nope"},
+		evMark("ETHUSDT", "2160"),
+	}}
+	final, effs, res, err := RunEvents(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 3 || res[0].Error != nil || res[1].Error == nil || res[1].Error.Path != "events[1].type" || res[2].Error != nil {
+		t.Fatalf("results %+v", res)
+	}
+	if len(effs) != 5 || effs[0].Event != 2 {
+		t.Fatalf("effects %v", effStr(effs))
+	}
+	eqDec(t, "alice", final.Accounts["alice"].WalletBalance, "92")
+	// An invalid initial state is the error.
+	r.State.Dust = d("-1")
+	if _, _, _, err := RunEvents(r); err == nil || err.(*Error).Path != "dust" {
+		t.Fatalf("err %v", err)
+	}
+}
