@@ -1,0 +1,140 @@
+package model
+
+import (
+	"testing"
+)
+
+// NewLedger: the first violation, with its path and rule, in the order
+// documented on Ledger.
+func TestLedgerStateErrors(t *testing.T) {
+	iso := func(a Account) Account {
+		a.Positions = []Position{{Market: "BTCUSDT", Side: Long, Size: d("0.1"), EntryPrice: d("30000"), MarginMode: Isolated}}
+		return a
+	}
+	for _, c := range []struct {
+		name       string
+		mut        func(st *State)
+		path, rule string
+	}{
+		{"bad id", func(st *State) { st.Accounts["@x"] = Account{} }, "accounts.@x", "LED-1"},
+		{"empty id", func(st *State) { st.Accounts[""] = Account{} }, "accounts.", "LED-1"},
+		{"negative wallet", func(st *State) { st.Accounts["zed"] = Account{WalletBalance: d("-1")} }, "accounts.zed.walletBalance", "ACC-1"},
+		{"wallet NUM-1", func(st *State) { st.Accounts["zed"] = Account{WalletBalance: d("0.000000001")} }, "accounts.zed.walletBalance", "NUM-1"},
+		{"fund NUM-2", func(st *State) { st.InsuranceFund.WalletBalance = d("1e20") }, "insuranceFund.walletBalance", "NUM-2"},
+		{"isolated without settings", func(st *State) { st.Accounts["zed"] = iso(Account{}) }, "accounts.zed.positions[0].marginMode", "LED-2"},
+		{"leverage differs", func(st *State) {
+			a := iso(Account{Settings: map[string]AccountSettings{"BTCUSDT": {MarginMode: Isolated, Leverage: nd("5")}}})
+			st.Accounts["zed"] = a
+		}, "accounts.zed.positions[0].leverage", "LED-2"},
+		{"settings market", func(st *State) {
+			st.Accounts["zed"] = Account{Settings: map[string]AccountSettings{"XXX": {}}}
+		}, "accounts.zed.settings.XXX", "LED-2"},
+		{"settings leverage", func(st *State) {
+			st.Accounts["zed"] = Account{Settings: map[string]AccountSettings{"BTCUSDT": {Leverage: nd("11")}}}
+		}, "accounts.zed.settings.BTCUSDT.leverage", "POS-4"},
+		{"settings mode", func(st *State) {
+			st.Accounts["zed"] = Account{Settings: map[string]AccountSettings{"BTCUSDT": {MarginMode: "portfolio"}}}
+		}, "accounts.zed.settings.BTCUSDT.marginMode", "POS-3"},
+		{"fund isolated", func(st *State) {
+			st.InsuranceFund.Settings = map[string]AccountSettings{"BTCUSDT": {MarginMode: Isolated}}
+		}, "insuranceFund.settings.BTCUSDT.marginMode", "LED-2"},
+		{"fund position isolated", func(st *State) { st.InsuranceFund = iso(Account{}) }, "insuranceFund.positions[0].marginMode", "LED-2"},
+		{"account order", func(st *State) {
+			st.Accounts["zed"] = Account{Positions: []Position{crossPos("BTCUSDT", Long, "0.001", "0.00000001")}}
+			st.Accounts["mm"] = Account{Positions: append(st.Accounts["mm"].Positions, crossPos("BTCUSDT", Short, "0.001", "0.00000001"))}
+		}, "accounts.mm.positions[2].market", "POS-6"}, // mm is validated before zed
+		{"entry value off grid 2", func(st *State) {
+			st.Accounts["zed"] = Account{Positions: []Position{crossPos("BTCUSDT", Long, "0.001", "0.00000001")}}
+		}, "accounts.zed.positions[0].entryPrice", "LED-1"},
+		{"tick*lot", func(st *State) {
+			m := st.Markets["ETHUSDT"]
+			m.TickSize = d("0.00000001")
+			st.Markets["ETHUSDT"] = m
+		}, "accounts.alice.positions[1].market", "LED-1"},
+		{"feePool", func(st *State) { st.FeePool = d("-1") }, "feePool", "LED-1"},
+		{"dust", func(st *State) { st.Dust = d("-0.00000001") }, "dust", "LED-1"},
+		{"settlement", func(st *State) { st.Settlement = nd("1") }, "settlement", "LED-4"},
+		{"open interest", func(st *State) {
+			st.Accounts["zed"] = Account{Positions: []Position{crossPos("ETHUSDT", Long, "1", "2000")}}
+		}, "markets.ETHUSDT", "LED-4"},
+		{"market", func(st *State) {
+			m := st.Markets["BTCUSDT"]
+			m.LotSize = d("0")
+			st.Markets["BTCUSDT"] = m
+		}, "markets.BTCUSDT.lotSize", "MKT-1"},
+		{"price", func(st *State) { st.Prices["BTCUSDT"] = Price{Mark: nd("-1")} }, "prices.BTCUSDT.mark", "MARK-1"},
+	} {
+		st := seedAState("")
+		c.mut(st)
+		_, err := NewLedger(st)
+		e, ok := err.(*Error)
+		if !ok || e.Path != c.path || e.Rule != c.rule {
+			t.Errorf("%s: got %v, want %s at %s", c.name, err, c.rule, c.path)
+		}
+	}
+	// A settlement that is given and right is accepted; the fund may be negative.
+	st := seedAState("")
+	st.Settlement = nd("0")
+	st.InsuranceFund.WalletBalance = d("-5")
+	if _, err := NewLedger(st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Event validation: path and rule of the first violation (order in
+// ledger_events.go).
+func TestLedgerEventErrors(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		ev         Event
+		path, rule string
+	}{
+		{"type", Event{Type: "x"}, "events[0].type", "LED-5"},
+		{"foreign field", Event{Type: EventDeposit, Account: "alice", Market: "BTCUSDT", Amount: nd("1")}, "events[0].market", "LED-5"},
+		{"foreign field order", Event{Type: EventFunding, Market: "BTCUSDT", Rate: nd("0"), Leverage: nd("1"), Maker: "buyer"}, "events[0].maker", "LED-5"},
+		{"no account", evDeposit("bob", "1"), "events[0].account", "LED-5"},
+		{"no amount", Event{Type: EventDeposit, Account: "alice"}, "events[0].amount", "LED-5"},
+		{"amount 0", evDeposit("alice", "0"), "events[0].amount", "LED-5"},
+		{"amount NUM-1", evDeposit("alice", "0.000000001"), "events[0].amount", "NUM-1"},
+		{"deposit overflow", evDeposit("mm", "92233720368"), "events[0]", "NUM-2"},
+		{"trade market", evTrade("XXX", "alice", "mm", "1", "1"), "events[0].market", "TRD-1"},
+		{"trade buyer", evTrade("ETHUSDT", "bob", "mm", "1", "1"), "events[0].buyer", "TRD-1"},
+		{"trade self", evTrade("ETHUSDT", "mm", "mm", "1", "1"), "events[0].seller", "TRD-1"},
+		{"trade size", Event{Type: EventTrade, Market: "ETHUSDT", Buyer: "mm", Seller: "alice", Price: nd("1")}, "events[0].size", "LED-5"},
+		{"trade lot", evTrade("ETHUSDT", "mm", "alice", "0.001", "1"), "events[0].size", "TRD-1"},
+		{"trade tick", evTrade("ETHUSDT", "mm", "alice", "1", "2000.001"), "events[0].price", "TRD-1"},
+		{"trade maker", Event{Type: EventTrade, Market: "ETHUSDT", Buyer: "mm", Seller: "alice", Size: nd("1"), Price: nd("2000"), Maker: "x"}, "events[0].maker", "LED-5"},
+		{"price market", evMark("XXX", "1"), "events[0].market", "LED-5"},
+		{"price mark", evMark("BTCUSDT", "0"), "events[0].mark", "MARK-1"},
+		{"price index", Event{Type: EventPrice, Market: "BTCUSDT", Last: nd("1")}, "events[0].index", "MARK-2"},
+		{"funding rate", Event{Type: EventFunding, Market: "BTCUSDT"}, "events[0].rate", "LED-5"},
+		{"leverage", Event{Type: EventSetLeverage, Account: "alice", Market: "BTCUSDT", Leverage: nd("10.5")}, "events[0].leverage", "POS-4"},
+		{"mode change with position", Event{Type: EventSetMarginMode, Account: "alice", Market: "BTCUSDT", MarginMode: Isolated}, "events[0].marginMode", "LED-2"},
+		{"fund isolated", Event{Type: EventSetMarginMode, Account: InsuranceAccount, Market: "BTCUSDT", MarginMode: Isolated}, "events[0].marginMode", "LED-2"},
+		{"add margin cross", Event{Type: EventAddMargin, Account: "alice", Market: "BTCUSDT", Amount: nd("1")}, "events[0].market", "LED-5"},
+	} {
+		l, err := NewLedger(seedAState(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := mustJSON(t, l.State())
+		_, err = l.Apply(c.ev)
+		e, ok := err.(*Error)
+		if !ok || e.Path != c.path || e.Rule != c.rule {
+			t.Errorf("%s: got %v, want %s at %s", c.name, err, c.rule, c.path)
+		}
+		if mustJSON(t, l.State()) != before {
+			t.Errorf("%s: state changed", c.name)
+		}
+	}
+	// The event index counts failed events too.
+	l, _ := NewLedger(seedAState(""))
+	l.Apply(Event{Type: "x"})
+	effs, err := l.Apply(evDeposit("alice", "1"))
+	if err != nil || effs[0].Event != 1 {
+		t.Fatalf("%v %v", effs, err)
+	}
+	if _, err := l.Apply(Event{Type: "x"}); err.(*Error).Path != "events[2].type" {
+		t.Fatalf("%v", err)
+	}
+}
