@@ -25,6 +25,7 @@ TARGETS=(
   FuzzScenarioJSON
   FuzzDecimalParse
   FuzzCCXT
+  FuzzEvaluateRapid
 )
 
 for t in "${TARGETS[@]}"; do

@@ -32,10 +32,11 @@ const (
 	KeyJSON     = "ScenarioJSON"
 	KeyDecimal  = "DecimalParse"
 	KeyCCXT     = "CCXT"
+	KeyRapid    = "EvaluateRapid"
 )
 
 // Keys lists the target keys in a fixed order.
-var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT}
+var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid}
 
 // ccxtFile is the real CCXT tier data, relative to the repository root.
 const ccxtFile = "venue/data/binance-leverage-tiers-2024-10.ccxt.json"
@@ -124,6 +125,20 @@ func Seeds(root string) (map[string][]Seed, error) {
 		return nil, err
 	}
 	out[KeyCCXT] = cc
+
+	// EvaluateRapid: rapid's bitstream (little-endian uint64 words); zeros
+	// draw the smallest values, and a few fixed streams go further.
+	out[KeyRapid] = append(out[KeyRapid], Seed{"zeros", make([]byte, 64)})
+	for i, w := range []uint64{1, 0x0101010101010101, 0x8000000000000000, ^uint64(0)} {
+		b := make([]byte, 0, 8*64)
+		for j := range 64 {
+			v := w * uint64(j+1)
+			for k := range 8 {
+				b = append(b, byte(v>>(8*k)))
+			}
+		}
+		out[KeyRapid] = append(out[KeyRapid], Seed{fmt.Sprintf("stream-%d", i), b})
+	}
 	for _, k := range Keys {
 		sort.Slice(out[k], func(i, j int) bool { return out[k][i].Name < out[k][j].Name })
 	}
