@@ -135,9 +135,62 @@ func decodeScenario(r *reader) *model.Scenario {
 		s.Account.Positions = append(s.Account.Positions,
 			decodePosition(r, MarketNames[mi], ticks[mi], lots[mi], marks[mi]))
 	}
+	snapMargin(r, s)
 	snapMark(r, s)
 	corrupt(r, s)
 	return s
+}
+
+// snapMargin optionally (first byte >= 224) sets the margin behind one
+// position so that its liquidation price is (up to rounding to the 1e-8
+// grid, in the direction the next byte picks) the price at which its
+// notional is a tier's lower boundary: the case where LIQ-4's tier-by-tier
+// solution is decided at a boundary. The margin is the isolated margin of an
+// isolated position, or the wallet when the position is the only cross one.
+// By LIQ-1 with K = M: M = MM(minNotional_t) - s*(minNotional_t - Q*EP).
+func snapMargin(r *reader, s *model.Scenario) {
+	k := r.u8()
+	if k < 224 || len(s.Account.Positions) == 0 {
+		return
+	}
+	j := r.n(len(s.Account.Positions))
+	pick := r.u8()
+	up := r.u8()&1 == 1
+	pos := &s.Account.Positions[j]
+	mk, ok := s.Markets[pos.Market]
+	if !ok || len(mk.Tiers) == 0 {
+		return
+	}
+	t := int(pick) % len(mk.Tiers)
+	cum := decimal.Zero
+	for i := 1; i <= t; i++ {
+		cum = cum.Add(mk.Tiers[i].MinNotional.Mul(mk.Tiers[i].MaintenanceMarginRate.Sub(mk.Tiers[i-1].MaintenanceMarginRate)))
+	}
+	minN := mk.Tiers[t].MinNotional
+	qe := pos.Size.Mul(pos.EntryPrice)
+	if pos.EntryValue.Valid {
+		qe = pos.EntryValue.Decimal
+	}
+	sign := decimal.New(int64(pos.Side.Sign()), 0)
+	m := minN.Mul(mk.Tiers[t].MaintenanceMarginRate).Sub(cum).Sub(sign.Mul(minN.Sub(qe)))
+	if up {
+		m = m.RoundCeil(8)
+	} else {
+		m = m.RoundFloor(8)
+	}
+	if m.IsNegative() {
+		return
+	}
+	if pos.MarginMode == model.Isolated {
+		pos.IsolatedMargin = decimal.NullDecimal{Decimal: m, Valid: true}
+		return
+	}
+	for i, p := range s.Account.Positions {
+		if i != j && p.MarginMode != model.Isolated {
+			return
+		}
+	}
+	s.Account.WalletBalance = m
 }
 
 func decodeMarket(r *reader) model.Market {

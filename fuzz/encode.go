@@ -157,6 +157,7 @@ func encodeScenario(w *writer, s *model.Scenario) error {
 			return fmt.Errorf("position %d: %w", i, err)
 		}
 	}
+	w.u8(0) // no margin snap
 	w.u8(0) // no mark snap
 	w.u8(0) // no corruption
 	return nil

@@ -89,6 +89,17 @@ func Seeds(root string) (map[string][]Seed, error) {
 		for _, sn := range snaps {
 			out[KeyEvaluate] = append(out[KeyEvaluate], Seed{ns.name + "-mark-at-" + sn.name, withSnap(b, sn.kind, sn.delta)})
 		}
+		// Margins that put the liquidation price of each position at the
+		// lower boundary of its second tier (or its only one), then the
+		// mark at that liquidation price.
+		for j := range ns.s.Account.Positions {
+			for _, up := range []byte{0, 1} {
+				mb := withMarginSnap(b, byte(j), 1, up)
+				out[KeyEvaluate] = append(out[KeyEvaluate],
+					Seed{fmt.Sprintf("%s-margin-at-tier-boundary-pos%d-up%d", ns.name, j, up), mb},
+					Seed{fmt.Sprintf("%s-margin-at-tier-boundary-pos%d-up%d-mark-at-liq", ns.name, j, up), withSnap(mb, 0, 0)})
+			}
+		}
 		for _, up := range updates {
 			ups := []MarkUpdate{}
 			for _, u := range up.ups {
@@ -199,6 +210,14 @@ func withSnap(b []byte, kind byte, delta int8) []byte {
 	// units, tier pick 1 (the second tier's minNotional if any).
 	out = append(out, 128+kind, 0, byte(delta), 0, 1)
 	return append(out, 0) // no corruption
+}
+
+// withMarginSnap replaces the encoder's trailing "no margin snap, no mark
+// snap, no corruption" bytes of b by a margin snap (snapMargin) of position
+// j at tier pick, rounded up when up is 1.
+func withMarginSnap(b []byte, j, pick, up byte) []byte {
+	out := append([]byte(nil), b[:len(b)-3]...)
+	return append(out, 224, j, pick, up, 0, 0)
 }
 
 // updates are the mark-update sequences of the queries seeds. A Value of
