@@ -28,11 +28,38 @@ const (
 
 // CheckEvaluate is the differential check of the EvaluateDifferential target: it
 // decodes data with DecodeScenario and runs Differential on the result.
+//
+// It also writes the scenario as a scenario file (encoding/json) and reads it
+// back with the CLI's decoder (strictjson): the file must be accepted and
+// evaluate exactly as the scenario does (SPEC NUM-5: decimals as strings, a
+// null optional decimal is absent).
 func CheckEvaluate(data []byte) error {
 	if len(data) > MaxInput {
 		return nil
 	}
-	return Differential(DecodeScenario(data))
+	s := DecodeScenario(data)
+	if err := Differential(s); err != nil {
+		return err
+	}
+	j, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("json.Marshal: %v", err)
+	}
+	var back model.Scenario
+	if err := strictjson.Unmarshal(j, &back); err != nil {
+		return fmt.Errorf("strictjson rejects the scenario file %s: %v", j, err)
+	}
+	got, gerr := model.Evaluate(&back)
+	want, werr := model.Evaluate(s)
+	if err := CompareErrors(gerr, werr); err != nil {
+		return fmt.Errorf("after a JSON round trip: %w", err)
+	}
+	if gerr == nil {
+		if err := CompareReports(got, want); err != nil {
+			return fmt.Errorf("after a JSON round trip: %w", err)
+		}
+	}
+	return nil
 }
 
 // Differential evaluates s with model.Evaluate and reference.Evaluate and
