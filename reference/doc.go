@@ -14,6 +14,15 @@
 //	validate.go  EVAL-2     input validation steps 1..3, in SPEC order
 //	evaluate.go  EVAL, RPT  Evaluate, reported-value range checks (steps 4..5), report
 //
+// The ledger (Ledger, NewLedger) transcribes LED, TRD, FND, LQ and ADL:
+//
+//	ledger.go          LED-1..8  state, ledger accounts, postings, Check, atomic Apply
+//	ledger_account.go  LED-5     deposit, withdraw, addMargin, removeMargin, settings
+//	ledger_trade.go    TRD-1..6  trades; the fill primitive (TRD-2, TRD-3)
+//	ledger_funding.go  FND-1..4  price events and funding
+//	ledger_liq.go      LQ, ADL   sweep, solvency, insurance, auto-deleveraging
+//	ledger_doc.go                the readings of SPEC's open choices
+//
 // Exactness (NUM-3): additions, subtractions and multiplications run in an apd
 // context with Precision 0, which performs no rounding, and with Inexact and
 // Rounded trapped, so that a rounding could never pass unnoticed. A division is
