@@ -25,8 +25,9 @@ TARGETS=(
   FuzzScenarioJSON
   FuzzDecimalParse
   FuzzCCXT
-  FuzzEvaluateRapid
 )
+# The rapid.MakeFuzz target (fuzz/rapid_fuzz_test.go) is go test only: its
+# file has //go:build !gofuzz (it needs the standard *testing.T).
 
 for t in "${TARGETS[@]}"; do
   compile_native_go_fuzzer_v2 "$PKG" "$t" "$t"

@@ -21,6 +21,9 @@ import (
 // target by grepping the package's .go files for its name.
 var targetDecl = regexp.MustCompile(`(?m)^func (Fuzz[A-Za-z0-9_]+)\(f \*testing\.F\) \{$`)
 
+// goTestOnly marks test files excluded from OSS-Fuzz builds (tag gofuzz).
+const goTestOnly = "//go:build !gofuzz"
+
 // fuzzTargets returns the fuzz targets declared in this package's test files,
 // and the file of each.
 func fuzzTargets(t *testing.T) map[string]string {
@@ -91,9 +94,17 @@ func TestBuildScriptCoversTargets(t *testing.T) {
 	if !strings.Contains(script, "gencorpus -corpus fuzz/testdata/fuzz -zip \"$OUT\"") {
 		t.Error("build.sh does not build the seed corpus zips into $OUT")
 	}
-	for n := range targets {
-		if !inScript[n] {
+	for n, file := range targets {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		libFuzzer := !bytes.Contains(b, []byte(goTestOnly))
+		if libFuzzer && !inScript[n] {
 			t.Errorf("build.sh does not list %s", n)
+		}
+		if !libFuzzer && inScript[n] {
+			t.Errorf("build.sh lists %s, which is excluded from gofuzz builds", n)
 		}
 	}
 	for n := range inScript {

@@ -1,3 +1,11 @@
+// The gofuzz tag is set by OSS-Fuzz / ClusterFuzzLite builds, whose
+// go-118-fuzz-build rewrites the harness to its own testing.T: the function
+// rapid.MakeFuzz returns takes the standard *testing.T and cannot be called
+// there, so this target exists only for go test (the decoder-based
+// EvaluateDifferential target checks the same property under libFuzzer).
+
+//go:build !gofuzz
+
 package fuzz
 
 import (
