@@ -21,13 +21,12 @@ import (
 // also the comments at each rule):
 //
 //   - NewLedger validates, in this order: markets and prices (EVAL-2 steps 1
-//     and 2); then every account in ascending byte order of id, the insurance
-//     fund included under its id "@insurance" (LED-8) with path prefix
-//     "insuranceFund", trader accounts with "accounts.<id>": the id (LED-1),
-//     the scenario rules of the account (EVAL-2 step 3; the fund's
-//     walletBalance only NUM, it may be negative), the settings in market
-//     order (market exists: LED-2; leverage: NUM, POS-4; marginMode: POS-3;
-//     the fund's isolated: LED-2), then per position the ledger additions
+//     and 2); then every trader account in ascending byte order of id (path
+//     prefix "accounts.<id>"), then the insurance fund ("insuranceFund"):
+//     the id (LED-1), the scenario rules of the account (EVAL-2 step 3; the
+//     fund's walletBalance only NUM, it may be negative), the settings in
+//     market order (market exists: POS-1; leverage: NUM, POS-4; marginMode:
+//     POS-3; the fund's isolated: LED-2), then per position the ledger additions
 //     (tickSize*lotSize on the 1e-8 grid: LED-1 at .market; entryValue on the
 //     grid: LED-1 at .entryPrice, NUM-2 if above MAX; marginMode and leverage
 //     equal to the settings: LED-2); then feePool, dust (NUM, >= 0: LED-1),
@@ -188,44 +187,28 @@ func NewLedger(st *State) (*Ledger, error) {
 			l.hasPx[mi] = true
 		}
 	}
-	// Accounts in ascending byte order of id, the fund under its id.
-	type entry struct {
-		id   string
-		fund bool
-	}
-	entries := make([]entry, 0, len(st.Accounts)+1)
-	for id := range st.Accounts {
-		entries = append(entries, entry{id, false})
-	}
-	entries = append(entries, entry{InsuranceAccount, true})
-	sort.Slice(entries, func(i, j int) bool {
-		if entries[i].id != entries[j].id {
-			return entries[i].id < entries[j].id
+	// Trader accounts in ascending byte order of id, then the fund.
+	tids := sortedIDs(st.Accounts)
+	for _, id := range tids {
+		pre := "accounts." + id
+		if id == "" || strings.HasPrefix(id, "@") {
+			return nil, errf(pre, "LED-1", "account id \""+id+"\" must be non-empty and must not start with '@'")
 		}
-		return !entries[i].fund // a trader id "@insurance" first: it is an error
-	})
-	for _, e := range entries {
-		var acc Account
-		var pre string
-		if e.fund {
-			acc, pre = st.InsuranceFund, "insuranceFund"
-		} else {
-			acc, pre = st.Accounts[e.id], "accounts."+e.id
-			if e.id == "" || strings.HasPrefix(e.id, "@") {
-				return nil, errf(pre, "LED-1", "account id \""+e.id+"\" must be non-empty and must not start with '@'")
-			}
-		}
-		a, err := l.loadAcct(p, e.id, e.fund, acc, pre)
+		a, err := l.loadAcct(p, id, false, st.Accounts[id], pre)
 		if err != nil {
 			return nil, err
 		}
-		l.acc[e.id] = a
-		l.ids = append(l.ids, e.id)
-		if e.fund {
-			l.fund = a
-		}
+		l.acc[id] = a
 	}
-	var err *Error
+	fund, err := l.loadAcct(p, InsuranceAccount, true, st.InsuranceFund, "insuranceFund")
+	if err != nil {
+		return nil, err
+	}
+	l.acc[InsuranceAccount], l.fund = fund, fund
+	// Every iteration over accounts is in ascending byte order of id, the
+	// fund's included (LED-8).
+	l.ids = append(tids, InsuranceAccount)
+	sort.Strings(l.ids)
 	if l.fees, err = num(st.FeePool, "feePool"); err != nil {
 		return nil, err
 	}
@@ -285,6 +268,16 @@ func NewLedger(st *State) (*Ledger, error) {
 	return l, nil
 }
 
+// sortedIDs returns the ids of m in ascending byte order.
+func sortedIDs(m map[string]Account) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
 // loadAcct validates one account (see the order on Ledger).
 func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre string) (*lacct, *Error) {
 	a := &lacct{id: id, fund: fund, settings: map[int]lset{}}
@@ -318,7 +311,7 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		sp := pre + ".settings." + m
 		mi, ok := l.mindex[m]
 		if !ok {
-			return nil, errf(sp, "LED-2", "settings for unknown market \""+m+"\"")
+			return nil, errf(sp, "POS-1", "settings for unknown market \""+m+"\"")
 		}
 		mk := &l.markets[mi]
 		var ls lset

@@ -28,7 +28,7 @@ func TestLedgerStateErrors(t *testing.T) {
 		}, "accounts.zed.positions[0].leverage", "LED-2"},
 		{"settings market", func(st *State) {
 			st.Accounts["zed"] = Account{Settings: map[string]AccountSettings{"XXX": {}}}
-		}, "accounts.zed.settings.XXX", "LED-2"},
+		}, "accounts.zed.settings.XXX", "POS-1"},
 		{"settings leverage", func(st *State) {
 			st.Accounts["zed"] = Account{Settings: map[string]AccountSettings{"BTCUSDT": {Leverage: nd("11")}}}
 		}, "accounts.zed.settings.BTCUSDT.leverage", "POS-4"},
@@ -104,14 +104,18 @@ func TestLedgerEventErrors(t *testing.T) {
 		{"trade lot", evTrade("ETHUSDT", "mm", "alice", "0.001", "1"), "events[0].size", "TRD-1"},
 		{"trade tick", evTrade("ETHUSDT", "mm", "alice", "1", "2000.001"), "events[0].price", "TRD-1"},
 		{"trade maker", Event{Type: EventTrade, Market: "ETHUSDT", Buyer: "mm", Seller: "alice", Size: nd("1"), Price: nd("2000"), Maker: "x"}, "events[0].maker", "LED-5"},
-		{"price market", evMark("XXX", "1"), "events[0].market", "LED-5"},
+		{"price market", evMark("XXX", "1"), "events[0].market", "PRICE-1"},
+		{"funding market", evFunding("XXX", "1"), "events[0].market", "POS-1"},
 		{"price mark", evMark("BTCUSDT", "0"), "events[0].mark", "MARK-1"},
 		{"price index", Event{Type: EventPrice, Market: "BTCUSDT", Last: nd("1")}, "events[0].index", "MARK-2"},
 		{"funding rate", Event{Type: EventFunding, Market: "BTCUSDT"}, "events[0].rate", "LED-5"},
 		{"leverage", Event{Type: EventSetLeverage, Account: "alice", Market: "BTCUSDT", Leverage: nd("10.5")}, "events[0].leverage", "POS-4"},
 		{"mode change with position", Event{Type: EventSetMarginMode, Account: "alice", Market: "BTCUSDT", MarginMode: Isolated}, "events[0].marginMode", "LED-2"},
 		{"fund isolated", Event{Type: EventSetMarginMode, Account: InsuranceAccount, Market: "BTCUSDT", MarginMode: Isolated}, "events[0].marginMode", "LED-2"},
-		{"add margin cross", Event{Type: EventAddMargin, Account: "alice", Market: "BTCUSDT", Amount: nd("1")}, "events[0].market", "LED-5"},
+		{"add margin cross", Event{Type: EventAddMargin, Account: "alice", Market: "BTCUSDT", Amount: nd("1")}, "events[0].market", "POS-5"},
+		{"add margin market", Event{Type: EventAddMargin, Account: "alice", Market: "X", Amount: nd("1")}, "events[0].market", "POS-1"},
+		{"no leverage", Event{Type: EventSetLeverage, Account: "alice", Market: "BTCUSDT"}, "events[0].leverage", "POS-4"},
+		{"no mode", Event{Type: EventSetMarginMode, Account: "alice", Market: "BTCUSDT"}, "events[0].marginMode", "POS-3"},
 	} {
 		l, err := NewLedger(seedAState(""))
 		if err != nil {

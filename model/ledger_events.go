@@ -15,9 +15,11 @@ import (
 //     struct (account, market, amount, buyer, seller, size, price, maker,
 //     mark, index, last, fundingRate, secondsToFunding, basisAverage, rate,
 //     leverage, marginMode): LED-5 at the first such field;
-//  3. the type's fields in the order LED-5 lists them, each: present, NUM-1,
-//     NUM-2, then its rules. Accounts and markets that do not exist are LED-5
-//     (TRD-1 for a trade); amounts, sizes and prices must be > 0 (LED-5).
+//  3. the type's fields in the order LED-5 lists them, each: NUM-1, NUM-2,
+//     present, then its rules. An account that does not exist is LED-5
+//     (TRD-1 for a trade's buyer and seller); a market that does not exist
+//     is TRD-1 (trade), PRICE-1 (price) or POS-1 (the others); amounts,
+//     sizes and prices must be present and > 0 (LED-5).
 //  4. the event's own rules (limits, TRD-3, TRD-5), see each handler.
 
 // ledgerFields lists the Event fields in struct order with their JSON names.
@@ -92,11 +94,12 @@ func (l *Ledger) evAccount(id string) *lacct {
 	return a
 }
 
-// evMarket resolves a market name (LED-5).
-func (l *Ledger) evMarket(name string) int {
+// evMarket resolves a market name; an unknown market breaks rule (POS-1 for
+// funding, margin and settings events, PRICE-1 for a price event).
+func (l *Ledger) evMarket(name, rule string) int {
 	mi, ok := l.mindex[name]
 	if !ok {
-		l.fail(l.evPath("market"), "LED-5", "no market \""+name+"\"")
+		l.fail(l.evPath("market"), rule, "no market \""+name+"\"")
 	}
 	return mi
 }
@@ -211,30 +214,31 @@ func maxRat0(x *big.Rat) *big.Rat {
 	return x
 }
 
-// margin handles addMargin and removeMargin. The account must hold an
-// isolated position in the market (LED-5 at events[k].market).
-// addMargin: amount <= WB and the cross pool still has E >= IM afterwards,
-// i.e. amount <= min(WB, E - IM) exactly; otherwise rule POOL-3 (available).
-// removeMargin: amount <= maxRemovableMargin (POOL-6), otherwise POOL-6.
+// margin handles addMargin and removeMargin. The market must exist (POS-1)
+// and the account hold an isolated position in it (POS-5 at
+// events[k].market). addMargin: amount <= WB (else ACC-1: the wallet stays
+// >= 0), and the cross pool still has E >= IM afterwards, i.e.
+// amount <= E - IM exactly (else POOL-6, the cross pool's analogue of
+// "what remains must cover the initial margin"). removeMargin:
+// amount <= maxRemovableMargin (POOL-6), otherwise POOL-6.
 func (l *Ledger) margin(ev *Event) {
 	a := l.evAccount(ev.Account)
-	mi := l.evMarket(ev.Market)
+	mi := l.evMarket(ev.Market, "POS-1")
 	idx := a.find(mi)
 	if idx < 0 || a.pos[idx].cross {
-		l.fail(l.evPath("market"), "LED-5", "account \""+a.id+"\" has no isolated position in \""+ev.Market+"\"")
+		l.fail(l.evPath("market"), "POS-5", "account \""+a.id+"\" has no isolated position in \""+ev.Market+"\"")
 	}
 	amt := l.evPositive(ev.Amount, "amount")
 	ps := &a.pos[idx]
 	if ev.Type == EventAddMargin {
+		if amt > a.wallet {
+			l.fail(l.evPath("amount"), "ACC-1", "margin "+fx(amt)+" exceeds the wallet "+fx(a.wallet))
+		}
 		e16, _ := l.crossPool(a)
 		x := units16(e16)
 		x.Sub(x, l.crossIM(a))
-		limit := new(big.Rat).SetInt64(a.wallet)
-		if x.Cmp(limit) < 0 {
-			limit = x
-		}
-		if new(big.Rat).SetInt64(amt).Cmp(limit) > 0 {
-			l.fail(l.evPath("amount"), "POOL-3", "margin "+fx(amt)+" exceeds the available amount "+ratDown(maxRat0(limit)))
+		if new(big.Rat).SetInt64(amt).Cmp(x) > 0 {
+			l.fail(l.evPath("amount"), "POOL-6", "margin "+fx(amt)+" would leave the cross pool below its initial margin (at most "+ratDown(maxRat0(x))+")")
 		}
 		l.move(l.wal(a), l.isoBal(a, idx), amt, "margin")
 		return
@@ -254,15 +258,19 @@ func (l *Ledger) margin(ev *Event) {
 	l.move(l.isoBal(a, idx), l.wal(a), amt, "margin")
 }
 
-// setLeverage stores the leverage (POS-4: 1 <= leverage <= maxLeverage_1).
+// setLeverage stores the leverage (POS-4: 1 <= leverage <= maxLeverage_1;
+// absent breaks POS-4).
 // SPEC sets no margin condition on a leverage change, so none is checked and
 // no money moves; an open position's IM follows the new leverage.
 func (l *Ledger) setLeverage(ev *Event) {
 	a := l.evAccount(ev.Account)
-	mi := l.evMarket(ev.Market)
-	lev := l.evNum(ev.Leverage, "leverage")
+	mi := l.evMarket(ev.Market, "POS-1")
+	lev, ok, err := numOpt(ev.Leverage, l.evPath("leverage"))
+	if err != nil {
+		panic(ledgerFail{err})
+	}
 	mk := &l.markets[mi]
-	if lev < one || lev > mk.maxLev1 {
+	if !ok || lev < one || lev > mk.maxLev1 {
 		l.fail(l.evPath("leverage"), "POS-4", "leverage must be in [1, "+fx(mk.maxLev1)+"], got "+fx(lev))
 	}
 	l.touchSettings(a)
@@ -271,13 +279,14 @@ func (l *Ledger) setLeverage(ev *Event) {
 	a.settings[mi] = s
 }
 
-// setMarginMode stores the margin mode: a mode the market offers (POS-3);
+// setMarginMode stores the margin mode: cross or isolated, offered by the
+// market (POS-3; absent breaks POS-3);
 // the insurance fund stays cross (LED-2); an open position keeps its mode
 // (LED-2: a position's mode equals its setting, and SPEC defines no
 // conversion), so a different mode with an open position is rejected (LED-2).
 func (l *Ledger) setMarginMode(ev *Event) {
 	a := l.evAccount(ev.Account)
-	mi := l.evMarket(ev.Market)
+	mi := l.evMarket(ev.Market, "POS-1")
 	mk := &l.markets[mi]
 	mode := ev.MarginMode
 	path := l.evPath("marginMode")
@@ -294,7 +303,7 @@ func (l *Ledger) setMarginMode(ev *Event) {
 			l.fail(path, "LED-2", "the insurance fund's positions are cross")
 		}
 	default:
-		l.fail(path, "LED-5", "marginMode is required")
+		l.fail(path, "POS-3", "marginMode must be \"cross\" or \"isolated\", got \""+string(mode)+"\"")
 	}
 	if idx := a.find(mi); idx >= 0 && a.pos[idx].cross != (mode == Cross) {
 		l.fail(path, "LED-2", "account \""+a.id+"\" has an open position in \""+mk.name+"\"; its margin mode cannot change")
@@ -310,7 +319,7 @@ func (l *Ledger) setMarginMode(ev *Event) {
 // checked like a scenario's prices (EVAL-2 step 2, MARK-1..4) at
 // events[k].<field>.
 func (l *Ledger) priceEvent(ev *Event) {
-	mi := l.evMarket(ev.Market)
+	mi := l.evMarket(ev.Market, "PRICE-1")
 	mk := &l.markets[mi]
 	pr := Price{Mark: ev.Mark, Index: ev.Index, Last: ev.Last, FundingRate: ev.FundingRate,
 		SecondsToFunding: ev.SecondsToFunding, BasisAverage: ev.BasisAverage}

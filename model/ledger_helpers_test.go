@@ -19,6 +19,14 @@ type harness struct {
 	l    *Ledger
 	n    int
 	effs [][]Effect
+	rec  *recorder // when set, apply only records and applies (no checks)
+}
+
+// recorder collects the events a generator applies.
+type recorder struct {
+	t      *testing.T
+	l      *Ledger
+	events []Event
 }
 
 func newHarness(t *testing.T, st *State) *harness {
@@ -48,6 +56,14 @@ func mustJSON(t testing.TB, v any) string {
 // apply applies ev and checks the invariants; it returns the effects or the error.
 func (h *harness) apply(ev Event) ([]Effect, *Error) {
 	h.t.Helper()
+	if h.rec != nil {
+		h.rec.events = append(h.rec.events, ev)
+		effs, err := h.l.Apply(ev)
+		if err != nil {
+			return nil, err.(*Error)
+		}
+		return effs, nil
+	}
 	before := h.l.State()
 	bj := mustJSON(h.t, before)
 	evj := mustJSON(h.t, ev)

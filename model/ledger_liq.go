@@ -16,10 +16,9 @@ import (
 //     share as it is visited (funding:<market> may be negative in between).
 //   - LQ-1: a cross pool with no position whose wallet is negative is
 //     liquidatable (POOL-5: MM = 0 > E); it is bankrupt with d = -wallet and
-//     the fund posts d (LQ-5, or LQ-7 when it cannot pay). Its liquidation
-//     effect has an empty market.
-//   - One liquidation effect is emitted per position closed, just before its
-//     fills, with that position's market.
+//     the fund posts d (LQ-5, or LQ-7 when it cannot pay). It closes nothing,
+//     so it has no liquidation effect: one liquidation effect is emitted per
+//     position closed, just before its fills, with that position's market.
 //   - LQ-4/5/6 closes are fills of kind "liquidation" (against the fund) or
 //     "adl"; no trading fee is charged (TRD-4 is for trades); the fund's and
 //     the ADL counterparties' positions are updated by TRD-2/TRD-3. An ADL
@@ -33,7 +32,7 @@ import (
 //   - ADL-2: scores are compared exactly, not clamped to MAX.
 
 func (l *Ledger) funding(ev *Event) {
-	mi := l.evMarket(ev.Market)
+	mi := l.evMarket(ev.Market, "POS-1")
 	rate := l.evNum(ev.Rate, "rate")
 	mk := &l.markets[mi]
 	// FND-1.
@@ -177,9 +176,6 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		return l.wal(a)
 	}
 	fundBal := l.wal(l.fund)
-	if len(order) == 0 {
-		l.effs = append(l.effs, Effect{Event: l.k, Type: EffectLiquidation, Account: a.id, Pool: pool})
-	}
 	closeFund := func(mi int) {
 		idx := a.find(mi)
 		ps := a.pos[idx]

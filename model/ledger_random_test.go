@@ -90,6 +90,12 @@ func randomState(r *rand.Rand) *State {
 
 func randomRun(t *testing.T, r *rand.Rand, stats map[string]int) {
 	h := newHarness(t, randomState(r))
+	genEvents(h, r, stats)
+}
+
+// genEvents drives h with 40 random events chosen from its current state.
+func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
+	t := h.t
 	ids := []string{"a1", "a2", "a3", "a4", InsuranceAccount}
 	acct := func() string {
 		if r.IntN(10) == 0 {
@@ -206,4 +212,18 @@ func randomRun(t *testing.T, r *rand.Rand, stats map[string]int) {
 			}
 		}
 	}
+}
+
+// genLedgerRun generates the random run number i of a seed, driven by this
+// package's ledger (no checks): the state and the 40 events.
+func genLedgerRun(t *testing.T, seed, i uint64) *Run {
+	r := rand.New(rand.NewPCG(seed, i))
+	st := randomState(r)
+	l, err := NewLedger(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{t: t, l: l}
+	genEvents(&harness{t: t, l: l, rec: rec}, r, map[string]int{})
+	return &Run{State: *st, Events: rec.events}
 }

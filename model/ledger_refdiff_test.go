@@ -1,0 +1,75 @@
+//go:build refdiff
+
+// This file is an opt-in differential test of the ledger against the apd
+// reference ledger (go test -tags refdiff -run LedgerDiff ./model/): random
+// runs, compared event by event on error Path/Rule, effects and state. It is
+// behind a build tag so that the model's own tests do not depend on another
+// package's state of work.
+
+package model_test
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
+)
+
+func js(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestLedgerDiff(t *testing.T) {
+	n := 300
+	if v := os.Getenv("LEDGER_N"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	seed := uint64(1)
+	if v := os.Getenv("LEDGER_SEED"); v != "" {
+		seed, _ = strconv.ParseUint(v, 10, 64)
+	}
+	for i := 0; i < n; i++ {
+		run := model.GenLedgerRun(t, seed, uint64(i))
+		ml, merr := model.NewLedger(&run.State)
+		rl, rerr := reference.NewLedger(&run.State)
+		if (merr == nil) != (rerr == nil) {
+			t.Fatalf("run %d: NewLedger model %v reference %v", i, merr, rerr)
+		}
+		if merr != nil {
+			continue
+		}
+		if a, b := js(t, ml.State()), js(t, rl.State()); a != b {
+			t.Fatalf("run %d: initial state\nmodel     %s\nreference %s", i, a, b)
+		}
+		for k, ev := range run.Events {
+			me, merr := ml.Apply(ev)
+			re, rerr := rl.Apply(ev)
+			if (merr == nil) != (rerr == nil) {
+				t.Fatalf("run %d event %d %s: model err %v, reference err %v\nmodel effects %s\nreference effects %s", i, k, js(t, ev), merr, rerr, js(t, me), js(t, re))
+			}
+			if merr != nil {
+				a, b := merr.(*model.Error), rerr.(*model.Error)
+				if a.Path != b.Path || a.Rule != b.Rule {
+					t.Fatalf("run %d event %d %s: model %v, reference %v", i, k, js(t, ev), a, b)
+				}
+				continue
+			}
+			if len(me) == 0 && len(re) == 0 {
+				me, re = nil, nil
+			}
+			if a, b := js(t, me), js(t, re); a != b {
+				t.Fatalf("run %d event %d %s: effects\nmodel     %s\nreference %s", i, k, js(t, ev), a, b)
+			}
+			if a, b := js(t, ml.State()), js(t, rl.State()); a != b {
+				t.Fatalf("run %d event %d %s: state\nmodel     %s\nreference %s", i, k, js(t, ev), a, b)
+			}
+		}
+	}
+}
