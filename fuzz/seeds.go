@@ -284,6 +284,33 @@ func boundaryScenarios() []namedScenario {
 			Account: model.Account{WalletBalance: d("1"), Positions: []model.Position{
 				{Market: "BTCUSDT", Side: model.Long, Size: d("1"), EntryPrice: d("92233720368.5"), MarginMode: model.Isolated, IsolatedMargin: nd("0")}}},
 		}},
+		{"short-always-liquidatable", &model.Scenario{
+			Markets: map[string]model.Market{"BTCUSDT": mk(""), "ETHUSDT": mk("")},
+			Prices:  map[string]model.Price{"BTCUSDT": mark("100"), "ETHUSDT": mark("0.1")},
+			Account: model.Account{WalletBalance: d("0"), Positions: []model.Position{
+				{Market: "BTCUSDT", Side: model.Long, Size: d("10"), EntryPrice: d("200"), MarginMode: model.Cross},
+				{Market: "ETHUSDT", Side: model.Short, Size: d("1"), EntryPrice: d("0.1"), MarginMode: model.Cross}}},
+		}},
+		{"margin-ratio-above-max", &model.Scenario{
+			Markets: map[string]model.Market{"BTCUSDT": mk("")},
+			Prices:  map[string]model.Price{"BTCUSDT": mark("300")},
+			Account: model.Account{WalletBalance: d("1000.00000001"), Positions: []model.Position{
+				{Market: "BTCUSDT", Side: model.Long, Size: d("1000"), EntryPrice: d("301"), MarginMode: model.Cross, Leverage: nd("3")}}},
+		}},
+		{"im-of-mixed-leverages", &model.Scenario{
+			Markets: map[string]model.Market{"BTCUSDT": mk(""), "ETHUSDT": mk(""), "SOLUSDT": mk(model.BasisEntry)},
+			Prices:  map[string]model.Price{"BTCUSDT": mark("100.1"), "ETHUSDT": mark("33.3"), "SOLUSDT": mark("7.7")},
+			Account: model.Account{WalletBalance: d("10.001"), Positions: []model.Position{
+				{Market: "BTCUSDT", Side: model.Long, Size: d("0.001"), EntryPrice: d("100"), MarginMode: model.Cross, Leverage: nd("3")},
+				{Market: "ETHUSDT", Side: model.Short, Size: d("0.007"), EntryPrice: d("33.4"), MarginMode: model.Cross, Leverage: nd("7")},
+				{Market: "SOLUSDT", Side: model.Long, Size: d("0.011"), EntryPrice: d("7.6"), MarginMode: model.Cross, Leverage: nd("11")}}},
+		}},
+		{"mark-at-band-boundary", &model.Scenario{
+			Markets: map[string]model.Market{"BTCUSDT": {TickSize: d("0.01"), LotSize: d("0.001"), MarkPriceBand: nd("0.01"), Tiers: tiers()}},
+			Prices:  map[string]model.Price{"BTCUSDT": {Index: nd("100"), Last: nd("101"), BasisAverage: nd("1")}},
+			Account: model.Account{WalletBalance: d("5"), Positions: []model.Position{
+				{Market: "BTCUSDT", Side: model.Long, Size: d("1"), EntryPrice: d("104"), MarginMode: model.Isolated, Leverage: nd("20")}}},
+		}},
 		{"computed-mark-banded", &model.Scenario{
 			Markets: map[string]model.Market{"BTCUSDT": {TickSize: d("0.00000001"), LotSize: d("0.00000001"),
 				MarkPriceBand: nd("0.00000001"), FundingIntervalHours: nd("1"), Tiers: tiers()}},
