@@ -777,9 +777,11 @@ func (l *Ledger) clone() *Ledger {
 
 // Apply applies one event (LED-5) and returns its effects (LED-6), each
 // with Event = the number of events passed to Apply before this one (failed
-// ones included). The event applies completely or not at all (LED-7): on an
-// error (a *model.Error with path events[<k>].<field>) the state is
-// unchanged. The event is never modified.
+// ones included); on success the list is non-nil, possibly empty. The event
+// applies completely or not at all (LED-7): on an error (a *model.Error with
+// path events[<k>].<field>, and nil effects) the state is unchanged. The
+// event is never modified. An internal inconsistency (a bug of this package)
+// is returned as a plain error, never a panic, and changes nothing either.
 func (l *Ledger) Apply(ev model.Event) (effects []model.Effect, err error) {
 	k := l.applied
 	l.applied++
@@ -794,6 +796,9 @@ func (l *Ledger) Apply(ev model.Event) (effects []model.Effect, err error) {
 	}
 	// Commit: the work copy becomes the state.
 	effects = work.effects
+	if effects == nil {
+		effects = []model.Effect{} // success: a non-nil (maybe empty) list
+	}
 	for i := range effects {
 		effects[i].Event = k
 	}
