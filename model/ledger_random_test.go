@@ -82,6 +82,9 @@ func randomState(r *rand.Rand) *State {
 		}
 		st.Accounts["a"+strconv.Itoa(i)] = a
 	}
+	if r.IntN(2) == 0 {
+		addRandomPositions(r, st)
+	}
 	if r.IntN(3) > 0 {
 		st.InsuranceFund.WalletBalance = decimal.NewFromInt(int64(r.IntN(3000)))
 	}
@@ -227,3 +230,65 @@ func genLedgerRun(t *testing.T, seed, i uint64) *Run {
 	genEvents(&harness{t: t, l: l, rec: rec}, r, map[string]int{})
 	return &Run{State: *st, Events: rec.events}
 }
+
+// addRandomPositions opens balanced positions in the initial state: per
+// market, random signed sizes for the traders and the opposite of their sum
+// for the insurance fund, entry prices near the mark (sometimes given as an
+// entryValue), isolated where the settings say so (margin defaulted or
+// given).
+func addRandomPositions(r *rand.Rand, st *State) {
+	lots := map[string]int64{"AAA": 10_000_000, "BBB": 100_000}
+	marks := map[string]int64{"AAA": 100 * Scale, "BBB": 2000 * Scale}
+	for _, m := range randMarkets {
+		var sum int64
+		add := func(id string, q int64) {
+			if q == 0 {
+				return
+			}
+			a := st.Accounts[id]
+			if id == InsuranceAccount {
+				a = st.InsuranceFund
+			}
+			side := Long
+			if q < 0 {
+				side, q = Short, -q
+			}
+			// entry price on a 1e-5 grid: size*entry is on the 1e-8 grid.
+			e := marks[m] * int64(90+r.IntN(21)) / 100 / 1000 * 1000
+			p := Position{Market: m, Side: side, Size: Fixed(q).Decimal(), MarginMode: Cross}
+			v := wideMulDiv(q, e)
+			if r.IntN(3) == 0 {
+				p.EntryValue = nullDec(Fixed(v))
+			} else {
+				p.EntryPrice = Fixed(e).Decimal()
+			}
+			if s, ok := a.Settings[m]; ok {
+				if s.MarginMode == Isolated {
+					p.MarginMode = Isolated
+					if r.IntN(2) == 0 {
+						p.IsolatedMargin = nullDec(Fixed(v / int64(2+r.IntN(8))))
+					}
+				}
+				p.Leverage = s.Leverage
+			}
+			a.Positions = append(a.Positions, p)
+			if id == InsuranceAccount {
+				st.InsuranceFund = a
+			} else {
+				st.Accounts[id] = a
+			}
+		}
+		for i := 1; i <= 4; i++ {
+			if r.IntN(3) == 0 {
+				continue
+			}
+			q := lots[m] * int64(1+r.IntN(200)) * int64(1-2*r.IntN(2))
+			sum += q
+			add("a"+strconv.Itoa(i), q)
+		}
+		add(InsuranceAccount, -sum)
+	}
+}
+
+// wideMulDiv returns q*e/1e8 for units q, e (exact by construction).
+func wideMulDiv(q, e int64) int64 { return q / 100000 * (e / 1000) }
