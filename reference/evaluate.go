@@ -17,6 +17,11 @@ import (
 // (a bug, never a property of the input) is returned as a plain error that is
 // not a *model.Error.
 func Evaluate(s *model.Scenario) (rep *model.Report, err error) {
+	return evaluate(s, noMutation)
+}
+
+// evaluate is Evaluate with a mutation (mutant.go); noMutation is Evaluate.
+func evaluate(s *model.Scenario, mut Mutation) (rep *model.Report, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			rep = nil
@@ -31,13 +36,15 @@ func Evaluate(s *model.Scenario) (rep *model.Report, err error) {
 		return nil, &model.Error{Path: "", Rule: "EVAL-1", Msg: "nil scenario"}
 	}
 	// EVAL-2 steps 1..3: the input.
-	in, verr := validate(s)
+	in, verr := validateMut(s, mut)
 	if verr != nil {
 		return nil, verr
 	}
 	r := compute(in)
 	// EVAL-2 steps 4..5: NUM-2 on the reported values.
-	if verr := checkReported(r); verr != nil {
+	if mut == MutWrapOverflow {
+		r.wrap()
+	} else if verr := checkReported(r); verr != nil {
 		return nil, verr
 	}
 	return r.report(in), nil
@@ -81,7 +88,7 @@ func compute(in *input) *result {
 	for i, p := range in.positions {
 		if p.mode == model.Isolated {
 			poolOf[i] = len(pools)
-			pools = append(pools, isolatedPool(i, p, qs[i]))
+			pools = append(pools, in.mut.isolatedPool(isolatedPool(i, p, qs[i]), in.wallet))
 		}
 	}
 
@@ -93,10 +100,10 @@ func compute(in *input) *result {
 			notional:          down(exact(q.n)),
 			unrealizedPnl:     down(exact(q.u)),
 			leverage:          q.lEff,
-			initialMargin:     up(q.im),
-			maintenanceMargin: up(exact(q.mm)),
+			initialMargin:     in.mut.roundIM(q.im),
+			maintenanceMargin: in.mut.roundMM(exact(q.mm)),
 			tier:              q.tier,
-			liq:               liquidationPrice(p.mkt, p.s, p.q, p.qep, liquidationK(pl, i, qs)),
+			liq:               liquidationPrice(p.mkt, p.s, p.q, p.qep, in.mut.liquidationK(pl, i, qs)),
 			bkr:               bankruptcyPrice(p.mkt, p.s, p.q, p.qep, bankruptcyK0(pl, i, qs)),
 		}
 		if p.mode == model.Isolated {
@@ -111,11 +118,11 @@ func compute(in *input) *result {
 			mode:              pl.mode,
 			position:          pl.position,
 			equity:            down(exact(pl.e)),
-			initialMargin:     up(pl.im),
-			maintenanceMargin: up(exact(pl.mm)),
+			initialMargin:     in.mut.roundIM(pl.im),
+			maintenanceMargin: in.mut.roundMM(exact(pl.mm)),
 			avail:             available(pl),
 			marginRatio:       ratio,
-			liquidatable:      liquidatable(pl),
+			liquidatable:      in.mut.liquidatable(pl),
 		})
 	}
 	return r

@@ -120,6 +120,9 @@ func liquidationPrice(m *market, s int, q, qep, k *apd.Decimal) reportedPrice {
 		return reportedPrice{reason: reason}
 	}
 	var r reportedPrice
+	if m.mut == MutLPTowardMark {
+		s = -s // rounds a long down and a short up (mutant.go)
+	}
 	if s > 0 {
 		r.exact, r.tick = up(root), tickUp(root, m.tick)
 	} else {

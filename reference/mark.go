@@ -46,6 +46,9 @@ func markPrice(p string, f markInputs, m *market) (*price, *model.Error) {
 		return x
 	}
 	m3 := computedMark(f.index, f.last, orZero(f.fundingRate), orZero(f.secondsToFunding), orZero(f.basisAverage), m.fundingH, m.priceBand)
+	if m.mut == MutMarkFromLast {
+		m3 = exact(f.last) // mutant.go
+	}
 	// MARK-4: mark = down(m) > 0.
 	mark := down(m3)
 	if mark.Sign() <= 0 {

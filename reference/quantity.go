@@ -51,6 +51,9 @@ func positionQuantities(p *position) quantities {
 	r.lEff = effectiveLeverage(p.mkt.tiers, p.leverage, r.n)
 	r.im = initialMargin(r.n, r.lEff)
 	r.mm, r.tier = maintenanceMargin(p.mkt.tiers, mmBasisNotional(p.mkt.basis, p.q, p.mp, p.qep))
+	if p.mkt.mut != noMutation {
+		p.mkt.mut.quantities(p, &r)
+	}
 	return r
 }
 

@@ -1,0 +1,258 @@
+package properties
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/shopspring/decimal"
+)
+
+// diffReports returns "" when a and b are equal (decimals compared
+// numerically, SPEC NUM-6), else the first difference.
+func diffReports(a, b *model.Report) string {
+	if len(a.Prices) != len(b.Prices) {
+		return fmt.Sprintf("prices: %d entries vs %d", len(a.Prices), len(b.Prices))
+	}
+	for _, k := range sortedNames(a.Prices) {
+		v, ok := b.Prices[k]
+		if !ok {
+			return fmt.Sprintf("prices.%s: missing in the second report", k)
+		}
+		if d := diffValue(reflect.ValueOf(a.Prices[k]), reflect.ValueOf(v)); d != "" {
+			return "prices." + k + "." + d
+		}
+	}
+	if len(a.Positions) != len(b.Positions) {
+		return fmt.Sprintf("positions: %d entries vs %d", len(a.Positions), len(b.Positions))
+	}
+	for i := range a.Positions {
+		if d := diffValue(reflect.ValueOf(a.Positions[i]), reflect.ValueOf(b.Positions[i])); d != "" {
+			return fmt.Sprintf("positions[%d].%s", i, d)
+		}
+	}
+	if len(a.Pools) != len(b.Pools) {
+		return fmt.Sprintf("pools: %d entries vs %d", len(a.Pools), len(b.Pools))
+	}
+	for i := range a.Pools {
+		if d := diffValue(reflect.ValueOf(a.Pools[i]), reflect.ValueOf(b.Pools[i])); d != "" {
+			return fmt.Sprintf("pools[%d].%s", i, d)
+		}
+	}
+	return ""
+}
+
+// diffValue compares two structs field by field, with JSON field names in
+// the result.
+func diffValue(a, b reflect.Value) string {
+	for i := 0; i < a.NumField(); i++ {
+		f := a.Type().Field(i)
+		name := strings.Split(f.Tag.Get("json"), ",")[0]
+		if name == "" {
+			name = f.Name
+		}
+		if d := diffField(a.Field(i).Interface(), b.Field(i).Interface()); d != "" {
+			return name + ": " + d
+		}
+	}
+	return ""
+}
+
+func diffField(x, y any) string {
+	switch xv := x.(type) {
+	case decimal.Decimal:
+		if yv := y.(decimal.Decimal); !xv.Equal(yv) {
+			return fmt.Sprintf("%s vs %s", xv, yv)
+		}
+	case decimal.NullDecimal:
+		if yv := y.(decimal.NullDecimal); xv.Valid != yv.Valid || (xv.Valid && !xv.Decimal.Equal(yv.Decimal)) {
+			return fmt.Sprintf("%s vs %s", nullStr(xv), nullStr(yv))
+		}
+	default:
+		if !reflect.DeepEqual(x, y) {
+			return fmt.Sprintf("%v vs %v", x, y)
+		}
+	}
+	return ""
+}
+
+func nullStr(d decimal.NullDecimal) string {
+	if !d.Valid {
+		return "null"
+	}
+	return d.Decimal.String()
+}
+
+// fingerprint is a deep, exact rendering of a scenario (decimals with their
+// coefficient and exponent) for the no-mutation property.
+func fingerprint(s *model.Scenario) string {
+	b, _ := json.Marshal(s)
+	return fmt.Sprintf("%#v\n%s", *s, b)
+}
+
+// asError returns err as a *model.Error, or nil.
+func asError(err error) *model.Error {
+	var me *model.Error
+	if errors.As(err, &me) {
+		return me
+	}
+	return nil
+}
+
+// isReportPath says whether an error path is a reported value (EVAL-2 steps 4
+// and 5, or a computed mark), where NUM-2 applies to the output.
+func isReportPath(me *model.Error) bool {
+	return me.Rule == "NUM-2" && (strings.HasPrefix(me.Path, "positions[") || strings.HasPrefix(me.Path, "pools[") ||
+		(strings.HasPrefix(me.Path, "prices.") && strings.HasSuffix(me.Path, ".mark")))
+}
+
+// validInput says whether s passes EVAL-2 steps 1-3, by the reference (the
+// properties built on the exact oracle need a valid input).
+func validInput(s *model.Scenario) bool {
+	_, err := reference.Evaluate(s)
+	if err == nil {
+		return true
+	}
+	me := asError(err)
+	return me != nil && isReportPath(me)
+}
+
+// eqRat says whether d equals r exactly.
+func eqRat(d decimal.Decimal, r *big.Rat) bool { return d.Rat().Cmp(r) == 0 }
+
+// nullEqRat says whether n equals r (r nil: null).
+func nullEqRat(n decimal.NullDecimal, r *big.Rat) bool {
+	if r == nil {
+		return !n.Valid
+	}
+	return n.Valid && eqRat(n.Decimal, r)
+}
+
+// reportedValue returns the reported value at an EVAL-2 step 4/5 path.
+func reportedValue(rep *model.Report, path string) (decimal.NullDecimal, bool) {
+	var i int
+	var field string
+	if _, err := fmt.Sscanf(path, "positions[%d].%s", &i, &field); err == nil && i < len(rep.Positions) {
+		p := rep.Positions[i]
+		switch field {
+		case "notional":
+			return nd(p.Notional), true
+		case "unrealizedPnl":
+			return nd(p.UnrealizedPnl), true
+		case "initialMargin":
+			return nd(p.InitialMargin), true
+		case "maintenanceMargin":
+			return nd(p.MaintenanceMargin), true
+		case "isolatedMargin":
+			return p.IsolatedMargin, true
+		case "maxRemovableMargin":
+			return p.MaxRemovableMargin, true
+		}
+	}
+	if _, err := fmt.Sscanf(path, "pools[%d].%s", &i, &field); err == nil && i < len(rep.Pools) {
+		p := rep.Pools[i]
+		switch field {
+		case "equity":
+			return nd(p.Equity), true
+		case "initialMargin":
+			return nd(p.InitialMargin), true
+		case "maintenanceMargin":
+			return nd(p.MaintenanceMargin), true
+		case "available":
+			return nd(p.Available), true
+		}
+	}
+	return decimal.NullDecimal{}, false
+}
+
+// poolIndex returns the index in rep.Pools of position i's pool.
+func poolIndex(rep *model.Report, i int) int {
+	for k, p := range rep.Pools {
+		if p.Position == i {
+			return k
+		}
+	}
+	return 0
+}
+
+// withMark returns a copy of s in which market's mark is given as mark.
+func withMark(s *model.Scenario, market string, mark decimal.Decimal) *model.Scenario {
+	c := clone(s)
+	c.Prices[market] = model.Price{Mark: nd(mark)}
+	return c
+}
+
+// specRuleIDs are the rule ids a *model.Error may name (SPEC.md; kept in
+// sync by TestRulesMD).
+var specRuleIDs = func() map[string]bool {
+	m := map[string]bool{}
+	for _, g := range []struct {
+		prefix string
+		n      int
+	}{
+		{"NUM", 6}, {"MKT", 5}, {"TIER", 8}, {"PRICE", 2}, {"MARK", 5}, {"ACC", 1}, {"POS", 6},
+		{"QTY", 5}, {"POOL", 6}, {"LIQ", 8}, {"BKR", 3}, {"PROF", 3}, {"CCXT", 2}, {"EVAL", 4}, {"RPT", 3},
+		{"LED", 8}, {"TRD", 6}, {"FND", 4}, {"LQ", 8}, {"ADL", 3},
+	} {
+		for i := 1; i <= g.n; i++ {
+			m[fmt.Sprintf("%s-%d", g.prefix, i)] = true
+		}
+	}
+	return m
+}()
+
+// rank orders liquidation (or bankruptcy) outcomes along the price axis for
+// the monotonicity properties: a missing price that means "liquidatable at
+// every price" sorts below every price, one that means "at no price" (or
+// above MAX) above, for a long; the reverse for a short.
+func rank(side model.Side, price decimal.NullDecimal, reason string) (inf int, v decimal.Decimal) {
+	if price.Valid {
+		return 0, price.Decimal
+	}
+	switch reason {
+	case model.ReasonNeverLiquidatable, model.ReasonNeverBankrupt:
+		if side == model.Long {
+			return -1, decimal.Zero // a long liquidated at no price: its root is at or below 0
+		}
+		return 1, decimal.Zero
+	case model.ReasonAlwaysLiquidatable, model.ReasonAlwaysBankrupt:
+		if side == model.Long {
+			return 1, decimal.Zero
+		}
+		return -1, decimal.Zero
+	}
+	return 1, decimal.Zero // out-of-range: above MAX
+}
+
+// cmpRank compares two ranks: -1, 0, +1.
+func cmpRank(ai int, av decimal.Decimal, bi int, bv decimal.Decimal) int {
+	if ai != bi {
+		if ai < bi {
+			return -1
+		}
+		return 1
+	}
+	if ai != 0 {
+		return 0
+	}
+	return av.Cmp(bv)
+}
+
+// keysOf returns the sorted keys of a map, for messages.
+func keysOf[V any](m map[string]V) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ",")
+}
+
+// reflectOf is reflect.ValueOf, for diffValue.
+func reflectOf(v any) reflect.Value { return reflect.ValueOf(v) }

@@ -1,0 +1,424 @@
+package properties
+
+import (
+	"math/big"
+	"sort"
+	"sync"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/venue"
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// GenConfig says which features generated scenarios may use; ConfigFor
+// derives it from an engine's capabilities. The zero value generates cross
+// positions on mark-basis markets with given marks only.
+type GenConfig struct {
+	Isolated     bool // isolated positions (CapIsolated)
+	EntryBasis   bool // mmBasis "entry" markets (CapEntryBasis)
+	ComputedMark bool // prices without a mark (CapComputedMark)
+}
+
+// ConfigFor returns the GenConfig that uses every feature in caps.
+func ConfigFor(caps []Capability) GenConfig {
+	s := newCapSet(caps)
+	return GenConfig{Isolated: s[CapIsolated], EntryBasis: s[CapEntryBasis], ComputedMark: s[CapComputedMark]}
+}
+
+// maxUnits is MAX of SPEC NUM-2 in units of 1e-8.
+const maxUnits = int64(model.MaxFixed)
+
+// units returns the decimal v * 1e-8.
+func units(v int64) decimal.Decimal { return decimal.New(v, -8) }
+
+// dec returns the decimal v * 10^exp.
+func dec(v int64, exp int32) decimal.Decimal { return decimal.New(v, exp) }
+
+// nd wraps a decimal as a present optional decimal.
+func nd(x decimal.Decimal) decimal.NullDecimal { return decimal.NullDecimal{Decimal: x, Valid: true} }
+
+// maxDecimal is MAX as a decimal.
+var maxDecimal = units(maxUnits)
+
+// floorGrid returns the largest multiple of k that is <= x (k > 0).
+func floorGrid(x, k decimal.Decimal) decimal.Decimal {
+	q := new(big.Rat).Quo(x.Rat(), k.Rat())
+	f := new(big.Int).Div(q.Num(), q.Denom()) // Euclidean division: floor for a positive denominator
+	return decimal.NewFromBigInt(f, 0).Mul(k)
+}
+
+// ceilGrid returns the smallest multiple of k that is >= x (k > 0).
+func ceilGrid(x, k decimal.Decimal) decimal.Decimal {
+	f := floorGrid(x, k)
+	if f.LessThan(x) {
+		return f.Add(k)
+	}
+	return f
+}
+
+// EdgeFixed generates fixed-point values at the edges of the NUM-2 range:
+// 0, +-1 unit, +-MAX and near it, powers of two around 2^63 / 1e8 scale
+// boundaries, and values whose products with small factors overflow int64.
+func EdgeFixed() *rapid.Generator[model.Fixed] {
+	return rapid.Custom(func(t *rapid.T) model.Fixed {
+		base := rapid.SampledFrom([]int64{
+			0, 1, 2, 99_999_999, 100_000_000, 100_000_001,
+			maxUnits, maxUnits - 1, maxUnits / 2, maxUnits/2 + 1, maxUnits / 3,
+			1 << 32, 1<<32 + 1, 3037000499, 3037000500, // sqrt(2^63) neighbourhood
+			maxUnits / 100_000_000, maxUnits/100_000_000 + 1,
+		}).Draw(t, "edge")
+		delta := rapid.Int64Range(-3, 3).Draw(t, "delta")
+		v := base + delta
+		if v < 0 || v > maxUnits {
+			v = base
+		}
+		if rapid.Bool().Draw(t, "negative") {
+			v = -v
+		}
+		return model.Fixed(v)
+	})
+}
+
+// TierTable generates a random valid tier table (SPEC TIER-1..6): one to five
+// tiers with boundaries at a random magnitude, non-decreasing rates (zero
+// allowed), non-increasing maximum leverage with MMR * maxLeverage <= 1, and
+// now and then the maintenance amount given (equal to the recursion).
+func TierTable() *rapid.Generator[[]model.Tier] {
+	return rapid.Custom(func(t *rapid.T) []model.Tier {
+		n := rapid.IntRange(1, 5).Draw(t, "tiers")
+		exp := int32(rapid.IntRange(-2, 8).Draw(t, "boundaryExp"))
+		lev := rapid.SampledFrom([]decimal.Decimal{
+			dec(20, 0), dec(1, 0), dec(2, 0), dec(5, 0), dec(10, 0), dec(25, 0), dec(50, 0),
+			dec(75, 0), dec(100, 0), dec(125, 0), dec(125, -1), dec(3333, -2),
+		}).Draw(t, "maxLeverage1")
+		mmr := units(rapid.SampledFrom([]int64{500_000, 0, 100_000, 400_000, 1_000_000, 2_500_000, 123_457}).Draw(t, "mmr1"))
+		giveCum := rapid.IntRange(0, 2).Draw(t, "giveCum") == 0
+		ts := make([]model.Tier, n)
+		min := decimal.Zero
+		b := dec(rapid.Int64Range(1, 99).Draw(t, "firstBoundary"), exp)
+		cum, prevMMR := decimal.Zero, decimal.Zero
+		one := dec(1, 0)
+		for i := range ts {
+			if i > 0 {
+				mmr = mmr.Add(units(rapid.SampledFrom([]int64{500_000, 0, 250_000, 1_000_000, 5_000_000, 12_345}).Draw(t, "mmrStep")))
+				if mmr.GreaterThanOrEqual(dec(5, -1)) {
+					mmr = dec(5, -1)
+				}
+				cum = cum.Add(min.Mul(mmr.Sub(prevMMR)))
+				if rapid.Bool().Draw(t, "lowerLeverage") {
+					lev = lev.Mul(dec(rapid.Int64Range(30, 99).Draw(t, "levFactor"), -2)).Truncate(int32(rapid.IntRange(0, 2).Draw(t, "levDigits")))
+				}
+			}
+			if mmr.Sign() > 0 && lev.Mul(mmr).GreaterThan(one) {
+				lev = one.Div(mmr).Truncate(0)
+			}
+			if lev.LessThan(one) {
+				lev = one
+			}
+			max := b
+			if i > 0 {
+				max = min.Mul(dec(rapid.Int64Range(2, 10).Draw(t, "boundaryFactor"), 0))
+			}
+			if max.GreaterThan(maxDecimal) {
+				max = maxDecimal
+			}
+			if !max.GreaterThan(min) { // the table hit MAX: stop here
+				ts = ts[:i]
+				break
+			}
+			ts[i] = model.Tier{MinNotional: min, MaxNotional: max, MaintenanceMarginRate: mmr, MaxLeverage: lev}
+			if giveCum && cum.Shift(8).IsInteger() {
+				ts[i].MaintenanceAmount = nd(cum)
+			}
+			prevMMR = mmr
+			min = max
+		}
+		return ts
+	})
+}
+
+var (
+	venueTablesOnce sync.Once
+	venueTables     [][]model.Tier
+)
+
+// shippedTables returns the distinct tier tables of the shipped venue
+// profiles, in a fixed order (by profile, then symbol).
+func shippedTables() [][]model.Tier {
+	venueTablesOnce.Do(func() {
+		seen := map[string]bool{}
+		for _, p := range venue.Profiles() {
+			syms := make([]string, 0, len(p.Markets))
+			for s := range p.Markets {
+				syms = append(syms, s)
+			}
+			sort.Strings(syms)
+			for _, s := range syms {
+				ts := p.Markets[s].Tiers
+				key := ""
+				for _, x := range ts {
+					key += x.MinNotional.String() + "/" + x.MaxNotional.String() + "/" + x.MaintenanceMarginRate.String() + "/" + x.MaxLeverage.String() + ";"
+				}
+				if !seen[key] && len(ts) > 0 {
+					seen[key] = true
+					venueTables = append(venueTables, ts)
+				}
+			}
+		}
+	})
+	return venueTables
+}
+
+// VenueTierTable generates one of the real tier tables shipped in the venue
+// profiles (all of Binance's October 2024 USDⓈ-M tables, KuCoin's and the
+// seed-only ones), as a copy.
+func VenueTierTable() *rapid.Generator[[]model.Tier] {
+	return rapid.Custom(func(t *rapid.T) []model.Tier {
+		tables := shippedTables()
+		ts := tables[rapid.IntRange(0, len(tables)-1).Draw(t, "venueTable")]
+		return append([]model.Tier(nil), ts...)
+	})
+}
+
+// AnyTierTable is TierTable or VenueTierTable.
+func AnyTierTable() *rapid.Generator[[]model.Tier] {
+	return rapid.OneOf(TierTable(), TierTable(), VenueTierTable())
+}
+
+// Market generates a valid market (SPEC MKT): tick and lot sizes from 1e-8 up,
+// a tier table (random or shipped), the MM basis and margin modes that c
+// allows, and now and then a mark price band and a funding interval.
+func Market(c GenConfig) *rapid.Generator[model.Market] {
+	return rapid.Custom(func(t *rapid.T) model.Market {
+		m := model.Market{
+			TickSize: dec(rapid.SampledFrom([]int64{1, 5, 25, 1, 2}).Draw(t, "tickDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "tickExp"))),
+			LotSize:  dec(rapid.SampledFrom([]int64{1, 1, 2, 5, 10}).Draw(t, "lotDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "lotExp"))),
+			Tiers:    AnyTierTable().Draw(t, "tiers"),
+		}
+		if c.EntryBasis && rapid.IntRange(0, 3).Draw(t, "entryBasis") == 0 {
+			m.MMBasis = model.BasisEntry
+		} else if rapid.Bool().Draw(t, "explicitMark") {
+			m.MMBasis = model.BasisMark
+		}
+		if c.Isolated && rapid.IntRange(0, 5).Draw(t, "restrictModes") == 0 {
+			m.MarginModes = []model.MarginMode{rapid.SampledFrom([]model.MarginMode{model.Cross, model.Isolated}).Draw(t, "onlyMode")}
+		} else if !c.Isolated && rapid.IntRange(0, 5).Draw(t, "crossOnly") == 0 {
+			m.MarginModes = []model.MarginMode{model.Cross}
+		}
+		if rapid.IntRange(0, 3).Draw(t, "band") == 0 {
+			m.MarkPriceBand = nd(units(rapid.SampledFrom([]int64{1_000_000, 100_000, 5_000_000, 50_000_000, 1}).Draw(t, "markPriceBand")))
+		}
+		if rapid.IntRange(0, 4).Draw(t, "interval") == 0 {
+			m.FundingIntervalHours = nd(dec(rapid.SampledFrom([]int64{8, 1, 4, 3}).Draw(t, "fundingIntervalHours"), 0))
+		}
+		return m
+	})
+}
+
+// Price generates the prices of a market around ref (> 0): a given mark, or
+// (when c allows) index, last far from or near the index, a funding rate,
+// the time to funding and a basis average, with no mark.
+func Price(c GenConfig, ref decimal.Decimal) *rapid.Generator[model.Price] {
+	return rapid.Custom(func(t *rapid.T) model.Price {
+		if !c.ComputedMark || rapid.IntRange(0, 3).Draw(t, "computed") != 0 {
+			return model.Price{Mark: nd(ref)}
+		}
+		last := ref.Mul(dec(rapid.SampledFrom([]int64{100, 99, 101, 50, 200, 1, 10_000, 120, 80}).Draw(t, "lastPct"), -2)).Truncate(8)
+		if last.Sign() <= 0 {
+			last = units(1)
+		}
+		p := model.Price{Index: nd(ref), Last: nd(last)}
+		if rapid.Bool().Draw(t, "funding") {
+			p.FundingRate = nd(units(rapid.Int64Range(-1_000_000, 1_000_000).Draw(t, "fundingRate")))
+			p.SecondsToFunding = nd(dec(rapid.Int64Range(0, 28_800).Draw(t, "secondsToFunding"), 0))
+		}
+		if rapid.Bool().Draw(t, "basis") {
+			p.BasisAverage = nd(ref.Mul(units(rapid.Int64Range(-5_000_000, 5_000_000).Draw(t, "basisPct"))).Truncate(8))
+		}
+		return p
+	})
+}
+
+// markPrice draws a positive price on the 1e-8 grid between 1e-6 and 1e8.
+func markPrice(t *rapid.T, label string) decimal.Decimal {
+	return dec(rapid.Int64Range(1, 999_999).Draw(t, label+"Digits"), int32(rapid.SampledFrom([]int{-2, -4, -1, 0, 1, 2, -6, 3}).Draw(t, label+"Exp")))
+}
+
+// scenarioOpts tune the scenario generator.
+type scenarioOpts struct {
+	minPositions int
+	mode         model.MarginMode // force every position to this mode
+	edge         bool             // push magnitudes to the NUM-2 edges
+}
+
+// Scenario generates a valid scenario (SPEC EVAL-2 steps 1-3 pass): one to
+// three markets, given or computed marks, a wallet and up to one position per
+// market, cross or isolated, with sizes whose notionals land around the tier
+// boundaries, entries near and far from the mark, chosen or default leverage
+// (often the market's maximum, so that higher tiers cap it), given or default
+// isolated margins, and now and then an entryValue instead of an entryPrice.
+// Reported values may still exceed MAX (a NUM-2 error).
+func Scenario(c GenConfig) *rapid.Generator[*model.Scenario] {
+	return scenarioGen(c, scenarioOpts{})
+}
+
+// EdgeScenario is Scenario with magnitudes pushed to the edges of the
+// fixed-point range: wallets and margins near MAX, notionals and unrealized
+// PnL around MAX, so that reported values overflow (NUM-2) or just fit.
+func EdgeScenario(c GenConfig) *rapid.Generator[*model.Scenario] {
+	return scenarioGen(c, scenarioOpts{edge: true, minPositions: 1})
+}
+
+func scenarioGen(c GenConfig, o scenarioOpts) *rapid.Generator[*model.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *model.Scenario {
+		names := []string{"AAA", "BBB", "CCC"}[:rapid.IntRange(1, 3).Draw(t, "markets")]
+		s := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+		refs := map[string]decimal.Decimal{}
+		for _, name := range names {
+			m := Market(c).Draw(t, name)
+			ref := markPrice(t, name+"Mark")
+			s.Markets[name] = m
+			s.Prices[name] = Price(c, ref).Draw(t, name+"Prices")
+			refs[name] = ref
+		}
+		np := rapid.IntRange(max(o.minPositions, 0), len(names)).Draw(t, "positions")
+		order := rapid.Permutation(names).Draw(t, "positionOrder")[:np]
+		walletScale := decimal.Zero
+		for _, name := range order {
+			p := position(t, c, o, name, s.Markets[name], refs[name])
+			s.Account.Positions = append(s.Account.Positions, p)
+			walletScale = walletScale.Add(p.Size.Mul(refs[name]))
+		}
+		switch rapid.IntRange(0, 4).Draw(t, "walletKind") {
+		case 0:
+			s.Account.WalletBalance = decimal.Zero
+		case 1:
+			s.Account.WalletBalance = units(rapid.Int64Range(0, 1_000_000_000_000).Draw(t, "wallet"))
+		default:
+			s.Account.WalletBalance = walletScale.Mul(dec(rapid.Int64Range(0, 300).Draw(t, "walletPct"), -2)).Truncate(8)
+		}
+		if o.edge && rapid.Bool().Draw(t, "edgeWallet") {
+			s.Account.WalletBalance = units(maxUnits - rapid.Int64Range(0, 1_000_000).Draw(t, "walletBelowMax"))
+		}
+		if s.Account.WalletBalance.GreaterThan(maxDecimal) {
+			s.Account.WalletBalance = maxDecimal
+		}
+		return s
+	})
+}
+
+// position draws one valid position in market name (mark about ref).
+func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m model.Market, ref decimal.Decimal) model.Position {
+	p := model.Position{Market: name, Side: rapid.SampledFrom([]model.Side{model.Long, model.Short}).Draw(t, name+"Side")}
+	// Mode.
+	p.MarginMode = model.Cross
+	if c.Isolated && rapid.Bool().Draw(t, name+"Isolated") {
+		p.MarginMode = model.Isolated
+	}
+	if o.mode != "" {
+		p.MarginMode = o.mode
+	}
+	if len(m.MarginModes) == 1 {
+		p.MarginMode = m.MarginModes[0]
+	}
+	// Size: a notional around a tier boundary, or a few lots.
+	var target decimal.Decimal
+	switch k := rapid.IntRange(0, 3).Draw(t, name+"SizeKind"); {
+	case k == 0 || len(m.Tiers) == 1:
+		target = m.Tiers[0].MaxNotional.Mul(dec(rapid.Int64Range(1, 150).Draw(t, name+"NotionalPct"), -2))
+	default:
+		b := m.Tiers[rapid.IntRange(1, len(m.Tiers)-1).Draw(t, name+"Boundary")].MinNotional
+		target = b.Mul(dec(rapid.Int64Range(50, 200).Draw(t, name+"NotionalPct"), -2))
+	}
+	if o.edge && rapid.Bool().Draw(t, name+"EdgeNotional") {
+		target = maxDecimal.Mul(dec(rapid.Int64Range(50, 200).Draw(t, name+"EdgePct"), -2))
+	}
+	if limit := dec(1, 10); !o.edge && target.GreaterThan(limit) {
+		target = limit
+	}
+	lots := floorGrid(target.Div(ref), m.LotSize)
+	if rapid.IntRange(0, 3).Draw(t, name+"FewLots") == 0 || lots.Sign() <= 0 {
+		lots = m.LotSize.Mul(dec(rapid.Int64Range(1, 1000).Draw(t, name+"Lots"), 0))
+	}
+	if lots.GreaterThan(maxDecimal) {
+		lots = floorGrid(maxDecimal, m.LotSize)
+	}
+	p.Size = lots
+	// Entry price: equal to, near or far from the mark.
+	switch rapid.IntRange(0, 3).Draw(t, name+"EntryKind") {
+	case 0:
+		p.EntryPrice = ref
+	case 1:
+		p.EntryPrice = ref.Mul(dec(rapid.Int64Range(9_000, 11_000).Draw(t, name+"EntryBp"), -4)).Truncate(8)
+	default:
+		p.EntryPrice = ref.Mul(dec(rapid.SampledFrom([]int64{1, 10, 50, 200, 1000, 10_000, 150, 70}).Draw(t, name+"EntryPct"), -2)).Truncate(8)
+	}
+	if o.edge && rapid.Bool().Draw(t, name+"EdgeEntry") {
+		p.EntryPrice = maxDecimal.Div(p.Size).Truncate(8).Mul(dec(rapid.Int64Range(1, 100).Draw(t, name+"EdgeEntryPct"), -2)).Truncate(8)
+	}
+	if p.EntryPrice.Sign() <= 0 {
+		p.EntryPrice = units(1)
+	}
+	if p.EntryPrice.GreaterThan(maxDecimal) {
+		p.EntryPrice = maxDecimal
+	}
+	// Leverage.
+	maxLev := m.Tiers[0].MaxLeverage
+	switch rapid.IntRange(0, 3).Draw(t, name+"LeverageKind") {
+	case 0: // absent: the POS-4 default
+	case 1:
+		p.Leverage = nd(maxLev)
+	default:
+		l := dec(1, 0).Add(maxLev.Sub(dec(1, 0)).Mul(dec(rapid.Int64Range(0, 100).Draw(t, name+"LeveragePct"), -2))).Truncate(int32(rapid.SampledFrom([]int{0, 1, 8}).Draw(t, name+"LeverageDigits")))
+		p.Leverage = nd(l)
+	}
+	// Isolated margin.
+	if p.MarginMode == model.Isolated && rapid.Bool().Draw(t, name+"GiveMargin") {
+		mg := p.Size.Mul(p.EntryPrice).Mul(dec(rapid.SampledFrom([]int64{10, 1, 5, 50, 100, 200, 0}).Draw(t, name+"MarginPct"), -2)).Truncate(8)
+		if o.edge && rapid.Bool().Draw(t, name+"EdgeMargin") {
+			mg = units(maxUnits - rapid.Int64Range(0, 1000).Draw(t, name+"MarginBelowMax"))
+		}
+		if mg.GreaterThan(maxDecimal) {
+			mg = maxDecimal
+		}
+		p.IsolatedMargin = nd(mg)
+	}
+	// Entry value (a cost basis whose average price may be off the grid).
+	if rapid.IntRange(0, 7).Draw(t, name+"EntryValue") == 0 {
+		v := p.Size.Mul(p.EntryPrice).Truncate(8).Add(units(rapid.Int64Range(0, 999).Draw(t, name+"EntryValueExtra")))
+		if v.Sign() > 0 && !v.GreaterThan(maxDecimal) {
+			p.EntryValue = nd(v)
+			p.EntryPrice = decimal.Zero
+		}
+	}
+	return p
+}
+
+// clone returns a deep copy of s (slices and maps are not shared).
+func clone(s *model.Scenario) *model.Scenario {
+	c := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+	if s.Markets == nil {
+		c.Markets = nil
+	}
+	if s.Prices == nil {
+		c.Prices = nil
+	}
+	for k, m := range s.Markets {
+		m.Tiers = append([]model.Tier(nil), m.Tiers...)
+		m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
+		c.Markets[k] = m
+	}
+	for k, p := range s.Prices {
+		c.Prices[k] = p
+	}
+	c.Account = s.Account
+	c.Account.Positions = append([]model.Position(nil), s.Account.Positions...)
+	if s.Account.Settings != nil {
+		c.Account.Settings = map[string]model.AccountSettings{}
+		for k, v := range s.Account.Settings {
+			c.Account.Settings[k] = v
+		}
+	}
+	return c
+}

@@ -1,0 +1,283 @@
+package properties
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// NearLiquidation generates a scenario (from Scenario) in which one
+// position's mark is moved to its liquidation price (on the tick grid or the
+// exact one, taken from the reference) or one tick / one unit on either side
+// of it, where the liquidation trigger flips. When the drawn scenario has no
+// liquidation price, it is returned unchanged.
+func NearLiquidation(c GenConfig) *rapid.Generator[*model.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *model.Scenario {
+		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
+		k := rapid.Int64Range(-1, 1).Draw(t, "ticksFromLiquidation")
+		exactGrid := rapid.Bool().Draw(t, "exactGrid")
+		rep, err := reference.Evaluate(s)
+		if err != nil {
+			return s
+		}
+		pr := rep.Positions[i]
+		name := s.Account.Positions[i].Market
+		base, step := pr.LiquidationPrice, s.Markets[name].TickSize
+		if exactGrid {
+			base, step = pr.LiquidationPriceExact, units(1)
+		}
+		if !base.Valid {
+			return s
+		}
+		mark := base.Decimal.Add(step.Mul(dec(k, 0)))
+		if mark.Sign() > 0 && !mark.GreaterThan(maxDecimal) {
+			s.Prices[name] = model.Price{Mark: nd(mark)}
+		}
+		return s
+	})
+}
+
+// NearTierBoundary generates a scenario (from Scenario) in which one
+// position's notional at the mark is exactly a tier boundary (when the
+// boundary divided by the size is on the 1e-8 grid) or one unit or one tick
+// of price on either side of it. Now and then the entry price is moved there
+// too, for markets with mmBasis "entry".
+func NearTierBoundary(c GenConfig) *rapid.Generator[*model.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *model.Scenario {
+		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
+		p := &s.Account.Positions[i]
+		m := s.Markets[p.Market]
+		if len(m.Tiers) < 2 {
+			return s
+		}
+		b := m.Tiers[rapid.IntRange(1, len(m.Tiers)-1).Draw(t, "boundary")].MinNotional
+		if rapid.Bool().Draw(t, "roundSize") {
+			p.Size = m.LotSize.Mul(dec(1, int32(rapid.IntRange(0, 6).Draw(t, "sizeExp"))))
+		}
+		q := new(big.Rat).Quo(rat(b), rat(p.Size))
+		step := units(1)
+		if rapid.Bool().Draw(t, "tickStep") {
+			step = m.TickSize
+		}
+		mark := decimal.NewFromBigRat(down(q), 8).Add(step.Mul(dec(rapid.Int64Range(-1, 1).Draw(t, "stepsFromBoundary"), 0)))
+		if mark.Sign() <= 0 || mark.GreaterThan(maxDecimal) {
+			return s
+		}
+		s.Prices[p.Market] = model.Price{Mark: nd(mark)}
+		if rapid.IntRange(0, 2).Draw(t, "entryAtBoundary") == 0 {
+			p.EntryPrice, p.EntryValue = mark, decimal.NullDecimal{}
+		}
+		if p.MarginMode == model.Isolated && !p.IsolatedMargin.Valid {
+			p.IsolatedMargin = nd(p.Size.Mul(p.EntryPrice).Mul(dec(1, -1)).Truncate(8))
+		}
+		return s
+	})
+}
+
+// Corruption is a scenario with exactly one broken field and the error SPEC
+// requires for it: the first violation in EVAL-2 order is at Path and breaks
+// Rule.
+type Corruption struct {
+	Scenario *model.Scenario
+	Path     string
+	Rule     string
+	// Kind says what was broken, e.g. "NUM-1 on account.walletBalance".
+	Kind string
+}
+
+// Corrupted generates a valid scenario with one field broken: a digit beyond
+// the 8th decimal (NUM-1), a value beyond MAX (NUM-2), or one of the
+// semantic rules (MKT-1, MKT-3, MKT-4, MKT-5, TIER-1..6, PRICE-1, PRICE-2,
+// MARK-1, ACC-1, POS-1..6), with the Path and Rule of the expected error.
+func Corrupted(c GenConfig) *rapid.Generator[Corruption] {
+	return rapid.Custom(func(t *rapid.T) Corruption {
+		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		cands := corruptions(c, s)
+		k := rapid.IntRange(0, len(cands)-1).Draw(t, "corruption")
+		cr := cands[k]
+		cr.apply()
+		return Corruption{Scenario: s, Path: cr.path, Rule: cr.rule, Kind: cr.rule + " on " + cr.path}
+	})
+}
+
+type corruption struct {
+	path, rule string
+	apply      func()
+}
+
+// corruptions lists the ways to break s with a known first violation.
+func corruptions(c GenConfig, s *model.Scenario) []corruption {
+	var out []corruption
+	offGrid := func(d decimal.Decimal) decimal.Decimal { return d.Add(dec(1, -9)) }
+	beyond := units(maxUnits).Add(units(1))
+	// numeric fields: NUM-1 and NUM-2 (each field's NUM checks come first).
+	type field struct {
+		path string
+		get  func() decimal.Decimal
+		set  func(decimal.Decimal)
+	}
+	var fields []field
+	for _, name := range sortedNames(s.Markets) {
+		name := name
+		mp := "markets." + name
+		upd := func(f func(m *model.Market)) {
+			m := s.Markets[name]
+			m.Tiers = append([]model.Tier(nil), m.Tiers...)
+			f(&m)
+			s.Markets[name] = m
+		}
+		fields = append(fields,
+			field{mp + ".tickSize", func() decimal.Decimal { return s.Markets[name].TickSize }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.TickSize = d }) }},
+			field{mp + ".lotSize", func() decimal.Decimal { return s.Markets[name].LotSize }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.LotSize = d }) }},
+			field{mp + ".liquidationFeeRate", func() decimal.Decimal { return s.Markets[name].LiquidationFeeRate.Decimal }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.LiquidationFeeRate = nd(d) }) }},
+		)
+		for ti := range s.Markets[name].Tiers {
+			ti := ti
+			tp := fmt.Sprintf("%s.tiers[%d]", mp, ti)
+			fields = append(fields,
+				field{tp + ".maxNotional", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaxNotional }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.Tiers[ti].MaxNotional = d }) }},
+				field{tp + ".maintenanceMarginRate", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaintenanceMarginRate }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.Tiers[ti].MaintenanceMarginRate = d }) }},
+				field{tp + ".maxLeverage", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaxLeverage }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.Tiers[ti].MaxLeverage = d }) }},
+			)
+		}
+	}
+	for _, name := range sortedNames(s.Prices) {
+		name := name
+		pp := "prices." + name
+		pr := s.Prices[name]
+		if pr.Mark.Valid {
+			fields = append(fields, field{pp + ".mark", func() decimal.Decimal { return s.Prices[name].Mark.Decimal }, func(d decimal.Decimal) { p := s.Prices[name]; p.Mark = nd(d); s.Prices[name] = p }})
+		} else {
+			fields = append(fields, field{pp + ".last", func() decimal.Decimal { return s.Prices[name].Last.Decimal }, func(d decimal.Decimal) { p := s.Prices[name]; p.Last = nd(d); s.Prices[name] = p }})
+		}
+	}
+	fields = append(fields, field{"account.walletBalance", func() decimal.Decimal { return s.Account.WalletBalance }, func(d decimal.Decimal) { s.Account.WalletBalance = d }})
+	s.Account.Positions = append([]model.Position(nil), s.Account.Positions...)
+	for i := range s.Account.Positions {
+		i := i
+		pp := fmt.Sprintf("account.positions[%d]", i)
+		pos := func() *model.Position { return &s.Account.Positions[i] }
+		fields = append(fields, field{pp + ".size", func() decimal.Decimal { return pos().Size }, func(d decimal.Decimal) { pos().Size = d }})
+		if !pos().EntryValue.Valid {
+			fields = append(fields, field{pp + ".entryPrice", func() decimal.Decimal { return pos().EntryPrice }, func(d decimal.Decimal) { pos().EntryPrice = d }})
+		}
+		if pos().Leverage.Valid {
+			fields = append(fields, field{pp + ".leverage", func() decimal.Decimal { return pos().Leverage.Decimal }, func(d decimal.Decimal) { pos().Leverage = nd(d) }})
+		}
+		if pos().IsolatedMargin.Valid {
+			fields = append(fields, field{pp + ".isolatedMargin", func() decimal.Decimal { return pos().IsolatedMargin.Decimal }, func(d decimal.Decimal) { pos().IsolatedMargin = nd(d) }})
+		}
+	}
+	for _, f := range fields {
+		f := f
+		out = append(out,
+			corruption{f.path, "NUM-1", func() { f.set(offGrid(f.get())) }},
+			corruption{f.path, "NUM-2", func() { f.set(beyond) }})
+	}
+
+	// Semantic rules.
+	name := sortedNames(s.Markets)[0]
+	mp := "markets." + name
+	updM := func(f func(m *model.Market)) func() {
+		return func() {
+			m := s.Markets[name]
+			m.Tiers = append([]model.Tier(nil), m.Tiers...)
+			m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
+			f(&m)
+			s.Markets[name] = m
+		}
+	}
+	m0 := s.Markets[name]
+	last := len(m0.Tiers) - 1
+	out = append(out,
+		corruption{mp + ".tickSize", "MKT-1", updM(func(m *model.Market) { m.TickSize = decimal.Zero })},
+		corruption{mp + ".lotSize", "MKT-1", updM(func(m *model.Market) { m.LotSize = dec(-1, 0) })},
+		corruption{mp + ".mmBasis", "MKT-3", updM(func(m *model.Market) { m.MMBasis = "spot" })},
+		corruption{mp + ".marginModes", "MKT-4", updM(func(m *model.Market) { m.MarginModes = []model.MarginMode{model.Cross, model.Cross} })},
+		corruption{mp + ".liquidationFeeRate", "MKT-5", updM(func(m *model.Market) { m.LiquidationFeeRate = nd(dec(1, 0)) })},
+		corruption{mp + ".markPriceBand", "MKT-5", updM(func(m *model.Market) { m.MarkPriceBand = nd(dec(1, 0)) })},
+		corruption{mp + ".tiers[0].minNotional", "TIER-1", updM(func(m *model.Market) { m.Tiers[0].MinNotional = units(1) })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maxNotional", mp, last), "TIER-2", updM(func(m *model.Market) { m.Tiers[last].MaxNotional = m.Tiers[last].MinNotional })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maintenanceMarginRate", mp, last), "TIER-3", updM(func(m *model.Market) { m.Tiers[last].MaintenanceMarginRate = dec(1, 0) })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maxLeverage", mp, last), "TIER-4", updM(func(m *model.Market) { m.Tiers[last].MaxLeverage = dec(5, -1) })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maintenanceAmount", mp, last), "TIER-6", updM(func(m *model.Market) {
+			cum := new(big.Rat)
+			for i := 1; i <= last; i++ {
+				cum = ratAdd(cum, ratMul(rat(m.Tiers[i].MinNotional), ratSub(rat(m.Tiers[i].MaintenanceMarginRate), rat(m.Tiers[i-1].MaintenanceMarginRate))))
+			}
+			m.Tiers[last].MaintenanceAmount = nd(decimal.NewFromBigRat(down(cum), 8).Add(units(1)))
+		})},
+		corruption{"prices.ZZZ", "PRICE-1", func() { s.Prices["ZZZ"] = model.Price{Mark: nd(dec(1, 0))} }},
+		corruption{"account.walletBalance", "ACC-1", func() { s.Account.WalletBalance = units(-1) }},
+	)
+	if m0.Tiers[0].MaintenanceMarginRate.Sign() > 0 && last == 0 {
+		// TIER-5: maxLeverage * MMR > 1 on the only tier.
+		mmr := m0.Tiers[0].MaintenanceMarginRate
+		out = append(out, corruption{mp + ".tiers[0].maxLeverage", "TIER-5", updM(func(m *model.Market) {
+			m.Tiers[0].MaxLeverage = dec(1, 0).Div(mmr).Floor().Add(dec(1, 0))
+		})})
+	}
+	if len(m0.Tiers) > 0 {
+		out = append(out, corruption{mp + ".tiers", "TIER-1", updM(func(m *model.Market) { m.Tiers = nil })})
+	}
+	for _, pname := range sortedNames(s.Prices) {
+		if s.Prices[pname].Mark.Valid {
+			pname := pname
+			out = append(out, corruption{"prices." + pname + ".mark", "MARK-1", func() { p := s.Prices[pname]; p.Mark = nd(decimal.Zero); s.Prices[pname] = p }})
+			break
+		}
+	}
+	i := len(s.Account.Positions) - 1 // the last position: every earlier one is valid
+	pp := fmt.Sprintf("account.positions[%d]", i)
+	pos := func() *model.Position { return &s.Account.Positions[i] }
+	pm := s.Markets[pos().Market]
+	out = append(out,
+		corruption{pp + ".market", "POS-1", func() { pos().Market = "ZZZ" }},
+		corruption{pp + ".market", "PRICE-2", func() { delete(s.Prices, pos().Market) }},
+		corruption{pp + ".side", "POS-2", func() { pos().Side = "sideways" }},
+		corruption{pp + ".size", "POS-2", func() { pos().Size = decimal.Zero }},
+		corruption{pp + ".marginMode", "POS-3", func() { pos().MarginMode = "portfolio" }},
+		corruption{pp + ".leverage", "POS-4", func() { pos().Leverage = nd(pm.Tiers[0].MaxLeverage.Add(units(1))) }},
+		corruption{pp + ".leverage", "POS-4", func() { pos().Leverage = nd(dec(99, -2)) }},
+		corruption{fmt.Sprintf("account.positions[%d].market", i+1), "POS-6", func() {
+			s.Account.Positions = append(s.Account.Positions, *pos())
+		}},
+	)
+	if pm.LotSize.GreaterThan(units(1)) {
+		out = append(out, corruption{pp + ".size", "POS-2", func() { pos().Size = pos().Size.Add(units(1)) }})
+	}
+	if !pos().EntryValue.Valid {
+		out = append(out, corruption{pp + ".entryPrice", "POS-2", func() { pos().EntryPrice = units(-1) }})
+	}
+	if pos().MarginMode == model.Cross {
+		out = append(out, corruption{pp + ".isolatedMargin", "POS-5", func() { pos().IsolatedMargin = nd(dec(1, 0)) }})
+		if c.Isolated {
+			out = append(out, corruption{pp + ".marginMode", "POS-3", func() {
+				m := s.Markets[pos().Market]
+				m.MarginModes = []model.MarginMode{model.Cross}
+				s.Markets[pos().Market] = m
+				pos().MarginMode = model.Isolated
+			}})
+		}
+	} else {
+		out = append(out, corruption{pp + ".isolatedMargin", "POS-5", func() { pos().IsolatedMargin = nd(units(-1)) }})
+	}
+	return out
+}
+
+// sortedNames returns the keys of m in ascending byte order (EVAL-2).
+func sortedNames[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,35 @@
+package properties_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/perpcheck/perpcheck/properties"
+)
+
+// TestMutantsCaught runs the suite against every mutant of the reference
+// (reference.EvaluateWith: a rounding flipped, MM on the entry notional, a
+// <= trigger, the wrong tier, liquidation prices rounded toward the mark,
+// cross liquidation prices ignoring the other positions, an isolated pool
+// using the wallet, a silent int64 wrap, input mutation, no tier leverage cap,
+// a mark taken from the last price) with the default budget, and checks that
+// each is caught. The differential properties are excluded: the suite's own
+// invariants must catch every mutant without the reference's help.
+func TestMutantsCaught(t *testing.T) {
+	for _, m := range properties.Mutants() {
+		m := m
+		t.Run(m.Name, func(t *testing.T) {
+			res, err := properties.Check(m.Factory,
+				properties.Exclude("differential"), properties.FailFast(),
+				properties.ShrinkTime(200*time.Millisecond), properties.Parallel(2))
+			if err == nil {
+				t.Fatalf("mutant %s survived the suite (%d properties passed)", m.Name, res.Passed)
+			}
+			for _, p := range res.Properties {
+				if p.Status == properties.Fail {
+					t.Logf("%s caught by %s after %d cases: %s", m.Name, p.ID, p.Cases, p.Failure.Message)
+				}
+			}
+		})
+	}
+}
