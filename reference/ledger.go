@@ -338,10 +338,12 @@ func (l *Ledger) poolOf(a *ledgerAccount, m string) pool {
 //  4. feePool and dust (NUM, LED-1: >= 0); settlement (NUM, LED-4:
 //     settlement + sum s*V = 0 when given); then per market in ascending
 //     byte order, long open interest = short open interest (LED-4, at
-//     markets.<name>).
+//     markets.<name>);
+//  5. NUM-2 on the values State reports (checkStateRange), e.g. an
+//     entryValue = size * entryPrice or a derived settlement above MAX.
 //
-// Steps 4 and 5 of EVAL-2 (range of reported values) do not apply: a state
-// reports nothing. A nil st is an error (LED-1). An internal inconsistency is
+// Steps 4 and 5 of EVAL-2 (the scenario report's values) do not apply. A nil
+// st is an error (LED-1). An internal inconsistency is
 // returned as a plain error, never a panic.
 func NewLedger(st *model.State) (l *Ledger, err error) {
 	defer func() {
@@ -418,6 +420,9 @@ func NewLedger(st *model.State) (l *Ledger, err error) {
 		if long.Cmp(short) != 0 {
 			return nil, fail("markets."+m, "LED-4", "long open interest %s differs from short open interest %s", str(long), str(short))
 		}
+	}
+	if verr := l.checkStateRange(); verr != nil {
+		return nil, verr
 	}
 	l.initialSum = l.sumOfAccounts()
 	return l, nil
@@ -794,6 +799,11 @@ func (l *Ledger) Apply(ev model.Event) (effects []model.Effect, err error) {
 	if verr := work.apply(k, ev); verr != nil {
 		return nil, verr
 	}
+	if verr := work.checkReportedRange(k); verr != nil {
+		// LED-7: event errors have paths events[<k>].<field>; the value's
+		// own report path is in the message.
+		return nil, fail(evPath(k, rangeField[ev.Type]), verr.Rule, "%s: %s", verr.Path, verr.Msg)
+	}
 	// Commit: the work copy becomes the state.
 	effects = work.effects
 	if effects == nil {
@@ -931,3 +941,107 @@ func (l *Ledger) eventAccount(k int, field, id, rule string) (*ledgerAccount, *m
 // sortIDs returns the account ids, the insurance fund's included, in
 // ascending byte order (LED-8).
 func (l *Ledger) sortIDs() []string { return sortedKeys(l.accounts) }
+
+// ---------------------------------------------------------------------------
+// NUM-2 on the ledger's reported values.
+
+// checkReportedRange is NUM-2 for the values an event reports: "a reported
+// value outside [-MAX, MAX] is an error (rule NUM-2) at the report path of
+// that value". SPEC names no report paths for the ledger; this package
+// checks, in this order (Apply then reports the error at the event's
+// rangeField, with this path in the message): each effect's amount, size, price (events[<k>].effects[<i>].
+// <field>), then the state as State writes it: each trader account in id
+// order (accounts.<id>.walletBalance, then per position in market order
+// .positions[<j>].size, .entryValue, .entryPrice, .isolatedMargin), the
+// insurance fund (insuranceFund.…), feePool, dust, settlement. Intermediate
+// values are exact and unbounded (NUM-2).
+func (l *Ledger) checkReportedRange(k int) *model.Error {
+	for i, e := range l.effects {
+		for _, f := range []struct {
+			name string
+			v    decimal.NullDecimal
+		}{{"amount", e.Amount}, {"size", e.Size}, {"price", e.Price}} {
+			if f.v.Valid && !inRange(mustFromDecimal(f.v.Decimal)) {
+				return fail(fmt.Sprintf("events[%d].effects[%d].%s", k, i, f.name), "NUM-2",
+					"reported value %s is outside [-MAX, MAX], MAX = 92233720368.54775807", f.v.Decimal.String())
+			}
+		}
+	}
+	return l.checkStateRange()
+}
+
+// checkStateRange is the state part of checkReportedRange (also run by
+// NewLedger, whose derived values, e.g. entryValue = size * entryPrice, may
+// leave the range).
+func (l *Ledger) checkStateRange() *model.Error {
+	ids := []string{}
+	for _, id := range l.sortIDs() {
+		if id != model.InsuranceAccount {
+			ids = append(ids, id)
+		}
+	}
+	ids = append(ids, model.InsuranceAccount)
+	check := func(path string, v *apd.Decimal) *model.Error {
+		if v != nil && !inRange(v) {
+			return fail(path, "NUM-2", "reported value %s is outside [-MAX, MAX], MAX = 92233720368.54775807", str(v))
+		}
+		return nil
+	}
+	for _, id := range ids {
+		a := l.accounts[id]
+		prefix := accountPath(id)
+		if verr := check(prefix+".walletBalance", a.wallet); verr != nil {
+			return verr
+		}
+		for j, m := range sortedKeys(a.positions) {
+			p := a.positions[m]
+			pp := fmt.Sprintf("%s.positions[%d]", prefix, j)
+			var ep, margin *apd.Decimal
+			if r := quo(p.v, p.q); exactOnGrid(r) {
+				ep = down(r)
+			}
+			if l.modeOf(a, m) == model.Isolated {
+				margin = l.balance(isolatedAcct(id, m))
+			}
+			for _, f := range []struct {
+				name string
+				v    *apd.Decimal
+			}{{"size", p.q}, {"entryValue", p.v}, {"entryPrice", ep}, {"isolatedMargin", margin}} {
+				if verr := check(pp+"."+f.name, f.v); verr != nil {
+					return verr
+				}
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    *apd.Decimal
+	}{{"feePool", l.fees}, {"dust", l.dust}, {"settlement", l.settlement}} {
+		if verr := check(f.name, f.v); verr != nil {
+			return verr
+		}
+	}
+	return nil
+}
+
+// rangeField is the event field at which an event whose reported values
+// leave the range (NUM-2) is reported, LED-7 requiring event error paths
+// events[<k>].<field>: the amount, the trade's size, the price event's
+// market, the funding rate, the leverage or the margin mode.
+var rangeField = map[model.EventType]string{
+	model.EventDeposit:       "amount",
+	model.EventWithdraw:      "amount",
+	model.EventAddMargin:     "amount",
+	model.EventRemoveMargin:  "amount",
+	model.EventTrade:         "size",
+	model.EventPrice:         "market",
+	model.EventFunding:       "rate",
+	model.EventSetLeverage:   "leverage",
+	model.EventSetMarginMode: "marginMode",
+}
+
+// mustFromDecimal converts a decimal the ledger itself produced (on the 1e-8
+// grid by construction) back to apd, exactly, without a range limit.
+func mustFromDecimal(d decimal.Decimal) *apd.Decimal {
+	return apd.NewWithBigInt(new(apd.BigInt).SetMathBigInt(d.Coefficient()), d.Exponent())
+}

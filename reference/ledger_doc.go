@@ -27,6 +27,14 @@ package reference
 //     and seller); an unknown market → POS-1 (account, margin, settings and
 //     funding events), TRD-1 (trade), PRICE-1 (price). A missing rate or
 //     amount → LED-5; a missing leverage → POS-4; a missing marginMode → POS-3.
+//   - NUM-2 on reported values: after an event, each effect's amount, size,
+//     price, then the state's values (as State writes them) must lie in
+//     [-MAX, MAX]; otherwise the event fails with NUM-2 at events[<k>].<f>
+//     (LED-7), f the amount, the trade's size, the price event's market, the
+//     funding rate, the leverage or the margin mode, the value's own path
+//     (events[<k>].effects[<i>].amount, accounts.<id>.walletBalance, …) in
+//     the message. NewLedger checks the state's values (e.g. a derived
+//     entryValue) last, at their state paths.
 //
 // Account events
 //

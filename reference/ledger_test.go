@@ -688,3 +688,27 @@ func TestRemovedBasisRounding(t *testing.T) {
 	wantNull(t, "bob V", positionOf(l, "bob", "BTC").EntryValue, "60.00006667")
 	wantDec(t, "alice entryPrice", positionOf(l, "alice", "BTC").EntryPrice, "30000.03333")
 }
+
+// TestReportedRange: NUM-2 on the ledger's reported values. Two deposits of
+// 60,000,000,000 would make a wallet of 1.2e11 > MAX: the second is an error
+// (at the event's amount, LED-7; the message names the wallet) and changes
+// nothing. A state whose entryValue
+// size * entryPrice exceeds MAX is an error at .entryValue.
+func TestReportedRange(t *testing.T) {
+	l := mustLedger(t, simpleState())
+	apply(t, l, deposit("alice", "60000000000"))
+	me := applyErr(t, l, deposit("alice", "60000000000"), "events[1].amount", "NUM-2")
+	if !strings.HasPrefix(me.Msg, "accounts.alice.walletBalance: ") {
+		t.Errorf("message %q does not name the wallet", me.Msg)
+	}
+	s := simpleState()
+	m := s.Markets["BTC"]
+	m.LotSize = d("1")
+	m.Tiers[0].MaxNotional = d("92233720368")
+	s.Markets["BTC"] = m
+	s.Accounts["alice"] = model.Account{Positions: []model.Position{pos("BTC", model.Long, "100000000", "100000", model.Cross, "", "")}}
+	s.Accounts["bob"] = model.Account{Positions: []model.Position{pos("BTC", model.Short, "100000000", "100000", model.Cross, "", "")}}
+	if _, err := NewLedger(s); !errors.As(err, &me) || me.Path != "accounts.alice.positions[0].entryValue" || me.Rule != "NUM-2" {
+		t.Errorf("NewLedger = %v, want NUM-2 at accounts.alice.positions[0].entryValue", err)
+	}
+}
