@@ -16,7 +16,8 @@
 //
 // The ledger (Ledger, NewLedger) transcribes LED, TRD, FND, LQ and ADL:
 //
-//	ledger.go          LED-1..8  state, ledger accounts, postings, Check, atomic Apply
+//	ledger.go          LED-3..8  ledger accounts, postings, pools, Check, atomic Apply
+//	ledger_state.go    LED-1..4  NewLedger's validation, State, NUM-2 on reported values
 //	ledger_account.go  LED-5     deposit, withdraw, addMargin, removeMargin, settings
 //	ledger_trade.go    TRD-1..6  trades; the fill primitive (TRD-2, TRD-3)
 //	ledger_funding.go  FND-1..4  price events and funding
