@@ -505,3 +505,85 @@ func TestFundingBeyondIsolatedMargin(t *testing.T) {
 		t.Errorf("Check = %v, want the negative isolated margin reported", err)
 	}
 }
+
+// TestADLTieByID: ADL-2 ties go to the ascending account id, and the
+// insurance fund is a candidate (ADL-1). The fund and bob each hold short
+// 500 XRP @ 1.00 with a wallet of 50; the fund's 50 cannot pay xavier's
+// deficit of 100 at 0.80 (LQ-6). Both score down(0.2 * down(400 / 150)) =
+// down(0.2 * 2.66666666) = 0.53333333; "@insurance" < "bob" in byte order,
+// so the fund is deleveraged first. Price tickUp(0.8 + 100/1,000) = 0.9.
+func TestADLTieByID(t *testing.T) {
+	s := seedBState("50")
+	s.InsuranceFund.Positions = []model.Position{pos("XRP", model.Short, "500", "1.00", model.Cross, "", "")}
+	s.Accounts["bob"] = model.Account{WalletBalance: d("50"), Positions: []model.Position{pos("XRP", model.Short, "500", "1.00", model.Cross, "", "")}}
+	delete(s.Accounts, "carol")
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff(model.InsuranceAccount, "XRP", model.Long, "500", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", model.Short, "500", "0.9", model.InsuranceAccount, "adl"),
+		posting("settlement", "wallet:@insurance", "50", "realized-pnl"),
+		posting("isolated:xavier:XRP", "settlement", "50", "realized-pnl"),
+		fillEff("bob", "XRP", model.Long, "500", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", model.Short, "500", "0.9", "bob", "adl"),
+		posting("settlement", "wallet:bob", "50", "realized-pnl"),
+		posting("isolated:xavier:XRP", "settlement", "50", "realized-pnl"))
+	wantWallet(t, l, model.InsuranceAccount, "100")
+}
+
+// TestIsolatedADLRemainder: after an isolated ADL whose tick-rounded price
+// over-absorbs the deficit, the margin left moves to the wallet. xavier:
+// margin 100.5, tick 0.001, gap to 0.80: E_x = 100.5 - 200 = -99.5; price
+// tickUp(0.8 + 99.5/1,000) = tickUp(0.8995) = 0.9 absorbs 100, r = -0.5.
+func TestIsolatedADLRemainder(t *testing.T) {
+	s := seedBState("0")
+	m := s.Markets["XRP"]
+	m.TickSize = d("0.001")
+	s.Markets["XRP"] = m
+	s.Accounts["xavier"].Positions[0].IsolatedMargin = nd("100.5")
+	s.Accounts["bob"] = model.Account{WalletBalance: d("1000"), Positions: []model.Position{pos("XRP", model.Short, "1000", "1.00", model.Cross, "", "")}}
+	delete(s.Accounts, "carol")
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff("bob", "XRP", model.Long, "1000", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", model.Short, "1000", "0.9", "bob", "adl"),
+		posting("settlement", "wallet:bob", "100", "realized-pnl"),
+		posting("isolated:xavier:XRP", "settlement", "100", "realized-pnl"),
+		posting("isolated:xavier:XRP", "wallet:xavier", "0.5", "margin"))
+	wantWallet(t, l, "xavier", "500.5")
+}
+
+// TestCrossADLSpill: LQ-6 on a cross pool whose first (short) position
+// cannot absorb the deficit: the rest r carries to the next position.
+// alice (wallet 0) is short 10 A @ 1 (V 10) at mark 100 (U = -990) and long
+// 10 B @ 100 at mark 1.5 (U = -985); p_A = 100, p_B = 1.5, d = 1,975, the
+// fund is empty. A first: max(1, tickDown(100 - 197.5)) = 1 absorbs
+// 10 * 99 = 990, r = 985; then B: tickUp(1.5 + 98.5) = 100 absorbs 985,
+// r = 0. Both close at their entry values: no PnL is posted.
+func TestCrossADLSpill(t *testing.T) {
+	s := &model.State{
+		Markets: map[string]model.Market{
+			"A": oneTier("1", "1", "0.05", "10", model.BasisMark),
+			"B": oneTier("0.1", "1", "0.05", "10", model.BasisMark),
+		},
+		Prices: map[string]model.Price{"A": {Mark: nd("100")}, "B": {Mark: nd("1.5")}},
+		Accounts: map[string]model.Account{
+			"alice": {Positions: []model.Position{
+				pos("A", model.Short, "10", "1", model.Cross, "", ""),
+				pos("B", model.Long, "10", "100", model.Cross, "", "")}},
+			"bob":   {WalletBalance: d("10000"), Positions: []model.Position{pos("A", model.Long, "10", "1", model.Cross, "", "")}},
+			"carol": {WalletBalance: d("10000"), Positions: []model.Position{pos("B", model.Short, "10", "100", model.Cross, "", "")}},
+		},
+	}
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("A", "100")), 0,
+		liqEff("alice", "A", model.Cross),
+		fillEff("alice", "A", model.Long, "10", "1", "bob", "adl"),
+		fillEff("bob", "A", model.Short, "10", "1", "alice", "adl"),
+		liqEff("alice", "B", model.Cross),
+		fillEff("carol", "B", model.Long, "10", "100", "alice", "adl"),
+		fillEff("alice", "B", model.Short, "10", "100", "carol", "adl"))
+	wantWallet(t, l, "alice", "0")
+	wantWallet(t, l, model.InsuranceAccount, "0")
+}

@@ -712,3 +712,33 @@ func TestReportedRange(t *testing.T) {
 		t.Errorf("NewLedger = %v, want NUM-2 at accounts.alice.positions[0].entryValue", err)
 	}
 }
+
+// TestIsolatedTierMargin: TRD-3's L uses the tier of the new size at the
+// trade price, for the added quantity only; TRD-5 then checks the isolated
+// pool. Tiers: [0, 10,000) MMR 0.01 20x, [10,000, ...) MMR 0.02 10x; alice
+// isolated at 20x. Buy 0.3 @ 30,000 (9,000, tier 1): T = 9,000/20 = 450.
+// Buy 0.1 more: new notional 12,000 is in tier 2, L = min(20, 10) = 10,
+// T = up(3,000/10) = 300, M = 750 < IM 12,000/10 = 1,200: TRD-5, shortfall
+// 450. After adding 450, M = 900 + 300 = 1,200 = IM: accepted.
+func TestIsolatedTierMargin(t *testing.T) {
+	s := simpleState()
+	m := s.Markets["BTC"]
+	m.Tiers = []model.Tier{
+		{MinNotional: d("0"), MaxNotional: d("10000"), MaintenanceMarginRate: d("0.01"), MaxLeverage: d("20")},
+		{MinNotional: d("10000"), MaxNotional: d("1000000"), MaintenanceMarginRate: d("0.02"), MaxLeverage: d("10")},
+	}
+	s.Markets["BTC"] = m
+	s.Accounts["alice"] = model.Account{WalletBalance: d("2000"),
+		Settings: map[string]model.AccountSettings{"BTC": {MarginMode: model.Isolated, Leverage: nd("20")}}}
+	l := mustLedger(t, s)
+	effs := apply(t, l, tradeEv("BTC", "alice", "bob", "0.3", "30000"))
+	wantEffects(t, effs[2:], 0, posting("wallet:alice", "isolated:alice:BTC", "450", "margin"))
+	me := applyErr(t, l, tradeEv("BTC", "alice", "bob", "0.1", "30000"), "events[1].buyer", "TRD-5")
+	if !strings.Contains(me.Msg, "shortfall 450") {
+		t.Errorf("message %q, want the shortfall 450", me.Msg)
+	}
+	apply(t, l, marginEv(model.EventAddMargin, "alice", "BTC", "450"))
+	effs = apply(t, l, tradeEv("BTC", "alice", "bob", "0.1", "30000"))
+	wantEffects(t, effs[2:], 3, posting("wallet:alice", "isolated:alice:BTC", "300", "margin"))
+	wantNull(t, "margin", positionOf(l, "alice", "BTC").IsolatedMargin, "1200")
+}
