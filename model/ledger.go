@@ -28,15 +28,24 @@ import (
 //     market order (market exists: POS-1; leverage: NUM, POS-4; marginMode:
 //     POS-3; the fund's isolated: LED-2), then per position the ledger additions
 //     (tickSize*lotSize on the 1e-8 grid: LED-1 at .market; entryValue on the
-//     grid: LED-1 at .entryPrice, NUM-2 if above MAX; marginMode and leverage
-//     equal to the settings: LED-2); then feePool, dust (NUM, >= 0: LED-1),
-//     settlement (NUM, then LED-4; derived above MAX: NUM-2), and open
-//     interest per market in market order (LED-4 at markets.<name>).
+//     grid: LED-1 at .entryPrice; marginMode and leverage equal to the
+//     settings: LED-2); then feePool, dust (NUM, >= 0: LED-1), settlement
+//     (NUM, then LED-4), open interest per market in market order (LED-4 at
+//     markets.<name>); last, NUM-2 on the values State would report:
+//     per account (traders, then the fund) per position in market order
+//     .positions[<j>].entryValue, .entryPrice, .isolatedMargin, then a
+//     derived settlement.
 //   - LED-2 is read literally: with no settings entry a position must be
 //     cross at the default leverage; an isolated position needs a settings
 //     entry saying so.
-//   - A state value (balance, entry value, size) that would leave
-//     [-MAX, MAX] rejects the event with rule NUM-2 at path "events[<k>]".
+//   - Balances are exact inside an event (a transient value may leave
+//     [-MAX, MAX]); a value the event reports (an effect's amount, size or
+//     price, or a value of the state after it) outside [-MAX, MAX] rejects
+//     the event with rule NUM-2 at events[<k>].<f>, f the amount, the
+//     trade's size, the price event's market, the funding rate, the
+//     leverage or the margin mode (rangeField). Sizes and entry values are
+//     int64 and fail as soon as they leave the range (a transient excursion
+//     of a size or an entry value cannot be carried).
 type Ledger struct {
 	markets []market
 	mindex  map[string]int
@@ -50,7 +59,10 @@ type Ledger struct {
 	ids  []string
 	fund *lacct
 
-	fees, dust, settlement int64
+	// fees, dust and settlement, like every balance, are exact 192-bit
+	// values: a balance may leave [-MAX, MAX] inside an event; only the
+	// values an event reports must lie in it (NUM-2, checked at its end).
+	fees, dust, settlement wide.Int
 
 	// LED-4 bookkeeping: the initial sum of all ledger accounts and the net
 	// of deposits minus withdrawals.
@@ -59,6 +71,7 @@ type Ledger struct {
 	// per-event state
 	n       int // events passed to Apply so far
 	k       int // index of the current event
+	typ     EventType
 	epoch   uint64
 	effs    []Effect
 	touched []*lacct
@@ -66,7 +79,7 @@ type Ledger struct {
 }
 
 type globalSave struct {
-	fees, dust, settlement int64
+	fees, dust, settlement wide.Int
 	netExt                 *big.Int
 	mi                     int // market whose price changed, or -1
 	price                  Price
@@ -78,15 +91,20 @@ type globalSave struct {
 type lacct struct {
 	id       string
 	fund     bool
-	wallet   int64
+	wallet   wide.Int
 	pos      []lpos // sorted by market index (= ascending market name)
 	settings map[int]lset
 
 	snapAt   uint64
-	sWallet  int64
+	sWallet  wide.Int
 	sPos     []lpos
 	sSetting map[int]lset
 	sSetAt   uint64
+
+	// NewLedger only: each position's exact V and whether its default
+	// isolated margin exceeds MAX (checked after LED-4).
+	initV       []wide.Int
+	initIsoOver []bool
 }
 
 // lset is one settings entry as given (absent fields stay absent).
@@ -103,7 +121,7 @@ type lpos struct {
 	sign  int64 // +1 long, -1 short
 	q     int64 // size in units, > 0 (0 only transiently during a liquidation)
 	v     int64 // entry value V in units
-	iso   int64 // isolated margin in units
+	iso   wide.Int // isolated margin in units
 	cross bool
 }
 
@@ -132,9 +150,61 @@ func (l *Ledger) evPath(field string) string {
 	return p
 }
 
-// overflow aborts the event: a state value would leave [-MAX, MAX].
+// rangeField is the event field at which NUM-2 is reported for an event
+// whose reported values (an effect's amount, size or price, or a value of
+// the state after it) leave [-MAX, MAX] (LED-7 requires event error paths
+// events[<k>].<field>; reading shared with the reference).
+var rangeField = map[EventType]string{
+	EventDeposit:       "amount",
+	EventWithdraw:      "amount",
+	EventAddMargin:     "amount",
+	EventRemoveMargin:  "amount",
+	EventTrade:         "size",
+	EventPrice:         "market",
+	EventFunding:       "rate",
+	EventSetLeverage:   "leverage",
+	EventSetMarginMode: "marginMode",
+}
+
+// overflow aborts the event: a value it reports would leave [-MAX, MAX].
 func (l *Ledger) overflow() {
-	l.fail(l.evPath(""), "NUM-2", "a ledger value would be outside [-92233720368.54775807, 92233720368.54775807]")
+	l.fail(l.evPath(rangeField[l.typ]), "NUM-2", "a reported value would be outside [-92233720368.54775807, 92233720368.54775807]")
+}
+
+// inRange reports -MAX <= x <= MAX.
+func inRange(x wide.Int) bool {
+	v, ok := x.Int64()
+	return ok && v != math.MinInt64
+}
+
+// w64 converts a balance that is in range (checked at the end of every
+// event) to int64.
+func w64(x wide.Int) int64 {
+	v, _ := x.Int64()
+	return v
+}
+
+// rangeCheck is NUM-2 on what the event reports: the state values of every
+// account it touched and of the system accounts (effect amounts, sizes and
+// prices are checked as they are made).
+func (l *Ledger) rangeCheck() {
+	for _, a := range l.touched {
+		if !inRange(a.wallet) {
+			l.overflow()
+		}
+		for i := range a.pos {
+			ps := &a.pos[i]
+			if !inRange(ps.iso) {
+				l.overflow()
+			}
+			if e, r := wide.MulU64(uint64(ps.v), u8).DivFloor(uint64(ps.q)); r == 0 && !inRange(e) {
+				l.overflow() // the entryPrice State would report
+			}
+		}
+	}
+	if !inRange(l.fees) || !inRange(l.dust) || !inRange(l.settlement) {
+		l.overflow()
+	}
 }
 
 // add returns a+b, aborting the event when it is outside [-MAX, MAX].
@@ -209,23 +279,31 @@ func NewLedger(st *State) (*Ledger, error) {
 	// fund's included (LED-8).
 	l.ids = append(tids, InsuranceAccount)
 	sort.Strings(l.ids)
-	if l.fees, err = num(st.FeePool, "feePool"); err != nil {
+	fees, err := num(st.FeePool, "feePool")
+	if err != nil {
 		return nil, err
 	}
-	if l.fees < 0 {
-		return nil, errf("feePool", "LED-1", "feePool must be >= 0, got "+fx(l.fees))
+	if fees < 0 {
+		return nil, errf("feePool", "LED-1", "feePool must be >= 0, got "+fx(fees))
 	}
-	if l.dust, err = num(st.Dust, "dust"); err != nil {
+	dust, err := num(st.Dust, "dust")
+	if err != nil {
 		return nil, err
 	}
-	if l.dust < 0 {
-		return nil, errf("dust", "LED-1", "dust must be >= 0, got "+fx(l.dust))
+	if dust < 0 {
+		return nil, errf("dust", "LED-1", "dust must be >= 0, got "+fx(dust))
 	}
+	l.fees, l.dust = wide.FromInt64(fees), wide.FromInt64(dust)
 	// LED-4: settlement = -sum s*V.
 	sv := new(big.Int)
 	for _, id := range l.ids {
-		for _, ps := range l.acc[id].pos {
-			sv.Add(sv, big.NewInt(ps.sign*ps.v))
+		a := l.acc[id]
+		for j, ps := range a.pos {
+			v := wbig(a.initV[j])
+			if ps.sign < 0 {
+				v.Neg(v)
+			}
+			sv.Add(sv, v)
 		}
 	}
 	want := new(big.Int).Neg(sv)
@@ -237,12 +315,7 @@ func NewLedger(st *State) (*Ledger, error) {
 		if want.Cmp(big.NewInt(s)) != 0 {
 			return nil, errf("settlement", "LED-4", "settlement "+fx(s)+" must equal minus the signed sum of the entry values, "+decimal.NewFromBigInt(want, -8).String())
 		}
-		l.settlement = s
-	} else {
-		if !want.IsInt64() || want.Int64() < -int64(maxU) || want.Int64() > int64(maxU) {
-			return nil, errf("settlement", "NUM-2", "derived settlement "+decimal.NewFromBigInt(want, -8).String()+" is outside [-92233720368.54775807, 92233720368.54775807]")
-		}
-		l.settlement = want.Int64()
+		l.settlement = wide.FromInt64(s)
 	}
 	// LED-4: open interest per market.
 	for mi := range l.markets {
@@ -263,6 +336,22 @@ func NewLedger(st *State) (*Ledger, error) {
 			name := l.markets[mi].name
 			return nil, errf("markets."+name, "LED-4", "long open interest "+decimal.NewFromBigInt(&lo, -8).String()+" differs from short open interest "+decimal.NewFromBigInt(&sh, -8).String()+" in market \""+name+"\"")
 		}
+	}
+	// NUM-2 on the values State reports: the accounts (traders in id order,
+	// then the fund), then the derived settlement.
+	for _, id := range tids {
+		if err := l.acc[id].rangeInit("accounts." + id); err != nil {
+			return nil, err
+		}
+	}
+	if err := fund.rangeInit("insuranceFund"); err != nil {
+		return nil, err
+	}
+	if !st.Settlement.Valid {
+		if !want.IsInt64() || want.Int64() < -int64(maxU) || want.Int64() > int64(maxU) {
+			return nil, errf("settlement", "NUM-2", "derived settlement "+decimal.NewFromBigInt(want, -8).String()+" is outside [-92233720368.54775807, 92233720368.54775807]")
+		}
+		l.settlement = wide.FromInt64(want.Int64())
 	}
 	l.initSum = l.ledgerSum()
 	return l, nil
@@ -288,7 +377,7 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		if err != nil {
 			return nil, err
 		}
-		a.wallet = w
+		a.wallet = wide.FromInt64(w)
 		in.WalletBalance = decimal.Zero
 	}
 	if err := p.loadAccount(&Scenario{Account: in}); err != nil {
@@ -298,7 +387,7 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		return nil, err
 	}
 	if !fund {
-		a.wallet = p.wallet
+		a.wallet = wide.FromInt64(p.wallet)
 	}
 	// Settings, in market order.
 	names := make([]string, 0, len(acc.Settings))
@@ -354,13 +443,6 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		if r != 0 {
 			return nil, errf(pp+".entryPrice", "LED-1", "entry value size * entryPrice = "+fmt16(ps.qe16)+" is not a multiple of 1e-8")
 		}
-		v, ok := vq.Int64()
-		if !ok || v > int64(maxU) {
-			return nil, errf(pp+".entryPrice", "NUM-2", "entry value size * entryPrice = "+fmt16(ps.qe16)+" is outside [-92233720368.54775807, 92233720368.54775807]")
-		}
-		if ps.isoOverflow {
-			return nil, errf(pp+".isolatedMargin", "NUM-2", "the default isolated margin is outside [-92233720368.54775807, 92233720368.54775807]")
-		}
 		lev, cross := a.setting(l, int(ps.mkt))
 		if cross != ps.cross {
 			want := "cross"
@@ -372,10 +454,45 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		if lev != ps.lev {
 			return nil, errf(pp+".leverage", "LED-2", "leverage "+fx(ps.lev)+" differs from the account's setting for \""+mk.name+"\" ("+fx(lev)+")")
 		}
-		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: int64(ps.q), v: v, iso: ps.iso, cross: ps.cross})
+		v, _ := vq.Int64() // checked by rangeInit, after LED-4
+		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: int64(ps.q), v: v, iso: wide.FromInt64(ps.iso), cross: ps.cross})
+		a.initV = append(a.initV, vq)
+		a.initIsoOver = append(a.initIsoOver, ps.isoOverflow)
 	}
-	sort.Slice(a.pos, func(i, j int) bool { return a.pos[i].mkt < a.pos[j].mkt })
+	// Positions in ascending market order (LED-8), with their exact V.
+	idx := make([]int, len(a.pos))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool { return a.pos[idx[i]].mkt < a.pos[idx[j]].mkt })
+	pos, vs, ov := make([]lpos, len(idx)), make([]wide.Int, len(idx)), make([]bool, len(idx))
+	for k, i := range idx {
+		pos[k], vs[k], ov[k] = a.pos[i], a.initV[i], a.initIsoOver[i]
+	}
+	a.pos, a.initV, a.initIsoOver = pos, vs, ov
 	return a, nil
+}
+
+// rangeInit is NewLedger's last step: NUM-2 on the values State reports
+// for account a, positions in market order: size, entryValue, entryPrice
+// (when V/size is on the grid), isolatedMargin.
+func (a *lacct) rangeInit(pre string) *Error {
+	for j := range a.pos {
+		ps := &a.pos[j]
+		pp := pre + ".positions[" + strconv.Itoa(j) + "]"
+		msg := "reported value is outside [-92233720368.54775807, 92233720368.54775807]"
+		if !inRange(a.initV[j]) {
+			return errf(pp+".entryValue", "NUM-2", msg)
+		}
+		if e, r := wide.MulU64(uint64(ps.v), u8).DivFloor(uint64(ps.q)); r == 0 && !inRange(e) {
+			return errf(pp+".entryPrice", "NUM-2", msg)
+		}
+		if a.initIsoOver[j] {
+			return errf(pp+".isolatedMargin", "NUM-2", msg)
+		}
+	}
+	a.initV, a.initIsoOver = nil, nil
+	return nil
 }
 
 // tickLotOK is LED-1: tickSize * lotSize is a multiple of 1e-8.
@@ -432,14 +549,14 @@ func (l *Ledger) ledgerSum() *big.Int {
 	s := new(big.Int)
 	for _, id := range l.ids {
 		a := l.acc[id]
-		s.Add(s, big.NewInt(a.wallet))
+		s.Add(s, wbig(a.wallet))
 		for _, ps := range a.pos {
-			s.Add(s, big.NewInt(ps.iso))
+			s.Add(s, wbig(ps.iso))
 		}
 	}
-	s.Add(s, big.NewInt(l.fees))
-	s.Add(s, big.NewInt(l.dust))
-	s.Add(s, big.NewInt(l.settlement))
+	s.Add(s, wbig(l.fees))
+	s.Add(s, wbig(l.dust))
+	s.Add(s, wbig(l.settlement))
 	return s
 }
 
@@ -497,6 +614,7 @@ func (l *Ledger) savePrice(mi int) {
 // with that same k.
 func (l *Ledger) Apply(ev Event) (effects []Effect, err error) {
 	l.k = l.n
+	l.typ = ev.Type
 	l.n++
 	l.epoch++
 	l.effs = l.effs[:0]
@@ -513,6 +631,7 @@ func (l *Ledger) Apply(ev Event) (effects []Effect, err error) {
 		}
 	}()
 	l.apply(&ev)
+	l.rangeCheck()
 	out := make([]Effect, len(l.effs))
 	copy(out, l.effs)
 	return out, nil
@@ -529,9 +648,9 @@ func (l *Ledger) State() *State {
 		Markets:    copyMarkets(l.raw),
 		Prices:     map[string]Price{},
 		Accounts:   map[string]Account{},
-		FeePool:    dec(Fixed(l.fees)),
-		Dust:       dec(Fixed(l.dust)),
-		Settlement: nullDec(Fixed(l.settlement)),
+		FeePool:    dec(Fixed(w64(l.fees))),
+		Dust:       dec(Fixed(w64(l.dust))),
+		Settlement: nullDec(Fixed(w64(l.settlement))),
 	}
 	for mi := range l.markets {
 		if l.hasPx[mi] {
@@ -540,7 +659,7 @@ func (l *Ledger) State() *State {
 	}
 	for _, id := range l.ids {
 		a := l.acc[id]
-		acc := Account{WalletBalance: dec(Fixed(a.wallet)), Positions: []Position{}}
+		acc := Account{WalletBalance: dec(Fixed(w64(a.wallet))), Positions: []Position{}}
 		if len(a.settings) > 0 {
 			acc.Settings = map[string]AccountSettings{}
 			for mi, s := range a.settings {
@@ -571,7 +690,7 @@ func (l *Ledger) State() *State {
 			}
 			if !ps.cross {
 				pos.MarginMode = Isolated
-				pos.IsolatedMargin = nullDec(Fixed(ps.iso))
+				pos.IsolatedMargin = nullDec(Fixed(w64(ps.iso)))
 			}
 			acc.Positions = append(acc.Positions, pos)
 		}
@@ -621,7 +740,7 @@ func (l *Ledger) Check() error {
 	if got := l.ledgerSum(); got.Cmp(want) != 0 {
 		return &Error{Rule: "LED-4", Msg: "sum of ledger accounts " + decimal.NewFromBigInt(got, -8).String() + " != initial sum plus deposits minus withdrawals " + decimal.NewFromBigInt(want, -8).String()}
 	}
-	sv := big.NewInt(l.settlement)
+	sv := wbig(l.settlement)
 	for _, id := range l.ids {
 		for _, ps := range l.acc[id].pos {
 			sv.Add(sv, big.NewInt(ps.sign*ps.v))
@@ -650,7 +769,7 @@ func (l *Ledger) Check() error {
 			return &Error{Path: "markets." + l.markets[mi].name, Rule: "LED-4", Msg: "open interest long " + fx(lo) + " != short " + fx(sh)}
 		}
 	}
-	if l.fees < 0 || l.dust < 0 {
+	if l.fees.IsNeg() || l.dust.IsNeg() {
 		return &Error{Rule: "LED-4", Msg: "negative feePool or dust"}
 	}
 	return nil

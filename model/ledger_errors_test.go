@@ -63,6 +63,15 @@ func TestLedgerStateErrors(t *testing.T) {
 			st.Markets["BTCUSDT"] = m
 		}, "markets.BTCUSDT.lotSize", "MKT-1"},
 		{"price", func(st *State) { st.Prices["BTCUSDT"] = Price{Mark: nd("-1")} }, "prices.BTCUSDT.mark", "MARK-1"},
+		{"entry value above MAX", func(st *State) {
+			st.Accounts["p1"] = Account{Positions: []Position{crossPos("ETHUSDT", Long, "1000000", "1000000")}}
+			st.Accounts["p2"] = Account{Positions: []Position{crossPos("ETHUSDT", Short, "1000000", "1000000")}}
+		}, "accounts.p1.positions[0].entryValue", "NUM-2"},
+		{"derived settlement above MAX", func(st *State) {
+			st.Accounts["p1"] = Account{Positions: []Position{crossPos("ETHUSDT", Long, "10", "9000000000")}}
+			st.Accounts["p3"] = Account{Positions: []Position{crossPos("ETHUSDT", Long, "10", "9000000000")}}
+			st.Accounts["p2"] = Account{Positions: []Position{crossPos("ETHUSDT", Short, "20", "0.01")}}
+		}, "settlement", "NUM-2"},
 	} {
 		st := seedAState("")
 		c.mut(st)
@@ -96,7 +105,8 @@ func TestLedgerEventErrors(t *testing.T) {
 		{"no amount", Event{Type: EventDeposit, Account: "alice"}, "events[0].amount", "LED-5"},
 		{"amount 0", evDeposit("alice", "0"), "events[0].amount", "LED-5"},
 		{"amount NUM-1", evDeposit("alice", "0.000000001"), "events[0].amount", "NUM-1"},
-		{"deposit overflow", evDeposit("mm", "92233720368"), "events[0]", "NUM-2"},
+		{"deposit overflow", evDeposit("mm", "92233720368"), "events[0].amount", "NUM-2"},
+		{"trade entry value above MAX", evTrade("BTCUSDT", "mm", "alice", "100", "1000000000"), "events[0].size", "NUM-2"},
 		{"trade market", evTrade("XXX", "alice", "mm", "1", "1"), "events[0].market", "TRD-1"},
 		{"trade buyer", evTrade("ETHUSDT", "bob", "mm", "1", "1"), "events[0].buyer", "TRD-1"},
 		{"trade self", evTrade("ETHUSDT", "mm", "mm", "1", "1"), "events[0].seller", "TRD-1"},

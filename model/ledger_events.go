@@ -128,7 +128,7 @@ func (l *Ledger) evPositive(d decimal.NullDecimal, field string) int64 {
 // bal is a ledger account (LED-3): its name and its balance.
 type bal struct {
 	name string
-	p    *int64 // nil for external
+	p    *wide.Int // nil for external
 }
 
 func (l *Ledger) ext() bal { return bal{"external", nil} }
@@ -163,12 +163,12 @@ func (l *Ledger) move(from, to bal, amt int64, reason string) {
 		from, to, amt = to, from, -amt
 	}
 	if from.p != nil {
-		*from.p = l.add(*from.p, -amt)
+		*from.p = from.p.Sub(wide.FromInt64(amt))
 	} else { // a deposit
 		l.netExt.Add(l.netExt, big.NewInt(amt))
 	}
 	if to.p != nil {
-		*to.p = l.add(*to.p, amt)
+		*to.p = to.p.Add(wide.FromInt64(amt))
 	} else { // a withdrawal
 		l.netExt.Sub(l.netExt, big.NewInt(amt))
 	}
@@ -184,9 +184,9 @@ func (l *Ledger) move(from, to bal, amt int64, reason string) {
 func (l *Ledger) withdraw(ev *Event) {
 	a := l.evAccount(ev.Account)
 	amt := l.evPositive(ev.Amount, "amount")
-	limit := new(big.Rat).SetInt64(a.wallet)
+	limit := wrat(a.wallet)
 	if !a.fund {
-		x := new(big.Rat).SetInt64(a.wallet)
+		x := wrat(a.wallet)
 		for i := range a.pos {
 			ps := &a.pos[i]
 			if !ps.cross {
@@ -231,8 +231,8 @@ func (l *Ledger) margin(ev *Event) {
 	amt := l.evPositive(ev.Amount, "amount")
 	ps := &a.pos[idx]
 	if ev.Type == EventAddMargin {
-		if amt > a.wallet {
-			l.fail(l.evPath("amount"), "ACC-1", "margin "+fx(amt)+" exceeds the wallet "+fx(a.wallet))
+		if wide.FromInt64(amt).Cmp(a.wallet) > 0 {
+			l.fail(l.evPath("amount"), "ACC-1", "margin "+fx(amt)+" exceeds the wallet "+wstr(a.wallet))
 		}
 		e16, _ := l.crossPool(a)
 		x := units16(e16)
@@ -244,12 +244,12 @@ func (l *Ledger) margin(ev *Event) {
 		return
 	}
 	// POOL-6: min(M, M + min(U, 0) - IM).
-	x := new(big.Rat).SetInt64(ps.iso)
+	x := wrat(ps.iso)
 	if u := l.upnl16(ps); u.IsNeg() {
 		x.Add(x, units16(u))
 	}
 	x.Sub(x, l.im(a, ps))
-	if m := new(big.Rat).SetInt64(ps.iso); m.Cmp(x) < 0 {
+	if m := wrat(ps.iso); m.Cmp(x) < 0 {
 		x = m
 	}
 	if new(big.Rat).SetInt64(amt).Cmp(x) > 0 {
@@ -375,8 +375,13 @@ func (l *Ledger) tickUpU(x, k int64) int64 {
 	return int64(v)
 }
 
-// valueU is size*price in units (exact: LED-1 puts it on the 1e-8 grid).
-func (l *Ledger) valueU(q, px int64) int64 {
+// valU is size*price in units (exact: LED-1 puts it on the 1e-8 grid).
+func valU(q, px int64) wide.Int {
 	v, _ := wide.MulU64(uint64(q), uint64(px)).DivFloor(u8)
-	return l.fit(v)
+	return v
+}
+
+// feeOf is up(value * rate) in units, for a value in units and a rate.
+func (l *Ledger) feeOf(val wide.Int, rate int64) int64 {
+	return l.fit(val.Mul(uint64(rate)).DivCeil(u8))
 }

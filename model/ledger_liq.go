@@ -40,7 +40,7 @@ func (l *Ledger) funding(ev *Event) {
 		rate = max(-mk.fundingCap, min(rate, mk.fundingCap))
 	}
 	if rate != 0 {
-		fb := int64(0)
+		var fb wide.Int // funding:<market>, transient
 		fbal := bal{"funding:" + mk.name, &fb}
 		ar := rate
 		if ar < 0 {
@@ -62,8 +62,8 @@ func (l *Ledger) funding(ev *Event) {
 				l.move(fbal, l.pool(a, idx), l.fit(down), "funding")
 			}
 		}
-		// FND-3: the remainder goes to dust.
-		l.move(fbal, bal{"dust", &l.dust}, fb, "dust")
+		// FND-3: the remainder (sum up - sum down >= 0) goes to dust.
+		l.move(fbal, bal{"dust", &l.dust}, l.fit(fb), "dust")
 	}
 	// FND-4.
 	l.sweep()
@@ -149,13 +149,14 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		pool = Isolated
 	}
 	order := l.lossOrder(a, isoMkt)
-	// LQ-3: E_x with every position closed at its execution price.
+	// LQ-3: E_x with every position closed at its execution price (exact;
+	// an intermediate, so unbounded).
 	px := map[int]int64{}
 	var ex16 wide.Int
 	if isoMkt >= 0 {
-		ex16 = wide.MulI64(a.pos[a.find(isoMkt)].iso, u8)
+		ex16 = a.pos[a.find(isoMkt)].iso.Mul(u8)
 	} else {
-		ex16 = wide.MulI64(a.wallet, u8)
+		ex16 = a.wallet.Mul(u8)
 	}
 	for _, mi := range order {
 		ps := &a.pos[a.find(mi)]
@@ -167,8 +168,8 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		}
 		ex16 = ex16.Add(r)
 	}
-	exq, _ := ex16.DivFloor(u8) // exact: every q*p is on the 1e-8 grid
-	ex := l.fit(exq)
+	ex, _ := ex16.DivFloor(u8) // exact: every q*p is on the 1e-8 grid
+	d := ex.Neg()
 	poolBal := func() bal {
 		if isoMkt >= 0 {
 			return l.isoBal(a, a.find(isoMkt))
@@ -186,20 +187,28 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 			l.fillPair(a, l.fund, mi, ps.q, px[mi], "liquidation", roleLiquidated, roleCounter)
 		}
 	}
-	rate := func(mi int) int64 { return l.markets[mi].feeRate }
+	// feeCap is up(rate * size * p) of LQ-4 (exact, before the min).
+	feeCap := func(mi int, q int64) wide.Int {
+		return valU(q, px[mi]).Mul(uint64(l.markets[mi].feeRate)).DivCeil(u8)
+	}
+	minW := func(x, y wide.Int) wide.Int {
+		if x.Cmp(y) <= 0 {
+			return x
+		}
+		return y
+	}
 	switch {
-	case ex >= 0 && isoMkt >= 0:
+	case !ex.IsNeg() && isoMkt >= 0:
 		// LQ-4 isolated: close against the fund; fee min(up(rate*size*p), M');
 		// the rest of the margin to the wallet.
 		mi := isoMkt
 		q := a.pos[a.find(mi)].q
 		closeFund(mi)
-		m := a.pos[a.find(mi)].iso
-		fee := min(l.fit(mulDivCeil(l.valueU(q, px[mi]), uint64(rate(mi)), u8)), m)
-		l.move(poolBal(), fundBal, fee, "liquidation-fee")
-		l.move(poolBal(), l.wal(a), a.pos[a.find(mi)].iso, "margin")
+		fee := minW(feeCap(mi, q), a.pos[a.find(mi)].iso)
+		l.move(poolBal(), fundBal, l.fit(fee), "liquidation-fee")
+		l.move(poolBal(), l.wal(a), l.fit(a.pos[a.find(mi)].iso), "margin")
 		l.prune(a)
-	case ex >= 0:
+	case !ex.IsNeg():
 		// LQ-4 cross: one at a time, largest loss first, until healthy.
 		for _, mi := range order {
 			if e16, mm24 := l.crossPool(a); !liquidatable(e16, mm24) {
@@ -209,39 +218,34 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 			closeFund(mi)
 			l.prune(a)
 			e16, _ := l.crossPool(a)
-			e, _ := e16.DivFloor(u8)
-			cap := int64(0)
-			if !e.IsNeg() {
-				cap = l.fit(e)
+			e, _ := e16.DivFloor(u8) // down(E')
+			if e.IsNeg() {
+				e = wide.Int{}
 			}
-			fee := min(l.fit(mulDivCeil(l.valueU(q, px[mi]), uint64(rate(mi)), u8)), cap)
-			l.move(l.wal(a), fundBal, fee, "liquidation-fee")
+			l.move(l.wal(a), fundBal, l.fit(minW(feeCap(mi, q), e)), "liquidation-fee")
 		}
-	case l.fund.wallet >= -ex:
+	case l.fund.wallet.Cmp(d) >= 0:
 		// LQ-5: the fund takes every position and pays exactly d.
 		for _, mi := range order {
 			closeFund(mi)
 		}
-		l.move(fundBal, poolBal(), -ex, "insurance")
+		l.move(fundBal, poolBal(), l.fit(d), "insurance")
 		l.prune(a)
 	default:
 		// LQ-6: auto-deleverage.
-		r := -ex
+		r := d
 		for _, mi := range order {
 			idx := a.find(mi)
 			ps := a.pos[idx]
 			mk := &l.markets[mi]
 			p := px[mi]
-			if r > 0 {
+			if r.Sign() > 0 {
 				// long: tickUp(p + r/Q); short: max(tick, tickDown(p - r/Q)).
 				num := wide.MulU64(uint64(ps.q), uint64(p))
-				rr := wide.MulU64(uint64(r), u8)
+				rr := r.Mul(u8)
 				if ps.sign > 0 {
 					c := num.Add(rr).DivCeil(uint64(ps.q)).DivCeil(uint64(mk.tick))
-					p = l.fit(c.Mul(uint64(mk.tick)))
-					if p > int64(maxU) || p < 0 {
-						l.overflow()
-					}
+					p = l.fit(c.Mul(uint64(mk.tick))) // a fill price: reported
 				} else {
 					f, _ := num.Sub(rr).DivFloor(uint64(ps.q))
 					f, _ = f.DivFloor(uint64(mk.tick))
@@ -257,17 +261,17 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 					abs = abs.Neg()
 				}
 				absq, _ := abs.DivFloor(u8)
-				r = l.add(r, -l.fit(absq))
+				r = r.Sub(absq)
 			}
 			l.effs = append(l.effs, Effect{Event: l.k, Type: EffectLiquidation, Account: a.id, Market: mk.name, Pool: pool})
 			l.adl(a, mi, p)
 		}
-		if r > 0 {
+		if r.Sign() > 0 {
 			// LQ-7: the fund posts the residual anyway.
-			l.move(fundBal, poolBal(), r, "insurance")
+			l.move(fundBal, poolBal(), l.fit(r), "insurance")
 		}
 		if isoMkt >= 0 {
-			l.move(poolBal(), l.wal(a), a.pos[a.find(isoMkt)].iso, "margin")
+			l.move(poolBal(), l.wal(a), l.fit(a.pos[a.find(isoMkt)].iso), "margin")
 		}
 		l.prune(a)
 	}
@@ -279,7 +283,7 @@ func (l *Ledger) prune(a *lacct) {
 	for _, ps := range a.pos {
 		if ps.q > 0 {
 			out = append(out, ps)
-		} else if ps.iso != 0 {
+		} else if !ps.iso.IsZero() {
 			panic("model: ledger: closed position with isolated margin left")
 		}
 	}

@@ -52,7 +52,7 @@ func (l *Ledger) im(a *lacct, ps *lpos) *big.Rat {
 // crossPool returns the cross pool's E (scale 1e-16) and MM (scale 1e-24)
 // (POOL-1); with no cross position MM = 0.
 func (l *Ledger) crossPool(a *lacct) (e16, mm24 wide.Int) {
-	e16 = wide.MulI64(a.wallet, u8)
+	e16 = a.wallet.Mul(u8)
 	for i := range a.pos {
 		ps := &a.pos[i]
 		if !ps.cross || ps.q == 0 {
@@ -77,7 +77,7 @@ func (l *Ledger) crossIM(a *lacct) *big.Rat {
 
 // isoPool returns an isolated pool's E and MM (POOL-2).
 func (l *Ledger) isoPool(ps *lpos) (e16, mm24 wide.Int) {
-	return wide.MulI64(ps.iso, u8).Add(l.upnl16(ps)), l.mm24(ps)
+	return ps.iso.Mul(u8).Add(l.upnl16(ps)), l.mm24(ps)
 }
 
 // liquidatable is POOL-5: E < MM exactly.
@@ -85,6 +85,12 @@ func liquidatable(e16, mm24 wide.Int) bool { return e16.Mul(u8).Less(mm24) }
 
 // units16 returns a value at scale 1e-16 as a rational in units.
 func units16(x wide.Int) *big.Rat { return new(big.Rat).SetFrac(wbig(x), big.NewInt(int64(u8))) }
+
+// wrat returns a balance in units as a rational.
+func wrat(x wide.Int) *big.Rat { return new(big.Rat).SetInt(wbig(x)) }
+
+// wstr formats a balance in units exactly.
+func wstr(x wide.Int) string { return decimal.NewFromBigInt(wbig(x), -8).String() }
 
 // wbig converts a wide.Int to a big.Int.
 func wbig(x wide.Int) *big.Int {

@@ -71,7 +71,7 @@ func (l *Ledger) trade(ev *Event) {
 	}
 	incB, incS := l.fillPair(buyer, seller, mi, q, px, "trade", roleTrade, roleTrade)
 	// TRD-4: fees on size*price, maker rate for the maker side.
-	val := l.valueU(q, px)
+	val := valU(q, px)
 	for _, side := range []struct {
 		a     *lacct
 		maker bool
@@ -83,7 +83,7 @@ func (l *Ledger) trade(ev *Event) {
 		if side.maker {
 			rate = mk.makerFee
 		}
-		fee := l.fit(mulDivCeil(val, uint64(rate), u8))
+		fee := l.feeOf(val, rate)
 		l.move(l.wal(side.a), bal{"fees", &l.fees}, fee, "fee")
 	}
 	// TRD-5, buyer first.
@@ -147,7 +147,7 @@ func (l *Ledger) update(a *lacct, mi int, d, px int64, r role, field string) (in
 	}
 	ps := &a.pos[idx]
 	ps.q = l.add(ps.q, q)
-	ps.v = l.add(ps.v, l.valueU(q, px))
+	ps.v = l.fit(valU(q, px).Add(wide.FromInt64(ps.v)))
 	if !ps.cross {
 		// TRD-3: T = up(q*price / L), L = min(leverage, maxLeverage of
 		// tier(new size * price)).
@@ -172,25 +172,26 @@ func (l *Ledger) reduce(a *lacct, idx int, q, px int64, r role, field string) {
 	} else {
 		vr = l.fit(mulDivFloor(ps.v, uint64(q), uint64(x)))
 	}
-	val := l.valueU(q, px)
-	rp := l.add(val, -vr)
+	rw := valU(q, px).Sub(wide.FromInt64(vr))
 	if ps.sign < 0 {
-		rp = -rp
+		rw = rw.Neg()
 	}
+	rp := l.fit(rw) // R is a posted amount
 	ps.v -= vr
 	ps.q -= q
 	// LED-6: profit from settlement to the pool, loss from the pool.
 	l.move(l.settle(), l.pool(a, idx), rp, "realized-pnl")
 	ps = &a.pos[idx]
 	if !ps.cross && r != roleLiquidated {
-		if ps.iso < 0 && r == roleTrade {
-			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account \""+a.id+"\" in \""+l.markets[ps.mkt].name+"\" at "+fx(ps.iso))
+		if ps.iso.IsNeg() && r == roleTrade {
+			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account \""+a.id+"\" in \""+l.markets[ps.mkt].name+"\" at "+wstr(ps.iso))
 		}
 		// down(M' * q / |x|) moves back to the wallet (all of it on a close).
-		ret := ps.iso
+		retW := ps.iso
 		if q < x {
-			ret = l.fit(mulDivFloor(ps.iso, uint64(q), uint64(x)))
+			retW, _ = ps.iso.Mul(uint64(q)).DivFloor(uint64(x))
 		}
+		ret := l.fit(retW)
 		l.move(l.isoBal(a, idx), l.wal(a), ret, "margin")
 	}
 	if ps.q == 0 && r != roleLiquidated {
@@ -218,8 +219,8 @@ func (l *Ledger) checkIM(a *lacct, mi int, px int64, field string) {
 		l.needIM(path, a, "isolated pool of \""+l.markets[mi].name+"\"", units16(e16), l.im(a, ps))
 		e16, _ = l.crossPool(a)
 		l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
-		if a.wallet < 0 {
-			l.fail(path, "TRD-5", "account \""+a.id+"\": the wallet would be "+fx(a.wallet)+" < 0 (shortfall "+fx(-a.wallet)+")")
+		if a.wallet.IsNeg() {
+			l.fail(path, "TRD-5", "account \""+a.id+"\": the wallet would be "+wstr(a.wallet)+" < 0 (shortfall "+wstr(a.wallet.Neg())+")")
 		}
 	}
 	mk := &l.markets[mi]
