@@ -60,7 +60,10 @@ package reference
 //     close's PnL and margin return, then the open's margin.
 //   - The fee of a reducing side may leave the wallet negative (TRD-5 never
 //     rejects a reduce); the next sweep covers a position-less cross pool
-//     with a negative wallet (POOL-5 with MM = 0) by LQ-5 or LQ-7.
+//     with a negative wallet (POOL-5 with MM = 0) by LQ-5 or LQ-7. Until then
+//     (and when cross funding drains a wallet whose pool stays healthy on
+//     unrealized profit) State() is not a valid NewLedger input: ACC-1 wants
+//     walletBalance >= 0 of every trader (SPEC gap).
 //
 // Prices and funding
 //
