@@ -118,9 +118,9 @@ type lset struct {
 // account's settings (LED-2); cross mirrors the mode.
 type lpos struct {
 	mkt   int
-	sign  int64 // +1 long, -1 short
-	q     int64 // size in units, > 0 (0 only transiently during a liquidation)
-	v     int64 // entry value V in units
+	sign  int64    // +1 long, -1 short
+	q     int64    // size in units, > 0 (0 only transiently during a liquidation)
+	v     int64    // entry value V in units
 	iso   wide.Int // isolated margin in units
 	cross bool
 }
