@@ -259,12 +259,19 @@ func (l *Ledger) autoDeleverage(a *ledgerAccount, mode model.MarginMode, acct le
 	if b := l.balance(acct); b.Cmp(neg(r)) != 0 {
 		panic(bugf("LQ-6: %s ends at %s with r = %s", acct.name(), str(b), str(r)))
 	}
-	if r.Sign() > 0 {
-		// LQ-7.
-		l.post(walletAcct(model.InsuranceAccount), acct, r, reasonInsurance)
-	}
+	l.coverResidual(acct, r)
 	if mode == model.Isolated {
 		l.post(acct, walletAcct(a.id), l.balance(acct), reasonMargin)
+	}
+}
+
+// coverResidual is LQ-7: if r > 0 remains after every position of the pool
+// is closed, the fund posts r to the pool anyway (reason insurance), and its
+// balance may go negative; this is the only way wallet:@insurance becomes
+// negative.
+func (l *Ledger) coverResidual(acct ledgerAcct, r *apd.Decimal) {
+	if r.Sign() > 0 {
+		l.post(walletAcct(model.InsuranceAccount), acct, r, reasonInsurance)
 	}
 }
 
