@@ -221,7 +221,7 @@ func Market(c GenConfig) *rapid.Generator[model.Market] {
 // the time to funding and a basis average, with no mark.
 func Price(c GenConfig, ref decimal.Decimal) *rapid.Generator[model.Price] {
 	return rapid.Custom(func(t *rapid.T) model.Price {
-		if !c.ComputedMark || rapid.IntRange(0, 3).Draw(t, "computed") != 0 {
+		if k := rapid.IntRange(0, 3).Draw(t, "computed"); !c.ComputedMark || k != 0 {
 			return model.Price{Mark: nd(ref)}
 		}
 		last := ref.Mul(dec(rapid.SampledFrom([]int64{100, 99, 101, 50, 200, 1, 10_000, 120, 80}).Draw(t, "lastPct"), -2)).Truncate(8)

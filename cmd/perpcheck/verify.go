@@ -1,0 +1,216 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/properties"
+)
+
+const verifyUsage = `usage: perpcheck verify [-checks N] [-seed N] [-impl model|reference] [-run REGEXP] [-mutants=false] [-out DIR] [-v]
+
+Runs the conformance suite (package properties) against an implementation:
+every property of the catalogue with rapid, then the same suite against each
+mutant of the reference (deliberately broken engines) to show that it catches
+them. Prints a table per property (id, SPEC rules, cases, time, PASS/FAIL/SKIP)
+and the mutant kill count. A failure prints the shrunk counterexample as
+scenario JSON that "perpcheck eval FILE" replays, and the seed that reproduces
+it. Exit status 1 when a property fails or a mutant survives.
+`
+
+// cmdVerify is "perpcheck verify": the conformance suite against the model or
+// the reference, plus the mutant kill count.
+func cmdVerify(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
+	checks := fs.Int("checks", 3000, "rapid cases per property")
+	seed := fs.Uint64("seed", 0, "rapid base seed (0: random); a failure prints the seed that reproduces it")
+	impl := fs.String("impl", "model", "implementation under test: model or reference")
+	run := fs.String("run", "", "run only the properties whose id matches this regular expression")
+	mutants := fs.Bool("mutants", true, "also run the suite against every mutant of the reference")
+	mutantChecks := fs.Int("mutant-checks", 100, "rapid cases per property for each mutant")
+	out := fs.String("out", "", "write each counterexample scenario to a JSON file in this directory")
+	verbose := fs.Bool("v", false, "print each property as it finishes and rapid's full report on failure")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	if *run != "" {
+		if _, err := regexp.Compile(*run); err != nil {
+			fmt.Fprintf(stderr, "perpcheck verify: -run: %v\n", err)
+			return 2
+		}
+	}
+	var factory properties.Factory
+	opts := []properties.Option{
+		properties.Checks(*checks), properties.Seed(*seed),
+		properties.Parallel(runtime.GOMAXPROCS(0)), properties.ShrinkTime(10 * time.Second),
+	}
+	switch *impl {
+	case "model":
+		factory = properties.Model()
+	case "reference":
+		factory = properties.Reference()
+		opts = append(opts, properties.Oracle(model.Evaluate))
+	default:
+		fmt.Fprintf(stderr, "perpcheck verify: -impl must be model or reference, got %q\n", *impl)
+		return 2
+	}
+	if *run != "" {
+		opts = append(opts, properties.Only(*run))
+	}
+	var mu sync.Mutex
+	done, total := 0, 0
+	for _, p := range properties.Properties() {
+		if *run == "" || regexp.MustCompile(*run).MatchString(p.ID) {
+			total++
+		}
+	}
+	fmt.Fprintf(stdout, "perpcheck verify: %d properties against %s, %d cases each (seed %s)\n", total, *impl, *checks, seedText(*seed))
+	opts = append(opts, properties.Progress(func(r properties.PropertyResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		if *verbose {
+			fmt.Fprintf(stdout, "  [%d/%d] %-4s %s (%d cases, %s)\n", done, total, r.Status, r.ID, r.Cases, r.Duration.Round(time.Millisecond))
+		} else {
+			fmt.Fprint(stdout, map[properties.Status]string{properties.Pass: ".", properties.Fail: "F", properties.Skip: "s"}[r.Status])
+		}
+	}))
+	res, _ := properties.Check(factory, opts...)
+	if !*verbose {
+		fmt.Fprintln(stdout)
+	}
+	printTable(stdout, res)
+	status := 0
+	if res.Failed > 0 {
+		status = 1
+		printFailures(stdout, stderr, res, *impl, *out, *verbose)
+	}
+	fmt.Fprintf(stdout, "properties: %d passed, %d failed, %d not run (%s)\n", res.Passed, res.Failed, res.Skipped, res.Duration.Round(time.Millisecond))
+	for _, nr := range res.NotRun() {
+		fmt.Fprintf(stdout, "  NOT RUN %s\n", nr)
+	}
+	if *mutants {
+		if !killMutants(stdout, *mutantChecks, *seed, *verbose) {
+			status = 1
+		}
+	}
+	return status
+}
+
+func seedText(s uint64) string {
+	if s == 0 {
+		return "random"
+	}
+	return fmt.Sprint(s)
+}
+
+// printTable prints one row per property.
+func printTable(w io.Writer, res *properties.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tRULES\tCASES\tTIME\tSTATUS")
+	for _, p := range res.Properties {
+		rules := strings.Join(p.Rules, " ")
+		if len(rules) > 48 {
+			rules = rules[:45] + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.ID, rules, p.Cases, p.Duration.Round(time.Millisecond), p.Status)
+	}
+	tw.Flush()
+}
+
+// printFailures prints each failure with its counterexample scenarios and the
+// command that reproduces it.
+func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out string, verbose bool) {
+	for _, p := range res.Properties {
+		if p.Status != properties.Fail || p.Failure == nil {
+			continue
+		}
+		f := p.Failure
+		fmt.Fprintf(stdout, "\nFAIL %s (%s)\n  %s\n", p.ID, strings.Join(p.Rules, " "), f.Message)
+		for _, sc := range f.Scenarios {
+			fmt.Fprintf(stdout, "  counterexample, %s scenario (replay: perpcheck eval FILE):\n%s\n", sc.Label, indent(sc.JSON, "    "))
+			if out != "" {
+				name := filepath.Join(out, sanitize(p.ID)+"-"+sanitize(sc.Label)+".json")
+				if err := os.MkdirAll(out, 0o755); err == nil {
+					err = os.WriteFile(name, []byte(sc.JSON+"\n"), 0o644)
+					if err == nil {
+						fmt.Fprintf(stdout, "  written to %s\n", name)
+					}
+				}
+			}
+		}
+		if f.Seed != 0 {
+			fmt.Fprintf(stdout, "  reproduce: perpcheck verify -impl %s -run '^%s$' -seed %d -mutants=false\n", impl, regexp.QuoteMeta(p.ID), f.Seed)
+			fmt.Fprintf(stdout, "  (in go test: -rapid.seed=%d)\n", f.Seed)
+		}
+		if verbose && f.Rapid != "" {
+			fmt.Fprintf(stdout, "  rapid:\n%s\n", indent(f.Rapid, "    "))
+		}
+	}
+}
+
+// killMutants runs the suite, without its differential properties, against
+// each mutant of the reference and prints which property caught it. It
+// returns false if a mutant survived.
+func killMutants(w io.Writer, checks int, seed uint64, verbose bool) bool {
+	ms := properties.Mutants()
+	fmt.Fprintf(w, "\nmutants: the suite without its differential properties against %d broken engines (%d cases per property)\n", len(ms), checks)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MUTANT\tCAUGHT BY\tCASES\tTIME")
+	killed := 0
+	start := time.Now()
+	for _, m := range ms {
+		res, err := properties.Check(m.Factory, properties.Checks(checks), properties.Seed(seed),
+			properties.Exclude("differential"), properties.FailFast(),
+			properties.ShrinkTime(500*time.Millisecond), properties.Parallel(runtime.GOMAXPROCS(0)))
+		var by []string
+		cases := 0
+		for _, p := range res.Properties {
+			if p.Status == properties.Fail {
+				by = append(by, p.ID)
+				cases += p.Cases
+			}
+		}
+		if err != nil && len(by) > 0 {
+			killed++
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", m.Name, strings.Join(by, ", "), cases, res.Duration.Round(time.Millisecond))
+		} else {
+			fmt.Fprintf(tw, "%s\tSURVIVED\t-\t%s\n", m.Name, res.Duration.Round(time.Millisecond))
+		}
+		if verbose {
+			tw.Flush()
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "mutants killed: %d/%d (%s)\n", killed, len(ms), time.Since(start).Round(time.Millisecond))
+	return killed == len(ms)
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, s)
+}

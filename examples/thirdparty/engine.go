@@ -1,0 +1,26 @@
+// Package thirdparty is a toy third-party margin engine with the adapter
+// that plugs it into perpcheck's conformance suite (see engine_test.go).
+package thirdparty
+
+import (
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/properties"
+)
+
+// Engine is the toy engine. A real one would convert the scenario into its
+// own types, compute, and convert its results back into a model.Report.
+type Engine struct{ calls int }
+
+// Evaluate implements properties.Engine.
+func (e *Engine) Evaluate(s *model.Scenario) (*model.Report, error) {
+	e.calls++
+	return model.Evaluate(s)
+}
+
+// Factory is the adapter: a fresh engine per property and what it supports.
+func Factory() (properties.Engine, []properties.Capability) {
+	return &Engine{}, []properties.Capability{
+		properties.CapIsolated, properties.CapEntryBasis,
+		properties.CapComputedMark, properties.CapErrorPaths,
+	}
+}

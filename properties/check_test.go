@@ -1,0 +1,86 @@
+package properties_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/properties"
+	"github.com/perpcheck/perpcheck/reference"
+)
+
+// TestCheckPasses runs Check (the error-returning form, with its own rapid.TB)
+// on the model and checks the result rows.
+func TestCheckPasses(t *testing.T) {
+	res, err := properties.Check(properties.Model(), properties.Checks(20), properties.Seed(1), properties.Parallel(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Properties) != len(properties.Properties()) || res.Passed != len(res.Properties) {
+		t.Fatalf("%d properties, %d passed", len(res.Properties), res.Passed)
+	}
+	for _, p := range res.Properties {
+		if p.Cases == 0 || len(p.Rules) == 0 {
+			t.Errorf("%s: %d cases, rules %v", p.ID, p.Cases, p.Rules)
+		}
+	}
+}
+
+// TestCheckCounterexampleReplays checks that a failure carries the shrunk
+// counterexample as scenario JSON that decodes like `perpcheck eval` does and
+// reproduces the bug, and the seed that reproduces it.
+func TestCheckCounterexampleReplays(t *testing.T) {
+	mutant := properties.Mutants()[1] // mm-round-down
+	res, err := properties.Check(mutant.Factory, properties.Only("^NUM-4/position-rounding$"), properties.ShrinkTime(time.Second))
+	if err == nil || res.Failed != 1 {
+		t.Fatalf("the mutant %s was not caught: %v", mutant.Name, err)
+	}
+	f := res.Properties[0].Failure
+	if f.Seed == 0 || len(f.Scenarios) == 0 || !strings.Contains(f.Message, "maintenanceMargin") {
+		t.Fatalf("failure without seed or scenario: %+v", f)
+	}
+	var s model.Scenario
+	if err := strictjson.Unmarshal([]byte(f.Scenarios[0].JSON), &s); err != nil {
+		t.Fatalf("the counterexample does not decode as a scenario file: %v\n%s", err, f.Scenarios[0].JSON)
+	}
+	good, err1 := model.Evaluate(&s)
+	bad, err2 := reference.EvaluateWith(&s, reference.MutMMRoundDown)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("the counterexample is an error: %v %v", err1, err2)
+	}
+	same := true
+	for i := range good.Positions {
+		same = same && good.Positions[i].MaintenanceMargin.Equal(bad.Positions[i].MaintenanceMargin)
+	}
+	if same {
+		t.Fatalf("the counterexample does not reproduce the bug:\n%s", f.Scenarios[0].JSON)
+	}
+	// The reported seed reproduces it on the first case.
+	res2, err := properties.Check(mutant.Factory, properties.Only("^NUM-4/position-rounding$"), properties.Seed(f.Seed), properties.Checks(1), properties.ShrinkTime(time.Second))
+	if err == nil || res2.Failed != 1 {
+		t.Fatalf("seed %d does not reproduce the failure", f.Seed)
+	}
+}
+
+// TestMissingCapabilitiesAreReported checks that properties needing a
+// capability the engine lacks are reported as not run, never silently.
+func TestMissingCapabilitiesAreReported(t *testing.T) {
+	crossOnly := func() (properties.Engine, []properties.Capability) {
+		return properties.EngineFunc(model.Evaluate), nil
+	}
+	res, err := properties.Check(crossOnly, properties.Checks(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notRun := strings.Join(res.NotRun(), "\n")
+	for _, id := range []string{"LIQ-1/isolated-margin", "MARK-3/computed-mark", "EVAL-2/error-paths"} {
+		if !strings.Contains(notRun, id) {
+			t.Errorf("%s is not listed as not run:\n%s", id, notRun)
+		}
+	}
+	if _, err := properties.Check(crossOnly, properties.Checks(10), properties.RequireAll()); err == nil {
+		t.Error("RequireAll did not turn the missing capabilities into a failure")
+	}
+}

@@ -1,0 +1,70 @@
+// Package properties is perpcheck's conformance suite: the invariants and
+// metamorphic relations of SPEC.md as rapid properties (pgregory.net/rapid),
+// plus a differential check against the exact reference, that any margin
+// engine can run from its own tests.
+//
+// # Use
+//
+// Write an adapter, a Factory that returns a fresh Engine (one method,
+// Evaluate(*model.Scenario) (*model.Report, error)) and the Capabilities it
+// has, then either
+//
+//	func TestConformance(t *testing.T) { properties.Run(t, myFactory) }
+//
+// (one subtest per property, in the manner of nettest.TestConn), or, outside
+// go test, res, err := properties.Check(myFactory) (in the manner of
+// fstest.TestFS; Result has per property its id, SPEC rules, cases, time,
+// PASS/FAIL/SKIP and the shrunk counterexample). A property that needs a
+// capability the engine does not declare is reported as not run (a skipped
+// subtest, a SKIP row; RequireAll makes it a failure), never silently passed.
+// The command "perpcheck verify" runs Check against the model or the
+// reference, and the suite against every mutant.
+//
+// # Properties
+//
+// Properties lists the catalogue; RULES.md maps every SPEC rule id to the
+// properties and tests that check it. Each property has an id
+// "<SPEC rule>/<name>" and is checked by its own oracle:
+//
+//   - the differential properties compare the engine with the reference
+//     (reference.Evaluate; Oracle changes it), report and error Path/Rule;
+//   - the rounding properties compare every reported value with the NUM-4
+//     rounding of its exact value, computed here in math/big independently of
+//     both the model and the reference; liquidation and bankruptcy prices are
+//     checked by evaluating f(P) and g(P) exactly on both sides of them;
+//   - the metamorphic properties re-evaluate a changed scenario with the
+//     engine itself (mark moved to the liquidation price and one tick beyond,
+//     leverage or margin changed, side flipped, everything scaled by k, index
+//     and last moved with a given mark) and compare the two reports.
+//
+// # Counterexamples
+//
+// A failure logs the shrunk case as indented scenario JSON, which
+// "perpcheck eval FILE" replays, together with rapid's seed (-rapid.seed, or
+// the Seed option) and, under go test, its fail file.
+//
+// # Generators
+//
+// The generators are exported for the engine's own properties: TierTable
+// (random valid tables), VenueTierTable (the shipped real tables), Market,
+// Price, Scenario, EdgeScenario (magnitudes at the edge of the fixed-point
+// range), EdgeFixed, NearLiquidation (mark at and one tick either side of a
+// liquidation price), NearTierBoundary (notional at and around a tier
+// boundary) and Corrupted (one broken field with the error SPEC requires).
+//
+// # Budget
+//
+// rapid's flags apply: -rapid.checks (default 100 cases per property, a fifth
+// under -short), -rapid.seed, -rapid.shrinktime; the Checks, Seed and
+// ShrinkTime options override them. rapid reads them from process-wide flags,
+// so Run and Check with these options must not run concurrently with other
+// rapid checks.
+//
+// # Ledger
+//
+// This is the query layer of the suite (SPEC NUM to RPT). The ledger layer
+// (LED, TRD, FND, LQ, ADL: stateful properties over event sequences) will add
+// properties that need CapLedger, CapFunding and CapADL and an engine that
+// also implements the ledger interface; engines without it will see them
+// reported as not run.
+package properties
