@@ -59,60 +59,70 @@ var (
 )
 
 // diffValue returns "" when x and y agree, else a description of the first
-// difference at path.
+// difference, starting with its path under path. Paths are built only for
+// the difference, so that agreeing values cost no allocation.
 func diffValue(path string, x, y reflect.Value) string {
+	if rel, msg := diff(x, y); msg != "" {
+		return path + rel + ": " + msg
+	}
+	return ""
+}
+
+// diff returns the relative path (".field", "[i]", ".key") and the message
+// of the first difference between x and y, or "", "".
+func diff(x, y reflect.Value) (string, string) {
 	switch x.Type() {
 	case decimalType:
 		a, b := x.Interface().(decimal.Decimal), y.Interface().(decimal.Decimal)
 		if !a.Equal(b) {
-			return fmt.Sprintf("%s: model %s, reference %s", path, a, b)
+			return "", fmt.Sprintf("model %s, reference %s", a, b)
 		}
-		return ""
+		return "", ""
 	case nullDecimalType:
 		a, b := x.Interface().(decimal.NullDecimal), y.Interface().(decimal.NullDecimal)
 		if a.Valid != b.Valid || (a.Valid && !a.Decimal.Equal(b.Decimal)) {
-			return fmt.Sprintf("%s: model %s, reference %s", path, nullString(a), nullString(b))
+			return "", fmt.Sprintf("model %s, reference %s", nullString(a), nullString(b))
 		}
-		return ""
+		return "", ""
 	}
 	switch x.Kind() {
 	case reflect.Struct:
 		for i := range x.NumField() {
-			f := x.Type().Field(i)
-			if d := diffValue(path+"."+jsonName(f), x.Field(i), y.Field(i)); d != "" {
-				return d
+			if rel, msg := diff(x.Field(i), y.Field(i)); msg != "" {
+				return "." + jsonName(x.Type().Field(i)) + rel, msg
 			}
 		}
-		return ""
+		return "", ""
 	case reflect.Slice:
 		if x.Len() != y.Len() {
-			return fmt.Sprintf("%s: model has %d entries, reference %d", path, x.Len(), y.Len())
+			return "", fmt.Sprintf("model has %d entries, reference %d", x.Len(), y.Len())
 		}
 		for i := range x.Len() {
-			if d := diffValue(path+"["+strconv.Itoa(i)+"]", x.Index(i), y.Index(i)); d != "" {
-				return d
+			if rel, msg := diff(x.Index(i), y.Index(i)); msg != "" {
+				return "[" + strconv.Itoa(i) + "]" + rel, msg
 			}
 		}
-		return ""
+		return "", ""
 	case reflect.Map:
 		if x.Len() != y.Len() {
-			return fmt.Sprintf("%s: model has %d keys %v, reference %d keys %v", path, x.Len(), keys(x), y.Len(), keys(y))
+			return "", fmt.Sprintf("model has %d keys %v, reference %d keys %v", x.Len(), keys(x), y.Len(), keys(y))
 		}
-		for _, k := range keys(x) {
-			yv := y.MapIndex(reflect.ValueOf(k))
+		it := x.MapRange()
+		for it.Next() {
+			yv := y.MapIndex(it.Key())
 			if !yv.IsValid() {
-				return fmt.Sprintf("%s: key %q only in the model's report", path, k)
+				return "", fmt.Sprintf("key %v only in the model's value", it.Key())
 			}
-			if d := diffValue(path+"."+k, x.MapIndex(reflect.ValueOf(k)), yv); d != "" {
-				return d
+			if rel, msg := diff(it.Value(), yv); msg != "" {
+				return fmt.Sprintf(".%v", it.Key()) + rel, msg
 			}
 		}
-		return ""
+		return "", ""
 	default:
 		if !x.Equal(y) {
-			return fmt.Sprintf("%s: model %v, reference %v", path, x.Interface(), y.Interface())
+			return "", fmt.Sprintf("model %v, reference %v", x.Interface(), y.Interface())
 		}
-		return ""
+		return "", ""
 	}
 }
 
