@@ -682,3 +682,43 @@ func TestLedgerNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestADLPriceIsBankruptcyPrice: LQ-6 says that for an isolated pool the ADL
+// price is its bankruptcy price (BKR-1) rounded against the trader. With the
+// deficit d = -(M + s*(Q*p - V)) at the execution price p, adlPrice(p + d/Q
+// for a long, p - d/Q for a short) is checked against bankruptcyPrice of
+// liq.go, an independent transcription, on random isolated positions: equal
+// whenever BKR reports a price; a short that BKR calls always-bankrupt
+// deleverages at one tick.
+func TestADLPriceIsBankruptcyPrice(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	ticks := []string{"1", "0.1", "0.01", "0.0001", "0.5"}
+	compared := 0
+	for i := 0; i < 3000; i++ {
+		tick := apdOf(t, ticks[rng.Intn(len(ticks))])
+		m := &market{tick: tick}
+		s := 1 - 2*rng.Intn(2)
+		q := dec(1 + rng.Int63n(1000))
+		v := mul(dec(1+rng.Int63n(10000000)), unit)
+		margin := mul(dec(rng.Int63n(10000000)), unit)
+		mark := mul(dec(1+rng.Int63n(50000)), apdOf(t, "0.001"))
+		p := executionPrice(s, mark, tick)
+		d := neg(add(margin, realizedPnl(s, q, p, v)))
+		if d.Sign() <= 0 {
+			continue // solvent: no ADL
+		}
+		compared++
+		got := adlPrice(s, q, p, d, tick)
+		bkr := bankruptcyPrice(m, s, q, v, margin)
+		switch {
+		case bkr.tick != nil && got.Cmp(bkr.tick) != 0:
+			t.Fatalf("s=%d Q=%s V=%s M=%s p=%s: ADL price %s, bankruptcy price %s", s, str(q), str(v), str(margin), str(p), str(got), str(bkr.tick))
+		case bkr.tick == nil && (s > 0 || bkr.reason != reasonAlwaysBankrupt || got.Cmp(tick) != 0):
+			t.Fatalf("s=%d Q=%s V=%s M=%s p=%s: ADL price %s, bankruptcy %q", s, str(q), str(v), str(margin), str(p), str(got), bkr.reason)
+		}
+	}
+	if compared < 500 {
+		t.Errorf("only %d bankrupt cases compared", compared)
+	}
+	t.Logf("%d bankrupt cases compared", compared)
+}
