@@ -77,7 +77,15 @@ func Seeds(root string) (map[string][]Seed, error) {
 		}
 		scen = append(scen, namedScenario{"example-" + ex.name, r})
 	}
-	scen = append(scen, boundaryScenarios()...)
+	for _, ns := range boundaryScenarios() {
+		scen = append(scen, ns)
+		// The boundary scenarios as scenario files, too.
+		j, err := json.Marshal(ns.s)
+		if err != nil {
+			return nil, err
+		}
+		out[KeyJSON] = append(out[KeyJSON], Seed{"boundary-" + ns.name, j})
+	}
 	out[KeyEvaluate] = append(out[KeyEvaluate], Seed{"defaults", nil})
 	for _, ns := range scen {
 		b, err := EncodeScenario(ns.s)
