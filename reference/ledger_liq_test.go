@@ -722,3 +722,83 @@ func TestADLPriceIsBankruptcyPrice(t *testing.T) {
 	}
 	t.Logf("%d bankrupt cases compared", compared)
 }
+
+// TestSweepAgreesWithLiquidationPrice: the ledger's sweep (LQ-1, POOL-5)
+// against Evaluate's liquidation price (LIQ-4..6, solved tier by tier by
+// other code). For a random isolated position, a price event at the reported
+// liquidation price liquidates nothing; one tick beyond it (below for a long,
+// above for a short) liquidates the position.
+func TestSweepAgreesWithLiquidationPrice(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	checked := 0
+	for i := 0; i < 300; i++ {
+		basis := model.BasisMark
+		if rng.Intn(2) == 0 {
+			basis = model.BasisEntry
+		}
+		ticks := []string{"0.01", "0.1", "1", "0.0001"}
+		mkt := model.Market{TickSize: d(ticks[rng.Intn(len(ticks))]), LotSize: d("0.001"), MMBasis: basis, Tiers: randomTiers(rng)}
+		ep := decimal.New(1000+rng.Int63n(10000000), -2).Div(mkt.TickSize).Floor().Mul(mkt.TickSize)
+		size := decimal.New(1+rng.Int63n(100000), -3)
+		side, other := model.Long, model.Short
+		if rng.Intn(2) == 0 {
+			side, other = model.Short, model.Long
+		}
+		lev := decimal.New(1+rng.Int63n(mkt.Tiers[0].MaxLeverage.IntPart()), 0)
+		margin := decimal.New(rng.Int63n(1000000000), -4)
+		xp := model.Position{Market: "X", Side: side, Size: size, EntryPrice: ep, MarginMode: model.Isolated,
+			Leverage: decimal.NewNullDecimal(lev), IsolatedMargin: decimal.NewNullDecimal(margin)}
+		rep, err := Evaluate(&model.Scenario{
+			Markets: map[string]model.Market{"X": mkt},
+			Prices:  map[string]model.Price{"X": {Mark: decimal.NewNullDecimal(ep)}},
+			Account: model.Account{Positions: []model.Position{xp}},
+		})
+		if err != nil {
+			t.Fatalf("Evaluate: %v", err)
+		}
+		lp := rep.Positions[0].LiquidationPrice
+		if !lp.Valid {
+			continue
+		}
+		beyond := lp.Decimal.Sub(mkt.TickSize)
+		if side == model.Short {
+			beyond = lp.Decimal.Add(mkt.TickSize)
+		}
+		if beyond.Sign() <= 0 {
+			continue
+		}
+		st := func() *model.State {
+			return &model.State{
+				Markets: map[string]model.Market{"X": mkt},
+				Prices:  map[string]model.Price{"X": {Mark: decimal.NewNullDecimal(ep)}},
+				Accounts: map[string]model.Account{
+					"x": {Positions: []model.Position{xp},
+						Settings: map[string]model.AccountSettings{"X": {MarginMode: model.Isolated, Leverage: decimal.NewNullDecimal(lev)}}},
+					"y": {WalletBalance: d("1000000000"), Positions: []model.Position{
+						{Market: "X", Side: other, Size: size, EntryPrice: ep, MarginMode: model.Cross}}},
+				},
+				InsuranceFund: model.Account{WalletBalance: d("1000000000")},
+			}
+		}
+		liquidatedAt := func(p decimal.Decimal) bool {
+			l := mustLedger(t, st())
+			for _, e := range apply(t, l, markEv("X", p.String())) {
+				if e.Type == model.EffectLiquidation && e.Account == "x" {
+					return true
+				}
+			}
+			return false
+		}
+		if liquidatedAt(lp.Decimal) {
+			t.Fatalf("case %d: %s %s @ %s, margin %s: liquidated at its liquidation price %s", i, side, size, ep, margin, lp.Decimal)
+		}
+		if !liquidatedAt(beyond) {
+			t.Fatalf("case %d: %s %s @ %s, margin %s: not liquidated one tick beyond %s", i, side, size, ep, margin, lp.Decimal)
+		}
+		checked++
+	}
+	if checked < 100 {
+		t.Errorf("only %d positions checked", checked)
+	}
+	t.Logf("%d positions checked", checked)
+}
