@@ -725,7 +725,8 @@ func TestADLPriceIsBankruptcyPrice(t *testing.T) {
 
 // TestSweepAgreesWithLiquidationPrice: the ledger's sweep (LQ-1, POOL-5)
 // against Evaluate's liquidation price (LIQ-4..6, solved tier by tier by
-// other code). For a random isolated position, a price event at the reported
+// other code). For a random position (isolated, or cross with the margin as
+// its wallet), a price event at the reported
 // liquidation price liquidates nothing; one tick beyond it (below for a long,
 // above for a short) liquidates the position.
 func TestSweepAgreesWithLiquidationPrice(t *testing.T) {
@@ -746,12 +747,17 @@ func TestSweepAgreesWithLiquidationPrice(t *testing.T) {
 		}
 		lev := decimal.New(1+rng.Int63n(mkt.Tiers[0].MaxLeverage.IntPart()), 0)
 		margin := decimal.New(rng.Int63n(1000000000), -4)
-		xp := model.Position{Market: "X", Side: side, Size: size, EntryPrice: ep, MarginMode: model.Isolated,
+		mode, wallet := model.Isolated, decimal.Zero
+		xp := model.Position{Market: "X", Side: side, Size: size, EntryPrice: ep, MarginMode: mode,
 			Leverage: decimal.NewNullDecimal(lev), IsolatedMargin: decimal.NewNullDecimal(margin)}
+		if rng.Intn(2) == 0 { // cross: the margin is the wallet
+			mode, wallet = model.Cross, margin
+			xp.MarginMode, xp.IsolatedMargin = mode, decimal.NullDecimal{}
+		}
 		rep, err := Evaluate(&model.Scenario{
 			Markets: map[string]model.Market{"X": mkt},
 			Prices:  map[string]model.Price{"X": {Mark: decimal.NewNullDecimal(ep)}},
-			Account: model.Account{Positions: []model.Position{xp}},
+			Account: model.Account{WalletBalance: wallet, Positions: []model.Position{xp}},
 		})
 		if err != nil {
 			t.Fatalf("Evaluate: %v", err)
@@ -772,8 +778,8 @@ func TestSweepAgreesWithLiquidationPrice(t *testing.T) {
 				Markets: map[string]model.Market{"X": mkt},
 				Prices:  map[string]model.Price{"X": {Mark: decimal.NewNullDecimal(ep)}},
 				Accounts: map[string]model.Account{
-					"x": {Positions: []model.Position{xp},
-						Settings: map[string]model.AccountSettings{"X": {MarginMode: model.Isolated, Leverage: decimal.NewNullDecimal(lev)}}},
+					"x": {WalletBalance: wallet, Positions: []model.Position{xp},
+						Settings: map[string]model.AccountSettings{"X": {MarginMode: mode, Leverage: decimal.NewNullDecimal(lev)}}},
 					"y": {WalletBalance: d("1000000000"), Positions: []model.Position{
 						{Market: "X", Side: other, Size: size, EntryPrice: ep, MarginMode: model.Cross}}},
 				},
@@ -790,10 +796,10 @@ func TestSweepAgreesWithLiquidationPrice(t *testing.T) {
 			return false
 		}
 		if liquidatedAt(lp.Decimal) {
-			t.Fatalf("case %d: %s %s @ %s, margin %s: liquidated at its liquidation price %s", i, side, size, ep, margin, lp.Decimal)
+			t.Fatalf("case %d: %s %s %s @ %s, margin %s: liquidated at its liquidation price %s", i, mode, side, size, ep, margin, lp.Decimal)
 		}
 		if !liquidatedAt(beyond) {
-			t.Fatalf("case %d: %s %s @ %s, margin %s: not liquidated one tick beyond %s", i, side, size, ep, margin, lp.Decimal)
+			t.Fatalf("case %d: %s %s %s @ %s, margin %s: not liquidated one tick beyond %s", i, mode, side, size, ep, margin, lp.Decimal)
 		}
 		checked++
 	}
