@@ -32,7 +32,7 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 22 passed, 0 failed, 5 not run
+	// 24 passed, 0 failed, 5 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare

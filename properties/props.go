@@ -112,7 +112,7 @@ var catalogue = []Property{
 		Doc:   "A scenario with one broken field is an error, never a panic and never a partial report.",
 		check: propBadInput},
 	{ID: "EVAL-2/error-paths", Needs: []Capability{CapErrorPaths},
-		Rules: []string{"EVAL-2", "EVAL-3", "NUM-1", "NUM-2", "MKT-1", "MKT-3", "MKT-4", "MKT-5", "TIER-1", "TIER-2", "TIER-3", "TIER-4", "TIER-5", "TIER-6", "PRICE-1", "PRICE-2", "MARK-1", "ACC-1", "POS-1", "POS-2", "POS-3", "POS-4", "POS-5", "POS-6"},
+		Rules: []string{"EVAL-2", "EVAL-3", "NUM-1", "NUM-2", "MKT-1", "MKT-2", "MKT-3", "MKT-4", "MKT-5", "TIER-1", "TIER-2", "TIER-3", "TIER-4", "TIER-5", "TIER-6", "PRICE-1", "PRICE-2", "MARK-1", "ACC-1", "POS-1", "POS-2", "POS-3", "POS-4", "POS-5", "POS-6"},
 		Doc:   "A scenario with one broken field is a *model.Error with exactly the Path and Rule of that field (it is the first violation in EVAL-2 order).",
 		check: propErrorPaths},
 	{ID: "RPT-1/report-shape",
