@@ -1,3 +1,9 @@
+// The meta tests check files of the repository; they are not part of
+// OSS-Fuzz builds (tag gofuzz), whose harness rewriting only needs the
+// targets.
+
+//go:build !gofuzz
+
 package fuzz
 
 import (
