@@ -36,6 +36,18 @@ package reference
 //     the message. NewLedger checks the state's values (e.g. a derived
 //     entryValue) last, at their state paths.
 //
+// State
+//
+//   - State(): positions in ascending market order; Leverage always given
+//     (the setting, or POS-4's default); IsolatedMargin for isolated
+//     positions only; EntryValue always; EntryPrice = V / size when that is
+//     a multiple of 1e-8, else zero; Positions never nil; Settings as given
+//     or set by events (an event creates an entry holding only the field it
+//     sets; nil when there are none); prices as last given (a price event
+//     replaces the entry); Settlement always Valid; decimals with exponent -8.
+//   - Apply returns a non-nil (possibly empty) effect list on success, nil
+//     with an error.
+//
 // Account events
 //
 //   - deposit and withdraw accept the insurance fund's id; the fund's
