@@ -63,6 +63,9 @@ package reference
 //
 // Trades
 //
+//   - TRD-3's rejection applies to every isolated side of a trade whose
+//     margin would end negative: a reduce (M' < 0) and also an open or
+//     increase of a margin that funding had made negative.
 //   - Checks: market (TRD-1 exists, TRD-1 has a price, LED-1 grid), buyer,
 //     seller (TRD-1 exists, differs), size (NUM, LED-5 > 0, TRD-1 lot), price
 //     (NUM, LED-5 > 0, TRD-1 tick), maker (LED-5). TRD-3 and TRD-5 errors are

@@ -526,6 +526,15 @@ func TestFundingBeyondIsolatedMargin(t *testing.T) {
 	if err := l.Check(); !errors.As(err, &me) || me.Path != "accounts.xavier.positions" {
 		t.Errorf("Check = %v, want the negative isolated margin reported", err)
 	}
+	// An increase that leaves the margin negative (-100 + up(1 * 2 / 10) =
+	// -99.8) is rejected by TRD-3.
+	before := stateJSON(t, l.State())
+	if _, err := l.Apply(tradeEv("XRP", "xavier", "bob", "1", "2")); !errors.As(err, &me) || me.Path != "events[1].buyer" || me.Rule != "TRD-3" {
+		t.Errorf("increase = %v, want TRD-3 at events[1].buyer", err)
+	}
+	if stateJSON(t, l.State()) != before {
+		t.Error("the failed trade changed the state")
+	}
 }
 
 // TestADLTieByID: ADL-2 ties go to the ascending account id, and the

@@ -99,8 +99,7 @@ func (l *Ledger) updatePosition(k int, side fillSide, m string, d, price *apd.De
 	absD := new(apd.Decimal).Abs(d)
 	switch {
 	case x.Sign() == 0 || x.Sign() == d.Sign():
-		l.openPosition(side, m, d.Sign(), absD, price)
-		return true, nil
+		return true, l.openPosition(k, side, m, d.Sign(), absD, price)
 	case absD.Cmp(p.q) <= 0:
 		return false, l.reducePosition(k, side, m, absD, price)
 	default:
@@ -108,17 +107,19 @@ func (l *Ledger) updatePosition(k int, side fillSide, m string, d, price *apd.De
 		if verr := l.reducePosition(k, side, m, closed, price); verr != nil {
 			return false, verr
 		}
-		l.openPosition(side, m, d.Sign(), sub(absD, closed), price)
-		return true, nil
+		return true, l.openPosition(k, side, m, d.Sign(), sub(absD, closed), price)
 	}
 }
 
 // openPosition is TRD-2's open/increase of q on side s at price,
 // V += q * price, and TRD-3's isolated margin for it: with
 // L = min(leverage, maxLeverage of tier(new size * price)),
-// T = up(q * price / L) moves wallet -> isolated (reason margin). An ADL or
-// liquidation side never opens (its size is at most the position's).
-func (l *Ledger) openPosition(side fillSide, m string, s int, q, price *apd.Decimal) {
+// T = up(q * price / L) moves wallet -> isolated (reason margin). A margin
+// that is still negative afterwards (possible only after funding, see
+// ledger_doc.go) is rejected: "a trade that would leave an isolated margin
+// negative is rejected (TRD-3)". An ADL or liquidation side never opens (its
+// size is at most the position's).
+func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *apd.Decimal) *model.Error {
 	a := side.a
 	p := a.positions[m]
 	if p == nil {
@@ -138,7 +139,11 @@ func (l *Ledger) openPosition(side fillSide, m string, s int, q, price *apd.Deci
 			a.isolated[m] = dec(0)
 		}
 		l.post(walletAcct(a.id), isolatedAcct(a.id, m), t, reasonMargin)
+		if mNew := l.balance(isolatedAcct(a.id, m)); mNew.Sign() < 0 {
+			return fail(evPath(k, side.field), "TRD-3", "the trade would leave the isolated margin of %q in %s at %s", a.id, m, str(mNew))
+		}
 	}
+	return nil
 }
 
 // removedBasis is TRD-2's removed basis Vr = V * q / |x|, rounded up for a
