@@ -351,6 +351,9 @@ func TestDepositWithdraw(t *testing.T) {
 	missing := deposit("alice", "1")
 	missing.Amount = decimal.NullDecimal{}
 	applyErr(t, l, missing, "events[12].amount", "LED-5")
+	// The fund's withdrawal bound is its wallet (10).
+	applyErr(t, l, withdrawEv(model.InsuranceAccount, "10.00000001"), "events[13].amount", "POOL-6")
+	wantEffects(t, apply(t, l, withdrawEv(model.InsuranceAccount, "10")), 14, posting("wallet:@insurance", "external", "10", "withdraw"))
 }
 
 func TestSettingsAndMargin(t *testing.T) {
