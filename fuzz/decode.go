@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"math/big"
 	"sort"
 
 	"github.com/perpcheck/perpcheck/model"
@@ -102,7 +103,9 @@ func DecodeQueries(data []byte) (*model.Scenario, []MarkUpdate) {
 }
 
 func decodeScenario(r *reader) *model.Scenario {
-	nm := 1 + r.n(len(MarketNames))
+	// Two markets by default (a zero byte), so that cross pools with more
+	// than one position are the common case.
+	nm := 1 + (r.n(len(MarketNames))+1)%len(MarketNames)
 	s := &model.Scenario{
 		Markets: make(map[string]model.Market, nm),
 		Prices:  make(map[string]model.Price, nm),
@@ -123,8 +126,10 @@ func decodeScenario(r *reader) *model.Scenario {
 		}
 		marks[i] = mark
 	}
-	s.Account.WalletBalance, _ = r.bval(10_000*one, one, -u, maxFx)
-	np := (int(r.u8()) + 1) % (nm + 1)
+	var wallet int64
+	s.Account.WalletBalance, wallet = r.bval(10_000*one, one, -u, maxFx)
+	// A position on every market by default.
+	np := nm - r.n(nm+1)
 	used := make([]bool, nm)
 	for range np {
 		mi := r.n(nm)
@@ -133,7 +138,7 @@ func decodeScenario(r *reader) *model.Scenario {
 		}
 		used[mi] = true
 		s.Account.Positions = append(s.Account.Positions,
-			decodePosition(r, MarketNames[mi], ticks[mi], lots[mi], marks[mi]))
+			decodePosition(r, MarketNames[mi], ticks[mi], lots[mi], marks[mi], wallet))
 	}
 	snapMargin(r, s)
 	snapMark(r, s)
@@ -322,12 +327,15 @@ func decodePrice(r *reader, tick int64) (model.Price, bool, int64) {
 	return p, true, mark
 }
 
-func decodePosition(r *reader, market string, tick, lot, mark int64) model.Position {
+// decodePosition draws a position. Its default size puts a notional of five
+// times the wallet on the position (at the default mark), so that by default
+// positions are leveraged and have liquidation prices.
+func decodePosition(r *reader, market string, tick, lot, mark, wallet int64) model.Position {
 	p := model.Position{Market: market, Side: model.Long, MarginMode: model.Cross}
 	if r.u8()&1 == 1 {
 		p.Side = model.Short
 	}
-	size, q := r.bval(satMul(lot, 10), lot, u, maxFx)
+	size, q := r.bval(defaultSize(wallet, mark, lot), lot, u, maxFx)
 	// Sizes are rounded down to the lot grid (at least one lot) unless the
 	// next byte is 248 or more: off-grid sizes (POS-2) stay reachable, rare.
 	if r.u8() < 248 && size.Equal(model.Fixed(q).Decimal()) && q%lot != 0 {
@@ -357,6 +365,21 @@ func decodePosition(r *reader, market string, tick, lot, mark int64) model.Posit
 		p.IsolatedMargin = r.nbval(mulUnits(q, mark)/10, u, 0, maxFx)
 	}
 	return p
+}
+
+// defaultSize is 5*wallet/mark rounded down to the lot grid, at least one
+// lot (all in units).
+func defaultSize(wallet, mark, lot int64) int64 {
+	if wallet <= 0 || mark <= 0 || lot <= 0 {
+		return maxI(lot, u)
+	}
+	q := new(big.Int).Mul(big.NewInt(wallet), big.NewInt(5*one))
+	q.Quo(q, big.NewInt(mark))
+	if !q.IsInt64() || q.Int64() > maxFx-lot {
+		return lot
+	}
+	v := q.Int64() - q.Int64()%lot
+	return maxI(v, lot)
 }
 
 // mulUnits is q*p/1e8 for two values in units, clamped to the range.

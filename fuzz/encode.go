@@ -116,7 +116,7 @@ func encodeScenario(w *writer, s *model.Scenario) error {
 	for i, n := range names {
 		index[n] = i
 	}
-	w.u8(byte(len(names) - 1))
+	w.u8(byte((len(names) + 2) % len(MarketNames)))
 	for _, n := range names {
 		if err := encodeMarket(w, s.Markets[n]); err != nil {
 			return fmt.Errorf("market %s: %w", n, err)
@@ -140,11 +140,7 @@ func encodeScenario(w *writer, s *model.Scenario) error {
 	if np > len(names) {
 		return errors.New("fuzz: more positions than markets")
 	}
-	if np == 0 {
-		w.u8(byte(len(names)))
-	} else {
-		w.u8(byte(np - 1))
-	}
+	w.u8(byte(len(names) - np))
 	used := make([]bool, len(names))
 	for i, p := range s.Account.Positions {
 		mi, ok := index[p.Market]
