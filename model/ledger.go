@@ -72,6 +72,7 @@ type Ledger struct {
 	n       int // events passed to Apply so far
 	k       int // index of the current event
 	typ     EventType
+	bad     bool // a reported effect value is outside [-MAX, MAX]
 	epoch   uint64
 	effs    []Effect
 	touched []*lacct
@@ -101,9 +102,8 @@ type lacct struct {
 	sSetting map[int]lset
 	sSetAt   uint64
 
-	// NewLedger only: each position's exact V and whether its default
-	// isolated margin exceeds MAX (checked after LED-4).
-	initV       []wide.Int
+	// NewLedger only: whether each position's default isolated margin
+	// exceeds MAX (checked after LED-4).
 	initIsoOver []bool
 }
 
@@ -119,8 +119,8 @@ type lset struct {
 type lpos struct {
 	mkt   int
 	sign  int64    // +1 long, -1 short
-	q     int64    // size in units, > 0 (0 only transiently during a liquidation)
-	v     int64    // entry value V in units
+	q     wide.Int // size in units, > 0 (0 only transiently during a liquidation)
+	v     wide.Int // entry value V in units
 	iso   wide.Int // isolated margin in units
 	cross bool
 }
@@ -184,20 +184,39 @@ func w64(x wide.Int) int64 {
 	return v
 }
 
-// rangeCheck is NUM-2 on what the event reports: the state values of every
-// account it touched and of the system accounts (effect amounts, sizes and
-// prices are checked as they are made).
+// qu returns a size as uint64; a size of 2^64 units or more (far beyond
+// MAX) is not carried even transiently: the event fails with NUM-2.
+func (l *Ledger) qu(q wide.Int) uint64 {
+	if q.W1|q.W2 != 0 {
+		l.overflow()
+	}
+	return q.W0
+}
+
+// entryPrice returns V/size in units and whether it is on the 1e-8 grid.
+func (l *Ledger) entryPrice(ps *lpos) (wide.Int, bool) {
+	e, r := ps.v.Mul(u8).DivFloor(l.qu(ps.q))
+	return e, r == 0
+}
+
+// rangeCheck is NUM-2 on what the event reports: its effects' amounts and
+// sizes (flagged by move and fillPair), then the state values of every
+// account it touched and of the system accounts. It runs after the event's
+// own rules, so a TRD-3 or TRD-5 violation is reported first.
 func (l *Ledger) rangeCheck() {
+	if l.bad {
+		l.overflow()
+	}
 	for _, a := range l.touched {
 		if !inRange(a.wallet) {
 			l.overflow()
 		}
 		for i := range a.pos {
 			ps := &a.pos[i]
-			if !inRange(ps.iso) {
+			if !inRange(ps.iso) || !inRange(ps.q) || !inRange(ps.v) {
 				l.overflow()
 			}
-			if e, r := wide.MulU64(uint64(ps.v), u8).DivFloor(uint64(ps.q)); r == 0 && !inRange(e) {
+			if e, ok := l.entryPrice(ps); ok && !inRange(e) {
 				l.overflow() // the entryPrice State would report
 			}
 		}
@@ -298,8 +317,8 @@ func NewLedger(st *State) (*Ledger, error) {
 	sv := new(big.Int)
 	for _, id := range l.ids {
 		a := l.acc[id]
-		for j, ps := range a.pos {
-			v := wbig(a.initV[j])
+		for _, ps := range a.pos {
+			v := wbig(ps.v)
 			if ps.sign < 0 {
 				v.Neg(v)
 			}
@@ -326,9 +345,9 @@ func NewLedger(st *State) (*Ledger, error) {
 					continue
 				}
 				if ps.sign > 0 {
-					lo.Add(&lo, big.NewInt(ps.q))
+					lo.Add(&lo, wbig(ps.q))
 				} else {
-					sh.Add(&sh, big.NewInt(ps.q))
+					sh.Add(&sh, wbig(ps.q))
 				}
 			}
 		}
@@ -454,9 +473,8 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		if lev != ps.lev {
 			return nil, errf(pp+".leverage", "LED-2", "leverage "+fx(ps.lev)+" differs from the account's setting for \""+mk.name+"\" ("+fx(lev)+")")
 		}
-		v, _ := vq.Int64() // checked by rangeInit, after LED-4
-		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: int64(ps.q), v: v, iso: wide.FromInt64(ps.iso), cross: ps.cross})
-		a.initV = append(a.initV, vq)
+		// V is checked by rangeInit, after LED-4.
+		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: wide.FromU128(0, ps.q), v: vq, iso: wide.FromInt64(ps.iso), cross: ps.cross})
 		a.initIsoOver = append(a.initIsoOver, ps.isoOverflow)
 	}
 	// Positions in ascending market order (LED-8), with their exact V.
@@ -465,11 +483,11 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		idx[i] = i
 	}
 	sort.Slice(idx, func(i, j int) bool { return a.pos[idx[i]].mkt < a.pos[idx[j]].mkt })
-	pos, vs, ov := make([]lpos, len(idx)), make([]wide.Int, len(idx)), make([]bool, len(idx))
+	pos, ov := make([]lpos, len(idx)), make([]bool, len(idx))
 	for k, i := range idx {
-		pos[k], vs[k], ov[k] = a.pos[i], a.initV[i], a.initIsoOver[i]
+		pos[k], ov[k] = a.pos[i], a.initIsoOver[i]
 	}
-	a.pos, a.initV, a.initIsoOver = pos, vs, ov
+	a.pos, a.initIsoOver = pos, ov
 	return a, nil
 }
 
@@ -481,17 +499,17 @@ func (a *lacct) rangeInit(pre string) *Error {
 		ps := &a.pos[j]
 		pp := pre + ".positions[" + strconv.Itoa(j) + "]"
 		msg := "reported value is outside [-92233720368.54775807, 92233720368.54775807]"
-		if !inRange(a.initV[j]) {
+		if !inRange(ps.v) {
 			return errf(pp+".entryValue", "NUM-2", msg)
 		}
-		if e, r := wide.MulU64(uint64(ps.v), u8).DivFloor(uint64(ps.q)); r == 0 && !inRange(e) {
+		if e, r := ps.v.Mul(u8).DivFloor(ps.q.W0); r == 0 && !inRange(e) {
 			return errf(pp+".entryPrice", "NUM-2", msg)
 		}
 		if a.initIsoOver[j] {
 			return errf(pp+".isolatedMargin", "NUM-2", msg)
 		}
 	}
-	a.initV, a.initIsoOver = nil, nil
+	a.initIsoOver = nil
 	return nil
 }
 
@@ -615,6 +633,7 @@ func (l *Ledger) savePrice(mi int) {
 func (l *Ledger) Apply(ev Event) (effects []Effect, err error) {
 	l.k = l.n
 	l.typ = ev.Type
+	l.bad = false
 	l.n++
 	l.epoch++
 	l.effs = l.effs[:0]
@@ -675,15 +694,15 @@ func (l *Ledger) State() *State {
 			pos := Position{
 				Market:     l.markets[ps.mkt].name,
 				Side:       Long,
-				Size:       dec(Fixed(ps.q)),
-				EntryValue: nullDec(Fixed(ps.v)),
+				Size:       dec(Fixed(w64(ps.q))),
+				EntryValue: nullDec(Fixed(w64(ps.v))),
 				MarginMode: Cross,
 				Leverage:   nullDec(Fixed(lev)),
 			}
 			if ps.sign < 0 {
 				pos.Side = Short
 			}
-			if e, r := wide.MulU64(uint64(ps.v), u8).DivFloor(uint64(ps.q)); r == 0 {
+			if e, r := ps.v.Mul(u8).DivFloor(ps.q.W0); r == 0 {
 				if ev, ok := e.Int64(); ok && ev > 0 {
 					pos.EntryPrice = dec(Fixed(ev))
 				}
@@ -743,8 +762,12 @@ func (l *Ledger) Check() error {
 	sv := wbig(l.settlement)
 	for _, id := range l.ids {
 		for _, ps := range l.acc[id].pos {
-			sv.Add(sv, big.NewInt(ps.sign*ps.v))
-			if ps.q <= 0 {
+			v := wbig(ps.v)
+			if ps.sign < 0 {
+				v.Neg(v)
+			}
+			sv.Add(sv, v)
+			if ps.q.Sign() <= 0 {
 				return &Error{Path: "accounts." + id, Rule: "LED-4", Msg: "position with size <= 0"}
 			}
 		}
@@ -753,20 +776,20 @@ func (l *Ledger) Check() error {
 		return &Error{Path: "settlement", Rule: "LED-4", Msg: "settlement + sum s*V = " + decimal.NewFromBigInt(sv, -8).String()}
 	}
 	for mi := range l.markets {
-		var lo, sh int64
+		var lo, sh wide.Int
 		for _, id := range l.ids {
 			for _, ps := range l.acc[id].pos {
 				if ps.mkt == mi {
 					if ps.sign > 0 {
-						lo += ps.q
+						lo = lo.Add(ps.q)
 					} else {
-						sh += ps.q
+						sh = sh.Add(ps.q)
 					}
 				}
 			}
 		}
 		if lo != sh {
-			return &Error{Path: "markets." + l.markets[mi].name, Rule: "LED-4", Msg: "open interest long " + fx(lo) + " != short " + fx(sh)}
+			return &Error{Path: "markets." + l.markets[mi].name, Rule: "LED-4", Msg: "open interest long " + wstr(lo) + " != short " + wstr(sh)}
 		}
 	}
 	if l.fees.IsNeg() || l.dust.IsNeg() {

@@ -106,7 +106,8 @@ func TestLedgerEventErrors(t *testing.T) {
 		{"amount 0", evDeposit("alice", "0"), "events[0].amount", "LED-5"},
 		{"amount NUM-1", evDeposit("alice", "0.000000001"), "events[0].amount", "NUM-1"},
 		{"deposit overflow", evDeposit("mm", "92233720368"), "events[0].amount", "NUM-2"},
-		{"trade entry value above MAX", evTrade("BTCUSDT", "mm", "alice", "100", "1000000000"), "events[0].size", "NUM-2"},
+		// TRD-5 is checked before NUM-2 on the reported values.
+		{"trade TRD-5 before NUM-2", evTrade("BTCUSDT", "mm", "alice", "100", "1000000000"), "events[0].buyer", "TRD-5"},
 		{"trade market", evTrade("XXX", "alice", "mm", "1", "1"), "events[0].market", "TRD-1"},
 		{"trade buyer", evTrade("ETHUSDT", "bob", "mm", "1", "1"), "events[0].buyer", "TRD-1"},
 		{"trade self", evTrade("ETHUSDT", "mm", "mm", "1", "1"), "events[0].seller", "TRD-1"},

@@ -67,7 +67,7 @@ func (l *Ledger) apply(ev *Event) {
 	case EventDeposit:
 		a := l.evAccount(ev.Account)
 		amt := l.evPositive(ev.Amount, "amount")
-		l.move(l.ext(), l.wal(a), amt, "deposit")
+		l.move(l.ext(), l.wal(a), wide.FromInt64(amt), "deposit")
 	case EventWithdraw:
 		l.withdraw(ev)
 	case EventTrade:
@@ -155,25 +155,31 @@ func (l *Ledger) settle() bal { return bal{"settlement", &l.settlement} }
 
 // move posts amt from one ledger account to another (LED-6). A zero amount
 // is not posted; a negative amount is posted in the other direction.
-func (l *Ledger) move(from, to bal, amt int64, reason string) {
-	if amt == 0 {
+//
+// An amount outside [-MAX, MAX] is carried and flags the event, which then
+// fails with NUM-2 after its own rules (rangeCheck).
+func (l *Ledger) move(from, to bal, amt wide.Int, reason string) {
+	if amt.IsZero() {
 		return
 	}
-	if amt < 0 {
-		from, to, amt = to, from, -amt
+	if amt.IsNeg() {
+		from, to, amt = to, from, amt.Neg()
+	}
+	if !inRange(amt) {
+		l.bad = true
 	}
 	if from.p != nil {
-		*from.p = from.p.Sub(wide.FromInt64(amt))
+		*from.p = from.p.Sub(amt)
 	} else { // a deposit
-		l.netExt.Add(l.netExt, big.NewInt(amt))
+		l.netExt.Add(l.netExt, wbig(amt))
 	}
 	if to.p != nil {
-		*to.p = to.p.Add(wide.FromInt64(amt))
+		*to.p = to.p.Add(amt)
 	} else { // a withdrawal
-		l.netExt.Sub(l.netExt, big.NewInt(amt))
+		l.netExt.Sub(l.netExt, wbig(amt))
 	}
 	l.effs = append(l.effs, Effect{Event: l.k, Type: EffectPosting, From: from.name, To: to.name,
-		Amount: nullDec(Fixed(amt)), Reason: reason})
+		Amount: decW(amt), Reason: reason})
 }
 
 // withdraw: SPEC does not spell out the limit. Reading (the brief's, from
@@ -204,7 +210,7 @@ func (l *Ledger) withdraw(ev *Event) {
 	if new(big.Rat).SetInt64(amt).Cmp(limit) > 0 {
 		l.fail(l.evPath("amount"), "POOL-6", "withdrawal "+fx(amt)+" exceeds the withdrawable amount "+ratDown(maxRat0(limit)))
 	}
-	l.move(l.wal(a), l.ext(), amt, "withdraw")
+	l.move(l.wal(a), l.ext(), wide.FromInt64(amt), "withdraw")
 }
 
 func maxRat0(x *big.Rat) *big.Rat {
@@ -240,7 +246,7 @@ func (l *Ledger) margin(ev *Event) {
 		if new(big.Rat).SetInt64(amt).Cmp(x) > 0 {
 			l.fail(l.evPath("amount"), "POOL-6", "margin "+fx(amt)+" would leave the cross pool below its initial margin (at most "+ratDown(maxRat0(x))+")")
 		}
-		l.move(l.wal(a), l.isoBal(a, idx), amt, "margin")
+		l.move(l.wal(a), l.isoBal(a, idx), wide.FromInt64(amt), "margin")
 		return
 	}
 	// POOL-6: min(M, M + min(U, 0) - IM).
@@ -255,7 +261,7 @@ func (l *Ledger) margin(ev *Event) {
 	if new(big.Rat).SetInt64(amt).Cmp(x) > 0 {
 		l.fail(l.evPath("amount"), "POOL-6", "margin "+fx(amt)+" exceeds maxRemovableMargin "+ratDown(maxRat0(x)))
 	}
-	l.move(l.isoBal(a, idx), l.wal(a), amt, "margin")
+	l.move(l.isoBal(a, idx), l.wal(a), wide.FromInt64(amt), "margin")
 }
 
 // setLeverage stores the leverage (POS-4: 1 <= leverage <= maxLeverage_1;
@@ -376,12 +382,10 @@ func (l *Ledger) tickUpU(x, k int64) int64 {
 }
 
 // valU is size*price in units (exact: LED-1 puts it on the 1e-8 grid).
-func valU(q, px int64) wide.Int {
-	v, _ := wide.MulU64(uint64(q), uint64(px)).DivFloor(u8)
+func valU(q wide.Int, px int64) wide.Int {
+	v, _ := q.Mul(uint64(px)).DivFloor(u8)
 	return v
 }
 
 // feeOf is up(value * rate) in units, for a value in units and a rate.
-func (l *Ledger) feeOf(val wide.Int, rate int64) int64 {
-	return l.fit(val.Mul(uint64(rate)).DivCeil(u8))
-}
+func feeOf(val wide.Int, rate int64) wide.Int { return val.Mul(uint64(rate)).DivCeil(u8) }

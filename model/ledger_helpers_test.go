@@ -95,14 +95,14 @@ func (h *harness) apply(ev Event) ([]Effect, *Error) {
 	}
 	after := h.l.State()
 	replay(h.t, k, before, after, effs)
-	// The state round-trips through NewLedger when every wallet is >= 0 and
-	// every entry value > 0 (ACC-1, POS-2; the ledger can produce both, see
-	// the report on ledger readings).
+	// The state round-trips through NewLedger when every wallet and
+	// isolated margin is >= 0 and every entry value > 0 (ACC-1, POS-5,
+	// POS-2: the ledger can produce each, see the readings on Ledger).
 	ok := true
 	for _, a := range after.Accounts {
 		ok = ok && !a.WalletBalance.IsNegative()
 		for _, p := range a.Positions {
-			ok = ok && p.EntryValue.Decimal.IsPositive()
+			ok = ok && p.EntryValue.Decimal.IsPositive() && !p.IsolatedMargin.Decimal.IsNegative()
 		}
 	}
 	for _, p := range after.InsuranceFund.Positions {

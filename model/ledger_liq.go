@@ -54,16 +54,16 @@ func (l *Ledger) funding(ev *Event) {
 			}
 			ps := &a.pos[idx]
 			// FND-2: |a| = Q * mark * |rate'| (scale 1e-24).
-			abs := wide.MulU64(uint64(ps.q), uint64(l.marks[mi])).Mul(uint64(ar))
+			abs := ps.q.Mul(uint64(l.marks[mi])).Mul(uint64(ar))
 			if ps.sign*rate > 0 { // payer
-				l.move(l.pool(a, idx), fbal, l.fit(abs.DivCeil(u16)), "funding")
+				l.move(l.pool(a, idx), fbal, abs.DivCeil(u16), "funding")
 			} else {
 				down, _ := abs.DivFloor(u16)
-				l.move(fbal, l.pool(a, idx), l.fit(down), "funding")
+				l.move(fbal, l.pool(a, idx), down, "funding")
 			}
 		}
 		// FND-3: the remainder (sum up - sum down >= 0) goes to dust.
-		l.move(fbal, bal{"dust", &l.dust}, l.fit(fb), "dust")
+		l.move(fbal, bal{"dust", &l.dust}, fb, "dust")
 	}
 	// FND-4.
 	l.sweep()
@@ -162,7 +162,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		ps := &a.pos[a.find(mi)]
 		p := l.execPrice(ps)
 		px[mi] = p
-		r := wide.MulU64(uint64(ps.q), uint64(p)).Sub(wide.MulU64(uint64(ps.v), u8))
+		r := ps.q.Mul(uint64(p)).Sub(ps.v.Mul(u8))
 		if ps.sign < 0 {
 			r = r.Neg()
 		}
@@ -188,7 +188,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		}
 	}
 	// feeCap is up(rate * size * p) of LQ-4 (exact, before the min).
-	feeCap := func(mi int, q int64) wide.Int {
+	feeCap := func(mi int, q wide.Int) wide.Int {
 		return valU(q, px[mi]).Mul(uint64(l.markets[mi].feeRate)).DivCeil(u8)
 	}
 	minW := func(x, y wide.Int) wide.Int {
@@ -205,8 +205,8 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		q := a.pos[a.find(mi)].q
 		closeFund(mi)
 		fee := minW(feeCap(mi, q), a.pos[a.find(mi)].iso)
-		l.move(poolBal(), fundBal, l.fit(fee), "liquidation-fee")
-		l.move(poolBal(), l.wal(a), l.fit(a.pos[a.find(mi)].iso), "margin")
+		l.move(poolBal(), fundBal, fee, "liquidation-fee")
+		l.move(poolBal(), l.wal(a), a.pos[a.find(mi)].iso, "margin")
 		l.prune(a)
 	case !ex.IsNeg():
 		// LQ-4 cross: one at a time, largest loss first, until healthy.
@@ -222,14 +222,14 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 			if e.IsNeg() {
 				e = wide.Int{}
 			}
-			l.move(l.wal(a), fundBal, l.fit(minW(feeCap(mi, q), e)), "liquidation-fee")
+			l.move(l.wal(a), fundBal, minW(feeCap(mi, q), e), "liquidation-fee")
 		}
 	case l.fund.wallet.Cmp(d) >= 0:
 		// LQ-5: the fund takes every position and pays exactly d.
 		for _, mi := range order {
 			closeFund(mi)
 		}
-		l.move(fundBal, poolBal(), l.fit(d), "insurance")
+		l.move(fundBal, poolBal(), d, "insurance")
 		l.prune(a)
 	default:
 		// LQ-6: auto-deleverage.
@@ -241,13 +241,13 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 			p := px[mi]
 			if r.Sign() > 0 {
 				// long: tickUp(p + r/Q); short: max(tick, tickDown(p - r/Q)).
-				num := wide.MulU64(uint64(ps.q), uint64(p))
+				num := ps.q.Mul(uint64(p))
 				rr := r.Mul(u8)
 				if ps.sign > 0 {
-					c := num.Add(rr).DivCeil(uint64(ps.q)).DivCeil(uint64(mk.tick))
+					c := num.Add(rr).DivCeil(l.qu(ps.q)).DivCeil(uint64(mk.tick))
 					p = l.fit(c.Mul(uint64(mk.tick))) // a fill price: reported
 				} else {
-					f, _ := num.Sub(rr).DivFloor(uint64(ps.q))
+					f, _ := num.Sub(rr).DivFloor(l.qu(ps.q))
 					f, _ = f.DivFloor(uint64(mk.tick))
 					if f.Sign() <= 0 {
 						p = mk.tick
@@ -256,7 +256,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 					}
 				}
 				// r falls by what the close absorbs: s*Q*(p' - p).
-				abs := wide.MulU64(uint64(ps.q), uint64(p)).Sub(wide.MulU64(uint64(ps.q), uint64(px[mi])))
+				abs := ps.q.Mul(uint64(p)).Sub(ps.q.Mul(uint64(px[mi])))
 				if ps.sign < 0 {
 					abs = abs.Neg()
 				}
@@ -268,10 +268,10 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		}
 		if r.Sign() > 0 {
 			// LQ-7: the fund posts the residual anyway.
-			l.move(fundBal, poolBal(), l.fit(r), "insurance")
+			l.move(fundBal, poolBal(), r, "insurance")
 		}
 		if isoMkt >= 0 {
-			l.move(poolBal(), l.wal(a), l.fit(a.pos[a.find(isoMkt)].iso), "margin")
+			l.move(poolBal(), l.wal(a), a.pos[a.find(isoMkt)].iso, "margin")
 		}
 		l.prune(a)
 	}
@@ -281,7 +281,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 func (l *Ledger) prune(a *lacct) {
 	out := a.pos[:0]
 	for _, ps := range a.pos {
-		if ps.q > 0 {
+		if ps.q.Sign() > 0 {
 			out = append(out, ps)
 		} else if !ps.iso.IsZero() {
 			panic("model: ledger: closed position with isolated margin left")
@@ -321,8 +321,8 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 		}
 		// ADL-2: pnl = down(U/V) (units: U16/V_u).
 		var pnl *big.Int
-		if ps.v > 0 {
-			pnl = floorDiv(wbig(u), big.NewInt(ps.v))
+		if ps.v.Sign() > 0 {
+			pnl = floorDiv(wbig(u), wbig(ps.v))
 		} else {
 			pnl = big.NewInt(0) // V = 0 cannot be ranked by U/V; reading: 0
 		}
@@ -341,18 +341,21 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score.Cmp(cs[j].score) > 0 })
 	for _, c := range cs {
-		if remaining == 0 {
+		if remaining.IsZero() {
 			break
 		}
-		q := min(remaining, c.acc.pos[c.acc.find(mi)].q)
+		q := c.acc.pos[c.acc.find(mi)].q
+		if remaining.Less(q) {
+			q = remaining
+		}
 		if sign > 0 {
 			l.fillPair(c.acc, a, mi, q, p, "adl", roleCounter, roleLiquidated)
 		} else {
 			l.fillPair(a, c.acc, mi, q, p, "adl", roleLiquidated, roleCounter)
 		}
-		remaining -= q
+		remaining = remaining.Sub(q)
 	}
-	if remaining != 0 {
+	if !remaining.IsZero() {
 		panic("model: ledger: ADL found too little opposite open interest")
 	}
 }

@@ -14,12 +14,12 @@ import (
 
 // notional16 is Q*MP at scale 1e-16.
 func (l *Ledger) notional16(ps *lpos) wide.Int {
-	return wide.MulU64(uint64(ps.q), uint64(l.marks[ps.mkt]))
+	return ps.q.Mul(uint64(l.marks[ps.mkt]))
 }
 
 // upnl16 is QTY-2 with the cost basis: U = s*(Q*MP - V), scale 1e-16.
 func (l *Ledger) upnl16(ps *lpos) wide.Int {
-	u := l.notional16(ps).Sub(wide.MulU64(uint64(ps.v), u8))
+	u := l.notional16(ps).Sub(ps.v.Mul(u8))
 	if ps.sign < 0 {
 		return u.Neg()
 	}
@@ -31,7 +31,7 @@ func (l *Ledger) mm24(ps *lpos) wide.Int {
 	mk := &l.markets[ps.mkt]
 	var n wide.Int
 	if mk.entry {
-		n = wide.MulU64(uint64(ps.v), u8)
+		n = ps.v.Mul(u8)
 	} else {
 		n = l.notional16(ps)
 	}
@@ -55,7 +55,7 @@ func (l *Ledger) crossPool(a *lacct) (e16, mm24 wide.Int) {
 	e16 = a.wallet.Mul(u8)
 	for i := range a.pos {
 		ps := &a.pos[i]
-		if !ps.cross || ps.q == 0 {
+		if !ps.cross || ps.q.IsZero() {
 			continue
 		}
 		e16 = e16.Add(l.upnl16(ps))
@@ -68,7 +68,7 @@ func (l *Ledger) crossPool(a *lacct) (e16, mm24 wide.Int) {
 func (l *Ledger) crossIM(a *lacct) *big.Rat {
 	s := new(big.Rat)
 	for i := range a.pos {
-		if ps := &a.pos[i]; ps.cross && ps.q > 0 {
+		if ps := &a.pos[i]; ps.cross && !ps.q.IsZero() {
 			s.Add(s, l.im(a, ps))
 		}
 	}
@@ -122,11 +122,10 @@ func ratDown(x *big.Rat) string {
 	return decimal.NewFromBigInt(q, -8).String()
 }
 
-// mulDivFloor returns floor(a*b/c) for c > 0 (a, b any int64 with b >= 0).
-func mulDivFloor(a int64, b, c uint64) wide.Int {
-	q, _ := wide.MulI64(a, b).DivFloor(c)
-	return q
+// decW returns a value in units as a decimal (any magnitude).
+func decW(x wide.Int) decimal.NullDecimal {
+	if v, ok := x.Int64(); ok {
+		return nullDec(Fixed(v))
+	}
+	return decimal.NullDecimal{Decimal: decimal.NewFromBigInt(wbig(x), -8), Valid: true}
 }
-
-// mulDivCeil returns ceil(a*b/c) for c > 0.
-func mulDivCeil(a int64, b, c uint64) wide.Int { return wide.MulI64(a, b).DivCeil(c) }

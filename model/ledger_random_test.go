@@ -92,12 +92,13 @@ func randomState(r *rand.Rand) *State {
 }
 
 func randomRun(t *testing.T, r *rand.Rand, stats map[string]int) {
-	h := newHarness(t, randomState(r))
-	genEvents(h, r, stats)
+	st, extreme := genStart(r)
+	h := newHarness(t, st)
+	genEvents(h, r, stats, extreme)
 }
 
 // genEvents drives h with 40 random events chosen from its current state.
-func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
+func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 	t := h.t
 	ids := []string{"a1", "a2", "a3", "a4", InsuranceAccount}
 	acct := func() string {
@@ -106,8 +107,13 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
 		}
 		return ids[r.IntN(4)]
 	}
-	lots := map[string]decimal.Decimal{"AAA": d("0.1"), "BBB": d("0.001")}
-	ticks := map[string]decimal.Decimal{"AAA": d("0.01"), "BBB": d("0.5")}
+	lots := map[string]decimal.Decimal{}
+	ticks := map[string]decimal.Decimal{}
+	var names []string
+	for _, mk := range h.l.markets {
+		names = append(names, mk.name)
+		lots[mk.name], ticks[mk.name] = Fixed(mk.lot).Decimal(), Fixed(mk.tick).Decimal()
+	}
 	onGrid := func(x, k decimal.Decimal) decimal.Decimal {
 		v := x.Div(k).Floor().Mul(k)
 		if !v.IsPositive() {
@@ -117,10 +123,13 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
 	}
 	mark := func(m string) decimal.Decimal { return Fixed(h.l.marks[h.l.mindex[m]]).Decimal() }
 	amount := func() decimal.Decimal {
+		if extreme {
+			return decimal.New(1+r.Int64N(9_000_000_000_000_000_000), int32(-8-r.IntN(8)))
+		}
 		return decimal.New(int64(1+r.IntN(200000)), -2)
 	}
 	for e := 0; e < 40; e++ {
-		m := randMarkets[r.IntN(2)]
+		m := names[r.IntN(len(names))]
 		var ev Event
 		switch k := r.IntN(20); {
 		case k < 2:
@@ -133,6 +142,9 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
 			if m == "BBB" {
 				size = lots[m].Mul(decimal.NewFromInt(int64(1 + r.IntN(3000))))
 			}
+			if extreme {
+				size = lots[m].Mul(decimal.NewFromInt(1 + r.Int64N(1<<uint(r.IntN(40)))))
+			}
 			px := onGrid(mark(m).Mul(decimal.New(int64(95+r.IntN(11)), -2)), ticks[m])
 			ev = evTrade(m, b, s, size.String(), px.String())
 			if r.IntN(3) == 0 {
@@ -143,6 +155,9 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
 			if r.IntN(6) == 0 {
 				f = int64(50 + r.IntN(100)) // a gap
 			}
+			if extreme && r.IntN(2) == 0 {
+				f = int64(1 + r.IntN(10000))
+			}
 			px := onGrid(mark(m).Mul(decimal.New(f, -2)), d("0.00000001"))
 			ev = evMark(m, px.String())
 			if r.IntN(5) == 0 {
@@ -151,6 +166,9 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
 			}
 		case k < 16:
 			ev = evFunding(m, decimal.New(int64(r.IntN(4001)-2000), -6).String())
+			if extreme {
+				ev = evFunding(m, decimal.New(int64(r.IntN(1_800_001)-900_000), -6).String())
+			}
 		case k < 17:
 			ev = Event{Type: EventSetLeverage, Account: acct(), Market: m, Leverage: nd(strconv.Itoa(1 + r.IntN(12)))}
 		case k < 18:
@@ -174,9 +192,20 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
 				}
 			}
 			ev = Event{Type: typ, Account: a, Market: mm, Amount: nd(decimal.New(int64(1+r.IntN(5000)), -2).String())}
+			if extreme {
+				ev.Amount = nd(amount().String())
+			}
 		default:
 			// Malformed events.
-			switch r.IntN(5) {
+			switch r.IntN(9) {
+			case 5:
+				ev = evTrade(m, "a1", "a2", "0.000000001", "1")
+			case 6:
+				ev = Event{Type: EventPrice, Market: m, Mark: nd("1"), Rate: nd("1")}
+			case 7:
+				ev = Event{Type: EventWithdraw, Account: "a2", Amount: nd("100000000000")}
+			case 8:
+				ev = Event{Type: EventSetLeverage, Account: "a3", Market: m, Leverage: nd("0.5")}
 			case 0:
 				ev = Event{Type: "bogus"}
 			case 1:
@@ -221,13 +250,13 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int) {
 // package's ledger (no checks): the state and the 40 events.
 func genLedgerRun(t *testing.T, seed, i uint64) *Run {
 	r := rand.New(rand.NewPCG(seed, i))
-	st := randomState(r)
+	st, extreme := genStart(r)
 	l, err := NewLedger(st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{t: t, l: l}
-	genEvents(&harness{t: t, l: l, rec: rec}, r, map[string]int{})
+	genEvents(&harness{t: t, l: l, rec: rec}, r, map[string]int{}, extreme)
 	return &Run{State: *st, Events: rec.events}
 }
 
@@ -292,3 +321,40 @@ func addRandomPositions(r *rand.Rand, st *State) {
 
 // wideMulDiv returns q*e/1e8 for units q, e (exact by construction).
 func wideMulDiv(q, e int64) int64 { return q / 100000 * (e / 1000) }
+
+// extremeState has markets at the ends of the grid (tick 1e-8 with lot 1,
+// tick 1000 with lot 1e-8) and balances up to MAX, for the NUM-2 paths.
+func extremeState(r *rand.Rand) *State {
+	big := d("90000000000")
+	ccc := mkt("0.00000001", "1", BasisMark, []Tier{
+		{MinNotional: d("0"), MaxNotional: d("1000"), MaintenanceMarginRate: d("0.05"), MaxLeverage: d("10")},
+		{MinNotional: d("1000"), MaxNotional: big, MaintenanceMarginRate: d("0.1"), MaxLeverage: d("5")},
+	})
+	ccc.LiquidationFeeRate = nd("0.5")
+	ddd := mkt("1000", "0.00000001", BasisEntry, oneTier("0.2", "5"))
+	ddd.TakerFeeRate, ddd.MakerFeeRate = nd("0.1"), nd("0.00000001")
+	ddd.FundingRateCap = nd("0.5")
+	st := &State{
+		Markets:  map[string]Market{"CCC": ccc, "DDD": ddd},
+		Prices:   map[string]Price{"CCC": {Mark: nd("0.00012345")}, "DDD": {Mark: nd("50000000")}},
+		Accounts: map[string]Account{},
+	}
+	for i := 1; i <= 4; i++ {
+		a := Account{WalletBalance: decimal.New(r.Int64N(9_000_000_000_000_000_000), -8)}
+		if r.IntN(2) == 0 {
+			a.Settings = map[string]AccountSettings{"CCC": {MarginMode: Isolated}, "DDD": {Leverage: nd("1")}}
+		}
+		st.Accounts["a"+strconv.Itoa(i)] = a
+	}
+	st.InsuranceFund.WalletBalance = decimal.New(r.Int64N(9_000_000_000_000_000_000), int32(-8-r.IntN(12))).Truncate(8)
+	return st
+}
+
+// genStart draws a start state: an ordinary one, or one time in four an
+// extreme one.
+func genStart(r *rand.Rand) (*State, bool) {
+	if r.IntN(4) == 0 {
+		return extremeState(r), true
+	}
+	return randomState(r), false
+}

@@ -69,9 +69,10 @@ func (l *Ledger) trade(ev *Event) {
 	default:
 		l.fail(l.evPath("maker"), "LED-5", "maker must be \"buyer\" or \"seller\", got \""+ev.Maker+"\"")
 	}
-	incB, incS := l.fillPair(buyer, seller, mi, q, px, "trade", roleTrade, roleTrade)
+	qw := wide.FromInt64(q)
+	incB, incS := l.fillPair(buyer, seller, mi, qw, px, "trade", roleTrade, roleTrade)
 	// TRD-4: fees on size*price, maker rate for the maker side.
-	val := valU(q, px)
+	val := valU(qw, px)
 	for _, side := range []struct {
 		a     *lacct
 		maker bool
@@ -83,8 +84,7 @@ func (l *Ledger) trade(ev *Event) {
 		if side.maker {
 			rate = mk.makerFee
 		}
-		fee := l.feeOf(val, rate)
-		l.move(l.wal(side.a), bal{"fees", &l.fees}, fee, "fee")
+		l.move(l.wal(side.a), bal{"fees", &l.fees}, feeOf(val, rate), "fee")
 	}
 	// TRD-5, buyer first.
 	if incB {
@@ -99,35 +99,35 @@ func (l *Ledger) trade(ev *Event) {
 // both fill effects (buyer first), then the buyer's and the seller's position
 // updates. It returns whether each side's risk increased (open, increase,
 // flip).
-func (l *Ledger) fillPair(buyer, seller *lacct, mi int, q, px int64, kind string, rb, rs role) (incB, incS bool) {
+func (l *Ledger) fillPair(buyer, seller *lacct, mi int, q wide.Int, px int64, kind string, rb, rs role) (incB, incS bool) {
 	name := l.markets[mi].name
+	if !inRange(q) {
+		l.bad = true
+	}
 	l.effs = append(l.effs,
 		Effect{Event: l.k, Type: EffectFill, Account: buyer.id, Market: name, Side: Long,
-			Size: nullDec(Fixed(q)), Price: nullDec(Fixed(px)), Counterparty: seller.id, Kind: kind},
+			Size: decW(q), Price: nullDec(Fixed(px)), Counterparty: seller.id, Kind: kind},
 		Effect{Event: l.k, Type: EffectFill, Account: seller.id, Market: name, Side: Short,
-			Size: nullDec(Fixed(q)), Price: nullDec(Fixed(px)), Counterparty: buyer.id, Kind: kind})
-	incB = l.update(buyer, mi, q, px, rb, "buyer")
-	incS = l.update(seller, mi, -q, px, rs, "seller")
+			Size: decW(q), Price: nullDec(Fixed(px)), Counterparty: buyer.id, Kind: kind})
+	incB = l.update(buyer, mi, 1, q, px, rb, "buyer")
+	incS = l.update(seller, mi, -1, q, px, rs, "seller")
 	return incB, incS
 }
 
-// update is TRD-2/TRD-3 for one side: signed quantity d at price px.
-func (l *Ledger) update(a *lacct, mi int, d, px int64, r role, field string) (increased bool) {
+// update is TRD-2/TRD-3 for one side: quantity q > 0 on side sign (+1 the
+// buyer, -1 the seller) at price px.
+func (l *Ledger) update(a *lacct, mi int, sign int64, q wide.Int, px int64, r role, field string) (increased bool) {
 	l.touch(a)
-	sign, q := int64(1), d
-	if d < 0 {
-		sign, q = -1, -d
-	}
 	idx := a.find(mi)
 	if idx >= 0 && a.pos[idx].sign != sign {
 		x := a.pos[idx].q
-		if q <= x {
+		if q.Cmp(x) <= 0 {
 			l.reduce(a, idx, q, px, r, field)
 			return false
 		}
 		// Flip: a close of |x|, then an open of |d| - |x| at the same price.
 		l.reduce(a, idx, x, px, r, field)
-		q -= x
+		q = q.Sub(x)
 		idx = a.find(mi)
 	}
 	if r == roleLiquidated {
@@ -146,39 +146,43 @@ func (l *Ledger) update(a *lacct, mi int, d, px int64, r role, field string) (in
 		a.pos[idx] = lpos{mkt: mi, sign: sign, cross: cross}
 	}
 	ps := &a.pos[idx]
-	ps.q = l.add(ps.q, q)
-	ps.v = l.fit(valU(q, px).Add(wide.FromInt64(ps.v)))
+	ps.q = ps.q.Add(q)
+	ps.v = ps.v.Add(valU(q, px))
 	if !ps.cross {
 		// TRD-3: T = up(q*price / L), L = min(leverage, maxLeverage of
 		// tier(new size * price)).
 		mk := &l.markets[mi]
 		lev, _ := a.setting(l, mi)
-		n := wide.MulU64(uint64(ps.q), uint64(px))
+		n := ps.q.Mul(uint64(px))
 		le := min(lev, mk.tiers[tierOf(mk.tiers, n)].maxLev)
-		t := l.fit(wide.MulU64(uint64(q), uint64(px)).DivCeil(uint64(le)))
-		l.move(l.wal(a), l.isoBal(a, idx), t, "margin")
+		l.move(l.wal(a), l.isoBal(a, idx), q.Mul(uint64(px)).DivCeil(uint64(le)), "margin")
+		// "A trade that would leave an isolated margin negative is rejected"
+		// (TRD-3): also an increase of a margin that funding drained.
+		if ps := &a.pos[idx]; ps.iso.IsNeg() && r == roleTrade {
+			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account \""+a.id+"\" in \""+l.markets[mi].name+"\" at "+wstr(ps.iso))
+		}
 	}
 	return true
 }
 
 // reduce closes q (<= size) of position idx at px (TRD-2, TRD-3).
-func (l *Ledger) reduce(a *lacct, idx int, q, px int64, r role, field string) {
+func (l *Ledger) reduce(a *lacct, idx int, q wide.Int, px int64, r role, field string) {
 	ps := &a.pos[idx]
 	x := ps.q
 	// Vr = V*size/|x|, up for a long, down for a short.
-	var vr int64
+	vq := ps.v.Mul(l.qu(q))
+	var vr wide.Int
 	if ps.sign > 0 {
-		vr = l.fit(mulDivCeil(ps.v, uint64(q), uint64(x)))
+		vr = vq.DivCeil(l.qu(x))
 	} else {
-		vr = l.fit(mulDivFloor(ps.v, uint64(q), uint64(x)))
+		vr, _ = vq.DivFloor(l.qu(x))
 	}
-	rw := valU(q, px).Sub(wide.FromInt64(vr))
+	rp := valU(q, px).Sub(vr)
 	if ps.sign < 0 {
-		rw = rw.Neg()
+		rp = rp.Neg()
 	}
-	rp := l.fit(rw) // R is a posted amount
-	ps.v -= vr
-	ps.q -= q
+	ps.v = ps.v.Sub(vr)
+	ps.q = ps.q.Sub(q)
 	// LED-6: profit from settlement to the pool, loss from the pool.
 	l.move(l.settle(), l.pool(a, idx), rp, "realized-pnl")
 	ps = &a.pos[idx]
@@ -187,14 +191,13 @@ func (l *Ledger) reduce(a *lacct, idx int, q, px int64, r role, field string) {
 			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account \""+a.id+"\" in \""+l.markets[ps.mkt].name+"\" at "+wstr(ps.iso))
 		}
 		// down(M' * q / |x|) moves back to the wallet (all of it on a close).
-		retW := ps.iso
-		if q < x {
-			retW, _ = ps.iso.Mul(uint64(q)).DivFloor(uint64(x))
+		ret := ps.iso
+		if q.Less(x) {
+			ret, _ = ps.iso.Mul(l.qu(q)).DivFloor(l.qu(x))
 		}
-		ret := l.fit(retW)
 		l.move(l.isoBal(a, idx), l.wal(a), ret, "margin")
 	}
-	if ps.q == 0 && r != roleLiquidated {
+	if ps.q.IsZero() && r != roleLiquidated {
 		a.pos = append(a.pos[:idx], a.pos[idx+1:]...)
 	}
 }
@@ -225,7 +228,7 @@ func (l *Ledger) checkIM(a *lacct, mi int, px int64, field string) {
 	}
 	mk := &l.markets[mi]
 	maxN := mk.tiers[len(mk.tiers)-1].maxN
-	n := wide.MulU64(uint64(ps.q), uint64(px))
+	n := ps.q.Mul(uint64(px))
 	if n.Cmp(wide.MulU64(uint64(maxN), u8)) > 0 {
 		l.fail(path, "TRD-5", "account \""+a.id+"\": notional "+fmt16(n)+" at the trade price exceeds the last tier's maxNotional "+fx(maxN))
 	}
