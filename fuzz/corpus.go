@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // corpusHeader is the first line of a Go fuzz corpus file.
@@ -106,7 +107,7 @@ func WriteSeedZip(w io.Writer, dir string) (int, error) {
 			return 0, fmt.Errorf("%s: %v", filepath.Join(dir, n), err)
 		}
 		// A fixed time keeps the zip byte-for-byte reproducible.
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate})
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate, Modified: zipTime})
 		if err != nil {
 			return 0, err
 		}
@@ -116,6 +117,9 @@ func WriteSeedZip(w io.Writer, dir string) (int, error) {
 	}
 	return len(names), zw.Close()
 }
+
+// zipTime is the fixed modification time of seed zip entries.
+var zipTime = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // TargetName is the fuzz function of a target key.
 func TargetName(key string) string { return "Fuzz" + key }
@@ -136,13 +140,14 @@ func Generate(root, corpusDir string) error {
 }
 
 // BuildSeedZips writes <Target>_seed_corpus.zip into outDir for every
-// target, from the Go corpora under corpusDir. It returns the zip paths.
+// target of LibFuzzerKeys, from the Go corpora under corpusDir. It returns
+// the zip paths.
 func BuildSeedZips(corpusDir, outDir string) ([]string, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
 	var paths []string
-	for _, k := range Keys {
+	for _, k := range LibFuzzerKeys {
 		var buf bytes.Buffer
 		n, err := WriteSeedZip(&buf, filepath.Join(corpusDir, TargetName(k)))
 		if err != nil {

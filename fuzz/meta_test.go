@@ -180,10 +180,26 @@ func TestSeedZips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != len(fuzzTargets(t)) {
-		t.Fatalf("%d zips for %d targets", len(paths), len(fuzzTargets(t)))
+	var libFuzzer []string
+	for n, file := range fuzzTargets(t) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(goTestOnly)) {
+			libFuzzer = append(libFuzzer, n)
+		}
 	}
-	for _, k := range Keys {
+	var want []string
+	for _, k := range LibFuzzerKeys {
+		want = append(want, TargetName(k))
+	}
+	sort.Strings(libFuzzer)
+	sort.Strings(want)
+	if !reflect.DeepEqual(libFuzzer, want) || len(paths) != len(want) {
+		t.Fatalf("libFuzzer targets %v, LibFuzzerKeys %v, %d zips", libFuzzer, want, len(paths))
+	}
+	for _, k := range LibFuzzerKeys {
 		p := filepath.Join(out, TargetName(k)+"_seed_corpus.zip")
 		zr, err := zip.OpenReader(p)
 		if err != nil {

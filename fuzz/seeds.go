@@ -38,6 +38,10 @@ const (
 // Keys lists the target keys in a fixed order.
 var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid}
 
+// LibFuzzerKeys are the keys of the targets built for OSS-Fuzz /
+// ClusterFuzzLite (all but the go-test-only rapid target).
+var LibFuzzerKeys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT}
+
 // ccxtFile is the real CCXT tier data, relative to the repository root.
 const ccxtFile = "venue/data/binance-leverage-tiers-2024-10.ccxt.json"
 
