@@ -241,8 +241,8 @@ func TestNegativeCrossWalletCovered(t *testing.T) {
 // Randomized sequences: LED-4 after every event, LED-7 on every failure.
 
 // randomLedgerState builds a state with four trader accounts, two markets
-// (a two-tier mark-basis market and a one-tier entry-basis market) and no
-// positions.
+// (a two-tier mark-basis market and a one-tier entry-basis market) and, half
+// of the time, one long and one short position per market.
 func randomLedgerState(rng *rand.Rand) *model.State {
 	m0 := model.Market{
 		TickSize: d("0.01"), LotSize: d("0.01"),
@@ -268,6 +268,24 @@ func randomLedgerState(rng *rand.Rand) *model.State {
 		s.Accounts[id] = acc
 	}
 	s.InsuranceFund.WalletBalance = []decimal.Decimal{d("0"), d("25"), d("100000")}[rng.Intn(3)]
+	// Half of the states start with open positions: per market, one long and
+	// one short account, opened at the mark, with the accounts' settings.
+	if rng.Intn(2) == 0 {
+		for _, m := range []struct{ name, size, mark string }{{"M0", "0.01", "100"}, {"M1", "1", "1"}} {
+			ids := []string{"a", "b", "c", "d"}
+			rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+			size := d(m.size).Mul(decimal.New(1+rng.Int63n(2000), 0))
+			for i, side := range []model.Side{model.Long, model.Short} {
+				acc := s.Accounts[ids[i]]
+				p := model.Position{Market: m.name, Side: side, Size: size, EntryPrice: d(m.mark), MarginMode: model.Cross}
+				if set, ok := acc.Settings[m.name]; ok {
+					p.MarginMode, p.Leverage = set.MarginMode, set.Leverage
+				}
+				acc.Positions = append(acc.Positions, p)
+				s.Accounts[ids[i]] = acc
+			}
+		}
+	}
 	return s
 }
 
