@@ -226,15 +226,6 @@ func (l *Ledger) rangeCheck() {
 	}
 }
 
-// add returns a+b, aborting the event when it is outside [-MAX, MAX].
-func (l *Ledger) add(a, b int64) int64 {
-	s := a + b
-	if (a > 0 && b > 0 && s < 0) || (a < 0 && b < 0 && s >= 0) || s == math.MinInt64 {
-		l.overflow()
-	}
-	return s
-}
-
 // fit converts an exact value in units to int64, aborting on overflow.
 func (l *Ledger) fit(x wide.Int) int64 {
 	v, ok := x.Int64()
