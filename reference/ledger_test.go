@@ -530,6 +530,15 @@ func TestTradeErrors(t *testing.T) {
 	applyErr(t, l, tradeEv("BTC", "alice", "bob", "0.5", "30000"), "events[1].buyer", "TRD-5")
 	apply(t, l, tradeEv("BTC", "alice", "bob", "0.3", "30000"))
 	wantWallet(t, l, "alice", "100")
+	// A market without a price (TRD-1); a market whose tickSize * lotSize
+	// = 0.000001 * 0.001 is off the 1e-8 grid (LED-1).
+	s = simpleState()
+	s.Markets["ETH"] = oneTier("0.01", "0.01", "0.05", "10", model.BasisMark)
+	s.Markets["FINE"] = oneTier("0.000001", "0.001", "0.05", "10", model.BasisMark)
+	s.Prices["FINE"] = model.Price{Mark: nd("1")}
+	l = mustLedger(t, s)
+	applyErr(t, l, tradeEv("ETH", "alice", "bob", "1", "2000"), "events[0].market", "TRD-1")
+	applyErr(t, l, tradeEv("FINE", "alice", "bob", "1", "1"), "events[1].market", "LED-1")
 }
 
 // TestIsolatedReduceAndClose: TRD-3 on a reduce (R first, then
