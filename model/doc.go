@@ -24,6 +24,18 @@
 // Position, LiquidationPrice, BankruptcyPrice) after SetMark price updates;
 // they do not allocate. A Portfolio is not safe for concurrent use.
 //
+// # Ledger
+//
+// NewLedger validates a multi-account State (SPEC LED-1, LED-2, LED-4) and
+// Apply applies events to it atomically (LED-5..8, TRD, FND, LQ, ADL),
+// returning their effects (postings, fills, liquidations); State returns a
+// deep copy, RunEvents runs a whole Run, and Check asserts LED-4. Balances,
+// sizes and entry values are exact 192-bit integers of units inside an
+// event, and only the values an event reports must fit the int64 range. The
+// ledger's readings of SPEC are listed on Ledger (ledger.go) and in
+// ledger_events.go, ledger_trade.go and ledger_liq.go; they agree with the
+// reference's (reference/ledger_doc.go).
+//
 // # Readings of SPEC
 //
 // Where SPEC leaves a choice open, the engine takes the most literal reading
