@@ -5,3 +5,7 @@ import "testing"
 // GenLedgerRun exports the random run generator to the external tests
 // (ledger_refdiff_test.go).
 func GenLedgerRun(t *testing.T, seed, i uint64) *Run { return genLedgerRun(t, seed, i) }
+
+// GenLedgerState exports a random state with 1-3 random defects for the
+// differential test of NewLedger's validation order.
+func GenLedgerState(seed, i uint64) *State { return genBadState(seed, i) }

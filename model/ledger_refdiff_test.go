@@ -73,3 +73,24 @@ func TestLedgerDiff(t *testing.T) {
 		}
 	}
 }
+
+func TestLedgerDiffStates(t *testing.T) {
+	n := 2000
+	if v := os.Getenv("LEDGER_N"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	for i := 0; i < n; i++ {
+		st := model.GenLedgerState(1, uint64(i))
+		_, merr := model.NewLedger(st)
+		_, rerr := reference.NewLedger(st)
+		if (merr == nil) != (rerr == nil) {
+			t.Fatalf("state %d: model %v, reference %v", i, merr, rerr)
+		}
+		if merr != nil {
+			a, b := merr.(*model.Error), rerr.(*model.Error)
+			if a.Path != b.Path || a.Rule != b.Rule {
+				t.Fatalf("state %d: model %v, reference %v", i, a, b)
+			}
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package model
+
+import (
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"testing"
+)
+
+// genBadState returns a random state (as the random runs start from) with
+// one to three random defects, so that NewLedger's first violation can be
+// compared with the reference's.
+func genBadState(seed, i uint64) *State {
+	r := rand.New(rand.NewPCG(seed, i^0x5eed))
+	st, _ := genStart(r)
+	ids := []string{"a1", "a2", "a3", "a4"}
+	pick := func() string { return ids[r.IntN(len(ids))] }
+	var names []string
+	for name := range st.Markets {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	mk := func() string { return names[r.IntN(len(names))] }
+	for n := 1 + r.IntN(3); n > 0; n-- {
+		id := pick()
+		a := st.Accounts[id]
+		switch r.IntN(16) {
+		case 0:
+			a.WalletBalance = d("-1")
+		case 1:
+			a.WalletBalance = d("0.000000001")
+		case 2:
+			st.Accounts["@"+id] = Account{}
+		case 3:
+			a.Settings = map[string]AccountSettings{"XXX": {}}
+		case 4:
+			a.Settings = map[string]AccountSettings{mk(): {Leverage: nd("1000")}}
+		case 5:
+			a.Settings = map[string]AccountSettings{mk(): {MarginMode: "portfolio"}}
+		case 6:
+			st.InsuranceFund.Settings = map[string]AccountSettings{mk(): {MarginMode: Isolated}}
+		case 7:
+			a.Positions = append(a.Positions, crossPos(mk(), Long, "1", "100"))
+		case 8:
+			a.Positions = append(a.Positions, Position{Market: mk(), Side: Short, Size: d("1"), EntryPrice: d("100"), MarginMode: Isolated})
+		case 9:
+			if len(a.Positions) > 0 {
+				a.Positions[0].Leverage = nd(strconv.Itoa(1 + r.IntN(3)))
+			}
+		case 10:
+			if len(a.Positions) > 0 {
+				a.Positions[0].EntryPrice = d("0.000000011")
+				a.Positions[0].EntryValue.Valid = false
+			}
+		case 11:
+			st.FeePool = d("-0.00000001")
+		case 12:
+			st.Dust = d("-5")
+		case 13:
+			st.Settlement = nd(strconv.Itoa(r.IntN(3)))
+		case 14:
+			st.InsuranceFund.WalletBalance = d("-1000")
+		default:
+			if len(a.Positions) > 0 {
+				a.Positions[0].Size = a.Positions[0].Size.Add(d("1"))
+			}
+		}
+		if _, ok := st.Accounts[id]; ok {
+			st.Accounts[id] = a
+		}
+	}
+	return st
+}
+
+// TestLedgerBadStates: NewLedger never panics on the defective states, and
+// either accepts one or names a path in the state.
+func TestLedgerBadStates(t *testing.T) {
+	for i := uint64(0); i < 300; i++ {
+		st := genBadState(1, i)
+		if _, err := NewLedger(st); err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("%d: %T %v", i, err, err)
+			}
+		}
+	}
+}
