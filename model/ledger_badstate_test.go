@@ -1,10 +1,13 @@
 package model
 
 import (
+	"math/big"
 	"math/rand/v2"
 	"sort"
 	"strconv"
 	"testing"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
 )
 
 // genBadState returns a random state (as the random runs start from) with
@@ -82,5 +85,50 @@ func TestLedgerBadStates(t *testing.T) {
 				t.Fatalf("%d: %T %v", i, err, err)
 			}
 		}
+	}
+}
+
+// TestLedgerGeIM checks the integer comparison x >= IM against exact
+// rationals at and around the boundary, for the cross pool and each isolated
+// position of random states.
+func TestLedgerGeIM(t *testing.T) {
+	checked := 0
+	for i := uint64(0); i < 400; i++ {
+		r := rand.New(rand.NewPCG(9, i))
+		st := randomState(r)
+		addRandomPositions(r, st)
+		l, err := NewLedger(st)
+		if err != nil {
+			continue
+		}
+		for _, id := range l.ids {
+			a := l.acc[id]
+			try := func(only *lpos, im *big.Rat) {
+				// im*1e8 at scale 1e-16: floor and ceil, and neighbours.
+				x := new(big.Rat).Mul(im, big.NewRat(int64(u8), 1))
+				fl := new(big.Int).Quo(x.Num(), x.Denom())
+				for _, dlt := range []int64{-2, -1, 0, 1, 2} {
+					v := new(big.Int).Add(fl, big.NewInt(dlt))
+					w := wide.Int{W0: v.Uint64()} // v >= 0 and < 2^64 here
+					if v.Sign() < 0 || !v.IsUint64() {
+						continue
+					}
+					want := new(big.Rat).SetFrac(v, big.NewInt(int64(u8))).Cmp(im) >= 0
+					if got := l.geIM(w, a, only); got != want {
+						t.Fatalf("state %d %s: geIM(%s) = %v, want %v (IM %s)", i, id, v, got, want, im.FloatString(20))
+					}
+					checked++
+				}
+			}
+			try(nil, l.crossIM(a))
+			for j := range a.pos {
+				if !a.pos[j].cross {
+					try(&a.pos[j], l.im(a, &a.pos[j]))
+				}
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d comparisons", checked)
 	}
 }

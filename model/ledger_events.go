@@ -190,6 +190,24 @@ func (l *Ledger) move(from, to bal, amt wide.Int, reason string) {
 func (l *Ledger) withdraw(ev *Event) {
 	a := l.evAccount(ev.Account)
 	amt := l.evPositive(ev.Amount, "amount")
+	amtW := wide.FromInt64(amt)
+	ok := amtW.Cmp(a.wallet) <= 0
+	if ok && !a.fund {
+		x16 := a.wallet.Sub(amtW).Mul(u8)
+		for i := range a.pos {
+			if ps := &a.pos[i]; ps.cross {
+				if u := l.upnl16(ps); u.IsNeg() {
+					x16 = x16.Add(u)
+				}
+			}
+		}
+		ok = l.geIM(x16, a, nil)
+	}
+	if ok {
+		l.move(l.wal(a), l.ext(), amtW, "withdraw")
+		return
+	}
+	// The message: the exact limit.
 	limit := wrat(a.wallet)
 	if !a.fund {
 		x := wrat(a.wallet)
@@ -207,10 +225,10 @@ func (l *Ledger) withdraw(ev *Event) {
 			limit = x
 		}
 	}
-	if new(big.Rat).SetInt64(amt).Cmp(limit) > 0 {
-		l.fail(l.evPath("amount"), "POOL-6", "withdrawal "+fx(amt)+" exceeds the withdrawable amount "+ratDown(maxRat0(limit)))
+	if new(big.Rat).SetInt64(amt).Cmp(limit) <= 0 {
+		panic("model: ledger: withdrawal limits disagree")
 	}
-	l.move(l.wal(a), l.ext(), wide.FromInt64(amt), "withdraw")
+	l.fail(l.evPath("amount"), "POOL-6", "withdrawal "+fx(amt)+" exceeds the withdrawable amount "+ratDown(maxRat0(limit)))
 }
 
 func maxRat0(x *big.Rat) *big.Rat {
@@ -241,15 +259,26 @@ func (l *Ledger) margin(ev *Event) {
 			l.fail(l.evPath("amount"), "ACC-1", "margin "+fx(amt)+" exceeds the wallet "+wstr(a.wallet))
 		}
 		e16, _ := l.crossPool(a)
-		x := units16(e16)
-		x.Sub(x, l.crossIM(a))
-		if new(big.Rat).SetInt64(amt).Cmp(x) > 0 {
+		if !l.geIM(e16.Sub(wide.MulU64(uint64(amt), u8)), a, nil) {
+			x := units16(e16)
+			x.Sub(x, l.crossIM(a))
 			l.fail(l.evPath("amount"), "POOL-6", "margin "+fx(amt)+" would leave the cross pool below its initial margin (at most "+ratDown(maxRat0(x))+")")
 		}
 		l.move(l.wal(a), l.isoBal(a, idx), wide.FromInt64(amt), "margin")
 		return
 	}
-	// POOL-6: min(M, M + min(U, 0) - IM).
+	// POOL-6: amount <= min(M, M + min(U, 0) - IM).
+	amtW := wide.FromInt64(amt)
+	if amtW.Cmp(ps.iso) <= 0 {
+		x16 := ps.iso.Sub(amtW).Mul(u8)
+		if u := l.upnl16(ps); u.IsNeg() {
+			x16 = x16.Add(u)
+		}
+		if l.geIM(x16, a, ps) {
+			l.move(l.isoBal(a, idx), l.wal(a), amtW, "margin")
+			return
+		}
+	}
 	x := wrat(ps.iso)
 	if u := l.upnl16(ps); u.IsNeg() {
 		x.Add(x, units16(u))
@@ -258,10 +287,7 @@ func (l *Ledger) margin(ev *Event) {
 	if m := wrat(ps.iso); m.Cmp(x) < 0 {
 		x = m
 	}
-	if new(big.Rat).SetInt64(amt).Cmp(x) > 0 {
-		l.fail(l.evPath("amount"), "POOL-6", "margin "+fx(amt)+" exceeds maxRemovableMargin "+ratDown(maxRat0(x)))
-	}
-	l.move(l.isoBal(a, idx), l.wal(a), wide.FromInt64(amt), "margin")
+	l.fail(l.evPath("amount"), "POOL-6", "margin "+fx(amt)+" exceeds maxRemovableMargin "+ratDown(maxRat0(x)))
 }
 
 // setLeverage stores the leverage (POS-4: 1 <= leverage <= maxLeverage_1;

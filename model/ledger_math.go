@@ -75,6 +75,48 @@ func (l *Ledger) crossIM(a *lacct) *big.Rat {
 	return s
 }
 
+// geIM reports x >= IM exactly, x given at scale 1e-16 and IM the initial
+// margin of position only, or of a's cross pool when only is nil. With
+// IM*1e8 = sum N16_i*1e8/L_i = S + sum r_i/L_i (0 <= r_i < L_i), the answer
+// is decided in wide integers unless 0 <= x - S < the number of non-zero
+// remainders, where the fractions are summed exactly.
+func (l *Ledger) geIM(x16 wide.Int, a *lacct, only *lpos) bool {
+	var s wide.Int
+	var fr [][2]uint64
+	add := func(ps *lpos) {
+		mk := &l.markets[ps.mkt]
+		n := l.notional16(ps)
+		lev, _ := a.setting(l, ps.mkt)
+		le := uint64(min(lev, mk.tiers[tierOf(mk.tiers, n)].maxLev))
+		q, r := n.Mul(u8).DivFloor(le)
+		s = s.Add(q)
+		if r != 0 {
+			fr = append(fr, [2]uint64{r, le})
+		}
+	}
+	if only != nil {
+		add(only)
+	} else {
+		for i := range a.pos {
+			if ps := &a.pos[i]; ps.cross && !ps.q.IsZero() {
+				add(ps)
+			}
+		}
+	}
+	diff := x16.Sub(s)
+	if diff.IsNeg() {
+		return false
+	}
+	if diff.Cmp(wide.FromInt64(int64(len(fr)))) >= 0 {
+		return true
+	}
+	sum := new(big.Rat)
+	for _, f := range fr {
+		sum.Add(sum, new(big.Rat).SetFrac(new(big.Int).SetUint64(f[0]), new(big.Int).SetUint64(f[1])))
+	}
+	return new(big.Rat).SetInt(wbig(diff)).Cmp(sum) >= 0
+}
+
 // isoPool returns an isolated pool's E and MM (POOL-2).
 func (l *Ledger) isoPool(ps *lpos) (e16, mm24 wide.Int) {
 	return ps.iso.Mul(u8).Add(l.upnl16(ps)), l.mm24(ps)

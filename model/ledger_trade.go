@@ -215,13 +215,16 @@ func (l *Ledger) checkIM(a *lacct, mi int, px int64, field string) {
 	ps := &a.pos[idx]
 	path := l.evPath(field)
 	if ps.cross {
-		e16, _ := l.crossPool(a)
-		l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
+		if e16, _ := l.crossPool(a); !l.geIM(e16, a, nil) {
+			l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
+		}
 	} else {
-		e16, _ := l.isoPool(ps)
-		l.needIM(path, a, "isolated pool of \""+l.markets[mi].name+"\"", units16(e16), l.im(a, ps))
-		e16, _ = l.crossPool(a)
-		l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
+		if e16, _ := l.isoPool(ps); !l.geIM(e16, a, ps) {
+			l.needIM(path, a, "isolated pool of \""+l.markets[mi].name+"\"", units16(e16), l.im(a, ps))
+		}
+		if e16, _ := l.crossPool(a); !l.geIM(e16, a, nil) {
+			l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
+		}
 		if a.wallet.IsNeg() {
 			l.fail(path, "TRD-5", "account \""+a.id+"\": the wallet would be "+wstr(a.wallet)+" < 0 (shortfall "+wstr(a.wallet.Neg())+")")
 		}
@@ -234,9 +237,10 @@ func (l *Ledger) checkIM(a *lacct, mi int, px int64, field string) {
 	}
 }
 
+// needIM fails with TRD-5 and the shortfall (geIM said e < im).
 func (l *Ledger) needIM(path string, a *lacct, what string, e, im *big.Rat) {
 	if e.Cmp(im) >= 0 {
-		return
+		panic("model: ledger: initial margin checks disagree")
 	}
 	short := new(big.Rat).Sub(im, e)
 	l.fail(path, "TRD-5", "account \""+a.id+"\": "+what+" equity "+ratDown(e)+" is below its initial margin "+ratUp(im)+" (shortfall "+ratUp(short)+")")
