@@ -235,3 +235,56 @@ func TestLedgerSeedBGapADL(t *testing.T) {
 	}
 	eqNull(t, "bankruptcyPrice", r.Positions[0].BankruptcyPrice, "0.9")
 }
+
+// Seed 000, example A with a larger ETH move (2,300): E_x = 1,000 +
+// (3,100 - 3,000) - (11,500 - 10,000) = -400: bankrupt with d = 400 and the
+// fund (10,000) can pay (LQ-5): both positions close against the fund,
+// largest loss first (ETH -1,500, then BTC +100), no fee, and the fund posts
+// exactly 400, leaving alice's wallet at 0.
+func TestLedgerSeedACrossInsurance(t *testing.T) {
+	h := newHarness(t, seedAState("0.01"))
+	h.ok(evMark("BTCUSDT", "31000"))
+	eqEffects(t, h.ok(evMark("ETHUSDT", "2300")), []string{
+		"liq alice ETHUSDT cross",
+		"fill alice ETHUSDT long 5 @2300 cp @insurance liquidation",
+		"fill @insurance ETHUSDT short 5 @2300 cp alice liquidation",
+		"post wallet:alice -> settlement 1500 realized-pnl",
+		"liq alice BTCUSDT cross",
+		"fill @insurance BTCUSDT long 0.1 @31000 cp alice liquidation",
+		"fill alice BTCUSDT short 0.1 @31000 cp @insurance liquidation",
+		"post settlement -> wallet:alice 100 realized-pnl",
+		"post wallet:@insurance -> wallet:alice 400 insurance",
+	})
+	eqDec(t, "alice", h.wallet("alice"), "0")
+	eqDec(t, "fund", h.wallet(InsuranceAccount), "9600")
+	if len(h.acct("alice").Positions) != 0 {
+		t.Fatalf("alice should be flat")
+	}
+}
+
+// The same gap with an empty fund (LQ-6 on a cross pool): r = 400. The ETH
+// short (largest loss) closes at max(0.01, tickDown(2300 - 400/5)) = 2220
+// against mm (the only long), absorbing 5*80 = 400, so r = 0 and the BTC
+// long closes at its p = 31000, still against an ADL counterparty (mm's
+// short). alice ends at 1,000 - 1,100 + 100 = 0; the fund pays nothing.
+func TestLedgerSeedACrossADL(t *testing.T) {
+	st := seedAState("0.01")
+	st.InsuranceFund.WalletBalance = d("0")
+	h := newHarness(t, st)
+	h.ok(evMark("BTCUSDT", "31000"))
+	eqEffects(t, h.ok(evMark("ETHUSDT", "2300")), []string{
+		"liq alice ETHUSDT cross",
+		"fill alice ETHUSDT long 5 @2220 cp mm adl",
+		"fill mm ETHUSDT short 5 @2220 cp alice adl",
+		"post wallet:alice -> settlement 1100 realized-pnl",
+		"post settlement -> wallet:mm 1100 realized-pnl",
+		"liq alice BTCUSDT cross",
+		"fill mm BTCUSDT long 0.1 @31000 cp alice adl",
+		"fill alice BTCUSDT short 0.1 @31000 cp mm adl",
+		"post wallet:mm -> settlement 100 realized-pnl",
+		"post settlement -> wallet:alice 100 realized-pnl",
+	})
+	eqDec(t, "alice", h.wallet("alice"), "0")
+	eqDec(t, "fund", h.wallet(InsuranceAccount), "0")
+	eqDec(t, "mm", h.wallet("mm"), "101000")
+}
