@@ -39,7 +39,7 @@ func CheckEvaluate(data []byte) error {
 		return nil
 	}
 	s := DecodeScenario(data)
-	want, err := differential(s)
+	want, _, err := differential(s)
 	if err != nil || want == nil {
 		return err
 	}
@@ -68,29 +68,29 @@ func CheckEvaluate(data []byte) error {
 // succeed with reports equal field by field. It also checks that neither
 // implementation modified s (SPEC EVAL-1).
 func Differential(s *model.Scenario) error {
-	_, err := differential(s)
+	_, _, err := differential(s)
 	return err
 }
 
-// differential is Differential; it also returns the model's report (nil on
-// an error).
-func differential(s *model.Scenario) (*model.Report, error) {
+// differential is Differential; it also returns the model's report or its
+// *model.Error (when the implementations agree).
+func differential(s *model.Scenario) (*model.Report, error, error) {
 	before := cloneScenario(s)
 	got, gerr := model.Evaluate(s)
 	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return nil, errors.New("model.Evaluate modified the scenario: " + d)
+		return nil, nil, errors.New("model.Evaluate modified the scenario: " + d)
 	}
 	want, werr := reference.Evaluate(s)
 	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return nil, errors.New("reference.Evaluate modified the scenario: " + d)
+		return nil, nil, errors.New("reference.Evaluate modified the scenario: " + d)
 	}
 	if err := CompareErrors(gerr, werr); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if gerr != nil {
-		return nil, nil
+		return nil, gerr, nil
 	}
-	return got, CompareReports(got, want)
+	return got, nil, CompareReports(got, want)
 }
 
 // snapshot is a canonical rendering of s.
@@ -206,8 +206,9 @@ func cloneScenario(s *model.Scenario) *model.Scenario {
 // CLI decodes a scenario file (strictjson.Unmarshal into model.Scenario, then
 // venue.Resolve) and evaluated by both implementations. Nothing may panic;
 // a decoding error must be a *strictjson.Error, a Resolve error a
-// *model.Error; Resolve must not modify its input; and the evaluations must
-// agree (Differential).
+// *model.Error; Resolve must not modify its input; the evaluations must
+// agree (Differential); and venue.AnnotateError must keep an error's Path
+// and Rule.
 func CheckScenarioJSON(data []byte) error {
 	if len(data) > MaxJSONInput {
 		return nil
@@ -232,7 +233,18 @@ func CheckScenarioJSON(data []byte) error {
 		}
 		return nil
 	}
-	return Differential(r)
+	_, merr, err := differential(r)
+	if err != nil || merr == nil {
+		return err
+	}
+	// The CLI names the venue in a POS-3 error on a profile market
+	// (AnnotateError); the annotation keeps the error's Path and Rule.
+	var me, ae *model.Error
+	if !errors.As(merr, &me) || !errors.As(venue.AnnotateError(&s, merr), &ae) ||
+		ae.Path != me.Path || ae.Rule != me.Rule {
+		return fmt.Errorf("venue.AnnotateError(%v) changed the error's path or rule", merr)
+	}
+	return nil
 }
 
 var (
