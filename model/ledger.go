@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"sort"
@@ -617,7 +618,9 @@ func (l *Ledger) savePrice(mi int) {
 }
 
 // Apply applies one event atomically (SPEC LED-7): it returns all the
-// event's effects (LED-6), or an *Error and leaves the ledger unchanged.
+// event's effects (LED-6), or an *Error and leaves the ledger unchanged (an
+// internal inconsistency, which would be a bug, is a plain error, also with
+// the ledger unchanged).
 // Effects carry Event = the number of events previously passed to Apply
 // (0-based, failed ones included); error paths are "events[<k>].<field>"
 // with that same k.
@@ -632,12 +635,13 @@ func (l *Ledger) Apply(ev Event) (effects []Effect, err error) {
 	l.gsave = globalSave{fees: l.fees, dust: l.dust, settlement: l.settlement, netExt: new(big.Int).Set(l.netExt), mi: -1}
 	defer func() {
 		if r := recover(); r != nil {
-			f, ok := r.(ledgerFail)
-			if !ok {
-				panic(r)
-			}
 			l.rollback()
-			effects, err = nil, f.err
+			if f, ok := r.(ledgerFail); ok {
+				effects, err = nil, f.err
+				return
+			}
+			// An internal inconsistency (a bug): a plain error, never a panic.
+			effects, err = nil, fmt.Errorf("model: ledger: internal error in event %d: %v", l.k, r)
 		}
 	}()
 	l.apply(&ev)
@@ -715,8 +719,8 @@ func (l *Ledger) State() *State {
 
 // RunEvents applies r.Events in order on NewLedger(&r.State). A rejected
 // event is recorded in results (one EventResult per event, Error nil when it
-// applied) and the run continues. An invalid initial state is returned as
-// err, with nothing else.
+// applied) and the run continues. An invalid initial state (or an internal
+// error) is returned as err, with nothing else.
 func RunEvents(r *Run) (final *State, effects []Effect, results []EventResult, err error) {
 	l, err := NewLedger(&r.State)
 	if err != nil {
@@ -728,7 +732,11 @@ func RunEvents(r *Run) (final *State, effects []Effect, results []EventResult, e
 		effs, e := l.Apply(ev)
 		res := EventResult{Event: i}
 		if e != nil {
-			res.Error = e.(*Error)
+			me, ok := e.(*Error)
+			if !ok {
+				return nil, nil, nil, e
+			}
+			res.Error = me
 		}
 		results = append(results, res)
 		effects = append(effects, effs...)
