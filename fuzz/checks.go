@@ -124,6 +124,9 @@ func CheckQueries(data []byte) error {
 	if err := comparePortfolioState(p, want, werr); err != nil {
 		return fmt.Errorf("after Load: %w", err)
 	}
+	if err := checkIndexErrors(p, len(s.Markets)); err != nil {
+		return err
+	}
 	cur := cloneScenario(s)
 	for k, mu := range ups {
 		name := MarketNames[mu.Market]
@@ -174,6 +177,33 @@ func CheckQueries(data []byte) error {
 		if err := comparePortfolioState(p, want, werr); err != nil {
 			return fmt.Errorf("after update %d (%s mark %s): %w", k, name, model.Fixed(mark), err)
 		}
+	}
+	return nil
+}
+
+// checkIndexErrors checks the query API's contract for indices out of
+// range: ErrIndex, and no panic.
+func checkIndexErrors(p *model.Portfolio, markets int) error {
+	n := p.NumPositions()
+	for _, i := range []int{-1, n} {
+		var errs [5]error
+		_, errs[0] = p.Position(i)
+		_, errs[1] = p.LiquidationPrice(i)
+		_, errs[2] = p.BankruptcyPrice(i)
+		_, errs[3] = p.Isolated(i)
+		for k, err := range errs[:4] {
+			if !errors.Is(err, model.ErrIndex) {
+				return fmt.Errorf("query %d of position %d (of %d): %v, want ErrIndex", k, i, n, err)
+			}
+		}
+	}
+	for _, m := range []int{-1, markets} {
+		if err := p.SetMark(m, model.Fixed(one)); !errors.Is(err, model.ErrIndex) {
+			return fmt.Errorf("SetMark(%d) of %d markets: %v, want ErrIndex", m, markets, err)
+		}
+	}
+	if _, ok := p.MarketIndex("NOPE"); ok {
+		return errors.New("MarketIndex of an unknown market succeeded")
 	}
 	return nil
 }
