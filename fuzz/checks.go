@@ -186,12 +186,12 @@ func CheckQueries(data []byte) error {
 func checkIndexErrors(p *model.Portfolio, markets int) error {
 	n := p.NumPositions()
 	for _, i := range []int{-1, n} {
-		var errs [5]error
+		var errs [4]error
 		_, errs[0] = p.Position(i)
 		_, errs[1] = p.LiquidationPrice(i)
 		_, errs[2] = p.BankruptcyPrice(i)
 		_, errs[3] = p.Isolated(i)
-		for k, err := range errs[:4] {
+		for k, err := range errs {
 			if !errors.Is(err, model.ErrIndex) {
 				return fmt.Errorf("query %d of position %d (of %d): %v, want ErrIndex", k, i, n, err)
 			}
