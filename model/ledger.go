@@ -127,9 +127,8 @@ type lpos struct {
 }
 
 // EventResult is the outcome of one event of a run: Error is nil when the
-// event applied, else the rejection. Its JSON has "event" and, for a rejected
-// event, "error" with the Error's fields under their Go names (Path, Rule,
-// Msg): Error carries no JSON tags and is shared with Evaluate.
+// event applied, else the rejection. Its JSON is {"event": k} or
+// {"event": k, "error": {"path", "rule", "msg"}} (Error's JSON tags).
 type EventResult struct {
 	Event int    `json:"event"`
 	Error *Error `json:"error,omitempty"`
