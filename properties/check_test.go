@@ -58,7 +58,7 @@ func TestCheckCounterexampleReplays(t *testing.T) {
 		t.Fatalf("the counterexample does not reproduce the bug:\n%s", f.Scenarios[0].JSON)
 	}
 	// The reported seed reproduces it on the first case.
-	res2, err := properties.Check(mutant.Factory, properties.Only("^NUM-4/position-rounding$"), properties.Seed(f.Seed), properties.Checks(1), properties.ShrinkTime(time.Second))
+	res2, err := properties.Check(mutant.Factory, properties.Only("^NUM-4/position-rounding$"), properties.Seed(f.Seed), properties.Checks(5), properties.ShrinkTime(time.Second))
 	if err == nil || res2.Failed != 1 {
 		t.Fatalf("seed %d does not reproduce the failure", f.Seed)
 	}

@@ -228,6 +228,9 @@ func Price(c GenConfig, ref decimal.Decimal) *rapid.Generator[model.Price] {
 		if last.Sign() <= 0 {
 			last = units(1)
 		}
+		if last.GreaterThan(maxDecimal) {
+			last = maxDecimal
+		}
 		p := model.Price{Index: nd(ref), Last: nd(last)}
 		if rapid.Bool().Draw(t, "funding") {
 			p.FundingRate = nd(units(rapid.Int64Range(-1_000_000, 1_000_000).Draw(t, "fundingRate")))
@@ -282,30 +285,58 @@ func scenarioGen(c GenConfig, o scenarioOpts) *rapid.Generator[*model.Scenario] 
 			s.Prices[name] = Price(c, ref).Draw(t, name+"Prices")
 			refs[name] = ref
 		}
-		np := rapid.IntRange(max(o.minPositions, 0), len(names)).Draw(t, "positions")
+		s.Account = accountGen(c, o, s.Markets, refs).Draw(t, "account")
+		return s
+	})
+}
+
+// Account generates a valid account on the given markets, whose marks are
+// about refs (the mark, or the index when the mark is computed): a wallet and
+// up to one position per market, cross or isolated (as c allows and the
+// market offers), long or short, sized around the tier boundaries, with
+// entries near and far from the mark, chosen or default leverage and given or
+// default isolated margins.
+func Account(c GenConfig, markets map[string]model.Market, refs map[string]decimal.Decimal) *rapid.Generator[model.Account] {
+	return accountGen(c, scenarioOpts{}, markets, refs)
+}
+
+func accountGen(c GenConfig, o scenarioOpts, markets map[string]model.Market, refs map[string]decimal.Decimal) *rapid.Generator[model.Account] {
+	names := sortedNames(markets)
+	return rapid.Custom(func(t *rapid.T) model.Account {
+		var a model.Account
+		np := rapid.IntRange(min(max(o.minPositions, 0), len(names)), len(names)).Draw(t, "positions")
 		order := rapid.Permutation(names).Draw(t, "positionOrder")[:np]
 		walletScale := decimal.Zero
 		for _, name := range order {
-			p := position(t, c, o, name, s.Markets[name], refs[name])
-			s.Account.Positions = append(s.Account.Positions, p)
+			p := position(t, c, o, name, markets[name], refs[name])
+			a.Positions = append(a.Positions, p)
 			walletScale = walletScale.Add(p.Size.Mul(refs[name]))
 		}
 		switch rapid.IntRange(0, 4).Draw(t, "walletKind") {
 		case 0:
-			s.Account.WalletBalance = decimal.Zero
+			a.WalletBalance = decimal.Zero
 		case 1:
-			s.Account.WalletBalance = units(rapid.Int64Range(0, 1_000_000_000_000).Draw(t, "wallet"))
+			a.WalletBalance = units(rapid.Int64Range(0, 1_000_000_000_000).Draw(t, "wallet"))
 		default:
-			s.Account.WalletBalance = walletScale.Mul(dec(rapid.Int64Range(0, 300).Draw(t, "walletPct"), -2)).Truncate(8)
+			a.WalletBalance = walletScale.Mul(dec(rapid.Int64Range(0, 300).Draw(t, "walletPct"), -2)).Truncate(8)
 		}
 		if o.edge && rapid.Bool().Draw(t, "edgeWallet") {
-			s.Account.WalletBalance = units(maxUnits - rapid.Int64Range(0, 1_000_000).Draw(t, "walletBelowMax"))
+			a.WalletBalance = edgeNonNegative(t, "edgeWalletValue")
 		}
-		if s.Account.WalletBalance.GreaterThan(maxDecimal) {
-			s.Account.WalletBalance = maxDecimal
+		if a.WalletBalance.GreaterThan(maxDecimal) {
+			a.WalletBalance = maxDecimal
 		}
-		return s
+		return a
 	})
+}
+
+// edgeNonNegative draws |EdgeFixed| as a decimal.
+func edgeNonNegative(t *rapid.T, label string) decimal.Decimal {
+	v := int64(EdgeFixed().Draw(t, label))
+	if v < 0 {
+		v = -v
+	}
+	return units(v)
 }
 
 // position draws one valid position in market name (mark about ref).
@@ -377,7 +408,7 @@ func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m model.Mark
 	if p.MarginMode == model.Isolated && rapid.Bool().Draw(t, name+"GiveMargin") {
 		mg := p.Size.Mul(p.EntryPrice).Mul(dec(rapid.SampledFrom([]int64{10, 1, 5, 50, 100, 200, 0}).Draw(t, name+"MarginPct"), -2)).Truncate(8)
 		if o.edge && rapid.Bool().Draw(t, name+"EdgeMargin") {
-			mg = units(maxUnits - rapid.Int64Range(0, 1000).Draw(t, name+"MarginBelowMax"))
+			mg = edgeNonNegative(t, name+"EdgeMarginValue")
 		}
 		if mg.GreaterThan(maxDecimal) {
 			mg = maxDecimal

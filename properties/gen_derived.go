@@ -75,7 +75,7 @@ func NearTierBoundary(c GenConfig) *rapid.Generator[*model.Scenario] {
 			p.EntryPrice, p.EntryValue = mark, decimal.NullDecimal{}
 		}
 		if p.MarginMode == model.Isolated && !p.IsolatedMargin.Valid {
-			p.IsolatedMargin = nd(p.Size.Mul(p.EntryPrice).Mul(dec(1, -1)).Truncate(8))
+			p.IsolatedMargin = nd(decimal.Min(maxDecimal, p.Size.Mul(p.EntryPrice).Mul(dec(1, -1)).Truncate(8)))
 		}
 		return s
 	})

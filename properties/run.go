@@ -156,7 +156,9 @@ var rapidMu sync.Mutex
 // the function that restores them. rapid reads its settings from its
 // command-line flags only, so these options hold for the whole process while
 // Run or Check runs: do not run other rapid checks concurrently with them.
-func setRapidFlags(c *config, failFilesDefault bool) func() {
+// Check holds a lock while they are set (so concurrent Checks take turns);
+// Run does not (lock false), since its subtests outlive the call.
+func setRapidFlags(c *config, failFilesDefault, lock bool) func() {
 	set := map[string]string{}
 	if c.checks > 0 {
 		set["rapid.checks"] = strconv.Itoa(c.checks)
@@ -177,7 +179,9 @@ func setRapidFlags(c *config, failFilesDefault bool) func() {
 	if len(set) == 0 {
 		return func() {}
 	}
-	rapidMu.Lock()
+	if lock {
+		rapidMu.Lock()
+	}
 	old := map[string]string{}
 	for k, v := range set {
 		f := flag.Lookup(k)
@@ -191,7 +195,9 @@ func setRapidFlags(c *config, failFilesDefault bool) func() {
 		for k, v := range old {
 			_ = flag.Lookup(k).Value.Set(v)
 		}
-		rapidMu.Unlock()
+		if lock {
+			rapidMu.Unlock()
+		}
 	}
 }
 
@@ -203,7 +209,7 @@ func setRapidFlags(c *config, failFilesDefault bool) func() {
 func Run(t *testing.T, f Factory, opts ...Option) {
 	t.Helper()
 	c := newConfig(opts)
-	restore := setRapidFlags(c, true)
+	restore := setRapidFlags(c, true, false)
 	t.Cleanup(restore)
 	var notRun []string
 	for _, p := range catalogue {
@@ -309,7 +315,7 @@ func (r *Result) NotRun() []string {
 func Check(f Factory, opts ...Option) (*Result, error) {
 	c := newConfig(opts)
 	ensureTestingFlags()
-	restore := setRapidFlags(c, false)
+	restore := setRapidFlags(c, false, true)
 	defer restore()
 	start := time.Now()
 	type job struct {
