@@ -346,6 +346,8 @@ var jsonVariants = map[string]string{
 	"profile-isolated-on-cross-only": `{"markets":{"BTC":{"profile":"coinbase","symbol":"BTC-PERP"}},"prices":{"BTC":{"mark":"50000"}},` +
 		`"account":{"walletBalance":"1000","positions":[{"market":"BTC","side":"short","size":"0.01","entryPrice":"50000","marginMode":"isolated"}]}}`,
 	"deep-nesting": strings.Repeat("[", 80) + strings.Repeat("]", 80),
+	"exponents": `{"markets":{"A":{"tickSize":"1e-2","lotSize":"1E0","tiers":[{"minNotional":"0e999","maxNotional":"1e3","maintenanceMarginRate":"1e-2","maxLeverage":"1e1"}]}},` +
+		`"prices":{"A":{"mark":"1e2"}},"account":{"walletBalance":"0e-999","positions":[{"market":"A","side":"long","size":"1","entryPrice":"100e-0","marginMode":"cross"}]}}`,
 }
 
 // decimalSeeds are literals around the grammar, the grid and the range.
@@ -419,6 +421,7 @@ func ccxtSeeds(root string) ([]Seed, error) {
 		out = append(out, Seed{"list-cum-off-by-one-unit", bad})
 	}
 	out = append(out,
+		Seed{"huge-exponents", []byte(`[{"tier":1e999999999,"minNotional":0e999999999,"maxNotional":1e999999999,"maintenanceMarginRate":1e-999999999,"maxLeverage":50,"info":{"cum":"1e999999999"}}]`)},
 		Seed{"empty-object", []byte(`{}`)},
 		Seed{"empty-list", []byte(`[]`)},
 		Seed{"strings-and-int64-sentinel", []byte(`[{"tier":2,"minNotional":"5000","maxNotional":9223372036854775807,"maintenanceMarginRate":"0.01","maxLeverage":"50"},` +
