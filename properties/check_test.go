@@ -1,6 +1,7 @@
 package properties_test
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,29 @@ func TestMissingCapabilitiesAreReported(t *testing.T) {
 	}
 	if _, err := properties.Check(crossOnly, properties.Checks(10), properties.RequireAll()); err == nil {
 		t.Error("RequireAll did not turn the missing capabilities into a failure")
+	}
+}
+
+// FuzzDifferential is the differential property as a native fuzz target:
+// go test -fuzz FuzzDifferential ./properties/
+func FuzzDifferential(f *testing.F) {
+	target, err := properties.FuzzTarget(properties.Model(), "EVAL-2/differential")
+	if err != nil {
+		f.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 4; i++ {
+		seed := make([]byte, 8192)
+		for j := range seed {
+			seed[j] = byte(r.Uint32())
+		}
+		f.Add(seed)
+	}
+	f.Fuzz(target)
+}
+
+func TestFuzzTargetUnknown(t *testing.T) {
+	if _, err := properties.FuzzTarget(properties.Model(), "NOPE/none"); err == nil {
+		t.Fatal("no error for an unknown property")
 	}
 }

@@ -610,3 +610,23 @@ func (e *env) mustReport(t *rapid.T, s *model.Scenario, label string, ctx ...nam
 	}
 	return rep
 }
+
+// FuzzTarget returns the property id as a native Go fuzz target (rapid's
+// MakeFuzz: the fuzzer's bytes drive rapid's generators), for
+// f.Fuzz(target) in a FuzzXxx function and for long campaigns on
+// ClusterFuzzLite/OSS-Fuzz. The engine comes from factory (one per target);
+// Oracle applies, the other options do not.
+func FuzzTarget(factory Factory, id string, opts ...Option) (func(*testing.T, []byte), error) {
+	c := newConfig(opts)
+	for _, p := range catalogue {
+		if p.ID != id {
+			continue
+		}
+		e, caps := factory()
+		if miss := newCapSet(caps).missing(p.Needs); len(miss) > 0 {
+			return nil, fmt.Errorf("perpcheck: %s needs %s, which the engine does not declare", id, capList(miss))
+		}
+		return rapid.MakeFuzz(p.check(newEnv(e, caps, c))), nil
+	}
+	return nil, fmt.Errorf("perpcheck: no property %q", id)
+}
