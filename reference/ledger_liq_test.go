@@ -835,3 +835,51 @@ func TestSweepAgreesWithLiquidationPrice(t *testing.T) {
 	}
 	t.Logf("%d positions checked", checked)
 }
+
+// TestInsuranceExactlyEnough: LQ-5's condition is wallet:@insurance >= d, so
+// a fund of exactly d = 100 pays (seed example B's gap to 0.80) and ends at 0.
+func TestInsuranceExactlyEnough(t *testing.T) {
+	l := mustLedger(t, seedBState("100"))
+	effs := apply(t, l, markEv("XRP", "0.80"))
+	wantEffects(t, effs[len(effs)-1:], 0, posting("wallet:@insurance", "isolated:xavier:XRP", "100", "insurance"))
+	wantWallet(t, l, model.InsuranceAccount, "0")
+}
+
+// TestCrossFeeRoundsEquityDown: LQ-4's cross fee cap is max(0, down(E')),
+// E' exact. alice (wallet 6) is long 1 Z1 @ 100 (tick 1) and long 0.001 Z2
+// @ 1 (tick 0.00001, lot 0.001); MMR 0.05, liquidationFeeRate 0.5. Z2 to
+// 1.00000001 (U = 1e-11, nothing happens), then Z1 to 98.9: E = 6 - 1.1 +
+// 1e-11 < MM 4.945 + 0.0000500000005; E_x = 6 - 2 + 0 >= 0 (Z2's p =
+// tickDown = 1). Z1 (the larger loss) closes at 98: R = -2, E' = 4 + 1e-11,
+// fee = min(49, down(E')) = 4. Still liquidatable (E = 1e-11 < MM
+// 0.00005...), so Z2 closes at 1 (no PnL, E' = 0: no fee).
+func TestCrossFeeRoundsEquityDown(t *testing.T) {
+	z1 := oneTier("1", "1", "0.05", "10", model.BasisMark)
+	z1.LiquidationFeeRate = nd("0.5")
+	z2 := oneTier("0.00001", "0.001", "0.05", "10", model.BasisMark)
+	z2.LiquidationFeeRate = nd("0.5")
+	s := &model.State{
+		Markets: map[string]model.Market{"Z1": z1, "Z2": z2},
+		Prices:  map[string]model.Price{"Z1": {Mark: nd("100")}, "Z2": {Mark: nd("1")}},
+		Accounts: map[string]model.Account{
+			"alice": {WalletBalance: d("6"), Positions: []model.Position{
+				pos("Z1", model.Long, "1", "100", model.Cross, "", ""),
+				pos("Z2", model.Long, "0.001", "1", model.Cross, "", "")}},
+			"bob": {WalletBalance: d("1000"), Positions: []model.Position{
+				pos("Z1", model.Short, "1", "100", model.Cross, "", ""),
+				pos("Z2", model.Short, "0.001", "1", model.Cross, "", "")}},
+		},
+	}
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("Z2", "1.00000001")), 0)
+	wantEffects(t, apply(t, l, markEv("Z1", "98.9")), 1,
+		liqEff("alice", "Z1", model.Cross),
+		fillEff(model.InsuranceAccount, "Z1", model.Long, "1", "98", "alice", "liquidation"),
+		fillEff("alice", "Z1", model.Short, "1", "98", model.InsuranceAccount, "liquidation"),
+		posting("wallet:alice", "settlement", "2", "realized-pnl"),
+		posting("wallet:alice", "wallet:@insurance", "4", "liquidation-fee"),
+		liqEff("alice", "Z2", model.Cross),
+		fillEff(model.InsuranceAccount, "Z2", model.Long, "0.001", "1", "alice", "liquidation"),
+		fillEff("alice", "Z2", model.Short, "0.001", "1", model.InsuranceAccount, "liquidation"))
+	wantWallet(t, l, "alice", "0")
+}
