@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
@@ -397,16 +398,31 @@ func CheckCCXT(data []byte) error {
 			}
 		}
 	}
-	l, err := venue.LoadCCXTList(bytes.NewReader(data))
-	if err != nil {
-		var me *model.Error
-		if !errors.As(err, &me) {
-			return fmt.Errorf("LoadCCXTList returned %T: %v", err, err)
+	l, lerr := venue.LoadCCXTList(bytes.NewReader(data))
+	// The list as the only symbol of a map must load the same way, with
+	// the symbol in front of the error path.
+	wrapped := append(append([]byte(`{"S":`), data...), '}')
+	wm, werr := venue.LoadCCXT(bytes.NewReader(wrapped))
+	if lerr != nil {
+		var le *model.Error
+		if !errors.As(lerr, &le) {
+			return fmt.Errorf("LoadCCXTList returned %T: %v", lerr, lerr)
+		}
+		var we *model.Error
+		if le.Path != "" && strings.HasPrefix(le.Path, "[") &&
+			(!errors.As(werr, &we) || we.Path != "S"+le.Path || we.Rule != le.Rule) {
+			return fmt.Errorf("LoadCCXTList error %v, but as symbol S of LoadCCXT: %v", lerr, werr)
 		}
 		return nil
 	}
 	if err := checkTable(l, true); err != nil {
 		return fmt.Errorf("LoadCCXTList: %w", err)
+	}
+	if werr != nil || len(wm) != 1 {
+		return fmt.Errorf("LoadCCXTList accepts the list, LoadCCXT of {\"S\": list} gives %d tables, %v", len(wm), werr)
+	}
+	if d := diffValue("S", reflect.ValueOf(wm["S"]), reflect.ValueOf(l)); d != "" {
+		return fmt.Errorf("LoadCCXT and LoadCCXTList disagree: %s", d)
 	}
 	return nil
 }
