@@ -76,12 +76,18 @@ func Differential(s *model.Scenario) error {
 // differential is Differential; it also returns the model's report or its
 // *model.Error (when the implementations agree).
 func differential(s *model.Scenario) (*model.Report, error, error) {
+	return differentialWith(s, reference.Evaluate)
+}
+
+// differentialWith is differential against the reference function ref (the
+// mutant test passes reference.EvaluateWith with an injected bug).
+func differentialWith(s *model.Scenario, ref func(*model.Scenario) (*model.Report, error)) (*model.Report, error, error) {
 	before := cloneScenario(s)
 	got, gerr := model.Evaluate(s)
 	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
 		return nil, nil, errors.New("model.Evaluate modified the scenario: " + d)
 	}
-	want, werr := reference.Evaluate(s)
+	want, werr := ref(s)
 	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
 		return nil, nil, errors.New("reference.Evaluate modified the scenario: " + d)
 	}

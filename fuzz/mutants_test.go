@@ -1,0 +1,78 @@
+//go:build !gofuzz
+
+package fuzz
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
+)
+
+// TestMutantKills measures the power of the differential decoder: for each
+// bug that reference.EvaluateWith can inject, it runs the model-versus-
+// mutant comparison over the seed corpus of the Evaluate target and then
+// over random inputs, and reports after how many inputs the mutant was
+// caught (a disagreement). It is a measurement, not a gate: it runs only
+// with FUZZ_MUTANTS=1 (FUZZ_MUTANTS_N random inputs, default 5000;
+// FUZZ_MUTANTS_NOSEEDS=1 for random inputs only), and fails only if no
+// mutant at all is caught.
+//
+//	FUZZ_MUTANTS=1 go test -run TestMutantKills -v ./fuzz/
+func TestMutantKills(t *testing.T) {
+	if os.Getenv("FUZZ_MUTANTS") == "" {
+		t.Skip("set FUZZ_MUTANTS=1 to measure mutant kills")
+	}
+	n := 5000
+	if v, err := strconv.Atoi(os.Getenv("FUZZ_MUTANTS_N")); err == nil {
+		n = v
+	}
+	seeds, err := Seeds("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs [][]byte
+	if os.Getenv("FUZZ_MUTANTS_NOSEEDS") == "" {
+		for _, s := range seeds[KeyEvaluate] {
+			inputs = append(inputs, s.Data)
+		}
+	}
+	nSeeds := len(inputs)
+	r := rand.New(rand.NewPCG(1, 1))
+	for range n {
+		b := make([]byte, r.IntN(400))
+		for i := range b {
+			b[i] = byte(r.UintN(256))
+		}
+		inputs = append(inputs, b)
+	}
+	killed := 0
+	for _, m := range reference.Mutations() {
+		ref := func(s *model.Scenario) (*model.Report, error) { return reference.EvaluateWith(s, m) }
+		at := -1
+		for i, in := range inputs {
+			if _, _, err := differentialWith(DecodeScenario(in), ref); err != nil {
+				at = i
+				break
+			}
+		}
+		switch {
+		case at < 0:
+			t.Logf("%-26s NOT caught by %d seeds and %d random inputs", m, nSeeds, n)
+		case at < nSeeds:
+			killed++
+			t.Logf("%-26s caught by seed %s", m, seeds[KeyEvaluate][at].Name)
+		default:
+			killed++
+			t.Logf("%-26s caught by random input %d", m, at-nSeeds+1)
+		}
+	}
+	t.Log(fmt.Sprintf("%d of %d mutants caught", killed, len(reference.Mutations())))
+	if killed == 0 {
+		t.Fatal("no mutant caught")
+	}
+}
