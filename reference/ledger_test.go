@@ -523,6 +523,9 @@ func TestTradeErrors(t *testing.T) {
 	apply(t, l, deposit("alice", "200000000"))
 	apply(t, l, deposit("bob", "200000000"))
 	applyErr(t, l, tradeEv("BTC", "alice", "bob", "33333.334", "30000"), "events[9].buyer", "TRD-5")
+	// Exactly at the cap is allowed: 40,000 * 25,000 = 1e9 (IM 1e8 each).
+	apply(t, l, markEv("BTC", "25000"))
+	apply(t, l, tradeEv("BTC", "alice", "bob", "40000", "25000"))
 	// Isolated: the wallet must cover T = up(15000/10) = 1500 > 1000 (the
 	// cross pool's E = -500 < IM 0).
 	l = mustLedger(t, simpleState())
