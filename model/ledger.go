@@ -92,6 +92,7 @@ type globalSave struct {
 // lacct is one account (a trader or the insurance fund).
 type lacct struct {
 	id       string
+	walName  string // "wallet:<id>"
 	fund     bool
 	wallet   wide.Int
 	pos      []lpos // sorted by market index (= ascending market name)
@@ -124,6 +125,9 @@ type lpos struct {
 	v     wide.Int // entry value V in units
 	iso   wide.Int // isolated margin in units
 	cross bool
+	// isoName is the ledger account of an isolated position's margin,
+	// "isolated:<id>:<market>".
+	isoName string
 }
 
 // EventResult is the outcome of one event of a run: Error is nil when the
@@ -379,7 +383,7 @@ func sortedIDs(m map[string]Account) []string {
 
 // loadAcct validates one account (see the order on Ledger).
 func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre string) (*lacct, *Error) {
-	a := &lacct{id: id, fund: fund, settings: map[int]lset{}}
+	a := &lacct{id: id, fund: fund, settings: map[int]lset{}, walName: "wallet:" + id}
 	in := acc
 	if fund {
 		// The fund's wallet may be any value of range (LED-1): NUM only.
@@ -465,7 +469,8 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 			return nil, errf(pp+".leverage", "LED-2", "leverage "+fx(ps.lev)+" differs from the account's setting for \""+mk.name+"\" ("+fx(lev)+")")
 		}
 		// V is checked by rangeInit, after LED-4.
-		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: wide.FromU128(0, ps.q), v: vq, iso: wide.FromInt64(ps.iso), cross: ps.cross})
+		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: wide.FromU128(0, ps.q), v: vq, iso: wide.FromInt64(ps.iso), cross: ps.cross,
+			isoName: "isolated:" + id + ":" + mk.name})
 		a.initIsoOver = append(a.initIsoOver, ps.isoOverflow)
 	}
 	// Positions in ascending market order (LED-8), with their exact V.

@@ -135,12 +135,12 @@ func (l *Ledger) ext() bal { return bal{"external", nil} }
 
 func (l *Ledger) wal(a *lacct) bal {
 	l.touch(a)
-	return bal{"wallet:" + a.id, &a.wallet}
+	return bal{a.walName, &a.wallet}
 }
 
 func (l *Ledger) isoBal(a *lacct, idx int) bal {
 	l.touch(a)
-	return bal{"isolated:" + a.id + ":" + l.markets[a.pos[idx].mkt].name, &a.pos[idx].iso}
+	return bal{a.pos[idx].isoName, &a.pos[idx].iso}
 }
 
 // pool returns the ledger account holding position idx's margin.

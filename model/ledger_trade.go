@@ -144,6 +144,9 @@ func (l *Ledger) update(a *lacct, mi int, sign int64, q wide.Int, px int64, r ro
 		a.pos = append(a.pos, lpos{})
 		copy(a.pos[idx+1:], a.pos[idx:])
 		a.pos[idx] = lpos{mkt: mi, sign: sign, cross: cross}
+		if !cross {
+			a.pos[idx].isoName = "isolated:" + a.id + ":" + l.markets[mi].name
+		}
 	}
 	ps := &a.pos[idx]
 	ps.q = ps.q.Add(q)
