@@ -883,3 +883,24 @@ func TestCrossFeeRoundsEquityDown(t *testing.T) {
 		fillEff("alice", "Z2", model.Short, "0.001", "1", model.InsuranceAccount, "liquidation"))
 	wantWallet(t, l, "alice", "0")
 }
+
+// TestSolvencyAtExecutionPrice: LQ-3 judges solvency at the execution price
+// p (LQ-2), not at the mark. xavier (seed example B, tick 0.001, margin
+// 99.8) at mark 0.9004: E = 99.8 + 900.4 - 1,000 = 0.2 >= 0, but p =
+// tickDown(0.9004) = 0.9 gives E_x = -0.2: bankrupt, and the fund pays 0.2
+// (LQ-5) instead of a solvent close.
+func TestSolvencyAtExecutionPrice(t *testing.T) {
+	s := seedBState("1000")
+	m := s.Markets["XRP"]
+	m.TickSize = d("0.001")
+	s.Markets["XRP"] = m
+	s.Accounts["xavier"].Positions[0].IsolatedMargin = nd("99.8")
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("XRP", "0.9004")), 0,
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.9", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", model.Short, "1000", "0.9", model.InsuranceAccount, "liquidation"),
+		posting("isolated:xavier:XRP", "settlement", "100", "realized-pnl"),
+		posting("wallet:@insurance", "isolated:xavier:XRP", "0.2", "insurance"))
+	wantWallet(t, l, "xavier", "500")
+}
