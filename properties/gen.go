@@ -237,7 +237,7 @@ func Price(c GenConfig, ref decimal.Decimal) *rapid.Generator[model.Price] {
 			p.SecondsToFunding = nd(dec(rapid.Int64Range(0, 28_800).Draw(t, "secondsToFunding"), 0))
 		}
 		if rapid.Bool().Draw(t, "basis") {
-			p.BasisAverage = nd(ref.Mul(units(rapid.Int64Range(-5_000_000, 5_000_000).Draw(t, "basisPct"))).Truncate(8))
+			p.BasisAverage = nd(ref.Mul(dec(rapid.SampledFrom([]int64{20, -20, 1, -1, 200, -200, 0, 3333}).Draw(t, "basisBp"), -4)).Truncate(8))
 		}
 		return p
 	})

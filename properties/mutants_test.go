@@ -16,10 +16,17 @@ import (
 // each is caught. The differential properties are excluded: the suite's own
 // invariants must catch every mutant without the reference's help.
 func TestMutantsCaught(t *testing.T) {
+	// The default budget, 100 cases per property, also under -short (where
+	// rapid divides the number of checks by 5): with 20, two of the mutants
+	// survive about one run in 25.
+	checks := 100
+	if testing.Short() {
+		checks *= 5
+	}
 	for _, m := range properties.Mutants() {
 		m := m
 		t.Run(m.Name, func(t *testing.T) {
-			res, err := properties.Check(m.Factory,
+			res, err := properties.Check(m.Factory, properties.Checks(checks),
 				properties.Exclude("differential"), properties.FailFast(),
 				properties.ShrinkTime(200*time.Millisecond), properties.Parallel(2))
 			if err == nil {

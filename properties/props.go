@@ -1089,6 +1089,21 @@ func propComputedMark(e *env) func(*rapid.T) {
 		case 1:
 			p.Last = nd(decimal.Max(units(1), p.Last.Decimal.Div(dec(1000, 0)).Truncate(8)))
 		}
+		if rapid.Bool().Draw(t, "pushOutOfBand") {
+			// Two of the three candidates beyond a band: the median is outside
+			// it and the clamp of MARK-3 decides the mark.
+			m := s.Markets[name]
+			m.MarkPriceBand = nd(units(rapid.SampledFrom([]int64{1_000_000, 5_000_000, 100_000}).Draw(t, "band")))
+			s.Markets[name] = m
+			dir := dec(rapid.SampledFrom([]int64{1, -1}).Draw(t, "direction"), 0)
+			frac := dec(rapid.SampledFrom([]int64{20, 50, 2}).Draw(t, "basisPct"), -2)
+			p.BasisAverage = nd(p.Index.Decimal.Mul(frac).Mul(dir).Truncate(8))
+			if dir.Sign() > 0 {
+				p.Last = nd(p.Index.Decimal.Mul(dec(3, 0)))
+			} else {
+				p.Last = nd(decimal.Max(units(1), p.Index.Decimal.Div(dec(3, 0)).Truncate(8)))
+			}
+		}
 		if p.Last.Decimal.GreaterThan(maxDecimal) {
 			p.Last = nd(maxDecimal)
 		}

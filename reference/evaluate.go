@@ -98,7 +98,7 @@ func compute(in *input) *result {
 		pl := pools[poolOf[i]]
 		pr := positionResult{
 			notional:          down(exact(q.n)),
-			unrealizedPnl:     down(exact(q.u)),
+			unrealizedPnl:     in.mut.roundPnl(q.u),
 			leverage:          q.lEff,
 			initialMargin:     in.mut.roundIM(q.im),
 			maintenanceMargin: in.mut.roundMM(exact(q.mm)),
@@ -108,12 +108,12 @@ func compute(in *input) *result {
 		}
 		if p.mode == model.Isolated {
 			pr.isolatedMargin = p.margin
-			pr.maxRemovableMargin = maxRemovableMargin(p.margin, q.u, q.im)
+			pr.maxRemovableMargin = in.mut.maxRemovableMargin(p.margin, q.u, q.im)
 		}
 		r.positions = append(r.positions, pr)
 	}
 	for _, pl := range pools {
-		ratio, _ := marginRatio(pl)
+		ratio := in.mut.marginRatio(pl)
 		r.pools = append(r.pools, poolResult{
 			mode:              pl.mode,
 			position:          pl.position,

@@ -45,7 +45,11 @@ func markPrice(p string, f markInputs, m *market) (*price, *model.Error) {
 		}
 		return x
 	}
-	m3 := computedMark(f.index, f.last, orZero(f.fundingRate), orZero(f.secondsToFunding), orZero(f.basisAverage), m.fundingH, m.priceBand)
+	band := m.priceBand
+	if m.mut == MutBandIgnored {
+		band = nil // mutant.go
+	}
+	m3 := computedMark(f.index, f.last, orZero(f.fundingRate), orZero(f.secondsToFunding), orZero(f.basisAverage), m.fundingH, band)
 	if m.mut == MutMarkFromLast {
 		m3 = exact(f.last) // mutant.go
 	}

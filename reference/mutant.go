@@ -56,6 +56,17 @@ const (
 	MutNoTierLeverageCap Mutation = "no-tier-leverage-cap"
 	// MutMarkFromLast computes the mark as the last trade price (MARK-3, MARK-5).
 	MutMarkFromLast Mutation = "mark-from-last"
+	// MutBandIgnored does not clamp a computed mark to the mark price band
+	// (MARK-3).
+	MutBandIgnored Mutation = "band-ignored"
+	// MutPnlRoundHalf rounds unrealized PnL to the nearest unit (half up)
+	// instead of down (NUM-4, QTY-2).
+	MutPnlRoundHalf Mutation = "pnl-round-half"
+	// MutRemovableIgnoresLoss lets an isolated position withdraw margin that
+	// covers its unrealized loss (POOL-6).
+	MutRemovableIgnoresLoss Mutation = "removable-ignores-loss"
+	// MutRatioRoundDown rounds the margin ratio down instead of up (POOL-4).
+	MutRatioRoundDown Mutation = "ratio-round-down"
 )
 
 // Mutations returns every mutation, in a fixed order.
@@ -65,6 +76,7 @@ func Mutations() []Mutation {
 		MutTierAtEntry, MutPrevTierAtBoundary, MutLPTowardMark,
 		MutCrossLPIgnoresOthers, MutIsolatedUsesWallet, MutWrapOverflow,
 		MutMutatesInput, MutNoTierLeverageCap, MutMarkFromLast,
+		MutBandIgnored, MutPnlRoundHalf, MutRemovableIgnoresLoss, MutRatioRoundDown,
 	}
 }
 
@@ -111,6 +123,33 @@ func (m Mutation) roundMM(x ratio) *apd.Decimal {
 		return down(x)
 	}
 	return up(x)
+}
+
+// roundPnl is the reported rounding of an unrealized PnL (down; to the
+// nearest unit for MutPnlRoundHalf).
+func (m Mutation) roundPnl(u *apd.Decimal) *apd.Decimal {
+	if m == MutPnlRoundHalf {
+		return down(exact(add(u, apd.New(5, -9))))
+	}
+	return down(exact(u))
+}
+
+// maxRemovableMargin is POOL-6 (with the loss ignored for
+// MutRemovableIgnoresLoss).
+func (m Mutation) maxRemovableMargin(margin, u *apd.Decimal, im ratio) *apd.Decimal {
+	if m == MutRemovableIgnoresLoss {
+		u = dec(0)
+	}
+	return maxRemovableMargin(margin, u, im)
+}
+
+// marginRatio is POOL-4 (rounded down for MutRatioRoundDown).
+func (m Mutation) marginRatio(pl pool) *apd.Decimal {
+	r, ok := marginRatio(pl)
+	if m == MutRatioRoundDown && ok {
+		r = down(quo(pl.mm, pl.e))
+	}
+	return r
 }
 
 // liquidatable is POOL-5 (E <= MM for MutTriggerLE).
