@@ -904,3 +904,33 @@ func TestSolvencyAtExecutionPrice(t *testing.T) {
 		posting("wallet:@insurance", "isolated:xavier:XRP", "0.2", "insurance"))
 	wantWallet(t, l, "xavier", "500")
 }
+
+// TestSweepRepeatsPasses: LQ-1 repeats whole passes. alice (visited first)
+// is healthy when the pass reaches her: cross wallet 200, short 1,000 XRP @
+// 0.85 and long 10 Z @ 100 at mark 85; at XRP 0.80 her E = 200 + 50 - 150 =
+// 100 >= MM 42.5 + 42.5. Then xavier's isolated long (seed example B, empty
+// fund) is deleveraged against her short at 0.90: she realizes -50, E = 0 <
+// MM 42.5, and the second pass liquidates her Z long (E_x = 0: solvent, no
+// fee rate).
+func TestSweepRepeatsPasses(t *testing.T) {
+	s := seedBState("0")
+	s.Markets["Z"] = oneTier("1", "1", "0.05", "10", model.BasisMark)
+	s.Prices["Z"] = model.Price{Mark: nd("85")}
+	s.Accounts["alice"] = model.Account{WalletBalance: d("200"), Positions: []model.Position{
+		pos("XRP", model.Short, "1000", "0.85", model.Cross, "", ""),
+		pos("Z", model.Long, "10", "100", model.Cross, "", "")}}
+	s.Accounts["bob"] = model.Account{WalletBalance: d("10000"), Positions: []model.Position{pos("Z", model.Short, "10", "100", model.Cross, "", "")}}
+	delete(s.Accounts, "carol")
+	l := mustLedger(t, s)
+	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
+		liqEff("xavier", "XRP", model.Isolated),
+		fillEff("alice", "XRP", model.Long, "1000", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", model.Short, "1000", "0.9", "alice", "adl"),
+		posting("wallet:alice", "settlement", "50", "realized-pnl"),
+		posting("isolated:xavier:XRP", "settlement", "100", "realized-pnl"),
+		liqEff("alice", "Z", model.Cross),
+		fillEff(model.InsuranceAccount, "Z", model.Long, "10", "85", "alice", "liquidation"),
+		fillEff("alice", "Z", model.Short, "10", "85", model.InsuranceAccount, "liquidation"),
+		posting("wallet:alice", "settlement", "150", "realized-pnl"))
+	wantWallet(t, l, "alice", "0")
+}
