@@ -9,3 +9,6 @@ func GenLedgerRun(t *testing.T, seed, i uint64) *Run { return genLedgerRun(t, se
 // GenLedgerState exports a random state with 1-3 random defects for the
 // differential test of NewLedger's validation order.
 func GenLedgerState(seed, i uint64) *State { return genBadState(seed, i) }
+
+// DecodeLedgerRun exports the fuzz decoder (ledger_fuzz_test.go).
+func DecodeLedgerRun(data []byte) (*State, []Event) { return decodeLedgerRun(data) }

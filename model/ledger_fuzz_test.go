@@ -22,45 +22,55 @@ func FuzzLedgerEvents(f *testing.F) {
 }
 
 func fuzzLedger(t *testing.T, data []byte) {
-	{
-		r := &byteReader{b: data}
-		st := randomState(rand.New(rand.NewPCG(0, 0)))
-		st.Accounts = map[string]Account{"a3": {WalletBalance: d("100")}, "a4": {}}
-		st.InsuranceFund = Account{WalletBalance: d("1000")}
-		st.Accounts["a1"] = Account{WalletBalance: d("5000"), Positions: []Position{crossPos("AAA", Long, "10", "100")}}
-		st.Accounts["a2"] = Account{WalletBalance: d("5000"), Settings: map[string]AccountSettings{"AAA": {MarginMode: Isolated, Leverage: nd("10")}},
-			Positions: []Position{{Market: "AAA", Side: Short, Size: d("10"), EntryPrice: d("100"), MarginMode: Isolated, Leverage: nd("10")}}}
-		h := newHarness(t, st)
-		ids := []string{"a1", "a2", "a3", "a4", InsuranceAccount}
-		for n := 0; n < 32 && r.more(); n++ {
-			kind := r.byte() % 8
-			acc := ids[int(r.byte())%len(ids)]
-			other := ids[int(r.byte())%len(ids)]
-			m := randMarkets[int(r.byte())%2]
-			amt := decimal.New(int64(r.u32()), -int32(r.byte()%9))
-			var ev Event
-			switch kind {
-			case 0:
-				ev = evDeposit(acc, amt.String())
-			case 1:
-				ev = evWithdraw(acc, amt.String())
-			case 2, 3:
-				ev = evTrade(m, acc, other, amt.String(), decimal.New(int64(r.u32()), -int32(r.byte()%4)).String())
-			case 4:
-				ev = evMark(m, amt.String())
-			case 5:
-				ev = evFunding(m, decimal.New(int64(int32(r.u32())), -9).String())
-			case 6:
-				ev = Event{Type: EventAddMargin, Account: acc, Market: m, Amount: nd(amt.String())}
-				if r.byte()%2 == 0 {
-					ev.Type = EventRemoveMargin
-				}
-			default:
-				ev = Event{Type: EventSetLeverage, Account: acc, Market: m, Leverage: nd(strconv.Itoa(int(r.byte() % 60)))}
-			}
-			h.apply(ev)
-		}
+	st, evs := decodeLedgerRun(data)
+	h := newHarness(t, st)
+	for _, ev := range evs {
+		h.apply(ev)
 	}
+}
+
+// decodeLedgerRun turns fuzz input into a run: a fixed state (two markets,
+// a cross long and an isolated short, an empty and a small account, a fund)
+// and up to 32 events read from the bytes.
+func decodeLedgerRun(data []byte) (*State, []Event) {
+	r := &byteReader{b: data}
+	st := randomState(rand.New(rand.NewPCG(0, 0)))
+	st.Accounts = map[string]Account{"a3": {WalletBalance: d("100")}, "a4": {}}
+	st.InsuranceFund = Account{WalletBalance: d("1000")}
+	st.Accounts["a1"] = Account{WalletBalance: d("5000"), Positions: []Position{crossPos("AAA", Long, "10", "100")}}
+	st.Accounts["a2"] = Account{WalletBalance: d("5000"), Settings: map[string]AccountSettings{"AAA": {MarginMode: Isolated, Leverage: nd("10")}},
+		Positions: []Position{{Market: "AAA", Side: Short, Size: d("10"), EntryPrice: d("100"), MarginMode: Isolated, Leverage: nd("10")}}}
+	ids := []string{"a1", "a2", "a3", "a4", InsuranceAccount}
+	var evs []Event
+	for n := 0; n < 32 && r.more(); n++ {
+		kind := r.byte() % 8
+		acc := ids[int(r.byte())%len(ids)]
+		other := ids[int(r.byte())%len(ids)]
+		m := randMarkets[int(r.byte())%2]
+		amt := decimal.New(int64(r.u32()), -int32(r.byte()%9))
+		var ev Event
+		switch kind {
+		case 0:
+			ev = evDeposit(acc, amt.String())
+		case 1:
+			ev = evWithdraw(acc, amt.String())
+		case 2, 3:
+			ev = evTrade(m, acc, other, amt.String(), decimal.New(int64(r.u32()), -int32(r.byte()%4)).String())
+		case 4:
+			ev = evMark(m, amt.String())
+		case 5:
+			ev = evFunding(m, decimal.New(int64(int32(r.u32())), -9).String())
+		case 6:
+			ev = Event{Type: EventAddMargin, Account: acc, Market: m, Amount: nd(amt.String())}
+			if r.byte()%2 == 0 {
+				ev.Type = EventRemoveMargin
+			}
+		default:
+			ev = Event{Type: EventSetLeverage, Account: acc, Market: m, Leverage: nd(strconv.Itoa(int(r.byte() % 60)))}
+		}
+		evs = append(evs, ev)
+	}
+	return st, evs
 }
 
 type byteReader struct {

@@ -37,39 +37,57 @@ func TestLedgerDiff(t *testing.T) {
 	}
 	for i := 0; i < n; i++ {
 		run := model.GenLedgerRun(t, seed, uint64(i))
-		ml, merr := model.NewLedger(&run.State)
-		rl, rerr := reference.NewLedger(&run.State)
+		diffRun(t, "run "+strconv.Itoa(i), &run.State, run.Events)
+	}
+}
+
+// FuzzLedgerDiff compares the two ledgers on decoded event sequences
+// (go test -tags refdiff -fuzz FuzzLedgerDiff ./model/).
+func FuzzLedgerDiff(f *testing.F) {
+	f.Add([]byte{2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 10, 3, 0, 0, 0, 0, 0, 0, 0, 80})
+	f.Add([]byte{4, 0, 0, 0, 0, 0, 0, 1, 0, 2, 5, 1, 0, 0, 0, 0, 0, 0, 0, 3})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, evs := model.DecodeLedgerRun(data)
+		diffRun(t, "fuzz", st, evs)
+	})
+}
+
+// diffRun applies evs on both ledgers and fails at the first difference in
+// error Path/Rule, effects or state.
+func diffRun(t *testing.T, name string, st *model.State, evs []model.Event) {
+	t.Helper()
+	ml, merr := model.NewLedger(st)
+	rl, rerr := reference.NewLedger(st)
+	if (merr == nil) != (rerr == nil) {
+		t.Fatalf("%s: NewLedger model %v reference %v", name, merr, rerr)
+	}
+	if merr != nil {
+		return
+	}
+	if a, b := js(t, ml.State()), js(t, rl.State()); a != b {
+		t.Fatalf("%s: initial state\nmodel     %s\nreference %s", name, a, b)
+	}
+	for k, ev := range evs {
+		me, merr := ml.Apply(ev)
+		re, rerr := rl.Apply(ev)
 		if (merr == nil) != (rerr == nil) {
-			t.Fatalf("run %d: NewLedger model %v reference %v", i, merr, rerr)
+			t.Fatalf("%s event %d %s: model err %v, reference err %v\nmodel effects %s\nreference effects %s", name, k, js(t, ev), merr, rerr, js(t, me), js(t, re))
 		}
 		if merr != nil {
+			a, b := merr.(*model.Error), rerr.(*model.Error)
+			if a.Path != b.Path || a.Rule != b.Rule {
+				t.Fatalf("%s event %d %s: model %v, reference %v", name, k, js(t, ev), a, b)
+			}
 			continue
 		}
-		if a, b := js(t, ml.State()), js(t, rl.State()); a != b {
-			t.Fatalf("run %d: initial state\nmodel     %s\nreference %s", i, a, b)
+		if len(me) == 0 && len(re) == 0 {
+			me, re = nil, nil
 		}
-		for k, ev := range run.Events {
-			me, merr := ml.Apply(ev)
-			re, rerr := rl.Apply(ev)
-			if (merr == nil) != (rerr == nil) {
-				t.Fatalf("run %d event %d %s: model err %v, reference err %v\nmodel effects %s\nreference effects %s", i, k, js(t, ev), merr, rerr, js(t, me), js(t, re))
-			}
-			if merr != nil {
-				a, b := merr.(*model.Error), rerr.(*model.Error)
-				if a.Path != b.Path || a.Rule != b.Rule {
-					t.Fatalf("run %d event %d %s: model %v, reference %v", i, k, js(t, ev), a, b)
-				}
-				continue
-			}
-			if len(me) == 0 && len(re) == 0 {
-				me, re = nil, nil
-			}
-			if a, b := js(t, me), js(t, re); a != b {
-				t.Fatalf("run %d event %d %s: effects\nmodel     %s\nreference %s", i, k, js(t, ev), a, b)
-			}
-			if a, b := js(t, ml.State()), js(t, rl.State()); a != b {
-				t.Fatalf("run %d event %d %s: state\nmodel     %s\nreference %s", i, k, js(t, ev), a, b)
-			}
+		if a, b := js(t, me), js(t, re); a != b {
+			t.Fatalf("%s event %d %s: effects\nmodel     %s\nreference %s", name, k, js(t, ev), a, b)
+		}
+		if a, b := js(t, ml.State()), js(t, rl.State()); a != b {
+			t.Fatalf("%s event %d %s: state\nmodel     %s\nreference %s", name, k, js(t, ev), a, b)
 		}
 	}
 }
