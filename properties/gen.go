@@ -186,11 +186,44 @@ func AnyTierTable() *rapid.Generator[[]model.Tier] {
 	return rapid.OneOf(TierTable(), TierTable(), VenueTierTable())
 }
 
+var (
+	venueMarketsOnce sync.Once
+	venueMarkets     []model.Market
+)
+
+// VenueMarket generates one of the real markets of the shipped venue profiles
+// (all Binance USDⓈ-M symbols of October 2024 with their tick and lot sizes
+// where known, KuCoin, and the seed-only Bybit, OKX, Bitstamp and Coinbase
+// markets), as a copy. Without c.EntryBasis an entry-basis market (Bybit) is
+// given the mark basis.
+func VenueMarket(c GenConfig) *rapid.Generator[model.Market] {
+	return rapid.Custom(func(t *rapid.T) model.Market {
+		venueMarketsOnce.Do(func() {
+			for _, p := range venue.Profiles() {
+				for _, sym := range sortedNames(p.Markets) {
+					venueMarkets = append(venueMarkets, p.Markets[sym])
+				}
+			}
+		})
+		m := venueMarkets[rapid.IntRange(0, len(venueMarkets)-1).Draw(t, "venueMarket")]
+		m.Tiers = append([]model.Tier(nil), m.Tiers...)
+		m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
+		if m.MMBasis == model.BasisEntry && !c.EntryBasis {
+			m.MMBasis = model.BasisMark
+		}
+		return m
+	})
+}
+
 // Market generates a valid market (SPEC MKT): tick and lot sizes from 1e-8 up,
 // a tier table (random or shipped), the MM basis and margin modes that c
-// allows, and now and then a mark price band and a funding interval.
+// allows, and now and then a mark price band and a funding interval; one in
+// five is a real venue market (VenueMarket).
 func Market(c GenConfig) *rapid.Generator[model.Market] {
 	return rapid.Custom(func(t *rapid.T) model.Market {
+		if rapid.IntRange(0, 4).Draw(t, "realMarket") == 0 {
+			return VenueMarket(c).Draw(t, "venue")
+		}
 		m := model.Market{
 			TickSize: dec(rapid.SampledFrom([]int64{1, 5, 25, 1, 2}).Draw(t, "tickDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "tickExp"))),
 			LotSize:  dec(rapid.SampledFrom([]int64{1, 1, 2, 5, 10}).Draw(t, "lotDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "lotExp"))),
