@@ -26,8 +26,10 @@
 # until the fix lands, keep it under fuzz/findings/ (see fuzz/README.md).
 #
 # At the end a table gives, per target, the status, the executions, the
-# elapsed time, the average executions per second (execs / elapsed) and the
-# rate go test reported for its last interval.
+# elapsed time, the average executions per second (execs / elapsed), the
+# highest and the last rate go test reported for its 3-second intervals
+# (short runs spend much of their time minimizing new inputs, during which
+# the rate drops to 0; the peak is the target's speed when it fuzzes).
 #
 # Exit status: 0 when every target passed, 1 when any target failed.
 set -uo pipefail
@@ -76,13 +78,14 @@ for t in $targets; do
     "${parallel[@]}" "$PKG" >"$log" 2>&1
   rc=$?
   last=$(grep -E '^fuzz: elapsed: .*execs: [0-9]+ \([0-9]+/sec\)' "$log" | tail -n 1)
-  execs=- elapsed=- avg=- rate=-
+  execs=- elapsed=- avg=- rate=- peak=-
   if [[ -n "$last" ]]; then
     el=$(sed -E 's/^fuzz: elapsed: ([^,]+),.*/\1/' <<<"$last")
     execs=$(sed -E 's/.*execs: ([0-9]+) .*/\1/' <<<"$last")
     rate=$(sed -E 's/.*\(([0-9]+)\/sec\).*/\1/' <<<"$last")
     elapsed=$(seconds "$el")
     avg=$(awk -v e="$execs" -v s="$elapsed" 'BEGIN { if (s > 0) printf "%d", e / s; else print "-" }')
+    peak=$(grep -oE '\([0-9]+/sec\)' "$log" | tr -dc '0-9\n' | sort -n | tail -n 1)
   fi
   if [[ $rc -eq 0 ]]; then
     status=ok
@@ -105,13 +108,13 @@ for t in $targets; do
       echo "fuzz.sh: $t failed without writing an input (build error or seed corpus failure); see $log"
     fi
   fi
-  rows+=("$t|$status|$execs|$elapsed|$avg|$rate")
+  rows+=("$t|$status|$execs|$elapsed|$avg|$peak|$rate")
 done
 
 echo
-printf '%-28s %-6s %12s %9s %12s %14s\n' target status execs elapsed_s avg_execs/s last_execs/s
+printf '%-28s %-6s %12s %9s %12s %13s %13s\n' target status execs elapsed_s avg_execs/s peak_execs/s last_execs/s
 for r in "${rows[@]}"; do
-  IFS='|' read -r t s e el a l <<<"$r"
-  printf '%-28s %-6s %12s %9s %12s %14s\n' "$t" "$s" "$e" "$el" "$a" "$l"
+  IFS='|' read -r t s e el a p l <<<"$r"
+  printf '%-28s %-6s %12s %9s %12s %13s %13s\n' "$t" "$s" "$e" "$el" "$a" "$p" "$l"
 done
 exit $failed
