@@ -206,6 +206,7 @@ func replay(t *testing.T, k int, before, after *State, effs []Effect) {
 			t.Fatalf("event %d: effect type %q", k, e.Type)
 		}
 	}
+	lq8(t, k, effs)
 	want := balances(after)
 	for name, v := range bal {
 		if name == "external" {
@@ -299,4 +300,24 @@ func evFunding(m, rate string) Event {
 
 func crossPos(m string, side Side, size, price string) Position {
 	return Position{Market: m, Side: side, Size: d(size), EntryPrice: d(price), MarginMode: Cross}
+}
+
+// lq8 checks LQ-8 on an event's effects: while an isolated pool of account
+// X is liquidated (from its liquidation effect to the next one), no posting
+// takes money from wallet:X; and every liquidation fee is paid to the fund.
+func lq8(t *testing.T, k int, effs []Effect) {
+	t.Helper()
+	cur := ""
+	for i, e := range effs {
+		switch {
+		case e.Type == EffectLiquidation && e.Pool == Isolated:
+			cur = "wallet:" + e.Account
+		case e.Type == EffectLiquidation:
+			cur = ""
+		case e.Type == EffectPosting && cur != "" && e.From == cur:
+			t.Fatalf("event %d: effect %d takes %s from %s during an isolated liquidation (LQ-8)", k, i, e.Amount.Decimal, cur)
+		case e.Type == EffectPosting && e.Reason == "liquidation-fee" && e.To != "wallet:"+InsuranceAccount:
+			t.Fatalf("event %d: liquidation fee to %s", k, e.To)
+		}
+	}
 }
