@@ -39,14 +39,26 @@ import (
 //   - LED-2 is read literally: with no settings entry a position must be
 //     cross at the default leverage; an isolated position needs a settings
 //     entry saying so.
-//   - Balances are exact inside an event (a transient value may leave
-//     [-MAX, MAX]); a value the event reports (an effect's amount, size or
-//     price, or a value of the state after it) outside [-MAX, MAX] rejects
-//     the event with rule NUM-2 at events[<k>].<f>, f the amount, the
-//     trade's size, the price event's market, the funding rate, the
-//     leverage or the margin mode (rangeField). Sizes and entry values are
-//     int64 and fail as soon as they leave the range (a transient excursion
-//     of a size or an entry value cannot be carried).
+//   - Balances, sizes, entry values and posted amounts are exact 192-bit
+//     integers inside an event (a transient value may leave [-MAX, MAX]);
+//     after the event's own rules (TRD-3, TRD-5, ...), a value the event
+//     reports (an effect's amount, size or price, or a value of the state
+//     after it) outside [-MAX, MAX] rejects the event with rule NUM-2 at
+//     events[<k>].<f>, f the amount, the trade's size, the price event's
+//     market, the funding rate, the leverage or the margin mode
+//     (rangeField). Not carried: a size of 2^64 units or more, and a
+//     liquidation or ADL price above MAX (both fail at once with the same
+//     NUM-2, which a sweep cannot pre-empt with another rule).
+//   - Withdrawal (SPEC leaves it implicit): a trader may withdraw
+//     amount <= min(WB, WB + sum over cross positions of min(U_i, 0) -
+//     IM_cross) (POOL-6 read on the cross pool; else POOL-6 at .amount);
+//     the insurance fund amount <= WB. Deposits and withdrawals accept the
+//     fund's id.
+//   - The ledger can produce states that a scenario forbids (a negative
+//     cross wallet after a losing reduce or a fee, a negative isolated
+//     margin after funding of a position in profit, an entry value 0 after
+//     a liquidation at p = tickDown(mark) = 0): such a State does not
+//     round-trip through NewLedger (ACC-1, POS-5, POS-2).
 type Ledger struct {
 	markets []market
 	mindex  map[string]int
