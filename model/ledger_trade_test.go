@@ -198,3 +198,72 @@ func TestLedgerRunEvents(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// ADL-2 by hand: a candidate in profit whose pool equity is <= 0 scores MAX
+// and is taken first. Market M (tick 1, lot 1, MMR 5%, 10x): a isolated
+// long 10 @100 (margin 100); shorts b (cross, 5 @100, wallet 0, and a long
+// 10 N @200 at mark 100: U_N = -1000) and c (cross, 5 @100, wallet 1000).
+// M to 85: a's E_x = 100 + 850 - 1000 = -50, fund empty: ADL at
+// tickUp(85 + 50/10) = 90. b: U = 75 > 0, E = 75 - 1000 <= 0: score MAX.
+// c: pnl = 75/500 = 0.15, down(425/1075) = 0.39534883, score 0.05930232.
+// Then b's cross pool (wallet 50, N long: E_x = 50 + 1000 - 2000 = -950) is
+// itself deleveraged against d at tickUp(100 + 950/10) = 195.
+func TestLedgerADLRankingMax(t *testing.T) {
+	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
+	st := &State{
+		Markets: map[string]Market{"M": m, "N": m},
+		Prices:  map[string]Price{"M": {Mark: nd("100")}, "N": {Mark: nd("100")}},
+		Accounts: map[string]Account{
+			"a": {WalletBalance: d("0"), Settings: map[string]AccountSettings{"M": {MarginMode: Isolated, Leverage: nd("10")}},
+				Positions: []Position{{Market: "M", Side: Long, Size: d("10"), EntryPrice: d("100"), MarginMode: Isolated, Leverage: nd("10"), IsolatedMargin: nd("100")}}},
+			"b": {WalletBalance: d("0"), Positions: []Position{crossPos("M", Short, "5", "100"), crossPos("N", Long, "10", "200")}},
+			"c": {WalletBalance: d("1000"), Positions: []Position{crossPos("M", Short, "5", "100")}},
+			"d": {WalletBalance: d("1000"), Positions: []Position{crossPos("N", Short, "10", "100")}},
+		},
+	}
+	h := newHarness(t, st)
+	eqEffects(t, h.ok(evMark("M", "85")), []string{
+		"liq a M isolated",
+		"fill b M long 5 @90 cp a adl",
+		"fill a M short 5 @90 cp b adl",
+		"post settlement -> wallet:b 50 realized-pnl",
+		"post isolated:a:M -> settlement 50 realized-pnl",
+		"fill c M long 5 @90 cp a adl",
+		"fill a M short 5 @90 cp c adl",
+		"post settlement -> wallet:c 50 realized-pnl",
+		"post isolated:a:M -> settlement 50 realized-pnl",
+		"liq b N cross",
+		"fill d N long 10 @195 cp b adl",
+		"fill b N short 10 @195 cp d adl",
+		"post wallet:d -> settlement 950 realized-pnl",
+		"post wallet:b -> settlement 50 realized-pnl",
+	})
+	for id, want := range map[string]string{"a": "0", "b": "0", "c": "1050", "d": "50"} {
+		eqDec(t, id, h.wallet(id), want)
+	}
+}
+
+// Mark only (MARK-5): a spike in the last price that the median and the
+// band keep out of the mark liquidates no one.
+func TestLedgerMarkOnly(t *testing.T) {
+	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
+	m.MarkPriceBand = nd("0.01")
+	st := &State{
+		Markets: map[string]Market{"M": m},
+		Prices:  map[string]Price{"M": {Mark: nd("100")}},
+		Accounts: map[string]Account{
+			"x": {WalletBalance: d("60"), Positions: []Position{crossPos("M", Long, "10", "100")}},
+			"y": {WalletBalance: d("1000"), Positions: []Position{crossPos("M", Short, "10", "100")}},
+		},
+	}
+	h := newHarness(t, st)
+	// last 50: median(100, 100, 50) = 100: x keeps E = 60 >= MM 50.
+	if effs := h.ok(Event{Type: EventPrice, Market: "M", Index: nd("100"), Last: nd("50")}); len(effs) != 0 {
+		t.Fatalf("a last-price spike liquidated: %v", effStr(effs))
+	}
+	// index 98, last 50: median(98, 98, 50) = 98, band [97.02, 98.98]: mark
+	// 98, E = 40 < MM 49: liquidated.
+	if effs := h.ok(Event{Type: EventPrice, Market: "M", Index: nd("98"), Last: nd("50")}); len(effs) == 0 {
+		t.Fatalf("no liquidation at mark 98")
+	}
+}
