@@ -9,14 +9,26 @@
 #
 # Seed corpora: OSS-Fuzz does not use F.Add seeds, so the committed Go corpora
 # (fuzz/testdata/fuzz/<Target>/: generated seeds and regressions) are
-# converted to raw libFuzzer inputs and zipped as $OUT/<Target>_seed_corpus.zip
+# converted to libFuzzer inputs and zipped as $OUT/<Target>_seed_corpus.zip
 # by fuzz/internal/gencorpus (the same program ci/fuzz-seeds.sh runs locally).
+# The input format depends on the build tool (fuzz.FormatV2, FormatLegacy).
 
 cd "$SRC/perpcheck"
 
 # The rewritten harnesses import go-118-fuzz-build's testing shim; add it to
 # this build's go.mod (the repository's go.mod does not depend on it).
-go get github.com/AdamKorcz/go-118-fuzz-build/testing@fc5dc53b9db8
+go get github.com/AdamKorcz/go-118-fuzz-build/testing@v0.0.0-20250520111509-a70c2aa677fa
+
+if command -v compile_native_go_fuzzer_v2 >/dev/null 2>&1; then
+  COMPILE=compile_native_go_fuzzer_v2
+  FORMAT=v2
+else
+  # Older base images: compile_native_go_fuzzer greps every file under the
+  # package directory, not only .go files, for the target name.
+  COMPILE=compile_native_go_fuzzer
+  FORMAT=legacy
+  rm -f fuzz/README.md fuzz/findings/README.md
+fi
 
 PKG=github.com/perpcheck/perpcheck/fuzz
 TARGETS=(
@@ -30,14 +42,15 @@ TARGETS=(
 # file has //go:build !gofuzz (it needs the standard *testing.T).
 
 for t in "${TARGETS[@]}"; do
-  compile_native_go_fuzzer_v2 "$PKG" "$t" "$t"
+  "$COMPILE" "$PKG" "$t" "$t"
 done
 
 # Seed corpora, one zip per target.
-go run ./fuzz/internal/gencorpus -corpus fuzz/testdata/fuzz -zip "$OUT"
+go run ./fuzz/internal/gencorpus -corpus fuzz/testdata/fuzz -zip "$OUT" -format "$FORMAT"
 
 # The differential targets skip inputs above fuzz.MaxInput (4096 bytes) plus
-# the one-byte argument prefix; do not let libFuzzer waste time on longer ones.
+# the argument's encoding (at most 4 bytes); do not let libFuzzer waste time
+# on longer ones.
 for t in FuzzEvaluateDifferential FuzzQueriesDifferential; do
-  printf '[libfuzzer]\nmax_len = 4097\n' > "$OUT/$t.options"
+  printf '[libfuzzer]\nmax_len = 4100\n' > "$OUT/$t.options"
 done

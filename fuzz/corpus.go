@@ -71,20 +71,50 @@ func WriteCorpus(dir string, seeds []Seed) error {
 	return nil
 }
 
-// OSSFuzzPrefix is prepended to every input in a seed zip. An OSS-Fuzz build
-// of a native Go target (compile_native_go_fuzzer_v2, go-118-fuzz-build's
-// input.Source) reads one weight byte per variable-length argument before
-// the arguments themselves, even when there is only one; the last (here the
-// only) argument then gets all remaining bytes. So the libFuzzer input of a
-// single-[]byte target is one arbitrary byte followed by the raw argument.
+// OSSFuzzPrefix is the byte put before every input in a seed zip of format
+// FormatV2.
 const OSSFuzzPrefix = 0x00
+
+// The libFuzzer input formats of a single-[]byte native Go target, by the
+// tool that builds it.
+const (
+	// FormatV2 is compile_native_go_fuzzer_v2 (go-118-fuzz-build_v2, its
+	// input.Source): one weight byte per variable-length argument comes
+	// first, even when there is only one, and the last (here the only)
+	// argument gets all remaining bytes. So an input is OSSFuzzPrefix (any
+	// byte would do) followed by the raw argument.
+	FormatV2 = "v2"
+	// FormatLegacy is compile_native_go_fuzzer (go-118-fuzz-build's testing
+	// shim on go-fuzz-headers): a []byte argument is a big-endian uint32
+	// length followed by that many bytes. Checked here with go-118-fuzz-build
+	// v0.0.0-20250520111509-a70c2aa677fa and a stand-in libFuzzer driver.
+	FormatLegacy = "legacy"
+)
+
+// LibFuzzerInput returns the libFuzzer input that makes a native Go target
+// built in the given format receive data as its single []byte argument.
+func LibFuzzerInput(data []byte, format string) ([]byte, error) {
+	switch format {
+	case FormatV2:
+		return append([]byte{OSSFuzzPrefix}, data...), nil
+	case FormatLegacy:
+		if len(data) == 0 {
+			// go-fuzz-headers reads a zero length as 30 and then fails on
+			// the empty rest: an empty argument cannot be encoded.
+			return nil, errors.New("an empty input has no legacy encoding")
+		}
+		n := uint32(len(data))
+		return append([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, data...), nil
+	}
+	return nil, fmt.Errorf("unknown libFuzzer input format %q", format)
+}
 
 // WriteSeedZip writes a <fuzzer>_seed_corpus.zip for OSS-Fuzz /
 // ClusterFuzzLite from a Go corpus directory: every file of dir (seeds and
-// regressions) is converted to libFuzzer's raw format (OSSFuzzPrefix and the
-// raw argument bytes) and stored under its own name. It returns the number
-// of entries.
-func WriteSeedZip(w io.Writer, dir string) (int, error) {
+// regressions) is converted to a libFuzzer input of the given format
+// (LibFuzzerInput) and stored under its own name; inputs the format cannot
+// encode are left out. It returns the number of entries.
+func WriteSeedZip(w io.Writer, dir, format string) (int, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, err
@@ -97,6 +127,7 @@ func WriteSeedZip(w io.Writer, dir string) (int, error) {
 	}
 	sort.Strings(names)
 	zw := zip.NewWriter(w)
+	count := 0
 	for _, n := range names {
 		b, err := os.ReadFile(filepath.Join(dir, n))
 		if err != nil {
@@ -106,16 +137,59 @@ func WriteSeedZip(w io.Writer, dir string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("%s: %v", filepath.Join(dir, n), err)
 		}
+		in, err := LibFuzzerInput(data, format)
+		if err != nil {
+			if format == FormatLegacy && len(data) == 0 {
+				continue
+			}
+			return 0, err
+		}
 		// A fixed time keeps the zip byte-for-byte reproducible.
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate, Modified: zipTime})
 		if err != nil {
 			return 0, err
 		}
-		if _, err := fw.Write(append([]byte{OSSFuzzPrefix}, data...)); err != nil {
+		if _, err := fw.Write(in); err != nil {
 			return 0, err
 		}
+		count++
 	}
-	return len(names), zw.Close()
+	return count, zw.Close()
+}
+
+// WriteRawInputs writes the libFuzzer inputs of every target of
+// LibFuzzerKeys, in the given format, as files outDir/<Target>/<name> (for
+// running a libFuzzer binary on them directly).
+func WriteRawInputs(corpusDir, outDir, format string) error {
+	for _, k := range LibFuzzerKeys {
+		dir := filepath.Join(corpusDir, TargetName(k))
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		od := filepath.Join(outDir, TargetName(k))
+		if err := os.MkdirAll(od, 0o755); err != nil {
+			return err
+		}
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return err
+			}
+			data, err := ParseCorpusFile(b)
+			if err != nil {
+				return fmt.Errorf("%s: %v", filepath.Join(dir, e.Name()), err)
+			}
+			in, err := LibFuzzerInput(data, format)
+			if err != nil {
+				continue // not encodable in this format (an empty legacy input)
+			}
+			if err := os.WriteFile(filepath.Join(od, e.Name()), in, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // zipTime is the fixed modification time of seed zip entries.
@@ -140,16 +214,17 @@ func Generate(root, corpusDir string) error {
 }
 
 // BuildSeedZips writes <Target>_seed_corpus.zip into outDir for every
-// target of LibFuzzerKeys, from the Go corpora under corpusDir. It returns
-// the zip paths.
-func BuildSeedZips(corpusDir, outDir string) ([]string, error) {
+// target of LibFuzzerKeys, from the Go corpora under corpusDir, in the given
+// libFuzzer input format (FormatV2 or FormatLegacy). It returns the zip
+// paths.
+func BuildSeedZips(corpusDir, outDir, format string) ([]string, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
 	var paths []string
 	for _, k := range LibFuzzerKeys {
 		var buf bytes.Buffer
-		n, err := WriteSeedZip(&buf, filepath.Join(corpusDir, TargetName(k)))
+		n, err := WriteSeedZip(&buf, filepath.Join(corpusDir, TargetName(k)), format)
 		if err != nil {
 			return nil, err
 		}

@@ -93,12 +93,16 @@ func TestBuildScriptCoversTargets(t *testing.T) {
 	for _, m := range listed {
 		inScript[m[1]] = true
 	}
-	if !strings.Contains(script, `compile_native_go_fuzzer_v2 "$PKG" "$t" "$t"`) ||
-		!strings.Contains(script, "PKG=github.com/perpcheck/perpcheck/fuzz") {
-		t.Error("build.sh does not compile the TARGETS of package github.com/perpcheck/perpcheck/fuzz")
-	}
-	if !strings.Contains(script, "gencorpus -corpus fuzz/testdata/fuzz -zip \"$OUT\"") {
-		t.Error("build.sh does not build the seed corpus zips into $OUT")
+	for _, want := range []string{
+		`"$COMPILE" "$PKG" "$t" "$t"`,
+		"PKG=github.com/perpcheck/perpcheck/fuzz",
+		"COMPILE=compile_native_go_fuzzer_v2\n  FORMAT=" + FormatV2,
+		"COMPILE=compile_native_go_fuzzer\n  FORMAT=" + FormatLegacy,
+		`gencorpus -corpus fuzz/testdata/fuzz -zip "$OUT" -format "$FORMAT"`,
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("build.sh does not contain %q", want)
+		}
 	}
 	for n, file := range targets {
 		b, err := os.ReadFile(file)
@@ -176,7 +180,7 @@ func TestClusterFuzzLiteFiles(t *testing.T) {
 // target converted to the raw format.
 func TestSeedZips(t *testing.T) {
 	out := t.TempDir()
-	paths, err := BuildSeedZips(filepath.Join("testdata", "fuzz"), out)
+	paths, err := BuildSeedZips(filepath.Join("testdata", "fuzz"), out, FormatV2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,6 +237,28 @@ func TestSeedZips(t *testing.T) {
 			}
 		}
 		zr.Close()
+	}
+}
+
+// TestLibFuzzerInput checks both input formats on a few arguments.
+func TestLibFuzzerInput(t *testing.T) {
+	for _, tc := range []struct {
+		data, format, want string
+	}{
+		{"hello", FormatV2, "\x00hello"},
+		{"", FormatV2, "\x00"},
+		{"hello", FormatLegacy, "\x00\x00\x00\x05hello"},
+	} {
+		got, err := LibFuzzerInput([]byte(tc.data), tc.format)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("LibFuzzerInput(%q, %s) = %q, %v; want %q", tc.data, tc.format, got, err, tc.want)
+		}
+	}
+	if _, err := LibFuzzerInput(nil, FormatLegacy); err == nil {
+		t.Error("an empty legacy input was encoded")
+	}
+	if _, err := LibFuzzerInput(nil, "v3"); err == nil {
+		t.Error("an unknown format was accepted")
 	}
 }
 
