@@ -94,6 +94,19 @@ func (h *harness) apply(ev Event) ([]Effect, *Error) {
 	}
 	after := h.l.State()
 	replay(h.t, k, before, after, effs)
+	// The state-level check agrees (deposits and withdrawals from the effects).
+	dep, wd := decimal.Zero, decimal.Zero
+	for _, e := range effs {
+		if e.From == "external" {
+			dep = dep.Add(e.Amount.Decimal)
+		}
+		if e.To == "external" {
+			wd = wd.Add(e.Amount.Decimal)
+		}
+	}
+	if err := CheckConservation(before, after, dep, wd); err != nil {
+		h.t.Fatalf("event %d: CheckConservation: %v", k, err)
+	}
 	// The state round-trips through NewLedger when every wallet and
 	// isolated margin is >= 0 and every entry value > 0 (ACC-1, POS-5,
 	// POS-2: the ledger can produce each, see the readings on Ledger).
