@@ -109,10 +109,10 @@ func snapshot(s *model.Scenario) []byte {
 	return b
 }
 
-// CheckQueries is the check of the QueriesDifferential target. It decodes a scenario
-// and mark updates with DecodeQueries, loads the scenario with model.Load and
-// compares every Portfolio query with reference.Evaluate of the same scenario;
-// then, for each update, calls SetMark and compares again with
+// CheckQueries is the check of the QueriesDifferential target. It decodes a
+// scenario and mark updates with DecodeQueries, loads the scenario with
+// model.Load and compares every Portfolio query with reference.Evaluate of the
+// same scenario; then, for each update, calls SetMark and compares again with
 // reference.Evaluate of the scenario whose prices entry for that market is
 // replaced by the new mark. A mark <= 0 must be refused by both (MARK-1 at
 // prices.<name>.mark) and leave the portfolio unchanged.
@@ -239,13 +239,12 @@ func cloneScenario(s *model.Scenario) *model.Scenario {
 	return &c
 }
 
-// CheckScenarioJSON is the check of the ScenarioJSON target: data is decoded as the
-// CLI decodes a scenario file (strictjson.Unmarshal into model.Scenario, then
-// venue.Resolve) and evaluated by both implementations. Nothing may panic;
-// a decoding error must be a *strictjson.Error, a Resolve error a
-// *model.Error; Resolve must not modify its input; the evaluations must
-// agree (Differential); and venue.AnnotateError must keep an error's Path
-// and Rule.
+// CheckScenarioJSON is the check of the ScenarioJSON target: data is decoded as
+// the CLI decodes a scenario file (strictjson.Unmarshal into model.Scenario,
+// then venue.Resolve) and evaluated by both implementations. Nothing may panic;
+// a decoding error must be a *strictjson.Error, a Resolve error a *model.Error;
+// Resolve must not modify its input; the evaluations must agree (Differential);
+// and venue.AnnotateError must keep an error's Path and Rule.
 func CheckScenarioJSON(data []byte) error {
 	if len(data) > MaxJSONInput {
 		return nil
