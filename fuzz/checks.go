@@ -117,12 +117,24 @@ func snapshot(s *model.Scenario) []byte {
 // replaced by the new mark. A mark <= 0 must be refused by both (MARK-1 at
 // prices.<name>.mark) and leave the portfolio unchanged.
 func CheckQueries(data []byte) error {
+	return checkQueriesWith(data, reference.Evaluate)
+}
+
+// checkQueriesWith is CheckQueries against the reference function ref.
+func checkQueriesWith(data []byte, ref func(*model.Scenario) (*model.Report, error)) error {
 	if len(data) > MaxInput {
 		return nil
 	}
 	s, ups := DecodeQueries(data)
+	before := cloneScenario(s)
 	p, lerr := model.Load(s)
-	want, werr := reference.Evaluate(s)
+	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
+		return errors.New("model.Load modified the scenario: " + d)
+	}
+	want, werr := ref(s)
+	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
+		return errors.New("reference.Evaluate modified the scenario: " + d)
+	}
 	if lerr != nil {
 		// Load checks EVAL-2 steps 1..3; the reference's first error must be
 		// the same one.
@@ -167,7 +179,7 @@ func CheckQueries(data []byte) error {
 		old, had := cur.Prices[name]
 		cur.Prices[name] = model.Price{Mark: decimal.NullDecimal{Decimal: model.Fixed(mark).Decimal(), Valid: true}}
 		serr := p.SetMark(mi, model.Fixed(mark))
-		want, werr = reference.Evaluate(cur)
+		want, werr = ref(cur)
 		if mark <= 0 {
 			if err := CompareErrors(serr, werr); err != nil {
 				return fmt.Errorf("update %d: SetMark(%s, %s): %w", k, name, model.Fixed(mark), err)
@@ -177,7 +189,7 @@ func CheckQueries(data []byte) error {
 			} else {
 				delete(cur.Prices, name)
 			}
-			want, werr = reference.Evaluate(cur)
+			want, werr = ref(cur)
 		} else if serr != nil {
 			return fmt.Errorf("update %d: SetMark(%s, %s): %v", k, name, model.Fixed(mark), serr)
 		}

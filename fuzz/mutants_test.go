@@ -60,19 +60,34 @@ func TestMutantKills(t *testing.T) {
 				break
 			}
 		}
-		switch {
-		case at < 0:
-			t.Logf("%-26s NOT caught by %d seeds and %d random inputs", m, nSeeds, n)
-		case at < nSeeds:
-			killed++
-			t.Logf("%-26s caught by seed %s", m, seeds[KeyEvaluate][at].Name)
-		default:
-			killed++
-			t.Logf("%-26s caught by random input %d", m, at-nSeeds+1)
+		// The same inputs through the queries check (Load, queries,
+		// SetMark updates decoded from the bytes after the scenario).
+		atQ := -1
+		for i, in := range inputs {
+			if err := checkQueriesWith(in, ref); err != nil {
+				atQ = i
+				break
+			}
 		}
+		if at >= 0 {
+			killed++
+		}
+		t.Logf("%-26s Evaluate: %-40s Queries: %s", m, where(at, nSeeds, n, seeds[KeyEvaluate]), where(atQ, nSeeds, n, seeds[KeyEvaluate]))
 	}
-	t.Log(fmt.Sprintf("%d of %d mutants caught", killed, len(reference.Mutations())))
+	t.Log(fmt.Sprintf("%d of %d mutants caught by the Evaluate check", killed, len(reference.Mutations())))
 	if killed == 0 {
 		t.Fatal("no mutant caught")
+	}
+}
+
+// where says which input caught a mutant.
+func where(at, nSeeds, n int, seeds []Seed) string {
+	switch {
+	case at < 0:
+		return fmt.Sprintf("NOT caught (%d seeds, %d random)", nSeeds, n)
+	case at < nSeeds:
+		return "seed " + seeds[at].Name
+	default:
+		return fmt.Sprintf("random input %d", at-nSeeds+1)
 	}
 }
