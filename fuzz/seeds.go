@@ -346,6 +346,9 @@ var jsonVariants = map[string]string{
 	"profile-isolated-on-cross-only": `{"markets":{"BTC":{"profile":"coinbase","symbol":"BTC-PERP"}},"prices":{"BTC":{"mark":"50000"}},` +
 		`"account":{"walletBalance":"1000","positions":[{"market":"BTC","side":"short","size":"0.01","entryPrice":"50000","marginMode":"isolated"}]}}`,
 	"deep-nesting": strings.Repeat("[", 80) + strings.Repeat("]", 80),
+	"account-settings": `{"markets":{"A":{"tickSize":"0.1","lotSize":"0.001","tiers":[{"minNotional":"0","maxNotional":"1000000","maintenanceMarginRate":"0.004","maxLeverage":"125"}]}},` +
+		`"prices":{"A":{"mark":"100"}},"account":{"walletBalance":"100","settings":{"A":{"leverage":"50","marginMode":"isolated"},"B":{"leverage":null}},` +
+		`"positions":[{"market":"A","side":"short","size":"10","entryValue":"1000.5","marginMode":"isolated","leverage":"50","isolatedMargin":"20"}]}}`,
 	"exponents": `{"markets":{"A":{"tickSize":"1e-2","lotSize":"1E0","tiers":[{"minNotional":"0e999","maxNotional":"1e3","maintenanceMarginRate":"1e-2","maxLeverage":"1e1"}]}},` +
 		`"prices":{"A":{"mark":"1e2"}},"account":{"walletBalance":"0e-999","positions":[{"market":"A","side":"long","size":"1","entryPrice":"100e-0","marginMode":"cross"}]}}`,
 }
