@@ -22,8 +22,10 @@ import (
 	"strings"
 
 	"github.com/perpcheck/perpcheck/fuzz"
+	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/venue"
 )
 
 func main() {
@@ -71,6 +73,14 @@ func show(file, key string, raw bool) error {
 	case fuzz.KeyJSON:
 		fmt.Printf("input: %q\n", data)
 		check = fuzz.CheckScenarioJSON
+		var given model.Scenario
+		if err := strictjson.Unmarshal(data, &given); err != nil {
+			fmt.Printf("strictjson: %v\n", err)
+		} else if r, err := venue.Resolve(&given); err != nil {
+			fmt.Printf("venue.Resolve: %v\n", err)
+		} else {
+			s = r
+		}
 	case fuzz.KeyDecimal:
 		fmt.Printf("input: %q\n", data)
 		check = fuzz.CheckDecimal
