@@ -5,17 +5,18 @@ import (
 	"math"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
 	"github.com/shopspring/decimal"
 )
 
-// These tests check that the four implementations the benchmarks compare
-// compute the same thing on the benchmarks' own data: the shopspring kernel
-// exactly (its divisions at 16 digits do not reach the 8th decimal on these
-// inputs), the float64 kernel within a relative 1e-9 (or one unit 1e-8,
-// since the model rounds to that grid and the float kernel does not), and
-// the reference exactly.
+// These tests check that the implementations the benchmarks compare compute
+// the same thing on the benchmarks' own data: the shopspring and apd kernels
+// exactly (their divisions at 16 and 34 digits do not reach the 8th decimal
+// on these inputs), the float64 kernel within a relative 1e-9 (or one unit
+// 1e-8, since the model rounds to that grid and the float kernel does not),
+// and the reference exactly.
 
 func fx(f model.Fixed) float64 { return float64(f) / model.Scale }
 
@@ -64,6 +65,28 @@ func checkHealth(t *testing.T, what string, h model.PoolHealth, f FloatHealth, d
 	}
 }
 
+func checkApd(t *testing.T, what string, h model.PoolHealth, a ApdHealth) {
+	t.Helper()
+	for _, x := range []struct {
+		name string
+		m    model.Fixed
+		a    *apd.Decimal
+	}{
+		{"equity", h.Equity, &a.Equity},
+		{"initialMargin", h.InitialMargin, &a.InitialMargin},
+		{"maintenanceMargin", h.MaintenanceMargin, &a.MaintenanceMargin},
+		{"available", h.Available, &a.Available},
+		{"marginRatio", h.MarginRatio, &a.MarginRatio},
+	} {
+		if got := decimal.RequireFromString(x.a.Text('f')); !got.Equal(x.m.Decimal()) {
+			t.Errorf("%s: %s apd %s, model %s", what, x.name, got, x.m)
+		}
+	}
+	if a.Liquidatable != h.Liquidatable || a.MarginRatioOK != h.MarginRatioOK {
+		t.Errorf("%s: apd liquidatable/ratio %v/%v, model %v/%v", what, a.Liquidatable, a.MarginRatioOK, h.Liquidatable, h.MarginRatioOK)
+	}
+}
+
 func checkReferencePool(t *testing.T, what string, s *model.Scenario, h model.PoolHealth) {
 	t.Helper()
 	rep, err := reference.Evaluate(s)
@@ -83,26 +106,27 @@ func TestAgreeHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fm, dm := NewFloatMarkets(u), NewDecimalMarkets(u)
+	fm, dm, am := NewFloatMarkets(u), NewDecimalMarkets(u), NewApdMarkets(u)
 	for _, n := range []int{1, 10, 100} {
 		acc := u.HealthAccount(n)
 		s := u.Scenario(acc)
 		p := mustLoad(t, s)
-		fa, da := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc)
-		fmarks, dmarks := NewFloatMarks(u), NewDecimalMarks(u)
+		fa, da, aa := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc), NewApdAccount(u, acc)
+		fmarks, dmarks, amarks := NewFloatMarks(u), NewDecimalMarks(u), NewApdMarks(u)
 		btc := u.Index["BTCUSDT"]
 		mi, _ := p.MarketIndex("BTCUSDT")
 		for v, mark := range healthMarks(u) {
 			if err := p.SetMark(mi, mustFixed(t, mark)); err != nil {
 				t.Fatal(err)
 			}
-			fmarks[btc], dmarks[btc] = mark.InexactFloat64(), mark
+			fmarks[btc], dmarks[btc], amarks[btc] = mark.InexactFloat64(), mark, toApd(mark)
 			h, err := p.Cross()
 			if err != nil {
 				t.Fatal(err)
 			}
 			what := fmt.Sprintf("pos=%d mark %d", n, v)
 			checkHealth(t, what, h, fa.Cross(fm, fmarks), da.Cross(dm, dmarks))
+			checkApd(t, what, h, aa.Cross(am, amarks))
 			if n <= 10 {
 				s.Prices["BTCUSDT"] = model.Price{Mark: decimal.NewNullDecimal(mark)}
 				checkReferencePool(t, what, s, h)
@@ -173,8 +197,8 @@ func TestAgreeScan(t *testing.T) {
 	if testing.Short() {
 		n = 200
 	}
-	fm, dm := NewFloatMarkets(u), NewDecimalMarkets(u)
-	fmarks, dmarks := NewFloatMarks(u), NewDecimalMarks(u)
+	fm, dm, am := NewFloatMarkets(u), NewDecimalMarkets(u), NewApdMarkets(u)
+	fmarks, dmarks, amarks := NewFloatMarks(u), NewDecimalMarks(u), NewApdMarks(u)
 	btc := u.Index["BTCUSDT"]
 	marks := u.ScanMarks()
 	var liq [2]int
@@ -183,18 +207,19 @@ func TestAgreeScan(t *testing.T) {
 		s := u.Scenario(acc)
 		p := mustLoad(t, s)
 		mi, _ := p.MarketIndex("BTCUSDT")
-		fa, da := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc)
+		fa, da, aa := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc), NewApdAccount(u, acc)
 		for v, mark := range marks {
 			if err := p.SetMark(mi, mustFixed(t, mark)); err != nil {
 				t.Fatal(err)
 			}
-			fmarks[btc], dmarks[btc] = mark.InexactFloat64(), mark
+			fmarks[btc], dmarks[btc], amarks[btc] = mark.InexactFloat64(), mark, toApd(mark)
 			h, err := p.Cross()
 			if err != nil {
 				t.Fatal(err)
 			}
 			what := fmt.Sprintf("account %d mark %d", i, v)
 			checkHealth(t, what, h, fa.Cross(fm, fmarks), da.Cross(dm, dmarks))
+			checkApd(t, what, h, aa.Cross(am, amarks))
 			if h.Liquidatable {
 				liq[v]++
 			}

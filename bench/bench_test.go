@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
 	"github.com/shopspring/decimal"
@@ -24,13 +25,16 @@ import (
 // run with -scan.accounts=1000000 for the full-size scan (about 8 GB).
 var scanAccounts = flag.Int("scan.accounts", 100_000, "number of accounts of BenchmarkScan")
 
-var impls = []string{"model", "reference", "shopspring", "float64"}
+// impls are the implementations of the health check; BenchmarkLiqPrice has
+// no apd kernel.
+var impls = []string{"model", "reference", "apd", "shopspring", "float64"}
 
 // Sinks keep the compiler from discarding results.
 var (
 	sinkModel   model.PoolHealth
 	sinkFloat   FloatHealth
 	sinkDecimal DecimalHealth
+	sinkApd     ApdHealth
 	sinkPrice   model.PriceResult
 	sinkFPrice  FloatPrice
 	sinkDPrice  DecimalPrice
@@ -42,6 +46,38 @@ func fatalIf(b *testing.B, err error) {
 	if err != nil {
 		b.Helper()
 		b.Fatal(err)
+	}
+}
+
+// cpuClock measures the CPU time of the benchmark's own OS thread (the
+// goroutine is locked to it), reported as cpu-ns/op: unlike ns/op it does not
+// grow when other processes compete for the CPUs, which they did while the
+// tables of README.md were measured. It does not include the garbage
+// collector's background workers (their CPU is on other threads), so it
+// understates the cost of the allocating implementations (shopspring, apd,
+// reference): ratios of cpu-ns/op flatter them, not the model.
+type cpuClock struct {
+	start int64
+	ok    bool
+}
+
+// startClock starts the timed part of a benchmark: ReportAllocs, ResetTimer,
+// and the thread CPU clock.
+func startClock(b *testing.B) cpuClock {
+	b.ReportAllocs()
+	runtime.LockOSThread()
+	b.ResetTimer()
+	t, ok := threadCPU()
+	return cpuClock{start: t, ok: ok}
+}
+
+// stop ends the timed part and reports cpu-ns/op.
+func (c cpuClock) stop(b *testing.B) {
+	t, ok := threadCPU()
+	b.StopTimer()
+	runtime.UnlockOSThread()
+	if c.ok && ok {
+		b.ReportMetric(float64(t-c.start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -58,8 +94,8 @@ func perUnit(b *testing.B, n int, unit string) {
 // ratio and the liquidation trigger. The reference has no incremental API:
 // its op is reference.Evaluate of the scenario, a full report (validation,
 // every position's quantities, liquidation and bankruptcy prices), so it
-// does more work than the others (see BenchmarkReport for a like-for-like
-// comparison).
+// does more work than the others; impl=apd is the pool-only apd health check
+// (ApdAccount), and BenchmarkReport compares the two full reports.
 func BenchmarkHealth(b *testing.B) {
 	for _, impl := range impls {
 		for _, n := range []int{1, 10, 100} {
@@ -87,20 +123,19 @@ func benchHealth(b *testing.B, impl string, u *Universe, acc model.Account, mark
 			fm[v], err = model.FixedFromDecimal(marks[v])
 			fatalIf(b, err)
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
+		c := startClock(b)
 		for i := 0; i < b.N; i++ {
 			_ = p.SetMark(mi, fm[i&1])
 			sinkModel, _ = p.Cross()
 		}
+		c.stop(b)
 	case "reference":
 		s := u.Scenario(acc)
 		var pr [2]model.Price
 		for v := range marks {
 			pr[v] = model.Price{Mark: decimal.NewNullDecimal(marks[v])}
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
+		c := startClock(b)
 		for i := 0; i < b.N; i++ {
 			s.Prices["BTCUSDT"] = pr[i&1]
 			rep, err := reference.Evaluate(s)
@@ -109,25 +144,36 @@ func benchHealth(b *testing.B, impl string, u *Universe, acc model.Account, mark
 			}
 			sinkReport = rep
 		}
+		c.stop(b)
+	case "apd":
+		am, amarks := NewApdMarkets(u), NewApdMarks(u)
+		aa := NewApdAccount(u, acc)
+		ap := [2]apd.Decimal{toApd(marks[0]), toApd(marks[1])}
+		c := startClock(b)
+		for i := 0; i < b.N; i++ {
+			amarks[btc] = ap[i&1]
+			sinkApd = aa.Cross(am, amarks)
+		}
+		c.stop(b)
 	case "shopspring":
 		dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
 		da := NewDecimalAccount(u, dm, acc)
-		b.ReportAllocs()
-		b.ResetTimer()
+		c := startClock(b)
 		for i := 0; i < b.N; i++ {
 			dmarks[btc] = marks[i&1]
 			sinkDecimal = da.Cross(dm, dmarks)
 		}
+		c.stop(b)
 	case "float64":
 		fm, fmarks := NewFloatMarkets(u), NewFloatMarks(u)
 		fa := NewFloatAccount(u, fm, acc)
 		fl := [2]float64{marks[0].InexactFloat64(), marks[1].InexactFloat64()}
-		b.ReportAllocs()
-		b.ResetTimer()
+		c := startClock(b)
 		for i := 0; i < b.N; i++ {
 			fmarks[btc] = fl[i&1]
 			sinkFloat = fa.Cross(fm, fmarks)
 		}
+		c.stop(b)
 	}
 }
 
@@ -139,7 +185,7 @@ func benchHealth(b *testing.B, impl string, u *Universe, acc model.Account, mark
 // position's liquidation and bankruptcy price, 1 of each for isolated, 3 for
 // cross, besides validation and the pools).
 func BenchmarkLiqPrice(b *testing.B) {
-	for _, impl := range impls {
+	for _, impl := range []string{"model", "reference", "shopspring", "float64"} {
 		for _, mode := range []model.MarginMode{model.Isolated, model.Cross} {
 			b.Run("impl="+impl+"/mode="+string(mode), func(b *testing.B) {
 				u, err := LiqUniverse()
@@ -149,15 +195,14 @@ func BenchmarkLiqPrice(b *testing.B) {
 				case "model":
 					p, err := model.Load(u.Scenario(acc))
 					fatalIf(b, err)
-					b.ReportAllocs()
-					b.ResetTimer()
+					c := startClock(b)
 					for i := 0; i < b.N; i++ {
 						sinkPrice, _ = p.LiquidationPrice(0)
 					}
+					c.stop(b)
 				case "reference":
 					s := u.Scenario(acc)
-					b.ReportAllocs()
-					b.ResetTimer()
+					c := startClock(b)
 					for i := 0; i < b.N; i++ {
 						rep, err := reference.Evaluate(s)
 						if err != nil {
@@ -165,22 +210,23 @@ func BenchmarkLiqPrice(b *testing.B) {
 						}
 						sinkReport = rep
 					}
+					c.stop(b)
 				case "shopspring":
 					dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
 					da := NewDecimalAccount(u, dm, acc)
-					b.ReportAllocs()
-					b.ResetTimer()
+					c := startClock(b)
 					for i := 0; i < b.N; i++ {
 						sinkDPrice = da.LiquidationPrice(dm, dmarks, 0)
 					}
+					c.stop(b)
 				case "float64":
 					fm, fmarks := NewFloatMarkets(u), NewFloatMarks(u)
 					fa := NewFloatAccount(u, fm, acc)
-					b.ReportAllocs()
-					b.ResetTimer()
+					c := startClock(b)
 					for i := 0; i < b.N; i++ {
 						sinkFPrice = fa.LiquidationPrice(fm, fmarks, 0)
 					}
+					c.stop(b)
 				}
 			})
 		}
@@ -203,8 +249,7 @@ func BenchmarkReport(b *testing.B) {
 				if impl == "reference" {
 					eval = reference.Evaluate
 				}
-				b.ReportAllocs()
-				b.ResetTimer()
+				c := startClock(b)
 				for i := 0; i < b.N; i++ {
 					rep, err := eval(s)
 					if err != nil {
@@ -212,7 +257,7 @@ func BenchmarkReport(b *testing.B) {
 					}
 					sinkReport = rep
 				}
-				b.StopTimer()
+				c.stop(b)
 				perUnit(b, n, "ns/position")
 			})
 		}
@@ -302,6 +347,24 @@ func buildScanSet(impl string, n int) (*scanSet, error) {
 			}
 			return c
 		}
+	case "apd":
+		am, amarks := NewApdMarkets(u), NewApdMarks(u)
+		as := make([]ApdAccount, n)
+		for i := range as {
+			as[i] = NewApdAccount(u, u.ScanAccount(scanSeed, i))
+		}
+		keep = as
+		ap := [2]apd.Decimal{toApd(marks[0]), toApd(marks[1])}
+		set.update = func(v int) { amarks[btc] = ap[v] }
+		set.scan = func(lo, hi, _ int) int {
+			c := 0
+			for i := lo; i < hi; i++ {
+				if as[i].Cross(am, amarks).Liquidatable {
+					c++
+				}
+			}
+			return c
+		}
 	case "shopspring":
 		dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
 		as := make([]DecimalAccount, n)
@@ -385,13 +448,27 @@ func runScan(b *testing.B, set *scanSet, g int) {
 	type job struct{ lo, hi, v int }
 	jobs := make([]chan job, g)
 	done := make(chan int, g)
+	// cpu[w] is worker w's thread CPU time spent scanning; a worker writes
+	// it before it sends on done, so it is read after the last receive.
+	cpu := make([]int64, g)
+	cpuOK := true
 	for w := range jobs {
 		jobs[w] = make(chan job)
-		go func(ch chan job) {
+		go func(w int, ch chan job) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			for j := range ch {
-				done <- set.scan(j.lo, j.hi, j.v)
+				t0, ok0 := threadCPU()
+				c := set.scan(j.lo, j.hi, j.v)
+				t1, ok1 := threadCPU()
+				if ok0 && ok1 {
+					cpu[w] += t1 - t0
+				} else {
+					cpuOK = false
+				}
+				done <- c
 			}
-		}(jobs[w])
+		}(w, jobs[w])
 	}
 	defer func() {
 		for _, ch := range jobs {
@@ -418,6 +495,14 @@ func runScan(b *testing.B, set *scanSet, g int) {
 	}
 	b.StopTimer()
 	perUnit(b, n, "ns/account")
+	if cpuOK {
+		var total int64
+		for _, t := range cpu {
+			total += t
+		}
+		// CPU time of all workers together per account (see cpuClock).
+		b.ReportMetric(float64(total)/float64(b.N)/float64(n), "cpu-ns/account")
+	}
 	b.ReportMetric(set.setupBytes, "setup-B/account")
 }
 
@@ -430,7 +515,7 @@ func runScan(b *testing.B, set *scanSet, g int) {
 // The reference is too slow for this size: see BenchmarkScanSmall.
 func BenchmarkScan(b *testing.B) {
 	n := *scanAccounts
-	for _, impl := range []string{"model", "shopspring", "float64"} {
+	for _, impl := range []string{"model", "apd", "shopspring", "float64"} {
 		for _, g := range []int{1, 2} {
 			b.Run(fmt.Sprintf("impl=%s/accounts=%d/g=%d", impl, n, g), func(b *testing.B) {
 				runScan(b, getScanSet(b, impl, n), g)
@@ -439,8 +524,8 @@ func BenchmarkScan(b *testing.B) {
 	}
 }
 
-// BenchmarkScanSmall is BenchmarkScan on the first 1,000 accounts, with all
-// four implementations and one goroutine: the reference (reference.Evaluate
+// BenchmarkScanSmall is BenchmarkScan on the first 1,000 accounts, with
+// every implementation and one goroutine: the reference (reference.Evaluate
 // per account, a full report) is only measured at this size. At 1,000
 // accounts the model's portfolios fit in the CPU caches, so its ns/account
 // here is lower than in BenchmarkScan.

@@ -1,15 +1,17 @@
 // Package bench benchmarks perpcheck's fixed-point margin engine (package
-// model) against three other implementations of the same health check and
+// model) against other implementations of the same health check and
 // liquidation price:
 //
 //   - reference: the apd transcription of SPEC.md (reference.Evaluate, which
 //     always computes a full report);
+//   - apd: a pool-only health check in github.com/cockroachdb/apd/v3
+//     (ApdAccount), the like-for-like apd counterpart of the model's Cross;
 //   - shopspring: what a user would typically write with
 //     github.com/shopspring/decimal (DecimalAccount);
 //   - float64: the same formulas in plain float64 (FloatAccount), the speed
 //     floor.
 //
-// The non-test files hold the two kernels (float64 and shopspring), the
+// The non-test files hold the kernels (apd, shopspring, float64), the
 // deterministic scenario builders every benchmark uses (Binance tier tables
 // from package venue), and the agreement tests check that every kernel
 // computes the same numbers as the model. The benchmarks are in bench_test.go
