@@ -3,6 +3,7 @@
 //
 // Usage:
 //
+//	perpcheck verify         run the conformance suite against the built-in model (the main job)
 //	perpcheck eval FILE      evaluate a scenario or a ledger state (JSON; "-" reads stdin)
 //	perpcheck run FILE       apply a run file's events; print effects and the final state
 //	perpcheck profiles       list the dated venue profiles and their sources
@@ -33,6 +34,8 @@ func main() {
 }
 
 const usage = `usage:
+  perpcheck verify [-checks N] [-seed N] [-impl model|reference] [-v]
+                          run the conformance suite and the mutant check; exit 1 on any failure
   perpcheck eval FILE     evaluate a scenario or state file ("-" for stdin), print the JSON report
   perpcheck run [-state OUT] FILE
                           apply the events of a run file, print effects and the final state
@@ -53,6 +56,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return cmdEval(args[1], stdin, stdout, stderr)
+	case "verify":
+		return cmdVerify(args[1:], stdout, stderr)
 	case "run":
 		return cmdRun(args[1:], stdin, stdout, stderr)
 	case "profiles":
