@@ -17,9 +17,14 @@ import (
 // the LED-4 conservation check. The event handlers are in ledger_events.go,
 // trades and position updates in ledger_trade.go, funding, the liquidation
 // sweep and ADL in ledger_liq.go, the exact pool arithmetic in ledger_math.go.
+
+// Ledger is the fixed-point ledger of SPEC LED, TRD, FND, LQ and ADL: a
+// multi-account State that events move deterministically (LED-8) and
+// atomically (LED-7). Create it with NewLedger; Apply events; read it with
+// State. A Ledger is not safe for concurrent use.
 //
-// Readings of SPEC where it leaves a choice (the reference must agree; see
-// also the comments at each rule):
+// Readings of SPEC where it leaves a choice (the reference makes the same
+// ones, reference/ledger_doc.go; see also the comments at each rule):
 //
 //   - NewLedger validates, in this order: markets and prices (EVAL-2 steps 1
 //     and 2); then every trader account in ascending byte order of id (path
