@@ -267,3 +267,30 @@ func TestLedgerMarkOnly(t *testing.T) {
 		t.Fatalf("no liquidation at mark 98")
 	}
 }
+
+// TRD-2's removed basis rounds against the trader: up for a long, down for a
+// short. x long 4 and y short 4, each V = 0.00000005 (5 units); x sells 1 to
+// y at 0.00000002: x's Vr = up(5/4) = 2 units, R = 2 - 2 = 0 (not posted),
+// V = 3 units; y's Vr = down(5/4) = 1 unit, R = -(2 - 1) = -1 unit, V = 4.
+func TestLedgerRemovedBasisRounding(t *testing.T) {
+	m := mkt("0.00000001", "1", BasisMark, oneTier("0.01", "100"))
+	pos := func(side Side) Position {
+		return Position{Market: "T", Side: side, Size: d("4"), EntryValue: nd("0.00000005"), MarginMode: Cross}
+	}
+	st := &State{
+		Markets: map[string]Market{"T": m},
+		Prices:  map[string]Price{"T": {Mark: nd("0.00000001")}},
+		Accounts: map[string]Account{
+			"x": {WalletBalance: d("1"), Positions: []Position{pos(Long)}},
+			"y": {WalletBalance: d("1"), Positions: []Position{pos(Short)}},
+		},
+	}
+	h := newHarness(t, st)
+	eqEffects(t, h.ok(evTrade("T", "y", "x", "1", "0.00000002")), []string{
+		"fill y T long 1 @0.00000002 cp x trade",
+		"fill x T short 1 @0.00000002 cp y trade",
+		"post wallet:y -> settlement 0.00000001 realized-pnl",
+	})
+	eqNull(t, "x entryValue", h.position("x", "T").EntryValue, "0.00000003")
+	eqNull(t, "y entryValue", h.position("y", "T").EntryValue, "0.00000004")
+}
