@@ -294,3 +294,48 @@ func TestLedgerRemovedBasisRounding(t *testing.T) {
 	eqNull(t, "x entryValue", h.position("x", "T").EntryValue, "0.00000003")
 	eqNull(t, "y entryValue", h.position("y", "T").EntryValue, "0.00000004")
 }
+
+// TRD-4 rounds fees up: 7 @0.0013 = 0.0091; taker 0.035%: 0.000003185 ->
+// 0.00000319 (the buyer, taker by default); maker 0.011%: 0.000001001 ->
+// 0.00000101 (the seller).
+func TestLedgerFeeRounding(t *testing.T) {
+	m := mkt("0.0001", "1", BasisMark, oneTier("0.01", "100"))
+	m.TakerFeeRate, m.MakerFeeRate = nd("0.00035"), nd("0.00011")
+	st := &State{
+		Markets:  map[string]Market{"T": m},
+		Prices:   map[string]Price{"T": {Mark: nd("0.0013")}},
+		Accounts: map[string]Account{"x": {WalletBalance: d("1")}, "y": {WalletBalance: d("1")}},
+	}
+	h := newHarness(t, st)
+	eqEffects(t, h.ok(evTrade("T", "x", "y", "7", "0.0013")), []string{
+		"fill x T long 7 @0.0013 cp y trade",
+		"fill y T short 7 @0.0013 cp x trade",
+		"post wallet:x -> fees 0.00000319 fee",
+		"post wallet:y -> fees 0.00000101 fee",
+	})
+}
+
+// LQ-2 executes against the trader when the mark is off the tick grid: a
+// short at tickUp(2159.995) = 2160 (seed example A's numbers: E = 300.025
+// < MM 694.99875 at the mark; the same closes as at mark 2160), a long at
+// tickDown(0.94995) = 0.9499 (seed example B's).
+func TestLedgerExecutionPriceOffGrid(t *testing.T) {
+	h := newHarness(t, seedAState("0.01"))
+	h.ok(evMark("BTCUSDT", "31000"))
+	eqEffects(t, h.ok(evMark("ETHUSDT", "2159.995")), []string{
+		"liq alice ETHUSDT cross",
+		"fill alice ETHUSDT long 5 @2160 cp @insurance liquidation",
+		"fill @insurance ETHUSDT short 5 @2160 cp alice liquidation",
+		"post wallet:alice -> settlement 800 realized-pnl",
+		"post wallet:alice -> wallet:@insurance 108 liquidation-fee",
+	})
+	h = newHarness(t, seedBState("1000", "0.01"))
+	eqEffects(t, h.ok(evMark("XRPUSDT", "0.94995")), []string{
+		"liq bob XRPUSDT isolated",
+		"fill @insurance XRPUSDT long 1000 @0.9499 cp bob liquidation",
+		"fill bob XRPUSDT short 1000 @0.9499 cp @insurance liquidation",
+		"post isolated:bob:XRPUSDT -> settlement 50.1 realized-pnl",
+		"post isolated:bob:XRPUSDT -> wallet:@insurance 9.499 liquidation-fee",
+		"post isolated:bob:XRPUSDT -> wallet:bob 40.401 margin",
+	})
+}
