@@ -62,8 +62,8 @@ func TestCommittedTestdata(t *testing.T) {
 			}
 		})
 	}
-	t.Run("budgets.txt on new.txt", func(t *testing.T) {
-		code, out := run(t, "budget", "-budgets", "../budgets.txt", "testdata/new.txt")
+	t.Run("testdata budgets on new.txt", func(t *testing.T) {
+		code, out := run(t, "budget", "-budgets", "testdata/budgets.txt", "testdata/new.txt")
 		if code != ExitPass || !strings.Contains(out, "4 pass, 0 fail, 0 error") {
 			t.Errorf("exit %d\n%s", code, out)
 		}
