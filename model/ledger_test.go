@@ -288,3 +288,14 @@ func TestLedgerSeedACrossADL(t *testing.T) {
 	eqDec(t, "fund", h.wallet(InsuranceAccount), "0")
 	eqDec(t, "mm", h.wallet("mm"), "101000")
 }
+
+// LQ-5's "the fund can pay" is wallet:@insurance >= d: with exactly d = 50
+// in the fund, seed example B's gap is covered by insurance (no ADL).
+func TestLedgerSeedBGapInsuranceExact(t *testing.T) {
+	h := newHarness(t, seedBState("50", "0.01"))
+	effs := h.ok(evMark("XRPUSDT", "0.85"))
+	if got := effStr(effs); got[len(got)-1] != "post wallet:@insurance -> isolated:bob:XRPUSDT 50 insurance" || got[1] != "fill @insurance XRPUSDT long 1000 @0.85 cp bob liquidation" {
+		t.Fatalf("effects %v", got)
+	}
+	eqDec(t, "fund", h.wallet(InsuranceAccount), "0")
+}
