@@ -339,3 +339,63 @@ func TestLedgerExecutionPriceOffGrid(t *testing.T) {
 		"post isolated:bob:XRPUSDT -> wallet:bob 40.401 margin",
 	})
 }
+
+// TRD-3's partial return rounds down: x isolated at 3x opens 10 @1 (T =
+// up(10/3) = 3.33333334) and sells 3 @1 (R = 0): down(3.33333334*3/10) =
+// down(1.000000002) = 1 moves back.
+func TestLedgerPartialReturnRounding(t *testing.T) {
+	m := mkt("0.0001", "1", BasisMark, oneTier("0.05", "10"))
+	st := &State{
+		Markets: map[string]Market{"T": m},
+		Prices:  map[string]Price{"T": {Mark: nd("1")}},
+		Accounts: map[string]Account{
+			"x": {WalletBalance: d("100"), Settings: map[string]AccountSettings{"T": {MarginMode: Isolated, Leverage: nd("3")}}},
+			"y": {WalletBalance: d("100")},
+		},
+	}
+	h := newHarness(t, st)
+	h.ok(evTrade("T", "x", "y", "10", "1"))
+	eqEffects(t, h.ok(evTrade("T", "y", "x", "3", "1")), []string{
+		"fill y T long 3 @1 cp x trade",
+		"fill x T short 3 @1 cp y trade",
+		"post isolated:x:T -> wallet:x 1 margin",
+	})
+	eqNull(t, "margin", h.position("x", "T").IsolatedMargin, "2.33333334")
+}
+
+// ADL-2 ties go to the ascending account id: seed example B's gap with two
+// identical shorts d1 and d2 (cross, 500 @1, wallet 1000): d1 first.
+func TestLedgerADLTie(t *testing.T) {
+	st := seedBState("0", "")
+	delete(st.Accounts, "carol")
+	delete(st.Accounts, "dave")
+	for _, id := range []string{"d2", "d1"} {
+		st.Accounts[id] = Account{WalletBalance: d("1000"), Positions: []Position{crossPos("XRPUSDT", Short, "500", "1")}}
+	}
+	h := newHarness(t, st)
+	got := effStr(h.ok(evMark("XRPUSDT", "0.85")))
+	if got[1] != "fill d1 XRPUSDT long 500 @0.9 cp bob adl" || got[5] != "fill d2 XRPUSDT long 500 @0.9 cp bob adl" {
+		t.Fatalf("effects %v", got)
+	}
+}
+
+// LQ-4's cross fee is capped by down(E') with E' the equity after the close
+// (at p, not at the mark): mark 2159.995, fee rate 50%: after the ETH close
+// at 2160, E' = 200 + 100 = 300 (at the mark before it, 300.025): fee 300.
+// The pool (E = 0 < MM 155) then closes BTC (R = +100, E' = 0: no fee).
+func TestLedgerCrossFeeCap(t *testing.T) {
+	h := newHarness(t, seedAState("0.5"))
+	h.ok(evMark("BTCUSDT", "31000"))
+	eqEffects(t, h.ok(evMark("ETHUSDT", "2159.995")), []string{
+		"liq alice ETHUSDT cross",
+		"fill alice ETHUSDT long 5 @2160 cp @insurance liquidation",
+		"fill @insurance ETHUSDT short 5 @2160 cp alice liquidation",
+		"post wallet:alice -> settlement 800 realized-pnl",
+		"post wallet:alice -> wallet:@insurance 300 liquidation-fee",
+		"liq alice BTCUSDT cross",
+		"fill @insurance BTCUSDT long 0.1 @31000 cp alice liquidation",
+		"fill alice BTCUSDT short 0.1 @31000 cp @insurance liquidation",
+		"post settlement -> wallet:alice 100 realized-pnl",
+	})
+	eqDec(t, "alice", h.wallet("alice"), "0")
+}
