@@ -1,6 +1,9 @@
 package properties
 
 import (
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/perpcheck/perpcheck/model"
@@ -79,6 +82,20 @@ func TestGeneratorCoverage(t *testing.T) {
 		cr := Corrupted(c).Example(i)
 		if _, err := reference.Evaluate(cr.Scenario); err == nil {
 			t.Errorf("corruption %s gives a report", cr.Kind)
+		}
+	}
+}
+
+// TestSpecRuleIDs keeps the rule ids a *model.Error may name (bad-input
+// property) in sync with SPEC.md.
+func TestSpecRuleIDs(t *testing.T) {
+	b, err := os.ReadFile("../SPEC.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^- \*\*([A-Z]+-[0-9]+)\b`).FindAllStringSubmatch(string(b), -1) {
+		if !specRuleIDs[m[1]] && !strings.HasPrefix(m[1], "OPEN-") {
+			t.Errorf("SPEC.md defines %s, which specRuleIDs (compare.go) lacks", m[1])
 		}
 	}
 }

@@ -146,7 +146,9 @@ has a rule this file lacks, or when the properties column is out of date.
 		if len(ot) > 6 {
 			other = strings.Join(ot[:6], ", ") + fmt.Sprintf(" and %d more", len(ot)-6)
 		}
-		if props == "" && other == "" {
+		if strings.HasPrefix(id, "OPEN-") && props == "" {
+			props = "open question of SPEC (nothing to check yet)"
+		} else if props == "" && other == "" {
 			gaps = append(gaps, id)
 			props = "**gap**"
 		}
@@ -198,7 +200,7 @@ func TestRulesMD(t *testing.T) {
 			t.Errorf("RULES.md has no row for SPEC rule %s (run go test ./properties -run TestRulesMD -update)", id)
 			continue
 		}
-		if w := wantRows[id]; w != "**gap**" && got != w {
+		if w := wantRows[id]; w != "**gap**" && !strings.HasPrefix(id, "OPEN-") && got != w {
 			t.Errorf("RULES.md row %s lists properties %q, the catalogue %q (run -update)", id, got, w)
 		}
 	}
