@@ -190,3 +190,34 @@ func TestLedgerCheckConservation(t *testing.T) {
 		t.Fatalf("open interest: %v", err)
 	}
 }
+
+// addMargin: the amount must not exceed the wallet (ACC-1) even when the
+// cross pool's unrealized profit would cover it, and must leave the cross
+// pool at E >= IM (POOL-6). x: wallet 10, cross long 1 M @100 at mark 200
+// (U = 100, IM 20), isolated short 1 N @100 (margin 10).
+func TestLedgerAddMarginLimits(t *testing.T) {
+	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
+	st := &State{
+		Markets: map[string]Market{"M": m, "N": m},
+		Prices:  map[string]Price{"M": {Mark: nd("200")}, "N": {Mark: nd("100")}},
+		Accounts: map[string]Account{
+			"x": {WalletBalance: d("10"), Settings: map[string]AccountSettings{"N": {MarginMode: Isolated, Leverage: nd("10")}},
+				Positions: []Position{crossPos("M", Long, "1", "100"),
+					{Market: "N", Side: Short, Size: d("1"), EntryPrice: d("100"), MarginMode: Isolated, Leverage: nd("10")}}},
+			"y": {WalletBalance: d("1000"), Positions: []Position{crossPos("M", Short, "1", "100"), crossPos("N", Long, "1", "100")}},
+		},
+	}
+	h := newHarness(t, st)
+	add := func(amt string) Event {
+		return Event{Type: EventAddMargin, Account: "x", Market: "N", Amount: nd(amt)}
+	}
+	h.reject(add("10.00000001"), "events[0].amount", "ACC-1")
+	h.ok(add("10")) // E = 0 + 100 = 100 >= IM 20
+	h.ok(evMark("M", "110"))
+	// Now wallet 0, E = 10 < IM 11: nothing more can move.
+	h.reject(add("0.00000001"), "events[3].amount", "ACC-1")
+	// With 5 deposited, E = 15 and IM 11: 4 may move, 5 breaks POOL-6.
+	h.ok(evDeposit("x", "5"))
+	h.reject(add("5"), "events[5].amount", "POOL-6")
+	h.ok(add("4"))
+}
