@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
@@ -202,8 +203,11 @@ func TestAgreeScan(t *testing.T) {
 	btc := u.Index["BTCUSDT"]
 	marks := u.ScanMarks()
 	var liq [2]int
+	var liqIdx [2][]int32 // the model's liquidatable accounts, for the Book
+	accounts := make([]model.Account, n)
 	for i := 0; i < n; i++ {
 		acc := u.ScanAccount(scanSeed, i)
+		accounts[i] = acc
 		s := u.Scenario(acc)
 		p := mustLoad(t, s)
 		mi, _ := p.MarketIndex("BTCUSDT")
@@ -222,6 +226,7 @@ func TestAgreeScan(t *testing.T) {
 			checkApd(t, what, h, aa.Cross(am, amarks))
 			if h.Liquidatable {
 				liq[v]++
+				liqIdx[v] = append(liqIdx[v], int32(i))
 			}
 			if i < 20 {
 				s.Prices["BTCUSDT"] = model.Price{Mark: decimal.NewNullDecimal(mark)}
@@ -238,6 +243,27 @@ func TestAgreeScan(t *testing.T) {
 		}
 	}
 	t.Logf("liquidatable after the down/up move: %d, %d of %d", liq[0], liq[1], n)
+	// impl=book: the same accounts in one model.Book, scanned whole and in two
+	// halves (BenchmarkScan's g=2), find exactly the same accounts.
+	b, err := u.NewBook(accounts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi, _ := b.MarketIndex("BTCUSDT")
+	for v, mark := range marks {
+		if err := b.SetMark(bi, mustFixed(t, mark)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Scan(nil)
+		if err != nil || !slices.Equal(got, liqIdx[v]) {
+			t.Fatalf("mark %d: Book.Scan found %d accounts (err %v), the model %d", v, len(got), err, len(liqIdx[v]))
+		}
+		got, _ = b.ScanRange(0, n/2, got[:0])
+		got, _ = b.ScanRange(n/2, n, got)
+		if !slices.Equal(got, liqIdx[v]) {
+			t.Fatalf("mark %d: Book.ScanRange halves differ from the model", v)
+		}
+	}
 }
 
 func mustFixed(t testing.TB, d decimal.Decimal) model.Fixed {

@@ -326,6 +326,48 @@ func buildScanSet(impl string, n int) (*scanSet, error) {
 			}
 			return c
 		}
+	case "book":
+		// One model.Book for all accounts: a SetMark per op (update), then
+		// ScanRange over each worker's accounts. bufs gives each of the (at
+		// most 2) workers an output slice with room for every account.
+		accounts := make([]model.Account, n)
+		for i := range accounts {
+			accounts[i] = u.ScanAccount(scanSeed, i)
+		}
+		// Measure the Book alone: drop the accounts before the heap is read.
+		bk, err := u.NewBook(accounts)
+		if err != nil {
+			return nil, err
+		}
+		accounts = nil
+		var fm [2]model.Fixed
+		for v := range marks {
+			if fm[v], err = model.FixedFromDecimal(marks[v]); err != nil {
+				return nil, err
+			}
+		}
+		bi, _ := bk.MarketIndex("BTCUSDT")
+		var bufs [2][]int32
+		for w := range bufs {
+			bufs[w] = make([]int32, 0, n)
+		}
+		keep = bk
+		set.update = func(v int) {
+			if err := bk.SetMark(bi, fm[v]); err != nil {
+				panic(err)
+			}
+		}
+		set.scan = func(lo, hi, _ int) int {
+			w := 0 // g <= 2: the worker starting at 0, or the other one
+			if lo > 0 {
+				w = 1
+			}
+			out, err := bk.ScanRange(lo, hi, bufs[w][:0])
+			if err != nil {
+				return -1
+			}
+			return len(out)
+		}
 	case "reference":
 		ss := make([]*model.Scenario, n)
 		for i := range ss {
@@ -515,7 +557,7 @@ func runScan(b *testing.B, set *scanSet, g int) {
 // The reference is too slow for this size: see BenchmarkScanSmall.
 func BenchmarkScan(b *testing.B) {
 	n := *scanAccounts
-	for _, impl := range []string{"model", "apd", "shopspring", "float64"} {
+	for _, impl := range []string{"model", "book", "apd", "shopspring", "float64"} {
 		for _, g := range []int{1, 2} {
 			b.Run(fmt.Sprintf("impl=%s/accounts=%d/g=%d", impl, n, g), func(b *testing.B) {
 				runScan(b, getScanSet(b, impl, n), g)
@@ -531,9 +573,14 @@ func BenchmarkScan(b *testing.B) {
 // here is lower than in BenchmarkScan.
 func BenchmarkScanSmall(b *testing.B) {
 	const n = 1000
-	for _, impl := range impls {
-		b.Run(fmt.Sprintf("impl=%s/accounts=%d/g=1", impl, n), func(b *testing.B) {
-			runScan(b, getScanSet(b, impl, n), 1)
-		})
+	for _, impl := range append(impls[:1:1], append([]string{"book"}, impls[1:]...)...) {
+		for _, g := range []int{1, 2} {
+			if g == 2 && impl != "book" && impl != "float64" {
+				continue
+			}
+			b.Run(fmt.Sprintf("impl=%s/accounts=%d/g=%d", impl, n, g), func(b *testing.B) {
+				runScan(b, getScanSet(b, impl, n), g)
+			})
+		}
 	}
 }

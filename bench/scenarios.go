@@ -165,6 +165,18 @@ func (u *Universe) Scenario(acc model.Account) *model.Scenario {
 	return s
 }
 
+// NewBook returns accounts in one model.Book over all of u's markets and
+// marks (impl=book of the scan benchmarks).
+func (u *Universe) NewBook(accounts []model.Account) (*model.Book, error) {
+	ms := make(map[string]model.Market, len(u.Names))
+	ps := make(map[string]model.Price, len(u.Names))
+	for _, n := range u.Names {
+		ms[n] = u.Markets[n]
+		ps[n] = model.Price{Mark: decimal.NewNullDecimal(u.Marks[n])}
+	}
+	return model.NewBook(ms, ps, accounts)
+}
+
 // HealthAccount is the account of the health benchmarks: n cross positions,
 // one on each market of u (in u's symbol order, BTCUSDT first), longs and
 // shorts alternating, notionals cycling from 9,000 to 3,500,000 USDT (tiers
