@@ -57,8 +57,9 @@ func (r *reader) n(k int) int {
 // drawn; the high bit picks its representation (exponent -8, or the shortest
 // coefficient with the largest exponent, e.g. 1e3). Modes 0..31 give the
 // context's default, so that zero bytes decode to a sensible value; only the
-// last two modes give invalid input (NUM-1, NUM-2), so that most decoded
-// scenarios are valid and reach deep code.
+// last two modes without the high bit (1 in 256 each) give invalid input
+// (NUM-1, NUM-2), so that most decoded scenarios are valid and reach deep
+// code.
 const (
 	modeDefault  = 0   // 0..31: the default
 	modeZero     = 32  // 32..37: 0
@@ -71,9 +72,9 @@ const (
 	modeScale16  = 88  // 88..95: default * k / 16, k in 1..256
 	modeShift    = 96  // 96..103: default * 2^j or / 2^j, j in 0..31
 	modeNearMax  = 104 // 104..111: MAX - k, k in 0..255
-	modeRaw      = 112 // 112..125: any int64 from 8 bytes (the encoder's mode)
-	modeSubUnit  = 126 // a ninth fractional digit: NUM-1
-	modeTooBig   = 127 // beyond MAX: NUM-2
+	modeRaw      = 112 // 112..125 (and 126, 127 with the high bit): any int64 from 8 bytes (the encoder's mode)
+	modeSubUnit  = 126 // without the high bit: a ninth fractional digit, NUM-1
+	modeTooBig   = 127 // without the high bit: beyond MAX, NUM-2
 )
 
 // val draws a decimal for a field whose typical value is def and whose grid
@@ -145,7 +146,9 @@ func (r *reader) draw(def, base int64) (v int64, short bool, bad *decimal.Decima
 		}
 	case m < modeRaw:
 		v = maxFx - int64(r.u8())
-	case m < modeSubUnit:
+	case m < modeSubUnit || short:
+		// Raw; also modes 126 and 127 with the high bit set, so that the
+		// invalid modes below are 1 in 256 each.
 		x := int64(r.u64())
 		if x == math.MinInt64 {
 			d := decimal.New(x, -8) // outside the range: NUM-2
