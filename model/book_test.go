@@ -538,3 +538,24 @@ func TestBookMMRangeError(t *testing.T) {
 }
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// TestBookConcurrentScan scans two halves concurrently (run with -race).
+func TestBookConcurrentScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	c := genBookCase(r, 400)
+	b, err := model.NewBook(c.s.Markets, c.s.Prices, c.accounts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := b.Scan(nil)
+	h := b.NumAccounts() / 2
+	var lo, hi []int32
+	done := make(chan bool)
+	go func() { lo, _ = b.ScanRange(0, h, nil); done <- true }()
+	go func() { hi, _ = b.ScanRange(h, b.NumAccounts(), nil); done <- true }()
+	<-done
+	<-done
+	if got := append(lo, hi...); !slices.Equal(got, want) {
+		t.Fatalf("concurrent halves %v, want %v", got, want)
+	}
+}
