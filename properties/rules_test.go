@@ -154,6 +154,18 @@ has a rule this file lacks, or when the properties column is out of date.
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", id, props, other)
 	}
+	b.WriteString("\n## The properties\n\n")
+	for _, p := range properties.Properties() {
+		needs := ""
+		if len(p.Needs) > 0 {
+			var ns []string
+			for _, n := range p.Needs {
+				ns = append(ns, string(n))
+			}
+			needs = " Needs: " + strings.Join(ns, ", ") + "."
+		}
+		fmt.Fprintf(&b, "- `%s` (%s). %s%s\n", p.ID, strings.Join(p.Rules, ", "), p.Doc, needs)
+	}
 	b.WriteString("\n## Gaps\n\n")
 	if len(gaps) == 0 {
 		b.WriteString("None.\n")
