@@ -21,6 +21,23 @@ type Engine interface {
 	Evaluate(s *model.Scenario) (*model.Report, error)
 }
 
+// LedgerEngine is the slot of the ledger layer of the suite (next): an Engine
+// that declares CapLedger also implements it, and the stateful properties
+// (rapid's T.Repeat over events, with conservation, open interest and the
+// model-vs-reference comparison of effects and states as the invariant) will
+// drive the Ledger it returns. The reference's *reference.Ledger has this
+// method set. No property uses it yet.
+type LedgerEngine interface {
+	NewLedger(st *model.State) (Ledger, error)
+}
+
+// Ledger is a ledger under test (SPEC LED-1..8): it applies events
+// atomically and deterministically and returns their effects.
+type Ledger interface {
+	Apply(ev model.Event) ([]model.Effect, error)
+	State() *model.State
+}
+
 // EngineFunc adapts a function to Engine.
 type EngineFunc func(s *model.Scenario) (*model.Report, error)
 
