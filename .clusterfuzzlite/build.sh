@@ -37,6 +37,8 @@ TARGETS=(
   FuzzScenarioJSON
   FuzzDecimalParse
   FuzzCCXT
+  FuzzLedgerDifferential
+  FuzzRunJSON
 )
 # The rapid.MakeFuzz target (fuzz/rapid_fuzz_test.go) is go test only: its
 # file has //go:build !gofuzz (it needs the standard *testing.T).

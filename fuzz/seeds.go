@@ -33,14 +33,16 @@ const (
 	KeyDecimal  = "DecimalParse"
 	KeyCCXT     = "CCXT"
 	KeyRapid    = "EvaluateRapid"
+	KeyLedger   = "LedgerDifferential"
+	KeyRun      = "RunJSON"
 )
 
 // Keys lists the target keys in a fixed order.
-var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid}
+var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid, KeyLedger, KeyRun}
 
 // LibFuzzerKeys are the keys of the targets built for OSS-Fuzz /
 // ClusterFuzzLite (all but the go-test-only rapid target).
-var LibFuzzerKeys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT}
+var LibFuzzerKeys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyLedger, KeyRun}
 
 // ccxtFile is the real CCXT tier data, relative to the repository root.
 const ccxtFile = "venue/data/binance-leverage-tiers-2024-10.ccxt.json"
@@ -161,6 +163,27 @@ func Seeds(root string) (map[string][]Seed, error) {
 			}
 		}
 		out[KeyRapid] = append(out[KeyRapid], Seed{fmt.Sprintf("stream-%d", i), b})
+	}
+	// The ledger targets: byte patterns for the decoder, and the example run files.
+	for i, pat := range [][]byte{
+		{},
+		{2, 0, 0, 10, 0, 20, 0, 30, 0, 0, 2, 1, 3, 5, 0, 0, 5, 1, 0, 5, 128, 0, 1, 5, 200},
+		{0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 9, 1, 2, 3, 0, 4, 0, 200, 0, 2, 5, 156, 0, 0, 6, 140, 1, 1, 7, 100},
+		{1, 255, 255, 255, 255, 255, 255, 0, 1, 2, 2, 50, 10, 1, 1, 6, 129, 1, 0, 8, 0, 1, 0, 1, 0, 9, 1, 1},
+	} {
+		out[KeyLedger] = append(out[KeyLedger], Seed{fmt.Sprintf("pattern-%d", i), pat})
+	}
+	runs, err := filepath.Glob(filepath.Join(root, "examples", "runs", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(runs)
+	for _, p := range runs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out[KeyRun] = append(out[KeyRun], Seed{"example-" + strings.TrimSuffix(filepath.Base(p), ".json"), b})
 	}
 	for _, k := range Keys {
 		sort.Slice(out[k], func(i, j int) bool { return out[k][i].Name < out[k][j].Name })

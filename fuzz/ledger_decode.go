@@ -1,0 +1,93 @@
+package fuzz
+
+import (
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/shopspring/decimal"
+)
+
+// ledgerAccounts are the trader ids of decoded ledger states.
+var ledgerAccounts = []string{"a", "b", "c"}
+
+func ldFix(raw int64) decimal.NullDecimal { return decimal.NewNullDecimal(decimal.New(raw, -8)) }
+
+// DecodeLedger turns fuzzer bytes into a ledger state and a sequence of events
+// (SPEC LED-5): two markets (Binance-like brackets on BTC, a one-tier entry-basis
+// XRP), three funded accounts, an insurance fund that is sometimes empty (so ADL
+// runs), then up to 32 events whose fields are drawn near the current marks, at
+// tick/lot multiples, and sometimes invalid. Every input decodes.
+func DecodeLedger(data []byte) (*model.State, []model.Event) {
+	r := &reader{b: data}
+	d := decimal.RequireFromString
+	tiers := []model.Tier{
+		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
+		{MinNotional: d("50000"), MaxNotional: d("600000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")},
+		{MinNotional: d("600000"), MaxNotional: d("3000000"), MaintenanceMarginRate: d("0.0065"), MaxLeverage: d("75")},
+	}
+	flat := []model.Tier{{MinNotional: d("0"), MaxNotional: d("10000000"), MaintenanceMarginRate: d("0.05"), MaxLeverage: d("10")}}
+	nd := func(s string) decimal.NullDecimal { return decimal.NewNullDecimal(d(s)) }
+	st := &model.State{
+		Markets: map[string]model.Market{
+			"BTC": {TickSize: d("0.1"), LotSize: d("0.001"), Tiers: tiers, LiquidationFeeRate: nd("0.0125"),
+				TakerFeeRate: nd("0.0005"), MakerFeeRate: nd("0.0002"), FundingRateCap: nd("0.003")},
+			"XRP": {TickSize: d("0.0001"), LotSize: d("1"), Tiers: flat, MMBasis: model.BasisEntry, LiquidationFeeRate: nd("0.01")},
+		},
+		Prices:   map[string]model.Price{"BTC": {Mark: nd("60000")}, "XRP": {Mark: nd("1")}},
+		Accounts: map[string]model.Account{},
+	}
+	fund := []int64{0, 100, 1_000_000}[int(r.u8())%3]
+	st.InsuranceFund = model.Account{WalletBalance: decimal.New(fund, 0)}
+	for _, id := range ledgerAccounts {
+		st.Accounts[id] = model.Account{WalletBalance: decimal.New(100+int64(r.u16()), 0)}
+	}
+	marks := map[string]int64{"BTC": 60000 * one, "XRP": one}
+	ticks := map[string]int64{"BTC": one / 10, "XRP": one / 10000}
+	lots := map[string]int64{"BTC": one / 1000, "XRP": one}
+	var events []model.Event
+	for len(events) < 32 && r.i < len(r.b) {
+		m := []string{"BTC", "XRP"}[r.u8()%2]
+		acct := ledgerAccounts[int(r.u8())%len(ledgerAccounts)]
+		switch r.u8() % 10 {
+		case 0:
+			events = append(events, model.Event{Type: model.EventDeposit, Account: acct, Amount: ldFix(int64(r.u16()) * one)})
+		case 1:
+			events = append(events, model.Event{Type: model.EventWithdraw, Account: acct, Amount: ldFix(int64(r.u16()) * one / 10)})
+		case 2, 3, 4:
+			others := append(append([]string(nil), ledgerAccounts...), model.InsuranceAccount)
+			seller := others[int(r.u8())%len(others)]
+			size := (1 + int64(r.u8())) * lots[m]
+			// A price within +-12.7% of the mark, on the tick grid.
+			p := marks[m] + marks[m]*int64(int8(r.u8()))/1000
+			p -= p % ticks[m]
+			if p <= 0 {
+				p = ticks[m]
+			}
+			maker := []string{"", "buyer", "seller"}[r.u8()%3]
+			events = append(events, model.Event{Type: model.EventTrade, Market: m, Buyer: acct, Seller: seller,
+				Size: ldFix(size), Price: ldFix(p), Maker: maker})
+		case 5, 6:
+			// A mark move of up to +-50%, sometimes to zero or a gap.
+			p := marks[m] + marks[m]*int64(int8(r.u8()))/256
+			if p > 0 {
+				marks[m] = p
+			}
+			events = append(events, model.Event{Type: model.EventPrice, Market: m, Mark: ldFix(p)})
+		case 7:
+			events = append(events, model.Event{Type: model.EventFunding, Market: m, Rate: ldFix(int64(int8(r.u8())) * 1000)})
+		case 8:
+			amt := ldFix(int64(r.u16()) * one / 100)
+			if r.u8()%2 == 0 {
+				events = append(events, model.Event{Type: model.EventAddMargin, Account: acct, Market: m, Amount: amt})
+			} else {
+				events = append(events, model.Event{Type: model.EventRemoveMargin, Account: acct, Market: m, Amount: amt})
+			}
+		default:
+			if r.u8()%2 == 0 {
+				events = append(events, model.Event{Type: model.EventSetLeverage, Account: acct, Market: m, Leverage: ldFix((1 + int64(r.u8()%30)) * one)})
+			} else {
+				mode := []model.MarginMode{model.Cross, model.Isolated, "bogus"}[r.u8()%3]
+				events = append(events, model.Event{Type: model.EventSetMarginMode, Account: acct, Market: m, MarginMode: mode})
+			}
+		}
+	}
+	return st, events
+}
