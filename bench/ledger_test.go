@@ -6,6 +6,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
 )
 
@@ -30,11 +31,7 @@ func lnd(s string) decimal.NullDecimal { return decimal.NewNullDecimal(ldec(s)) 
 // n trader accounts holding alternating long/short 0.01 BTC at 60,000 on
 // wallet, and a funded insurance fund.
 func ledgerState(n int, wallet string) *model.State {
-	tiers := []model.Tier{
-		{MinNotional: ldec("0"), MaxNotional: ldec("50000"), MaintenanceMarginRate: ldec("0.004"), MaxLeverage: ldec("125")},
-		{MinNotional: ldec("50000"), MaxNotional: ldec("600000"), MaintenanceMarginRate: ldec("0.005"), MaxLeverage: ldec("100")},
-		{MinNotional: ldec("600000"), MaxNotional: ldec("3000000"), MaintenanceMarginRate: ldec("0.0065"), MaxLeverage: ldec("75")},
-	}
+	tiers := binanceBTCTiers()
 	st := &model.State{
 		Markets: map[string]model.Market{"BTC": {TickSize: ldec("0.1"), LotSize: ldec("0.001"), Tiers: tiers,
 			LiquidationFeeRate: lnd("0.0125"), TakerFeeRate: lnd("0.0005"), MakerFeeRate: lnd("0.0002")}},
@@ -143,4 +140,14 @@ func BenchmarkLedger(b *testing.B) {
 			})
 		}
 	}
+}
+
+// binanceBTCTiers returns the real Binance BTCUSDT brackets of October 2024
+// shipped in the venue package (research notes §1.3(a)), rather than a copy.
+func binanceBTCTiers() []model.Tier {
+	m, err := venue.Lookup("binance@2024-10-01", "BTCUSDT")
+	if err != nil {
+		panic(err) // the profile is embedded in the binary; its absence is a build defect
+	}
+	return m.Tiers
 }

@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
 )
 
@@ -18,11 +19,7 @@ func ldFix(raw int64) decimal.NullDecimal { return decimal.NewNullDecimal(decima
 func DecodeLedger(data []byte) (*model.State, []model.Event) {
 	r := &reader{b: data}
 	d := decimal.RequireFromString
-	tiers := []model.Tier{
-		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
-		{MinNotional: d("50000"), MaxNotional: d("600000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")},
-		{MinNotional: d("600000"), MaxNotional: d("3000000"), MaintenanceMarginRate: d("0.0065"), MaxLeverage: d("75")},
-	}
+	tiers := binanceBTCTiers()
 	flat := []model.Tier{{MinNotional: d("0"), MaxNotional: d("10000000"), MaintenanceMarginRate: d("0.05"), MaxLeverage: d("10")}}
 	nd := func(s string) decimal.NullDecimal { return decimal.NewNullDecimal(d(s)) }
 	st := &model.State{
@@ -90,4 +87,14 @@ func DecodeLedger(data []byte) (*model.State, []model.Event) {
 		}
 	}
 	return st, events
+}
+
+// binanceBTCTiers returns the real Binance BTCUSDT brackets of October 2024
+// shipped in the venue package (research notes §1.3(a)), rather than a copy.
+func binanceBTCTiers() []model.Tier {
+	m, err := venue.Lookup("binance@2024-10-01", "BTCUSDT")
+	if err != nil {
+		panic(err) // the profile is embedded in the binary; its absence is a build defect
+	}
+	return m.Tiers
 }

@@ -2,7 +2,6 @@ package difftest
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
 )
 
@@ -26,11 +26,7 @@ func units(r *rand.Rand, lo, hi int64, exp int32) decimal.NullDecimal {
 // initialState is two markets with Binance-like brackets, four funded flat
 // accounts and an insurance fund of random size (sometimes empty, for ADL).
 func initialState(r *rand.Rand) *model.State {
-	tiers := []model.Tier{
-		{MinNotional: dec("0"), MaxNotional: dec("50000"), MaintenanceMarginRate: dec("0.004"), MaxLeverage: dec("125")},
-		{MinNotional: dec("50000"), MaxNotional: dec("600000"), MaintenanceMarginRate: dec("0.005"), MaxLeverage: dec("100")},
-		{MinNotional: dec("600000"), MaxNotional: dec("3000000"), MaintenanceMarginRate: dec("0.0065"), MaxLeverage: dec("75")},
-	}
+	tiers := binanceBTCTiers()
 	flat := []model.Tier{{MinNotional: dec("0"), MaxNotional: dec("10000000"), MaintenanceMarginRate: dec("0.05"), MaxLeverage: dec("10")}}
 	st := &model.State{
 		Markets: map[string]model.Market{
@@ -205,4 +201,12 @@ func effectsJSON(e []model.Effect) string {
 	return mustJSON(e)
 }
 
-var _ = fmt.Sprintf
+// binanceBTCTiers returns the real Binance BTCUSDT brackets of October 2024
+// shipped in the venue package (research notes §1.3(a)), rather than a copy.
+func binanceBTCTiers() []model.Tier {
+	m, err := venue.Lookup("binance@2024-10-01", "BTCUSDT")
+	if err != nil {
+		panic(err) // the profile is embedded in the binary; its absence is a build defect
+	}
+	return m.Tiers
+}
