@@ -11,13 +11,20 @@
 //   - float64: the same formulas in plain float64 (FloatAccount), the speed
 //     floor.
 //
+// For the ledger (BenchmarkLedger: a trade, a funding payment, a liquidation
+// cascade) model.Ledger and reference.Ledger are compared with two bench
+// kernels of a one-market, cross-only ledger: DecimalLedger (shopspring, what
+// a user would typically write) and FloatLedger (float64, the speed floor).
+// TestAgreeLedger checks that DecimalLedger's balances equal the model's
+// exactly and FloatLedger's within a stated bound, event by event.
+//
 // The non-test files hold the kernels (apd, shopspring, float64), the
 // deterministic scenario builders every benchmark uses (Binance tier tables
 // from package venue), and the agreement tests check that every kernel
 // computes the same numbers as the model. The benchmarks are in bench_test.go
-// and are described, with measured benchstat tables, in README.md. Plain
-// `go test ./bench/` runs only the agreement tests; no benchmark data is built
-// unless -bench selects a benchmark.
+// and ledger_test.go and are described, with measured benchstat tables, in
+// README.md. Plain `go test ./bench/` runs only the agreement tests; no
+// benchmark data is built unless -bench selects a benchmark.
 //
 // The kernels implement SPEC's mark basis (MKT-3 "mark", Binance) only; the
 // scenarios here never use the entry basis.

@@ -10,17 +10,143 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// ledgerImpl is the part of a ledger the benchmarks drive.
+// ledgerImpl is the part of model.Ledger and reference.Ledger the
+// benchmarks drive.
 type ledgerImpl interface {
 	Apply(model.Event) ([]model.Effect, error)
 }
 
+// ledgerRun is one implementation's ledger prepared for a fixed list of
+// events: apply(k) applies event k and returns the number of positions
+// liquidated; reset restores the state the ledger was prepared from.
+type ledgerRun struct {
+	apply func(k int) (liquidated int, err error)
+	reset func() error
+}
+
+// ledgerImpls are the implementations BenchmarkLedger compares. Each
+// prepare converts the state and the events outside the timer: model and
+// reference take model.Event as their API does; the bench kernels
+// (DecimalLedger, FloatLedger) take typed arguments, so the events are
+// converted once (decimalOp, floatOp) and the timed op is the kernel call.
+// For model and reference the timed op also counts the liquidation effects
+// (a loop over the effects, small next to Apply).
 var ledgerImpls = []struct {
-	name string
-	make func(*model.State) (ledgerImpl, error)
+	name    string
+	prepare func(st *model.State, evs []model.Event) (*ledgerRun, error)
 }{
-	{"model", func(st *model.State) (ledgerImpl, error) { return model.NewLedger(st) }},
-	{"reference", func(st *model.State) (ledgerImpl, error) { return reference.NewLedger(st) }},
+	{"model", effectsRun(func(st *model.State) (ledgerImpl, error) { return model.NewLedger(st) })},
+	{"reference", effectsRun(func(st *model.State) (ledgerImpl, error) { return reference.NewLedger(st) })},
+	{"shopspring", func(st *model.State, evs []model.Event) (*ledgerRun, error) {
+		// The second copy is the template that reset copies back.
+		l, err := NewDecimalLedger(st)
+		if err != nil {
+			return nil, err
+		}
+		t, _ := NewDecimalLedger(st)
+		return kernelRun(l, evs, decimalOp, func() error { l.CopyFrom(t); return nil })
+	}},
+	{"float64", func(st *model.State, evs []model.Event) (*ledgerRun, error) {
+		l, err := NewFloatLedger(st)
+		if err != nil {
+			return nil, err
+		}
+		t, _ := NewFloatLedger(st)
+		return kernelRun(l, evs, floatOp, func() error { l.CopyFrom(t); return nil })
+	}},
+}
+
+// effectsRun prepares a ledger with an Apply(model.Event) API; liquidations
+// are counted from the effects.
+func effectsRun(mk func(*model.State) (ledgerImpl, error)) func(*model.State, []model.Event) (*ledgerRun, error) {
+	return func(st *model.State, evs []model.Event) (*ledgerRun, error) {
+		l, err := mk(st)
+		if err != nil {
+			return nil, err
+		}
+		return &ledgerRun{
+			apply: func(k int) (int, error) {
+				eff, err := l.Apply(evs[k])
+				n := 0
+				for i := range eff {
+					if eff[i].Type == model.EffectLiquidation {
+						n++
+					}
+				}
+				return n, err
+			},
+			reset: func() error {
+				var err error
+				l, err = mk(st)
+				return err
+			},
+		}, nil
+	}
+}
+
+// kernelRun converts evs into calls of ledger l (by op) once.
+func kernelRun[L any](l L, evs []model.Event, op func(L, model.Event) (func() (int, error), error), reset func() error) (*ledgerRun, error) {
+	ops := make([]func() (int, error), len(evs))
+	for k, ev := range evs {
+		f, err := op(l, ev)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", k, err)
+		}
+		ops[k] = f
+	}
+	return &ledgerRun{apply: func(k int) (int, error) { return ops[k]() }, reset: reset}, nil
+}
+
+// decimalOp and floatOp convert one benchmark event (trade, funding, or a
+// price event with a mark, in the ledger's market) into a kernel call.
+func decimalOp(l *DecimalLedger, ev model.Event) (func() (int, error), error) {
+	if ev.Market != l.Market {
+		return nil, fmt.Errorf("market %q: the kernel has only %q", ev.Market, l.Market)
+	}
+	switch ev.Type {
+	case model.EventTrade:
+		b, s := l.Index(ev.Buyer), l.Index(ev.Seller)
+		if b < 0 || s < 0 || !ev.Size.Valid || !ev.Price.Valid {
+			return nil, fmt.Errorf("trade: unknown account or missing size/price")
+		}
+		size, px, mb := ev.Size.Decimal, ev.Price.Decimal, ev.Maker == "buyer"
+		return func() (int, error) { return 0, l.Trade(b, s, size, px, mb) }, nil
+	case model.EventFunding:
+		rate := ev.Rate.Decimal
+		return func() (int, error) { return l.Funding(rate) }, nil
+	case model.EventPrice:
+		if !ev.Mark.Valid {
+			return nil, fmt.Errorf("price: only a given mark is implemented")
+		}
+		mark := ev.Mark.Decimal
+		return func() (int, error) { return l.SetMark(mark) }, nil
+	}
+	return nil, fmt.Errorf("event type %q is not implemented by the kernel", ev.Type)
+}
+
+func floatOp(l *FloatLedger, ev model.Event) (func() (int, error), error) {
+	if ev.Market != l.Market {
+		return nil, fmt.Errorf("market %q: the kernel has only %q", ev.Market, l.Market)
+	}
+	switch ev.Type {
+	case model.EventTrade:
+		b, s := l.Index(ev.Buyer), l.Index(ev.Seller)
+		if b < 0 || s < 0 || !ev.Size.Valid || !ev.Price.Valid {
+			return nil, fmt.Errorf("trade: unknown account or missing size/price")
+		}
+		size, px, mb := ev.Size.Decimal.InexactFloat64(), ev.Price.Decimal.InexactFloat64(), ev.Maker == "buyer"
+		return func() (int, error) { return 0, l.Trade(b, s, size, px, mb) }, nil
+	case model.EventFunding:
+		rate := ev.Rate.Decimal.InexactFloat64()
+		return func() (int, error) { return l.Funding(rate) }, nil
+	case model.EventPrice:
+		if !ev.Mark.Valid {
+			return nil, fmt.Errorf("price: only a given mark is implemented")
+		}
+		mark := ev.Mark.Decimal.InexactFloat64()
+		return func() (int, error) { return l.SetMark(mark) }, nil
+	}
+	return nil, fmt.Errorf("event type %q is not implemented by the kernel", ev.Type)
 }
 
 func ldec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -54,84 +180,116 @@ func ledgerState(n int, wallet string) *model.State {
 	return st
 }
 
+// The benchmarks' event sequences, shared with TestAgreeLedger.
+
+// ledgerTradeEvents is event=trade: acct00000 buys 0.001 BTC from acct00001
+// (both increase), then sells it back (both reduce).
+func ledgerTradeEvents() []model.Event {
+	buy := model.Event{Type: model.EventTrade, Market: "BTC", Buyer: "acct00000", Seller: "acct00001",
+		Size: lnd("0.001"), Price: lnd("60000")}
+	sell := buy
+	sell.Buyer, sell.Seller = buy.Seller, buy.Buyer
+	return []model.Event{buy, sell}
+}
+
+// ledgerFundingEvents is event=funding: a rate of +0.0001, then -0.0001.
+func ledgerFundingEvents() []model.Event {
+	up := model.Event{Type: model.EventFunding, Market: "BTC", Rate: lnd("0.0001")}
+	down := up
+	down.Rate = lnd("-0.0001")
+	return []model.Event{up, down}
+}
+
+// ledgerCascadeEvents is event=cascade: the mark drops 20%, from 60,000 to
+// 48,000. With ledgerState(n, "40") (wallet 40 on 0.01 BTC) every long is
+// bankrupt and the fund takes it over (LQ-5).
+func ledgerCascadeEvents() []model.Event {
+	return []model.Event{{Type: model.EventPrice, Market: "BTC", Mark: lnd("48000")}}
+}
+
+// ledgerTradeReset is how many event=trade ops run before the ledger is
+// reset (outside the timer). The fees (0.042 per account per pair of trades)
+// would otherwise drain the 100,000 wallets below the initial margin after
+// about 4.7 million trades, which float64 reaches within 200 ms. It is even,
+// so the buy/sell alternation goes on across a reset.
+const ledgerTradeReset = 1 << 16
+
 // BenchmarkLedger measures ledger events (SPEC LED, TRD, FND, LQ):
 //   - event=trade: one trade between two funded accounts (increase, then
-//     reduce, alternating so the state stays bounded), with fees and the IM check;
+//     reduce, alternating so the positions stay bounded), with fees and the
+//     IM check; the ledger is reset outside the timer every ledgerTradeReset
+//     ops, before the fees drain the wallets;
 //   - event=funding/accounts=N: one funding payment over N positions (alternating
 //     sign), including the liquidation sweep that follows it;
 //   - event=cascade/accounts=N: one price event that liquidates every long of N
-//     accounts at once (insurance takeover); each op rebuilds the ledger outside
-//     the timer.
+//     accounts at once (insurance takeover); each op restores the ledger
+//     outside the timer (model and reference: a new ledger from the state;
+//     shopspring and float64: a copy of the converted accounts).
 //
-// Only model and reference have a ledger; there is no shopspring or float64
-// ledger to compare with.
+// trade and funding also report cpu-ns/op (see cpuClock; for trade it
+// includes the rare resets). cascade does not: its op is timed between
+// StartTimer and StopTimer, and reading the thread clock around it would
+// add two system calls to an op of about 1 us (float64).
+//
+// impl=model and impl=reference are model.Ledger and reference.Ledger, which
+// take model.Event and return effects; impl=shopspring and impl=float64 are
+// the bench kernels DecimalLedger and FloatLedger (one market, cross only, no
+// ADL, no effects: just the balances), called with typed arguments converted
+// before the timer. TestAgreeLedger checks that all four end in the same
+// state on these sequences.
 func BenchmarkLedger(b *testing.B) {
 	for _, impl := range ledgerImpls {
 		b.Run("impl="+impl.name+"/event=trade", func(b *testing.B) {
-			l, err := impl.make(ledgerState(2, "100000"))
+			run, err := impl.prepare(ledgerState(2, "100000"), ledgerTradeEvents())
 			if err != nil {
 				b.Fatal(err)
 			}
-			buy := model.Event{Type: model.EventTrade, Market: "BTC", Buyer: "acct00000", Seller: "acct00001",
-				Size: lnd("0.001"), Price: lnd("60000")}
-			sell := buy
-			sell.Buyer, sell.Seller = buy.Seller, buy.Buyer
-			b.ReportAllocs()
-			b.ResetTimer()
+			c := startClock(b)
 			for i := 0; i < b.N; i++ {
-				ev := buy
-				if i%2 == 1 {
-					ev = sell
+				if i > 0 && i%ledgerTradeReset == 0 {
+					b.StopTimer()
+					if err := run.reset(); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
 				}
-				if _, err := l.Apply(ev); err != nil {
+				if _, err := run.apply(i % 2); err != nil {
 					b.Fatal(err)
 				}
 			}
+			c.stop(b)
 		})
 		for _, n := range []int{100} {
 			b.Run(fmt.Sprintf("impl=%s/event=funding/accounts=%d", impl.name, n), func(b *testing.B) {
-				l, err := impl.make(ledgerState(n, "100000"))
+				run, err := impl.prepare(ledgerState(n, "100000"), ledgerFundingEvents())
 				if err != nil {
 					b.Fatal(err)
 				}
-				up := model.Event{Type: model.EventFunding, Market: "BTC", Rate: lnd("0.0001")}
-				down := up
-				down.Rate = lnd("-0.0001")
-				b.ReportAllocs()
-				b.ResetTimer()
+				c := startClock(b)
 				for i := 0; i < b.N; i++ {
-					ev := up
-					if i%2 == 1 {
-						ev = down
-					}
-					if _, err := l.Apply(ev); err != nil {
+					if _, err := run.apply(i % 2); err != nil {
 						b.Fatal(err)
 					}
 				}
+				c.stop(b)
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/position")
 			})
 			b.Run(fmt.Sprintf("impl=%s/event=cascade/accounts=%d", impl.name, n), func(b *testing.B) {
 				// Wallet 40 on 0.01 BTC at 60,000: a 20% drop liquidates every long.
-				st := ledgerState(n, "40")
-				crash := model.Event{Type: model.EventPrice, Market: "BTC", Mark: lnd("48000")}
+				run, err := impl.prepare(ledgerState(n, "40"), ledgerCascadeEvents())
+				if err != nil {
+					b.Fatal(err)
+				}
 				b.ReportAllocs()
 				var liquidations int
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
-					l, err := impl.make(st)
-					if err != nil {
+					if err := run.reset(); err != nil {
 						b.Fatal(err)
 					}
 					b.StartTimer()
-					eff, err := l.Apply(crash)
-					if err != nil {
+					if liquidations, err = run.apply(0); err != nil {
 						b.Fatal(err)
-					}
-					liquidations = 0
-					for _, e := range eff {
-						if e.Type == model.EffectLiquidation {
-							liquidations++
-						}
 					}
 				}
 				if liquidations != n/2 {
