@@ -13,29 +13,63 @@ import (
 // report or an error, never both. The suite asks its Factory for one fresh
 // Engine per property, so an Engine need not be safe for concurrent use.
 //
-// The ledger layer of the suite (SPEC LED, TRD, FND, LQ, ADL) will add a
-// second interface that an Engine may also implement; properties that need it
-// declare CapLedger (and CapADL, CapFunding) and are reported as not run for
-// engines without it.
+// An Engine that declares CapLedger also implements LedgerEngine; the ledger
+// properties (SPEC LED, TRD, FND, LQ, ADL) drive the ledgers it creates.
 type Engine interface {
 	Evaluate(s *model.Scenario) (*model.Report, error)
 }
 
-// LedgerEngine is the slot of the ledger layer of the suite (next): an Engine
-// that declares CapLedger also implements it, and the stateful properties
-// (rapid's T.Repeat over events, with conservation, open interest and the
-// model-vs-reference comparison of effects and states as the invariant) will
-// drive the Ledger it returns. The reference's *reference.Ledger has this
-// method set. No property uses it yet.
+// LedgerEngine is the ledger boundary: an Engine that declares CapLedger
+// implements it. NewLedger must not keep or modify st (LED-7), and returns
+// either a ledger or an error (a *model.Error for an invalid state).
 type LedgerEngine interface {
 	NewLedger(st *model.State) (Ledger, error)
 }
 
-// Ledger is a ledger under test (SPEC LED-1..8): it applies events
-// atomically and deterministically and returns their effects.
+// Ledger is a ledger under test (SPEC LED-1..9): Apply applies one event
+// atomically and deterministically and returns its effects (a non-nil,
+// possibly empty list) or a *model.Error and no effects, leaving the state
+// unchanged (LED-7); State returns a copy of the current state. *model.Ledger
+// and *reference.Ledger have this method set.
 type Ledger interface {
 	Apply(ev model.Event) ([]model.Effect, error)
 	State() *model.State
+}
+
+// NewEngine combines a query function and a ledger constructor into an
+// Engine that also implements LedgerEngine (declare CapLedger for it).
+// newLedger may be nil for a query-only engine.
+func NewEngine(evaluate func(*model.Scenario) (*model.Report, error), newLedger func(*model.State) (Ledger, error)) Engine {
+	if newLedger == nil {
+		return EngineFunc(evaluate)
+	}
+	return combined{evaluate, newLedger}
+}
+
+type combined struct {
+	evaluate  func(*model.Scenario) (*model.Report, error)
+	newLedger func(*model.State) (Ledger, error)
+}
+
+func (c combined) Evaluate(s *model.Scenario) (*model.Report, error) { return c.evaluate(s) }
+func (c combined) NewLedger(st *model.State) (Ledger, error)        { return c.newLedger(st) }
+
+// modelLedger and referenceLedger adapt the constructors (a typed nil
+// pointer must not become a non-nil interface).
+func modelLedger(st *model.State) (Ledger, error) {
+	l, err := model.NewLedger(st)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func referenceLedger(st *model.State) (Ledger, error) {
+	l, err := reference.NewLedger(st)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 // EngineFunc adapts a function to Engine.
@@ -65,12 +99,26 @@ const (
 	// those of SPEC EVAL-2/EVAL-3 (the first violation, at its JSON path).
 	// Without it, the suite only checks that bad input is an error.
 	CapErrorPaths Capability = "error-paths"
-	// CapLedger, CapADL and CapFunding are for the ledger layer of the
-	// suite (events, liquidation process, auto-deleveraging, funding).
-	CapLedger  Capability = "ledger"
-	CapADL     Capability = "adl"
+	// CapLedger: the engine implements LedgerEngine (SPEC LED, TRD, LQ):
+	// events, effects, states, the liquidation sweep with insurance takeover.
+	CapLedger Capability = "ledger"
+	// CapFunding: funding events (FND). Without it, generated runs have none.
 	CapFunding Capability = "funding"
+	// CapADL: auto-deleveraging (LQ-6, LQ-7, ADL). Without it, generated
+	// insurance funds are deep enough that no deficit reaches ADL.
+	CapADL Capability = "adl"
 )
+
+// LedgerCapabilities are the capabilities of an engine that implements all
+// of SPEC's ledger.
+func LedgerCapabilities() []Capability {
+	return []Capability{CapLedger, CapFunding, CapADL}
+}
+
+// AllCapabilities are QueryCapabilities and LedgerCapabilities.
+func AllCapabilities() []Capability {
+	return append(QueryCapabilities(), LedgerCapabilities()...)
+}
 
 // QueryCapabilities are every capability the query properties use: an engine
 // that implements all of SPEC's queries declares these.
@@ -82,17 +130,22 @@ func QueryCapabilities() []Capability {
 // it once per property (and never concurrently unless Parallel is given).
 type Factory func() (Engine, []Capability)
 
-// Model is the Factory of perpcheck's fixed-point engine, model.Evaluate.
+// Model is the Factory of perpcheck's fixed-point engine: model.Evaluate and
+// model.NewLedger, with every capability.
 func Model() Factory {
-	return func() (Engine, []Capability) { return EngineFunc(model.Evaluate), QueryCapabilities() }
+	return func() (Engine, []Capability) { return NewEngine(model.Evaluate, modelLedger), AllCapabilities() }
 }
 
-// Reference is the Factory of the exact apd reference, reference.Evaluate.
-// Run it with the Oracle option set to another implementation (e.g.
-// model.Evaluate), since differential checks against itself prove nothing.
+// Reference is the Factory of the exact apd reference: reference.Evaluate
+// and reference.NewLedger, with every capability. Run it with the Oracle
+// and LedgerOracle options set to another implementation (e.g. the model's),
+// since differential checks against itself prove nothing.
 func Reference() Factory {
-	return func() (Engine, []Capability) { return EngineFunc(reference.Evaluate), QueryCapabilities() }
+	return func() (Engine, []Capability) { return NewEngine(reference.Evaluate, referenceLedger), AllCapabilities() }
 }
+
+// ModelLedger is model.NewLedger as a LedgerOracle.
+func ModelLedger(st *model.State) (Ledger, error) { return modelLedger(st) }
 
 // Mutant is a deliberately broken engine: the reference with one injected
 // bug (reference.EvaluateWith). The suite must catch every mutant.
@@ -101,13 +154,29 @@ type Mutant struct {
 	Factory Factory
 }
 
-// Mutants returns one Mutant per reference.Mutations, in that order.
+// Mutants returns one Mutant per reference.Mutations (query bugs:
+// reference.EvaluateWith with the reference ledger) and then one per
+// reference.LedgerMutations (ledger bugs: reference.Evaluate with
+// reference.NewLedgerWith), in those orders. Every mutant declares every
+// capability.
 func Mutants() []Mutant {
 	var ms []Mutant
 	for _, m := range reference.Mutations() {
 		m := m
 		ms = append(ms, Mutant{Name: string(m), Factory: func() (Engine, []Capability) {
-			return EngineFunc(func(s *model.Scenario) (*model.Report, error) { return reference.EvaluateWith(s, m) }), QueryCapabilities()
+			return NewEngine(func(s *model.Scenario) (*model.Report, error) { return reference.EvaluateWith(s, m) }, referenceLedger), AllCapabilities()
+		}})
+	}
+	for _, m := range reference.LedgerMutations() {
+		m := m
+		ms = append(ms, Mutant{Name: string(m), Factory: func() (Engine, []Capability) {
+			return NewEngine(reference.Evaluate, func(st *model.State) (Ledger, error) {
+				l, err := reference.NewLedgerWith(st, m)
+				if err != nil {
+					return nil, err
+				}
+				return l, nil
+			}), AllCapabilities()
 		}})
 	}
 	return ms

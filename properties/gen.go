@@ -18,12 +18,15 @@ type GenConfig struct {
 	Isolated     bool // isolated positions (CapIsolated)
 	EntryBasis   bool // mmBasis "entry" markets (CapEntryBasis)
 	ComputedMark bool // prices without a mark (CapComputedMark)
+	Funding      bool // funding events in ledger runs (CapFunding)
+	ADL          bool // insurance funds small enough for auto-deleveraging (CapADL)
 }
 
 // ConfigFor returns the GenConfig that uses every feature in caps.
 func ConfigFor(caps []Capability) GenConfig {
 	s := newCapSet(caps)
-	return GenConfig{Isolated: s[CapIsolated], EntryBasis: s[CapEntryBasis], ComputedMark: s[CapComputedMark]}
+	return GenConfig{Isolated: s[CapIsolated], EntryBasis: s[CapEntryBasis], ComputedMark: s[CapComputedMark],
+		Funding: s[CapFunding], ADL: s[CapADL]}
 }
 
 // maxUnits is MAX of SPEC NUM-2 in units of 1e-8.

@@ -52,6 +52,7 @@ type config struct {
 	shrinkTime time.Duration
 	failFiles  *bool
 	oracle     func(*model.Scenario) (*model.Report, error)
+	ledger     func(*model.State) (Ledger, error)
 	only, skip []*regexp.Regexp
 	parallel   int
 	requireAll bool
@@ -82,6 +83,12 @@ func FailFiles(on bool) Option { return func(c *config) { c.failFiles = &on } }
 // (default reference.Evaluate).
 func Oracle(f func(*model.Scenario) (*model.Report, error)) Option {
 	return func(c *config) { c.oracle = f }
+}
+
+// LedgerOracle sets the ledger the differential ledger property compares
+// with (default reference.NewLedger).
+func LedgerOracle(f func(*model.State) (Ledger, error)) Option {
+	return func(c *config) { c.ledger = f }
 }
 
 // Only runs only the properties whose id matches one of the regular
@@ -121,7 +128,7 @@ func FailFast() Option { return func(c *config) { c.failFast = true } }
 func Progress(f func(PropertyResult)) Option { return func(c *config) { c.progress = f } }
 
 func newConfig(opts []Option) *config {
-	c := &config{oracle: reference.Evaluate, parallel: 1}
+	c := &config{oracle: reference.Evaluate, ledger: referenceLedger, parallel: 1}
 	for _, o := range opts {
 		o(c)
 	}
@@ -281,10 +288,14 @@ type Failure struct {
 	Rapid string
 }
 
-// LabeledScenario is a counterexample scenario as JSON.
+// LabeledScenario is a counterexample as JSON: a scenario (query
+// properties) or a run file, a state and events (ledger properties).
 type LabeledScenario struct {
 	Label string
 	JSON  string
+	// Replay is the command that replays it: "perpcheck eval FILE" or
+	// "perpcheck run FILE".
+	Replay string
 }
 
 // Result is the outcome of Check.
@@ -534,6 +545,10 @@ type env struct {
 	caps   capSet
 	gen    GenConfig
 	oracle func(*model.Scenario) (*model.Report, error)
+	// stats, when set (by tests), counts what the ledger runs exercised.
+	stats *ledgerStats
+	// ledgerOracle is the LedgerOracle option.
+	ledgerOracle func(*model.State) (Ledger, error)
 
 	mu   sync.Mutex
 	last *failureRecord
@@ -545,7 +560,7 @@ type failureRecord struct {
 }
 
 func newEnv(e Engine, caps []Capability, c *config) *env {
-	return &env{engine: e, caps: newCapSet(caps), gen: ConfigFor(caps), oracle: c.oracle}
+	return &env{engine: e, caps: newCapSet(caps), gen: ConfigFor(caps), oracle: c.oracle, ledgerOracle: c.ledger}
 }
 
 // named is a scenario with a label, for counterexamples.
@@ -565,7 +580,7 @@ func (e *env) fail(t *rapid.T, scenarios []named, format string, args ...any) {
 		if err != nil {
 			b = []byte(fmt.Sprintf("%q", err.Error()))
 		}
-		rec.scenarios = append(rec.scenarios, LabeledScenario{Label: n.label, JSON: string(b)})
+		rec.scenarios = append(rec.scenarios, LabeledScenario{Label: n.label, JSON: string(b), Replay: "perpcheck eval FILE"})
 		t.Logf("counterexample, %s scenario (replay: perpcheck eval FILE):\n%s", n.label, b)
 	}
 	e.mu.Lock()

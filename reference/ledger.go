@@ -38,6 +38,8 @@ type Ledger struct {
 
 	applied int            // number of events passed to Apply so far (failed ones included)
 	effects []model.Effect // the effects of the event being applied
+
+	mut Mutation // the injected bug of NewLedgerWith; noMutation in NewLedger's ledgers
 }
 
 // marketRates are the MKT-5 switches the ledger uses and Evaluate does not.
@@ -474,6 +476,7 @@ func (l *Ledger) Apply(ev model.Event) (effects []model.Effect, err error) {
 		}
 	}()
 	if verr := work.apply(k, ev); verr != nil {
+		l.halfApply(ev, verr)
 		return nil, verr
 	}
 	if verr := work.checkReportedRange(k); verr != nil {

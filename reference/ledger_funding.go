@@ -95,6 +95,9 @@ func (l *Ledger) fundingEvent(k int, ev model.Event) *model.Error {
 	}
 	r := clampFundingRate(rate, l.rates[mkt.name].fundingCap)
 	fund := fundingAcct(mkt.name)
+	if l.mut == MutSweepBeforeFunding {
+		l.sweep()
+	}
 	for _, id := range l.sortIDs() {
 		a := l.accounts[id]
 		p, open := a.positions[mkt.name]
@@ -103,6 +106,9 @@ func (l *Ledger) fundingEvent(k int, ev model.Event) *model.Error {
 		}
 		owed := fundingOwed(p.q, l.prices[mkt.name].mark, r)
 		pays := p.s*r.Sign() > 0 // FND-2: rate' > 0: longs pay; rate' < 0: shorts pay
+		if l.mut == MutFundingSign {
+			pays = p.s*r.Sign() < 0
+		}
 		abs := new(apd.Decimal).Abs(owed)
 		if pays {
 			l.post(l.pnlAcct(a, mkt.name), fund, up(exact(abs)), reasonFunding)
@@ -115,10 +121,14 @@ func (l *Ledger) fundingEvent(k int, ev model.Event) *model.Error {
 	if rest.Sign() < 0 {
 		panic(bugf("funding:%s ends at %s < 0", mkt.name, str(rest)))
 	}
-	l.post(fund, dustAcct, rest, reasonDust)
+	if l.mut != MutDustLost {
+		l.post(fund, dustAcct, rest, reasonDust)
+	}
 	delete(l.funding, mkt.name)
 	// FND-4.
-	l.sweep()
+	if l.mut != MutSweepBeforeFunding {
+		l.sweep()
+	}
 	return nil
 }
 

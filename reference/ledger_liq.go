@@ -178,6 +178,12 @@ func (l *Ledger) liquidateSolventIsolated(a *ledgerAccount, m string) {
 	l.closeAgainstFund(a, model.Isolated, m, p)
 	iso := isolatedAcct(a.id, m)
 	fee := minDec(l.liquidationFeeCap(m, size, p), l.balance(iso))
+	if l.mut == MutLiqFeeUncapped {
+		// The bug: the whole fee is charged; what the margin cannot pay
+		// comes from the wallet.
+		excess := sub(l.liquidationFeeCap(m, size, p), fee)
+		l.post(walletAcct(a.id), walletAcct(model.InsuranceAccount), excess, reasonLiquidationFee)
+	}
 	l.post(iso, walletAcct(model.InsuranceAccount), fee, reasonLiquidationFee)
 	l.post(iso, walletAcct(a.id), l.balance(iso), reasonMargin)
 }
@@ -198,6 +204,9 @@ func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
 		l.closeAgainstFund(a, model.Cross, m, p)
 		after, _, _ := l.crossPoolOf(a) // E'
 		fee := minDec(l.liquidationFeeCap(m, size, p), maxDec(dec(0), down(exact(after.e))))
+		if l.mut == MutLiqFeeUncapped {
+			fee = l.liquidationFeeCap(m, size, p)
+		}
 		l.post(walletAcct(a.id), walletAcct(model.InsuranceAccount), fee, reasonLiquidationFee)
 	}
 }
@@ -210,7 +219,11 @@ func (l *Ledger) liquidateWithInsurance(a *ledgerAccount, mode model.MarginMode,
 	for _, m := range markets {
 		l.closeAgainstFund(a, mode, m, l.execPriceOf(a, m))
 	}
-	l.post(walletAcct(model.InsuranceAccount), acct, d, reasonInsurance)
+	from := walletAcct(model.InsuranceAccount)
+	if l.mut == MutIsolatedLossUncapped && mode == model.Isolated && a.wallet.Cmp(d) >= 0 {
+		from = walletAcct(a.id) // the bug: the trader's wallet covers an isolated deficit
+	}
+	l.post(from, acct, d, reasonInsurance)
 	if b := l.balance(acct); b.Sign() != 0 {
 		panic(bugf("LQ-5: %s ends at %s, not 0", acct.name(), str(b)))
 	}
@@ -309,7 +322,11 @@ func (l *Ledger) adlCandidates(a *ledgerAccount, m string, s int) []adlCandidate
 	for _, id := range l.sortIDs() {
 		c := l.accounts[id]
 		p, open := c.positions[m]
-		if c == a || !open || p.s != -s {
+		want := -s
+		if l.mut == MutADLWrongSide {
+			want = s
+		}
+		if c == a || !open || p.s != want {
 			continue
 		}
 		q := positionQuantities(l.view(c, m))

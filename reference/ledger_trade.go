@@ -174,6 +174,9 @@ func (l *Ledger) reducePosition(k int, side fillSide, m string, q, price *apd.De
 	p := a.positions[m]
 	absX := p.q
 	vr := removedBasis(p, q)
+	if l.mut == MutBasisRoundDown && p.s > 0 {
+		vr = down(quo(mul(p.v, q), p.q)) // the bug: rounded in the long's favour
+	}
 	r := realizedPnl(p.s, q, price, vr)
 	pnl := l.pnlAcct(a, m)
 	l.postSigned(settlementAcct, pnl, r, reasonRealizedPnl)
@@ -315,6 +318,9 @@ func (l *Ledger) payFee(a *ledgerAccount, m string, size, price *apd.Decimal, ma
 		rate = l.rates[m].maker
 	}
 	fee := up(exact(mul(mul(size, price), rate)))
+	if l.mut == MutTradeFeeRoundDown {
+		fee = down(exact(mul(mul(size, price), rate)))
+	}
 	l.post(walletAcct(a.id), feesAcct, fee, reasonFee)
 }
 

@@ -144,7 +144,7 @@ func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out s
 		f := p.Failure
 		fmt.Fprintf(stdout, "\nFAIL %s (%s)\n  %s\n", p.ID, strings.Join(p.Rules, " "), f.Message)
 		for _, sc := range f.Scenarios {
-			fmt.Fprintf(stdout, "  counterexample, %s scenario (replay: perpcheck eval FILE):\n%s\n", sc.Label, indent(sc.JSON, "    "))
+			fmt.Fprintf(stdout, "  counterexample, %s (replay: %s):\n%s\n", sc.Label, sc.Replay, indent(sc.JSON, "    "))
 			if out != "" {
 				name := filepath.Join(out, sanitize(p.ID)+"-"+sanitize(sc.Label)+".json")
 				if err := os.MkdirAll(out, 0o755); err == nil {

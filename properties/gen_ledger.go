@@ -1,0 +1,485 @@
+package properties
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/venue"
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// This file holds the generators of the ledger layer (SPEC LED, TRD, FND,
+// LQ, ADL): initial states and events that depend on the current state.
+
+// ledgerSymbols are the real Binance markets (October 2024 tier tables, real
+// tick, lot and liquidation fee) that generated ledger states trade, with a
+// reference mark of the size those markets had.
+var ledgerSymbols = []struct {
+	symbol string
+	mark   int64 // whole quote units
+}{
+	{"BTCUSDT", 60000},
+	{"ETHUSDT", 3000},
+	{"XRPUSDT", 1},
+}
+
+// traderIDs are the ids of generated trader accounts (LED-1).
+var traderIDs = []string{"alice", "bob", "carol", "dave"}
+
+// ledgerMarket returns the shipped Binance market symbol with the switches of
+// the ledger drawn: trading fees, a funding rate cap, and (when c allows) the
+// entry MM basis for XRPUSDT, which is not Binance's (it makes the entry
+// basis reachable in the ledger).
+func ledgerMarket(t *rapid.T, c GenConfig, symbol string) model.Market {
+	m, err := venue.Lookup("binance@2024-10-01", symbol)
+	if err != nil {
+		panic(err) // the profile is embedded; its absence is a build defect
+	}
+	fee := func(label string) decimal.NullDecimal {
+		v := rapid.SampledFrom([]int64{-1, 0, 2, 5, 10, 50}).Draw(t, label) // in units of 1e-4
+		if v < 0 {
+			return decimal.NullDecimal{}
+		}
+		return nd(dec(v, -4))
+	}
+	m.MakerFeeRate = fee(symbol + ".makerFeeRate")
+	m.TakerFeeRate = fee(symbol + ".takerFeeRate")
+	if capBp := rapid.SampledFrom([]int64{-1, 30, 75, 1}).Draw(t, symbol+".fundingRateCap"); capBp >= 0 {
+		m.FundingRateCap = nd(dec(capBp, -4))
+	}
+	if c.EntryBasis && symbol == "XRPUSDT" && rapid.Bool().Draw(t, symbol+".entryBasis") {
+		m.MMBasis = model.BasisEntry
+	}
+	if !c.Isolated {
+		m.MarginModes = []model.MarginMode{model.Cross}
+	}
+	return m
+}
+
+// maxLeverage is the market's maximum leverage (its first tier's).
+func maxLeverage(m model.Market) int64 {
+	return m.Tiers[0].MaxLeverage.IntPart()
+}
+
+// LedgerState generates a valid initial ledger state (SPEC LED-1, LED-2):
+// one to three real Binance markets (BTCUSDT, ETHUSDT, XRPUSDT with their
+// October 2024 tier tables, tick, lot and liquidation fee; trading fees and
+// a funding cap drawn) with marks near their 2024 prices, two to four funded
+// trader accounts whose per-market settings (leverage up to the maximum,
+// isolated when c.Isolated) are drawn, an insurance fund that is often empty
+// or small (so that auto-deleveraging happens when c.ADL), and, half of the
+// time, open positions in matched long/short pairs (balanced open interest,
+// LED-4) with entry prices on either side of the mark.
+func LedgerState(c GenConfig) *rapid.Generator[*model.State] {
+	return rapid.Custom(func(t *rapid.T) *model.State {
+		st := &model.State{
+			Markets:  map[string]model.Market{},
+			Prices:   map[string]model.Price{},
+			Accounts: map[string]model.Account{},
+		}
+		nm := rapid.IntRange(1, len(ledgerSymbols)).Draw(t, "markets")
+		for _, ls := range ledgerSymbols[:nm] {
+			m := ledgerMarket(t, c, ls.symbol)
+			st.Markets[ls.symbol] = m
+			// The mark: the reference moved by up to +-5%, on the tick grid.
+			f := dec(rapid.Int64Range(950, 1050).Draw(t, ls.symbol+".markPermille"), -3)
+			mark := floorGrid(dec(ls.mark, 0).Mul(f), m.TickSize)
+			st.Prices[ls.symbol] = model.Price{Mark: nd(mark)}
+		}
+		na := rapid.IntRange(2, len(traderIDs)).Draw(t, "accounts")
+		for _, id := range traderIDs[:na] {
+			acc := model.Account{
+				WalletBalance: dec(rapid.SampledFrom([]int64{50, 500, 2_000, 10_000, 100_000, 5_000_000}).Draw(t, id+".wallet")*100+
+					rapid.Int64Range(0, 99).Draw(t, id+".walletCents"), -2),
+				Settings: map[string]model.AccountSettings{},
+			}
+			for _, name := range sortedNames(st.Markets) {
+				m := st.Markets[name]
+				if rapid.IntRange(0, 2).Draw(t, id+"."+name+".explicit") == 0 {
+					continue // absent: cross at POS-4's default leverage
+				}
+				s := model.AccountSettings{
+					Leverage:   nd(dec(rapid.SampledFrom([]int64{1, 2, 5, 10, 20, 50, 75, 100, 125}).Draw(t, id+"."+name+".leverage"), 0)),
+					MarginMode: model.Cross,
+				}
+				if s.Leverage.Decimal.IntPart() > maxLeverage(m) {
+					s.Leverage = nd(dec(maxLeverage(m), 0))
+				}
+				if c.Isolated && rapid.Bool().Draw(t, id+"."+name+".isolated") {
+					s.MarginMode = model.Isolated
+				}
+				acc.Settings[name] = s
+			}
+			st.Accounts[id] = acc
+		}
+		fund := rapid.SampledFrom([]int64{0, 0, 50, 1_000, 100_000, 10_000_000}).Draw(t, "insuranceFund")
+		if !c.ADL {
+			fund = 1_000_000_000 // deep enough that no deficit reaches ADL (LQ-6)
+		}
+		st.InsuranceFund = model.Account{WalletBalance: dec(fund, 0)}
+		if rapid.IntRange(0, 3).Draw(t, "feePool") == 0 {
+			st.FeePool = units(rapid.Int64Range(1, 1e10).Draw(t, "feePoolUnits"))
+		}
+		if rapid.Bool().Draw(t, "positions") {
+			pairs := rapid.IntRange(1, 3).Draw(t, "pairs")
+			for i := 0; i < pairs; i++ {
+				addPositionPair(t, st, fmt.Sprintf("pair%d", i))
+			}
+		}
+		return st
+	})
+}
+
+// addPositionPair opens the same size long in one account and short in
+// another, in a market where neither holds a position, with entry prices
+// drawn on either side of the mark (on the tick grid, or as an entry value
+// that is not on it).
+func addPositionPair(t *rapid.T, st *model.State, label string) {
+	ids := sortedNames(st.Accounts)
+	long := rapid.SampledFrom(ids).Draw(t, label+".long")
+	short := rapid.SampledFrom(ids).Draw(t, label+".short")
+	name := rapid.SampledFrom(sortedNames(st.Markets)).Draw(t, label+".market")
+	if long == short || hasPosition(st.Accounts[long], name) || hasPosition(st.Accounts[short], name) {
+		return
+	}
+	m := st.Markets[name]
+	mark := st.Prices[name].Mark.Decimal
+	// Size: a notional of 1% to 300% of the long's wallet times its leverage.
+	acc := st.Accounts[long]
+	lev := settingOf(acc, name, m).Leverage.Decimal
+	pct := rapid.SampledFrom([]int64{1, 10, 50, 90, 100, 150, 300}).Draw(t, label+".notionalPct")
+	target := acc.WalletBalance.Mul(lev).Mul(dec(pct, -2))
+	size := floorGrid(target.Div(mark), m.LotSize)
+	if size.Sign() <= 0 {
+		size = m.LotSize
+	}
+	for _, side := range []struct {
+		id string
+		s  model.Side
+	}{{long, model.Long}, {short, model.Short}} {
+		a := st.Accounts[side.id]
+		set := settingOf(a, name, m)
+		entry := floorGrid(mark.Mul(dec(rapid.Int64Range(900, 1100).Draw(t, label+"."+side.id+".entryPermille"), -3)), m.TickSize)
+		if entry.Sign() <= 0 {
+			entry = m.TickSize
+		}
+		p := model.Position{Market: name, Side: side.s, Size: size, MarginMode: set.MarginMode, Leverage: set.Leverage}
+		if rapid.IntRange(0, 3).Draw(t, label+"."+side.id+".entryValue") == 0 {
+			// A cost basis off the price grid (an average of several fills).
+			p.EntryValue = nd(size.Mul(entry).Add(units(rapid.Int64Range(1, 99).Draw(t, label+"."+side.id+".entryValueUnits"))))
+		} else {
+			p.EntryPrice = entry
+		}
+		if set.MarginMode == model.Isolated {
+			im := size.Mul(entry).Div(set.Leverage.Decimal).Truncate(8)
+			p.IsolatedMargin = nd(im.Add(units(rapid.Int64Range(0, 1e9).Draw(t, label+"."+side.id+".extraMargin"))))
+		}
+		a.Positions = append(a.Positions, p)
+		sort.Slice(a.Positions, func(i, j int) bool { return a.Positions[i].Market < a.Positions[j].Market })
+		st.Accounts[side.id] = a
+	}
+}
+
+func hasPosition(a model.Account, market string) bool {
+	for _, p := range a.Positions {
+		if p.Market == market {
+			return true
+		}
+	}
+	return false
+}
+
+// settingOf is LED-2: the account's explicit settings for market, or cross
+// at POS-4's default leverage min(20, the market's maximum).
+func settingOf(a model.Account, market string, m model.Market) model.AccountSettings {
+	s, ok := a.Settings[market]
+	if !ok {
+		s = model.AccountSettings{}
+	}
+	if s.MarginMode == "" {
+		s.MarginMode = model.Cross
+	}
+	if !s.Leverage.Valid {
+		l := int64(20)
+		if mx := maxLeverage(m); mx < l {
+			l = mx
+		}
+		s.Leverage = nd(dec(l, 0))
+	}
+	return s
+}
+
+// signedSize returns a's signed position size in market (0 when flat).
+func signedSize(a model.Account, market string) decimal.Decimal {
+	for _, p := range a.Positions {
+		if p.Market == market {
+			if p.Side == model.Short {
+				return p.Size.Neg()
+			}
+			return p.Size
+		}
+	}
+	return decimal.Zero
+}
+
+// stateMark is the market's mark in st (the generated states and events
+// always give one).
+func stateMark(st *model.State, market string) decimal.Decimal {
+	return st.Prices[market].Mark.Decimal
+}
+
+// The event kinds LedgerEvent draws from (and the stateful properties use
+// as actions).
+const (
+	evkDeposit  = "deposit"
+	evkWithdraw = "withdraw"
+	evkOpen     = "trade-open"
+	evkReduce   = "trade-reduce"
+	evkPrice    = "price"
+	evkCrash    = "price-gap"
+	evkNearLiq  = "price-near-liquidation"
+	evkFunding  = "funding"
+	evkMargin   = "margin"
+	evkSettings = "settings"
+	evkInvalid  = "invalid"
+)
+
+// ledgerEventKinds returns the kinds c allows.
+func ledgerEventKinds(c GenConfig) []string {
+	ks := []string{evkDeposit, evkWithdraw, evkOpen, evkReduce, evkPrice, evkCrash, evkNearLiq, evkSettings, evkInvalid}
+	if c.Funding {
+		ks = append(ks, evkFunding)
+	}
+	if c.Isolated {
+		ks = append(ks, evkMargin)
+	}
+	return ks
+}
+
+// LedgerEvent generates an event for the state st (SPEC LED-5) of a kind
+// that c allows: deposits and withdrawals, trades that open or increase a
+// position sized against the buyer's wallet and leverage, trades that
+// reduce, close or flip an existing position, mark moves of up to 25% and
+// gaps of 50% to 100%, funding payments (inside and beyond the cap),
+// isolated margin changes, leverage and margin-mode changes, and invalid
+// events (one broken field). Most are valid; some are rejected by the
+// ledger's own rules (TRD-5, POOL-6, LED-2), which the properties also check.
+func LedgerEvent(st *model.State, c GenConfig) *rapid.Generator[model.Event] {
+	return rapid.Custom(func(t *rapid.T) model.Event {
+		kind := rapid.SampledFrom(ledgerEventKinds(c)).Draw(t, "kind")
+		return drawEvent(t, st, c, kind)
+	})
+}
+
+// drawEvent draws an event of the given kind for st.
+func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Event {
+	ids := sortedNames(st.Accounts)
+	markets := sortedNames(st.Markets)
+	market := rapid.SampledFrom(markets).Draw(t, "market")
+	m := st.Markets[market]
+	mark := stateMark(st, market)
+	acct := rapid.SampledFrom(ids).Draw(t, "account")
+	amount := func(label string) decimal.NullDecimal {
+		return nd(dec(rapid.SampledFrom([]int64{1, 10, 100, 1_000, 10_000}).Draw(t, label)*100+rapid.Int64Range(0, 99).Draw(t, label+"Cents"), -2))
+	}
+	switch kind {
+	case evkDeposit:
+		return model.Event{Type: model.EventDeposit, Account: acct, Amount: amount("amount")}
+	case evkWithdraw:
+		return model.Event{Type: model.EventWithdraw, Account: acct, Amount: amount("amount")}
+	case evkOpen:
+		seller := model.InsuranceAccount // no margin check (LED-2): the trade mostly succeeds
+		if rapid.Bool().Draw(t, "traderCounterparty") {
+			seller = rapid.SampledFrom(ids).Draw(t, "counterparty")
+		}
+		if seller == acct {
+			seller = model.InsuranceAccount
+		}
+		buyer := acct
+		if rapid.Bool().Draw(t, "sell") {
+			buyer, seller = seller, buyer
+		}
+		a := st.Accounts[acct]
+		lev := settingOf(a, market, m).Leverage.Decimal
+		pct := rapid.SampledFrom([]int64{1, 5, 20, 50, 80, 95, 100, 120}).Draw(t, "notionalPct")
+		size := floorGrid(a.WalletBalance.Mul(lev).Mul(dec(pct, -2)).Div(mark), m.LotSize)
+		if size.Sign() <= 0 {
+			size = m.LotSize
+		}
+		return tradeEvent(t, market, m, mark, buyer, seller, size)
+	case evkReduce:
+		// An account with a position in some market trades against it.
+		var holders []string
+		for _, id := range ids {
+			if !signedSize(st.Accounts[id], market).IsZero() {
+				holders = append(holders, id)
+			}
+		}
+		if len(holders) == 0 {
+			return drawEvent(t, st, c, evkOpen)
+		}
+		h := rapid.SampledFrom(holders).Draw(t, "holder")
+		x := signedSize(st.Accounts[h], market)
+		var size decimal.Decimal
+		switch rapid.IntRange(0, 3).Draw(t, "reduceKind") {
+		case 0: // close
+			size = x.Abs()
+		case 1: // flip
+			size = x.Abs().Add(m.LotSize.Mul(dec(rapid.Int64Range(1, 1000).Draw(t, "flipLots"), 0)))
+		default: // partial reduce
+			size = floorGrid(x.Abs().Mul(dec(rapid.Int64Range(1, 99).Draw(t, "reducePct"), -2)), m.LotSize)
+			if size.Sign() <= 0 {
+				size = m.LotSize
+			}
+		}
+		other := rapid.SampledFrom(append(ids, model.InsuranceAccount)).Draw(t, "counterparty")
+		if other == h {
+			other = model.InsuranceAccount
+		}
+		buyer, seller := h, other
+		if x.Sign() > 0 {
+			buyer, seller = other, h
+		}
+		return tradeEvent(t, market, m, mark, buyer, seller, size)
+	case evkPrice, evkCrash:
+		var pm int64
+		if kind == evkPrice {
+			pm = 1000 + rapid.SampledFrom([]int64{1, 1, 2, 2, 3, 4, 5, 7, 10, 20, 50, 100}).Draw(t, "markMovePermille")
+			if rapid.Bool().Draw(t, "down") {
+				pm = 2000 - pm
+			}
+		} else {
+			pm = rapid.SampledFrom([]int64{500, 1500, 2000, 300, 1}).Draw(t, "gapPermille")
+		}
+		p := floorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
+		if p.Sign() <= 0 {
+			p = m.TickSize
+		}
+		return model.Event{Type: model.EventPrice, Market: market, Mark: nd(p)}
+	case evkNearLiq:
+		if ev, ok := nearLiquidationPrice(t, st); ok {
+			return ev
+		}
+		return drawEvent(t, st, c, evkPrice)
+	case evkFunding:
+		r := dec(rapid.SampledFrom([]int64{1, 10, 100, 375, 1_000, 10_000}).Draw(t, "rateMillionths"), -6)
+		if rapid.Bool().Draw(t, "negative") {
+			r = r.Neg()
+		}
+		return model.Event{Type: model.EventFunding, Market: market, Rate: nd(r)}
+	case evkMargin:
+		// Mostly an account and market with an isolated position.
+		var iso [][2]string
+		for _, id := range ids {
+			for _, p := range st.Accounts[id].Positions {
+				if p.MarginMode == model.Isolated {
+					iso = append(iso, [2]string{id, p.Market})
+				}
+			}
+		}
+		if len(iso) > 0 && rapid.IntRange(0, 3).Draw(t, "anyMarket") > 0 {
+			x := rapid.SampledFrom(iso).Draw(t, "isolatedPosition")
+			acct, market = x[0], x[1]
+		}
+		small := nd(dec(rapid.SampledFrom([]int64{1, 10, 100, 1_000, 10_000, 100_000, 1_000_000}).Draw(t, "marginAmount"), -6))
+		if rapid.Bool().Draw(t, "remove") {
+			return model.Event{Type: model.EventRemoveMargin, Account: acct, Market: market, Amount: small}
+		}
+		return model.Event{Type: model.EventAddMargin, Account: acct, Market: market, Amount: small}
+	case evkSettings:
+		if !c.Isolated || rapid.Bool().Draw(t, "leverage") {
+			l := rapid.Int64Range(1, maxLeverage(m)).Draw(t, "newLeverage")
+			return model.Event{Type: model.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
+		}
+		mode := rapid.SampledFrom([]model.MarginMode{model.Cross, model.Isolated}).Draw(t, "marginMode")
+		return model.Event{Type: model.EventSetMarginMode, Account: acct, Market: market, MarginMode: mode}
+	default: // evkInvalid
+		ev := drawEvent(t, st, c, evkOpen)
+		m := st.Markets[ev.Market]
+		switch rapid.IntRange(0, 6).Draw(t, "broken") {
+		case 0:
+			ev.Buyer = "nobody"
+		case 1:
+			ev.Size = nd(ev.Size.Decimal.Add(m.LotSize.Div(dec(2, 0))))
+		case 2:
+			ev.Price = nd(ev.Price.Decimal.Add(m.TickSize.Div(dec(2, 0))))
+		case 3:
+			ev.Seller = ev.Buyer
+		case 4:
+			ev.Market = "NOPE"
+		case 5:
+			ev.Amount = nd(dec(1, 0)) // a field that does not belong to a trade
+		default:
+			ev.Size = nd(decimal.Zero)
+		}
+		return ev
+	}
+}
+
+// tradeEvent is a trade of size in market at a price near the mark (on the
+// tick grid), with the maker side drawn.
+func tradeEvent(t *rapid.T, market string, m model.Market, mark decimal.Decimal, buyer, seller string, size decimal.Decimal) model.Event {
+	pm := rapid.SampledFrom([]int64{1000, 999, 1001, 995, 1005, 980, 1020}).Draw(t, "pricePermille")
+	p := floorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
+	if p.Sign() <= 0 {
+		p = m.TickSize
+	}
+	maker := rapid.SampledFrom([]string{"", "buyer", "seller"}).Draw(t, "maker")
+	return model.Event{Type: model.EventTrade, Market: market, Buyer: buyer, Seller: seller, Size: nd(size), Price: nd(p), Maker: maker}
+}
+
+// nearLiquidationPrice is a price event that moves a market's mark to the
+// liquidation price of one of the positions in it, one tick either side of
+// it, between it and the bankruptcy price, or to the bankruptcy price
+// (SPEC LIQ, BKR; computed with package model's query, which only chooses
+// the input here). ok is false when no position has a liquidation price.
+func nearLiquidationPrice(t *rapid.T, st *model.State) (model.Event, bool) {
+	type cand struct {
+		market     string
+		side       model.Side
+		liq, bankr decimal.NullDecimal
+	}
+	var cs []cand
+	for _, id := range sortedNames(st.Accounts) {
+		a := st.Accounts[id]
+		rep, err := model.Evaluate(scenarioOfAccount(st, a))
+		if err != nil {
+			continue
+		}
+		for i, p := range rep.Positions {
+			if p.LiquidationPrice.Valid {
+				cs = append(cs, cand{a.Positions[i].Market, a.Positions[i].Side, p.LiquidationPrice, p.BankruptcyPrice})
+			}
+		}
+	}
+	if len(cs) == 0 {
+		return model.Event{}, false
+	}
+	c := cs[rapid.IntRange(0, len(cs)-1).Draw(t, "nearLiquidation")]
+	tick := st.Markets[c.market].TickSize
+	away := tick // one tick toward liquidation
+	if c.side == model.Long {
+		away = away.Neg()
+	}
+	p := c.liq.Decimal
+	switch rapid.IntRange(0, 4).Draw(t, "where") {
+	case 0:
+		p = p.Add(away)
+	case 1:
+		p = p.Sub(away)
+	case 2:
+		if c.bankr.Valid {
+			p = floorGrid(p.Add(c.bankr.Decimal).Div(dec(2, 0)), tick)
+		}
+	case 3:
+		if c.bankr.Valid {
+			p = c.bankr.Decimal
+		}
+	}
+	if p.Sign() <= 0 {
+		p = tick
+	}
+	return model.Event{Type: model.EventPrice, Market: c.market, Mark: nd(p)}, true
+}

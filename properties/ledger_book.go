@@ -1,0 +1,225 @@
+package properties
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/shopspring/decimal"
+)
+
+// This file is the suite's own, independent reading of a ledger state and of
+// an event's effects (SPEC LED-3, LED-4, LED-6): the balances of every ledger
+// account, the positions, and their replay through postings and fills. The
+// ledger properties compare what an engine reports with what its effects
+// imply, so they need neither the engine's internals nor the reference.
+
+// ledgerPos is a position as the book sees it: signed size x, cost basis V
+// and margin mode.
+type ledgerPos struct {
+	x    decimal.Decimal
+	v    decimal.Decimal
+	mode model.MarginMode
+}
+
+// book is the balances of the ledger accounts (LED-3; "external" excluded)
+// and the positions (by posKey) of a state.
+type book struct {
+	bal map[string]decimal.Decimal
+	pos map[string]ledgerPos
+}
+
+func posKey(id, market string) string { return id + "|" + market }
+
+// entryValue is a position's V: entryValue, or size * entryPrice (LED-1).
+func entryValue(p model.Position) decimal.Decimal {
+	if p.EntryValue.Valid {
+		return p.EntryValue.Decimal
+	}
+	return p.Size.Mul(p.EntryPrice)
+}
+
+// stateAccounts returns the accounts of st with the insurance fund's under
+// model.InsuranceAccount.
+func stateAccounts(st *model.State) map[string]model.Account {
+	out := make(map[string]model.Account, len(st.Accounts)+1)
+	for id, a := range st.Accounts {
+		out[id] = a
+	}
+	out[model.InsuranceAccount] = st.InsuranceFund
+	return out
+}
+
+// bookOf reads st's ledger accounts and positions.
+func bookOf(st *model.State) *book {
+	b := &book{bal: map[string]decimal.Decimal{}, pos: map[string]ledgerPos{}}
+	sv := decimal.Zero
+	for id, a := range stateAccounts(st) {
+		b.bal["wallet:"+id] = a.WalletBalance
+		for _, p := range a.Positions {
+			x := p.Size
+			if p.Side == model.Short {
+				x = x.Neg()
+			}
+			mode := p.MarginMode
+			if mode == "" {
+				mode = model.Cross
+			}
+			v := entryValue(p)
+			b.pos[posKey(id, p.Market)] = ledgerPos{x: x, v: v, mode: mode}
+			if mode == model.Isolated {
+				b.bal["isolated:"+id+":"+p.Market] = p.IsolatedMargin.Decimal
+			}
+			if p.Side == model.Short {
+				v = v.Neg()
+			}
+			sv = sv.Add(v)
+		}
+	}
+	b.bal["fees"] = st.FeePool
+	b.bal["dust"] = st.Dust
+	if st.Settlement.Valid {
+		b.bal["settlement"] = st.Settlement.Decimal
+	} else {
+		b.bal["settlement"] = sv.Neg() // absent means derived (LED-4)
+	}
+	return b
+}
+
+// total is the sum of every ledger account except external (LED-4).
+func (b *book) total() decimal.Decimal {
+	s := decimal.Zero
+	for _, v := range b.bal {
+		s = s.Add(v)
+	}
+	return s
+}
+
+// get returns a balance (0 for an account that does not exist).
+func (b *book) get(name string) decimal.Decimal { return b.bal[name] }
+
+// add changes a balance.
+func (b *book) add(name string, d decimal.Decimal) { b.bal[name] = b.bal[name].Add(d) }
+
+// checkLED4 checks SPEC LED-4's identities on a state alone: settlement +
+// sum s * V = 0 and, per market, long open interest = short open interest.
+func checkLED4(st *model.State) string {
+	sv := decimal.Zero
+	oi := map[string]decimal.Decimal{}
+	for _, id := range sortedNames(stateAccounts(st)) {
+		a := stateAccounts(st)[id]
+		for _, p := range a.Positions {
+			v, x := entryValue(p), p.Size
+			if p.Side == model.Short {
+				v, x = v.Neg(), x.Neg()
+			}
+			sv = sv.Add(v)
+			oi[p.Market] = oi[p.Market].Add(x)
+		}
+	}
+	if st.Settlement.Valid && !st.Settlement.Decimal.Add(sv).IsZero() {
+		return fmt.Sprintf("LED-4: settlement %s + sum of s*V %s = %s, not 0", st.Settlement.Decimal, sv, st.Settlement.Decimal.Add(sv))
+	}
+	for _, m := range sortedNames(oi) {
+		if !oi[m].IsZero() {
+			return fmt.Sprintf("LED-4: open interest in %s is unbalanced: longs - shorts = %s", m, oi[m])
+		}
+	}
+	for name, b := range bookOf(st).bal {
+		if strings.HasPrefix(name, "funding:") && !b.IsZero() {
+			return fmt.Sprintf("LED-3: %s holds %s after the event", name, b)
+		}
+	}
+	return ""
+}
+
+// validAccountName says whether name is a ledger account of LED-3 for the
+// accounts and markets of st.
+func validAccountName(st *model.State, name string) bool {
+	accts := stateAccounts(st)
+	switch {
+	case name == "fees" || name == "dust" || name == "settlement" || name == "external":
+		return true
+	case strings.HasPrefix(name, "wallet:"):
+		_, ok := accts[strings.TrimPrefix(name, "wallet:")]
+		return ok
+	case strings.HasPrefix(name, "funding:"):
+		_, ok := st.Markets[strings.TrimPrefix(name, "funding:")]
+		return ok
+	case strings.HasPrefix(name, "isolated:"):
+		rest := strings.TrimPrefix(name, "isolated:")
+		i := strings.LastIndex(rest, ":")
+		if i < 0 {
+			return false
+		}
+		_, okA := accts[rest[:i]]
+		_, okM := st.Markets[rest[i+1:]]
+		return okA && okM && rest[:i] != model.InsuranceAccount
+	}
+	return false
+}
+
+// postingReasons are LED-6's reasons.
+var postingReasons = map[string]bool{
+	"deposit": true, "withdraw": true, "fee": true, "realized-pnl": true, "margin": true,
+	"funding": true, "liquidation-fee": true, "insurance": true, "dust": true,
+}
+
+// fillKinds are LED-6's fill kinds.
+var fillKinds = map[string]bool{"trade": true, "liquidation": true, "adl": true}
+
+// poolName is the ledger account of the pool holding id's position in
+// market: its isolated margin or its wallet.
+func poolName(id, market string, mode model.MarginMode) string {
+	if mode == model.Isolated {
+		return "isolated:" + id + ":" + market
+	}
+	return "wallet:" + id
+}
+
+// upUnits and downUnits round x to the 1e-8 grid (SPEC NUM-4).
+func upUnits(x decimal.Decimal) decimal.Decimal   { return ceilGrid(x, units(1)) }
+func downUnits(x decimal.Decimal) decimal.Decimal { return floorGrid(x, units(1)) }
+
+// rateOf returns an optional rate's value (absent: 0).
+func rateOf(r decimal.NullDecimal) decimal.Decimal {
+	if !r.Valid {
+		return decimal.Zero
+	}
+	return r.Decimal
+}
+
+// sideSign is +1 for long, -1 for short.
+func sideSign(s model.Side) int {
+	if s == model.Short {
+		return -1
+	}
+	return 1
+}
+
+// scenarioOfAccount is the scenario of one account of a ledger state (for
+// the engine's own query, e.g. to see that no pool is left liquidatable).
+// Positions carry their entry value only (POS-2).
+func scenarioOfAccount(st *model.State, a model.Account) *model.Scenario {
+	acc := model.Account{WalletBalance: a.WalletBalance}
+	for _, p := range a.Positions {
+		q := p
+		q.EntryValue = nd(entryValue(p))
+		q.EntryPrice = decimal.Zero
+		acc.Positions = append(acc.Positions, q)
+	}
+	return &model.Scenario{Markets: st.Markets, Prices: st.Prices, Account: acc}
+}
+
+// roundQuo returns a / b (b > 0) rounded to the 1e-8 grid, up or down,
+// exactly.
+func roundQuo(a, b decimal.Decimal, up bool) decimal.Decimal {
+	q := new(big.Rat).Quo(a.Rat(), b.Rat())
+	q.Mul(q, big.NewRat(100_000_000, 1))
+	f := new(big.Int).Div(q.Num(), q.Denom()) // floor (the denominator is positive)
+	if up && new(big.Rat).SetInt(f).Cmp(q) != 0 {
+		f.Add(f, big.NewInt(1))
+	}
+	return decimal.NewFromBigInt(f, -8)
+}
