@@ -52,7 +52,7 @@ type combined struct {
 }
 
 func (c combined) Evaluate(s *model.Scenario) (*model.Report, error) { return c.evaluate(s) }
-func (c combined) NewLedger(st *model.State) (Ledger, error)        { return c.newLedger(st) }
+func (c combined) NewLedger(st *model.State) (Ledger, error)         { return c.newLedger(st) }
 
 // modelLedger and referenceLedger adapt the constructors (a typed nil
 // pointer must not become a non-nil interface).
@@ -141,7 +141,9 @@ func Model() Factory {
 // and LedgerOracle options set to another implementation (e.g. the model's),
 // since differential checks against itself prove nothing.
 func Reference() Factory {
-	return func() (Engine, []Capability) { return NewEngine(reference.Evaluate, referenceLedger), AllCapabilities() }
+	return func() (Engine, []Capability) {
+		return NewEngine(reference.Evaluate, referenceLedger), AllCapabilities()
+	}
 }
 
 // ModelLedger is model.NewLedger as a LedgerOracle.
