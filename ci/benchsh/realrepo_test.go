@@ -29,8 +29,8 @@ import (
 //     HEAD): exit status 0, nothing REGRESSED.
 //
 // Six interleaved rounds of 50 ms: the smallest count at which the gate's
-// default alpha (0.01) can judge (5) plus one. Each run took 6-8 s on the
-// 2-core development machine (the whole test ~15 s), about half of it
+// default alpha (0.01) can judge (5) plus one. Each run took 6-12 s on the
+// loaded 2-core development machine (the whole test 15-24 s), much of it
 // building the two test binaries. The gate's default thresholds are used
 // (sec/op fails if significantly worse by more than 5%), so the control is
 // the gate's real A/A behaviour, not a loosened one.
