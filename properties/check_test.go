@@ -109,3 +109,22 @@ func TestFuzzTargetUnknown(t *testing.T) {
 		t.Fatal("no error for an unknown property")
 	}
 }
+
+// TestCatalogueOrder checks that Properties lists the query layer first and
+// the ledger layer after it, as documented.
+func TestCatalogueOrder(t *testing.T) {
+	seenLedger := false
+	for _, p := range properties.Properties() {
+		ledger := false
+		for _, c := range p.Needs {
+			ledger = ledger || c == properties.CapLedger
+		}
+		if seenLedger && !ledger {
+			t.Errorf("query property %s comes after a ledger property", p.ID)
+		}
+		seenLedger = seenLedger || ledger
+	}
+	if !seenLedger {
+		t.Error("no ledger property in the catalogue")
+	}
+}

@@ -13,7 +13,8 @@ func TestModel(t *testing.T) {
 }
 
 // TestReference runs the suite against the apd reference, with the model as
-// the differential oracle.
+// the differential oracle (queries and ledger).
 func TestReference(t *testing.T) {
-	properties.Run(t, properties.Reference(), properties.Oracle(model.Evaluate), properties.RequireAll())
+	properties.Run(t, properties.Reference(), properties.Oracle(model.Evaluate),
+		properties.LedgerOracle(properties.ModelLedger), properties.RequireAll())
 }

@@ -39,6 +39,9 @@ var ledgerCatalogue = []Property{
 		check: propPathIndependence},
 }
 
+// init appends the ledger layer after the query properties (this file's
+// name sorts after props.go and props_json.go, whose init functions run first;
+// TestCatalogueOrder checks it).
 func init() { catalogue = append(catalogue, ledgerCatalogue...) }
 
 func propLedgerInvariants(e *env) func(*rapid.T) {

@@ -37,8 +37,20 @@ type Property struct {
 	check func(e *env) func(*rapid.T)
 }
 
-// Properties returns the query properties of the suite, in the order Run
-// and Check run them.
+// isLedger says whether p is a property of the ledger layer (it needs
+// CapLedger).
+func (p Property) isLedger() bool {
+	for _, c := range p.Needs {
+		if c == CapLedger {
+			return true
+		}
+	}
+	return false
+}
+
+// Properties returns the properties of the suite, the query layer's and
+// then the ledger layer's, in the order Run runs them (Check runs the query
+// properties first, then the ledger properties).
 func Properties() []Property {
 	out := make([]Property, len(catalogue))
 	copy(out, catalogue)
@@ -47,8 +59,9 @@ func Properties() []Property {
 
 // config is the set of options.
 type config struct {
-	checks     int
-	seed       uint64
+	checks       int
+	ledgerChecks int
+	seed         uint64
 	shrinkTime time.Duration
 	failFiles  *bool
 	oracle     func(*model.Scenario) (*model.Report, error)
@@ -66,6 +79,12 @@ type Option func(*config)
 // Checks sets the number of rapid cases per property (rapid's -rapid.checks;
 // default 100, a fifth of it under go test -short).
 func Checks(n int) Option { return func(c *config) { c.checks = n } }
+
+// LedgerChecks sets the number of rapid cases per ledger property (those
+// that need CapLedger) in Check, where each case is a whole run of about 30
+// events (rapid's -rapid.steps); default: the same as Checks. Run uses
+// rapid's flags for every property.
+func LedgerChecks(n int) Option { return func(c *config) { c.ledgerChecks = n } }
 
 // Seed sets rapid's base seed (rapid's -rapid.seed; 0 means random). A
 // failure reports the seed that reproduces it.
@@ -326,8 +345,6 @@ func (r *Result) NotRun() []string {
 func Check(f Factory, opts ...Option) (*Result, error) {
 	c := newConfig(opts)
 	ensureTestingFlags()
-	restore := setRapidFlags(c, false, true)
-	defer restore()
 	start := time.Now()
 	type job struct {
 		i int
@@ -340,42 +357,54 @@ func Check(f Factory, opts ...Option) (*Result, error) {
 		}
 	}
 	res := &Result{Properties: make([]PropertyResult, len(props))}
-	jobs := make(chan job)
-	var wg sync.WaitGroup
 	var fmu sync.Mutex // serializes calls of f
 	var stop atomic.Bool
-	for w := 0; w < c.parallel; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if stop.Load() {
-					r := PropertyResult{ID: j.p.ID, Rules: j.p.Rules, Status: Skip, SkipReason: "not started: an earlier property failed (FailFast)"}
+	// Two phases, since rapid's number of cases is a process-wide flag: the
+	// query properties, then the ledger properties with LedgerChecks.
+	for _, ledger := range []bool{false, true} {
+		pc := *c
+		if ledger && c.ledgerChecks > 0 {
+			pc.checks = c.ledgerChecks
+		}
+		restore := setRapidFlags(&pc, false, true)
+		jobs := make(chan job)
+		var wg sync.WaitGroup
+		for w := 0; w < c.parallel; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range jobs {
+					if stop.Load() {
+						r := PropertyResult{ID: j.p.ID, Rules: j.p.Rules, Status: Skip, SkipReason: "not started: an earlier property failed (FailFast)"}
+						res.Properties[j.i] = r
+						if c.progress != nil {
+							c.progress(r)
+						}
+						continue
+					}
+					fmu.Lock()
+					e, caps := f()
+					fmu.Unlock()
+					r := checkOne(j.p, e, caps, c)
+					if r.Status == Fail && c.failFast {
+						stop.Store(true)
+					}
 					res.Properties[j.i] = r
 					if c.progress != nil {
 						c.progress(r)
 					}
-					continue
 				}
-				fmu.Lock()
-				e, caps := f()
-				fmu.Unlock()
-				r := checkOne(j.p, e, caps, c)
-				if r.Status == Fail && c.failFast {
-					stop.Store(true)
-				}
-				res.Properties[j.i] = r
-				if c.progress != nil {
-					c.progress(r)
-				}
+			}()
+		}
+		for i, p := range props {
+			if p.isLedger() == ledger {
+				jobs <- job{i, p}
 			}
-		}()
+		}
+		close(jobs)
+		wg.Wait()
+		restore()
 	}
-	for i, p := range props {
-		jobs <- job{i, p}
-	}
-	close(jobs)
-	wg.Wait()
 	res.Duration = time.Since(start)
 	var failed []string
 	for _, p := range res.Properties {

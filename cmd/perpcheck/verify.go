@@ -17,15 +17,18 @@ import (
 	"github.com/perpcheck/perpcheck/properties"
 )
 
-const verifyUsage = `usage: perpcheck verify [-checks N] [-seed N] [-impl model|reference] [-run REGEXP] [-mutants=false] [-out DIR] [-v]
+const verifyUsage = `usage: perpcheck verify [-checks N] [-ledger-checks N] [-seed N] [-impl model|reference|mutant:NAME] [-run REGEXP] [-mutants=false] [-out DIR] [-v]
 
 Runs the conformance suite (package properties) against an implementation:
 every property of the catalogue with rapid, then the same suite against each
 mutant of the reference (deliberately broken engines) to show that it catches
 them. Prints a table per property (id, SPEC rules, cases, time, PASS/FAIL/SKIP)
-and the mutant kill count. A failure prints the shrunk counterexample as
-scenario JSON that "perpcheck eval FILE" replays, and the seed that reproduces
-it. Exit status 1 when a property fails or a mutant survives.
+and the mutant kill count. The query properties run -checks cases each; the
+ledger properties (SPEC LED..ADL), whose cases are whole runs of about 30
+events, run -ledger-checks. A failure prints the shrunk counterexample (a
+scenario that "perpcheck eval FILE" replays, or a run file for "perpcheck run
+FILE") and the seed that reproduces it. Exit status 1 when a property fails or
+a mutant survives.
 `
 
 // cmdVerify is "perpcheck verify": the conformance suite against the model or
@@ -34,9 +37,10 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
-	checks := fs.Int("checks", 3000, "rapid cases per property")
+	checks := fs.Int("checks", 3000, "rapid cases per query property")
+	ledgerChecks := fs.Int("ledger-checks", 300, "rapid cases per ledger property (each a run of about 30 events)")
 	seed := fs.Uint64("seed", 0, "rapid base seed (0: random); a failure prints the seed that reproduces it")
-	impl := fs.String("impl", "model", "implementation under test: model or reference")
+	impl := fs.String("impl", "model", "implementation under test: model, reference, or mutant:NAME (a broken reference, to see a failure)")
 	run := fs.String("run", "", "run only the properties whose id matches this regular expression")
 	mutants := fs.Bool("mutants", true, "also run the suite against every mutant of the reference")
 	mutantChecks := fs.Int("mutant-checks", 100, "rapid cases per property for each mutant")
@@ -57,7 +61,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	var factory properties.Factory
 	opts := []properties.Option{
-		properties.Checks(*checks), properties.Seed(*seed),
+		properties.Checks(*checks), properties.LedgerChecks(*ledgerChecks), properties.Seed(*seed),
 		properties.Parallel(runtime.GOMAXPROCS(0)), properties.ShrinkTime(10 * time.Second),
 	}
 	switch *impl {
@@ -65,10 +69,21 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		factory = properties.Model()
 	case "reference":
 		factory = properties.Reference()
-		opts = append(opts, properties.Oracle(model.Evaluate))
+		opts = append(opts, properties.Oracle(model.Evaluate), properties.LedgerOracle(properties.ModelLedger))
 	default:
-		fmt.Fprintf(stderr, "perpcheck verify: -impl must be model or reference, got %q\n", *impl)
-		return 2
+		for _, m := range properties.Mutants() {
+			if *impl == "mutant:"+m.Name {
+				factory = m.Factory
+			}
+		}
+		if factory == nil {
+			var names []string
+			for _, m := range properties.Mutants() {
+				names = append(names, m.Name)
+			}
+			fmt.Fprintf(stderr, "perpcheck verify: -impl must be model, reference or mutant:NAME with NAME one of %s; got %q\n", strings.Join(names, ", "), *impl)
+			return 2
+		}
 	}
 	if *run != "" {
 		opts = append(opts, properties.Only(*run))
@@ -80,7 +95,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 			total++
 		}
 	}
-	fmt.Fprintf(stdout, "perpcheck verify: %d properties against %s, %d cases each (seed %s)\n", total, *impl, *checks, seedText(*seed))
+	fmt.Fprintf(stdout, "perpcheck verify: %d properties against %s, %d cases per query property, %d runs per ledger property (seed %s)\n", total, *impl, *checks, *ledgerChecks, seedText(*seed))
 	opts = append(opts, properties.Progress(func(r properties.PropertyResult) {
 		mu.Lock()
 		defer mu.Unlock()
