@@ -62,15 +62,15 @@ type config struct {
 	checks       int
 	ledgerChecks int
 	seed         uint64
-	shrinkTime time.Duration
-	failFiles  *bool
-	oracle     func(*model.Scenario) (*model.Report, error)
-	ledger     func(*model.State) (Ledger, error)
-	only, skip []*regexp.Regexp
-	parallel   int
-	requireAll bool
-	failFast   bool
-	progress   func(PropertyResult)
+	shrinkTime   time.Duration
+	failFiles    *bool
+	oracle       func(*model.Scenario) (*model.Report, error)
+	ledger       func(*model.State) (Ledger, error)
+	only, skip   []*regexp.Regexp
+	parallel     int
+	requireAll   bool
+	failFast     bool
+	progress     func(PropertyResult)
 }
 
 // Option configures Run and Check.
