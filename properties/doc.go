@@ -6,8 +6,8 @@
 // # Use
 //
 // Write an adapter, a Factory that returns a fresh Engine (one method,
-// Evaluate(*model.Scenario) (*model.Report, error)) and the Capabilities it
-// has, then either
+// Evaluate(*model.Scenario) (*model.Report, error); plus NewLedger for the
+// ledger layer) and the Capabilities it has, then either
 //
 //	func TestConformance(t *testing.T) { properties.Run(t, myFactory) }
 //
@@ -62,9 +62,24 @@
 //
 // # Ledger
 //
-// This is the query layer of the suite (SPEC NUM to RPT). The ledger layer
-// (LED, TRD, FND, LQ, ADL: stateful properties over event sequences) will add
-// properties that need CapLedger, CapFunding and CapADL and an engine that
-// also implements the ledger interface; engines without it will see them
-// reported as not run.
+// The ledger layer (SPEC LED, TRD, FND, LQ, ADL) runs when the engine
+// declares CapLedger and implements LedgerEngine (NewEngine combines a query
+// function and a ledger constructor). Its properties draw an initial state
+// with LedgerState (real Binance markets) and events with LedgerEvent, which
+// looks at the current state (trades sized against wallets, reduces and
+// flips of existing positions, mark moves to and around liquidation prices,
+// funding, margin and settings changes, invalid events), and drive the
+// engine's ledger with rapid's T.Repeat. After every event they check what
+// SPEC says from the states and effects alone (conservation, the effects
+// replayed onto the state before give the state after, atomicity, exact
+// fees, cost basis, realized PnL and funding postings, the liquidation rules
+// visible in the effects, no pool left liquidatable by the engine's own
+// query); metamorphic relations (split-vs-whole trades, funding in pieces,
+// determinism, reload from State, path independence of deposits); and, with
+// the differential property, every effect and state against the oracle's
+// ledger (reference.NewLedger; LedgerOracle changes it). Counterexamples are
+// run files that "perpcheck run FILE" replays. Without CapFunding no funding
+// event is generated; without CapADL insurance funds are deep enough that no
+// deficit reaches auto-deleveraging. In Check, LedgerChecks sets the number
+// of runs per ledger property.
 package properties

@@ -17,10 +17,23 @@ func (e *Engine) Evaluate(s *model.Scenario) (*model.Report, error) {
 	return model.Evaluate(s)
 }
 
+// NewLedger implements properties.LedgerEngine: the engine's ledger, which
+// applies events (trades, prices, funding, ...) to a multi-account state. A
+// real adapter would convert the state and each event into the engine's own
+// types, and its results back into model.Effect values and a model.State.
+func (e *Engine) NewLedger(st *model.State) (properties.Ledger, error) {
+	l, err := model.NewLedger(st)
+	if err != nil {
+		return nil, err // a *model.Error naming the field and the rule
+	}
+	return l, nil
+}
+
 // Factory is the adapter: a fresh engine per property and what it supports.
 func Factory() (properties.Engine, []properties.Capability) {
 	return &Engine{}, []properties.Capability{
 		properties.CapIsolated, properties.CapEntryBasis,
 		properties.CapComputedMark, properties.CapErrorPaths,
+		properties.CapLedger, properties.CapFunding, properties.CapADL,
 	}
 }
