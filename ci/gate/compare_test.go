@@ -427,6 +427,7 @@ func TestBetter(t *testing.T) {
 	for unit, want := range map[string]int{
 		"sec/op": -1, "B/op": -1, "allocs/op": -1, "B/s": 1,
 		"sec/position": -1, "B/position": -1, "ops/s": 1, "widgets": 0,
+		"cpu-sec/op": -1, "cpu-sec/position": -1, "heap-B/op": -1, "mysec/op": 0, "sec": 0,
 	} {
 		if got := Better(unit, nil); got != want {
 			t.Errorf("Better(%q) = %d, want %d", unit, got, want)

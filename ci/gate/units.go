@@ -148,8 +148,9 @@ func parseFraction(s string) (float64, error) {
 //  2. unit metadata in the results ("Unit x better=lower");
 //  3. benchfmt's defaults (sec/op, B/op, allocs/op lower; B/s higher);
 //  4. units measuring time, bytes or allocations per something
-//     ("sec/position", the tidied form of "ns/position") are lower-is-better
-//     and rates ("x/s") higher-is-better.
+//     ("sec/position", the tidied form of "ns/position", and qualified ones
+//     such as "cpu-sec/op") are lower-is-better and rates ("x/s")
+//     higher-is-better.
 func Better(unit string, overrides map[string]int, meta ...benchfmt.UnitMetadataMap) int {
 	if b, ok := overrides[unit]; ok {
 		return b
@@ -162,10 +163,15 @@ func Better(unit string, overrides map[string]int, meta ...benchfmt.UnitMetadata
 	if b := (benchfmt.UnitMetadataMap{}).GetBetter(unit); b != 0 {
 		return b
 	}
+	num, _, per := strings.Cut(unit, "/")
 	switch {
 	case strings.HasSuffix(unit, "/s"):
 		return +1
-	case strings.HasPrefix(unit, "sec/"), strings.HasPrefix(unit, "B/"), strings.HasPrefix(unit, "allocs/"):
+	case !per:
+		return 0
+	case num == "sec" || num == "B" || num == "allocs",
+		strings.HasSuffix(num, "-sec"), strings.HasSuffix(num, "-B"), strings.HasSuffix(num, "-allocs"):
+		// "cpu-sec/op" (the tidied "cpu-ns/op") is time too.
 		return -1
 	}
 	return 0
