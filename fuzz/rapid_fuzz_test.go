@@ -11,6 +11,7 @@ package fuzz
 import (
 	"testing"
 
+	"github.com/perpcheck/perpcheck/properties"
 	"pgregory.net/rapid"
 )
 
@@ -25,4 +26,17 @@ func FuzzEvaluateRapid(f *testing.F) {
 // (-rapid.checks, default 100).
 func TestDifferentialProperty(t *testing.T) {
 	rapid.Check(t, DifferentialProperty)
+}
+
+// FuzzLedgerRapid runs the suite's differential ledger property
+// (properties' LED-6/differential-ledger: a generated state and event run,
+// the model's ledger against the reference's after every event, plus every
+// invariant of LED-4/stateful-invariants) with the fuzzer's bytes as rapid's
+// bitstream. Its seed corpus is testdata/fuzz/FuzzLedgerRapid.
+func FuzzLedgerRapid(f *testing.F) {
+	target, err := properties.FuzzTarget(properties.Model(), "LED-6/differential-ledger")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(target)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,21 +28,22 @@ type Seed struct {
 // in the _test.go file of each target, as compile_native_go_fuzzer_v2
 // requires).
 const (
-	KeyEvaluate = "EvaluateDifferential"
-	KeyQueries  = "QueriesDifferential"
-	KeyJSON     = "ScenarioJSON"
-	KeyDecimal  = "DecimalParse"
-	KeyCCXT     = "CCXT"
-	KeyRapid    = "EvaluateRapid"
-	KeyLedger   = "LedgerDifferential"
-	KeyRun      = "RunJSON"
+	KeyEvaluate    = "EvaluateDifferential"
+	KeyQueries     = "QueriesDifferential"
+	KeyJSON        = "ScenarioJSON"
+	KeyDecimal     = "DecimalParse"
+	KeyCCXT        = "CCXT"
+	KeyRapid       = "EvaluateRapid"
+	KeyLedger      = "LedgerDifferential"
+	KeyRun         = "RunJSON"
+	KeyLedgerRapid = "LedgerRapid"
 )
 
 // Keys lists the target keys in a fixed order.
-var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid, KeyLedger, KeyRun}
+var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid, KeyLedger, KeyRun, KeyLedgerRapid}
 
 // LibFuzzerKeys are the keys of the targets built for OSS-Fuzz /
-// ClusterFuzzLite (all but the go-test-only rapid target).
+// ClusterFuzzLite (all but the go-test-only rapid targets).
 var LibFuzzerKeys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyLedger, KeyRun}
 
 // ccxtFile is the real CCXT tier data, relative to the repository root.
@@ -163,6 +165,18 @@ func Seeds(root string) (map[string][]Seed, error) {
 			}
 		}
 		out[KeyRapid] = append(out[KeyRapid], Seed{fmt.Sprintf("stream-%d", i), b})
+	}
+	// LedgerRapid: the same rapid streams drive the ledger generators, and
+	// long pseudo-random streams (4 KiB: a whole run of events; a short
+	// stream ends the run before anything interesting happens).
+	out[KeyLedgerRapid] = append(out[KeyLedgerRapid], out[KeyRapid]...)
+	for i := range 6 {
+		r := rand.New(rand.NewPCG(uint64(i), 42))
+		b := make([]byte, 4096)
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		out[KeyLedgerRapid] = append(out[KeyLedgerRapid], Seed{fmt.Sprintf("random-%d", i), b})
 	}
 	// The ledger targets: byte patterns for the decoder, and the example run files.
 	for i, pat := range [][]byte{
