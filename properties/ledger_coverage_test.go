@@ -16,6 +16,11 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 	eng, caps := Model()()
 	e := newEnv(eng, caps, newConfig(nil))
 	e.stats = &ledgerStats{}
+	if testing.Short() {
+		// -short divides rapid's cases by 5 and halves T.Repeat's steps;
+		// keep about as many events as the default run.
+		defer setRapidFlags(&config{checks: 1000}, false, true)()
+	}
 	rapid.Check(t, propLedgerInvariants(e))
 	keys := make([]string, 0, len(e.stats.n))
 	for k := range e.stats.n {
