@@ -50,7 +50,9 @@
 // Price, Scenario, EdgeScenario (magnitudes at the edge of the fixed-point
 // range), EdgeFixed, NearLiquidation (mark at and one tick either side of a
 // liquidation price), NearTierBoundary (notional at and around a tier
-// boundary) and Corrupted (one broken field with the error SPEC requires).
+// boundary) and Corrupted (one broken field with the error SPEC requires);
+// for the ledger LedgerState, LedgerEvent (an event for a given state) and
+// LedgerRun (a whole run file, events drawn for the states they meet).
 //
 // # Budget
 //

@@ -483,3 +483,29 @@ func nearLiquidationPrice(t *rapid.T, st *model.State) (model.Event, bool) {
 	}
 	return model.Event{Type: model.EventPrice, Market: c.market, Mark: nd(p)}, true
 }
+
+// LedgerRun generates a run file (SPEC LED: a state and events, the input
+// of `perpcheck run`): a LedgerState and 1 to 40 LedgerEvent events, each
+// drawn for the state that the events before it produce (tracked with
+// package model's ledger). Some events are rejected by the ledger's own
+// rules (invalid fields, TRD-5, POOL-6, ...), as in the suite's own runs.
+func LedgerRun(c GenConfig) *rapid.Generator[*model.Run] {
+	return rapid.Custom(func(t *rapid.T) *model.Run {
+		st := LedgerState(c).Draw(t, "state")
+		run := &model.Run{State: *cloneState(st)}
+		l, err := model.NewLedger(st)
+		if err != nil {
+			panic(fmt.Sprintf("properties: LedgerState generated a state the model rejects: %v", err))
+		}
+		cur := l.State()
+		n := rapid.IntRange(1, 40).Draw(t, "events")
+		for i := 0; i < n; i++ {
+			ev := LedgerEvent(cur, c).Draw(t, "event")
+			run.Events = append(run.Events, ev)
+			if _, err := l.Apply(ev); err == nil {
+				cur = l.State()
+			}
+		}
+		return run
+	})
+}

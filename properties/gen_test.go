@@ -8,6 +8,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"pgregory.net/rapid"
 )
 
 // TestGeneratorCoverage guards the generators against silently degenerating:
@@ -97,5 +98,34 @@ func TestSpecRuleIDs(t *testing.T) {
 		if !specRuleIDs[m[1]] && !strings.HasPrefix(m[1], "OPEN-") {
 			t.Errorf("SPEC.md defines %s, which specRuleIDs (compare.go) lacks", m[1])
 		}
+	}
+}
+
+// TestLedgerRunGenerator: generated run files are valid input of
+// model.RunEvents, most events apply, and the final state conserves money
+// (LED-4, model.CheckConservation).
+func TestLedgerRunGenerator(t *testing.T) {
+	c := ConfigFor(AllCapabilities())
+	applied, rejected := 0, 0
+	rapid.Check(t, func(t *rapid.T) {
+		run := LedgerRun(c).Draw(t, "run")
+		l, err := model.NewLedger(&run.State)
+		if err != nil {
+			t.Fatalf("generated state rejected: %v", err)
+		}
+		for _, ev := range run.Events {
+			if _, err := l.Apply(ev); err != nil {
+				rejected++
+			} else {
+				applied++
+			}
+		}
+		if err := l.Check(); err != nil {
+			t.Fatalf("LED-4 after the run: %v", err)
+		}
+	})
+	t.Logf("%d events applied, %d rejected", applied, rejected)
+	if applied <= rejected {
+		t.Errorf("most generated events should apply: %d applied, %d rejected", applied, rejected)
 	}
 }
