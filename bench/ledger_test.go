@@ -214,6 +214,10 @@ func ledgerCascadeEvents() []model.Event {
 // so the buy/sell alternation goes on across a reset.
 const ledgerTradeReset = 1 << 16
 
+// cascadeBatch is how many prepared ledgers event=cascade uses between two
+// pauses of the timer.
+const cascadeBatch = 64
+
 // BenchmarkLedger measures ledger events (SPEC LED, TRD, FND, LQ):
 //   - event=trade: one trade between two funded accounts (increase, then
 //     reduce, alternating so the positions stay bounded), with fees and the
@@ -222,9 +226,10 @@ const ledgerTradeReset = 1 << 16
 //   - event=funding/accounts=N: one funding payment over N positions (alternating
 //     sign), including the liquidation sweep that follows it;
 //   - event=cascade/accounts=N: one price event that liquidates every long of N
-//     accounts at once (insurance takeover); each op restores the ledger
-//     outside the timer (model and reference: a new ledger from the state;
-//     shopspring and float64: a copy of the converted accounts).
+//     accounts at once (insurance takeover); each op uses a fresh ledger,
+//     restored outside the timer in batches of cascadeBatch (model and
+//     reference: a new ledger from the state; shopspring and float64: a copy
+//     of the converted accounts).
 //
 // trade and funding also report cpu-ns/op (see cpuClock; for trade it
 // includes the rare resets). cascade does not: its op is timed between
@@ -276,19 +281,33 @@ func BenchmarkLedger(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("impl=%s/event=cascade/accounts=%d", impl.name, n), func(b *testing.B) {
 				// Wallet 40 on 0.01 BTC at 60,000: a 20% drop liquidates every long.
-				run, err := impl.prepare(ledgerState(n, "40"), ledgerCascadeEvents())
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.ReportAllocs()
-				var liquidations int
-				for i := 0; i < b.N; i++ {
-					b.StopTimer()
-					if err := run.reset(); err != nil {
+				// cascadeBatch ledgers are restored per pause of the timer: a
+				// StopTimer/StartTimer pair reads the memory statistics (a
+				// stop-the-world of tens of microseconds) and would otherwise
+				// be part of every op's wall time.
+				runs := make([]*ledgerRun, cascadeBatch)
+				for j := range runs {
+					var err error
+					if runs[j], err = impl.prepare(ledgerState(n, "40"), ledgerCascadeEvents()); err != nil {
 						b.Fatal(err)
 					}
-					b.StartTimer()
-					if liquidations, err = run.apply(0); err != nil {
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				var liquidations int
+				for i := 0; i < b.N; i++ {
+					j := i % cascadeBatch
+					if j == 0 && i > 0 {
+						b.StopTimer()
+						for _, r := range runs {
+							if err := r.reset(); err != nil {
+								b.Fatal(err)
+							}
+						}
+						b.StartTimer()
+					}
+					var err error
+					if liquidations, err = runs[j].apply(0); err != nil {
 						b.Fatal(err)
 					}
 				}
