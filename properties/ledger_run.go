@@ -72,24 +72,15 @@ type labeledRun struct {
 // replays, logs them and fails the case.
 func (e *env) failRuns(t *rapid.T, runs []labeledRun, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	rec := &failureRecord{msg: msg}
-	for _, r := range runs {
+	items := make([]counterexample, len(runs))
+	for i, r := range runs {
 		run := model.Run{State: *r.state, Events: r.events}
 		if run.Events == nil {
 			run.Events = []model.Event{}
 		}
-		b, err := json.MarshalIndent(run, "", "  ")
-		if err != nil {
-			b = []byte(fmt.Sprintf("%q", err.Error()))
-		}
-		rec.scenarios = append(rec.scenarios, LabeledScenario{Label: r.label, JSON: string(b), Replay: "perpcheck run FILE"})
-		t.Logf("counterexample, %s run (replay: perpcheck run FILE):\n%s", r.label, b)
+		items[i] = counterexample{r.label, "run", "perpcheck run FILE", run}
 	}
-	e.mu.Lock()
-	e.last = rec
-	e.mu.Unlock()
-	t.Fatalf("%s", msg)
+	e.failWith(t, items, fmt.Sprintf(format, args...))
 }
 
 // startRun creates the engine's ledger (and the oracle's, when

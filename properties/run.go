@@ -602,15 +602,31 @@ type named struct {
 // the log of the shrunk case) and fails the case.
 func (e *env) fail(t *rapid.T, scenarios []named, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
+	items := make([]counterexample, len(scenarios))
+	for i, n := range scenarios {
+		items[i] = counterexample{n.label, "scenario", "perpcheck eval FILE", n.s}
+	}
+	e.failWith(t, items, fmt.Sprintf(format, args...))
+}
+
+// counterexample is one input of a failed case: a scenario or a run file.
+type counterexample struct {
+	label, kind, replay string
+	v                   any
+}
+
+// failWith records msg and the counterexamples as indented JSON, logs them
+// and fails the case.
+func (e *env) failWith(t *rapid.T, items []counterexample, msg string) {
+	t.Helper()
 	rec := &failureRecord{msg: msg}
-	for _, n := range scenarios {
-		b, err := json.MarshalIndent(n.s, "", "  ")
+	for _, c := range items {
+		b, err := json.MarshalIndent(c.v, "", "  ")
 		if err != nil {
 			b = []byte(fmt.Sprintf("%q", err.Error()))
 		}
-		rec.scenarios = append(rec.scenarios, LabeledScenario{Label: n.label, JSON: string(b), Replay: "perpcheck eval FILE"})
-		t.Logf("counterexample, %s scenario (replay: perpcheck eval FILE):\n%s", n.label, b)
+		rec.scenarios = append(rec.scenarios, LabeledScenario{Label: c.label, JSON: string(b), Replay: c.replay})
+		t.Logf("counterexample, %s %s (replay: %s):\n%s", c.label, c.kind, c.replay, b)
 	}
 	e.mu.Lock()
 	e.last = rec
