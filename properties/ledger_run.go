@@ -347,6 +347,7 @@ type replay struct {
 	start, deposits, withdrawals decimal.Decimal
 
 	liq     *liqBlock       // the liquidation being replayed, if any
+	ep      *liqEpisode     // the pool whose liquidation is being replayed, if any
 	touched map[string]bool // positions filled so far in the event (their V is not known)
 }
 
@@ -410,7 +411,10 @@ func (rp *replay) run(effects []model.Effect) string {
 			return msg
 		}
 	}
-	return rp.endLiquidation()
+	if msg := rp.endLiquidation(); msg != "" {
+		return msg
+	}
+	return rp.endEpisode()
 }
 
 // k0 is the identity; it documents that Effect.Event is the event's index
@@ -445,6 +449,9 @@ func (rp *replay) posting(i int, f model.Effect) string {
 	}
 	if f.To != "external" {
 		rp.b.add(f.To, amt)
+	}
+	if msg := rp.episodePosting(f); msg != "" {
+		return msg
 	}
 	if l := rp.liq; l != nil {
 		if l.pool == model.Isolated && f.From == "wallet:"+l.id {
@@ -508,6 +515,9 @@ func (rp *replay) fill(i int, f model.Effect) string {
 		return fmt.Sprintf("LED-6: fill %d of kind %s is not preceded by a liquidation effect", i, f.Kind)
 	}
 	l.sawFill = true
+	if rp.ep != nil && f.Account == rp.ep.id {
+		rp.ep.kinds[f.Kind] = true
+	}
 	if f.Account == l.id {
 		if f.Market != l.market {
 			return fmt.Sprintf("LED-6: the liquidation of %s in %s has a fill of %s in %s", l.id, l.market, l.id, f.Market)
@@ -580,6 +590,9 @@ func (rp *replay) liquidation(i int, f model.Effect) string {
 	}
 	if f.Pool != p.mode {
 		return fmt.Sprintf("LED-6: liquidation effect %d of %s in %s says pool %q, the position is %s", i, f.Account, f.Market, f.Pool, p.mode)
+	}
+	if msg := rp.startEpisode(f); msg != "" {
+		return msg
 	}
 	rp.liq = &liqBlock{id: f.Account, market: f.Market, pool: f.Pool}
 	return ""

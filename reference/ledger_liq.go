@@ -126,7 +126,7 @@ func (l *Ledger) liquidate(a *ledgerAccount, mode model.MarginMode, markets []st
 		l.liquidateSolventIsolated(a, m)
 	case ex.Sign() >= 0:
 		l.liquidateSolventCross(a, markets)
-	case l.account(model.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0:
+	case l.account(model.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0 || l.mut == MutNoADL:
 		l.liquidateWithInsurance(a, mode, acct, markets, neg(ex))
 	default:
 		l.autoDeleverage(a, mode, acct, markets, neg(ex))

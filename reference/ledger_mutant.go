@@ -29,6 +29,10 @@ const (
 	// MutADLWrongSide takes ADL counterparties from the liquidated
 	// position's own side (ADL-1).
 	MutADLWrongSide Mutation = "adl-wrong-side"
+	// MutNoADL has the insurance fund cover every bankrupt pool (LQ-5), also
+	// when it cannot pay the deficit, instead of auto-deleveraging (LQ-3,
+	// LQ-6): the fund's balance goes negative.
+	MutNoADL Mutation = "no-adl"
 	// MutSweepBeforeFunding runs the liquidation sweep of a funding event
 	// before the payments instead of after them, leaving the pools that the
 	// payments made liquidatable (FND-4, LQ-1).
@@ -52,7 +56,7 @@ const (
 func LedgerMutations() []Mutation {
 	return []Mutation{
 		MutFundingSign, MutDustLost, MutLiqFeeUncapped, MutIsolatedLossUncapped,
-		MutADLWrongSide, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown,
+		MutADLWrongSide, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown,
 		MutHalfApplied, MutLedgerMutatesInput,
 	}
 }
