@@ -101,7 +101,8 @@ func LedgerState(c GenConfig) *rapid.Generator[*model.State] {
 					continue // absent: cross at POS-4's default leverage
 				}
 				s := model.AccountSettings{
-					Leverage:   nd(dec(rapid.SampledFrom([]int64{1, 2, 5, 10, 20, 50, 75, 100, 125}).Draw(t, id+"."+name+".leverage"), 0)),
+					// Often the market's maximum, which the higher tiers cap (QTY-3, TRD-3).
+					Leverage:   nd(dec(rapid.SampledFrom([]int64{1, 2, 5, 10, 20, 50, 100, maxLeverage(m), maxLeverage(m)}).Draw(t, id+"."+name+".leverage"), 0)),
 					MarginMode: model.Cross,
 				}
 				if s.Leverage.Decimal.IntPart() > maxLeverage(m) {
@@ -291,7 +292,7 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 		return model.Event{Type: model.EventWithdraw, Account: acct, Amount: amount("amount")}
 	case evkOpen:
 		seller := model.InsuranceAccount // no margin check (LED-2): the trade mostly succeeds
-		if rapid.Bool().Draw(t, "traderCounterparty") {
+		if rapid.IntRange(0, 2).Draw(t, "traderCounterparty") == 0 {
 			seller = rapid.SampledFrom(ids).Draw(t, "counterparty")
 		}
 		if seller == acct {
@@ -303,8 +304,27 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 		}
 		a := st.Accounts[acct]
 		lev := settingOf(a, market, m).Leverage.Decimal
-		pct := rapid.SampledFrom([]int64{1, 5, 20, 50, 80, 95, 100, 120}).Draw(t, "notionalPct")
+		pct := rapid.SampledFrom([]int64{1, 5, 10, 20, 30, 50, 70, 90, 100, 120}).Draw(t, "notionalPct")
 		size := floorGrid(a.WalletBalance.Mul(lev).Mul(dec(pct, -2)).Div(mark), m.LotSize)
+		odds := 3 // one in four; one in two for an isolated position, whose margin the tier caps
+		if settingOf(a, market, m).MarginMode == model.Isolated {
+			odds = 1
+		}
+		// The tier boundaries the account can afford to cross (its initial
+		// margin there at most 90% of its wallet).
+		var reach []int
+		for ti := 1; ti < len(m.Tiers) && ti <= 4; ti++ {
+			l := decimal.Min(lev, m.Tiers[ti].MaxLeverage)
+			if m.Tiers[ti].MinNotional.Div(l).LessThanOrEqual(a.WalletBalance.Mul(dec(9, -1))) {
+				reach = append(reach, ti)
+			}
+		}
+		if len(reach) > 0 && rapid.IntRange(0, odds).Draw(t, "atTierBoundary") == 0 {
+			// A notional at (and a few lots beyond) a tier boundary, where
+			// the maximum leverage and the MM rate change (TIER-7, TRD-3).
+			ti := rapid.SampledFrom(reach).Draw(t, "tierBoundary")
+			size = ceilGrid(m.Tiers[ti].MinNotional.Div(mark), m.LotSize).Add(m.LotSize.Mul(dec(rapid.Int64Range(0, 3).Draw(t, "lotsBeyond"), 0)))
+		}
 		if size.Sign() <= 0 {
 			size = m.LotSize
 		}
@@ -391,6 +411,9 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 	case evkSettings:
 		if !c.Isolated || rapid.Bool().Draw(t, "leverage") {
 			l := rapid.Int64Range(1, maxLeverage(m)).Draw(t, "newLeverage")
+			if rapid.Bool().Draw(t, "maxLeverage") {
+				l = maxLeverage(m)
+			}
 			return model.Event{Type: model.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
 		}
 		mode := rapid.SampledFrom([]model.MarginMode{model.Cross, model.Isolated}).Draw(t, "marginMode")

@@ -248,8 +248,9 @@ func cloneState(st *model.State) *model.State {
 func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 	acts := map[string]func(*rapid.T){}
 	kinds := ledgerEventKinds(r.e.gen)
-	// rapid picks actions uniformly: trades and price moves count twice.
-	kinds = append(kinds, evkOpen+"#2", evkReduce+"#2", evkPrice+"#2", evkNearLiq+"#2")
+	// rapid picks actions uniformly: opening trades count three times,
+	// reducing trades and price moves twice.
+	kinds = append(kinds, evkOpen+"#2", evkOpen+"#3", evkReduce+"#2", evkPrice+"#2", evkNearLiq+"#2")
 	for _, key := range kinds {
 		kind := strings.Split(key, "#")[0]
 		acts[key] = func(t *rapid.T) {
@@ -713,6 +714,7 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 		// TRD-2.
 		var old ledgerPos
 		mode := model.Cross
+		oldMargin := decimal.Zero
 		for _, p := range accts[side.id].Positions {
 			if p.Market == ev.Market {
 				old.x, old.v = p.Size, entryValue(p)
@@ -721,8 +723,13 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 				}
 				if p.MarginMode == model.Isolated {
 					mode = model.Isolated
+					oldMargin = p.IsolatedMargin.Decimal
 				}
 			}
+		}
+		set := settingOf(accts[side.id], ev.Market, m)
+		if old.x.IsZero() && side.id != model.InsuranceAccount {
+			mode = set.MarginMode // a new position takes the account's setting (LED-2)
 		}
 		wantX, wantV, wantR := old.x.Add(side.d), old.v, decimal.Zero
 		switch {
@@ -781,6 +788,11 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 		if !r.Equal(wantR) {
 			return fmt.Sprintf("TRD-2: %s realizes %s in %s, want s * (q * price - Vr) = %s (before: %s with V %s; trade %s at %s)",
 				side.id, r, ev.Market, wantR, old.x, old.v, side.d, price)
+		}
+		if mode == model.Isolated {
+			if msg := checkIsolatedMargin(effects, side.id, ev.Market, m, set.Leverage.Decimal, old.x, side.d, price, oldMargin, wantR); msg != "" {
+				return msg
+			}
 		}
 	}
 	return ""
@@ -915,4 +927,58 @@ func (s *ledgerStats) count(ev model.Event, effects []model.Effect, err error) {
 			}
 		}
 	}
+}
+
+// checkIsolatedMargin is TRD-3 for one isolated side of a trade: the net
+// margin moved between its wallet and its isolated margin. An open or
+// increase of q moves T = up(q * price / L) in, L = min(leverage, the
+// maximum leverage of the tier of the new notional at the price); a reduce of
+// q of |x| moves down(M' * q / |x|) back, M' the margin after the realized
+// PnL R; a close moves M' back; a flip closes, then opens the rest.
+func checkIsolatedMargin(effects []model.Effect, id, market string, m model.Market, lev, x, d, price, margin, r decimal.Decimal) string {
+	iso, wal := poolName(id, market, model.Isolated), "wallet:"+id
+	net := decimal.Zero // into the isolated margin
+	for _, f := range effects {
+		if f.Type != model.EffectPosting || f.Reason != "margin" {
+			continue
+		}
+		switch {
+		case f.From == wal && f.To == iso:
+			net = net.Add(f.Amount.Decimal)
+		case f.From == iso && f.To == wal:
+			net = net.Sub(f.Amount.Decimal)
+		}
+	}
+	open := func(q decimal.Decimal, newSize decimal.Decimal) decimal.Decimal {
+		l := decimal.Min(lev, tierOf(m.Tiers, newSize.Mul(price)).MaxLeverage)
+		return roundQuo(q.Mul(price), l, true)
+	}
+	var want decimal.Decimal
+	switch {
+	case x.IsZero() || x.Sign() == d.Sign():
+		want = open(d.Abs(), x.Add(d).Abs())
+	case d.Abs().LessThan(x.Abs()):
+		want = roundQuo(margin.Add(r).Mul(d.Abs()), x.Abs(), false).Neg()
+	default:
+		want = margin.Add(r).Neg()
+		if rest := d.Abs().Sub(x.Abs()); rest.Sign() > 0 {
+			want = want.Add(open(rest, rest))
+		}
+	}
+	if !net.Equal(want) {
+		return fmt.Sprintf("TRD-3: %s's isolated margin in %s receives %s net, want %s (before: %s with margin %s, leverage %s; trade %s at %s, realized %s)",
+			id, market, net, want, x, margin, lev, d, price, r)
+	}
+	return ""
+}
+
+// tierOf is TIER-7: the tier with minNotional <= n < maxNotional; beyond the
+// last tier, the last.
+func tierOf(ts []model.Tier, n decimal.Decimal) model.Tier {
+	for _, t := range ts {
+		if n.GreaterThanOrEqual(t.MinNotional) && n.LessThan(t.MaxNotional) {
+			return t
+		}
+	}
+	return ts[len(ts)-1]
 }

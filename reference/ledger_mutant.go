@@ -42,6 +42,10 @@ const (
 	// MutBasisRoundDown rounds the basis a long removes on a reduce down
 	// instead of up, in the trader's favour (TRD-2).
 	MutBasisRoundDown Mutation = "basis-round-down"
+	// MutIsolatedMarginNoTierCap moves T = up(q * price / leverage) into an
+	// isolated margin on an open, without capping the leverage by the tier
+	// of the new notional (TRD-3).
+	MutIsolatedMarginNoTierCap Mutation = "isolated-margin-no-tier-cap"
 	// MutHalfApplied charges both sides' trading fees of a trade that TRD-5
 	// then rejects: the event fails but changes the state (LED-7).
 	MutHalfApplied Mutation = "half-applied"
@@ -56,7 +60,7 @@ const (
 func LedgerMutations() []Mutation {
 	return []Mutation{
 		MutFundingSign, MutDustLost, MutLiqFeeUncapped, MutIsolatedLossUncapped,
-		MutADLWrongSide, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown,
+		MutADLWrongSide, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown, MutIsolatedMarginNoTierCap,
 		MutHalfApplied, MutLedgerMutatesInput,
 	}
 }

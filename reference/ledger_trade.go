@@ -134,6 +134,9 @@ func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *a
 		}
 		mkt := l.markets[m]
 		lev := minDec(l.leverageOf(a, m), mkt.tiers[tierOf(mkt.tiers, mul(p.q, price))].maxLev)
+		if l.mut == MutIsolatedMarginNoTierCap {
+			lev = l.leverageOf(a, m)
+		}
 		t := up(quo(mul(q, price), lev))
 		if _, ok := a.isolated[m]; !ok {
 			a.isolated[m] = dec(0)
