@@ -388,6 +388,12 @@ type liqBlock struct {
 	lastFill    *model.Effect   // the liquidated account's last fill
 	sawFill     bool
 	traderSides map[string]bool
+	// ADL-2: the ranking when the first ADL fill came (nil before; ok false
+	// when not computable here) and the counterparties filled, in order.
+	ranking   []adlCandidate
+	rankingOK bool
+	ranked    bool
+	adlFills  []adlFill
 }
 
 func (rp *replay) run(effects []model.Effect) string {
@@ -492,6 +498,12 @@ func (rp *replay) fill(i int, f model.Effect) string {
 	if !fillKinds[f.Kind] || (f.Side != model.Long && f.Side != model.Short) || !f.Size.Valid || f.Size.Decimal.Sign() <= 0 || !f.Price.Valid || f.Price.Decimal.Sign() <= 0 {
 		return fmt.Sprintf("LED-6: fill %d is malformed: %s", i, mustMarshal(f))
 	}
+	if l := rp.liq; l != nil && f.Kind == "adl" && !l.ranked {
+		l.ranked = true
+		if p := rp.b.pos[posKey(l.id, l.market)]; !p.x.IsZero() {
+			l.ranking, l.rankingOK = rp.adlRanking(l.id, l.market, p.x.Sign())
+		}
+	}
 	key := posKey(f.Account, f.Market)
 	if rp.touched == nil {
 		rp.touched = map[string]bool{}
@@ -551,6 +563,7 @@ func (rp *replay) fill(i int, f model.Effect) string {
 				i, f.Account, f.Market, f.Side, f.Size.Decimal)
 		}
 		l.adlSize = l.adlSize.Add(f.Size.Decimal)
+		l.adlFills = append(l.adlFills, adlFill{f.Account, f.Size.Decimal})
 		return ""
 	}
 	return fmt.Sprintf("LED-6: fill %d of %s (kind %s) during the liquidation of %s", i, f.Account, f.Kind, l.id)
@@ -613,6 +626,11 @@ func (rp *replay) endLiquidation() string {
 	}
 	if !l.adlSize.IsZero() && !l.adlSize.Equal(l.traderSize) {
 		return fmt.Sprintf("ADL-3: the ADL counterparties of %s in %s filled %s, the liquidated position %s", l.id, l.market, l.adlSize, l.traderSize)
+	}
+	if l.rankingOK {
+		if msg := checkADLOrder(l.id, l.market, l.ranking, l.adlFills); msg != "" {
+			return msg
+		}
 	}
 	if p := rp.b.pos[posKey(l.id, l.market)]; !p.x.IsZero() {
 		return fmt.Sprintf("LQ-4: the liquidation of %s in %s leaves %s open (a liquidated position is closed whole)", l.id, l.market, p.x)

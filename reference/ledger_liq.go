@@ -330,7 +330,11 @@ func (l *Ledger) adlCandidates(a *ledgerAccount, m string, s int) []adlCandidate
 			continue
 		}
 		q := positionQuantities(l.view(c, m))
-		cs = append(cs, adlCandidate{a: c, score: adlScore(q.u, p.v, q.n, l.poolOf(c, m).e)})
+		score := adlScore(q.u, p.v, q.n, l.poolOf(c, m).e)
+		if l.mut == MutADLRankByPnl {
+			score = down(quo(q.u, p.v)) // the bug: PnL% without the effective leverage
+		}
+		cs = append(cs, adlCandidate{a: c, score: score})
 	}
 	sort.SliceStable(cs, func(i, j int) bool {
 		if c := cs[i].score.Cmp(cs[j].score); c != 0 {

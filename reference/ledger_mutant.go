@@ -29,6 +29,9 @@ const (
 	// MutADLWrongSide takes ADL counterparties from the liquidated
 	// position's own side (ADL-1).
 	MutADLWrongSide Mutation = "adl-wrong-side"
+	// MutADLRankByPnl ranks ADL candidates by their PnL% alone, without
+	// the effective leverage (ADL-2).
+	MutADLRankByPnl Mutation = "adl-rank-by-pnl"
 	// MutNoADL has the insurance fund cover every bankrupt pool (LQ-5), also
 	// when it cannot pay the deficit, instead of auto-deleveraging (LQ-3,
 	// LQ-6): the fund's balance goes negative.
@@ -60,7 +63,7 @@ const (
 func LedgerMutations() []Mutation {
 	return []Mutation{
 		MutFundingSign, MutDustLost, MutLiqFeeUncapped, MutIsolatedLossUncapped,
-		MutADLWrongSide, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown, MutIsolatedMarginNoTierCap,
+		MutADLWrongSide, MutADLRankByPnl, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown, MutIsolatedMarginNoTierCap,
 		MutHalfApplied, MutLedgerMutatesInput,
 	}
 }

@@ -43,7 +43,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	impl := fs.String("impl", "model", "implementation under test: model, reference, or mutant:NAME (a broken reference, to see a failure)")
 	run := fs.String("run", "", "run only the properties whose id matches this regular expression")
 	mutants := fs.Bool("mutants", true, "also run the suite against every mutant of the reference")
-	mutantChecks := fs.Int("mutant-checks", 100, "rapid cases per property for each mutant")
+	mutantChecks := fs.Int("mutant-checks", 100, "rapid cases per query property for each mutant (ledger properties: 3x as many runs)")
 	out := fs.String("out", "", "write each counterexample scenario to a JSON file in this directory")
 	verbose := fs.Bool("v", false, "print each property as it finishes and rapid's full report on failure")
 	if err := fs.Parse(args); err != nil {
@@ -185,13 +185,13 @@ func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out s
 // returns false if a mutant survived.
 func killMutants(w io.Writer, checks int, seed uint64, verbose bool) bool {
 	ms := properties.Mutants()
-	fmt.Fprintf(w, "\nmutants: the suite without its differential properties against %d broken engines (%d cases per property)\n", len(ms), checks)
+	fmt.Fprintf(w, "\nmutants: the suite without its differential properties against %d broken engines (%d cases per query property, %d runs per ledger property)\n", len(ms), checks, 3*checks)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MUTANT\tCAUGHT BY\tCASES\tTIME")
 	killed := 0
 	start := time.Now()
 	for _, m := range ms {
-		res, err := properties.Check(m.Factory, properties.Checks(checks), properties.Seed(seed),
+		res, err := properties.Check(m.Factory, properties.Checks(checks), properties.LedgerChecks(3*checks), properties.Seed(seed),
 			properties.Exclude("differential"), properties.FailFast(),
 			properties.ShrinkTime(500*time.Millisecond), properties.Parallel(runtime.GOMAXPROCS(0)))
 		var by []string

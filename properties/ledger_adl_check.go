@@ -1,0 +1,128 @@
+package properties
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/shopspring/decimal"
+)
+
+// This file checks SPEC ADL-2 and ADL-3 from the effects: the ADL
+// counterparties of a liquidated position are taken in descending score
+// (ties by ascending id), each closing its whole position except the last.
+
+// adlCandidate is one ADL-1 candidate with its ADL-2 score.
+type adlCandidate struct {
+	id    string
+	size  decimal.Decimal
+	score *big.Rat
+}
+
+// adlFill is one counterparty fill of an ADL, in effect order.
+type adlFill struct {
+	id   string
+	size decimal.Decimal
+}
+
+// adlRanking is ADL-1 and ADL-2 for id's position in market (of sign s) in
+// the replayed book: the candidates in the order SPEC takes them. ok is
+// false when a score cannot be computed here (a position of a candidate's
+// pool was filled earlier in the event, or a mark is not given).
+func (rp *replay) adlRanking(id, market string, s int) (cs []adlCandidate, ok bool) {
+	mark := rp.after.Prices[market].Mark
+	if !mark.Valid {
+		return nil, false
+	}
+	for key, p := range rp.b.pos {
+		cid, m, _ := strings.Cut(key, "|")
+		if m != market || cid == id || p.x.IsZero() || p.x.Sign() != -s {
+			continue
+		}
+		e, ok := rp.poolEquity(cid, m, p.mode)
+		if !ok || rp.touched[key] {
+			return nil, false
+		}
+		u := unrealized(p, mark.Decimal)
+		cs = append(cs, adlCandidate{id: cid, size: p.x.Abs(), score: adlScore(u, p.v, p.x.Abs().Mul(mark.Decimal), e)})
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if c := cs[i].score.Cmp(cs[j].score); c != 0 {
+			return c > 0
+		}
+		return cs[i].id < cs[j].id
+	})
+	return cs, true
+}
+
+// unrealized is a position's exact U at mark: s * (Q * mark - V).
+func unrealized(p ledgerPos, mark decimal.Decimal) decimal.Decimal {
+	sv := p.v
+	if p.x.Sign() < 0 {
+		sv = sv.Neg()
+	}
+	return p.x.Mul(mark).Sub(sv)
+}
+
+// poolEquity is the exact equity of the pool holding id's position in
+// market: the isolated margin plus its U, or the wallet plus the U of every
+// cross position (each at its market's mark).
+func (rp *replay) poolEquity(id, market string, mode model.MarginMode) (decimal.Decimal, bool) {
+	if mode == model.Isolated {
+		key := posKey(id, market)
+		return rp.b.get(poolName(id, market, mode)).Add(unrealized(rp.b.pos[key], rp.after.Prices[market].Mark.Decimal)), !rp.touched[key]
+	}
+	e := rp.b.get("wallet:" + id)
+	for key, p := range rp.b.pos {
+		cid, m, _ := strings.Cut(key, "|")
+		if cid != id || p.x.IsZero() || p.mode != model.Cross {
+			continue
+		}
+		mark := rp.after.Prices[m].Mark
+		if rp.touched[key] || !mark.Valid {
+			return e, false
+		}
+		e = e.Add(unrealized(p, mark.Decimal))
+	}
+	return e, true
+}
+
+// adlMax stands for ADL-2's MAX score (a profitable position in a pool
+// with no equity): above every finite score.
+var adlMax = new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), 200))
+
+// adlScore is ADL-2: pnl = down(U / V); U > 0 and E > 0: down(pnl *
+// down(N / E)); U > 0 and E <= 0: MAX; U <= 0: pnl.
+func adlScore(u, v, n, e decimal.Decimal) *big.Rat {
+	pnl := roundQuo(u, v, false)
+	switch {
+	case u.Sign() > 0 && e.Sign() > 0:
+		lev := roundQuo(n, e, false)
+		return downUnits(pnl.Mul(lev)).Rat()
+	case u.Sign() > 0:
+		return adlMax
+	default:
+		return pnl.Rat()
+	}
+}
+
+// checkADLOrder compares the counterparties an ADL filled, in order, with
+// the ranking: a prefix of it, each closing its whole position but the last.
+func checkADLOrder(id, market string, ranking []adlCandidate, fills []adlFill) string {
+	var want, got []string
+	for i, f := range fills {
+		got = append(got, f.id+" "+f.size.String())
+		if i >= len(ranking) || ranking[i].id != f.id {
+			for _, c := range ranking {
+				want = append(want, fmt.Sprintf("%s (score %s, size %s)", c.id, c.score.FloatString(8), c.size))
+			}
+			return fmt.Sprintf("ADL-2: the ADL of %s in %s takes %s; the ranking is %s", id, market, strings.Join(got, ", "), strings.Join(want, ", "))
+		}
+		if i < len(fills)-1 && !f.size.Equal(ranking[i].size) {
+			return fmt.Sprintf("ADL-3: ADL counterparty %s of %s in %s closes %s of its %s and the next one is taken", f.id, id, market, f.size, ranking[i].size)
+		}
+	}
+	return ""
+}
