@@ -381,13 +381,12 @@ func (rp *replay) crossEquity(id string) (e decimal.Decimal, ok bool) {
 
 // liqBlock is one liquidation effect and what follows it up to the next.
 type liqBlock struct {
-	id, market  string
-	pool        model.MarginMode
-	traderSize  decimal.Decimal // the liquidated account's filled size
-	adlSize     decimal.Decimal // the ADL counterparties' filled size
-	lastFill    *model.Effect   // the liquidated account's last fill
-	sawFill     bool
-	traderSides map[string]bool
+	id, market string
+	pool       model.MarginMode
+	traderSize decimal.Decimal // the liquidated account's filled size
+	adlSize    decimal.Decimal // the ADL counterparties' filled size
+	lastFill   *model.Effect   // the liquidated account's last fill
+	sawFill    bool
 	// ADL-2: the ranking when the first ADL fill came (nil before; ok false
 	// when not computable here) and the counterparties filled, in order.
 	ranking   []adlCandidate
@@ -400,7 +399,7 @@ func (rp *replay) run(effects []model.Effect) string {
 	rp.start = rp.b.total()
 	rp.deposits, rp.withdrawals = decimal.Zero, decimal.Zero
 	for i, f := range effects {
-		if f.Event != k0(rp.k) {
+		if f.Event != rp.k { // LED-6: Effect.Event is the event's index in the run
 			return fmt.Sprintf("LED-6: effect %d has event %d, want %d", i, f.Event, rp.k)
 		}
 		var msg string
@@ -423,10 +422,6 @@ func (rp *replay) run(effects []model.Effect) string {
 	}
 	return rp.endEpisode()
 }
-
-// k0 is the identity; it documents that Effect.Event is the event's index
-// in the run (LED-6).
-func k0(k int) int { return k }
 
 func (rp *replay) posting(i int, f model.Effect) string {
 	if !f.Amount.Valid || f.Amount.Decimal.Sign() <= 0 {
@@ -613,8 +608,8 @@ func (rp *replay) liquidation(i int, f model.Effect) string {
 }
 
 // endLiquidation closes the current liquidation block: the liquidated
-// account filled its whole position... at least some of it, and ADL fills
-// match the trader's ADL size (ADL-3).
+// account has a fill, its position is closed whole (LQ-4), the ADL
+// counterparties filled exactly its size (ADL-3), in the order of ADL-2.
 func (rp *replay) endLiquidation() string {
 	l := rp.liq
 	if l == nil {
