@@ -67,7 +67,8 @@ func maxLeverage(m model.Market) int64 {
 // one to three real Binance markets (BTCUSDT, ETHUSDT, XRPUSDT with their
 // October 2024 tier tables, tick, lot and liquidation fee; trading fees and
 // a funding cap drawn) with marks near their 2024 prices, two to four funded
-// trader accounts whose per-market settings (leverage up to the maximum,
+// trader accounts (wallets from 50 up to the edge of the fixed-point range,
+// where trades overflow and must fail with NUM-2) whose per-market settings (leverage up to the maximum,
 // isolated when c.Isolated) are drawn, an insurance fund that is often empty
 // or small (so that auto-deleveraging happens when c.ADL), and, half of the
 // time, open positions in matched long/short pairs (balanced open interest,
@@ -91,7 +92,8 @@ func LedgerState(c GenConfig) *rapid.Generator[*model.State] {
 		na := rapid.IntRange(2, len(traderIDs)).Draw(t, "accounts")
 		for _, id := range traderIDs[:na] {
 			acc := model.Account{
-				WalletBalance: dec(rapid.SampledFrom([]int64{50, 500, 2_000, 10_000, 100_000, 5_000_000}).Draw(t, id+".wallet")*100+
+				// Up to the edge of the fixed-point range (MAX ~9.2e10, NUM-2).
+				WalletBalance: dec(rapid.SampledFrom([]int64{50, 500, 2_000, 10_000, 100_000, 5_000_000, 90_000_000_000}).Draw(t, id+".wallet")*100+
 					rapid.Int64Range(0, 99).Draw(t, id+".walletCents"), -2),
 				Settings: map[string]model.AccountSettings{},
 			}
@@ -115,7 +117,7 @@ func LedgerState(c GenConfig) *rapid.Generator[*model.State] {
 			}
 			st.Accounts[id] = acc
 		}
-		fund := rapid.SampledFrom([]int64{0, 0, 50, 1_000, 100_000, 10_000_000}).Draw(t, "insuranceFund")
+		fund := rapid.SampledFrom([]int64{0, 0, 50, 1_000, 100_000, 10_000_000, 92_000_000_000}).Draw(t, "insuranceFund")
 		if !c.ADL {
 			fund = 1_000_000_000 // deep enough that no deficit reaches ADL (LQ-6)
 		}
