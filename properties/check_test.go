@@ -10,6 +10,7 @@ import (
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/properties"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/shopspring/decimal"
 )
 
 // TestCheckPasses runs Check (the error-returning form, with its own rapid.TB)
@@ -126,5 +127,65 @@ func TestCatalogueOrder(t *testing.T) {
 	}
 	if !seenLedger {
 		t.Error("no ledger property in the catalogue")
+	}
+}
+
+// reorderedLedger is the model's ledger reporting its state the other way
+// SPEC allows: positions in reverse order, entry prices instead of entry
+// values where the price is exact, no settlement (derived). With skew, it
+// also moves one unit into the first account's wallet, which is a real
+// difference.
+type reorderedLedger struct {
+	*model.Ledger
+	skew bool
+}
+
+func (l reorderedLedger) State() *model.State {
+	st := l.Ledger.State()
+	for id, a := range st.Accounts {
+		for i, j := 0, len(a.Positions)-1; i < j; i, j = i+1, j-1 {
+			a.Positions[i], a.Positions[j] = a.Positions[j], a.Positions[i]
+		}
+		for i := range a.Positions {
+			if p := &a.Positions[i]; !p.EntryPrice.IsZero() {
+				p.EntryValue = decimal.NullDecimal{}
+			}
+		}
+		st.Accounts[id] = a
+	}
+	st.Settlement = decimal.NullDecimal{}
+	if l.skew {
+		for _, id := range []string{"alice", "bob"} {
+			if a, ok := st.Accounts[id]; ok {
+				a.WalletBalance = a.WalletBalance.Add(decimal.New(1, -8))
+				st.Accounts[id] = a
+				break
+			}
+		}
+	}
+	return st
+}
+
+// TestDifferentialLedgerComparesByValue: the differential ledger property
+// accepts a state written differently but equal by SPEC, and rejects one
+// unit of difference in a wallet.
+func TestDifferentialLedgerComparesByValue(t *testing.T) {
+	for _, skew := range []bool{false, true} {
+		factory := func() (properties.Engine, []properties.Capability) {
+			return properties.NewEngine(model.Evaluate, func(st *model.State) (properties.Ledger, error) {
+				l, err := model.NewLedger(st)
+				if err != nil {
+					return nil, err
+				}
+				return reorderedLedger{l, skew}, nil
+			}), properties.AllCapabilities()
+		}
+		_, err := properties.Check(factory, properties.Only("^LED-6/differential-ledger$"), properties.Checks(30), properties.Seed(5))
+		if skew && err == nil {
+			t.Error("a wallet one unit off passed the differential ledger property")
+		}
+		if !skew && err != nil {
+			t.Errorf("an equivalent state representation failed: %v", err)
+		}
 	}
 }
