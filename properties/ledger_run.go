@@ -325,7 +325,10 @@ func checkStep(e *env, k int, before *model.State, beforeJSON string, ev model.E
 	case model.EventDeposit, model.EventWithdraw:
 		return checkDepositWithdraw(ev, effects)
 	case model.EventTrade:
-		return checkTrade(before, ev, effects, after)
+		if msg := checkTrade(before, ev, effects, after); msg != "" {
+			return msg
+		}
+		return e.checkTradeMargin(before, ev, after)
 	case model.EventFunding:
 		if msg := checkFunding(before, ev, effects); msg != "" {
 			return msg
@@ -1022,4 +1025,68 @@ func canonicalState(st *model.State) string {
 		c.Settlement = nd(bookOf(st).get("settlement"))
 	}
 	return mustMarshal(c)
+}
+
+// checkTradeMargin is what TRD-5 implies for an accepted trade, judged by
+// the engine's own query on the state after it: each trader side whose risk
+// increased (an open, an increase or a flip) has, in the pool of the new
+// position, equity >= initial margin (on the reported values, which are
+// rounded down and up: reported E >= reported IM - 1e-8), for an isolated
+// position also in the cross pool with a wallet >= 0; and the new notional
+// at the trade price is at most the last tier's maxNotional.
+func (e *env) checkTradeMargin(before *model.State, ev model.Event, after *model.State) string {
+	m := before.Markets[ev.Market]
+	for _, side := range []struct {
+		id string
+		d  decimal.Decimal
+	}{{ev.Buyer, ev.Size.Decimal}, {ev.Seller, ev.Size.Decimal.Neg()}} {
+		a, ok := after.Accounts[side.id]
+		if !ok {
+			continue // the insurance fund is never checked (LED-2)
+		}
+		x := signedSize(before.Accounts[side.id], ev.Market)
+		if !x.IsZero() && x.Sign() != side.d.Sign() && side.d.Abs().LessThanOrEqual(x.Abs()) {
+			continue // a reduce or close is never rejected by TRD-5
+		}
+		newSize := x.Add(side.d).Abs()
+		if last := m.Tiers[len(m.Tiers)-1].MaxNotional; newSize.Mul(ev.Price.Decimal).GreaterThan(last) {
+			return fmt.Sprintf("TRD-5: %s's new notional %s in %s exceeds the last tier's maxNotional %s", side.id, newSize.Mul(ev.Price.Decimal), ev.Market, last)
+		}
+		var rep *model.Report
+		var err error
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					err = fmt.Errorf("panic: %v", v)
+				}
+			}()
+			rep, err = e.engine.Evaluate(scenarioOfAccount(after, a))
+		}()
+		if err != nil || rep == nil {
+			continue // not a valid scenario (SPEC OPEN-1, OPEN-2)
+		}
+		for i, p := range a.Positions {
+			if p.Market != ev.Market {
+				continue
+			}
+			pools := []model.PoolReport{rep.Pools[0]}
+			if p.MarginMode == model.Isolated {
+				for _, pl := range rep.Pools {
+					if pl.Position == i {
+						pools = append(pools, pl)
+					}
+				}
+				if a.WalletBalance.Sign() < 0 {
+					return fmt.Sprintf("TRD-5: %s's isolated open in %s left its wallet at %s", side.id, ev.Market, a.WalletBalance)
+				}
+			}
+			for _, pl := range pools {
+				if pl.Equity.LessThan(pl.InitialMargin.Sub(units(1))) {
+					return fmt.Sprintf("TRD-5: after %s's risk-increasing trade in %s, its %s pool has equity %s below the initial margin %s",
+						side.id, ev.Market, pl.Pool, pl.Equity, pl.InitialMargin)
+				}
+			}
+		}
+	}
+	return ""
 }

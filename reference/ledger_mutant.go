@@ -49,6 +49,9 @@ const (
 	// isolated margin on an open, without capping the leverage by the tier
 	// of the new notional (TRD-3).
 	MutIsolatedMarginNoTierCap Mutation = "isolated-margin-no-tier-cap"
+	// MutNoIMCheck accepts risk-increasing trades without the initial
+	// margin check (TRD-5).
+	MutNoIMCheck Mutation = "no-im-check"
 	// MutHalfApplied charges both sides' trading fees of a trade that TRD-5
 	// then rejects: the event fails but changes the state (LED-7).
 	MutHalfApplied Mutation = "half-applied"
@@ -63,7 +66,7 @@ const (
 func LedgerMutations() []Mutation {
 	return []Mutation{
 		MutFundingSign, MutDustLost, MutLiqFeeUncapped, MutIsolatedLossUncapped,
-		MutADLWrongSide, MutADLRankByPnl, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown, MutIsolatedMarginNoTierCap,
+		MutADLWrongSide, MutADLRankByPnl, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown, MutIsolatedMarginNoTierCap, MutNoIMCheck,
 		MutHalfApplied, MutLedgerMutatesInput,
 	}
 }
