@@ -294,6 +294,14 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 	case evkDeposit:
 		return model.Event{Type: model.EventDeposit, Account: acct, Amount: amount("amount")}
 	case evkWithdraw:
+		if w := st.Accounts[acct].WalletBalance; rapid.Bool().Draw(t, "walletFraction") && w.Sign() > 0 {
+			// A large part of the wallet, where the limit of LED-9 (margin,
+			// unrealized loss, not profit) decides.
+			f := rapid.SampledFrom([]int64{30, 60, 90, 100}).Draw(t, "withdrawPct")
+			if a := floorGrid(w.Mul(dec(f, -2)), dec(1, -2)); a.Sign() > 0 {
+				return model.Event{Type: model.EventWithdraw, Account: acct, Amount: nd(a)}
+			}
+		}
 		return model.Event{Type: model.EventWithdraw, Account: acct, Amount: amount("amount")}
 	case evkOpen:
 		seller := model.InsuranceAccount // no margin check (LED-2): the trade mostly succeeds

@@ -322,8 +322,13 @@ func checkStep(e *env, k int, before *model.State, beforeJSON string, ev model.E
 		return msg
 	}
 	switch ev.Type {
-	case model.EventDeposit, model.EventWithdraw:
+	case model.EventDeposit:
 		return checkDepositWithdraw(ev, effects)
+	case model.EventWithdraw:
+		if msg := checkDepositWithdraw(ev, effects); msg != "" {
+			return msg
+		}
+		return e.checkWithdrawLimit(ev, after)
 	case model.EventTrade:
 		if msg := checkTrade(before, ev, effects, after); msg != "" {
 			return msg
@@ -1087,6 +1092,47 @@ func (e *env) checkTradeMargin(before *model.State, ev model.Event, after *model
 				}
 			}
 		}
+	}
+	return ""
+}
+
+// checkWithdrawLimit is what LED-9 implies for an accepted withdrawal by a
+// trader, judged by the engine's own query on the state after it: the wallet
+// is >= 0 and WB + sum over cross positions of min(U, 0) >= IM of the cross
+// pool (unrealized profit is not withdrawable). On reported values (U
+// rounded down, IM up) the bound loses one unit per position and one for IM.
+func (e *env) checkWithdrawLimit(ev model.Event, after *model.State) string {
+	a, ok := after.Accounts[ev.Account]
+	if !ok {
+		return "" // the fund may withdraw up to its wallet
+	}
+	if a.WalletBalance.Sign() < 0 {
+		return fmt.Sprintf("LED-9: the withdrawal left %s's wallet at %s", ev.Account, a.WalletBalance)
+	}
+	var rep *model.Report
+	var err error
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("panic: %v", v)
+			}
+		}()
+		rep, err = e.engine.Evaluate(scenarioOfAccount(after, a))
+	}()
+	if err != nil || rep == nil {
+		return ""
+	}
+	lhs, n := a.WalletBalance, int64(0)
+	for i, p := range a.Positions {
+		if p.MarginMode == model.Isolated {
+			continue
+		}
+		lhs = lhs.Add(decimal.Min(rep.Positions[i].UnrealizedPnl, decimal.Zero))
+		n++
+	}
+	if im := rep.Pools[0].InitialMargin; lhs.LessThan(im.Sub(units(n + 1))) {
+		return fmt.Sprintf("LED-9: after withdrawing %s, %s has WB + sum min(U, 0) = %s below the cross initial margin %s: unrealized profit was withdrawn",
+			ev.Amount.Decimal, ev.Account, lhs, im)
 	}
 	return ""
 }

@@ -45,6 +45,10 @@ func (l *Ledger) withdrawable(a *ledgerAccount) ratio {
 	pl, _, qs := l.crossPoolOf(a)
 	losses := dec(0)
 	for _, q := range qs {
+		if l.mut == MutWithdrawProfit {
+			losses = add(losses, q.u) // the bug: unrealized profit counts
+			continue
+		}
 		losses = add(losses, minDec(q.u, dec(0)))
 	}
 	return minRatio(exact(a.wallet), exact(add(a.wallet, losses)).minus(pl.im))

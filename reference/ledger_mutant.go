@@ -52,6 +52,9 @@ const (
 	// MutNoIMCheck accepts risk-increasing trades without the initial
 	// margin check (TRD-5).
 	MutNoIMCheck Mutation = "no-im-check"
+	// MutWithdrawProfit lets a trader withdraw unrealized profit: the
+	// withdrawal limit counts U instead of min(U, 0) (LED-9).
+	MutWithdrawProfit Mutation = "withdraw-profit"
 	// MutHalfApplied charges both sides' trading fees of a trade that TRD-5
 	// then rejects: the event fails but changes the state (LED-7).
 	MutHalfApplied Mutation = "half-applied"
@@ -66,7 +69,7 @@ const (
 func LedgerMutations() []Mutation {
 	return []Mutation{
 		MutFundingSign, MutDustLost, MutLiqFeeUncapped, MutIsolatedLossUncapped,
-		MutADLWrongSide, MutADLRankByPnl, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown, MutIsolatedMarginNoTierCap, MutNoIMCheck,
+		MutADLWrongSide, MutADLRankByPnl, MutNoADL, MutSweepBeforeFunding, MutTradeFeeRoundDown, MutBasisRoundDown, MutIsolatedMarginNoTierCap, MutNoIMCheck, MutWithdrawProfit,
 		MutHalfApplied, MutLedgerMutatesInput,
 	}
 }
