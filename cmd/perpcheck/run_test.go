@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
 )
 
 // Seed document 000, example A, as a ledger run (examples/runs/seed-example-a.json).
@@ -113,5 +116,92 @@ func TestRunBadStateExitsTwo(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "LED-1") || strings.Count(errb.String(), "\n") != 1 {
 		t.Errorf("stderr %q: want one line naming LED-1", errb.String())
+	}
+}
+
+// SPEC OPEN-5, the gap the suite found: the fund can go negative outside
+// LQ-7 (examples/runs/open-5-fund-negative.json). Computed by hand from
+// LQ-2, LQ-3, LQ-5 and TRD-2: bob, short 0.013 BTC from 20,000 on a wallet
+// of 100, is liquidated when the mark reaches 28,500 (E = 100 + 260 - 370.5
+// = -10.5 < MM 1.482); E_x at p = tickUp(28,500) = 28,500 is -10.5, the fund
+// holds 50 >= 10.5, so LQ-5: the fund takes the short over, which closes its
+// own long 0.013 from 57,000 and realizes 370.5 - 741 = -370.5, then pays the
+// deficit 10.5. The fund ends at 50 - 370.5 - 10.5 = -331, bob at 0. The
+// model and the reference agree (checked here on both ledgers).
+func TestRunOpen5FundNegative(t *testing.T) {
+	path := "../../examples/runs/open-5-fund-negative.json"
+	var out, errb bytes.Buffer
+	if code := run([]string{"run", path}, nil, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var got struct {
+		Effects []struct {
+			Type, From, To, Reason, Account, Side, Kind string
+			Amount, Size, Price                         *string
+		} `json:"effects"`
+		State struct {
+			Accounts      map[string]struct{ WalletBalance string } `json:"accounts"`
+			InsuranceFund struct {
+				WalletBalance string
+				Positions     []any
+			} `json:"insuranceFund"`
+		} `json:"state"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	type eff struct{ kind, from, to, amount, reason string }
+	var postings []eff
+	for _, e := range got.Effects {
+		if e.Type == "posting" {
+			postings = append(postings, eff{e.Type, e.From, e.To, *e.Amount, e.Reason})
+		}
+	}
+	want := []eff{
+		{"posting", "wallet:bob", "settlement", "110.5", "realized-pnl"},
+		{"posting", "wallet:@insurance", "settlement", "370.5", "realized-pnl"},
+		{"posting", "wallet:@insurance", "wallet:bob", "10.5", "insurance"},
+	}
+	if len(postings) != len(want) {
+		t.Fatalf("postings %+v, want %+v", postings, want)
+	}
+	for i := range want {
+		if postings[i] != want[i] {
+			t.Errorf("posting %d: %+v, want %+v", i, postings[i], want[i])
+		}
+	}
+	if w := got.State.InsuranceFund.WalletBalance; w != "-331" {
+		t.Errorf("fund wallet %s, want -331", w)
+	}
+	if len(got.State.InsuranceFund.Positions) != 0 {
+		t.Errorf("fund positions %v, want none", got.State.InsuranceFund.Positions)
+	}
+	if w := got.State.Accounts["bob"].WalletBalance; w != "0" {
+		t.Errorf("bob's wallet %s, want 0", w)
+	}
+
+	// Both ledgers, effect by effect.
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r model.Run
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	ml, err := model.NewLedger(&r.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := reference.NewLedger(&r.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err1 := ml.Apply(r.Events[0])
+	re, err2 := rl.Apply(r.Events[0])
+	mj, _ := json.Marshal(me)
+	rj, _ := json.Marshal(re)
+	if err1 != nil || err2 != nil || string(mj) != string(rj) {
+		t.Errorf("model and reference differ:\nmodel:     %s %v\nreference: %s %v", mj, err1, rj, err2)
 	}
 }
