@@ -107,8 +107,9 @@ func (b *book) add(name string, d decimal.Decimal) { b.bal[name] = b.bal[name].A
 func checkLED4(st *model.State) string {
 	sv := decimal.Zero
 	oi := map[string]decimal.Decimal{}
-	for _, id := range sortedNames(stateAccounts(st)) {
-		a := stateAccounts(st)[id]
+	accts := stateAccounts(st)
+	for _, id := range sortedNames(accts) {
+		a := accts[id]
 		for _, p := range a.Positions {
 			v, x := entryValue(p), p.Size
 			if p.Side == model.Short {

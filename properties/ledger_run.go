@@ -891,18 +891,8 @@ func checkFunding(before *model.State, ev model.Event, effects []model.Effect) s
 func (e *env) checkNoLiquidatable(after *model.State) string {
 	for _, id := range sortedNames(after.Accounts) {
 		a := after.Accounts[id]
-		s := scenarioOfAccount(after, a)
-		var rep *model.Report
-		var err error
-		func() {
-			defer func() {
-				if v := recover(); v != nil {
-					err = fmt.Errorf("panic: %v", v)
-				}
-			}()
-			rep, err = e.engine.Evaluate(s)
-		}()
-		if err != nil || rep == nil {
+		rep, ok := e.queryAccount(after, a)
+		if !ok {
 			continue
 		}
 		for _, pl := range rep.Pools {
@@ -1057,18 +1047,9 @@ func (e *env) checkTradeMargin(before *model.State, ev model.Event, after *model
 		if last := m.Tiers[len(m.Tiers)-1].MaxNotional; newSize.Mul(ev.Price.Decimal).GreaterThan(last) {
 			return fmt.Sprintf("TRD-5: %s's new notional %s in %s exceeds the last tier's maxNotional %s", side.id, newSize.Mul(ev.Price.Decimal), ev.Market, last)
 		}
-		var rep *model.Report
-		var err error
-		func() {
-			defer func() {
-				if v := recover(); v != nil {
-					err = fmt.Errorf("panic: %v", v)
-				}
-			}()
-			rep, err = e.engine.Evaluate(scenarioOfAccount(after, a))
-		}()
-		if err != nil || rep == nil {
-			continue // not a valid scenario (SPEC OPEN-1, OPEN-2)
+		rep, ok := e.queryAccount(after, a)
+		if !ok {
+			continue
 		}
 		for i, p := range a.Positions {
 			if p.Market != ev.Market {
@@ -1109,17 +1090,8 @@ func (e *env) checkWithdrawLimit(ev model.Event, after *model.State) string {
 	if a.WalletBalance.Sign() < 0 {
 		return fmt.Sprintf("LED-9: the withdrawal left %s's wallet at %s", ev.Account, a.WalletBalance)
 	}
-	var rep *model.Report
-	var err error
-	func() {
-		defer func() {
-			if v := recover(); v != nil {
-				err = fmt.Errorf("panic: %v", v)
-			}
-		}()
-		rep, err = e.engine.Evaluate(scenarioOfAccount(after, a))
-	}()
-	if err != nil || rep == nil {
+	rep, ok := e.queryAccount(after, a)
+	if !ok {
 		return ""
 	}
 	lhs, n := a.WalletBalance, int64(0)
@@ -1135,4 +1107,18 @@ func (e *env) checkWithdrawLimit(ev model.Event, after *model.State) string {
 			ev.Amount.Decimal, ev.Account, lhs, im)
 	}
 	return ""
+}
+
+// queryAccount is the engine's own report on one account of a ledger state
+// (the judge of LQ-1, TRD-5 and LED-9 after an event). ok is false when the
+// account is not a valid scenario (SPEC OPEN-1, OPEN-2: a negative wallet or
+// isolated margin) or the query fails; such accounts are not judged.
+func (e *env) queryAccount(st *model.State, a model.Account) (rep *model.Report, ok bool) {
+	defer func() {
+		if recover() != nil {
+			rep, ok = nil, false
+		}
+	}()
+	rep, err := e.engine.Evaluate(scenarioOfAccount(st, a))
+	return rep, err == nil && rep != nil
 }

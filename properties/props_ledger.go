@@ -351,7 +351,7 @@ func propPathIndependence(e *env) func(*rapid.T) {
 		dep := func(id string, v decimal.Decimal) model.Event {
 			return model.Event{Type: model.EventDeposit, Account: id, Amount: nd(v)}
 		}
-		run := func(label string, evs ...model.Event) (string, error) {
+		run := func(evs ...model.Event) (string, error) {
 			l := r.reload(t, r.st)
 			_, errs := applyAll(l, evs)
 			if err := firstErr(errs); err != nil {
@@ -362,8 +362,8 @@ func propPathIndependence(e *env) func(*rapid.T) {
 		orders := [][]model.Event{
 			{dep(a, x), dep(b, y)}, {dep(b, y), dep(a, x)},
 		}
-		s1, err1 := run("a-then-b", orders[0]...)
-		s2, err2 := run("b-then-a", orders[1]...)
+		s1, err1 := run(orders[0]...)
+		s2, err2 := run(orders[1]...)
 		if err1 != nil || err2 != nil {
 			r.e.failRuns(t, []labeledRun{{"a-then-b", r.st, orders[0]}, {"b-then-a", r.st, orders[1]}}, "LED-9: deposits rejected: %v / %v", err1, err2)
 		}
@@ -372,13 +372,13 @@ func propPathIndependence(e *env) func(*rapid.T) {
 		}
 		two := []model.Event{dep(a, x), dep(a, y)}
 		one := []model.Event{dep(a, x.Add(y))}
-		s3, _ := run("two", two...)
-		s4, _ := run("one", one...)
+		s3, _ := run(two...)
+		s4, _ := run(one...)
 		if s3 != s4 {
 			r.e.failRuns(t, []labeledRun{{"two-deposits", r.st, two}, {"one-deposit", r.st, one}}, "LED-9: deposits of %s and %s differ from one of %s", x, y, x.Add(y))
 		}
 		back := []model.Event{dep(a, x), {Type: model.EventWithdraw, Account: a, Amount: nd(x)}}
-		s5, err5 := run("deposit-withdraw", back...)
+		s5, err5 := run(back...)
 		if err5 == nil && s5 != mustMarshal(r.reload(t, r.st).State()) {
 			r.e.failRuns(t, []labeledRun{{"deposit-withdraw", r.st, back}}, "LED-9: depositing and withdrawing %s to %s changes the state", x, a)
 		}
