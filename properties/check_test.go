@@ -189,3 +189,65 @@ func TestDifferentialLedgerComparesByValue(t *testing.T) {
 		}
 	}
 }
+
+// brokenLedger is the model's ledger with one bug, for the teeth of the
+// metamorphic ledger properties.
+type brokenLedger struct {
+	*model.Ledger
+	bug   string
+	calls *int // shared by every ledger of one factory
+}
+
+func (l brokenLedger) Apply(ev model.Event) ([]model.Effect, error) {
+	*l.calls++
+	switch {
+	case l.bug == "min-funding-rate" && ev.Type == model.EventFunding && ev.Rate.Decimal.Abs().LessThan(decimal.New(5, -5)):
+		return []model.Effect{}, nil // rates below 0.005% are not paid
+	case l.bug == "deposit-rounding" && ev.Type == model.EventDeposit:
+		ev.Amount = decimal.NewNullDecimal(ev.Amount.Decimal.RoundFloor(0)) // cents dropped
+	}
+	eff, err := l.Ledger.Apply(ev)
+	if l.bug == "posting-order" && *l.calls%2 == 0 {
+		// Nondeterminism: every other call lists the postings in reverse.
+		var idx []int
+		for i, e := range eff {
+			if e.Type == model.EffectPosting {
+				idx = append(idx, i)
+			}
+		}
+		for i, j := 0, len(idx)-1; i < j; i, j = i+1, j-1 {
+			eff[idx[i]], eff[idx[j]] = eff[idx[j]], eff[idx[i]]
+		}
+	}
+	return eff, err
+}
+
+// TestLedgerRelationsHaveTeeth: each metamorphic ledger property fails on a
+// ledger with a bug its relation exposes: a minimum funding rate
+// (FND-3/funding-split), postings listed in a varying order
+// (LED-8/determinism-and-reload), deposits rounded to whole units
+// (LED-9/path-independence).
+func TestLedgerRelationsHaveTeeth(t *testing.T) {
+	for _, c := range []struct{ bug, property string }{
+		{"min-funding-rate", "FND-3/funding-split"},
+		{"posting-order", "LED-8/determinism-and-reload"},
+		{"deposit-rounding", "LED-9/path-independence"},
+	} {
+		calls := 0
+		factory := func() (properties.Engine, []properties.Capability) {
+			return properties.NewEngine(model.Evaluate, func(st *model.State) (properties.Ledger, error) {
+				l, err := model.NewLedger(st)
+				if err != nil {
+					return nil, err
+				}
+				return brokenLedger{l, c.bug, &calls}, nil
+			}), properties.AllCapabilities()
+		}
+		res, err := properties.Check(factory, properties.Only("^"+c.property+"$"), properties.Checks(100), properties.Seed(11), properties.ShrinkTime(200*time.Millisecond))
+		if err == nil {
+			t.Errorf("%s: %s passed", c.bug, c.property)
+			continue
+		}
+		t.Logf("%s: %s", c.bug, res.Properties[0].Failure.Message)
+	}
+}
