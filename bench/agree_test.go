@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
-	"github.com/shopspring/decimal"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // These tests check that the implementations the benchmarks compare compute
@@ -27,7 +29,7 @@ func closeTo(got float64, want model.Fixed) bool {
 	return math.Abs(got-w) <= math.Max(1e-9*math.Abs(w), 1e-8)
 }
 
-func mustLoad(t testing.TB, s *model.Scenario) *model.Portfolio {
+func mustLoad(t testing.TB, s *spec.Scenario) *model.Portfolio {
 	t.Helper()
 	p, err := model.Load(s)
 	if err != nil {
@@ -88,7 +90,7 @@ func checkApd(t *testing.T, what string, h model.PoolHealth, a ApdHealth) {
 	}
 }
 
-func checkReferencePool(t *testing.T, what string, s *model.Scenario, h model.PoolHealth) {
+func checkReferencePool(t *testing.T, what string, s *spec.Scenario, h model.PoolHealth) {
 	t.Helper()
 	rep, err := reference.Evaluate(s)
 	if err != nil {
@@ -129,7 +131,7 @@ func TestAgreeHealth(t *testing.T) {
 			checkHealth(t, what, h, fa.Cross(fm, fmarks), da.Cross(dm, dmarks))
 			checkApd(t, what, h, aa.Cross(am, amarks))
 			if n <= 10 {
-				s.Prices["BTCUSDT"] = model.Price{Mark: decimal.NewNullDecimal(mark)}
+				s.Prices["BTCUSDT"] = spec.Price{Mark: decimal.NewNullDecimal(mark)}
 				checkReferencePool(t, what, s, h)
 			}
 		}
@@ -143,7 +145,7 @@ func TestAgreeLiqPrice(t *testing.T) {
 	}
 	fm, dm := NewFloatMarkets(u), NewDecimalMarkets(u)
 	fmarks, dmarks := NewFloatMarks(u), NewDecimalMarks(u)
-	for _, mode := range []model.MarginMode{model.Isolated, model.Cross} {
+	for _, mode := range []spec.MarginMode{spec.Isolated, spec.Cross} {
 		acc := u.LiqAccount(mode)
 		s := u.Scenario(acc)
 		p := mustLoad(t, s)
@@ -204,7 +206,7 @@ func TestAgreeScan(t *testing.T) {
 	marks := u.ScanMarks()
 	var liq [2]int
 	var liqIdx [2][]int32 // the model's liquidatable accounts, for the Book
-	accounts := make([]model.Account, n)
+	accounts := make([]spec.Account, n)
 	for i := 0; i < n; i++ {
 		acc := u.ScanAccount(scanSeed, i)
 		accounts[i] = acc
@@ -229,7 +231,7 @@ func TestAgreeScan(t *testing.T) {
 				liqIdx[v] = append(liqIdx[v], int32(i))
 			}
 			if i < 20 {
-				s.Prices["BTCUSDT"] = model.Price{Mark: decimal.NewNullDecimal(mark)}
+				s.Prices["BTCUSDT"] = spec.Price{Mark: decimal.NewNullDecimal(mark)}
 				checkReferencePool(t, what, s, h)
 			}
 		}

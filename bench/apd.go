@@ -2,8 +2,9 @@ package bench
 
 import (
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // ApdTier is one leverage bracket in apd decimals.
@@ -81,14 +82,14 @@ func NewApdMarks(u *Universe) []apd.Decimal {
 
 // NewApdAccount converts a cross account (entry prices given) with the
 // market indices of u; isolated positions are not supported.
-func NewApdAccount(u *Universe, acc model.Account) ApdAccount {
+func NewApdAccount(u *Universe, acc spec.Account) ApdAccount {
 	aa := ApdAccount{Wallet: toApd(acc.WalletBalance), Positions: make([]ApdPosition, len(acc.Positions))}
 	for i, p := range acc.Positions {
 		lev := defaultLeverage(u.Markets[p.Market])
 		if p.Leverage.Valid {
 			lev = p.Leverage.Decimal
 		}
-		aa.Positions[i] = ApdPosition{Market: u.Index[p.Market], Long: p.Side == model.Long,
+		aa.Positions[i] = ApdPosition{Market: u.Index[p.Market], Long: p.Side == spec.Long,
 			Size: toApd(p.Size), Entry: toApd(p.EntryPrice), Leverage: toApd(lev)}
 	}
 	return aa

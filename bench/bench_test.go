@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
-	"github.com/shopspring/decimal"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Benchmark names are benchstat-sliceable: impl=model|reference|shopspring|float64,
@@ -38,7 +40,7 @@ var (
 	sinkPrice   model.PriceResult
 	sinkFPrice  FloatPrice
 	sinkDPrice  DecimalPrice
-	sinkReport  *model.Report
+	sinkReport  *spec.Report
 	sinkCount   int
 )
 
@@ -111,7 +113,7 @@ func BenchmarkHealth(b *testing.B) {
 	}
 }
 
-func benchHealth(b *testing.B, impl string, u *Universe, acc model.Account, marks [2]decimal.Decimal) {
+func benchHealth(b *testing.B, impl string, u *Universe, acc spec.Account, marks [2]decimal.Decimal) {
 	btc := u.Index["BTCUSDT"]
 	switch impl {
 	case "model":
@@ -131,9 +133,9 @@ func benchHealth(b *testing.B, impl string, u *Universe, acc model.Account, mark
 		c.stop(b)
 	case "reference":
 		s := u.Scenario(acc)
-		var pr [2]model.Price
+		var pr [2]spec.Price
 		for v := range marks {
-			pr[v] = model.Price{Mark: decimal.NewNullDecimal(marks[v])}
+			pr[v] = spec.Price{Mark: decimal.NewNullDecimal(marks[v])}
 		}
 		c := startClock(b)
 		for i := 0; i < b.N; i++ {
@@ -186,7 +188,7 @@ func benchHealth(b *testing.B, impl string, u *Universe, acc model.Account, mark
 // cross, besides validation and the pools).
 func BenchmarkLiqPrice(b *testing.B) {
 	for _, impl := range []string{"model", "reference", "shopspring", "float64"} {
-		for _, mode := range []model.MarginMode{model.Isolated, model.Cross} {
+		for _, mode := range []spec.MarginMode{spec.Isolated, spec.Cross} {
 			b.Run("impl="+impl+"/mode="+string(mode), func(b *testing.B) {
 				u, err := LiqUniverse()
 				fatalIf(b, err)
@@ -330,7 +332,7 @@ func buildScanSet(impl string, n int) (*scanSet, error) {
 		// One model.Book for all accounts: a SetMark per op (update), then
 		// ScanRange over each worker's accounts. bufs gives each of the (at
 		// most 2) workers an output slice with room for every account.
-		accounts := make([]model.Account, n)
+		accounts := make([]spec.Account, n)
 		for i := range accounts {
 			accounts[i] = u.ScanAccount(scanSeed, i)
 		}
@@ -369,14 +371,14 @@ func buildScanSet(impl string, n int) (*scanSet, error) {
 			return len(out)
 		}
 	case "reference":
-		ss := make([]*model.Scenario, n)
+		ss := make([]*spec.Scenario, n)
 		for i := range ss {
 			ss[i] = u.Scenario(u.ScanAccount(scanSeed, i))
 		}
 		keep = ss
-		var pr [2]model.Price
+		var pr [2]spec.Price
 		for v := range marks {
-			pr[v] = model.Price{Mark: decimal.NewNullDecimal(marks[v])}
+			pr[v] = spec.Price{Mark: decimal.NewNullDecimal(marks[v])}
 		}
 		set.scan = func(lo, hi, v int) int {
 			c := 0

@@ -1,8 +1,9 @@
 package bench
 
 import (
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // DecimalTier is one leverage bracket in shopspring decimals; Cum is
@@ -60,7 +61,7 @@ var (
 )
 
 // NewDecimalMarket converts m (mark basis).
-func NewDecimalMarket(m model.Market) DecimalMarket {
+func NewDecimalMarket(m spec.Market) DecimalMarket {
 	cum := cumOf(m.Tiers)
 	dm := DecimalMarket{Tick: m.TickSize, Tiers: make([]DecimalTier, len(m.Tiers))}
 	for t, tr := range m.Tiers {
@@ -90,12 +91,12 @@ func NewDecimalMarks(u *Universe) []decimal.Decimal {
 
 // NewDecimalAccount converts acc (entry prices given) with the market
 // indices of u; missing leverage and isolated margin get SPEC's defaults.
-func NewDecimalAccount(u *Universe, mk []DecimalMarket, acc model.Account) DecimalAccount {
+func NewDecimalAccount(u *Universe, mk []DecimalMarket, acc spec.Account) DecimalAccount {
 	da := DecimalAccount{Wallet: acc.WalletBalance, Positions: make([]DecimalPosition, len(acc.Positions))}
 	for i, p := range acc.Positions {
-		dp := DecimalPosition{Market: u.Index[p.Market], Long: p.Side == model.Long,
+		dp := DecimalPosition{Market: u.Index[p.Market], Long: p.Side == spec.Long,
 			Size: p.Size, Entry: p.EntryPrice, Leverage: defaultLeverage(u.Markets[p.Market]),
-			Isolated: p.MarginMode == model.Isolated}
+			Isolated: p.MarginMode == spec.Isolated}
 		if p.Leverage.Valid {
 			dp.Leverage = p.Leverage.Decimal
 		}

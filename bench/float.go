@@ -3,7 +3,7 @@ package bench
 import (
 	"math"
 
-	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // FloatTier is one leverage bracket in float64.
@@ -52,7 +52,7 @@ type FloatPrice struct {
 }
 
 // NewFloatMarket converts m (mark basis) to float64.
-func NewFloatMarket(m model.Market) FloatMarket {
+func NewFloatMarket(m spec.Market) FloatMarket {
 	cum := cumOf(m.Tiers)
 	fm := FloatMarket{Tick: m.TickSize.InexactFloat64(), Tiers: make([]FloatTier, len(m.Tiers))}
 	for t, tr := range m.Tiers {
@@ -86,7 +86,7 @@ func NewFloatMarks(u *Universe) []float64 {
 // NewFloatAccount converts acc (entry prices given, not entry values) with
 // the market indices of u. A missing leverage or isolated margin gets SPEC's
 // default (POS-4, POS-5).
-func NewFloatAccount(u *Universe, mk []FloatMarket, acc model.Account) FloatAccount {
+func NewFloatAccount(u *Universe, mk []FloatMarket, acc spec.Account) FloatAccount {
 	fa := FloatAccount{Wallet: acc.WalletBalance.InexactFloat64(), Positions: make([]FloatPosition, len(acc.Positions))}
 	for i, p := range acc.Positions {
 		lev := defaultLeverage(u.Markets[p.Market])
@@ -96,7 +96,7 @@ func NewFloatAccount(u *Universe, mk []FloatMarket, acc model.Account) FloatAcco
 		fp := FloatPosition{
 			Market: u.Index[p.Market], Sign: float64(p.Side.Sign()),
 			Size: p.Size.InexactFloat64(), Entry: p.EntryPrice.InexactFloat64(),
-			Leverage: lev.InexactFloat64(), Isolated: p.MarginMode == model.Isolated,
+			Leverage: lev.InexactFloat64(), Isolated: p.MarginMode == spec.Isolated,
 		}
 		if fp.Isolated {
 			qe := fp.Size * fp.Entry

@@ -7,8 +7,10 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestAgreeLedger runs each BenchmarkLedger sequence (and one mixed sequence
@@ -48,8 +50,8 @@ import (
 // What the float bound cannot see (a rounding in the wrong direction) is
 // what the exact shopspring comparison is for.
 func TestAgreeLedger(t *testing.T) {
-	trade := make([]model.Event, 200)
-	funding := make([]model.Event, 20)
+	trade := make([]spec.Event, 200)
+	funding := make([]spec.Event, 20)
 	for k := range trade {
 		trade[k] = ledgerTradeEvents()[k%2]
 	}
@@ -58,14 +60,14 @@ func TestAgreeLedger(t *testing.T) {
 	}
 	cases := []struct {
 		name  string
-		state *model.State
-		evs   []model.Event
-		check func(t *testing.T, effs []model.Effect, final *model.State)
+		state *spec.State
+		evs   []spec.Event
+		check func(t *testing.T, effs []spec.Effect, final *spec.State)
 	}{
 		{"event=trade", ledgerState(2, "100000"), trade, nil},
 		{"event=funding/accounts=100", ledgerState(100, "100000"), funding, nil},
 		{"event=cascade/accounts=100", ledgerState(100, "40"), ledgerCascadeEvents(),
-			func(t *testing.T, effs []model.Effect, _ *model.State) {
+			func(t *testing.T, effs []spec.Effect, _ *spec.State) {
 				if n := countLiquidations(effs); n != 50 {
 					t.Errorf("the cascade liquidates %d accounts, want 50", n)
 				}
@@ -98,7 +100,7 @@ func TestAgreeLedger(t *testing.T) {
 				}
 				dops, fops = append(dops, d), append(fops, f)
 			}
-			var all []model.Effect
+			var all []spec.Effect
 			var rounded, effects int
 			worst := 0.0 // largest float64 error / its bound
 			for k := range c.evs {
@@ -145,7 +147,7 @@ func TestAgreeLedger(t *testing.T) {
 // and a liquidation fee rate of 0.2% instead of 1.25%: below tier 1's
 // maintenance rate (0.4%), so that a solvent liquidation can leave more
 // equity than its fee (with 1.25% every fee here is capped).
-func mixedLedgerState() *model.State {
+func mixedLedgerState() *spec.State {
 	st := ledgerState(8, "100")
 	for _, id := range []string{"acct00004", "acct00005"} {
 		a := st.Accounts[id]
@@ -166,14 +168,14 @@ func mixedLedgerState() *model.State {
 // negative funding with the fund holding a position; a rise that liquidates
 // every short against the fund's long, which closes it (realized PnL for the
 // fund).
-func mixedLedgerEvents() []model.Event {
-	tr := func(buyer, seller, size, price, maker string) model.Event {
-		return model.Event{Type: model.EventTrade, Market: "BTC", Buyer: buyer, Seller: seller,
+func mixedLedgerEvents() []spec.Event {
+	tr := func(buyer, seller, size, price, maker string) spec.Event {
+		return spec.Event{Type: spec.EventTrade, Market: "BTC", Buyer: buyer, Seller: seller,
 			Size: lnd(size), Price: lnd(price), Maker: maker}
 	}
-	mark := func(m string) model.Event { return model.Event{Type: model.EventPrice, Market: "BTC", Mark: lnd(m)} }
-	fund := func(r string) model.Event { return model.Event{Type: model.EventFunding, Market: "BTC", Rate: lnd(r)} }
-	return []model.Event{
+	mark := func(m string) spec.Event { return spec.Event{Type: spec.EventPrice, Market: "BTC", Mark: lnd(m)} }
+	fund := func(r string) spec.Event { return spec.Event{Type: spec.EventFunding, Market: "BTC", Rate: lnd(r)} }
+	return []spec.Event{
 		tr("acct00000", "acct00003", "0.007", "60000.1", ""),
 		tr("acct00001", "acct00000", "0.003", "60123.4", "buyer"),
 		tr("acct00001", "acct00002", "0.02", "59990", ""),
@@ -189,16 +191,16 @@ func mixedLedgerEvents() []model.Event {
 
 // checkMixedCoverage fails when the mixed sequence no longer reaches what it
 // is there for.
-func checkMixedCoverage(t *testing.T, effs []model.Effect, final *model.State) {
+func checkMixedCoverage(t *testing.T, effs []spec.Effect, final *spec.State) {
 	t.Helper()
 	reasons := map[string]int{}
 	capped, uncapped := 0, 0
-	lastFill := map[string]model.Effect{} // the liquidated account's last liquidation fill
+	lastFill := map[string]spec.Effect{} // the liquidated account's last liquidation fill
 	for _, e := range effs {
-		if e.Type == model.EffectFill && e.Kind == "liquidation" {
+		if e.Type == spec.EffectFill && e.Kind == "liquidation" {
 			lastFill[e.Account] = e
 		}
-		if e.Type != model.EffectPosting {
+		if e.Type != spec.EffectPosting {
 			continue
 		}
 		reasons[e.Reason]++
@@ -224,7 +226,7 @@ func checkMixedCoverage(t *testing.T, effs []model.Effect, final *model.State) {
 		for _, e := range effs {
 			found = found || e.Event == k
 		}
-		if ev.Type == model.EventTrade && !found {
+		if ev.Type == spec.EventTrade && !found {
 			rejected++
 		}
 	}
@@ -233,7 +235,7 @@ func checkMixedCoverage(t *testing.T, effs []model.Effect, final *model.State) {
 	}
 	fundPnL := 0
 	for _, e := range effs {
-		if e.Type == model.EffectPosting && e.Reason == "realized-pnl" && (e.From == "wallet:@insurance" || e.To == "wallet:@insurance") {
+		if e.Type == spec.EffectPosting && e.Reason == "realized-pnl" && (e.From == "wallet:@insurance" || e.To == "wallet:@insurance") {
 			fundPnL++
 		}
 	}
@@ -244,10 +246,10 @@ func checkMixedCoverage(t *testing.T, effs []model.Effect, final *model.State) {
 		reasons, capped, uncapped, fundPnL, final.InsuranceFund.Positions)
 }
 
-func countLiquidations(effs []model.Effect) int {
+func countLiquidations(effs []spec.Effect) int {
 	n := 0
 	for _, e := range effs {
-		if e.Type == model.EffectLiquidation {
+		if e.Type == spec.EffectLiquidation {
 			n++
 		}
 	}
@@ -257,23 +259,23 @@ func countLiquidations(effs []model.Effect) int {
 // countRounded counts the amounts the model rounds to 1e-8 and the float
 // kernel does not: fees, funding payments, liquidation fees, and one
 // removed cost basis per fill.
-func countRounded(effs []model.Effect) int {
+func countRounded(effs []spec.Effect) int {
 	n := 0
 	for _, e := range effs {
 		switch {
-		case e.Type == model.EffectFill:
+		case e.Type == spec.EffectFill:
 			n++
-		case e.Type == model.EffectPosting && (e.Reason == "fee" || e.Reason == "funding" || e.Reason == "liquidation-fee"):
+		case e.Type == spec.EffectPosting && (e.Reason == "fee" || e.Reason == "funding" || e.Reason == "liquidation-fee"):
 			n++
 		}
 	}
 	return n
 }
 
-func liquidatedAccounts(effs []model.Effect) []string {
+func liquidatedAccounts(effs []spec.Effect) []string {
 	var out []string
 	for _, e := range effs {
-		if e.Type == model.EffectLiquidation {
+		if e.Type == spec.EffectLiquidation {
 			out = append(out, e.Account)
 		}
 	}
@@ -311,7 +313,7 @@ func closedAccounts(before, after map[string]bool) []string {
 }
 
 // modelPos returns an account's one position in the model's state.
-func modelPos(t *testing.T, what, id string, a model.Account) (has, long bool, size, value decimal.Decimal) {
+func modelPos(t *testing.T, what, id string, a spec.Account) (has, long bool, size, value decimal.Decimal) {
 	t.Helper()
 	switch len(a.Positions) {
 	case 0:
@@ -321,18 +323,18 @@ func modelPos(t *testing.T, what, id string, a model.Account) (has, long bool, s
 		if !p.EntryValue.Valid {
 			t.Fatalf("%s: %s: the model's state has no entryValue", what, id)
 		}
-		return true, p.Side == model.Long, p.Size, p.EntryValue.Decimal
+		return true, p.Side == spec.Long, p.Size, p.EntryValue.Decimal
 	}
 	t.Fatalf("%s: %s: %d positions in the model's state", what, id, len(a.Positions))
 	return
 }
 
-func compareDecimalLedger(t *testing.T, what string, st *model.State, l *DecimalLedger) {
+func compareDecimalLedger(t *testing.T, what string, st *spec.State, l *DecimalLedger) {
 	t.Helper()
 	if len(st.Accounts) != len(l.Accounts) {
 		t.Fatalf("%s: %d accounts in the model, %d in shopspring", what, len(st.Accounts), len(l.Accounts))
 	}
-	acct := func(ma model.Account, a DecimalLedgerAccount) {
+	acct := func(ma spec.Account, a DecimalLedgerAccount) {
 		has, long, size, value := modelPos(t, what, a.ID, ma)
 		if !a.Wallet.Equal(ma.WalletBalance) {
 			t.Errorf("%s: %s wallet shopspring %s, model %s", what, a.ID, a.Wallet, ma.WalletBalance)
@@ -365,7 +367,7 @@ func compareDecimalLedger(t *testing.T, what string, st *model.State, l *Decimal
 
 // compareFloatLedger checks l against st within bound (sizes within 1e-12)
 // and returns the largest error divided by bound.
-func compareFloatLedger(t *testing.T, what string, st *model.State, l *FloatLedger, bound float64) float64 {
+func compareFloatLedger(t *testing.T, what string, st *spec.State, l *FloatLedger, bound float64) float64 {
 	t.Helper()
 	worst := 0.0
 	near := func(name string, got float64, want decimal.Decimal, tol float64) {
@@ -377,7 +379,7 @@ func compareFloatLedger(t *testing.T, what string, st *model.State, l *FloatLedg
 			worst = math.Max(worst, e/bound)
 		}
 	}
-	acct := func(ma model.Account, a FloatLedgerAccount) {
+	acct := func(ma spec.Account, a FloatLedgerAccount) {
 		has, long, size, value := modelPos(t, what, a.ID, ma)
 		near(a.ID+" wallet", a.Wallet, ma.WalletBalance, bound)
 		near(a.ID+" size", a.Size, size, 1e-12)

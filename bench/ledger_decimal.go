@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // DecimalLedger is a one-market, cross-margin-only ledger in shopspring
@@ -90,14 +91,14 @@ type ledgerAccount struct {
 // ledgerMarket checks that st is something the bench ledgers can run (one
 // market, mark basis, cross positions only) and returns its market, the
 // accounts in ascending id order, the fund and the settlement.
-func ledgerMarket(st *model.State) (name string, m model.Market, mark decimal.Decimal, accs []ledgerAccount, fund ledgerAccount, settlement decimal.Decimal, err error) {
+func ledgerMarket(st *spec.State) (name string, m spec.Market, mark decimal.Decimal, accs []ledgerAccount, fund ledgerAccount, settlement decimal.Decimal, err error) {
 	if len(st.Markets) != 1 {
 		return "", m, mark, nil, fund, settlement, fmt.Errorf("bench ledger: want exactly one market, got %d", len(st.Markets))
 	}
 	for n, mk := range st.Markets {
 		name, m = n, mk
 	}
-	if m.MMBasis == model.BasisEntry {
+	if m.MMBasis == spec.BasisEntry {
 		return "", m, mark, nil, fund, settlement, errors.New("bench ledger: entry basis is not implemented")
 	}
 	pr, ok := st.Prices[name]
@@ -107,10 +108,10 @@ func ledgerMarket(st *model.State) (name string, m model.Market, mark decimal.De
 	mark = pr.Mark.Decimal
 	defLev := defaultLeverage(m)
 	signed := decimal.Zero // sum s*V
-	conv := func(id string, a model.Account) (ledgerAccount, error) {
+	conv := func(id string, a spec.Account) (ledgerAccount, error) {
 		la := ledgerAccount{id: id, wallet: a.WalletBalance, lev: defLev}
 		if s, ok := a.Settings[name]; ok {
-			if s.MarginMode == model.Isolated {
+			if s.MarginMode == spec.Isolated {
 				return la, fmt.Errorf("bench ledger: account %q: isolated margin is not implemented", id)
 			}
 			if s.Leverage.Valid {
@@ -118,10 +119,10 @@ func ledgerMarket(st *model.State) (name string, m model.Market, mark decimal.De
 			}
 		}
 		for _, p := range a.Positions {
-			if p.Market != name || p.MarginMode == model.Isolated || la.hasPos {
+			if p.Market != name || p.MarginMode == spec.Isolated || la.hasPos {
 				return la, fmt.Errorf("bench ledger: account %q: only one cross position in %q is implemented", id, name)
 			}
-			la.hasPos, la.long, la.size = true, p.Side == model.Long, p.Size
+			la.hasPos, la.long, la.size = true, p.Side == spec.Long, p.Size
 			if p.EntryValue.Valid {
 				la.value = p.EntryValue.Decimal
 			} else {
@@ -147,7 +148,7 @@ func ledgerMarket(st *model.State) (name string, m model.Market, mark decimal.De
 		}
 		accs = append(accs, la)
 	}
-	if fund, err = conv(model.InsuranceAccount, st.InsuranceFund); err != nil {
+	if fund, err = conv(spec.InsuranceAccount, st.InsuranceFund); err != nil {
 		return "", m, mark, nil, fund, settlement, err
 	}
 	settlement = signed.Neg()
@@ -167,7 +168,7 @@ func nullOrZero(d decimal.NullDecimal) decimal.Decimal {
 // NewDecimalLedger converts st, which must have exactly one market (mark
 // basis, with a given mark) and only cross positions in it; positions may
 // give entryValue or entryPrice. A missing settlement is derived (LED-4).
-func NewDecimalLedger(st *model.State) (*DecimalLedger, error) {
+func NewDecimalLedger(st *spec.State) (*DecimalLedger, error) {
 	name, m, mark, accs, fund, settlement, err := ledgerMarket(st)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // FloatLedger is DecimalLedger's one-market, cross-only ledger written in
@@ -52,7 +52,7 @@ type FloatLedgerAccount struct {
 }
 
 // NewFloatLedger converts st under the same conditions as NewDecimalLedger.
-func NewFloatLedger(st *model.State) (*FloatLedger, error) {
+func NewFloatLedger(st *spec.State) (*FloatLedger, error) {
 	name, m, mark, accs, fund, settlement, err := ledgerMarket(st)
 	if err != nil {
 		return nil, err

@@ -4,16 +4,18 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
-	"github.com/shopspring/decimal"
 )
 
 // ledgerImpl is the part of model.Ledger and reference.Ledger the
 // benchmarks drive.
 type ledgerImpl interface {
-	Apply(model.Event) ([]model.Effect, error)
+	Apply(spec.Event) ([]spec.Effect, error)
 }
 
 // ledgerRun is one implementation's ledger prepared for a fixed list of
@@ -33,11 +35,11 @@ type ledgerRun struct {
 // (a loop over the effects, small next to Apply).
 var ledgerImpls = []struct {
 	name    string
-	prepare func(st *model.State, evs []model.Event) (*ledgerRun, error)
+	prepare func(st *spec.State, evs []spec.Event) (*ledgerRun, error)
 }{
-	{"model", effectsRun(func(st *model.State) (ledgerImpl, error) { return model.NewLedger(st) })},
-	{"reference", effectsRun(func(st *model.State) (ledgerImpl, error) { return reference.NewLedger(st) })},
-	{"shopspring", func(st *model.State, evs []model.Event) (*ledgerRun, error) {
+	{"model", effectsRun(func(st *spec.State) (ledgerImpl, error) { return model.NewLedger(st) })},
+	{"reference", effectsRun(func(st *spec.State) (ledgerImpl, error) { return reference.NewLedger(st) })},
+	{"shopspring", func(st *spec.State, evs []spec.Event) (*ledgerRun, error) {
 		// The second copy is the template that reset copies back.
 		l, err := NewDecimalLedger(st)
 		if err != nil {
@@ -46,7 +48,7 @@ var ledgerImpls = []struct {
 		t, _ := NewDecimalLedger(st)
 		return kernelRun(l, evs, decimalOp, func() error { l.CopyFrom(t); return nil })
 	}},
-	{"float64", func(st *model.State, evs []model.Event) (*ledgerRun, error) {
+	{"float64", func(st *spec.State, evs []spec.Event) (*ledgerRun, error) {
 		l, err := NewFloatLedger(st)
 		if err != nil {
 			return nil, err
@@ -58,8 +60,8 @@ var ledgerImpls = []struct {
 
 // effectsRun prepares a ledger with an Apply(model.Event) API; liquidations
 // are counted from the effects.
-func effectsRun(mk func(*model.State) (ledgerImpl, error)) func(*model.State, []model.Event) (*ledgerRun, error) {
-	return func(st *model.State, evs []model.Event) (*ledgerRun, error) {
+func effectsRun(mk func(*spec.State) (ledgerImpl, error)) func(*spec.State, []spec.Event) (*ledgerRun, error) {
+	return func(st *spec.State, evs []spec.Event) (*ledgerRun, error) {
 		l, err := mk(st)
 		if err != nil {
 			return nil, err
@@ -69,7 +71,7 @@ func effectsRun(mk func(*model.State) (ledgerImpl, error)) func(*model.State, []
 				eff, err := l.Apply(evs[k])
 				n := 0
 				for i := range eff {
-					if eff[i].Type == model.EffectLiquidation {
+					if eff[i].Type == spec.EffectLiquidation {
 						n++
 					}
 				}
@@ -85,7 +87,7 @@ func effectsRun(mk func(*model.State) (ledgerImpl, error)) func(*model.State, []
 }
 
 // kernelRun converts evs into calls of ledger l (by op) once.
-func kernelRun[L any](l L, evs []model.Event, op func(L, model.Event) (func() (int, error), error), reset func() error) (*ledgerRun, error) {
+func kernelRun[L any](l L, evs []spec.Event, op func(L, spec.Event) (func() (int, error), error), reset func() error) (*ledgerRun, error) {
 	ops := make([]func() (int, error), len(evs))
 	for k, ev := range evs {
 		f, err := op(l, ev)
@@ -99,22 +101,22 @@ func kernelRun[L any](l L, evs []model.Event, op func(L, model.Event) (func() (i
 
 // decimalOp and floatOp convert one benchmark event (trade, funding, or a
 // price event with a mark, in the ledger's market) into a kernel call.
-func decimalOp(l *DecimalLedger, ev model.Event) (func() (int, error), error) {
+func decimalOp(l *DecimalLedger, ev spec.Event) (func() (int, error), error) {
 	if ev.Market != l.Market {
 		return nil, fmt.Errorf("market %q: the kernel has only %q", ev.Market, l.Market)
 	}
 	switch ev.Type {
-	case model.EventTrade:
+	case spec.EventTrade:
 		b, s := l.Index(ev.Buyer), l.Index(ev.Seller)
 		if b < 0 || s < 0 || !ev.Size.Valid || !ev.Price.Valid {
 			return nil, fmt.Errorf("trade: unknown account or missing size/price")
 		}
 		size, px, mb := ev.Size.Decimal, ev.Price.Decimal, ev.Maker == "buyer"
 		return func() (int, error) { return 0, l.Trade(b, s, size, px, mb) }, nil
-	case model.EventFunding:
+	case spec.EventFunding:
 		rate := ev.Rate.Decimal
 		return func() (int, error) { return l.Funding(rate) }, nil
-	case model.EventPrice:
+	case spec.EventPrice:
 		if !ev.Mark.Valid {
 			return nil, fmt.Errorf("price: only a given mark is implemented")
 		}
@@ -124,22 +126,22 @@ func decimalOp(l *DecimalLedger, ev model.Event) (func() (int, error), error) {
 	return nil, fmt.Errorf("event type %q is not implemented by the kernel", ev.Type)
 }
 
-func floatOp(l *FloatLedger, ev model.Event) (func() (int, error), error) {
+func floatOp(l *FloatLedger, ev spec.Event) (func() (int, error), error) {
 	if ev.Market != l.Market {
 		return nil, fmt.Errorf("market %q: the kernel has only %q", ev.Market, l.Market)
 	}
 	switch ev.Type {
-	case model.EventTrade:
+	case spec.EventTrade:
 		b, s := l.Index(ev.Buyer), l.Index(ev.Seller)
 		if b < 0 || s < 0 || !ev.Size.Valid || !ev.Price.Valid {
 			return nil, fmt.Errorf("trade: unknown account or missing size/price")
 		}
 		size, px, mb := ev.Size.Decimal.InexactFloat64(), ev.Price.Decimal.InexactFloat64(), ev.Maker == "buyer"
 		return func() (int, error) { return 0, l.Trade(b, s, size, px, mb) }, nil
-	case model.EventFunding:
+	case spec.EventFunding:
 		rate := ev.Rate.Decimal.InexactFloat64()
 		return func() (int, error) { return l.Funding(rate) }, nil
-	case model.EventPrice:
+	case spec.EventPrice:
 		if !ev.Mark.Valid {
 			return nil, fmt.Errorf("price: only a given mark is implemented")
 		}
@@ -156,25 +158,25 @@ func lnd(s string) decimal.NullDecimal { return decimal.NewNullDecimal(ldec(s)) 
 // ledgerState has one BTC market with the 2024-10 Binance brackets (tiers 1-3),
 // n trader accounts holding alternating long/short 0.01 BTC at 60,000 on
 // wallet, and a funded insurance fund.
-func ledgerState(n int, wallet string) *model.State {
+func ledgerState(n int, wallet string) *spec.State {
 	tiers := binanceBTCTiers()
-	st := &model.State{
-		Markets: map[string]model.Market{"BTC": {TickSize: ldec("0.1"), LotSize: ldec("0.001"), Tiers: tiers,
+	st := &spec.State{
+		Markets: map[string]spec.Market{"BTC": {TickSize: ldec("0.1"), LotSize: ldec("0.001"), Tiers: tiers,
 			LiquidationFeeRate: lnd("0.0125"), TakerFeeRate: lnd("0.0005"), MakerFeeRate: lnd("0.0002")}},
-		Prices:        map[string]model.Price{"BTC": {Mark: lnd("60000")}},
-		Accounts:      map[string]model.Account{},
-		InsuranceFund: model.Account{WalletBalance: ldec("1000000")},
+		Prices:        map[string]spec.Price{"BTC": {Mark: lnd("60000")}},
+		Accounts:      map[string]spec.Account{},
+		InsuranceFund: spec.Account{WalletBalance: ldec("1000000")},
 	}
 	for i := 0; i < n; i++ {
-		side := model.Long
+		side := spec.Long
 		if i%2 == 1 {
-			side = model.Short
+			side = spec.Short
 		}
-		st.Accounts[fmt.Sprintf("acct%05d", i)] = model.Account{
+		st.Accounts[fmt.Sprintf("acct%05d", i)] = spec.Account{
 			WalletBalance: ldec(wallet),
-			Positions: []model.Position{{Market: "BTC", Side: side, Size: ldec("0.01"),
-				EntryPrice: ldec("60000"), MarginMode: model.Cross, Leverage: lnd("20")}},
-			Settings: map[string]model.AccountSettings{"BTC": {Leverage: lnd("20"), MarginMode: model.Cross}},
+			Positions: []spec.Position{{Market: "BTC", Side: side, Size: ldec("0.01"),
+				EntryPrice: ldec("60000"), MarginMode: spec.Cross, Leverage: lnd("20")}},
+			Settings: map[string]spec.AccountSettings{"BTC": {Leverage: lnd("20"), MarginMode: spec.Cross}},
 		}
 	}
 	return st
@@ -184,27 +186,27 @@ func ledgerState(n int, wallet string) *model.State {
 
 // ledgerTradeEvents is event=trade: acct00000 buys 0.001 BTC from acct00001
 // (both increase), then sells it back (both reduce).
-func ledgerTradeEvents() []model.Event {
-	buy := model.Event{Type: model.EventTrade, Market: "BTC", Buyer: "acct00000", Seller: "acct00001",
+func ledgerTradeEvents() []spec.Event {
+	buy := spec.Event{Type: spec.EventTrade, Market: "BTC", Buyer: "acct00000", Seller: "acct00001",
 		Size: lnd("0.001"), Price: lnd("60000")}
 	sell := buy
 	sell.Buyer, sell.Seller = buy.Seller, buy.Buyer
-	return []model.Event{buy, sell}
+	return []spec.Event{buy, sell}
 }
 
 // ledgerFundingEvents is event=funding: a rate of +0.0001, then -0.0001.
-func ledgerFundingEvents() []model.Event {
-	up := model.Event{Type: model.EventFunding, Market: "BTC", Rate: lnd("0.0001")}
+func ledgerFundingEvents() []spec.Event {
+	up := spec.Event{Type: spec.EventFunding, Market: "BTC", Rate: lnd("0.0001")}
 	down := up
 	down.Rate = lnd("-0.0001")
-	return []model.Event{up, down}
+	return []spec.Event{up, down}
 }
 
 // ledgerCascadeEvents is event=cascade: the mark drops 20%, from 60,000 to
 // 48,000. With ledgerState(n, "40") (wallet 40 on 0.01 BTC) every long is
 // bankrupt and the fund takes it over (LQ-5).
-func ledgerCascadeEvents() []model.Event {
-	return []model.Event{{Type: model.EventPrice, Market: "BTC", Mark: lnd("48000")}}
+func ledgerCascadeEvents() []spec.Event {
+	return []spec.Event{{Type: spec.EventPrice, Market: "BTC", Mark: lnd("48000")}}
 }
 
 // ledgerTradeReset is how many event=trade ops run before the ledger is
@@ -321,7 +323,7 @@ func BenchmarkLedger(b *testing.B) {
 
 // binanceBTCTiers returns the real Binance BTCUSDT brackets of October 2024
 // shipped in the venue package (research notes §1.3(a)), rather than a copy.
-func binanceBTCTiers() []model.Tier {
+func binanceBTCTiers() []spec.Tier {
 	m, err := venue.Lookup("binance@2024-10-01", "BTCUSDT")
 	if err != nil {
 		panic(err) // the profile is embedded in the binary; its absence is a build defect

@@ -7,9 +7,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
+	"github.com/perpcheck/perpcheck/venue"
 )
 
 // Universe is a set of Binance USDⓈ-M markets (real October 2024 tier
@@ -21,7 +23,7 @@ type Universe struct {
 	// Index maps a name to its index in Names.
 	Index map[string]int
 	// Markets are the venue markets, by name.
-	Markets map[string]model.Market
+	Markets map[string]spec.Market
 	// Marks are the initial mark prices, by name.
 	Marks map[string]decimal.Decimal
 	// order is the order in which the symbols were chosen (BTCUSDT first).
@@ -80,7 +82,7 @@ func binanceSymbols(n int) ([]string, error) {
 // NewUniverse returns the universe of the given symbols (looked up in the
 // binance profile).
 func NewUniverse(symbols []string) (*Universe, error) {
-	u := &Universe{Index: map[string]int{}, Markets: map[string]model.Market{}, Marks: map[string]decimal.Decimal{}}
+	u := &Universe{Index: map[string]int{}, Markets: map[string]spec.Market{}, Marks: map[string]decimal.Decimal{}}
 	for k, sym := range symbols {
 		m, err := venue.Lookup("binance", sym)
 		if err != nil {
@@ -114,7 +116,7 @@ func HealthUniverse(n int) (*Universe, error) {
 
 // sizeStep is the step sizes are rounded to: the market's lot, or for a
 // market with the placeholder lot 1e-8 a realistic step for its price.
-func sizeStep(m model.Market, mark decimal.Decimal) decimal.Decimal {
+func sizeStep(m spec.Market, mark decimal.Decimal) decimal.Decimal {
 	if m.LotSize.GreaterThan(decimal.New(1, -8)) {
 		return m.LotSize
 	}
@@ -152,27 +154,27 @@ func (u *Universe) priceNear(sym string, factor float64) decimal.Decimal {
 
 // Scenario returns a scenario with u's markets and marks restricted to the
 // markets acc has positions in, and acc as its account (not copied).
-func (u *Universe) Scenario(acc model.Account) *model.Scenario {
-	s := &model.Scenario{
-		Markets: make(map[string]model.Market, len(acc.Positions)),
-		Prices:  make(map[string]model.Price, len(acc.Positions)),
+func (u *Universe) Scenario(acc spec.Account) *spec.Scenario {
+	s := &spec.Scenario{
+		Markets: make(map[string]spec.Market, len(acc.Positions)),
+		Prices:  make(map[string]spec.Price, len(acc.Positions)),
 		Account: acc,
 	}
 	for _, p := range acc.Positions {
 		s.Markets[p.Market] = u.Markets[p.Market]
-		s.Prices[p.Market] = model.Price{Mark: decimal.NewNullDecimal(u.Marks[p.Market])}
+		s.Prices[p.Market] = spec.Price{Mark: decimal.NewNullDecimal(u.Marks[p.Market])}
 	}
 	return s
 }
 
 // NewBook returns accounts in one model.Book over all of u's markets and
 // marks (impl=book of the scan benchmarks).
-func (u *Universe) NewBook(accounts []model.Account) (*model.Book, error) {
-	ms := make(map[string]model.Market, len(u.Names))
-	ps := make(map[string]model.Price, len(u.Names))
+func (u *Universe) NewBook(accounts []spec.Account) (*model.Book, error) {
+	ms := make(map[string]spec.Market, len(u.Names))
+	ps := make(map[string]spec.Price, len(u.Names))
 	for _, n := range u.Names {
 		ms[n] = u.Markets[n]
-		ps[n] = model.Price{Mark: decimal.NewNullDecimal(u.Marks[n])}
+		ps[n] = spec.Price{Mark: decimal.NewNullDecimal(u.Marks[n])}
 	}
 	return model.NewBook(ms, ps, accounts)
 }
@@ -182,20 +184,20 @@ func (u *Universe) NewBook(accounts []model.Account) (*model.Book, error) {
 // shorts alternating, notionals cycling from 9,000 to 3,500,000 USDT (tiers
 // 1 to 4 of Binance's tables), entries within a few percent of the mark,
 // default leverage, and a wallet of 6% of the total notional.
-func (u *Universe) HealthAccount(n int) model.Account {
+func (u *Universe) HealthAccount(n int) spec.Account {
 	targets := []float64{25_000, 180_000, 45_000, 900_000, 9_000, 3_500_000}
 	longF := []float64{0.97, 1.01, 0.985}
 	shortF := []float64{1.03, 0.99, 1.02}
-	var acc model.Account
+	var acc spec.Account
 	total := decimal.Zero
 	for i := 0; i < n; i++ {
 		sym := u.order[i]
-		p := model.Position{Market: sym, Side: model.Long, MarginMode: model.Cross,
+		p := spec.Position{Market: sym, Side: spec.Long, MarginMode: spec.Cross,
 			Size: u.sizeFor(sym, targets[i%len(targets)])}
 		if i%2 == 0 {
 			p.EntryPrice = u.priceNear(sym, longF[(i/2)%3])
 		} else {
-			p.Side = model.Short
+			p.Side = spec.Short
 			p.EntryPrice = u.priceNear(sym, shortF[(i/2)%3])
 		}
 		total = total.Add(p.Size.Mul(u.Marks[sym]))
@@ -210,19 +212,19 @@ func (u *Universe) HealthAccount(n int) model.Account {
 // long of 0.75 BTC at 20x with 3,000 USDT margin. "cross": three cross
 // positions (BTCUSDT long 1.5, ETHUSDT short 20, SOLUSDT long 300) and a
 // wallet of 12,000 USDT, so the other positions' PnL and MM enter K (LIQ-8).
-func (u *Universe) LiqAccount(mode model.MarginMode) model.Account {
+func (u *Universe) LiqAccount(mode spec.MarginMode) spec.Account {
 	d := decimal.RequireFromString
 	lev := decimal.NewNullDecimal(d("20"))
-	if mode == model.Isolated {
-		return model.Account{WalletBalance: d("10000"), Positions: []model.Position{{
-			Market: "BTCUSDT", Side: model.Long, Size: d("0.75"), EntryPrice: d("66000.0"),
-			MarginMode: model.Isolated, Leverage: lev, IsolatedMargin: decimal.NewNullDecimal(d("3000")),
+	if mode == spec.Isolated {
+		return spec.Account{WalletBalance: d("10000"), Positions: []spec.Position{{
+			Market: "BTCUSDT", Side: spec.Long, Size: d("0.75"), EntryPrice: d("66000.0"),
+			MarginMode: spec.Isolated, Leverage: lev, IsolatedMargin: decimal.NewNullDecimal(d("3000")),
 		}}}
 	}
-	return model.Account{WalletBalance: d("12000"), Positions: []model.Position{
-		{Market: "BTCUSDT", Side: model.Long, Size: d("1.5"), EntryPrice: d("66000.0"), MarginMode: model.Cross, Leverage: lev},
-		{Market: "ETHUSDT", Side: model.Short, Size: d("20"), EntryPrice: d("2600.00"), MarginMode: model.Cross, Leverage: lev},
-		{Market: "SOLUSDT", Side: model.Long, Size: d("300"), EntryPrice: d("150.12"), MarginMode: model.Cross, Leverage: lev},
+	return spec.Account{WalletBalance: d("12000"), Positions: []spec.Position{
+		{Market: "BTCUSDT", Side: spec.Long, Size: d("1.5"), EntryPrice: d("66000.0"), MarginMode: spec.Cross, Leverage: lev},
+		{Market: "ETHUSDT", Side: spec.Short, Size: d("20"), EntryPrice: d("2600.00"), MarginMode: spec.Cross, Leverage: lev},
+		{Market: "SOLUSDT", Side: spec.Long, Size: d("300"), EntryPrice: d("150.12"), MarginMode: spec.Cross, Leverage: lev},
 	}}
 }
 
@@ -242,20 +244,20 @@ func (u *Universe) ScanMarks() [2]decimal.Decimal {
 // within 6% of the mark, cross margin at 20x (Binance's default), and a
 // wallet that puts the maintenance margin ratio between about 25% and 98%
 // at the initial marks, so that a 4% BTCUSDT move liquidates some accounts.
-func (u *Universe) ScanAccount(seed uint64, i int) model.Account {
+func (u *Universe) ScanAccount(seed uint64, i int) spec.Account {
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
 	syms := []string{ScanSymbols[0]}
 	perm := r.Perm(len(ScanSymbols) - 1)
 	syms = append(syms, ScanSymbols[1+perm[0]], ScanSymbols[1+perm[1]])
-	acc := model.Account{Positions: make([]model.Position, 0, len(syms))}
+	acc := spec.Account{Positions: make([]spec.Position, 0, len(syms))}
 	var upnl, mm float64
 	for _, sym := range syms {
 		target := math.Exp(math.Log(2000) + r.Float64()*math.Log(200))
-		p := model.Position{Market: sym, Side: model.Long, MarginMode: model.Cross,
+		p := spec.Position{Market: sym, Side: spec.Long, MarginMode: spec.Cross,
 			Size: u.sizeFor(sym, target), EntryPrice: u.priceNear(sym, 0.94+0.12*r.Float64())}
 		s := 1.0
 		if r.IntN(2) == 1 {
-			p.Side, s = model.Short, -1
+			p.Side, s = spec.Short, -1
 		}
 		q, ep, mp := p.Size.InexactFloat64(), p.EntryPrice.InexactFloat64(), u.Marks[sym].InexactFloat64()
 		upnl += s * q * (mp - ep)
@@ -273,7 +275,7 @@ func (u *Universe) ScanAccount(seed uint64, i int) model.Account {
 }
 
 // floatMM is MM(N) of TIER-8 in float64 (used only to generate accounts).
-func floatMM(tiers []model.Tier, n float64) float64 {
+func floatMM(tiers []spec.Tier, n float64) float64 {
 	t := 0
 	for t+1 < len(tiers) && n >= tiers[t+1].MinNotional.InexactFloat64() {
 		t++
@@ -282,13 +284,13 @@ func floatMM(tiers []model.Tier, n float64) float64 {
 }
 
 // defaultLeverage is POS-4's default: min(20, maxLeverage_1).
-func defaultLeverage(m model.Market) decimal.Decimal {
+func defaultLeverage(m spec.Market) decimal.Decimal {
 	return decimal.Min(decimal.NewFromInt(20), m.Tiers[0].MaxLeverage)
 }
 
 // cumOf returns the maintenance amounts of a tier table: the given ones, or
 // the TIER-6 recursion where absent.
-func cumOf(tiers []model.Tier) []decimal.Decimal {
+func cumOf(tiers []spec.Tier) []decimal.Decimal {
 	out := make([]decimal.Decimal, len(tiers))
 	for t, tr := range tiers {
 		switch {

@@ -12,11 +12,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
-	"github.com/shopspring/decimal"
 )
 
 // Input caps of the robustness targets. Inputs above them are skipped: they
@@ -50,7 +52,7 @@ func CheckEvaluate(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("json.Marshal: %v", err)
 	}
-	var back model.Scenario
+	var back spec.Scenario
 	if err := strictjson.Unmarshal(j, &back); err != nil {
 		return fmt.Errorf("strictjson rejects the scenario file %s: %v", j, err)
 	}
@@ -68,20 +70,20 @@ func CheckEvaluate(data []byte) error {
 // requires the same outcome: both fail with the same Path and Rule, or both
 // succeed with reports equal field by field. It also checks that neither
 // implementation modified s (SPEC EVAL-1).
-func Differential(s *model.Scenario) error {
+func Differential(s *spec.Scenario) error {
 	_, _, err := differential(s)
 	return err
 }
 
 // differential is Differential; it also returns the model's report or its
 // *model.Error (when the implementations agree).
-func differential(s *model.Scenario) (*model.Report, error, error) {
+func differential(s *spec.Scenario) (*spec.Report, error, error) {
 	return differentialWith(s, reference.Evaluate)
 }
 
 // differentialWith is differential against the reference function ref (the
 // mutant test passes reference.EvaluateWith with an injected bug).
-func differentialWith(s *model.Scenario, ref func(*model.Scenario) (*model.Report, error)) (*model.Report, error, error) {
+func differentialWith(s *spec.Scenario, ref func(*spec.Scenario) (*spec.Report, error)) (*spec.Report, error, error) {
 	before := cloneScenario(s)
 	got, gerr := model.Evaluate(s)
 	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
@@ -101,7 +103,7 @@ func differentialWith(s *model.Scenario, ref func(*model.Scenario) (*model.Repor
 }
 
 // snapshot is a canonical rendering of s.
-func snapshot(s *model.Scenario) []byte {
+func snapshot(s *spec.Scenario) []byte {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return []byte(err.Error())
@@ -121,7 +123,7 @@ func CheckQueries(data []byte) error {
 }
 
 // checkQueriesWith is CheckQueries against the reference function ref.
-func checkQueriesWith(data []byte, ref func(*model.Scenario) (*model.Report, error)) error {
+func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error)) error {
 	if len(data) > MaxInput {
 		return nil
 	}
@@ -177,7 +179,7 @@ func checkQueriesWith(data []byte, ref func(*model.Scenario) (*model.Report, err
 			mark = satAdd(int64(pr.Price), mu.Delta)
 		}
 		old, had := cur.Prices[name]
-		cur.Prices[name] = model.Price{Mark: decimal.NullDecimal{Decimal: model.Fixed(mark).Decimal(), Valid: true}}
+		cur.Prices[name] = spec.Price{Mark: decimal.NullDecimal{Decimal: model.Fixed(mark).Decimal(), Valid: true}}
 		serr := p.SetMark(mi, model.Fixed(mark))
 		want, werr = ref(cur)
 		if mark <= 0 {
@@ -227,7 +229,7 @@ func checkIndexErrors(p *model.Portfolio, markets int) error {
 	return nil
 }
 
-func comparePortfolioState(p *model.Portfolio, want *model.Report, werr error) error {
+func comparePortfolioState(p *model.Portfolio, want *spec.Report, werr error) error {
 	if werr != nil {
 		return ComparePortfolioError(p, werr)
 	}
@@ -235,19 +237,19 @@ func comparePortfolioState(p *model.Portfolio, want *model.Report, werr error) e
 }
 
 // cloneScenario returns a copy of s whose maps and slices are its own.
-func cloneScenario(s *model.Scenario) *model.Scenario {
+func cloneScenario(s *spec.Scenario) *spec.Scenario {
 	c := *s
-	c.Markets = make(map[string]model.Market, len(s.Markets))
+	c.Markets = make(map[string]spec.Market, len(s.Markets))
 	for k, m := range s.Markets {
-		m.Tiers = append([]model.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
+		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
 		c.Markets[k] = m
 	}
-	c.Prices = make(map[string]model.Price, len(s.Prices))
+	c.Prices = make(map[string]spec.Price, len(s.Prices))
 	for k, p := range s.Prices {
 		c.Prices[k] = p
 	}
-	c.Account.Positions = append([]model.Position(nil), s.Account.Positions...)
+	c.Account.Positions = append([]spec.Position(nil), s.Account.Positions...)
 	return &c
 }
 
@@ -261,7 +263,7 @@ func CheckScenarioJSON(data []byte) error {
 	if len(data) > MaxJSONInput {
 		return nil
 	}
-	var s model.Scenario
+	var s spec.Scenario
 	if err := strictjson.Unmarshal(data, &s); err != nil {
 		var je *strictjson.Error
 		if !errors.As(err, &je) {
@@ -275,7 +277,7 @@ func CheckScenarioJSON(data []byte) error {
 		return errors.New("venue.Resolve modified the scenario")
 	}
 	if err != nil {
-		var me *model.Error
+		var me *spec.Error
 		if !errors.As(err, &me) {
 			return fmt.Errorf("venue.Resolve returned %T: %v", err, err)
 		}
@@ -287,7 +289,7 @@ func CheckScenarioJSON(data []byte) error {
 	}
 	// The CLI names the venue in a POS-3 error on a profile market
 	// (AnnotateError); the annotation keeps the error's Path and Rule.
-	var me, ae *model.Error
+	var me, ae *spec.Error
 	if !errors.As(merr, &me) || !errors.As(venue.AnnotateError(&s, merr), &ae) ||
 		ae.Path != me.Path || ae.Rule != me.Rule {
 		return fmt.Errorf("venue.AnnotateError(%v) changed the error's path or rule", merr)
@@ -342,7 +344,7 @@ func CheckDecimal(data []byte) error {
 		wantRule = "NUM-2"
 	}
 	if ferr != nil {
-		var me *model.Error
+		var me *spec.Error
 		if !errors.As(ferr, &me) {
 			return fmt.Errorf("FixedFromDecimal(%q) returned %T: %v", str, ferr, ferr)
 		}
@@ -399,7 +401,7 @@ func CheckCCXT(data []byte) error {
 	}
 	m, err := venue.LoadCCXT(bytes.NewReader(data))
 	if err != nil {
-		var me *model.Error
+		var me *spec.Error
 		if !errors.As(err, &me) {
 			return fmt.Errorf("LoadCCXT returned %T: %v", err, err)
 		}
@@ -421,11 +423,11 @@ func CheckCCXT(data []byte) error {
 	wrapped := append(append([]byte(`{"S":`), data...), '}')
 	wm, werr := venue.LoadCCXT(bytes.NewReader(wrapped))
 	if lerr != nil {
-		var le *model.Error
+		var le *spec.Error
 		if !errors.As(lerr, &le) {
 			return fmt.Errorf("LoadCCXTList returned %T: %v", lerr, lerr)
 		}
-		var we *model.Error
+		var we *spec.Error
 		if le.Path != "" && strings.HasPrefix(le.Path, "[") &&
 			(!errors.As(werr, &we) || we.Path != "S"+le.Path || we.Rule != le.Rule) {
 			return fmt.Errorf("LoadCCXTList error %v, but as symbol S of LoadCCXT: %v", lerr, werr)
@@ -445,7 +447,7 @@ func CheckCCXT(data []byte) error {
 }
 
 // checkTable checks an accepted tier table against SPEC TIER-1..6.
-func checkTable(tiers []model.Tier, evaluate bool) error {
+func checkTable(tiers []spec.Tier, evaluate bool) error {
 	if len(tiers) == 0 {
 		return errors.New("TIER-1: empty table accepted")
 	}
@@ -507,15 +509,15 @@ func checkTable(tiers []model.Tier, evaluate bool) error {
 	if !mark.IsPositive() {
 		mark = oneD
 	}
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"T": {
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"T": {
 			TickSize: decimal.New(1, -8), LotSize: oneD, Tiers: tiers,
 		}},
-		Prices: map[string]model.Price{"T": {Mark: decimal.NullDecimal{Decimal: mark, Valid: true}}},
-		Account: model.Account{
+		Prices: map[string]spec.Price{"T": {Mark: decimal.NullDecimal{Decimal: mark, Valid: true}}},
+		Account: spec.Account{
 			WalletBalance: decimal.New(1000, 0),
-			Positions: []model.Position{{Market: "T", Side: model.Long, Size: oneD,
-				EntryPrice: mark, MarginMode: model.Cross}},
+			Positions: []spec.Position{{Market: "T", Side: spec.Long, Size: oneD,
+				EntryPrice: mark, MarginMode: spec.Cross}},
 		},
 	}
 	return Differential(s)

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // CompareErrors checks the error contract shared by both implementations
@@ -22,7 +24,7 @@ func CompareErrors(got, want error) error {
 	if (got == nil) != (want == nil) {
 		return fmt.Errorf("model error %v, reference error %v", got, want)
 	}
-	var ge, we *model.Error
+	var ge, we *spec.Error
 	if !errors.As(got, &ge) {
 		return fmt.Errorf("model returned a non-*model.Error: %v", got)
 	}
@@ -40,7 +42,7 @@ func CompareErrors(got, want error) error {
 // (SPEC NUM-6), null decimals on validity and then numerically, everything
 // else with ==. It returns nil when they agree, else an error naming the
 // first differing field.
-func CompareReports(got, want *model.Report) error {
+func CompareReports(got, want *spec.Report) error {
 	if got == nil || want == nil {
 		if got == want {
 			return nil
@@ -154,7 +156,7 @@ func nullString(d decimal.NullDecimal) string {
 // ComparePortfolio checks every query of p (Position, LiquidationPrice,
 // BankruptcyPrice, Cross, Isolated, Report) against want, the reference's
 // report of the same scenario at the same marks.
-func ComparePortfolio(p *model.Portfolio, want *model.Report) error {
+func ComparePortfolio(p *model.Portfolio, want *spec.Report) error {
 	if p.NumPositions() != len(want.Positions) {
 		return fmt.Errorf("NumPositions %d, reference reports %d positions", p.NumPositions(), len(want.Positions))
 	}
@@ -215,7 +217,7 @@ func ComparePortfolio(p *model.Portfolio, want *model.Report) error {
 		}
 	}
 	for i, wp := range want.Positions {
-		if wp.MarginMode == model.Cross {
+		if wp.MarginMode == spec.Cross {
 			if _, err := p.Isolated(i); !errors.Is(err, model.ErrNotIsolated) {
 				return fmt.Errorf("Isolated(%d) of a cross position: %v, want ErrNotIsolated", i, err)
 			}
@@ -232,7 +234,7 @@ func ComparePortfolio(p *model.Portfolio, want *model.Report) error {
 // on a reported value (EVAL-2 steps 4 and 5): Report must fail the same way,
 // and so must the query that computes the offending value.
 func ComparePortfolioError(p *model.Portfolio, werr error) error {
-	var we *model.Error
+	var we *spec.Error
 	if !errors.As(werr, &we) {
 		return fmt.Errorf("reference returned a non-*model.Error (internal error?): %v", werr)
 	}

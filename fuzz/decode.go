@@ -4,9 +4,11 @@ import (
 	"math/big"
 	"sort"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
+	"github.com/perpcheck/perpcheck/venue"
 )
 
 // MaxInput is the largest input the differential targets decode; longer
@@ -23,8 +25,8 @@ var MarketNames = [...]string{"BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"}
 // realTables are the tier tables of every shipped venue profile market, in
 // the order of profile id and symbol: the decoder picks real tables (or their
 // prefixes, which are valid tables too) from here.
-var realTables = func() [][]model.Tier {
-	var out [][]model.Tier
+var realTables = func() [][]spec.Tier {
+	var out [][]spec.Tier
 	for _, p := range venue.Profiles() {
 		syms := make([]string, 0, len(p.Markets))
 		for s := range p.Markets {
@@ -49,7 +51,7 @@ var realTables = func() [][]model.Tier {
 // boundary, its entry price, MAX; plus or minus a few ticks or units), and
 // with a small probability applies one corruption that breaks a rule. The
 // result is deterministic in data.
-func DecodeScenario(data []byte) *model.Scenario {
+func DecodeScenario(data []byte) *spec.Scenario {
 	r := &reader{b: data}
 	return decodeScenario(r)
 }
@@ -67,7 +69,7 @@ type MarkUpdate struct {
 
 // DecodeQueries decodes a scenario as DecodeScenario does, followed by one to
 // three mark updates.
-func DecodeQueries(data []byte) (*model.Scenario, []MarkUpdate) {
+func DecodeQueries(data []byte) (*spec.Scenario, []MarkUpdate) {
 	r := &reader{b: data}
 	s := decodeScenario(r)
 	nm := len(s.Markets)
@@ -102,13 +104,13 @@ func DecodeQueries(data []byte) (*model.Scenario, []MarkUpdate) {
 	return s, ups
 }
 
-func decodeScenario(r *reader) *model.Scenario {
+func decodeScenario(r *reader) *spec.Scenario {
 	// Two markets by default (a zero byte), so that cross pools with more
 	// than one position are the common case.
 	nm := 1 + (r.n(len(MarketNames))+1)%len(MarketNames)
-	s := &model.Scenario{
-		Markets: make(map[string]model.Market, nm),
-		Prices:  make(map[string]model.Price, nm),
+	s := &spec.Scenario{
+		Markets: make(map[string]spec.Market, nm),
+		Prices:  make(map[string]spec.Price, nm),
 	}
 	ticks := make([]int64, nm)
 	lots := make([]int64, nm)
@@ -153,7 +155,7 @@ func decodeScenario(r *reader) *model.Scenario {
 // solution is decided at a boundary. The margin is the isolated margin of an
 // isolated position, or the wallet when the position is the only cross one.
 // By LIQ-1 with K = M: M = MM(minNotional_t) - s*(minNotional_t - Q*EP).
-func snapMargin(r *reader, s *model.Scenario) {
+func snapMargin(r *reader, s *spec.Scenario) {
 	k := r.u8()
 	if k < 224 || len(s.Account.Positions) == 0 {
 		return
@@ -186,35 +188,35 @@ func snapMargin(r *reader, s *model.Scenario) {
 	if m.IsNegative() {
 		return
 	}
-	if pos.MarginMode == model.Isolated {
+	if pos.MarginMode == spec.Isolated {
 		pos.IsolatedMargin = decimal.NullDecimal{Decimal: m, Valid: true}
 		return
 	}
 	for i, p := range s.Account.Positions {
-		if i != j && p.MarginMode != model.Isolated {
+		if i != j && p.MarginMode != spec.Isolated {
 			return
 		}
 	}
 	s.Account.WalletBalance = m
 }
 
-func decodeMarket(r *reader) model.Market {
-	var m model.Market
+func decodeMarket(r *reader) spec.Market {
+	var m spec.Market
 	m.TickSize, _ = r.bval(one/100, u, u, maxFx)
 	m.LotSize, _ = r.bval(one/1000, u, u, maxFx)
 	switch r.u8() % 4 {
 	case 1:
-		m.MMBasis = model.BasisMark
+		m.MMBasis = spec.BasisMark
 	case 2, 3:
-		m.MMBasis = model.BasisEntry
+		m.MMBasis = spec.BasisEntry
 	}
 	switch r.u8() % 8 {
 	case 5:
-		m.MarginModes = []model.MarginMode{model.Cross}
+		m.MarginModes = []spec.MarginMode{spec.Cross}
 	case 6:
-		m.MarginModes = []model.MarginMode{model.Isolated}
+		m.MarginModes = []spec.MarginMode{spec.Isolated}
 	case 7:
-		m.MarginModes = []model.MarginMode{model.Isolated, model.Cross}
+		m.MarginModes = []spec.MarginMode{spec.Isolated, spec.Cross}
 	}
 	// Rates in [0, 1) and (0, 1): drawn in [0, 1] and [1 unit, 1], so that
 	// exactly 1 stays reachable as the invalid boundary.
@@ -228,7 +230,7 @@ func decodeMarket(r *reader) model.Market {
 	return m
 }
 
-func decodeTiers(r *reader) []model.Tier {
+func decodeTiers(r *reader) []spec.Tier {
 	switch r.u8() % 8 {
 	case 4, 5, 6:
 		t := realTables[int(r.u16())%len(realTables)]
@@ -236,10 +238,10 @@ func decodeTiers(r *reader) []model.Tier {
 		if r.u8()&1 == 1 {
 			n = 1 + r.n(len(t))
 		}
-		return append([]model.Tier(nil), t[:n]...)
+		return append([]spec.Tier(nil), t[:n]...)
 	case 7:
 		n := r.n(maxExplicitTiers + 1)
-		tiers := make([]model.Tier, n)
+		tiers := make([]spec.Tier, n)
 		for i := range tiers {
 			t := &tiers[i]
 			t.MinNotional, _ = r.bval(0, one, 0, maxFx)
@@ -253,7 +255,7 @@ func decodeTiers(r *reader) []model.Tier {
 	// Generated: 1..4 contiguous tiers with ascending rates and descending
 	// leverage by default; the values (and so any TIER rule) are the fuzzer's.
 	n := 1 + r.n(4)
-	tiers := make([]model.Tier, n)
+	tiers := make([]spec.Tier, n)
 	minD := decimal.Zero
 	var prevMMR, prevLev int64
 	prevMMRD, cum := decimal.Zero, decimal.Zero
@@ -306,8 +308,8 @@ func maxI(a, b int64) int64 {
 
 // decodePrice returns a market's prices, whether it has an entry, and the
 // mark (or index) in units as the default for entry prices.
-func decodePrice(r *reader, tick int64) (model.Price, bool, int64) {
-	var p model.Price
+func decodePrice(r *reader, tick int64) (spec.Price, bool, int64) {
+	var p spec.Price
 	kind := r.u8() % 8
 	if kind == 7 {
 		return p, false, 100 * one
@@ -330,10 +332,10 @@ func decodePrice(r *reader, tick int64) (model.Price, bool, int64) {
 // decodePosition draws a position. Its default size puts a notional of five
 // times the wallet on the position (at the default mark), so that by default
 // positions are leveraged and have liquidation prices.
-func decodePosition(r *reader, market string, tick, lot, mark, wallet int64) model.Position {
-	p := model.Position{Market: market, Side: model.Long, MarginMode: model.Cross}
+func decodePosition(r *reader, market string, tick, lot, mark, wallet int64) spec.Position {
+	p := spec.Position{Market: market, Side: spec.Long, MarginMode: spec.Cross}
 	if r.u8()&1 == 1 {
-		p.Side = model.Short
+		p.Side = spec.Short
 	}
 	size, q := r.bval(defaultSize(wallet, mark, lot), lot, u, maxFx)
 	// Sizes are rounded down to the lot grid (at least one lot) unless the
@@ -358,10 +360,10 @@ func decodePosition(r *reader, market string, tick, lot, mark, wallet int64) mod
 		p.EntryPrice, _ = r.bval(mark, tick, u, maxFx)
 	}
 	if r.u8()&1 == 1 {
-		p.MarginMode = model.Isolated
+		p.MarginMode = spec.Isolated
 	}
 	p.Leverage = r.nbval(10*one, one, 0, 200*one)
-	if p.MarginMode == model.Isolated {
+	if p.MarginMode == spec.Isolated {
 		p.IsolatedMargin = r.nbval(mulUnits(q, mark)/10, u, 0, maxFx)
 	}
 	return p
@@ -397,7 +399,7 @@ func mulUnits(q, p int64) int64 {
 // boundary of that position, computed by the engine (model.Load and its
 // queries; the differential check then compares both implementations at that
 // mark). The first byte below 128 means no move.
-func snapMark(r *reader, s *model.Scenario) {
+func snapMark(r *reader, s *spec.Scenario) {
 	k := r.u8()
 	if k < 128 || len(s.Account.Positions) == 0 {
 		return
@@ -466,13 +468,13 @@ func snapMark(r *reader, s *model.Scenario) {
 	if mark <= 0 {
 		mark = u
 	}
-	s.Prices[pos.Market] = model.Price{Mark: decimal.NullDecimal{Decimal: model.Fixed(mark).Decimal(), Valid: true}}
+	s.Prices[pos.Market] = spec.Price{Mark: decimal.NullDecimal{Decimal: model.Fixed(mark).Decimal(), Valid: true}}
 }
 
 // corrupt applies, for first bytes 240..255, one of 16 edits that each break
 // a rule of SPEC (or make a rule's boundary case), so that error paths are
 // compared too.
-func corrupt(r *reader, s *model.Scenario) {
+func corrupt(r *reader, s *spec.Scenario) {
 	c := r.u8()
 	if c < 240 {
 		return
@@ -485,7 +487,7 @@ func corrupt(r *reader, s *model.Scenario) {
 			delete(s.Prices, pos[0].Market)
 		}
 	case 1: // PRICE-1
-		s.Prices["ZZZUSDT"] = model.Price{Mark: decimal.NullDecimal{Decimal: decimal.New(1, 0), Valid: true}}
+		s.Prices["ZZZUSDT"] = spec.Price{Mark: decimal.NullDecimal{Decimal: decimal.New(1, 0), Valid: true}}
 	case 2: // POS-1
 		if len(pos) > 0 {
 			pos[len(pos)-1].Market = "NOPE"
@@ -504,7 +506,7 @@ func corrupt(r *reader, s *model.Scenario) {
 		}
 	case 6: // POS-5: a cross position with an isolated margin
 		if len(pos) > 0 {
-			pos[0].MarginMode = model.Cross
+			pos[0].MarginMode = spec.Cross
 			pos[0].IsolatedMargin = decimal.NullDecimal{Decimal: decimal.New(1, 0), Valid: true}
 		}
 	case 7: // MKT-1
@@ -517,7 +519,7 @@ func corrupt(r *reader, s *model.Scenario) {
 		s.Markets[first] = m
 	case 9: // MKT-4
 		m := s.Markets[first]
-		m.MarginModes = []model.MarginMode{model.Cross, model.Cross}
+		m.MarginModes = []spec.MarginMode{spec.Cross, spec.Cross}
 		s.Markets[first] = m
 	case 10: // TIER-1
 		m := s.Markets[first]
@@ -526,7 +528,7 @@ func corrupt(r *reader, s *model.Scenario) {
 	case 11: // TIER-2..5: swap two tiers
 		m := s.Markets[first]
 		if len(m.Tiers) > 1 {
-			m.Tiers = append([]model.Tier(nil), m.Tiers...)
+			m.Tiers = append([]spec.Tier(nil), m.Tiers...)
 			m.Tiers[0], m.Tiers[1] = m.Tiers[1], m.Tiers[0]
 			s.Markets[first] = m
 		}
@@ -535,7 +537,7 @@ func corrupt(r *reader, s *model.Scenario) {
 		m.Profile, m.Symbol = "binance", "BTCUSDT"
 		s.Markets[first] = m
 	case 13: // MARK-2: an empty prices entry
-		s.Prices[first] = model.Price{}
+		s.Prices[first] = spec.Price{}
 	case 14: // POS-2: entryValue inconsistent with entryPrice
 		if len(pos) > 0 {
 			ep := pos[0].EntryPrice

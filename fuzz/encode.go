@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // EncodeScenario returns fuzz input that DecodeScenario decodes to s, with
@@ -17,7 +18,7 @@ import (
 // venue.Resolve first), at most 4 markets and 16 tiers per market, at most one
 // position per market, valid Fixed values only, a computed mark's index equal
 // to its mark when both are given, and no isolatedMargin on a cross position.
-func EncodeScenario(s *model.Scenario) ([]byte, error) {
+func EncodeScenario(s *spec.Scenario) ([]byte, error) {
 	w := &writer{}
 	if err := encodeScenario(w, s); err != nil {
 		return nil, err
@@ -30,7 +31,7 @@ func EncodeScenario(s *model.Scenario) ([]byte, error) {
 
 // checkRoundTrip checks that got, a decoded scenario, is want with its
 // markets renamed to MarketNames.
-func checkRoundTrip(want, got *model.Scenario) error {
+func checkRoundTrip(want, got *spec.Scenario) error {
 	names := make([]string, 0, len(want.Markets))
 	for n := range want.Markets {
 		names = append(names, n)
@@ -41,10 +42,10 @@ func checkRoundTrip(want, got *model.Scenario) error {
 		ren[n] = MarketNames[i]
 	}
 	w := cloneScenario(want)
-	w.Markets, w.Prices = map[string]model.Market{}, map[string]model.Price{}
+	w.Markets, w.Prices = map[string]spec.Market{}, map[string]spec.Price{}
 	for n, m := range want.Markets {
 		if len(m.MarginModes) == 2 {
-			m.MarginModes = []model.MarginMode{model.Isolated, model.Cross}
+			m.MarginModes = []spec.MarginMode{spec.Isolated, spec.Cross}
 		}
 		if len(m.MarginModes) == 0 {
 			m.MarginModes = nil
@@ -65,7 +66,7 @@ func checkRoundTrip(want, got *model.Scenario) error {
 
 // EncodeQueries returns fuzz input that DecodeQueries decodes to s and the
 // given updates (Kind "", "liq" or "bkr"; Value > 0 when Kind is "").
-func EncodeQueries(s *model.Scenario, ups []MarkUpdate) ([]byte, error) {
+func EncodeQueries(s *spec.Scenario, ups []MarkUpdate) ([]byte, error) {
 	if len(ups) < 1 || len(ups) > 3 {
 		return nil, errors.New("fuzz: 1 to 3 updates")
 	}
@@ -103,7 +104,7 @@ func EncodeQueries(s *model.Scenario, ups []MarkUpdate) ([]byte, error) {
 	return w.b, nil
 }
 
-func encodeScenario(w *writer, s *model.Scenario) error {
+func encodeScenario(w *writer, s *spec.Scenario) error {
 	names := make([]string, 0, len(s.Markets))
 	for n := range s.Markets {
 		names = append(names, n)
@@ -159,7 +160,7 @@ func encodeScenario(w *writer, s *model.Scenario) error {
 	return nil
 }
 
-func encodeMarket(w *writer, m model.Market) error {
+func encodeMarket(w *writer, m spec.Market) error {
 	if m.Profile != "" || m.Symbol != "" {
 		return errors.New("fuzz: resolve profile markets first")
 	}
@@ -172,9 +173,9 @@ func encodeMarket(w *writer, m model.Market) error {
 	switch m.MMBasis {
 	case "":
 		w.u8(0)
-	case model.BasisMark:
+	case spec.BasisMark:
 		w.u8(1)
-	case model.BasisEntry:
+	case spec.BasisEntry:
 		w.u8(2)
 	default:
 		return fmt.Errorf("fuzz: mmBasis %q", m.MMBasis)
@@ -182,9 +183,9 @@ func encodeMarket(w *writer, m model.Market) error {
 	var cross, iso bool
 	for _, mm := range m.MarginModes {
 		switch mm {
-		case model.Cross:
+		case spec.Cross:
 			cross = true
-		case model.Isolated:
+		case spec.Isolated:
 			iso = true
 		default:
 			return fmt.Errorf("fuzz: margin mode %q", mm)
@@ -238,7 +239,7 @@ func encodeVals(w *writer, ds ...decimal.Decimal) error {
 	return nil
 }
 
-func encodePrice(w *writer, p model.Price, ok bool) error {
+func encodePrice(w *writer, p spec.Price, ok bool) error {
 	computed := p.Index.Valid || p.Last.Valid || p.FundingRate.Valid ||
 		p.SecondsToFunding.Valid || p.BasisAverage.Valid
 	switch {
@@ -276,11 +277,11 @@ func encodePrice(w *writer, p model.Price, ok bool) error {
 	return w.nsval(p.BasisAverage)
 }
 
-func encodePosition(w *writer, p model.Position) error {
+func encodePosition(w *writer, p spec.Position) error {
 	switch p.Side {
-	case model.Long:
+	case spec.Long:
 		w.u8(0)
-	case model.Short:
+	case spec.Short:
 		w.u8(1)
 	default:
 		return fmt.Errorf("fuzz: side %q", p.Side)
@@ -310,9 +311,9 @@ func encodePosition(w *writer, p model.Position) error {
 		}
 	}
 	switch p.MarginMode {
-	case model.Cross:
+	case spec.Cross:
 		w.u8(0)
-	case model.Isolated:
+	case spec.Isolated:
 		w.u8(1)
 	default:
 		return fmt.Errorf("fuzz: margin mode %q", p.MarginMode)
@@ -320,7 +321,7 @@ func encodePosition(w *writer, p model.Position) error {
 	if err := w.nval(p.Leverage); err != nil {
 		return err
 	}
-	if p.MarginMode == model.Isolated {
+	if p.MarginMode == spec.Isolated {
 		return w.nval(p.IsolatedMargin)
 	}
 	if p.IsolatedMargin.Valid {

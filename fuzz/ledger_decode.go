@@ -1,9 +1,10 @@
 package fuzz
 
 import (
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
+	"github.com/perpcheck/perpcheck/venue"
 )
 
 // ledgerAccounts are the trader ids of decoded ledger states.
@@ -16,40 +17,40 @@ func ldFix(raw int64) decimal.NullDecimal { return decimal.NewNullDecimal(decima
 // XRP), three funded accounts, an insurance fund that is sometimes empty (so ADL
 // runs), then up to 32 events whose fields are drawn near the current marks, at
 // tick/lot multiples, and sometimes invalid. Every input decodes.
-func DecodeLedger(data []byte) (*model.State, []model.Event) {
+func DecodeLedger(data []byte) (*spec.State, []spec.Event) {
 	r := &reader{b: data}
 	d := decimal.RequireFromString
 	tiers := binanceBTCTiers()
-	flat := []model.Tier{{MinNotional: d("0"), MaxNotional: d("10000000"), MaintenanceMarginRate: d("0.05"), MaxLeverage: d("10")}}
+	flat := []spec.Tier{{MinNotional: d("0"), MaxNotional: d("10000000"), MaintenanceMarginRate: d("0.05"), MaxLeverage: d("10")}}
 	nd := func(s string) decimal.NullDecimal { return decimal.NewNullDecimal(d(s)) }
-	st := &model.State{
-		Markets: map[string]model.Market{
+	st := &spec.State{
+		Markets: map[string]spec.Market{
 			"BTC": {TickSize: d("0.1"), LotSize: d("0.001"), Tiers: tiers, LiquidationFeeRate: nd("0.0125"),
 				TakerFeeRate: nd("0.0005"), MakerFeeRate: nd("0.0002"), FundingRateCap: nd("0.003")},
-			"XRP": {TickSize: d("0.0001"), LotSize: d("1"), Tiers: flat, MMBasis: model.BasisEntry, LiquidationFeeRate: nd("0.01")},
+			"XRP": {TickSize: d("0.0001"), LotSize: d("1"), Tiers: flat, MMBasis: spec.BasisEntry, LiquidationFeeRate: nd("0.01")},
 		},
-		Prices:   map[string]model.Price{"BTC": {Mark: nd("60000")}, "XRP": {Mark: nd("1")}},
-		Accounts: map[string]model.Account{},
+		Prices:   map[string]spec.Price{"BTC": {Mark: nd("60000")}, "XRP": {Mark: nd("1")}},
+		Accounts: map[string]spec.Account{},
 	}
 	fund := []int64{0, 100, 1_000_000}[int(r.u8())%3]
-	st.InsuranceFund = model.Account{WalletBalance: decimal.New(fund, 0)}
+	st.InsuranceFund = spec.Account{WalletBalance: decimal.New(fund, 0)}
 	for _, id := range ledgerAccounts {
-		st.Accounts[id] = model.Account{WalletBalance: decimal.New(100+int64(r.u16()), 0)}
+		st.Accounts[id] = spec.Account{WalletBalance: decimal.New(100+int64(r.u16()), 0)}
 	}
 	marks := map[string]int64{"BTC": 60000 * one, "XRP": one}
 	ticks := map[string]int64{"BTC": one / 10, "XRP": one / 10000}
 	lots := map[string]int64{"BTC": one / 1000, "XRP": one}
-	var events []model.Event
+	var events []spec.Event
 	for len(events) < 32 && r.i < len(r.b) {
 		m := []string{"BTC", "XRP"}[r.u8()%2]
 		acct := ledgerAccounts[int(r.u8())%len(ledgerAccounts)]
 		switch r.u8() % 10 {
 		case 0:
-			events = append(events, model.Event{Type: model.EventDeposit, Account: acct, Amount: ldFix(int64(r.u16()) * one)})
+			events = append(events, spec.Event{Type: spec.EventDeposit, Account: acct, Amount: ldFix(int64(r.u16()) * one)})
 		case 1:
-			events = append(events, model.Event{Type: model.EventWithdraw, Account: acct, Amount: ldFix(int64(r.u16()) * one / 10)})
+			events = append(events, spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: ldFix(int64(r.u16()) * one / 10)})
 		case 2, 3, 4:
-			others := append(append([]string(nil), ledgerAccounts...), model.InsuranceAccount)
+			others := append(append([]string(nil), ledgerAccounts...), spec.InsuranceAccount)
 			seller := others[int(r.u8())%len(others)]
 			size := (1 + int64(r.u8())) * lots[m]
 			// A price within +-12.7% of the mark, on the tick grid.
@@ -59,7 +60,7 @@ func DecodeLedger(data []byte) (*model.State, []model.Event) {
 				p = ticks[m]
 			}
 			maker := []string{"", "buyer", "seller"}[r.u8()%3]
-			events = append(events, model.Event{Type: model.EventTrade, Market: m, Buyer: acct, Seller: seller,
+			events = append(events, spec.Event{Type: spec.EventTrade, Market: m, Buyer: acct, Seller: seller,
 				Size: ldFix(size), Price: ldFix(p), Maker: maker})
 		case 5, 6:
 			// A mark move of up to +-50%, sometimes to zero or a gap.
@@ -67,22 +68,22 @@ func DecodeLedger(data []byte) (*model.State, []model.Event) {
 			if p > 0 {
 				marks[m] = p
 			}
-			events = append(events, model.Event{Type: model.EventPrice, Market: m, Mark: ldFix(p)})
+			events = append(events, spec.Event{Type: spec.EventPrice, Market: m, Mark: ldFix(p)})
 		case 7:
-			events = append(events, model.Event{Type: model.EventFunding, Market: m, Rate: ldFix(int64(int8(r.u8())) * 1000)})
+			events = append(events, spec.Event{Type: spec.EventFunding, Market: m, Rate: ldFix(int64(int8(r.u8())) * 1000)})
 		case 8:
 			amt := ldFix(int64(r.u16()) * one / 100)
 			if r.u8()%2 == 0 {
-				events = append(events, model.Event{Type: model.EventAddMargin, Account: acct, Market: m, Amount: amt})
+				events = append(events, spec.Event{Type: spec.EventAddMargin, Account: acct, Market: m, Amount: amt})
 			} else {
-				events = append(events, model.Event{Type: model.EventRemoveMargin, Account: acct, Market: m, Amount: amt})
+				events = append(events, spec.Event{Type: spec.EventRemoveMargin, Account: acct, Market: m, Amount: amt})
 			}
 		default:
 			if r.u8()%2 == 0 {
-				events = append(events, model.Event{Type: model.EventSetLeverage, Account: acct, Market: m, Leverage: ldFix((1 + int64(r.u8()%30)) * one)})
+				events = append(events, spec.Event{Type: spec.EventSetLeverage, Account: acct, Market: m, Leverage: ldFix((1 + int64(r.u8()%30)) * one)})
 			} else {
-				mode := []model.MarginMode{model.Cross, model.Isolated, "bogus"}[r.u8()%3]
-				events = append(events, model.Event{Type: model.EventSetMarginMode, Account: acct, Market: m, MarginMode: mode})
+				mode := []spec.MarginMode{spec.Cross, spec.Isolated, "bogus"}[r.u8()%3]
+				events = append(events, spec.Event{Type: spec.EventSetMarginMode, Account: acct, Market: m, MarginMode: mode})
 			}
 		}
 	}
@@ -91,7 +92,7 @@ func DecodeLedger(data []byte) (*model.State, []model.Event) {
 
 // binanceBTCTiers returns the real Binance BTCUSDT brackets of October 2024
 // shipped in the venue package (research notes §1.3(a)), rather than a copy.
-func binanceBTCTiers() []model.Tier {
+func binanceBTCTiers() []spec.Tier {
 	m, err := venue.Lookup("binance@2024-10-01", "BTCUSDT")
 	if err != nil {
 		panic(err) // the profile is embedded in the binary; its absence is a build defect

@@ -7,13 +7,14 @@ import (
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 func ledgerErrKey(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	if e, ok := err.(*model.Error); ok {
+	if e, ok := err.(*spec.Error); ok {
 		return e.Path + " " + e.Rule
 	}
 	return "untyped: " + err.Error()
@@ -81,7 +82,7 @@ func FuzzRunJSON(f *testing.F) {
 		if len(data) > 1<<16 {
 			return
 		}
-		var r model.Run
+		var r spec.Run
 		if err := strictjson.Unmarshal(data, &r); err != nil {
 			if _, ok := err.(*strictjson.Error); !ok {
 				t.Fatalf("decode error of type %T: %v", err, err)
@@ -93,7 +94,7 @@ func FuzzRunJSON(f *testing.F) {
 		}
 		_, _, results, err := model.RunEvents(&r)
 		if err != nil {
-			if _, ok := err.(*model.Error); !ok {
+			if _, ok := err.(*spec.Error); !ok {
 				t.Fatalf("RunEvents error of type %T: %v", err, err)
 			}
 			return

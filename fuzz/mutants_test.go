@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestMutantKills measures the power of the differential decoder: for each
@@ -52,7 +52,7 @@ func TestMutantKills(t *testing.T) {
 	}
 	killed := 0
 	for _, m := range reference.Mutations() {
-		ref := func(s *model.Scenario) (*model.Report, error) { return reference.EvaluateWith(s, m) }
+		ref := func(s *spec.Scenario) (*spec.Report, error) { return reference.EvaluateWith(s, m) }
 		at := -1
 		for i, in := range inputs {
 			if _, _, err := differentialWith(DecodeScenario(in), ref); err != nil {

@@ -1,15 +1,16 @@
 package fuzz
 
 import (
-	"github.com/perpcheck/perpcheck/model"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // ScenarioGen generates scenarios for rapid: it draws up to 1024 bytes and
 // decodes them with DecodeScenario. Shrinking the bytes toward zeros shrinks
 // the scenario toward the decoder's defaults (one market, one small
 // position), so counterexamples come out small.
-var ScenarioGen = rapid.Custom(func(t *rapid.T) *model.Scenario {
+var ScenarioGen = rapid.Custom(func(t *rapid.T) *spec.Scenario {
 	b := rapid.SliceOfN(rapid.Byte(), 0, 1024).Draw(t, "bytes")
 	return DecodeScenario(b)
 })

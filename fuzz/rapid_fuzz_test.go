@@ -11,8 +11,9 @@ package fuzz
 import (
 	"testing"
 
-	"github.com/perpcheck/perpcheck/properties"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/properties"
 )
 
 // FuzzEvaluateRapid runs DifferentialProperty under the fuzzer through

@@ -5,8 +5,9 @@ import (
 	"math/big"
 	"math/bits"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model"
 )
 
 // u is one unit, 1e-8, as a Fixed; one is 1.

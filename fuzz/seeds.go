@@ -10,10 +10,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/internal/strictjson"
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/spec"
+	"github.com/perpcheck/perpcheck/venue"
 )
 
 // Seed is one seed input of a fuzz target.
@@ -75,7 +76,7 @@ func Seeds(root string) (map[string][]Seed, error) {
 	// boundary scenarios, encoded for DecodeScenario.
 	var scen []namedScenario
 	for _, ex := range examples {
-		var s model.Scenario
+		var s spec.Scenario
 		if err := strictjson.Unmarshal(ex.data, &s); err != nil {
 			return nil, fmt.Errorf("%s: %v", ex.name, err)
 		}
@@ -207,7 +208,7 @@ func Seeds(root string) (map[string][]Seed, error) {
 
 type namedScenario struct {
 	name string
-	s    *model.Scenario
+	s    *spec.Scenario
 }
 
 type exampleFile struct {
@@ -283,7 +284,7 @@ var updates = []struct {
 
 // scaledMark returns pct percent of the mark (or index) of s's first market
 // (in units, at least one unit).
-func scaledMark(s *model.Scenario, pct int64) int64 {
+func scaledMark(s *spec.Scenario, pct int64) int64 {
 	names := make([]string, 0, len(s.Markets))
 	for n := range s.Markets {
 		names = append(names, n)
@@ -302,71 +303,71 @@ func scaledMark(s *model.Scenario, pct int64) int64 {
 func boundaryScenarios() []namedScenario {
 	d := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 	nd := func(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s), Valid: true} }
-	tiers := func() []model.Tier {
-		return []model.Tier{
+	tiers := func() []spec.Tier {
+		return []spec.Tier{
 			{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
 			{MinNotional: d("50000"), MaxNotional: d("600000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")},
 			{MinNotional: d("600000"), MaxNotional: d("92233720368.54775807"), MaintenanceMarginRate: d("0.5"), MaxLeverage: d("2"), MaintenanceAmount: nd("297050")},
 		}
 	}
-	mk := func(basis model.MMBasis) model.Market {
-		return model.Market{TickSize: d("0.1"), LotSize: d("0.001"), MMBasis: basis, Tiers: tiers()}
+	mk := func(basis spec.MMBasis) spec.Market {
+		return spec.Market{TickSize: d("0.1"), LotSize: d("0.001"), MMBasis: basis, Tiers: tiers()}
 	}
-	mark := func(s string) model.Price { return model.Price{Mark: nd(s)} }
+	mark := func(s string) spec.Price { return spec.Price{Mark: nd(s)} }
 	return []namedScenario{
-		{"max-wallet-tiny-position", &model.Scenario{
-			Markets: map[string]model.Market{"BTCUSDT": mk("")},
-			Prices:  map[string]model.Price{"BTCUSDT": mark("0.1")},
-			Account: model.Account{WalletBalance: d("92233720368.54775807"), Positions: []model.Position{
-				{Market: "BTCUSDT", Side: model.Short, Size: d("0.001"), EntryPrice: d("0.1"), MarginMode: model.Cross, Leverage: nd("1")}}},
+		{"max-wallet-tiny-position", &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": mk("")},
+			Prices:  map[string]spec.Price{"BTCUSDT": mark("0.1")},
+			Account: spec.Account{WalletBalance: d("92233720368.54775807"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Short, Size: d("0.001"), EntryPrice: d("0.1"), MarginMode: spec.Cross, Leverage: nd("1")}}},
 		}},
-		{"notional-at-tier-boundary", &model.Scenario{
-			Markets: map[string]model.Market{"BTCUSDT": mk(model.BasisMark), "ETHUSDT": mk(model.BasisEntry)},
-			Prices:  map[string]model.Price{"BTCUSDT": mark("50000"), "ETHUSDT": mark("600")},
-			Account: model.Account{WalletBalance: d("0"), Positions: []model.Position{
-				{Market: "BTCUSDT", Side: model.Long, Size: d("1"), EntryPrice: d("50000"), MarginMode: model.Cross, Leverage: nd("125")},
-				{Market: "ETHUSDT", Side: model.Short, Size: d("1000"), EntryPrice: d("600"), MarginMode: model.Isolated, Leverage: nd("100")}}},
+		{"notional-at-tier-boundary", &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": mk(spec.BasisMark), "ETHUSDT": mk(spec.BasisEntry)},
+			Prices:  map[string]spec.Price{"BTCUSDT": mark("50000"), "ETHUSDT": mark("600")},
+			Account: spec.Account{WalletBalance: d("0"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d("1"), EntryPrice: d("50000"), MarginMode: spec.Cross, Leverage: nd("125")},
+				{Market: "ETHUSDT", Side: spec.Short, Size: d("1000"), EntryPrice: d("600"), MarginMode: spec.Isolated, Leverage: nd("100")}}},
 		}},
-		{"huge-notional", &model.Scenario{
-			Markets: map[string]model.Market{"BTCUSDT": mk("")},
-			Prices:  map[string]model.Price{"BTCUSDT": mark("92233720368.5")},
-			Account: model.Account{WalletBalance: d("1"), Positions: []model.Position{
-				{Market: "BTCUSDT", Side: model.Long, Size: d("1"), EntryPrice: d("92233720368.5"), MarginMode: model.Isolated, IsolatedMargin: nd("0")}}},
+		{"huge-notional", &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": mk("")},
+			Prices:  map[string]spec.Price{"BTCUSDT": mark("92233720368.5")},
+			Account: spec.Account{WalletBalance: d("1"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d("1"), EntryPrice: d("92233720368.5"), MarginMode: spec.Isolated, IsolatedMargin: nd("0")}}},
 		}},
-		{"short-always-liquidatable", &model.Scenario{
-			Markets: map[string]model.Market{"BTCUSDT": mk(""), "ETHUSDT": mk("")},
-			Prices:  map[string]model.Price{"BTCUSDT": mark("100"), "ETHUSDT": mark("0.1")},
-			Account: model.Account{WalletBalance: d("0"), Positions: []model.Position{
-				{Market: "BTCUSDT", Side: model.Long, Size: d("10"), EntryPrice: d("200"), MarginMode: model.Cross},
-				{Market: "ETHUSDT", Side: model.Short, Size: d("1"), EntryPrice: d("0.1"), MarginMode: model.Cross}}},
+		{"short-always-liquidatable", &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": mk(""), "ETHUSDT": mk("")},
+			Prices:  map[string]spec.Price{"BTCUSDT": mark("100"), "ETHUSDT": mark("0.1")},
+			Account: spec.Account{WalletBalance: d("0"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d("10"), EntryPrice: d("200"), MarginMode: spec.Cross},
+				{Market: "ETHUSDT", Side: spec.Short, Size: d("1"), EntryPrice: d("0.1"), MarginMode: spec.Cross}}},
 		}},
-		{"margin-ratio-above-max", &model.Scenario{
-			Markets: map[string]model.Market{"BTCUSDT": mk("")},
-			Prices:  map[string]model.Price{"BTCUSDT": mark("300")},
-			Account: model.Account{WalletBalance: d("1000.00000001"), Positions: []model.Position{
-				{Market: "BTCUSDT", Side: model.Long, Size: d("1000"), EntryPrice: d("301"), MarginMode: model.Cross, Leverage: nd("3")}}},
+		{"margin-ratio-above-max", &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": mk("")},
+			Prices:  map[string]spec.Price{"BTCUSDT": mark("300")},
+			Account: spec.Account{WalletBalance: d("1000.00000001"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d("1000"), EntryPrice: d("301"), MarginMode: spec.Cross, Leverage: nd("3")}}},
 		}},
-		{"im-of-mixed-leverages", &model.Scenario{
-			Markets: map[string]model.Market{"BTCUSDT": mk(""), "ETHUSDT": mk(""), "SOLUSDT": mk(model.BasisEntry)},
-			Prices:  map[string]model.Price{"BTCUSDT": mark("100.1"), "ETHUSDT": mark("33.3"), "SOLUSDT": mark("7.7")},
-			Account: model.Account{WalletBalance: d("10.001"), Positions: []model.Position{
-				{Market: "BTCUSDT", Side: model.Long, Size: d("0.001"), EntryPrice: d("100"), MarginMode: model.Cross, Leverage: nd("3")},
-				{Market: "ETHUSDT", Side: model.Short, Size: d("0.007"), EntryPrice: d("33.4"), MarginMode: model.Cross, Leverage: nd("7")},
-				{Market: "SOLUSDT", Side: model.Long, Size: d("0.011"), EntryPrice: d("7.6"), MarginMode: model.Cross, Leverage: nd("11")}}},
+		{"im-of-mixed-leverages", &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": mk(""), "ETHUSDT": mk(""), "SOLUSDT": mk(spec.BasisEntry)},
+			Prices:  map[string]spec.Price{"BTCUSDT": mark("100.1"), "ETHUSDT": mark("33.3"), "SOLUSDT": mark("7.7")},
+			Account: spec.Account{WalletBalance: d("10.001"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d("0.001"), EntryPrice: d("100"), MarginMode: spec.Cross, Leverage: nd("3")},
+				{Market: "ETHUSDT", Side: spec.Short, Size: d("0.007"), EntryPrice: d("33.4"), MarginMode: spec.Cross, Leverage: nd("7")},
+				{Market: "SOLUSDT", Side: spec.Long, Size: d("0.011"), EntryPrice: d("7.6"), MarginMode: spec.Cross, Leverage: nd("11")}}},
 		}},
-		{"mark-at-band-boundary", &model.Scenario{
-			Markets: map[string]model.Market{"BTCUSDT": {TickSize: d("0.01"), LotSize: d("0.001"), MarkPriceBand: nd("0.01"), Tiers: tiers()}},
-			Prices:  map[string]model.Price{"BTCUSDT": {Index: nd("100"), Last: nd("101"), BasisAverage: nd("1")}},
-			Account: model.Account{WalletBalance: d("5"), Positions: []model.Position{
-				{Market: "BTCUSDT", Side: model.Long, Size: d("1"), EntryPrice: d("104"), MarginMode: model.Isolated, Leverage: nd("20")}}},
+		{"mark-at-band-boundary", &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": {TickSize: d("0.01"), LotSize: d("0.001"), MarkPriceBand: nd("0.01"), Tiers: tiers()}},
+			Prices:  map[string]spec.Price{"BTCUSDT": {Index: nd("100"), Last: nd("101"), BasisAverage: nd("1")}},
+			Account: spec.Account{WalletBalance: d("5"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d("1"), EntryPrice: d("104"), MarginMode: spec.Isolated, Leverage: nd("20")}}},
 		}},
-		{"computed-mark-banded", &model.Scenario{
-			Markets: map[string]model.Market{"BTCUSDT": {TickSize: d("0.00000001"), LotSize: d("0.00000001"),
+		{"computed-mark-banded", &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": {TickSize: d("0.00000001"), LotSize: d("0.00000001"),
 				MarkPriceBand: nd("0.00000001"), FundingIntervalHours: nd("1"), Tiers: tiers()}},
-			Prices: map[string]model.Price{"BTCUSDT": {Index: nd("60000"), Last: nd("70000"),
+			Prices: map[string]spec.Price{"BTCUSDT": {Index: nd("60000"), Last: nd("70000"),
 				FundingRate: nd("-0.003"), SecondsToFunding: nd("3599"), BasisAverage: nd("-12.5")}},
-			Account: model.Account{WalletBalance: d("0.00000001"), Positions: []model.Position{
-				{Market: "BTCUSDT", Side: model.Short, Size: d("0.00000001"), EntryValue: nd("0.00000001"), MarginMode: model.Cross}}},
+			Account: spec.Account{WalletBalance: d("0.00000001"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Short, Size: d("0.00000001"), EntryValue: nd("0.00000001"), MarginMode: spec.Cross}}},
 		}},
 	}
 }

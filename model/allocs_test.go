@@ -1,29 +1,33 @@
 package model
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/perpcheck/perpcheck/spec"
+)
 
 // allocScenario has cross positions in several markets with different
 // effective leverages (so the cross IM sums several groups), tiered markets of
 // both MM bases, and isolated positions.
-func allocScenario() *Scenario {
-	s := &Scenario{
-		Markets: map[string]Market{
-			"BTC": mkt("0.1", "0.001", BasisMark, binanceTiers()),
-			"ETH": mkt("0.01", "0.01", BasisEntry, binanceTiers()),
-			"SOL": mkt("0.001", "0.1", BasisMark, oneTier("0.01", "50")),
-			"XRP": mkt("0.0001", "1", BasisMark, oneTier("0.05", "10")),
-			"ADA": mkt("0.0001", "1", BasisEntry, oneTier("0.02", "20")),
+func allocScenario() *spec.Scenario {
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{
+			"BTC": mkt("0.1", "0.001", spec.BasisMark, binanceTiers()),
+			"ETH": mkt("0.01", "0.01", spec.BasisEntry, binanceTiers()),
+			"SOL": mkt("0.001", "0.1", spec.BasisMark, oneTier("0.01", "50")),
+			"XRP": mkt("0.0001", "1", spec.BasisMark, oneTier("0.05", "10")),
+			"ADA": mkt("0.0001", "1", spec.BasisEntry, oneTier("0.02", "20")),
 		},
-		Prices: map[string]Price{
+		Prices: map[string]spec.Price{
 			"BTC": {Mark: nd("60000")}, "ETH": {Mark: nd("2500")}, "SOL": {Mark: nd("150")},
 			"XRP": {Mark: nd("0.6")}, "ADA": {Mark: nd("0.35")},
 		},
-		Account: Account{WalletBalance: d("50000"), Positions: []Position{
-			{Market: "BTC", Side: Long, Size: d("12.5"), EntryPrice: d("58000"), MarginMode: Cross, Leverage: nd("3")},
-			{Market: "ETH", Side: Short, Size: d("100"), EntryPrice: d("2600"), MarginMode: Cross, Leverage: nd("7")},
-			{Market: "SOL", Side: Long, Size: d("333.3"), EntryPrice: d("140"), MarginMode: Cross, Leverage: nd("12.5")},
-			{Market: "XRP", Side: Short, Size: d("10000"), EntryPrice: d("0.55"), MarginMode: Isolated},
-			{Market: "ADA", Side: Long, Size: d("5000"), EntryPrice: d("0.4"), MarginMode: Isolated, Leverage: nd("3"), IsolatedMargin: nd("700")},
+		Account: spec.Account{WalletBalance: d("50000"), Positions: []spec.Position{
+			{Market: "BTC", Side: spec.Long, Size: d("12.5"), EntryPrice: d("58000"), MarginMode: spec.Cross, Leverage: nd("3")},
+			{Market: "ETH", Side: spec.Short, Size: d("100"), EntryPrice: d("2600"), MarginMode: spec.Cross, Leverage: nd("7")},
+			{Market: "SOL", Side: spec.Long, Size: d("333.3"), EntryPrice: d("140"), MarginMode: spec.Cross, Leverage: nd("12.5")},
+			{Market: "XRP", Side: spec.Short, Size: d("10000"), EntryPrice: d("0.55"), MarginMode: spec.Isolated},
+			{Market: "ADA", Side: spec.Long, Size: d("5000"), EntryPrice: d("0.4"), MarginMode: spec.Isolated, Leverage: nd("3"), IsolatedMargin: nd("700")},
 		}},
 	}
 	return s

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Book holds many accounts over one shared set of markets, laid out
@@ -109,8 +110,8 @@ var (
 // is Load's *Error with the path prefix "account." replaced by
 // "accounts[<i>].". Nothing passed in is modified or retained. The marks are
 // those of prices (given or computed, SPEC MARK); SetMark replaces them.
-func NewBook(markets map[string]Market, prices map[string]Price, accounts []Account) (*Book, error) {
-	base, err := Load(&Scenario{Markets: markets, Prices: prices})
+func NewBook(markets map[string]spec.Market, prices map[string]spec.Price, accounts []spec.Account) (*Book, error) {
+	base, err := Load(&spec.Scenario{Markets: markets, Prices: prices})
 	if err != nil {
 		return nil, err
 	}
@@ -141,13 +142,13 @@ func NewBook(markets map[string]Market, prices map[string]Price, accounts []Acco
 		npos += len(accounts[i].Positions)
 	}
 	b.cpos = make([]bookCross, 0, npos)
-	sc := Scenario{Markets: markets, Prices: prices}
+	sc := spec.Scenario{Markets: markets, Prices: prices}
 	for i := range accounts {
 		sc.Account = accounts[i]
 		p, err := Load(&sc)
 		if err != nil {
-			if e, ok := err.(*Error); ok {
-				return nil, &Error{Path: accountPath(i, e.Path), Rule: e.Rule, Msg: e.Msg}
+			if e, ok := err.(*spec.Error); ok {
+				return nil, &spec.Error{Path: accountPath(i, e.Path), Rule: e.Rule, Msg: e.Msg}
 			}
 			return nil, err
 		}
@@ -249,7 +250,7 @@ type bookErr struct {
 var bookErrField = [...]string{1: "equity", 2: "initialMargin", 3: "maintenanceMargin"}
 
 func (b *Book) mkError(i int, e bookErr) error {
-	var err *Error
+	var err *spec.Error
 	if e.kind == 4 {
 		err = reportErr("positions", int(e.pos), "isolatedMargin")
 	} else {

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // portfolioLiq is what Book.Liquidatable must return, computed with a
@@ -39,7 +41,7 @@ func sameErr(i int, got, want error) bool {
 	if got == nil || want == nil {
 		return got == nil && want == nil
 	}
-	var g, w *model.Error
+	var g, w *spec.Error
 	if !errors.As(got, &g) || !errors.As(want, &w) {
 		return false
 	}
@@ -50,7 +52,7 @@ func itoa(i int) string { return decimal.NewFromInt(int64(i)).String() }
 
 // bookMarks returns the reference mark of every market of s (the given mark,
 // or the index for a computed one): a scale for generated positions.
-func bookRefMark(s *model.Scenario, name string) decimal.Decimal {
+func bookRefMark(s *spec.Scenario, name string) decimal.Decimal {
 	pr := s.Prices[name]
 	if pr.Mark.Valid {
 		return pr.Mark.Decimal
@@ -61,13 +63,13 @@ func bookRefMark(s *model.Scenario, name string) decimal.Decimal {
 // genBookAccount generates an account over the markets of s (which it does
 // not modify): random sides, modes, leverages and isolated margins, sizes
 // and entries of ordinary or (extreme) any magnitude.
-func genBookAccount(r *rand.Rand, s *model.Scenario, extreme bool) model.Account {
+func genBookAccount(r *rand.Rand, s *spec.Scenario, extreme bool) spec.Account {
 	names := make([]string, 0, len(s.Markets))
 	for n := range s.Markets {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var acc model.Account
+	var acc spec.Account
 	acc.WalletBalance = fixedDec(pick(r, 0, logUnits(r), r.Int64N(1_000_000_000_000)))
 	for _, name := range names {
 		if r.IntN(3) == 0 {
@@ -91,8 +93,8 @@ func genBookAccount(r *rand.Rand, s *model.Scenario, extreme bool) model.Account
 			}
 			ep = max(1, int64(float64(ref)*(0.8+0.4*r.Float64())))
 		}
-		p := model.Position{Market: name, Side: pick(r, model.Long, model.Short),
-			Size: fixedDec(int64(lot) * k), EntryPrice: fixedDec(ep), MarginMode: pick(r, model.Cross, model.Isolated)}
+		p := spec.Position{Market: name, Side: pick(r, spec.Long, spec.Short),
+			Size: fixedDec(int64(lot) * k), EntryPrice: fixedDec(ep), MarginMode: pick(r, spec.Cross, spec.Isolated)}
 		if len(m.MarginModes) == 1 {
 			p.MarginMode = m.MarginModes[0]
 		}
@@ -100,7 +102,7 @@ func genBookAccount(r *rand.Rand, s *model.Scenario, extreme bool) model.Account
 			maxLev, _ := model.FixedFromDecimal(m.Tiers[0].MaxLeverage)
 			p.Leverage = nul(fixedDec(100_000_000 + r.Int64N(int64(maxLev)-100_000_000+1)))
 		}
-		if p.MarginMode == model.Isolated && r.IntN(2) == 0 {
+		if p.MarginMode == spec.Isolated && r.IntN(2) == 0 {
 			p.IsolatedMargin = nul(fixedDec(pick(r, 0, logUnits(r), r.Int64N(1_000_000_000_000))))
 		}
 		if r.IntN(10) == 0 {
@@ -113,7 +115,7 @@ func genBookAccount(r *rand.Rand, s *model.Scenario, extreme bool) model.Account
 
 // nearBoundary moves the wallet so that the cross pool's equity is about its
 // maintenance margin (E = MM when the values are exact at 1e-8).
-func nearBoundary(s *model.Scenario) {
+func nearBoundary(s *spec.Scenario) {
 	p, err := model.Load(s)
 	if err != nil {
 		return
@@ -130,8 +132,8 @@ func nearBoundary(s *model.Scenario) {
 }
 
 type bookCase struct {
-	s        *model.Scenario // the markets and prices
-	accounts []model.Account
+	s        *spec.Scenario // the markets and prices
+	accounts []spec.Account
 	ps       []*model.Portfolio
 }
 
@@ -139,20 +141,20 @@ type bookCase struct {
 // valid accounts over it (invalid ones are dropped).
 func genBookCase(r *rand.Rand, n int) *bookCase {
 	for {
-		var s *model.Scenario
+		var s *spec.Scenario
 		extreme := r.IntN(3) == 0
 		if extreme {
 			s = genExtreme(r)
 		} else {
 			s = genScenario(r)
 		}
-		s.Account = model.Account{}
+		s.Account = spec.Account{}
 		if _, err := model.Load(s); err != nil {
 			continue
 		}
 		c := &bookCase{s: s}
 		for len(c.accounts) < n {
-			sc := &model.Scenario{Markets: s.Markets, Prices: s.Prices, Account: genBookAccount(r, s, extreme && r.IntN(2) == 0)}
+			sc := &spec.Scenario{Markets: s.Markets, Prices: s.Prices, Account: genBookAccount(r, s, extreme && r.IntN(2) == 0)}
 			if r.IntN(3) == 0 {
 				nearBoundary(sc)
 			}
@@ -263,39 +265,39 @@ func TestBookAgreesWithPortfolio(t *testing.T) {
 // that every quantity is exact at 1e-8): not liquidatable; one unit less of
 // wallet is.
 func TestBookExactBoundary(t *testing.T) {
-	tiers := []model.Tier{
+	tiers := []spec.Tier{
 		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
 		{MinNotional: d("50000"), MaxNotional: d("600000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")},
 		{MinNotional: d("600000"), MaxNotional: d("9000000"), MaintenanceMarginRate: d("0.01"), MaxLeverage: d("50")},
 	}
-	markets := map[string]model.Market{
+	markets := map[string]spec.Market{
 		"X": {TickSize: d("0.1"), LotSize: d("0.001"), Tiers: tiers},
-		"Y": {TickSize: d("0.01"), LotSize: d("0.01"), Tiers: tiers, MMBasis: model.BasisEntry},
+		"Y": {TickSize: d("0.01"), LotSize: d("0.01"), Tiers: tiers, MMBasis: spec.BasisEntry},
 	}
-	prices := map[string]model.Price{"X": {Mark: nul(d("60000"))}, "Y": {Mark: nul(d("2500"))}}
+	prices := map[string]spec.Price{"X": {Mark: nul(d("60000"))}, "Y": {Mark: nul(d("2500"))}}
 	r := rand.New(rand.NewPCG(1, 2))
-	var accounts []model.Account
+	var accounts []spec.Account
 	var want []bool
 	for i := 0; i < 400; i++ {
-		acc := model.Account{}
+		acc := spec.Account{}
 		for _, m := range []string{"X", "Y"} {
 			if m == "Y" && r.IntN(2) == 0 {
 				continue
 			}
-			mode := model.Cross
+			mode := spec.Cross
 			if i%4 == 3 {
-				mode = model.Isolated
+				mode = spec.Isolated
 			}
 			ref := map[string]int64{"X": 60000, "Y": 2500}[m]
-			acc.Positions = append(acc.Positions, model.Position{Market: m, Side: pick(r, model.Long, model.Short),
+			acc.Positions = append(acc.Positions, spec.Position{Market: m, Side: pick(r, spec.Long, spec.Short),
 				Size: decimal.New(r.Int64N(200_000)+1, -2), EntryPrice: decimal.New(ref*int64(90+r.IntN(20))/100, 0),
 				MarginMode: mode})
 		}
-		p, err := model.Load(&model.Scenario{Markets: markets, Prices: prices, Account: acc})
+		p, err := model.Load(&spec.Scenario{Markets: markets, Prices: prices, Account: acc})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if acc.Positions[0].MarginMode == model.Isolated {
+		if acc.Positions[0].MarginMode == spec.Isolated {
 			// isolated margin = MM - U of each position's pool (0 if that is
 			// negative: then E > MM).
 			liq := false
@@ -338,7 +340,7 @@ func TestBookExactBoundary(t *testing.T) {
 	}
 	var equal int
 	for i, acc := range accounts {
-		p, err := model.Load(&model.Scenario{Markets: markets, Prices: prices, Account: acc})
+		p, err := model.Load(&spec.Scenario{Markets: markets, Prices: prices, Account: acc})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,7 +352,7 @@ func TestBookExactBoundary(t *testing.T) {
 		if (wc || wi) != want[i] {
 			t.Fatalf("account %d: liquidatable %v, constructed %v", i, wc || wi, want[i])
 		}
-		if h, _ := p.Cross(); acc.Positions[0].MarginMode == model.Cross && h.Equity == h.MaintenanceMargin && h.MaintenanceMargin > 0 {
+		if h, _ := p.Cross(); acc.Positions[0].MarginMode == spec.Cross && h.Equity == h.MaintenanceMargin && h.MaintenanceMargin > 0 {
 			equal++
 		}
 	}
@@ -362,21 +364,21 @@ func TestBookExactBoundary(t *testing.T) {
 // TestBookDoesNotAllocate checks 0 allocs for SetMark, Liquidatable, Scan and
 // ScanRange on accounts of ordinary magnitude.
 func TestBookDoesNotAllocate(t *testing.T) {
-	markets := map[string]model.Market{
-		"BTC": {TickSize: d("0.1"), LotSize: d("0.001"), Tiers: []model.Tier{
+	markets := map[string]spec.Market{
+		"BTC": {TickSize: d("0.1"), LotSize: d("0.001"), Tiers: []spec.Tier{
 			{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
 			{MinNotional: d("50000"), MaxNotional: d("600000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")}}},
-		"ETH": {TickSize: d("0.01"), LotSize: d("0.01"), MMBasis: model.BasisEntry, Tiers: []model.Tier{
+		"ETH": {TickSize: d("0.01"), LotSize: d("0.01"), MMBasis: spec.BasisEntry, Tiers: []spec.Tier{
 			{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")}}},
 	}
-	prices := map[string]model.Price{"BTC": {Mark: nul(d("60000"))}, "ETH": {Mark: nul(d("2500"))}}
-	var accounts []model.Account
+	prices := map[string]spec.Price{"BTC": {Mark: nul(d("60000"))}, "ETH": {Mark: nul(d("2500"))}}
+	var accounts []spec.Account
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 500; i++ {
-		acc := model.Account{WalletBalance: decimal.New(r.Int64N(20000), 0)}
+		acc := spec.Account{WalletBalance: decimal.New(r.Int64N(20000), 0)}
 		acc.Positions = append(acc.Positions,
-			model.Position{Market: "BTC", Side: pick(r, model.Long, model.Short), Size: decimal.New(r.Int64N(5000)+1, -3), EntryPrice: d("60000"), MarginMode: pick(r, model.Cross, model.Isolated)},
-			model.Position{Market: "ETH", Side: pick(r, model.Long, model.Short), Size: decimal.New(r.Int64N(5000)+1, -2), EntryPrice: d("2400"), MarginMode: pick(r, model.Cross, model.Isolated)})
+			spec.Position{Market: "BTC", Side: pick(r, spec.Long, spec.Short), Size: decimal.New(r.Int64N(5000)+1, -3), EntryPrice: d("60000"), MarginMode: pick(r, spec.Cross, spec.Isolated)},
+			spec.Position{Market: "ETH", Side: pick(r, spec.Long, spec.Short), Size: decimal.New(r.Int64N(5000)+1, -2), EntryPrice: d("2400"), MarginMode: pick(r, spec.Cross, spec.Isolated)})
 		accounts = append(accounts, acc)
 	}
 	b, err := model.NewBook(markets, prices, accounts)
@@ -422,43 +424,43 @@ func TestBookDoesNotAllocate(t *testing.T) {
 
 // TestBookErrors checks the errors of NewBook and of the queries.
 func TestBookErrors(t *testing.T) {
-	markets := map[string]model.Market{
-		"BTC": {TickSize: d("0.1"), LotSize: d("0.001"), Tiers: []model.Tier{
+	markets := map[string]spec.Market{
+		"BTC": {TickSize: d("0.1"), LotSize: d("0.001"), Tiers: []spec.Tier{
 			{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")}}},
 	}
-	prices := map[string]model.Price{"BTC": {Mark: nul(d("60000"))}}
-	good := model.Account{WalletBalance: d("100"), Positions: []model.Position{
-		{Market: "BTC", Side: model.Long, Size: d("0.01"), EntryPrice: d("60000"), MarginMode: model.Cross}}}
+	prices := map[string]spec.Price{"BTC": {Mark: nul(d("60000"))}}
+	good := spec.Account{WalletBalance: d("100"), Positions: []spec.Position{
+		{Market: "BTC", Side: spec.Long, Size: d("0.01"), EntryPrice: d("60000"), MarginMode: spec.Cross}}}
 	wantErr := func(err error, path, rule string) {
 		t.Helper()
-		var e *model.Error
+		var e *spec.Error
 		if !errors.As(err, &e) || e.Path != path || e.Rule != rule {
 			t.Errorf("error %v, want %s %s", err, path, rule)
 		}
 	}
 	bad := good
-	bad.Positions = []model.Position{good.Positions[0]}
+	bad.Positions = []spec.Position{good.Positions[0]}
 	bad.Positions[0].Size = d("0.0005")
-	_, err := model.NewBook(markets, prices, []model.Account{good, good, bad})
+	_, err := model.NewBook(markets, prices, []spec.Account{good, good, bad})
 	wantErr(err, "accounts[2].positions[0].size", "POS-2")
 	bad.Positions[0] = good.Positions[0]
 	bad.Positions[0].Market = "ETH"
-	_, err = model.NewBook(markets, prices, []model.Account{bad})
+	_, err = model.NewBook(markets, prices, []spec.Account{bad})
 	wantErr(err, "accounts[0].positions[0].market", "POS-1")
-	_, err = model.NewBook(markets, prices, []model.Account{good, {WalletBalance: d("-1")}})
+	_, err = model.NewBook(markets, prices, []spec.Account{good, {WalletBalance: d("-1")}})
 	wantErr(err, "accounts[1].walletBalance", "ACC-1")
-	bm := map[string]model.Market{"BTC": markets["BTC"]}
+	bm := map[string]spec.Market{"BTC": markets["BTC"]}
 	m := bm["BTC"]
 	m.TickSize = d("0")
 	bm["BTC"] = m
-	_, err = model.NewBook(bm, prices, []model.Account{good})
+	_, err = model.NewBook(bm, prices, []spec.Account{good})
 	wantErr(err, "markets.BTC.tickSize", "MKT-1")
-	_, err = model.NewBook(markets, map[string]model.Price{"BTC": {Mark: nul(d("-1"))}}, nil)
+	_, err = model.NewBook(markets, map[string]spec.Price{"BTC": {Mark: nul(d("-1"))}}, nil)
 	wantErr(err, "prices.BTC.mark", "MARK-1")
-	_, err = model.NewBook(markets, map[string]model.Price{}, []model.Account{good})
+	_, err = model.NewBook(markets, map[string]spec.Price{}, []spec.Account{good})
 	wantErr(err, "accounts[0].positions[0].market", "PRICE-2")
 
-	b, err := model.NewBook(markets, prices, []model.Account{good, good})
+	b, err := model.NewBook(markets, prices, []spec.Account{good, good})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,9 +487,9 @@ func TestBookErrors(t *testing.T) {
 		t.Errorf("ScanRange(2, 1) = %v", err)
 	}
 	// A reporting range error: a huge short at a huge mark overflows equity.
-	huge := model.Account{WalletBalance: d("0"), Positions: []model.Position{
-		{Market: "BTC", Side: model.Short, Size: d("90000000000"), EntryPrice: d("1"), MarginMode: model.Cross}}}
-	b, err = model.NewBook(markets, prices, []model.Account{good, huge, good})
+	huge := spec.Account{WalletBalance: d("0"), Positions: []spec.Position{
+		{Market: "BTC", Side: spec.Short, Size: d("90000000000"), EntryPrice: d("1"), MarginMode: spec.Cross}}}
+	b, err = model.NewBook(markets, prices, []spec.Account{good, huge, good})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,29 +507,29 @@ func TestBookErrors(t *testing.T) {
 // exceeds MAX while its equity and initial margin do not, in a cross and an
 // isolated pool.
 func TestBookMMRangeError(t *testing.T) {
-	markets := map[string]model.Market{"E": {TickSize: d("0.00000001"), LotSize: d("0.00000001"), MMBasis: model.BasisEntry,
-		Tiers: []model.Tier{{MinNotional: d("0"), MaxNotional: d("1"), MaintenanceMarginRate: d("0.5"), MaxLeverage: d("2")}}}}
-	prices := map[string]model.Price{"E": {Mark: nul(d("46116860184.27387903"))}}
-	pos := model.Position{Market: "E", Side: model.Short, Size: d("4"), EntryPrice: d("46116860184.27387904"),
-		MarginMode: model.Cross, Leverage: nul(d("2"))}
+	markets := map[string]spec.Market{"E": {TickSize: d("0.00000001"), LotSize: d("0.00000001"), MMBasis: spec.BasisEntry,
+		Tiers: []spec.Tier{{MinNotional: d("0"), MaxNotional: d("1"), MaintenanceMarginRate: d("0.5"), MaxLeverage: d("2")}}}}
+	prices := map[string]spec.Price{"E": {Mark: nul(d("46116860184.27387903"))}}
+	pos := spec.Position{Market: "E", Side: spec.Short, Size: d("4"), EntryPrice: d("46116860184.27387904"),
+		MarginMode: spec.Cross, Leverage: nul(d("2"))}
 	iso := pos
-	iso.MarginMode, iso.IsolatedMargin = model.Isolated, nul(d("0"))
-	accounts := []model.Account{
-		{WalletBalance: d("1"), Positions: []model.Position{pos}},
-		{WalletBalance: d("1"), Positions: []model.Position{iso}},
+	iso.MarginMode, iso.IsolatedMargin = spec.Isolated, nul(d("0"))
+	accounts := []spec.Account{
+		{WalletBalance: d("1"), Positions: []spec.Position{pos}},
+		{WalletBalance: d("1"), Positions: []spec.Position{iso}},
 	}
 	b, err := model.NewBook(markets, prices, accounts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, acc := range accounts {
-		p, err := model.Load(&model.Scenario{Markets: markets, Prices: prices, Account: acc})
+		p, err := model.Load(&spec.Scenario{Markets: markets, Prices: prices, Account: acc})
 		if err != nil {
 			t.Fatal(err)
 		}
 		wc, wi, werr := portfolioLiq(p)
 		gc, gi, gerr := b.Liquidatable(i)
-		var e *model.Error
+		var e *spec.Error
 		if !errors.As(werr, &e) || e.Rule != "NUM-2" || !strings.HasSuffix(e.Path, ".maintenanceMargin") {
 			t.Fatalf("account %d: Portfolio error %v, want a maintenanceMargin range error", i, werr)
 		}

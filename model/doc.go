@@ -1,7 +1,7 @@
 // Package model is perpcheck's margin engine for perpetual futures: the exact
 // fixed-point implementation of SPEC.md (rules NUM, MKT, TIER, MARK, POS, QTY,
-// POOL, LIQ, BKR, EVAL, RPT), together with the public data types every
-// implementation shares (types.go).
+// POOL, LIQ, BKR, EVAL, RPT) and of the ledger (LED, TRD, FND, LQ, ADL), over
+// the data contract of package spec.
 //
 // # Numbers
 //

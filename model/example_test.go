@@ -3,8 +3,10 @@ package model_test
 import (
 	"fmt"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -17,16 +19,16 @@ func null(s string) decimal.NullDecimal {
 // maintenance margin rate. The isolated margin defaults to the initial margin
 // at entry, 400.
 func ExampleEvaluate() {
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"BTCUSDT": {
-			TickSize: dec("0.01"), LotSize: dec("0.001"), MMBasis: model.BasisEntry,
-			Tiers: []model.Tier{{MinNotional: dec("0"), MaxNotional: dec("2000000"),
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"BTCUSDT": {
+			TickSize: dec("0.01"), LotSize: dec("0.001"), MMBasis: spec.BasisEntry,
+			Tiers: []spec.Tier{{MinNotional: dec("0"), MaxNotional: dec("2000000"),
 				MaintenanceMarginRate: dec("0.005"), MaxLeverage: dec("50")}},
 		}},
-		Prices: map[string]model.Price{"BTCUSDT": {Mark: null("20000")}},
-		Account: model.Account{Positions: []model.Position{{
-			Market: "BTCUSDT", Side: model.Long, Size: dec("1"), EntryPrice: dec("20000"),
-			MarginMode: model.Isolated, Leverage: null("50"),
+		Prices: map[string]spec.Price{"BTCUSDT": {Mark: null("20000")}},
+		Account: spec.Account{Positions: []spec.Position{{
+			Market: "BTCUSDT", Side: spec.Long, Size: dec("1"), EntryPrice: dec("20000"),
+			MarginMode: spec.Isolated, Leverage: null("50"),
 		}}},
 	}
 	r, err := model.Evaluate(s)
@@ -51,17 +53,17 @@ func ExampleEvaluate() {
 // 0.1 BTC from 30000, short 5 ETH from 2000) is liquidatable at ETH 2160 and
 // healthy again when ETH falls back to 2000.
 func ExamplePortfolio_Cross() {
-	tiers := []model.Tier{{MinNotional: dec("0"), MaxNotional: dec("1000000"),
+	tiers := []spec.Tier{{MinNotional: dec("0"), MaxNotional: dec("1000000"),
 		MaintenanceMarginRate: dec("0.05"), MaxLeverage: dec("10")}}
-	s := &model.Scenario{
-		Markets: map[string]model.Market{
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{
 			"BTCUSDT": {TickSize: dec("0.1"), LotSize: dec("0.001"), Tiers: tiers},
 			"ETHUSDT": {TickSize: dec("0.01"), LotSize: dec("0.01"), Tiers: tiers},
 		},
-		Prices: map[string]model.Price{"BTCUSDT": {Mark: null("31000")}, "ETHUSDT": {Mark: null("2160")}},
-		Account: model.Account{WalletBalance: dec("1000"), Positions: []model.Position{
-			{Market: "BTCUSDT", Side: model.Long, Size: dec("0.1"), EntryPrice: dec("30000"), MarginMode: model.Cross, Leverage: null("10")},
-			{Market: "ETHUSDT", Side: model.Short, Size: dec("5"), EntryPrice: dec("2000"), MarginMode: model.Cross, Leverage: null("10")},
+		Prices: map[string]spec.Price{"BTCUSDT": {Mark: null("31000")}, "ETHUSDT": {Mark: null("2160")}},
+		Account: spec.Account{WalletBalance: dec("1000"), Positions: []spec.Position{
+			{Market: "BTCUSDT", Side: spec.Long, Size: dec("0.1"), EntryPrice: dec("30000"), MarginMode: spec.Cross, Leverage: null("10")},
+			{Market: "ETHUSDT", Side: spec.Short, Size: dec("5"), EntryPrice: dec("2000"), MarginMode: spec.Cross, Leverage: null("10")},
 		}},
 	}
 	p, err := model.Load(s)
@@ -97,7 +99,7 @@ func ExampleFixed() {
 	f, err := model.FixedFromDecimal(dec("1.50000000"))
 	fmt.Println(int64(f), f, f.Decimal().Equal(dec("1.5")))
 	_, err = model.FixedFromDecimal(dec("0.000000001"))
-	fmt.Println(err.(*model.Error).Rule)
+	fmt.Println(err.(*spec.Error).Rule)
 	// Output:
 	// 150000000 1.5 true
 	// NUM-1

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Fixed is a decimal quantity as an integer number of units u = 1e-8 (SPEC
@@ -144,11 +146,11 @@ func fromSmall(c int64, shift int) (int64, string) {
 	return int64(u / pow10[k]), ""
 }
 
-func numError(path, rule string, d decimal.Decimal) *Error {
+func numError(path, rule string, d decimal.Decimal) *spec.Error {
 	if rule == "NUM-1" {
-		return &Error{Path: path, Rule: rule, Msg: "value " + decString(d) + " has a non-zero digit beyond the 8th fractional digit"}
+		return &spec.Error{Path: path, Rule: rule, Msg: "value " + decString(d) + " has a non-zero digit beyond the 8th fractional digit"}
 	}
-	return &Error{Path: path, Rule: rule, Msg: "value " + decString(d) + " is outside [-92233720368.54775807, 92233720368.54775807]"}
+	return &spec.Error{Path: path, Rule: rule, Msg: "value " + decString(d) + " is outside [-92233720368.54775807, 92233720368.54775807]"}
 }
 
 // decString formats d for a message, in scientific form when its exponent

@@ -3,8 +3,10 @@ package model_test
 import (
 	"math/rand/v2"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // genScenario and its helpers generate random scenarios: mostly valid, with
@@ -18,9 +20,9 @@ func pick[T any](r *rand.Rand, xs ...T) T { return xs[r.IntN(len(xs))] }
 func nul(x decimal.Decimal) decimal.NullDecimal { return decimal.NullDecimal{Decimal: x, Valid: true} }
 
 // genTiers builds a valid tier table (sometimes with given cum values).
-func genTiers(r *rand.Rand, big bool) []model.Tier {
+func genTiers(r *rand.Rand, big bool) []spec.Tier {
 	n := 1 + r.IntN(5)
-	ts := make([]model.Tier, n)
+	ts := make([]spec.Tier, n)
 	min := decimal.Zero
 	mmr := decimal.Zero
 	lev := decimal.New(int64(1+r.IntN(150)), 0)
@@ -54,7 +56,7 @@ func genTiers(r *rand.Rand, big bool) []model.Tier {
 		if t > 0 {
 			cum = cum.Add(min.Mul(mmr.Sub(prevMMR)))
 		}
-		ts[t] = model.Tier{MinNotional: min, MaxNotional: max, MaintenanceMarginRate: mmr, MaxLeverage: lev}
+		ts[t] = spec.Tier{MinNotional: min, MaxNotional: max, MaintenanceMarginRate: mmr, MaxLeverage: lev}
 		if r.IntN(3) == 0 && cum.Mul(decimal.New(1, 8)).IsInteger() {
 			ts[t].MaintenanceAmount = nul(cum)
 		}
@@ -67,19 +69,19 @@ func genTiers(r *rand.Rand, big bool) []model.Tier {
 	return ts
 }
 
-func genScenario(r *rand.Rand) *model.Scenario {
+func genScenario(r *rand.Rand) *spec.Scenario {
 	big := r.IntN(8) == 0
 	names := []string{"AAA", "BBB", "CCC", "DDD"}[:1+r.IntN(4)]
-	s := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+	s := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
 	for _, name := range names {
-		m := model.Market{
+		m := spec.Market{
 			TickSize: decimal.New(int64(pick(r, 1, 5, 25)), int32(pick(r, -8, -4, -2, 0, 1))),
 			LotSize:  decimal.New(int64(pick(r, 1, 2, 10)), int32(pick(r, -8, -3, -1, 0))),
-			MMBasis:  pick(r, model.MMBasis(""), model.BasisMark, model.BasisEntry),
+			MMBasis:  pick(r, spec.MMBasis(""), spec.BasisMark, spec.BasisEntry),
 			Tiers:    genTiers(r, big),
 		}
 		if r.IntN(5) == 0 {
-			m.MarginModes = []model.MarginMode{pick(r, model.Cross, model.Isolated)}
+			m.MarginModes = []spec.MarginMode{pick(r, spec.Cross, spec.Isolated)}
 		}
 		if r.IntN(4) == 0 {
 			m.MarkPriceBand = nul(decimal.New(r.Int64N(10_000_000)+1, -8))
@@ -94,7 +96,7 @@ func genScenario(r *rand.Rand) *model.Scenario {
 		}
 		base := decimal.New(r.Int64N(1_000_000)+1, priceScale-4)
 		if r.IntN(4) == 0 {
-			s.Prices[name] = model.Price{
+			s.Prices[name] = spec.Price{
 				Index:            nul(base),
 				Last:             nul(base.Mul(decimal.New(int64(90+r.IntN(20)), -2)).Truncate(8).Add(decimal.New(1, -8))),
 				FundingRate:      nul(decimal.New(r.Int64N(200_000)-100_000, -8)),
@@ -102,7 +104,7 @@ func genScenario(r *rand.Rand) *model.Scenario {
 				BasisAverage:     nul(decimal.New(r.Int64N(2_000_000)-1_000_000, max(-8, priceScale-8))),
 			}
 		} else {
-			s.Prices[name] = model.Price{Mark: nul(base)}
+			s.Prices[name] = spec.Price{Mark: nul(base)}
 		}
 	}
 	s.Account.WalletBalance = decimal.New(r.Int64N(1_000_000_000), int32(pick(r, -8, -4, 0, 2)))
@@ -119,12 +121,12 @@ func genScenario(r *rand.Rand) *model.Scenario {
 		if big {
 			k = r.Int64N(1_000_000_000_000) + 1
 		}
-		p := model.Position{
+		p := spec.Position{
 			Market:     name,
-			Side:       pick(r, model.Long, model.Short),
+			Side:       pick(r, spec.Long, spec.Short),
 			Size:       m.LotSize.Mul(decimal.New(k, 0)),
 			EntryPrice: ref.Mul(decimal.New(int64(50+r.IntN(100)), -2)).Truncate(8).Add(decimal.New(1, -8)),
-			MarginMode: pick(r, model.Cross, model.Isolated),
+			MarginMode: pick(r, spec.Cross, spec.Isolated),
 		}
 		if len(m.MarginModes) == 1 && r.IntN(4) != 0 {
 			p.MarginMode = m.MarginModes[0]
@@ -134,7 +136,7 @@ func genScenario(r *rand.Rand) *model.Scenario {
 			l := decimal.New(1, 0).Add(maxLev.Sub(decimal.New(1, 0)).Mul(decimal.New(r.Int64N(101), -2))).Truncate(int32(pick(r, 0, 1, 8)))
 			p.Leverage = nul(l)
 		}
-		if p.MarginMode == model.Isolated && r.IntN(2) == 0 {
+		if p.MarginMode == spec.Isolated && r.IntN(2) == 0 {
 			notional := p.Size.Mul(p.EntryPrice)
 			p.IsolatedMargin = nul(notional.Mul(decimal.New(r.Int64N(200), -2)).Truncate(8))
 		}
@@ -156,7 +158,7 @@ func genScenario(r *rand.Rand) *model.Scenario {
 }
 
 // mutate breaks one field.
-func mutate(r *rand.Rand, s *model.Scenario) {
+func mutate(r *rand.Rand, s *spec.Scenario) {
 	bad := pick(r, decimal.RequireFromString("0.000000001"), decimal.RequireFromString("-1"),
 		decimal.Zero, decimal.RequireFromString("1e12"), decimal.RequireFromString("1.5"))
 	switch r.IntN(8) {
@@ -168,7 +170,7 @@ func mutate(r *rand.Rand, s *model.Scenario) {
 		}
 	case 1:
 		for n, m := range s.Markets {
-			ts := append([]model.Tier(nil), m.Tiers...)
+			ts := append([]spec.Tier(nil), m.Tiers...)
 			t := r.IntN(len(ts))
 			switch r.IntN(4) {
 			case 0:
@@ -237,12 +239,12 @@ func fixedDec(units int64) decimal.Decimal { return decimal.New(units, -8) }
 // MAX: sizes, prices, balances, leverages and notionals near the int64 limits,
 // to exercise the wide arithmetic, the NUM-2 report checks and the
 // out-of-range reasons.
-func genExtreme(r *rand.Rand) *model.Scenario {
-	s := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+func genExtreme(r *rand.Rand) *spec.Scenario {
+	s := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
 	names := []string{"A", "B", "C"}[:1+r.IntN(3)]
 	for _, name := range names {
 		nt := 1 + r.IntN(3)
-		ts := make([]model.Tier, nt)
+		ts := make([]spec.Tier, nt)
 		var minN int64
 		var mmr int64
 		lev := logUnits(r)
@@ -264,23 +266,23 @@ func genExtreme(r *rand.Rand) *model.Scenario {
 			for mmr > 0 && uint64(mmr)*uint64(lev)/1e8 > 1e8 {
 				mmr--
 			}
-			ts[t] = model.Tier{MinNotional: fixedDec(minN), MaxNotional: fixedDec(maxN),
+			ts[t] = spec.Tier{MinNotional: fixedDec(minN), MaxNotional: fixedDec(maxN),
 				MaintenanceMarginRate: fixedDec(mmr), MaxLeverage: fixedDec(lev)}
 			minN = maxN
 			lev = max(100_000_000, lev/int64(1+r.IntN(3)))
 		}
-		s.Markets[name] = model.Market{
+		s.Markets[name] = spec.Market{
 			TickSize: fixedDec(pick(r, int64(1), 100_000_000, logUnits(r))),
 			LotSize:  fixedDec(pick(r, int64(1), 100_000_000, logUnits(r)%1_000_000_000_000+1)),
-			MMBasis:  pick(r, model.BasisMark, model.BasisEntry),
+			MMBasis:  pick(r, spec.BasisMark, spec.BasisEntry),
 			Tiers:    ts,
 		}
 		if r.IntN(4) == 0 {
-			s.Prices[name] = model.Price{Index: nul(fixedDec(logUnits(r))), Last: nul(fixedDec(logUnits(r))),
+			s.Prices[name] = spec.Price{Index: nul(fixedDec(logUnits(r))), Last: nul(fixedDec(logUnits(r))),
 				BasisAverage: nul(fixedDec(logUnits(r) * int64(pick(r, -1, 1)))),
 				FundingRate:  nul(fixedDec(r.Int64N(200_000_000) - 100_000_000)), SecondsToFunding: nul(fixedDec(logUnits(r) % 3_000_000_000_000))}
 		} else {
-			s.Prices[name] = model.Price{Mark: nul(fixedDec(logUnits(r)))}
+			s.Prices[name] = spec.Price{Mark: nul(fixedDec(logUnits(r)))}
 		}
 	}
 	s.Account.WalletBalance = fixedDec(pick(r, 0, logUnits(r)))
@@ -291,14 +293,14 @@ func genExtreme(r *rand.Rand) *model.Scenario {
 		m := s.Markets[names[i]]
 		lot, _ := model.FixedFromDecimal(m.LotSize)
 		k := max(1, logUnits(r)/int64(lot))
-		p := model.Position{Market: names[i], Side: pick(r, model.Long, model.Short),
+		p := spec.Position{Market: names[i], Side: pick(r, spec.Long, spec.Short),
 			Size: fixedDec(int64(lot) * k), EntryPrice: fixedDec(logUnits(r)),
-			MarginMode: pick(r, model.Cross, model.Isolated)}
+			MarginMode: pick(r, spec.Cross, spec.Isolated)}
 		if r.IntN(2) == 0 {
 			maxLev, _ := model.FixedFromDecimal(m.Tiers[0].MaxLeverage)
 			p.Leverage = nul(fixedDec(100_000_000 + r.Int64N(int64(maxLev)-100_000_000+1)))
 		}
-		if p.MarginMode == model.Isolated && r.IntN(2) == 0 {
+		if p.MarginMode == spec.Isolated && r.IntN(2) == 0 {
 			p.IsolatedMargin = nul(fixedDec(pick(r, 0, logUnits(r))))
 		}
 		s.Account.Positions = append(s.Account.Positions, p)

@@ -1,28 +1,32 @@
 package model
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/perpcheck/perpcheck/spec"
+)
 
 // Seed document 000 (ApeX article), example B: an isolated XRP long.
 // Long 1000 XRP @ 1.00, 10x, isolatedMargin 100, MMR 0.05.
 func TestGoldenSeed000IsolatedXRP(t *testing.T) {
 	for _, c := range []struct {
-		basis                     MMBasis
+		basis                     spec.MMBasis
 		margin                    string
 		liq, liqExact, bankruptcy string
 	}{
 		// Entry basis (the article's formula): LP = EP - (M - MM(Q*EP))/Q.
-		{BasisEntry, "100", "0.95", "0.95", "0.9"},
-		{BasisEntry, "200", "0.85", "0.85", "0.8"},
+		{spec.BasisEntry, "100", "0.95", "0.95", "0.9"},
+		{spec.BasisEntry, "200", "0.85", "0.85", "0.8"},
 		// Mark basis: root (1000-100)/(1000*0.95) = 0.947368421052...; (1000-200)/950 = 0.842105263157...
-		{BasisMark, "100", "0.9474", "0.94736843", "0.9"},
-		{BasisMark, "200", "0.8422", "0.84210527", "0.8"},
+		{spec.BasisMark, "100", "0.9474", "0.94736843", "0.9"},
+		{spec.BasisMark, "200", "0.8422", "0.84210527", "0.8"},
 	} {
-		s := &Scenario{
-			Markets: map[string]Market{"XRPUSDT": mkt("0.0001", "1", c.basis, oneTier("0.05", "10"))},
-			Prices:  map[string]Price{"XRPUSDT": {Mark: nd("1")}},
-			Account: Account{WalletBalance: d("0"), Positions: []Position{{
-				Market: "XRPUSDT", Side: Long, Size: d("1000"), EntryPrice: d("1"),
-				MarginMode: Isolated, Leverage: nd("10"), IsolatedMargin: nd(c.margin),
+		s := &spec.Scenario{
+			Markets: map[string]spec.Market{"XRPUSDT": mkt("0.0001", "1", c.basis, oneTier("0.05", "10"))},
+			Prices:  map[string]spec.Price{"XRPUSDT": {Mark: nd("1")}},
+			Account: spec.Account{WalletBalance: d("0"), Positions: []spec.Position{{
+				Market: "XRPUSDT", Side: spec.Long, Size: d("1000"), EntryPrice: d("1"),
+				MarginMode: spec.Isolated, Leverage: nd("10"), IsolatedMargin: nd(c.margin),
 			}}},
 		}
 		r := mustEval(t, s)
@@ -39,18 +43,18 @@ func TestGoldenSeed000IsolatedXRP(t *testing.T) {
 // = 155 + 540 = 695; on entry basis 0.05*3000 + 0.05*10000 = 150 + 500 = 650.
 func TestGoldenSeed000Cross(t *testing.T) {
 	for _, c := range []struct {
-		basis MMBasis
+		basis spec.MMBasis
 		mm    string
-	}{{BasisMark, "695"}, {BasisEntry, "650"}} {
-		s := &Scenario{
-			Markets: map[string]Market{
+	}{{spec.BasisMark, "695"}, {spec.BasisEntry, "650"}} {
+		s := &spec.Scenario{
+			Markets: map[string]spec.Market{
 				"BTCUSDT": mkt("0.1", "0.001", c.basis, oneTier("0.05", "10")),
 				"ETHUSDT": mkt("0.01", "0.01", c.basis, oneTier("0.05", "10")),
 			},
-			Prices: map[string]Price{"BTCUSDT": {Mark: nd("31000")}, "ETHUSDT": {Mark: nd("2160")}},
-			Account: Account{WalletBalance: d("1000"), Positions: []Position{
-				{Market: "BTCUSDT", Side: Long, Size: d("0.1"), EntryPrice: d("30000"), MarginMode: Cross, Leverage: nd("10")},
-				{Market: "ETHUSDT", Side: Short, Size: d("5"), EntryPrice: d("2000"), MarginMode: Cross, Leverage: nd("10")},
+			Prices: map[string]spec.Price{"BTCUSDT": {Mark: nd("31000")}, "ETHUSDT": {Mark: nd("2160")}},
+			Account: spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d("0.1"), EntryPrice: d("30000"), MarginMode: spec.Cross, Leverage: nd("10")},
+				{Market: "ETHUSDT", Side: spec.Short, Size: d("5"), EntryPrice: d("2000"), MarginMode: spec.Cross, Leverage: nd("10")},
 			}},
 		}
 		r := mustEval(t, s)
@@ -70,11 +74,11 @@ func TestGoldenSeed000Cross(t *testing.T) {
 
 // Seed document 001: 10 BTC @60000 at 10x leverage needs 60000 initial margin.
 func TestGoldenSeed001InitialMargin(t *testing.T) {
-	s := &Scenario{
-		Markets: map[string]Market{"BTCUSDT": mkt("0.1", "0.001", "", oneTier("0.004", "125"))},
-		Prices:  map[string]Price{"BTCUSDT": {Mark: nd("60000")}},
-		Account: Account{WalletBalance: d("100000"), Positions: []Position{
-			{Market: "BTCUSDT", Side: Long, Size: d("10"), EntryPrice: d("60000"), MarginMode: Cross, Leverage: nd("10")},
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"BTCUSDT": mkt("0.1", "0.001", "", oneTier("0.004", "125"))},
+		Prices:  map[string]spec.Price{"BTCUSDT": {Mark: nd("60000")}},
+		Account: spec.Account{WalletBalance: d("100000"), Positions: []spec.Position{
+			{Market: "BTCUSDT", Side: spec.Long, Size: d("10"), EntryPrice: d("60000"), MarginMode: spec.Cross, Leverage: nd("10")},
 		}},
 	}
 	r := mustEval(t, s)
@@ -91,14 +95,14 @@ func TestGoldenSeed001InitialMargin(t *testing.T) {
 // 19698.4924623115..., exact (up) 19698.49246232, on the 0.01 tick 19698.50.
 func TestGoldenBybitIsolated(t *testing.T) {
 	for _, c := range []struct {
-		basis      MMBasis
+		basis      spec.MMBasis
 		liq, exact string
-	}{{BasisEntry, "19700", "19700"}, {BasisMark, "19698.50", "19698.49246232"}} {
-		s := &Scenario{
-			Markets: map[string]Market{"BTCUSDT": mkt("0.01", "0.001", c.basis, oneTier("0.005", "50"))},
-			Prices:  map[string]Price{"BTCUSDT": {Mark: nd("20000")}},
-			Account: Account{WalletBalance: d("0"), Positions: []Position{
-				{Market: "BTCUSDT", Side: Long, Size: d("1"), EntryPrice: d("20000"), MarginMode: Isolated, Leverage: nd("50")},
+	}{{spec.BasisEntry, "19700", "19700"}, {spec.BasisMark, "19698.50", "19698.49246232"}} {
+		s := &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": mkt("0.01", "0.001", c.basis, oneTier("0.005", "50"))},
+			Prices:  map[string]spec.Price{"BTCUSDT": {Mark: nd("20000")}},
+			Account: spec.Account{WalletBalance: d("0"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d("1"), EntryPrice: d("20000"), MarginMode: spec.Isolated, Leverage: nd("50")},
 			}},
 		}
 		r := mustEval(t, s)
@@ -115,8 +119,8 @@ func TestGoldenBybitIsolated(t *testing.T) {
 // binanceTiers is Binance's BTCUSDT USDⓈ-M bracket table of October 2024
 // (shared data/binance-leverage-tiers-2024-10.ccxt.json, BTC/USDT:USDT), first five tiers,
 // with the published cum values.
-func binanceTiers() []Tier {
-	return []Tier{
+func binanceTiers() []spec.Tier {
+	return []spec.Tier{
 		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125"), MaintenanceAmount: nd("0")},
 		{MinNotional: d("50000"), MaxNotional: d("600000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100"), MaintenanceAmount: nd("50")},
 		{MinNotional: d("600000"), MaxNotional: d("3000000"), MaintenanceMarginRate: d("0.0065"), MaxLeverage: d("75"), MaintenanceAmount: nd("950")},
@@ -140,11 +144,11 @@ func TestGoldenBinanceContinuity(t *testing.T) {
 		{"1", "3000000", "18550", 4},     // 3e6*0.0065 - 950 = 18550 = 3e6*0.01 - 11450
 		{"1", "100000000", "1868550", 5}, // beyond the last maxNotional: the last formula extends
 	} {
-		s := &Scenario{
-			Markets: map[string]Market{"BTCUSDT": mkt("0.1", "0.001", "", binanceTiers())},
-			Prices:  map[string]Price{"BTCUSDT": {Mark: nd(c.mark)}},
-			Account: Account{WalletBalance: d("100000000"), Positions: []Position{
-				{Market: "BTCUSDT", Side: Long, Size: d(c.size), EntryPrice: d(c.mark), MarginMode: Cross},
+		s := &spec.Scenario{
+			Markets: map[string]spec.Market{"BTCUSDT": mkt("0.1", "0.001", "", binanceTiers())},
+			Prices:  map[string]spec.Price{"BTCUSDT": {Mark: nd(c.mark)}},
+			Account: spec.Account{WalletBalance: d("100000000"), Positions: []spec.Position{
+				{Market: "BTCUSDT", Side: spec.Long, Size: d(c.size), EntryPrice: d(c.mark), MarginMode: spec.Cross},
 			}},
 		}
 		r := mustEval(t, s)
@@ -156,8 +160,8 @@ func TestGoldenBinanceContinuity(t *testing.T) {
 	// A maintenanceAmount of 900 for tier 3 breaks TIER-6 (the recursion gives 950).
 	tiers := binanceTiers()
 	tiers[2].MaintenanceAmount = nd("900")
-	_, err := Evaluate(&Scenario{Markets: map[string]Market{"BTCUSDT": mkt("0.1", "0.001", "", tiers)}})
-	e, ok := err.(*Error)
+	_, err := Evaluate(&spec.Scenario{Markets: map[string]spec.Market{"BTCUSDT": mkt("0.1", "0.001", "", tiers)}})
+	e, ok := err.(*spec.Error)
 	if !ok || e.Path != "markets.BTCUSDT.tiers[2].maintenanceAmount" || e.Rule != "TIER-6" {
 		t.Fatalf("err = %v, want TIER-6 at markets.BTCUSDT.tiers[2].maintenanceAmount", err)
 	}
@@ -168,16 +172,16 @@ func TestGoldenBinanceContinuity(t *testing.T) {
 // (1000 + 1000)/(1000*1.05) = 1.904761904..., tickDown 1.9047).
 func TestGoldenOneX(t *testing.T) {
 	for _, c := range []struct {
-		side   Side
+		side   spec.Side
 		liq    string
 		reason string
-	}{{Long, "", ReasonNeverLiquidatable}, {Short, "1.9047", ""}} {
-		s := &Scenario{
-			Markets: map[string]Market{"XRPUSDT": mkt("0.0001", "1", "", oneTier("0.05", "10"))},
-			Prices:  map[string]Price{"XRPUSDT": {Mark: nd("1")}},
-			Account: Account{Positions: []Position{{
+	}{{spec.Long, "", spec.ReasonNeverLiquidatable}, {spec.Short, "1.9047", ""}} {
+		s := &spec.Scenario{
+			Markets: map[string]spec.Market{"XRPUSDT": mkt("0.0001", "1", "", oneTier("0.05", "10"))},
+			Prices:  map[string]spec.Price{"XRPUSDT": {Mark: nd("1")}},
+			Account: spec.Account{Positions: []spec.Position{{
 				Market: "XRPUSDT", Side: c.side, Size: d("1000"), EntryPrice: d("1"),
-				MarginMode: Isolated, Leverage: nd("1"),
+				MarginMode: spec.Isolated, Leverage: nd("1"),
 			}}},
 		}
 		r := mustEval(t, s)

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -12,12 +14,12 @@ func nd(s string) decimal.NullDecimal {
 	return decimal.NullDecimal{Decimal: decimal.RequireFromString(s), Valid: true}
 }
 
-func oneTier(mmr, maxLev string) []Tier {
-	return []Tier{{MinNotional: d("0"), MaxNotional: d("1000000000"), MaintenanceMarginRate: d(mmr), MaxLeverage: d(maxLev)}}
+func oneTier(mmr, maxLev string) []spec.Tier {
+	return []spec.Tier{{MinNotional: d("0"), MaxNotional: d("1000000000"), MaintenanceMarginRate: d(mmr), MaxLeverage: d(maxLev)}}
 }
 
-func mkt(tick, lot string, basis MMBasis, tiers []Tier) Market {
-	return Market{TickSize: d(tick), LotSize: d(lot), MMBasis: basis, Tiers: tiers}
+func mkt(tick, lot string, basis spec.MMBasis, tiers []spec.Tier) spec.Market {
+	return spec.Market{TickSize: d(tick), LotSize: d(lot), MMBasis: basis, Tiers: tiers}
 }
 
 // eqDec compares a decimal with its expected decimal text numerically.
@@ -43,7 +45,7 @@ func eqNull(t *testing.T, what string, got decimal.NullDecimal, want string) {
 	eqDec(t, what, got.Decimal, want)
 }
 
-func mustEval(t *testing.T, s *Scenario) *Report {
+func mustEval(t *testing.T, s *spec.Scenario) *spec.Report {
 	t.Helper()
 	r, err := Evaluate(s)
 	if err != nil {

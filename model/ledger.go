@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model/internal/wide"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file holds the ledger (SPEC LED, TRD, FND, LQ, ADL): construction and
@@ -67,8 +69,8 @@ import (
 type Ledger struct {
 	markets []market
 	mindex  map[string]int
-	raw     map[string]Market // the markets as given, for State
-	prices  []Price           // current prices by market index (normalized)
+	raw     map[string]spec.Market // the markets as given, for State
+	prices  []spec.Price           // current prices by market index (normalized)
 	hasPx   []bool
 	marks   []int64
 	// accounts by id; ids is every account id in ascending byte order,
@@ -89,10 +91,10 @@ type Ledger struct {
 	// per-event state
 	n       int // events passed to Apply so far
 	k       int // index of the current event
-	typ     EventType
+	typ     spec.EventType
 	bad     bool // a reported effect value is outside [-MAX, MAX]
 	epoch   uint64
-	effs    []Effect
+	effs    []spec.Effect
 	touched []*lacct
 	gsave   globalSave
 }
@@ -101,7 +103,7 @@ type globalSave struct {
 	fees, dust, settlement wide.Int
 	netExt                 *big.Int
 	mi                     int // market whose price changed, or -1
-	price                  Price
+	price                  spec.Price
 	hasPx                  bool
 	mark                   int64
 }
@@ -130,7 +132,7 @@ type lacct struct {
 type lset struct {
 	lev    int64
 	hasLev bool
-	mode   MarginMode
+	mode   spec.MarginMode
 }
 
 // lpos is one open position. Leverage and margin mode come from the
@@ -147,20 +149,12 @@ type lpos struct {
 	isoName string
 }
 
-// EventResult is the outcome of one event of a run: Error is nil when the
-// event applied, else the rejection. Its JSON is {"event": k} or
-// {"event": k, "error": {"path", "rule", "msg"}} (Error's JSON tags).
-type EventResult struct {
-	Event int    `json:"event"`
-	Error *Error `json:"error,omitempty"`
-}
-
 // ledgerFail is the panic value that aborts an event; Apply recovers it,
 // rolls the event back and returns the Error.
-type ledgerFail struct{ err *Error }
+type ledgerFail struct{ err *spec.Error }
 
 func (l *Ledger) fail(path, rule, msg string) {
-	panic(ledgerFail{&Error{Path: path, Rule: rule, Msg: msg}})
+	panic(ledgerFail{&spec.Error{Path: path, Rule: rule, Msg: msg}})
 }
 
 func (l *Ledger) evPath(field string) string {
@@ -175,16 +169,16 @@ func (l *Ledger) evPath(field string) string {
 // whose reported values (an effect's amount, size or price, or a value of
 // the state after it) leave [-MAX, MAX] (LED-7 requires event error paths
 // events[<k>].<field>; reading shared with the reference).
-var rangeField = map[EventType]string{
-	EventDeposit:       "amount",
-	EventWithdraw:      "amount",
-	EventAddMargin:     "amount",
-	EventRemoveMargin:  "amount",
-	EventTrade:         "size",
-	EventPrice:         "market",
-	EventFunding:       "rate",
-	EventSetLeverage:   "leverage",
-	EventSetMarginMode: "marginMode",
+var rangeField = map[spec.EventType]string{
+	spec.EventDeposit:       "amount",
+	spec.EventWithdraw:      "amount",
+	spec.EventAddMargin:     "amount",
+	spec.EventRemoveMargin:  "amount",
+	spec.EventTrade:         "size",
+	spec.EventPrice:         "market",
+	spec.EventFunding:       "rate",
+	spec.EventSetLeverage:   "leverage",
+	spec.EventSetMarginMode: "marginMode",
 }
 
 // overflow aborts the event: a value it reports would leave [-MAX, MAX].
@@ -259,12 +253,12 @@ func (l *Ledger) fit(x wide.Int) int64 {
 // NewLedger validates st (SPEC LED-1, LED-2, LED-4 and the scenario rules for
 // every account, in the order documented on Ledger) and takes a deep copy:
 // st is never modified and shares no memory with the ledger.
-func NewLedger(st *State) (*Ledger, error) {
+func NewLedger(st *spec.State) (*Ledger, error) {
 	if st == nil {
-		return nil, &Error{Path: "", Rule: "EVAL-1", Msg: "nil state"}
+		return nil, &spec.Error{Path: "", Rule: "EVAL-1", Msg: "nil state"}
 	}
 	p := &Portfolio{}
-	sc := &Scenario{Markets: st.Markets, Prices: st.Prices}
+	sc := &spec.Scenario{Markets: st.Markets, Prices: st.Prices}
 	if err := p.loadMarkets(sc); err != nil {
 		return nil, err
 	}
@@ -276,7 +270,7 @@ func NewLedger(st *State) (*Ledger, error) {
 		mindex:  p.mindex,
 		marks:   p.marks,
 		raw:     copyMarkets(st.Markets),
-		prices:  make([]Price, len(p.markets)),
+		prices:  make([]spec.Price, len(p.markets)),
 		hasPx:   make([]bool, len(p.markets)),
 		acc:     map[string]*lacct{},
 		netExt:  new(big.Int),
@@ -301,14 +295,14 @@ func NewLedger(st *State) (*Ledger, error) {
 		}
 		l.acc[id] = a
 	}
-	fund, err := l.loadAcct(p, InsuranceAccount, true, st.InsuranceFund, "insuranceFund")
+	fund, err := l.loadAcct(p, spec.InsuranceAccount, true, st.InsuranceFund, "insuranceFund")
 	if err != nil {
 		return nil, err
 	}
-	l.acc[InsuranceAccount], l.fund = fund, fund
+	l.acc[spec.InsuranceAccount], l.fund = fund, fund
 	// Every iteration over accounts is in ascending byte order of id, the
 	// fund's included (LED-8).
-	l.ids = append(tids, InsuranceAccount)
+	l.ids = append(tids, spec.InsuranceAccount)
 	sort.Strings(l.ids)
 	fees, err := num(st.FeePool, "feePool")
 	if err != nil {
@@ -389,7 +383,7 @@ func NewLedger(st *State) (*Ledger, error) {
 }
 
 // sortedIDs returns the ids of m in ascending byte order.
-func sortedIDs(m map[string]Account) []string {
+func sortedIDs(m map[string]spec.Account) []string {
 	ids := make([]string, 0, len(m))
 	for id := range m {
 		ids = append(ids, id)
@@ -399,7 +393,7 @@ func sortedIDs(m map[string]Account) []string {
 }
 
 // loadAcct validates one account (see the order on Ledger).
-func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre string) (*lacct, *Error) {
+func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, pre string) (*lacct, *spec.Error) {
 	a := &lacct{id: id, fund: fund, settings: map[int]lset{}, walName: "wallet:" + id}
 	in := acc
 	if fund {
@@ -411,7 +405,7 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		a.wallet = wide.FromInt64(w)
 		in.WalletBalance = decimal.Zero
 	}
-	if err := p.loadAccount(&Scenario{Account: in}); err != nil {
+	if err := p.loadAccount(&spec.Scenario{Account: in}); err != nil {
 		if strings.HasPrefix(err.Path, "account") {
 			err.Path = pre + err.Path[len("account"):]
 		}
@@ -445,11 +439,11 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 		ls.lev, ls.hasLev = lev, hasLev
 		switch s.MarginMode {
 		case "":
-		case Cross:
+		case spec.Cross:
 			if !mk.cross {
 				return nil, errf(sp+".marginMode", "POS-3", "market \""+m+"\" does not offer margin mode \"cross\"")
 			}
-		case Isolated:
+		case spec.Isolated:
 			if !mk.isolated {
 				return nil, errf(sp+".marginMode", "POS-3", "market \""+m+"\" does not offer margin mode \"isolated\"")
 			}
@@ -507,7 +501,7 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc Account, pre s
 // rangeInit is NewLedger's last step: NUM-2 on the values State reports
 // for account a, positions in market order: size, entryValue, entryPrice
 // (when V/size is on the grid), isolatedMargin.
-func (a *lacct) rangeInit(pre string) *Error {
+func (a *lacct) rangeInit(pre string) *spec.Error {
 	for j := range a.pos {
 		ps := &a.pos[j]
 		pp := pre + ".positions[" + strconv.Itoa(j) + "]"
@@ -540,7 +534,7 @@ func (a *lacct) setting(l *Ledger, mi int) (lev int64, cross bool) {
 	if !s.hasLev {
 		lev = min(l20, l.markets[mi].maxLev1)
 	}
-	return lev, s.mode != Isolated
+	return lev, s.mode != spec.Isolated
 }
 
 func (a *lacct) find(mi int) int {
@@ -552,18 +546,18 @@ func (a *lacct) find(mi int) int {
 	return -1
 }
 
-func copyMarkets(in map[string]Market) map[string]Market {
-	out := make(map[string]Market, len(in))
+func copyMarkets(in map[string]spec.Market) map[string]spec.Market {
+	out := make(map[string]spec.Market, len(in))
 	for k, m := range in {
-		m.Tiers = append([]Tier(nil), m.Tiers...)
-		m.MarginModes = append([]MarginMode(nil), m.MarginModes...)
+		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
 		out[k] = m
 	}
 	return out
 }
 
 // normPrice returns pr with every decimal at exponent -8 (it is validated).
-func normPrice(pr Price) Price {
+func normPrice(pr spec.Price) spec.Price {
 	n := func(d decimal.NullDecimal) decimal.NullDecimal {
 		if !d.Valid {
 			return d
@@ -571,7 +565,7 @@ func normPrice(pr Price) Price {
 		v, _ := fromDecimal(d.Decimal)
 		return nullDec(Fixed(v))
 	}
-	return Price{Mark: n(pr.Mark), Index: n(pr.Index), Last: n(pr.Last), FundingRate: n(pr.FundingRate),
+	return spec.Price{Mark: n(pr.Mark), Index: n(pr.Index), Last: n(pr.Last), FundingRate: n(pr.FundingRate),
 		SecondsToFunding: n(pr.SecondsToFunding), BasisAverage: n(pr.BasisAverage)}
 }
 
@@ -645,7 +639,7 @@ func (l *Ledger) savePrice(mi int) {
 // Effects carry Event = the number of events previously passed to Apply
 // (0-based, failed ones included); error paths are "events[<k>].<field>"
 // with that same k.
-func (l *Ledger) Apply(ev Event) (effects []Effect, err error) {
+func (l *Ledger) Apply(ev spec.Event) (effects []spec.Effect, err error) {
 	l.k = l.n
 	l.typ = ev.Type
 	l.bad = false
@@ -667,7 +661,7 @@ func (l *Ledger) Apply(ev Event) (effects []Effect, err error) {
 	}()
 	l.apply(&ev)
 	l.rangeCheck()
-	out := make([]Effect, len(l.effs))
+	out := make([]spec.Effect, len(l.effs))
 	copy(out, l.effs)
 	return out, nil
 }
@@ -678,11 +672,11 @@ func (l *Ledger) Apply(ev Event) (effects []Effect, err error) {
 // absent), MarginMode, Leverage (the setting in force) and, for isolated
 // positions, IsolatedMargin. Settings are as given or as last set by an
 // event (absent fields stay absent). Settlement is set (Valid).
-func (l *Ledger) State() *State {
-	st := &State{
+func (l *Ledger) State() *spec.State {
+	st := &spec.State{
 		Markets:    copyMarkets(l.raw),
-		Prices:     map[string]Price{},
-		Accounts:   map[string]Account{},
+		Prices:     map[string]spec.Price{},
+		Accounts:   map[string]spec.Account{},
 		FeePool:    dec(Fixed(w64(l.fees))),
 		Dust:       dec(Fixed(w64(l.dust))),
 		Settlement: nullDec(Fixed(w64(l.settlement))),
@@ -694,11 +688,11 @@ func (l *Ledger) State() *State {
 	}
 	for _, id := range l.ids {
 		a := l.acc[id]
-		acc := Account{WalletBalance: dec(Fixed(w64(a.wallet))), Positions: []Position{}}
+		acc := spec.Account{WalletBalance: dec(Fixed(w64(a.wallet))), Positions: []spec.Position{}}
 		if len(a.settings) > 0 {
-			acc.Settings = map[string]AccountSettings{}
+			acc.Settings = map[string]spec.AccountSettings{}
 			for mi, s := range a.settings {
-				as := AccountSettings{MarginMode: s.mode}
+				as := spec.AccountSettings{MarginMode: s.mode}
 				if s.hasLev {
 					as.Leverage = nullDec(Fixed(s.lev))
 				}
@@ -707,16 +701,16 @@ func (l *Ledger) State() *State {
 		}
 		for _, ps := range a.pos {
 			lev, _ := a.setting(l, ps.mkt)
-			pos := Position{
+			pos := spec.Position{
 				Market:     l.markets[ps.mkt].name,
-				Side:       Long,
+				Side:       spec.Long,
 				Size:       dec(Fixed(w64(ps.q))),
 				EntryValue: nullDec(Fixed(w64(ps.v))),
-				MarginMode: Cross,
+				MarginMode: spec.Cross,
 				Leverage:   nullDec(Fixed(lev)),
 			}
 			if ps.sign < 0 {
-				pos.Side = Short
+				pos.Side = spec.Short
 			}
 			if e, r := ps.v.Mul(u8).DivFloor(ps.q.W0); r == 0 {
 				if ev, ok := e.Int64(); ok && ev > 0 {
@@ -724,7 +718,7 @@ func (l *Ledger) State() *State {
 				}
 			}
 			if !ps.cross {
-				pos.MarginMode = Isolated
+				pos.MarginMode = spec.Isolated
 				pos.IsolatedMargin = nullDec(Fixed(w64(ps.iso)))
 			}
 			acc.Positions = append(acc.Positions, pos)
@@ -742,18 +736,18 @@ func (l *Ledger) State() *State {
 // event is recorded in results (one EventResult per event, Error nil when it
 // applied) and the run continues. An invalid initial state (or an internal
 // error) is returned as err, with nothing else.
-func RunEvents(r *Run) (final *State, effects []Effect, results []EventResult, err error) {
+func RunEvents(r *spec.Run) (final *spec.State, effects []spec.Effect, results []spec.EventResult, err error) {
 	l, err := NewLedger(&r.State)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	effects = []Effect{}
-	results = make([]EventResult, 0, len(r.Events))
+	effects = []spec.Effect{}
+	results = make([]spec.EventResult, 0, len(r.Events))
 	for i, ev := range r.Events {
 		effs, e := l.Apply(ev)
-		res := EventResult{Event: i}
+		res := spec.EventResult{Event: i}
 		if e != nil {
-			me, ok := e.(*Error)
+			me, ok := e.(*spec.Error)
 			if !ok {
 				return nil, nil, nil, e
 			}
@@ -777,7 +771,7 @@ func RunEvents(r *Run) (final *State, effects []Effect, results []EventResult, e
 func (l *Ledger) Check() error {
 	want := new(big.Int).Add(l.initSum, l.netExt)
 	if got := l.ledgerSum(); got.Cmp(want) != 0 {
-		return &Error{Rule: "LED-4", Msg: "sum of ledger accounts " + decimal.NewFromBigInt(got, -8).String() + " != initial sum plus deposits minus withdrawals " + decimal.NewFromBigInt(want, -8).String()}
+		return &spec.Error{Rule: "LED-4", Msg: "sum of ledger accounts " + decimal.NewFromBigInt(got, -8).String() + " != initial sum plus deposits minus withdrawals " + decimal.NewFromBigInt(want, -8).String()}
 	}
 	sv := wbig(l.settlement)
 	for _, id := range l.ids {
@@ -788,12 +782,12 @@ func (l *Ledger) Check() error {
 			}
 			sv.Add(sv, v)
 			if ps.q.Sign() <= 0 {
-				return &Error{Path: "accounts." + id, Rule: "LED-4", Msg: "position with size <= 0"}
+				return &spec.Error{Path: "accounts." + id, Rule: "LED-4", Msg: "position with size <= 0"}
 			}
 		}
 	}
 	if sv.Sign() != 0 {
-		return &Error{Path: "settlement", Rule: "LED-4", Msg: "settlement + sum s*V = " + decimal.NewFromBigInt(sv, -8).String()}
+		return &spec.Error{Path: "settlement", Rule: "LED-4", Msg: "settlement + sum s*V = " + decimal.NewFromBigInt(sv, -8).String()}
 	}
 	for mi := range l.markets {
 		var lo, sh wide.Int
@@ -809,103 +803,12 @@ func (l *Ledger) Check() error {
 			}
 		}
 		if lo != sh {
-			return &Error{Path: "markets." + l.markets[mi].name, Rule: "LED-4", Msg: "open interest long " + wstr(lo) + " != short " + wstr(sh)}
+			return &spec.Error{Path: "markets." + l.markets[mi].name, Rule: "LED-4", Msg: "open interest long " + wstr(lo) + " != short " + wstr(sh)}
 		}
 	}
 	if l.fees.IsNeg() || l.dust.IsNeg() {
-		return &Error{Rule: "LED-4", Msg: "negative feePool or dust"}
+		return &spec.Error{Rule: "LED-4", Msg: "negative feePool or dust"}
 	}
 	return nil
 }
 
-// CheckConservation checks SPEC LED-4 between two states of any ledger
-// implementation: the sum of all ledger accounts of after (every wallet,
-// the insurance fund, every isolated margin, feePool, dust, settlement)
-// equals that of before plus deposits minus withdrawals; in after,
-// settlement + sum over open positions of s*V is 0 (V the entryValue, or
-// size*entryPrice) and long and short open interest are equal per market.
-// An absent settlement counts as derived (it then satisfies the second
-// condition by definition). It returns an *Error with Rule "LED-4" naming
-// the first violation. Arithmetic is exact decimal arithmetic.
-func CheckConservation(before, after *State, deposits, withdrawals decimal.Decimal) error {
-	sum := func(st *State) decimal.Decimal {
-		s := st.FeePool.Add(st.Dust).Add(signedSettlement(st))
-		add := func(a Account) {
-			s = s.Add(a.WalletBalance)
-			for _, p := range a.Positions {
-				if p.IsolatedMargin.Valid {
-					s = s.Add(p.IsolatedMargin.Decimal)
-				}
-			}
-		}
-		for _, id := range sortedIDs(st.Accounts) {
-			add(st.Accounts[id])
-		}
-		add(st.InsuranceFund)
-		return s
-	}
-	want := sum(before).Add(deposits).Sub(withdrawals)
-	if got := sum(after); !got.Equal(want) {
-		return &Error{Rule: "LED-4", Msg: "sum of ledger accounts " + got.String() + " != " + want.String() + " (before + deposits - withdrawals)"}
-	}
-	if after.Settlement.Valid {
-		if r := after.Settlement.Decimal.Add(signedEntryValues(after)); !r.IsZero() {
-			return &Error{Path: "settlement", Rule: "LED-4", Msg: "settlement + sum s*V = " + r.String()}
-		}
-	}
-	oi := map[string]decimal.Decimal{}
-	each := func(a Account) {
-		for _, p := range a.Positions {
-			q := p.Size
-			if p.Side == Short {
-				q = q.Neg()
-			}
-			oi[p.Market] = oi[p.Market].Add(q)
-		}
-	}
-	for _, id := range sortedIDs(after.Accounts) {
-		each(after.Accounts[id])
-	}
-	each(after.InsuranceFund)
-	names := make([]string, 0, len(oi))
-	for m := range oi {
-		names = append(names, m)
-	}
-	sort.Strings(names)
-	for _, m := range names {
-		if !oi[m].IsZero() {
-			return &Error{Path: "markets." + m, Rule: "LED-4", Msg: "long - short open interest = " + oi[m].String()}
-		}
-	}
-	return nil
-}
-
-// signedEntryValues is sum over the positions of st of s*V.
-func signedEntryValues(st *State) decimal.Decimal {
-	s := decimal.Zero
-	add := func(a Account) {
-		for _, p := range a.Positions {
-			v := p.Size.Mul(p.EntryPrice)
-			if p.EntryValue.Valid {
-				v = p.EntryValue.Decimal
-			}
-			if p.Side == Short {
-				v = v.Neg()
-			}
-			s = s.Add(v)
-		}
-	}
-	for _, id := range sortedIDs(st.Accounts) {
-		add(st.Accounts[id])
-	}
-	add(st.InsuranceFund)
-	return s
-}
-
-// signedSettlement is st's settlement, or the derived one when absent.
-func signedSettlement(st *State) decimal.Decimal {
-	if st.Settlement.Valid {
-		return st.Settlement.Decimal
-	}
-	return signedEntryValues(st).Neg()
-}

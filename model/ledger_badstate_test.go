@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // genBadState returns a random state (as the random runs start from) with
 // one to three random defects, so that NewLedger's first violation can be
 // compared with the reference's.
-func genBadState(seed, i uint64) *State {
+func genBadState(seed, i uint64) *spec.State {
 	r := rand.New(rand.NewPCG(seed, i^0x5eed))
 	st, _ := genStart(r)
 	ids := []string{"a1", "a2", "a3", "a4"}
@@ -33,19 +34,19 @@ func genBadState(seed, i uint64) *State {
 		case 1:
 			a.WalletBalance = d("0.000000001")
 		case 2:
-			st.Accounts["@"+id] = Account{}
+			st.Accounts["@"+id] = spec.Account{}
 		case 3:
-			a.Settings = map[string]AccountSettings{"XXX": {}}
+			a.Settings = map[string]spec.AccountSettings{"XXX": {}}
 		case 4:
-			a.Settings = map[string]AccountSettings{mk(): {Leverage: nd("1000")}}
+			a.Settings = map[string]spec.AccountSettings{mk(): {Leverage: nd("1000")}}
 		case 5:
-			a.Settings = map[string]AccountSettings{mk(): {MarginMode: "portfolio"}}
+			a.Settings = map[string]spec.AccountSettings{mk(): {MarginMode: "portfolio"}}
 		case 6:
-			st.InsuranceFund.Settings = map[string]AccountSettings{mk(): {MarginMode: Isolated}}
+			st.InsuranceFund.Settings = map[string]spec.AccountSettings{mk(): {MarginMode: spec.Isolated}}
 		case 7:
-			a.Positions = append(a.Positions, crossPos(mk(), Long, "1", "100"))
+			a.Positions = append(a.Positions, crossPos(mk(), spec.Long, "1", "100"))
 		case 8:
-			a.Positions = append(a.Positions, Position{Market: mk(), Side: Short, Size: d("1"), EntryPrice: d("100"), MarginMode: Isolated})
+			a.Positions = append(a.Positions, spec.Position{Market: mk(), Side: spec.Short, Size: d("1"), EntryPrice: d("100"), MarginMode: spec.Isolated})
 		case 9:
 			if len(a.Positions) > 0 {
 				a.Positions[0].Leverage = nd(strconv.Itoa(1 + r.IntN(3)))
@@ -81,7 +82,7 @@ func TestLedgerBadStates(t *testing.T) {
 	for i := uint64(0); i < 300; i++ {
 		st := genBadState(1, i)
 		if _, err := NewLedger(st); err != nil {
-			if _, ok := err.(*Error); !ok {
+			if _, ok := err.(*spec.Error); !ok {
 				t.Fatalf("%d: %T %v", i, err, err)
 			}
 		}

@@ -3,8 +3,10 @@ package model
 import (
 	"math/big"
 
-	"github.com/perpcheck/perpcheck/model/internal/wide"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Event validation and the non-trading events (SPEC LED-5).
@@ -26,26 +28,26 @@ import (
 var ledgerFields = []string{"account", "market", "amount", "buyer", "seller", "size", "price", "maker",
 	"mark", "index", "last", "fundingRate", "secondsToFunding", "basisAverage", "rate", "leverage", "marginMode"}
 
-func fieldsSet(ev *Event) []bool {
+func fieldsSet(ev *spec.Event) []bool {
 	return []bool{ev.Account != "", ev.Market != "", ev.Amount.Valid, ev.Buyer != "", ev.Seller != "",
 		ev.Size.Valid, ev.Price.Valid, ev.Maker != "", ev.Mark.Valid, ev.Index.Valid, ev.Last.Valid,
 		ev.FundingRate.Valid, ev.SecondsToFunding.Valid, ev.BasisAverage.Valid, ev.Rate.Valid,
 		ev.Leverage.Valid, ev.MarginMode != ""}
 }
 
-var allowedFields = map[EventType][]string{
-	EventDeposit:       {"account", "amount"},
-	EventWithdraw:      {"account", "amount"},
-	EventTrade:         {"market", "buyer", "seller", "size", "price", "maker"},
-	EventPrice:         {"market", "mark", "index", "last", "fundingRate", "secondsToFunding", "basisAverage"},
-	EventFunding:       {"market", "rate"},
-	EventAddMargin:     {"account", "market", "amount"},
-	EventRemoveMargin:  {"account", "market", "amount"},
-	EventSetLeverage:   {"account", "market", "leverage"},
-	EventSetMarginMode: {"account", "market", "marginMode"},
+var allowedFields = map[spec.EventType][]string{
+	spec.EventDeposit:       {"account", "amount"},
+	spec.EventWithdraw:      {"account", "amount"},
+	spec.EventTrade:         {"market", "buyer", "seller", "size", "price", "maker"},
+	spec.EventPrice:         {"market", "mark", "index", "last", "fundingRate", "secondsToFunding", "basisAverage"},
+	spec.EventFunding:       {"market", "rate"},
+	spec.EventAddMargin:     {"account", "market", "amount"},
+	spec.EventRemoveMargin:  {"account", "market", "amount"},
+	spec.EventSetLeverage:   {"account", "market", "leverage"},
+	spec.EventSetMarginMode: {"account", "market", "marginMode"},
 }
 
-func (l *Ledger) apply(ev *Event) {
+func (l *Ledger) apply(ev *spec.Event) {
 	allowed, ok := allowedFields[ev.Type]
 	if !ok {
 		l.fail(l.evPath("type"), "LED-5", "unknown event type \""+string(ev.Type)+"\"")
@@ -64,23 +66,23 @@ func (l *Ledger) apply(ev *Event) {
 		}
 	}
 	switch ev.Type {
-	case EventDeposit:
+	case spec.EventDeposit:
 		a := l.evAccount(ev.Account)
 		amt := l.evPositive(ev.Amount, "amount")
 		l.move(l.ext(), l.wal(a), wide.FromInt64(amt), "deposit")
-	case EventWithdraw:
+	case spec.EventWithdraw:
 		l.withdraw(ev)
-	case EventTrade:
+	case spec.EventTrade:
 		l.trade(ev)
-	case EventPrice:
+	case spec.EventPrice:
 		l.priceEvent(ev)
-	case EventFunding:
+	case spec.EventFunding:
 		l.funding(ev)
-	case EventAddMargin, EventRemoveMargin:
+	case spec.EventAddMargin, spec.EventRemoveMargin:
 		l.margin(ev)
-	case EventSetLeverage:
+	case spec.EventSetLeverage:
 		l.setLeverage(ev)
-	case EventSetMarginMode:
+	case spec.EventSetMarginMode:
 		l.setMarginMode(ev)
 	}
 }
@@ -178,7 +180,7 @@ func (l *Ledger) move(from, to bal, amt wide.Int, reason string) {
 	} else { // a withdrawal
 		l.netExt.Sub(l.netExt, wbig(amt))
 	}
-	l.effs = append(l.effs, Effect{Event: l.k, Type: EffectPosting, From: from.name, To: to.name,
+	l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectPosting, From: from.name, To: to.name,
 		Amount: decW(amt), Reason: reason})
 }
 
@@ -187,7 +189,7 @@ func (l *Ledger) move(from, to bal, amt wide.Int, reason string) {
 // amount <= min(WB, WB + sum over cross positions of min(U_i, 0) - IM_cross),
 // exactly; the insurance fund, never checked for margin (LED-2), amount <= WB.
 // Otherwise rule POOL-6 at events[k].amount.
-func (l *Ledger) withdraw(ev *Event) {
+func (l *Ledger) withdraw(ev *spec.Event) {
 	a := l.evAccount(ev.Account)
 	amt := l.evPositive(ev.Amount, "amount")
 	amtW := wide.FromInt64(amt)
@@ -245,7 +247,7 @@ func maxRat0(x *big.Rat) *big.Rat {
 // amount <= E - IM exactly (else POOL-6, the cross pool's analogue of
 // "what remains must cover the initial margin"). removeMargin:
 // amount <= maxRemovableMargin (POOL-6), otherwise POOL-6.
-func (l *Ledger) margin(ev *Event) {
+func (l *Ledger) margin(ev *spec.Event) {
 	a := l.evAccount(ev.Account)
 	mi := l.evMarket(ev.Market, "POS-1")
 	idx := a.find(mi)
@@ -254,7 +256,7 @@ func (l *Ledger) margin(ev *Event) {
 	}
 	amt := l.evPositive(ev.Amount, "amount")
 	ps := &a.pos[idx]
-	if ev.Type == EventAddMargin {
+	if ev.Type == spec.EventAddMargin {
 		if wide.FromInt64(amt).Cmp(a.wallet) > 0 {
 			l.fail(l.evPath("amount"), "ACC-1", "margin "+fx(amt)+" exceeds the wallet "+wstr(a.wallet))
 		}
@@ -294,7 +296,7 @@ func (l *Ledger) margin(ev *Event) {
 // absent breaks POS-4).
 // SPEC sets no margin condition on a leverage change, so none is checked and
 // no money moves; an open position's IM follows the new leverage.
-func (l *Ledger) setLeverage(ev *Event) {
+func (l *Ledger) setLeverage(ev *spec.Event) {
 	a := l.evAccount(ev.Account)
 	mi := l.evMarket(ev.Market, "POS-1")
 	lev, ok, err := numOpt(ev.Leverage, l.evPath("leverage"))
@@ -316,18 +318,18 @@ func (l *Ledger) setLeverage(ev *Event) {
 // the insurance fund stays cross (LED-2); an open position keeps its mode
 // (LED-2: a position's mode equals its setting, and SPEC defines no
 // conversion), so a different mode with an open position is rejected (LED-2).
-func (l *Ledger) setMarginMode(ev *Event) {
+func (l *Ledger) setMarginMode(ev *spec.Event) {
 	a := l.evAccount(ev.Account)
 	mi := l.evMarket(ev.Market, "POS-1")
 	mk := &l.markets[mi]
 	mode := ev.MarginMode
 	path := l.evPath("marginMode")
 	switch mode {
-	case Cross:
+	case spec.Cross:
 		if !mk.cross {
 			l.fail(path, "POS-3", "market \""+mk.name+"\" does not offer margin mode \"cross\"")
 		}
-	case Isolated:
+	case spec.Isolated:
 		if !mk.isolated {
 			l.fail(path, "POS-3", "market \""+mk.name+"\" does not offer margin mode \"isolated\"")
 		}
@@ -337,7 +339,7 @@ func (l *Ledger) setMarginMode(ev *Event) {
 	default:
 		l.fail(path, "POS-3", "marginMode must be \"cross\" or \"isolated\", got \""+string(mode)+"\"")
 	}
-	if idx := a.find(mi); idx >= 0 && a.pos[idx].cross != (mode == Cross) {
+	if idx := a.find(mi); idx >= 0 && a.pos[idx].cross != (mode == spec.Cross) {
 		l.fail(path, "LED-2", "account \""+a.id+"\" has an open position in \""+mk.name+"\"; its margin mode cannot change")
 	}
 	l.touchSettings(a)
@@ -350,10 +352,10 @@ func (l *Ledger) setMarginMode(ev *Event) {
 // fields, as given) and runs the liquidation sweep (LQ-1). The fields are
 // checked like a scenario's prices (EVAL-2 step 2, MARK-1..4) at
 // events[k].<field>.
-func (l *Ledger) priceEvent(ev *Event) {
+func (l *Ledger) priceEvent(ev *spec.Event) {
 	mi := l.evMarket(ev.Market, "PRICE-1")
 	mk := &l.markets[mi]
-	pr := Price{Mark: ev.Mark, Index: ev.Index, Last: ev.Last, FundingRate: ev.FundingRate,
+	pr := spec.Price{Mark: ev.Mark, Index: ev.Index, Last: ev.Last, FundingRate: ev.FundingRate,
 		SecondsToFunding: ev.SecondsToFunding, BasisAverage: ev.BasisAverage}
 	opt := func(d decimal.NullDecimal, f string) (int64, bool) {
 		v, ok, err := numOpt(d, l.evPath(f))

@@ -3,26 +3,28 @@ package model
 import (
 	"strings"
 	"testing"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // fundingState: alice long 0.003 BTC @30,000 (cross or isolated), bob short
 // 0.001 and carol short 0.002 (cross), mark 30,000.1.
-func fundingState(mode MarginMode) *State {
-	m := mkt("0.1", "0.001", BasisMark, oneTier("0.005", "100"))
+func fundingState(mode spec.MarginMode) *spec.State {
+	m := mkt("0.1", "0.001", spec.BasisMark, oneTier("0.005", "100"))
 	m.FundingRateCap = nd("0.0005")
-	alice := Account{WalletBalance: d("1000"), Positions: []Position{crossPos("BTCUSDT", Long, "0.003", "30000")}}
-	if mode == Isolated {
-		alice.Settings = map[string]AccountSettings{"BTCUSDT": {MarginMode: Isolated}}
-		alice.Positions[0].MarginMode = Isolated
+	alice := spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{crossPos("BTCUSDT", spec.Long, "0.003", "30000")}}
+	if mode == spec.Isolated {
+		alice.Settings = map[string]spec.AccountSettings{"BTCUSDT": {MarginMode: spec.Isolated}}
+		alice.Positions[0].MarginMode = spec.Isolated
 		alice.Positions[0].IsolatedMargin = nd("50")
 	}
-	return &State{
-		Markets: map[string]Market{"BTCUSDT": m},
-		Prices:  map[string]Price{"BTCUSDT": {Mark: nd("30000.1")}},
-		Accounts: map[string]Account{
+	return &spec.State{
+		Markets: map[string]spec.Market{"BTCUSDT": m},
+		Prices:  map[string]spec.Price{"BTCUSDT": {Mark: nd("30000.1")}},
+		Accounts: map[string]spec.Account{
 			"alice": alice,
-			"bob":   {WalletBalance: d("1000"), Positions: []Position{crossPos("BTCUSDT", Short, "0.001", "30000")}},
-			"carol": {WalletBalance: d("1000"), Positions: []Position{crossPos("BTCUSDT", Short, "0.002", "30000")}},
+			"bob":   {WalletBalance: d("1000"), Positions: []spec.Position{crossPos("BTCUSDT", spec.Short, "0.001", "30000")}},
+			"carol": {WalletBalance: d("1000"), Positions: []spec.Position{crossPos("BTCUSDT", spec.Short, "0.002", "30000")}},
 		},
 	}
 }
@@ -33,10 +35,10 @@ func fundingState(mode MarginMode) *State {
 // Longs pay when the rate is positive. The same position pays from the cross
 // wallet or from its isolated margin, the same amounts.
 func TestLedgerFundingCrossVsIsolated(t *testing.T) {
-	for _, mode := range []MarginMode{Cross, Isolated} {
+	for _, mode := range []spec.MarginMode{spec.Cross, spec.Isolated} {
 		h := newHarness(t, fundingState(mode))
 		src := "wallet:alice"
-		if mode == Isolated {
+		if mode == spec.Isolated {
 			src = "isolated:alice:BTCUSDT"
 		}
 		effs := h.ok(evFunding("BTCUSDT", "0.00000007"))
@@ -70,9 +72,9 @@ func TestLedgerFundingCrossVsIsolated(t *testing.T) {
 // FND-3: paying a rate once or in n pieces differs by at most one unit per
 // position and piece; every piece is zero-sum up to dust.
 func TestLedgerFundingPieces(t *testing.T) {
-	one := newHarness(t, fundingState(Cross))
+	one := newHarness(t, fundingState(spec.Cross))
 	one.ok(evFunding("BTCUSDT", "0.0003"))
-	many := newHarness(t, fundingState(Cross))
+	many := newHarness(t, fundingState(spec.Cross))
 	for i := 0; i < 3; i++ {
 		many.ok(evFunding("BTCUSDT", "0.0001"))
 	}
@@ -89,7 +91,7 @@ func TestLedgerFundingPieces(t *testing.T) {
 // 0.04500015, E = 0.42529985 < MM: liquidated in the same event (solvent,
 // no fee: the rest of the margin returns to her wallet).
 func TestLedgerFundingThenSweep(t *testing.T) {
-	st := fundingState(Isolated)
+	st := fundingState(spec.Isolated)
 	st.Accounts["alice"].Positions[0].IsolatedMargin = nd("0.47")
 	st.InsuranceFund.WalletBalance = d("1000")
 	h := newHarness(t, st)

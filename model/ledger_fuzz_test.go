@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // FuzzLedgerEvents decodes the input into events on a fixed two-market state
@@ -32,23 +34,23 @@ func fuzzLedger(t *testing.T, data []byte) {
 // decodeLedgerRun turns fuzz input into a run: a fixed state (two markets,
 // a cross long and an isolated short, an empty and a small account, a fund)
 // and up to 32 events read from the bytes.
-func decodeLedgerRun(data []byte) (*State, []Event) {
+func decodeLedgerRun(data []byte) (*spec.State, []spec.Event) {
 	r := &byteReader{b: data}
 	st := randomState(rand.New(rand.NewPCG(0, 0)))
-	st.Accounts = map[string]Account{"a3": {WalletBalance: d("100")}, "a4": {}}
-	st.InsuranceFund = Account{WalletBalance: d("1000")}
-	st.Accounts["a1"] = Account{WalletBalance: d("5000"), Positions: []Position{crossPos("AAA", Long, "10", "100")}}
-	st.Accounts["a2"] = Account{WalletBalance: d("5000"), Settings: map[string]AccountSettings{"AAA": {MarginMode: Isolated, Leverage: nd("10")}},
-		Positions: []Position{{Market: "AAA", Side: Short, Size: d("10"), EntryPrice: d("100"), MarginMode: Isolated, Leverage: nd("10")}}}
-	ids := []string{"a1", "a2", "a3", "a4", InsuranceAccount}
-	var evs []Event
+	st.Accounts = map[string]spec.Account{"a3": {WalletBalance: d("100")}, "a4": {}}
+	st.InsuranceFund = spec.Account{WalletBalance: d("1000")}
+	st.Accounts["a1"] = spec.Account{WalletBalance: d("5000"), Positions: []spec.Position{crossPos("AAA", spec.Long, "10", "100")}}
+	st.Accounts["a2"] = spec.Account{WalletBalance: d("5000"), Settings: map[string]spec.AccountSettings{"AAA": {MarginMode: spec.Isolated, Leverage: nd("10")}},
+		Positions: []spec.Position{{Market: "AAA", Side: spec.Short, Size: d("10"), EntryPrice: d("100"), MarginMode: spec.Isolated, Leverage: nd("10")}}}
+	ids := []string{"a1", "a2", "a3", "a4", spec.InsuranceAccount}
+	var evs []spec.Event
 	for n := 0; n < 32 && r.more(); n++ {
 		kind := r.byte() % 8
 		acc := ids[int(r.byte())%len(ids)]
 		other := ids[int(r.byte())%len(ids)]
 		m := randMarkets[int(r.byte())%2]
 		amt := decimal.New(int64(r.u32()), -int32(r.byte()%9))
-		var ev Event
+		var ev spec.Event
 		switch kind {
 		case 0:
 			ev = evDeposit(acc, amt.String())
@@ -61,12 +63,12 @@ func decodeLedgerRun(data []byte) (*State, []Event) {
 		case 5:
 			ev = evFunding(m, decimal.New(int64(int32(r.u32())), -9).String())
 		case 6:
-			ev = Event{Type: EventAddMargin, Account: acc, Market: m, Amount: nd(amt.String())}
+			ev = spec.Event{Type: spec.EventAddMargin, Account: acc, Market: m, Amount: nd(amt.String())}
 			if r.byte()%2 == 0 {
-				ev.Type = EventRemoveMargin
+				ev.Type = spec.EventRemoveMargin
 			}
 		default:
-			ev = Event{Type: EventSetLeverage, Account: acc, Market: m, Leverage: nd(strconv.Itoa(int(r.byte() % 60)))}
+			ev = spec.Event{Type: spec.EventSetLeverage, Account: acc, Market: m, Leverage: nd(strconv.Itoa(int(r.byte() % 60)))}
 		}
 		evs = append(evs, ev)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // harness applies events to a ledger and, after every event, asserts LED-4
@@ -17,7 +19,7 @@ type harness struct {
 	t    *testing.T
 	l    *Ledger
 	n    int
-	effs [][]Effect
+	effs [][]spec.Effect
 	rec  *recorder // when set, apply only records and applies (no checks)
 }
 
@@ -25,10 +27,10 @@ type harness struct {
 type recorder struct {
 	t      *testing.T
 	l      *Ledger
-	events []Event
+	events []spec.Event
 }
 
-func newHarness(t *testing.T, st *State) *harness {
+func newHarness(t *testing.T, st *spec.State) *harness {
 	t.Helper()
 	orig := mustJSON(t, st)
 	l, err := NewLedger(st)
@@ -53,13 +55,13 @@ func mustJSON(t testing.TB, v any) string {
 }
 
 // apply applies ev and checks the invariants; it returns the effects or the error.
-func (h *harness) apply(ev Event) ([]Effect, *Error) {
+func (h *harness) apply(ev spec.Event) ([]spec.Effect, *spec.Error) {
 	h.t.Helper()
 	if h.rec != nil {
 		h.rec.events = append(h.rec.events, ev)
 		effs, err := h.l.Apply(ev)
 		if err != nil {
-			return nil, err.(*Error)
+			return nil, err.(*spec.Error)
 		}
 		return effs, nil
 	}
@@ -73,7 +75,7 @@ func (h *harness) apply(ev Event) ([]Effect, *Error) {
 		h.t.Fatalf("event %d: Apply modified the event", k)
 	}
 	if err != nil {
-		e, ok := err.(*Error)
+		e, ok := err.(*spec.Error)
 		if !ok {
 			h.t.Fatalf("event %d: error %T %v is not *Error", k, err, err)
 		}
@@ -104,7 +106,7 @@ func (h *harness) apply(ev Event) ([]Effect, *Error) {
 			wd = wd.Add(e.Amount.Decimal)
 		}
 	}
-	if err := CheckConservation(before, after, dep, wd); err != nil {
+	if err := spec.CheckConservation(before, after, dep, wd); err != nil {
 		h.t.Fatalf("event %d: CheckConservation: %v", k, err)
 	}
 	// The state round-trips through NewLedger when every wallet and
@@ -135,7 +137,7 @@ func (h *harness) apply(ev Event) ([]Effect, *Error) {
 
 func itoa(i int) string { return decimal.NewFromInt(int64(i)).String() }
 
-func (h *harness) ok(ev Event) []Effect {
+func (h *harness) ok(ev spec.Event) []spec.Effect {
 	h.t.Helper()
 	effs, err := h.apply(ev)
 	if err != nil {
@@ -144,7 +146,7 @@ func (h *harness) ok(ev Event) []Effect {
 	return effs
 }
 
-func (h *harness) reject(ev Event, path, rule string) *Error {
+func (h *harness) reject(ev spec.Event, path, rule string) *spec.Error {
 	h.t.Helper()
 	_, err := h.apply(ev)
 	if err == nil {
@@ -157,12 +159,12 @@ func (h *harness) reject(ev Event, path, rule string) *Error {
 }
 
 // balances maps every ledger account of a state to its balance.
-func balances(st *State) map[string]decimal.Decimal {
+func balances(st *spec.State) map[string]decimal.Decimal {
 	m := map[string]decimal.Decimal{"fees": st.FeePool, "dust": st.Dust, "settlement": st.Settlement.Decimal}
-	add := func(id string, a Account) {
+	add := func(id string, a spec.Account) {
 		m["wallet:"+id] = a.WalletBalance
 		for _, p := range a.Positions {
-			if p.MarginMode == Isolated {
+			if p.MarginMode == spec.Isolated {
 				m["isolated:"+id+":"+p.Market] = p.IsolatedMargin.Decimal
 			}
 		}
@@ -170,16 +172,16 @@ func balances(st *State) map[string]decimal.Decimal {
 	for id, a := range st.Accounts {
 		add(id, a)
 	}
-	add(InsuranceAccount, st.InsuranceFund)
+	add(spec.InsuranceAccount, st.InsuranceFund)
 	return m
 }
 
-func sizes(st *State) map[string]decimal.Decimal {
+func sizes(st *spec.State) map[string]decimal.Decimal {
 	m := map[string]decimal.Decimal{}
-	add := func(id string, a Account) {
+	add := func(id string, a spec.Account) {
 		for _, p := range a.Positions {
 			s := p.Size
-			if p.Side == Short {
+			if p.Side == spec.Short {
 				s = s.Neg()
 			}
 			m[id+"/"+p.Market] = s
@@ -188,12 +190,12 @@ func sizes(st *State) map[string]decimal.Decimal {
 	for id, a := range st.Accounts {
 		add(id, a)
 	}
-	add(InsuranceAccount, st.InsuranceFund)
+	add(spec.InsuranceAccount, st.InsuranceFund)
 	return m
 }
 
 // replay checks that the effects explain the state change exactly.
-func replay(t *testing.T, k int, before, after *State, effs []Effect) {
+func replay(t *testing.T, k int, before, after *spec.State, effs []spec.Effect) {
 	t.Helper()
 	bal := balances(before)
 	sz := sizes(before)
@@ -202,19 +204,19 @@ func replay(t *testing.T, k int, before, after *State, effs []Effect) {
 			t.Fatalf("event %d: effect %d has Event %d", k, i, e.Event)
 		}
 		switch e.Type {
-		case EffectPosting:
+		case spec.EffectPosting:
 			if !e.Amount.Valid || !e.Amount.Decimal.IsPositive() {
 				t.Fatalf("event %d: posting %d with amount %v", k, i, e.Amount)
 			}
 			bal[e.From] = bal[e.From].Sub(e.Amount.Decimal)
 			bal[e.To] = bal[e.To].Add(e.Amount.Decimal)
-		case EffectFill:
+		case spec.EffectFill:
 			s := e.Size.Decimal
-			if e.Side == Short {
+			if e.Side == spec.Short {
 				s = s.Neg()
 			}
 			sz[e.Account+"/"+e.Market] = sz[e.Account+"/"+e.Market].Add(s)
-		case EffectLiquidation:
+		case spec.EffectLiquidation:
 		default:
 			t.Fatalf("event %d: effect type %q", k, e.Type)
 		}
@@ -252,22 +254,22 @@ func replay(t *testing.T, k int, before, after *State, effs []Effect) {
 }
 
 // effStr renders effects compactly for golden comparisons.
-func effStr(effs []Effect) []string {
+func effStr(effs []spec.Effect) []string {
 	var out []string
 	for _, e := range effs {
 		switch e.Type {
-		case EffectPosting:
+		case spec.EffectPosting:
 			out = append(out, "post "+e.From+" -> "+e.To+" "+e.Amount.Decimal.String()+" "+e.Reason)
-		case EffectFill:
+		case spec.EffectFill:
 			out = append(out, "fill "+e.Account+" "+e.Market+" "+string(e.Side)+" "+e.Size.Decimal.String()+" @"+e.Price.Decimal.String()+" cp "+e.Counterparty+" "+e.Kind)
-		case EffectLiquidation:
+		case spec.EffectLiquidation:
 			out = append(out, "liq "+e.Account+" "+e.Market+" "+string(e.Pool))
 		}
 	}
 	return out
 }
 
-func eqEffects(t *testing.T, got []Effect, want []string) {
+func eqEffects(t *testing.T, got []spec.Effect, want []string) {
 	t.Helper()
 	g := effStr(got)
 	if !reflect.DeepEqual(g, want) {
@@ -276,9 +278,9 @@ func eqEffects(t *testing.T, got []Effect, want []string) {
 }
 
 // acct returns account id of the ledger's current state (the fund for "@insurance").
-func (h *harness) acct(id string) Account {
+func (h *harness) acct(id string) spec.Account {
 	st := h.l.State()
-	if id == InsuranceAccount {
+	if id == spec.InsuranceAccount {
 		return st.InsuranceFund
 	}
 	return st.Accounts[id]
@@ -286,7 +288,7 @@ func (h *harness) acct(id string) Account {
 
 func (h *harness) wallet(id string) decimal.Decimal { return h.acct(id).WalletBalance }
 
-func (h *harness) position(id, market string) *Position {
+func (h *harness) position(id, market string) *spec.Position {
 	for _, p := range h.acct(id).Positions {
 		if p.Market == market {
 			p := p
@@ -297,39 +299,41 @@ func (h *harness) position(id, market string) *Position {
 }
 
 // Event constructors.
-func evDeposit(acc, amt string) Event {
-	return Event{Type: EventDeposit, Account: acc, Amount: nd(amt)}
+func evDeposit(acc, amt string) spec.Event {
+	return spec.Event{Type: spec.EventDeposit, Account: acc, Amount: nd(amt)}
 }
-func evWithdraw(acc, amt string) Event {
-	return Event{Type: EventWithdraw, Account: acc, Amount: nd(amt)}
+func evWithdraw(acc, amt string) spec.Event {
+	return spec.Event{Type: spec.EventWithdraw, Account: acc, Amount: nd(amt)}
 }
-func evTrade(m, buyer, seller, size, price string) Event {
-	return Event{Type: EventTrade, Market: m, Buyer: buyer, Seller: seller, Size: nd(size), Price: nd(price)}
+func evTrade(m, buyer, seller, size, price string) spec.Event {
+	return spec.Event{Type: spec.EventTrade, Market: m, Buyer: buyer, Seller: seller, Size: nd(size), Price: nd(price)}
 }
-func evMark(m, mark string) Event { return Event{Type: EventPrice, Market: m, Mark: nd(mark)} }
-func evFunding(m, rate string) Event {
-	return Event{Type: EventFunding, Market: m, Rate: nd(rate)}
+func evMark(m, mark string) spec.Event {
+	return spec.Event{Type: spec.EventPrice, Market: m, Mark: nd(mark)}
+}
+func evFunding(m, rate string) spec.Event {
+	return spec.Event{Type: spec.EventFunding, Market: m, Rate: nd(rate)}
 }
 
-func crossPos(m string, side Side, size, price string) Position {
-	return Position{Market: m, Side: side, Size: d(size), EntryPrice: d(price), MarginMode: Cross}
+func crossPos(m string, side spec.Side, size, price string) spec.Position {
+	return spec.Position{Market: m, Side: side, Size: d(size), EntryPrice: d(price), MarginMode: spec.Cross}
 }
 
 // lq8 checks LQ-8 on an event's effects: while an isolated pool of account
 // X is liquidated (from its liquidation effect to the next one), no posting
 // takes money from wallet:X; and every liquidation fee is paid to the fund.
-func lq8(t *testing.T, k int, effs []Effect) {
+func lq8(t *testing.T, k int, effs []spec.Effect) {
 	t.Helper()
 	cur := ""
 	for i, e := range effs {
 		switch {
-		case e.Type == EffectLiquidation && e.Pool == Isolated:
+		case e.Type == spec.EffectLiquidation && e.Pool == spec.Isolated:
 			cur = "wallet:" + e.Account
-		case e.Type == EffectLiquidation:
+		case e.Type == spec.EffectLiquidation:
 			cur = ""
-		case e.Type == EffectPosting && cur != "" && e.From == cur:
+		case e.Type == spec.EffectPosting && cur != "" && e.From == cur:
 			t.Fatalf("event %d: effect %d takes %s from %s during an isolated liquidation (LQ-8)", k, i, e.Amount.Decimal, cur)
-		case e.Type == EffectPosting && e.Reason == "liquidation-fee" && e.To != "wallet:"+InsuranceAccount:
+		case e.Type == spec.EffectPosting && e.Reason == "liquidation-fee" && e.To != "wallet:"+spec.InsuranceAccount:
 			t.Fatalf("event %d: liquidation fee to %s", k, e.To)
 		}
 	}

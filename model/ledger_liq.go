@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Funding (SPEC FND-1..4), the liquidation sweep (LQ-1..8) and
@@ -31,7 +32,7 @@ import (
 //     (-r >= 0) moves to the wallet (reason margin). No liquidation fee.
 //   - ADL-2: scores are compared exactly, not clamped to MAX.
 
-func (l *Ledger) funding(ev *Event) {
+func (l *Ledger) funding(ev *spec.Event) {
 	mi := l.evMarket(ev.Market, "POS-1")
 	rate := l.evNum(ev.Rate, "rate")
 	mk := &l.markets[mi]
@@ -144,9 +145,9 @@ func (l *Ledger) lossOrder(a *lacct, isoMkt int) []int {
 func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 	l.touch(a)
 	l.touch(l.fund)
-	pool := Cross
+	pool := spec.Cross
 	if isoMkt >= 0 {
-		pool = Isolated
+		pool = spec.Isolated
 	}
 	order := l.lossOrder(a, isoMkt)
 	// LQ-3: E_x with every position closed at its execution price (exact;
@@ -180,7 +181,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 	closeFund := func(mi int) {
 		idx := a.find(mi)
 		ps := a.pos[idx]
-		l.effs = append(l.effs, Effect{Event: l.k, Type: EffectLiquidation, Account: a.id, Market: l.markets[mi].name, Pool: pool})
+		l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: l.markets[mi].name, Pool: pool})
 		if ps.sign > 0 {
 			l.fillPair(l.fund, a, mi, ps.q, px[mi], "liquidation", roleCounter, roleLiquidated)
 		} else {
@@ -263,7 +264,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 				absq, _ := abs.DivFloor(u8)
 				r = r.Sub(absq)
 			}
-			l.effs = append(l.effs, Effect{Event: l.k, Type: EffectLiquidation, Account: a.id, Market: mk.name, Pool: pool})
+			l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: mk.name, Pool: pool})
 			l.adl(a, mi, p)
 		}
 		if r.Sign() > 0 {

@@ -3,8 +3,9 @@ package model
 import (
 	"math/big"
 
-	"github.com/perpcheck/perpcheck/model/internal/wide"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
 )
 
 // Exact pool arithmetic of the ledger (SPEC POOL-1..6 on ledger positions).

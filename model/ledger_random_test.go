@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestLedgerRandom applies random event sequences (deposits, withdrawals,
@@ -47,31 +49,31 @@ var debugRandom = os.Getenv("LEDGER_DEBUG") != ""
 
 var randMarkets = []string{"AAA", "BBB"}
 
-func randomState(r *rand.Rand) *State {
-	aaa := mkt("0.01", "0.1", BasisMark, []Tier{
+func randomState(r *rand.Rand) *spec.State {
+	aaa := mkt("0.01", "0.1", spec.BasisMark, []spec.Tier{
 		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.01"), MaxLeverage: d("50")},
 		{MinNotional: d("50000"), MaxNotional: d("1000000"), MaintenanceMarginRate: d("0.025"), MaxLeverage: d("20")},
 	})
 	aaa.TakerFeeRate, aaa.MakerFeeRate = nd("0.0005"), nd("0.0002")
 	aaa.LiquidationFeeRate = nd("0.005")
-	bbb := mkt("0.5", "0.001", BasisEntry, oneTier("0.05", "10"))
+	bbb := mkt("0.5", "0.001", spec.BasisEntry, oneTier("0.05", "10"))
 	bbb.TakerFeeRate = nd("0.001")
 	bbb.LiquidationFeeRate = nd("0.01")
 	bbb.FundingRateCap = nd("0.002")
-	st := &State{
-		Markets:  map[string]Market{"AAA": aaa, "BBB": bbb},
-		Prices:   map[string]Price{"AAA": {Mark: nd("100")}, "BBB": {Mark: nd("2000")}},
-		Accounts: map[string]Account{},
+	st := &spec.State{
+		Markets:  map[string]spec.Market{"AAA": aaa, "BBB": bbb},
+		Prices:   map[string]spec.Price{"AAA": {Mark: nd("100")}, "BBB": {Mark: nd("2000")}},
+		Accounts: map[string]spec.Account{},
 	}
 	for i := 1; i <= 4; i++ {
-		a := Account{WalletBalance: decimal.NewFromInt(int64(r.IntN(5000)))}
+		a := spec.Account{WalletBalance: decimal.NewFromInt(int64(r.IntN(5000)))}
 		if r.IntN(2) == 0 {
-			a.Settings = map[string]AccountSettings{}
+			a.Settings = map[string]spec.AccountSettings{}
 			for _, m := range randMarkets {
 				if r.IntN(2) == 0 {
-					s := AccountSettings{}
+					s := spec.AccountSettings{}
 					if r.IntN(2) == 0 {
-						s.MarginMode = Isolated
+						s.MarginMode = spec.Isolated
 					}
 					if r.IntN(2) == 0 {
 						s.Leverage = nd(strconv.Itoa(1 + r.IntN(10)))
@@ -100,10 +102,10 @@ func randomRun(t *testing.T, r *rand.Rand, stats map[string]int) {
 // genEvents drives h with 40 random events chosen from its current state.
 func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 	t := h.t
-	ids := []string{"a1", "a2", "a3", "a4", InsuranceAccount}
+	ids := []string{"a1", "a2", "a3", "a4", spec.InsuranceAccount}
 	acct := func() string {
 		if r.IntN(10) == 0 {
-			return InsuranceAccount
+			return spec.InsuranceAccount
 		}
 		return ids[r.IntN(4)]
 	}
@@ -130,7 +132,7 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 	}
 	for e := 0; e < 40; e++ {
 		m := names[r.IntN(len(names))]
-		var ev Event
+		var ev spec.Event
 		switch k := r.IntN(20); {
 		case k < 2:
 			ev = evDeposit(acct(), amount().String())
@@ -161,7 +163,7 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 			px := onGrid(mark(m).Mul(decimal.New(f, -2)), d("0.00000001"))
 			ev = evMark(m, px.String())
 			if r.IntN(5) == 0 {
-				ev = Event{Type: EventPrice, Market: m, Index: nd(px.String()), Last: nd(px.Mul(d("1.01")).Round(8).String()),
+				ev = spec.Event{Type: spec.EventPrice, Market: m, Index: nd(px.String()), Last: nd(px.Mul(d("1.01")).Round(8).String()),
 					FundingRate: nd("0.0001"), SecondsToFunding: nd("3600")}
 			}
 		case k < 16:
@@ -170,28 +172,28 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 				ev = evFunding(m, decimal.New(int64(r.IntN(1_800_001)-900_000), -6).String())
 			}
 		case k < 17:
-			ev = Event{Type: EventSetLeverage, Account: acct(), Market: m, Leverage: nd(strconv.Itoa(1 + r.IntN(12)))}
+			ev = spec.Event{Type: spec.EventSetLeverage, Account: acct(), Market: m, Leverage: nd(strconv.Itoa(1 + r.IntN(12)))}
 		case k < 18:
-			mode := Cross
+			mode := spec.Cross
 			if r.IntN(2) == 0 {
-				mode = Isolated
+				mode = spec.Isolated
 			}
-			ev = Event{Type: EventSetMarginMode, Account: acct(), Market: m, MarginMode: mode}
+			ev = spec.Event{Type: spec.EventSetMarginMode, Account: acct(), Market: m, MarginMode: mode}
 		case k < 19:
-			typ := EventAddMargin
+			typ := spec.EventAddMargin
 			if r.IntN(2) == 0 {
-				typ = EventRemoveMargin
+				typ = spec.EventRemoveMargin
 			}
 			a, mm := acct(), m
 			// Mostly an account with an isolated position.
 			for _, id := range ids[:4] {
 				for _, p := range h.acct(id).Positions {
-					if p.MarginMode == Isolated && r.IntN(2) == 0 {
+					if p.MarginMode == spec.Isolated && r.IntN(2) == 0 {
 						a, mm = id, p.Market
 					}
 				}
 			}
-			ev = Event{Type: typ, Account: a, Market: mm, Amount: nd(decimal.New(int64(1+r.IntN(5000)), -2).String())}
+			ev = spec.Event{Type: typ, Account: a, Market: mm, Amount: nd(decimal.New(int64(1+r.IntN(5000)), -2).String())}
 			if extreme {
 				ev.Amount = nd(amount().String())
 			}
@@ -201,13 +203,13 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 			case 5:
 				ev = evTrade(m, "a1", "a2", "0.000000001", "1")
 			case 6:
-				ev = Event{Type: EventPrice, Market: m, Mark: nd("1"), Rate: nd("1")}
+				ev = spec.Event{Type: spec.EventPrice, Market: m, Mark: nd("1"), Rate: nd("1")}
 			case 7:
-				ev = Event{Type: EventWithdraw, Account: "a2", Amount: nd("100000000000")}
+				ev = spec.Event{Type: spec.EventWithdraw, Account: "a2", Amount: nd("100000000000")}
 			case 8:
-				ev = Event{Type: EventSetLeverage, Account: "a3", Market: m, Leverage: nd("0.5")}
+				ev = spec.Event{Type: spec.EventSetLeverage, Account: "a3", Market: m, Leverage: nd("0.5")}
 			case 0:
-				ev = Event{Type: "bogus"}
+				ev = spec.Event{Type: "bogus"}
 			case 1:
 				ev = evDeposit("nobody", "1")
 			case 2:
@@ -215,7 +217,7 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 			case 3:
 				ev = evDeposit("a1", "0.000000001")
 			default:
-				ev = Event{Type: EventFunding, Market: m, Rate: nd("0.1"), Account: "a1"}
+				ev = spec.Event{Type: spec.EventFunding, Market: m, Rate: nd("0.1"), Account: "a1"}
 			}
 		}
 		if debugRandom {
@@ -235,7 +237,7 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 		stats["ok:"+string(ev.Type)]++
 		for _, f := range effs {
 			switch {
-			case f.Type == EffectLiquidation:
+			case f.Type == spec.EffectLiquidation:
 				stats["liq:"+string(f.Pool)]++
 			case f.Kind == "adl":
 				stats["adl"]++
@@ -248,7 +250,7 @@ func genEvents(h *harness, r *rand.Rand, stats map[string]int, extreme bool) {
 
 // genLedgerRun generates the random run number i of a seed, driven by this
 // package's ledger (no checks): the state and the 40 events.
-func genLedgerRun(t *testing.T, seed, i uint64) *Run {
+func genLedgerRun(t *testing.T, seed, i uint64) *spec.Run {
 	r := rand.New(rand.NewPCG(seed, i))
 	st, extreme := genStart(r)
 	l, err := NewLedger(st)
@@ -257,7 +259,7 @@ func genLedgerRun(t *testing.T, seed, i uint64) *Run {
 	}
 	rec := &recorder{t: t, l: l}
 	genEvents(&harness{t: t, l: l, rec: rec}, r, map[string]int{}, extreme)
-	return &Run{State: *st, Events: rec.events}
+	return &spec.Run{State: *st, Events: rec.events}
 }
 
 // addRandomPositions opens balanced positions in the initial state: per
@@ -265,7 +267,7 @@ func genLedgerRun(t *testing.T, seed, i uint64) *Run {
 // for the insurance fund, entry prices near the mark (sometimes given as an
 // entryValue), isolated where the settings say so (margin defaulted or
 // given).
-func addRandomPositions(r *rand.Rand, st *State) {
+func addRandomPositions(r *rand.Rand, st *spec.State) {
 	lots := map[string]int64{"AAA": 10_000_000, "BBB": 100_000}
 	marks := map[string]int64{"AAA": 100 * Scale, "BBB": 2000 * Scale}
 	for _, m := range randMarkets {
@@ -275,16 +277,16 @@ func addRandomPositions(r *rand.Rand, st *State) {
 				return
 			}
 			a := st.Accounts[id]
-			if id == InsuranceAccount {
+			if id == spec.InsuranceAccount {
 				a = st.InsuranceFund
 			}
-			side := Long
+			side := spec.Long
 			if q < 0 {
-				side, q = Short, -q
+				side, q = spec.Short, -q
 			}
 			// entry price on a 1e-5 grid: size*entry is on the 1e-8 grid.
 			e := marks[m] * int64(90+r.IntN(21)) / 100 / 1000 * 1000
-			p := Position{Market: m, Side: side, Size: Fixed(q).Decimal(), MarginMode: Cross}
+			p := spec.Position{Market: m, Side: side, Size: Fixed(q).Decimal(), MarginMode: spec.Cross}
 			v := wideMulDiv(q, e)
 			if r.IntN(3) == 0 {
 				p.EntryValue = nullDec(Fixed(v))
@@ -292,8 +294,8 @@ func addRandomPositions(r *rand.Rand, st *State) {
 				p.EntryPrice = Fixed(e).Decimal()
 			}
 			if s, ok := a.Settings[m]; ok {
-				if s.MarginMode == Isolated {
-					p.MarginMode = Isolated
+				if s.MarginMode == spec.Isolated {
+					p.MarginMode = spec.Isolated
 					if r.IntN(2) == 0 {
 						p.IsolatedMargin = nullDec(Fixed(v / int64(2+r.IntN(8))))
 					}
@@ -301,7 +303,7 @@ func addRandomPositions(r *rand.Rand, st *State) {
 				p.Leverage = s.Leverage
 			}
 			a.Positions = append(a.Positions, p)
-			if id == InsuranceAccount {
+			if id == spec.InsuranceAccount {
 				st.InsuranceFund = a
 			} else {
 				st.Accounts[id] = a
@@ -315,7 +317,7 @@ func addRandomPositions(r *rand.Rand, st *State) {
 			sum += q
 			add("a"+strconv.Itoa(i), q)
 		}
-		add(InsuranceAccount, -sum)
+		add(spec.InsuranceAccount, -sum)
 	}
 }
 
@@ -324,25 +326,25 @@ func wideMulDiv(q, e int64) int64 { return q / 100000 * (e / 1000) }
 
 // extremeState has markets at the ends of the grid (tick 1e-8 with lot 1,
 // tick 1000 with lot 1e-8) and balances up to MAX, for the NUM-2 paths.
-func extremeState(r *rand.Rand) *State {
+func extremeState(r *rand.Rand) *spec.State {
 	big := d("90000000000")
-	ccc := mkt("0.00000001", "1", BasisMark, []Tier{
+	ccc := mkt("0.00000001", "1", spec.BasisMark, []spec.Tier{
 		{MinNotional: d("0"), MaxNotional: d("1000"), MaintenanceMarginRate: d("0.05"), MaxLeverage: d("10")},
 		{MinNotional: d("1000"), MaxNotional: big, MaintenanceMarginRate: d("0.1"), MaxLeverage: d("5")},
 	})
 	ccc.LiquidationFeeRate = nd("0.5")
-	ddd := mkt("1000", "0.00000001", BasisEntry, oneTier("0.2", "5"))
+	ddd := mkt("1000", "0.00000001", spec.BasisEntry, oneTier("0.2", "5"))
 	ddd.TakerFeeRate, ddd.MakerFeeRate = nd("0.1"), nd("0.00000001")
 	ddd.FundingRateCap = nd("0.5")
-	st := &State{
-		Markets:  map[string]Market{"CCC": ccc, "DDD": ddd},
-		Prices:   map[string]Price{"CCC": {Mark: nd("0.00012345")}, "DDD": {Mark: nd("50000000")}},
-		Accounts: map[string]Account{},
+	st := &spec.State{
+		Markets:  map[string]spec.Market{"CCC": ccc, "DDD": ddd},
+		Prices:   map[string]spec.Price{"CCC": {Mark: nd("0.00012345")}, "DDD": {Mark: nd("50000000")}},
+		Accounts: map[string]spec.Account{},
 	}
 	for i := 1; i <= 4; i++ {
-		a := Account{WalletBalance: decimal.New(r.Int64N(9_000_000_000_000_000_000), -8)}
+		a := spec.Account{WalletBalance: decimal.New(r.Int64N(9_000_000_000_000_000_000), -8)}
 		if r.IntN(2) == 0 {
-			a.Settings = map[string]AccountSettings{"CCC": {MarginMode: Isolated}, "DDD": {Leverage: nd("1")}}
+			a.Settings = map[string]spec.AccountSettings{"CCC": {MarginMode: spec.Isolated}, "DDD": {Leverage: nd("1")}}
 		}
 		st.Accounts["a"+strconv.Itoa(i)] = a
 	}
@@ -352,7 +354,7 @@ func extremeState(r *rand.Rand) *State {
 
 // genStart draws a start state: an ordinary one, or one time in four an
 // extreme one.
-func genStart(r *rand.Rand) (*State, bool) {
+func genStart(r *rand.Rand) (*spec.State, bool) {
 	if r.IntN(4) == 0 {
 		return extremeState(r), true
 	}

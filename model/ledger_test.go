@@ -2,17 +2,19 @@ package model
 
 import (
 	"testing"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // seedAMarkets are the markets of seed document 000, example A (ApeX
 // article): one tier, MMR 5%, maxLeverage 10 (IM 10%), mark basis.
-func seedAMarkets(liqFee string) map[string]Market {
-	btc := mkt("0.1", "0.001", BasisMark, oneTier("0.05", "10"))
-	eth := mkt("0.01", "0.01", BasisMark, oneTier("0.05", "10"))
+func seedAMarkets(liqFee string) map[string]spec.Market {
+	btc := mkt("0.1", "0.001", spec.BasisMark, oneTier("0.05", "10"))
+	eth := mkt("0.01", "0.01", spec.BasisMark, oneTier("0.05", "10"))
 	if liqFee != "" {
 		btc.LiquidationFeeRate, eth.LiquidationFeeRate = nd(liqFee), nd(liqFee)
 	}
-	return map[string]Market{"BTCUSDT": btc, "ETHUSDT": eth}
+	return map[string]spec.Market{"BTCUSDT": btc, "ETHUSDT": eth}
 }
 
 // Seed 000, example A: "$1,000, long 0.1 BTC @30,000 (notional 3,000) and
@@ -20,10 +22,10 @@ func seedAMarkets(liqFee string) map[string]Market {
 // and $1,000". Summed IM is 1,300 > equity 1,000, so under TRD-5 the second
 // trade is rejected with a shortfall of 1,300 - 1,000 = 300.
 func TestLedgerSeedAOpeningRejected(t *testing.T) {
-	st := &State{
+	st := &spec.State{
 		Markets: seedAMarkets(""),
-		Prices:  map[string]Price{"BTCUSDT": {Mark: nd("30000")}, "ETHUSDT": {Mark: nd("2000")}},
-		Accounts: map[string]Account{
+		Prices:  map[string]spec.Price{"BTCUSDT": {Mark: nd("30000")}, "ETHUSDT": {Mark: nd("2000")}},
+		Accounts: map[string]spec.Account{
 			"alice": {WalletBalance: d("1000")},
 			"mm":    {WalletBalance: d("1000000")},
 		},
@@ -57,17 +59,17 @@ func contains(s, sub string) bool {
 // seedAState is example A with both positions open: alice (wallet 1,000)
 // long 0.1 BTC @30,000 and short 5 ETH @2,000, cross at 10x (POS-4 default
 // min(20, 10)); mm holds the opposite side; the fund has 10,000.
-func seedAState(liqFee string) *State {
-	return &State{
+func seedAState(liqFee string) *spec.State {
+	return &spec.State{
 		Markets: seedAMarkets(liqFee),
-		Prices:  map[string]Price{"BTCUSDT": {Mark: nd("30000")}, "ETHUSDT": {Mark: nd("2000")}},
-		Accounts: map[string]Account{
-			"alice": {WalletBalance: d("1000"), Positions: []Position{
-				crossPos("BTCUSDT", Long, "0.1", "30000"), crossPos("ETHUSDT", Short, "5", "2000")}},
-			"mm": {WalletBalance: d("100000"), Positions: []Position{
-				crossPos("BTCUSDT", Short, "0.1", "30000"), crossPos("ETHUSDT", Long, "5", "2000")}},
+		Prices:  map[string]spec.Price{"BTCUSDT": {Mark: nd("30000")}, "ETHUSDT": {Mark: nd("2000")}},
+		Accounts: map[string]spec.Account{
+			"alice": {WalletBalance: d("1000"), Positions: []spec.Position{
+				crossPos("BTCUSDT", spec.Long, "0.1", "30000"), crossPos("ETHUSDT", spec.Short, "5", "2000")}},
+			"mm": {WalletBalance: d("100000"), Positions: []spec.Position{
+				crossPos("BTCUSDT", spec.Short, "0.1", "30000"), crossPos("ETHUSDT", spec.Long, "5", "2000")}},
 		},
-		InsuranceFund: Account{WalletBalance: d("10000")},
+		InsuranceFund: spec.Account{WalletBalance: d("10000")},
 	}
 }
 
@@ -99,9 +101,9 @@ func TestLedgerSeedACrossLiquidation(t *testing.T) {
 	if h.position("alice", "ETHUSDT") != nil {
 		t.Fatalf("ETH short should be closed")
 	}
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "10108")
-	fp := h.position(InsuranceAccount, "ETHUSDT")
-	if fp == nil || fp.Side != Short || !fp.EntryValue.Decimal.Equal(d("10800")) {
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "10108")
+	fp := h.position(spec.InsuranceAccount, "ETHUSDT")
+	if fp == nil || fp.Side != spec.Short || !fp.EntryValue.Decimal.Equal(d("10800")) {
 		t.Fatalf("fund position %+v", fp)
 	}
 	eqDec(t, "settlement", h.l.State().Settlement.Decimal, "800")
@@ -131,30 +133,30 @@ func TestLedgerSeedACrossLiquidationContinues(t *testing.T) {
 	if len(h.acct("alice").Positions) != 0 {
 		t.Fatalf("alice should be flat")
 	}
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "10208.5")
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "10208.5")
 }
 
 // seedBState is seed 000, example B: isolated long 1,000 XRP @1.00 at 10x
 // with margin $100, MM 5% on entry value (the article's basis); bob's cross
 // wallet holds 500 more. The shorts are carol (cross, 600) and dave
 // (isolated 10x, 400, margin up(400/10) = 40 by POS-5).
-func seedBState(fund, liqFee string) *State {
-	m := mkt("0.0001", "1", BasisEntry, oneTier("0.05", "10"))
+func seedBState(fund, liqFee string) *spec.State {
+	m := mkt("0.0001", "1", spec.BasisEntry, oneTier("0.05", "10"))
 	if liqFee != "" {
 		m.LiquidationFeeRate = nd(liqFee)
 	}
-	iso := map[string]AccountSettings{"XRPUSDT": {MarginMode: Isolated, Leverage: nd("10")}}
-	return &State{
-		Markets: map[string]Market{"XRPUSDT": m},
-		Prices:  map[string]Price{"XRPUSDT": {Mark: nd("1")}},
-		Accounts: map[string]Account{
-			"bob": {WalletBalance: d("500"), Settings: iso, Positions: []Position{{Market: "XRPUSDT", Side: Long,
-				Size: d("1000"), EntryPrice: d("1"), MarginMode: Isolated, Leverage: nd("10"), IsolatedMargin: nd("100")}}},
-			"carol": {WalletBalance: d("1000"), Positions: []Position{crossPos("XRPUSDT", Short, "600", "1")}},
-			"dave": {WalletBalance: d("0"), Settings: iso, Positions: []Position{{Market: "XRPUSDT", Side: Short,
-				Size: d("400"), EntryPrice: d("1"), MarginMode: Isolated, Leverage: nd("10")}}},
+	iso := map[string]spec.AccountSettings{"XRPUSDT": {MarginMode: spec.Isolated, Leverage: nd("10")}}
+	return &spec.State{
+		Markets: map[string]spec.Market{"XRPUSDT": m},
+		Prices:  map[string]spec.Price{"XRPUSDT": {Mark: nd("1")}},
+		Accounts: map[string]spec.Account{
+			"bob": {WalletBalance: d("500"), Settings: iso, Positions: []spec.Position{{Market: "XRPUSDT", Side: spec.Long,
+				Size: d("1000"), EntryPrice: d("1"), MarginMode: spec.Isolated, Leverage: nd("10"), IsolatedMargin: nd("100")}}},
+			"carol": {WalletBalance: d("1000"), Positions: []spec.Position{crossPos("XRPUSDT", spec.Short, "600", "1")}},
+			"dave": {WalletBalance: d("0"), Settings: iso, Positions: []spec.Position{{Market: "XRPUSDT", Side: spec.Short,
+				Size: d("400"), EntryPrice: d("1"), MarginMode: spec.Isolated, Leverage: nd("10")}}},
 		},
-		InsuranceFund: Account{WalletBalance: d(fund)},
+		InsuranceFund: spec.Account{WalletBalance: d(fund)},
 	}
 }
 
@@ -180,7 +182,7 @@ func TestLedgerSeedBIsolatedLiquidation(t *testing.T) {
 		"post isolated:bob:XRPUSDT -> wallet:bob 40.401 margin",
 	})
 	eqDec(t, "bob wallet", h.wallet("bob"), "540.401")
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "1009.499")
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "1009.499")
 }
 
 // Seed 000, example B, a gap far below bankruptcy (0.9 = 1 - 100/1000):
@@ -198,7 +200,7 @@ func TestLedgerSeedBGapInsurance(t *testing.T) {
 		"post wallet:@insurance -> isolated:bob:XRPUSDT 50 insurance",
 	})
 	eqDec(t, "bob wallet", h.wallet("bob"), "500")
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "950")
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "950")
 }
 
 // The same gap with an empty fund (LQ-6, ADL): bob's long closes at
@@ -224,11 +226,11 @@ func TestLedgerSeedBGapADL(t *testing.T) {
 		"post isolated:bob:XRPUSDT -> settlement 60 realized-pnl",
 	})
 	eqDec(t, "bob wallet", h.wallet("bob"), "500")
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "0")
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "0")
 	eqDec(t, "dave wallet", h.wallet("dave"), "80")
 	eqDec(t, "carol wallet", h.wallet("carol"), "1060")
 	// The ADL price is the bankruptcy price the engine reports.
-	r, err := Evaluate(&Scenario{Markets: seedBState("0", "").Markets, Prices: map[string]Price{"XRPUSDT": {Mark: nd("1")}},
+	r, err := Evaluate(&spec.Scenario{Markets: seedBState("0", "").Markets, Prices: map[string]spec.Price{"XRPUSDT": {Mark: nd("1")}},
 		Account: seedBState("0", "").Accounts["bob"]})
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +258,7 @@ func TestLedgerSeedACrossInsurance(t *testing.T) {
 		"post wallet:@insurance -> wallet:alice 400 insurance",
 	})
 	eqDec(t, "alice", h.wallet("alice"), "0")
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "9600")
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "9600")
 	if len(h.acct("alice").Positions) != 0 {
 		t.Fatalf("alice should be flat")
 	}
@@ -285,7 +287,7 @@ func TestLedgerSeedACrossADL(t *testing.T) {
 		"post settlement -> wallet:alice 100 realized-pnl",
 	})
 	eqDec(t, "alice", h.wallet("alice"), "0")
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "0")
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "0")
 	eqDec(t, "mm", h.wallet("mm"), "101000")
 }
 
@@ -297,5 +299,5 @@ func TestLedgerSeedBGapInsuranceExact(t *testing.T) {
 	if got := effStr(effs); got[len(got)-1] != "post wallet:@insurance -> isolated:bob:XRPUSDT 50 insurance" || got[1] != "fill @insurance XRPUSDT long 1000 @0.85 cp bob liquidation" {
 		t.Fatalf("effects %v", got)
 	}
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "0")
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "0")
 }

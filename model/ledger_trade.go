@@ -4,6 +4,7 @@ import (
 	"math/big"
 
 	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Trades and position updates (SPEC TRD-1..6, LED-6).
@@ -29,7 +30,7 @@ const (
 	roleLiquidated
 )
 
-func (l *Ledger) trade(ev *Event) {
+func (l *Ledger) trade(ev *spec.Event) {
 	// TRD-1, in the order of LED-5's fields.
 	mi, ok := l.mindex[ev.Market]
 	if !ok {
@@ -105,9 +106,9 @@ func (l *Ledger) fillPair(buyer, seller *lacct, mi int, q wide.Int, px int64, ki
 		l.bad = true
 	}
 	l.effs = append(l.effs,
-		Effect{Event: l.k, Type: EffectFill, Account: buyer.id, Market: name, Side: Long,
+		spec.Effect{Event: l.k, Type: spec.EffectFill, Account: buyer.id, Market: name, Side: spec.Long,
 			Size: decW(q), Price: nullDec(Fixed(px)), Counterparty: seller.id, Kind: kind},
-		Effect{Event: l.k, Type: EffectFill, Account: seller.id, Market: name, Side: Short,
+		spec.Effect{Event: l.k, Type: spec.EffectFill, Account: seller.id, Market: name, Side: spec.Short,
 			Size: decW(q), Price: nullDec(Fixed(px)), Counterparty: buyer.id, Kind: kind})
 	incB = l.update(buyer, mi, 1, q, px, rb, "buyer")
 	incS = l.update(seller, mi, -1, q, px, rs, "seller")

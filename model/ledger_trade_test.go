@@ -2,16 +2,18 @@ package model
 
 import (
 	"testing"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
-func xrpTradeState() *State {
-	m := mkt("0.0001", "1", BasisMark, oneTier("0.05", "10"))
+func xrpTradeState() *spec.State {
+	m := mkt("0.0001", "1", spec.BasisMark, oneTier("0.05", "10"))
 	m.TakerFeeRate, m.MakerFeeRate = nd("0.001"), nd("0.0002")
-	return &State{
-		Markets: map[string]Market{"XRPUSDT": m},
-		Prices:  map[string]Price{"XRPUSDT": {Mark: nd("1")}},
-		Accounts: map[string]Account{
-			"alice": {WalletBalance: d("1000"), Settings: map[string]AccountSettings{"XRPUSDT": {MarginMode: Isolated, Leverage: nd("5")}}},
+	return &spec.State{
+		Markets: map[string]spec.Market{"XRPUSDT": m},
+		Prices:  map[string]spec.Price{"XRPUSDT": {Mark: nd("1")}},
+		Accounts: map[string]spec.Account{
+			"alice": {WalletBalance: d("1000"), Settings: map[string]spec.AccountSettings{"XRPUSDT": {MarginMode: spec.Isolated, Leverage: nd("5")}}},
 			"mm":    {WalletBalance: d("100000")},
 		},
 	}
@@ -85,9 +87,9 @@ func TestLedgerIsolatedTradeLifecycle(t *testing.T) {
 	// TRD-3: closing the short at 1.33 loses 798 - 660 = 138 > margin 132.
 	h.reject(evTrade("XRPUSDT", "alice", "mm", "600", "1.33"), "events[7].buyer", "TRD-3")
 	// removeMargin (POOL-6): M 132 + min(U,0) 0 - IM 132 = 0 removable.
-	h.reject(Event{Type: EventRemoveMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("0.00000001")}, "events[8].amount", "POOL-6")
-	h.ok(Event{Type: EventAddMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("10")})
-	h.ok(Event{Type: EventRemoveMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("10")})
+	h.reject(spec.Event{Type: spec.EventRemoveMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("0.00000001")}, "events[8].amount", "POOL-6")
+	h.ok(spec.Event{Type: spec.EventAddMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("10")})
+	h.ok(spec.Event{Type: spec.EventRemoveMargin, Account: "alice", Market: "XRPUSDT", Amount: nd("10")})
 	// A closing trade at the entry price: R = 0 is not posted, all the
 	// margin returns; alice is the taker (up(660*0.001) = 0.66).
 	eqEffects(t, h.ok(evTrade("XRPUSDT", "alice", "mm", "600", "1.1")), []string{
@@ -106,7 +108,7 @@ func TestLedgerIsolatedTradeLifecycle(t *testing.T) {
 // the cross pool); addMargin: amount <= min(WB, E - IM) (POOL-3).
 func TestLedgerWithdrawLimits(t *testing.T) {
 	st := seedAState("")
-	st.Accounts["alice"] = Account{WalletBalance: d("2000"), Positions: st.Accounts["alice"].Positions}
+	st.Accounts["alice"] = spec.Account{WalletBalance: d("2000"), Positions: st.Accounts["alice"].Positions}
 	h := newHarness(t, st)
 	// IM = 300 + 1000 = 1300; at marks 30000/2000 U = 0: limit 700.
 	h.reject(evWithdraw("alice", "700.00000001"), "events[0].amount", "POOL-6")
@@ -116,8 +118,8 @@ func TestLedgerWithdrawLimits(t *testing.T) {
 	h.ok(evWithdraw("alice", "690"))
 	eqDec(t, "wallet", h.wallet("alice"), "1310")
 	// The fund may withdraw up to its balance.
-	h.reject(evWithdraw(InsuranceAccount, "10000.00000001"), "events[4].amount", "POOL-6")
-	h.ok(evWithdraw(InsuranceAccount, "10000"))
+	h.reject(evWithdraw(spec.InsuranceAccount, "10000.00000001"), "events[4].amount", "POOL-6")
+	h.ok(evWithdraw(spec.InsuranceAccount, "10000"))
 }
 
 // LQ-7: a cross pool of shorts whose deficit the ADL price cannot absorb
@@ -126,13 +128,13 @@ func TestLedgerWithdrawLimits(t *testing.T) {
 // max(1, tickDown(2 - 1.5)) = 1 absorbs 10*(2-1) = 10; r = 5 > 0: the fund
 // posts 5 and goes negative.
 func TestLedgerADLResidual(t *testing.T) {
-	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
-	st := &State{
-		Markets: map[string]Market{"M": m},
-		Prices:  map[string]Price{"M": {Mark: nd("1")}},
-		Accounts: map[string]Account{
-			"x": {WalletBalance: d("0"), Positions: []Position{crossPos("M", Short, "10", "0.5")}},
-			"y": {WalletBalance: d("100"), Positions: []Position{crossPos("M", Long, "10", "0.5")}},
+	m := mkt("1", "1", spec.BasisMark, oneTier("0.05", "10"))
+	st := &spec.State{
+		Markets: map[string]spec.Market{"M": m},
+		Prices:  map[string]spec.Price{"M": {Mark: nd("1")}},
+		Accounts: map[string]spec.Account{
+			"x": {WalletBalance: d("0"), Positions: []spec.Position{crossPos("M", spec.Short, "10", "0.5")}},
+			"y": {WalletBalance: d("100"), Positions: []spec.Position{crossPos("M", spec.Long, "10", "0.5")}},
 		},
 	}
 	h := newHarness(t, st)
@@ -144,7 +146,7 @@ func TestLedgerADLResidual(t *testing.T) {
 		"post settlement -> wallet:y 5 realized-pnl",
 		"post wallet:@insurance -> wallet:x 5 insurance",
 	})
-	eqDec(t, "fund", h.wallet(InsuranceAccount), "-5")
+	eqDec(t, "fund", h.wallet(spec.InsuranceAccount), "-5")
 	eqDec(t, "x", h.wallet("x"), "0")
 	eqDec(t, "y", h.wallet("y"), "105")
 }
@@ -154,16 +156,16 @@ func TestLedgerADLResidual(t *testing.T) {
 // the deficit at the next sweep (LQ-5). It closes nothing, so there is no
 // liquidation effect.
 func TestLedgerNegativeWalletNoPosition(t *testing.T) {
-	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
+	m := mkt("1", "1", spec.BasisMark, oneTier("0.05", "10"))
 	m.MakerFeeRate, m.TakerFeeRate = nd("0.01"), nd("0.01")
-	st := &State{
-		Markets: map[string]Market{"M": m},
-		Prices:  map[string]Price{"M": {Mark: nd("100")}},
-		Accounts: map[string]Account{
-			"y": {WalletBalance: d("1000"), Positions: []Position{crossPos("M", Short, "1", "100")}},
-			"z": {WalletBalance: d("0"), Positions: []Position{crossPos("M", Long, "1", "100")}},
+	st := &spec.State{
+		Markets: map[string]spec.Market{"M": m},
+		Prices:  map[string]spec.Price{"M": {Mark: nd("100")}},
+		Accounts: map[string]spec.Account{
+			"y": {WalletBalance: d("1000"), Positions: []spec.Position{crossPos("M", spec.Short, "1", "100")}},
+			"z": {WalletBalance: d("0"), Positions: []spec.Position{crossPos("M", spec.Long, "1", "100")}},
 		},
-		InsuranceFund: Account{WalletBalance: d("10")},
+		InsuranceFund: spec.Account{WalletBalance: d("10")},
 	}
 	h := newHarness(t, st)
 	h.ok(evTrade("M", "y", "z", "1", "100"))
@@ -176,7 +178,7 @@ func TestLedgerNegativeWalletNoPosition(t *testing.T) {
 
 // RunEvents records rejected events and continues.
 func TestLedgerRunEvents(t *testing.T) {
-	r := &Run{State: *seedAState("0.01"), Events: []Event{
+	r := &spec.Run{State: *seedAState("0.01"), Events: []spec.Event{
 		evMark("BTCUSDT", "31000"),
 		{Type: "nope"},
 		evMark("ETHUSDT", "2160"),
@@ -194,7 +196,7 @@ func TestLedgerRunEvents(t *testing.T) {
 	eqDec(t, "alice", final.Accounts["alice"].WalletBalance, "92")
 	// An invalid initial state is the error.
 	r.State.Dust = d("-1")
-	if _, _, _, err := RunEvents(r); err == nil || err.(*Error).Path != "dust" {
+	if _, _, _, err := RunEvents(r); err == nil || err.(*spec.Error).Path != "dust" {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -209,16 +211,16 @@ func TestLedgerRunEvents(t *testing.T) {
 // Then b's cross pool (wallet 50, N long: E_x = 50 + 1000 - 2000 = -950) is
 // itself deleveraged against d at tickUp(100 + 950/10) = 195.
 func TestLedgerADLRankingMax(t *testing.T) {
-	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
-	st := &State{
-		Markets: map[string]Market{"M": m, "N": m},
-		Prices:  map[string]Price{"M": {Mark: nd("100")}, "N": {Mark: nd("100")}},
-		Accounts: map[string]Account{
-			"a": {WalletBalance: d("0"), Settings: map[string]AccountSettings{"M": {MarginMode: Isolated, Leverage: nd("10")}},
-				Positions: []Position{{Market: "M", Side: Long, Size: d("10"), EntryPrice: d("100"), MarginMode: Isolated, Leverage: nd("10"), IsolatedMargin: nd("100")}}},
-			"b": {WalletBalance: d("0"), Positions: []Position{crossPos("M", Short, "5", "100"), crossPos("N", Long, "10", "200")}},
-			"c": {WalletBalance: d("1000"), Positions: []Position{crossPos("M", Short, "5", "100")}},
-			"d": {WalletBalance: d("1000"), Positions: []Position{crossPos("N", Short, "10", "100")}},
+	m := mkt("1", "1", spec.BasisMark, oneTier("0.05", "10"))
+	st := &spec.State{
+		Markets: map[string]spec.Market{"M": m, "N": m},
+		Prices:  map[string]spec.Price{"M": {Mark: nd("100")}, "N": {Mark: nd("100")}},
+		Accounts: map[string]spec.Account{
+			"a": {WalletBalance: d("0"), Settings: map[string]spec.AccountSettings{"M": {MarginMode: spec.Isolated, Leverage: nd("10")}},
+				Positions: []spec.Position{{Market: "M", Side: spec.Long, Size: d("10"), EntryPrice: d("100"), MarginMode: spec.Isolated, Leverage: nd("10"), IsolatedMargin: nd("100")}}},
+			"b": {WalletBalance: d("0"), Positions: []spec.Position{crossPos("M", spec.Short, "5", "100"), crossPos("N", spec.Long, "10", "200")}},
+			"c": {WalletBalance: d("1000"), Positions: []spec.Position{crossPos("M", spec.Short, "5", "100")}},
+			"d": {WalletBalance: d("1000"), Positions: []spec.Position{crossPos("N", spec.Short, "10", "100")}},
 		},
 	}
 	h := newHarness(t, st)
@@ -246,24 +248,24 @@ func TestLedgerADLRankingMax(t *testing.T) {
 // Mark only (MARK-5): a spike in the last price that the median and the
 // band keep out of the mark liquidates no one.
 func TestLedgerMarkOnly(t *testing.T) {
-	m := mkt("1", "1", BasisMark, oneTier("0.05", "10"))
+	m := mkt("1", "1", spec.BasisMark, oneTier("0.05", "10"))
 	m.MarkPriceBand = nd("0.01")
-	st := &State{
-		Markets: map[string]Market{"M": m},
-		Prices:  map[string]Price{"M": {Mark: nd("100")}},
-		Accounts: map[string]Account{
-			"x": {WalletBalance: d("60"), Positions: []Position{crossPos("M", Long, "10", "100")}},
-			"y": {WalletBalance: d("1000"), Positions: []Position{crossPos("M", Short, "10", "100")}},
+	st := &spec.State{
+		Markets: map[string]spec.Market{"M": m},
+		Prices:  map[string]spec.Price{"M": {Mark: nd("100")}},
+		Accounts: map[string]spec.Account{
+			"x": {WalletBalance: d("60"), Positions: []spec.Position{crossPos("M", spec.Long, "10", "100")}},
+			"y": {WalletBalance: d("1000"), Positions: []spec.Position{crossPos("M", spec.Short, "10", "100")}},
 		},
 	}
 	h := newHarness(t, st)
 	// last 50: median(100, 100, 50) = 100: x keeps E = 60 >= MM 50.
-	if effs := h.ok(Event{Type: EventPrice, Market: "M", Index: nd("100"), Last: nd("50")}); len(effs) != 0 {
+	if effs := h.ok(spec.Event{Type: spec.EventPrice, Market: "M", Index: nd("100"), Last: nd("50")}); len(effs) != 0 {
 		t.Fatalf("a last-price spike liquidated: %v", effStr(effs))
 	}
 	// index 98, last 50: median(98, 98, 50) = 98, band [97.02, 98.98]: mark
 	// 98, E = 40 < MM 49: liquidated.
-	if effs := h.ok(Event{Type: EventPrice, Market: "M", Index: nd("98"), Last: nd("50")}); len(effs) == 0 {
+	if effs := h.ok(spec.Event{Type: spec.EventPrice, Market: "M", Index: nd("98"), Last: nd("50")}); len(effs) == 0 {
 		t.Fatalf("no liquidation at mark 98")
 	}
 }
@@ -273,16 +275,16 @@ func TestLedgerMarkOnly(t *testing.T) {
 // y at 0.00000002: x's Vr = up(5/4) = 2 units, R = 2 - 2 = 0 (not posted),
 // V = 3 units; y's Vr = down(5/4) = 1 unit, R = -(2 - 1) = -1 unit, V = 4.
 func TestLedgerRemovedBasisRounding(t *testing.T) {
-	m := mkt("0.00000001", "1", BasisMark, oneTier("0.01", "100"))
-	pos := func(side Side) Position {
-		return Position{Market: "T", Side: side, Size: d("4"), EntryValue: nd("0.00000005"), MarginMode: Cross}
+	m := mkt("0.00000001", "1", spec.BasisMark, oneTier("0.01", "100"))
+	pos := func(side spec.Side) spec.Position {
+		return spec.Position{Market: "T", Side: side, Size: d("4"), EntryValue: nd("0.00000005"), MarginMode: spec.Cross}
 	}
-	st := &State{
-		Markets: map[string]Market{"T": m},
-		Prices:  map[string]Price{"T": {Mark: nd("0.00000001")}},
-		Accounts: map[string]Account{
-			"x": {WalletBalance: d("1"), Positions: []Position{pos(Long)}},
-			"y": {WalletBalance: d("1"), Positions: []Position{pos(Short)}},
+	st := &spec.State{
+		Markets: map[string]spec.Market{"T": m},
+		Prices:  map[string]spec.Price{"T": {Mark: nd("0.00000001")}},
+		Accounts: map[string]spec.Account{
+			"x": {WalletBalance: d("1"), Positions: []spec.Position{pos(spec.Long)}},
+			"y": {WalletBalance: d("1"), Positions: []spec.Position{pos(spec.Short)}},
 		},
 	}
 	h := newHarness(t, st)
@@ -299,12 +301,12 @@ func TestLedgerRemovedBasisRounding(t *testing.T) {
 // 0.00000319 (the buyer, taker by default); maker 0.011%: 0.000001001 ->
 // 0.00000101 (the seller).
 func TestLedgerFeeRounding(t *testing.T) {
-	m := mkt("0.0001", "1", BasisMark, oneTier("0.01", "100"))
+	m := mkt("0.0001", "1", spec.BasisMark, oneTier("0.01", "100"))
 	m.TakerFeeRate, m.MakerFeeRate = nd("0.00035"), nd("0.00011")
-	st := &State{
-		Markets:  map[string]Market{"T": m},
-		Prices:   map[string]Price{"T": {Mark: nd("0.0013")}},
-		Accounts: map[string]Account{"x": {WalletBalance: d("1")}, "y": {WalletBalance: d("1")}},
+	st := &spec.State{
+		Markets:  map[string]spec.Market{"T": m},
+		Prices:   map[string]spec.Price{"T": {Mark: nd("0.0013")}},
+		Accounts: map[string]spec.Account{"x": {WalletBalance: d("1")}, "y": {WalletBalance: d("1")}},
 	}
 	h := newHarness(t, st)
 	eqEffects(t, h.ok(evTrade("T", "x", "y", "7", "0.0013")), []string{
@@ -344,12 +346,12 @@ func TestLedgerExecutionPriceOffGrid(t *testing.T) {
 // up(10/3) = 3.33333334) and sells 3 @1 (R = 0): down(3.33333334*3/10) =
 // down(1.000000002) = 1 moves back.
 func TestLedgerPartialReturnRounding(t *testing.T) {
-	m := mkt("0.0001", "1", BasisMark, oneTier("0.05", "10"))
-	st := &State{
-		Markets: map[string]Market{"T": m},
-		Prices:  map[string]Price{"T": {Mark: nd("1")}},
-		Accounts: map[string]Account{
-			"x": {WalletBalance: d("100"), Settings: map[string]AccountSettings{"T": {MarginMode: Isolated, Leverage: nd("3")}}},
+	m := mkt("0.0001", "1", spec.BasisMark, oneTier("0.05", "10"))
+	st := &spec.State{
+		Markets: map[string]spec.Market{"T": m},
+		Prices:  map[string]spec.Price{"T": {Mark: nd("1")}},
+		Accounts: map[string]spec.Account{
+			"x": {WalletBalance: d("100"), Settings: map[string]spec.AccountSettings{"T": {MarginMode: spec.Isolated, Leverage: nd("3")}}},
 			"y": {WalletBalance: d("100")},
 		},
 	}
@@ -370,7 +372,7 @@ func TestLedgerADLTie(t *testing.T) {
 	delete(st.Accounts, "carol")
 	delete(st.Accounts, "dave")
 	for _, id := range []string{"d2", "d1"} {
-		st.Accounts[id] = Account{WalletBalance: d("1000"), Positions: []Position{crossPos("XRPUSDT", Short, "500", "1")}}
+		st.Accounts[id] = spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{crossPos("XRPUSDT", spec.Short, "500", "1")}}
 	}
 	h := newHarness(t, st)
 	got := effStr(h.ok(evMark("XRPUSDT", "0.85")))

@@ -4,6 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // LiquidationPrice returns the liquidation price of position i (SPEC
@@ -95,11 +96,11 @@ func (p *Portfolio) liq(ps *position, k24 wide.Int) PriceResult {
 		// LIQ-5/6: up and tickUp; ceil(x/(a*b)) = ceil(ceil(x/a)/b).
 		ex, ok := y.DivCeil(ps.q).DivCeil(dd).Int64()
 		if !ok {
-			return PriceResult{Reason: ReasonOutOfRange}
+			return PriceResult{Reason: spec.ReasonOutOfRange}
 		}
 		pr, ok := tickUp(uint64(ex), tick)
 		if !ok {
-			return PriceResult{Reason: ReasonOutOfRange} // LIQ-7
+			return PriceResult{Reason: spec.ReasonOutOfRange} // LIQ-7
 		}
 		return PriceResult{Price: Fixed(pr), Exact: Fixed(ex), OK: true}
 	}
@@ -107,20 +108,20 @@ func (p *Portfolio) liq(ps *position, k24 wide.Int) PriceResult {
 	qd, _ = qd.DivFloor(dd)
 	ex, ok := qd.Int64()
 	if !ok {
-		return PriceResult{Reason: ReasonOutOfRange} // LIQ-7: down(root) > MAX
+		return PriceResult{Reason: spec.ReasonOutOfRange} // LIQ-7: down(root) > MAX
 	}
 	pr := uint64(ex) / tick * tick
 	if pr == 0 {
-		return PriceResult{Reason: ReasonAlwaysLiquidatable} // LIQ-6
+		return PriceResult{Reason: spec.ReasonAlwaysLiquidatable} // LIQ-6
 	}
 	return PriceResult{Price: Fixed(pr), Exact: Fixed(ex), OK: true}
 }
 
 func noLiq(long bool) PriceResult {
 	if long {
-		return PriceResult{Reason: ReasonNeverLiquidatable}
+		return PriceResult{Reason: spec.ReasonNeverLiquidatable}
 	}
-	return PriceResult{Reason: ReasonAlwaysLiquidatable}
+	return PriceResult{Reason: spec.ReasonAlwaysLiquidatable}
 }
 
 // tickUp returns k*ceil(x/k) when it is <= MAX, for 0 < x <= MAX, k > 0.
@@ -181,9 +182,9 @@ func (p *Portfolio) bkr(ps *position, k16 wide.Int) PriceResult {
 	}
 	if y.Sign() <= 0 {
 		if long {
-			return PriceResult{Reason: ReasonNeverBankrupt}
+			return PriceResult{Reason: spec.ReasonNeverBankrupt}
 		}
-		return PriceResult{Reason: ReasonAlwaysBankrupt}
+		return PriceResult{Reason: spec.ReasonAlwaysBankrupt}
 	}
 	tick := uint64(p.markets[ps.mkt].tick)
 	if long {
@@ -191,11 +192,11 @@ func (p *Portfolio) bkr(ps *position, k16 wide.Int) PriceResult {
 		c := ex.DivCeil(tick)
 		cv, ok := c.Int64()
 		if !ok {
-			return PriceResult{Reason: ReasonOutOfRange}
+			return PriceResult{Reason: spec.ReasonOutOfRange}
 		}
 		hi, lo := bits.Mul64(uint64(cv), tick)
 		if hi != 0 || lo > maxU {
-			return PriceResult{Reason: ReasonOutOfRange}
+			return PriceResult{Reason: spec.ReasonOutOfRange}
 		}
 		exv, _ := ex.Int64() // ex <= tick price <= MAX
 		return PriceResult{Price: Fixed(lo), Exact: Fixed(exv), OK: true}
@@ -204,14 +205,14 @@ func (p *Portfolio) bkr(ps *position, k16 wide.Int) PriceResult {
 	c, _ := ex.DivFloor(tick)
 	cv, ok := c.Int64()
 	if !ok {
-		return PriceResult{Reason: ReasonOutOfRange}
+		return PriceResult{Reason: spec.ReasonOutOfRange}
 	}
 	hi, lo := bits.Mul64(uint64(cv), tick)
 	if hi != 0 || lo > maxU {
-		return PriceResult{Reason: ReasonOutOfRange}
+		return PriceResult{Reason: spec.ReasonOutOfRange}
 	}
 	if lo == 0 {
-		return PriceResult{Reason: ReasonAlwaysBankrupt}
+		return PriceResult{Reason: spec.ReasonAlwaysBankrupt}
 	}
 	exv, ok := ex.Int64()
 	if !ok {

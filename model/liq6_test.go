@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // health returns the health of the pool holding position i.
-func health(p *model.Portfolio, s *model.Scenario, i int) (model.PoolHealth, error) {
-	if s.Account.Positions[i].MarginMode == model.Cross {
+func health(p *model.Portfolio, s *spec.Scenario, i int) (model.PoolHealth, error) {
+	if s.Account.Positions[i].MarginMode == spec.Cross {
 		return p.Cross()
 	}
 	return p.Isolated(i)
@@ -47,7 +48,7 @@ func TestLiquidationPriceAgreesWithTrigger(t *testing.T) {
 				rep, _ := p.Report()
 				mark, _ = model.FixedFromDecimal(rep.Prices[pos.Market].Mark)
 			}
-			long := pos.Side == model.Long
+			long := pos.Side == spec.Long
 			// at returns the pool's health with this market's mark at price x.
 			at := func(x model.Fixed) (model.PoolHealth, bool) {
 				if x <= 0 {
@@ -89,19 +90,19 @@ func TestLiquidationPriceAgreesWithTrigger(t *testing.T) {
 				}
 			} else {
 				switch lp.Reason {
-				case model.ReasonNeverLiquidatable:
+				case spec.ReasonNeverLiquidatable:
 					for _, x := range []model.Fixed{1, tick, mark} {
 						if h, ok := at(x); ok && h.Liquidatable {
 							t.Fatalf("case %d pos %d: never-liquidatable but liquidatable at %s", it, i, x)
 						}
 					}
-				case model.ReasonAlwaysLiquidatable:
+				case spec.ReasonAlwaysLiquidatable:
 					for _, x := range []model.Fixed{tick, max(tick, mark)} { // a root in (0, tick) is always-liquidatable too (LIQ-6)
 						if h, ok := at(x); ok && !h.Liquidatable {
 							t.Fatalf("case %d pos %d: always-liquidatable but not at %s", it, i, x)
 						}
 					}
-				case model.ReasonOutOfRange:
+				case spec.ReasonOutOfRange:
 				default:
 					t.Fatalf("reason %q", lp.Reason)
 				}
@@ -139,7 +140,7 @@ func TestExtremeValues(t *testing.T) {
 		s := genExtreme(r)
 		rep, err := model.Evaluate(s)
 		if err != nil {
-			if _, ok := err.(*model.Error); !ok {
+			if _, ok := err.(*spec.Error); !ok {
 				t.Fatalf("case %d: %T %v", it, err, err)
 			}
 		} else {
@@ -159,14 +160,14 @@ func TestExtremeValues(t *testing.T) {
 				func(i int) error { _, err := p.BankruptcyPrice(i); return err },
 			} {
 				if err := f(i); err != nil {
-					if _, ok := err.(*model.Error); !ok {
+					if _, ok := err.(*spec.Error); !ok {
 						t.Fatalf("case %d: %T %v", it, err, err)
 					}
 				}
 			}
 		}
 		if _, err := p.Cross(); err != nil {
-			if _, ok := err.(*model.Error); !ok {
+			if _, ok := err.(*spec.Error); !ok {
 				t.Fatalf("case %d: %T %v", it, err, err)
 			}
 		}

@@ -5,8 +5,10 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/perpcheck/perpcheck/model/internal/wide"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Scale-related constants as unsigned values for the wide arithmetic.
@@ -18,17 +20,17 @@ const (
 	l20  = int64(20) * int64(Scale) // the default leverage cap of POS-4
 )
 
-// ProfileMsg is the message of the PROF-1 error for a market whose profile
+// profileMsg is the message of the PROF-1 error for a market whose profile
 // has not been resolved by the venue package before evaluation.
-const ProfileMsg = "profile market not resolved; call venue.Resolve first"
+const profileMsg = "market names a venue profile that was not resolved into its parameters"
 
 // Load validates s in the order of SPEC EVAL-2 (steps 1 to 3: markets, prices,
 // account) and converts it to fixed point. It returns the first violation as
 // an *Error. s is only read, never modified; the Portfolio shares no memory
 // with it. Load allocates; the queries on the result do not.
-func Load(s *Scenario) (*Portfolio, error) {
+func Load(s *spec.Scenario) (*Portfolio, error) {
 	if s == nil {
-		return nil, &Error{Path: "", Rule: "EVAL-1", Msg: "nil scenario"}
+		return nil, &spec.Error{Path: "", Rule: "EVAL-1", Msg: "nil scenario"}
 	}
 	p := &Portfolio{}
 	if err := p.loadMarkets(s); err != nil {
@@ -44,10 +46,10 @@ func Load(s *Scenario) (*Portfolio, error) {
 	return p, nil
 }
 
-func errf(path, rule, msg string) *Error { return &Error{Path: path, Rule: rule, Msg: msg} }
+func errf(path, rule, msg string) *spec.Error { return &spec.Error{Path: path, Rule: rule, Msg: msg} }
 
 // num converts a required decimal field (NUM-1, then NUM-2).
-func num(d decimal.Decimal, path string) (int64, *Error) {
+func num(d decimal.Decimal, path string) (int64, *spec.Error) {
 	v, rule := fromDecimal(d)
 	if rule != "" {
 		return 0, numError(path, rule, d)
@@ -56,7 +58,7 @@ func num(d decimal.Decimal, path string) (int64, *Error) {
 }
 
 // numOpt converts an optional decimal field; ok is false when it is absent.
-func numOpt(d decimal.NullDecimal, path string) (v int64, ok bool, err *Error) {
+func numOpt(d decimal.NullDecimal, path string) (v int64, ok bool, err *spec.Error) {
 	if !d.Valid {
 		return 0, false, nil
 	}
@@ -67,7 +69,7 @@ func numOpt(d decimal.NullDecimal, path string) (v int64, ok bool, err *Error) {
 func fx(v int64) string { return Fixed(v).String() }
 
 // loadMarkets is EVAL-2 step 1.
-func (p *Portfolio) loadMarkets(s *Scenario) *Error {
+func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 	names := make([]string, 0, len(s.Markets))
 	for name := range s.Markets {
 		names = append(names, name)
@@ -84,9 +86,9 @@ func (p *Portfolio) loadMarkets(s *Scenario) *Error {
 		p.mindex[name] = mi
 		// PROF-1: profiles are resolved by the venue package before evaluation.
 		if m.Profile != "" {
-			return errf(pre+".profile", "PROF-1", ProfileMsg)
+			return errf(pre+".profile", "PROF-1", profileMsg)
 		}
-		var err *Error
+		var err *spec.Error
 		// MKT-1 (tickSize, lotSize); a missing decimal is zero and breaks MKT-1.
 		if mk.tick, err = num(m.TickSize, pre+".tickSize"); err != nil {
 			return err
@@ -102,8 +104,8 @@ func (p *Portfolio) loadMarkets(s *Scenario) *Error {
 		}
 		// MKT-3.
 		switch m.MMBasis {
-		case "", BasisMark:
-		case BasisEntry:
+		case "", spec.BasisMark:
+		case spec.BasisEntry:
 			mk.entry = true
 		default:
 			return errf(pre+".mmBasis", "MKT-3", "mmBasis must be \"mark\" or \"entry\", got \""+string(m.MMBasis)+"\"")
@@ -116,12 +118,12 @@ func (p *Portfolio) loadMarkets(s *Scenario) *Error {
 		for _, mode := range m.MarginModes {
 			path := pre + ".marginModes"
 			switch mode {
-			case Cross:
+			case spec.Cross:
 				if mk.cross {
 					return errf(path, "MKT-4", "margin mode \"cross\" listed twice")
 				}
 				mk.cross = true
-			case Isolated:
+			case spec.Isolated:
 				if mk.isolated {
 					return errf(path, "MKT-4", "margin mode \"isolated\" listed twice")
 				}
@@ -180,7 +182,7 @@ func (p *Portfolio) loadMarkets(s *Scenario) *Error {
 }
 
 // loadTiers checks TIER-1, then for each tier its fields (NUM) and TIER-2..6.
-func (mk *market) loadTiers(tiers []Tier, pre string) *Error {
+func (mk *market) loadTiers(tiers []spec.Tier, pre string) *spec.Error {
 	// TIER-1 has two parts: "at least one tier" is checked first, at the path
 	// of the table; "tiers[0].minNotional = 0" is a check on that field, so
 	// ("within a field the NUM checks come first") it follows the NUM checks
@@ -193,7 +195,7 @@ func (mk *market) loadTiers(tiers []Tier, pre string) *Error {
 	for t, tr := range tiers {
 		tp := pre + "[" + strconv.Itoa(t) + "]"
 		td := &mk.tiers[t]
-		var err *Error
+		var err *spec.Error
 		if td.minN, err = num(tr.MinNotional, tp+".minNotional"); err != nil {
 			return err
 		}
@@ -264,7 +266,7 @@ func fmt16(x wide.Int) string {
 }
 
 // loadPrices is EVAL-2 step 2.
-func (p *Portfolio) loadPrices(s *Scenario) *Error {
+func (p *Portfolio) loadPrices(s *spec.Scenario) *spec.Error {
 	names := make([]string, 0, len(s.Prices))
 	for name := range s.Prices {
 		names = append(names, name)
@@ -382,9 +384,9 @@ func median(a, b, c *big.Rat) *big.Rat {
 }
 
 // loadAccount is EVAL-2 step 3.
-func (p *Portfolio) loadAccount(s *Scenario) *Error {
+func (p *Portfolio) loadAccount(s *spec.Scenario) *spec.Error {
 	acc := &s.Account
-	var err *Error
+	var err *spec.Error
 	if p.wallet, err = num(acc.WalletBalance, "account.walletBalance"); err != nil {
 		return err
 	}
@@ -411,9 +413,9 @@ func (p *Portfolio) loadAccount(s *Scenario) *Error {
 		}
 		// POS-2: side, size, entryPrice.
 		switch in.Side {
-		case Long:
+		case spec.Long:
 			ps.sign = 1
-		case Short:
+		case spec.Short:
 			ps.sign = -1
 		default:
 			return errf(pre+".side", "POS-2", "side must be \"long\" or \"short\", got \""+string(in.Side)+"\"")
@@ -434,12 +436,12 @@ func (p *Portfolio) loadAccount(s *Scenario) *Error {
 		}
 		// POS-3.
 		switch in.MarginMode {
-		case Cross:
+		case spec.Cross:
 			if !mk.cross {
 				return errf(pre+".marginMode", "POS-3", "market \""+in.Market+"\" does not offer margin mode \"cross\"")
 			}
 			ps.cross = true
-		case Isolated:
+		case spec.Isolated:
 			if !mk.isolated {
 				return errf(pre+".marginMode", "POS-3", "market \""+in.Market+"\" does not offer margin mode \"isolated\"")
 			}
@@ -502,7 +504,7 @@ func (p *Portfolio) loadAccount(s *Scenario) *Error {
 // entryPrice; with entryValue, a non-zero entryPrice is checked as above, then
 // entryValue (NUM, > 0, and = size * entryPrice when entryPrice is given), and
 // Q*EP = V. Every formula uses EP only through Q*EP.
-func entryNotional(pre string, q uint64, in *Position) (wide.Int, *Error) {
+func entryNotional(pre string, q uint64, in *spec.Position) (wide.Int, *spec.Error) {
 	var qe wide.Int
 	hasQE := false
 	if !in.EntryValue.Valid || !in.EntryPrice.IsZero() {

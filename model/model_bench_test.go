@@ -5,23 +5,25 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // benchScenario has n cross positions in n markets with Binance-like tier
 // tables (mark basis), default leverage, longs and shorts alternating.
-func benchScenario(n int, mode MarginMode) *Scenario {
-	s := &Scenario{Markets: map[string]Market{}, Prices: map[string]Price{}}
+func benchScenario(n int, mode spec.MarginMode) *spec.Scenario {
+	s := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
 	s.Account.WalletBalance = d("250000")
 	for i := 0; i < n; i++ {
 		name := "M" + strconv.Itoa(i)
-		s.Markets[name] = mkt("0.01", "0.001", BasisMark, binanceTiers())
+		s.Markets[name] = mkt("0.01", "0.001", spec.BasisMark, binanceTiers())
 		price := decimal.New(int64(1000+37*i), 0)
-		s.Prices[name] = Price{Mark: decimal.NullDecimal{Decimal: price, Valid: true}}
-		side := Long
+		s.Prices[name] = spec.Price{Mark: decimal.NullDecimal{Decimal: price, Valid: true}}
+		side := spec.Long
 		if i%2 == 1 {
-			side = Short
+			side = spec.Short
 		}
-		s.Account.Positions = append(s.Account.Positions, Position{
+		s.Account.Positions = append(s.Account.Positions, spec.Position{
 			Market: name, Side: side, Size: decimal.New(int64(10+i), 0),
 			EntryPrice: price.Mul(d("0.97")), MarginMode: mode,
 		})
@@ -29,7 +31,7 @@ func benchScenario(n int, mode MarginMode) *Scenario {
 	return s
 }
 
-func loadBench(b *testing.B, n int, mode MarginMode) *Portfolio {
+func loadBench(b *testing.B, n int, mode spec.MarginMode) *Portfolio {
 	b.Helper()
 	p, err := Load(benchScenario(n, mode))
 	if err != nil {
@@ -47,7 +49,7 @@ var (
 // BenchmarkCross is the health check of a 10-position cross pool (equity,
 // IM, MM, available, margin ratio, trigger).
 func BenchmarkCross(b *testing.B) {
-	p := loadBench(b, 10, Cross)
+	p := loadBench(b, 10, spec.Cross)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		sinkHealth, _ = p.Cross()
@@ -56,7 +58,7 @@ func BenchmarkCross(b *testing.B) {
 
 // BenchmarkScan is a price update followed by the health check.
 func BenchmarkScan(b *testing.B) {
-	p := loadBench(b, 10, Cross)
+	p := loadBench(b, 10, spec.Cross)
 	m0 := Fixed(1000 * Scale)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -66,7 +68,7 @@ func BenchmarkScan(b *testing.B) {
 }
 
 func BenchmarkIsolated(b *testing.B) {
-	p := loadBench(b, 1, Isolated)
+	p := loadBench(b, 1, spec.Isolated)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		sinkHealth, _ = p.Isolated(0)
@@ -74,7 +76,7 @@ func BenchmarkIsolated(b *testing.B) {
 }
 
 func BenchmarkPosition(b *testing.B) {
-	p := loadBench(b, 10, Cross)
+	p := loadBench(b, 10, spec.Cross)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		sinkPos, _ = p.Position(3)
@@ -83,7 +85,7 @@ func BenchmarkPosition(b *testing.B) {
 
 // BenchmarkLiquidationPriceCross solves a cross position of a 10-position pool.
 func BenchmarkLiquidationPriceCross(b *testing.B) {
-	p := loadBench(b, 10, Cross)
+	p := loadBench(b, 10, spec.Cross)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		sinkPrice, _ = p.LiquidationPrice(3)
@@ -91,7 +93,7 @@ func BenchmarkLiquidationPriceCross(b *testing.B) {
 }
 
 func BenchmarkLiquidationPriceIsolated(b *testing.B) {
-	p := loadBench(b, 1, Isolated)
+	p := loadBench(b, 1, spec.Isolated)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		sinkPrice, _ = p.LiquidationPrice(0)
@@ -99,7 +101,7 @@ func BenchmarkLiquidationPriceIsolated(b *testing.B) {
 }
 
 func BenchmarkEvaluate(b *testing.B) {
-	s := benchScenario(10, Cross)
+	s := benchScenario(10, spec.Cross)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if _, err := Evaluate(s); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Scales used below. A "16" suffix is a value at scale 1e-16 (a product of two
@@ -91,8 +92,8 @@ type position struct {
 	tierE       int      // entry basis: tier(Q*EP)
 
 	name string
-	side Side
-	mode MarginMode
+	side spec.Side
+	mode spec.MarginMode
 }
 
 type frac struct{ n, d uint64 } // the proper fraction n/d, 0 < n < d
@@ -129,15 +130,6 @@ type PriceResult struct {
 	Reason       string
 }
 
-// The reasons a price is absent (SPEC LIQ-3, LIQ-6, LIQ-7, BKR-2, BKR-3).
-const (
-	ReasonNeverLiquidatable  = "never-liquidatable"
-	ReasonAlwaysLiquidatable = "always-liquidatable"
-	ReasonNeverBankrupt      = "never-bankrupt"
-	ReasonAlwaysBankrupt     = "always-bankrupt"
-	ReasonOutOfRange         = "out-of-range"
-)
-
 // Errors of the query API (not rule violations).
 var (
 	// ErrIndex is returned for a position or market index out of range.
@@ -173,8 +165,8 @@ func (p *Portfolio) SetMark(market int, mark Fixed) error {
 	return nil
 }
 
-func reportErr(pre string, i int, field string) *Error {
-	return &Error{Path: pre + "[" + strconv.Itoa(i) + "]." + field, Rule: "NUM-2",
+func reportErr(pre string, i int, field string) *spec.Error {
+	return &spec.Error{Path: pre + "[" + strconv.Itoa(i) + "]." + field, Rule: "NUM-2",
 		Msg: "reported value is outside [-92233720368.54775807, 92233720368.54775807]"}
 }
 

@@ -13,9 +13,11 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
-	"github.com/shopspring/decimal"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 func TestDifferentialAgainstReference(t *testing.T) {
@@ -43,8 +45,8 @@ func TestDifferentialAgainstReference(t *testing.T) {
 			t.Fatalf("case %d: model err %v, reference err %v\n%s", it, gerr, werr, dump(s))
 		}
 		if gerr != nil {
-			ge, ok1 := gerr.(*model.Error)
-			we, ok2 := werr.(*model.Error)
+			ge, ok1 := gerr.(*spec.Error)
+			we, ok2 := werr.(*spec.Error)
 			if !ok1 || !ok2 || ge.Path != we.Path || ge.Rule != we.Rule {
 				t.Fatalf("case %d: model err %v, reference err %v\n%s", it, gerr, werr, dump(s))
 			}
@@ -59,9 +61,9 @@ func TestDifferentialAgainstReference(t *testing.T) {
 	t.Logf("%d reports, %d errors", oks, errs)
 }
 
-func dump(s *model.Scenario) string { return fmt.Sprintf("%+v", *s) }
+func dump(s *spec.Scenario) string { return fmt.Sprintf("%+v", *s) }
 
-func cmpReports(a, b *model.Report) string {
+func cmpReports(a, b *spec.Report) string {
 	if len(a.Prices) != len(b.Prices) {
 		return "prices differ in length"
 	}

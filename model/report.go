@@ -1,15 +1,17 @@
 package model
 
 import (
-	"github.com/perpcheck/perpcheck/model/internal/wide"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/model/internal/wide"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Evaluate validates s and returns its report (SPEC RPT): Load followed by
 // Report. Bad input, and a reported value outside the fixed-point range, is an
 // *Error naming the first violation in the order of SPEC EVAL-2. s is never
 // modified, and no partial report is returned.
-func Evaluate(s *Scenario) (*Report, error) {
+func Evaluate(s *spec.Scenario) (*spec.Report, error) {
 	p, err := Load(s)
 	if err != nil {
 		return nil, err
@@ -26,16 +28,16 @@ func nullDec(v Fixed) decimal.NullDecimal {
 // Report returns the full report at the current marks (SPEC RPT-1..3),
 // checking the reported values in the order of EVAL-2 steps 4 and 5. It
 // allocates the report.
-func (p *Portfolio) Report() (*Report, error) {
-	r := &Report{
-		Prices:    make(map[string]PriceReport),
-		Positions: make([]PositionReport, len(p.pos)),
-		Pools:     make([]PoolReport, 0, 1+p.isoPool),
+func (p *Portfolio) Report() (*spec.Report, error) {
+	r := &spec.Report{
+		Prices:    make(map[string]spec.PriceReport),
+		Positions: make([]spec.PositionReport, len(p.pos)),
+		Pools:     make([]spec.PoolReport, 0, 1+p.isoPool),
 	}
 	for mi := range p.markets {
 		mk := &p.markets[mi]
 		if mk.hasMark {
-			r.Prices[mk.name] = PriceReport{Mark: dec(Fixed(p.marks[mi])), Computed: mk.computed}
+			r.Prices[mk.name] = spec.PriceReport{Mark: dec(Fixed(p.marks[mi])), Computed: mk.computed}
 		}
 	}
 	// The cross pool's K of LIQ-1 and K0 of BKR-1 for each position are the
@@ -93,7 +95,7 @@ func (p *Portfolio) Report() (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Pools = append(r.Pools, poolReport(Cross, -1, h))
+	r.Pools = append(r.Pools, poolReport(spec.Cross, -1, h))
 	for i := range p.pos {
 		if p.pos[i].cross {
 			continue
@@ -102,13 +104,13 @@ func (p *Portfolio) Report() (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.Pools = append(r.Pools, poolReport(Isolated, i, h))
+		r.Pools = append(r.Pools, poolReport(spec.Isolated, i, h))
 	}
 	return r, nil
 }
 
-func poolReport(mode MarginMode, i int, h PoolHealth) PoolReport {
-	pr := PoolReport{
+func poolReport(mode spec.MarginMode, i int, h PoolHealth) spec.PoolReport {
+	pr := spec.PoolReport{
 		Pool:              mode,
 		Position:          i,
 		Equity:            dec(h.Equity),

@@ -6,11 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/properties"
 	"github.com/perpcheck/perpcheck/reference"
-	"github.com/shopspring/decimal"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestCheckPasses runs Check (the error-returning form, with its own rapid.TB)
@@ -43,7 +45,7 @@ func TestCheckCounterexampleReplays(t *testing.T) {
 	if f.Seed == 0 || len(f.Scenarios) == 0 || !strings.Contains(f.Message, "maintenanceMargin") {
 		t.Fatalf("failure without seed or scenario: %+v", f)
 	}
-	var s model.Scenario
+	var s spec.Scenario
 	if err := strictjson.Unmarshal([]byte(f.Scenarios[0].JSON), &s); err != nil {
 		t.Fatalf("the counterexample does not decode as a scenario file: %v\n%s", err, f.Scenarios[0].JSON)
 	}
@@ -140,7 +142,7 @@ type reorderedLedger struct {
 	skew bool
 }
 
-func (l reorderedLedger) State() *model.State {
+func (l reorderedLedger) State() *spec.State {
 	st := l.Ledger.State()
 	for id, a := range st.Accounts {
 		for i, j := 0, len(a.Positions)-1; i < j; i, j = i+1, j-1 {
@@ -172,7 +174,7 @@ func (l reorderedLedger) State() *model.State {
 func TestDifferentialLedgerComparesByValue(t *testing.T) {
 	for _, skew := range []bool{false, true} {
 		factory := func() (properties.Engine, []properties.Capability) {
-			return properties.NewEngine(model.Evaluate, func(st *model.State) (properties.Ledger, error) {
+			return properties.NewEngine(model.Evaluate, func(st *spec.State) (properties.Ledger, error) {
 				l, err := model.NewLedger(st)
 				if err != nil {
 					return nil, err
@@ -198,12 +200,12 @@ type brokenLedger struct {
 	calls *int // shared by every ledger of one factory
 }
 
-func (l brokenLedger) Apply(ev model.Event) ([]model.Effect, error) {
+func (l brokenLedger) Apply(ev spec.Event) ([]spec.Effect, error) {
 	*l.calls++
 	switch {
-	case l.bug == "min-funding-rate" && ev.Type == model.EventFunding && ev.Rate.Decimal.Abs().LessThan(decimal.New(5, -5)):
-		return []model.Effect{}, nil // rates below 0.005% are not paid
-	case l.bug == "deposit-rounding" && ev.Type == model.EventDeposit:
+	case l.bug == "min-funding-rate" && ev.Type == spec.EventFunding && ev.Rate.Decimal.Abs().LessThan(decimal.New(5, -5)):
+		return []spec.Effect{}, nil // rates below 0.005% are not paid
+	case l.bug == "deposit-rounding" && ev.Type == spec.EventDeposit:
 		ev.Amount = decimal.NewNullDecimal(ev.Amount.Decimal.RoundFloor(0)) // cents dropped
 	}
 	eff, err := l.Ledger.Apply(ev)
@@ -211,7 +213,7 @@ func (l brokenLedger) Apply(ev model.Event) ([]model.Effect, error) {
 		// Nondeterminism: every other call lists the postings in reverse.
 		var idx []int
 		for i, e := range eff {
-			if e.Type == model.EffectPosting {
+			if e.Type == spec.EffectPosting {
 				idx = append(idx, i)
 			}
 		}
@@ -235,7 +237,7 @@ func TestLedgerRelationsHaveTeeth(t *testing.T) {
 	} {
 		calls := 0
 		factory := func() (properties.Engine, []properties.Capability) {
-			return properties.NewEngine(model.Evaluate, func(st *model.State) (properties.Ledger, error) {
+			return properties.NewEngine(model.Evaluate, func(st *spec.State) (properties.Ledger, error) {
 				l, err := model.NewLedger(st)
 				if err != nil {
 					return nil, err

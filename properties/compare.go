@@ -9,14 +9,15 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // diffReports returns "" when a and b are equal (decimals compared
 // numerically, SPEC NUM-6), else the first difference.
-func diffReports(a, b *model.Report) string {
+func diffReports(a, b *spec.Report) string {
 	if len(a.Prices) != len(b.Prices) {
 		return fmt.Sprintf("prices: %d entries vs %d", len(a.Prices), len(b.Prices))
 	}
@@ -91,14 +92,14 @@ func nullStr(d decimal.NullDecimal) string {
 
 // fingerprint is a deep, exact rendering of a scenario (decimals with their
 // coefficient and exponent) for the no-mutation property.
-func fingerprint(s *model.Scenario) string {
+func fingerprint(s *spec.Scenario) string {
 	b, _ := json.Marshal(s)
 	return fmt.Sprintf("%#v\n%s", *s, b)
 }
 
 // asError returns err as a *model.Error, or nil.
-func asError(err error) *model.Error {
-	var me *model.Error
+func asError(err error) *spec.Error {
+	var me *spec.Error
 	if errors.As(err, &me) {
 		return me
 	}
@@ -107,14 +108,14 @@ func asError(err error) *model.Error {
 
 // isReportPath says whether an error path is a reported value (EVAL-2 steps 4
 // and 5, or a computed mark), where NUM-2 applies to the output.
-func isReportPath(me *model.Error) bool {
+func isReportPath(me *spec.Error) bool {
 	return me.Rule == "NUM-2" && (strings.HasPrefix(me.Path, "positions[") || strings.HasPrefix(me.Path, "pools[") ||
 		(strings.HasPrefix(me.Path, "prices.") && strings.HasSuffix(me.Path, ".mark")))
 }
 
 // validInput says whether s passes EVAL-2 steps 1-3, by the reference (the
 // properties built on the exact oracle need a valid input).
-func validInput(s *model.Scenario) bool {
+func validInput(s *spec.Scenario) bool {
 	_, err := reference.Evaluate(s)
 	if err == nil {
 		return true
@@ -135,7 +136,7 @@ func nullEqRat(n decimal.NullDecimal, r *big.Rat) bool {
 }
 
 // reportedValue returns the reported value at an EVAL-2 step 4/5 path.
-func reportedValue(rep *model.Report, path string) (decimal.NullDecimal, bool) {
+func reportedValue(rep *spec.Report, path string) (decimal.NullDecimal, bool) {
 	var i int
 	var field string
 	if _, err := fmt.Sscanf(path, "positions[%d].%s", &i, &field); err == nil && i < len(rep.Positions) {
@@ -172,7 +173,7 @@ func reportedValue(rep *model.Report, path string) (decimal.NullDecimal, bool) {
 }
 
 // poolIndex returns the index in rep.Pools of position i's pool.
-func poolIndex(rep *model.Report, i int) int {
+func poolIndex(rep *spec.Report, i int) int {
 	for k, p := range rep.Pools {
 		if p.Position == i {
 			return k
@@ -182,9 +183,9 @@ func poolIndex(rep *model.Report, i int) int {
 }
 
 // withMark returns a copy of s in which market's mark is given as mark.
-func withMark(s *model.Scenario, market string, mark decimal.Decimal) *model.Scenario {
+func withMark(s *spec.Scenario, market string, mark decimal.Decimal) *spec.Scenario {
 	c := clone(s)
-	c.Prices[market] = model.Price{Mark: nd(mark)}
+	c.Prices[market] = spec.Price{Mark: nd(mark)}
 	return c
 }
 
@@ -211,18 +212,18 @@ var specRuleIDs = func() map[string]bool {
 // the monotonicity properties: a missing price that means "liquidatable at
 // every price" sorts below every price, one that means "at no price" (or
 // above MAX) above, for a long; the reverse for a short.
-func rank(side model.Side, price decimal.NullDecimal, reason string) (inf int, v decimal.Decimal) {
+func rank(side spec.Side, price decimal.NullDecimal, reason string) (inf int, v decimal.Decimal) {
 	if price.Valid {
 		return 0, price.Decimal
 	}
 	switch reason {
-	case model.ReasonNeverLiquidatable, model.ReasonNeverBankrupt:
-		if side == model.Long {
+	case spec.ReasonNeverLiquidatable, spec.ReasonNeverBankrupt:
+		if side == spec.Long {
 			return -1, decimal.Zero // a long liquidated at no price: its root is at or below 0
 		}
 		return 1, decimal.Zero
-	case model.ReasonAlwaysLiquidatable, model.ReasonAlwaysBankrupt:
-		if side == model.Long {
+	case spec.ReasonAlwaysLiquidatable, spec.ReasonAlwaysBankrupt:
+		if side == spec.Long {
 			return 1, decimal.Zero
 		}
 		return -1, decimal.Zero

@@ -6,6 +6,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Engine is what an implementation under test provides: the query of SPEC
@@ -16,14 +17,14 @@ import (
 // An Engine that declares CapLedger also implements LedgerEngine; the ledger
 // properties (SPEC LED, TRD, FND, LQ, ADL) drive the ledgers it creates.
 type Engine interface {
-	Evaluate(s *model.Scenario) (*model.Report, error)
+	Evaluate(s *spec.Scenario) (*spec.Report, error)
 }
 
 // LedgerEngine is the ledger boundary: an Engine that declares CapLedger
 // implements it. NewLedger must not keep or modify st (LED-7), and returns
 // either a ledger or an error (a *model.Error for an invalid state).
 type LedgerEngine interface {
-	NewLedger(st *model.State) (Ledger, error)
+	NewLedger(st *spec.State) (Ledger, error)
 }
 
 // Ledger is a ledger under test (SPEC LED-1..9): Apply applies one event
@@ -32,14 +33,14 @@ type LedgerEngine interface {
 // unchanged (LED-7); State returns a copy of the current state. *model.Ledger
 // and *reference.Ledger have this method set.
 type Ledger interface {
-	Apply(ev model.Event) ([]model.Effect, error)
-	State() *model.State
+	Apply(ev spec.Event) ([]spec.Effect, error)
+	State() *spec.State
 }
 
 // NewEngine combines a query function and a ledger constructor into an
 // Engine that also implements LedgerEngine (declare CapLedger for it).
 // newLedger may be nil for a query-only engine.
-func NewEngine(evaluate func(*model.Scenario) (*model.Report, error), newLedger func(*model.State) (Ledger, error)) Engine {
+func NewEngine(evaluate func(*spec.Scenario) (*spec.Report, error), newLedger func(*spec.State) (Ledger, error)) Engine {
 	if newLedger == nil {
 		return EngineFunc(evaluate)
 	}
@@ -47,16 +48,16 @@ func NewEngine(evaluate func(*model.Scenario) (*model.Report, error), newLedger 
 }
 
 type combined struct {
-	evaluate  func(*model.Scenario) (*model.Report, error)
-	newLedger func(*model.State) (Ledger, error)
+	evaluate  func(*spec.Scenario) (*spec.Report, error)
+	newLedger func(*spec.State) (Ledger, error)
 }
 
-func (c combined) Evaluate(s *model.Scenario) (*model.Report, error) { return c.evaluate(s) }
-func (c combined) NewLedger(st *model.State) (Ledger, error)         { return c.newLedger(st) }
+func (c combined) Evaluate(s *spec.Scenario) (*spec.Report, error) { return c.evaluate(s) }
+func (c combined) NewLedger(st *spec.State) (Ledger, error)        { return c.newLedger(st) }
 
 // modelLedger and referenceLedger adapt the constructors (a typed nil
 // pointer must not become a non-nil interface).
-func modelLedger(st *model.State) (Ledger, error) {
+func modelLedger(st *spec.State) (Ledger, error) {
 	l, err := model.NewLedger(st)
 	if err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func modelLedger(st *model.State) (Ledger, error) {
 	return l, nil
 }
 
-func referenceLedger(st *model.State) (Ledger, error) {
+func referenceLedger(st *spec.State) (Ledger, error) {
 	l, err := reference.NewLedger(st)
 	if err != nil {
 		return nil, err
@@ -73,10 +74,10 @@ func referenceLedger(st *model.State) (Ledger, error) {
 }
 
 // EngineFunc adapts a function to Engine.
-type EngineFunc func(s *model.Scenario) (*model.Report, error)
+type EngineFunc func(s *spec.Scenario) (*spec.Report, error)
 
 // Evaluate calls f(s).
-func (f EngineFunc) Evaluate(s *model.Scenario) (*model.Report, error) { return f(s) }
+func (f EngineFunc) Evaluate(s *spec.Scenario) (*spec.Report, error) { return f(s) }
 
 // Capability is an optional feature of an engine. A property that needs a
 // capability the engine does not declare is not run, and says so: a skipped
@@ -147,7 +148,7 @@ func Reference() Factory {
 }
 
 // ModelLedger is model.NewLedger as a LedgerOracle.
-func ModelLedger(st *model.State) (Ledger, error) { return modelLedger(st) }
+func ModelLedger(st *spec.State) (Ledger, error) { return modelLedger(st) }
 
 // Mutant is a deliberately broken engine: the reference with one injected
 // bug (reference.EvaluateWith). The suite must catch every mutant.
@@ -166,13 +167,13 @@ func Mutants() []Mutant {
 	for _, m := range reference.Mutations() {
 		m := m
 		ms = append(ms, Mutant{Name: string(m), Factory: func() (Engine, []Capability) {
-			return NewEngine(func(s *model.Scenario) (*model.Report, error) { return reference.EvaluateWith(s, m) }, referenceLedger), AllCapabilities()
+			return NewEngine(func(s *spec.Scenario) (*spec.Report, error) { return reference.EvaluateWith(s, m) }, referenceLedger), AllCapabilities()
 		}})
 	}
 	for _, m := range reference.LedgerMutations() {
 		m := m
 		ms = append(ms, Mutant{Name: string(m), Factory: func() (Engine, []Capability) {
-			return NewEngine(reference.Evaluate, func(st *model.State) (Ledger, error) {
+			return NewEngine(reference.Evaluate, func(st *spec.State) (Ledger, error) {
 				l, err := reference.NewLedgerWith(st, m)
 				if err != nil {
 					return nil, err

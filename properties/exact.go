@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"math/big"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file is the suite's own exact oracle: SPEC's formulas in math/big
@@ -90,7 +91,7 @@ type xTier struct{ min, max, mmr, lev, cum *big.Rat }
 
 type xMarket struct {
 	tick  *big.Rat
-	basis model.MMBasis
+	basis spec.MMBasis
 	tiers []xTier
 }
 
@@ -100,7 +101,7 @@ type xPos struct {
 	q, qep *big.Rat
 	mp     *big.Rat // mark of its market
 	lev    *big.Rat // chosen or default leverage
-	mode   model.MarginMode
+	mode   spec.MarginMode
 	margin *big.Rat // isolated margin (given or POS-5 default); nil for cross
 }
 
@@ -114,12 +115,12 @@ type xScen struct {
 }
 
 // exactScenario converts a scenario that passed validation.
-func exactScenario(s *model.Scenario) *xScen {
+func exactScenario(s *spec.Scenario) *xScen {
 	x := &xScen{markets: map[string]*xMarket{}, marks: map[string]*big.Rat{}, computed: map[string]bool{}, wallet: rat(s.Account.WalletBalance)}
 	for name, m := range s.Markets {
 		xm := &xMarket{tick: rat(m.TickSize), basis: m.MMBasis}
 		if xm.basis == "" {
-			xm.basis = model.BasisMark
+			xm.basis = spec.BasisMark
 		}
 		cum := new(big.Rat)
 		for i, t := range m.Tiers {
@@ -152,7 +153,7 @@ func exactScenario(s *model.Scenario) *xScen {
 		} else { // POS-4 default
 			xp.lev = ratMin(ratInt(20), m.tiers[0].lev)
 		}
-		if p.MarginMode == model.Isolated {
+		if p.MarginMode == spec.Isolated {
 			if p.IsolatedMargin.Valid {
 				xp.margin = rat(p.IsolatedMargin.Decimal)
 			} else { // POS-5 default: up(Q*EP / min(leverage, maxLeverage of tier(Q*EP)))
@@ -165,7 +166,7 @@ func exactScenario(s *model.Scenario) *xScen {
 }
 
 // computedMark is MARK-2 and MARK-3, exact (before MARK-4's rounding).
-func computedMark(m model.Market, p model.Price) *big.Rat {
+func computedMark(m spec.Market, p spec.Price) *big.Rat {
 	orZero := func(d decimal.NullDecimal) *big.Rat {
 		if !d.Valid {
 			return new(big.Rat)
@@ -218,7 +219,7 @@ func (p *xPos) qty() xQty {
 	r.lEff = ratMin(p.lev, p.mkt.tiers[p.mkt.tierOf(r.n)].lev)
 	r.im = ratQuo(r.n, r.lEff)
 	nb := r.n
-	if p.mkt.basis == model.BasisEntry {
+	if p.mkt.basis == spec.BasisEntry {
 		nb = p.qep
 	}
 	r.mm, r.tier = p.mkt.mm(nb)
@@ -240,7 +241,7 @@ func (x *xScen) pools() []xPool {
 	var iso []xPool
 	for i, p := range x.positions {
 		q := p.qty()
-		if p.mode == model.Isolated {
+		if p.mode == spec.Isolated {
 			iso = append(iso, xPool{position: i, base: p.margin, e: ratAdd(p.margin, q.u), im: q.im, mm: q.mm, members: []int{i}, isIsolated: true})
 			continue
 		}
@@ -254,12 +255,12 @@ func (x *xScen) pools() []xPool {
 
 // poolOf returns the index (in report order) of position i's pool.
 func (x *xScen) poolOf(i int) int {
-	if x.positions[i].mode != model.Isolated {
+	if x.positions[i].mode != spec.Isolated {
 		return 0
 	}
 	k := 1
 	for j := 0; j < i; j++ {
-		if x.positions[j].mode == model.Isolated {
+		if x.positions[j].mode == spec.Isolated {
 			k++
 		}
 	}
@@ -288,7 +289,7 @@ func (x *xScen) f(i int, price *big.Rat) *big.Rat {
 	p := x.positions[i]
 	v := ratAdd(x.kOf(i, true), ratMul(ratInt(int64(p.s)), ratSub(ratMul(p.q, price), p.qep)))
 	nb := ratMul(p.q, price)
-	if p.mkt.basis == model.BasisEntry {
+	if p.mkt.basis == spec.BasisEntry {
 		nb = p.qep
 	}
 	mm, _ := p.mkt.mm(nb)
@@ -319,7 +320,7 @@ func (x *xScen) reportedFields() []xField {
 			xField{pre + "unrealizedPnl", down(q.u)},
 			xField{pre + "initialMargin", up(q.im)},
 			xField{pre + "maintenanceMargin", up(q.mm)})
-		if p.mode == model.Isolated {
+		if p.mode == spec.Isolated {
 			m := p.margin
 			rem := ratMax2(new(big.Rat), ratMin(m, ratSub(ratAdd(m, ratMin(q.u, new(big.Rat))), q.im)))
 			fs = append(fs, xField{pre + "isolatedMargin", m}, xField{pre + "maxRemovableMargin", down(rem)})

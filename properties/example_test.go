@@ -5,6 +5,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/properties"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // myEngine stands for another team's margin engine. Its adapter turns a
@@ -12,7 +13,7 @@ import (
 // it simply calls perpcheck's model.
 type myEngine struct{}
 
-func (myEngine) Evaluate(s *model.Scenario) (*model.Report, error) { return model.Evaluate(s) }
+func (myEngine) Evaluate(s *spec.Scenario) (*spec.Report, error) { return model.Evaluate(s) }
 
 // An adapter is a Factory: a fresh engine and the capabilities it has. In a
 // test, call properties.Run(t, factory); outside go test, properties.Check.
@@ -52,7 +53,7 @@ func Example() {
 // generated and the funding property is reported as not run; without CapADL
 // the generated insurance funds are deep enough that no loss reaches ADL.
 func ExampleNewEngine() {
-	newLedger := func(st *model.State) (properties.Ledger, error) {
+	newLedger := func(st *spec.State) (properties.Ledger, error) {
 		l, err := model.NewLedger(st) // your engine's constructor here
 		if err != nil {
 			return nil, err

@@ -5,10 +5,12 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
+	"github.com/perpcheck/perpcheck/venue"
 )
 
 // GenConfig says which features generated scenarios may use; ConfigFor
@@ -87,8 +89,8 @@ func EdgeFixed() *rapid.Generator[model.Fixed] {
 // tiers with boundaries at a random magnitude, non-decreasing rates (zero
 // allowed), non-increasing maximum leverage with MMR * maxLeverage <= 1, and
 // now and then the maintenance amount given (equal to the recursion).
-func TierTable() *rapid.Generator[[]model.Tier] {
-	return rapid.Custom(func(t *rapid.T) []model.Tier {
+func TierTable() *rapid.Generator[[]spec.Tier] {
+	return rapid.Custom(func(t *rapid.T) []spec.Tier {
 		n := rapid.IntRange(1, 5).Draw(t, "tiers")
 		exp := int32(rapid.IntRange(-2, 8).Draw(t, "boundaryExp"))
 		lev := rapid.SampledFrom([]decimal.Decimal{
@@ -97,7 +99,7 @@ func TierTable() *rapid.Generator[[]model.Tier] {
 		}).Draw(t, "maxLeverage1")
 		mmr := units(rapid.SampledFrom([]int64{500_000, 0, 100_000, 400_000, 1_000_000, 2_500_000, 123_457}).Draw(t, "mmr1"))
 		giveCum := rapid.IntRange(0, 2).Draw(t, "giveCum") == 0
-		ts := make([]model.Tier, n)
+		ts := make([]spec.Tier, n)
 		min := decimal.Zero
 		b := dec(rapid.Int64Range(1, 99).Draw(t, "firstBoundary"), exp)
 		cum, prevMMR := decimal.Zero, decimal.Zero
@@ -130,7 +132,7 @@ func TierTable() *rapid.Generator[[]model.Tier] {
 				ts = ts[:i]
 				break
 			}
-			ts[i] = model.Tier{MinNotional: min, MaxNotional: max, MaintenanceMarginRate: mmr, MaxLeverage: lev}
+			ts[i] = spec.Tier{MinNotional: min, MaxNotional: max, MaintenanceMarginRate: mmr, MaxLeverage: lev}
 			if giveCum && cum.Shift(8).IsInteger() {
 				ts[i].MaintenanceAmount = nd(cum)
 			}
@@ -143,12 +145,12 @@ func TierTable() *rapid.Generator[[]model.Tier] {
 
 var (
 	venueTablesOnce sync.Once
-	venueTables     [][]model.Tier
+	venueTables     [][]spec.Tier
 )
 
 // shippedTables returns the distinct tier tables of the shipped venue
 // profiles, in a fixed order (by profile, then symbol).
-func shippedTables() [][]model.Tier {
+func shippedTables() [][]spec.Tier {
 	venueTablesOnce.Do(func() {
 		seen := map[string]bool{}
 		for _, p := range venue.Profiles() {
@@ -176,22 +178,22 @@ func shippedTables() [][]model.Tier {
 // VenueTierTable generates one of the real tier tables shipped in the venue
 // profiles (all of Binance's October 2024 USDⓈ-M tables, KuCoin's and the
 // seed-only ones), as a copy.
-func VenueTierTable() *rapid.Generator[[]model.Tier] {
-	return rapid.Custom(func(t *rapid.T) []model.Tier {
+func VenueTierTable() *rapid.Generator[[]spec.Tier] {
+	return rapid.Custom(func(t *rapid.T) []spec.Tier {
 		tables := shippedTables()
 		ts := tables[rapid.IntRange(0, len(tables)-1).Draw(t, "venueTable")]
-		return append([]model.Tier(nil), ts...)
+		return append([]spec.Tier(nil), ts...)
 	})
 }
 
 // AnyTierTable is TierTable or VenueTierTable.
-func AnyTierTable() *rapid.Generator[[]model.Tier] {
+func AnyTierTable() *rapid.Generator[[]spec.Tier] {
 	return rapid.OneOf(TierTable(), TierTable(), VenueTierTable())
 }
 
 var (
 	venueMarketsOnce sync.Once
-	venueMarkets     []model.Market
+	venueMarkets     []spec.Market
 )
 
 // VenueMarket generates one of the real markets of the shipped venue profiles
@@ -199,8 +201,8 @@ var (
 // where known, KuCoin, and the seed-only Bybit, OKX, Bitstamp and Coinbase
 // markets), as a copy. Without c.EntryBasis an entry-basis market (Bybit) is
 // given the mark basis.
-func VenueMarket(c GenConfig) *rapid.Generator[model.Market] {
-	return rapid.Custom(func(t *rapid.T) model.Market {
+func VenueMarket(c GenConfig) *rapid.Generator[spec.Market] {
+	return rapid.Custom(func(t *rapid.T) spec.Market {
 		venueMarketsOnce.Do(func() {
 			for _, p := range venue.Profiles() {
 				for _, sym := range sortedNames(p.Markets) {
@@ -209,10 +211,10 @@ func VenueMarket(c GenConfig) *rapid.Generator[model.Market] {
 			}
 		})
 		m := venueMarkets[rapid.IntRange(0, len(venueMarkets)-1).Draw(t, "venueMarket")]
-		m.Tiers = append([]model.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
-		if m.MMBasis == model.BasisEntry && !c.EntryBasis {
-			m.MMBasis = model.BasisMark
+		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
+		if m.MMBasis == spec.BasisEntry && !c.EntryBasis {
+			m.MMBasis = spec.BasisMark
 		}
 		return m
 	})
@@ -222,25 +224,25 @@ func VenueMarket(c GenConfig) *rapid.Generator[model.Market] {
 // a tier table (random or shipped), the MM basis and margin modes that c
 // allows, and now and then a mark price band and a funding interval; one in
 // five is a real venue market (VenueMarket).
-func Market(c GenConfig) *rapid.Generator[model.Market] {
-	return rapid.Custom(func(t *rapid.T) model.Market {
+func Market(c GenConfig) *rapid.Generator[spec.Market] {
+	return rapid.Custom(func(t *rapid.T) spec.Market {
 		if rapid.IntRange(0, 4).Draw(t, "realMarket") == 0 {
 			return VenueMarket(c).Draw(t, "venue")
 		}
-		m := model.Market{
+		m := spec.Market{
 			TickSize: dec(rapid.SampledFrom([]int64{1, 5, 25, 1, 2}).Draw(t, "tickDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "tickExp"))),
 			LotSize:  dec(rapid.SampledFrom([]int64{1, 1, 2, 5, 10}).Draw(t, "lotDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "lotExp"))),
 			Tiers:    AnyTierTable().Draw(t, "tiers"),
 		}
 		if c.EntryBasis && rapid.IntRange(0, 3).Draw(t, "entryBasis") == 0 {
-			m.MMBasis = model.BasisEntry
+			m.MMBasis = spec.BasisEntry
 		} else if rapid.Bool().Draw(t, "explicitMark") {
-			m.MMBasis = model.BasisMark
+			m.MMBasis = spec.BasisMark
 		}
 		if c.Isolated && rapid.IntRange(0, 5).Draw(t, "restrictModes") == 0 {
-			m.MarginModes = []model.MarginMode{rapid.SampledFrom([]model.MarginMode{model.Cross, model.Isolated}).Draw(t, "onlyMode")}
+			m.MarginModes = []spec.MarginMode{rapid.SampledFrom([]spec.MarginMode{spec.Cross, spec.Isolated}).Draw(t, "onlyMode")}
 		} else if !c.Isolated && rapid.IntRange(0, 5).Draw(t, "crossOnly") == 0 {
-			m.MarginModes = []model.MarginMode{model.Cross}
+			m.MarginModes = []spec.MarginMode{spec.Cross}
 		}
 		if rapid.IntRange(0, 3).Draw(t, "band") == 0 {
 			m.MarkPriceBand = nd(units(rapid.SampledFrom([]int64{1_000_000, 100_000, 5_000_000, 50_000_000, 1}).Draw(t, "markPriceBand")))
@@ -255,10 +257,10 @@ func Market(c GenConfig) *rapid.Generator[model.Market] {
 // Price generates the prices of a market around ref (> 0): a given mark, or
 // (when c allows) index, last far from or near the index, a funding rate,
 // the time to funding and a basis average, with no mark.
-func Price(c GenConfig, ref decimal.Decimal) *rapid.Generator[model.Price] {
-	return rapid.Custom(func(t *rapid.T) model.Price {
+func Price(c GenConfig, ref decimal.Decimal) *rapid.Generator[spec.Price] {
+	return rapid.Custom(func(t *rapid.T) spec.Price {
 		if k := rapid.IntRange(0, 3).Draw(t, "computed"); !c.ComputedMark || k != 0 {
-			return model.Price{Mark: nd(ref)}
+			return spec.Price{Mark: nd(ref)}
 		}
 		last := ref.Mul(dec(rapid.SampledFrom([]int64{100, 99, 101, 50, 200, 1, 10_000, 120, 80}).Draw(t, "lastPct"), -2)).Truncate(8)
 		if last.Sign() <= 0 {
@@ -267,7 +269,7 @@ func Price(c GenConfig, ref decimal.Decimal) *rapid.Generator[model.Price] {
 		if last.GreaterThan(maxDecimal) {
 			last = maxDecimal
 		}
-		p := model.Price{Index: nd(ref), Last: nd(last)}
+		p := spec.Price{Index: nd(ref), Last: nd(last)}
 		if rapid.Bool().Draw(t, "funding") {
 			p.FundingRate = nd(units(rapid.Int64Range(-1_000_000, 1_000_000).Draw(t, "fundingRate")))
 			p.SecondsToFunding = nd(dec(rapid.Int64Range(0, 28_800).Draw(t, "secondsToFunding"), 0))
@@ -287,8 +289,8 @@ func markPrice(t *rapid.T, label string) decimal.Decimal {
 // scenarioOpts tune the scenario generator.
 type scenarioOpts struct {
 	minPositions int
-	mode         model.MarginMode // force every position to this mode
-	edge         bool             // push magnitudes to the NUM-2 edges
+	mode         spec.MarginMode // force every position to this mode
+	edge         bool            // push magnitudes to the NUM-2 edges
 }
 
 // Scenario generates a valid scenario (SPEC EVAL-2 steps 1-3 pass): one to
@@ -298,21 +300,21 @@ type scenarioOpts struct {
 // (often the market's maximum, so that higher tiers cap it), given or default
 // isolated margins, and now and then an entryValue instead of an entryPrice.
 // Reported values may still exceed MAX (a NUM-2 error).
-func Scenario(c GenConfig) *rapid.Generator[*model.Scenario] {
+func Scenario(c GenConfig) *rapid.Generator[*spec.Scenario] {
 	return scenarioGen(c, scenarioOpts{})
 }
 
 // EdgeScenario is Scenario with magnitudes pushed to the edges of the
 // fixed-point range: wallets and margins near MAX, notionals and unrealized
 // PnL around MAX, so that reported values overflow (NUM-2) or just fit.
-func EdgeScenario(c GenConfig) *rapid.Generator[*model.Scenario] {
+func EdgeScenario(c GenConfig) *rapid.Generator[*spec.Scenario] {
 	return scenarioGen(c, scenarioOpts{edge: true, minPositions: 1})
 }
 
-func scenarioGen(c GenConfig, o scenarioOpts) *rapid.Generator[*model.Scenario] {
-	return rapid.Custom(func(t *rapid.T) *model.Scenario {
+func scenarioGen(c GenConfig, o scenarioOpts) *rapid.Generator[*spec.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
 		names := []string{"AAA", "BBB", "CCC"}[:rapid.IntRange(1, 3).Draw(t, "markets")]
-		s := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+		s := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
 		refs := map[string]decimal.Decimal{}
 		for _, name := range names {
 			m := Market(c).Draw(t, name)
@@ -332,14 +334,14 @@ func scenarioGen(c GenConfig, o scenarioOpts) *rapid.Generator[*model.Scenario] 
 // market offers), long or short, sized around the tier boundaries, with
 // entries near and far from the mark, chosen or default leverage and given or
 // default isolated margins.
-func Account(c GenConfig, markets map[string]model.Market, refs map[string]decimal.Decimal) *rapid.Generator[model.Account] {
+func Account(c GenConfig, markets map[string]spec.Market, refs map[string]decimal.Decimal) *rapid.Generator[spec.Account] {
 	return accountGen(c, scenarioOpts{}, markets, refs)
 }
 
-func accountGen(c GenConfig, o scenarioOpts, markets map[string]model.Market, refs map[string]decimal.Decimal) *rapid.Generator[model.Account] {
+func accountGen(c GenConfig, o scenarioOpts, markets map[string]spec.Market, refs map[string]decimal.Decimal) *rapid.Generator[spec.Account] {
 	names := sortedNames(markets)
-	return rapid.Custom(func(t *rapid.T) model.Account {
-		var a model.Account
+	return rapid.Custom(func(t *rapid.T) spec.Account {
+		var a spec.Account
 		np := rapid.IntRange(min(max(o.minPositions, 0), len(names)), len(names)).Draw(t, "positions")
 		order := rapid.Permutation(names).Draw(t, "positionOrder")[:np]
 		walletScale := decimal.Zero
@@ -376,12 +378,12 @@ func edgeNonNegative(t *rapid.T, label string) decimal.Decimal {
 }
 
 // position draws one valid position in market name (mark about ref).
-func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m model.Market, ref decimal.Decimal) model.Position {
-	p := model.Position{Market: name, Side: rapid.SampledFrom([]model.Side{model.Long, model.Short}).Draw(t, name+"Side")}
+func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m spec.Market, ref decimal.Decimal) spec.Position {
+	p := spec.Position{Market: name, Side: rapid.SampledFrom([]spec.Side{spec.Long, spec.Short}).Draw(t, name+"Side")}
 	// Mode.
-	p.MarginMode = model.Cross
+	p.MarginMode = spec.Cross
 	if c.Isolated && rapid.Bool().Draw(t, name+"Isolated") {
-		p.MarginMode = model.Isolated
+		p.MarginMode = spec.Isolated
 	}
 	if o.mode != "" {
 		p.MarginMode = o.mode
@@ -441,7 +443,7 @@ func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m model.Mark
 		p.Leverage = nd(l)
 	}
 	// Isolated margin.
-	if p.MarginMode == model.Isolated && rapid.Bool().Draw(t, name+"GiveMargin") {
+	if p.MarginMode == spec.Isolated && rapid.Bool().Draw(t, name+"GiveMargin") {
 		mg := p.Size.Mul(p.EntryPrice).Mul(dec(rapid.SampledFrom([]int64{10, 1, 5, 50, 100, 200, 0}).Draw(t, name+"MarginPct"), -2)).Truncate(8)
 		if o.edge && rapid.Bool().Draw(t, name+"EdgeMargin") {
 			mg = edgeNonNegative(t, name+"EdgeMarginValue")
@@ -463,8 +465,8 @@ func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m model.Mark
 }
 
 // clone returns a deep copy of s (slices and maps are not shared).
-func clone(s *model.Scenario) *model.Scenario {
-	c := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+func clone(s *spec.Scenario) *spec.Scenario {
+	c := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
 	if s.Markets == nil {
 		c.Markets = nil
 	}
@@ -472,17 +474,17 @@ func clone(s *model.Scenario) *model.Scenario {
 		c.Prices = nil
 	}
 	for k, m := range s.Markets {
-		m.Tiers = append([]model.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
+		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
 		c.Markets[k] = m
 	}
 	for k, p := range s.Prices {
 		c.Prices[k] = p
 	}
 	c.Account = s.Account
-	c.Account.Positions = append([]model.Position(nil), s.Account.Positions...)
+	c.Account.Positions = append([]spec.Position(nil), s.Account.Positions...)
 	if s.Account.Settings != nil {
-		c.Account.Settings = map[string]model.AccountSettings{}
+		c.Account.Settings = map[string]spec.AccountSettings{}
 		for k, v := range s.Account.Settings {
 			c.Account.Settings[k] = v
 		}

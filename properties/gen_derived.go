@@ -5,10 +5,11 @@ import (
 	"math/big"
 	"sort"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // NearLiquidation generates a scenario (from Scenario) in which one
@@ -16,8 +17,8 @@ import (
 // exact one, taken from the reference) or one tick / one unit on either side
 // of it, where the liquidation trigger flips. When the drawn scenario has no
 // liquidation price, it is returned unchanged.
-func NearLiquidation(c GenConfig) *rapid.Generator[*model.Scenario] {
-	return rapid.Custom(func(t *rapid.T) *model.Scenario {
+func NearLiquidation(c GenConfig) *rapid.Generator[*spec.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
 		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		k := rapid.Int64Range(-1, 1).Draw(t, "ticksFromLiquidation")
@@ -37,7 +38,7 @@ func NearLiquidation(c GenConfig) *rapid.Generator[*model.Scenario] {
 		}
 		mark := base.Decimal.Add(step.Mul(dec(k, 0)))
 		if mark.Sign() > 0 && !mark.GreaterThan(maxDecimal) {
-			s.Prices[name] = model.Price{Mark: nd(mark)}
+			s.Prices[name] = spec.Price{Mark: nd(mark)}
 		}
 		return s
 	})
@@ -48,8 +49,8 @@ func NearLiquidation(c GenConfig) *rapid.Generator[*model.Scenario] {
 // boundary divided by the size is on the 1e-8 grid) or one unit or one tick
 // of price on either side of it. Now and then the entry price is moved there
 // too, for markets with mmBasis "entry".
-func NearTierBoundary(c GenConfig) *rapid.Generator[*model.Scenario] {
-	return rapid.Custom(func(t *rapid.T) *model.Scenario {
+func NearTierBoundary(c GenConfig) *rapid.Generator[*spec.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
 		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		p := &s.Account.Positions[i]
@@ -70,11 +71,11 @@ func NearTierBoundary(c GenConfig) *rapid.Generator[*model.Scenario] {
 		if mark.Sign() <= 0 || mark.GreaterThan(maxDecimal) {
 			return s
 		}
-		s.Prices[p.Market] = model.Price{Mark: nd(mark)}
+		s.Prices[p.Market] = spec.Price{Mark: nd(mark)}
 		if rapid.IntRange(0, 2).Draw(t, "entryAtBoundary") == 0 {
 			p.EntryPrice, p.EntryValue = mark, decimal.NullDecimal{}
 		}
-		if p.MarginMode == model.Isolated && !p.IsolatedMargin.Valid {
+		if p.MarginMode == spec.Isolated && !p.IsolatedMargin.Valid {
 			p.IsolatedMargin = nd(decimal.Min(maxDecimal, p.Size.Mul(p.EntryPrice).Mul(dec(1, -1)).Truncate(8)))
 		}
 		return s
@@ -85,7 +86,7 @@ func NearTierBoundary(c GenConfig) *rapid.Generator[*model.Scenario] {
 // requires for it: the first violation in EVAL-2 order is at Path and breaks
 // Rule.
 type Corruption struct {
-	Scenario *model.Scenario
+	Scenario *spec.Scenario
 	Path     string
 	Rule     string
 	// Kind says what was broken, e.g. "NUM-1 on account.walletBalance".
@@ -113,7 +114,7 @@ type corruption struct {
 }
 
 // corruptions lists the ways to break s with a known first violation.
-func corruptions(c GenConfig, s *model.Scenario) []corruption {
+func corruptions(c GenConfig, s *spec.Scenario) []corruption {
 	var out []corruption
 	offGrid := func(d decimal.Decimal) decimal.Decimal { return d.Add(dec(1, -9)) }
 	beyond := units(maxUnits).Add(units(1))
@@ -127,24 +128,24 @@ func corruptions(c GenConfig, s *model.Scenario) []corruption {
 	for _, name := range sortedNames(s.Markets) {
 		name := name
 		mp := "markets." + name
-		upd := func(f func(m *model.Market)) {
+		upd := func(f func(m *spec.Market)) {
 			m := s.Markets[name]
-			m.Tiers = append([]model.Tier(nil), m.Tiers...)
+			m.Tiers = append([]spec.Tier(nil), m.Tiers...)
 			f(&m)
 			s.Markets[name] = m
 		}
 		fields = append(fields,
-			field{mp + ".tickSize", func() decimal.Decimal { return s.Markets[name].TickSize }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.TickSize = d }) }},
-			field{mp + ".lotSize", func() decimal.Decimal { return s.Markets[name].LotSize }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.LotSize = d }) }},
-			field{mp + ".liquidationFeeRate", func() decimal.Decimal { return s.Markets[name].LiquidationFeeRate.Decimal }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.LiquidationFeeRate = nd(d) }) }},
+			field{mp + ".tickSize", func() decimal.Decimal { return s.Markets[name].TickSize }, func(d decimal.Decimal) { upd(func(m *spec.Market) { m.TickSize = d }) }},
+			field{mp + ".lotSize", func() decimal.Decimal { return s.Markets[name].LotSize }, func(d decimal.Decimal) { upd(func(m *spec.Market) { m.LotSize = d }) }},
+			field{mp + ".liquidationFeeRate", func() decimal.Decimal { return s.Markets[name].LiquidationFeeRate.Decimal }, func(d decimal.Decimal) { upd(func(m *spec.Market) { m.LiquidationFeeRate = nd(d) }) }},
 		)
 		for ti := range s.Markets[name].Tiers {
 			ti := ti
 			tp := fmt.Sprintf("%s.tiers[%d]", mp, ti)
 			fields = append(fields,
-				field{tp + ".maxNotional", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaxNotional }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.Tiers[ti].MaxNotional = d }) }},
-				field{tp + ".maintenanceMarginRate", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaintenanceMarginRate }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.Tiers[ti].MaintenanceMarginRate = d }) }},
-				field{tp + ".maxLeverage", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaxLeverage }, func(d decimal.Decimal) { upd(func(m *model.Market) { m.Tiers[ti].MaxLeverage = d }) }},
+				field{tp + ".maxNotional", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaxNotional }, func(d decimal.Decimal) { upd(func(m *spec.Market) { m.Tiers[ti].MaxNotional = d }) }},
+				field{tp + ".maintenanceMarginRate", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaintenanceMarginRate }, func(d decimal.Decimal) { upd(func(m *spec.Market) { m.Tiers[ti].MaintenanceMarginRate = d }) }},
+				field{tp + ".maxLeverage", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaxLeverage }, func(d decimal.Decimal) { upd(func(m *spec.Market) { m.Tiers[ti].MaxLeverage = d }) }},
 			)
 		}
 	}
@@ -159,11 +160,11 @@ func corruptions(c GenConfig, s *model.Scenario) []corruption {
 		}
 	}
 	fields = append(fields, field{"account.walletBalance", func() decimal.Decimal { return s.Account.WalletBalance }, func(d decimal.Decimal) { s.Account.WalletBalance = d }})
-	s.Account.Positions = append([]model.Position(nil), s.Account.Positions...)
+	s.Account.Positions = append([]spec.Position(nil), s.Account.Positions...)
 	for i := range s.Account.Positions {
 		i := i
 		pp := fmt.Sprintf("account.positions[%d]", i)
-		pos := func() *model.Position { return &s.Account.Positions[i] }
+		pos := func() *spec.Position { return &s.Account.Positions[i] }
 		fields = append(fields, field{pp + ".size", func() decimal.Decimal { return pos().Size }, func(d decimal.Decimal) { pos().Size = d }})
 		if !pos().EntryValue.Valid {
 			fields = append(fields, field{pp + ".entryPrice", func() decimal.Decimal { return pos().EntryPrice }, func(d decimal.Decimal) { pos().EntryPrice = d }})
@@ -185,11 +186,11 @@ func corruptions(c GenConfig, s *model.Scenario) []corruption {
 	// Semantic rules.
 	name := sortedNames(s.Markets)[0]
 	mp := "markets." + name
-	updM := func(f func(m *model.Market)) func() {
+	updM := func(f func(m *spec.Market)) func() {
 		return func() {
 			m := s.Markets[name]
-			m.Tiers = append([]model.Tier(nil), m.Tiers...)
-			m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
+			m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+			m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
 			f(&m)
 			s.Markets[name] = m
 		}
@@ -197,35 +198,35 @@ func corruptions(c GenConfig, s *model.Scenario) []corruption {
 	m0 := s.Markets[name]
 	last := len(m0.Tiers) - 1
 	out = append(out,
-		corruption{mp + ".tickSize", "MKT-1", updM(func(m *model.Market) { m.TickSize = decimal.Zero })},
-		corruption{mp + ".lotSize", "MKT-1", updM(func(m *model.Market) { m.LotSize = dec(-1, 0) })},
-		corruption{mp + ".mmBasis", "MKT-3", updM(func(m *model.Market) { m.MMBasis = "spot" })},
-		corruption{mp + ".marginModes", "MKT-4", updM(func(m *model.Market) { m.MarginModes = []model.MarginMode{model.Cross, model.Cross} })},
-		corruption{mp + ".liquidationFeeRate", "MKT-5", updM(func(m *model.Market) { m.LiquidationFeeRate = nd(dec(1, 0)) })},
-		corruption{mp + ".markPriceBand", "MKT-5", updM(func(m *model.Market) { m.MarkPriceBand = nd(dec(1, 0)) })},
-		corruption{mp + ".tiers[0].minNotional", "TIER-1", updM(func(m *model.Market) { m.Tiers[0].MinNotional = units(1) })},
-		corruption{fmt.Sprintf("%s.tiers[%d].maxNotional", mp, last), "TIER-2", updM(func(m *model.Market) { m.Tiers[last].MaxNotional = m.Tiers[last].MinNotional })},
-		corruption{fmt.Sprintf("%s.tiers[%d].maintenanceMarginRate", mp, last), "TIER-3", updM(func(m *model.Market) { m.Tiers[last].MaintenanceMarginRate = dec(1, 0) })},
-		corruption{fmt.Sprintf("%s.tiers[%d].maxLeverage", mp, last), "TIER-4", updM(func(m *model.Market) { m.Tiers[last].MaxLeverage = dec(5, -1) })},
-		corruption{fmt.Sprintf("%s.tiers[%d].maintenanceAmount", mp, last), "TIER-6", updM(func(m *model.Market) {
+		corruption{mp + ".tickSize", "MKT-1", updM(func(m *spec.Market) { m.TickSize = decimal.Zero })},
+		corruption{mp + ".lotSize", "MKT-1", updM(func(m *spec.Market) { m.LotSize = dec(-1, 0) })},
+		corruption{mp + ".mmBasis", "MKT-3", updM(func(m *spec.Market) { m.MMBasis = "spot" })},
+		corruption{mp + ".marginModes", "MKT-4", updM(func(m *spec.Market) { m.MarginModes = []spec.MarginMode{spec.Cross, spec.Cross} })},
+		corruption{mp + ".liquidationFeeRate", "MKT-5", updM(func(m *spec.Market) { m.LiquidationFeeRate = nd(dec(1, 0)) })},
+		corruption{mp + ".markPriceBand", "MKT-5", updM(func(m *spec.Market) { m.MarkPriceBand = nd(dec(1, 0)) })},
+		corruption{mp + ".tiers[0].minNotional", "TIER-1", updM(func(m *spec.Market) { m.Tiers[0].MinNotional = units(1) })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maxNotional", mp, last), "TIER-2", updM(func(m *spec.Market) { m.Tiers[last].MaxNotional = m.Tiers[last].MinNotional })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maintenanceMarginRate", mp, last), "TIER-3", updM(func(m *spec.Market) { m.Tiers[last].MaintenanceMarginRate = dec(1, 0) })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maxLeverage", mp, last), "TIER-4", updM(func(m *spec.Market) { m.Tiers[last].MaxLeverage = dec(5, -1) })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maintenanceAmount", mp, last), "TIER-6", updM(func(m *spec.Market) {
 			cum := new(big.Rat)
 			for i := 1; i <= last; i++ {
 				cum = ratAdd(cum, ratMul(rat(m.Tiers[i].MinNotional), ratSub(rat(m.Tiers[i].MaintenanceMarginRate), rat(m.Tiers[i-1].MaintenanceMarginRate))))
 			}
 			m.Tiers[last].MaintenanceAmount = nd(decimal.NewFromBigRat(down(cum), 8).Add(units(1)))
 		})},
-		corruption{"prices.ZZZ", "PRICE-1", func() { s.Prices["ZZZ"] = model.Price{Mark: nd(dec(1, 0))} }},
+		corruption{"prices.ZZZ", "PRICE-1", func() { s.Prices["ZZZ"] = spec.Price{Mark: nd(dec(1, 0))} }},
 		corruption{"account.walletBalance", "ACC-1", func() { s.Account.WalletBalance = units(-1) }},
 	)
 	if m0.Tiers[0].MaintenanceMarginRate.Sign() > 0 && last == 0 {
 		// TIER-5: maxLeverage * MMR > 1 on the only tier.
 		mmr := m0.Tiers[0].MaintenanceMarginRate
-		out = append(out, corruption{mp + ".tiers[0].maxLeverage", "TIER-5", updM(func(m *model.Market) {
+		out = append(out, corruption{mp + ".tiers[0].maxLeverage", "TIER-5", updM(func(m *spec.Market) {
 			m.Tiers[0].MaxLeverage = dec(1, 0).Div(mmr).Floor().Add(dec(1, 0))
 		})})
 	}
 	if len(m0.Tiers) > 0 {
-		out = append(out, corruption{mp + ".tiers", "TIER-1", updM(func(m *model.Market) { m.Tiers = nil })})
+		out = append(out, corruption{mp + ".tiers", "TIER-1", updM(func(m *spec.Market) { m.Tiers = nil })})
 	}
 	for _, pname := range sortedNames(s.Prices) {
 		if s.Prices[pname].Mark.Valid {
@@ -236,7 +237,7 @@ func corruptions(c GenConfig, s *model.Scenario) []corruption {
 	}
 	i := len(s.Account.Positions) - 1 // the last position: every earlier one is valid
 	pp := fmt.Sprintf("account.positions[%d]", i)
-	pos := func() *model.Position { return &s.Account.Positions[i] }
+	pos := func() *spec.Position { return &s.Account.Positions[i] }
 	pm := s.Markets[pos().Market]
 	out = append(out,
 		corruption{pp + ".market", "POS-1", func() { pos().Market = "ZZZ" }},
@@ -256,14 +257,14 @@ func corruptions(c GenConfig, s *model.Scenario) []corruption {
 	if !pos().EntryValue.Valid {
 		out = append(out, corruption{pp + ".entryPrice", "POS-2", func() { pos().EntryPrice = units(-1) }})
 	}
-	if pos().MarginMode == model.Cross {
+	if pos().MarginMode == spec.Cross {
 		out = append(out, corruption{pp + ".isolatedMargin", "POS-5", func() { pos().IsolatedMargin = nd(dec(1, 0)) }})
 		if c.Isolated {
 			out = append(out, corruption{pp + ".marginMode", "POS-3", func() {
 				m := s.Markets[pos().Market]
-				m.MarginModes = []model.MarginMode{model.Cross}
+				m.MarginModes = []spec.MarginMode{spec.Cross}
 				s.Markets[pos().Market] = m
-				pos().MarginMode = model.Isolated
+				pos().MarginMode = spec.Isolated
 			}})
 		}
 	} else {

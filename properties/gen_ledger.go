@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/venue"
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
+	"github.com/perpcheck/perpcheck/venue"
 )
 
 // This file holds the generators of the ledger layer (SPEC LED, TRD, FND,
@@ -32,7 +34,7 @@ var traderIDs = []string{"alice", "bob", "carol", "dave"}
 // the ledger drawn: trading fees, a funding rate cap, and (when c allows) the
 // entry MM basis for XRPUSDT, which is not Binance's (it makes the entry
 // basis reachable in the ledger).
-func ledgerMarket(t *rapid.T, c GenConfig, symbol string) model.Market {
+func ledgerMarket(t *rapid.T, c GenConfig, symbol string) spec.Market {
 	m, err := venue.Lookup("binance@2024-10-01", symbol)
 	if err != nil {
 		panic(err) // the profile is embedded; its absence is a build defect
@@ -50,16 +52,16 @@ func ledgerMarket(t *rapid.T, c GenConfig, symbol string) model.Market {
 		m.FundingRateCap = nd(dec(capBp, -4))
 	}
 	if c.EntryBasis && symbol == "XRPUSDT" && rapid.Bool().Draw(t, symbol+".entryBasis") {
-		m.MMBasis = model.BasisEntry
+		m.MMBasis = spec.BasisEntry
 	}
 	if !c.Isolated {
-		m.MarginModes = []model.MarginMode{model.Cross}
+		m.MarginModes = []spec.MarginMode{spec.Cross}
 	}
 	return m
 }
 
 // maxLeverage is the market's maximum leverage (its first tier's).
-func maxLeverage(m model.Market) int64 {
+func maxLeverage(m spec.Market) int64 {
 	return m.Tiers[0].MaxLeverage.IntPart()
 }
 
@@ -73,12 +75,12 @@ func maxLeverage(m model.Market) int64 {
 // or small (so that auto-deleveraging happens when c.ADL), and, half of the
 // time, open positions in matched long/short pairs (balanced open interest,
 // LED-4) with entry prices on either side of the mark.
-func LedgerState(c GenConfig) *rapid.Generator[*model.State] {
-	return rapid.Custom(func(t *rapid.T) *model.State {
-		st := &model.State{
-			Markets:  map[string]model.Market{},
-			Prices:   map[string]model.Price{},
-			Accounts: map[string]model.Account{},
+func LedgerState(c GenConfig) *rapid.Generator[*spec.State] {
+	return rapid.Custom(func(t *rapid.T) *spec.State {
+		st := &spec.State{
+			Markets:  map[string]spec.Market{},
+			Prices:   map[string]spec.Price{},
+			Accounts: map[string]spec.Account{},
 		}
 		nm := rapid.IntRange(1, len(ledgerSymbols)).Draw(t, "markets")
 		for _, ls := range ledgerSymbols[:nm] {
@@ -87,31 +89,31 @@ func LedgerState(c GenConfig) *rapid.Generator[*model.State] {
 			// The mark: the reference moved by up to +-5%, on the tick grid.
 			f := dec(rapid.Int64Range(950, 1050).Draw(t, ls.symbol+".markPermille"), -3)
 			mark := floorGrid(dec(ls.mark, 0).Mul(f), m.TickSize)
-			st.Prices[ls.symbol] = model.Price{Mark: nd(mark)}
+			st.Prices[ls.symbol] = spec.Price{Mark: nd(mark)}
 		}
 		na := rapid.IntRange(2, len(traderIDs)).Draw(t, "accounts")
 		for _, id := range traderIDs[:na] {
-			acc := model.Account{
+			acc := spec.Account{
 				// Up to the edge of the fixed-point range (MAX ~9.2e10, NUM-2).
 				WalletBalance: dec(rapid.SampledFrom([]int64{50, 500, 2_000, 10_000, 100_000, 5_000_000, 90_000_000_000}).Draw(t, id+".wallet")*100+
 					rapid.Int64Range(0, 99).Draw(t, id+".walletCents"), -2),
-				Settings: map[string]model.AccountSettings{},
+				Settings: map[string]spec.AccountSettings{},
 			}
 			for _, name := range sortedNames(st.Markets) {
 				m := st.Markets[name]
 				if rapid.IntRange(0, 2).Draw(t, id+"."+name+".explicit") == 0 {
 					continue // absent: cross at POS-4's default leverage
 				}
-				s := model.AccountSettings{
+				s := spec.AccountSettings{
 					// Often the market's maximum, which the higher tiers cap (QTY-3, TRD-3).
 					Leverage:   nd(dec(rapid.SampledFrom([]int64{1, 2, 5, 10, 20, 50, 100, maxLeverage(m), maxLeverage(m)}).Draw(t, id+"."+name+".leverage"), 0)),
-					MarginMode: model.Cross,
+					MarginMode: spec.Cross,
 				}
 				if s.Leverage.Decimal.IntPart() > maxLeverage(m) {
 					s.Leverage = nd(dec(maxLeverage(m), 0))
 				}
 				if c.Isolated && rapid.Bool().Draw(t, id+"."+name+".isolated") {
-					s.MarginMode = model.Isolated
+					s.MarginMode = spec.Isolated
 				}
 				acc.Settings[name] = s
 			}
@@ -121,7 +123,7 @@ func LedgerState(c GenConfig) *rapid.Generator[*model.State] {
 		if !c.ADL {
 			fund = 1_000_000_000 // deep enough that no deficit reaches ADL (LQ-6)
 		}
-		st.InsuranceFund = model.Account{WalletBalance: dec(fund, 0)}
+		st.InsuranceFund = spec.Account{WalletBalance: dec(fund, 0)}
 		if rapid.IntRange(0, 3).Draw(t, "feePool") == 0 {
 			st.FeePool = units(rapid.Int64Range(1, 1e10).Draw(t, "feePoolUnits"))
 		}
@@ -139,7 +141,7 @@ func LedgerState(c GenConfig) *rapid.Generator[*model.State] {
 // another, in a market where neither holds a position, with entry prices
 // drawn on either side of the mark (on the tick grid, or as an entry value
 // that is not on it).
-func addPositionPair(t *rapid.T, st *model.State, label string) {
+func addPositionPair(t *rapid.T, st *spec.State, label string) {
 	ids := sortedNames(st.Accounts)
 	long := rapid.SampledFrom(ids).Draw(t, label+".long")
 	short := rapid.SampledFrom(ids).Draw(t, label+".short")
@@ -163,22 +165,22 @@ func addPositionPair(t *rapid.T, st *model.State, label string) {
 	}
 	for _, side := range []struct {
 		id string
-		s  model.Side
-	}{{long, model.Long}, {short, model.Short}} {
+		s  spec.Side
+	}{{long, spec.Long}, {short, spec.Short}} {
 		a := st.Accounts[side.id]
 		set := settingOf(a, name, m)
 		entry := floorGrid(mark.Mul(dec(rapid.Int64Range(900, 1100).Draw(t, label+"."+side.id+".entryPermille"), -3)), m.TickSize)
 		if entry.Sign() <= 0 {
 			entry = m.TickSize
 		}
-		p := model.Position{Market: name, Side: side.s, Size: size, MarginMode: set.MarginMode, Leverage: set.Leverage}
+		p := spec.Position{Market: name, Side: side.s, Size: size, MarginMode: set.MarginMode, Leverage: set.Leverage}
 		if rapid.IntRange(0, 3).Draw(t, label+"."+side.id+".entryValue") == 0 {
 			// A cost basis off the price grid (an average of several fills).
 			p.EntryValue = nd(size.Mul(entry).Add(units(rapid.Int64Range(1, 99).Draw(t, label+"."+side.id+".entryValueUnits"))))
 		} else {
 			p.EntryPrice = entry
 		}
-		if set.MarginMode == model.Isolated {
+		if set.MarginMode == spec.Isolated {
 			im := size.Mul(entry).Div(set.Leverage.Decimal).Truncate(8)
 			p.IsolatedMargin = nd(im.Add(units(rapid.Int64Range(0, 1e9).Draw(t, label+"."+side.id+".extraMargin"))))
 		}
@@ -188,7 +190,7 @@ func addPositionPair(t *rapid.T, st *model.State, label string) {
 	}
 }
 
-func hasPosition(a model.Account, market string) bool {
+func hasPosition(a spec.Account, market string) bool {
 	for _, p := range a.Positions {
 		if p.Market == market {
 			return true
@@ -199,13 +201,13 @@ func hasPosition(a model.Account, market string) bool {
 
 // settingOf is LED-2: the account's explicit settings for market, or cross
 // at POS-4's default leverage min(20, the market's maximum).
-func settingOf(a model.Account, market string, m model.Market) model.AccountSettings {
+func settingOf(a spec.Account, market string, m spec.Market) spec.AccountSettings {
 	s, ok := a.Settings[market]
 	if !ok {
-		s = model.AccountSettings{}
+		s = spec.AccountSettings{}
 	}
 	if s.MarginMode == "" {
-		s.MarginMode = model.Cross
+		s.MarginMode = spec.Cross
 	}
 	if !s.Leverage.Valid {
 		l := int64(20)
@@ -218,10 +220,10 @@ func settingOf(a model.Account, market string, m model.Market) model.AccountSett
 }
 
 // signedSize returns a's signed position size in market (0 when flat).
-func signedSize(a model.Account, market string) decimal.Decimal {
+func signedSize(a spec.Account, market string) decimal.Decimal {
 	for _, p := range a.Positions {
 		if p.Market == market {
-			if p.Side == model.Short {
+			if p.Side == spec.Short {
 				return p.Size.Neg()
 			}
 			return p.Size
@@ -232,7 +234,7 @@ func signedSize(a model.Account, market string) decimal.Decimal {
 
 // stateMark is the market's mark in st (the generated states and events
 // always give one).
-func stateMark(st *model.State, market string) decimal.Decimal {
+func stateMark(st *spec.State, market string) decimal.Decimal {
 	return st.Prices[market].Mark.Decimal
 }
 
@@ -272,15 +274,15 @@ func ledgerEventKinds(c GenConfig) []string {
 // isolated margin changes, leverage and margin-mode changes, and invalid
 // events (one broken field). Most are valid; some are rejected by the
 // ledger's own rules (TRD-5, POOL-6, LED-2), which the properties also check.
-func LedgerEvent(st *model.State, c GenConfig) *rapid.Generator[model.Event] {
-	return rapid.Custom(func(t *rapid.T) model.Event {
+func LedgerEvent(st *spec.State, c GenConfig) *rapid.Generator[spec.Event] {
+	return rapid.Custom(func(t *rapid.T) spec.Event {
 		kind := rapid.SampledFrom(ledgerEventKinds(c)).Draw(t, "kind")
 		return drawEvent(t, st, c, kind)
 	})
 }
 
 // drawEvent draws an event of the given kind for st.
-func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Event {
+func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event {
 	ids := sortedNames(st.Accounts)
 	markets := sortedNames(st.Markets)
 	market := rapid.SampledFrom(markets).Draw(t, "market")
@@ -292,24 +294,24 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 	}
 	switch kind {
 	case evkDeposit:
-		return model.Event{Type: model.EventDeposit, Account: acct, Amount: amount("amount")}
+		return spec.Event{Type: spec.EventDeposit, Account: acct, Amount: amount("amount")}
 	case evkWithdraw:
 		if w := st.Accounts[acct].WalletBalance; rapid.Bool().Draw(t, "walletFraction") && w.Sign() > 0 {
 			// A large part of the wallet, where the limit of LED-9 (margin,
 			// unrealized loss, not profit) decides.
 			f := rapid.SampledFrom([]int64{30, 60, 90, 100}).Draw(t, "withdrawPct")
 			if a := floorGrid(w.Mul(dec(f, -2)), dec(1, -2)); a.Sign() > 0 {
-				return model.Event{Type: model.EventWithdraw, Account: acct, Amount: nd(a)}
+				return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: nd(a)}
 			}
 		}
-		return model.Event{Type: model.EventWithdraw, Account: acct, Amount: amount("amount")}
+		return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: amount("amount")}
 	case evkOpen:
-		seller := model.InsuranceAccount // no margin check (LED-2): the trade mostly succeeds
+		seller := spec.InsuranceAccount // no margin check (LED-2): the trade mostly succeeds
 		if rapid.IntRange(0, 2).Draw(t, "traderCounterparty") == 0 {
 			seller = rapid.SampledFrom(ids).Draw(t, "counterparty")
 		}
 		if seller == acct {
-			seller = model.InsuranceAccount
+			seller = spec.InsuranceAccount
 		}
 		buyer := acct
 		if rapid.Bool().Draw(t, "sell") {
@@ -320,7 +322,7 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 		pct := rapid.SampledFrom([]int64{1, 5, 10, 20, 30, 50, 70, 90, 100, 120}).Draw(t, "notionalPct")
 		size := floorGrid(a.WalletBalance.Mul(lev).Mul(dec(pct, -2)).Div(mark), m.LotSize)
 		odds := 3 // one in four; one in two for an isolated position, whose margin the tier caps
-		if settingOf(a, market, m).MarginMode == model.Isolated {
+		if settingOf(a, market, m).MarginMode == spec.Isolated {
 			odds = 1
 		}
 		// The tier boundaries the account can afford to cross (its initial
@@ -367,9 +369,9 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 				size = m.LotSize
 			}
 		}
-		other := rapid.SampledFrom(append(ids, model.InsuranceAccount)).Draw(t, "counterparty")
+		other := rapid.SampledFrom(append(ids, spec.InsuranceAccount)).Draw(t, "counterparty")
 		if other == h {
-			other = model.InsuranceAccount
+			other = spec.InsuranceAccount
 		}
 		buyer, seller := h, other
 		if x.Sign() > 0 {
@@ -390,7 +392,7 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 		if p.Sign() <= 0 {
 			p = m.TickSize
 		}
-		return model.Event{Type: model.EventPrice, Market: market, Mark: nd(p)}
+		return spec.Event{Type: spec.EventPrice, Market: market, Mark: nd(p)}
 	case evkNearLiq:
 		if ev, ok := nearLiquidationPrice(t, st); ok {
 			return ev
@@ -401,13 +403,13 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 		if rapid.Bool().Draw(t, "negative") {
 			r = r.Neg()
 		}
-		return model.Event{Type: model.EventFunding, Market: market, Rate: nd(r)}
+		return spec.Event{Type: spec.EventFunding, Market: market, Rate: nd(r)}
 	case evkMargin:
 		// Mostly an account and market with an isolated position.
 		var iso [][2]string
 		for _, id := range ids {
 			for _, p := range st.Accounts[id].Positions {
-				if p.MarginMode == model.Isolated {
+				if p.MarginMode == spec.Isolated {
 					iso = append(iso, [2]string{id, p.Market})
 				}
 			}
@@ -418,19 +420,19 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 		}
 		small := nd(dec(rapid.SampledFrom([]int64{1, 10, 100, 1_000, 10_000, 100_000, 1_000_000}).Draw(t, "marginAmount"), -6))
 		if rapid.Bool().Draw(t, "remove") {
-			return model.Event{Type: model.EventRemoveMargin, Account: acct, Market: market, Amount: small}
+			return spec.Event{Type: spec.EventRemoveMargin, Account: acct, Market: market, Amount: small}
 		}
-		return model.Event{Type: model.EventAddMargin, Account: acct, Market: market, Amount: small}
+		return spec.Event{Type: spec.EventAddMargin, Account: acct, Market: market, Amount: small}
 	case evkSettings:
 		if !c.Isolated || rapid.Bool().Draw(t, "leverage") {
 			l := rapid.Int64Range(1, maxLeverage(m)).Draw(t, "newLeverage")
 			if rapid.Bool().Draw(t, "maxLeverage") {
 				l = maxLeverage(m)
 			}
-			return model.Event{Type: model.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
+			return spec.Event{Type: spec.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
 		}
-		mode := rapid.SampledFrom([]model.MarginMode{model.Cross, model.Isolated}).Draw(t, "marginMode")
-		return model.Event{Type: model.EventSetMarginMode, Account: acct, Market: market, MarginMode: mode}
+		mode := rapid.SampledFrom([]spec.MarginMode{spec.Cross, spec.Isolated}).Draw(t, "marginMode")
+		return spec.Event{Type: spec.EventSetMarginMode, Account: acct, Market: market, MarginMode: mode}
 	default: // evkInvalid
 		ev := drawEvent(t, st, c, evkOpen)
 		m := st.Markets[ev.Market]
@@ -456,14 +458,14 @@ func drawEvent(t *rapid.T, st *model.State, c GenConfig, kind string) model.Even
 
 // tradeEvent is a trade of size in market at a price near the mark (on the
 // tick grid), with the maker side drawn.
-func tradeEvent(t *rapid.T, market string, m model.Market, mark decimal.Decimal, buyer, seller string, size decimal.Decimal) model.Event {
+func tradeEvent(t *rapid.T, market string, m spec.Market, mark decimal.Decimal, buyer, seller string, size decimal.Decimal) spec.Event {
 	pm := rapid.SampledFrom([]int64{1000, 999, 1001, 995, 1005, 980, 1020}).Draw(t, "pricePermille")
 	p := floorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
 	if p.Sign() <= 0 {
 		p = m.TickSize
 	}
 	maker := rapid.SampledFrom([]string{"", "buyer", "seller"}).Draw(t, "maker")
-	return model.Event{Type: model.EventTrade, Market: market, Buyer: buyer, Seller: seller, Size: nd(size), Price: nd(p), Maker: maker}
+	return spec.Event{Type: spec.EventTrade, Market: market, Buyer: buyer, Seller: seller, Size: nd(size), Price: nd(p), Maker: maker}
 }
 
 // nearLiquidationPrice is a price event that moves a market's mark to the
@@ -471,10 +473,10 @@ func tradeEvent(t *rapid.T, market string, m model.Market, mark decimal.Decimal,
 // it, between it and the bankruptcy price, or to the bankruptcy price
 // (SPEC LIQ, BKR; computed with package model's query, which only chooses
 // the input here). ok is false when no position has a liquidation price.
-func nearLiquidationPrice(t *rapid.T, st *model.State) (model.Event, bool) {
+func nearLiquidationPrice(t *rapid.T, st *spec.State) (spec.Event, bool) {
 	type cand struct {
 		market     string
-		side       model.Side
+		side       spec.Side
 		liq, bankr decimal.NullDecimal
 	}
 	var cs []cand
@@ -491,12 +493,12 @@ func nearLiquidationPrice(t *rapid.T, st *model.State) (model.Event, bool) {
 		}
 	}
 	if len(cs) == 0 {
-		return model.Event{}, false
+		return spec.Event{}, false
 	}
 	c := cs[rapid.IntRange(0, len(cs)-1).Draw(t, "nearLiquidation")]
 	tick := st.Markets[c.market].TickSize
 	away := tick // one tick toward liquidation
-	if c.side == model.Long {
+	if c.side == spec.Long {
 		away = away.Neg()
 	}
 	p := c.liq.Decimal
@@ -517,7 +519,7 @@ func nearLiquidationPrice(t *rapid.T, st *model.State) (model.Event, bool) {
 	if p.Sign() <= 0 {
 		p = tick
 	}
-	return model.Event{Type: model.EventPrice, Market: c.market, Mark: nd(p)}, true
+	return spec.Event{Type: spec.EventPrice, Market: c.market, Mark: nd(p)}, true
 }
 
 // LedgerRun generates a run file (SPEC LED: a state and events, the input
@@ -525,10 +527,10 @@ func nearLiquidationPrice(t *rapid.T, st *model.State) (model.Event, bool) {
 // drawn for the state that the events before it produce (tracked with
 // package model's ledger). Some events are rejected by the ledger's own
 // rules (invalid fields, TRD-5, POOL-6, ...), as in the suite's own runs.
-func LedgerRun(c GenConfig) *rapid.Generator[*model.Run] {
-	return rapid.Custom(func(t *rapid.T) *model.Run {
+func LedgerRun(c GenConfig) *rapid.Generator[*spec.Run] {
+	return rapid.Custom(func(t *rapid.T) *spec.Run {
 		st := LedgerState(c).Draw(t, "state")
-		run := &model.Run{State: *cloneState(st)}
+		run := &spec.Run{State: *cloneState(st)}
 		l, err := model.NewLedger(st)
 		if err != nil {
 			panic(fmt.Sprintf("properties: LedgerState generated a state the model rejects: %v", err))

@@ -6,9 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"pgregory.net/rapid"
+
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
-	"pgregory.net/rapid"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestGeneratorCoverage guards the generators against silently degenerating:
@@ -34,7 +36,7 @@ func TestGeneratorCoverage(t *testing.T) {
 			if !p.Mark.Valid {
 				count["computed mark"]++
 			}
-			if s.Markets[name].MMBasis == model.BasisEntry {
+			if s.Markets[name].MMBasis == spec.BasisEntry {
 				count["entry basis"]++
 			}
 		}
@@ -47,7 +49,7 @@ func TestGeneratorCoverage(t *testing.T) {
 			if p.LiquidationPrice.Valid {
 				count["liquidation price"]++
 			}
-			if sp.MarginMode == model.Isolated {
+			if sp.MarginMode == spec.Isolated {
 				count["isolated"]++
 			}
 			if sp.Leverage.Valid && !sp.Leverage.Decimal.Equal(p.Leverage) {
@@ -103,7 +105,7 @@ func TestSpecRuleIDs(t *testing.T) {
 
 // TestLedgerRunGenerator: generated run files are valid input of
 // model.RunEvents, most events apply, and the final state conserves money
-// (LED-4, model.CheckConservation).
+// (LED-4, spec.CheckConservation).
 func TestLedgerRunGenerator(t *testing.T) {
 	c := ConfigFor(AllCapabilities())
 	applied, rejected := 0, 0

@@ -6,8 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file checks SPEC ADL-2 and ADL-3 from the effects: the ADL
@@ -69,15 +70,15 @@ func unrealized(p ledgerPos, mark decimal.Decimal) decimal.Decimal {
 // poolEquity is the exact equity of the pool holding id's position in
 // market: the isolated margin plus its U, or the wallet plus the U of every
 // cross position (each at its market's mark).
-func (rp *replay) poolEquity(id, market string, mode model.MarginMode) (decimal.Decimal, bool) {
-	if mode == model.Isolated {
+func (rp *replay) poolEquity(id, market string, mode spec.MarginMode) (decimal.Decimal, bool) {
+	if mode == spec.Isolated {
 		key := posKey(id, market)
 		return rp.b.get(poolName(id, market, mode)).Add(unrealized(rp.b.pos[key], rp.after.Prices[market].Mark.Decimal)), !rp.touched[key]
 	}
 	e := rp.b.get("wallet:" + id)
 	for key, p := range rp.b.pos {
 		cid, m, _ := strings.Cut(key, "|")
-		if cid != id || p.x.IsZero() || p.mode != model.Cross {
+		if cid != id || p.x.IsZero() || p.mode != spec.Cross {
 			continue
 		}
 		mark := rp.after.Prices[m].Mark

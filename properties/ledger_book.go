@@ -5,8 +5,9 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file is the suite's own, independent reading of a ledger state and of
@@ -20,7 +21,7 @@ import (
 type ledgerPos struct {
 	x    decimal.Decimal
 	v    decimal.Decimal
-	mode model.MarginMode
+	mode spec.MarginMode
 }
 
 // book is the balances of the ledger accounts (LED-3; "external" excluded)
@@ -33,7 +34,7 @@ type book struct {
 func posKey(id, market string) string { return id + "|" + market }
 
 // entryValue is a position's V: entryValue, or size * entryPrice (LED-1).
-func entryValue(p model.Position) decimal.Decimal {
+func entryValue(p spec.Position) decimal.Decimal {
 	if p.EntryValue.Valid {
 		return p.EntryValue.Decimal
 	}
@@ -42,36 +43,36 @@ func entryValue(p model.Position) decimal.Decimal {
 
 // stateAccounts returns the accounts of st with the insurance fund's under
 // model.InsuranceAccount.
-func stateAccounts(st *model.State) map[string]model.Account {
-	out := make(map[string]model.Account, len(st.Accounts)+1)
+func stateAccounts(st *spec.State) map[string]spec.Account {
+	out := make(map[string]spec.Account, len(st.Accounts)+1)
 	for id, a := range st.Accounts {
 		out[id] = a
 	}
-	out[model.InsuranceAccount] = st.InsuranceFund
+	out[spec.InsuranceAccount] = st.InsuranceFund
 	return out
 }
 
 // bookOf reads st's ledger accounts and positions.
-func bookOf(st *model.State) *book {
+func bookOf(st *spec.State) *book {
 	b := &book{bal: map[string]decimal.Decimal{}, pos: map[string]ledgerPos{}}
 	sv := decimal.Zero
 	for id, a := range stateAccounts(st) {
 		b.bal["wallet:"+id] = a.WalletBalance
 		for _, p := range a.Positions {
 			x := p.Size
-			if p.Side == model.Short {
+			if p.Side == spec.Short {
 				x = x.Neg()
 			}
 			mode := p.MarginMode
 			if mode == "" {
-				mode = model.Cross
+				mode = spec.Cross
 			}
 			v := entryValue(p)
 			b.pos[posKey(id, p.Market)] = ledgerPos{x: x, v: v, mode: mode}
-			if mode == model.Isolated {
+			if mode == spec.Isolated {
 				b.bal["isolated:"+id+":"+p.Market] = p.IsolatedMargin.Decimal
 			}
-			if p.Side == model.Short {
+			if p.Side == spec.Short {
 				v = v.Neg()
 			}
 			sv = sv.Add(v)
@@ -104,28 +105,9 @@ func (b *book) add(name string, d decimal.Decimal) { b.bal[name] = b.bal[name].A
 
 // checkLED4 checks SPEC LED-4's identities on a state alone: settlement +
 // sum s * V = 0 and, per market, long open interest = short open interest.
-func checkLED4(st *model.State) string {
-	sv := decimal.Zero
-	oi := map[string]decimal.Decimal{}
-	accts := stateAccounts(st)
-	for _, id := range sortedNames(accts) {
-		a := accts[id]
-		for _, p := range a.Positions {
-			v, x := entryValue(p), p.Size
-			if p.Side == model.Short {
-				v, x = v.Neg(), x.Neg()
-			}
-			sv = sv.Add(v)
-			oi[p.Market] = oi[p.Market].Add(x)
-		}
-	}
-	if st.Settlement.Valid && !st.Settlement.Decimal.Add(sv).IsZero() {
-		return fmt.Sprintf("LED-4: settlement %s + sum of s*V %s = %s, not 0", st.Settlement.Decimal, sv, st.Settlement.Decimal.Add(sv))
-	}
-	for _, m := range sortedNames(oi) {
-		if !oi[m].IsZero() {
-			return fmt.Sprintf("LED-4: open interest in %s is unbalanced: longs - shorts = %s", m, oi[m])
-		}
+func checkLED4(st *spec.State) string {
+	if err := spec.CheckBalanced(st); err != nil {
+		return err.Error()
 	}
 	for name, b := range bookOf(st).bal {
 		if strings.HasPrefix(name, "funding:") && !b.IsZero() {
@@ -137,7 +119,7 @@ func checkLED4(st *model.State) string {
 
 // validAccountName says whether name is a ledger account of LED-3 for the
 // accounts and markets of st.
-func validAccountName(st *model.State, name string) bool {
+func validAccountName(st *spec.State, name string) bool {
 	accts := stateAccounts(st)
 	switch {
 	case name == "fees" || name == "dust" || name == "settlement" || name == "external":
@@ -156,7 +138,7 @@ func validAccountName(st *model.State, name string) bool {
 		}
 		_, okA := accts[rest[:i]]
 		_, okM := st.Markets[rest[i+1:]]
-		return okA && okM && rest[:i] != model.InsuranceAccount
+		return okA && okM && rest[:i] != spec.InsuranceAccount
 	}
 	return false
 }
@@ -172,8 +154,8 @@ var fillKinds = map[string]bool{"trade": true, "liquidation": true, "adl": true}
 
 // poolName is the ledger account of the pool holding id's position in
 // market: its isolated margin or its wallet.
-func poolName(id, market string, mode model.MarginMode) string {
-	if mode == model.Isolated {
+func poolName(id, market string, mode spec.MarginMode) string {
+	if mode == spec.Isolated {
 		return "isolated:" + id + ":" + market
 	}
 	return "wallet:" + id
@@ -192,8 +174,8 @@ func rateOf(r decimal.NullDecimal) decimal.Decimal {
 }
 
 // sideSign is +1 for long, -1 for short.
-func sideSign(s model.Side) int {
-	if s == model.Short {
+func sideSign(s spec.Side) int {
+	if s == spec.Short {
 		return -1
 	}
 	return 1
@@ -202,15 +184,15 @@ func sideSign(s model.Side) int {
 // scenarioOfAccount is the scenario of one account of a ledger state (for
 // the engine's own query, e.g. to see that no pool is left liquidatable).
 // Positions carry their entry value only (POS-2).
-func scenarioOfAccount(st *model.State, a model.Account) *model.Scenario {
-	acc := model.Account{WalletBalance: a.WalletBalance}
+func scenarioOfAccount(st *spec.State, a spec.Account) *spec.Scenario {
+	acc := spec.Account{WalletBalance: a.WalletBalance}
 	for _, p := range a.Positions {
 		q := p
 		q.EntryValue = nd(entryValue(p))
 		q.EntryPrice = decimal.Zero
 		acc.Positions = append(acc.Positions, q)
 	}
-	return &model.Scenario{Markets: st.Markets, Prices: st.Prices, Account: acc}
+	return &spec.Scenario{Markets: st.Markets, Prices: st.Prices, Account: acc}
 }
 
 // roundQuo returns a / b (b > 0) rounded to the 1e-8 grid, up or down,

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file checks SPEC LQ-3..LQ-7 from the effects: which of the three
@@ -26,7 +27,7 @@ const (
 // pool) and what LQ-3 says must happen to it.
 type liqEpisode struct {
 	id, market string // market: the isolated position's ("" for cross)
-	pool       model.MarginMode
+	pool       spec.MarginMode
 	acct       string          // its ledger account (wallet or isolated margin)
 	way        string          // liqSolvent, liqInsurance, liqADL, or "" when not computable
 	ex         decimal.Decimal // E_x at the start
@@ -39,17 +40,17 @@ type liqEpisode struct {
 // startEpisode is called at each liquidation effect: it ends the current
 // episode when the effect starts another pool's liquidation, and computes
 // the new episode's expected way.
-func (rp *replay) startEpisode(f model.Effect) string {
-	if ep := rp.ep; ep != nil && ep.pool == model.Cross && f.Pool == model.Cross && ep.id == f.Account {
+func (rp *replay) startEpisode(f spec.Effect) string {
+	if ep := rp.ep; ep != nil && ep.pool == spec.Cross && f.Pool == spec.Cross && ep.id == f.Account {
 		return "" // the next position of the same cross pool
 	}
 	if msg := rp.endEpisode(); msg != "" {
 		return msg
 	}
 	ep := &liqEpisode{id: f.Account, pool: f.Pool, acct: "wallet:" + f.Account, kinds: map[string]bool{}}
-	if f.Pool == model.Isolated {
+	if f.Pool == spec.Isolated {
 		ep.market = f.Market
-		ep.acct = poolName(f.Account, f.Market, model.Isolated)
+		ep.acct = poolName(f.Account, f.Market, spec.Isolated)
 	}
 	rp.ep = ep
 	ex, ok := rp.closeOutEquity(ep)
@@ -57,7 +58,7 @@ func (rp *replay) startEpisode(f model.Effect) string {
 		return "" // a position of the pool was filled earlier in the event: V unknown here
 	}
 	ep.ex = ex
-	ep.fund = rp.b.get("wallet:" + model.InsuranceAccount)
+	ep.fund = rp.b.get("wallet:" + spec.InsuranceAccount)
 	switch {
 	case ex.Sign() >= 0:
 		ep.way = liqSolvent
@@ -78,7 +79,7 @@ func (rp *replay) closeOutEquity(ep *liqEpisode) (decimal.Decimal, bool) {
 			continue
 		}
 		m := strings.TrimPrefix(key, ep.id+"|")
-		if ep.pool == model.Isolated && m != ep.market {
+		if ep.pool == spec.Isolated && m != ep.market {
 			continue
 		}
 		mark := rp.after.Prices[m].Mark
@@ -97,14 +98,14 @@ func (rp *replay) closeOutEquity(ep *liqEpisode) (decimal.Decimal, bool) {
 
 // episodePosting records what a posting means for the current episode and
 // checks LQ-5/LQ-7's bound on the fund.
-func (rp *replay) episodePosting(f model.Effect) string {
+func (rp *replay) episodePosting(f spec.Effect) string {
 	ep := rp.ep
 	if ep == nil {
 		return ""
 	}
 	amt := f.Amount.Decimal
 	if f.Reason == "insurance" && f.To == ep.acct {
-		if f.From != "wallet:"+model.InsuranceAccount {
+		if f.From != "wallet:"+spec.InsuranceAccount {
 			return fmt.Sprintf("LQ-5: an insurance posting to %s comes from %s, not the insurance fund", ep.acct, f.From)
 		}
 		// The fund's balance may go negative here even in LQ-5: taking the

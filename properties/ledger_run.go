@@ -7,9 +7,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file drives a ledger under test through generated events (rapid's
@@ -20,15 +21,15 @@ import (
 // ledgerRun is one ledger under test and the run so far.
 type ledgerRun struct {
 	e      *env
-	input  *model.State // the generated initial state, as given to NewLedger
-	inJSON string       // its JSON when generated (LED-7: never modified)
+	input  *spec.State // the generated initial state, as given to NewLedger
+	inJSON string      // its JSON when generated (LED-7: never modified)
 	l      Ledger
 	o      Ledger // the oracle's ledger, or nil
-	st     *model.State
-	events []model.Event
+	st     *spec.State
+	events []spec.Event
 
-	lastPrice *model.Event // the last successful price event
-	swept     bool         // the last successful event ran the sweep (price or funding)
+	lastPrice *spec.Event // the last successful price event
+	swept     bool        // the last successful event ran the sweep (price or funding)
 	applied   int
 	liqs      int
 }
@@ -42,7 +43,7 @@ func mustMarshal(v any) string {
 }
 
 // newLedger calls the engine's NewLedger, turning a panic into a failure.
-func (e *env) newLedger(t *rapid.T, st *model.State, ctx func() []labeledRun) (l Ledger, err error) {
+func (e *env) newLedger(t *rapid.T, st *spec.State, ctx func() []labeledRun) (l Ledger, err error) {
 	t.Helper()
 	le, ok := e.engine.(LedgerEngine)
 	if !ok {
@@ -65,8 +66,8 @@ func (e *env) newLedger(t *rapid.T, st *model.State, ctx func() []labeledRun) (l
 // labeledRun is a run file of a counterexample.
 type labeledRun struct {
 	label  string
-	state  *model.State
-	events []model.Event
+	state  *spec.State
+	events []spec.Event
 }
 
 // failRuns records the counterexample as run files that `perpcheck run`
@@ -75,9 +76,9 @@ func (e *env) failRuns(t *rapid.T, runs []labeledRun, format string, args ...any
 	t.Helper()
 	items := make([]counterexample, len(runs))
 	for i, r := range runs {
-		run := model.Run{State: *r.state, Events: r.events}
+		run := spec.Run{State: *r.state, Events: r.events}
 		if run.Events == nil {
-			run.Events = []model.Event{}
+			run.Events = []spec.Event{}
 		}
 		items[i] = counterexample{r.label, "run", "perpcheck run FILE", run}
 	}
@@ -88,7 +89,7 @@ func (e *env) failRuns(t *rapid.T, runs []labeledRun, format string, args ...any
 // differential) on st. A state the oracle rejects is skipped (the
 // generators make valid states; the oracle is the judge of validity); a
 // state the oracle accepts and the engine rejects is a failure.
-func (e *env) startRun(t *rapid.T, st *model.State, differential bool) *ledgerRun {
+func (e *env) startRun(t *rapid.T, st *spec.State, differential bool) *ledgerRun {
 	t.Helper()
 	r := &ledgerRun{e: e, input: st, inJSON: mustMarshal(st)}
 	o, oerr := e.ledgerOracle(cloneState(st))
@@ -120,7 +121,7 @@ func (e *env) startRun(t *rapid.T, st *model.State, differential bool) *ledgerRu
 
 // runs is the counterexample: the initial state and the events so far.
 func (r *ledgerRun) runs() []labeledRun {
-	var in model.State
+	var in spec.State
 	if err := json.Unmarshal([]byte(r.inJSON), &in); err != nil {
 		in = *r.input
 	}
@@ -133,7 +134,7 @@ func (r *ledgerRun) fail(t *rapid.T, format string, args ...any) {
 }
 
 // state calls the engine's State, turning a panic into a failure.
-func (r *ledgerRun) state(t *rapid.T) (st *model.State) {
+func (r *ledgerRun) state(t *rapid.T) (st *spec.State) {
 	t.Helper()
 	var panicked any
 	func() {
@@ -148,7 +149,7 @@ func (r *ledgerRun) state(t *rapid.T) (st *model.State) {
 
 // apply applies ev to the engine's ledger (and the oracle's), checks the
 // step and returns the effects and error.
-func (r *ledgerRun) apply(t *rapid.T, ev model.Event) ([]model.Effect, error) {
+func (r *ledgerRun) apply(t *rapid.T, ev spec.Event) ([]spec.Effect, error) {
 	t.Helper()
 	k := len(r.events)
 	r.events = append(r.events, ev)
@@ -156,7 +157,7 @@ func (r *ledgerRun) apply(t *rapid.T, ev model.Event) ([]model.Effect, error) {
 	before := r.st
 	beforeJSON := mustMarshal(before)
 	var (
-		effects  []model.Effect
+		effects  []spec.Effect
 		err      error
 		panicked any
 	)
@@ -195,13 +196,13 @@ func (r *ledgerRun) apply(t *rapid.T, ev model.Event) ([]model.Effect, error) {
 	}
 	if err == nil {
 		r.applied++
-		if ev.Type == model.EventPrice {
+		if ev.Type == spec.EventPrice {
 			e := ev
 			r.lastPrice = &e
 		}
-		r.swept = ev.Type == model.EventPrice || ev.Type == model.EventFunding
+		r.swept = ev.Type == spec.EventPrice || ev.Type == spec.EventFunding
 		for _, f := range effects {
-			if f.Type == model.EffectLiquidation {
+			if f.Type == spec.EffectLiquidation {
 				r.liqs++
 			}
 		}
@@ -215,7 +216,7 @@ func (e *env) errKey(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	me, ok := err.(*model.Error)
+	me, ok := err.(*spec.Error)
 	if !ok {
 		return "non-model error: " + err.Error()
 	}
@@ -226,7 +227,7 @@ func (e *env) errKey(err error) string {
 }
 
 // effectsJSON treats no effects and an empty list alike.
-func effectsJSON(e []model.Effect) string {
+func effectsJSON(e []spec.Effect) string {
 	if len(e) == 0 {
 		return "[]"
 	}
@@ -234,8 +235,8 @@ func effectsJSON(e []model.Effect) string {
 }
 
 // cloneState deep-copies a state through JSON.
-func cloneState(st *model.State) *model.State {
-	var c model.State
+func cloneState(st *spec.State) *spec.State {
+	var c spec.State
 	if err := json.Unmarshal([]byte(mustMarshal(st)), &c); err != nil {
 		panic(err)
 	}
@@ -272,7 +273,7 @@ func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 			r.fail(t, "LQ-1: repeating the last price event failed: %v", err)
 		}
 		for _, f := range eff {
-			if f.Type != model.EffectPosting || f.Reason != "dust" {
+			if f.Type != spec.EffectPosting || f.Reason != "dust" {
 				r.fail(t, "LQ-1: repeating the last price event had an effect (the sweep must leave no liquidatable pool): %s", mustMarshal(f))
 			}
 		}
@@ -285,9 +286,9 @@ func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 
 // checkStep checks one event from the state before it, its effects or
 // error, and the state after it; it returns "" or what does not hold.
-func checkStep(e *env, k int, before *model.State, beforeJSON string, ev model.Event, effects []model.Effect, err error, after *model.State) string {
+func checkStep(e *env, k int, before *spec.State, beforeJSON string, ev spec.Event, effects []spec.Effect, err error, after *spec.State) string {
 	if err != nil {
-		me, ok := err.(*model.Error)
+		me, ok := err.(*spec.Error)
 		if !ok {
 			return fmt.Sprintf("LED-7: the error is a %T, not a *model.Error: %v", err, err)
 		}
@@ -322,24 +323,24 @@ func checkStep(e *env, k int, before *model.State, beforeJSON string, ev model.E
 		return msg
 	}
 	switch ev.Type {
-	case model.EventDeposit:
+	case spec.EventDeposit:
 		return checkDepositWithdraw(ev, effects)
-	case model.EventWithdraw:
+	case spec.EventWithdraw:
 		if msg := checkDepositWithdraw(ev, effects); msg != "" {
 			return msg
 		}
 		return e.checkWithdrawLimit(ev, after)
-	case model.EventTrade:
+	case spec.EventTrade:
 		if msg := checkTrade(before, ev, effects, after); msg != "" {
 			return msg
 		}
 		return e.checkTradeMargin(before, ev, after)
-	case model.EventFunding:
+	case spec.EventFunding:
 		if msg := checkFunding(before, ev, effects); msg != "" {
 			return msg
 		}
 		return e.checkNoLiquidatable(after)
-	case model.EventPrice:
+	case spec.EventPrice:
 		return e.checkNoLiquidatable(after)
 	}
 	return ""
@@ -350,8 +351,8 @@ func checkStep(e *env, k int, before *model.State, beforeJSON string, ev model.E
 type replay struct {
 	e             *env
 	k             int
-	ev            model.Event
-	before, after *model.State
+	ev            spec.Event
+	before, after *spec.State
 	b             *book
 
 	start, deposits, withdrawals decimal.Decimal
@@ -368,7 +369,7 @@ type replay struct {
 func (rp *replay) crossEquity(id string) (e decimal.Decimal, ok bool) {
 	e = rp.b.get("wallet:" + id)
 	for key, p := range rp.b.pos {
-		if !strings.HasPrefix(key, id+"|") || p.x.IsZero() || p.mode != model.Cross {
+		if !strings.HasPrefix(key, id+"|") || p.x.IsZero() || p.mode != spec.Cross {
 			continue
 		}
 		if rp.touched[key] {
@@ -391,10 +392,10 @@ func (rp *replay) crossEquity(id string) (e decimal.Decimal, ok bool) {
 // liqBlock is one liquidation effect and what follows it up to the next.
 type liqBlock struct {
 	id, market string
-	pool       model.MarginMode
+	pool       spec.MarginMode
 	traderSize decimal.Decimal // the liquidated account's filled size
 	adlSize    decimal.Decimal // the ADL counterparties' filled size
-	lastFill   *model.Effect   // the liquidated account's last fill
+	lastFill   *spec.Effect    // the liquidated account's last fill
 	sawFill    bool
 	// ADL-2: the ranking when the first ADL fill came (nil before; ok false
 	// when not computable here) and the counterparties filled, in order.
@@ -404,7 +405,7 @@ type liqBlock struct {
 	adlFills  []adlFill
 }
 
-func (rp *replay) run(effects []model.Effect) string {
+func (rp *replay) run(effects []spec.Effect) string {
 	rp.start = rp.b.total()
 	rp.deposits, rp.withdrawals = decimal.Zero, decimal.Zero
 	for i, f := range effects {
@@ -413,11 +414,11 @@ func (rp *replay) run(effects []model.Effect) string {
 		}
 		var msg string
 		switch f.Type {
-		case model.EffectPosting:
+		case spec.EffectPosting:
 			msg = rp.posting(i, f)
-		case model.EffectFill:
+		case spec.EffectFill:
 			msg = rp.fill(i, f)
-		case model.EffectLiquidation:
+		case spec.EffectLiquidation:
 			msg = rp.liquidation(i, f)
 		default:
 			msg = fmt.Sprintf("LED-6: effect %d has unknown type %q", i, f.Type)
@@ -432,7 +433,7 @@ func (rp *replay) run(effects []model.Effect) string {
 	return rp.endEpisode()
 }
 
-func (rp *replay) posting(i int, f model.Effect) string {
+func (rp *replay) posting(i int, f spec.Effect) string {
 	if !f.Amount.Valid || f.Amount.Decimal.Sign() <= 0 {
 		return fmt.Sprintf("LED-6: posting %d has amount %s, want > 0", i, nullStr(f.Amount))
 	}
@@ -465,7 +466,7 @@ func (rp *replay) posting(i int, f model.Effect) string {
 		return msg
 	}
 	if l := rp.liq; l != nil {
-		if l.pool == model.Isolated && f.From == "wallet:"+l.id {
+		if l.pool == spec.Isolated && f.From == "wallet:"+l.id {
 			return fmt.Sprintf("LQ-8: during the isolated liquidation of %s in %s, posting %d takes %s from its wallet (%s): the loss of an isolated position is capped at its margin",
 				l.id, l.market, i, amt, f.Reason)
 		}
@@ -477,10 +478,10 @@ func (rp *replay) posting(i int, f model.Effect) string {
 			if amt.GreaterThan(feeCap) {
 				return fmt.Sprintf("LQ-4: liquidation fee %s of %s in %s exceeds up(rate * size * p) = %s", amt, l.id, l.market, feeCap)
 			}
-			if l.pool == model.Isolated && rp.b.get(f.From).Sign() < 0 {
+			if l.pool == spec.Isolated && rp.b.get(f.From).Sign() < 0 {
 				return fmt.Sprintf("LQ-8: the liquidation fee %s of %s in %s exceeds its remaining isolated margin (%s after it)", amt, l.id, l.market, rp.b.get(f.From))
 			}
-			if e, ok := rp.crossEquity(l.id); l.pool == model.Cross && ok && e.Sign() < 0 {
+			if e, ok := rp.crossEquity(l.id); l.pool == spec.Cross && ok && e.Sign() < 0 {
 				return fmt.Sprintf("LQ-8: the liquidation fee %s of %s in %s exceeds the cross pool's remaining equity (%s after it)", amt, l.id, l.market, e)
 			}
 		}
@@ -488,7 +489,7 @@ func (rp *replay) posting(i int, f model.Effect) string {
 	return ""
 }
 
-func (rp *replay) fill(i int, f model.Effect) string {
+func (rp *replay) fill(i int, f spec.Effect) string {
 	accts := stateAccounts(rp.before)
 	if _, ok := accts[f.Account]; !ok {
 		return fmt.Sprintf("LED-6: fill %d names unknown account %q", i, f.Account)
@@ -499,7 +500,7 @@ func (rp *replay) fill(i int, f model.Effect) string {
 	if _, ok := rp.before.Markets[f.Market]; !ok {
 		return fmt.Sprintf("LED-6: fill %d names unknown market %q", i, f.Market)
 	}
-	if !fillKinds[f.Kind] || (f.Side != model.Long && f.Side != model.Short) || !f.Size.Valid || f.Size.Decimal.Sign() <= 0 || !f.Price.Valid || f.Price.Decimal.Sign() <= 0 {
+	if !fillKinds[f.Kind] || (f.Side != spec.Long && f.Side != spec.Short) || !f.Size.Valid || f.Size.Decimal.Sign() <= 0 || !f.Price.Valid || f.Price.Decimal.Sign() <= 0 {
 		return fmt.Sprintf("LED-6: fill %d is malformed: %s", i, mustMarshal(f))
 	}
 	if l := rp.liq; l != nil && f.Kind == "adl" && !l.ranked {
@@ -515,14 +516,14 @@ func (rp *replay) fill(i int, f model.Effect) string {
 	rp.touched[key] = true
 	p := rp.b.pos[key]
 	d := f.Size.Decimal
-	if f.Side == model.Short {
+	if f.Side == spec.Short {
 		d = d.Neg()
 	}
 	reducing := !p.x.IsZero() && p.x.Sign() != d.Sign() && d.Abs().LessThanOrEqual(p.x.Abs())
 	p.x = p.x.Add(d)
 	rp.b.pos[key] = p
 	if f.Kind == "trade" {
-		if rp.ev.Type != model.EventTrade {
+		if rp.ev.Type != spec.EventTrade {
 			return fmt.Sprintf("LED-6: fill %d of kind trade in a %s event", i, rp.ev.Type)
 		}
 		return ""
@@ -546,8 +547,8 @@ func (rp *replay) fill(i int, f model.Effect) string {
 		ff := f
 		l.lastFill = &ff
 		if f.Kind == "liquidation" {
-			if f.Counterparty != model.InsuranceAccount {
-				return fmt.Sprintf("LQ-4: a liquidation fill of %s has counterparty %q, want %s", l.id, f.Counterparty, model.InsuranceAccount)
+			if f.Counterparty != spec.InsuranceAccount {
+				return fmt.Sprintf("LQ-4: a liquidation fill of %s has counterparty %q, want %s", l.id, f.Counterparty, spec.InsuranceAccount)
 			}
 			if msg := rp.checkExecPrice(f); msg != "" {
 				return msg
@@ -555,7 +556,7 @@ func (rp *replay) fill(i int, f model.Effect) string {
 		}
 		return ""
 	}
-	if f.Account == model.InsuranceAccount && f.Kind == "liquidation" {
+	if f.Account == spec.InsuranceAccount && f.Kind == "liquidation" {
 		return ""
 	}
 	if f.Kind == "adl" {
@@ -575,14 +576,14 @@ func (rp *replay) fill(i int, f model.Effect) string {
 
 // checkExecPrice is LQ-2: a long liquidated at mark MP sells at
 // tickDown(MP), a short buys at tickUp(MP).
-func (rp *replay) checkExecPrice(f model.Effect) string {
+func (rp *replay) checkExecPrice(f spec.Effect) string {
 	mp := rp.after.Prices[f.Market].Mark
 	if !mp.Valid {
 		return "" // a computed mark; not generated by this suite
 	}
 	tick := rp.before.Markets[f.Market].TickSize
 	want := floorGrid(mp.Decimal, tick)
-	if f.Side == model.Long { // the trader buys back a short
+	if f.Side == spec.Long { // the trader buys back a short
 		want = ceilGrid(mp.Decimal, tick)
 	}
 	if !f.Price.Decimal.Equal(want) {
@@ -592,11 +593,11 @@ func (rp *replay) checkExecPrice(f model.Effect) string {
 	return ""
 }
 
-func (rp *replay) liquidation(i int, f model.Effect) string {
+func (rp *replay) liquidation(i int, f spec.Effect) string {
 	if msg := rp.endLiquidation(); msg != "" {
 		return msg
 	}
-	if rp.ev.Type != model.EventPrice && rp.ev.Type != model.EventFunding {
+	if rp.ev.Type != spec.EventPrice && rp.ev.Type != spec.EventFunding {
 		return fmt.Sprintf("TRD-6/LQ-1: a %s event liquidated %s (only price and funding events run the sweep)", rp.ev.Type, f.Account)
 	}
 	if _, ok := rp.before.Accounts[f.Account]; !ok {
@@ -677,9 +678,9 @@ func (rp *replay) compareWithAfter() string {
 
 // checkDepositWithdraw is LED-9's effect of a deposit or withdrawal: one
 // posting of the amount between external and the wallet.
-func checkDepositWithdraw(ev model.Event, effects []model.Effect) string {
+func checkDepositWithdraw(ev spec.Event, effects []spec.Effect) string {
 	from, to, reason := "external", "wallet:"+ev.Account, "deposit"
-	if ev.Type == model.EventWithdraw {
+	if ev.Type == spec.EventWithdraw {
 		from, to, reason = to, from, "withdraw"
 	}
 	if len(effects) != 1 || effects[0].From != from || effects[0].To != to || effects[0].Reason != reason || !effects[0].Amount.Decimal.Equal(ev.Amount.Decimal) {
@@ -690,15 +691,15 @@ func checkDepositWithdraw(ev model.Event, effects []model.Effect) string {
 
 // checkTrade is TRD-2 and TRD-4 (and TRD-6) from the states alone: two
 // fills, the fees, and each side's new position and realized PnL.
-func checkTrade(before *model.State, ev model.Event, effects []model.Effect, after *model.State) string {
+func checkTrade(before *spec.State, ev spec.Event, effects []spec.Effect, after *spec.State) string {
 	size, price := ev.Size.Decimal, ev.Price.Decimal
-	var fills []model.Effect
+	var fills []spec.Effect
 	for _, f := range effects {
-		if f.Type == model.EffectFill {
+		if f.Type == spec.EffectFill {
 			fills = append(fills, f)
 		}
 	}
-	if len(fills) != 2 || fills[0].Account != ev.Buyer || fills[0].Side != model.Long || fills[1].Account != ev.Seller || fills[1].Side != model.Short ||
+	if len(fills) != 2 || fills[0].Account != ev.Buyer || fills[0].Side != spec.Long || fills[1].Account != ev.Seller || fills[1].Side != spec.Short ||
 		fills[0].Kind != "trade" || !fills[0].Size.Decimal.Equal(size) || !fills[0].Price.Decimal.Equal(price) {
 		return fmt.Sprintf("LED-6: a trade must have two fills of kind trade, the buyer's first, at its size and price; got %s", effectsJSON(fills))
 	}
@@ -718,12 +719,12 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 			rate = rateOf(m.MakerFeeRate)
 		}
 		wantFee := upUnits(size.Mul(price).Mul(rate))
-		if side.id == model.InsuranceAccount {
+		if side.id == spec.InsuranceAccount {
 			wantFee = decimal.Zero
 		}
 		fee := decimal.Zero
 		for _, f := range effects {
-			if f.Type == model.EffectPosting && f.Reason == "fee" && f.From == "wallet:"+side.id {
+			if f.Type == spec.EffectPosting && f.Reason == "fee" && f.From == "wallet:"+side.id {
 				if f.To != "fees" {
 					return fmt.Sprintf("TRD-4: %s's fee goes to %s, want fees", side.id, f.To)
 				}
@@ -735,22 +736,22 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 		}
 		// TRD-2.
 		var old ledgerPos
-		mode := model.Cross
+		mode := spec.Cross
 		oldMargin := decimal.Zero
 		for _, p := range accts[side.id].Positions {
 			if p.Market == ev.Market {
 				old.x, old.v = p.Size, entryValue(p)
-				if p.Side == model.Short {
+				if p.Side == spec.Short {
 					old.x = old.x.Neg()
 				}
-				if p.MarginMode == model.Isolated {
-					mode = model.Isolated
+				if p.MarginMode == spec.Isolated {
+					mode = spec.Isolated
 					oldMargin = p.IsolatedMargin.Decimal
 				}
 			}
 		}
 		set := settingOf(accts[side.id], ev.Market, m)
-		if old.x.IsZero() && side.id != model.InsuranceAccount {
+		if old.x.IsZero() && side.id != spec.InsuranceAccount {
 			mode = set.MarginMode // a new position takes the account's setting (LED-2)
 		}
 		wantX, wantV, wantR := old.x.Add(side.d), old.v, decimal.Zero
@@ -773,7 +774,7 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 				wantV = size.Sub(old.x.Abs()).Mul(price)
 			}
 		}
-		var got model.Position
+		var got spec.Position
 		found := false
 		for _, p := range afterAccts[side.id].Positions {
 			if p.Market == ev.Market {
@@ -786,7 +787,7 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 			}
 		} else {
 			gx := got.Size
-			if got.Side == model.Short {
+			if got.Side == spec.Short {
 				gx = gx.Neg()
 			}
 			if !found || !gx.Equal(wantX) || !entryValue(got).Equal(wantV) {
@@ -797,7 +798,7 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 		r := decimal.Zero
 		pool := poolName(side.id, ev.Market, mode)
 		for _, f := range effects {
-			if f.Type != model.EffectPosting || f.Reason != "realized-pnl" {
+			if f.Type != spec.EffectPosting || f.Reason != "realized-pnl" {
 				continue
 			}
 			switch {
@@ -811,7 +812,7 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 			return fmt.Sprintf("TRD-2: %s realizes %s in %s, want s * (q * price - Vr) = %s (before: %s with V %s; trade %s at %s)",
 				side.id, r, ev.Market, wantR, old.x, old.v, side.d, price)
 		}
-		if mode == model.Isolated {
+		if mode == spec.Isolated {
 			if msg := checkIsolatedMargin(effects, side.id, ev.Market, m, set.Leverage.Decimal, old.x, side.d, price, oldMargin, wantR); msg != "" {
 				return msg
 			}
@@ -824,7 +825,7 @@ func checkTrade(before *model.State, ev model.Event, effects []model.Effect, aft
 // receives down(|a|), a = Q * mark * clamp(rate), longs paying when the
 // clamped rate is positive, accounts in id order (LED-8), then the
 // remainder goes to dust.
-func checkFunding(before *model.State, ev model.Event, effects []model.Effect) string {
+func checkFunding(before *spec.State, ev spec.Event, effects []spec.Effect) string {
 	m := before.Markets[ev.Market]
 	rate := ev.Rate.Decimal
 	if m.FundingRateCap.Valid {
@@ -859,7 +860,7 @@ func checkFunding(before *model.State, ev model.Event, effects []model.Effect) s
 	}
 	var got []post
 	for _, f := range effects {
-		if f.Type == model.EffectPosting && (f.Reason == "funding" || (f.Reason == "dust" && f.From == fund)) {
+		if f.Type == spec.EffectPosting && (f.Reason == "funding" || (f.Reason == "dust" && f.From == fund)) {
 			got = append(got, post{f.From, f.To, f.Amount.Decimal})
 		}
 	}
@@ -888,7 +889,7 @@ func checkFunding(before *model.State, ev model.Event, effects []model.Effect) s
 // query: after the sweep, no trader pool is liquidatable. Accounts whose
 // state is not a valid scenario (a negative wallet or isolated margin, SPEC
 // OPEN-1 and OPEN-2) are not judged.
-func (e *env) checkNoLiquidatable(after *model.State) string {
+func (e *env) checkNoLiquidatable(after *spec.State) string {
 	for _, id := range sortedNames(after.Accounts) {
 		a := after.Accounts[id]
 		rep, ok := e.queryAccount(after, a)
@@ -911,7 +912,7 @@ type ledgerStats struct {
 	n  map[string]int
 }
 
-func (s *ledgerStats) count(ev model.Event, effects []model.Effect, err error) {
+func (s *ledgerStats) count(ev spec.Event, effects []spec.Effect, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.n == nil {
@@ -919,7 +920,7 @@ func (s *ledgerStats) count(ev model.Event, effects []model.Effect, err error) {
 	}
 	if err != nil {
 		s.n["rejected "+string(ev.Type)]++
-		if me, ok := err.(*model.Error); ok {
+		if me, ok := err.(*spec.Error); ok {
 			s.n["  rule "+me.Rule+" "+me.Path[strings.Index(me.Path, "]")+1:]]++
 		}
 		return
@@ -927,13 +928,13 @@ func (s *ledgerStats) count(ev model.Event, effects []model.Effect, err error) {
 	s.n["applied "+string(ev.Type)]++
 	for _, f := range effects {
 		switch f.Type {
-		case model.EffectLiquidation:
+		case spec.EffectLiquidation:
 			s.n["liquidation "+string(f.Pool)]++
-		case model.EffectFill:
+		case spec.EffectFill:
 			if f.Kind != "trade" {
 				s.n["fill "+f.Kind]++
 			}
-		case model.EffectPosting:
+		case spec.EffectPosting:
 			if f.Reason == "insurance" || f.Reason == "liquidation-fee" || f.Reason == "funding" {
 				s.n["posting "+f.Reason+" from "+strings.SplitN(f.From, ":", 2)[0]]++
 			}
@@ -947,11 +948,11 @@ func (s *ledgerStats) count(ev model.Event, effects []model.Effect, err error) {
 // maximum leverage of the tier of the new notional at the price); a reduce of
 // q of |x| moves down(M' * q / |x|) back, M' the margin after the realized
 // PnL R; a close moves M' back; a flip closes, then opens the rest.
-func checkIsolatedMargin(effects []model.Effect, id, market string, m model.Market, lev, x, d, price, margin, r decimal.Decimal) string {
-	iso, wal := poolName(id, market, model.Isolated), "wallet:"+id
+func checkIsolatedMargin(effects []spec.Effect, id, market string, m spec.Market, lev, x, d, price, margin, r decimal.Decimal) string {
+	iso, wal := poolName(id, market, spec.Isolated), "wallet:"+id
 	net := decimal.Zero // into the isolated margin
 	for _, f := range effects {
-		if f.Type != model.EffectPosting || f.Reason != "margin" {
+		if f.Type != spec.EffectPosting || f.Reason != "margin" {
 			continue
 		}
 		switch {
@@ -986,7 +987,7 @@ func checkIsolatedMargin(effects []model.Effect, id, market string, m model.Mark
 
 // tierOf is TIER-7: the tier with minNotional <= n < maxNotional; beyond the
 // last tier, the last.
-func tierOf(ts []model.Tier, n decimal.Decimal) model.Tier {
+func tierOf(ts []spec.Tier, n decimal.Decimal) spec.Tier {
 	for _, t := range ts {
 		if n.GreaterThanOrEqual(t.MinNotional) && n.LessThan(t.MaxNotional) {
 			return t
@@ -1000,10 +1001,10 @@ func tierOf(ts []model.Tier, n decimal.Decimal) model.Tier {
 // order, each with its cost basis as entryValue and no entryPrice (LED-1
 // allows either), the settlement derived when absent. Decimals compare by
 // value (their JSON is the shortest form).
-func canonicalState(st *model.State) string {
+func canonicalState(st *spec.State) string {
 	c := cloneState(st)
-	norm := func(a model.Account) model.Account {
-		ps := append([]model.Position(nil), a.Positions...)
+	norm := func(a spec.Account) spec.Account {
+		ps := append([]spec.Position(nil), a.Positions...)
 		for i := range ps {
 			ps[i].EntryValue = nd(entryValue(ps[i]))
 			ps[i].EntryPrice = decimal.Zero
@@ -1029,7 +1030,7 @@ func canonicalState(st *model.State) string {
 // rounded down and up: reported E >= reported IM - 1e-8), for an isolated
 // position also in the cross pool with a wallet >= 0; and the new notional
 // at the trade price is at most the last tier's maxNotional.
-func (e *env) checkTradeMargin(before *model.State, ev model.Event, after *model.State) string {
+func (e *env) checkTradeMargin(before *spec.State, ev spec.Event, after *spec.State) string {
 	m := before.Markets[ev.Market]
 	for _, side := range []struct {
 		id string
@@ -1055,8 +1056,8 @@ func (e *env) checkTradeMargin(before *model.State, ev model.Event, after *model
 			if p.Market != ev.Market {
 				continue
 			}
-			pools := []model.PoolReport{rep.Pools[0]}
-			if p.MarginMode == model.Isolated {
+			pools := []spec.PoolReport{rep.Pools[0]}
+			if p.MarginMode == spec.Isolated {
 				for _, pl := range rep.Pools {
 					if pl.Position == i {
 						pools = append(pools, pl)
@@ -1082,7 +1083,7 @@ func (e *env) checkTradeMargin(before *model.State, ev model.Event, after *model
 // is >= 0 and WB + sum over cross positions of min(U, 0) >= IM of the cross
 // pool (unrealized profit is not withdrawable). On reported values (U
 // rounded down, IM up) the bound loses one unit per position and one for IM.
-func (e *env) checkWithdrawLimit(ev model.Event, after *model.State) string {
+func (e *env) checkWithdrawLimit(ev spec.Event, after *spec.State) string {
 	a, ok := after.Accounts[ev.Account]
 	if !ok {
 		return "" // the fund may withdraw up to its wallet
@@ -1096,7 +1097,7 @@ func (e *env) checkWithdrawLimit(ev model.Event, after *model.State) string {
 	}
 	lhs, n := a.WalletBalance, int64(0)
 	for i, p := range a.Positions {
-		if p.MarginMode == model.Isolated {
+		if p.MarginMode == spec.Isolated {
 			continue
 		}
 		lhs = lhs.Add(decimal.Min(rep.Positions[i].UnrealizedPnl, decimal.Zero))
@@ -1113,7 +1114,7 @@ func (e *env) checkWithdrawLimit(ev model.Event, after *model.State) string {
 // (the judge of LQ-1, TRD-5 and LED-9 after an event). ok is false when the
 // account is not a valid scenario (SPEC OPEN-1, OPEN-2: a negative wallet or
 // isolated margin) or the query fails; such accounts are not judged.
-func (e *env) queryAccount(st *model.State, a model.Account) (rep *model.Report, ok bool) {
+func (e *env) queryAccount(st *spec.State, a spec.Account) (rep *spec.Report, ok bool) {
 	defer func() {
 		if recover() != nil {
 			rep, ok = nil, false

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math/big"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // catalogue is the list of query properties, in run order.
@@ -122,8 +123,8 @@ var catalogue = []Property{
 }
 
 // corruptedScenario is Corrupted's scenario alone.
-func corruptedScenario(c GenConfig) *rapid.Generator[*model.Scenario] {
-	return rapid.Map(Corrupted(c), func(c Corruption) *model.Scenario { return c.Scenario })
+func corruptedScenario(c GenConfig) *rapid.Generator[*spec.Scenario] {
+	return rapid.Map(Corrupted(c), func(c Corruption) *spec.Scenario { return c.Scenario })
 }
 
 // ---------------------------------------------------------------------------
@@ -173,7 +174,7 @@ func propDifferentialErrors(e *env) func(*rapid.T) {
 // Exact oracle.
 
 // exactCheck evaluates s and compares it with the math/big oracle.
-func (e *env) exactCheck(t *rapid.T, s *model.Scenario, positions, pools bool) {
+func (e *env) exactCheck(t *rapid.T, s *spec.Scenario, positions, pools bool) {
 	t.Helper()
 	if !validInput(s) {
 		t.Skip("input rejected by the reference")
@@ -287,9 +288,9 @@ func propRootBracketing(e *env) func(*rapid.T) {
 // root where h < 0.
 func (e *env) checkRoot(t *rapid.T, ctx []named, what string, s int, tick *big.Rat, h func(*big.Rat) *big.Rat, tickP, exactP decimal.NullDecimal, reason string, liq bool) {
 	t.Helper()
-	never, always := model.ReasonNeverLiquidatable, model.ReasonAlwaysLiquidatable
+	never, always := spec.ReasonNeverLiquidatable, spec.ReasonAlwaysLiquidatable
 	if !liq {
-		never, always = model.ReasonNeverBankrupt, model.ReasonAlwaysBankrupt
+		never, always = spec.ReasonNeverBankrupt, spec.ReasonAlwaysBankrupt
 	}
 	want := ""
 	h0 := h(new(big.Rat))
@@ -298,16 +299,16 @@ func (e *env) checkRoot(t *rapid.T, ctx []named, what string, s int, tick *big.R
 		case h0.Sign() >= 0:
 			want = never
 		case h(gridDown(ratMax, tick)).Sign() < 0:
-			want = model.ReasonOutOfRange
+			want = spec.ReasonOutOfRange
 		}
 	} else {
 		switch {
 		case h0.Sign() <= 0 || h(tick).Sign() < 0:
 			want = always
 		case liq && h(ratAdd(ratMax, ratUnit)).Sign() >= 0:
-			want = model.ReasonOutOfRange
+			want = spec.ReasonOutOfRange
 		case !liq && h(ratAdd(gridDown(ratMax, tick), tick)).Sign() >= 0:
-			want = model.ReasonOutOfRange
+			want = spec.ReasonOutOfRange
 		}
 	}
 	if reason != want {
@@ -390,7 +391,7 @@ func propTriggerSide(e *env) func(*rapid.T) {
 			pos := s.Account.Positions[i]
 			mark := rep.Prices[pos.Market].Mark
 			liq := rep.Pools[poolIndex(rep, i)].Liquidatable
-			long := pos.Side == model.Long
+			long := pos.Side == spec.Long
 			var want bool
 			switch {
 			case pr.LiquidationPriceExact.Valid:
@@ -400,14 +401,14 @@ func propTriggerSide(e *env) func(*rapid.T) {
 				} else {
 					want = mark.GreaterThan(lp)
 				}
-			case pr.LiquidationPriceReason == model.ReasonNeverLiquidatable:
+			case pr.LiquidationPriceReason == spec.ReasonNeverLiquidatable:
 				want = false
-			case pr.LiquidationPriceReason == model.ReasonAlwaysLiquidatable:
+			case pr.LiquidationPriceReason == spec.ReasonAlwaysLiquidatable:
 				if mark.LessThan(s.Markets[pos.Market].TickSize) {
 					continue
 				}
 				want = true
-			case pr.LiquidationPriceReason == model.ReasonOutOfRange:
+			case pr.LiquidationPriceReason == spec.ReasonOutOfRange:
 				want = long
 			default:
 				continue
@@ -458,11 +459,11 @@ func propBankruptcyTick(e *env) func(*rapid.T) {
 
 // notionalScenario is one cross long of notional exactly n (mark 1, lot
 // 1e-8, entry at the mark) on a market with tiers ts.
-func notionalScenario(ts []model.Tier, n decimal.Decimal, leverage decimal.NullDecimal) *model.Scenario {
-	return &model.Scenario{
-		Markets: map[string]model.Market{"AAA": {TickSize: units(1), LotSize: units(1), MMBasis: model.BasisMark, Tiers: ts}},
-		Prices:  map[string]model.Price{"AAA": {Mark: nd(dec(1, 0))}},
-		Account: model.Account{Positions: []model.Position{{Market: "AAA", Side: model.Long, Size: n, EntryPrice: dec(1, 0), MarginMode: model.Cross, Leverage: leverage}}},
+func notionalScenario(ts []spec.Tier, n decimal.Decimal, leverage decimal.NullDecimal) *spec.Scenario {
+	return &spec.Scenario{
+		Markets: map[string]spec.Market{"AAA": {TickSize: units(1), LotSize: units(1), MMBasis: spec.BasisMark, Tiers: ts}},
+		Prices:  map[string]spec.Price{"AAA": {Mark: nd(dec(1, 0))}},
+		Account: spec.Account{Positions: []spec.Position{{Market: "AAA", Side: spec.Long, Size: n, EntryPrice: dec(1, 0), MarginMode: spec.Cross, Leverage: leverage}}},
 	}
 }
 
@@ -561,7 +562,7 @@ func propIMCoversMM(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
 		for name, m := range s.Markets {
-			m.MMBasis = model.BasisMark
+			m.MMBasis = spec.BasisMark
 			s.Markets[name] = m
 		}
 		rep := e.mustReport(t, s, "generated")
@@ -605,7 +606,7 @@ func propLeverageCap(e *env) func(*rapid.T) {
 
 // samePrices compares the liquidation and bankruptcy fields of two position
 // reports.
-func samePrices(a, b model.PositionReport) string {
+func samePrices(a, b spec.PositionReport) string {
 	for _, f := range []struct {
 		name string
 		x, y decimal.NullDecimal
@@ -625,11 +626,11 @@ func samePrices(a, b model.PositionReport) string {
 }
 
 func propCrossLeverage(e *env) func(*rapid.T) {
-	gen := scenarioGen(e.gen, scenarioOpts{minPositions: 1, mode: model.Cross})
+	gen := scenarioGen(e.gen, scenarioOpts{minPositions: 1, mode: spec.Cross})
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
-		if s.Account.Positions[i].MarginMode != model.Cross {
+		if s.Account.Positions[i].MarginMode != spec.Cross {
 			return
 		}
 		rep := e.mustReport(t, s, "generated")
@@ -652,8 +653,8 @@ func propCrossLeverage(e *env) func(*rapid.T) {
 }
 
 // isolatedScenario draws a scenario whose positions are all isolated.
-func isolatedScenario(c GenConfig) *rapid.Generator[*model.Scenario] {
-	return scenarioGen(c, scenarioOpts{minPositions: 1, mode: model.Isolated})
+func isolatedScenario(c GenConfig) *rapid.Generator[*spec.Scenario] {
+	return scenarioGen(c, scenarioOpts{minPositions: 1, mode: spec.Isolated})
 }
 
 func propIsolatedLeverage(e *env) func(*rapid.T) {
@@ -662,7 +663,7 @@ func propIsolatedLeverage(e *env) func(*rapid.T) {
 		s := gen.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		pos := &s.Account.Positions[i]
-		if pos.MarginMode != model.Isolated {
+		if pos.MarginMode != spec.Isolated {
 			return
 		}
 		pos.IsolatedMargin = decimal.NullDecimal{}
@@ -686,7 +687,7 @@ func propIsolatedLeverage(e *env) func(*rapid.T) {
 // checkLPOrder checks that going from report a to report b (less isolated
 // margin) moves the liquidation price of a long up (or not at all) and of a
 // short down.
-func (e *env) checkLPOrder(t *rapid.T, ctx []named, side model.Side, a, b model.PositionReport, what string) {
+func (e *env) checkLPOrder(t *rapid.T, ctx []named, side spec.Side, a, b spec.PositionReport, what string) {
 	t.Helper()
 	for _, f := range []struct {
 		name string
@@ -695,7 +696,7 @@ func (e *env) checkLPOrder(t *rapid.T, ctx []named, side model.Side, a, b model.
 		ai, av := rank(side, f.x, a.LiquidationPriceReason)
 		bi, bv := rank(side, f.y, b.LiquidationPriceReason)
 		c := cmpRank(ai, av, bi, bv)
-		if (side == model.Long && c > 0) || (side == model.Short && c < 0) {
+		if (side == spec.Long && c > 0) || (side == spec.Short && c < 0) {
 			e.fail(t, ctx, "%s moved the %s %s from %s (%q) to %s (%q), away from the entry (LIQ-1)", what, side, f.name, nullStr(f.x), a.LiquidationPriceReason, nullStr(f.y), b.LiquidationPriceReason)
 		}
 	}
@@ -707,7 +708,7 @@ func propIsolatedMargin(e *env) func(*rapid.T) {
 		s := gen.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		pos := s.Account.Positions[i]
-		if pos.MarginMode != model.Isolated {
+		if pos.MarginMode != spec.Isolated {
 			return
 		}
 		rep := e.mustReport(t, s, "generated")
@@ -739,16 +740,16 @@ func propIsolatedIndependence(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
-		if m := s.Markets[s.Account.Positions[i].Market]; len(m.MarginModes) == 1 && m.MarginModes[0] == model.Cross {
+		if m := s.Markets[s.Account.Positions[i].Market]; len(m.MarginModes) == 1 && m.MarginModes[0] == spec.Cross {
 			return
 		}
-		s.Account.Positions[i].MarginMode = model.Isolated
+		s.Account.Positions[i].MarginMode = spec.Isolated
 		rep := e.mustReport(t, s, "generated")
 		// Change everything outside position i's pool.
 		s2 := clone(s)
 		s2.Account.WalletBalance = units(rapid.Int64Range(0, 1_000_000_000_000_000).Draw(t, "newWallet"))
 		keep := rapid.Bool().Draw(t, "keepOthers")
-		var others []model.Position
+		var others []spec.Position
 		newIndex := 0
 		for j, p := range s2.Account.Positions {
 			if j == i {
@@ -759,7 +760,7 @@ func propIsolatedIndependence(e *env) func(*rapid.T) {
 			if keep {
 				others = append(others, p)
 				mark := markPrice(t, "otherMark")
-				s2.Prices[p.Market] = model.Price{Mark: nd(mark)}
+				s2.Prices[p.Market] = spec.Price{Mark: nd(mark)}
 			}
 		}
 		s2.Account.Positions = others
@@ -793,20 +794,20 @@ func propIsolatedIndependence(e *env) func(*rapid.T) {
 	}
 }
 
-func withoutPosition(p model.PoolReport) model.PoolReport { p.Position = 0; return p }
+func withoutPosition(p spec.PoolReport) spec.PoolReport { p.Position = 0; return p }
 
 func propMirror(e *env) func(*rapid.T) {
 	gen := scenarioGen(e.gen, scenarioOpts{minPositions: 1})
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
-		flip := func(x *model.Scenario) *model.Scenario {
+		flip := func(x *spec.Scenario) *spec.Scenario {
 			c := clone(x)
 			p := &c.Account.Positions[i]
-			if p.Side == model.Long {
-				p.Side = model.Short
+			if p.Side == spec.Long {
+				p.Side = spec.Short
 			} else {
-				p.Side = model.Long
+				p.Side = spec.Long
 			}
 			return c
 		}
@@ -815,7 +816,7 @@ func propMirror(e *env) func(*rapid.T) {
 			rep0 := e.mustReport(t, s, "generated")
 			p := &s.Account.Positions[i]
 			mark := rep0.Prices[p.Market].Mark
-			s.Prices[p.Market] = model.Price{Mark: nd(mark)}
+			s.Prices[p.Market] = spec.Price{Mark: nd(mark)}
 			p.EntryPrice, p.EntryValue = mark, decimal.NullDecimal{}
 			r1 := e.mustReport(t, s, "entry at mark")
 			s2 := flip(s)
@@ -850,7 +851,7 @@ func propMirror(e *env) func(*rapid.T) {
 			}
 		case 2: // alone in its pool, entry on the tick grid
 			p := s.Account.Positions[i]
-			s.Account.Positions = []model.Position{p}
+			s.Account.Positions = []spec.Position{p}
 			m := s.Markets[p.Market]
 			if p.EntryValue.Valid {
 				return
@@ -871,7 +872,7 @@ func propMirror(e *env) func(*rapid.T) {
 			if a.BankruptcyPrice.Valid && b.BankruptcyPrice.Valid && !a.BankruptcyPrice.Decimal.Add(b.BankruptcyPrice.Decimal).Equal(twice) {
 				e.fail(t, ctx, "bankruptcy prices %s and %s do not sum to twice the entry %s (BKR-1 mirror)", a.BankruptcyPrice.Decimal, b.BankruptcyPrice.Decimal, ep)
 			}
-			if m.MMBasis == model.BasisEntry {
+			if m.MMBasis == spec.BasisEntry {
 				for _, f := range []struct {
 					name string
 					x, y decimal.NullDecimal
@@ -916,7 +917,7 @@ func propScale(e *env) func(*rapid.T) {
 			if p.EntryValue.Valid {
 				p.EntryValue = nd(p.EntryValue.Decimal.Mul(kd))
 			}
-			if p.MarginMode == model.Isolated {
+			if p.MarginMode == spec.Isolated {
 				p.IsolatedMargin = nd(rep.Positions[i].IsolatedMargin.Decimal.Mul(kd))
 			}
 			if !fits(p.Size) || (p.EntryValue.Valid && !fits(p.EntryValue.Decimal)) || (p.IsolatedMargin.Valid && !fits(p.IsolatedMargin.Decimal)) {
@@ -960,28 +961,28 @@ func propStrictTrigger(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		mmr := rapid.SampledFrom([]int64{0, 4, 10, 50, 100, 1}).Draw(t, "mmrBp") // basis points of 1e-4... 1e-2
 		exp := int32(rapid.IntRange(2, 6).Draw(t, "boundaryExp"))
-		ts := []model.Tier{{MinNotional: decimal.Zero, MaxNotional: dec(1, exp), MaintenanceMarginRate: dec(mmr, -4), MaxLeverage: dec(10, 0)}}
+		ts := []spec.Tier{{MinNotional: decimal.Zero, MaxNotional: dec(1, exp), MaintenanceMarginRate: dec(mmr, -4), MaxLeverage: dec(10, 0)}}
 		if rapid.Bool().Draw(t, "twoTiers") {
-			ts = append(ts, model.Tier{MinNotional: dec(1, exp), MaxNotional: dec(1, 9), MaintenanceMarginRate: dec(mmr+50, -4), MaxLeverage: dec(5, 0)})
+			ts = append(ts, spec.Tier{MinNotional: dec(1, exp), MaxNotional: dec(1, 9), MaintenanceMarginRate: dec(mmr+50, -4), MaxLeverage: dec(5, 0)})
 		}
-		basis := model.BasisMark
+		basis := spec.BasisMark
 		if e.gen.EntryBasis && rapid.Bool().Draw(t, "entryBasis") {
-			basis = model.BasisEntry
+			basis = spec.BasisEntry
 		}
-		mode := model.Cross
+		mode := spec.Cross
 		if e.gen.Isolated && rapid.Bool().Draw(t, "isolated") {
-			mode = model.Isolated
+			mode = spec.Isolated
 		}
 		q := dec(rapid.Int64Range(1, 1000).Draw(t, "size"), 0)
 		mp := dec(rapid.Int64Range(1, 10_000_000).Draw(t, "markCents"), -2)
 		ep := dec(rapid.Int64Range(1, 10_000_000).Draw(t, "entryCents"), -2)
-		side := rapid.SampledFrom([]model.Side{model.Long, model.Short}).Draw(t, "side")
-		s := &model.Scenario{
-			Markets: map[string]model.Market{"AAA": {TickSize: dec(1, -2), LotSize: dec(1, 0), MMBasis: basis, Tiers: ts}},
-			Prices:  map[string]model.Price{"AAA": {Mark: nd(mp)}},
-			Account: model.Account{Positions: []model.Position{{Market: "AAA", Side: side, Size: q, EntryPrice: ep, MarginMode: mode}}},
+		side := rapid.SampledFrom([]spec.Side{spec.Long, spec.Short}).Draw(t, "side")
+		s := &spec.Scenario{
+			Markets: map[string]spec.Market{"AAA": {TickSize: dec(1, -2), LotSize: dec(1, 0), MMBasis: basis, Tiers: ts}},
+			Prices:  map[string]spec.Price{"AAA": {Mark: nd(mp)}},
+			Account: spec.Account{Positions: []spec.Position{{Market: "AAA", Side: side, Size: q, EntryPrice: ep, MarginMode: mode}}},
 		}
-		if mode == model.Isolated {
+		if mode == spec.Isolated {
 			s.Account.Positions[0].IsolatedMargin = nd(decimal.Zero)
 		}
 		x := exactScenario(s)
@@ -990,9 +991,9 @@ func propStrictTrigger(e *env) func(*rapid.T) {
 		if b.Sign() < 0 || down(b).Cmp(b) != 0 {
 			return // a profit above MM: no balance >= 0 gives E = MM
 		}
-		set := func(v decimal.Decimal) *model.Scenario {
+		set := func(v decimal.Decimal) *spec.Scenario {
 			c := clone(s)
-			if mode == model.Isolated {
+			if mode == spec.Isolated {
 				c.Account.Positions[0].IsolatedMargin = nd(v)
 			} else {
 				c.Account.WalletBalance = v
@@ -1001,7 +1002,7 @@ func propStrictTrigger(e *env) func(*rapid.T) {
 		}
 		bal := decimal.NewFromBigRat(b, 8)
 		k := 0
-		if mode == model.Isolated {
+		if mode == spec.Isolated {
 			k = 1
 		}
 		s1 := set(bal)
@@ -1057,7 +1058,7 @@ func propComputedEqualsGiven(e *env) func(*rapid.T) {
 		rep := e.mustReport(t, s, "generated")
 		s2 := clone(s)
 		for name, p := range rep.Prices {
-			s2.Prices[name] = model.Price{Mark: nd(p.Mark), Index: s.Prices[name].Index, Last: s.Prices[name].Last}
+			s2.Prices[name] = spec.Price{Mark: nd(p.Mark), Index: s.Prices[name].Index, Last: s.Prices[name].Last}
 		}
 		rep2 := e.mustReport(t, s2, "mark given", named{"generated", s})
 		for name := range rep2.Prices {
@@ -1080,7 +1081,7 @@ func propComputedMark(e *env) func(*rapid.T) {
 		if p.Mark.Valid { // make it computed
 			p = Price(GenConfig{ComputedMark: true}, p.Mark.Decimal).Draw(t, "prices")
 			if p.Mark.Valid {
-				p = model.Price{Index: p.Mark, Last: p.Mark}
+				p = spec.Price{Index: p.Mark, Last: p.Mark}
 			}
 		}
 		switch rapid.IntRange(0, 3).Draw(t, "spike") {
@@ -1210,8 +1211,8 @@ func propReportShape(e *env) func(*rapid.T) {
 			}
 		}
 		wantPools := []int{-1}
-		reasons := map[string]bool{"": true, model.ReasonNeverLiquidatable: true, model.ReasonAlwaysLiquidatable: true, model.ReasonOutOfRange: true}
-		breasons := map[string]bool{"": true, model.ReasonNeverBankrupt: true, model.ReasonAlwaysBankrupt: true, model.ReasonOutOfRange: true}
+		reasons := map[string]bool{"": true, spec.ReasonNeverLiquidatable: true, spec.ReasonAlwaysLiquidatable: true, spec.ReasonOutOfRange: true}
+		breasons := map[string]bool{"": true, spec.ReasonNeverBankrupt: true, spec.ReasonAlwaysBankrupt: true, spec.ReasonOutOfRange: true}
 		for i, pr := range rep.Positions {
 			sp := s.Account.Positions[i]
 			m := s.Markets[sp.Market]
@@ -1241,11 +1242,11 @@ func propReportShape(e *env) func(*rapid.T) {
 			if pr.LiquidationPrice.Valid {
 				grid(fmt.Sprintf("positions[%d].liquidationPriceExact", i), pr.LiquidationPriceExact.Decimal)
 				lp, ex := pr.LiquidationPrice.Decimal, pr.LiquidationPriceExact.Decimal
-				if (sp.Side == model.Long && lp.LessThan(ex)) || (sp.Side == model.Short && lp.GreaterThan(ex)) {
+				if (sp.Side == spec.Long && lp.LessThan(ex)) || (sp.Side == spec.Short && lp.GreaterThan(ex)) {
 					bad("positions[%d]: tick price %s and exact price %s are not rounded the same way (LIQ-5, LIQ-6)", i, lp, ex)
 				}
 			}
-			iso := sp.MarginMode == model.Isolated
+			iso := sp.MarginMode == spec.Isolated
 			if pr.IsolatedMargin.Valid != iso || pr.MaxRemovableMargin.Valid != iso {
 				bad("positions[%d]: isolatedMargin %s, maxRemovableMargin %s for a %s position (RPT-1)", i, nullStr(pr.IsolatedMargin), nullStr(pr.MaxRemovableMargin), sp.MarginMode)
 			}
@@ -1260,9 +1261,9 @@ func propReportShape(e *env) func(*rapid.T) {
 			bad("%d pools, want %d (RPT-2)", len(rep.Pools), len(wantPools))
 		}
 		for k, pl := range rep.Pools {
-			wantMode := model.Cross
+			wantMode := spec.Cross
 			if k > 0 {
-				wantMode = model.Isolated
+				wantMode = spec.Isolated
 			}
 			if pl.Position != wantPools[k] || pl.Pool != wantMode {
 				bad("pools[%d] is %s/%d, want %s/%d (RPT-2)", k, pl.Pool, pl.Position, wantMode, wantPools[k])

@@ -5,9 +5,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/internal/strictjson"
-	"github.com/perpcheck/perpcheck/model"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 func init() {
@@ -53,7 +54,7 @@ func propRepresentation(e *env) func(*rapid.T) {
 			}
 			return `"` + d + `"`
 		})
-		var s2 model.Scenario
+		var s2 spec.Scenario
 		if err := strictjson.Unmarshal(b2, &s2); err != nil {
 			t.Fatalf("the rewritten scenario does not decode: %v\n%s", err, b2)
 		}
@@ -85,7 +86,7 @@ func propJSONTransport(e *env) func(*rapid.T) {
 		if err != nil {
 			t.Fatalf("marshal: %v", err)
 		}
-		var s2 model.Scenario
+		var s2 spec.Scenario
 		if err := strictjson.Unmarshal(b, &s2); err != nil {
 			e.fail(t, []named{{"generated", s}}, "the scenario's JSON does not decode: %v", err)
 		}

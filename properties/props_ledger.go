@@ -3,9 +3,10 @@ package properties
 import (
 	"fmt"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // ledgerCatalogue is the ledger layer of the suite (SPEC LED, TRD, FND, LQ,
@@ -74,7 +75,7 @@ func (e *env) prefixRun(t *rapid.T, c GenConfig, n int) *ledgerRun {
 // reload creates a fresh engine ledger from st; a state that SPEC OPEN-1 or
 // OPEN-2 makes invalid input (a negative wallet or isolated margin) skips
 // the case, any other error fails it.
-func (r *ledgerRun) reload(t *rapid.T, st *model.State) Ledger {
+func (r *ledgerRun) reload(t *rapid.T, st *spec.State) Ledger {
 	t.Helper()
 	l, err := r.e.newLedger(t, cloneState(st), r.runs)
 	if err != nil {
@@ -88,7 +89,7 @@ func (r *ledgerRun) reload(t *rapid.T, st *model.State) Ledger {
 
 // openGapState says whether st has a negative trader wallet or isolated
 // margin (SPEC OPEN-1, OPEN-2).
-func openGapState(st *model.State) bool {
+func openGapState(st *spec.State) bool {
 	for _, a := range st.Accounts {
 		if a.WalletBalance.Sign() < 0 {
 			return true
@@ -103,9 +104,9 @@ func openGapState(st *model.State) bool {
 }
 
 // applyAll applies events to l, recovering panics as errors.
-func applyAll(l Ledger, evs []model.Event) (effects [][]model.Effect, errs []error) {
+func applyAll(l Ledger, evs []spec.Event) (effects [][]spec.Effect, errs []error) {
 	for _, ev := range evs {
-		var eff []model.Effect
+		var eff []spec.Effect
 		var err error
 		func() {
 			defer func() {
@@ -120,10 +121,10 @@ func applyAll(l Ledger, evs []model.Event) (effects [][]model.Effect, errs []err
 	return effects, errs
 }
 
-func hasLiquidation(effs [][]model.Effect) bool {
+func hasLiquidation(effs [][]spec.Effect) bool {
 	for _, eff := range effs {
 		for _, f := range eff {
-			if f.Type == model.EffectLiquidation {
+			if f.Type == spec.EffectLiquidation {
 				return true
 			}
 		}
@@ -141,7 +142,7 @@ func firstErr(errs []error) error {
 }
 
 func ruleOf(err error) string {
-	if me, ok := err.(*model.Error); ok {
+	if me, ok := err.(*spec.Error); ok {
 		return me.Rule
 	}
 	return ""
@@ -175,19 +176,19 @@ func propSplitVsWhole(e *env) func(*rapid.T) {
 		if lots < k {
 			k = lots
 		}
-		var pieces []model.Event
+		var pieces []spec.Event
 		for _, n := range splitLots(t, lots, k) {
 			p := ev
 			p.Size = nd(lot.Mul(decimal.NewFromInt(n)))
 			pieces = append(pieces, p)
 		}
 		whole, split := r.reload(t, r.st), r.reload(t, r.st)
-		_, werrs := applyAll(whole, []model.Event{ev})
+		_, werrs := applyAll(whole, []spec.Event{ev})
 		_, serrs := applyAll(split, pieces)
 		werr, serr := werrs[0], firstErr(serrs)
 		ctx := func(format string, args ...any) {
 			st := r.st
-			r.e.failRuns(t, []labeledRun{{"whole", st, []model.Event{ev}}, {"split", st, pieces}}, format, args...)
+			r.e.failRuns(t, []labeledRun{{"whole", st, []spec.Event{ev}}, {"split", st, pieces}}, format, args...)
 		}
 		switch {
 		case werr != nil && serr == nil:
@@ -261,16 +262,16 @@ func propFundingSplit(e *env) func(*rapid.T) {
 		if rapid.Bool().Draw(t, "negative") {
 			piece = piece.Neg()
 		}
-		once := model.Event{Type: model.EventFunding, Market: market, Rate: nd(piece.Mul(decimal.NewFromInt(k)))}
-		var pieces []model.Event
+		once := spec.Event{Type: spec.EventFunding, Market: market, Rate: nd(piece.Mul(decimal.NewFromInt(k)))}
+		var pieces []spec.Event
 		for i := int64(0); i < k; i++ {
-			pieces = append(pieces, model.Event{Type: model.EventFunding, Market: market, Rate: nd(piece)})
+			pieces = append(pieces, spec.Event{Type: spec.EventFunding, Market: market, Rate: nd(piece)})
 		}
 		whole, split := r.reload(t, r.st), r.reload(t, r.st)
-		weff, werrs := applyAll(whole, []model.Event{once})
+		weff, werrs := applyAll(whole, []spec.Event{once})
 		seff, serrs := applyAll(split, pieces)
 		ctx := func(format string, args ...any) {
-			r.e.failRuns(t, []labeledRun{{"once", r.st, []model.Event{once}}, {"pieces", r.st, pieces}}, format, args...)
+			r.e.failRuns(t, []labeledRun{{"once", r.st, []spec.Event{once}}, {"pieces", r.st, pieces}}, format, args...)
 		}
 		if (werrs[0] == nil) != (firstErr(serrs) == nil) {
 			ctx("FND-2: funding at %s once gives error %v, in %d pieces %v", once.Rate.Decimal, werrs[0], k, firstErr(serrs))
@@ -315,12 +316,12 @@ func propLedgerDeterminism(e *env) func(*rapid.T) {
 			}
 			ev := LedgerEvent(r.st, e.gen).Draw(t, "event")
 			eff, err := r.apply(t, ev)
-			teff, terrs := applyAll(twin, []model.Event{ev})
+			teff, terrs := applyAll(twin, []spec.Event{ev})
 			if r.e.errKey(err) != r.e.errKey(terrs[0]) || effectsJSON(eff) != effectsJSON(teff[0]) || mustMarshal(r.st) != mustMarshal(twin.State()) {
 				r.fail(t, "LED-8: two ledgers on the same state differ at event %d:\neffects: %s\n     vs: %s\nerror: %v vs %v", i, effectsJSON(eff), effectsJSON(teff[0]), err, terrs[0])
 			}
 			if reloaded != nil {
-				reff, rerrs := applyAll(reloaded, []model.Event{ev})
+				reff, rerrs := applyAll(reloaded, []spec.Event{ev})
 				if a, b := reindexed(eff), reindexed(reff[0]); ruleOf(err) != ruleOf(rerrs[0]) || (err == nil) != (rerrs[0] == nil) || a != b || mustMarshal(r.st) != mustMarshal(reloaded.State()) {
 					r.fail(t, "LED-1/LED-8: a ledger created from State() before event %d continues differently at event %d:\noriginal: %s (%v)\nreloaded: %s (%v)\nstate: %s\n   vs: %s",
 						cut, i, a, err, b, rerrs[0], mustMarshal(r.st), mustMarshal(reloaded.State()))
@@ -332,8 +333,8 @@ func propLedgerDeterminism(e *env) func(*rapid.T) {
 
 // reindexed is the effects' JSON with Event set to 0 (a reloaded ledger
 // numbers its events from 0).
-func reindexed(eff []model.Effect) string {
-	c := append([]model.Effect(nil), eff...)
+func reindexed(eff []spec.Effect) string {
+	c := append([]spec.Effect(nil), eff...)
 	for i := range c {
 		c[i].Event = 0
 	}
@@ -348,10 +349,10 @@ func propPathIndependence(e *env) func(*rapid.T) {
 		b := rapid.SampledFrom(ids).Draw(t, "b")
 		x := dec(rapid.Int64Range(1, 1e9).Draw(t, "xCents"), -2)
 		y := dec(rapid.Int64Range(1, 1e9).Draw(t, "yCents"), -2)
-		dep := func(id string, v decimal.Decimal) model.Event {
-			return model.Event{Type: model.EventDeposit, Account: id, Amount: nd(v)}
+		dep := func(id string, v decimal.Decimal) spec.Event {
+			return spec.Event{Type: spec.EventDeposit, Account: id, Amount: nd(v)}
 		}
-		run := func(evs ...model.Event) (string, error) {
+		run := func(evs ...spec.Event) (string, error) {
 			l := r.reload(t, r.st)
 			_, errs := applyAll(l, evs)
 			if err := firstErr(errs); err != nil {
@@ -359,7 +360,7 @@ func propPathIndependence(e *env) func(*rapid.T) {
 			}
 			return mustMarshal(l.State()), nil
 		}
-		orders := [][]model.Event{
+		orders := [][]spec.Event{
 			{dep(a, x), dep(b, y)}, {dep(b, y), dep(a, x)},
 		}
 		s1, err1 := run(orders[0]...)
@@ -370,14 +371,14 @@ func propPathIndependence(e *env) func(*rapid.T) {
 		if s1 != s2 {
 			r.e.failRuns(t, []labeledRun{{"a-then-b", r.st, orders[0]}, {"b-then-a", r.st, orders[1]}}, "LED-9: deposits to %s and %s give different states in the two orders", a, b)
 		}
-		two := []model.Event{dep(a, x), dep(a, y)}
-		one := []model.Event{dep(a, x.Add(y))}
+		two := []spec.Event{dep(a, x), dep(a, y)}
+		one := []spec.Event{dep(a, x.Add(y))}
 		s3, _ := run(two...)
 		s4, _ := run(one...)
 		if s3 != s4 {
 			r.e.failRuns(t, []labeledRun{{"two-deposits", r.st, two}, {"one-deposit", r.st, one}}, "LED-9: deposits of %s and %s differ from one of %s", x, y, x.Add(y))
 		}
-		back := []model.Event{dep(a, x), {Type: model.EventWithdraw, Account: a, Amount: nd(x)}}
+		back := []spec.Event{dep(a, x), {Type: spec.EventWithdraw, Account: a, Amount: nd(x)}}
 		s5, err5 := run(back...)
 		if err5 == nil && s5 != mustMarshal(r.reload(t, r.st).State()) {
 			r.e.failRuns(t, []labeledRun{{"deposit-withdraw", r.st, back}}, "LED-9: depositing and withdrawing %s to %s changes the state", x, a)

@@ -14,9 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/reference"
 	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Property is one check of the suite, named by an id of the form
@@ -64,8 +65,8 @@ type config struct {
 	seed         uint64
 	shrinkTime   time.Duration
 	failFiles    *bool
-	oracle       func(*model.Scenario) (*model.Report, error)
-	ledger       func(*model.State) (Ledger, error)
+	oracle       func(*spec.Scenario) (*spec.Report, error)
+	ledger       func(*spec.State) (Ledger, error)
 	only, skip   []*regexp.Regexp
 	parallel     int
 	requireAll   bool
@@ -100,13 +101,13 @@ func FailFiles(on bool) Option { return func(c *config) { c.failFiles = &on } }
 
 // Oracle sets the implementation the differential properties compare with
 // (default reference.Evaluate).
-func Oracle(f func(*model.Scenario) (*model.Report, error)) Option {
+func Oracle(f func(*spec.Scenario) (*spec.Report, error)) Option {
 	return func(c *config) { c.oracle = f }
 }
 
 // LedgerOracle sets the ledger the differential ledger property compares
 // with (default reference.NewLedger).
-func LedgerOracle(f func(*model.State) (Ledger, error)) Option {
+func LedgerOracle(f func(*spec.State) (Ledger, error)) Option {
 	return func(c *config) { c.ledger = f }
 }
 
@@ -573,11 +574,11 @@ type env struct {
 	engine Engine
 	caps   capSet
 	gen    GenConfig
-	oracle func(*model.Scenario) (*model.Report, error)
+	oracle func(*spec.Scenario) (*spec.Report, error)
 	// stats, when set (by tests), counts what the ledger runs exercised.
 	stats *ledgerStats
 	// ledgerOracle is the LedgerOracle option.
-	ledgerOracle func(*model.State) (Ledger, error)
+	ledgerOracle func(*spec.State) (Ledger, error)
 
 	mu   sync.Mutex
 	last *failureRecord
@@ -595,7 +596,7 @@ func newEnv(e Engine, caps []Capability, c *config) *env {
 // named is a scenario with a label, for counterexamples.
 type named struct {
 	label string
-	s     *model.Scenario
+	s     *spec.Scenario
 }
 
 // fail records the counterexample, logs its scenarios as JSON (rapid shows
@@ -637,7 +638,7 @@ func (e *env) failWith(t *rapid.T, items []counterexample, msg string) {
 // evaluate calls the engine, turning a panic into a failure (EVAL-1: bad
 // input never panics) and checking that exactly one of report and error is
 // returned.
-func (e *env) evaluate(t *rapid.T, s *model.Scenario, label string, ctx ...named) (rep *model.Report, err error) {
+func (e *env) evaluate(t *rapid.T, s *spec.Scenario, label string, ctx ...named) (rep *spec.Report, err error) {
 	t.Helper()
 	var panicked any
 	func() {
@@ -662,7 +663,7 @@ func (e *env) evaluate(t *rapid.T, s *model.Scenario, label string, ctx ...named
 
 // mustReport evaluates s and skips the case when it is an error (the property
 // needs a report; errors are checked by other properties).
-func (e *env) mustReport(t *rapid.T, s *model.Scenario, label string, ctx ...named) *model.Report {
+func (e *env) mustReport(t *rapid.T, s *spec.Scenario, label string, ctx ...named) *spec.Report {
 	t.Helper()
 	rep, err := e.evaluate(t, s, label, ctx...)
 	if err != nil {

@@ -5,8 +5,9 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Evaluate returns the report of SPEC RPT for s, or an *model.Error per SPEC
@@ -16,12 +17,12 @@ import (
 // (EVAL-1). A nil s is an error. An internal inconsistency of this package
 // (a bug, never a property of the input) is returned as a plain error that is
 // not a *model.Error.
-func Evaluate(s *model.Scenario) (rep *model.Report, err error) {
+func Evaluate(s *spec.Scenario) (rep *spec.Report, err error) {
 	return evaluate(s, noMutation)
 }
 
 // evaluate is Evaluate with a mutation (mutant.go); noMutation is Evaluate.
-func evaluate(s *model.Scenario, mut Mutation) (rep *model.Report, err error) {
+func evaluate(s *spec.Scenario, mut Mutation) (rep *spec.Report, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			rep = nil
@@ -33,7 +34,7 @@ func evaluate(s *model.Scenario, mut Mutation) (rep *model.Report, err error) {
 		}
 	}()
 	if s == nil {
-		return nil, &model.Error{Path: "", Rule: "EVAL-1", Msg: "nil scenario"}
+		return nil, &spec.Error{Path: "", Rule: "EVAL-1", Msg: "nil scenario"}
 	}
 	// EVAL-2 steps 1..3: the input.
 	in, verr := validateMut(s, mut)
@@ -61,7 +62,7 @@ type positionResult struct {
 
 // poolResult is one pool's reported values (RPT-2), rounded.
 type poolResult struct {
-	mode                                            model.MarginMode
+	mode                                            spec.MarginMode
 	position                                        int
 	equity, initialMargin, maintenanceMargin, avail *apd.Decimal
 	marginRatio                                     *apd.Decimal // nil when null
@@ -86,7 +87,7 @@ func compute(in *input) *result {
 	pools := []pool{crossPool(in.wallet, in.positions, qs)}
 	poolOf := make([]int, len(in.positions)) // index into pools of each position
 	for i, p := range in.positions {
-		if p.mode == model.Isolated {
+		if p.mode == spec.Isolated {
 			poolOf[i] = len(pools)
 			pools = append(pools, in.mut.isolatedPool(isolatedPool(i, p, qs[i]), in.wallet))
 		}
@@ -106,7 +107,7 @@ func compute(in *input) *result {
 			liq:               liquidationPrice(p.mkt, p.s, p.q, p.qep, in.mut.liquidationK(pl, i, qs)),
 			bkr:               bankruptcyPrice(p.mkt, p.s, p.q, p.qep, bankruptcyK0(pl, i, qs)),
 		}
-		if p.mode == model.Isolated {
+		if p.mode == spec.Isolated {
 			pr.isolatedMargin = p.margin
 			pr.maxRemovableMargin = in.mut.maxRemovableMargin(p.margin, q.u, q.im)
 		}
@@ -133,12 +134,12 @@ func compute(in *input) *result {
 // maintenanceMargin, isolatedMargin, maxRemovableMargin), then each pool in
 // order (equity, initialMargin, maintenanceMargin, available), at the report
 // paths of EVAL-3. Prices that LIQ-7 / BKR-3 / POOL-4 null out are not errors.
-func checkReported(r *result) *model.Error {
+func checkReported(r *result) *spec.Error {
 	type field struct {
 		name string
 		v    *apd.Decimal
 	}
-	check := func(prefix string, fields []field) *model.Error {
+	check := func(prefix string, fields []field) *spec.Error {
 		for _, f := range fields {
 			if f.v != nil && !inRange(f.v) {
 				return fail(prefix+"."+f.name, "NUM-2", "reported value %s is outside [-MAX, MAX], MAX = 92233720368.54775807", str(f.v))
@@ -180,20 +181,20 @@ func nullable(x *apd.Decimal) decimal.NullDecimal {
 }
 
 // report builds the model.Report of RPT-1..3.
-func (r *result) report(in *input) *model.Report {
-	rep := &model.Report{
-		Prices:    map[string]model.PriceReport{},
-		Positions: []model.PositionReport{},
-		Pools:     []model.PoolReport{},
+func (r *result) report(in *input) *spec.Report {
+	rep := &spec.Report{
+		Prices:    map[string]spec.PriceReport{},
+		Positions: []spec.PositionReport{},
+		Pools:     []spec.PoolReport{},
 	}
 	// RPT-3: the mark of every market in the scenario's prices.
 	for name, pr := range in.prices {
-		rep.Prices[name] = model.PriceReport{Mark: toDecimal(pr.mark), Computed: pr.computed}
+		rep.Prices[name] = spec.PriceReport{Mark: toDecimal(pr.mark), Computed: pr.computed}
 	}
 	// RPT-1: one entry per position, same order.
 	for i, p := range r.positions {
 		src := in.positions[i]
-		rep.Positions = append(rep.Positions, model.PositionReport{
+		rep.Positions = append(rep.Positions, spec.PositionReport{
 			Market:                 src.mkt.name,
 			Side:                   src.side,
 			MarginMode:             src.mode,
@@ -214,7 +215,7 @@ func (r *result) report(in *input) *model.Report {
 	}
 	// RPT-2: the cross pool (position -1), then one pool per isolated position.
 	for _, pl := range r.pools {
-		rep.Pools = append(rep.Pools, model.PoolReport{
+		rep.Pools = append(rep.Pools, spec.PoolReport{
 			Pool:              pl.mode,
 			Position:          pl.position,
 			Equity:            toDecimal(pl.equity),

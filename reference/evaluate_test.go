@@ -5,8 +5,9 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // d parses a test decimal.
@@ -16,22 +17,22 @@ func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 func nd(s string) decimal.NullDecimal { return decimal.NewNullDecimal(d(s)) }
 
 // oneTier is a one-tier market with the given MMR and maximum leverage.
-func oneTier(tick, lot, mmr, maxLev string, basis model.MMBasis) model.Market {
-	return model.Market{
+func oneTier(tick, lot, mmr, maxLev string, basis spec.MMBasis) spec.Market {
+	return spec.Market{
 		TickSize: d(tick), LotSize: d(lot), MMBasis: basis,
-		Tiers: []model.Tier{{MinNotional: d("0"), MaxNotional: d("1000000000"), MaintenanceMarginRate: d(mmr), MaxLeverage: d(maxLev)}},
+		Tiers: []spec.Tier{{MinNotional: d("0"), MaxNotional: d("1000000000"), MaintenanceMarginRate: d(mmr), MaxLeverage: d(maxLev)}},
 	}
 }
 
 // binanceBTCUSDT is Binance's BTCUSDT leverage brackets of 2024-10 (the
 // brief's table; cum 0, 50, 950, 11450, 131450).
-func binanceBTCUSDT() model.Market {
-	tier := func(min, max, mmr, lev string) model.Tier {
-		return model.Tier{MinNotional: d(min), MaxNotional: d(max), MaintenanceMarginRate: d(mmr), MaxLeverage: d(lev)}
+func binanceBTCUSDT() spec.Market {
+	tier := func(min, max, mmr, lev string) spec.Tier {
+		return spec.Tier{MinNotional: d(min), MaxNotional: d(max), MaintenanceMarginRate: d(mmr), MaxLeverage: d(lev)}
 	}
-	return model.Market{
+	return spec.Market{
 		TickSize: d("0.1"), LotSize: d("0.001"),
-		Tiers: []model.Tier{
+		Tiers: []spec.Tier{
 			tier("0", "50000", "0.004", "125"),
 			tier("50000", "600000", "0.005", "100"),
 			tier("600000", "3000000", "0.0065", "75"),
@@ -41,7 +42,7 @@ func binanceBTCUSDT() model.Market {
 	}
 }
 
-func mustEval(t *testing.T, s *model.Scenario) *model.Report {
+func mustEval(t *testing.T, s *spec.Scenario) *spec.Report {
 	t.Helper()
 	r, err := Evaluate(s)
 	if err != nil {
@@ -74,13 +75,13 @@ func wantNone(t *testing.T, what string, got decimal.NullDecimal, reason, wantRe
 }
 
 // xrpScenario is seed 000 example B: isolated long 1000 XRP @ 1.00, 10x.
-func xrpScenario(basis model.MMBasis, margin string) *model.Scenario {
-	return &model.Scenario{
-		Markets: map[string]model.Market{"XRP": oneTier("0.0001", "1", "0.05", "10", basis)},
-		Prices:  map[string]model.Price{"XRP": {Mark: nd("1.00")}},
-		Account: model.Account{Positions: []model.Position{{
-			Market: "XRP", Side: model.Long, Size: d("1000"), EntryPrice: d("1.00"),
-			MarginMode: model.Isolated, Leverage: nd("10"), IsolatedMargin: nd(margin),
+func xrpScenario(basis spec.MMBasis, margin string) *spec.Scenario {
+	return &spec.Scenario{
+		Markets: map[string]spec.Market{"XRP": oneTier("0.0001", "1", "0.05", "10", basis)},
+		Prices:  map[string]spec.Price{"XRP": {Mark: nd("1.00")}},
+		Account: spec.Account{Positions: []spec.Position{{
+			Market: "XRP", Side: spec.Long, Size: d("1000"), EntryPrice: d("1.00"),
+			MarginMode: spec.Isolated, Leverage: nd("10"), IsolatedMargin: nd(margin),
 		}}},
 	}
 }
@@ -92,14 +93,14 @@ func xrpScenario(basis model.MMBasis, margin string) *model.Scenario {
 // EP - M/Q = 0.9 and 0.8.
 func TestGoldenSeed000IsolatedXRP(t *testing.T) {
 	cases := []struct {
-		basis             model.MMBasis
+		basis             spec.MMBasis
 		margin            string
 		lp, lpExact, bkrp string
 	}{
-		{model.BasisEntry, "100", "0.95", "0.95", "0.9"},
-		{model.BasisEntry, "200", "0.85", "0.85", "0.8"},
-		{model.BasisMark, "100", "0.9474", "0.94736843", "0.9"},
-		{model.BasisMark, "200", "0.8422", "0.84210527", "0.8"},
+		{spec.BasisEntry, "100", "0.95", "0.95", "0.9"},
+		{spec.BasisEntry, "200", "0.85", "0.85", "0.8"},
+		{spec.BasisMark, "100", "0.9474", "0.94736843", "0.9"},
+		{spec.BasisMark, "200", "0.8422", "0.84210527", "0.8"},
 	}
 	for _, c := range cases {
 		r := mustEval(t, xrpScenario(c.basis, c.margin))
@@ -116,7 +117,7 @@ func TestGoldenSeed000IsolatedXRP(t *testing.T) {
 		}
 	}
 	// Absent isolatedMargin defaults to the IM at entry, 1000*1.00/10 = 100 (POS-5).
-	s := xrpScenario(model.BasisEntry, "0")
+	s := xrpScenario(spec.BasisEntry, "0")
 	s.Account.Positions[0].IsolatedMargin = decimal.NullDecimal{}
 	r := mustEval(t, s)
 	wantNull(t, "default isolatedMargin", r.Positions[0].IsolatedMargin, "100")
@@ -125,16 +126,16 @@ func TestGoldenSeed000IsolatedXRP(t *testing.T) {
 
 // crossScenario is seed 000 example A: cross, wallet 1000, long 0.1 BTC @ 30000
 // (mark 31000), short 5 ETH @ 2000 (mark 2160), one-tier tables MMR 0.05, 10x.
-func crossScenario(basis model.MMBasis) *model.Scenario {
-	return &model.Scenario{
-		Markets: map[string]model.Market{
+func crossScenario(basis spec.MMBasis) *spec.Scenario {
+	return &spec.Scenario{
+		Markets: map[string]spec.Market{
 			"BTC": oneTier("0.1", "0.001", "0.05", "10", basis),
 			"ETH": oneTier("0.01", "0.01", "0.05", "10", basis),
 		},
-		Prices: map[string]model.Price{"BTC": {Mark: nd("31000")}, "ETH": {Mark: nd("2160")}},
-		Account: model.Account{WalletBalance: d("1000"), Positions: []model.Position{
-			{Market: "BTC", Side: model.Long, Size: d("0.1"), EntryPrice: d("30000"), MarginMode: model.Cross},
-			{Market: "ETH", Side: model.Short, Size: d("5"), EntryPrice: d("2000"), MarginMode: model.Cross},
+		Prices: map[string]spec.Price{"BTC": {Mark: nd("31000")}, "ETH": {Mark: nd("2160")}},
+		Account: spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{
+			{Market: "BTC", Side: spec.Long, Size: d("0.1"), EntryPrice: d("30000"), MarginMode: spec.Cross},
+			{Market: "ETH", Side: spec.Short, Size: d("5"), EntryPrice: d("2000"), MarginMode: spec.Cross},
 		}},
 	}
 }
@@ -147,13 +148,13 @@ func crossScenario(basis model.MMBasis) *model.Scenario {
 // K = 1000 + (-800 - 540) = -340, P = (K - 3000)/(0.1*(0.05-1)) = 3340/0.095
 // = 35157.894736842..., exact 35157.89473685, tick 0.1: 35157.9.
 func TestGoldenSeed000Cross(t *testing.T) {
-	for basis, mm := range map[model.MMBasis]string{model.BasisMark: "695", model.BasisEntry: "650"} {
+	for basis, mm := range map[spec.MMBasis]string{spec.BasisMark: "695", spec.BasisEntry: "650"} {
 		r := mustEval(t, crossScenario(basis))
 		if len(r.Pools) != 1 {
 			t.Fatalf("%s: %d pools, want 1", basis, len(r.Pools))
 		}
 		pl := r.Pools[0]
-		if pl.Pool != model.Cross || pl.Position != -1 {
+		if pl.Pool != spec.Cross || pl.Position != -1 {
 			t.Errorf("%s: pool %q position %d", basis, pl.Pool, pl.Position)
 		}
 		wantDec(t, string(basis)+" equity", pl.Equity, "300")
@@ -166,7 +167,7 @@ func TestGoldenSeed000Cross(t *testing.T) {
 		wantDec(t, string(basis)+" BTC unrealizedPnl", r.Positions[0].UnrealizedPnl, "100")
 		wantDec(t, string(basis)+" ETH unrealizedPnl", r.Positions[1].UnrealizedPnl, "-800")
 	}
-	r := mustEval(t, crossScenario(model.BasisMark))
+	r := mustEval(t, crossScenario(spec.BasisMark))
 	wantNull(t, "BTC liquidationPriceExact", r.Positions[0].LiquidationPriceExact, "35157.89473685")
 	wantNull(t, "BTC liquidationPrice", r.Positions[0].LiquidationPrice, "35157.9")
 }
@@ -174,11 +175,11 @@ func TestGoldenSeed000Cross(t *testing.T) {
 // TestGoldenSeed001InitialMargin: seed document 001: 10 BTC contracts at
 // 60,000 with a 10% margin requirement need 60,000.
 func TestGoldenSeed001InitialMargin(t *testing.T) {
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"BTC": oneTier("0.1", "1", "0.05", "10", "")},
-		Prices:  map[string]model.Price{"BTC": {Mark: nd("60000")}},
-		Account: model.Account{WalletBalance: d("60000"), Positions: []model.Position{
-			{Market: "BTC", Side: model.Long, Size: d("10"), EntryPrice: d("60000"), MarginMode: model.Cross, Leverage: nd("10")},
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"BTC": oneTier("0.1", "1", "0.05", "10", "")},
+		Prices:  map[string]spec.Price{"BTC": {Mark: nd("60000")}},
+		Account: spec.Account{WalletBalance: d("60000"), Positions: []spec.Position{
+			{Market: "BTC", Side: spec.Long, Size: d("10"), EntryPrice: d("60000"), MarginMode: spec.Cross, Leverage: nd("10")},
 		}},
 	}
 	r := mustEval(t, s)
@@ -188,12 +189,12 @@ func TestGoldenSeed001InitialMargin(t *testing.T) {
 
 // bybitScenario is Bybit's published isolated example: long 1 BTC @ 20000,
 // 50x, MMR 0.005, tick 0.01, isolated margin defaulted.
-func bybitScenario(basis model.MMBasis) *model.Scenario {
-	return &model.Scenario{
-		Markets: map[string]model.Market{"BTCUSDT": oneTier("0.01", "0.001", "0.005", "50", basis)},
-		Prices:  map[string]model.Price{"BTCUSDT": {Mark: nd("20000")}},
-		Account: model.Account{Positions: []model.Position{
-			{Market: "BTCUSDT", Side: model.Long, Size: d("1"), EntryPrice: d("20000"), MarginMode: model.Isolated, Leverage: nd("50")},
+func bybitScenario(basis spec.MMBasis) *spec.Scenario {
+	return &spec.Scenario{
+		Markets: map[string]spec.Market{"BTCUSDT": oneTier("0.01", "0.001", "0.005", "50", basis)},
+		Prices:  map[string]spec.Price{"BTCUSDT": {Mark: nd("20000")}},
+		Account: spec.Account{Positions: []spec.Position{
+			{Market: "BTCUSDT", Side: spec.Long, Size: d("1"), EntryPrice: d("20000"), MarginMode: spec.Isolated, Leverage: nd("50")},
 		}},
 	}
 }
@@ -203,14 +204,14 @@ func bybitScenario(basis model.MMBasis) *model.Scenario {
 // bankruptcy 20000 - 400 = 19600; mark basis root (20000-400)/0.995 =
 // 19698.4924623115..., exact 19698.49246232, tick 19698.50.
 func TestGoldenBybitIsolated(t *testing.T) {
-	r := mustEval(t, bybitScenario(model.BasisEntry))
+	r := mustEval(t, bybitScenario(spec.BasisEntry))
 	p := r.Positions[0]
 	wantNull(t, "isolatedMargin", p.IsolatedMargin, "400")
 	wantNull(t, "entry liquidationPrice", p.LiquidationPrice, "19700")
 	wantNull(t, "entry liquidationPriceExact", p.LiquidationPriceExact, "19700")
 	wantNull(t, "bankruptcyPrice", p.BankruptcyPrice, "19600")
 
-	r = mustEval(t, bybitScenario(model.BasisMark))
+	r = mustEval(t, bybitScenario(spec.BasisMark))
 	p = r.Positions[0]
 	wantNull(t, "mark liquidationPriceExact", p.LiquidationPriceExact, "19698.49246232")
 	wantNull(t, "mark liquidationPrice", p.LiquidationPrice, "19698.50")
@@ -228,11 +229,11 @@ func TestGoldenBybitIsolated(t *testing.T) {
 // MM is 600000*0.005 - 50 = 2950 by tier 2's formula and 600000*0.0065 - 950
 // = 2950 by tier 3's, the tier being 3 (TIER-7).
 func TestGoldenBinanceTiers(t *testing.T) {
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"BTCUSDT": binanceBTCUSDT()},
-		Prices:  map[string]model.Price{"BTCUSDT": {Mark: nd("60000")}},
-		Account: model.Account{WalletBalance: d("100000"), Positions: []model.Position{
-			{Market: "BTCUSDT", Side: model.Short, Size: d("10"), EntryPrice: d("60000"), MarginMode: model.Cross},
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"BTCUSDT": binanceBTCUSDT()},
+		Prices:  map[string]spec.Price{"BTCUSDT": {Mark: nd("60000")}},
+		Account: spec.Account{WalletBalance: d("100000"), Positions: []spec.Position{
+			{Market: "BTCUSDT", Side: spec.Short, Size: d("10"), EntryPrice: d("60000"), MarginMode: spec.Cross},
 		}},
 	}
 	r := mustEval(t, s)
@@ -274,7 +275,7 @@ func TestGoldenBinanceTiers(t *testing.T) {
 	m.Tiers[2].MaintenanceAmount = nd("900")
 	s.Markets["BTCUSDT"] = m
 	_, err2 := Evaluate(s)
-	var me *model.Error
+	var me *spec.Error
 	if !errors.As(err2, &me) || me.Path != "markets.BTCUSDT.tiers[2].maintenanceAmount" || me.Rule != "TIER-6" {
 		t.Errorf("maintenanceAmount 900: got %v, want TIER-6 at markets.BTCUSDT.tiers[2].maintenanceAmount", err2)
 	}
@@ -284,11 +285,11 @@ func TestGoldenBinanceTiers(t *testing.T) {
 // isolated (margin = Q*EP) has f(0) = Q*EP - Q*EP - 0 = 0 >= 0: no
 // liquidation price; its bankruptcy root EP - Q*EP/Q = 0 is <= 0.
 func TestGoldenLong1xNeverLiquidatable(t *testing.T) {
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"BTC": binanceBTCUSDT()},
-		Prices:  map[string]model.Price{"BTC": {Mark: nd("50000")}},
-		Account: model.Account{Positions: []model.Position{
-			{Market: "BTC", Side: model.Long, Size: d("2"), EntryPrice: d("60000"), MarginMode: model.Isolated, Leverage: nd("1")},
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"BTC": binanceBTCUSDT()},
+		Prices:  map[string]spec.Price{"BTC": {Mark: nd("50000")}},
+		Account: spec.Account{Positions: []spec.Position{
+			{Market: "BTC", Side: spec.Long, Size: d("2"), EntryPrice: d("60000"), MarginMode: spec.Isolated, Leverage: nd("1")},
 		}},
 	}
 	r := mustEval(t, s)
@@ -302,13 +303,13 @@ func TestGoldenLong1xNeverLiquidatable(t *testing.T) {
 // TestShortReasons covers the short-side reasons: always-liquidatable when
 // f(0) <= 0 and always-bankrupt when the bankruptcy root is <= 0 (LIQ-3, BKR-2).
 func TestShortReasons(t *testing.T) {
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"BTC": oneTier("0.1", "1", "0.05", "10", "")},
-		Prices:  map[string]model.Price{"BTC": {Mark: nd("100")}},
-		Account: model.Account{Positions: []model.Position{
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"BTC": oneTier("0.1", "1", "0.05", "10", "")},
+		Prices:  map[string]spec.Price{"BTC": {Mark: nd("100")}},
+		Account: spec.Account{Positions: []spec.Position{
 			// isolated margin 0, short at 100: f(0) = 0 + 1*100 - 0 = 100 > 0,
 			// root P = (0 + 100 + 0)/(1*(0.05+1)) = 95.238..., below the entry.
-			{Market: "BTC", Side: model.Short, Size: d("1"), EntryPrice: d("100"), MarginMode: model.Isolated, IsolatedMargin: nd("0")},
+			{Market: "BTC", Side: spec.Short, Size: d("1"), EntryPrice: d("100"), MarginMode: spec.Isolated, IsolatedMargin: nd("0")},
 		}},
 	}
 	r := mustEval(t, s)
@@ -323,15 +324,15 @@ func TestShortReasons(t *testing.T) {
 
 	// A cross short whose other positions already drown the pool:
 	// K = 0 + (U_j - MM_j) < 0 and f(0) = K + Q*EP <= 0.
-	s = &model.Scenario{
-		Markets: map[string]model.Market{
+	s = &spec.Scenario{
+		Markets: map[string]spec.Market{
 			"A": oneTier("0.1", "1", "0.05", "10", ""),
 			"B": oneTier("0.1", "1", "0.05", "10", ""),
 		},
-		Prices: map[string]model.Price{"A": {Mark: nd("10")}, "B": {Mark: nd("1")}},
-		Account: model.Account{Positions: []model.Position{
-			{Market: "A", Side: model.Short, Size: d("1"), EntryPrice: d("10"), MarginMode: model.Cross},
-			{Market: "B", Side: model.Long, Size: d("100"), EntryPrice: d("2"), MarginMode: model.Cross},
+		Prices: map[string]spec.Price{"A": {Mark: nd("10")}, "B": {Mark: nd("1")}},
+		Account: spec.Account{Positions: []spec.Position{
+			{Market: "A", Side: spec.Short, Size: d("1"), EntryPrice: d("10"), MarginMode: spec.Cross},
+			{Market: "B", Side: spec.Long, Size: d("100"), EntryPrice: d("2"), MarginMode: spec.Cross},
 		}},
 	}
 	r = mustEval(t, s)
@@ -345,9 +346,9 @@ func TestShortReasons(t *testing.T) {
 func TestComputedMark(t *testing.T) {
 	m := oneTier("0.1", "1", "0.05", "10", "")
 	m.MarkPriceBand = nd("0.01")
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"A": m, "B": oneTier("0.1", "1", "0.05", "10", "")},
-		Prices: map[string]model.Price{
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"A": m, "B": oneTier("0.1", "1", "0.05", "10", "")},
+		Prices: map[string]spec.Price{
 			// P1 = 100*(1 + 0.0001*14400/28800) = 100.005, P2 = 100 + 0.3 = 100.3,
 			// P3 = 105; median 100.3; band [99, 101]: 100.3.
 			"A": {Index: nd("100"), Last: nd("105"), FundingRate: nd("0.0001"), SecondsToFunding: nd("14400"), BasisAverage: nd("0.3")},
@@ -374,35 +375,35 @@ func TestComputedMark(t *testing.T) {
 
 // TestErrors is the table of error paths and rules for bad inputs (EVAL-1..3).
 func TestErrors(t *testing.T) {
-	base := func() *model.Scenario {
-		return &model.Scenario{
-			Markets: map[string]model.Market{
+	base := func() *spec.Scenario {
+		return &spec.Scenario{
+			Markets: map[string]spec.Market{
 				"BTC": binanceBTCUSDT(),
 				"ETH": oneTier("0.01", "0.01", "0.05", "10", ""),
 			},
-			Prices: map[string]model.Price{"BTC": {Mark: nd("60000")}, "ETH": {Mark: nd("2000")}},
-			Account: model.Account{WalletBalance: d("1000"), Positions: []model.Position{
-				{Market: "BTC", Side: model.Long, Size: d("0.1"), EntryPrice: d("60000"), MarginMode: model.Cross},
-				{Market: "ETH", Side: model.Short, Size: d("1"), EntryPrice: d("2000"), MarginMode: model.Isolated},
+			Prices: map[string]spec.Price{"BTC": {Mark: nd("60000")}, "ETH": {Mark: nd("2000")}},
+			Account: spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{
+				{Market: "BTC", Side: spec.Long, Size: d("0.1"), EntryPrice: d("60000"), MarginMode: spec.Cross},
+				{Market: "ETH", Side: spec.Short, Size: d("1"), EntryPrice: d("2000"), MarginMode: spec.Isolated},
 			}},
 		}
 	}
-	type edit func(s *model.Scenario)
-	market := func(name string, f func(m *model.Market)) edit {
-		return func(s *model.Scenario) { m := s.Markets[name]; f(&m); s.Markets[name] = m }
+	type edit func(s *spec.Scenario)
+	market := func(name string, f func(m *spec.Market)) edit {
+		return func(s *spec.Scenario) { m := s.Markets[name]; f(&m); s.Markets[name] = m }
 	}
-	tiers := func(f func(ts []model.Tier) []model.Tier) edit {
-		return market("BTC", func(m *model.Market) {
-			ts := append([]model.Tier(nil), m.Tiers...)
+	tiers := func(f func(ts []spec.Tier) []spec.Tier) edit {
+		return market("BTC", func(m *spec.Market) {
+			ts := append([]spec.Tier(nil), m.Tiers...)
 			m.Tiers = f(ts)
 		})
 	}
-	price := func(name string, f func(p *model.Price)) edit {
-		return func(s *model.Scenario) { p := s.Prices[name]; f(&p); s.Prices[name] = p }
+	price := func(name string, f func(p *spec.Price)) edit {
+		return func(s *spec.Scenario) { p := s.Prices[name]; f(&p); s.Prices[name] = p }
 	}
-	pos := func(i int, f func(p *model.Position)) edit {
-		return func(s *model.Scenario) {
-			ps := append([]model.Position(nil), s.Account.Positions...)
+	pos := func(i int, f func(p *spec.Position)) edit {
+		return func(s *spec.Scenario) {
+			ps := append([]spec.Position(nil), s.Account.Positions...)
 			f(&ps[i])
 			s.Account.Positions = ps
 		}
@@ -412,77 +413,77 @@ func TestErrors(t *testing.T) {
 		edit       edit
 		path, rule string
 	}{
-		{"profile", market("ETH", func(m *model.Market) { m.Profile = "bybit"; m.Symbol = "ETHUSDT" }), "markets.ETH.profile", "PROF-1"},
-		{"tick absent", market("ETH", func(m *model.Market) { m.TickSize = decimal.Decimal{} }), "markets.ETH.tickSize", "MKT-1"},
-		{"tick scale", market("ETH", func(m *model.Market) { m.TickSize = d("0.000000001") }), "markets.ETH.tickSize", "NUM-1"},
-		{"lot negative", market("ETH", func(m *model.Market) { m.LotSize = d("-1") }), "markets.ETH.lotSize", "MKT-1"},
-		{"lot range", market("ETH", func(m *model.Market) { m.LotSize = d("92233720368.54775808") }), "markets.ETH.lotSize", "NUM-2"},
-		{"mmBasis", market("ETH", func(m *model.Market) { m.MMBasis = "index" }), "markets.ETH.mmBasis", "MKT-3"},
-		{"modes dup", market("ETH", func(m *model.Market) { m.MarginModes = []model.MarginMode{"cross", "cross"} }), "markets.ETH.marginModes", "MKT-4"},
-		{"modes unknown", market("ETH", func(m *model.Market) { m.MarginModes = []model.MarginMode{"portfolio"} }), "markets.ETH.marginModes", "MKT-4"},
-		{"fee rate 1", market("ETH", func(m *model.Market) { m.LiquidationFeeRate = nd("1") }), "markets.ETH.liquidationFeeRate", "MKT-5"},
-		{"funding hours 0", market("ETH", func(m *model.Market) { m.FundingIntervalHours = nd("0") }), "markets.ETH.fundingIntervalHours", "MKT-5"},
-		{"band 0", market("ETH", func(m *model.Market) { m.MarkPriceBand = nd("0") }), "markets.ETH.markPriceBand", "MKT-5"},
-		{"band scale", market("ETH", func(m *model.Market) { m.MarkPriceBand = nd("0.0000000001") }), "markets.ETH.markPriceBand", "NUM-1"},
-		{"no tiers", tiers(func([]model.Tier) []model.Tier { return nil }), "markets.BTC.tiers", "TIER-1"},
-		{"tier0 min", tiers(func(ts []model.Tier) []model.Tier { ts[0].MinNotional = d("1"); return ts }), "markets.BTC.tiers[0].minNotional", "TIER-1"},
-		{"tier field scale", tiers(func(ts []model.Tier) []model.Tier { ts[3].MaxLeverage = d("50.000000001"); return ts }), "markets.BTC.tiers[3].maxLeverage", "NUM-1"},
-		{"tier min>=max", tiers(func(ts []model.Tier) []model.Tier { ts[1].MaxNotional = d("50000"); return ts }), "markets.BTC.tiers[1].maxNotional", "TIER-2"},
-		{"tier gap", tiers(func(ts []model.Tier) []model.Tier { ts[2].MinNotional = d("600001"); return ts }), "markets.BTC.tiers[2].minNotional", "TIER-2"},
-		{"mmr 1", tiers(func(ts []model.Tier) []model.Tier { ts[0].MaintenanceMarginRate = d("1"); return ts }), "markets.BTC.tiers[0].maintenanceMarginRate", "TIER-3"},
-		{"mmr falls", tiers(func(ts []model.Tier) []model.Tier { ts[1].MaintenanceMarginRate = d("0.003"); return ts }), "markets.BTC.tiers[1].maintenanceMarginRate", "TIER-3"},
-		{"lev < 1", tiers(func(ts []model.Tier) []model.Tier { ts[4].MaxLeverage = d("0.5"); return ts }), "markets.BTC.tiers[4].maxLeverage", "TIER-4"},
-		{"lev rises", tiers(func(ts []model.Tier) []model.Tier { ts[1].MaxLeverage = d("150"); return ts }), "markets.BTC.tiers[1].maxLeverage", "TIER-4"},
-		{"im covers mm", tiers(func(ts []model.Tier) []model.Tier { ts[4].MaintenanceMarginRate = d("0.05"); return ts }), "markets.BTC.tiers[4].maxLeverage", "TIER-5"},
-		{"cum", tiers(func(ts []model.Tier) []model.Tier { ts[2].MaintenanceAmount = nd("900"); return ts }), "markets.BTC.tiers[2].maintenanceAmount", "TIER-6"},
-		{"price unknown market", func(s *model.Scenario) { s.Prices["XRP"] = model.Price{Mark: nd("1")} }, "prices.XRP", "PRICE-1"},
-		{"mark 0", price("ETH", func(p *model.Price) { p.Mark = nd("0") }), "prices.ETH.mark", "MARK-1"},
-		{"index scale", price("ETH", func(p *model.Price) { p.Index = nd("1.000000001") }), "prices.ETH.index", "NUM-1"},
-		{"no mark no index", price("ETH", func(p *model.Price) { p.Mark = decimal.NullDecimal{}; p.Last = nd("2000") }), "prices.ETH.index", "MARK-2"},
-		{"no mark no last", price("ETH", func(p *model.Price) { p.Mark = decimal.NullDecimal{}; p.Index = nd("2000") }), "prices.ETH.last", "MARK-2"},
-		{"negative seconds", price("ETH", func(p *model.Price) {
-			*p = model.Price{Index: nd("2000"), Last: nd("2000"), SecondsToFunding: nd("-1")}
+		{"profile", market("ETH", func(m *spec.Market) { m.Profile = "bybit"; m.Symbol = "ETHUSDT" }), "markets.ETH.profile", "PROF-1"},
+		{"tick absent", market("ETH", func(m *spec.Market) { m.TickSize = decimal.Decimal{} }), "markets.ETH.tickSize", "MKT-1"},
+		{"tick scale", market("ETH", func(m *spec.Market) { m.TickSize = d("0.000000001") }), "markets.ETH.tickSize", "NUM-1"},
+		{"lot negative", market("ETH", func(m *spec.Market) { m.LotSize = d("-1") }), "markets.ETH.lotSize", "MKT-1"},
+		{"lot range", market("ETH", func(m *spec.Market) { m.LotSize = d("92233720368.54775808") }), "markets.ETH.lotSize", "NUM-2"},
+		{"mmBasis", market("ETH", func(m *spec.Market) { m.MMBasis = "index" }), "markets.ETH.mmBasis", "MKT-3"},
+		{"modes dup", market("ETH", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"cross", "cross"} }), "markets.ETH.marginModes", "MKT-4"},
+		{"modes unknown", market("ETH", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"portfolio"} }), "markets.ETH.marginModes", "MKT-4"},
+		{"fee rate 1", market("ETH", func(m *spec.Market) { m.LiquidationFeeRate = nd("1") }), "markets.ETH.liquidationFeeRate", "MKT-5"},
+		{"funding hours 0", market("ETH", func(m *spec.Market) { m.FundingIntervalHours = nd("0") }), "markets.ETH.fundingIntervalHours", "MKT-5"},
+		{"band 0", market("ETH", func(m *spec.Market) { m.MarkPriceBand = nd("0") }), "markets.ETH.markPriceBand", "MKT-5"},
+		{"band scale", market("ETH", func(m *spec.Market) { m.MarkPriceBand = nd("0.0000000001") }), "markets.ETH.markPriceBand", "NUM-1"},
+		{"no tiers", tiers(func([]spec.Tier) []spec.Tier { return nil }), "markets.BTC.tiers", "TIER-1"},
+		{"tier0 min", tiers(func(ts []spec.Tier) []spec.Tier { ts[0].MinNotional = d("1"); return ts }), "markets.BTC.tiers[0].minNotional", "TIER-1"},
+		{"tier field scale", tiers(func(ts []spec.Tier) []spec.Tier { ts[3].MaxLeverage = d("50.000000001"); return ts }), "markets.BTC.tiers[3].maxLeverage", "NUM-1"},
+		{"tier min>=max", tiers(func(ts []spec.Tier) []spec.Tier { ts[1].MaxNotional = d("50000"); return ts }), "markets.BTC.tiers[1].maxNotional", "TIER-2"},
+		{"tier gap", tiers(func(ts []spec.Tier) []spec.Tier { ts[2].MinNotional = d("600001"); return ts }), "markets.BTC.tiers[2].minNotional", "TIER-2"},
+		{"mmr 1", tiers(func(ts []spec.Tier) []spec.Tier { ts[0].MaintenanceMarginRate = d("1"); return ts }), "markets.BTC.tiers[0].maintenanceMarginRate", "TIER-3"},
+		{"mmr falls", tiers(func(ts []spec.Tier) []spec.Tier { ts[1].MaintenanceMarginRate = d("0.003"); return ts }), "markets.BTC.tiers[1].maintenanceMarginRate", "TIER-3"},
+		{"lev < 1", tiers(func(ts []spec.Tier) []spec.Tier { ts[4].MaxLeverage = d("0.5"); return ts }), "markets.BTC.tiers[4].maxLeverage", "TIER-4"},
+		{"lev rises", tiers(func(ts []spec.Tier) []spec.Tier { ts[1].MaxLeverage = d("150"); return ts }), "markets.BTC.tiers[1].maxLeverage", "TIER-4"},
+		{"im covers mm", tiers(func(ts []spec.Tier) []spec.Tier { ts[4].MaintenanceMarginRate = d("0.05"); return ts }), "markets.BTC.tiers[4].maxLeverage", "TIER-5"},
+		{"cum", tiers(func(ts []spec.Tier) []spec.Tier { ts[2].MaintenanceAmount = nd("900"); return ts }), "markets.BTC.tiers[2].maintenanceAmount", "TIER-6"},
+		{"price unknown market", func(s *spec.Scenario) { s.Prices["XRP"] = spec.Price{Mark: nd("1")} }, "prices.XRP", "PRICE-1"},
+		{"mark 0", price("ETH", func(p *spec.Price) { p.Mark = nd("0") }), "prices.ETH.mark", "MARK-1"},
+		{"index scale", price("ETH", func(p *spec.Price) { p.Index = nd("1.000000001") }), "prices.ETH.index", "NUM-1"},
+		{"no mark no index", price("ETH", func(p *spec.Price) { p.Mark = decimal.NullDecimal{}; p.Last = nd("2000") }), "prices.ETH.index", "MARK-2"},
+		{"no mark no last", price("ETH", func(p *spec.Price) { p.Mark = decimal.NullDecimal{}; p.Index = nd("2000") }), "prices.ETH.last", "MARK-2"},
+		{"negative seconds", price("ETH", func(p *spec.Price) {
+			*p = spec.Price{Index: nd("2000"), Last: nd("2000"), SecondsToFunding: nd("-1")}
 		}), "prices.ETH.secondsToFunding", "MARK-2"},
-		{"computed mark 0", price("ETH", func(p *model.Price) {
+		{"computed mark 0", price("ETH", func(p *spec.Price) {
 			// P1 = 0.00000001*(1 - 1*28800/28800) = 0, P2 < 0, P3 = 0.00000001: median 0.
-			*p = model.Price{Index: nd("0.00000001"), Last: nd("0.00000001"), FundingRate: nd("-1"), SecondsToFunding: nd("28800"), BasisAverage: nd("-1")}
+			*p = spec.Price{Index: nd("0.00000001"), Last: nd("0.00000001"), FundingRate: nd("-1"), SecondsToFunding: nd("28800"), BasisAverage: nd("-1")}
 		}), "prices.ETH.mark", "MARK-4"},
-		{"wallet negative", func(s *model.Scenario) { s.Account.WalletBalance = d("-1") }, "account.walletBalance", "ACC-1"},
-		{"wallet range", func(s *model.Scenario) { s.Account.WalletBalance = d("1e12") }, "account.walletBalance", "NUM-2"},
-		{"unknown market", pos(1, func(p *model.Position) { p.Market = "XRP" }), "account.positions[1].market", "POS-1"},
-		{"no price", func(s *model.Scenario) { delete(s.Prices, "ETH") }, "account.positions[1].market", "PRICE-2"},
-		{"side", pos(0, func(p *model.Position) { p.Side = "buy" }), "account.positions[0].side", "POS-2"},
-		{"size 0", pos(0, func(p *model.Position) { p.Size = d("0") }), "account.positions[0].size", "POS-2"},
-		{"size lot", pos(0, func(p *model.Position) { p.Size = d("0.1005") }), "account.positions[0].size", "POS-2"},
-		{"entry 0", pos(0, func(p *model.Position) { p.EntryPrice = d("0") }), "account.positions[0].entryPrice", "POS-2"},
-		{"mode unknown", pos(0, func(p *model.Position) { p.MarginMode = "portfolio" }), "account.positions[0].marginMode", "POS-3"},
-		{"mode not offered", market("ETH", func(m *model.Market) { m.MarginModes = []model.MarginMode{"cross"} }), "account.positions[1].marginMode", "POS-3"},
-		{"one-way", pos(1, func(p *model.Position) { p.Market = "BTC" }), "account.positions[1].market", "POS-6"},
-		{"leverage < 1", pos(0, func(p *model.Position) { p.Leverage = nd("0.5") }), "account.positions[0].leverage", "POS-4"},
-		{"leverage > max", pos(0, func(p *model.Position) { p.Leverage = nd("126") }), "account.positions[0].leverage", "POS-4"},
-		{"cross with margin", pos(0, func(p *model.Position) { p.IsolatedMargin = nd("10") }), "account.positions[0].isolatedMargin", "POS-5"},
-		{"negative margin", pos(1, func(p *model.Position) { p.IsolatedMargin = nd("-10") }), "account.positions[1].isolatedMargin", "POS-5"},
-		{"reported notional", pos(0, func(p *model.Position) { p.Size = d("10000000"); p.EntryPrice = d("10000") }), "positions[0].notional", "NUM-2"},
+		{"wallet negative", func(s *spec.Scenario) { s.Account.WalletBalance = d("-1") }, "account.walletBalance", "ACC-1"},
+		{"wallet range", func(s *spec.Scenario) { s.Account.WalletBalance = d("1e12") }, "account.walletBalance", "NUM-2"},
+		{"unknown market", pos(1, func(p *spec.Position) { p.Market = "XRP" }), "account.positions[1].market", "POS-1"},
+		{"no price", func(s *spec.Scenario) { delete(s.Prices, "ETH") }, "account.positions[1].market", "PRICE-2"},
+		{"side", pos(0, func(p *spec.Position) { p.Side = "buy" }), "account.positions[0].side", "POS-2"},
+		{"size 0", pos(0, func(p *spec.Position) { p.Size = d("0") }), "account.positions[0].size", "POS-2"},
+		{"size lot", pos(0, func(p *spec.Position) { p.Size = d("0.1005") }), "account.positions[0].size", "POS-2"},
+		{"entry 0", pos(0, func(p *spec.Position) { p.EntryPrice = d("0") }), "account.positions[0].entryPrice", "POS-2"},
+		{"mode unknown", pos(0, func(p *spec.Position) { p.MarginMode = "portfolio" }), "account.positions[0].marginMode", "POS-3"},
+		{"mode not offered", market("ETH", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"cross"} }), "account.positions[1].marginMode", "POS-3"},
+		{"one-way", pos(1, func(p *spec.Position) { p.Market = "BTC" }), "account.positions[1].market", "POS-6"},
+		{"leverage < 1", pos(0, func(p *spec.Position) { p.Leverage = nd("0.5") }), "account.positions[0].leverage", "POS-4"},
+		{"leverage > max", pos(0, func(p *spec.Position) { p.Leverage = nd("126") }), "account.positions[0].leverage", "POS-4"},
+		{"cross with margin", pos(0, func(p *spec.Position) { p.IsolatedMargin = nd("10") }), "account.positions[0].isolatedMargin", "POS-5"},
+		{"negative margin", pos(1, func(p *spec.Position) { p.IsolatedMargin = nd("-10") }), "account.positions[1].isolatedMargin", "POS-5"},
+		{"reported notional", pos(0, func(p *spec.Position) { p.Size = d("10000000"); p.EntryPrice = d("10000") }), "positions[0].notional", "NUM-2"},
 		// Q*EP = 1.1e11 > MAX, but N = Q*MP = 5e10 and U = Q*(EP-MP) = 6e10 fit:
 		// the first reported value out of range is the defaulted isolated margin
 		// Q*EP/1 (POS-5).
-		{"reported default margin", func(s *model.Scenario) {
-			pos(1, func(p *model.Position) { p.Size, p.EntryPrice, p.Leverage = d("1000000"), d("110000"), nd("1") })(s)
-			s.Prices["ETH"] = model.Price{Mark: nd("50000")}
+		{"reported default margin", func(s *spec.Scenario) {
+			pos(1, func(p *spec.Position) { p.Size, p.EntryPrice, p.Leverage = d("1000000"), d("110000"), nd("1") })(s)
+			s.Prices["ETH"] = spec.Price{Mark: nd("50000")}
 		}, "positions[1].isolatedMargin", "NUM-2"},
-		{"reported pool equity", func(s *model.Scenario) {
+		{"reported pool equity", func(s *spec.Scenario) {
 			s.Account.WalletBalance = d("92233720368.54775807")
-			s.Prices["BTC"] = model.Price{Mark: nd("70000")}
+			s.Prices["BTC"] = spec.Price{Mark: nd("70000")}
 		}, "pools[0].equity", "NUM-2"},
-		{"first market wins", func(s *model.Scenario) {
-			market("BTC", func(m *model.Market) { m.LotSize = d("0") })(s)
-			market("ETH", func(m *model.Market) { m.TickSize = d("0") })(s)
+		{"first market wins", func(s *spec.Scenario) {
+			market("BTC", func(m *spec.Market) { m.LotSize = d("0") })(s)
+			market("ETH", func(m *spec.Market) { m.TickSize = d("0") })(s)
 		}, "markets.BTC.lotSize", "MKT-1"},
-		{"markets before prices", func(s *model.Scenario) {
-			market("ETH", func(m *model.Market) { m.TickSize = d("0") })(s)
-			price("BTC", func(p *model.Price) { p.Mark = nd("-1") })(s)
+		{"markets before prices", func(s *spec.Scenario) {
+			market("ETH", func(m *spec.Market) { m.TickSize = d("0") })(s)
+			price("BTC", func(p *spec.Price) { p.Mark = nd("-1") })(s)
 		}, "markets.ETH.tickSize", "MKT-1"},
-		{"byte order of names", func(s *model.Scenario) {
+		{"byte order of names", func(s *spec.Scenario) {
 			s.Markets["a"] = oneTier("0", "1", "0.05", "10", "")
 			s.Markets["B"] = oneTier("1", "0", "0.05", "10", "")
 		}, "markets.B.lotSize", "MKT-1"},
@@ -492,7 +493,7 @@ func TestErrors(t *testing.T) {
 			s := base()
 			c.edit(s)
 			r, err := Evaluate(s)
-			var me *model.Error
+			var me *spec.Error
 			if !errors.As(err, &me) {
 				t.Fatalf("got report %v, error %v; want %s at %s", r != nil, err, c.rule, c.path)
 			}
@@ -515,7 +516,7 @@ func TestErrors(t *testing.T) {
 
 // TestNoMutation checks EVAL-1: the scenario is not modified.
 func TestNoMutation(t *testing.T) {
-	scenarios := []*model.Scenario{crossScenario(""), bybitScenario(""), xrpScenario(model.BasisEntry, "100")}
+	scenarios := []*spec.Scenario{crossScenario(""), bybitScenario(""), xrpScenario(spec.BasisEntry, "100")}
 	// defaults must not be written back: leverage and isolated margin absent.
 	s := bybitScenario("")
 	s.Account.Positions[0].Leverage = decimal.NullDecimal{}

@@ -3,9 +3,10 @@ package reference_test
 import (
 	"fmt"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Bybit's published isolated example: long 1 BTC at 20000 with 50x, MMR 0.5%,
@@ -13,15 +14,15 @@ import (
 // defaults to the initial margin at entry, 20000/50 = 400.
 func ExampleEvaluate() {
 	dec := decimal.RequireFromString
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"BTCUSDT": {
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"BTCUSDT": {
 			TickSize: dec("0.01"), LotSize: dec("0.001"),
-			Tiers: []model.Tier{{MinNotional: dec("0"), MaxNotional: dec("2000000"), MaintenanceMarginRate: dec("0.005"), MaxLeverage: dec("50")}},
+			Tiers: []spec.Tier{{MinNotional: dec("0"), MaxNotional: dec("2000000"), MaintenanceMarginRate: dec("0.005"), MaxLeverage: dec("50")}},
 		}},
-		Prices: map[string]model.Price{"BTCUSDT": {Mark: decimal.NewNullDecimal(dec("20000"))}},
-		Account: model.Account{Positions: []model.Position{{
-			Market: "BTCUSDT", Side: model.Long, Size: dec("1"), EntryPrice: dec("20000"),
-			MarginMode: model.Isolated, Leverage: decimal.NewNullDecimal(dec("50")),
+		Prices: map[string]spec.Price{"BTCUSDT": {Mark: decimal.NewNullDecimal(dec("20000"))}},
+		Account: spec.Account{Positions: []spec.Position{{
+			Market: "BTCUSDT", Side: spec.Long, Size: dec("1"), EntryPrice: dec("20000"),
+			MarginMode: spec.Isolated, Leverage: decimal.NewNullDecimal(dec("50")),
 		}}},
 	}
 	r, err := reference.Evaluate(s)
@@ -37,8 +38,8 @@ func ExampleEvaluate() {
 
 	// An out-of-range tier table is an error naming the field and the rule.
 	m := s.Markets["BTCUSDT"]
-	m.Tiers = []model.Tier{{MinNotional: dec("0"), MaxNotional: dec("2000000"), MaintenanceMarginRate: dec("0.05"), MaxLeverage: dec("50")}}
-	s.Markets = map[string]model.Market{"BTCUSDT": m}
+	m.Tiers = []spec.Tier{{MinNotional: dec("0"), MaxNotional: dec("2000000"), MaintenanceMarginRate: dec("0.05"), MaxLeverage: dec("50")}}
+	s.Markets = map[string]spec.Market{"BTCUSDT": m}
 	_, err = reference.Evaluate(s)
 	fmt.Println(err)
 	// Output:

@@ -4,8 +4,9 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file is SPEC LED: the ledger's data (LED-1, LED-2), its ledger
@@ -26,7 +27,7 @@ import (
 type Ledger struct {
 	markets    map[string]*market        // validated markets (MKT, TIER)
 	rates      map[string]*marketRates   // the ledger's MKT-5 switches per market
-	srcMarkets map[string]model.Market   // the markets as given, for State
+	srcMarkets map[string]spec.Market    // the markets as given, for State
 	prices     map[string]*ledgerPrice   // current prices per market
 	accounts   map[string]*ledgerAccount // trader accounts and InsuranceAccount, by id
 	fees       *apd.Decimal              // ledger account "fees" (State.FeePool)
@@ -36,8 +37,8 @@ type Ledger struct {
 	external   *apd.Decimal              // ledger account "external": minus (deposits - withdrawals)
 	initialSum *apd.Decimal              // LED-4: the initial sum of all ledger accounts except external
 
-	applied int            // number of events passed to Apply so far (failed ones included)
-	effects []model.Effect // the effects of the event being applied
+	applied int           // number of events passed to Apply so far (failed ones included)
+	effects []spec.Effect // the effects of the event being applied
 
 	mut Mutation // the injected bug of NewLedgerWith; noMutation in NewLedger's ledgers
 }
@@ -51,7 +52,7 @@ type marketRates struct {
 // ledgerPrice is a market's price entry as given (the input of MARK-1..4)
 // and the mark it yields.
 type ledgerPrice struct {
-	src  model.Price
+	src  spec.Price
 	mark *apd.Decimal
 }
 
@@ -69,7 +70,7 @@ type ledgerAccount struct {
 // mean absent (then POS-4's default leverage, and cross).
 type accountSetting struct {
 	leverage *apd.Decimal
-	mode     model.MarginMode
+	mode     spec.MarginMode
 }
 
 // ledgerPosition is a position of the ledger: side, size and cost basis V
@@ -211,8 +212,8 @@ func (l *Ledger) post(from, to ledgerAcct, amount *apd.Decimal, reason string) {
 	}
 	l.setBalance(from, sub(l.balance(from), amount))
 	l.setBalance(to, add(l.balance(to), amount))
-	l.effects = append(l.effects, model.Effect{
-		Type: model.EffectPosting, From: from.name(), To: to.name(),
+	l.effects = append(l.effects, spec.Effect{
+		Type: spec.EffectPosting, From: from.name(), To: to.name(),
 		Amount: nullable(amount), Reason: reason,
 	})
 }
@@ -245,11 +246,11 @@ const (
 
 // modeOf is LED-2: the margin mode account a chose for market m (absent:
 // cross). The insurance fund's positions are always cross.
-func (l *Ledger) modeOf(a *ledgerAccount, m string) model.MarginMode {
+func (l *Ledger) modeOf(a *ledgerAccount, m string) spec.MarginMode {
 	if s, ok := a.settings[m]; ok && s.mode != "" {
 		return s.mode
 	}
-	return model.Cross
+	return spec.Cross
 }
 
 // leverageOf is LED-2: the leverage account a chose for market m (absent:
@@ -266,15 +267,15 @@ func (l *Ledger) leverageOf(a *ledgerAccount, m string) *apd.Decimal {
 // quantity.go apply to it unchanged.
 func (l *Ledger) view(a *ledgerAccount, m string) *position {
 	p := a.positions[m]
-	side := model.Long
+	side := spec.Long
 	if p.s < 0 {
-		side = model.Short
+		side = spec.Short
 	}
 	pos := &position{
 		mkt: l.markets[m], side: side, s: p.s, q: p.q, qep: p.v,
 		mp: l.prices[m].mark, mode: l.modeOf(a, m), leverage: l.leverageOf(a, m),
 	}
-	if pos.mode == model.Isolated {
+	if pos.mode == spec.Isolated {
 		pos.margin = l.balance(isolatedAcct(a.id, m))
 	}
 	return pos
@@ -289,7 +290,7 @@ func (l *Ledger) crossPoolOf(a *ledgerAccount) (pool, []string, []quantities) {
 	var ps []*position
 	var qs []quantities
 	for _, m := range sortedKeys(a.positions) {
-		if l.modeOf(a, m) != model.Cross {
+		if l.modeOf(a, m) != spec.Cross {
 			continue
 		}
 		p := l.view(a, m)
@@ -310,7 +311,7 @@ func (l *Ledger) isolatedPoolOf(a *ledgerAccount, m string) (pool, quantities) {
 
 // poolOf returns the pool (POOL-1/2) that holds a's position in market m.
 func (l *Ledger) poolOf(a *ledgerAccount, m string) pool {
-	if l.modeOf(a, m) == model.Isolated {
+	if l.modeOf(a, m) == spec.Isolated {
 		pl, _ := l.isolatedPoolOf(a, m)
 		return pl
 	}
@@ -397,7 +398,7 @@ func (l *Ledger) Check() error {
 		for _, m := range sortedKeys(a.isolated) {
 			b := a.isolated[m]
 			_, open := a.positions[m]
-			isolated := open && l.modeOf(a, m) == model.Isolated
+			isolated := open && l.modeOf(a, m) == spec.Isolated
 			if b.Sign() < 0 || (!isolated && b.Sign() != 0) {
 				return fail(accountPath(id)+".positions", "LED-4", "isolated:%s:%s holds %s", id, m, str(b))
 			}
@@ -413,7 +414,7 @@ func (l *Ledger) Check() error {
 
 // accountPath is the state path of account id.
 func accountPath(id string) string {
-	if id == model.InsuranceAccount {
+	if id == spec.InsuranceAccount {
 		return "insuranceFund"
 	}
 	return "accounts." + id
@@ -466,7 +467,7 @@ func (l *Ledger) clone() *Ledger {
 // path events[<k>].<field>, and nil effects) the state is unchanged. The
 // event is never modified. An internal inconsistency (a bug of this package)
 // is returned as a plain error, never a panic, and changes nothing either.
-func (l *Ledger) Apply(ev model.Event) (effects []model.Effect, err error) {
+func (l *Ledger) Apply(ev spec.Event) (effects []spec.Effect, err error) {
 	k := l.applied
 	l.applied++
 	work := l.clone()
@@ -487,7 +488,7 @@ func (l *Ledger) Apply(ev model.Event) (effects []model.Effect, err error) {
 	// Commit: the work copy becomes the state.
 	effects = work.effects
 	if effects == nil {
-		effects = []model.Effect{} // success: a non-nil (maybe empty) list
+		effects = []spec.Effect{} // success: a non-nil (maybe empty) list
 	}
 	for i := range effects {
 		effects[i].Event = k
@@ -500,28 +501,28 @@ func (l *Ledger) Apply(ev model.Event) (effects []model.Effect, err error) {
 
 // apply dispatches event ev (index k) by type, after the checks common to
 // every event (LED-5: a known type, no field that does not belong to it).
-func (l *Ledger) apply(k int, ev model.Event) *model.Error {
+func (l *Ledger) apply(k int, ev spec.Event) *spec.Error {
 	if verr := checkEventFields(k, ev); verr != nil {
 		return verr
 	}
 	switch ev.Type {
-	case model.EventDeposit:
+	case spec.EventDeposit:
 		return l.deposit(k, ev)
-	case model.EventWithdraw:
+	case spec.EventWithdraw:
 		return l.withdraw(k, ev)
-	case model.EventTrade:
+	case spec.EventTrade:
 		return l.trade(k, ev)
-	case model.EventPrice:
+	case spec.EventPrice:
 		return l.priceEvent(k, ev)
-	case model.EventFunding:
+	case spec.EventFunding:
 		return l.fundingEvent(k, ev)
-	case model.EventAddMargin:
+	case spec.EventAddMargin:
 		return l.addMargin(k, ev)
-	case model.EventRemoveMargin:
+	case spec.EventRemoveMargin:
 		return l.removeMargin(k, ev)
-	case model.EventSetLeverage:
+	case spec.EventSetLeverage:
 		return l.setLeverage(k, ev)
-	case model.EventSetMarginMode:
+	case spec.EventSetMarginMode:
 		return l.setMarginMode(k, ev)
 	}
 	panic(bugf("unchecked event type %q", ev.Type))
@@ -532,22 +533,22 @@ func evPath(k int, field string) string { return fmt.Sprintf("events[%d].%s", k,
 
 // eventFields lists, for each event type, the fields that belong to it
 // (LED-5).
-var eventFields = map[model.EventType][]string{
-	model.EventDeposit:       {"account", "amount"},
-	model.EventWithdraw:      {"account", "amount"},
-	model.EventTrade:         {"market", "buyer", "seller", "size", "price", "maker"},
-	model.EventPrice:         {"market", "mark", "index", "last", "fundingRate", "secondsToFunding", "basisAverage"},
-	model.EventFunding:       {"market", "rate"},
-	model.EventAddMargin:     {"account", "market", "amount"},
-	model.EventRemoveMargin:  {"account", "market", "amount"},
-	model.EventSetLeverage:   {"account", "market", "leverage"},
-	model.EventSetMarginMode: {"account", "market", "marginMode"},
+var eventFields = map[spec.EventType][]string{
+	spec.EventDeposit:       {"account", "amount"},
+	spec.EventWithdraw:      {"account", "amount"},
+	spec.EventTrade:         {"market", "buyer", "seller", "size", "price", "maker"},
+	spec.EventPrice:         {"market", "mark", "index", "last", "fundingRate", "secondsToFunding", "basisAverage"},
+	spec.EventFunding:       {"market", "rate"},
+	spec.EventAddMargin:     {"account", "market", "amount"},
+	spec.EventRemoveMargin:  {"account", "market", "amount"},
+	spec.EventSetLeverage:   {"account", "market", "leverage"},
+	spec.EventSetMarginMode: {"account", "market", "marginMode"},
 }
 
 // checkEventFields is the common part of LED-5: the type is one of LED-5's
 // (path .type), and no field that does not belong to the type is present,
 // checked in the order of the Event struct's JSON fields.
-func checkEventFields(k int, ev model.Event) *model.Error {
+func checkEventFields(k int, ev spec.Event) *spec.Error {
 	allowed, ok := eventFields[ev.Type]
 	if !ok {
 		return fail(evPath(k, "type"), "LED-5", "unknown event type %q", string(ev.Type))
@@ -594,7 +595,7 @@ func contains(xs []string, x string) bool {
 // positiveAmount reads a required decimal field of an event that LED-5
 // requires > 0 (amounts, sizes, prices): NUM-1, NUM-2, then presence and
 // > 0 (rule LED-5).
-func positiveAmount(k int, field string, v decimal.NullDecimal) (*apd.Decimal, *model.Error) {
+func positiveAmount(k int, field string, v decimal.NullDecimal) (*apd.Decimal, *spec.Error) {
 	x, verr := numNull(v, evPath(k, field))
 	if verr != nil {
 		return nil, verr
@@ -610,7 +611,7 @@ func positiveAmount(k int, field string, v decimal.NullDecimal) (*apd.Decimal, *
 
 // eventAccount looks up the account an event names (field "account",
 // "buyer" or "seller"); an unknown or empty id is an error with rule rule.
-func (l *Ledger) eventAccount(k int, field, id, rule string) (*ledgerAccount, *model.Error) {
+func (l *Ledger) eventAccount(k int, field, id, rule string) (*ledgerAccount, *spec.Error) {
 	a, ok := l.accounts[id]
 	if !ok {
 		return nil, fail(evPath(k, field), rule, "account %q does not exist", id)

@@ -2,7 +2,8 @@ package reference
 
 import (
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file holds the events of LED-5 that move money between one account's
@@ -16,7 +17,7 @@ import (
 
 // deposit is LED-5 deposit {account, amount}: external -> wallet:<id>
 // (reason deposit).
-func (l *Ledger) deposit(k int, ev model.Event) *model.Error {
+func (l *Ledger) deposit(k int, ev spec.Event) *spec.Error {
 	a, verr := l.eventAccount(k, "account", ev.Account, "LED-5")
 	if verr != nil {
 		return verr
@@ -39,7 +40,7 @@ func (l *Ledger) deposit(k int, ev model.Event) *model.Error {
 // exact (not rounded: the amount is compared with it exactly). For the
 // insurance fund, which is never checked for margin (LED-2), it is WB.
 func (l *Ledger) withdrawable(a *ledgerAccount) ratio {
-	if a.id == model.InsuranceAccount {
+	if a.id == spec.InsuranceAccount {
 		return exact(a.wallet)
 	}
 	pl, _, qs := l.crossPoolOf(a)
@@ -57,7 +58,7 @@ func (l *Ledger) withdrawable(a *ledgerAccount) ratio {
 // withdraw is LED-5 withdraw {account, amount}: wallet:<id> -> external
 // (reason withdraw), allowed iff amount <= withdrawable (rule POOL-6 at
 // .amount otherwise).
-func (l *Ledger) withdraw(k int, ev model.Event) *model.Error {
+func (l *Ledger) withdraw(k int, ev spec.Event) *spec.Error {
 	a, verr := l.eventAccount(k, "account", ev.Account, "LED-5")
 	if verr != nil {
 		return verr
@@ -77,7 +78,7 @@ func (l *Ledger) withdraw(k int, ev model.Event) *model.Error {
 // marginEvent reads the fields {account, market, amount} of addMargin and
 // removeMargin: the account exists (LED-5), the market exists (POS-1), the
 // account has an isolated position in it (POS-5), amount > 0 (LED-5).
-func (l *Ledger) marginEvent(k int, ev model.Event) (*ledgerAccount, string, *apd.Decimal, *model.Error) {
+func (l *Ledger) marginEvent(k int, ev spec.Event) (*ledgerAccount, string, *apd.Decimal, *spec.Error) {
 	a, verr := l.eventAccount(k, "account", ev.Account, "LED-5")
 	if verr != nil {
 		return nil, "", nil, verr
@@ -85,7 +86,7 @@ func (l *Ledger) marginEvent(k int, ev model.Event) (*ledgerAccount, string, *ap
 	if _, ok := l.markets[ev.Market]; !ok {
 		return nil, "", nil, fail(evPath(k, "market"), "POS-1", "market %q is not in markets", ev.Market)
 	}
-	if _, open := a.positions[ev.Market]; !open || l.modeOf(a, ev.Market) != model.Isolated {
+	if _, open := a.positions[ev.Market]; !open || l.modeOf(a, ev.Market) != spec.Isolated {
 		return nil, "", nil, fail(evPath(k, "market"), "POS-5", "account %q has no isolated position in %s", a.id, ev.Market)
 	}
 	amount, verr := positiveAmount(k, "amount", ev.Amount)
@@ -100,7 +101,7 @@ func (l *Ledger) marginEvent(k int, ev model.Event) (*ledgerAccount, string, *ap
 // (ACC-1: the wallet stays >= 0), and the cross pool must satisfy E >= IM
 // afterwards (exact, at the mark; rule POOL-6, the cross pool's analogue of
 // "what remains must cover the initial margin").
-func (l *Ledger) addMargin(k int, ev model.Event) *model.Error {
+func (l *Ledger) addMargin(k int, ev spec.Event) *spec.Error {
 	a, m, amount, verr := l.marginEvent(k, ev)
 	if verr != nil {
 		return verr
@@ -119,7 +120,7 @@ func (l *Ledger) addMargin(k int, ev model.Event) *model.Error {
 // removeMargin is LED-5 removeMargin {account, market, amount}:
 // isolated:<id>:<market> -> wallet:<id> (reason margin), allowed iff
 // amount <= maxRemovableMargin of POOL-6 (rule POOL-6 otherwise).
-func (l *Ledger) removeMargin(k int, ev model.Event) *model.Error {
+func (l *Ledger) removeMargin(k int, ev spec.Event) *spec.Error {
 	a, m, amount, verr := l.marginEvent(k, ev)
 	if verr != nil {
 		return verr
@@ -134,7 +135,7 @@ func (l *Ledger) removeMargin(k int, ev model.Event) *model.Error {
 
 // settingsEvent reads {account, market} of setLeverage and setMarginMode:
 // the account exists (LED-5), the market exists (POS-1).
-func (l *Ledger) settingsEvent(k int, ev model.Event) (*ledgerAccount, *market, *model.Error) {
+func (l *Ledger) settingsEvent(k int, ev spec.Event) (*ledgerAccount, *market, *spec.Error) {
 	a, verr := l.eventAccount(k, "account", ev.Account, "LED-5")
 	if verr != nil {
 		return nil, nil, verr
@@ -152,7 +153,7 @@ func (l *Ledger) settingsEvent(k int, ev model.Event) (*ledgerAccount, *market, 
 // leverage of an open position there. SPEC names no margin check for it:
 // none is made (an isolated position keeps its margin; a pool may end
 // below its IM, which only TRD-5 and the withdrawal bounds look at).
-func (l *Ledger) setLeverage(k int, ev model.Event) *model.Error {
+func (l *Ledger) setLeverage(k int, ev spec.Event) *spec.Error {
 	a, mkt, verr := l.settingsEvent(k, ev)
 	if verr != nil {
 		return verr
@@ -176,12 +177,12 @@ func (l *Ledger) setLeverage(k int, ev model.Event) *model.Error {
 // mode equals its market's setting (LED-2), changing the mode of a market in
 // which the account has an open position is an error (LED-2); setting the
 // mode it already has is allowed and changes nothing but the setting.
-func (l *Ledger) setMarginMode(k int, ev model.Event) *model.Error {
+func (l *Ledger) setMarginMode(k int, ev spec.Event) *spec.Error {
 	a, mkt, verr := l.settingsEvent(k, ev)
 	if verr != nil {
 		return verr
 	}
-	fund := a.id == model.InsuranceAccount
+	fund := a.id == spec.InsuranceAccount
 	if verr := checkMode(evPath(k, "marginMode"), ev.MarginMode, mkt, fund, false); verr != nil {
 		return verr
 	}

@@ -3,9 +3,10 @@ package reference_test
 import (
 	"fmt"
 
-	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // ExampleLedger opens a position between two accounts. The taker (the buyer,
@@ -13,17 +14,17 @@ import (
 // the maker up(3,000 * 0.0002) = 0.6 (TRD-4).
 func ExampleLedger() {
 	dec := decimal.RequireFromString
-	market := model.Market{
+	market := spec.Market{
 		TickSize: dec("0.1"), LotSize: dec("0.001"),
-		Tiers: []model.Tier{{MinNotional: dec("0"), MaxNotional: dec("1000000"),
+		Tiers: []spec.Tier{{MinNotional: dec("0"), MaxNotional: dec("1000000"),
 			MaintenanceMarginRate: dec("0.005"), MaxLeverage: dec("100")}},
 		MakerFeeRate: decimal.NewNullDecimal(dec("0.0002")),
 		TakerFeeRate: decimal.NewNullDecimal(dec("0.0005")),
 	}
-	l, err := reference.NewLedger(&model.State{
-		Markets: map[string]model.Market{"BTCUSDT": market},
-		Prices:  map[string]model.Price{"BTCUSDT": {Mark: decimal.NewNullDecimal(dec("30000"))}},
-		Accounts: map[string]model.Account{
+	l, err := reference.NewLedger(&spec.State{
+		Markets: map[string]spec.Market{"BTCUSDT": market},
+		Prices:  map[string]spec.Price{"BTCUSDT": {Mark: decimal.NewNullDecimal(dec("30000"))}},
+		Accounts: map[string]spec.Account{
 			"alice": {WalletBalance: dec("1000")},
 			"bob":   {WalletBalance: dec("1000")},
 		},
@@ -31,8 +32,8 @@ func ExampleLedger() {
 	if err != nil {
 		panic(err)
 	}
-	effects, err := l.Apply(model.Event{
-		Type: model.EventTrade, Market: "BTCUSDT", Buyer: "alice", Seller: "bob",
+	effects, err := l.Apply(spec.Event{
+		Type: spec.EventTrade, Market: "BTCUSDT", Buyer: "alice", Seller: "bob",
 		Size: decimal.NewNullDecimal(dec("0.1")), Price: decimal.NewNullDecimal(dec("30000")),
 	})
 	if err != nil {
@@ -40,9 +41,9 @@ func ExampleLedger() {
 	}
 	for _, e := range effects {
 		switch e.Type {
-		case model.EffectFill:
+		case spec.EffectFill:
 			fmt.Printf("fill %s %s %s @ %s vs %s\n", e.Account, e.Side, e.Size.Decimal, e.Price.Decimal, e.Counterparty)
-		case model.EffectPosting:
+		case spec.EffectPosting:
 			fmt.Printf("posting %s -> %s %s (%s)\n", e.From, e.To, e.Amount.Decimal, e.Reason)
 		}
 	}

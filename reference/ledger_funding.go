@@ -4,8 +4,9 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file is the price event (LED-5, MARK) and SPEC FND: funding.
@@ -16,12 +17,12 @@ import (
 // the new mark (paths events[k].mark, .index, ...). The event's fields
 // replace the market's price entry as a whole (the state's prices.<market>
 // becomes exactly them). Then the liquidation sweep runs (LQ-1).
-func (l *Ledger) priceEvent(k int, ev model.Event) *model.Error {
+func (l *Ledger) priceEvent(k int, ev spec.Event) *spec.Error {
 	mkt, ok := l.markets[ev.Market]
 	if !ok {
 		return fail(evPath(k, "market"), "PRICE-1", "market %q is not in markets", ev.Market)
 	}
-	src := model.Price{
+	src := spec.Price{
 		Mark: ev.Mark, Index: ev.Index, Last: ev.Last, FundingRate: ev.FundingRate,
 		SecondsToFunding: ev.SecondsToFunding, BasisAverage: ev.BasisAverage,
 	}
@@ -33,7 +34,7 @@ func (l *Ledger) priceEvent(k int, ev model.Event) *model.Error {
 		{&f.mark, "mark"}, {&f.index, "index"}, {&f.last, "last"},
 		{&f.fundingRate, "fundingRate"}, {&f.secondsToFunding, "secondsToFunding"}, {&f.basisAverage, "basisAverage"},
 	} {
-		var verr *model.Error
+		var verr *spec.Error
 		if *field.dst, verr = numNull(priceField(src, field.name), evPath(k, field.name)); verr != nil {
 			return verr
 		}
@@ -48,7 +49,7 @@ func (l *Ledger) priceEvent(k int, ev model.Event) *model.Error {
 }
 
 // priceField returns the field of a price entry by its JSON name.
-func priceField(p model.Price, name string) decimal.NullDecimal {
+func priceField(p spec.Price, name string) decimal.NullDecimal {
 	switch name {
 	case "mark":
 		return p.Mark
@@ -81,7 +82,7 @@ func priceField(p model.Price, name string) decimal.NullDecimal {
 //   - FND-3: what remains in funding:<market> (sum up - sum down >= 0) is
 //     posted to dust (reason dust);
 //   - FND-4: the liquidation sweep (LQ-1) runs after the payments.
-func (l *Ledger) fundingEvent(k int, ev model.Event) *model.Error {
+func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 	mkt, ok := l.markets[ev.Market]
 	if !ok {
 		return fail(evPath(k, "market"), "POS-1", "market %q is not in markets", ev.Market)

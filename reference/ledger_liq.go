@@ -4,7 +4,8 @@ import (
 	"sort"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file is SPEC LQ (the liquidation process) and ADL
@@ -28,21 +29,21 @@ func (l *Ledger) sweep() {
 	for {
 		liquidated := false
 		for _, id := range l.sortIDs() {
-			if id == model.InsuranceAccount {
+			if id == spec.InsuranceAccount {
 				continue
 			}
 			a := l.accounts[id]
 			for _, m := range sortedKeys(a.positions) {
-				if _, open := a.positions[m]; !open || l.modeOf(a, m) != model.Isolated {
+				if _, open := a.positions[m]; !open || l.modeOf(a, m) != spec.Isolated {
 					continue
 				}
 				if pl, _ := l.isolatedPoolOf(a, m); liquidatable(pl) {
-					l.liquidate(a, model.Isolated, []string{m})
+					l.liquidate(a, spec.Isolated, []string{m})
 					liquidated = true
 				}
 			}
 			if pl, markets, qs := l.crossPoolOf(a); liquidatable(pl) {
-				l.liquidate(a, model.Cross, largestLossFirst(markets, qs))
+				l.liquidate(a, spec.Cross, largestLossFirst(markets, qs))
 				liquidated = true
 			}
 		}
@@ -85,8 +86,8 @@ func executionPrice(s int, mp, tick *apd.Decimal) *apd.Decimal {
 
 // poolAcct is the ledger account of a pool: the cross wallet or the isolated
 // margin of market m.
-func poolAcct(a *ledgerAccount, mode model.MarginMode, m string) ledgerAcct {
-	if mode == model.Isolated {
+func poolAcct(a *ledgerAccount, mode spec.MarginMode, m string) ledgerAcct {
+	if mode == spec.Isolated {
 		return isolatedAcct(a.id, m)
 	}
 	return walletAcct(a.id)
@@ -114,43 +115,43 @@ func (l *Ledger) execPriceOf(a *ledgerAccount, m string) *apd.Decimal {
 // first). LQ-3 decides: a solvent pool (E_x >= 0) goes to LQ-4; a bankrupt
 // one (deficit d = -E_x) to LQ-5 when the fund can pay (wallet:@insurance >=
 // d), otherwise to LQ-6 (ADL) and LQ-7.
-func (l *Ledger) liquidate(a *ledgerAccount, mode model.MarginMode, markets []string) {
+func (l *Ledger) liquidate(a *ledgerAccount, mode spec.MarginMode, markets []string) {
 	m := ""
-	if mode == model.Isolated {
+	if mode == spec.Isolated {
 		m = markets[0]
 	}
 	acct := poolAcct(a, mode, m)
 	ex := l.closeOutEquity(a, acct, markets)
 	switch {
-	case ex.Sign() >= 0 && mode == model.Isolated:
+	case ex.Sign() >= 0 && mode == spec.Isolated:
 		l.liquidateSolventIsolated(a, m)
 	case ex.Sign() >= 0:
 		l.liquidateSolventCross(a, markets)
-	case l.account(model.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0 || l.mut == MutNoADL:
+	case l.account(spec.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0 || l.mut == MutNoADL:
 		l.liquidateWithInsurance(a, mode, acct, markets, neg(ex))
 	default:
 		l.autoDeleverage(a, mode, acct, markets, neg(ex))
 	}
-	if mode == model.Isolated {
+	if mode == spec.Isolated {
 		l.dropIsolated(a, m)
 	}
 }
 
 // liquidationEffect records LED-6's liquidation {account, market, pool},
 // before the fills of the liquidation of that position.
-func (l *Ledger) liquidationEffect(a *ledgerAccount, m string, mode model.MarginMode) {
-	l.effects = append(l.effects, model.Effect{Type: model.EffectLiquidation, Account: a.id, Market: m, Pool: mode})
+func (l *Ledger) liquidationEffect(a *ledgerAccount, m string, mode spec.MarginMode) {
+	l.effects = append(l.effects, spec.Effect{Type: spec.EffectLiquidation, Account: a.id, Market: m, Pool: mode})
 }
 
 // closeAgainstFund closes a's whole position in market m at price p against
 // the insurance fund, which takes it over (LQ-4, LQ-5): a fill of kind
 // liquidation for both, the buyer's first; the trader's realized PnL goes to
 // the pool (TRD-2); the fund's side is an ordinary cross position update.
-func (l *Ledger) closeAgainstFund(a *ledgerAccount, mode model.MarginMode, m string, p *apd.Decimal) {
+func (l *Ledger) closeAgainstFund(a *ledgerAccount, mode spec.MarginMode, m string, p *apd.Decimal) {
 	l.liquidationEffect(a, m, mode)
 	pos := a.positions[m]
 	trader := fillSide{a: a, rule: ruleLiquidated}
-	fund := fillSide{a: l.account(model.InsuranceAccount), rule: ruleTrade}
+	fund := fillSide{a: l.account(spec.InsuranceAccount), rule: ruleTrade}
 	buyer, seller := fund, trader // the trader's long is sold to the fund
 	if pos.s < 0 {
 		buyer, seller = trader, fund
@@ -175,16 +176,16 @@ func (l *Ledger) liquidationFeeCap(m string, size, p *apd.Decimal) *apd.Decimal 
 func (l *Ledger) liquidateSolventIsolated(a *ledgerAccount, m string) {
 	p := l.execPriceOf(a, m)
 	size := a.positions[m].q
-	l.closeAgainstFund(a, model.Isolated, m, p)
+	l.closeAgainstFund(a, spec.Isolated, m, p)
 	iso := isolatedAcct(a.id, m)
 	fee := minDec(l.liquidationFeeCap(m, size, p), l.balance(iso))
 	if l.mut == MutLiqFeeUncapped {
 		// The bug: the whole fee is charged; what the margin cannot pay
 		// comes from the wallet.
 		excess := sub(l.liquidationFeeCap(m, size, p), fee)
-		l.post(walletAcct(a.id), walletAcct(model.InsuranceAccount), excess, reasonLiquidationFee)
+		l.post(walletAcct(a.id), walletAcct(spec.InsuranceAccount), excess, reasonLiquidationFee)
 	}
-	l.post(iso, walletAcct(model.InsuranceAccount), fee, reasonLiquidationFee)
+	l.post(iso, walletAcct(spec.InsuranceAccount), fee, reasonLiquidationFee)
 	l.post(iso, walletAcct(a.id), l.balance(iso), reasonMargin)
 }
 
@@ -201,13 +202,13 @@ func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
 		}
 		p := l.execPriceOf(a, m)
 		size := a.positions[m].q
-		l.closeAgainstFund(a, model.Cross, m, p)
+		l.closeAgainstFund(a, spec.Cross, m, p)
 		after, _, _ := l.crossPoolOf(a) // E'
 		fee := minDec(l.liquidationFeeCap(m, size, p), maxDec(dec(0), down(exact(after.e))))
 		if l.mut == MutLiqFeeUncapped {
 			fee = l.liquidationFeeCap(m, size, p)
 		}
-		l.post(walletAcct(a.id), walletAcct(model.InsuranceAccount), fee, reasonLiquidationFee)
+		l.post(walletAcct(a.id), walletAcct(spec.InsuranceAccount), fee, reasonLiquidationFee)
 	}
 }
 
@@ -215,12 +216,12 @@ func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
 // can pay closes all its positions (largest loss first) at their p against
 // the insurance fund; then the fund posts exactly d to the pool (reason
 // insurance), which ends at 0. No liquidation fee is charged.
-func (l *Ledger) liquidateWithInsurance(a *ledgerAccount, mode model.MarginMode, acct ledgerAcct, markets []string, d *apd.Decimal) {
+func (l *Ledger) liquidateWithInsurance(a *ledgerAccount, mode spec.MarginMode, acct ledgerAcct, markets []string, d *apd.Decimal) {
 	for _, m := range markets {
 		l.closeAgainstFund(a, mode, m, l.execPriceOf(a, m))
 	}
-	from := walletAcct(model.InsuranceAccount)
-	if l.mut == MutIsolatedLossUncapped && mode == model.Isolated && a.wallet.Cmp(d) >= 0 {
+	from := walletAcct(spec.InsuranceAccount)
+	if l.mut == MutIsolatedLossUncapped && mode == spec.Isolated && a.wallet.Cmp(d) >= 0 {
 		from = walletAcct(a.id) // the bug: the trader's wallet covers an isolated deficit
 	}
 	l.post(from, acct, d, reasonInsurance)
@@ -254,7 +255,7 @@ func adlPrice(s int, q, p, r, tick *apd.Decimal) *apd.Decimal {
 // Reading (SPEC is silent): what an isolated pool holds after its ADL
 // (-r >= 0 when r <= 0) moves to the wallet (reason margin), as in LQ-4,
 // since an isolated margin without a position cannot remain.
-func (l *Ledger) autoDeleverage(a *ledgerAccount, mode model.MarginMode, acct ledgerAcct, markets []string, d *apd.Decimal) {
+func (l *Ledger) autoDeleverage(a *ledgerAccount, mode spec.MarginMode, acct ledgerAcct, markets []string, d *apd.Decimal) {
 	r := d
 	for _, m := range markets {
 		pos := a.positions[m]
@@ -273,7 +274,7 @@ func (l *Ledger) autoDeleverage(a *ledgerAccount, mode model.MarginMode, acct le
 		panic(bugf("LQ-6: %s ends at %s with r = %s", acct.name(), str(b), str(r)))
 	}
 	l.coverResidual(acct, r)
-	if mode == model.Isolated {
+	if mode == spec.Isolated {
 		l.post(acct, walletAcct(a.id), l.balance(acct), reasonMargin)
 	}
 }
@@ -284,7 +285,7 @@ func (l *Ledger) autoDeleverage(a *ledgerAccount, mode model.MarginMode, acct le
 // negative.
 func (l *Ledger) coverResidual(acct ledgerAcct, r *apd.Decimal) {
 	if r.Sign() > 0 {
-		l.post(walletAcct(model.InsuranceAccount), acct, r, reasonInsurance)
+		l.post(walletAcct(spec.InsuranceAccount), acct, r, reasonInsurance)
 	}
 }
 

@@ -7,8 +7,9 @@ import (
 	"math/rand"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestGoldenSeed000ExampleALiquidation: seed document 000, example A, from a
@@ -26,17 +27,17 @@ func TestGoldenSeed000ExampleALiquidation(t *testing.T) {
 	l := mustLedger(t, seedAState(true))
 	wantEffects(t, apply(t, l, markEv("BTC", "31000")), 0)
 	wantEffects(t, apply(t, l, markEv("ETH", "2160")), 1,
-		liqEff("alice", "ETH", model.Cross),
-		fillEff("alice", "ETH", model.Long, "5", "2160", model.InsuranceAccount, "liquidation"),
-		fillEff(model.InsuranceAccount, "ETH", model.Short, "5", "2160", "alice", "liquidation"),
+		liqEff("alice", "ETH", spec.Cross),
+		fillEff("alice", "ETH", spec.Long, "5", "2160", spec.InsuranceAccount, "liquidation"),
+		fillEff(spec.InsuranceAccount, "ETH", spec.Short, "5", "2160", "alice", "liquidation"),
 		posting("wallet:alice", "settlement", "800", "realized-pnl"),
 		posting("wallet:alice", "wallet:@insurance", "108", "liquidation-fee"))
 	wantWallet(t, l, "alice", "92")
-	wantWallet(t, l, model.InsuranceAccount, "108")
+	wantWallet(t, l, spec.InsuranceAccount, "108")
 	if positionOf(l, "alice", "BTC") == nil || positionOf(l, "alice", "ETH") != nil {
 		t.Error("want the BTC long kept and the ETH short closed")
 	}
-	if p := positionOf(l, model.InsuranceAccount, "ETH"); p == nil || p.Side != model.Short || !p.Size.Equal(d("5")) {
+	if p := positionOf(l, spec.InsuranceAccount, "ETH"); p == nil || p.Side != spec.Short || !p.Size.Equal(d("5")) {
 		t.Errorf("the fund should hold the ETH short, got %+v", p)
 	}
 }
@@ -50,36 +51,36 @@ func TestGoldenSeed000ExampleAInsurance(t *testing.T) {
 	s.InsuranceFund.WalletBalance = d("1000")
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("ETH", "2300")), 0,
-		liqEff("alice", "ETH", model.Cross),
-		fillEff("alice", "ETH", model.Long, "5", "2300", model.InsuranceAccount, "liquidation"),
-		fillEff(model.InsuranceAccount, "ETH", model.Short, "5", "2300", "alice", "liquidation"),
+		liqEff("alice", "ETH", spec.Cross),
+		fillEff("alice", "ETH", spec.Long, "5", "2300", spec.InsuranceAccount, "liquidation"),
+		fillEff(spec.InsuranceAccount, "ETH", spec.Short, "5", "2300", "alice", "liquidation"),
 		posting("wallet:alice", "settlement", "1500", "realized-pnl"),
-		liqEff("alice", "BTC", model.Cross),
-		fillEff(model.InsuranceAccount, "BTC", model.Long, "0.1", "30000", "alice", "liquidation"),
-		fillEff("alice", "BTC", model.Short, "0.1", "30000", model.InsuranceAccount, "liquidation"),
+		liqEff("alice", "BTC", spec.Cross),
+		fillEff(spec.InsuranceAccount, "BTC", spec.Long, "0.1", "30000", "alice", "liquidation"),
+		fillEff("alice", "BTC", spec.Short, "0.1", "30000", spec.InsuranceAccount, "liquidation"),
 		posting("wallet:@insurance", "wallet:alice", "500", "insurance"))
 	wantWallet(t, l, "alice", "0")
-	wantWallet(t, l, model.InsuranceAccount, "500")
+	wantWallet(t, l, spec.InsuranceAccount, "500")
 }
 
 // seedBState is seed 000 example B: xavier isolated long 1,000 XRP @ 1.00 at
 // 10x with $100 margin (MM 5% on the entry notional, $50) and $500 more in his
 // wallet; the shorts are bob (600, wallet 1,000) and carol (400, wallet 100),
 // both cross. liquidationFeeRate 0.01.
-func seedBState(fund string) *model.State {
-	m := oneTier("0.0001", "1", "0.05", "10", model.BasisEntry)
+func seedBState(fund string) *spec.State {
+	m := oneTier("0.0001", "1", "0.05", "10", spec.BasisEntry)
 	m.LiquidationFeeRate = nd("0.01")
-	return &model.State{
-		Markets: map[string]model.Market{"XRP": m},
-		Prices:  map[string]model.Price{"XRP": {Mark: nd("1.00")}},
-		Accounts: map[string]model.Account{
+	return &spec.State{
+		Markets: map[string]spec.Market{"XRP": m},
+		Prices:  map[string]spec.Price{"XRP": {Mark: nd("1.00")}},
+		Accounts: map[string]spec.Account{
 			"xavier": {WalletBalance: d("500"),
-				Positions: []model.Position{pos("XRP", model.Long, "1000", "1.00", model.Isolated, "10", "100")},
-				Settings:  map[string]model.AccountSettings{"XRP": {MarginMode: model.Isolated, Leverage: nd("10")}}},
-			"bob":   {WalletBalance: d("1000"), Positions: []model.Position{pos("XRP", model.Short, "600", "1.00", model.Cross, "", "")}},
-			"carol": {WalletBalance: d("100"), Positions: []model.Position{pos("XRP", model.Short, "400", "1.00", model.Cross, "", "")}},
+				Positions: []spec.Position{pos("XRP", spec.Long, "1000", "1.00", spec.Isolated, "10", "100")},
+				Settings:  map[string]spec.AccountSettings{"XRP": {MarginMode: spec.Isolated, Leverage: nd("10")}}},
+			"bob":   {WalletBalance: d("1000"), Positions: []spec.Position{pos("XRP", spec.Short, "600", "1.00", spec.Cross, "", "")}},
+			"carol": {WalletBalance: d("100"), Positions: []spec.Position{pos("XRP", spec.Short, "400", "1.00", spec.Cross, "", "")}},
 		},
-		InsuranceFund: model.Account{WalletBalance: d(fund)},
+		InsuranceFund: spec.Account{WalletBalance: d(fund)},
 	}
 }
 
@@ -93,14 +94,14 @@ func TestGoldenSeed000ExampleBLiquidation(t *testing.T) {
 	l := mustLedger(t, seedBState("0"))
 	wantEffects(t, apply(t, l, markEv("XRP", "0.95")), 0)
 	wantEffects(t, apply(t, l, markEv("XRP", "0.9499")), 1,
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.9499", "xavier", "liquidation"),
-		fillEff("xavier", "XRP", model.Short, "1000", "0.9499", model.InsuranceAccount, "liquidation"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff(spec.InsuranceAccount, "XRP", spec.Long, "1000", "0.9499", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", spec.Short, "1000", "0.9499", spec.InsuranceAccount, "liquidation"),
 		posting("isolated:xavier:XRP", "settlement", "50.1", "realized-pnl"),
 		posting("isolated:xavier:XRP", "wallet:@insurance", "9.499", "liquidation-fee"),
 		posting("isolated:xavier:XRP", "wallet:xavier", "40.401", "margin"))
 	wantWallet(t, l, "xavier", "540.401")
-	wantWallet(t, l, model.InsuranceAccount, "9.499")
+	wantWallet(t, l, spec.InsuranceAccount, "9.499")
 }
 
 // TestGoldenSeed000ExampleBInsurance: a gap to 0.80, far below the
@@ -110,13 +111,13 @@ func TestGoldenSeed000ExampleBLiquidation(t *testing.T) {
 func TestGoldenSeed000ExampleBInsurance(t *testing.T) {
 	l := mustLedger(t, seedBState("1000"))
 	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.8", "xavier", "liquidation"),
-		fillEff("xavier", "XRP", model.Short, "1000", "0.8", model.InsuranceAccount, "liquidation"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff(spec.InsuranceAccount, "XRP", spec.Long, "1000", "0.8", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", spec.Short, "1000", "0.8", spec.InsuranceAccount, "liquidation"),
 		posting("isolated:xavier:XRP", "settlement", "200", "realized-pnl"),
 		posting("wallet:@insurance", "isolated:xavier:XRP", "100", "insurance"))
 	wantWallet(t, l, "xavier", "500")
-	wantWallet(t, l, model.InsuranceAccount, "900")
+	wantWallet(t, l, spec.InsuranceAccount, "900")
 }
 
 // TestGoldenSeed000ExampleBADL: the same gap with an empty fund (LQ-6): the
@@ -129,19 +130,19 @@ func TestGoldenSeed000ExampleBInsurance(t *testing.T) {
 func TestGoldenSeed000ExampleBADL(t *testing.T) {
 	l := mustLedger(t, seedBState("0"))
 	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff("carol", "XRP", model.Long, "400", "0.9", "xavier", "adl"),
-		fillEff("xavier", "XRP", model.Short, "400", "0.9", "carol", "adl"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff("carol", "XRP", spec.Long, "400", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", spec.Short, "400", "0.9", "carol", "adl"),
 		posting("settlement", "wallet:carol", "40", "realized-pnl"),
 		posting("isolated:xavier:XRP", "settlement", "40", "realized-pnl"),
-		fillEff("bob", "XRP", model.Long, "600", "0.9", "xavier", "adl"),
-		fillEff("xavier", "XRP", model.Short, "600", "0.9", "bob", "adl"),
+		fillEff("bob", "XRP", spec.Long, "600", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", spec.Short, "600", "0.9", "bob", "adl"),
 		posting("settlement", "wallet:bob", "60", "realized-pnl"),
 		posting("isolated:xavier:XRP", "settlement", "60", "realized-pnl"))
 	wantWallet(t, l, "xavier", "500")
 	wantWallet(t, l, "carol", "140")
 	wantWallet(t, l, "bob", "1060")
-	wantWallet(t, l, model.InsuranceAccount, "0")
+	wantWallet(t, l, spec.InsuranceAccount, "0")
 }
 
 // TestADLScore: ADL-2's named roundings, by hand (see TestGoldenSeed000ExampleBADL).
@@ -167,24 +168,24 @@ func TestADLScore(t *testing.T) {
 // max(1, tickDown(100 - 99.5)) = 1, which absorbs 10 * 99 = 990; r = 5
 // remains and the fund posts it anyway (LQ-7), going to -5.
 func TestResidualLQ7(t *testing.T) {
-	s := &model.State{
-		Markets: map[string]model.Market{"Z": oneTier("1", "1", "0.05", "10", model.BasisMark)},
-		Prices:  map[string]model.Price{"Z": {Mark: nd("1")}},
-		Accounts: map[string]model.Account{
-			"dave": {Positions: []model.Position{pos("Z", model.Short, "10", "0.5", model.Cross, "", "")}},
-			"erin": {WalletBalance: d("1000"), Positions: []model.Position{pos("Z", model.Long, "10", "0.5", model.Cross, "", "")}},
+	s := &spec.State{
+		Markets: map[string]spec.Market{"Z": oneTier("1", "1", "0.05", "10", spec.BasisMark)},
+		Prices:  map[string]spec.Price{"Z": {Mark: nd("1")}},
+		Accounts: map[string]spec.Account{
+			"dave": {Positions: []spec.Position{pos("Z", spec.Short, "10", "0.5", spec.Cross, "", "")}},
+			"erin": {WalletBalance: d("1000"), Positions: []spec.Position{pos("Z", spec.Long, "10", "0.5", spec.Cross, "", "")}},
 		},
 	}
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("Z", "100")), 0,
-		liqEff("dave", "Z", model.Cross),
-		fillEff("dave", "Z", model.Long, "10", "1", "erin", "adl"),
-		fillEff("erin", "Z", model.Short, "10", "1", "dave", "adl"),
+		liqEff("dave", "Z", spec.Cross),
+		fillEff("dave", "Z", spec.Long, "10", "1", "erin", "adl"),
+		fillEff("erin", "Z", spec.Short, "10", "1", "dave", "adl"),
 		posting("wallet:dave", "settlement", "5", "realized-pnl"),
 		posting("settlement", "wallet:erin", "5", "realized-pnl"),
 		posting("wallet:@insurance", "wallet:dave", "5", "insurance"))
 	wantWallet(t, l, "dave", "0")
-	wantWallet(t, l, model.InsuranceAccount, "-5")
+	wantWallet(t, l, spec.InsuranceAccount, "-5")
 }
 
 // TestIsolatedUntouchedByCross: an isolated liquidation never touches the
@@ -202,9 +203,9 @@ func TestIsolatedUntouchedByCross(t *testing.T) {
 	l := mustLedger(t, s)
 	// At 0.9: E = 0 < 50, E_x = 0: solvent, fee = min(up(0.5 * 900), 0) = 0.
 	wantEffects(t, apply(t, l, markEv("XRP", "0.9")), 0,
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.9", "xavier", "liquidation"),
-		fillEff("xavier", "XRP", model.Short, "1000", "0.9", model.InsuranceAccount, "liquidation"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff(spec.InsuranceAccount, "XRP", spec.Long, "1000", "0.9", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", spec.Short, "1000", "0.9", spec.InsuranceAccount, "liquidation"),
 		posting("isolated:xavier:XRP", "settlement", "100", "realized-pnl"))
 	wantWallet(t, l, "xavier", "0")
 }
@@ -218,8 +219,8 @@ func TestNegativeCrossWalletCovered(t *testing.T) {
 	m := s.Markets["BTC"]
 	m.TakerFeeRate = nd("0.001")
 	s.Markets["BTC"] = m
-	s.Accounts["alice"] = model.Account{WalletBalance: d("0"), Positions: []model.Position{pos("BTC", model.Long, "0.1", "30000", model.Cross, "", "")}}
-	s.Accounts["bob"] = model.Account{WalletBalance: d("100000"), Positions: []model.Position{pos("BTC", model.Short, "0.1", "30000", model.Cross, "", "")}}
+	s.Accounts["alice"] = spec.Account{WalletBalance: d("0"), Positions: []spec.Position{pos("BTC", spec.Long, "0.1", "30000", spec.Cross, "", "")}}
+	s.Accounts["bob"] = spec.Account{WalletBalance: d("100000"), Positions: []spec.Position{pos("BTC", spec.Short, "0.1", "30000", spec.Cross, "", "")}}
 	s.InsuranceFund.WalletBalance = d("10")
 	l := mustLedger(t, s)
 	// alice sells (taker, maker = buyer) at 30000: R = 0, fee 3.
@@ -228,7 +229,7 @@ func TestNegativeCrossWalletCovered(t *testing.T) {
 	apply(t, l, e)
 	wantWallet(t, l, "alice", "-3")
 	// SPEC gap: such a state is not a valid NewLedger input (ACC-1).
-	var me *model.Error
+	var me *spec.Error
 	if _, err := NewLedger(l.State()); !errors.As(err, &me) || me.Rule != "ACC-1" || me.Path != "accounts.alice.walletBalance" {
 		t.Errorf("NewLedger(State()) = %v, want ACC-1 at accounts.alice.walletBalance", err)
 	}
@@ -243,27 +244,27 @@ func TestNegativeCrossWalletCovered(t *testing.T) {
 // randomLedgerState builds a state with four trader accounts, two markets
 // (a two-tier mark-basis market and a one-tier entry-basis market) and, half
 // of the time, one long and one short position per market.
-func randomLedgerState(rng *rand.Rand) *model.State {
-	m0 := model.Market{
+func randomLedgerState(rng *rand.Rand) *spec.State {
+	m0 := spec.Market{
 		TickSize: d("0.01"), LotSize: d("0.01"),
-		Tiers: []model.Tier{
+		Tiers: []spec.Tier{
 			{MinNotional: d("0"), MaxNotional: d("5000"), MaintenanceMarginRate: d("0.01"), MaxLeverage: d("50")},
 			{MinNotional: d("5000"), MaxNotional: d("1000000"), MaintenanceMarginRate: d("0.025"), MaxLeverage: d("20")},
 		},
 		LiquidationFeeRate: nd("0.005"), MakerFeeRate: nd("0.0002"), TakerFeeRate: nd("0.0007"),
 		FundingRateCap: nd("0.003"),
 	}
-	m1 := oneTier("0.0001", "1", "0.05", "10", model.BasisEntry)
+	m1 := oneTier("0.0001", "1", "0.05", "10", spec.BasisEntry)
 	m1.LiquidationFeeRate = nd("0.01")
-	s := &model.State{
-		Markets:  map[string]model.Market{"M0": m0, "M1": m1},
-		Prices:   map[string]model.Price{"M0": {Mark: nd("100")}, "M1": {Mark: nd("1")}},
-		Accounts: map[string]model.Account{},
+	s := &spec.State{
+		Markets:  map[string]spec.Market{"M0": m0, "M1": m1},
+		Prices:   map[string]spec.Price{"M0": {Mark: nd("100")}, "M1": {Mark: nd("1")}},
+		Accounts: map[string]spec.Account{},
 	}
 	for _, id := range []string{"a", "b", "c", "d"} {
-		acc := model.Account{WalletBalance: decimal.New(rng.Int63n(300000), -2)}
+		acc := spec.Account{WalletBalance: decimal.New(rng.Int63n(300000), -2)}
 		if rng.Intn(2) == 0 {
-			acc.Settings = map[string]model.AccountSettings{"M0": {MarginMode: model.Isolated, Leverage: nd(fmt.Sprint(1 + rng.Intn(50)))}}
+			acc.Settings = map[string]spec.AccountSettings{"M0": {MarginMode: spec.Isolated, Leverage: nd(fmt.Sprint(1 + rng.Intn(50)))}}
 		}
 		s.Accounts[id] = acc
 	}
@@ -275,9 +276,9 @@ func randomLedgerState(rng *rand.Rand) *model.State {
 			ids := []string{"a", "b", "c", "d"}
 			rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 			size := d(m.size).Mul(decimal.New(1+rng.Int63n(2000), 0))
-			for i, side := range []model.Side{model.Long, model.Short} {
+			for i, side := range []spec.Side{spec.Long, spec.Short} {
 				acc := s.Accounts[ids[i]]
-				p := model.Position{Market: m.name, Side: side, Size: size, EntryPrice: d(m.mark), MarginMode: model.Cross}
+				p := spec.Position{Market: m.name, Side: side, Size: size, EntryPrice: d(m.mark), MarginMode: spec.Cross}
 				if set, ok := acc.Settings[m.name]; ok {
 					p.MarginMode, p.Leverage = set.MarginMode, set.Leverage
 				}
@@ -290,8 +291,8 @@ func randomLedgerState(rng *rand.Rand) *model.State {
 }
 
 // randomEvent draws an event; some are invalid on purpose.
-func randomEvent(rng *rand.Rand, l *Ledger) model.Event {
-	ids := []string{"a", "b", "c", "d", model.InsuranceAccount, "nobody"}
+func randomEvent(rng *rand.Rand, l *Ledger) spec.Event {
+	ids := []string{"a", "b", "c", "d", spec.InsuranceAccount, "nobody"}
 	id := func() string {
 		if rng.Intn(20) == 0 {
 			return ids[4+rng.Intn(2)]
@@ -320,7 +321,7 @@ func randomEvent(rng *rand.Rand, l *Ledger) model.Event {
 	case 1:
 		return withdrawEv(id(), amount().Decimal.String())
 	case 2, 3, 4:
-		e := ev(model.EventTrade)
+		e := ev(spec.EventTrade)
 		e.Market, e.Buyer, e.Seller = mkt, id(), id()
 		e.Size = decimal.NewNullDecimal(lot.Mul(decimal.New(1+rng.Int63n(500), 0)))
 		e.Price = decimal.NewNullDecimal(near(50))
@@ -337,16 +338,16 @@ func randomEvent(rng *rand.Rand, l *Ledger) model.Event {
 	case 7:
 		return fundingEv(mkt, decimal.New(rng.Int63n(2001)-1000, -6).String())
 	case 8:
-		typ := model.EventAddMargin
+		typ := spec.EventAddMargin
 		if rng.Intn(2) == 0 {
-			typ = model.EventRemoveMargin
+			typ = spec.EventRemoveMargin
 		}
 		return marginEv(typ, id(), mkt, decimal.New(1+rng.Int63n(2000), -2).String())
 	default:
 		if rng.Intn(2) == 0 {
 			return leverageEv(id(), mkt, fmt.Sprint(1+rng.Intn(12)))
 		}
-		return modeEv(id(), mkt, []model.MarginMode{model.Cross, model.Isolated}[rng.Intn(2)])
+		return modeEv(id(), mkt, []spec.MarginMode{spec.Cross, spec.Isolated}[rng.Intn(2)])
 	}
 }
 
@@ -369,7 +370,7 @@ func TestLedgerRandomSequences(t *testing.T) {
 			before := stateJSON(t, l.State())
 			effs, err := l.Apply(e)
 			if err != nil {
-				var me *model.Error
+				var me *spec.Error
 				if !errors.As(err, &me) {
 					t.Fatalf("run %d event %d %+v: internal error %v", run, k, e, err)
 				}
@@ -383,26 +384,26 @@ func TestLedgerRandomSequences(t *testing.T) {
 			isolatedLiq := "" // LQ-8: the account of the isolated liquidation in progress
 			for _, eff := range effs {
 				switch {
-				case eff.Type == model.EffectLiquidation && eff.Pool == model.Isolated:
+				case eff.Type == spec.EffectLiquidation && eff.Pool == spec.Isolated:
 					isolatedLiq = eff.Account
-				case eff.Type == model.EffectLiquidation:
+				case eff.Type == spec.EffectLiquidation:
 					isolatedLiq = ""
-				case eff.Type == model.EffectPosting && isolatedLiq != "" && eff.From == "wallet:"+isolatedLiq:
+				case eff.Type == spec.EffectPosting && isolatedLiq != "" && eff.From == "wallet:"+isolatedLiq:
 					t.Fatalf("run %d event %d: isolated liquidation of %s takes from its wallet: %s", run, k, isolatedLiq, effectText(eff))
 				}
 				if eff.Event != k {
 					t.Fatalf("run %d event %d: effect with Event %d", run, k, eff.Event)
 				}
-				if eff.Type == model.EffectPosting && eff.Amount.Decimal.Sign() <= 0 {
+				if eff.Type == spec.EffectPosting && eff.Amount.Decimal.Sign() <= 0 {
 					t.Fatalf("run %d event %d: posting %s", run, k, effectText(eff))
 				}
-				if eff.Type == model.EffectLiquidation {
+				if eff.Type == spec.EffectLiquidation {
 					stats["liquidation "+string(eff.Pool)]++
 				}
-				if eff.Type == model.EffectPosting {
+				if eff.Type == spec.EffectPosting {
 					stats["posting "+eff.Reason]++
 				}
-				if eff.Type == model.EffectFill {
+				if eff.Type == spec.EffectFill {
 					stats["fill "+eff.Kind]++
 				}
 			}
@@ -417,7 +418,7 @@ func TestLedgerRandomSequences(t *testing.T) {
 			}
 			st := l.State()
 			if l2, err := NewLedger(st); err != nil {
-				var me *model.Error
+				var me *spec.Error
 				if !errors.As(err, &me) || me.Rule != "ACC-1" {
 					t.Fatalf("run %d event %d: NewLedger(State()) = %v", run, k, err)
 				}
@@ -445,9 +446,9 @@ func TestFundingThenSweep(t *testing.T) {
 		posting("funding:XRP", "wallet:bob", "1.1412", "funding"),
 		posting("funding:XRP", "wallet:carol", "0.7608", "funding"),
 		posting("isolated:xavier:XRP", "funding:XRP", "1.902", "funding"),
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.951", "xavier", "liquidation"),
-		fillEff("xavier", "XRP", model.Short, "1000", "0.951", model.InsuranceAccount, "liquidation"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff(spec.InsuranceAccount, "XRP", spec.Long, "1000", "0.951", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", spec.Short, "1000", "0.951", spec.InsuranceAccount, "liquidation"),
 		posting("isolated:xavier:XRP", "settlement", "49", "realized-pnl"),
 		posting("isolated:xavier:XRP", "wallet:@insurance", "9.51", "liquidation-fee"),
 		posting("isolated:xavier:XRP", "wallet:xavier", "39.588", "margin"))
@@ -461,22 +462,22 @@ func TestFundingThenSweep(t *testing.T) {
 // solvent; the close at 98 realizes -2, E' = 4, and the fee is
 // min(up(0.5 * 98), 4) = 4, leaving alice at 0.
 func TestCrossFeeCappedByEquity(t *testing.T) {
-	m := oneTier("1", "1", "0.05", "10", model.BasisMark)
+	m := oneTier("1", "1", "0.05", "10", spec.BasisMark)
 	m.LiquidationFeeRate = nd("0.5")
-	s := &model.State{
-		Markets: map[string]model.Market{"Z": m},
-		Prices:  map[string]model.Price{"Z": {Mark: nd("100")}},
-		Accounts: map[string]model.Account{
-			"alice": {WalletBalance: d("6"), Positions: []model.Position{pos("Z", model.Long, "1", "100", model.Cross, "", "")}},
-			"bob":   {WalletBalance: d("1000"), Positions: []model.Position{pos("Z", model.Short, "1", "100", model.Cross, "", "")}},
+	s := &spec.State{
+		Markets: map[string]spec.Market{"Z": m},
+		Prices:  map[string]spec.Price{"Z": {Mark: nd("100")}},
+		Accounts: map[string]spec.Account{
+			"alice": {WalletBalance: d("6"), Positions: []spec.Position{pos("Z", spec.Long, "1", "100", spec.Cross, "", "")}},
+			"bob":   {WalletBalance: d("1000"), Positions: []spec.Position{pos("Z", spec.Short, "1", "100", spec.Cross, "", "")}},
 		},
 	}
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("Z", "99")), 0)
 	wantEffects(t, apply(t, l, markEv("Z", "98.9")), 1,
-		liqEff("alice", "Z", model.Cross),
-		fillEff(model.InsuranceAccount, "Z", model.Long, "1", "98", "alice", "liquidation"),
-		fillEff("alice", "Z", model.Short, "1", "98", model.InsuranceAccount, "liquidation"),
+		liqEff("alice", "Z", spec.Cross),
+		fillEff(spec.InsuranceAccount, "Z", spec.Long, "1", "98", "alice", "liquidation"),
+		fillEff("alice", "Z", spec.Short, "1", "98", spec.InsuranceAccount, "liquidation"),
 		posting("wallet:alice", "settlement", "2", "realized-pnl"),
 		posting("wallet:alice", "wallet:@insurance", "4", "liquidation-fee"))
 	wantWallet(t, l, "alice", "0")
@@ -511,7 +512,7 @@ func TestCheckDetects(t *testing.T) {
 	for _, c := range cases {
 		l := mustLedger(t, seedBState("0"))
 		c.edit(l)
-		var me *model.Error
+		var me *spec.Error
 		if err := l.Check(); !errors.As(err, &me) || me.Path != c.path || me.Rule != "LED-4" {
 			t.Errorf("%s: Check = %v, want LED-4 at %q", c.name, err, c.path)
 		}
@@ -527,7 +528,7 @@ func TestCheckDetects(t *testing.T) {
 // 900 >= 50: no liquidation, and Check reports the negative margin.
 func TestFundingBeyondIsolatedMargin(t *testing.T) {
 	s := seedBState("0")
-	s.Prices["XRP"] = model.Price{Mark: nd("2")}
+	s.Prices["XRP"] = spec.Price{Mark: nd("2")}
 	acc := s.Accounts["carol"]
 	acc.WalletBalance = d("1000")
 	s.Accounts["carol"] = acc
@@ -540,7 +541,7 @@ func TestFundingBeyondIsolatedMargin(t *testing.T) {
 		posting("funding:XRP", "wallet:bob", "120", "funding"),
 		posting("funding:XRP", "wallet:carol", "80", "funding"),
 		posting("isolated:xavier:XRP", "funding:XRP", "200", "funding"))
-	var me *model.Error
+	var me *spec.Error
 	if err := l.Check(); !errors.As(err, &me) || me.Path != "accounts.xavier.positions" {
 		t.Errorf("Check = %v, want the negative isolated margin reported", err)
 	}
@@ -563,21 +564,21 @@ func TestFundingBeyondIsolatedMargin(t *testing.T) {
 // so the fund is deleveraged first. Price tickUp(0.8 + 100/1,000) = 0.9.
 func TestADLTieByID(t *testing.T) {
 	s := seedBState("50")
-	s.InsuranceFund.Positions = []model.Position{pos("XRP", model.Short, "500", "1.00", model.Cross, "", "")}
-	s.Accounts["bob"] = model.Account{WalletBalance: d("50"), Positions: []model.Position{pos("XRP", model.Short, "500", "1.00", model.Cross, "", "")}}
+	s.InsuranceFund.Positions = []spec.Position{pos("XRP", spec.Short, "500", "1.00", spec.Cross, "", "")}
+	s.Accounts["bob"] = spec.Account{WalletBalance: d("50"), Positions: []spec.Position{pos("XRP", spec.Short, "500", "1.00", spec.Cross, "", "")}}
 	delete(s.Accounts, "carol")
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff(model.InsuranceAccount, "XRP", model.Long, "500", "0.9", "xavier", "adl"),
-		fillEff("xavier", "XRP", model.Short, "500", "0.9", model.InsuranceAccount, "adl"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff(spec.InsuranceAccount, "XRP", spec.Long, "500", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", spec.Short, "500", "0.9", spec.InsuranceAccount, "adl"),
 		posting("settlement", "wallet:@insurance", "50", "realized-pnl"),
 		posting("isolated:xavier:XRP", "settlement", "50", "realized-pnl"),
-		fillEff("bob", "XRP", model.Long, "500", "0.9", "xavier", "adl"),
-		fillEff("xavier", "XRP", model.Short, "500", "0.9", "bob", "adl"),
+		fillEff("bob", "XRP", spec.Long, "500", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", spec.Short, "500", "0.9", "bob", "adl"),
 		posting("settlement", "wallet:bob", "50", "realized-pnl"),
 		posting("isolated:xavier:XRP", "settlement", "50", "realized-pnl"))
-	wantWallet(t, l, model.InsuranceAccount, "100")
+	wantWallet(t, l, spec.InsuranceAccount, "100")
 }
 
 // TestIsolatedADLRemainder: after an isolated ADL whose tick-rounded price
@@ -590,13 +591,13 @@ func TestIsolatedADLRemainder(t *testing.T) {
 	m.TickSize = d("0.001")
 	s.Markets["XRP"] = m
 	s.Accounts["xavier"].Positions[0].IsolatedMargin = nd("100.5")
-	s.Accounts["bob"] = model.Account{WalletBalance: d("1000"), Positions: []model.Position{pos("XRP", model.Short, "1000", "1.00", model.Cross, "", "")}}
+	s.Accounts["bob"] = spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{pos("XRP", spec.Short, "1000", "1.00", spec.Cross, "", "")}}
 	delete(s.Accounts, "carol")
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff("bob", "XRP", model.Long, "1000", "0.9", "xavier", "adl"),
-		fillEff("xavier", "XRP", model.Short, "1000", "0.9", "bob", "adl"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff("bob", "XRP", spec.Long, "1000", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", spec.Short, "1000", "0.9", "bob", "adl"),
 		posting("settlement", "wallet:bob", "100", "realized-pnl"),
 		posting("isolated:xavier:XRP", "settlement", "100", "realized-pnl"),
 		posting("isolated:xavier:XRP", "wallet:xavier", "0.5", "margin"))
@@ -611,30 +612,30 @@ func TestIsolatedADLRemainder(t *testing.T) {
 // 10 * 99 = 990, r = 985; then B: tickUp(1.5 + 98.5) = 100 absorbs 985,
 // r = 0. Both close at their entry values: no PnL is posted.
 func TestCrossADLSpill(t *testing.T) {
-	s := &model.State{
-		Markets: map[string]model.Market{
-			"A": oneTier("1", "1", "0.05", "10", model.BasisMark),
-			"B": oneTier("0.1", "1", "0.05", "10", model.BasisMark),
+	s := &spec.State{
+		Markets: map[string]spec.Market{
+			"A": oneTier("1", "1", "0.05", "10", spec.BasisMark),
+			"B": oneTier("0.1", "1", "0.05", "10", spec.BasisMark),
 		},
-		Prices: map[string]model.Price{"A": {Mark: nd("100")}, "B": {Mark: nd("1.5")}},
-		Accounts: map[string]model.Account{
-			"alice": {Positions: []model.Position{
-				pos("A", model.Short, "10", "1", model.Cross, "", ""),
-				pos("B", model.Long, "10", "100", model.Cross, "", "")}},
-			"bob":   {WalletBalance: d("10000"), Positions: []model.Position{pos("A", model.Long, "10", "1", model.Cross, "", "")}},
-			"carol": {WalletBalance: d("10000"), Positions: []model.Position{pos("B", model.Short, "10", "100", model.Cross, "", "")}},
+		Prices: map[string]spec.Price{"A": {Mark: nd("100")}, "B": {Mark: nd("1.5")}},
+		Accounts: map[string]spec.Account{
+			"alice": {Positions: []spec.Position{
+				pos("A", spec.Short, "10", "1", spec.Cross, "", ""),
+				pos("B", spec.Long, "10", "100", spec.Cross, "", "")}},
+			"bob":   {WalletBalance: d("10000"), Positions: []spec.Position{pos("A", spec.Long, "10", "1", spec.Cross, "", "")}},
+			"carol": {WalletBalance: d("10000"), Positions: []spec.Position{pos("B", spec.Short, "10", "100", spec.Cross, "", "")}},
 		},
 	}
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("A", "100")), 0,
-		liqEff("alice", "A", model.Cross),
-		fillEff("alice", "A", model.Long, "10", "1", "bob", "adl"),
-		fillEff("bob", "A", model.Short, "10", "1", "alice", "adl"),
-		liqEff("alice", "B", model.Cross),
-		fillEff("carol", "B", model.Long, "10", "100", "alice", "adl"),
-		fillEff("alice", "B", model.Short, "10", "100", "carol", "adl"))
+		liqEff("alice", "A", spec.Cross),
+		fillEff("alice", "A", spec.Long, "10", "1", "bob", "adl"),
+		fillEff("bob", "A", spec.Short, "10", "1", "alice", "adl"),
+		liqEff("alice", "B", spec.Cross),
+		fillEff("carol", "B", spec.Long, "10", "100", "alice", "adl"),
+		fillEff("alice", "B", spec.Short, "10", "100", "carol", "adl"))
 	wantWallet(t, l, "alice", "0")
-	wantWallet(t, l, model.InsuranceAccount, "0")
+	wantWallet(t, l, spec.InsuranceAccount, "0")
 }
 
 // TestLedgerDeterminism: LED-8, the same run always produces the same
@@ -674,32 +675,32 @@ func TestLedgerNeverPanics(t *testing.T) {
 		return nd(nasty[rng.Intn(len(nasty))])
 	}
 	oneOf := func(rng *rand.Rand, xs ...string) string { return xs[rng.Intn(len(xs))] }
-	types := []model.EventType{model.EventDeposit, model.EventWithdraw, model.EventTrade, model.EventPrice,
-		model.EventFunding, model.EventAddMargin, model.EventRemoveMargin, model.EventSetLeverage,
-		model.EventSetMarginMode, "bogus", ""}
+	types := []spec.EventType{spec.EventDeposit, spec.EventWithdraw, spec.EventTrade, spec.EventPrice,
+		spec.EventFunding, spec.EventAddMargin, spec.EventRemoveMargin, spec.EventSetLeverage,
+		spec.EventSetMarginMode, "bogus", ""}
 	rng := rand.New(rand.NewSource(99))
 	for run := 0; run < 40; run++ {
 		l := mustLedger(t, randomLedgerState(rng))
 		for k := 0; k < 60; k++ {
-			var e model.Event
+			var e spec.Event
 			if rng.Intn(2) == 0 {
 				e = randomEvent(rng, l)
 			} else {
-				e = model.Event{Type: types[rng.Intn(len(types))]}
+				e = spec.Event{Type: types[rng.Intn(len(types))]}
 				for _, f := range []*decimal.NullDecimal{&e.Amount, &e.Size, &e.Price, &e.Mark, &e.Index, &e.Last,
 					&e.FundingRate, &e.SecondsToFunding, &e.BasisAverage, &e.Rate, &e.Leverage} {
 					if rng.Intn(3) == 0 {
 						*f = pick(rng)
 					}
 				}
-				ids := []string{"", "a", "b", "c", "d", model.InsuranceAccount, "zz"}
+				ids := []string{"", "a", "b", "c", "d", spec.InsuranceAccount, "zz"}
 				e.Account, e.Buyer, e.Seller = oneOf(rng, ids...), oneOf(rng, ids...), oneOf(rng, ids...)
 				e.Market = oneOf(rng, "", "M0", "M1", "M2")
 				e.Maker = oneOf(rng, "", "", "buyer", "seller", "both")
-				e.MarginMode = model.MarginMode(oneOf(rng, "", "", "cross", "isolated", "portfolio"))
+				e.MarginMode = spec.MarginMode(oneOf(rng, "", "", "cross", "isolated", "portfolio"))
 			}
 			_, err := l.Apply(e)
-			var me *model.Error
+			var me *spec.Error
 			if err != nil && !errors.As(err, &me) {
 				t.Fatalf("run %d event %d %+v: internal error %v", run, k, e, err)
 			}
@@ -760,31 +761,31 @@ func TestSweepAgreesWithLiquidationPrice(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	checked := 0
 	for i := 0; i < 300; i++ {
-		basis := model.BasisMark
+		basis := spec.BasisMark
 		if rng.Intn(2) == 0 {
-			basis = model.BasisEntry
+			basis = spec.BasisEntry
 		}
 		ticks := []string{"0.01", "0.1", "1", "0.0001"}
-		mkt := model.Market{TickSize: d(ticks[rng.Intn(len(ticks))]), LotSize: d("0.001"), MMBasis: basis, Tiers: randomTiers(rng)}
+		mkt := spec.Market{TickSize: d(ticks[rng.Intn(len(ticks))]), LotSize: d("0.001"), MMBasis: basis, Tiers: randomTiers(rng)}
 		ep := decimal.New(1000+rng.Int63n(10000000), -2).Div(mkt.TickSize).Floor().Mul(mkt.TickSize)
 		size := decimal.New(1+rng.Int63n(100000), -3)
-		side, other := model.Long, model.Short
+		side, other := spec.Long, spec.Short
 		if rng.Intn(2) == 0 {
-			side, other = model.Short, model.Long
+			side, other = spec.Short, spec.Long
 		}
 		lev := decimal.New(1+rng.Int63n(mkt.Tiers[0].MaxLeverage.IntPart()), 0)
 		margin := decimal.New(rng.Int63n(1000000000), -4)
-		mode, wallet := model.Isolated, decimal.Zero
-		xp := model.Position{Market: "X", Side: side, Size: size, EntryPrice: ep, MarginMode: mode,
+		mode, wallet := spec.Isolated, decimal.Zero
+		xp := spec.Position{Market: "X", Side: side, Size: size, EntryPrice: ep, MarginMode: mode,
 			Leverage: decimal.NewNullDecimal(lev), IsolatedMargin: decimal.NewNullDecimal(margin)}
 		if rng.Intn(2) == 0 { // cross: the margin is the wallet
-			mode, wallet = model.Cross, margin
+			mode, wallet = spec.Cross, margin
 			xp.MarginMode, xp.IsolatedMargin = mode, decimal.NullDecimal{}
 		}
-		rep, err := Evaluate(&model.Scenario{
-			Markets: map[string]model.Market{"X": mkt},
-			Prices:  map[string]model.Price{"X": {Mark: decimal.NewNullDecimal(ep)}},
-			Account: model.Account{WalletBalance: wallet, Positions: []model.Position{xp}},
+		rep, err := Evaluate(&spec.Scenario{
+			Markets: map[string]spec.Market{"X": mkt},
+			Prices:  map[string]spec.Price{"X": {Mark: decimal.NewNullDecimal(ep)}},
+			Account: spec.Account{WalletBalance: wallet, Positions: []spec.Position{xp}},
 		})
 		if err != nil {
 			t.Fatalf("Evaluate: %v", err)
@@ -794,29 +795,29 @@ func TestSweepAgreesWithLiquidationPrice(t *testing.T) {
 			continue
 		}
 		beyond := lp.Decimal.Sub(mkt.TickSize)
-		if side == model.Short {
+		if side == spec.Short {
 			beyond = lp.Decimal.Add(mkt.TickSize)
 		}
 		if beyond.Sign() <= 0 {
 			continue
 		}
-		st := func() *model.State {
-			return &model.State{
-				Markets: map[string]model.Market{"X": mkt},
-				Prices:  map[string]model.Price{"X": {Mark: decimal.NewNullDecimal(ep)}},
-				Accounts: map[string]model.Account{
-					"x": {WalletBalance: wallet, Positions: []model.Position{xp},
-						Settings: map[string]model.AccountSettings{"X": {MarginMode: mode, Leverage: decimal.NewNullDecimal(lev)}}},
-					"y": {WalletBalance: d("1000000000"), Positions: []model.Position{
-						{Market: "X", Side: other, Size: size, EntryPrice: ep, MarginMode: model.Cross}}},
+		st := func() *spec.State {
+			return &spec.State{
+				Markets: map[string]spec.Market{"X": mkt},
+				Prices:  map[string]spec.Price{"X": {Mark: decimal.NewNullDecimal(ep)}},
+				Accounts: map[string]spec.Account{
+					"x": {WalletBalance: wallet, Positions: []spec.Position{xp},
+						Settings: map[string]spec.AccountSettings{"X": {MarginMode: mode, Leverage: decimal.NewNullDecimal(lev)}}},
+					"y": {WalletBalance: d("1000000000"), Positions: []spec.Position{
+						{Market: "X", Side: other, Size: size, EntryPrice: ep, MarginMode: spec.Cross}}},
 				},
-				InsuranceFund: model.Account{WalletBalance: d("1000000000")},
+				InsuranceFund: spec.Account{WalletBalance: d("1000000000")},
 			}
 		}
 		liquidatedAt := func(p decimal.Decimal) bool {
 			l := mustLedger(t, st())
 			for _, e := range apply(t, l, markEv("X", p.String())) {
-				if e.Type == model.EffectLiquidation && e.Account == "x" {
+				if e.Type == spec.EffectLiquidation && e.Account == "x" {
 					return true
 				}
 			}
@@ -842,7 +843,7 @@ func TestInsuranceExactlyEnough(t *testing.T) {
 	l := mustLedger(t, seedBState("100"))
 	effs := apply(t, l, markEv("XRP", "0.80"))
 	wantEffects(t, effs[len(effs)-1:], 0, posting("wallet:@insurance", "isolated:xavier:XRP", "100", "insurance"))
-	wantWallet(t, l, model.InsuranceAccount, "0")
+	wantWallet(t, l, spec.InsuranceAccount, "0")
 }
 
 // TestCrossFeeRoundsEquityDown: LQ-4's cross fee cap is max(0, down(E')),
@@ -854,33 +855,33 @@ func TestInsuranceExactlyEnough(t *testing.T) {
 // fee = min(49, down(E')) = 4. Still liquidatable (E = 1e-11 < MM
 // 0.00005...), so Z2 closes at 1 (no PnL, E' = 0: no fee).
 func TestCrossFeeRoundsEquityDown(t *testing.T) {
-	z1 := oneTier("1", "1", "0.05", "10", model.BasisMark)
+	z1 := oneTier("1", "1", "0.05", "10", spec.BasisMark)
 	z1.LiquidationFeeRate = nd("0.5")
-	z2 := oneTier("0.00001", "0.001", "0.05", "10", model.BasisMark)
+	z2 := oneTier("0.00001", "0.001", "0.05", "10", spec.BasisMark)
 	z2.LiquidationFeeRate = nd("0.5")
-	s := &model.State{
-		Markets: map[string]model.Market{"Z1": z1, "Z2": z2},
-		Prices:  map[string]model.Price{"Z1": {Mark: nd("100")}, "Z2": {Mark: nd("1")}},
-		Accounts: map[string]model.Account{
-			"alice": {WalletBalance: d("6"), Positions: []model.Position{
-				pos("Z1", model.Long, "1", "100", model.Cross, "", ""),
-				pos("Z2", model.Long, "0.001", "1", model.Cross, "", "")}},
-			"bob": {WalletBalance: d("1000"), Positions: []model.Position{
-				pos("Z1", model.Short, "1", "100", model.Cross, "", ""),
-				pos("Z2", model.Short, "0.001", "1", model.Cross, "", "")}},
+	s := &spec.State{
+		Markets: map[string]spec.Market{"Z1": z1, "Z2": z2},
+		Prices:  map[string]spec.Price{"Z1": {Mark: nd("100")}, "Z2": {Mark: nd("1")}},
+		Accounts: map[string]spec.Account{
+			"alice": {WalletBalance: d("6"), Positions: []spec.Position{
+				pos("Z1", spec.Long, "1", "100", spec.Cross, "", ""),
+				pos("Z2", spec.Long, "0.001", "1", spec.Cross, "", "")}},
+			"bob": {WalletBalance: d("1000"), Positions: []spec.Position{
+				pos("Z1", spec.Short, "1", "100", spec.Cross, "", ""),
+				pos("Z2", spec.Short, "0.001", "1", spec.Cross, "", "")}},
 		},
 	}
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("Z2", "1.00000001")), 0)
 	wantEffects(t, apply(t, l, markEv("Z1", "98.9")), 1,
-		liqEff("alice", "Z1", model.Cross),
-		fillEff(model.InsuranceAccount, "Z1", model.Long, "1", "98", "alice", "liquidation"),
-		fillEff("alice", "Z1", model.Short, "1", "98", model.InsuranceAccount, "liquidation"),
+		liqEff("alice", "Z1", spec.Cross),
+		fillEff(spec.InsuranceAccount, "Z1", spec.Long, "1", "98", "alice", "liquidation"),
+		fillEff("alice", "Z1", spec.Short, "1", "98", spec.InsuranceAccount, "liquidation"),
 		posting("wallet:alice", "settlement", "2", "realized-pnl"),
 		posting("wallet:alice", "wallet:@insurance", "4", "liquidation-fee"),
-		liqEff("alice", "Z2", model.Cross),
-		fillEff(model.InsuranceAccount, "Z2", model.Long, "0.001", "1", "alice", "liquidation"),
-		fillEff("alice", "Z2", model.Short, "0.001", "1", model.InsuranceAccount, "liquidation"))
+		liqEff("alice", "Z2", spec.Cross),
+		fillEff(spec.InsuranceAccount, "Z2", spec.Long, "0.001", "1", "alice", "liquidation"),
+		fillEff("alice", "Z2", spec.Short, "0.001", "1", spec.InsuranceAccount, "liquidation"))
 	wantWallet(t, l, "alice", "0")
 }
 
@@ -897,9 +898,9 @@ func TestSolvencyAtExecutionPrice(t *testing.T) {
 	s.Accounts["xavier"].Positions[0].IsolatedMargin = nd("99.8")
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("XRP", "0.9004")), 0,
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff(model.InsuranceAccount, "XRP", model.Long, "1000", "0.9", "xavier", "liquidation"),
-		fillEff("xavier", "XRP", model.Short, "1000", "0.9", model.InsuranceAccount, "liquidation"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff(spec.InsuranceAccount, "XRP", spec.Long, "1000", "0.9", "xavier", "liquidation"),
+		fillEff("xavier", "XRP", spec.Short, "1000", "0.9", spec.InsuranceAccount, "liquidation"),
 		posting("isolated:xavier:XRP", "settlement", "100", "realized-pnl"),
 		posting("wallet:@insurance", "isolated:xavier:XRP", "0.2", "insurance"))
 	wantWallet(t, l, "xavier", "500")
@@ -914,23 +915,23 @@ func TestSolvencyAtExecutionPrice(t *testing.T) {
 // fee rate).
 func TestSweepRepeatsPasses(t *testing.T) {
 	s := seedBState("0")
-	s.Markets["Z"] = oneTier("1", "1", "0.05", "10", model.BasisMark)
-	s.Prices["Z"] = model.Price{Mark: nd("85")}
-	s.Accounts["alice"] = model.Account{WalletBalance: d("200"), Positions: []model.Position{
-		pos("XRP", model.Short, "1000", "0.85", model.Cross, "", ""),
-		pos("Z", model.Long, "10", "100", model.Cross, "", "")}}
-	s.Accounts["bob"] = model.Account{WalletBalance: d("10000"), Positions: []model.Position{pos("Z", model.Short, "10", "100", model.Cross, "", "")}}
+	s.Markets["Z"] = oneTier("1", "1", "0.05", "10", spec.BasisMark)
+	s.Prices["Z"] = spec.Price{Mark: nd("85")}
+	s.Accounts["alice"] = spec.Account{WalletBalance: d("200"), Positions: []spec.Position{
+		pos("XRP", spec.Short, "1000", "0.85", spec.Cross, "", ""),
+		pos("Z", spec.Long, "10", "100", spec.Cross, "", "")}}
+	s.Accounts["bob"] = spec.Account{WalletBalance: d("10000"), Positions: []spec.Position{pos("Z", spec.Short, "10", "100", spec.Cross, "", "")}}
 	delete(s.Accounts, "carol")
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, markEv("XRP", "0.80")), 0,
-		liqEff("xavier", "XRP", model.Isolated),
-		fillEff("alice", "XRP", model.Long, "1000", "0.9", "xavier", "adl"),
-		fillEff("xavier", "XRP", model.Short, "1000", "0.9", "alice", "adl"),
+		liqEff("xavier", "XRP", spec.Isolated),
+		fillEff("alice", "XRP", spec.Long, "1000", "0.9", "xavier", "adl"),
+		fillEff("xavier", "XRP", spec.Short, "1000", "0.9", "alice", "adl"),
 		posting("wallet:alice", "settlement", "50", "realized-pnl"),
 		posting("isolated:xavier:XRP", "settlement", "100", "realized-pnl"),
-		liqEff("alice", "Z", model.Cross),
-		fillEff(model.InsuranceAccount, "Z", model.Long, "10", "85", "alice", "liquidation"),
-		fillEff("alice", "Z", model.Short, "10", "85", model.InsuranceAccount, "liquidation"),
+		liqEff("alice", "Z", spec.Cross),
+		fillEff(spec.InsuranceAccount, "Z", spec.Long, "10", "85", "alice", "liquidation"),
+		fillEff("alice", "Z", spec.Short, "10", "85", spec.InsuranceAccount, "liquidation"),
 		posting("wallet:alice", "settlement", "150", "realized-pnl"))
 	wantWallet(t, l, "alice", "0")
 }

@@ -3,8 +3,9 @@ package reference
 import (
 	"fmt"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // The ledger mutations: deliberate bugs that NewLedgerWith injects into the
@@ -77,7 +78,7 @@ func LedgerMutations() []Mutation {
 // NewLedgerWith is NewLedger with the bug m injected into the ledger it
 // returns. It exists to test test suites: never use it to move money. An
 // unknown mutation is an error.
-func NewLedgerWith(st *model.State, m Mutation) (*Ledger, error) {
+func NewLedgerWith(st *spec.State, m Mutation) (*Ledger, error) {
 	known := false
 	for _, k := range LedgerMutations() {
 		known = known || k == m
@@ -111,8 +112,8 @@ func NewLedgerWith(st *model.State, m Mutation) (*Ledger, error) {
 
 // halfApply is MutHalfApplied's bug, called with the error of a failed event:
 // a trade rejected by TRD-5 keeps both sides' trading fees.
-func (l *Ledger) halfApply(ev model.Event, verr *model.Error) {
-	if l.mut != MutHalfApplied || ev.Type != model.EventTrade || verr.Rule != "TRD-5" {
+func (l *Ledger) halfApply(ev spec.Event, verr *spec.Error) {
+	if l.mut != MutHalfApplied || ev.Type != spec.EventTrade || verr.Rule != "TRD-5" {
 		return
 	}
 	defer func() { recover() }() // a bug that cannot apply leaves the state alone

@@ -6,8 +6,9 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file is the ledger's state: its validation by NewLedger (LED-1,
@@ -42,24 +43,24 @@ import (
 // Steps 4 and 5 of EVAL-2 (the scenario report's values) do not apply. A nil
 // st is an error (LED-1). An internal inconsistency is
 // returned as a plain error, never a panic.
-func NewLedger(st *model.State) (l *Ledger, err error) {
+func NewLedger(st *spec.State) (l *Ledger, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			l, err = nil, recovered(r)
 		}
 	}()
 	if st == nil {
-		return nil, &model.Error{Path: "", Rule: "LED-1", Msg: "nil state"}
+		return nil, &spec.Error{Path: "", Rule: "LED-1", Msg: "nil state"}
 	}
 	// 1. Markets and prices (EVAL-2 steps 1, 2).
-	in, verr := validate(&model.Scenario{Markets: st.Markets, Prices: st.Prices})
+	in, verr := validate(&spec.Scenario{Markets: st.Markets, Prices: st.Prices})
 	if verr != nil {
 		return nil, verr
 	}
 	l = &Ledger{
 		markets:    in.markets,
 		rates:      map[string]*marketRates{},
-		srcMarkets: map[string]model.Market{},
+		srcMarkets: map[string]spec.Market{},
 		prices:     map[string]*ledgerPrice{},
 		accounts:   map[string]*ledgerAccount{},
 		funding:    map[string]*apd.Decimal{},
@@ -85,11 +86,11 @@ func NewLedger(st *model.State) (l *Ledger, err error) {
 		l.accounts[id] = a
 	}
 	// 3. The insurance fund.
-	fund, verr := l.validateLedgerAccount("insuranceFund.", model.InsuranceAccount, st.InsuranceFund, in, true)
+	fund, verr := l.validateLedgerAccount("insuranceFund.", spec.InsuranceAccount, st.InsuranceFund, in, true)
 	if verr != nil {
 		return nil, verr
 	}
-	l.accounts[model.InsuranceAccount] = fund
+	l.accounts[spec.InsuranceAccount] = fund
 	// 4. System accounts and LED-4.
 	if l.fees, verr = num(st.FeePool, "feePool"); verr != nil {
 		return nil, verr
@@ -127,7 +128,7 @@ func NewLedger(st *model.State) (l *Ledger, err error) {
 
 // ratesOf reads the MKT-5 switches of a market that validateMarket has
 // already checked (TRD-4 fees, FND-1 cap).
-func ratesOf(m model.Market) *marketRates {
+func ratesOf(m spec.Market) *marketRates {
 	r := &marketRates{maker: dec(0), taker: dec(0)}
 	if m.MakerFeeRate.Valid {
 		r.maker, _ = fromInput(m.MakerFeeRate.Decimal)
@@ -143,12 +144,12 @@ func ratesOf(m model.Market) *marketRates {
 
 // rewritePath moves an error of validateAccount (paths "account.…") to the
 // ledger's path prefix ("accounts.<id>." or "insuranceFund.").
-func rewritePath(e *model.Error, prefix string) *model.Error {
-	return &model.Error{Path: prefix + strings.TrimPrefix(e.Path, "account."), Rule: e.Rule, Msg: e.Msg}
+func rewritePath(e *spec.Error, prefix string) *spec.Error {
+	return &spec.Error{Path: prefix + strings.TrimPrefix(e.Path, "account."), Rule: e.Rule, Msg: e.Msg}
 }
 
 // validateLedgerAccount is step 2 (or 3, fund) of NewLedger for one account.
-func (l *Ledger) validateLedgerAccount(prefix, id string, src model.Account, in *input, fund bool) (*ledgerAccount, *model.Error) {
+func (l *Ledger) validateLedgerAccount(prefix, id string, src spec.Account, in *input, fund bool) (*ledgerAccount, *spec.Error) {
 	a := &ledgerAccount{
 		id:        id,
 		isolated:  map[string]*apd.Decimal{},
@@ -209,7 +210,7 @@ func (l *Ledger) validateLedgerAccount(prefix, id string, src model.Account, in 
 			return nil, fail(p+".leverage", "LED-2", "leverage %s differs from the account's setting %s for %s", str(pos.leverage), str(want), m)
 		}
 		a.positions[m] = &ledgerPosition{s: pos.s, q: pos.q, v: pos.qep}
-		if pos.mode == model.Isolated {
+		if pos.mode == spec.Isolated {
 			a.isolated[m] = pos.margin
 		}
 	}
@@ -218,17 +219,17 @@ func (l *Ledger) validateLedgerAccount(prefix, id string, src model.Account, in 
 
 // checkMode is POS-3 (and LED-2 for the fund) for a chosen margin mode;
 // empty is allowed (absent) when allowEmpty.
-func checkMode(path string, mode model.MarginMode, mkt *market, fund, allowEmpty bool) *model.Error {
+func checkMode(path string, mode spec.MarginMode, mkt *market, fund, allowEmpty bool) *spec.Error {
 	if mode == "" && allowEmpty {
 		return nil
 	}
-	if mode != model.Cross && mode != model.Isolated {
+	if mode != spec.Cross && mode != spec.Isolated {
 		return fail(path, "POS-3", "marginMode must be \"cross\" or \"isolated\", got %q", string(mode))
 	}
 	if !mkt.modes[mode] {
 		return fail(path, "POS-3", "market %s does not offer margin mode %q", mkt.name, string(mode))
 	}
-	if fund && mode != model.Cross {
+	if fund && mode != spec.Cross {
 		return fail(path, "LED-2", "the insurance fund's positions are cross")
 	}
 	return nil
@@ -237,7 +238,7 @@ func checkMode(path string, mode model.MarginMode, mkt *market, fund, allowEmpty
 // checkFillGrid is LED-1's condition on a market used by a trade or a state
 // position: tickSize * lotSize is a multiple of 1e-8, so that every
 // size * price of a fill is.
-func checkFillGrid(path string, mkt *market) *model.Error {
+func checkFillGrid(path string, mkt *market) *spec.Error {
 	if !onGrid(mul(mkt.tick, mkt.lot)) {
 		return fail(path, "LED-1", "market %s: tickSize * lotSize = %s is not a multiple of 1e-8", mkt.name, str(mul(mkt.tick, mkt.lot)))
 	}
@@ -248,9 +249,9 @@ func checkFillGrid(path string, mkt *market) *model.Error {
 func onGrid(x *apd.Decimal) bool { return isMultiple(x, unit) }
 
 // copyMarket deep-copies a market definition.
-func copyMarket(m model.Market) model.Market {
-	m.Tiers = append([]model.Tier(nil), m.Tiers...)
-	m.MarginModes = append([]model.MarginMode(nil), m.MarginModes...)
+func copyMarket(m spec.Market) spec.Market {
+	m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+	m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
 	return m
 }
 
@@ -274,11 +275,11 @@ func recovered(r any) error {
 // are listed in ascending byte order of market (LED-8). Settings are the
 // ones given or set by events; Settlement is always Valid. Decimals have
 // exponent -8.
-func (l *Ledger) State() *model.State {
-	st := &model.State{
-		Markets:    map[string]model.Market{},
-		Prices:     map[string]model.Price{},
-		Accounts:   map[string]model.Account{},
+func (l *Ledger) State() *spec.State {
+	st := &spec.State{
+		Markets:    map[string]spec.Market{},
+		Prices:     map[string]spec.Price{},
+		Accounts:   map[string]spec.Account{},
 		FeePool:    toDecimal(l.fees),
 		Dust:       toDecimal(l.dust),
 		Settlement: nullable(l.settlement),
@@ -291,7 +292,7 @@ func (l *Ledger) State() *model.State {
 	}
 	for id, a := range l.accounts {
 		acc := l.stateAccount(a)
-		if id == model.InsuranceAccount {
+		if id == spec.InsuranceAccount {
 			st.InsuranceFund = acc
 		} else {
 			st.Accounts[id] = acc
@@ -301,33 +302,33 @@ func (l *Ledger) State() *model.State {
 }
 
 // stateAccount converts an account for State.
-func (l *Ledger) stateAccount(a *ledgerAccount) model.Account {
-	acc := model.Account{WalletBalance: toDecimal(a.wallet), Positions: []model.Position{}}
+func (l *Ledger) stateAccount(a *ledgerAccount) spec.Account {
+	acc := spec.Account{WalletBalance: toDecimal(a.wallet), Positions: []spec.Position{}}
 	for _, m := range sortedKeys(a.positions) {
 		p := a.positions[m]
-		pos := model.Position{
+		pos := spec.Position{
 			Market:     m,
-			Side:       model.Long,
+			Side:       spec.Long,
 			Size:       toDecimal(p.q),
 			EntryValue: nullable(p.v),
 			MarginMode: l.modeOf(a, m),
 			Leverage:   nullable(l.leverageOf(a, m)),
 		}
 		if p.s < 0 {
-			pos.Side = model.Short
+			pos.Side = spec.Short
 		}
 		if ep := quo(p.v, p.q); exactOnGrid(ep) {
 			pos.EntryPrice = toDecimal(down(ep))
 		}
-		if pos.MarginMode == model.Isolated {
+		if pos.MarginMode == spec.Isolated {
 			pos.IsolatedMargin = nullable(l.balance(isolatedAcct(a.id, m)))
 		}
 		acc.Positions = append(acc.Positions, pos)
 	}
 	if len(a.settings) > 0 {
-		acc.Settings = map[string]model.AccountSettings{}
+		acc.Settings = map[string]spec.AccountSettings{}
 		for m, s := range a.settings {
-			acc.Settings[m] = model.AccountSettings{Leverage: nullable(s.leverage), MarginMode: s.mode}
+			acc.Settings[m] = spec.AccountSettings{Leverage: nullable(s.leverage), MarginMode: s.mode}
 		}
 	}
 	return acc
@@ -349,7 +350,7 @@ func exactOnGrid(r ratio) bool { return down(r).Cmp(up(r)) == 0 }
 // .positions[<j>].size, .entryValue, .entryPrice, .isolatedMargin), the
 // insurance fund (insuranceFund.…), feePool, dust, settlement. Intermediate
 // values are exact and unbounded (NUM-2).
-func (l *Ledger) checkReportedRange(k int) *model.Error {
+func (l *Ledger) checkReportedRange(k int) *spec.Error {
 	for i, e := range l.effects {
 		for _, f := range []struct {
 			name string
@@ -367,15 +368,15 @@ func (l *Ledger) checkReportedRange(k int) *model.Error {
 // checkStateRange is the state part of checkReportedRange (also run by
 // NewLedger, whose derived values, e.g. entryValue = size * entryPrice, may
 // leave the range).
-func (l *Ledger) checkStateRange() *model.Error {
+func (l *Ledger) checkStateRange() *spec.Error {
 	ids := []string{}
 	for _, id := range l.sortIDs() {
-		if id != model.InsuranceAccount {
+		if id != spec.InsuranceAccount {
 			ids = append(ids, id)
 		}
 	}
-	ids = append(ids, model.InsuranceAccount)
-	check := func(path string, v *apd.Decimal) *model.Error {
+	ids = append(ids, spec.InsuranceAccount)
+	check := func(path string, v *apd.Decimal) *spec.Error {
 		if v != nil && !inRange(v) {
 			return fail(path, "NUM-2", "reported value %s is outside [-MAX, MAX], MAX = 92233720368.54775807", str(v))
 		}
@@ -394,7 +395,7 @@ func (l *Ledger) checkStateRange() *model.Error {
 			if r := quo(p.v, p.q); exactOnGrid(r) {
 				ep = down(r)
 			}
-			if l.modeOf(a, m) == model.Isolated {
+			if l.modeOf(a, m) == spec.Isolated {
 				margin = l.balance(isolatedAcct(id, m))
 			}
 			for _, f := range []struct {
@@ -422,16 +423,16 @@ func (l *Ledger) checkStateRange() *model.Error {
 // leave the range (NUM-2) is reported, LED-7 requiring event error paths
 // events[<k>].<field>: the amount, the trade's size, the price event's
 // market, the funding rate, the leverage or the margin mode.
-var rangeField = map[model.EventType]string{
-	model.EventDeposit:       "amount",
-	model.EventWithdraw:      "amount",
-	model.EventAddMargin:     "amount",
-	model.EventRemoveMargin:  "amount",
-	model.EventTrade:         "size",
-	model.EventPrice:         "market",
-	model.EventFunding:       "rate",
-	model.EventSetLeverage:   "leverage",
-	model.EventSetMarginMode: "marginMode",
+var rangeField = map[spec.EventType]string{
+	spec.EventDeposit:       "amount",
+	spec.EventWithdraw:      "amount",
+	spec.EventAddMargin:     "amount",
+	spec.EventRemoveMargin:  "amount",
+	spec.EventTrade:         "size",
+	spec.EventPrice:         "market",
+	spec.EventFunding:       "rate",
+	spec.EventSetLeverage:   "leverage",
+	spec.EventSetMarginMode: "marginMode",
 }
 
 // mustFromDecimal converts a decimal the ledger itself produced (on the 1e-8

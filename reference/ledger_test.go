@@ -6,15 +6,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // ---------------------------------------------------------------------------
 // Helpers.
 
 // stateJSON is a canonical text of a state, to compare two states.
-func stateJSON(t *testing.T, st *model.State) string {
+func stateJSON(t *testing.T, st *spec.State) string {
 	t.Helper()
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -24,7 +25,7 @@ func stateJSON(t *testing.T, st *model.State) string {
 }
 
 // mustLedger builds a ledger and checks LED-4 on it.
-func mustLedger(t *testing.T, st *model.State) *Ledger {
+func mustLedger(t *testing.T, st *spec.State) *Ledger {
 	t.Helper()
 	l, err := NewLedger(st)
 	if err != nil {
@@ -37,7 +38,7 @@ func mustLedger(t *testing.T, st *model.State) *Ledger {
 }
 
 // apply applies ev, which must succeed, and checks LED-4 afterwards.
-func apply(t *testing.T, l *Ledger, ev model.Event) []model.Effect {
+func apply(t *testing.T, l *Ledger, ev spec.Event) []spec.Effect {
 	t.Helper()
 	effs, err := l.Apply(ev)
 	if err != nil {
@@ -51,11 +52,11 @@ func apply(t *testing.T, l *Ledger, ev model.Event) []model.Effect {
 
 // applyErr applies ev, which must fail with path and rule, and checks that
 // the state did not change (LED-7) and LED-4 still holds.
-func applyErr(t *testing.T, l *Ledger, ev model.Event, path, rule string) *model.Error {
+func applyErr(t *testing.T, l *Ledger, ev spec.Event, path, rule string) *spec.Error {
 	t.Helper()
 	before := stateJSON(t, l.State())
 	effs, err := l.Apply(ev)
-	var me *model.Error
+	var me *spec.Error
 	if !errors.As(err, &me) {
 		t.Fatalf("Apply(%s) = %v, %v; want a *model.Error %s %s", ev.Type, effs, err, path, rule)
 	}
@@ -75,22 +76,22 @@ func applyErr(t *testing.T, l *Ledger, ev model.Event, path, rule string) *model
 }
 
 // posting, fill and liq build expected effects.
-func posting(from, to, amount, reason string) model.Effect {
-	return model.Effect{Type: model.EffectPosting, From: from, To: to, Amount: nd(amount), Reason: reason}
+func posting(from, to, amount, reason string) spec.Effect {
+	return spec.Effect{Type: spec.EffectPosting, From: from, To: to, Amount: nd(amount), Reason: reason}
 }
 
-func fillEff(account, market string, side model.Side, size, price, counterparty, kind string) model.Effect {
-	return model.Effect{Type: model.EffectFill, Account: account, Market: market, Side: side,
+func fillEff(account, market string, side spec.Side, size, price, counterparty, kind string) spec.Effect {
+	return spec.Effect{Type: spec.EffectFill, Account: account, Market: market, Side: side,
 		Size: nd(size), Price: nd(price), Counterparty: counterparty, Kind: kind}
 }
 
-func liqEff(account, market string, pool model.MarginMode) model.Effect {
-	return model.Effect{Type: model.EffectLiquidation, Account: account, Market: market, Pool: pool}
+func liqEff(account, market string, pool spec.MarginMode) spec.Effect {
+	return spec.Effect{Type: spec.EffectLiquidation, Account: account, Market: market, Pool: pool}
 }
 
 // effectText renders an effect for comparison and messages (decimals
 // compared numerically through their canonical text).
-func effectText(e model.Effect) string {
+func effectText(e spec.Effect) string {
 	num := func(n decimal.NullDecimal) string {
 		if !n.Valid {
 			return "-"
@@ -98,18 +99,18 @@ func effectText(e model.Effect) string {
 		return n.Decimal.String()
 	}
 	switch e.Type {
-	case model.EffectPosting:
+	case spec.EffectPosting:
 		return "posting " + e.From + " -> " + e.To + " " + num(e.Amount) + " " + e.Reason
-	case model.EffectFill:
+	case spec.EffectFill:
 		return "fill " + e.Account + " " + e.Market + " " + string(e.Side) + " " + num(e.Size) + " @ " + num(e.Price) + " vs " + e.Counterparty + " " + e.Kind
-	case model.EffectLiquidation:
+	case spec.EffectLiquidation:
 		return "liquidation " + e.Account + " " + e.Market + " " + string(e.Pool)
 	}
 	return "unknown " + string(e.Type)
 }
 
 // wantEffects compares effects (ignoring Event, checked separately).
-func wantEffects(t *testing.T, got []model.Effect, event int, want ...model.Effect) {
+func wantEffects(t *testing.T, got []spec.Effect, event int, want ...spec.Effect) {
 	t.Helper()
 	var g, w []string
 	for _, e := range got {
@@ -127,8 +128,8 @@ func wantEffects(t *testing.T, got []model.Effect, event int, want ...model.Effe
 }
 
 // acct returns account id of a state (InsuranceAccount: the fund).
-func acct(st *model.State, id string) model.Account {
-	if id == model.InsuranceAccount {
+func acct(st *spec.State, id string) spec.Account {
+	if id == spec.InsuranceAccount {
 		return st.InsuranceFund
 	}
 	return st.Accounts[id]
@@ -141,7 +142,7 @@ func wantWallet(t *testing.T, l *Ledger, id, want string) {
 }
 
 // positionOf returns id's position in market m, or nil.
-func positionOf(l *Ledger, id, m string) *model.Position {
+func positionOf(l *Ledger, id, m string) *spec.Position {
 	for _, p := range acct(l.State(), id).Positions {
 		if p.Market == m {
 			p := p
@@ -151,60 +152,60 @@ func positionOf(l *Ledger, id, m string) *model.Position {
 	return nil
 }
 
-func ev(typ model.EventType) model.Event { return model.Event{Type: typ} }
+func ev(typ spec.EventType) spec.Event { return spec.Event{Type: typ} }
 
-func deposit(id, amount string) model.Event {
-	e := ev(model.EventDeposit)
+func deposit(id, amount string) spec.Event {
+	e := ev(spec.EventDeposit)
 	e.Account, e.Amount = id, nd(amount)
 	return e
 }
 
-func withdrawEv(id, amount string) model.Event {
-	e := ev(model.EventWithdraw)
+func withdrawEv(id, amount string) spec.Event {
+	e := ev(spec.EventWithdraw)
 	e.Account, e.Amount = id, nd(amount)
 	return e
 }
 
-func tradeEv(m, buyer, seller, size, price string) model.Event {
-	e := ev(model.EventTrade)
+func tradeEv(m, buyer, seller, size, price string) spec.Event {
+	e := ev(spec.EventTrade)
 	e.Market, e.Buyer, e.Seller, e.Size, e.Price = m, buyer, seller, nd(size), nd(price)
 	return e
 }
 
-func markEv(m, mark string) model.Event {
-	e := ev(model.EventPrice)
+func markEv(m, mark string) spec.Event {
+	e := ev(spec.EventPrice)
 	e.Market, e.Mark = m, nd(mark)
 	return e
 }
 
-func fundingEv(m, rate string) model.Event {
-	e := ev(model.EventFunding)
+func fundingEv(m, rate string) spec.Event {
+	e := ev(spec.EventFunding)
 	e.Market, e.Rate = m, nd(rate)
 	return e
 }
 
-func marginEv(typ model.EventType, id, m, amount string) model.Event {
+func marginEv(typ spec.EventType, id, m, amount string) spec.Event {
 	e := ev(typ)
 	e.Account, e.Market, e.Amount = id, m, nd(amount)
 	return e
 }
 
-func leverageEv(id, m, lev string) model.Event {
-	e := ev(model.EventSetLeverage)
+func leverageEv(id, m, lev string) spec.Event {
+	e := ev(spec.EventSetLeverage)
 	e.Account, e.Market, e.Leverage = id, m, nd(lev)
 	return e
 }
 
-func modeEv(id, m string, mode model.MarginMode) model.Event {
-	e := ev(model.EventSetMarginMode)
+func modeEv(id, m string, mode spec.MarginMode) spec.Event {
+	e := ev(spec.EventSetMarginMode)
 	e.Account, e.Market, e.MarginMode = id, m, mode
 	return e
 }
 
 // pos is a state position (entry price given; LED-2: leverage and mode as
 // in the account's settings).
-func pos(m string, side model.Side, size, ep string, mode model.MarginMode, lev, margin string) model.Position {
-	p := model.Position{Market: m, Side: side, Size: d(size), EntryPrice: d(ep), MarginMode: mode}
+func pos(m string, side spec.Side, size, ep string, mode spec.MarginMode, lev, margin string) spec.Position {
+	p := spec.Position{Market: m, Side: side, Size: d(size), EntryPrice: d(ep), MarginMode: mode}
 	if lev != "" {
 		p.Leverage = nd(lev)
 	}
@@ -217,11 +218,11 @@ func pos(m string, side model.Side, size, ep string, mode model.MarginMode, lev,
 // ---------------------------------------------------------------------------
 // State validation (LED-1, LED-2, LED-4).
 
-func simpleState() *model.State {
-	return &model.State{
-		Markets: map[string]model.Market{"BTC": oneTier("0.1", "0.001", "0.05", "10", model.BasisMark)},
-		Prices:  map[string]model.Price{"BTC": {Mark: nd("30000")}},
-		Accounts: map[string]model.Account{
+func simpleState() *spec.State {
+	return &spec.State{
+		Markets: map[string]spec.Market{"BTC": oneTier("0.1", "0.001", "0.05", "10", spec.BasisMark)},
+		Prices:  map[string]spec.Price{"BTC": {Mark: nd("30000")}},
+		Accounts: map[string]spec.Account{
 			"alice": {WalletBalance: d("1000")},
 			"bob":   {WalletBalance: d("100000")},
 		},
@@ -231,48 +232,48 @@ func simpleState() *model.State {
 func TestNewLedgerErrors(t *testing.T) {
 	cases := []struct {
 		name       string
-		edit       func(*model.State)
+		edit       func(*spec.State)
 		path, rule string
 	}{
-		{"market first", func(s *model.State) {
+		{"market first", func(s *spec.State) {
 			m := s.Markets["BTC"]
 			m.TickSize = d("0")
 			s.Markets["BTC"] = m
 		}, "markets.BTC.tickSize", "MKT-1"},
-		{"bad id", func(s *model.State) { s.Accounts["@x"] = model.Account{} }, "accounts.@x", "LED-1"},
-		{"empty id", func(s *model.State) { s.Accounts[""] = model.Account{} }, "accounts.", "LED-1"},
-		{"negative wallet", func(s *model.State) { s.Accounts["alice"] = model.Account{WalletBalance: d("-1")} }, "accounts.alice.walletBalance", "ACC-1"},
-		{"position rule", func(s *model.State) {
-			s.Accounts["alice"] = model.Account{WalletBalance: d("1"), Positions: []model.Position{pos("BTC", model.Long, "0.0015", "30000", model.Cross, "", "")}}
+		{"bad id", func(s *spec.State) { s.Accounts["@x"] = spec.Account{} }, "accounts.@x", "LED-1"},
+		{"empty id", func(s *spec.State) { s.Accounts[""] = spec.Account{} }, "accounts.", "LED-1"},
+		{"negative wallet", func(s *spec.State) { s.Accounts["alice"] = spec.Account{WalletBalance: d("-1")} }, "accounts.alice.walletBalance", "ACC-1"},
+		{"position rule", func(s *spec.State) {
+			s.Accounts["alice"] = spec.Account{WalletBalance: d("1"), Positions: []spec.Position{pos("BTC", spec.Long, "0.0015", "30000", spec.Cross, "", "")}}
 		}, "accounts.alice.positions[0].size", "POS-2"},
-		{"settings market", func(s *model.State) {
-			s.Accounts["alice"] = model.Account{Settings: map[string]model.AccountSettings{"ETH": {}}}
+		{"settings market", func(s *spec.State) {
+			s.Accounts["alice"] = spec.Account{Settings: map[string]spec.AccountSettings{"ETH": {}}}
 		}, "accounts.alice.settings.ETH", "POS-1"},
-		{"settings leverage", func(s *model.State) {
-			s.Accounts["alice"] = model.Account{Settings: map[string]model.AccountSettings{"BTC": {Leverage: nd("11")}}}
+		{"settings leverage", func(s *spec.State) {
+			s.Accounts["alice"] = spec.Account{Settings: map[string]spec.AccountSettings{"BTC": {Leverage: nd("11")}}}
 		}, "accounts.alice.settings.BTC.leverage", "POS-4"},
-		{"settings mode", func(s *model.State) {
-			s.Accounts["alice"] = model.Account{Settings: map[string]model.AccountSettings{"BTC": {MarginMode: "both"}}}
+		{"settings mode", func(s *spec.State) {
+			s.Accounts["alice"] = spec.Account{Settings: map[string]spec.AccountSettings{"BTC": {MarginMode: "both"}}}
 		}, "accounts.alice.settings.BTC.marginMode", "POS-3"},
-		{"LED-2 mode", func(s *model.State) {
-			s.Accounts["alice"] = model.Account{Positions: []model.Position{pos("BTC", model.Long, "0.1", "30000", model.Isolated, "", "300")}}
-			s.Accounts["bob"] = model.Account{Positions: []model.Position{pos("BTC", model.Short, "0.1", "30000", model.Cross, "", "")}}
+		{"LED-2 mode", func(s *spec.State) {
+			s.Accounts["alice"] = spec.Account{Positions: []spec.Position{pos("BTC", spec.Long, "0.1", "30000", spec.Isolated, "", "300")}}
+			s.Accounts["bob"] = spec.Account{Positions: []spec.Position{pos("BTC", spec.Short, "0.1", "30000", spec.Cross, "", "")}}
 		}, "accounts.alice.positions[0].marginMode", "LED-2"},
-		{"LED-2 leverage", func(s *model.State) {
-			s.Accounts["alice"] = model.Account{Positions: []model.Position{pos("BTC", model.Long, "0.1", "30000", model.Cross, "5", "")}}
+		{"LED-2 leverage", func(s *spec.State) {
+			s.Accounts["alice"] = spec.Account{Positions: []spec.Position{pos("BTC", spec.Long, "0.1", "30000", spec.Cross, "5", "")}}
 		}, "accounts.alice.positions[0].leverage", "LED-2"},
-		{"entry value off grid", func(s *model.State) {
-			s.Accounts["alice"] = model.Account{Positions: []model.Position{pos("BTC", model.Long, "0.001", "30000.00000001", model.Cross, "", "")}}
+		{"entry value off grid", func(s *spec.State) {
+			s.Accounts["alice"] = spec.Account{Positions: []spec.Position{pos("BTC", spec.Long, "0.001", "30000.00000001", spec.Cross, "", "")}}
 		}, "accounts.alice.positions[0].entryPrice", "LED-1"},
-		{"fund isolated", func(s *model.State) {
-			s.InsuranceFund = model.Account{Settings: map[string]model.AccountSettings{"BTC": {MarginMode: model.Isolated}}}
+		{"fund isolated", func(s *spec.State) {
+			s.InsuranceFund = spec.Account{Settings: map[string]spec.AccountSettings{"BTC": {MarginMode: spec.Isolated}}}
 		}, "insuranceFund.settings.BTC.marginMode", "LED-2"},
-		{"fund wallet NUM", func(s *model.State) { s.InsuranceFund.WalletBalance = d("0.000000001") }, "insuranceFund.walletBalance", "NUM-1"},
-		{"feePool", func(s *model.State) { s.FeePool = d("-1") }, "feePool", "LED-1"},
-		{"dust", func(s *model.State) { s.Dust = d("-0.00000001") }, "dust", "LED-1"},
-		{"settlement", func(s *model.State) { s.Settlement = nd("1") }, "settlement", "LED-4"},
-		{"open interest", func(s *model.State) {
-			s.Accounts["alice"] = model.Account{WalletBalance: d("1000"), Positions: []model.Position{pos("BTC", model.Long, "0.1", "30000", model.Cross, "", "")}}
+		{"fund wallet NUM", func(s *spec.State) { s.InsuranceFund.WalletBalance = d("0.000000001") }, "insuranceFund.walletBalance", "NUM-1"},
+		{"feePool", func(s *spec.State) { s.FeePool = d("-1") }, "feePool", "LED-1"},
+		{"dust", func(s *spec.State) { s.Dust = d("-0.00000001") }, "dust", "LED-1"},
+		{"settlement", func(s *spec.State) { s.Settlement = nd("1") }, "settlement", "LED-4"},
+		{"open interest", func(s *spec.State) {
+			s.Accounts["alice"] = spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{pos("BTC", spec.Long, "0.1", "30000", spec.Cross, "", "")}}
 		}, "markets.BTC", "LED-4"},
 	}
 	for _, c := range cases {
@@ -280,7 +281,7 @@ func TestNewLedgerErrors(t *testing.T) {
 			s := simpleState()
 			c.edit(s)
 			_, err := NewLedger(s)
-			var me *model.Error
+			var me *spec.Error
 			if !errors.As(err, &me) || me.Path != c.path || me.Rule != c.rule {
 				t.Fatalf("NewLedger = %v, want %s %s", err, c.path, c.rule)
 			}
@@ -296,10 +297,10 @@ func TestNewLedgerErrors(t *testing.T) {
 // and the input is not modified.
 func TestNewLedgerState(t *testing.T) {
 	s := simpleState()
-	s.Accounts["alice"] = model.Account{WalletBalance: d("1000"),
-		Positions: []model.Position{pos("BTC", model.Long, "0.1", "30000", model.Isolated, "10", "")},
-		Settings:  map[string]model.AccountSettings{"BTC": {Leverage: nd("10"), MarginMode: model.Isolated}}}
-	s.InsuranceFund = model.Account{WalletBalance: d("-5"), Positions: []model.Position{pos("BTC", model.Short, "0.1", "30000", model.Cross, "", "")}}
+	s.Accounts["alice"] = spec.Account{WalletBalance: d("1000"),
+		Positions: []spec.Position{pos("BTC", spec.Long, "0.1", "30000", spec.Isolated, "10", "")},
+		Settings:  map[string]spec.AccountSettings{"BTC": {Leverage: nd("10"), MarginMode: spec.Isolated}}}
+	s.InsuranceFund = spec.Account{WalletBalance: d("-5"), Positions: []spec.Position{pos("BTC", spec.Short, "0.1", "30000", spec.Cross, "", "")}}
 	before := stateJSON(t, s)
 	l := mustLedger(t, s)
 	if stateJSON(t, s) != before {
@@ -325,13 +326,13 @@ func TestNewLedgerState(t *testing.T) {
 
 func TestDepositWithdraw(t *testing.T) {
 	s := simpleState()
-	s.Accounts["bob"] = model.Account{WalletBalance: d("1000"), Positions: []model.Position{pos("BTC", model.Short, "0.1", "30000", model.Cross, "", "")}}
-	s.Accounts["alice"] = model.Account{WalletBalance: d("1000"), Positions: []model.Position{pos("BTC", model.Long, "0.1", "30000", model.Cross, "", "")}}
+	s.Accounts["bob"] = spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{pos("BTC", spec.Short, "0.1", "30000", spec.Cross, "", "")}}
+	s.Accounts["alice"] = spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{pos("BTC", spec.Long, "0.1", "30000", spec.Cross, "", "")}}
 	l := mustLedger(t, s)
 	wantEffects(t, apply(t, l, deposit("alice", "5.5")), 0, posting("external", "wallet:alice", "5.5", "deposit"))
 	wantWallet(t, l, "alice", "1005.5")
 	// Funding the insurance fund.
-	wantEffects(t, apply(t, l, deposit(model.InsuranceAccount, "10")), 1, posting("external", "wallet:@insurance", "10", "deposit"))
+	wantEffects(t, apply(t, l, deposit(spec.InsuranceAccount, "10")), 1, posting("external", "wallet:@insurance", "10", "deposit"))
 	// alice: long 0.1 at mark 30000 -> 29000: U = -100, IM = 2900/10 = 290.
 	apply(t, l, markEv("BTC", "29000"))
 	// withdrawable = min(1005.5, 1005.5 - 100 - 290) = 615.5.
@@ -352,8 +353,8 @@ func TestDepositWithdraw(t *testing.T) {
 	missing.Amount = decimal.NullDecimal{}
 	applyErr(t, l, missing, "events[12].amount", "LED-5")
 	// The fund's withdrawal bound is its wallet (10).
-	applyErr(t, l, withdrawEv(model.InsuranceAccount, "10.00000001"), "events[13].amount", "POOL-6")
-	wantEffects(t, apply(t, l, withdrawEv(model.InsuranceAccount, "10")), 14, posting("wallet:@insurance", "external", "10", "withdraw"))
+	applyErr(t, l, withdrawEv(spec.InsuranceAccount, "10.00000001"), "events[13].amount", "POOL-6")
+	wantEffects(t, apply(t, l, withdrawEv(spec.InsuranceAccount, "10")), 14, posting("wallet:@insurance", "external", "10", "withdraw"))
 }
 
 func TestSettingsAndMargin(t *testing.T) {
@@ -362,28 +363,28 @@ func TestSettingsAndMargin(t *testing.T) {
 	applyErr(t, l, leverageEv("alice", "BTC", "11"), "events[0].leverage", "POS-4")
 	applyErr(t, l, leverageEv("alice", "ETH", "2"), "events[1].market", "POS-1")
 	apply(t, l, leverageEv("alice", "BTC", "5"))
-	apply(t, l, modeEv("alice", "BTC", model.Isolated))
-	applyErr(t, l, modeEv(model.InsuranceAccount, "BTC", model.Isolated), "events[4].marginMode", "LED-2")
+	apply(t, l, modeEv("alice", "BTC", spec.Isolated))
+	applyErr(t, l, modeEv(spec.InsuranceAccount, "BTC", spec.Isolated), "events[4].marginMode", "LED-2")
 	applyErr(t, l, modeEv("alice", "BTC", "portfolio"), "events[5].marginMode", "POS-3")
 	// Isolated open of 0.1 @ 30000 at 5x: T = up(3000/5) = 600 (TRD-3).
 	effs := apply(t, l, tradeEv("BTC", "alice", "bob", "0.1", "30000"))
 	wantEffects(t, effs, 6,
-		fillEff("alice", "BTC", model.Long, "0.1", "30000", "bob", "trade"),
-		fillEff("bob", "BTC", model.Short, "0.1", "30000", "alice", "trade"),
+		fillEff("alice", "BTC", spec.Long, "0.1", "30000", "bob", "trade"),
+		fillEff("bob", "BTC", spec.Short, "0.1", "30000", "alice", "trade"),
 		posting("wallet:alice", "isolated:alice:BTC", "600", "margin"))
 	wantNull(t, "isolated margin", positionOf(l, "alice", "BTC").IsolatedMargin, "600")
-	applyErr(t, l, modeEv("alice", "BTC", model.Cross), "events[7].marginMode", "LED-2")
-	apply(t, l, modeEv("alice", "BTC", model.Isolated)) // same mode: allowed
+	applyErr(t, l, modeEv("alice", "BTC", spec.Cross), "events[7].marginMode", "LED-2")
+	apply(t, l, modeEv("alice", "BTC", spec.Isolated)) // same mode: allowed
 	// addMargin: amount <= wallet (400).
-	applyErr(t, l, marginEv(model.EventAddMargin, "alice", "BTC", "400.00000001"), "events[9].amount", "ACC-1")
-	wantEffects(t, apply(t, l, marginEv(model.EventAddMargin, "alice", "BTC", "100")), 10,
+	applyErr(t, l, marginEv(spec.EventAddMargin, "alice", "BTC", "400.00000001"), "events[9].amount", "ACC-1")
+	wantEffects(t, apply(t, l, marginEv(spec.EventAddMargin, "alice", "BTC", "100")), 10,
 		posting("wallet:alice", "isolated:alice:BTC", "100", "margin"))
-	applyErr(t, l, marginEv(model.EventAddMargin, "bob", "BTC", "1"), "events[11].market", "POS-5")
+	applyErr(t, l, marginEv(spec.EventAddMargin, "bob", "BTC", "1"), "events[11].market", "POS-5")
 	// removeMargin: POOL-6 at mark 29000: U = -100, IM = 2900/5 = 580,
 	// max = min(700, 700 - 100 - 580) = 20.
 	apply(t, l, markEv("BTC", "29000"))
-	applyErr(t, l, marginEv(model.EventRemoveMargin, "alice", "BTC", "20.00000001"), "events[13].amount", "POOL-6")
-	wantEffects(t, apply(t, l, marginEv(model.EventRemoveMargin, "alice", "BTC", "20")), 14,
+	applyErr(t, l, marginEv(spec.EventRemoveMargin, "alice", "BTC", "20.00000001"), "events[13].amount", "POOL-6")
+	wantEffects(t, apply(t, l, marginEv(spec.EventRemoveMargin, "alice", "BTC", "20")), 14,
 		posting("isolated:alice:BTC", "wallet:alice", "20", "margin"))
 	// setLeverage with an open position changes its leverage (LED-2).
 	apply(t, l, leverageEv("alice", "BTC", "2"))
@@ -393,20 +394,20 @@ func TestSettingsAndMargin(t *testing.T) {
 // TestAddMarginCrossIM: addMargin keeps the cross pool at E >= IM.
 func TestAddMarginCrossIM(t *testing.T) {
 	s := simpleState()
-	s.Markets["ETH"] = oneTier("0.01", "0.01", "0.05", "10", model.BasisMark)
-	s.Prices["ETH"] = model.Price{Mark: nd("2000")}
-	s.Accounts["alice"] = model.Account{WalletBalance: d("1000"),
-		Positions: []model.Position{
-			pos("BTC", model.Long, "0.1", "30000", model.Isolated, "", "300"),
-			pos("ETH", model.Long, "2", "2000", model.Cross, "", "")},
-		Settings: map[string]model.AccountSettings{"BTC": {MarginMode: model.Isolated}}}
-	s.Accounts["bob"] = model.Account{WalletBalance: d("100000"), Positions: []model.Position{
-		pos("BTC", model.Short, "0.1", "30000", model.Cross, "", ""),
-		pos("ETH", model.Short, "2", "2000", model.Cross, "", "")}}
+	s.Markets["ETH"] = oneTier("0.01", "0.01", "0.05", "10", spec.BasisMark)
+	s.Prices["ETH"] = spec.Price{Mark: nd("2000")}
+	s.Accounts["alice"] = spec.Account{WalletBalance: d("1000"),
+		Positions: []spec.Position{
+			pos("BTC", spec.Long, "0.1", "30000", spec.Isolated, "", "300"),
+			pos("ETH", spec.Long, "2", "2000", spec.Cross, "", "")},
+		Settings: map[string]spec.AccountSettings{"BTC": {MarginMode: spec.Isolated}}}
+	s.Accounts["bob"] = spec.Account{WalletBalance: d("100000"), Positions: []spec.Position{
+		pos("BTC", spec.Short, "0.1", "30000", spec.Cross, "", ""),
+		pos("ETH", spec.Short, "2", "2000", spec.Cross, "", "")}}
 	l := mustLedger(t, s)
 	// Cross: E = 1000, IM = 4000/10 = 400: at most 600 can move.
-	applyErr(t, l, marginEv(model.EventAddMargin, "alice", "BTC", "600.00000001"), "events[0].amount", "POOL-6")
-	apply(t, l, marginEv(model.EventAddMargin, "alice", "BTC", "600"))
+	applyErr(t, l, marginEv(spec.EventAddMargin, "alice", "BTC", "600.00000001"), "events[0].amount", "POOL-6")
+	apply(t, l, marginEv(spec.EventAddMargin, "alice", "BTC", "600"))
 }
 
 // ---------------------------------------------------------------------------
@@ -428,14 +429,14 @@ func TestGoldenSeed000ExampleAOpening(t *testing.T) {
 // seedAState is seed 000 example A's markets (one tier, MMR 0.05, 10x), alice
 // with $1,000 and bob as a well-funded counterparty; funded: alice already
 // long 0.1 BTC @ 30,000 and short 5 ETH @ 2,000 (bob the other sides).
-func seedAState(funded bool) *model.State {
-	s := &model.State{
-		Markets: map[string]model.Market{
-			"BTC": oneTier("0.1", "0.001", "0.05", "10", model.BasisMark),
-			"ETH": oneTier("0.01", "0.01", "0.05", "10", model.BasisMark),
+func seedAState(funded bool) *spec.State {
+	s := &spec.State{
+		Markets: map[string]spec.Market{
+			"BTC": oneTier("0.1", "0.001", "0.05", "10", spec.BasisMark),
+			"ETH": oneTier("0.01", "0.01", "0.05", "10", spec.BasisMark),
 		},
-		Prices: map[string]model.Price{"BTC": {Mark: nd("30000")}, "ETH": {Mark: nd("2000")}},
-		Accounts: map[string]model.Account{
+		Prices: map[string]spec.Price{"BTC": {Mark: nd("30000")}, "ETH": {Mark: nd("2000")}},
+		Accounts: map[string]spec.Account{
 			"alice": {WalletBalance: d("1000")},
 			"bob":   {WalletBalance: d("100000")},
 		},
@@ -446,12 +447,12 @@ func seedAState(funded bool) *model.State {
 		s.Markets[name] = m
 	}
 	if funded {
-		s.Accounts["alice"] = model.Account{WalletBalance: d("1000"), Positions: []model.Position{
-			pos("BTC", model.Long, "0.1", "30000", model.Cross, "", ""),
-			pos("ETH", model.Short, "5", "2000", model.Cross, "", "")}}
-		s.Accounts["bob"] = model.Account{WalletBalance: d("100000"), Positions: []model.Position{
-			pos("BTC", model.Short, "0.1", "30000", model.Cross, "", ""),
-			pos("ETH", model.Long, "5", "2000", model.Cross, "", "")}}
+		s.Accounts["alice"] = spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{
+			pos("BTC", spec.Long, "0.1", "30000", spec.Cross, "", ""),
+			pos("ETH", spec.Short, "5", "2000", spec.Cross, "", "")}}
+		s.Accounts["bob"] = spec.Account{WalletBalance: d("100000"), Positions: []spec.Position{
+			pos("BTC", spec.Short, "0.1", "30000", spec.Cross, "", ""),
+			pos("ETH", spec.Long, "5", "2000", spec.Cross, "", "")}}
 	}
 	return s
 }
@@ -463,14 +464,14 @@ func TestTradeFeesAndPnl(t *testing.T) {
 	m := s.Markets["BTC"]
 	m.MakerFeeRate, m.TakerFeeRate = nd("0.0002"), nd("0.0005")
 	s.Markets["BTC"] = m
-	s.Accounts["carol"] = model.Account{WalletBalance: d("100000")}
+	s.Accounts["carol"] = spec.Account{WalletBalance: d("100000")}
 	l := mustLedger(t, s)
 	// alice buys 0.003 @ 30000.1 (taker): fee up(90.0003 * 0.0005) =
 	// up(0.04500015) = 0.04500015; bob (maker) up(90.0003 * 0.0002) =
 	// up(0.01800006) = 0.01800006.
 	wantEffects(t, apply(t, l, tradeEv("BTC", "alice", "bob", "0.003", "30000.1")), 0,
-		fillEff("alice", "BTC", model.Long, "0.003", "30000.1", "bob", "trade"),
-		fillEff("bob", "BTC", model.Short, "0.003", "30000.1", "alice", "trade"),
+		fillEff("alice", "BTC", spec.Long, "0.003", "30000.1", "bob", "trade"),
+		fillEff("bob", "BTC", spec.Short, "0.003", "30000.1", "alice", "trade"),
 		posting("wallet:alice", "fees", "0.04500015", "fee"),
 		posting("wallet:bob", "fees", "0.01800006", "fee"))
 	// alice buys 0.001 more @ 30000.2 from carol, maker buyer: V = 90.0003 +
@@ -484,8 +485,8 @@ func TestTradeFeesAndPnl(t *testing.T) {
 	// carol (short 0.001, V 30.0002) flips: R = -(30.001 - 30.0002) = -0.0008.
 	effs := apply(t, l, tradeEv("BTC", "carol", "alice", "0.003", "30001"))
 	wantEffects(t, effs[:4], 2,
-		fillEff("carol", "BTC", model.Long, "0.003", "30001", "alice", "trade"),
-		fillEff("alice", "BTC", model.Short, "0.003", "30001", "carol", "trade"),
+		fillEff("carol", "BTC", spec.Long, "0.003", "30001", "alice", "trade"),
+		fillEff("alice", "BTC", spec.Short, "0.003", "30001", "carol", "trade"),
 		posting("wallet:carol", "settlement", "0.0008", "realized-pnl"),
 		posting("settlement", "wallet:alice", "0.002625", "realized-pnl"))
 	wantNull(t, "alice V after reduce", positionOf(l, "alice", "BTC").EntryValue, "30.000125")
@@ -495,13 +496,13 @@ func TestTradeFeesAndPnl(t *testing.T) {
 	// 0.001, R = 29.999 - 30.000125 = -0.001125; opens short 0.004, V = 119.996.
 	effs = apply(t, l, tradeEv("BTC", "bob", "alice", "0.005", "29999"))
 	wantEffects(t, effs[:4], 3,
-		fillEff("bob", "BTC", model.Long, "0.005", "29999", "alice", "trade"),
-		fillEff("alice", "BTC", model.Short, "0.005", "29999", "bob", "trade"),
+		fillEff("bob", "BTC", spec.Long, "0.005", "29999", "alice", "trade"),
+		fillEff("alice", "BTC", spec.Short, "0.005", "29999", "bob", "trade"),
 		posting("settlement", "wallet:bob", "0.0033", "realized-pnl"),
 		posting("wallet:alice", "settlement", "0.001125", "realized-pnl"))
 	wantNull(t, "bob V", positionOf(l, "bob", "BTC").EntryValue, "59.998")
 	wantNull(t, "alice V", positionOf(l, "alice", "BTC").EntryValue, "119.996")
-	if p := positionOf(l, "alice", "BTC"); p.Side != model.Short || !p.Size.Equal(d("0.004")) {
+	if p := positionOf(l, "alice", "BTC"); p.Side != spec.Short || !p.Size.Equal(d("0.004")) {
 		t.Errorf("alice position %v %v, want short 0.004", p.Side, p.Size)
 	}
 }
@@ -529,16 +530,16 @@ func TestTradeErrors(t *testing.T) {
 	// Isolated: the wallet must cover T = up(15000/10) = 1500 > 1000 (the
 	// cross pool's E = -500 < IM 0).
 	l = mustLedger(t, simpleState())
-	apply(t, l, modeEv("alice", "BTC", model.Isolated))
+	apply(t, l, modeEv("alice", "BTC", spec.Isolated))
 	applyErr(t, l, tradeEv("BTC", "alice", "bob", "0.5", "30000"), "events[1].buyer", "TRD-5")
 	apply(t, l, tradeEv("BTC", "alice", "bob", "0.3", "30000"))
 	wantWallet(t, l, "alice", "100")
 	// A market without a price (TRD-1); a market whose tickSize * lotSize
 	// = 0.000001 * 0.001 is off the 1e-8 grid (LED-1).
 	s = simpleState()
-	s.Markets["ETH"] = oneTier("0.01", "0.01", "0.05", "10", model.BasisMark)
-	s.Markets["FINE"] = oneTier("0.000001", "0.001", "0.05", "10", model.BasisMark)
-	s.Prices["FINE"] = model.Price{Mark: nd("1")}
+	s.Markets["ETH"] = oneTier("0.01", "0.01", "0.05", "10", spec.BasisMark)
+	s.Markets["FINE"] = oneTier("0.000001", "0.001", "0.05", "10", spec.BasisMark)
+	s.Prices["FINE"] = spec.Price{Mark: nd("1")}
 	l = mustLedger(t, s)
 	applyErr(t, l, tradeEv("ETH", "alice", "bob", "1", "2000"), "events[0].market", "TRD-1")
 	applyErr(t, l, tradeEv("FINE", "alice", "bob", "1", "1"), "events[1].market", "LED-1")
@@ -549,8 +550,8 @@ func TestTradeErrors(t *testing.T) {
 // the margin negative is rejected.
 func TestIsolatedReduceAndClose(t *testing.T) {
 	s := simpleState()
-	s.Accounts["alice"] = model.Account{WalletBalance: d("1000"),
-		Settings: map[string]model.AccountSettings{"BTC": {MarginMode: model.Isolated, Leverage: nd("3")}}}
+	s.Accounts["alice"] = spec.Account{WalletBalance: d("1000"),
+		Settings: map[string]spec.AccountSettings{"BTC": {MarginMode: spec.Isolated, Leverage: nd("3")}}}
 	l := mustLedger(t, s)
 	// Open 0.3 @ 30000 at 3x: T = 3000.
 	apply(t, l, deposit("alice", "2000"))
@@ -559,8 +560,8 @@ func TestIsolatedReduceAndClose(t *testing.T) {
 	// Sell 0.1 @ 30100: Vr = 3000, R = 10 to the margin (M' = 3010), then
 	// down(3010 * 0.1/0.3) = down(1003.333...) = 1003.33333333 back.
 	wantEffects(t, apply(t, l, tradeEv("BTC", "bob", "alice", "0.1", "30100")), 2,
-		fillEff("bob", "BTC", model.Long, "0.1", "30100", "alice", "trade"),
-		fillEff("alice", "BTC", model.Short, "0.1", "30100", "bob", "trade"),
+		fillEff("bob", "BTC", spec.Long, "0.1", "30100", "alice", "trade"),
+		fillEff("alice", "BTC", spec.Short, "0.1", "30100", "bob", "trade"),
 		posting("wallet:bob", "settlement", "10", "realized-pnl"), // bob's short: Vr = 3000, R = -(3010 - 3000)
 		posting("settlement", "isolated:alice:BTC", "10", "realized-pnl"),
 		posting("isolated:alice:BTC", "wallet:alice", "1003.33333333", "margin"))
@@ -570,8 +571,8 @@ func TestIsolatedReduceAndClose(t *testing.T) {
 	applyErr(t, l, tradeEv("BTC", "bob", "alice", "0.2", "19000"), "events[3].seller", "TRD-3")
 	// Close at 29000: R = 5800 - 6000 = -200, the rest 1806.66666667 back.
 	wantEffects(t, apply(t, l, tradeEv("BTC", "bob", "alice", "0.2", "29000")), 4,
-		fillEff("bob", "BTC", model.Long, "0.2", "29000", "alice", "trade"),
-		fillEff("alice", "BTC", model.Short, "0.2", "29000", "bob", "trade"),
+		fillEff("bob", "BTC", spec.Long, "0.2", "29000", "alice", "trade"),
+		fillEff("alice", "BTC", spec.Short, "0.2", "29000", "bob", "trade"),
 		posting("settlement", "wallet:bob", "200", "realized-pnl"),
 		posting("isolated:alice:BTC", "settlement", "200", "realized-pnl"),
 		posting("isolated:alice:BTC", "wallet:alice", "1806.66666667", "margin"))
@@ -587,15 +588,15 @@ func TestIsolatedReduceAndClose(t *testing.T) {
 
 // fundingState: XRP, mark 1.2345; alice long 1000 cross, xavier long 1000
 // isolated (margin 200), bob short 2000 cross.
-func fundingState() *model.State {
-	return &model.State{
-		Markets: map[string]model.Market{"XRP": oneTier("0.0001", "1", "0.05", "10", model.BasisEntry)},
-		Prices:  map[string]model.Price{"XRP": {Mark: nd("1.2345")}},
-		Accounts: map[string]model.Account{
-			"alice": {WalletBalance: d("100"), Positions: []model.Position{pos("XRP", model.Long, "1000", "1.2345", model.Cross, "", "")}},
-			"xavier": {WalletBalance: d("100"), Positions: []model.Position{pos("XRP", model.Long, "1000", "1.2345", model.Isolated, "", "200")},
-				Settings: map[string]model.AccountSettings{"XRP": {MarginMode: model.Isolated}}},
-			"bob": {WalletBalance: d("1000"), Positions: []model.Position{pos("XRP", model.Short, "2000", "1.2345", model.Cross, "", "")}},
+func fundingState() *spec.State {
+	return &spec.State{
+		Markets: map[string]spec.Market{"XRP": oneTier("0.0001", "1", "0.05", "10", spec.BasisEntry)},
+		Prices:  map[string]spec.Price{"XRP": {Mark: nd("1.2345")}},
+		Accounts: map[string]spec.Account{
+			"alice": {WalletBalance: d("100"), Positions: []spec.Position{pos("XRP", spec.Long, "1000", "1.2345", spec.Cross, "", "")}},
+			"xavier": {WalletBalance: d("100"), Positions: []spec.Position{pos("XRP", spec.Long, "1000", "1.2345", spec.Isolated, "", "200")},
+				Settings: map[string]spec.AccountSettings{"XRP": {MarginMode: spec.Isolated}}},
+			"bob": {WalletBalance: d("1000"), Positions: []spec.Position{pos("XRP", spec.Short, "2000", "1.2345", spec.Cross, "", "")}},
 		},
 	}
 }
@@ -665,7 +666,7 @@ func TestPriceEventErrors(t *testing.T) {
 	applyErr(t, l, markEv("NOPE", "1"), "events[0].market", "PRICE-1")
 	applyErr(t, l, markEv("XRP", "0"), "events[1].mark", "MARK-1")
 	applyErr(t, l, markEv("XRP", "1.000000001"), "events[2].mark", "NUM-1")
-	e := ev(model.EventPrice)
+	e := ev(spec.EventPrice)
 	e.Market, e.Index = "XRP", nd("1.2")
 	applyErr(t, l, e, "events[3].last", "MARK-2")
 	e.Last = nd("1.3")
@@ -686,17 +687,17 @@ func TestPriceEventErrors(t *testing.T) {
 // 30.00003333, R = -(30 - 30.00003333) = +0.00003333.
 func TestRemovedBasisRounding(t *testing.T) {
 	s := simpleState()
-	s.Accounts["alice"] = model.Account{WalletBalance: d("1000"), Positions: []model.Position{
-		{Market: "BTC", Side: model.Long, Size: d("0.003"), EntryValue: nd("90.0001"), MarginMode: model.Cross}}}
-	s.Accounts["bob"] = model.Account{WalletBalance: d("1000"), Positions: []model.Position{
-		{Market: "BTC", Side: model.Short, Size: d("0.003"), EntryValue: nd("90.0001"), MarginMode: model.Cross}}}
+	s.Accounts["alice"] = spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{
+		{Market: "BTC", Side: spec.Long, Size: d("0.003"), EntryValue: nd("90.0001"), MarginMode: spec.Cross}}}
+	s.Accounts["bob"] = spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{
+		{Market: "BTC", Side: spec.Short, Size: d("0.003"), EntryValue: nd("90.0001"), MarginMode: spec.Cross}}}
 	l := mustLedger(t, s)
 	if p := positionOf(l, "alice", "BTC"); !p.EntryPrice.IsZero() {
 		t.Errorf("entryPrice %s, want 0 (90.0001/0.003 is off the grid)", p.EntryPrice)
 	}
 	wantEffects(t, apply(t, l, tradeEv("BTC", "bob", "alice", "0.001", "30000")), 0,
-		fillEff("bob", "BTC", model.Long, "0.001", "30000", "alice", "trade"),
-		fillEff("alice", "BTC", model.Short, "0.001", "30000", "bob", "trade"),
+		fillEff("bob", "BTC", spec.Long, "0.001", "30000", "alice", "trade"),
+		fillEff("alice", "BTC", spec.Short, "0.001", "30000", "bob", "trade"),
 		posting("settlement", "wallet:bob", "0.00003333", "realized-pnl"),
 		posting("wallet:alice", "settlement", "0.00003334", "realized-pnl"))
 	wantNull(t, "alice V", positionOf(l, "alice", "BTC").EntryValue, "60.00006666")
@@ -721,8 +722,8 @@ func TestReportedRange(t *testing.T) {
 	m.LotSize = d("1")
 	m.Tiers[0].MaxNotional = d("92233720368")
 	s.Markets["BTC"] = m
-	s.Accounts["alice"] = model.Account{Positions: []model.Position{pos("BTC", model.Long, "100000000", "100000", model.Cross, "", "")}}
-	s.Accounts["bob"] = model.Account{Positions: []model.Position{pos("BTC", model.Short, "100000000", "100000", model.Cross, "", "")}}
+	s.Accounts["alice"] = spec.Account{Positions: []spec.Position{pos("BTC", spec.Long, "100000000", "100000", spec.Cross, "", "")}}
+	s.Accounts["bob"] = spec.Account{Positions: []spec.Position{pos("BTC", spec.Short, "100000000", "100000", spec.Cross, "", "")}}
 	if _, err := NewLedger(s); !errors.As(err, &me) || me.Path != "accounts.alice.positions[0].entryValue" || me.Rule != "NUM-2" {
 		t.Errorf("NewLedger = %v, want NUM-2 at accounts.alice.positions[0].entryValue", err)
 	}
@@ -738,13 +739,13 @@ func TestReportedRange(t *testing.T) {
 func TestIsolatedTierMargin(t *testing.T) {
 	s := simpleState()
 	m := s.Markets["BTC"]
-	m.Tiers = []model.Tier{
+	m.Tiers = []spec.Tier{
 		{MinNotional: d("0"), MaxNotional: d("10000"), MaintenanceMarginRate: d("0.01"), MaxLeverage: d("20")},
 		{MinNotional: d("10000"), MaxNotional: d("1000000"), MaintenanceMarginRate: d("0.02"), MaxLeverage: d("10")},
 	}
 	s.Markets["BTC"] = m
-	s.Accounts["alice"] = model.Account{WalletBalance: d("2000"),
-		Settings: map[string]model.AccountSettings{"BTC": {MarginMode: model.Isolated, Leverage: nd("20")}}}
+	s.Accounts["alice"] = spec.Account{WalletBalance: d("2000"),
+		Settings: map[string]spec.AccountSettings{"BTC": {MarginMode: spec.Isolated, Leverage: nd("20")}}}
 	l := mustLedger(t, s)
 	effs := apply(t, l, tradeEv("BTC", "alice", "bob", "0.3", "30000"))
 	wantEffects(t, effs[2:], 0, posting("wallet:alice", "isolated:alice:BTC", "450", "margin"))
@@ -752,7 +753,7 @@ func TestIsolatedTierMargin(t *testing.T) {
 	if !strings.Contains(me.Msg, "shortfall 450") {
 		t.Errorf("message %q, want the shortfall 450", me.Msg)
 	}
-	apply(t, l, marginEv(model.EventAddMargin, "alice", "BTC", "450"))
+	apply(t, l, marginEv(spec.EventAddMargin, "alice", "BTC", "450"))
 	effs = apply(t, l, tradeEv("BTC", "alice", "bob", "0.1", "30000"))
 	wantEffects(t, effs[2:], 3, posting("wallet:alice", "isolated:alice:BTC", "300", "margin"))
 	wantNull(t, "margin", positionOf(l, "alice", "BTC").IsolatedMargin, "1200")

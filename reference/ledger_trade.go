@@ -2,7 +2,8 @@ package reference
 
 import (
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file is SPEC TRD: trades between two accounts, and the fill primitive
@@ -41,9 +42,9 @@ type fillSide struct {
 // fill effects, the buyer's first, then updates the buyer's position and
 // then the seller's (TRD-2, TRD-3). It returns, per side, whether the side's
 // risk increased (an open, an increase or a flip; TRD-5).
-func (l *Ledger) fill(k int, m string, buyer, seller fillSide, size, price *apd.Decimal, kind string) (increased [2]bool, err *model.Error) {
-	l.fillEffect(buyer.a.id, m, model.Long, size, price, seller.a.id, kind)
-	l.fillEffect(seller.a.id, m, model.Short, size, price, buyer.a.id, kind)
+func (l *Ledger) fill(k int, m string, buyer, seller fillSide, size, price *apd.Decimal, kind string) (increased [2]bool, err *spec.Error) {
+	l.fillEffect(buyer.a.id, m, spec.Long, size, price, seller.a.id, kind)
+	l.fillEffect(seller.a.id, m, spec.Short, size, price, buyer.a.id, kind)
 	for i, side := range []struct {
 		fillSide
 		d *apd.Decimal
@@ -59,9 +60,9 @@ func (l *Ledger) fill(k int, m string, buyer, seller fillSide, size, price *apd.
 
 // fillEffect records LED-6's fill {account, market, side, size, price,
 // counterparty, kind}.
-func (l *Ledger) fillEffect(id, m string, side model.Side, size, price *apd.Decimal, counterparty, kind string) {
-	l.effects = append(l.effects, model.Effect{
-		Type: model.EffectFill, Account: id, Market: m, Side: side,
+func (l *Ledger) fillEffect(id, m string, side spec.Side, size, price *apd.Decimal, counterparty, kind string) {
+	l.effects = append(l.effects, spec.Effect{
+		Type: spec.EffectFill, Account: id, Market: m, Side: side,
 		Size: nullable(size), Price: nullable(price), Counterparty: counterparty, Kind: kind,
 	})
 }
@@ -77,7 +78,7 @@ func signedSize(p *ledgerPosition) *apd.Decimal {
 // pnlAcct is the ledger account that holds a position's pool: the isolated
 // margin (isolated) or the cross wallet (cross).
 func (l *Ledger) pnlAcct(a *ledgerAccount, m string) ledgerAcct {
-	if l.modeOf(a, m) == model.Isolated {
+	if l.modeOf(a, m) == spec.Isolated {
 		return isolatedAcct(a.id, m)
 	}
 	return walletAcct(a.id)
@@ -92,7 +93,7 @@ func (l *Ledger) pnlAcct(a *ledgerAccount, m string) ledgerAcct {
 //     side, at the same price.
 //
 // Leverage and margin mode come from the account's settings (LED-2).
-func (l *Ledger) updatePosition(k int, side fillSide, m string, d, price *apd.Decimal) (increased bool, err *model.Error) {
+func (l *Ledger) updatePosition(k int, side fillSide, m string, d, price *apd.Decimal) (increased bool, err *spec.Error) {
 	a := side.a
 	p := a.positions[m]
 	x := signedSize(p)
@@ -119,7 +120,7 @@ func (l *Ledger) updatePosition(k int, side fillSide, m string, d, price *apd.De
 // ledger_doc.go) is rejected: "a trade that would leave an isolated margin
 // negative is rejected (TRD-3)". An ADL or liquidation side never opens (its
 // size is at most the position's).
-func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *apd.Decimal) *model.Error {
+func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *apd.Decimal) *spec.Error {
 	a := side.a
 	p := a.positions[m]
 	if p == nil {
@@ -128,7 +129,7 @@ func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *a
 	}
 	p.q = add(p.q, q)
 	p.v = add(p.v, mul(q, price))
-	if l.modeOf(a, m) == model.Isolated {
+	if l.modeOf(a, m) == spec.Isolated {
 		if side.rule != ruleTrade {
 			panic(bugf("a %d side opens an isolated position", side.rule))
 		}
@@ -172,7 +173,7 @@ func realizedPnl(s int, q, price, vr *apd.Decimal) *apd.Decimal {
 // (ruleTrade, ruleADL): with M' the margin after R, down(M' * q / |x|) moves
 // back to the wallet, all of M' on a close (reason margin); under ruleTrade
 // a negative M' is rejected (TRD-3, at the side's field).
-func (l *Ledger) reducePosition(k int, side fillSide, m string, q, price *apd.Decimal) *model.Error {
+func (l *Ledger) reducePosition(k int, side fillSide, m string, q, price *apd.Decimal) *spec.Error {
 	a := side.a
 	p := a.positions[m]
 	absX := p.q
@@ -235,7 +236,7 @@ func (l *Ledger) dropIsolated(a *ledgerAccount, m string) {
 // Then the fill (TRD-2, TRD-3, buyer first; effects: the two fills, then the
 // buyer's postings, then the seller's), the fees (TRD-4, buyer first), and
 // the initial-margin check (TRD-5, buyer first). TRD-6: no liquidation sweep.
-func (l *Ledger) trade(k int, ev model.Event) *model.Error {
+func (l *Ledger) trade(k int, ev spec.Event) *spec.Error {
 	// TRD-1, LED-1: market.
 	mkt, ok := l.markets[ev.Market]
 	if !ok {
@@ -300,7 +301,7 @@ func (l *Ledger) trade(k int, ev model.Event) *model.Error {
 		a     *ledgerAccount
 		field string
 	}{{buyer, "buyer"}, {seller, "seller"}} {
-		if increased[i] && side.a.id != model.InsuranceAccount {
+		if increased[i] && side.a.id != spec.InsuranceAccount {
 			if l.mut == MutNoIMCheck {
 				continue // the bug: no initial margin check
 			}
@@ -316,7 +317,7 @@ func (l *Ledger) trade(k int, ev model.Event) *model.Error {
 // cross wallet to fees (reason fee), rate = makerFeeRate for the maker side
 // and takerFeeRate for the other (absent: 0). The insurance fund pays no fee.
 func (l *Ledger) payFee(a *ledgerAccount, m string, size, price *apd.Decimal, maker bool) {
-	if a.id == model.InsuranceAccount {
+	if a.id == spec.InsuranceAccount {
 		return
 	}
 	rate := l.rates[m].taker
@@ -336,13 +337,13 @@ func (l *Ledger) payFee(a *ledgerAccount, m string, size, price *apd.Decimal, ma
 // satisfies E >= IM and the wallet is >= 0; and the new notional at the trade
 // price is at most the last tier's maxNotional. The error (rule TRD-5, at the
 // side's field) gives the shortfall.
-func (l *Ledger) checkInitialMargin(k int, field string, a *ledgerAccount, m string, price *apd.Decimal) *model.Error {
+func (l *Ledger) checkInitialMargin(k int, field string, a *ledgerAccount, m string, price *apd.Decimal) *spec.Error {
 	path := evPath(k, field)
-	short := func(what string, e *apd.Decimal, im ratio) *model.Error {
+	short := func(what string, e *apd.Decimal, im ratio) *spec.Error {
 		return fail(path, "TRD-5", "%s of %q: equity %s is below the initial margin %s (shortfall %s)",
 			what, a.id, str(e), str(up(im)), str(up(im.minus(exact(e)))))
 	}
-	isolated := l.modeOf(a, m) == model.Isolated
+	isolated := l.modeOf(a, m) == spec.Isolated
 	pl := l.poolOf(a, m)
 	if cmpRatio(exact(pl.e), pl.im) < 0 {
 		what := "cross pool"

@@ -2,7 +2,8 @@ package reference
 
 import (
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // The reasons SPEC gives for a null liquidation or bankruptcy price.
@@ -73,7 +74,7 @@ func bankruptcyK0(pl pool, i int, qs []quantities) *apd.Decimal {
 func liquidationRoot(m *market, s int, q, qep, k *apd.Decimal) (root ratio, reason string, ok bool) {
 	sQEP := mul(sgn(s), qep)
 	var mm0 *apd.Decimal // MM_i(0)
-	if m.basis == model.BasisEntry {
+	if m.basis == spec.BasisEntry {
 		mm0, _ = maintenanceMargin(m.tiers, qep)
 	} else {
 		mm0 = dec(0)
@@ -87,7 +88,7 @@ func liquidationRoot(m *market, s int, q, qep, k *apd.Decimal) (root ratio, reas
 		return ratio{}, reasonAlwaysLiquidatable, false
 	}
 	// LIQ-4, entry basis: P = EP - s*(K - MM(Q*EP))/Q = (Q*EP - s*(K - MM(Q*EP))) / Q.
-	if m.basis == model.BasisEntry {
+	if m.basis == spec.BasisEntry {
 		return quo(sub(qep, mul(sgn(s), sub(k, mm0))), q), "", true
 	}
 	// LIQ-4, mark basis: tier by tier.

@@ -6,15 +6,16 @@ import (
 	"math/rand"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // randomTiers builds a valid tier table (TIER-1..5; maintenanceAmount left
 // absent, so TIER-6 derives it) with 1 to 4 tiers.
-func randomTiers(rng *rand.Rand) []model.Tier {
+func randomTiers(rng *rand.Rand) []spec.Tier {
 	n := 1 + rng.Intn(4)
-	var tiers []model.Tier
+	var tiers []spec.Tier
 	min := decimal.Zero
 	mmr := decimal.New(int64(rng.Intn(50)), -4) // 0 .. 0.0049
 	lev := decimal.New(int64(1+rng.Intn(125)), 0)
@@ -28,27 +29,27 @@ func randomTiers(rng *rand.Rand) []model.Tier {
 		for mmr.Mul(lev).GreaterThan(decimal.NewFromInt(1)) {
 			lev = lev.Sub(decimal.NewFromInt(1))
 		}
-		tiers = append(tiers, model.Tier{MinNotional: min, MaxNotional: max, MaintenanceMarginRate: mmr, MaxLeverage: lev})
+		tiers = append(tiers, spec.Tier{MinNotional: min, MaxNotional: max, MaintenanceMarginRate: mmr, MaxLeverage: lev})
 		min = max
 	}
 	return tiers
 }
 
 // randomScenario builds a valid scenario of 1 to 3 positions in distinct markets.
-func randomScenario(rng *rand.Rand) *model.Scenario {
-	s := &model.Scenario{
-		Markets: map[string]model.Market{},
-		Prices:  map[string]model.Price{},
-		Account: model.Account{WalletBalance: decimal.New(rng.Int63n(5000000), -2)},
+func randomScenario(rng *rand.Rand) *spec.Scenario {
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{},
+		Prices:  map[string]spec.Price{},
+		Account: spec.Account{WalletBalance: decimal.New(rng.Int63n(5000000), -2)},
 	}
 	ticks := []string{"0.01", "0.1", "0.5", "1", "0.0001", "0.00000001"}
 	for i, n := 0, 1+rng.Intn(3); i < n; i++ {
 		name := fmt.Sprintf("M%d", i)
-		basis := model.BasisMark
+		basis := spec.BasisMark
 		if rng.Intn(3) == 0 {
-			basis = model.BasisEntry
+			basis = spec.BasisEntry
 		}
-		s.Markets[name] = model.Market{
+		s.Markets[name] = spec.Market{
 			TickSize: d(ticks[rng.Intn(len(ticks))]), LotSize: d("0.001"), MMBasis: basis,
 			Tiers: randomTiers(rng),
 		}
@@ -57,17 +58,17 @@ func randomScenario(rng *rand.Rand) *model.Scenario {
 		if mark.Sign() <= 0 {
 			mark = d("0.00000001")
 		}
-		s.Prices[name] = model.Price{Mark: decimal.NewNullDecimal(mark)}
-		side := model.Long
+		s.Prices[name] = spec.Price{Mark: decimal.NewNullDecimal(mark)}
+		side := spec.Long
 		if rng.Intn(2) == 0 {
-			side = model.Short
+			side = spec.Short
 		}
-		p := model.Position{
+		p := spec.Position{
 			Market: name, Side: side, Size: decimal.New(1+rng.Int63n(100000), -3), EntryPrice: ep,
-			MarginMode: model.Cross,
+			MarginMode: spec.Cross,
 		}
 		if rng.Intn(2) == 0 {
-			p.MarginMode = model.Isolated
+			p.MarginMode = spec.Isolated
 			if rng.Intn(2) == 0 {
 				p.IsolatedMargin = decimal.NewNullDecimal(decimal.New(rng.Int63n(100000000), -4))
 			}
@@ -82,8 +83,8 @@ func randomScenario(rng *rand.Rand) *model.Scenario {
 }
 
 // poolOfPosition returns the report pool that holds position i.
-func poolOfPosition(r *model.Report, s *model.Scenario, i int) model.PoolReport {
-	if s.Account.Positions[i].MarginMode == model.Cross {
+func poolOfPosition(r *spec.Report, s *spec.Scenario, i int) spec.PoolReport {
+	if s.Account.Positions[i].MarginMode == spec.Cross {
 		return r.Pools[0]
 	}
 	for _, pl := range r.Pools {
@@ -96,14 +97,14 @@ func poolOfPosition(r *model.Report, s *model.Scenario, i int) model.PoolReport 
 
 // atMark evaluates s with the mark of position i's market replaced by p, and
 // returns the pool holding position i.
-func atMark(t *testing.T, s *model.Scenario, i int, p decimal.Decimal) model.PoolReport {
+func atMark(t *testing.T, s *spec.Scenario, i int, p decimal.Decimal) spec.PoolReport {
 	t.Helper()
 	c := *s
-	c.Prices = map[string]model.Price{}
+	c.Prices = map[string]spec.Price{}
 	for k, v := range s.Prices {
 		c.Prices[k] = v
 	}
-	c.Prices[s.Account.Positions[i].Market] = model.Price{Mark: decimal.NewNullDecimal(p)}
+	c.Prices[s.Account.Positions[i].Market] = spec.Price{Mark: decimal.NewNullDecimal(p)}
 	r, err := Evaluate(&c)
 	if err != nil {
 		t.Fatalf("Evaluate at mark %s: %v", p, err)
@@ -133,7 +134,7 @@ func TestLiquidationPriceAgreesWithTrigger(t *testing.T) {
 		for i, pr := range r.Positions {
 			src := s.Account.Positions[i]
 			k := s.Markets[src.Market].TickSize
-			long := src.Side == model.Long
+			long := src.Side == spec.Long
 			beyond := func(p, step decimal.Decimal) decimal.Decimal { // one step into the liquidatable side
 				if long {
 					return p.Sub(step)
@@ -192,9 +193,9 @@ func TestLiquidationPriceAgreesWithTrigger(t *testing.T) {
 // evaluated as the position with entryPrice V/Q, and that an inconsistent
 // pair is a POS-2 error at entryValue.
 func TestEntryValue(t *testing.T) {
-	byPrice := bybitScenario(model.BasisMark)
-	byValue := bybitScenario(model.BasisMark)
-	ps := append([]model.Position(nil), byValue.Account.Positions...)
+	byPrice := bybitScenario(spec.BasisMark)
+	byValue := bybitScenario(spec.BasisMark)
+	ps := append([]spec.Position(nil), byValue.Account.Positions...)
 	ps[0].Size, ps[0].EntryPrice, ps[0].EntryValue = d("1"), decimal.Decimal{}, nd("20000")
 	byValue.Account.Positions = ps
 	a, b := mustEval(t, byPrice), mustEval(t, byValue)
@@ -203,11 +204,11 @@ func TestEntryValue(t *testing.T) {
 
 	// An entry price that is not a multiple of 1e-8: 3 units of value 10
 	// (EP = 3.333...), long, mark 3, cross, wallet 0: U = 3*3 - 10 = -1.
-	s := &model.Scenario{
-		Markets: map[string]model.Market{"A": oneTier("0.01", "1", "0.05", "10", "")},
-		Prices:  map[string]model.Price{"A": {Mark: nd("3")}},
-		Account: model.Account{WalletBalance: d("2"), Positions: []model.Position{
-			{Market: "A", Side: model.Long, Size: d("3"), EntryValue: nd("10"), MarginMode: model.Cross},
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"A": oneTier("0.01", "1", "0.05", "10", "")},
+		Prices:  map[string]spec.Price{"A": {Mark: nd("3")}},
+		Account: spec.Account{WalletBalance: d("2"), Positions: []spec.Position{
+			{Market: "A", Side: spec.Long, Size: d("3"), EntryValue: nd("10"), MarginMode: spec.Cross},
 		}},
 	}
 	r := mustEval(t, s)
@@ -217,11 +218,11 @@ func TestEntryValue(t *testing.T) {
 	// BKR-1: (Q*EP - K0)/Q = 8/3 = 2.666..., tickUp 0.01: 2.67.
 	wantNull(t, "bankruptcyPrice", r.Positions[0].BankruptcyPrice, "2.67")
 
-	ps = append([]model.Position(nil), s.Account.Positions...)
+	ps = append([]spec.Position(nil), s.Account.Positions...)
 	ps[0].EntryPrice = d("3.33333333")
 	s.Account.Positions = ps
 	_, err := Evaluate(s)
-	if me, ok := err.(*model.Error); !ok || me.Path != "account.positions[0].entryValue" || me.Rule != "POS-2" {
+	if me, ok := err.(*spec.Error); !ok || me.Path != "account.positions[0].entryValue" || me.Rule != "POS-2" {
 		t.Errorf("inconsistent entryValue: got %v, want POS-2 at account.positions[0].entryValue", err)
 	}
 }
@@ -229,14 +230,14 @@ func TestEntryValue(t *testing.T) {
 // TestNeverPanics evaluates degenerate scenarios: they must return a report
 // or an error, not panic.
 func TestNeverPanics(t *testing.T) {
-	scenarios := []*model.Scenario{
+	scenarios := []*spec.Scenario{
 		{},
-		{Markets: map[string]model.Market{"": {}}},
-		{Markets: map[string]model.Market{"A": oneTier("1", "1", "0.05", "10", "")}, Prices: map[string]model.Price{"A": {}}},
-		{Account: model.Account{Positions: []model.Position{{}}}},
-		{Markets: map[string]model.Market{"A": {TickSize: decimal.New(1, 2147483647), LotSize: decimal.New(5, -2147483648)}}},
-		{Markets: map[string]model.Market{"A": oneTier("1", "1", "0.05", "10", "")},
-			Prices: map[string]model.Price{"A": {Index: nd("92233720368.54775807"), Last: nd("92233720368.54775807"),
+		{Markets: map[string]spec.Market{"": {}}},
+		{Markets: map[string]spec.Market{"A": oneTier("1", "1", "0.05", "10", "")}, Prices: map[string]spec.Price{"A": {}}},
+		{Account: spec.Account{Positions: []spec.Position{{}}}},
+		{Markets: map[string]spec.Market{"A": {TickSize: decimal.New(1, 2147483647), LotSize: decimal.New(5, -2147483648)}}},
+		{Markets: map[string]spec.Market{"A": oneTier("1", "1", "0.05", "10", "")},
+			Prices: map[string]spec.Price{"A": {Index: nd("92233720368.54775807"), Last: nd("92233720368.54775807"),
 				BasisAverage: nd("92233720368.54775807"), FundingRate: nd("92233720368.54775807"), SecondsToFunding: nd("92233720368.54775807")}}},
 	}
 	for i, s := range scenarios {
@@ -250,13 +251,13 @@ func TestNeverPanics(t *testing.T) {
 		}()
 	}
 	// The empty scenario has the cross pool only, all zero.
-	r := mustEval(t, &model.Scenario{})
+	r := mustEval(t, &spec.Scenario{})
 	if len(r.Pools) != 1 || r.Pools[0].Position != -1 || r.Pools[0].Liquidatable || r.Pools[0].MarginRatio.Valid {
 		t.Errorf("empty scenario: pools %+v", r.Pools)
 	}
 	// A computed mark above MAX is a NUM-2 error at the report path of the mark.
 	_, err := Evaluate(scenarios[5])
-	if me, ok := err.(*model.Error); !ok || me.Path != "prices.A.mark" || me.Rule != "NUM-2" {
+	if me, ok := err.(*spec.Error); !ok || me.Path != "prices.A.mark" || me.Rule != "NUM-2" {
 		t.Errorf("huge computed mark: got %v, want NUM-2 at prices.A.mark", err)
 	}
 }
@@ -267,7 +268,7 @@ func TestNeverPanics(t *testing.T) {
 // terminate). The pool IM must be up(sum N_i / L_i), checked with math/big.
 func TestManyPositions(t *testing.T) {
 	const n = 600
-	s := &model.Scenario{Markets: map[string]model.Market{}, Prices: map[string]model.Price{}}
+	s := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
 	s.Account.WalletBalance = d("1000000")
 	levs := []string{"3", "7", "9.5"}
 	sum := new(big.Rat)
@@ -275,10 +276,10 @@ func TestManyPositions(t *testing.T) {
 		name := fmt.Sprintf("M%04d", i)
 		s.Markets[name] = oneTier("0.01", "0.001", "0.01", "10", "")
 		mark := decimal.New(int64(1000+i), -2)
-		s.Prices[name] = model.Price{Mark: decimal.NewNullDecimal(mark)}
+		s.Prices[name] = spec.Price{Mark: decimal.NewNullDecimal(mark)}
 		lev := levs[i%len(levs)]
-		s.Account.Positions = append(s.Account.Positions, model.Position{
-			Market: name, Side: model.Long, Size: d("1.5"), EntryPrice: mark, MarginMode: model.Cross, Leverage: nd(lev),
+		s.Account.Positions = append(s.Account.Positions, spec.Position{
+			Market: name, Side: spec.Long, Size: d("1.5"), EntryPrice: mark, MarginMode: spec.Cross, Leverage: nd(lev),
 		})
 		im, _ := new(big.Rat).SetString(mark.Mul(d("1.5")).String())
 		l, _ := new(big.Rat).SetString(lev)

@@ -2,7 +2,8 @@ package reference
 
 import (
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // markInputs are the NUM-checked fields of a prices entry; nil means absent.
@@ -21,7 +22,7 @@ type markInputs struct {
 // The computed mark is a reported value (report prices.<name>.mark), so NUM-2
 // applies to it at that path; SPEC's EVAL-2 lists no step for it, so it is
 // checked here, right after MARK-4 (a reading of NUM-2, see the report).
-func markPrice(p string, f markInputs, m *market) (*price, *model.Error) {
+func markPrice(p string, f markInputs, m *market) (*price, *spec.Error) {
 	// MARK-1.
 	if f.mark != nil {
 		if f.mark.Sign() <= 0 {

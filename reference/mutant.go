@@ -5,8 +5,9 @@ import (
 	"math/big"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Mutation names a deliberate bug that EvaluateWith injects into the
@@ -82,7 +83,7 @@ func Mutations() []Mutation {
 
 // EvaluateWith is Evaluate with the bug m injected. It exists to test test
 // suites: never use it to evaluate anything. An unknown mutation is an error.
-func EvaluateWith(s *model.Scenario, m Mutation) (*model.Report, error) {
+func EvaluateWith(s *spec.Scenario, m Mutation) (*spec.Report, error) {
 	known := false
 	for _, k := range Mutations() {
 		known = known || k == m
@@ -99,7 +100,7 @@ func EvaluateWith(s *model.Scenario, m Mutation) (*model.Report, error) {
 			if !p.Leverage.Valid {
 				p.Leverage = decimal.NullDecimal{Decimal: rep.Positions[i].Leverage, Valid: true}
 			}
-			if p.MarginMode == model.Isolated && !p.IsolatedMargin.Valid {
+			if p.MarginMode == spec.Isolated && !p.IsolatedMargin.Valid {
 				p.IsolatedMargin = rep.Positions[i].IsolatedMargin
 			}
 		}
@@ -163,7 +164,7 @@ func (m Mutation) liquidatable(pl pool) bool {
 // liquidationK is LIQ-1's K (the wallet alone for a cross position under
 // MutCrossLPIgnoresOthers).
 func (m Mutation) liquidationK(pl pool, i int, qs []quantities) *apd.Decimal {
-	if m == MutCrossLPIgnoresOthers && pl.mode == model.Cross {
+	if m == MutCrossLPIgnoresOthers && pl.mode == spec.Cross {
 		return pl.base
 	}
 	return liquidationK(pl, i, qs)

@@ -2,7 +2,8 @@ package reference
 
 import (
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // quantities are the exact (unrounded) per-position quantities of QTY, at the
@@ -36,8 +37,8 @@ func initialMargin(n, lEff *apd.Decimal) ratio { return quo(n, lEff) }
 
 // mmBasisNotional is QTY-5's basis notional (MKT-3): Nb = N = Q * MP under
 // mmBasis "mark", Nb = Q * EP under "entry".
-func mmBasisNotional(basis model.MMBasis, q, mp, qep *apd.Decimal) *apd.Decimal {
-	if basis == model.BasisEntry {
+func mmBasisNotional(basis spec.MMBasis, q, mp, qep *apd.Decimal) *apd.Decimal {
+	if basis == spec.BasisEntry {
 		return qep
 	}
 	return mul(q, mp)
@@ -59,7 +60,7 @@ func positionQuantities(p *position) quantities {
 
 // pool is one margin pool of POOL-1/POOL-2, exact.
 type pool struct {
-	mode     model.MarginMode
+	mode     spec.MarginMode
 	position int          // -1 for cross, else the isolated position's index
 	members  []int        // indices of the positions in the pool
 	base     *apd.Decimal // B: walletBalance (cross) or isolatedMargin_i (isolated)
@@ -72,9 +73,9 @@ type pool struct {
 // MM = sum MM_i over the cross positions, each sum over exact values. It is
 // always built, also with no cross position (then MM = 0, POOL-5).
 func crossPool(wallet *apd.Decimal, positions []*position, qs []quantities) pool {
-	pl := pool{mode: model.Cross, position: -1, base: wallet, e: wallet, im: exact(dec(0)), mm: dec(0)}
+	pl := pool{mode: spec.Cross, position: -1, base: wallet, e: wallet, im: exact(dec(0)), mm: dec(0)}
 	for i, p := range positions {
-		if p.mode != model.Cross {
+		if p.mode != spec.Cross {
 			continue
 		}
 		pl.members = append(pl.members, i)
@@ -89,7 +90,7 @@ func crossPool(wallet *apd.Decimal, positions []*position, qs []quantities) pool
 // IM = IM_i, MM = MM_i. No other position or the wallet affects it.
 func isolatedPool(i int, p *position, q quantities) pool {
 	return pool{
-		mode: model.Isolated, position: i, members: []int{i}, base: p.margin,
+		mode: spec.Isolated, position: i, members: []int{i}, base: p.margin,
 		e: add(p.margin, q.u), im: q.im, mm: q.mm,
 	}
 }

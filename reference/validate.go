@@ -5,8 +5,9 @@ import (
 	"sort"
 
 	"github.com/cockroachdb/apd/v3"
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // This file is EVAL-2 steps 1 to 3: the validation of the input, in exactly
@@ -20,13 +21,13 @@ type market struct {
 	name      string
 	tick      *apd.Decimal // tickSize k
 	lot       *apd.Decimal // lotSize
-	basis     model.MMBasis
+	basis     spec.MMBasis
 	tiers     []tier
-	modes     map[model.MarginMode]bool // MKT-4, both when absent
-	feeRate   *apd.Decimal              // liquidationFeeRate, 0 when absent (unused by RPT)
-	fundingH  *apd.Decimal              // fundingIntervalHours H, 8 when absent
-	priceBand *apd.Decimal              // markPriceBand b, nil when absent
-	mut       Mutation                  // a deliberate bug (mutant.go); empty for Evaluate
+	modes     map[spec.MarginMode]bool // MKT-4, both when absent
+	feeRate   *apd.Decimal             // liquidationFeeRate, 0 when absent (unused by RPT)
+	fundingH  *apd.Decimal             // fundingIntervalHours H, 8 when absent
+	priceBand *apd.Decimal             // markPriceBand b, nil when absent
+	mut       Mutation                 // a deliberate bug (mutant.go); empty for Evaluate
 }
 
 // maxLeverage1 is maxLeverage_1, the market's maximum leverage (POS-4).
@@ -42,7 +43,7 @@ type price struct {
 type position struct {
 	index int
 	mkt   *market
-	side  model.Side
+	side  spec.Side
 	s     int          // side sign, +1 long, -1 short
 	q     *apd.Decimal // size Q
 	// qep is the entry notional Q*EP, exact: size * entryPrice, or the given
@@ -52,7 +53,7 @@ type position struct {
 	// (V/Q) needs no rounding.
 	qep      *apd.Decimal
 	mp       *apd.Decimal // mark price MP of its market
-	mode     model.MarginMode
+	mode     spec.MarginMode
 	leverage *apd.Decimal // chosen leverage, or the POS-4 default
 	margin   *apd.Decimal // isolated margin M (given or POS-5 default); nil for cross
 }
@@ -66,13 +67,13 @@ type input struct {
 	mut       Mutation // a deliberate bug (mutant.go); empty for Evaluate
 }
 
-func fail(path, rule, format string, args ...any) *model.Error {
-	return &model.Error{Path: path, Rule: rule, Msg: fmt.Sprintf(format, args...)}
+func fail(path, rule, format string, args ...any) *spec.Error {
+	return &spec.Error{Path: path, Rule: rule, Msg: fmt.Sprintf(format, args...)}
 }
 
 // num applies the NUM checks of an input field, NUM-1 then NUM-2, and returns
 // its exact value.
-func num(d decimal.Decimal, path string) (*apd.Decimal, *model.Error) {
+func num(d decimal.Decimal, path string) (*apd.Decimal, *spec.Error) {
 	x, st := fromInput(d)
 	switch st {
 	case inputOffGrid:
@@ -84,7 +85,7 @@ func num(d decimal.Decimal, path string) (*apd.Decimal, *model.Error) {
 }
 
 // numNull is num for an optional field; it returns nil when the field is absent.
-func numNull(d decimal.NullDecimal, path string) (*apd.Decimal, *model.Error) {
+func numNull(d decimal.NullDecimal, path string) (*apd.Decimal, *spec.Error) {
 	if !d.Valid {
 		return nil, nil
 	}
@@ -102,10 +103,10 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // validate runs EVAL-2 steps 1 (markets), 2 (prices) and 3 (account).
-func validate(s *model.Scenario) (*input, *model.Error) { return validateMut(s, noMutation) }
+func validate(s *spec.Scenario) (*input, *spec.Error) { return validateMut(s, noMutation) }
 
 // validateMut is validate with the mutation of EvaluateWith (mutant.go).
-func validateMut(s *model.Scenario, mut Mutation) (*input, *model.Error) {
+func validateMut(s *spec.Scenario, mut Mutation) (*input, *spec.Error) {
 	in := &input{markets: map[string]*market{}, prices: map[string]*price{}, mut: mut}
 	// Step 1: markets, in ascending byte order of name.
 	for _, name := range sortedKeys(s.Markets) {
@@ -135,7 +136,7 @@ func validateMut(s *model.Scenario, mut Mutation) (*input, *model.Error) {
 // (NUM, MKT-1), mmBasis (MKT-3), marginModes (MKT-4), liquidationFeeRate,
 // fundingIntervalHours, markPriceBand, makerFeeRate, takerFeeRate,
 // fundingRateCap (NUM, MKT-5), then the tiers.
-func validateMarket(name string, m model.Market) (*market, *model.Error) {
+func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
 	p := "markets." + name
 	out := &market{name: name}
 
@@ -145,7 +146,7 @@ func validateMarket(name string, m model.Market) (*market, *model.Error) {
 	}
 
 	// MKT-1: tickSize > 0 and lotSize > 0 (an absent one is 0 and breaks MKT-1).
-	var err *model.Error
+	var err *spec.Error
 	if out.tick, err = num(m.TickSize, p+".tickSize"); err != nil {
 		return nil, err
 	}
@@ -161,10 +162,10 @@ func validateMarket(name string, m model.Market) (*market, *model.Error) {
 
 	// MKT-3: mmBasis is "mark" (default when absent) or "entry".
 	switch m.MMBasis {
-	case "", model.BasisMark:
-		out.basis = model.BasisMark
-	case model.BasisEntry:
-		out.basis = model.BasisEntry
+	case "", spec.BasisMark:
+		out.basis = spec.BasisMark
+	case spec.BasisEntry:
+		out.basis = spec.BasisEntry
 	default:
 		return nil, fail(p+".mmBasis", "MKT-3", "mmBasis must be \"mark\" or \"entry\", got %q", string(m.MMBasis))
 	}
@@ -173,13 +174,13 @@ func validateMarket(name string, m model.Market) (*market, *model.Error) {
 	// values from {cross, isolated}. Go cannot tell an empty list from an
 	// absent one; model/types.go documents "empty means both".
 	// Ambiguity: SPEC names no element path; the field path is used.
-	out.modes = map[model.MarginMode]bool{}
+	out.modes = map[spec.MarginMode]bool{}
 	if len(m.MarginModes) == 0 {
-		out.modes[model.Cross] = true
-		out.modes[model.Isolated] = true
+		out.modes[spec.Cross] = true
+		out.modes[spec.Isolated] = true
 	}
 	for _, mode := range m.MarginModes {
-		if mode != model.Cross && mode != model.Isolated {
+		if mode != spec.Cross && mode != spec.Isolated {
 			return nil, fail(p+".marginModes", "MKT-4", "unknown margin mode %q (want \"cross\" or \"isolated\")", string(mode))
 		}
 		if out.modes[mode] {
@@ -260,7 +261,7 @@ func validateMarket(name string, m model.Market) (*market, *model.Error) {
 //     minNotional_t (path minNotional_t).
 //   - TIER-3 (both parts) is reported at maintenanceMarginRate; TIER-4 (both
 //     parts) and TIER-5 at maxLeverage; TIER-6 at maintenanceAmount.
-func validateTiers(p string, in []model.Tier) ([]tier, *model.Error) {
+func validateTiers(p string, in []spec.Tier) ([]tier, *spec.Error) {
 	// TIER-1: at least one tier.
 	if len(in) == 0 {
 		return nil, fail(p, "TIER-1", "a tier table needs at least one tier")
@@ -269,7 +270,7 @@ func validateTiers(p string, in []model.Tier) ([]tier, *model.Error) {
 	for t, src := range in {
 		q := fmt.Sprintf("%s[%d]", p, t)
 		tr := &out[t]
-		var err *model.Error
+		var err *spec.Error
 
 		// Fields, NUM-1 and NUM-2 each.
 		if tr.min, err = num(src.MinNotional, q+".minNotional"); err != nil {
@@ -335,7 +336,7 @@ func validateTiers(p string, in []model.Tier) ([]tier, *model.Error) {
 // validatePrice is EVAL-2 step 2 for one entry of prices: PRICE-1, then the
 // fields mark, index, last, fundingRate, secondsToFunding, basisAverage (NUM),
 // then MARK-1..4.
-func validatePrice(name string, pr model.Price, markets map[string]*market) (*price, *model.Error) {
+func validatePrice(name string, pr spec.Price, markets map[string]*market) (*price, *spec.Error) {
 	p := "prices." + name
 	// PRICE-1: the key names a market.
 	mkt, ok := markets[name]
@@ -343,7 +344,7 @@ func validatePrice(name string, pr model.Price, markets map[string]*market) (*pr
 		return nil, fail(p, "PRICE-1", "prices names market %q, which is not in markets", name)
 	}
 	var f markInputs
-	var err *model.Error
+	var err *spec.Error
 	for _, field := range []struct {
 		dst  **apd.Decimal
 		src  decimal.NullDecimal
@@ -366,8 +367,8 @@ func validatePrice(name string, pr model.Price, markets map[string]*market) (*pr
 // validateAccount is EVAL-2 step 3: walletBalance (NUM, ACC-1); then each
 // position in order: POS-1, PRICE-2, POS-2 (side, size, entryPrice), POS-3,
 // POS-6, POS-4, POS-5.
-func validateAccount(a *model.Account, in *input) *model.Error {
-	var err *model.Error
+func validateAccount(a *spec.Account, in *input) *spec.Error {
+	var err *spec.Error
 	// ACC-1: walletBalance >= 0.
 	if in.wallet, err = num(a.WalletBalance, "account.walletBalance"); err != nil {
 		return err
@@ -415,7 +416,7 @@ func validateAccount(a *model.Account, in *input) *model.Error {
 		}
 
 		// POS-3: marginMode is cross or isolated and offered by the market.
-		if src.MarginMode != model.Cross && src.MarginMode != model.Isolated {
+		if src.MarginMode != spec.Cross && src.MarginMode != spec.Isolated {
 			return fail(p+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got %q", string(src.MarginMode))
 		}
 		if !mkt.modes[src.MarginMode] {
@@ -448,11 +449,11 @@ func validateAccount(a *model.Account, in *input) *model.Error {
 			return err
 		}
 		switch {
-		case src.MarginMode == model.Cross && margin != nil:
+		case src.MarginMode == spec.Cross && margin != nil:
 			return fail(p+".isolatedMargin", "POS-5", "a cross position must not set isolatedMargin")
-		case src.MarginMode == model.Isolated && margin != nil && margin.Sign() < 0:
+		case src.MarginMode == spec.Isolated && margin != nil && margin.Sign() < 0:
 			return fail(p+".isolatedMargin", "POS-5", "isolatedMargin must be >= 0, got %s", str(margin))
-		case src.MarginMode == model.Isolated && margin == nil:
+		case src.MarginMode == spec.Isolated && margin == nil:
 			margin = defaultIsolatedMargin(mkt, pos.qep, pos.leverage)
 		}
 		pos.margin = margin
@@ -486,7 +487,7 @@ func defaultIsolatedMargin(m *market, qep, leverage *apd.Decimal) *apd.Decimal {
 //   - entryValue given: entryPrice, when non-zero, is NUM-checked and > 0;
 //     then entryValue (NUM, then > 0, then = size * entryPrice when
 //     entryPrice is given), and Q*EP = V.
-func entryNotional(p string, q *apd.Decimal, src model.Position) (*apd.Decimal, *model.Error) {
+func entryNotional(p string, q *apd.Decimal, src spec.Position) (*apd.Decimal, *spec.Error) {
 	var qep *apd.Decimal // size * entryPrice; nil when only entryValue is given
 	if !src.EntryValue.Valid || !src.EntryPrice.IsZero() {
 		ep, err := num(src.EntryPrice, p+".entryPrice")

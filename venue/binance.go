@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // binanceTiersJSON is a byte-for-byte copy of freqtrade's
@@ -90,9 +91,9 @@ func buildBinance() (Profile, error) {
 	if err != nil {
 		return Profile{}, err
 	}
-	modes := []model.MarginMode{model.Cross, model.Isolated}
+	modes := []spec.MarginMode{spec.Cross, spec.Isolated}
 	unit := decimal.New(1, -8)
-	markets := make(map[string]model.Market, len(tables))
+	markets := make(map[string]spec.Market, len(tables))
 	for sym, tiers := range tables {
 		id, err := BinanceID(sym)
 		if err != nil {
@@ -101,12 +102,12 @@ func buildBinance() (Profile, error) {
 		if _, dup := markets[id]; dup {
 			return Profile{}, fmt.Errorf("venue: two CCXT symbols map to Binance symbol %s", id)
 		}
-		m := model.Market{
+		m := spec.Market{
 			TickSize:    unit,
 			LotSize:     unit,
-			MMBasis:     model.BasisMark,
+			MMBasis:     spec.BasisMark,
 			Tiers:       tiers,
-			MarginModes: append([]model.MarginMode(nil), modes...),
+			MarginModes: append([]spec.MarginMode(nil), modes...),
 		}
 		if f, ok := binanceFilters[id]; ok {
 			m.TickSize = decimal.RequireFromString(f.tick)
@@ -131,7 +132,7 @@ func buildBinance() (Profile, error) {
 		IMRange:              [2]decimal.Decimal{decimal.RequireFromString("0.008"), decimal.RequireFromString("0.1")},
 		MMRange:              [2]decimal.Decimal{decimal.RequireFromString("0.004"), decimal.RequireFromString("0.05")},
 		MarginModes:          modes,
-		MMBasis:              model.BasisMark,
+		MMBasis:              spec.BasisMark,
 		FundingIntervalHours: decimal.NewFromInt(8),
 		Notes: "Tier tables: all 349 symbols of the October 2024 CCXT snapshot (freqtrade), real data; every info.cum " +
 			"equals the TIER-6 recursion. Market names are Binance symbols: BTC/USDT:USDT -> BTCUSDT, " +

@@ -8,8 +8,9 @@ import (
 	"regexp"
 	"sort"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Input bounds of the CCXT loaders. They keep hostile input from allocating
@@ -68,7 +69,7 @@ type ccxtInfo struct {
 // e.g. Path "BTC/USDT:USDT[3].info.cum", Rule "CCXT-2". Input larger than
 // MaxInputBytes, with more than MaxSymbols symbols or MaxTiers tiers per
 // symbol, is rejected (rule CCXT-1).
-func LoadCCXT(r io.Reader) (map[string][]model.Tier, error) {
+func LoadCCXT(r io.Reader) (map[string][]spec.Tier, error) {
 	data, err := readBounded(r)
 	if err != nil {
 		return nil, err
@@ -82,7 +83,7 @@ func LoadCCXT(r io.Reader) (map[string][]model.Tier, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, errAt("", "CCXT-1", "fetchLeverageTiers output must be a JSON object mapping symbol to tier list")
 	}
-	out := make(map[string][]model.Tier)
+	out := make(map[string][]spec.Tier)
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -124,7 +125,7 @@ func LoadCCXT(r io.Reader) (map[string][]model.Tier, error) {
 // list of tiers for one market) and returns its tier table. It applies the
 // same rules, bounds and error paths as LoadCCXT, with an empty symbol: paths
 // read "[<t>].<field>".
-func LoadCCXTList(r io.Reader) ([]model.Tier, error) {
+func LoadCCXTList(r io.Reader) ([]spec.Tier, error) {
 	data, err := readBounded(r)
 	if err != nil {
 		return nil, err
@@ -160,7 +161,7 @@ func readBounded(r io.Reader) ([]byte, error) {
 }
 
 // loadList turns one symbol's raw tier list into a validated tier table.
-func loadList(sym string, list []json.RawMessage) ([]model.Tier, error) {
+func loadList(sym string, list []json.RawMessage) ([]spec.Tier, error) {
 	if len(list) > MaxTiers {
 		return nil, errAt(sym, "CCXT-1", "more than %d tiers", MaxTiers)
 	}
@@ -244,7 +245,7 @@ var decimalGrammar = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,3
 // Literals must follow the EVAL-4 decimal grammar and be at most 64 bytes;
 // a non-zero value whose exponent is beyond +-100 is refused (NUM-2 or NUM-1)
 // before any arithmetic could blow up.
-func parseRaw(path string, raw json.RawMessage) (decimal.Decimal, bool, *model.Error) {
+func parseRaw(path string, raw json.RawMessage) (decimal.Decimal, bool, *spec.Error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return decimal.Decimal{}, false, nil

@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestEmbeddedBinanceLoads checks CCXT-1/CCXT-2 on the real file: all 349
@@ -255,7 +256,7 @@ func TestLoadCCXTListPaths(t *testing.T) {
 
 // TestValidateTiers covers the exported validator on model tiers.
 func TestValidateTiers(t *testing.T) {
-	ts := []model.Tier{
+	ts := []spec.Tier{
 		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
 		{MinNotional: d("50000"), MaxNotional: d("600000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")},
 	}

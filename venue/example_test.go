@@ -3,15 +3,15 @@ package venue_test
 import (
 	"fmt"
 
-	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
 
 // A scenario names a venue market by profile and symbol; Resolve replaces it
 // with the profile's market, keeping the fields given beside it.
 func ExampleResolve() {
-	s := &model.Scenario{Markets: map[string]model.Market{
-		"BTCUSDT": {Profile: "binance", Symbol: "BTCUSDT", MMBasis: model.BasisEntry},
+	s := &spec.Scenario{Markets: map[string]spec.Market{
+		"BTCUSDT": {Profile: "binance", Symbol: "BTCUSDT", MMBasis: spec.BasisEntry},
 	}}
 	r, err := venue.Resolve(s)
 	if err != nil {

@@ -4,8 +4,9 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // d parses a decimal in tests.
@@ -15,7 +16,7 @@ func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 // tier table satisfies SPEC TIER-1..6, that every MaintenanceAmount is given
 // and equals the recursion, and that MM is continuous at every boundary b:
 // MMR_{t-1}*b - cum_{t-1} == MMR_t*b - cum_t, all in exact decimals.
-func checkTable(t *testing.T, name string, ts []model.Tier) {
+func checkTable(t *testing.T, name string, ts []spec.Tier) {
 	t.Helper()
 	one := decimal.NewFromInt(1)
 	if len(ts) == 0 {
@@ -69,9 +70,9 @@ func checkTable(t *testing.T, name string, ts []model.Tier) {
 }
 
 // wantErr asserts err is a *model.Error with the given path and rule.
-func wantErr(t *testing.T, err error, path, rule string) *model.Error {
+func wantErr(t *testing.T, err error, path, rule string) *spec.Error {
 	t.Helper()
-	var me *model.Error
+	var me *spec.Error
 	if !errors.As(err, &me) {
 		t.Fatalf("want *model.Error %s %s, got %v", path, rule, err)
 	}

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Profile is a dated snapshot of one venue's margin parameters: the headline
@@ -37,9 +38,9 @@ type Profile struct {
 	MMRange [2]decimal.Decimal
 	// MarginModes are the modes the venue offers; every market of the
 	// profile lists exactly these.
-	MarginModes []model.MarginMode
+	MarginModes []spec.MarginMode
 	// MMBasis is the maintenance-margin basis of the venue's markets.
-	MMBasis model.MMBasis
+	MMBasis spec.MMBasis
 	// LiquidationFeeRate is a venue-wide liquidation fee rate, null when it
 	// is unknown or differs per market (then see the markets).
 	LiquidationFeeRate decimal.NullDecimal
@@ -49,15 +50,15 @@ type Profile struct {
 	Notes string
 	// Markets maps the venue's symbol to its market. Markets have Profile
 	// and Symbol empty.
-	Markets map[string]model.Market
+	Markets map[string]spec.Market
 }
 
 // copyProfile returns a deep copy of p (no shared slice or map).
 func copyProfile(p Profile) Profile {
 	q := p
 	q.Sources = append([]string(nil), p.Sources...)
-	q.MarginModes = append([]model.MarginMode(nil), p.MarginModes...)
-	q.Markets = make(map[string]model.Market, len(p.Markets))
+	q.MarginModes = append([]spec.MarginMode(nil), p.MarginModes...)
+	q.Markets = make(map[string]spec.Market, len(p.Markets))
 	for k, m := range p.Markets {
 		q.Markets[k] = copyMarket(m)
 	}
@@ -65,8 +66,8 @@ func copyProfile(p Profile) Profile {
 }
 
 // copyMarket returns a copy of m that shares no slice or map with it.
-func copyMarket(m model.Market) model.Market {
-	return deepCopy(reflect.ValueOf(m)).Interface().(model.Market)
+func copyMarket(m spec.Market) spec.Market {
+	return deepCopy(reflect.ValueOf(m)).Interface().(spec.Market)
 }
 
 var (
@@ -135,14 +136,14 @@ func findProfile(name string) (*Profile, error) {
 // newest snapshot of that venue). The result is a copy the caller may change.
 // Errors are *model.Error with Rule "PROF-1" and Path "profile" (unknown
 // profile) or "symbol" (a symbol the profile does not list).
-func Lookup(profile, symbol string) (model.Market, error) {
+func Lookup(profile, symbol string) (spec.Market, error) {
 	p, err := findProfile(profile)
 	if err != nil {
-		return model.Market{}, err
+		return spec.Market{}, err
 	}
 	m, ok := p.Markets[symbol]
 	if !ok {
-		return model.Market{}, errAt("symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, symbol, symbolHint(p))
+		return spec.Market{}, errAt("symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, symbol, symbolHint(p))
 	}
 	return copyMarket(m), nil
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestProfilesShipped checks PROF-2 and PROF-3 on every shipped profile:
@@ -47,7 +47,7 @@ func TestProfilesShipped(t *testing.T) {
 				t.Errorf("%s/%s: profile markets must not name a profile", p.ID, sym)
 			}
 		}
-		crossOnly := slices.Equal(p.MarginModes, []model.MarginMode{model.Cross})
+		crossOnly := slices.Equal(p.MarginModes, []spec.MarginMode{spec.Cross})
 		if want := p.Venue == "bitstamp" || p.Venue == "coinbase"; crossOnly != want {
 			t.Errorf("%s: cross-only is %v, want %v (PROF-3)", p.ID, crossOnly, want)
 		}
@@ -76,7 +76,7 @@ func TestSeedOnlyTables(t *testing.T) {
 		}
 	}
 	b, _ := Lookup("bybit", "BTCUSDT")
-	if b.MMBasis != model.BasisEntry {
+	if b.MMBasis != spec.BasisEntry {
 		t.Error("bybit classic is entry basis")
 	}
 	k, err := Lookup("kucoin", "XBTUSDTM")
@@ -184,7 +184,7 @@ func TestLookup(t *testing.T) {
 	a.Tiers[0].MaxLeverage = d("1")
 	a.MarginModes[0] = "x"
 	c, _ := Lookup("binance", "BTCUSDT")
-	if !c.Tiers[0].MaxLeverage.Equal(d("125")) || c.MarginModes[0] != model.Cross {
+	if !c.Tiers[0].MaxLeverage.Equal(d("125")) || c.MarginModes[0] != spec.Cross {
 		t.Fatal("Lookup returned shared state")
 	}
 	ps := Profiles()

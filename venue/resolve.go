@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Resolve returns a deep copy of s in which every market with Profile set is
@@ -33,7 +34,7 @@ import (
 // EVAL-2. In particular an isolated position on a cross-only venue (PROF-3) is
 // reported by the engine's POS-3 check; AnnotateError adds the venue's name to
 // that error, and CheckMarginModes finds such positions up front.
-func Resolve(s *model.Scenario) (*model.Scenario, error) {
+func Resolve(s *spec.Scenario) (*spec.Scenario, error) {
 	if s == nil {
 		return nil, errAt("", "EVAL-1", "nil scenario")
 	}
@@ -58,19 +59,19 @@ func Resolve(s *model.Scenario) (*model.Scenario, error) {
 
 // resolveMarket returns the profile market named by m with m's non-zero fields
 // overriding it.
-func resolveMarket(name string, m model.Market) (model.Market, error) {
+func resolveMarket(name string, m spec.Market) (spec.Market, error) {
 	p, err := findProfile(m.Profile)
 	if err != nil {
-		var me *model.Error
+		var me *spec.Error
 		errors.As(err, &me)
-		return model.Market{}, errAt("markets."+name+".profile", "PROF-1", "%s", me.Msg)
+		return spec.Market{}, errAt("markets."+name+".profile", "PROF-1", "%s", me.Msg)
 	}
 	if m.Symbol == "" {
-		return model.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s needs a symbol (%s)", p.ID, symbolHint(p))
+		return spec.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s needs a symbol (%s)", p.ID, symbolHint(p))
 	}
 	pm, ok := p.Markets[m.Symbol]
 	if !ok {
-		return model.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, m.Symbol, symbolHint(p))
+		return spec.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, m.Symbol, symbolHint(p))
 	}
 	r := copyMarket(pm)
 	overrideMarket(&r, m)
@@ -89,12 +90,12 @@ func resolveMarket(name string, m model.Market) (model.Market, error) {
 //
 // It is an up-front check for tools: in a full evaluation the engine reports
 // POS-3 at its place in the EVAL-2 order (use AnnotateError on its error).
-func CheckMarginModes(s *model.Scenario) error {
+func CheckMarginModes(s *spec.Scenario) error {
 	if s == nil {
 		return nil
 	}
 	for i, pos := range s.Account.Positions {
-		if pos.MarginMode != model.Cross && pos.MarginMode != model.Isolated {
+		if pos.MarginMode != spec.Cross && pos.MarginMode != spec.Isolated {
 			continue
 		}
 		m, ok := s.Markets[pos.Market]
@@ -119,8 +120,8 @@ func CheckMarginModes(s *model.Scenario) error {
 // for a position whose market in s has a known Profile, AnnotateError returns
 // a new *model.Error with the same Path and Rule and a message naming the
 // venue, the profile and the modes it offers; otherwise it returns err as is.
-func AnnotateError(s *model.Scenario, err error) error {
-	var me *model.Error
+func AnnotateError(s *spec.Scenario, err error) error {
+	var me *spec.Error
 	if s == nil || !errors.As(err, &me) || me.Rule != "POS-3" {
 		return err
 	}
@@ -141,11 +142,11 @@ func AnnotateError(s *model.Scenario, err error) error {
 	if rerr != nil {
 		return err
 	}
-	return &model.Error{Path: me.Path, Rule: me.Rule, Msg: me.Msg + " (" + marginModeMsg(pos, m, r.MarginModes) + ")"}
+	return &spec.Error{Path: me.Path, Rule: me.Rule, Msg: me.Msg + " (" + marginModeMsg(pos, m, r.MarginModes) + ")"}
 }
 
 // marginModeMsg says which venue does not offer a position's margin mode.
-func marginModeMsg(pos model.Position, m model.Market, modes []model.MarginMode) string {
+func marginModeMsg(pos spec.Position, m spec.Market, modes []spec.MarginMode) string {
 	venue, id := m.Profile, m.Profile
 	if p, err := findProfile(m.Profile); err == nil {
 		venue, id = venueDisplayName(p.Venue), p.ID
@@ -163,7 +164,7 @@ func marginModeMsg(pos model.Position, m model.Market, modes []model.MarginMode)
 }
 
 // offers reports whether a market's marginModes allow mode (empty = both).
-func offers(modes []model.MarginMode, mode model.MarginMode) bool {
+func offers(modes []spec.MarginMode, mode spec.MarginMode) bool {
 	if len(modes) == 0 {
 		return true
 	}
@@ -176,7 +177,7 @@ func offers(modes []model.MarginMode, mode model.MarginMode) bool {
 }
 
 // sortedMarketNames returns the market names of s in ascending byte order.
-func sortedMarketNames(s *model.Scenario) []string {
+func sortedMarketNames(s *spec.Scenario) []string {
 	names := make([]string, 0, len(s.Markets))
 	for n := range s.Markets {
 		names = append(names, n)
@@ -188,8 +189,8 @@ func sortedMarketNames(s *model.Scenario) []string {
 // copyScenario returns a deep copy of s: no map or slice is shared (also in
 // fields added to the model types later). Decimals are immutable values and
 // are shared. Nil maps and slices stay nil.
-func copyScenario(s *model.Scenario) *model.Scenario {
-	out := deepCopy(reflect.ValueOf(*s)).Interface().(model.Scenario)
+func copyScenario(s *spec.Scenario) *spec.Scenario {
+	out := deepCopy(reflect.ValueOf(*s)).Interface().(spec.Scenario)
 	return &out
 }
 
@@ -257,7 +258,7 @@ func deepCopy(v reflect.Value) reflect.Value {
 // any other type a non-zero value. Profile and Symbol are not copied. It goes
 // over the fields by reflection so that switches added to model.Market later
 // are overridden too.
-func overrideMarket(r *model.Market, m model.Market) {
+func overrideMarket(r *spec.Market, m spec.Market) {
 	rv, mv := reflect.ValueOf(r).Elem(), reflect.ValueOf(m)
 	for i := 0; i < mv.NumField(); i++ {
 		name := mv.Type().Field(i).Name

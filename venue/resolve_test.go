@@ -6,31 +6,32 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 func nd(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s), Valid: true} }
 
 // sample is a scenario with a profile market, an overridden profile market
 // and a plain market.
-func sample() *model.Scenario {
-	return &model.Scenario{
-		Markets: map[string]model.Market{
+func sample() *spec.Scenario {
+	return &spec.Scenario{
+		Markets: map[string]spec.Market{
 			"BTC": {Profile: "binance", Symbol: "BTCUSDT"},
-			"ETH": {Profile: "binance@2024-10-01", Symbol: "ETHUSDT", TickSize: d("0.05"), MMBasis: model.BasisEntry,
+			"ETH": {Profile: "binance@2024-10-01", Symbol: "ETHUSDT", TickSize: d("0.05"), MMBasis: spec.BasisEntry,
 				LiquidationFeeRate: nd("0.01"), MarkPriceBand: nd("0.05"),
-				MarginModes: []model.MarginMode{model.Isolated}},
-			"X": {TickSize: d("1"), LotSize: d("1"), Tiers: []model.Tier{{MinNotional: d("0"), MaxNotional: d("10"), MaintenanceMarginRate: d("0.1"), MaxLeverage: d("5")}}},
+				MarginModes: []spec.MarginMode{spec.Isolated}},
+			"X": {TickSize: d("1"), LotSize: d("1"), Tiers: []spec.Tier{{MinNotional: d("0"), MaxNotional: d("10"), MaintenanceMarginRate: d("0.1"), MaxLeverage: d("5")}}},
 		},
-		Prices: map[string]model.Price{"BTC": {Mark: nd("60000")}},
-		Account: model.Account{WalletBalance: d("1000"), Positions: []model.Position{
-			{Market: "BTC", Side: model.Long, Size: d("0.1"), EntryPrice: d("60000"), MarginMode: model.Cross},
+		Prices: map[string]spec.Price{"BTC": {Mark: nd("60000")}},
+		Account: spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{
+			{Market: "BTC", Side: spec.Long, Size: d("0.1"), EntryPrice: d("60000"), MarginMode: spec.Cross},
 		}},
 	}
 }
 
-func snapshot(t *testing.T, s *model.Scenario) string {
+func snapshot(t *testing.T, s *spec.Scenario) string {
 	t.Helper()
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -57,9 +58,9 @@ func TestResolve(t *testing.T) {
 	}
 	eth := r.Markets["ETH"]
 	base := mustLookup(t, "binance", "ETHUSDT")
-	if !eth.TickSize.Equal(d("0.05")) || !eth.LotSize.Equal(base.LotSize) || eth.MMBasis != model.BasisEntry ||
+	if !eth.TickSize.Equal(d("0.05")) || !eth.LotSize.Equal(base.LotSize) || eth.MMBasis != spec.BasisEntry ||
 		!eth.LiquidationFeeRate.Decimal.Equal(d("0.01")) || !eth.MarkPriceBand.Valid ||
-		len(eth.MarginModes) != 1 || eth.MarginModes[0] != model.Isolated ||
+		len(eth.MarginModes) != 1 || eth.MarginModes[0] != spec.Isolated ||
 		!reflect.DeepEqual(eth.Tiers, base.Tiers) || eth.FundingIntervalHours.Valid {
 		t.Fatalf("ETH overrides wrong: %+v", eth)
 	}
@@ -69,7 +70,7 @@ func TestResolve(t *testing.T) {
 	// Nothing shared with the input or the registry.
 	r.Markets["X"].Tiers[0].MaxLeverage = d("1")
 	r.Account.Positions[0].Size = d("9")
-	r.Prices["BTC"] = model.Price{}
+	r.Prices["BTC"] = spec.Price{}
 	r.Markets["BTC"].Tiers[0].MaxLeverage = d("1")
 	if snapshot(t, s) != before {
 		t.Fatal("Resolve's result shares state with its input")
@@ -78,7 +79,7 @@ func TestResolve(t *testing.T) {
 		t.Fatal("Resolve's result shares state with the registry")
 	}
 	// Tiers given beside the profile replace the profile's.
-	s.Markets["BTC"] = model.Market{Profile: "binance", Symbol: "BTCUSDT", Tiers: s.Markets["X"].Tiers}
+	s.Markets["BTC"] = spec.Market{Profile: "binance", Symbol: "BTCUSDT", Tiers: s.Markets["X"].Tiers}
 	r, err = Resolve(s)
 	if err != nil || len(r.Markets["BTC"].Tiers) != 1 {
 		t.Fatal("tiers override", err)
@@ -88,13 +89,13 @@ func TestResolve(t *testing.T) {
 // TestResolveOverridesEveryField: every field of model.Market (also ones added
 // later) is overridden when given, per PROF-1.
 func TestResolveOverridesEveryField(t *testing.T) {
-	mt := reflect.TypeOf(model.Market{})
+	mt := reflect.TypeOf(spec.Market{})
 	for i := 0; i < mt.NumField(); i++ {
 		f := mt.Field(i)
 		if f.Name == "Profile" || f.Name == "Symbol" {
 			continue
 		}
-		m := model.Market{Profile: "kucoin", Symbol: "XBTUSDTM"}
+		m := spec.Market{Profile: "kucoin", Symbol: "XBTUSDTM"}
 		fv := reflect.ValueOf(&m).Elem().Field(i)
 		var val reflect.Value
 		switch {
@@ -102,17 +103,17 @@ func TestResolveOverridesEveryField(t *testing.T) {
 			val = reflect.ValueOf(d("0.5"))
 		case f.Type == nullDecimalType:
 			val = reflect.ValueOf(nd("0.5"))
-		case f.Type == reflect.TypeOf(model.MMBasis("")):
-			val = reflect.ValueOf(model.BasisEntry)
-		case f.Type == reflect.TypeOf([]model.Tier{}):
-			val = reflect.ValueOf([]model.Tier{{MinNotional: d("0"), MaxNotional: d("1"), MaintenanceMarginRate: d("0.1"), MaxLeverage: d("2")}})
-		case f.Type == reflect.TypeOf([]model.MarginMode{}):
-			val = reflect.ValueOf([]model.MarginMode{model.Cross})
+		case f.Type == reflect.TypeOf(spec.MMBasis("")):
+			val = reflect.ValueOf(spec.BasisEntry)
+		case f.Type == reflect.TypeOf([]spec.Tier{}):
+			val = reflect.ValueOf([]spec.Tier{{MinNotional: d("0"), MaxNotional: d("1"), MaintenanceMarginRate: d("0.1"), MaxLeverage: d("2")}})
+		case f.Type == reflect.TypeOf([]spec.MarginMode{}):
+			val = reflect.ValueOf([]spec.MarginMode{spec.Cross})
 		default:
 			t.Fatalf("field %s of type %s: teach this test (and check overrideMarket) about it", f.Name, f.Type)
 		}
 		fv.Set(val)
-		r, err := Resolve(&model.Scenario{Markets: map[string]model.Market{"M": m}})
+		r, err := Resolve(&spec.Scenario{Markets: map[string]spec.Market{"M": m}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +124,7 @@ func TestResolveOverridesEveryField(t *testing.T) {
 	}
 }
 
-func mustLookup(t *testing.T, p, s string) model.Market {
+func mustLookup(t *testing.T, p, s string) spec.Market {
 	t.Helper()
 	m, err := Lookup(p, s)
 	if err != nil {
@@ -135,20 +136,20 @@ func mustLookup(t *testing.T, p, s string) model.Market {
 // TestResolveErrors: PROF-1 errors with paths, first in byte order of name.
 func TestResolveErrors(t *testing.T) {
 	for _, c := range []struct {
-		markets    map[string]model.Market
+		markets    map[string]spec.Market
 		path, rule string
 	}{
-		{map[string]model.Market{"A": {Profile: "nope", Symbol: "BTCUSDT"}}, "markets.A.profile", "PROF-1"},
-		{map[string]model.Market{"A": {Profile: "binance", Symbol: "NOPE"}}, "markets.A.symbol", "PROF-1"},
-		{map[string]model.Market{"A": {Profile: "binance"}}, "markets.A.symbol", "PROF-1"},
-		{map[string]model.Market{"A": {Symbol: "BTCUSDT"}}, "markets.A.profile", "PROF-1"},
-		{map[string]model.Market{
+		{map[string]spec.Market{"A": {Profile: "nope", Symbol: "BTCUSDT"}}, "markets.A.profile", "PROF-1"},
+		{map[string]spec.Market{"A": {Profile: "binance", Symbol: "NOPE"}}, "markets.A.symbol", "PROF-1"},
+		{map[string]spec.Market{"A": {Profile: "binance"}}, "markets.A.symbol", "PROF-1"},
+		{map[string]spec.Market{"A": {Symbol: "BTCUSDT"}}, "markets.A.profile", "PROF-1"},
+		{map[string]spec.Market{
 			"b": {Profile: "nope", Symbol: "x"},
 			"B": {Profile: "binance", Symbol: "nope"},
 			"a": {Profile: "okx", Symbol: "nope"},
 		}, "markets.B.symbol", "PROF-1"},
 	} {
-		s := &model.Scenario{Markets: c.markets}
+		s := &spec.Scenario{Markets: c.markets}
 		before := snapshot(t, s)
 		r, err := Resolve(s)
 		if r != nil {
@@ -162,7 +163,7 @@ func TestResolveErrors(t *testing.T) {
 	_, err := Resolve(nil)
 	wantErr(t, err, "", "EVAL-1")
 	// An empty scenario resolves to an empty copy.
-	r, err := Resolve(&model.Scenario{})
+	r, err := Resolve(&spec.Scenario{})
 	if err != nil || r.Markets != nil || r.Account.Positions != nil {
 		t.Fatal("empty scenario", err)
 	}
@@ -174,15 +175,15 @@ func TestResolveErrors(t *testing.T) {
 func TestCrossOnlyVenues(t *testing.T) {
 	for _, venue := range []string{"bitstamp", "coinbase"} {
 		name := venueDisplayName(venue)
-		s := &model.Scenario{
-			Markets: map[string]model.Market{
+		s := &spec.Scenario{
+			Markets: map[string]spec.Market{
 				"OK":  {Profile: "binance", Symbol: "BTCUSDT"},
 				"BTC": {Profile: venue, Symbol: "BTC-PERP"},
 			},
-			Account: model.Account{Positions: []model.Position{
-				{Market: "OK", MarginMode: model.Isolated},
-				{Market: "BTC", MarginMode: model.Cross},
-				{Market: "BTC", MarginMode: model.Isolated},
+			Account: spec.Account{Positions: []spec.Position{
+				{Market: "OK", MarginMode: spec.Isolated},
+				{Market: "BTC", MarginMode: spec.Cross},
+				{Market: "BTC", MarginMode: spec.Isolated},
 			}},
 		}
 		err := CheckMarginModes(s)
@@ -195,32 +196,32 @@ func TestCrossOnlyVenues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if mm := r.Markets["BTC"].MarginModes; len(mm) != 1 || mm[0] != model.Cross {
+		if mm := r.Markets["BTC"].MarginModes; len(mm) != 1 || mm[0] != spec.Cross {
 			t.Fatalf("%s modes %v", venue, mm)
 		}
-		engineErr := &model.Error{Path: "account.positions[2].marginMode", Rule: "POS-3", Msg: "marginMode isolated is not offered by market BTC"}
+		engineErr := &spec.Error{Path: "account.positions[2].marginMode", Rule: "POS-3", Msg: "marginMode isolated is not offered by market BTC"}
 		ann := AnnotateError(s, engineErr)
 		me = wantErr(t, ann, "account.positions[2].marginMode", "POS-3")
 		if !strings.HasPrefix(me.Msg, engineErr.Msg) || !strings.Contains(me.Msg, name) {
 			t.Errorf("annotated message: %s", me.Msg)
 		}
 		// Overriding marginModes beside the profile is honoured.
-		s.Markets["BTC"] = model.Market{Profile: venue, Symbol: "BTC-PERP", MarginModes: []model.MarginMode{model.Cross, model.Isolated}}
+		s.Markets["BTC"] = spec.Market{Profile: venue, Symbol: "BTC-PERP", MarginModes: []spec.MarginMode{spec.Cross, spec.Isolated}}
 		if err := CheckMarginModes(s); err != nil {
 			t.Errorf("override ignored: %v", err)
 		}
 	}
 	// AnnotateError leaves other errors alone.
-	other := &model.Error{Path: "account.positions[0].size", Rule: "POS-2", Msg: "m"}
+	other := &spec.Error{Path: "account.positions[0].size", Rule: "POS-2", Msg: "m"}
 	if AnnotateError(sample(), other) != error(other) {
 		t.Error("non-POS-3 error changed")
 	}
-	plain := &model.Error{Path: "account.positions[0].marginMode", Rule: "POS-3", Msg: "m"}
-	s := &model.Scenario{Markets: map[string]model.Market{"X": {}}, Account: model.Account{Positions: []model.Position{{Market: "X"}}}}
+	plain := &spec.Error{Path: "account.positions[0].marginMode", Rule: "POS-3", Msg: "m"}
+	s := &spec.Scenario{Markets: map[string]spec.Market{"X": {}}, Account: spec.Account{Positions: []spec.Position{{Market: "X"}}}}
 	if AnnotateError(s, plain) != error(plain) || AnnotateError(nil, plain) != error(plain) {
 		t.Error("POS-3 on a plain market changed")
 	}
-	bad := &model.Error{Path: "account.positions[7].marginMode", Rule: "POS-3", Msg: "m"}
+	bad := &spec.Error{Path: "account.positions[7].marginMode", Rule: "POS-3", Msg: "m"}
 	if AnnotateError(s, bad) != error(bad) || CheckMarginModes(nil) != nil {
 		t.Error("out-of-range index")
 	}

@@ -1,8 +1,9 @@
 package venue
 
 import (
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Sources of the non-Binance profiles.
@@ -25,10 +26,10 @@ type row [4]string
 
 // table turns rows into tiers with the TIER-6 maintenance amounts filled.
 // It panics on a malformed row (a bug in this file, caught by the tests).
-func table(name string, rows ...row) []model.Tier {
-	ts := make([]model.Tier, len(rows))
+func table(name string, rows ...row) []spec.Tier {
+	ts := make([]spec.Tier, len(rows))
 	for i, r := range rows {
-		ts[i] = model.Tier{
+		ts[i] = spec.Tier{
 			MinNotional:           decimal.RequireFromString(r[0]),
 			MaxNotional:           decimal.RequireFromString(r[1]),
 			MaintenanceMarginRate: decimal.RequireFromString(r[2]),
@@ -53,13 +54,13 @@ var placeholderUnit = decimal.New(1, -8)
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 // market builds a market with placeholder tick and lot.
-func market(basis model.MMBasis, modes []model.MarginMode, tiers []model.Tier) model.Market {
-	return model.Market{
+func market(basis spec.MMBasis, modes []spec.MarginMode, tiers []spec.Tier) spec.Market {
+	return spec.Market{
 		TickSize:    placeholderUnit,
 		LotSize:     placeholderUnit,
 		MMBasis:     basis,
 		Tiers:       tiers,
-		MarginModes: append([]model.MarginMode(nil), modes...),
+		MarginModes: append([]spec.MarginMode(nil), modes...),
 	}
 }
 
@@ -67,8 +68,8 @@ func market(basis model.MMBasis, modes []model.MarginMode, tiers []model.Tier) m
 // XBTUSDTM table from KuCoin's API documentation example) and the seed-only
 // approximations for Bybit, OKX, Bitstamp and Coinbase.
 func staticProfiles() []Profile {
-	both := []model.MarginMode{model.Cross, model.Isolated}
-	crossOnly := []model.MarginMode{model.Cross}
+	both := []spec.MarginMode{spec.Cross, spec.Isolated}
+	crossOnly := []spec.MarginMode{spec.Cross}
 	eight := decimal.NewFromInt(8)
 	seedNote := func(venue, sym, lev, mmr string) string {
 		return "Seed-only approximation: " + sym + " has a ONE-TIER table built from the seed article's published " +
@@ -87,15 +88,15 @@ func staticProfiles() []Profile {
 			MaxLeverage: dec("100"),
 			IMRange:     [2]decimal.Decimal{dec("0.01"), dec("0.1")},
 			MMRange:     [2]decimal.Decimal{dec("0.005"), dec("0.05")},
-			MarginModes: both, MMBasis: model.BasisEntry, FundingIntervalHours: eight,
+			MarginModes: both, MMBasis: spec.BasisEntry, FundingIntervalHours: eight,
 			Notes: seedNote("Bybit", "BTCUSDT", "100", "0.5%") + " (Bybit's own symbol). The tier-1 cap 2,000,000 USDT is " +
 				"from a mirror of Bybit's maintenance-margin article (secondary). mmBasis is entry: Bybit's classic " +
 				"isolated USDT liquidation formula evaluates MM on the entry value; Bybit's Unified Trading Account adds " +
 				"estimated closing fees to IM and MM, which this profile does not model. A public Bybit testnet capture " +
 				"(third-party SDK README, undated, truncated after 3 tiers) shows BTCUSDT tiers 2M/0.5%/100x, " +
 				"4M/1%/57.14x, 6M/1.5%/40x; it was not shipped because it is testnet, undated and incomplete.",
-			Markets: map[string]model.Market{
-				"BTCUSDT": market(model.BasisEntry, both, table("bybit.BTCUSDT", row{"0", "2000000", "0.005", "100"})),
+			Markets: map[string]spec.Market{
+				"BTCUSDT": market(spec.BasisEntry, both, table("bybit.BTCUSDT", row{"0", "2000000", "0.005", "100"})),
 			},
 		},
 		{
@@ -104,15 +105,15 @@ func staticProfiles() []Profile {
 			MaxLeverage: dec("100"),
 			IMRange:     [2]decimal.Decimal{dec("0.01"), dec("0.1")},
 			MMRange:     [2]decimal.Decimal{dec("0.005"), dec("0.05")},
-			MarginModes: both, MMBasis: model.BasisMark, FundingIntervalHours: eight,
+			MarginModes: both, MMBasis: spec.BasisMark, FundingIntervalHours: eight,
 			Notes: seedNote("OKX", "BTC-USDT-SWAP", "100", "0.5%") + " (OKX's instrument id). No cap is given, so the " +
 				"tier's maxNotional is 92233720368.54775807. OKX's real position tiers are in contracts (minSz/maxSz " +
 				"times the contract value ctVal give base units; times a price give notional); no public OKX table was " +
 				"found, so no conversion was done. OKX also adds a liquidation (taker) fee to the maintenance " +
 				"requirement and applies the tier's rate to the whole position without a published deduction; " +
 				"neither is modelled.",
-			Markets: map[string]model.Market{
-				"BTC-USDT-SWAP": market(model.BasisMark, both, table("okx.BTC-USDT-SWAP", row{"0", maxText, "0.005", "100"})),
+			Markets: map[string]spec.Market{
+				"BTC-USDT-SWAP": market(spec.BasisMark, both, table("okx.BTC-USDT-SWAP", row{"0", maxText, "0.005", "100"})),
 			},
 		},
 		{
@@ -121,7 +122,7 @@ func staticProfiles() []Profile {
 			MaxLeverage: dec("100"),
 			IMRange:     [2]decimal.Decimal{dec("0.01"), dec("0.1")},
 			MMRange:     [2]decimal.Decimal{dec("0.005"), dec("0.05")},
-			MarginModes: both, MMBasis: model.BasisMark, FundingIntervalHours: eight,
+			MarginModes: both, MMBasis: spec.BasisMark, FundingIntervalHours: eight,
 			Notes: "XBTUSDTM (KuCoin's BTC/USDT perpetual) has KuCoin's full 12-level isolated-margin risk-limit table as " +
 				"given in KuCoin's API documentation example (reproduced in KuCoin's universal SDK): levels 0-100k at " +
 				"125x/MMR 0.4% up to 40M-50M at 1x/MMR 50%, mapped as CCXT does (minRiskLimit/maxRiskLimit -> min/max " +
@@ -135,8 +136,8 @@ func staticProfiles() []Profile {
 				"file's position examples (1 contract, mark 43536.65, value 43.53665) imply 1 contract = 0.001 BTC, " +
 				"but KuCoin's lot and tick were not sourced. Liquidation fee unknown. Funding interval not " +
 				"researched (8 hours is the SPEC default).",
-			Markets: map[string]model.Market{
-				"XBTUSDTM": market(model.BasisMark, both, table("kucoin.XBTUSDTM",
+			Markets: map[string]spec.Market{
+				"XBTUSDTM": market(spec.BasisMark, both, table("kucoin.XBTUSDTM",
 					row{"0", "100000", "0.004", "125"},
 					row{"100000", "500000", "0.005", "100"},
 					row{"500000", "1000000", "0.007", "75"},
@@ -158,13 +159,13 @@ func staticProfiles() []Profile {
 			MaxLeverage: dec("50"),
 			IMRange:     [2]decimal.Decimal{dec("0.02"), dec("0.1")},
 			MMRange:     [2]decimal.Decimal{dec("0.01"), dec("0.05")},
-			MarginModes: crossOnly, MMBasis: model.BasisMark, FundingIntervalHours: eight,
+			MarginModes: crossOnly, MMBasis: spec.BasisMark, FundingIntervalHours: eight,
 			Notes: seedNote("Bitstamp", "BTC-PERP", "50", "1%") + ". Cross margin only (the article: no isolated mode), so " +
 				"an isolated position is a POS-3 error. The article says Bitstamp's rates are fixed per leverage level " +
 				"and do not grow with position size; the IM range 2%-10% is not a tier table. mmBasis mark is assumed. " +
 				"The seed article's Bitstamp figures were not checked against Bitstamp's own pages.",
-			Markets: map[string]model.Market{
-				"BTC-PERP": market(model.BasisMark, crossOnly, table("bitstamp.BTC-PERP", row{"0", maxText, "0.01", "50"})),
+			Markets: map[string]spec.Market{
+				"BTC-PERP": market(spec.BasisMark, crossOnly, table("bitstamp.BTC-PERP", row{"0", maxText, "0.01", "50"})),
 			},
 		},
 		{
@@ -173,13 +174,13 @@ func staticProfiles() []Profile {
 			MaxLeverage: dec("10"),
 			IMRange:     [2]decimal.Decimal{dec("0.1"), dec("0.1")},
 			MMRange:     [2]decimal.Decimal{dec("0.05"), dec("0.05")},
-			MarginModes: crossOnly, MMBasis: model.BasisMark, FundingIntervalHours: eight,
+			MarginModes: crossOnly, MMBasis: spec.BasisMark, FundingIntervalHours: eight,
 			Notes: seedNote("Coinbase Exchange", "BTC-PERP", "10", "5%") + ". The article gives fixed rates (IM 10%, MM 5%), " +
 				"so the single tier is the whole published schedule. Cross margin only (the article: no isolated mode), " +
 				"so an isolated position is a POS-3 error. mmBasis mark is assumed. The seed article's Coinbase figures " +
 				"were not checked against Coinbase's own pages.",
-			Markets: map[string]model.Market{
-				"BTC-PERP": market(model.BasisMark, crossOnly, table("coinbase.BTC-PERP", row{"0", maxText, "0.05", "10"})),
+			Markets: map[string]spec.Market{
+				"BTC-PERP": market(spec.BasisMark, crossOnly, table("coinbase.BTC-PERP", row{"0", maxText, "0.05", "10"})),
 			},
 		},
 	}

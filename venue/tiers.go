@@ -3,8 +3,9 @@ package venue
 import (
 	"fmt"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // maxDecimal is the largest magnitude a decimal may have in a scenario or a
@@ -33,8 +34,8 @@ func isNoCapSentinel(d decimal.Decimal) bool {
 }
 
 // errAt builds the *model.Error every function of this package returns.
-func errAt(path, rule, format string, args ...any) *model.Error {
-	return &model.Error{Path: path, Rule: rule, Msg: fmt.Sprintf(format, args...)}
+func errAt(path, rule, format string, args ...any) *spec.Error {
+	return &spec.Error{Path: path, Rule: rule, Msg: fmt.Sprintf(format, args...)}
 }
 
 // checkNum applies SPEC NUM-1 (a multiple of 1e-8) and NUM-2 (within
@@ -45,7 +46,7 @@ func errAt(path, rule, format string, args ...any) *model.Error {
 // exponent) costs nothing: a non-zero value with exponent > 100 is out of
 // range outright, and one whose exponent is so negative that its coefficient
 // cannot have enough digits to be a multiple of 1e-8 breaks NUM-1 outright.
-func checkNum(path string, d decimal.Decimal) *model.Error {
+func checkNum(path string, d decimal.Decimal) *spec.Error {
 	if d.IsZero() {
 		return nil
 	}
@@ -104,7 +105,7 @@ var (
 // within NUM-2 range (possible only for tables whose floors have more than
 // 8 decimals' worth of product with the rate steps); engines derive it anyway.
 // prefix names the table in error paths: "<prefix>[<t>].<field>", t 0-based.
-func validateTable(prefix string, rows []rawTier, st tableStyle) ([]model.Tier, error) {
+func validateTable(prefix string, rows []rawTier, st tableStyle) ([]spec.Tier, error) {
 	p := func(t int, field string) string { return fmt.Sprintf("%s[%d].%s", prefix, t, field) }
 	if len(rows) == 0 {
 		return nil, errAt(prefix, "TIER-1", "a tier table needs at least one tier")
@@ -112,7 +113,7 @@ func validateTable(prefix string, rows []rawTier, st tableStyle) ([]model.Tier, 
 	if !rows[0].min.IsZero() {
 		return nil, errAt(p(0, "minNotional"), "TIER-1", "the first tier's minNotional must be 0, not %s", rows[0].min.String())
 	}
-	out := make([]model.Tier, len(rows))
+	out := make([]spec.Tier, len(rows))
 	cum := decimal.Zero
 	for t, r := range rows {
 		for _, f := range []struct {
@@ -171,7 +172,7 @@ func validateTable(prefix string, rows []rawTier, st tableStyle) ([]model.Tier, 
 			return nil, errAt(p(t, st.cumField), st.cumRule, "%s: maintenance amount %s differs from the TIER-6 recursion %s",
 				r.label, r.cum.String(), cum.String())
 		}
-		out[t] = model.Tier{
+		out[t] = spec.Tier{
 			MinNotional:           r.min,
 			MaxNotional:           r.max,
 			MaintenanceMarginRate: r.mmr,
@@ -188,7 +189,7 @@ func validateTable(prefix string, rows []rawTier, st tableStyle) ([]model.Tier, 
 // input must equal the recursion exactly (rule TIER-6). path names the table in
 // error paths, e.g. "markets.BTCUSDT.tiers" gives
 // "markets.BTCUSDT.tiers[2].maxLeverage". Errors are *model.Error.
-func ValidateTiers(path string, tiers []model.Tier) ([]model.Tier, error) {
+func ValidateTiers(path string, tiers []spec.Tier) ([]spec.Tier, error) {
 	rows := make([]rawTier, len(tiers))
 	for i, t := range tiers {
 		rows[i] = rawTier{
@@ -202,9 +203,9 @@ func ValidateTiers(path string, tiers []model.Tier) ([]model.Tier, error) {
 
 // copyTiers returns a copy of a tier table that shares no slice with it.
 // (Decimals are immutable values and may be shared.)
-func copyTiers(ts []model.Tier) []model.Tier {
+func copyTiers(ts []spec.Tier) []spec.Tier {
 	if ts == nil {
 		return nil
 	}
-	return append([]model.Tier(nil), ts...)
+	return append([]spec.Tier(nil), ts...)
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
 
@@ -101,8 +102,8 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 }
 
 // decodeScenario decodes a scenario file (SPEC EVAL-4).
-func decodeScenario(data []byte) (*model.Scenario, error) {
-	var s model.Scenario
+func decodeScenario(data []byte) (*spec.Scenario, error) {
+	var s spec.Scenario
 	if err := strictjson.Unmarshal(data, &s); err != nil {
 		return nil, jsonError(err)
 	}

@@ -11,15 +11,16 @@ import (
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
 
 // runOutput is what `perpcheck run` prints: one result per event (an error for
 // a rejected event), every effect in order, and the final state.
 type runOutput struct {
-	Results []model.EventResult `json:"results"`
-	Effects []model.Effect      `json:"effects"`
-	State   *model.State        `json:"state"`
+	Results []spec.EventResult `json:"results"`
+	Effects []spec.Effect      `json:"effects"`
+	State   *spec.State        `json:"state"`
 }
 
 // cmdRun applies a run file's events (SPEC LED) and prints effects and the final state.
@@ -36,7 +37,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "perpcheck: %v\n", err)
 		return 2
 	}
-	var r model.Run
+	var r spec.Run
 	if err := strictjson.Unmarshal(data, &r); err != nil {
 		return inputError(stderr, jsonError(err))
 	}
@@ -50,10 +51,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return inputError(stderr, err)
 	}
 	if effects == nil {
-		effects = []model.Effect{}
+		effects = []spec.Effect{}
 	}
 	if results == nil {
-		results = []model.EventResult{}
+		results = []spec.EventResult{}
 	}
 	if *statePath != "" {
 		out, err := json.MarshalIndent(final, "", "  ")
@@ -69,8 +70,8 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // resolveMarkets applies venue profiles (SPEC PROF-1) to a state's markets.
-func resolveMarkets(markets map[string]model.Market) (map[string]model.Market, error) {
-	s, err := venue.Resolve(&model.Scenario{Markets: markets})
+func resolveMarkets(markets map[string]spec.Market) (map[string]spec.Market, error) {
+	s, err := venue.Resolve(&spec.Scenario{Markets: markets})
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func jsonError(err error) error {
 		if path == "" {
 			path = "$"
 		}
-		return &model.Error{Path: path, Rule: "EVAL-4", Msg: je.Msg}
+		return &spec.Error{Path: path, Rule: "EVAL-4", Msg: je.Msg}
 	}
 	return err
 }
@@ -105,12 +106,12 @@ func isStateFile(data []byte) bool {
 // stateReport is the report of `perpcheck eval` on a state: one report per
 // account, the insurance fund's under model.InsuranceAccount.
 type stateReport struct {
-	Accounts map[string]*model.Report `json:"accounts"`
+	Accounts map[string]*spec.Report `json:"accounts"`
 }
 
 // evalState evaluates every account of a ledger state as its own scenario.
 func evalState(data []byte, stdout, stderr io.Writer) int {
-	var st model.State
+	var st spec.State
 	if err := strictjson.Unmarshal(data, &st); err != nil {
 		return inputError(stderr, jsonError(err))
 	}
@@ -118,24 +119,24 @@ func evalState(data []byte, stdout, stderr io.Writer) int {
 	if err != nil {
 		return inputError(stderr, err)
 	}
-	accounts := map[string]model.Account{}
+	accounts := map[string]spec.Account{}
 	for id, a := range st.Accounts {
 		accounts[id] = a
 	}
-	accounts[model.InsuranceAccount] = st.InsuranceFund
+	accounts[spec.InsuranceAccount] = st.InsuranceFund
 	ids := make([]string, 0, len(accounts))
 	for id := range accounts {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	out := stateReport{Accounts: map[string]*model.Report{}}
+	out := stateReport{Accounts: map[string]*spec.Report{}}
 	for _, id := range ids {
-		rep, err := model.Evaluate(&model.Scenario{Markets: markets, Prices: st.Prices, Account: accounts[id]})
+		rep, err := model.Evaluate(&spec.Scenario{Markets: markets, Prices: st.Prices, Account: accounts[id]})
 		if err != nil {
-			var me *model.Error
+			var me *spec.Error
 			if errors.As(err, &me) && len(me.Path) >= len("account") && me.Path[:len("account")] == "account" {
-				me = &model.Error{Path: "accounts." + id + me.Path[len("account"):], Rule: me.Rule, Msg: me.Msg}
-				if id == model.InsuranceAccount {
+				me = &spec.Error{Path: "accounts." + id + me.Path[len("account"):], Rule: me.Rule, Msg: me.Msg}
+				if id == spec.InsuranceAccount {
 					me.Path = "insuranceFund" + me.Path[len("accounts."+id):]
 				}
 				err = me

@@ -10,6 +10,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Seed document 000, example A, as a ledger run (examples/runs/seed-example-a.json).
@@ -185,7 +186,7 @@ func TestRunOpen5FundNegative(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r model.Run
+	var r spec.Run
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}

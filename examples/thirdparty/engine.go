@@ -5,6 +5,7 @@ package thirdparty
 import (
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/properties"
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Engine is the toy engine. A real one would convert the scenario into its
@@ -12,7 +13,7 @@ import (
 type Engine struct{ calls int }
 
 // Evaluate implements properties.Engine.
-func (e *Engine) Evaluate(s *model.Scenario) (*model.Report, error) {
+func (e *Engine) Evaluate(s *spec.Scenario) (*spec.Report, error) {
 	e.calls++
 	return model.Evaluate(s)
 }
@@ -21,7 +22,7 @@ func (e *Engine) Evaluate(s *model.Scenario) (*model.Report, error) {
 // applies events (trades, prices, funding, ...) to a multi-account state. A
 // real adapter would convert the state and each event into the engine's own
 // types, and its results back into model.Effect values and a model.State.
-func (e *Engine) NewLedger(st *model.State) (properties.Ledger, error) {
+func (e *Engine) NewLedger(st *spec.State) (properties.Ledger, error) {
 	l, err := model.NewLedger(st)
 	if err != nil {
 		return nil, err // a *model.Error naming the field and the rule

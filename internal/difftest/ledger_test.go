@@ -7,10 +7,12 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
-	"github.com/shopspring/decimal"
 )
 
 var accountIDs = []string{"a", "b", "c", "d"}
@@ -25,25 +27,25 @@ func units(r *rand.Rand, lo, hi int64, exp int32) decimal.NullDecimal {
 
 // initialState is two markets with Binance-like brackets, four funded flat
 // accounts and an insurance fund of random size (sometimes empty, for ADL).
-func initialState(r *rand.Rand) *model.State {
+func initialState(r *rand.Rand) *spec.State {
 	tiers := binanceBTCTiers()
-	flat := []model.Tier{{MinNotional: dec("0"), MaxNotional: dec("10000000"), MaintenanceMarginRate: dec("0.05"), MaxLeverage: dec("10")}}
-	st := &model.State{
-		Markets: map[string]model.Market{
+	flat := []spec.Tier{{MinNotional: dec("0"), MaxNotional: dec("10000000"), MaintenanceMarginRate: dec("0.05"), MaxLeverage: dec("10")}}
+	st := &spec.State{
+		Markets: map[string]spec.Market{
 			"BTC": {TickSize: dec("0.1"), LotSize: dec("0.001"), Tiers: tiers,
 				LiquidationFeeRate: nd("0.0125"), TakerFeeRate: nd("0.0005"), MakerFeeRate: nd("0.0002"), FundingRateCap: nd("0.003")},
-			"XRP": {TickSize: dec("0.0001"), LotSize: dec("1"), Tiers: flat, MMBasis: model.BasisEntry,
+			"XRP": {TickSize: dec("0.0001"), LotSize: dec("1"), Tiers: flat, MMBasis: spec.BasisEntry,
 				LiquidationFeeRate: nd("0.01")},
 		},
-		Prices: map[string]model.Price{
+		Prices: map[string]spec.Price{
 			"BTC": {Mark: nd("60000")},
 			"XRP": {Mark: nd("1")},
 		},
-		Accounts:      map[string]model.Account{},
-		InsuranceFund: model.Account{WalletBalance: decimal.New(r.Int64N(3)*r.Int64N(5000), 0)},
+		Accounts:      map[string]spec.Account{},
+		InsuranceFund: spec.Account{WalletBalance: decimal.New(r.Int64N(3)*r.Int64N(5000), 0)},
 	}
 	for _, id := range accountIDs {
-		st.Accounts[id] = model.Account{WalletBalance: decimal.New(100+r.Int64N(20000), 0)}
+		st.Accounts[id] = spec.Account{WalletBalance: decimal.New(100+r.Int64N(20000), 0)}
 	}
 	return st
 }
@@ -51,16 +53,16 @@ func initialState(r *rand.Rand) *model.State {
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 // randomEvent draws an event; about half of them are valid.
-func randomEvent(r *rand.Rand, marks map[string]decimal.Decimal) model.Event {
+func randomEvent(r *rand.Rand, marks map[string]decimal.Decimal) spec.Event {
 	m := pick(r, []string{"BTC", "XRP"})
 	acct := pick(r, accountIDs)
 	switch r.IntN(10) {
 	case 0:
-		return model.Event{Type: model.EventDeposit, Account: acct, Amount: units(r, 1, 500000, -2)}
+		return spec.Event{Type: spec.EventDeposit, Account: acct, Amount: units(r, 1, 500000, -2)}
 	case 1:
-		return model.Event{Type: model.EventWithdraw, Account: acct, Amount: units(r, 1, 500000, -2)}
+		return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: units(r, 1, 500000, -2)}
 	case 2, 3, 4:
-		buyer, seller := acct, pick(r, append(accountIDs, model.InsuranceAccount))
+		buyer, seller := acct, pick(r, append(accountIDs, spec.InsuranceAccount))
 		// Trade near the mark, on the tick grid.
 		var size, price decimal.NullDecimal
 		if m == "BTC" {
@@ -73,7 +75,7 @@ func randomEvent(r *rand.Rand, marks map[string]decimal.Decimal) model.Event {
 			price = decimal.NewNullDecimal(p)
 		}
 		maker := pick(r, []string{"", "buyer", "seller"})
-		return model.Event{Type: model.EventTrade, Market: m, Buyer: buyer, Seller: seller, Size: size, Price: price, Maker: maker}
+		return spec.Event{Type: spec.EventTrade, Market: m, Buyer: buyer, Seller: seller, Size: size, Price: price, Maker: maker}
 	case 5, 6:
 		// A price move of up to +-20%, sometimes a gap of 50%.
 		f := decimal.New(80+r.Int64N(41), -2)
@@ -89,19 +91,19 @@ func randomEvent(r *rand.Rand, marks map[string]decimal.Decimal) model.Event {
 		if p.Sign() <= 0 {
 			p = dec("1")
 		}
-		return model.Event{Type: model.EventPrice, Market: m, Mark: decimal.NewNullDecimal(p)}
+		return spec.Event{Type: spec.EventPrice, Market: m, Mark: decimal.NewNullDecimal(p)}
 	case 7:
-		return model.Event{Type: model.EventFunding, Market: m, Rate: decimal.NewNullDecimal(decimal.New(r.Int64N(2001)-1000, -6))}
+		return spec.Event{Type: spec.EventFunding, Market: m, Rate: decimal.NewNullDecimal(decimal.New(r.Int64N(2001)-1000, -6))}
 	case 8:
 		if r.IntN(2) == 0 {
-			return model.Event{Type: model.EventAddMargin, Account: acct, Market: m, Amount: units(r, 1, 100000, -2)}
+			return spec.Event{Type: spec.EventAddMargin, Account: acct, Market: m, Amount: units(r, 1, 100000, -2)}
 		}
-		return model.Event{Type: model.EventRemoveMargin, Account: acct, Market: m, Amount: units(r, 1, 100000, -2)}
+		return spec.Event{Type: spec.EventRemoveMargin, Account: acct, Market: m, Amount: units(r, 1, 100000, -2)}
 	default:
 		if r.IntN(2) == 0 {
-			return model.Event{Type: model.EventSetLeverage, Account: acct, Market: m, Leverage: units(r, 1, 20, 0)}
+			return spec.Event{Type: spec.EventSetLeverage, Account: acct, Market: m, Leverage: units(r, 1, 20, 0)}
 		}
-		return model.Event{Type: model.EventSetMarginMode, Account: acct, Market: m, MarginMode: pick(r, []model.MarginMode{model.Cross, model.Isolated})}
+		return spec.Event{Type: spec.EventSetMarginMode, Account: acct, Market: m, MarginMode: pick(r, []spec.MarginMode{spec.Cross, spec.Isolated})}
 	}
 }
 
@@ -117,7 +119,7 @@ func errKey(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	if e, ok := err.(*model.Error); ok {
+	if e, ok := err.(*spec.Error); ok {
 		return e.Path + " " + e.Rule
 	}
 	return "non-model error: " + err.Error()
@@ -147,7 +149,7 @@ func TestLedgerModelEqualsReference(t *testing.T) {
 			t.Fatalf("run %d: reference.NewLedger: %v", run, err)
 		}
 		marks := map[string]decimal.Decimal{"BTC": dec("60000"), "XRP": dec("1")}
-		var history []model.Event
+		var history []spec.Event
 		for step := 0; step < steps; step++ {
 			ev := randomEvent(r, marks)
 			history = append(history, ev)
@@ -164,7 +166,7 @@ func TestLedgerModelEqualsReference(t *testing.T) {
 				rejected++
 			} else {
 				applied++
-				if ev.Type == model.EventPrice {
+				if ev.Type == spec.EventPrice {
 					marks[ev.Market] = ev.Mark.Decimal
 				}
 			}
@@ -172,7 +174,7 @@ func TestLedgerModelEqualsReference(t *testing.T) {
 				fail("effects", a, b)
 			}
 			for _, e := range meff {
-				if e.Type == model.EffectLiquidation {
+				if e.Type == spec.EffectLiquidation {
 					liquidations++
 				}
 			}
@@ -194,7 +196,7 @@ func TestLedgerModelEqualsReference(t *testing.T) {
 }
 
 // effectsJSON treats no effects and an empty list alike.
-func effectsJSON(e []model.Effect) string {
+func effectsJSON(e []spec.Effect) string {
 	if len(e) == 0 {
 		return "[]"
 	}
@@ -203,7 +205,7 @@ func effectsJSON(e []model.Effect) string {
 
 // binanceBTCTiers returns the real Binance BTCUSDT brackets of October 2024
 // shipped in the venue package (research notes §1.3(a)), rather than a copy.
-func binanceBTCTiers() []model.Tier {
+func binanceBTCTiers() []spec.Tier {
 	m, err := venue.Lookup("binance@2024-10-01", "BTCUSDT")
 	if err != nil {
 		panic(err) // the profile is embedded in the binary; its absence is a build defect

@@ -25,6 +25,7 @@ import (
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
 
@@ -57,7 +58,7 @@ func show(file, key string, raw bool) error {
 		key = strings.TrimPrefix(filepath.Base(filepath.Dir(file)), "Fuzz")
 	}
 	fmt.Printf("== %s (target %s, %d bytes)\n", file, key, len(data))
-	var s *model.Scenario
+	var s *spec.Scenario
 	var check func([]byte) error
 	switch key {
 	case fuzz.KeyEvaluate:
@@ -73,7 +74,7 @@ func show(file, key string, raw bool) error {
 	case fuzz.KeyJSON:
 		fmt.Printf("input: %q\n", data)
 		check = fuzz.CheckScenarioJSON
-		var given model.Scenario
+		var given spec.Scenario
 		if err := strictjson.Unmarshal(data, &given); err != nil {
 			fmt.Printf("strictjson: %v\n", err)
 		} else if r, err := venue.Resolve(&given); err != nil {
@@ -109,7 +110,7 @@ func show(file, key string, raw bool) error {
 	return nil
 }
 
-func printOutcome(name string, rep *model.Report, err error) {
+func printOutcome(name string, rep *spec.Report, err error) {
 	if err != nil {
 		fmt.Printf("%s: error: %v\n", name, err)
 		return
