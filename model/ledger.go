@@ -811,4 +811,3 @@ func (l *Ledger) Check() error {
 	}
 	return nil
 }
-
