@@ -1,6 +1,6 @@
 module github.com/perpcheck/perpcheck
 
-go 1.23
+go 1.24
 
 require (
 	github.com/cockroachdb/apd/v3 v3.2.3

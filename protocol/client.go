@@ -1,0 +1,489 @@
+package protocol
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// Options configure Start.
+type Options struct {
+	// Timeout bounds the wait for each response (PR-9); 0 means 10 s.
+	Timeout time.Duration
+	// Seed is sent in init (PR-10).
+	Seed uint64
+	// Spec is sent in init as the SPEC revision; "" sends "SPEC.md".
+	Spec string
+	// Dir is the engine's working directory; "" means the current one.
+	Dir string
+	// Env holds extra "KEY=value" environment variables for the engine, on
+	// top of the harness's own environment.
+	Env []string
+	// Stderr, if not nil, receives the engine's standard error as well as
+	// the tail Failure keeps.
+	Stderr io.Writer
+}
+
+// Failure is a protocol failure (PR-9): the engine crashed, hung, wrote
+// something that is not a response to the request in flight, or answered
+// with an error code that fails the case. The engine is restarted on the
+// next request.
+type Failure struct {
+	// Msg says what went wrong.
+	Msg string
+	// Transcript is the exchange of the current case up to the failure
+	// (PR-12), one line per message.
+	Transcript []string
+	// Stderr is the last part of what the engine wrote to its standard error.
+	Stderr string
+}
+
+func (f *Failure) Error() string { return "perpcheck/1: " + f.Msg }
+
+// NotSupportedError is the engine's answer with code 10 (PR-8): the
+// request, or a feature of its input, is not implemented. The suite reports
+// what needed it as not run.
+type NotSupportedError struct {
+	// Request is the request type that was refused.
+	Request string
+	// Text is the engine's explanation.
+	Text string
+}
+
+func (e *NotSupportedError) Error() string {
+	return "perpcheck/1: " + e.Request + " not supported: " + e.Text
+}
+
+// Engine is a running engine process behind perpcheck/1: the harness side
+// of the protocol. It is not safe for concurrent use (PR-3: one request in
+// flight).
+type Engine struct {
+	command []string
+	opts    Options
+	info    Info
+
+	proc   *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan []byte
+	readEr chan error
+	gen    int // incremented at every (re)start
+	nextID int64
+	nextS  int
+
+	initLines, caseLines []string
+	stderr               *tail
+}
+
+// Start runs command (the program and its arguments) and performs the init
+// handshake (PR-5).
+func Start(command []string, opts Options) (*Engine, error) {
+	if len(command) == 0 {
+		return nil, errors.New("perpcheck/1: no engine command")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Spec == "" {
+		opts.Spec = "SPEC.md"
+	}
+	e := &Engine{command: slices.Clone(command), opts: opts, stderr: &tail{max: 8 << 10}}
+	if err := e.start(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Info is what the engine declared in init_ok.
+func (e *Engine) Info() Info { return e.info }
+
+// Command is the engine's command line.
+func (e *Engine) Command() []string { return slices.Clone(e.command) }
+
+// BeginCase starts a new transcript (PR-12): Transcript returns the init
+// exchange of the running process and everything sent and received since.
+func (e *Engine) BeginCase() { e.caseLines = e.caseLines[:0] }
+
+// Transcript returns the current case's exchange, requests prefixed by "> "
+// and responses by "< ".
+func (e *Engine) Transcript() []string {
+	return append(slices.Clone(e.initLines), e.caseLines...)
+}
+
+// Close ends the engine: its stdin is closed and it is given a second to
+// exit before it is killed.
+func (e *Engine) Close() error {
+	if e.proc == nil {
+		return nil
+	}
+	e.stdin.Close()
+	done := make(chan error, 1)
+	proc := e.proc
+	go func() { done <- proc.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Second):
+		proc.Process.Kill()
+		err = <-done
+	}
+	e.proc = nil
+	return err
+}
+
+func (e *Engine) start() error {
+	cmd := exec.Command(e.command[0], e.command[1:]...)
+	cmd.Dir = e.opts.Dir
+	if len(e.opts.Env) > 0 {
+		cmd.Env = append(os.Environ(), e.opts.Env...)
+	}
+	var w io.Writer = e.stderr
+	if e.opts.Stderr != nil {
+		w = io.MultiWriter(e.stderr, e.opts.Stderr)
+	}
+	cmd.Stderr = w
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("perpcheck/1: starting %s: %w", e.command[0], err)
+	}
+	e.proc, e.stdin = cmd, stdin
+	e.lines, e.readEr = make(chan []byte), make(chan error, 1)
+	e.gen++
+	go func(lines chan<- []byte, errs chan<- error) {
+		in := bufio.NewReaderSize(stdout, 1<<16)
+		for {
+			line, err := readLine(in)
+			if len(line) > 0 {
+				lines <- line
+			}
+			if err != nil {
+				errs <- err
+				close(lines)
+				return
+			}
+		}
+	}(e.lines, e.readEr)
+	e.initLines = e.initLines[:0]
+	seed := e.opts.Seed
+	var resp response
+	raw, err := e.roundTrip(request{Type: "init", Protocol: Name, Spec: e.opts.Spec, Seed: &seed}, &resp, true)
+	if err != nil {
+		return err
+	}
+	if resp.Type == "error" {
+		e.kill()
+		return &Failure{Msg: "init refused: " + resp.errorBody().Text, Transcript: e.Transcript(), Stderr: e.stderr.String()}
+	}
+	var info Info
+	if err := strictjson.Unmarshal(stripEnvelope(raw), &info); err != nil {
+		return e.failure("init_ok is not valid: " + err.Error())
+	}
+	e.info = info
+	return nil
+}
+
+// response is the envelope of every response.
+type response struct {
+	InReplyTo int64           `json:"in_reply_to"`
+	Type      string          `json:"type"`
+	Code      int             `json:"code"`
+	Path      string          `json:"path"`
+	Rule      string          `json:"rule"`
+	Text      string          `json:"text"`
+	Report    json.RawMessage `json:"report"`
+	Results   json.RawMessage `json:"results"`
+	Effects   json.RawMessage `json:"effects"`
+	State     json.RawMessage `json:"state"`
+}
+
+func (r *response) errorBody() errorBody {
+	return errorBody{Code: r.Code, Path: r.Path, Rule: r.Rule, Text: r.Text}
+}
+
+// stripEnvelope removes in_reply_to and type from an init_ok line so that
+// the rest decodes strictly as Info.
+func stripEnvelope(raw []byte) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	delete(m, "in_reply_to")
+	delete(m, "type")
+	out, _ := json.Marshal(m)
+	return out
+}
+
+// roundTrip sends req (giving it the next id) and waits for its response.
+// Protocol failures kill the process and return a *Failure.
+func (e *Engine) roundTrip(req request, resp *response, isInit bool) ([]byte, error) {
+	if e.proc == nil {
+		if err := e.start(); err != nil {
+			return nil, err
+		}
+		e.caseLines = append(e.caseLines, "# engine restarted")
+	}
+	e.nextID++
+	req.ID = e.nextID
+	line, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	e.record(isInit, "> "+string(line))
+	if _, err := e.stdin.Write(append(line, '\n')); err != nil {
+		return nil, e.failure("writing the request: " + err.Error())
+	}
+	timer := time.NewTimer(e.opts.Timeout)
+	defer timer.Stop()
+	select {
+	case out, ok := <-e.lines:
+		if !ok {
+			err := <-e.readEr
+			if err == io.EOF {
+				return nil, e.failure("the engine closed its stdout (exited?) before answering " + req.Type)
+			}
+			return nil, e.failure("reading the response: " + err.Error())
+		}
+		e.record(isInit, "< "+string(out))
+		dec := json.NewDecoder(bytes.NewReader(out))
+		if !isInit {
+			dec.DisallowUnknownFields()
+		}
+		if err := dec.Decode(resp); err != nil {
+			return nil, e.failure("the response is not a valid perpcheck/1 message: " + err.Error())
+		}
+		if resp.InReplyTo != req.ID {
+			return nil, e.failure(fmt.Sprintf("in_reply_to %d, want %d", resp.InReplyTo, req.ID))
+		}
+		if resp.Type != req.Type+"_ok" && resp.Type != "error" {
+			return nil, e.failure(fmt.Sprintf("response type %q to a %s request", resp.Type, req.Type))
+		}
+		return out, nil
+	case <-timer.C:
+		return nil, e.failure(fmt.Sprintf("no answer to %s within %s", req.Type, e.opts.Timeout))
+	}
+}
+
+func (e *Engine) record(isInit bool, line string) {
+	const max = 1 << 20 // bound what one transcript line keeps
+	if len(line) > max {
+		line = line[:max] + "...(cut)"
+	}
+	if isInit {
+		e.initLines = append(e.initLines, line)
+	} else {
+		e.caseLines = append(e.caseLines, line)
+	}
+}
+
+// failure kills the process and returns the *Failure for msg.
+func (e *Engine) failure(msg string) *Failure {
+	e.kill()
+	return &Failure{Msg: msg, Transcript: e.Transcript(), Stderr: e.stderr.String()}
+}
+
+func (e *Engine) kill() {
+	if e.proc == nil {
+		return
+	}
+	e.proc.Process.Kill()
+	e.stdin.Close()
+	e.proc.Wait()
+	e.proc = nil
+}
+
+// call sends a request and returns the raw response after the error codes
+// of PR-8 are sorted out: 1001 becomes a *spec.Error, 10 a
+// *NotSupportedError, every other code a *Failure.
+func (e *Engine) call(req request) (*response, error) {
+	var resp response
+	if _, err := e.roundTrip(req, &resp, false); err != nil {
+		return nil, err
+	}
+	if resp.Type == "error" {
+		return nil, e.codeError(req.Type, resp.errorBody())
+	}
+	return &resp, nil
+}
+
+func (e *Engine) codeError(typ string, b errorBody) error {
+	switch b.Code {
+	case CodeRuleViolation:
+		return &spec.Error{Path: b.Path, Rule: b.Rule, Msg: b.Text}
+	case CodeNotSupported:
+		return &NotSupportedError{Request: typ, Text: b.Text}
+	}
+	return e.failure(fmt.Sprintf("error code %d to %s: %s", b.Code, typ, b.Text))
+}
+
+// Evaluate sends a scenario (PR-6) and returns the report, a *spec.Error
+// for a rule violation, a *NotSupportedError or a *Failure.
+func (e *Engine) Evaluate(s *spec.Scenario) (*spec.Report, error) {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := e.call(request{Type: "evaluate", Scenario: raw})
+	if err != nil {
+		return nil, err
+	}
+	var rep spec.Report
+	if err := strictjson.Unmarshal(resp.Report, &rep); err != nil {
+		return nil, e.failure("evaluate_ok.report: " + err.Error())
+	}
+	return &rep, nil
+}
+
+// EvaluateBatch sends scenarios in one evaluate_batch request (PR-6) and
+// returns one report or error per scenario; err is a request-level error.
+func (e *Engine) EvaluateBatch(ss []*spec.Scenario) (reports []*spec.Report, errs []error, err error) {
+	raws := make([]json.RawMessage, len(ss))
+	for i, s := range ss {
+		if raws[i], err = json.Marshal(s); err != nil {
+			return nil, nil, err
+		}
+	}
+	resp, err := e.call(request{Type: "evaluate_batch", Scenarios: raws})
+	if err != nil {
+		return nil, nil, err
+	}
+	var results []struct {
+		Report json.RawMessage `json:"report"`
+		Error  *errorBody      `json:"error"`
+	}
+	if err := json.Unmarshal(resp.Results, &results); err != nil || len(results) != len(ss) {
+		return nil, nil, e.failure(fmt.Sprintf("evaluate_batch_ok.results: want %d results", len(ss)))
+	}
+	reports, errs = make([]*spec.Report, len(ss)), make([]error, len(ss))
+	for i, r := range results {
+		switch {
+		case r.Error != nil:
+			if errs[i] = e.codeError("evaluate_batch", *r.Error); errors.As(errs[i], new(*Failure)) {
+				return nil, nil, errs[i]
+			}
+		default:
+			var rep spec.Report
+			if err := strictjson.Unmarshal(r.Report, &rep); err != nil {
+				return nil, nil, e.failure("evaluate_batch_ok.results[" + strconv.Itoa(i) + "].report: " + err.Error())
+			}
+			reports[i] = &rep
+		}
+	}
+	return reports, errs, nil
+}
+
+// Session is an open ledger session of an Engine (PR-7).
+type Session struct {
+	e    *Engine
+	name string
+	gen  int
+}
+
+// OpenLedger opens a session on st (PR-7): a *spec.Error if the engine
+// rejects the state.
+func (e *Engine) OpenLedger(st *spec.State) (*Session, error) {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	e.nextS++
+	name := "s" + strconv.Itoa(e.nextS)
+	if _, err := e.call(request{Type: "ledger_open", Session: name, State: raw}); err != nil {
+		return nil, err
+	}
+	return &Session{e: e, name: name, gen: e.gen}, nil
+}
+
+func (s *Session) live() error {
+	if s.e.gen != s.gen || s.e.proc == nil {
+		return &Failure{Msg: "session " + s.name + " was lost: the engine was restarted", Transcript: s.e.Transcript(), Stderr: s.e.stderr.String()}
+	}
+	return nil
+}
+
+// Apply applies one event (PR-7): its effects, or a *spec.Error.
+func (s *Session) Apply(ev spec.Event) ([]spec.Effect, error) {
+	if err := s.live(); err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.e.call(request{Type: "apply", Session: s.name, Event: raw})
+	if err != nil {
+		return nil, err
+	}
+	var effects []spec.Effect
+	if err := strictjson.Unmarshal(resp.Effects, &effects); err != nil {
+		return nil, s.e.failure("apply_ok.effects: " + err.Error())
+	}
+	return effects, nil
+}
+
+// State returns the session's current state (PR-7).
+func (s *Session) State() (*spec.State, error) {
+	if err := s.live(); err != nil {
+		return nil, err
+	}
+	resp, err := s.e.call(request{Type: "state", Session: s.name})
+	if err != nil {
+		return nil, err
+	}
+	var st spec.State
+	if err := strictjson.Unmarshal(resp.State, &st); err != nil {
+		return nil, s.e.failure("state_ok.state: " + err.Error())
+	}
+	return &st, nil
+}
+
+// Close closes the session (PR-7). Closing a session lost to a restart is
+// not an error.
+func (s *Session) Close() error {
+	if s.live() != nil {
+		return nil
+	}
+	_, err := s.e.call(request{Type: "ledger_close", Session: s.name})
+	return err
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.ToValidUTF8(string(t.buf), "?")
+}
