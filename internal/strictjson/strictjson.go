@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 )
@@ -45,25 +46,30 @@ func Unmarshal(data []byte, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &Error{Msg: "strictjson: Unmarshal needs a non-nil pointer"}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tree, err := readValue(dec, "", 0)
-	if err != nil {
-		return err
+	tree, ok := fastTree(data)
+	if !ok {
+		// The slow parser gives the error (messages and paths as they have
+		// always been); it accepts only what fastTree accepts.
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var err error
+		if tree, err = readValue(dec, "", 0); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return &Error{Msg: "unexpected data after the JSON document"}
+		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return &Error{Msg: "unexpected data after the JSON document"}
-	}
-	return assign(rv.Elem(), tree, "")
+	return assign(rv.Elem(), tree, nil)
 }
 
 // node is a parsed JSON value that remembers key order and rejects duplicates.
+// An object's keys[i] has the value items[i]; an array's values are items.
 type node struct {
 	kind  byte // 'o' object, 'a' array, 's' string, 'n' number, 'b' bool, 'z' null
 	str   string
 	b     bool
 	keys  []string
-	vals  map[string]*node
 	items []*node
 }
 
@@ -79,7 +85,8 @@ func readValue(dec *json.Decoder, path string, depth int) (*node, error) {
 	case json.Delim:
 		switch t {
 		case '{':
-			n := &node{kind: 'o', vals: map[string]*node{}}
+			n := &node{kind: 'o'}
+			seen := map[string]bool{}
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -87,15 +94,16 @@ func readValue(dec *json.Decoder, path string, depth int) (*node, error) {
 				}
 				k, _ := kt.(string)
 				child := join(path, k)
-				if _, dup := n.vals[k]; dup {
+				if seen[k] {
 					return nil, &Error{Path: child, Msg: "duplicate key"}
 				}
 				v, err := readValue(dec, child, depth+1)
 				if err != nil {
 					return nil, err
 				}
+				seen[k] = true
 				n.keys = append(n.keys, k)
-				n.vals[k] = v
+				n.items = append(n.items, v)
 			}
 			if _, err := dec.Token(); err != nil {
 				return nil, syntaxError(path, err)
@@ -157,23 +165,23 @@ func kindName(k byte) string {
 	return "null"
 }
 
-func assign(dst reflect.Value, n *node, path string) error {
+func assign(dst reflect.Value, n *node, at *path) error {
 	t := dst.Type()
 	switch t {
 	case decimalType, nullDecimalType:
 		if n.kind == 'z' {
 			if t == decimalType {
-				return &Error{Path: path, Msg: "a decimal is required, got null"}
+				return &Error{Path: at.String(), Msg: "a decimal is required, got null"}
 			}
 			dst.Set(reflect.Zero(t))
 			return nil
 		}
 		if n.kind != 's' && n.kind != 'n' {
-			return &Error{Path: path, Msg: "want a decimal (string or number), got " + kindName(n.kind)}
+			return &Error{Path: at.String(), Msg: "want a decimal (string or number), got " + kindName(n.kind)}
 		}
 		d, err := ParseDecimal(n.str)
 		if err != nil {
-			return &Error{Path: path, Msg: err.Error()}
+			return &Error{Path: at.String(), Msg: err.Error()}
 		}
 		if t == decimalType {
 			dst.Set(reflect.ValueOf(d))
@@ -182,7 +190,7 @@ func assign(dst reflect.Value, n *node, path string) error {
 		}
 		return nil
 	case rawMessageType:
-		return &Error{Path: path, Msg: "strictjson: json.RawMessage fields are not supported"}
+		return &Error{Path: at.String(), Msg: "strictjson: json.RawMessage fields are not supported"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -191,40 +199,40 @@ func assign(dst reflect.Value, n *node, path string) error {
 			return nil
 		}
 		p := reflect.New(t.Elem())
-		if err := assign(p.Elem(), n, path); err != nil {
+		if err := assign(p.Elem(), n, at); err != nil {
 			return err
 		}
 		dst.Set(p)
 		return nil
 	case reflect.String:
 		if n.kind != 's' {
-			return &Error{Path: path, Msg: "want a string, got " + kindName(n.kind)}
+			return &Error{Path: at.String(), Msg: "want a string, got " + kindName(n.kind)}
 		}
 		dst.SetString(n.str)
 		return nil
 	case reflect.Bool:
 		if n.kind != 'b' {
-			return &Error{Path: path, Msg: "want a boolean, got " + kindName(n.kind)}
+			return &Error{Path: at.String(), Msg: "want a boolean, got " + kindName(n.kind)}
 		}
 		dst.SetBool(n.b)
 		return nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		if n.kind != 'n' {
-			return &Error{Path: path, Msg: "want an integer, got " + kindName(n.kind)}
+			return &Error{Path: at.String(), Msg: "want an integer, got " + kindName(n.kind)}
 		}
 		i, err := strconv.ParseInt(n.str, 10, t.Bits())
 		if err != nil {
-			return &Error{Path: path, Msg: "want an integer, got " + n.str}
+			return &Error{Path: at.String(), Msg: "want an integer, got " + n.str}
 		}
 		dst.SetInt(i)
 		return nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		if n.kind != 'n' {
-			return &Error{Path: path, Msg: "want an integer, got " + kindName(n.kind)}
+			return &Error{Path: at.String(), Msg: "want an integer, got " + kindName(n.kind)}
 		}
 		u, err := strconv.ParseUint(n.str, 10, t.Bits())
 		if err != nil {
-			return &Error{Path: path, Msg: "want a non-negative integer, got " + n.str}
+			return &Error{Path: at.String(), Msg: "want a non-negative integer, got " + n.str}
 		}
 		dst.SetUint(u)
 		return nil
@@ -234,11 +242,12 @@ func assign(dst reflect.Value, n *node, path string) error {
 			return nil
 		}
 		if n.kind != 'a' {
-			return &Error{Path: path, Msg: "want an array, got " + kindName(n.kind)}
+			return &Error{Path: at.String(), Msg: "want an array, got " + kindName(n.kind)}
 		}
 		s := reflect.MakeSlice(t, len(n.items), len(n.items))
 		for i, it := range n.items {
-			if err := assign(s.Index(i), it, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			p := at.item(i)
+			if err := assign(s.Index(i), it, &p); err != nil {
 				return err
 			}
 		}
@@ -246,19 +255,20 @@ func assign(dst reflect.Value, n *node, path string) error {
 		return nil
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
-			return &Error{Path: path, Msg: "strictjson: map keys must be strings"}
+			return &Error{Path: at.String(), Msg: "strictjson: map keys must be strings"}
 		}
 		if n.kind == 'z' {
 			dst.Set(reflect.Zero(t))
 			return nil
 		}
 		if n.kind != 'o' {
-			return &Error{Path: path, Msg: "want an object, got " + kindName(n.kind)}
+			return &Error{Path: at.String(), Msg: "want an object, got " + kindName(n.kind)}
 		}
 		m := reflect.MakeMapWithSize(t, len(n.keys))
-		for _, k := range n.keys {
+		for i, k := range n.keys {
 			v := reflect.New(t.Elem()).Elem()
-			if err := assign(v, n.vals[k], join(path, k)); err != nil {
+			p := at.child(k)
+			if err := assign(v, n.items[i], &p); err != nil {
 				return err
 			}
 			m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), v)
@@ -267,23 +277,36 @@ func assign(dst reflect.Value, n *node, path string) error {
 		return nil
 	case reflect.Struct:
 		if n.kind != 'o' {
-			return &Error{Path: path, Msg: "want an object, got " + kindName(n.kind)}
+			return &Error{Path: at.String(), Msg: "want an object, got " + kindName(n.kind)}
 		}
-		fields := structFields(t)
-		for _, k := range n.keys {
+		fields := cachedFields(t)
+		for i, k := range n.keys {
+			p := at.child(k)
 			idx, ok := fields[k]
 			if !ok {
-				return &Error{Path: join(path, k), Msg: "unknown field"}
+				return &Error{Path: p.String(), Msg: "unknown field"}
 			}
-			if err := assign(dst.FieldByIndex(idx), n.vals[k], join(path, k)); err != nil {
+			if err := assign(dst.FieldByIndex(idx), n.items[i], &p); err != nil {
 				return err
 			}
 		}
 		return nil
 	case reflect.Interface:
-		return &Error{Path: path, Msg: "strictjson: interface fields are not supported"}
+		return &Error{Path: at.String(), Msg: "strictjson: interface fields are not supported"}
 	}
-	return &Error{Path: path, Msg: "strictjson: unsupported type " + t.String()}
+	return &Error{Path: at.String(), Msg: "strictjson: unsupported type " + t.String()}
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string][]int
+
+// cachedFields is structFields, computed once per type.
+func cachedFields(t reflect.Type) map[string][]int {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string][]int)
+	}
+	m := structFields(t)
+	fieldCache.Store(t, m)
+	return m
 }
 
 // structFields maps JSON names to field index paths for the exported fields of
