@@ -165,19 +165,19 @@ def _join(path, key):
 # Schema: ("obj", {field: schema}), ("map", schema), ("list", schema), "dec", "str",
 # nullable flags follow the oracle's observed decoding (documented in AMBIGUITIES.md):
 #   decimals, arrays, maps: null == absent; strings and nested structs: null is an error.
-DEC, STR = "dec", "str"
-TIER_S = ("obj", {"minNotional": DEC, "maxNotional": DEC, "maintenanceMarginRate": DEC,
-                  "maxLeverage": DEC, "maintenanceAmount": DEC})
-MARKET_S = ("obj", {"profile": STR, "symbol": STR, "tickSize": DEC, "lotSize": DEC, "mmBasis": STR,
+DEC, DECR, STR = "dec", "decr", "str"  # DECR: a required decimal, for which null is an error
+TIER_S = ("obj", {"minNotional": DECR, "maxNotional": DECR, "maintenanceMarginRate": DECR,
+                  "maxLeverage": DECR, "maintenanceAmount": DEC})
+MARKET_S = ("obj", {"profile": STR, "symbol": STR, "tickSize": DECR, "lotSize": DECR, "mmBasis": STR,
                     "tiers": ("list", TIER_S), "marginModes": ("list", STR),
                     "liquidationFeeRate": DEC, "fundingIntervalHours": DEC, "markPriceBand": DEC,
                     "makerFeeRate": DEC, "takerFeeRate": DEC, "fundingRateCap": DEC})
 PRICE_S = ("obj", {"mark": DEC, "index": DEC, "last": DEC, "fundingRate": DEC,
                    "secondsToFunding": DEC, "basisAverage": DEC})
-POSITION_S = ("obj", {"market": STR, "side": STR, "size": DEC, "entryPrice": DEC, "entryValue": DEC,
+POSITION_S = ("obj", {"market": STR, "side": STR, "size": DECR, "entryPrice": DECR, "entryValue": DEC,
                       "marginMode": STR, "leverage": DEC, "isolatedMargin": DEC})
 SETTING_S = ("obj", {"leverage": DEC, "marginMode": STR})
-ACCOUNT_S = ("obj", {"walletBalance": DEC, "positions": ("list", POSITION_S),
+ACCOUNT_S = ("obj", {"walletBalance": DECR, "positions": ("list", POSITION_S),
                      "settings": ("map", SETTING_S)})
 SCENARIO_S = ("obj", {"markets": ("map", MARKET_S), "prices": ("map", PRICE_S), "account": ACCOUNT_S})
 
@@ -185,8 +185,10 @@ SCENARIO_S = ("obj", {"markets": ("map", MARKET_S), "prices": ("map", PRICE_S), 
 def _decode(v, schema, path, nullable_struct=False):
     """Check v against schema in document order; return plain Python values:
     objects -> dict, decimals -> (text, Decimal), strings -> str. Absent/null -> None (dropped)."""
-    if schema == DEC:
+    if schema == DEC or schema == DECR:
         if v is None:
+            if schema == DECR:
+                raise SpecError(path, "EVAL-4", "a decimal is required, got null")
             return None
         if isinstance(v, JNum):
             text = v.text
@@ -244,13 +246,30 @@ def _decode(v, schema, path, nullable_struct=False):
     return out
 
 
-def parse_scenario(src):
+def check_duplicates(v, path=""):
+    """EVAL-4 duplicate keys, a syntactic check of the whole document before any typed decoding,
+    in document order (the second occurrence of a key is the error)."""
+    if isinstance(v, JObj):
+        seen = set()
+        for k, x in v.pairs:
+            p = _join(path, k)
+            if k in seen:
+                raise SpecError(p, "EVAL-4", "duplicate key")
+            seen.add(k)
+            check_duplicates(x, p)
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            check_duplicates(x, f"{path}[{i}]")
+
+
+def parse_scenario(src, path=""):
     """Strictly decode a scenario (JSON text, bytes, raw tree or plain dict) into plain values."""
     if isinstance(src, (str, bytes, bytearray)):
         raw = parse_raw(src)
     else:
         raw = from_python(src)
-    return _decode(raw, SCENARIO_S, "")
+    check_duplicates(raw, path)
+    return _decode(raw, SCENARIO_S, path)
 
 
 # ---------------------------------------------------------------------------------------------
