@@ -149,6 +149,41 @@ def gen_scenario(r: random.Random) -> dict:
     return {"markets": markets, "prices": prices, "account": {"walletBalance": wb, "positions": positions}}
 
 
+def gen_edge(r: random.Random) -> dict:
+    """Scenarios aimed at the corners: tiny and huge prices, roots below one tick, values beyond MAX,
+    margin ratios beyond MAX, notionals exactly on tier boundaries, entryValue-only positions."""
+    sc = gen_scenario(r)
+    for nm, m in sc["markets"].items():
+        if r.random() < 0.5:
+            m["tickSize"] = r.choice(["1000", "100", "0.00000001", "1", "7"])
+        pr = sc["prices"][nm]
+        if r.random() < 0.5:
+            pr.clear()
+            pr["mark"] = r.choice(["0.00000001", "0.00000003", "0.5", "99999", "50000000000", "92233720368"])
+    for p in sc["account"]["positions"]:
+        m = sc["markets"][p["market"]]
+        x = r.random()
+        if x < 0.2:
+            p["entryPrice"] = r.choice(["0.00000001", "0.00000002", "1", "92233720368.54775807", "60000000000"])
+        elif x < 0.35:
+            # notional at entry exactly on a tier boundary
+            t = r.choice(m["tiers"])
+            b = Decimal(t["minNotional"] if r.random() < 0.5 else t["maxNotional"])
+            size = Decimal(p["size"])
+            if b > 0:
+                p["entryPrice"] = d(b / size) if (b / size) == (b / size).quantize(Decimal("1e-8")) else p["entryPrice"]
+                if r.random() < 0.5:
+                    sc["prices"][p["market"]] = {"mark": p["entryPrice"]}
+        elif x < 0.45:
+            v = Decimal(p["size"]) * Decimal(p.pop("entryPrice"))
+            p["entryValue"] = d(v + Decimal(r.choice(["0", "0.00000001", "0.01"])))
+        if p["marginMode"] == "isolated" and r.random() < 0.3:
+            p["isolatedMargin"] = r.choice(["0", "0.00000001", "92233720368", "1"])
+    if r.random() < 0.3:
+        sc["account"]["walletBalance"] = r.choice(["0.00000001", "92233720368.54775807", "0"])
+    return sc
+
+
 BAD_DECIMALS = ["0", "-1", "1.000000001", "92233720368.54775808", "1e12", "abc", "+1", "1e1000", "",
                 "0.5", "2", "1", "-0.00000001", "1E3", "00.10", 7, True, None]
 
@@ -280,15 +315,76 @@ def diff(a, b, path="") -> list[str]:
     return [] if a == b and type(a) is type(b) else [f"{path}: python {a!r} oracle {b!r}"]
 
 
+class ProtocolEngine:
+    """engine.py behind perpcheck/1 (PROTOCOL.md), one request in flight (PR-3)."""
+
+    def __init__(self, mutant=""):
+        env = dict(os.environ)
+        env.pop("PERPCHECK_PY_MUTANT", None)
+        if mutant:
+            env["PERPCHECK_PY_MUTANT"] = mutant
+        here = os.path.dirname(os.path.abspath(__file__))
+        self.p = subprocess.Popen([sys.executable, os.path.join(here, "engine.py")], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        self.id = 0
+        ok = self.request({"type": "init", "protocol": "perpcheck/1", "spec": "SPEC.md", "seed": 1})
+        assert ok["type"] == "init_ok", ok
+
+    def request(self, body: dict, raw_field=None) -> dict:
+        """Send body; raw_field=(name, json_text) embeds a JSON text verbatim (duplicate keys and
+        number literals preserved)."""
+        self.id += 1
+        line = json.dumps(dict(body, id=self.id), separators=(",", ":"))
+        if raw_field:
+            line = line[:-1] + f',"{raw_field[0]}":{raw_field[1]}}}'
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        resp = json.loads(line)
+        if resp.get("in_reply_to") != self.id:
+            raise RuntimeError(f"PR-9: wrong in_reply_to in {line!r}")
+        return resp
+
+    def evaluate(self, text: str):
+        json.loads(text)  # raises on a text that is not one JSON value (trailing data): skipped
+        resp = self.request({"type": "evaluate"}, ("scenario", text))
+        if resp["type"] == "evaluate_ok":
+            return "report", resp["report"]
+        if resp.get("code") == 10:
+            raise pe.NotSupported(resp.get("text", ""))
+        if resp.get("code") == 1001:
+            return "error", {"path": resp["path"], "rule": resp["rule"], "msg": resp.get("text", "")}
+        return "crash", resp
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=10)
+
+
+_local = __import__("threading").local()
+PROTO = {"on": False, "mutant": ""}
+
+
+def evaluate_mine(text):
+    if not PROTO["on"]:
+        return pe.evaluate_safe(text)
+    eng = getattr(_local, "engine", None)
+    if eng is None:
+        eng = _local.engine = ProtocolEngine(PROTO["mutant"])
+    return eng.evaluate(text)
+
+
 def one(args):
     seed, oracle = args
     r = random.Random(seed)
-    sc = gen_scenario(r)
+    sc = gen_edge(r) if r.random() < 0.35 else gen_scenario(r)
     if r.random() < 0.3:
         mutate(r, sc)
     text = to_text(sc, r)
     try:
-        mine = pe.evaluate_safe(text)
+        mine = evaluate_mine(text)
+    except json.JSONDecodeError:  # a text the protocol cannot carry as a JSON value (trailing data)
+        return seed, text, "skip", "not one JSON value"
     except pe.NotSupported as e:
         return seed, text, "skip", str(e)
     except Exception as e:  # a crash is a disagreement
@@ -300,13 +396,18 @@ def one(args):
         a, b = mine[1], theirs[1]
         if (a["path"], a["rule"]) != (b["path"], b["rule"]):
             return seed, text, "error", f"python {a['path']}: {a['rule']}: {a['msg']} | oracle {b['path']}: {b['rule']}: {b['msg']}"
-        return seed, text, "agree-error", ""
+        return seed, text, "agree-error", a["rule"]
     if mine[0] == "crash":
         return seed, text, "crash", f"{mine[1]} | {theirs[1]}"
     ds = diff(mine[1], theirs[1])
     if ds:
         return seed, text, "report", "; ".join(ds[:8])
-    return seed, text, "agree-report", ""
+    tags = []
+    for p in mine[1]["positions"]:
+        tags += [p.get("liquidationPriceReason", "liq"), p.get("bankruptcyPriceReason", "bkr")]
+    for pl in mine[1]["pools"]:
+        tags += ["mr-null" if pl["marginRatio"] is None else "mr", "liquidatable" if pl["liquidatable"] else "healthy"]
+    return seed, text, "agree-report", " ".join(tags)
 
 
 def main():
@@ -317,12 +418,19 @@ def main():
     ap.add_argument("-out", default="")
     ap.add_argument("-j", type=int, default=4)
     ap.add_argument("-q", action="store_true", help="print only the summary and the disagreements' first lines")
+    ap.add_argument("-protocol", action="store_true", help="evaluate through engine.py over perpcheck/1")
+    ap.add_argument("-mutant", default="", help="with -protocol: PERPCHECK_PY_MUTANT for the engine (e.g. mm-round-down)")
     a = ap.parse_args()
+    PROTO["on"], PROTO["mutant"] = a.protocol, a.mutant
     counts = {}
     bad = []
+    cover = {}
     with cf.ThreadPoolExecutor(a.j) as ex:
         for seed, text, kind, info in ex.map(one, [(a.seed * 1000003 + i, a.oracle) for i in range(a.n)]):
             counts[kind] = counts.get(kind, 0) + 1
+            if kind.startswith("agree"):
+                for tag in set(info.split()):
+                    cover[tag] = cover.get(tag, 0) + 1
             if not kind.startswith("agree") and kind != "skip":
                 bad.append((seed, text, kind, info))
     for seed, text, kind, info in bad[:40]:
@@ -337,6 +445,7 @@ def main():
     agree = counts.get("agree-report", 0) + counts.get("agree-error", 0)
     print(f"cases {total}: agree {agree} (reports {counts.get('agree-report', 0)}, errors "
           f"{counts.get('agree-error', 0)}), disagree {len(bad)}, skipped {counts.get('skip', 0)}; {counts}")
+    print("coverage (cases with each outcome):", json.dumps(dict(sorted(cover.items()))))
     return 1 if bad else 0
 
 
