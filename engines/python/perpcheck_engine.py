@@ -598,9 +598,11 @@ def evaluate(scenario) -> dict:
         if (Q / mk.lot).denominator != 1:
             raise SpecError(f"{pb}.size", "POS-2", f"size {f2s(Q)} is not a multiple of lotSize {f2s(mk.lot)}")
         EP = num(pd.get("entryPrice"), f"{pb}.entryPrice")
+        V = num(pd.get("entryValue"), f"{pb}.entryValue")
+        if EP == 0 and V is not None:
+            EP = None  # entryPrice 0 beside an entryValue means "absent" (see AMBIGUITIES.md A-3)
         if EP is not None and EP <= 0:
             raise SpecError(f"{pb}.entryPrice", "POS-2", f"entryPrice must be > 0, got {f2s(EP)}")
-        V = num(pd.get("entryValue"), f"{pb}.entryValue")
         if V is not None:
             # entryValue is a state field (LED-1) that the oracle also accepts in scenarios
             if V <= 0:
