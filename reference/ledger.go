@@ -369,7 +369,7 @@ func (l *Ledger) sumOfAccounts() *apd.Decimal {
 }
 
 // Check verifies LED-4 on the current state and returns the first violation
-// as a *model.Error with rule LED-4:
+// as a *spec.Error with rule LED-4:
 //
 //   - the sum of all ledger accounts except external equals the initial sum
 //     plus deposits minus withdrawals (path "");
@@ -463,7 +463,7 @@ func (l *Ledger) clone() *Ledger {
 // Apply applies one event (LED-5) and returns its effects (LED-6), each
 // with Event = the number of events passed to Apply before this one (failed
 // ones included); on success the list is non-nil, possibly empty. The event
-// applies completely or not at all (LED-7): on an error (a *model.Error with
+// applies completely or not at all (LED-7): on an error (a *spec.Error with
 // path events[<k>].<field>, and nil effects) the state is unchanged. The
 // event is never modified. An internal inconsistency (a bug of this package)
 // is returned as a plain error, never a panic, and changes nothing either.

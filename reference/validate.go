@@ -172,7 +172,7 @@ func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
 
 	// MKT-4: marginModes is absent (both) or a non-empty list of distinct
 	// values from {cross, isolated}. Go cannot tell an empty list from an
-	// absent one; model/types.go documents "empty means both".
+	// absent one; spec.Market documents "empty means both".
 	// Ambiguity: SPEC names no element path; the field path is used.
 	out.modes = map[spec.MarginMode]bool{}
 	if len(m.MarginModes) == 0 {
@@ -478,7 +478,7 @@ func defaultIsolatedMargin(m *market, qep, leverage *apd.Decimal) *apd.Decimal {
 
 // entryNotional is the entryPrice part of POS-2 and returns Q*EP.
 //
-// SPEC POS-2 names only entryPrice > 0. model/types.go adds entryValue
+// SPEC POS-2 names only entryPrice > 0. spec.Position adds entryValue
 // ("exactly one of EntryPrice and EntryValue is given (SPEC POS-2); zero means
 // absent") and LED-1 says a state position has entryValue "instead of, or
 // consistent with, entryPrice (V = size * entryPrice exactly)". Reading both:

@@ -64,7 +64,7 @@ type ccxtInfo struct {
 // changes no margin figure because the last tier extends upward anyway
 // (TIER-7).
 //
-// Errors are *model.Error with Path "<symbol>[<t>].<field>" (t is the 0-based
+// Errors are *spec.Error with Path "<symbol>[<t>].<field>" (t is the 0-based
 // position after sorting by tier; the message names the CCXT tier number),
 // e.g. Path "BTC/USDT:USDT[3].info.cum", Rule "CCXT-2". Input larger than
 // MaxInputBytes, with more than MaxSymbols symbols or MaxTiers tiers per

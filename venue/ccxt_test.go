@@ -301,7 +301,7 @@ func TestLoadCCXTListPaths(t *testing.T) {
 	wantErr(t, err, "", "CCXT-1")
 }
 
-// TestValidateTiers covers the exported validator on model tiers.
+// TestValidateTiers covers the exported validator on spec tiers.
 func TestValidateTiers(t *testing.T) {
 	ts := []spec.Tier{
 		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
