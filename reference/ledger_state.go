@@ -3,6 +3,8 @@ package reference
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -74,7 +76,7 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 		l.prices[name] = &ledgerPrice{src: st.Prices[name], mark: p.mark}
 	}
 	// 2. Trader accounts.
-	for _, id := range sortedKeys(st.Accounts) {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
 		prefix := "accounts." + id
 		if id == "" || strings.HasPrefix(id, "@") {
 			return nil, fail(prefix, "LED-1", "account id %q must be non-empty and must not start with '@'", id)
@@ -113,7 +115,7 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 		return nil, fail("settlement", "LED-4", "settlement %s breaks settlement + sum s*V = 0 (want %s)", str(given), str(derived))
 	}
 	l.settlement = derived
-	for _, m := range sortedKeys(l.markets) {
+	for _, m := range slices.Sorted(maps.Keys(l.markets)) {
 		long, short := l.openInterest(m)
 		if long.Cmp(short) != 0 {
 			return nil, fail("markets."+m, "LED-4", "long open interest %s differs from short open interest %s", str(long), str(short))
@@ -174,7 +176,7 @@ func (l *Ledger) validateLedgerAccount(prefix, id string, src spec.Account, in *
 		a.wallet = sub.wallet
 	}
 	// Settings, in ascending market order.
-	for _, m := range sortedKeys(src.Settings) {
+	for _, m := range slices.Sorted(maps.Keys(src.Settings)) {
 		p := prefix + "settings." + m
 		s := src.Settings[m]
 		mkt, ok := l.markets[m]
@@ -304,7 +306,7 @@ func (l *Ledger) State() *spec.State {
 // stateAccount converts an account for State.
 func (l *Ledger) stateAccount(a *ledgerAccount) spec.Account {
 	acc := spec.Account{WalletBalance: toDecimal(a.wallet), Positions: []spec.Position{}}
-	for _, m := range sortedKeys(a.positions) {
+	for _, m := range slices.Sorted(maps.Keys(a.positions)) {
 		p := a.positions[m]
 		pos := spec.Position{
 			Market:     m,
@@ -388,7 +390,7 @@ func (l *Ledger) checkStateRange() *spec.Error {
 		if verr := check(prefix+".walletBalance", a.wallet); verr != nil {
 			return verr
 		}
-		for j, m := range sortedKeys(a.positions) {
+		for j, m := range slices.Sorted(maps.Keys(a.positions)) {
 			p := a.positions[m]
 			pp := fmt.Sprintf("%s.positions[%d]", prefix, j)
 			var ep, margin *apd.Decimal

@@ -2,7 +2,8 @@ package reference
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/shopspring/decimal"
@@ -92,16 +93,6 @@ func numNull(d decimal.NullDecimal, path string) (*apd.Decimal, *spec.Error) {
 	return num(d.Decimal, path)
 }
 
-// sortedKeys returns the keys of m in ascending byte order (EVAL-2).
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // validate runs EVAL-2 steps 1 (markets), 2 (prices) and 3 (account).
 func validate(s *spec.Scenario) (*input, *spec.Error) { return validateMut(s, noMutation) }
 
@@ -109,7 +100,7 @@ func validate(s *spec.Scenario) (*input, *spec.Error) { return validateMut(s, no
 func validateMut(s *spec.Scenario, mut Mutation) (*input, *spec.Error) {
 	in := &input{markets: map[string]*market{}, prices: map[string]*price{}, mut: mut}
 	// Step 1: markets, in ascending byte order of name.
-	for _, name := range sortedKeys(s.Markets) {
+	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
 		m, err := validateMarket(name, s.Markets[name])
 		if err != nil {
 			return nil, err
@@ -118,7 +109,7 @@ func validateMut(s *spec.Scenario, mut Mutation) (*input, *spec.Error) {
 		in.markets[name] = m
 	}
 	// Step 2: prices, in ascending byte order of name.
-	for _, name := range sortedKeys(s.Prices) {
+	for _, name := range slices.Sorted(maps.Keys(s.Prices)) {
 		p, err := validatePrice(name, s.Prices[name], in.markets)
 		if err != nil {
 			return nil, err
