@@ -26,6 +26,8 @@ type Error struct {
 	Msg  string
 }
 
+// Error returns "<path>: <message>", or the message alone at the document's
+// root.
 func (e *Error) Error() string {
 	if e.Path == "" {
 		return e.Msg
