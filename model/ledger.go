@@ -533,12 +533,12 @@ func (a *lacct) find(mi int) int {
 	return -1
 }
 
+// copyMarkets returns a deep copy of in (spec.Market.Clone), non-nil even
+// when in is nil.
 func copyMarkets(in map[string]spec.Market) map[string]spec.Market {
 	out := make(map[string]spec.Market, len(in))
 	for k, m := range in {
-		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
-		out[k] = m
+		out[k] = m.Clone()
 	}
 	return out
 }
