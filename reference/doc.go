@@ -36,6 +36,6 @@
 // Context.Floor or Context.Ceil (see floorQuo and ceilQuo).
 //
 // An internal inconsistency (which would be a bug of this package, never a
-// property of the input) is reported as a plain error, not a *model.Error, and
+// property of the input) is reported as a plain error, not a *spec.Error, and
 // never as a panic.
 package reference

@@ -10,13 +10,13 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// Evaluate returns the report of SPEC RPT for s, or an *model.Error per SPEC
+// Evaluate returns the report of SPEC RPT for s, or a *spec.Error per SPEC
 // EVAL: the first violation in the order of EVAL-2, with the paths of EVAL-3.
 //
 // Evaluate never modifies s, never panics and never returns a partial report
 // (EVAL-1). A nil s is an error. An internal inconsistency of this package
 // (a bug, never a property of the input) is returned as a plain error that is
-// not a *model.Error.
+// not a *spec.Error.
 func Evaluate(s *spec.Scenario) (rep *spec.Report, err error) {
 	return evaluate(s, noMutation)
 }
@@ -180,7 +180,7 @@ func nullable(x *apd.Decimal) decimal.NullDecimal {
 	return decimal.NullDecimal{Decimal: toDecimal(x), Valid: true}
 }
 
-// report builds the model.Report of RPT-1..3.
+// report builds the spec.Report of RPT-1..3.
 func (r *result) report(in *input) *spec.Report {
 	rep := &spec.Report{
 		Prices:    map[string]spec.PriceReport{},

@@ -2,6 +2,8 @@ package reference
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/shopspring/decimal"
@@ -289,7 +291,7 @@ func (l *Ledger) crossPoolOf(a *ledgerAccount) (pool, []string, []quantities) {
 	var markets []string
 	var ps []*position
 	var qs []quantities
-	for _, m := range sortedKeys(a.positions) {
+	for _, m := range slices.Sorted(maps.Keys(a.positions)) {
 		if l.modeOf(a, m) != spec.Cross {
 			continue
 		}
@@ -326,9 +328,9 @@ func (l *Ledger) poolOf(a *ledgerAccount, m string) pool {
 // included) of s * V.
 func (l *Ledger) signedEntryValues() *apd.Decimal {
 	sum := dec(0)
-	for _, id := range sortedKeys(l.accounts) {
+	for _, id := range slices.Sorted(maps.Keys(l.accounts)) {
 		a := l.accounts[id]
-		for _, m := range sortedKeys(a.positions) {
+		for _, m := range slices.Sorted(maps.Keys(a.positions)) {
 			p := a.positions[m]
 			sum = add(sum, mul(sgn(p.s), p.v))
 		}
@@ -340,7 +342,7 @@ func (l *Ledger) signedEntryValues() *apd.Decimal {
 // market m over all accounts, the fund's included (LED-4).
 func (l *Ledger) openInterest(m string) (long, short *apd.Decimal) {
 	long, short = dec(0), dec(0)
-	for _, id := range sortedKeys(l.accounts) {
+	for _, id := range slices.Sorted(maps.Keys(l.accounts)) {
 		if p, ok := l.accounts[id].positions[m]; ok {
 			if p.s > 0 {
 				long = add(long, p.q)
@@ -355,21 +357,21 @@ func (l *Ledger) openInterest(m string) (long, short *apd.Decimal) {
 // sumOfAccounts is the sum of all ledger accounts except external (LED-4).
 func (l *Ledger) sumOfAccounts() *apd.Decimal {
 	sum := add(add(l.fees, l.dust), l.settlement)
-	for _, id := range sortedKeys(l.accounts) {
+	for _, id := range slices.Sorted(maps.Keys(l.accounts)) {
 		a := l.accounts[id]
 		sum = add(sum, a.wallet)
-		for _, m := range sortedKeys(a.isolated) {
+		for _, m := range slices.Sorted(maps.Keys(a.isolated)) {
 			sum = add(sum, a.isolated[m])
 		}
 	}
-	for _, m := range sortedKeys(l.funding) {
+	for _, m := range slices.Sorted(maps.Keys(l.funding)) {
 		sum = add(sum, l.funding[m])
 	}
 	return sum
 }
 
 // Check verifies LED-4 on the current state and returns the first violation
-// as a *model.Error with rule LED-4:
+// as a *spec.Error with rule LED-4:
 //
 //   - the sum of all ledger accounts except external equals the initial sum
 //     plus deposits minus withdrawals (path "");
@@ -387,15 +389,15 @@ func (l *Ledger) Check() error {
 	if s := add(l.settlement, l.signedEntryValues()); s.Sign() != 0 {
 		return fail("settlement", "LED-4", "settlement + sum s*V = %s, want 0", str(s))
 	}
-	for _, m := range sortedKeys(l.markets) {
+	for _, m := range slices.Sorted(maps.Keys(l.markets)) {
 		long, short := l.openInterest(m)
 		if long.Cmp(short) != 0 {
 			return fail("markets."+m, "LED-4", "long open interest %s differs from short open interest %s", str(long), str(short))
 		}
 	}
-	for _, id := range sortedKeys(l.accounts) {
+	for _, id := range slices.Sorted(maps.Keys(l.accounts)) {
 		a := l.accounts[id]
-		for _, m := range sortedKeys(a.isolated) {
+		for _, m := range slices.Sorted(maps.Keys(a.isolated)) {
 			b := a.isolated[m]
 			_, open := a.positions[m]
 			isolated := open && l.modeOf(a, m) == spec.Isolated
@@ -404,7 +406,7 @@ func (l *Ledger) Check() error {
 			}
 		}
 	}
-	for _, m := range sortedKeys(l.funding) {
+	for _, m := range slices.Sorted(maps.Keys(l.funding)) {
 		if l.funding[m].Sign() != 0 {
 			return fail("funding:"+m, "LED-4", "funding:%s holds %s after the event", m, str(l.funding[m]))
 		}
@@ -463,7 +465,7 @@ func (l *Ledger) clone() *Ledger {
 // Apply applies one event (LED-5) and returns its effects (LED-6), each
 // with Event = the number of events passed to Apply before this one (failed
 // ones included); on success the list is non-nil, possibly empty. The event
-// applies completely or not at all (LED-7): on an error (a *model.Error with
+// applies completely or not at all (LED-7): on an error (a *spec.Error with
 // path events[<k>].<field>, and nil effects) the state is unchanged. The
 // event is never modified. An internal inconsistency (a bug of this package)
 // is returned as a plain error, never a panic, and changes nothing either.
@@ -621,4 +623,4 @@ func (l *Ledger) eventAccount(k int, field, id, rule string) (*ledgerAccount, *s
 
 // sortIDs returns the account ids, the insurance fund's included, in
 // ascending byte order (LED-8).
-func (l *Ledger) sortIDs() []string { return sortedKeys(l.accounts) }
+func (l *Ledger) sortIDs() []string { return slices.Sorted(maps.Keys(l.accounts)) }

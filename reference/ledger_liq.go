@@ -1,6 +1,8 @@
 package reference
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/cockroachdb/apd/v3"
@@ -33,7 +35,7 @@ func (l *Ledger) sweep() {
 				continue
 			}
 			a := l.accounts[id]
-			for _, m := range sortedKeys(a.positions) {
+			for _, m := range slices.Sorted(maps.Keys(a.positions)) {
 				if _, open := a.positions[m]; !open || l.modeOf(a, m) != spec.Isolated {
 					continue
 				}

@@ -3,6 +3,8 @@ package reference
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -67,14 +69,14 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 		external:   dec(0),
 	}
 	for name, m := range st.Markets {
-		l.srcMarkets[name] = copyMarket(m)
+		l.srcMarkets[name] = m.Clone()
 		l.rates[name] = ratesOf(m)
 	}
 	for name, p := range in.prices {
 		l.prices[name] = &ledgerPrice{src: st.Prices[name], mark: p.mark}
 	}
 	// 2. Trader accounts.
-	for _, id := range sortedKeys(st.Accounts) {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
 		prefix := "accounts." + id
 		if id == "" || strings.HasPrefix(id, "@") {
 			return nil, fail(prefix, "LED-1", "account id %q must be non-empty and must not start with '@'", id)
@@ -113,7 +115,7 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 		return nil, fail("settlement", "LED-4", "settlement %s breaks settlement + sum s*V = 0 (want %s)", str(given), str(derived))
 	}
 	l.settlement = derived
-	for _, m := range sortedKeys(l.markets) {
+	for _, m := range slices.Sorted(maps.Keys(l.markets)) {
 		long, short := l.openInterest(m)
 		if long.Cmp(short) != 0 {
 			return nil, fail("markets."+m, "LED-4", "long open interest %s differs from short open interest %s", str(long), str(short))
@@ -174,7 +176,7 @@ func (l *Ledger) validateLedgerAccount(prefix, id string, src spec.Account, in *
 		a.wallet = sub.wallet
 	}
 	// Settings, in ascending market order.
-	for _, m := range sortedKeys(src.Settings) {
+	for _, m := range slices.Sorted(maps.Keys(src.Settings)) {
 		p := prefix + "settings." + m
 		s := src.Settings[m]
 		mkt, ok := l.markets[m]
@@ -248,13 +250,6 @@ func checkFillGrid(path string, mkt *market) *spec.Error {
 // onGrid reports whether x is a multiple of u = 1e-8 (NUM-1).
 func onGrid(x *apd.Decimal) bool { return isMultiple(x, unit) }
 
-// copyMarket deep-copies a market definition.
-func copyMarket(m spec.Market) spec.Market {
-	m.Tiers = append([]spec.Tier(nil), m.Tiers...)
-	m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
-	return m
-}
-
 // recovered turns a recovered panic into the plain error of an internal
 // inconsistency.
 func recovered(r any) error {
@@ -285,7 +280,7 @@ func (l *Ledger) State() *spec.State {
 		Settlement: nullable(l.settlement),
 	}
 	for name, m := range l.srcMarkets {
-		st.Markets[name] = copyMarket(m)
+		st.Markets[name] = m.Clone()
 	}
 	for name, p := range l.prices {
 		st.Prices[name] = p.src
@@ -304,7 +299,7 @@ func (l *Ledger) State() *spec.State {
 // stateAccount converts an account for State.
 func (l *Ledger) stateAccount(a *ledgerAccount) spec.Account {
 	acc := spec.Account{WalletBalance: toDecimal(a.wallet), Positions: []spec.Position{}}
-	for _, m := range sortedKeys(a.positions) {
+	for _, m := range slices.Sorted(maps.Keys(a.positions)) {
 		p := a.positions[m]
 		pos := spec.Position{
 			Market:     m,
@@ -388,7 +383,7 @@ func (l *Ledger) checkStateRange() *spec.Error {
 		if verr := check(prefix+".walletBalance", a.wallet); verr != nil {
 			return verr
 		}
-		for j, m := range sortedKeys(a.positions) {
+		for j, m := range slices.Sorted(maps.Keys(a.positions)) {
 			p := a.positions[m]
 			pp := fmt.Sprintf("%s.positions[%d]", prefix, j)
 			var ep, margin *apd.Decimal

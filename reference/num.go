@@ -9,7 +9,7 @@ import (
 )
 
 // bug is the panic value of an internal inconsistency of this package. It is
-// recovered by Evaluate and returned as a plain error (never a *model.Error,
+// recovered by Evaluate and returned as a plain error (never a *spec.Error,
 // which is reserved for rule violations of the input).
 type bug struct{ msg string }
 

@@ -2,7 +2,8 @@ package reference
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/shopspring/decimal"
@@ -92,16 +93,6 @@ func numNull(d decimal.NullDecimal, path string) (*apd.Decimal, *spec.Error) {
 	return num(d.Decimal, path)
 }
 
-// sortedKeys returns the keys of m in ascending byte order (EVAL-2).
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // validate runs EVAL-2 steps 1 (markets), 2 (prices) and 3 (account).
 func validate(s *spec.Scenario) (*input, *spec.Error) { return validateMut(s, noMutation) }
 
@@ -109,7 +100,7 @@ func validate(s *spec.Scenario) (*input, *spec.Error) { return validateMut(s, no
 func validateMut(s *spec.Scenario, mut Mutation) (*input, *spec.Error) {
 	in := &input{markets: map[string]*market{}, prices: map[string]*price{}, mut: mut}
 	// Step 1: markets, in ascending byte order of name.
-	for _, name := range sortedKeys(s.Markets) {
+	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
 		m, err := validateMarket(name, s.Markets[name])
 		if err != nil {
 			return nil, err
@@ -118,7 +109,7 @@ func validateMut(s *spec.Scenario, mut Mutation) (*input, *spec.Error) {
 		in.markets[name] = m
 	}
 	// Step 2: prices, in ascending byte order of name.
-	for _, name := range sortedKeys(s.Prices) {
+	for _, name := range slices.Sorted(maps.Keys(s.Prices)) {
 		p, err := validatePrice(name, s.Prices[name], in.markets)
 		if err != nil {
 			return nil, err
@@ -172,7 +163,7 @@ func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
 
 	// MKT-4: marginModes is absent (both) or a non-empty list of distinct
 	// values from {cross, isolated}. Go cannot tell an empty list from an
-	// absent one; model/types.go documents "empty means both".
+	// absent one; spec.Market documents "empty means both".
 	// Ambiguity: SPEC names no element path; the field path is used.
 	out.modes = map[spec.MarginMode]bool{}
 	if len(m.MarginModes) == 0 {
@@ -478,7 +469,7 @@ func defaultIsolatedMargin(m *market, qep, leverage *apd.Decimal) *apd.Decimal {
 
 // entryNotional is the entryPrice part of POS-2 and returns Q*EP.
 //
-// SPEC POS-2 names only entryPrice > 0. model/types.go adds entryValue
+// SPEC POS-2 names only entryPrice > 0. spec.Position adds entryValue
 // ("exactly one of EntryPrice and EntryValue is given (SPEC POS-2); zero means
 // absent") and LED-1 says a state position has entryValue "instead of, or
 // consistent with, entryPrice (V = size * entryPrice exactly)". Reading both:

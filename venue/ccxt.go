@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -64,7 +64,7 @@ type ccxtInfo struct {
 // changes no margin figure because the last tier extends upward anyway
 // (TIER-7).
 //
-// Errors are *model.Error with Path "<symbol>[<t>].<field>" (t is the 0-based
+// Errors are *spec.Error with Path "<symbol>[<t>].<field>" (t is the 0-based
 // position after sorting by tier; the message names the CCXT tier number),
 // e.g. Path "BTC/USDT:USDT[3].info.cum", Rule "CCXT-2". Input larger than
 // MaxInputBytes, with more than MaxSymbols symbols or MaxTiers tiers per
@@ -235,14 +235,10 @@ func loadList(sym string, list []json.RawMessage) ([]spec.Tier, error) {
 	return validateTable(sym, rows, ccxtStyle)
 }
 
-// decimalGrammar is the decimal grammar of SPEC EVAL-4, applied to CCXT
-// numbers and numeric strings too: no NaN, Inf, hex, "_", leading "+" or
-// 4-digit exponents.
-var decimalGrammar = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,3})?$`)
-
 // parseRaw reads a decimal from a raw JSON value: a JSON number (its literal
 // text) or a string holding a decimal. Absent, null and "" are "not present".
-// Literals must follow the EVAL-4 decimal grammar and be at most 64 bytes;
+// Literals must follow the EVAL-4 decimal grammar (strictjson.ValidDecimal,
+// applied to CCXT numbers and numeric strings too) and be at most 64 bytes;
 // a non-zero value whose exponent is beyond +-100 is refused (NUM-2 or NUM-1)
 // before any arithmetic could blow up.
 func parseRaw(path string, raw json.RawMessage) (decimal.Decimal, bool, *spec.Error) {
@@ -267,8 +263,8 @@ func parseRaw(path string, raw json.RawMessage) (decimal.Decimal, bool, *spec.Er
 	if len(lit) > maxLiteralLen {
 		return decimal.Decimal{}, false, errAt(path, "CCXT-1", "numeric literal %s is longer than %d bytes", abbrev(lit), maxLiteralLen)
 	}
-	if !decimalGrammar.MatchString(lit) {
-		return decimal.Decimal{}, false, errAt(path, "CCXT-1", "%q is not a decimal of the grammar -?[0-9]+(.[0-9]+)?([eE][+-]?[0-9]{1,3})?", abbrev(lit))
+	if !strictjson.ValidDecimal(lit) {
+		return decimal.Decimal{}, false, errAt(path, "CCXT-1", "%q is not a decimal of the grammar %s", abbrev(lit), strictjson.DecimalGrammar)
 	}
 	d, err := decimal.NewFromString(lit)
 	if err != nil {

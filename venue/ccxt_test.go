@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -244,6 +245,52 @@ func TestLoadCCXTBounds(t *testing.T) {
 	wantErr(t, err, "", "CCXT-1")
 }
 
+// TestLoadCCXTLiteralBounds: CCXT literals follow the EVAL-4 grammar
+// (strictjson.ValidDecimal) with the loader's own bound of maxLiteralLen
+// bytes, which is not strictjson's digit bound: a 64-byte literal with 63
+// digits loads here although strictjson.ParseDecimal refuses it.
+func TestLoadCCXTLiteralBounds(t *testing.T) {
+	doc := func(maxNotional string) string {
+		return `[{"tier": 1, "minNotional": 0, "maxNotional": ` + maxNotional + `, "maintenanceMarginRate": 0.004, "maxLeverage": 2}]`
+	}
+	long := "5." + strings.Repeat("0", maxLiteralLen-2) // 64 bytes, 63 digits
+	if _, err := strictjson.ParseDecimal(long); err == nil {
+		t.Fatalf("strictjson.ParseDecimal accepts %d digits; this test wants a literal beyond its bound", len(long)-1)
+	}
+	tests := []struct {
+		name, lit string
+		ok        bool
+		msg       string
+	}{
+		{"64 bytes as a number", long, true, ""},
+		{"64 bytes as a string", `"` + long + `"`, true, ""},
+		{"65 bytes", long + "0", false, "longer than"},
+		{"65 bytes as a string", `"` + long + `0"`, false, "longer than"},
+		{"3-digit exponent", "5e+000", true, ""},
+		{"4-digit exponent", "5e0000", false, "grammar"},
+		{"leading point", `".5"`, false, "grammar"},
+		{"trailing point", `"5."`, false, "grammar"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab, err := LoadCCXTList(strings.NewReader(doc(tt.lit)))
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("LoadCCXTList: %v", err)
+				}
+				if got := tab[0].MaxNotional; !got.Equal(decimal.New(5, 0)) {
+					t.Fatalf("maxNotional = %s, want 5", got)
+				}
+				return
+			}
+			me := wantErr(t, err, "[0].maxNotional", "CCXT-1")
+			if !strings.Contains(me.Msg, tt.msg) {
+				t.Fatalf("message %q does not say %q", me.Msg, tt.msg)
+			}
+		})
+	}
+}
+
 // TestLoadCCXTListPaths: the single-list loader uses "[t]" paths.
 func TestLoadCCXTListPaths(t *testing.T) {
 	_, err := LoadCCXTList(strings.NewReader(`[{"tier": 1, "minNotional": 0, "maxNotional": 5, "maintenanceMarginRate": 0.5, "maxLeverage": 3}]`))
@@ -254,7 +301,7 @@ func TestLoadCCXTListPaths(t *testing.T) {
 	wantErr(t, err, "", "CCXT-1")
 }
 
-// TestValidateTiers covers the exported validator on model tiers.
+// TestValidateTiers covers the exported validator on spec tiers.
 func TestValidateTiers(t *testing.T) {
 	ts := []spec.Tier{
 		{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},

@@ -22,5 +22,5 @@
 //     Coinbase are cross-only.
 //
 // Every number is a shopspring decimal read from its text, never a float64.
-// Errors are *model.Error values with a SPEC rule id.
+// Errors are *spec.Error values with a SPEC rule id.
 package venue

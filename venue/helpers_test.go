@@ -69,12 +69,12 @@ func checkTable(t *testing.T, name string, ts []spec.Tier) {
 	}
 }
 
-// wantErr asserts err is a *model.Error with the given path and rule.
+// wantErr asserts err is a *spec.Error with the given path and rule.
 func wantErr(t *testing.T, err error, path, rule string) *spec.Error {
 	t.Helper()
 	var me *spec.Error
 	if !errors.As(err, &me) {
-		t.Fatalf("want *model.Error %s %s, got %v", path, rule, err)
+		t.Fatalf("want *spec.Error %s %s, got %v", path, rule, err)
 	}
 	if me.Path != path || me.Rule != rule {
 		t.Fatalf("want %s %s, got %s %s (%s)", path, rule, me.Path, me.Rule, me.Msg)

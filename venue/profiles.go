@@ -2,7 +2,8 @@ package venue
 
 import (
 	"fmt"
-	"reflect"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,14 +61,9 @@ func copyProfile(p Profile) Profile {
 	q.MarginModes = append([]spec.MarginMode(nil), p.MarginModes...)
 	q.Markets = make(map[string]spec.Market, len(p.Markets))
 	for k, m := range p.Markets {
-		q.Markets[k] = copyMarket(m)
+		q.Markets[k] = m.Clone()
 	}
 	return q
-}
-
-// copyMarket returns a copy of m that shares no slice or map with it.
-func copyMarket(m spec.Market) spec.Market {
-	return deepCopy(reflect.ValueOf(m)).Interface().(spec.Market)
 }
 
 var (
@@ -134,7 +130,7 @@ func findProfile(name string) (*Profile, error) {
 // Lookup returns the market a profile lists under symbol. profile is a dated
 // id ("binance@2024-10-01") or a bare venue name ("binance", meaning the
 // newest snapshot of that venue). The result is a copy the caller may change.
-// Errors are *model.Error with Rule "PROF-1" and Path "profile" (unknown
+// Errors are *spec.Error with Rule "PROF-1" and Path "profile" (unknown
 // profile) or "symbol" (a symbol the profile does not list).
 func Lookup(profile, symbol string) (spec.Market, error) {
 	p, err := findProfile(profile)
@@ -145,16 +141,12 @@ func Lookup(profile, symbol string) (spec.Market, error) {
 	if !ok {
 		return spec.Market{}, errAt("symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, symbol, symbolHint(p))
 	}
-	return copyMarket(m), nil
+	return m.Clone(), nil
 }
 
 // symbolHint lists a few symbols of p for an error message.
 func symbolHint(p *Profile) string {
-	syms := make([]string, 0, len(p.Markets))
-	for s := range p.Markets {
-		syms = append(syms, s)
-	}
-	sort.Strings(syms)
+	syms := slices.Sorted(maps.Keys(p.Markets))
 	if len(syms) > 8 {
 		return fmt.Sprintf("it lists %d symbols, e.g. %s", len(syms), strings.Join(syms[:8], ", "))
 	}

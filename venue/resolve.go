@@ -3,8 +3,9 @@ package venue
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,7 @@ import (
 // or with the profile registry.
 //
 // Markets are resolved in ascending byte order of name (EVAL-2), so the error
-// is the first violation in that order. Errors are *model.Error with Rule
+// is the first violation in that order. Errors are *spec.Error with Rule
 // "PROF-1" and Path "markets.<name>.profile" (an unknown profile, or a Symbol
 // given without a Profile) or "markets.<name>.symbol" (a missing symbol, or
 // one the profile does not list).
@@ -38,8 +39,8 @@ func Resolve(s *spec.Scenario) (*spec.Scenario, error) {
 	if s == nil {
 		return nil, errAt("", "EVAL-1", "nil scenario")
 	}
-	out := copyScenario(s)
-	for _, name := range sortedMarketNames(s) {
+	out := s.Clone()
+	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
 		m := s.Markets[name]
 		if m.Profile == "" {
 			if m.Symbol != "" {
@@ -73,7 +74,7 @@ func resolveMarket(name string, m spec.Market) (spec.Market, error) {
 	if !ok {
 		return spec.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, m.Symbol, symbolHint(p))
 	}
-	r := copyMarket(pm)
+	r := pm.Clone()
 	overrideMarket(&r, m)
 	r.Profile, r.Symbol = "", ""
 	return r, nil
@@ -81,7 +82,7 @@ func resolveMarket(name string, m spec.Market) (spec.Market, error) {
 
 // CheckMarginModes reports the first position (in position order) that uses a
 // margin mode ("cross" or "isolated") its profile market does not offer, as a
-// *model.Error with Path "account.positions[<i>].marginMode", Rule "POS-3"
+// *spec.Error with Path "account.positions[<i>].marginMode", Rule "POS-3"
 // and a message naming the venue and the modes it offers (SPEC MKT-4,
 // PROF-3). Only markets of s with Profile set are considered, with their
 // MarginModes override if given; positions on unknown markets or profiles,
@@ -116,9 +117,9 @@ func CheckMarginModes(s *spec.Scenario) error {
 // AnnotateError adds the venue to an engine's POS-3 error about a position on
 // a profile market (SPEC MKT-4: "the message names the mode and, for a profile
 // market, the venue"). s is the scenario as given, before Resolve. If err is
-// a *model.Error with Rule "POS-3" and Path "account.positions[<i>].marginMode"
+// a *spec.Error with Rule "POS-3" and Path "account.positions[<i>].marginMode"
 // for a position whose market in s has a known Profile, AnnotateError returns
-// a new *model.Error with the same Path and Rule and a message naming the
+// a new *spec.Error with the same Path and Rule and a message naming the
 // venue, the profile and the modes it offers; otherwise it returns err as is.
 func AnnotateError(s *spec.Scenario, err error) error {
 	var me *spec.Error
@@ -176,90 +177,19 @@ func offers(modes []spec.MarginMode, mode spec.MarginMode) bool {
 	return false
 }
 
-// sortedMarketNames returns the market names of s in ascending byte order.
-func sortedMarketNames(s *spec.Scenario) []string {
-	names := make([]string, 0, len(s.Markets))
-	for n := range s.Markets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// copyScenario returns a deep copy of s: no map or slice is shared (also in
-// fields added to the model types later). Decimals are immutable values and
-// are shared. Nil maps and slices stay nil.
-func copyScenario(s *spec.Scenario) *spec.Scenario {
-	out := deepCopy(reflect.ValueOf(*s)).Interface().(spec.Scenario)
-	return &out
-}
-
 var (
 	decimalType     = reflect.TypeOf(decimal.Decimal{})
 	nullDecimalType = reflect.TypeOf(decimal.NullDecimal{})
 )
 
-// deepCopy copies v, recursing into maps, slices, arrays, pointers and the
-// exported fields of structs. Unexported state (inside decimals) is copied by
-// value, which shares a decimal's immutable big.Int.
-func deepCopy(v reflect.Value) reflect.Value {
-	switch v.Kind() {
-	case reflect.Map:
-		if v.IsNil() {
-			return reflect.Zero(v.Type())
-		}
-		out := reflect.MakeMapWithSize(v.Type(), v.Len())
-		it := v.MapRange()
-		for it.Next() {
-			out.SetMapIndex(it.Key(), deepCopy(it.Value()))
-		}
-		return out
-	case reflect.Slice:
-		if v.IsNil() {
-			return reflect.Zero(v.Type())
-		}
-		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-		for i := 0; i < v.Len(); i++ {
-			out.Index(i).Set(deepCopy(v.Index(i)))
-		}
-		return out
-	case reflect.Array:
-		out := reflect.New(v.Type()).Elem()
-		for i := 0; i < v.Len(); i++ {
-			out.Index(i).Set(deepCopy(v.Index(i)))
-		}
-		return out
-	case reflect.Pointer:
-		if v.IsNil() || v.Type().Elem() == decimalType {
-			return v
-		}
-		out := reflect.New(v.Type().Elem())
-		out.Elem().Set(deepCopy(v.Elem()))
-		return out
-	case reflect.Struct:
-		out := reflect.New(v.Type()).Elem()
-		out.Set(v)
-		if v.Type() == decimalType {
-			return out
-		}
-		for i := 0; i < v.NumField(); i++ {
-			if f := out.Field(i); f.CanSet() {
-				f.Set(deepCopy(v.Field(i)))
-			}
-		}
-		return out
-	}
-	return v
-}
-
 // overrideMarket copies into r every field of m that PROF-1 counts as given:
 // a non-zero decimal (tickSize, lotSize), a non-empty string (mmBasis) or
 // list (tiers, marginModes), a non-null NullDecimal (every switch), and for
 // any other type a non-zero value. Profile and Symbol are not copied. It goes
-// over the fields by reflection so that switches added to model.Market later
-// are overridden too.
+// over the fields by reflection so that switches added to spec.Market later
+// are overridden too. The fields copied share no slice or map with m.
 func overrideMarket(r *spec.Market, m spec.Market) {
-	rv, mv := reflect.ValueOf(r).Elem(), reflect.ValueOf(m)
+	rv, mv := reflect.ValueOf(r).Elem(), reflect.ValueOf(m.Clone())
 	for i := 0; i < mv.NumField(); i++ {
 		name := mv.Type().Field(i).Name
 		f := mv.Field(i)
@@ -278,7 +208,7 @@ func overrideMarket(r *spec.Market, m spec.Market) {
 			given = !f.IsZero()
 		}
 		if given {
-			rv.Field(i).Set(deepCopy(f))
+			rv.Field(i).Set(f)
 		}
 	}
 }

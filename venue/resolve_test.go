@@ -27,7 +27,7 @@ func sample() *spec.Scenario {
 		Prices: map[string]spec.Price{"BTC": {Mark: nd("60000")}},
 		Account: spec.Account{WalletBalance: d("1000"), Positions: []spec.Position{
 			{Market: "BTC", Side: spec.Long, Size: d("0.1"), EntryPrice: d("60000"), MarginMode: spec.Cross},
-		}},
+		}, Settings: map[string]spec.AccountSettings{"BTC": {Leverage: nd("10"), MarginMode: spec.Cross}}},
 	}
 }
 
@@ -71,7 +71,9 @@ func TestResolve(t *testing.T) {
 	r.Markets["X"].Tiers[0].MaxLeverage = d("1")
 	r.Account.Positions[0].Size = d("9")
 	r.Prices["BTC"] = spec.Price{}
+	r.Account.Settings["BTC"] = spec.AccountSettings{}
 	r.Markets["BTC"].Tiers[0].MaxLeverage = d("1")
+	r.Markets["ETH"].MarginModes[0] = spec.Cross
 	if snapshot(t, s) != before {
 		t.Fatal("Resolve's result shares state with its input")
 	}
@@ -84,9 +86,13 @@ func TestResolve(t *testing.T) {
 	if err != nil || len(r.Markets["BTC"].Tiers) != 1 {
 		t.Fatal("tiers override", err)
 	}
+	r.Markets["BTC"].Tiers[0].MaxLeverage = d("2")
+	if !s.Markets["X"].Tiers[0].MaxLeverage.Equal(d("5")) {
+		t.Fatal("overriding tiers share state with the input")
+	}
 }
 
-// TestResolveOverridesEveryField: every field of model.Market (also ones added
+// TestResolveOverridesEveryField: every field of spec.Market (also ones added
 // later) is overridden when given, per PROF-1.
 func TestResolveOverridesEveryField(t *testing.T) {
 	mt := reflect.TypeOf(spec.Market{})

@@ -33,7 +33,7 @@ func isNoCapSentinel(d decimal.Decimal) bool {
 	return false
 }
 
-// errAt builds the *model.Error every function of this package returns.
+// errAt builds the *spec.Error every function of this package returns.
 func errAt(path, rule, format string, args ...any) *spec.Error {
 	return &spec.Error{Path: path, Rule: rule, Msg: fmt.Sprintf(format, args...)}
 }
@@ -188,7 +188,7 @@ func validateTable(prefix string, rows []rawTier, st tableStyle) ([]spec.Tier, e
 // set to the value of the TIER-6 recursion. A MaintenanceAmount given in the
 // input must equal the recursion exactly (rule TIER-6). path names the table in
 // error paths, e.g. "markets.BTCUSDT.tiers" gives
-// "markets.BTCUSDT.tiers[2].maxLeverage". Errors are *model.Error.
+// "markets.BTCUSDT.tiers[2].maxLeverage". Errors are *spec.Error.
 func ValidateTiers(path string, tiers []spec.Tier) ([]spec.Tier, error) {
 	rows := make([]rawTier, len(tiers))
 	for i, t := range tiers {
@@ -199,13 +199,4 @@ func ValidateTiers(path string, tiers []spec.Tier) ([]spec.Tier, error) {
 		}
 	}
 	return validateTable(path, rows, modelStyle)
-}
-
-// copyTiers returns a copy of a tier table that shares no slice with it.
-// (Decimals are immutable values and may be shared.)
-func copyTiers(ts []spec.Tier) []spec.Tier {
-	if ts == nil {
-		return nil
-	}
-	return append([]spec.Tier(nil), ts...)
 }

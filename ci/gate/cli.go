@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -64,7 +66,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 func defaultThresholdString() string {
 	var parts []string
-	for _, k := range sortedKeys(DefaultThresholds) {
+	for _, k := range slices.Sorted(maps.Keys(DefaultThresholds)) {
 		parts = append(parts, fmt.Sprintf("%s=%s", k, pct(DefaultThresholds[k])))
 	}
 	return strings.Join(parts, ",")

@@ -99,6 +99,7 @@ const (
 	TooFew
 )
 
+// String returns the word the report prints for v ("ok", "REGRESSED", ...).
 func (v Verdict) String() string {
 	switch v {
 	case Same:

@@ -44,6 +44,8 @@ type Key struct {
 	Name string
 }
 
+// String returns "<package> <name>", or the name alone when the package is
+// not known.
 func (k Key) String() string {
 	if k.Pkg == "" {
 		return k.Name

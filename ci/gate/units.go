@@ -3,7 +3,6 @@ package gate
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -198,13 +197,4 @@ func minUTestP(n int) float64 {
 		c = c * float64(n+i) / float64(i)
 	}
 	return 2 / c
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

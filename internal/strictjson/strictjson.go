@@ -27,6 +27,8 @@ type Error struct {
 	Msg  string
 }
 
+// Error returns "<path>: <message>", or the message alone at the document's
+// root.
 func (e *Error) Error() string {
 	if e.Path == "" {
 		return e.Msg
@@ -350,11 +352,15 @@ func structFields(t reflect.Type) map[string][]int {
 	return m
 }
 
-// ParseDecimal parses a decimal literal in the restricted grammar of SPEC NUM-5:
-// an optional '-', digits, an optional fraction and an optional exponent of at most
-// three digits. NaN, Inf, hex, underscores, spaces and a leading '+' are rejected.
+// MaxDecimalDigits is ParseDecimal's bound on the digits of a literal before
+// its exponent (integer and fraction digits together). It is a resource
+// bound of this decoder, not part of the EVAL-4 grammar.
+const MaxDecimalDigits = 60
+
+// ParseDecimal parses a decimal literal in the grammar of SPEC EVAL-4 (see
+// ValidDecimal) with at most MaxDecimalDigits digits before the exponent.
 func ParseDecimal(s string) (decimal.Decimal, error) {
-	if !validDecimal(s) {
+	if !ValidDecimal(s) || decimalDigits(s) > MaxDecimalDigits {
 		return decimal.Decimal{}, errors.New("not a decimal: " + strconv.Quote(truncate(s, 40)))
 	}
 	d, err := decimal.NewFromString(s)
@@ -371,42 +377,65 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-func validDecimal(s string) bool {
+// DecimalGrammar is SPEC EVAL-4's decimal grammar as a regular expression,
+// for error messages and documentation; ValidDecimal is its implementation.
+const DecimalGrammar = `-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,3})?`
+
+// ValidDecimal reports whether s is a decimal literal of SPEC EVAL-4's
+// grammar, DecimalGrammar: an optional '-', one or more digits, optionally
+// '.' and one or more digits, optionally 'e' or 'E', an optional sign and one
+// to three digits. So NaN, Inf, hex, '_', spaces, a leading '+', a bare '.'
+// and four-digit exponents are not decimals. It puts no bound on the number
+// of digits; callers that need one (ParseDecimal, venue's CCXT loader) add it.
+func ValidDecimal(s string) bool {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++
 	}
-	intDigits, fracDigits := 0, 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		intDigits++
+	n := digitRun(s[i:])
+	if n == 0 {
+		return false
 	}
+	i += n
 	if i < len(s) && s[i] == '.' {
 		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			fracDigits++
-		}
-		if fracDigits == 0 {
+		n = digitRun(s[i:])
+		if n == 0 {
 			return false
 		}
-	}
-	if intDigits == 0 || intDigits+fracDigits > 60 {
-		return false
+		i += n
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		i++
 		if i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		exp := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 || exp > 3 {
+		n = digitRun(s[i:])
+		if n == 0 || n > 3 {
 			return false
 		}
+		i += n
 	}
 	return i == len(s)
+}
+
+// digitRun is the number of ASCII digits at the start of s.
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// decimalDigits is the number of digits of a ValidDecimal literal before its
+// exponent.
+func decimalDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s) && s[i] != 'e' && s[i] != 'E'; i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
 }

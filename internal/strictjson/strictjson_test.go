@@ -1,6 +1,8 @@
 package strictjson
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -94,17 +96,150 @@ func TestDepthLimit(t *testing.T) {
 	}
 }
 
-func TestParseDecimalGrammar(t *testing.T) {
-	good := []string{"0", "-1", "1.5", "0.00000001", "0.5", "1e3", "1E-8", "-0.0", "12345678901234567890"}
-	bad := []string{"", "-", ".", "1.", ".5", "+1", "1e", "1e1000", "0x10", "1_000", " 1", "1 ", "Inf", "NaN", "−2", "1.2.3"}
-	for _, s := range good {
-		if _, err := ParseDecimal(s); err != nil {
-			t.Errorf("ParseDecimal(%q) = %v, want ok", s, err)
+// specGrammar is SPEC EVAL-4's decimal grammar copied verbatim from SPEC.md,
+// anchored: the oracle ValidDecimal is checked against.
+var specGrammar = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,3})?$`)
+
+// TestDecimalGrammarIsSpecs checks that DecimalGrammar is the grammar SPEC.md
+// writes in EVAL-4, so error messages quote the contract.
+func TestDecimalGrammarIsSpecs(t *testing.T) {
+	if got, want := "^"+DecimalGrammar+"$", specGrammar.String(); got != want {
+		t.Fatalf("DecimalGrammar = %s, SPEC EVAL-4 says %s", got, want)
+	}
+	spec, err := os.ReadFile("../../SPEC.md")
+	if err != nil {
+		t.Skipf("SPEC.md: %v", err)
+	}
+	if !strings.Contains(string(spec), "`"+DecimalGrammar+"`") {
+		t.Fatalf("SPEC.md does not state the grammar %s", DecimalGrammar)
+	}
+}
+
+// TestValidDecimal is EVAL-4's wording as a table: "decimals outside the
+// grammar -?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,3})? (so no NaN, Inf, hex, _,
+// leading +, or 4-digit exponents) are errors". Every row is also checked
+// against the grammar as a regular expression.
+func TestValidDecimal(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+		why  string
+	}{
+		{"0", true, "one digit"},
+		{"-1", true, "leading minus"},
+		{"-0", true, "negative zero is a decimal"},
+		{"-0.0", true, "negative zero with a fraction"},
+		{"1.5", true, "fraction"},
+		{"0.00000001", true, "one unit"},
+		{"1.500000000", true, "trailing zeros (NUM-1 accepts them)"},
+		{"007", true, "leading zeros"},
+		{"12345678901234567890", true, "beyond int64: the grammar has no length bound"},
+		{"1e3", true, "exponent"},
+		{"1E-8", true, "capital E, negative exponent"},
+		{"1e+8", true, "explicit plus in the exponent"},
+		{"2.5e-008", true, "three-digit exponent"},
+		{"1e999", true, "largest exponent the grammar allows"},
+		{"", false, "empty"},
+		{"-", false, "sign alone"},
+		{".", false, "point alone"},
+		{"1.", false, "point without fraction digits"},
+		{".5", false, "fraction without integer digits"},
+		{"-.5", false, "signed fraction without integer digits"},
+		{"+1", false, "leading +"},
+		{"--1", false, "double minus"},
+		{"1e", false, "exponent without digits"},
+		{"1e+", false, "exponent sign without digits"},
+		{"1e1000", false, "4-digit exponent"},
+		{"1e0001", false, "4-digit exponent with leading zeros"},
+		{"1.5e", false, "fraction then bare e"},
+		{"1e1.5", false, "fractional exponent"},
+		{"0x10", false, "hex"},
+		{"1_000", false, "underscore"},
+		{"1,5", false, "comma"},
+		{" 1", false, "leading space"},
+		{"1 ", false, "trailing space"},
+		{"1\n", false, "trailing newline"},
+		{"Inf", false, "Inf"},
+		{"-Infinity", false, "-Infinity"},
+		{"NaN", false, "NaN"},
+		{"\u22122", false, "Unicode minus"},
+		{"\uff11", false, "fullwidth digit"},
+		{"1.2.3", false, "two points"},
+		{"1e2e3", false, "two exponents"},
+	}
+	for _, tt := range tests {
+		if got := ValidDecimal(tt.in); got != tt.want {
+			t.Errorf("ValidDecimal(%q) = %v, want %v (%s)", tt.in, got, tt.want, tt.why)
+		}
+		if got := specGrammar.MatchString(tt.in); got != tt.want {
+			t.Errorf("table row %q (%s) says %v, the SPEC grammar says %v", tt.in, tt.why, tt.want, got)
 		}
 	}
-	for _, s := range bad {
-		if _, err := ParseDecimal(s); err == nil {
-			t.Errorf("ParseDecimal(%q) accepted, want error", s)
+}
+
+// FuzzValidDecimal checks ValidDecimal against SPEC EVAL-4's grammar as a
+// regular expression on arbitrary strings.
+func FuzzValidDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-1.5e-008", "1e1000", "+1", ".5", "1.", "0x10", "NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := ValidDecimal(s), specGrammar.MatchString(s); got != want {
+			t.Fatalf("ValidDecimal(%q) = %v, SPEC grammar says %v", s, got, want)
+		}
+	})
+}
+
+// TestParseDecimal checks that ParseDecimal accepts the grammar up to
+// MaxDecimalDigits digits before the exponent, reads the value exactly, and
+// rejects the rest.
+func TestParseDecimal(t *testing.T) {
+	digits := func(n int) string { return strings.Repeat("1", n) }
+	tests := []struct {
+		in   string
+		want string // the value, or "" for an error
+	}{
+		{"0", "0"},
+		{"-1", "-1"},
+		{"1.5", "1.5"},
+		{"0.00000001", "0.00000001"},
+		{"1e3", "1000"},
+		{"1E-8", "0.00000001"},
+		{"-0.0", "0"},
+		{"12345678901234567890", "12345678901234567890"},
+		{digits(MaxDecimalDigits), digits(MaxDecimalDigits)},
+		{"-" + digits(30) + "." + digits(30) + "e-999", "-" + digits(30) + "." + digits(30) + "e-999"},
+		{digits(MaxDecimalDigits + 1), ""},
+		{digits(30) + "." + digits(31), ""},
+		{"", ""},
+		{"-", ""},
+		{".5", ""},
+		{"1.", ""},
+		{"+1", ""},
+		{"1e", ""},
+		{"1e1000", ""},
+		{"0x10", ""},
+		{"1_000", ""},
+		{" 1", ""},
+		{"Inf", ""},
+		{"NaN", ""},
+		{"\u22122", ""},
+		{"1.2.3", ""},
+	}
+	for _, tt := range tests {
+		d, err := ParseDecimal(tt.in)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("ParseDecimal(%q) = %s, want an error", tt.in, d)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseDecimal(%q) = %v, want %s", tt.in, err, tt.want)
+			continue
+		}
+		if want := decimal.RequireFromString(tt.want); !d.Equal(want) {
+			t.Errorf("ParseDecimal(%q) = %s, want %s", tt.in, d, want)
 		}
 	}
 }
