@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
-	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -84,14 +84,14 @@ func differential(s *spec.Scenario) (*spec.Report, error, error) {
 // differentialWith is differential against the reference function ref (the
 // mutant test passes reference.EvaluateWith with an injected bug).
 func differentialWith(s *spec.Scenario, ref func(*spec.Scenario) (*spec.Report, error)) (*spec.Report, error, error) {
-	before := cloneScenario(s)
+	before := s.Clone()
 	got, gerr := model.Evaluate(s)
-	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return nil, nil, errors.New("model.Evaluate modified the scenario: " + d)
+	if err := unmodified("model.Evaluate", s, before); err != nil {
+		return nil, nil, err
 	}
 	want, werr := ref(s)
-	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return nil, nil, errors.New("reference.Evaluate modified the scenario: " + d)
+	if err := unmodified("reference.Evaluate", s, before); err != nil {
+		return nil, nil, err
 	}
 	if err := CompareErrors(gerr, werr); err != nil {
 		return nil, nil, err
@@ -102,13 +102,13 @@ func differentialWith(s *spec.Scenario, ref func(*spec.Scenario) (*spec.Report, 
 	return got, nil, CompareReports(got, want)
 }
 
-// snapshot is a canonical rendering of s.
-func snapshot(s *spec.Scenario) []byte {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return []byte(err.Error())
+// unmodified returns an error naming who when s is no longer exactly
+// before, its clone (SPEC EVAL-1: an evaluation does not modify its input).
+func unmodified(who string, s, before *spec.Scenario) error {
+	if d := spec.DiffExact(s, before); d != nil {
+		return fmt.Errorf("%s modified the scenario: %s", who, strings.Join(d, "; "))
 	}
-	return b
+	return nil
 }
 
 // CheckQueries is the check of the QueriesDifferential target. It decodes a
@@ -128,14 +128,14 @@ func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error
 		return nil
 	}
 	s, ups := DecodeQueries(data)
-	before := cloneScenario(s)
+	before := s.Clone()
 	p, lerr := model.Load(s)
-	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return errors.New("model.Load modified the scenario: " + d)
+	if err := unmodified("model.Load", s, before); err != nil {
+		return err
 	}
 	want, werr := ref(s)
-	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return errors.New("reference.Evaluate modified the scenario: " + d)
+	if err := unmodified("reference.Evaluate", s, before); err != nil {
+		return err
 	}
 	if lerr != nil {
 		// Load checks EVAL-2 steps 1..3; the reference's first error must be
@@ -148,7 +148,7 @@ func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error
 	if err := checkIndexErrors(p, len(s.Markets)); err != nil {
 		return err
 	}
-	cur := cloneScenario(s)
+	cur := s.Clone()
 	for k, mu := range ups {
 		name := MarketNames[mu.Market]
 		mi, ok := p.MarketIndex(name)
@@ -236,23 +236,6 @@ func comparePortfolioState(p *model.Portfolio, want *spec.Report, werr error) er
 	return ComparePortfolio(p, want)
 }
 
-// cloneScenario returns a copy of s whose maps and slices are its own.
-func cloneScenario(s *spec.Scenario) *spec.Scenario {
-	c := *s
-	c.Markets = make(map[string]spec.Market, len(s.Markets))
-	for k, m := range s.Markets {
-		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
-		c.Markets[k] = m
-	}
-	c.Prices = make(map[string]spec.Price, len(s.Prices))
-	for k, p := range s.Prices {
-		c.Prices[k] = p
-	}
-	c.Account.Positions = append([]spec.Position(nil), s.Account.Positions...)
-	return &c
-}
-
 // CheckScenarioJSON is the check of the ScenarioJSON target: data is decoded as
 // the CLI decodes a scenario file (strictjson.Unmarshal into model.Scenario,
 // then venue.Resolve) and evaluated by both implementations. Nothing may panic;
@@ -271,10 +254,10 @@ func CheckScenarioJSON(data []byte) error {
 		}
 		return nil
 	}
-	before := snapshot(&s)
+	before := s.Clone()
 	r, err := venue.Resolve(&s)
-	if !bytes.Equal(before, snapshot(&s)) {
-		return errors.New("venue.Resolve modified the scenario")
+	if err := unmodified("venue.Resolve", &s, before); err != nil {
+		return err
 	}
 	if err != nil {
 		var me *spec.Error
@@ -406,12 +389,7 @@ func CheckCCXT(data []byte) error {
 			return fmt.Errorf("LoadCCXT returned %T: %v", err, err)
 		}
 	} else {
-		syms := make([]string, 0, len(m))
-		for s := range m {
-			syms = append(syms, s)
-		}
-		sort.Strings(syms)
-		for i, s := range syms {
+		for i, s := range slices.Sorted(maps.Keys(m)) {
 			if err := checkTable(m[s], i < 4); err != nil {
 				return fmt.Errorf("LoadCCXT symbol %q: %w", s, err)
 			}
@@ -440,8 +418,8 @@ func CheckCCXT(data []byte) error {
 	if werr != nil || len(wm) != 1 {
 		return fmt.Errorf("LoadCCXTList accepts the list, LoadCCXT of {\"S\": list} gives %d tables, %v", len(wm), werr)
 	}
-	if d := diffValue("S", reflect.ValueOf(wm["S"]), reflect.ValueOf(l)); d != "" {
-		return fmt.Errorf("LoadCCXT and LoadCCXTList disagree: %s", d)
+	if d := spec.Diff(wm["S"], l); d != nil {
+		return fmt.Errorf("LoadCCXT and LoadCCXTList disagree: %s", strings.Join(d, "; "))
 	}
 	return nil
 }

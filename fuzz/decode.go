@@ -1,8 +1,9 @@
 package fuzz
 
 import (
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -28,11 +29,7 @@ var MarketNames = [...]string{"BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"}
 var realTables = func() [][]spec.Tier {
 	var out [][]spec.Tier
 	for _, p := range venue.Profiles() {
-		syms := make([]string, 0, len(p.Markets))
-		for s := range p.Markets {
-			syms = append(syms, s)
-		}
-		sort.Strings(syms)
+		syms := slices.Sorted(maps.Keys(p.Markets))
 		for _, s := range syms {
 			out = append(out, p.Markets[s].Tiers)
 		}

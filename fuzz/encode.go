@@ -1,10 +1,11 @@
 package fuzz
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -32,16 +33,12 @@ func EncodeScenario(s *spec.Scenario) ([]byte, error) {
 // checkRoundTrip checks that got, a decoded scenario, is want with its
 // markets renamed to MarketNames.
 func checkRoundTrip(want, got *spec.Scenario) error {
-	names := make([]string, 0, len(want.Markets))
-	for n := range want.Markets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(want.Markets))
 	ren := make(map[string]string, len(names))
 	for i, n := range names {
 		ren[n] = MarketNames[i]
 	}
-	w := cloneScenario(want)
+	w := want.Clone()
 	w.Markets, w.Prices = map[string]spec.Market{}, map[string]spec.Price{}
 	for n, m := range want.Markets {
 		if len(m.MarginModes) == 2 {
@@ -58,8 +55,8 @@ func checkRoundTrip(want, got *spec.Scenario) error {
 	for i := range w.Account.Positions {
 		w.Account.Positions[i].Market = ren[w.Account.Positions[i].Market]
 	}
-	if a, b := snapshot(w), snapshot(got); !bytes.Equal(a, b) {
-		return fmt.Errorf("fuzz: encoding does not round-trip:\nwant %s\ngot  %s", a, b)
+	if d := spec.Diff(w, got); d != nil {
+		return fmt.Errorf("fuzz: encoding does not round-trip: %s", strings.Join(d, "; "))
 	}
 	return nil
 }
@@ -105,11 +102,7 @@ func EncodeQueries(s *spec.Scenario, ups []MarkUpdate) ([]byte, error) {
 }
 
 func encodeScenario(w *writer, s *spec.Scenario) error {
-	names := make([]string, 0, len(s.Markets))
-	for n := range s.Markets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.Markets))
 	if len(names) == 0 || len(names) > len(MarketNames) {
 		return fmt.Errorf("fuzz: %d markets, want 1..%d", len(names), len(MarketNames))
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -285,11 +287,7 @@ var updates = []struct {
 // scaledMark returns pct percent of the mark (or index) of s's first market
 // (in units, at least one unit).
 func scaledMark(s *spec.Scenario, pct int64) int64 {
-	names := make([]string, 0, len(s.Markets))
-	for n := range s.Markets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.Markets))
 	p := s.Prices[names[0]]
 	m := p.Mark
 	if !m.Valid {
@@ -444,11 +442,7 @@ func ccxtSeeds(root string) ([]Seed, error) {
 	}
 	out = append(out, Seed{"object-btc-eth", obj(ccxtSymbols[0], ccxtSymbols[1])})
 	// The first symbol whose last tier has the float64 "no cap" sentinel.
-	syms := make([]string, 0, len(all))
-	for s := range all {
-		syms = append(syms, s)
-	}
-	sort.Strings(syms)
+	syms := slices.Sorted(maps.Keys(all))
 	for _, s := range syms {
 		if bytes.Contains(all[s], []byte("e+18")) {
 			out = append(out, Seed{"object-sentinel", obj(s)})
