@@ -116,7 +116,8 @@ type ledger interface {
 // checkLedger is the check of the LedgerDifferential target: it decodes
 // data with DecodeLedger and applies the events to model.Ledger and to the
 // ledger newRef makes (the reference's; the mutant test injects bugs).
-// After every event both must agree on whether it is rejected (and on
+// Neither constructor may modify the state it is given (as EVAL-1 for a
+// scenario). After every event both must agree on whether it is rejected (and on
 // Path and Rule), produce the same effects and states (spec.Diff), and pass
 // their LED-4 checks (SPEC LED, TRD, FND, LQ, ADL).
 func checkLedger(data []byte, newRef func(*spec.State) (ledger, error)) error {
@@ -124,8 +125,15 @@ func checkLedger(data []byte, newRef func(*spec.State) (ledger, error)) error {
 		return nil
 	}
 	st, events := DecodeLedger(data)
+	before := st.Clone()
 	ml, merr := model.NewLedger(st)
+	if d := spec.DiffExact(st, before); d != nil {
+		return fmt.Errorf("model.NewLedger modified its state: %s", strings.Join(d, "; "))
+	}
 	rl, rerr := newRef(st)
+	if d := spec.DiffExact(st, before); d != nil {
+		return fmt.Errorf("the reference's NewLedger modified its state: %s", strings.Join(d, "; "))
+	}
 	if err := CompareErrors(merr, rerr); err != nil {
 		return fmt.Errorf("NewLedger: %w", err)
 	}

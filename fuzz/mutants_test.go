@@ -24,7 +24,7 @@ import (
 // conformance suite): the byte decoders of this package (DecodeScenario,
 // DecodeQueries, DecodeLedger with their checks) and rapid.MakeFuzz over
 // the suite's generators (properties.FuzzTarget of EVAL-2/differential and
-// LED-6/differential-ledger, as FuzzLedgerRapid runs). Both get the same
+// LED-6/differential-ledger, as the rapid ledger target runs). Both get the same
 // kind of input, pseudo-random byte strings, and the count is executions up
 // to the first disagreement with the mutant. It is a measurement, not a
 // gate:
