@@ -156,9 +156,12 @@ func Seeds(root string) (map[string][]Seed, error) {
 	}
 	out[KeyCCXT] = cc
 
-	// EvaluateRapid: rapid's bitstream (little-endian uint64 words); zeros
-	// draw the smallest values, and a few fixed streams go further.
-	out[KeyRapid] = append(out[KeyRapid], Seed{"zeros", make([]byte, 64)})
+	// EvaluateRapid and LedgerRapid: rapid's bitstream (little-endian
+	// uint64 words) for the suite's generators. Zeros draw the smallest
+	// values, a few fixed streams go further, and long pseudo-random streams
+	// (4 KiB: a whole scenario, or a whole run of events; a short stream ends
+	// the case before anything interesting happens).
+	streams := []Seed{{"zeros", make([]byte, 64)}}
 	for i, w := range []uint64{1, 0x0101010101010101, 0x8000000000000000, ^uint64(0)} {
 		b := make([]byte, 0, 8*64)
 		for j := range 64 {
@@ -167,20 +170,18 @@ func Seeds(root string) (map[string][]Seed, error) {
 				b = append(b, byte(v>>(8*k)))
 			}
 		}
-		out[KeyRapid] = append(out[KeyRapid], Seed{fmt.Sprintf("stream-%d", i), b})
+		streams = append(streams, Seed{fmt.Sprintf("stream-%d", i), b})
 	}
-	// LedgerRapid: the same rapid streams drive the ledger generators, and
-	// long pseudo-random streams (4 KiB: a whole run of events; a short
-	// stream ends the run before anything interesting happens).
-	out[KeyLedgerRapid] = append(out[KeyLedgerRapid], out[KeyRapid]...)
 	for i := range 6 {
 		r := rand.New(rand.NewPCG(uint64(i), 42))
 		b := make([]byte, 4096)
 		for j := range b {
 			b[j] = byte(r.Uint32())
 		}
-		out[KeyLedgerRapid] = append(out[KeyLedgerRapid], Seed{fmt.Sprintf("random-%d", i), b})
+		streams = append(streams, Seed{fmt.Sprintf("random-%d", i), b})
 	}
+	out[KeyRapid] = append(out[KeyRapid], streams...)
+	out[KeyLedgerRapid] = append(out[KeyLedgerRapid], streams...)
 	// The ledger targets: byte patterns for the decoder, and the example run files.
 	for i, pat := range [][]byte{
 		{},
