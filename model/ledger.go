@@ -546,12 +546,11 @@ func (a *lacct) find(mi int) int {
 	return -1
 }
 
+// copyMarkets returns a deep copy of the market definitions (spec.Market.Clone).
 func copyMarkets(in map[string]spec.Market) map[string]spec.Market {
 	out := make(map[string]spec.Market, len(in))
 	for k, m := range in {
-		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
-		out[k] = m
+		out[k] = m.Clone()
 	}
 	return out
 }

@@ -67,7 +67,7 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 		external:   dec(0),
 	}
 	for name, m := range st.Markets {
-		l.srcMarkets[name] = copyMarket(m)
+		l.srcMarkets[name] = m.Clone()
 		l.rates[name] = ratesOf(m)
 	}
 	for name, p := range in.prices {
@@ -248,13 +248,6 @@ func checkFillGrid(path string, mkt *market) *spec.Error {
 // onGrid reports whether x is a multiple of u = 1e-8 (NUM-1).
 func onGrid(x *apd.Decimal) bool { return isMultiple(x, unit) }
 
-// copyMarket deep-copies a market definition.
-func copyMarket(m spec.Market) spec.Market {
-	m.Tiers = append([]spec.Tier(nil), m.Tiers...)
-	m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
-	return m
-}
-
 // recovered turns a recovered panic into the plain error of an internal
 // inconsistency.
 func recovered(r any) error {
@@ -285,7 +278,7 @@ func (l *Ledger) State() *spec.State {
 		Settlement: nullable(l.settlement),
 	}
 	for name, m := range l.srcMarkets {
-		st.Markets[name] = copyMarket(m)
+		st.Markets[name] = m.Clone()
 	}
 	for name, p := range l.prices {
 		st.Prices[name] = p.src
