@@ -25,20 +25,20 @@ import (
 // bound the time and memory of one execution, not what the code under test
 // accepts (venue.MaxInputBytes is far larger).
 const (
-	MaxJSONInput    = 32 << 10
-	MaxDecimalInput = 512
-	MaxCCXTInput    = 256 << 10
+	maxJSONInput    = 32 << 10
+	maxDecimalInput = 512
+	maxCCXTInput    = 256 << 10
 )
 
 // CheckEvaluate is the differential check of the EvaluateDifferential target: it
-// decodes data with DecodeScenario and runs Differential on the result.
+// decodes data with DecodeScenario and runs checkScenario on the result.
 //
 // It also writes the scenario as a scenario file (encoding/json) and reads it
 // back with the CLI's decoder (strictjson): the file must be accepted and
 // evaluate exactly as the scenario does (SPEC NUM-5: decimals as strings, a
 // null optional decimal is absent).
 func CheckEvaluate(data []byte) error {
-	if len(data) > MaxInput {
+	if len(data) > maxInput {
 		return nil
 	}
 	s := DecodeScenario(data)
@@ -60,22 +60,22 @@ func CheckEvaluate(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("after a JSON round trip: %v", err)
 	}
-	if err := CompareReports(got, want); err != nil {
+	if err := compareReports(got, want); err != nil {
 		return fmt.Errorf("after a JSON round trip: %w", err)
 	}
 	return nil
 }
 
-// Differential evaluates s with model.Evaluate and reference.Evaluate and
+// checkScenario evaluates s with model.Evaluate and reference.Evaluate and
 // requires the same outcome: both fail with the same Path and Rule, or both
 // succeed with reports equal field by field. It also checks that neither
 // implementation modified s (SPEC EVAL-1).
-func Differential(s *spec.Scenario) error {
+func checkScenario(s *spec.Scenario) error {
 	_, _, err := differential(s)
 	return err
 }
 
-// differential is Differential; it also returns the model's report or its
+// differential is checkScenario; it also returns the model's report or its
 // *model.Error (when the implementations agree).
 func differential(s *spec.Scenario) (*spec.Report, error, error) {
 	return differentialWith(s, reference.Evaluate)
@@ -93,13 +93,13 @@ func differentialWith(s *spec.Scenario, ref func(*spec.Scenario) (*spec.Report, 
 	if err := unmodified("reference.Evaluate", s, before); err != nil {
 		return nil, nil, err
 	}
-	if err := CompareErrors(gerr, werr); err != nil {
+	if err := compareErrors(gerr, werr); err != nil {
 		return nil, nil, err
 	}
 	if gerr != nil {
 		return nil, gerr, nil
 	}
-	return got, nil, CompareReports(got, want)
+	return got, nil, compareReports(got, want)
 }
 
 // unmodified returns an error naming who when s is no longer exactly
@@ -124,7 +124,7 @@ func CheckQueries(data []byte) error {
 
 // checkQueriesWith is CheckQueries against the reference function ref.
 func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error)) error {
-	if len(data) > MaxInput {
+	if len(data) > maxInput {
 		return nil
 	}
 	s, ups := DecodeQueries(data)
@@ -140,7 +140,7 @@ func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error
 	if lerr != nil {
 		// Load checks EVAL-2 steps 1..3; the reference's first error must be
 		// the same one.
-		return CompareErrors(lerr, werr)
+		return compareErrors(lerr, werr)
 	}
 	if err := comparePortfolioState(p, want, werr); err != nil {
 		return fmt.Errorf("after Load: %w", err)
@@ -183,7 +183,7 @@ func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error
 		serr := p.SetMark(mi, model.Fixed(mark))
 		want, werr = ref(cur)
 		if mark <= 0 {
-			if err := CompareErrors(serr, werr); err != nil {
+			if err := compareErrors(serr, werr); err != nil {
 				return fmt.Errorf("update %d: SetMark(%s, %s): %w", k, name, model.Fixed(mark), err)
 			}
 			if had {
@@ -231,19 +231,19 @@ func checkIndexErrors(p *model.Portfolio, markets int) error {
 
 func comparePortfolioState(p *model.Portfolio, want *spec.Report, werr error) error {
 	if werr != nil {
-		return ComparePortfolioError(p, werr)
+		return comparePortfolioError(p, werr)
 	}
-	return ComparePortfolio(p, want)
+	return comparePortfolio(p, want)
 }
 
 // CheckScenarioJSON is the check of the ScenarioJSON target: data is decoded as
 // the CLI decodes a scenario file (strictjson.Unmarshal into model.Scenario,
 // then venue.Resolve) and evaluated by both implementations. Nothing may panic;
 // a decoding error must be a *strictjson.Error, a Resolve error a *model.Error;
-// Resolve must not modify its input; the evaluations must agree (Differential);
+// Resolve must not modify its input; the evaluations must agree (checkScenario);
 // and venue.AnnotateError must keep an error's Path and Rule.
 func CheckScenarioJSON(data []byte) error {
-	if len(data) > MaxJSONInput {
+	if len(data) > maxJSONInput {
 		return nil
 	}
 	var s spec.Scenario
@@ -298,7 +298,7 @@ const maxDigits = 60
 // an accepted value must round-trip exactly through Fixed.String, which
 // must be in shortest form.
 func CheckDecimal(data []byte) error {
-	if len(data) > MaxDecimalInput {
+	if len(data) > maxDecimalInput {
 		return nil
 	}
 	str := string(data)
@@ -379,7 +379,7 @@ func digits(s string) int {
 // venue.ValidateTiers unchanged, and evaluate identically in both
 // implementations at a tier boundary.
 func CheckCCXT(data []byte) error {
-	if len(data) > MaxCCXTInput {
+	if len(data) > maxCCXTInput {
 		return nil
 	}
 	m, err := venue.LoadCCXT(bytes.NewReader(data))
@@ -498,5 +498,5 @@ func checkTable(tiers []spec.Tier, evaluate bool) error {
 				EntryPrice: mark, MarginMode: spec.Cross}},
 		},
 	}
-	return Differential(s)
+	return checkScenario(s)
 }

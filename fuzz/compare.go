@@ -11,10 +11,10 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// CompareErrors checks the error contract shared by both implementations
+// compareErrors checks the error contract shared by both implementations
 // (SPEC EVAL-1, EVAL-2): both fail or neither does, and failures are
 // *model.Error values with the same Path and Rule (messages may differ).
-func CompareErrors(got, want error) error {
+func compareErrors(got, want error) error {
 	if got == nil && want == nil {
 		return nil
 	}
@@ -35,11 +35,11 @@ func CompareErrors(got, want error) error {
 	return nil
 }
 
-// CompareReports compares two reports with spec.Diff: decimals by value
+// compareReports compares two reports with spec.Diff: decimals by value
 // (SPEC NUM-6), optional decimals on presence and then by value,
 // everything else exactly. It returns nil when they agree, else an error
 // listing the differing fields as JSON paths, model's value first.
-func CompareReports(got, want *spec.Report) error {
+func compareReports(got, want *spec.Report) error {
 	if d := spec.Diff(got, want); d != nil {
 		return fmt.Errorf("report (model vs reference): %s", strings.Join(d, "; "))
 	}
@@ -53,10 +53,10 @@ func nullString(d decimal.NullDecimal) string {
 	return d.Decimal.String()
 }
 
-// ComparePortfolio checks every query of p (Position, LiquidationPrice,
+// comparePortfolio checks every query of p (Position, LiquidationPrice,
 // BankruptcyPrice, Cross, Isolated, Report) against want, the reference's
 // report of the same scenario at the same marks.
-func ComparePortfolio(p *model.Portfolio, want *spec.Report) error {
+func comparePortfolio(p *model.Portfolio, want *spec.Report) error {
 	if p.NumPositions() != len(want.Positions) {
 		return fmt.Errorf("NumPositions %d, reference reports %d positions", p.NumPositions(), len(want.Positions))
 	}
@@ -127,19 +127,19 @@ func ComparePortfolio(p *model.Portfolio, want *spec.Report) error {
 	if err != nil {
 		return fmt.Errorf("Report(): %v, but the reference has a report", err)
 	}
-	return CompareReports(got, want)
+	return compareReports(got, want)
 }
 
-// ComparePortfolioError checks p against a reference that failed with werr
+// comparePortfolioError checks p against a reference that failed with werr
 // on a reported value (EVAL-2 steps 4 and 5): Report must fail the same way,
 // and so must the query that computes the offending value.
-func ComparePortfolioError(p *model.Portfolio, werr error) error {
+func comparePortfolioError(p *model.Portfolio, werr error) error {
 	var we *spec.Error
 	if !errors.As(werr, &we) {
 		return fmt.Errorf("reference returned a non-*model.Error (internal error?): %v", werr)
 	}
 	_, err := p.Report()
-	if e := CompareErrors(err, werr); e != nil {
+	if e := compareErrors(err, werr); e != nil {
 		return fmt.Errorf("Report(): %w", e)
 	}
 	var kind string
@@ -174,7 +174,7 @@ func ComparePortfolioError(p *model.Portfolio, werr error) error {
 	default:
 		return nil
 	}
-	if e := CompareErrors(err, werr); e != nil {
+	if e := compareErrors(err, werr); e != nil {
 		return fmt.Errorf("query for %s: %w", we.Path, e)
 	}
 	return nil

@@ -12,9 +12,9 @@ import (
 	"github.com/perpcheck/perpcheck/venue"
 )
 
-// MaxInput is the largest input the differential targets decode; longer
+// maxInput is the largest input the differential targets decode; longer
 // inputs are skipped, so that no input can make a target slow.
-const MaxInput = 4096
+const maxInput = 4096
 
 // maxExplicitTiers bounds the tier tables the decoder spells out value by value.
 const maxExplicitTiers = 16

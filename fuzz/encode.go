@@ -12,16 +12,16 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// EncodeScenario returns fuzz input that DecodeScenario decodes to s, with
+// encodeScenario returns fuzz input that DecodeScenario decodes to s, with
 // its markets renamed, in ascending byte order, to MarketNames (so the
 // meaning is unchanged). It exists to turn example scenarios into seeds of
 // the differential targets. s must use plain markets (resolve profiles with
 // venue.Resolve first), at most 4 markets and 16 tiers per market, at most one
 // position per market, valid Fixed values only, a computed mark's index equal
 // to its mark when both are given, and no isolatedMargin on a cross position.
-func EncodeScenario(s *spec.Scenario) ([]byte, error) {
+func encodeScenario(s *spec.Scenario) ([]byte, error) {
 	w := &writer{}
-	if err := encodeScenario(w, s); err != nil {
+	if err := writeScenario(w, s); err != nil {
 		return nil, err
 	}
 	if err := checkRoundTrip(s, DecodeScenario(w.b)); err != nil {
@@ -61,14 +61,14 @@ func checkRoundTrip(want, got *spec.Scenario) error {
 	return nil
 }
 
-// EncodeQueries returns fuzz input that DecodeQueries decodes to s and the
+// encodeQueries returns fuzz input that DecodeQueries decodes to s and the
 // given updates (Kind "", "liq" or "bkr"; Value > 0 when Kind is "").
-func EncodeQueries(s *spec.Scenario, ups []MarkUpdate) ([]byte, error) {
+func encodeQueries(s *spec.Scenario, ups []MarkUpdate) ([]byte, error) {
 	if len(ups) < 1 || len(ups) > 3 {
 		return nil, errors.New("fuzz: 1 to 3 updates")
 	}
 	w := &writer{}
-	if err := encodeScenario(w, s); err != nil {
+	if err := writeScenario(w, s); err != nil {
 		return nil, err
 	}
 	w.u8(byte(len(ups) - 1))
@@ -101,7 +101,7 @@ func EncodeQueries(s *spec.Scenario, ups []MarkUpdate) ([]byte, error) {
 	return w.b, nil
 }
 
-func encodeScenario(w *writer, s *spec.Scenario) error {
+func writeScenario(w *writer, s *spec.Scenario) error {
 	names := slices.Sorted(maps.Keys(s.Markets))
 	if len(names) == 0 || len(names) > len(MarketNames) {
 		return fmt.Errorf("fuzz: %d markets, want 1..%d", len(names), len(MarketNames))

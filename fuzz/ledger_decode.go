@@ -17,12 +17,12 @@ var ledgerAccounts = []string{"a", "b", "c"}
 
 func ldFix(raw int64) decimal.NullDecimal { return decimal.NewNullDecimal(decimal.New(raw, -8)) }
 
-// DecodeLedger turns fuzzer bytes into a ledger state and a sequence of events
+// decodeLedger turns fuzzer bytes into a ledger state and a sequence of events
 // (SPEC LED-5): two markets (Binance-like brackets on BTC, a one-tier entry-basis
 // XRP), three funded accounts, an insurance fund that is sometimes empty (so ADL
 // runs), then up to 32 events whose fields are drawn near the current marks, at
 // tick/lot multiples, and sometimes invalid. Every input decodes.
-func DecodeLedger(data []byte) (*spec.State, []spec.Event) {
+func decodeLedger(data []byte) (*spec.State, []spec.Event) {
 	r := &reader{b: data}
 	d := decimal.RequireFromString
 	tiers := binanceBTCTiers()
@@ -114,17 +114,17 @@ type ledger interface {
 }
 
 // checkLedger is the check of the LedgerDifferential target: it decodes
-// data with DecodeLedger and applies the events to model.Ledger and to the
+// data with decodeLedger and applies the events to model.Ledger and to the
 // ledger newRef makes (the reference's; the mutant test injects bugs).
 // Neither constructor may modify the state it is given (as EVAL-1 for a
 // scenario). After every event both must agree on whether it is rejected (and on
 // Path and Rule), produce the same effects and states (spec.Diff), and pass
 // their LED-4 checks (SPEC LED, TRD, FND, LQ, ADL).
 func checkLedger(data []byte, newRef func(*spec.State) (ledger, error)) error {
-	if len(data) > MaxInput {
+	if len(data) > maxInput {
 		return nil
 	}
-	st, events := DecodeLedger(data)
+	st, events := decodeLedger(data)
 	before := st.Clone()
 	ml, merr := model.NewLedger(st)
 	if d := spec.DiffExact(st, before); d != nil {
@@ -134,7 +134,7 @@ func checkLedger(data []byte, newRef func(*spec.State) (ledger, error)) error {
 	if d := spec.DiffExact(st, before); d != nil {
 		return fmt.Errorf("the reference's NewLedger modified its state: %s", strings.Join(d, "; "))
 	}
-	if err := CompareErrors(merr, rerr); err != nil {
+	if err := compareErrors(merr, rerr); err != nil {
 		return fmt.Errorf("NewLedger: %w", err)
 	}
 	if merr != nil {
@@ -143,7 +143,7 @@ func checkLedger(data []byte, newRef func(*spec.State) (ledger, error)) error {
 	for k, ev := range events {
 		meff, merr := ml.Apply(ev)
 		reff, rerr := rl.Apply(ev)
-		if err := CompareErrors(merr, rerr); err != nil {
+		if err := compareErrors(merr, rerr); err != nil {
 			return fmt.Errorf("event %d (%s): %w", k, ev.Type, err)
 		}
 		if d := spec.Diff(meff, reff); d != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// FuzzLedgerDifferential applies a decoded state and event sequence (DecodeLedger)
+// FuzzLedgerDifferential applies a decoded state and event sequence (decodeLedger)
 // to model.Ledger and reference.Ledger and compares them after every event
 // (checkLedger).
 func FuzzLedgerDifferential(f *testing.F) {

@@ -22,7 +22,7 @@ import (
 // This file measures how strong the two ways of turning fuzzer bytes into
 // test cases are, on the bugs the reference can inject (the teeth of the
 // conformance suite): the byte decoders of this package (DecodeScenario,
-// DecodeQueries, DecodeLedger with their checks) and rapid.MakeFuzz over
+// DecodeQueries, decodeLedger with their checks) and rapid.MakeFuzz over
 // the suite's generators (properties.FuzzTarget of EVAL-2/differential and
 // LED-6/differential-ledger, as the rapid ledger target runs). Both get the same
 // kind of input, pseudo-random byte strings, and the count is executions up
