@@ -2,8 +2,10 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -283,7 +285,7 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 		}
 	}
 	// Trader accounts in ascending byte order of id, then the fund.
-	tids := sortedIDs(st.Accounts)
+	tids := slices.Sorted(maps.Keys(st.Accounts))
 	for _, id := range tids {
 		pre := "accounts." + id
 		if id == "" || strings.HasPrefix(id, "@") {
@@ -302,7 +304,8 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	l.acc[spec.InsuranceAccount], l.fund = fund, fund
 	// Every iteration over accounts is in ascending byte order of id, the
 	// fund's included (LED-8).
-	l.ids = append(tids, spec.InsuranceAccount)
+	// A new array (Clip): tids keeps the traders' order for the loop below.
+	l.ids = append(slices.Clip(tids), spec.InsuranceAccount)
 	sort.Strings(l.ids)
 	fees, err := num(st.FeePool, "feePool")
 	if err != nil {
@@ -382,16 +385,6 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	return l, nil
 }
 
-// sortedIDs returns the ids of m in ascending byte order.
-func sortedIDs(m map[string]spec.Account) []string {
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
-
 // loadAcct validates one account (see the order on Ledger).
 func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, pre string) (*lacct, *spec.Error) {
 	a := &lacct{id: id, fund: fund, settings: map[int]lset{}, walName: "wallet:" + id}
@@ -415,11 +408,7 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 		a.wallet = wide.FromInt64(p.wallet)
 	}
 	// Settings, in market order.
-	names := make([]string, 0, len(acc.Settings))
-	for m := range acc.Settings {
-		names = append(names, m)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(acc.Settings))
 	for _, m := range names {
 		s := acc.Settings[m]
 		sp := pre + ".settings." + m
