@@ -40,8 +40,8 @@ TARGETS=(
   FuzzLedgerDifferential
   FuzzRunJSON
 )
-# The rapid.MakeFuzz target (fuzz/rapid_fuzz_test.go) is go test only: its
-# file has //go:build !gofuzz (it needs the standard *testing.T).
+# The rapid.MakeFuzz targets (fuzz/rapid_fuzz_test.go) are go test only: their
+# file has //go:build !gofuzz (they need the standard *testing.T).
 
 for t in "${TARGETS[@]}"; do
   "$COMPILE" "$PKG" "$t" "$t"
@@ -50,9 +50,9 @@ done
 # Seed corpora, one zip per target.
 go run ./fuzz/internal/gencorpus -corpus fuzz/testdata/fuzz -zip "$OUT" -format "$FORMAT"
 
-# The differential targets skip inputs above fuzz.MaxInput (4096 bytes) plus
-# the argument's encoding (at most 4 bytes); do not let libFuzzer waste time
-# on longer ones.
-for t in FuzzEvaluateDifferential FuzzQueriesDifferential; do
+# The differential targets skip inputs above maxInput (fuzz/decode.go, 4096
+# bytes) plus the argument's encoding (at most 4 bytes); do not let libFuzzer
+# waste time on longer ones.
+for t in FuzzEvaluateDifferential FuzzQueriesDifferential FuzzLedgerDifferential; do
   printf '[libfuzzer]\nmax_len = 4100\n' > "$OUT/$t.options"
 done

@@ -38,7 +38,7 @@ func mustLoad(t testing.TB, s *spec.Scenario) *model.Portfolio {
 	return p
 }
 
-func checkHealth(t *testing.T, what string, h model.PoolHealth, f FloatHealth, d DecimalHealth) {
+func checkHealth(t *testing.T, what string, h model.PoolHealth, f floatHealth, d decimalHealth) {
 	t.Helper()
 	fields := []struct {
 		name string
@@ -68,7 +68,7 @@ func checkHealth(t *testing.T, what string, h model.PoolHealth, f FloatHealth, d
 	}
 }
 
-func checkApd(t *testing.T, what string, h model.PoolHealth, a ApdHealth) {
+func checkApd(t *testing.T, what string, h model.PoolHealth, a apdHealth) {
 	t.Helper()
 	for _, x := range []struct {
 		name string
@@ -105,17 +105,17 @@ func checkReferencePool(t *testing.T, what string, s *spec.Scenario, h model.Poo
 }
 
 func TestAgreeHealth(t *testing.T) {
-	u, err := HealthUniverse(100)
+	u, err := healthUniverse(100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fm, dm, am := NewFloatMarkets(u), NewDecimalMarkets(u), NewApdMarkets(u)
+	fm, dm, am := newFloatMarkets(u), newDecimalMarkets(u), newApdMarkets(u)
 	for _, n := range []int{1, 10, 100} {
 		acc := u.HealthAccount(n)
 		s := u.Scenario(acc)
 		p := mustLoad(t, s)
-		fa, da, aa := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc), NewApdAccount(u, acc)
-		fmarks, dmarks, amarks := NewFloatMarks(u), NewDecimalMarks(u), NewApdMarks(u)
+		fa, da, aa := newFloatAccount(u, fm, acc), newDecimalAccount(u, dm, acc), newApdAccount(u, acc)
+		fmarks, dmarks, amarks := newFloatMarks(u), newDecimalMarks(u), newApdMarks(u)
 		btc := u.Index["BTCUSDT"]
 		mi, _ := p.MarketIndex("BTCUSDT")
 		for v, mark := range healthMarks(u) {
@@ -139,17 +139,17 @@ func TestAgreeHealth(t *testing.T) {
 }
 
 func TestAgreeLiqPrice(t *testing.T) {
-	u, err := LiqUniverse()
+	u, err := liqUniverse()
 	if err != nil {
 		t.Fatal(err)
 	}
-	fm, dm := NewFloatMarkets(u), NewDecimalMarkets(u)
-	fmarks, dmarks := NewFloatMarks(u), NewDecimalMarks(u)
+	fm, dm := newFloatMarkets(u), newDecimalMarkets(u)
+	fmarks, dmarks := newFloatMarks(u), newDecimalMarks(u)
 	for _, mode := range []spec.MarginMode{spec.Isolated, spec.Cross} {
 		acc := u.LiqAccount(mode)
 		s := u.Scenario(acc)
 		p := mustLoad(t, s)
-		fa, da := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc)
+		fa, da := newFloatAccount(u, fm, acc), newDecimalAccount(u, dm, acc)
 		for i := range acc.Positions {
 			what := fmt.Sprintf("mode=%s position %d", mode, i)
 			r, err := p.LiquidationPrice(i)
@@ -192,7 +192,7 @@ func TestAgreeLiqPrice(t *testing.T) {
 // same liquidatable accounts after each of the two mark updates, with the
 // same health values, and the updates liquidate some accounts but not all.
 func TestAgreeScan(t *testing.T) {
-	u, err := ScanUniverse()
+	u, err := scanUniverse()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,8 +200,8 @@ func TestAgreeScan(t *testing.T) {
 	if testing.Short() {
 		n = 200
 	}
-	fm, dm, am := NewFloatMarkets(u), NewDecimalMarkets(u), NewApdMarkets(u)
-	fmarks, dmarks, amarks := NewFloatMarks(u), NewDecimalMarks(u), NewApdMarks(u)
+	fm, dm, am := newFloatMarkets(u), newDecimalMarkets(u), newApdMarkets(u)
+	fmarks, dmarks, amarks := newFloatMarks(u), newDecimalMarks(u), newApdMarks(u)
 	btc := u.Index["BTCUSDT"]
 	marks := u.ScanMarks()
 	var liq [2]int
@@ -213,7 +213,7 @@ func TestAgreeScan(t *testing.T) {
 		s := u.Scenario(acc)
 		p := mustLoad(t, s)
 		mi, _ := p.MarketIndex("BTCUSDT")
-		fa, da, aa := NewFloatAccount(u, fm, acc), NewDecimalAccount(u, dm, acc), NewApdAccount(u, acc)
+		fa, da, aa := newFloatAccount(u, fm, acc), newDecimalAccount(u, dm, acc), newApdAccount(u, acc)
 		for v, mark := range marks {
 			if err := p.SetMark(mi, mustFixed(t, mark)); err != nil {
 				t.Fatal(err)

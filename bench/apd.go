@@ -7,25 +7,25 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// ApdTier is one leverage bracket in apd decimals.
-type ApdTier struct {
+// apdTier is one leverage bracket in apd decimals.
+type apdTier struct {
 	Min, Max, MMR, MaxLev, Cum apd.Decimal
 }
 
-// ApdMarket is a market's tier table in apd decimals.
-type ApdMarket struct {
-	Tiers []ApdTier
+// apdMarket is a market's tier table in apd decimals.
+type apdMarket struct {
+	Tiers []apdTier
 }
 
-// ApdPosition is a one-way cross position in apd decimals.
-type ApdPosition struct {
+// apdPosition is a one-way cross position in apd decimals.
+type apdPosition struct {
 	Market      int
 	Long        bool
 	Size, Entry apd.Decimal
 	Leverage    apd.Decimal
 }
 
-// ApdAccount is a cross account in github.com/cockroachdb/apd/v3 decimals,
+// apdAccount is a cross account in github.com/cockroachdb/apd/v3 decimals,
 // with a pool-only health check: the part of the reference's work that the
 // model's Cross does, written as a careful apd user would (value temporaries
 // reused, additions and multiplications in a Precision-0 context, which is
@@ -35,13 +35,13 @@ type ApdPosition struct {
 // entry point (reference.Evaluate computes a full report), so this kernel is
 // the like-for-like apd health check; it is exact except for those two
 // quotients beyond their 34th digit.
-type ApdAccount struct {
+type apdAccount struct {
 	Wallet    apd.Decimal
-	Positions []ApdPosition
+	Positions []apdPosition
 }
 
-// ApdHealth is the state of the cross pool, rounded as SPEC reports it.
-type ApdHealth struct {
+// apdHealth is the state of the cross pool, rounded as SPEC reports it.
+type apdHealth struct {
 	Equity, InitialMargin, MaintenanceMargin, Available, MarginRatio apd.Decimal
 	MarginRatioOK, Liquidatable                                      bool
 }
@@ -56,23 +56,23 @@ func toApd(d decimal.Decimal) apd.Decimal {
 	return *apd.NewWithBigInt(new(apd.BigInt).SetMathBigInt(d.Coefficient()), d.Exponent())
 }
 
-// NewApdMarkets converts u's markets (mark basis), indexed like u.Names.
-func NewApdMarkets(u *Universe) []ApdMarket {
-	out := make([]ApdMarket, len(u.Names))
+// newApdMarkets converts u's markets (mark basis), indexed like u.Names.
+func newApdMarkets(u *universe) []apdMarket {
+	out := make([]apdMarket, len(u.Names))
 	for i, n := range u.Names {
 		m := u.Markets[n]
 		cum := cumOf(m.Tiers)
-		out[i].Tiers = make([]ApdTier, len(m.Tiers))
+		out[i].Tiers = make([]apdTier, len(m.Tiers))
 		for t, tr := range m.Tiers {
-			out[i].Tiers[t] = ApdTier{Min: toApd(tr.MinNotional), Max: toApd(tr.MaxNotional),
+			out[i].Tiers[t] = apdTier{Min: toApd(tr.MinNotional), Max: toApd(tr.MaxNotional),
 				MMR: toApd(tr.MaintenanceMarginRate), MaxLev: toApd(tr.MaxLeverage), Cum: toApd(cum[t])}
 		}
 	}
 	return out
 }
 
-// NewApdMarks returns u's marks indexed like u.Names.
-func NewApdMarks(u *Universe) []apd.Decimal {
+// newApdMarks returns u's marks indexed like u.Names.
+func newApdMarks(u *universe) []apd.Decimal {
 	out := make([]apd.Decimal, len(u.Names))
 	for i, n := range u.Names {
 		out[i] = toApd(u.Marks[n])
@@ -80,16 +80,16 @@ func NewApdMarks(u *Universe) []apd.Decimal {
 	return out
 }
 
-// NewApdAccount converts a cross account (entry prices given) with the
+// newApdAccount converts a cross account (entry prices given) with the
 // market indices of u; isolated positions are not supported.
-func NewApdAccount(u *Universe, acc spec.Account) ApdAccount {
-	aa := ApdAccount{Wallet: toApd(acc.WalletBalance), Positions: make([]ApdPosition, len(acc.Positions))}
+func newApdAccount(u *universe, acc spec.Account) apdAccount {
+	aa := apdAccount{Wallet: toApd(acc.WalletBalance), Positions: make([]apdPosition, len(acc.Positions))}
 	for i, p := range acc.Positions {
 		lev := defaultLeverage(u.Markets[p.Market])
 		if p.Leverage.Valid {
 			lev = p.Leverage.Decimal
 		}
-		aa.Positions[i] = ApdPosition{Market: u.Index[p.Market], Long: p.Side == spec.Long,
+		aa.Positions[i] = apdPosition{Market: u.Index[p.Market], Long: p.Side == spec.Long,
 			Size: toApd(p.Size), Entry: toApd(p.EntryPrice), Leverage: toApd(lev)}
 	}
 	return aa
@@ -111,7 +111,7 @@ func apdRound8(d, x *apd.Decimal, up bool) {
 // Cross returns the health of the cross pool at marks (indexed like mk).
 // apd conditions are not checked: with these inputs the exact context
 // cannot fail and the quotient context only rounds.
-func (a *ApdAccount) Cross(mk []ApdMarket, marks []apd.Decimal) ApdHealth {
+func (a *apdAccount) Cross(mk []apdMarket, marks []apd.Decimal) apdHealth {
 	var e, im, mm, n, t1 apd.Decimal
 	e.Set(&a.Wallet)
 	for i := range a.Positions {
@@ -141,7 +141,7 @@ func (a *ApdAccount) Cross(mk []ApdMarket, marks []apd.Decimal) ApdHealth {
 		_, _ = apdQuo.Quo(&t1, &n, lev)
 		_, _ = apdExact.Add(&im, &im, &t1)
 	}
-	var h ApdHealth
+	var h apdHealth
 	h.Liquidatable = e.Cmp(&mm) < 0
 	_, _ = apdExact.Sub(&t1, &e, &im)
 	if t1.Sign() < 0 {

@@ -34,12 +34,12 @@ var impls = []string{"model", "reference", "apd", "shopspring", "float64"}
 // Sinks keep the compiler from discarding results.
 var (
 	sinkModel   model.PoolHealth
-	sinkFloat   FloatHealth
-	sinkDecimal DecimalHealth
-	sinkApd     ApdHealth
+	sinkFloat   floatHealth
+	sinkDecimal decimalHealth
+	sinkApd     apdHealth
 	sinkPrice   model.PriceResult
-	sinkFPrice  FloatPrice
-	sinkDPrice  DecimalPrice
+	sinkFPrice  floatPrice
+	sinkDPrice  decimalPrice
 	sinkReport  *spec.Report
 	sinkCount   int
 )
@@ -97,12 +97,12 @@ func perUnit(b *testing.B, n int, unit string) {
 // its op is reference.Evaluate of the scenario, a full report (validation,
 // every position's quantities, liquidation and bankruptcy prices), so it
 // does more work than the others; impl=apd is the pool-only apd health check
-// (ApdAccount), and BenchmarkReport compares the two full reports.
+// (apdAccount), and BenchmarkReport compares the two full reports.
 func BenchmarkHealth(b *testing.B) {
 	for _, impl := range impls {
 		for _, n := range []int{1, 10, 100} {
 			b.Run("impl="+impl+"/pos="+strconv.Itoa(n), func(b *testing.B) {
-				u, err := HealthUniverse(n)
+				u, err := healthUniverse(n)
 				fatalIf(b, err)
 				acc := u.HealthAccount(n)
 				marks := healthMarks(u)
@@ -113,7 +113,7 @@ func BenchmarkHealth(b *testing.B) {
 	}
 }
 
-func benchHealth(b *testing.B, impl string, u *Universe, acc spec.Account, marks [2]decimal.Decimal) {
+func benchHealth(b *testing.B, impl string, u *universe, acc spec.Account, marks [2]decimal.Decimal) {
 	btc := u.Index["BTCUSDT"]
 	switch impl {
 	case "model":
@@ -148,8 +148,8 @@ func benchHealth(b *testing.B, impl string, u *Universe, acc spec.Account, marks
 		}
 		c.stop(b)
 	case "apd":
-		am, amarks := NewApdMarkets(u), NewApdMarks(u)
-		aa := NewApdAccount(u, acc)
+		am, amarks := newApdMarkets(u), newApdMarks(u)
+		aa := newApdAccount(u, acc)
 		ap := [2]apd.Decimal{toApd(marks[0]), toApd(marks[1])}
 		c := startClock(b)
 		for i := 0; i < b.N; i++ {
@@ -158,8 +158,8 @@ func benchHealth(b *testing.B, impl string, u *Universe, acc spec.Account, marks
 		}
 		c.stop(b)
 	case "shopspring":
-		dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
-		da := NewDecimalAccount(u, dm, acc)
+		dm, dmarks := newDecimalMarkets(u), newDecimalMarks(u)
+		da := newDecimalAccount(u, dm, acc)
 		c := startClock(b)
 		for i := 0; i < b.N; i++ {
 			dmarks[btc] = marks[i&1]
@@ -167,8 +167,8 @@ func benchHealth(b *testing.B, impl string, u *Universe, acc spec.Account, marks
 		}
 		c.stop(b)
 	case "float64":
-		fm, fmarks := NewFloatMarkets(u), NewFloatMarks(u)
-		fa := NewFloatAccount(u, fm, acc)
+		fm, fmarks := newFloatMarkets(u), newFloatMarks(u)
+		fa := newFloatAccount(u, fm, acc)
 		fl := [2]float64{marks[0].InexactFloat64(), marks[1].InexactFloat64()}
 		c := startClock(b)
 		for i := 0; i < b.N; i++ {
@@ -190,7 +190,7 @@ func BenchmarkLiqPrice(b *testing.B) {
 	for _, impl := range []string{"model", "reference", "shopspring", "float64"} {
 		for _, mode := range []spec.MarginMode{spec.Isolated, spec.Cross} {
 			b.Run("impl="+impl+"/mode="+string(mode), func(b *testing.B) {
-				u, err := LiqUniverse()
+				u, err := liqUniverse()
 				fatalIf(b, err)
 				acc := u.LiqAccount(mode)
 				switch impl {
@@ -214,16 +214,16 @@ func BenchmarkLiqPrice(b *testing.B) {
 					}
 					c.stop(b)
 				case "shopspring":
-					dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
-					da := NewDecimalAccount(u, dm, acc)
+					dm, dmarks := newDecimalMarkets(u), newDecimalMarks(u)
+					da := newDecimalAccount(u, dm, acc)
 					c := startClock(b)
 					for i := 0; i < b.N; i++ {
 						sinkDPrice = da.LiquidationPrice(dm, dmarks, 0)
 					}
 					c.stop(b)
 				case "float64":
-					fm, fmarks := NewFloatMarkets(u), NewFloatMarks(u)
-					fa := NewFloatAccount(u, fm, acc)
+					fm, fmarks := newFloatMarkets(u), newFloatMarks(u)
+					fa := newFloatAccount(u, fm, acc)
 					c := startClock(b)
 					for i := 0; i < b.N; i++ {
 						sinkFPrice = fa.LiquidationPrice(fm, fmarks, 0)
@@ -244,7 +244,7 @@ func BenchmarkReport(b *testing.B) {
 	for _, impl := range []string{"model", "reference"} {
 		for _, n := range []int{1, 10, 100} {
 			b.Run("impl="+impl+"/pos="+strconv.Itoa(n), func(b *testing.B) {
-				u, err := HealthUniverse(n)
+				u, err := healthUniverse(n)
 				fatalIf(b, err)
 				s := u.Scenario(u.HealthAccount(n))
 				eval := model.Evaluate
@@ -289,7 +289,7 @@ func heapInUse() uint64 {
 // buildScanSet prepares n scan accounts for impl. The accounts are the same
 // for every impl (ScanAccount is deterministic).
 func buildScanSet(impl string, n int) (*scanSet, error) {
-	u, err := ScanUniverse()
+	u, err := scanUniverse()
 	if err != nil {
 		return nil, err
 	}
@@ -392,10 +392,10 @@ func buildScanSet(impl string, n int) (*scanSet, error) {
 			return c
 		}
 	case "apd":
-		am, amarks := NewApdMarkets(u), NewApdMarks(u)
-		as := make([]ApdAccount, n)
+		am, amarks := newApdMarkets(u), newApdMarks(u)
+		as := make([]apdAccount, n)
 		for i := range as {
-			as[i] = NewApdAccount(u, u.ScanAccount(scanSeed, i))
+			as[i] = newApdAccount(u, u.ScanAccount(scanSeed, i))
 		}
 		keep = as
 		ap := [2]apd.Decimal{toApd(marks[0]), toApd(marks[1])}
@@ -410,10 +410,10 @@ func buildScanSet(impl string, n int) (*scanSet, error) {
 			return c
 		}
 	case "shopspring":
-		dm, dmarks := NewDecimalMarkets(u), NewDecimalMarks(u)
-		as := make([]DecimalAccount, n)
+		dm, dmarks := newDecimalMarkets(u), newDecimalMarks(u)
+		as := make([]decimalAccount, n)
 		for i := range as {
-			as[i] = NewDecimalAccount(u, dm, u.ScanAccount(scanSeed, i))
+			as[i] = newDecimalAccount(u, dm, u.ScanAccount(scanSeed, i))
 		}
 		keep = as
 		set.update = func(v int) { dmarks[btc] = marks[v] }
@@ -427,10 +427,10 @@ func buildScanSet(impl string, n int) (*scanSet, error) {
 			return c
 		}
 	case "float64":
-		fm, fmarks := NewFloatMarkets(u), NewFloatMarks(u)
-		as := make([]FloatAccount, n)
+		fm, fmarks := newFloatMarkets(u), newFloatMarks(u)
+		as := make([]floatAccount, n)
 		for i := range as {
-			as[i] = NewFloatAccount(u, fm, u.ScanAccount(scanSeed, i))
+			as[i] = newFloatAccount(u, fm, u.ScanAccount(scanSeed, i))
 		}
 		keep = as
 		fl := [2]float64{marks[0].InexactFloat64(), marks[1].InexactFloat64()}

@@ -6,20 +6,20 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// DecimalTier is one leverage bracket in shopspring decimals; Cum is
+// decimalTier is one leverage bracket in shopspring decimals; Cum is
 // Binance's maintenance amount.
-type DecimalTier struct {
+type decimalTier struct {
 	Min, Max, MMR, MaxLev, Cum decimal.Decimal
 }
 
-// DecimalMarket is a market's tick and tier table in shopspring decimals.
-type DecimalMarket struct {
+// decimalMarket is a market's tick and tier table in shopspring decimals.
+type decimalMarket struct {
 	Tick  decimal.Decimal
-	Tiers []DecimalTier
+	Tiers []decimalTier
 }
 
-// DecimalPosition is a one-way position in shopspring decimals.
-type DecimalPosition struct {
+// decimalPosition is a one-way position in shopspring decimals.
+type decimalPosition struct {
 	Market         int
 	Long           bool
 	Size, Entry    decimal.Decimal
@@ -28,29 +28,29 @@ type DecimalPosition struct {
 	IsolatedMargin decimal.Decimal
 }
 
-// DecimalAccount is an account in shopspring decimals, with the health check
+// decimalAccount is an account in shopspring decimals, with the health check
 // and liquidation price written the way a Go trading engineer typically
 // writes them with github.com/shopspring/decimal: exact Add/Sub/Mul, Div at
 // decimal.DivisionPrecision (16) digits, and the reported values rounded to
 // 8 decimals in SPEC's directions with RoundCeil/RoundFloor. Idiomatic, not
 // deliberately slow, and not exact where a division is involved (IM, the
 // margin ratio, the liquidation price).
-type DecimalAccount struct {
+type decimalAccount struct {
 	Wallet    decimal.Decimal
-	Positions []DecimalPosition
+	Positions []decimalPosition
 }
 
-// DecimalHealth is the state of a margin pool, rounded as SPEC reports it:
+// decimalHealth is the state of a margin pool, rounded as SPEC reports it:
 // Equity and Available down, InitialMargin, MaintenanceMargin and
 // MarginRatio up, on the 1e-8 grid.
-type DecimalHealth struct {
+type decimalHealth struct {
 	Equity, InitialMargin, MaintenanceMargin, Available, MarginRatio decimal.Decimal
 	MarginRatioOK, Liquidatable                                      bool
 }
 
-// DecimalPrice is a liquidation price: Exact on the 1e-8 grid and Price on
+// decimalPrice is a liquidation price: Exact on the 1e-8 grid and Price on
 // the tick grid, both rounded up for a long and down for a short.
-type DecimalPrice struct {
+type decimalPrice struct {
 	Price, Exact decimal.Decimal
 	OK           bool
 }
@@ -60,28 +60,28 @@ var (
 	decMinusOne = decimal.NewFromInt(-1)
 )
 
-// NewDecimalMarket converts m (mark basis).
-func NewDecimalMarket(m spec.Market) DecimalMarket {
+// newDecimalMarket converts m (mark basis).
+func newDecimalMarket(m spec.Market) decimalMarket {
 	cum := cumOf(m.Tiers)
-	dm := DecimalMarket{Tick: m.TickSize, Tiers: make([]DecimalTier, len(m.Tiers))}
+	dm := decimalMarket{Tick: m.TickSize, Tiers: make([]decimalTier, len(m.Tiers))}
 	for t, tr := range m.Tiers {
-		dm.Tiers[t] = DecimalTier{Min: tr.MinNotional, Max: tr.MaxNotional,
+		dm.Tiers[t] = decimalTier{Min: tr.MinNotional, Max: tr.MaxNotional,
 			MMR: tr.MaintenanceMarginRate, MaxLev: tr.MaxLeverage, Cum: cum[t]}
 	}
 	return dm
 }
 
-// NewDecimalMarkets converts u's markets, indexed like u.Names.
-func NewDecimalMarkets(u *Universe) []DecimalMarket {
-	out := make([]DecimalMarket, len(u.Names))
+// newDecimalMarkets converts u's markets, indexed like u.Names.
+func newDecimalMarkets(u *universe) []decimalMarket {
+	out := make([]decimalMarket, len(u.Names))
 	for i, n := range u.Names {
-		out[i] = NewDecimalMarket(u.Markets[n])
+		out[i] = newDecimalMarket(u.Markets[n])
 	}
 	return out
 }
 
-// NewDecimalMarks returns u's marks indexed like u.Names.
-func NewDecimalMarks(u *Universe) []decimal.Decimal {
+// newDecimalMarks returns u's marks indexed like u.Names.
+func newDecimalMarks(u *universe) []decimal.Decimal {
 	out := make([]decimal.Decimal, len(u.Names))
 	for i, n := range u.Names {
 		out[i] = u.Marks[n]
@@ -89,12 +89,12 @@ func NewDecimalMarks(u *Universe) []decimal.Decimal {
 	return out
 }
 
-// NewDecimalAccount converts acc (entry prices given) with the market
+// newDecimalAccount converts acc (entry prices given) with the market
 // indices of u; missing leverage and isolated margin get SPEC's defaults.
-func NewDecimalAccount(u *Universe, mk []DecimalMarket, acc spec.Account) DecimalAccount {
-	da := DecimalAccount{Wallet: acc.WalletBalance, Positions: make([]DecimalPosition, len(acc.Positions))}
+func newDecimalAccount(u *universe, mk []decimalMarket, acc spec.Account) decimalAccount {
+	da := decimalAccount{Wallet: acc.WalletBalance, Positions: make([]decimalPosition, len(acc.Positions))}
 	for i, p := range acc.Positions {
-		dp := DecimalPosition{Market: u.Index[p.Market], Long: p.Side == spec.Long,
+		dp := decimalPosition{Market: u.Index[p.Market], Long: p.Side == spec.Long,
 			Size: p.Size, Entry: p.EntryPrice, Leverage: defaultLeverage(u.Markets[p.Market]),
 			Isolated: p.MarginMode == spec.Isolated}
 		if p.Leverage.Valid {
@@ -105,7 +105,7 @@ func NewDecimalAccount(u *Universe, mk []DecimalMarket, acc spec.Account) Decima
 				dp.IsolatedMargin = p.IsolatedMargin.Decimal
 			} else {
 				qe := dp.Size.Mul(dp.Entry)
-				t := decimalTier(mk[dp.Market].Tiers, qe)
+				t := decimalTierOf(mk[dp.Market].Tiers, qe)
 				dp.IsolatedMargin = qe.Div(decimal.Min(dp.Leverage, t.MaxLev)).RoundCeil(8)
 			}
 		}
@@ -114,8 +114,8 @@ func NewDecimalAccount(u *Universe, mk []DecimalMarket, acc spec.Account) Decima
 	return da
 }
 
-// decimalTier returns the tier containing notional n.
-func decimalTier(tiers []DecimalTier, n decimal.Decimal) *DecimalTier {
+// decimalTierOf returns the tier containing notional n.
+func decimalTierOf(tiers []decimalTier, n decimal.Decimal) *decimalTier {
 	t := 0
 	for t+1 < len(tiers) && n.GreaterThanOrEqual(tiers[t+1].Min) {
 		t++
@@ -124,7 +124,7 @@ func decimalTier(tiers []DecimalTier, n decimal.Decimal) *DecimalTier {
 }
 
 // pnl is the unrealized PnL of p at mark.
-func (p *DecimalPosition) pnl(mark decimal.Decimal) decimal.Decimal {
+func (p *decimalPosition) pnl(mark decimal.Decimal) decimal.Decimal {
 	if p.Long {
 		return mark.Sub(p.Entry).Mul(p.Size)
 	}
@@ -132,7 +132,7 @@ func (p *DecimalPosition) pnl(mark decimal.Decimal) decimal.Decimal {
 }
 
 // Cross returns the health of the cross pool at marks (indexed like mk).
-func (a *DecimalAccount) Cross(mk []DecimalMarket, marks []decimal.Decimal) DecimalHealth {
+func (a *decimalAccount) Cross(mk []decimalMarket, marks []decimal.Decimal) decimalHealth {
 	equity := a.Wallet
 	im, mm := decimal.Zero, decimal.Zero
 	for i := range a.Positions {
@@ -143,25 +143,25 @@ func (a *DecimalAccount) Cross(mk []DecimalMarket, marks []decimal.Decimal) Deci
 		mark := marks[p.Market]
 		notional := p.Size.Mul(mark)
 		equity = equity.Add(p.pnl(mark))
-		t := decimalTier(mk[p.Market].Tiers, notional)
+		t := decimalTierOf(mk[p.Market].Tiers, notional)
 		mm = mm.Add(notional.Mul(t.MMR).Sub(t.Cum))
 		im = im.Add(notional.Div(decimal.Min(p.Leverage, t.MaxLev)))
 	}
-	return decimalHealth(equity, im, mm)
+	return newDecimalHealth(equity, im, mm)
 }
 
 // Isolated returns the health of isolated position i's pool.
-func (a *DecimalAccount) Isolated(mk []DecimalMarket, marks []decimal.Decimal, i int) DecimalHealth {
+func (a *decimalAccount) Isolated(mk []decimalMarket, marks []decimal.Decimal, i int) decimalHealth {
 	p := &a.Positions[i]
 	mark := marks[p.Market]
 	notional := p.Size.Mul(mark)
-	t := decimalTier(mk[p.Market].Tiers, notional)
-	return decimalHealth(p.IsolatedMargin.Add(p.pnl(mark)),
+	t := decimalTierOf(mk[p.Market].Tiers, notional)
+	return newDecimalHealth(p.IsolatedMargin.Add(p.pnl(mark)),
 		notional.Div(decimal.Min(p.Leverage, t.MaxLev)), notional.Mul(t.MMR).Sub(t.Cum))
 }
 
-func decimalHealth(equity, im, mm decimal.Decimal) DecimalHealth {
-	h := DecimalHealth{Liquidatable: equity.LessThan(mm)}
+func newDecimalHealth(equity, im, mm decimal.Decimal) decimalHealth {
+	h := decimalHealth{Liquidatable: equity.LessThan(mm)}
 	avail := equity.Sub(im)
 	if avail.IsNegative() {
 		avail = decimal.Zero
@@ -186,7 +186,7 @@ func decimalHealth(equity, im, mm decimal.Decimal) DecimalHealth {
 // the bracket B the one whose notional range contains Position1*LP. The
 // root is rounded to 8 decimals and to the tick, up for a long and down for
 // a short (SPEC LIQ-3..6).
-func (a *DecimalAccount) LiquidationPrice(mk []DecimalMarket, marks []decimal.Decimal, i int) DecimalPrice {
+func (a *decimalAccount) LiquidationPrice(mk []decimalMarket, marks []decimal.Decimal, i int) decimalPrice {
 	p := &a.Positions[i]
 	wb, tmm, upnl := a.Wallet, decimal.Zero, decimal.Zero
 	if p.Isolated {
@@ -199,7 +199,7 @@ func (a *DecimalAccount) LiquidationPrice(mk []DecimalMarket, marks []decimal.De
 			}
 			mark := marks[q.Market]
 			notional := q.Size.Mul(mark)
-			t := decimalTier(mk[q.Market].Tiers, notional)
+			t := decimalTierOf(mk[q.Market].Tiers, notional)
 			tmm = tmm.Add(notional.Mul(t.MMR).Sub(t.Cum))
 			upnl = upnl.Add(q.pnl(mark))
 		}
@@ -211,7 +211,7 @@ func (a *DecimalAccount) LiquidationPrice(mk []DecimalMarket, marks []decimal.De
 	}
 	qe := side.Mul(p.Size).Mul(p.Entry)
 	if (p.Long && k.Sub(qe).Sign() >= 0) || (!p.Long && k.Sub(qe).Sign() <= 0) {
-		return DecimalPrice{} // LIQ-3: no liquidation price
+		return decimalPrice{} // LIQ-3: no liquidation price
 	}
 	m := &mk[p.Market]
 	last := len(m.Tiers) - 1
@@ -223,10 +223,10 @@ func (a *DecimalAccount) LiquidationPrice(mk []DecimalMarket, marks []decimal.De
 			continue
 		}
 		if p.Long {
-			return DecimalPrice{Exact: lp.RoundCeil(8), Price: lp.Div(m.Tick).Ceil().Mul(m.Tick), OK: true}
+			return decimalPrice{Exact: lp.RoundCeil(8), Price: lp.Div(m.Tick).Ceil().Mul(m.Tick), OK: true}
 		}
 		price := lp.Div(m.Tick).Floor().Mul(m.Tick)
-		return DecimalPrice{Exact: lp.RoundFloor(8), Price: price, OK: price.IsPositive()}
+		return decimalPrice{Exact: lp.RoundFloor(8), Price: price, OK: price.IsPositive()}
 	}
-	return DecimalPrice{}
+	return decimalPrice{}
 }

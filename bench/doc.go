@@ -5,18 +5,18 @@
 //   - reference: the apd transcription of SPEC.md (reference.Evaluate, which
 //     always computes a full report);
 //   - apd: a pool-only health check in github.com/cockroachdb/apd/v3
-//     (ApdAccount), the like-for-like apd counterpart of the model's Cross;
+//     (apdAccount), the like-for-like apd counterpart of the model's Cross;
 //   - shopspring: what a user would typically write with
-//     github.com/shopspring/decimal (DecimalAccount);
-//   - float64: the same formulas in plain float64 (FloatAccount), the speed
+//     github.com/shopspring/decimal (decimalAccount);
+//   - float64: the same formulas in plain float64 (floatAccount), the speed
 //     floor.
 //
 // For the ledger (BenchmarkLedger: a trade, a funding payment, a liquidation
 // cascade) model.Ledger and reference.Ledger are compared with two bench
-// kernels of a one-market, cross-only ledger: DecimalLedger (shopspring, what
-// a user would typically write) and FloatLedger (float64, the speed floor).
-// TestAgreeLedger checks that DecimalLedger's balances equal the model's
-// exactly and FloatLedger's within a stated bound, event by event.
+// kernels of a one-market, cross-only ledger: decimalLedger (shopspring, what
+// a user would typically write) and floatLedger (float64, the speed floor).
+// TestAgreeLedger checks that decimalLedger's balances equal the model's
+// exactly and floatLedger's within a stated bound, event by event.
 //
 // The non-test files hold the kernels (apd, shopspring, float64), the
 // deterministic scenario builders every benchmark uses (Binance tier tables

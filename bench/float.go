@@ -6,20 +6,20 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// FloatTier is one leverage bracket in float64.
-type FloatTier struct {
+// floatTier is one leverage bracket in float64.
+type floatTier struct {
 	Min, Max, MMR, MaxLev, Cum float64
 }
 
-// FloatMarket is a market's tick and tier table in float64.
-type FloatMarket struct {
+// floatMarket is a market's tick and tier table in float64.
+type floatMarket struct {
 	Tick  float64
-	Tiers []FloatTier
+	Tiers []floatTier
 }
 
-// FloatPosition is a one-way position in float64. Market indexes the
-// []FloatMarket and marks slices the kernel is given.
-type FloatPosition struct {
+// floatPosition is a one-way position in float64. Market indexes the
+// []floatMarket and marks slices the kernel is given.
+type floatPosition struct {
 	Market int
 	// Sign is +1 for a long, -1 for a short.
 	Sign           float64
@@ -29,34 +29,34 @@ type FloatPosition struct {
 	IsolatedMargin float64
 }
 
-// FloatAccount is an account in float64: the plain float64 kernel of the
+// floatAccount is an account in float64: the plain float64 kernel of the
 // health check and the liquidation price, the speed floor of the benchmarks.
 // It computes the same quantities as model.Portfolio (SPEC POOL-1..5,
 // LIQ-1..6, mark basis) without rounding and without exactness.
-type FloatAccount struct {
+type floatAccount struct {
 	Wallet    float64
-	Positions []FloatPosition
+	Positions []floatPosition
 }
 
-// FloatHealth is the state of a margin pool in float64 (unrounded).
-type FloatHealth struct {
+// floatHealth is the state of a margin pool in float64 (unrounded).
+type floatHealth struct {
 	Equity, InitialMargin, MaintenanceMargin, Available, MarginRatio float64
 	MarginRatioOK, Liquidatable                                      bool
 }
 
-// FloatPrice is a liquidation price in float64: Exact is the root, Price the
+// floatPrice is a liquidation price in float64: Exact is the root, Price the
 // root rounded to the tick (up for a long, down for a short).
-type FloatPrice struct {
+type floatPrice struct {
 	Price, Exact float64
 	OK           bool
 }
 
-// NewFloatMarket converts m (mark basis) to float64.
-func NewFloatMarket(m spec.Market) FloatMarket {
+// newFloatMarket converts m (mark basis) to float64.
+func newFloatMarket(m spec.Market) floatMarket {
 	cum := cumOf(m.Tiers)
-	fm := FloatMarket{Tick: m.TickSize.InexactFloat64(), Tiers: make([]FloatTier, len(m.Tiers))}
+	fm := floatMarket{Tick: m.TickSize.InexactFloat64(), Tiers: make([]floatTier, len(m.Tiers))}
 	for t, tr := range m.Tiers {
-		fm.Tiers[t] = FloatTier{
+		fm.Tiers[t] = floatTier{
 			Min: tr.MinNotional.InexactFloat64(), Max: tr.MaxNotional.InexactFloat64(),
 			MMR: tr.MaintenanceMarginRate.InexactFloat64(), MaxLev: tr.MaxLeverage.InexactFloat64(),
 			Cum: cum[t].InexactFloat64(),
@@ -65,17 +65,17 @@ func NewFloatMarket(m spec.Market) FloatMarket {
 	return fm
 }
 
-// NewFloatMarkets converts u's markets, indexed like u.Names.
-func NewFloatMarkets(u *Universe) []FloatMarket {
-	out := make([]FloatMarket, len(u.Names))
+// newFloatMarkets converts u's markets, indexed like u.Names.
+func newFloatMarkets(u *universe) []floatMarket {
+	out := make([]floatMarket, len(u.Names))
 	for i, n := range u.Names {
-		out[i] = NewFloatMarket(u.Markets[n])
+		out[i] = newFloatMarket(u.Markets[n])
 	}
 	return out
 }
 
-// NewFloatMarks returns u's marks indexed like u.Names.
-func NewFloatMarks(u *Universe) []float64 {
+// newFloatMarks returns u's marks indexed like u.Names.
+func newFloatMarks(u *universe) []float64 {
 	out := make([]float64, len(u.Names))
 	for i, n := range u.Names {
 		out[i] = u.Marks[n].InexactFloat64()
@@ -83,17 +83,17 @@ func NewFloatMarks(u *Universe) []float64 {
 	return out
 }
 
-// NewFloatAccount converts acc (entry prices given, not entry values) with
+// newFloatAccount converts acc (entry prices given, not entry values) with
 // the market indices of u. A missing leverage or isolated margin gets SPEC's
 // default (POS-4, POS-5).
-func NewFloatAccount(u *Universe, mk []FloatMarket, acc spec.Account) FloatAccount {
-	fa := FloatAccount{Wallet: acc.WalletBalance.InexactFloat64(), Positions: make([]FloatPosition, len(acc.Positions))}
+func newFloatAccount(u *universe, mk []floatMarket, acc spec.Account) floatAccount {
+	fa := floatAccount{Wallet: acc.WalletBalance.InexactFloat64(), Positions: make([]floatPosition, len(acc.Positions))}
 	for i, p := range acc.Positions {
 		lev := defaultLeverage(u.Markets[p.Market])
 		if p.Leverage.Valid {
 			lev = p.Leverage.Decimal
 		}
-		fp := FloatPosition{
+		fp := floatPosition{
 			Market: u.Index[p.Market], Sign: float64(p.Side.Sign()),
 			Size: p.Size.InexactFloat64(), Entry: p.EntryPrice.InexactFloat64(),
 			Leverage: lev.InexactFloat64(), Isolated: p.MarginMode == spec.Isolated,
@@ -103,7 +103,7 @@ func NewFloatAccount(u *Universe, mk []FloatMarket, acc spec.Account) FloatAccou
 			if p.IsolatedMargin.Valid {
 				fp.IsolatedMargin = p.IsolatedMargin.Decimal.InexactFloat64()
 			} else {
-				t := floatTier(mk[fp.Market].Tiers, qe)
+				t := floatTierOf(mk[fp.Market].Tiers, qe)
 				fp.IsolatedMargin = qe / math.Min(fp.Leverage, t.MaxLev)
 			}
 		}
@@ -112,8 +112,8 @@ func NewFloatAccount(u *Universe, mk []FloatMarket, acc spec.Account) FloatAccou
 	return fa
 }
 
-// floatTier is TIER-7: the tier containing notional n.
-func floatTier(tiers []FloatTier, n float64) *FloatTier {
+// floatTierOf is TIER-7: the tier containing notional n.
+func floatTierOf(tiers []floatTier, n float64) *floatTier {
 	t := 0
 	for t+1 < len(tiers) && n >= tiers[t+1].Min {
 		t++
@@ -122,7 +122,7 @@ func floatTier(tiers []FloatTier, n float64) *FloatTier {
 }
 
 // Cross returns the health of the cross pool at marks (indexed like mk).
-func (a *FloatAccount) Cross(mk []FloatMarket, marks []float64) FloatHealth {
+func (a *floatAccount) Cross(mk []floatMarket, marks []float64) floatHealth {
 	e := a.Wallet
 	var im, mm float64
 	for i := range a.Positions {
@@ -133,25 +133,25 @@ func (a *FloatAccount) Cross(mk []FloatMarket, marks []float64) FloatHealth {
 		mp := marks[p.Market]
 		n := p.Size * mp
 		e += p.Sign * p.Size * (mp - p.Entry)
-		t := floatTier(mk[p.Market].Tiers, n)
+		t := floatTierOf(mk[p.Market].Tiers, n)
 		mm += n*t.MMR - t.Cum
 		im += n / math.Min(p.Leverage, t.MaxLev)
 	}
-	return floatHealth(e, im, mm)
+	return newFloatHealth(e, im, mm)
 }
 
 // Isolated returns the health of isolated position i's pool.
-func (a *FloatAccount) Isolated(mk []FloatMarket, marks []float64, i int) FloatHealth {
+func (a *floatAccount) Isolated(mk []floatMarket, marks []float64, i int) floatHealth {
 	p := &a.Positions[i]
 	mp := marks[p.Market]
 	n := p.Size * mp
-	t := floatTier(mk[p.Market].Tiers, n)
+	t := floatTierOf(mk[p.Market].Tiers, n)
 	e := p.IsolatedMargin + p.Sign*p.Size*(mp-p.Entry)
-	return floatHealth(e, n/math.Min(p.Leverage, t.MaxLev), n*t.MMR-t.Cum)
+	return newFloatHealth(e, n/math.Min(p.Leverage, t.MaxLev), n*t.MMR-t.Cum)
 }
 
-func floatHealth(e, im, mm float64) FloatHealth {
-	h := FloatHealth{Equity: e, InitialMargin: im, MaintenanceMargin: mm, Liquidatable: e < mm}
+func newFloatHealth(e, im, mm float64) floatHealth {
+	h := floatHealth{Equity: e, InitialMargin: im, MaintenanceMargin: mm, Liquidatable: e < mm}
 	h.Available = math.Max(0, e-im)
 	if e > 0 {
 		h.MarginRatio, h.MarginRatioOK = mm/e, true
@@ -161,7 +161,7 @@ func floatHealth(e, im, mm float64) FloatHealth {
 
 // LiquidationPrice solves SPEC LIQ-1..6 for position i tier by tier
 // (Binance's one-way formula) in float64.
-func (a *FloatAccount) LiquidationPrice(mk []FloatMarket, marks []float64, i int) FloatPrice {
+func (a *floatAccount) LiquidationPrice(mk []floatMarket, marks []float64, i int) floatPrice {
 	p := &a.Positions[i]
 	var k float64
 	if p.Isolated {
@@ -175,13 +175,13 @@ func (a *FloatAccount) LiquidationPrice(mk []FloatMarket, marks []float64, i int
 			}
 			mp := marks[q.Market]
 			n := q.Size * mp
-			t := floatTier(mk[q.Market].Tiers, n)
+			t := floatTierOf(mk[q.Market].Tiers, n)
 			k += q.Sign*q.Size*(mp-q.Entry) - (n*t.MMR - t.Cum)
 		}
 	}
 	qe := p.Size * p.Entry
 	if (p.Sign > 0 && k-qe >= 0) || (p.Sign < 0 && k+qe <= 0) {
-		return FloatPrice{} // LIQ-3: none
+		return floatPrice{} // LIQ-3: none
 	}
 	m := &mk[p.Market]
 	last := len(m.Tiers) - 1
@@ -191,11 +191,11 @@ func (a *FloatAccount) LiquidationPrice(mk []FloatMarket, marks []float64, i int
 		n := p.Size * root
 		if n >= tr.Min && (n < tr.Max || t == last) {
 			if p.Sign > 0 {
-				return FloatPrice{Exact: root, Price: math.Ceil(root/m.Tick) * m.Tick, OK: true}
+				return floatPrice{Exact: root, Price: math.Ceil(root/m.Tick) * m.Tick, OK: true}
 			}
 			price := math.Floor(root/m.Tick) * m.Tick
-			return FloatPrice{Exact: root, Price: price, OK: price > 0}
+			return floatPrice{Exact: root, Price: price, OK: price > 0}
 		}
 	}
-	return FloatPrice{}
+	return floatPrice{}
 }

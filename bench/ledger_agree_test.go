@@ -17,7 +17,7 @@ import (
 // that reaches the rules the benchmarks' do not: rounding of the removed cost
 // basis, a flip, a rejected trade, funding with dust, solvent liquidations
 // with and without the fee cap, the fund reducing and flipping its position)
-// on model.Ledger, DecimalLedger (shopspring) and FloatLedger (float64), and
+// on model.Ledger, decimalLedger (shopspring) and floatLedger (float64), and
 // after every event compares their states with the model's:
 //
 //   - shopspring must equal the model exactly: every trader's wallet, side,
@@ -26,7 +26,7 @@ import (
 //   - both kernels must accept and reject the same events and liquidate the
 //     same accounts as the model;
 //   - float64 must agree within a bound that grows with the work done. The
-//     float kernel never rounds to 1e-8 (see FloatLedger), while the model
+//     float kernel never rounds to 1e-8 (see floatLedger), while the model
 //     rounds each fee, funding payment, removed cost basis Vr (at most one
 //     per fill) and liquidation fee once, by less than one unit u = 1e-8.
 //     Every balance and V is a sum of such amounts or of differences passed
@@ -80,11 +80,11 @@ func TestAgreeLedger(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dl, err := NewDecimalLedger(c.state)
+			dl, err := newDecimalLedger(c.state)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fl, err := NewFloatLedger(c.state)
+			fl, err := newFloatLedger(c.state)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -283,7 +283,7 @@ func liquidatedAccounts(effs []spec.Effect) []string {
 	return out
 }
 
-func decimalSizes(l *DecimalLedger) map[string]bool {
+func decimalSizes(l *decimalLedger) map[string]bool {
 	m := map[string]bool{}
 	for _, a := range l.Accounts {
 		m[a.ID] = !a.Size.IsZero()
@@ -291,7 +291,7 @@ func decimalSizes(l *DecimalLedger) map[string]bool {
 	return m
 }
 
-func floatSizes(l *FloatLedger) map[string]bool {
+func floatSizes(l *floatLedger) map[string]bool {
 	m := map[string]bool{}
 	for _, a := range l.Accounts {
 		m[a.ID] = a.Size != 0
@@ -329,12 +329,12 @@ func modelPos(t *testing.T, what, id string, a spec.Account) (has, long bool, si
 	return
 }
 
-func compareDecimalLedger(t *testing.T, what string, st *spec.State, l *DecimalLedger) {
+func compareDecimalLedger(t *testing.T, what string, st *spec.State, l *decimalLedger) {
 	t.Helper()
 	if len(st.Accounts) != len(l.Accounts) {
 		t.Fatalf("%s: %d accounts in the model, %d in shopspring", what, len(st.Accounts), len(l.Accounts))
 	}
-	acct := func(ma spec.Account, a DecimalLedgerAccount) {
+	acct := func(ma spec.Account, a decimalLedgerAccount) {
 		has, long, size, value := modelPos(t, what, a.ID, ma)
 		if !a.Wallet.Equal(ma.WalletBalance) {
 			t.Errorf("%s: %s wallet shopspring %s, model %s", what, a.ID, a.Wallet, ma.WalletBalance)
@@ -367,7 +367,7 @@ func compareDecimalLedger(t *testing.T, what string, st *spec.State, l *DecimalL
 
 // compareFloatLedger checks l against st within bound (sizes within 1e-12)
 // and returns the largest error divided by bound.
-func compareFloatLedger(t *testing.T, what string, st *spec.State, l *FloatLedger, bound float64) float64 {
+func compareFloatLedger(t *testing.T, what string, st *spec.State, l *floatLedger, bound float64) float64 {
 	t.Helper()
 	worst := 0.0
 	near := func(name string, got float64, want decimal.Decimal, tol float64) {
@@ -379,7 +379,7 @@ func compareFloatLedger(t *testing.T, what string, st *spec.State, l *FloatLedge
 			worst = math.Max(worst, e/bound)
 		}
 	}
-	acct := func(ma spec.Account, a FloatLedgerAccount) {
+	acct := func(ma spec.Account, a floatLedgerAccount) {
 		has, long, size, value := modelPos(t, what, a.ID, ma)
 		near(a.ID+" wallet", a.Wallet, ma.WalletBalance, bound)
 		near(a.ID+" size", a.Size, size, 1e-12)

@@ -3,6 +3,8 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -10,7 +12,7 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// DecimalLedger is a one-market, cross-margin-only ledger in shopspring
+// decimalLedger is a one-market, cross-margin-only ledger in shopspring
 // decimals: what a Go trading engineer would typically write with
 // github.com/shopspring/decimal to move money on trades, funding and
 // liquidations. It implements just enough of SPEC LED/TRD/FND/LQ for
@@ -36,31 +38,31 @@ import (
 //
 // It has no isolated margin, no ADL (LQ-6/7: a deficit the fund cannot pay
 // is returned as an error, after which the ledger must not be used), no
-// validation beyond what NewDecimalLedger checks, and no effects: it only
+// validation beyond what newDecimalLedger checks, and no effects: it only
 // keeps balances. Multiplications are exact; every quantity SPEC rounds to
 // 1e-8 or to the tick is rounded with RoundCeil/RoundFloor or an exact
 // QuoRem, and the initial-margin test E >= N/L is written as E*L >= N, so
 // nothing depends on Div's 16-digit truncation.
-type DecimalLedger struct {
+type decimalLedger struct {
 	Market string
 	Tick   decimal.Decimal
-	Tiers  []DecimalTier
+	Tiers  []decimalTier
 	// MaxNotional is the last tier's maxNotional (TRD-5).
 	MaxNotional                 decimal.Decimal
 	TakerFee, MakerFee, LiqFee  decimal.Decimal
 	FundingCap                  decimal.Decimal
 	HasFundingCap               bool
 	Mark                        decimal.Decimal
-	Accounts                    []DecimalLedgerAccount // ascending id
-	Fund                        DecimalLedgerAccount
+	Accounts                    []decimalLedgerAccount // ascending id
+	Fund                        decimalLedgerAccount
 	FeePool, Dust, Settlement   decimal.Decimal
-	scratchBuyer, scratchSeller DecimalLedgerAccount
+	scratchBuyer, scratchSeller decimalLedgerAccount
 }
 
-// DecimalLedgerAccount is a trader (or the insurance fund) of a
-// DecimalLedger: its cross wallet, its leverage setting and its one-way
+// decimalLedgerAccount is a trader (or the insurance fund) of a
+// decimalLedger: its cross wallet, its leverage setting and its one-way
 // position in the ledger's market (Size zero when flat).
-type DecimalLedgerAccount struct {
+type decimalLedgerAccount struct {
 	ID       string
 	Wallet   decimal.Decimal
 	Leverage decimal.Decimal
@@ -69,15 +71,15 @@ type DecimalLedgerAccount struct {
 	Size, Value decimal.Decimal
 }
 
-// ErrLedgerADL is returned when a liquidation needs auto-deleveraging
+// errLedgerADL is returned when a liquidation needs auto-deleveraging
 // (SPEC LQ-6), which the bench ledgers do not implement.
-var ErrLedgerADL = errors.New("bench ledger: the insurance fund cannot pay a deficit (ADL is not implemented)")
+var errLedgerADL = errors.New("bench ledger: the insurance fund cannot pay a deficit (ADL is not implemented)")
 
-// ErrLedgerSelfTrade is returned by a trade whose buyer is its seller (TRD-1).
-var ErrLedgerSelfTrade = errors.New("bench ledger: buyer and seller are the same account (TRD-1)")
+// errLedgerSelfTrade is returned by a trade whose buyer is its seller (TRD-1).
+var errLedgerSelfTrade = errors.New("bench ledger: buyer and seller are the same account (TRD-1)")
 
-// ErrLedgerIM is returned by a trade that fails SPEC TRD-5.
-var ErrLedgerIM = errors.New("bench ledger: trade rejected by the initial margin check (TRD-5)")
+// errLedgerIM is returned by a trade that fails SPEC TRD-5.
+var errLedgerIM = errors.New("bench ledger: trade rejected by the initial margin check (TRD-5)")
 
 // ledgerAccount is one account of st in a bench ledger's terms: its wallet,
 // leverage setting and its position in market (if any).
@@ -136,11 +138,7 @@ func ledgerMarket(st *spec.State) (name string, m spec.Market, mark decimal.Deci
 		}
 		return la, nil
 	}
-	ids := make([]string, 0, len(st.Accounts))
-	for id := range st.Accounts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(st.Accounts))
 	for _, id := range ids {
 		la, err := conv(id, st.Accounts[id])
 		if err != nil {
@@ -165,23 +163,23 @@ func nullOrZero(d decimal.NullDecimal) decimal.Decimal {
 	return decimal.Zero
 }
 
-// NewDecimalLedger converts st, which must have exactly one market (mark
+// newDecimalLedger converts st, which must have exactly one market (mark
 // basis, with a given mark) and only cross positions in it; positions may
 // give entryValue or entryPrice. A missing settlement is derived (LED-4).
-func NewDecimalLedger(st *spec.State) (*DecimalLedger, error) {
+func newDecimalLedger(st *spec.State) (*decimalLedger, error) {
 	name, m, mark, accs, fund, settlement, err := ledgerMarket(st)
 	if err != nil {
 		return nil, err
 	}
-	dm := NewDecimalMarket(m)
-	l := &DecimalLedger{Market: name, Tick: dm.Tick, Tiers: dm.Tiers,
+	dm := newDecimalMarket(m)
+	l := &decimalLedger{Market: name, Tick: dm.Tick, Tiers: dm.Tiers,
 		MaxNotional: m.Tiers[len(m.Tiers)-1].MaxNotional,
 		TakerFee:    nullOrZero(m.TakerFeeRate), MakerFee: nullOrZero(m.MakerFeeRate),
 		LiqFee: nullOrZero(m.LiquidationFeeRate), FundingCap: nullOrZero(m.FundingRateCap),
 		HasFundingCap: m.FundingRateCap.Valid, Mark: mark,
 		FeePool: st.FeePool, Dust: st.Dust, Settlement: settlement}
-	conv := func(a ledgerAccount) DecimalLedgerAccount {
-		return DecimalLedgerAccount{ID: a.id, Wallet: a.wallet, Leverage: a.lev, Long: a.long, Size: a.size, Value: a.value}
+	conv := func(a ledgerAccount) decimalLedgerAccount {
+		return decimalLedgerAccount{ID: a.id, Wallet: a.wallet, Leverage: a.lev, Long: a.long, Size: a.size, Value: a.value}
 	}
 	for _, a := range accs {
 		l.Accounts = append(l.Accounts, conv(a))
@@ -192,14 +190,14 @@ func NewDecimalLedger(st *spec.State) (*DecimalLedger, error) {
 
 // CopyFrom makes l a copy of src, reusing l's account slice (decimals are
 // immutable values, so sharing them is safe).
-func (l *DecimalLedger) CopyFrom(src *DecimalLedger) {
+func (l *decimalLedger) CopyFrom(src *decimalLedger) {
 	accs := append(l.Accounts[:0], src.Accounts...)
 	*l = *src
 	l.Accounts = accs
 }
 
 // Index returns the index in l.Accounts of trader id, or -1.
-func (l *DecimalLedger) Index(id string) int {
+func (l *decimalLedger) Index(id string) int {
 	i := sort.Search(len(l.Accounts), func(i int) bool { return l.Accounts[i].ID >= id })
 	if i < len(l.Accounts) && l.Accounts[i].ID == id {
 		return i
@@ -209,11 +207,11 @@ func (l *DecimalLedger) Index(id string) int {
 
 // Trade fills size at price between traders buyer and seller (indices in
 // l.Accounts); the seller is the maker unless makerBuyer. It returns
-// ErrLedgerIM, with nothing changed, when a side whose risk increased fails
+// errLedgerIM, with nothing changed, when a side whose risk increased fails
 // TRD-5.
-func (l *DecimalLedger) Trade(buyer, seller int, size, price decimal.Decimal, makerBuyer bool) error {
+func (l *decimalLedger) Trade(buyer, seller int, size, price decimal.Decimal, makerBuyer bool) error {
 	if buyer == seller {
-		return ErrLedgerSelfTrade
+		return errLedgerSelfTrade
 	}
 	b, s := &l.Accounts[buyer], &l.Accounts[seller]
 	// LED-7: keep what the trade may change, to restore it on rejection.
@@ -231,19 +229,19 @@ func (l *DecimalLedger) Trade(buyer, seller int, size, price decimal.Decimal, ma
 	if (incB && !l.imOK(b, price)) || (incS && !l.imOK(s, price)) {
 		*b, *s = l.scratchBuyer, l.scratchSeller
 		l.FeePool, l.Settlement = feePool, settlement
-		return ErrLedgerIM
+		return errLedgerIM
 	}
 	return nil
 }
 
-func (l *DecimalLedger) payFee(a *DecimalLedgerAccount, fee decimal.Decimal) {
+func (l *decimalLedger) payFee(a *decimalLedgerAccount, fee decimal.Decimal) {
 	a.Wallet = a.Wallet.Sub(fee)
 	l.FeePool = l.FeePool.Add(fee)
 }
 
 // update is TRD-2 for one side (long: the buyer) of size q at px; it
 // reports whether the side's risk increased (open, increase, flip).
-func (l *DecimalLedger) update(a *DecimalLedgerAccount, long bool, q, px decimal.Decimal) bool {
+func (l *decimalLedger) update(a *decimalLedgerAccount, long bool, q, px decimal.Decimal) bool {
 	if !a.Size.IsZero() && a.Long != long {
 		if q.LessThanOrEqual(a.Size) {
 			l.reduce(a, q, px)
@@ -262,7 +260,7 @@ func (l *DecimalLedger) update(a *DecimalLedgerAccount, long bool, q, px decimal
 }
 
 // reduce closes q <= a.Size at px and posts the realized PnL (TRD-2).
-func (l *DecimalLedger) reduce(a *DecimalLedgerAccount, q, px decimal.Decimal) {
+func (l *decimalLedger) reduce(a *decimalLedgerAccount, q, px decimal.Decimal) {
 	vr := a.Value
 	if !q.Equal(a.Size) {
 		// Vr = V*q/|x| on the 1e-8 grid, up for a long, down for a short.
@@ -285,7 +283,7 @@ func (l *DecimalLedger) reduce(a *DecimalLedgerAccount, q, px decimal.Decimal) {
 var decUnit = decimal.New(1, -8)
 
 // equity is the cross pool's exact equity at the mark (POOL-1).
-func (l *DecimalLedger) equity(a *DecimalLedgerAccount) decimal.Decimal {
+func (l *decimalLedger) equity(a *decimalLedgerAccount) decimal.Decimal {
 	if a.Size.IsZero() {
 		return a.Wallet
 	}
@@ -297,20 +295,20 @@ func (l *DecimalLedger) equity(a *DecimalLedgerAccount) decimal.Decimal {
 }
 
 // imOK is TRD-5 for a's cross pool after an increase at price.
-func (l *DecimalLedger) imOK(a *DecimalLedgerAccount, price decimal.Decimal) bool {
+func (l *decimalLedger) imOK(a *decimalLedgerAccount, price decimal.Decimal) bool {
 	n := a.Size.Mul(l.Mark)
-	t := decimalTier(l.Tiers, n)
+	t := decimalTierOf(l.Tiers, n)
 	lev := decimal.Min(a.Leverage, t.MaxLev)
 	// E >= N/L, written without a division.
 	return l.equity(a).Mul(lev).GreaterThanOrEqual(n) && a.Size.Mul(price).LessThanOrEqual(l.MaxNotional)
 }
 
 // liquidatable is POOL-5 on a's cross pool.
-func (l *DecimalLedger) liquidatable(a *DecimalLedgerAccount) bool {
+func (l *decimalLedger) liquidatable(a *decimalLedgerAccount) bool {
 	mm := decimal.Zero
 	if !a.Size.IsZero() {
 		n := a.Size.Mul(l.Mark)
-		t := decimalTier(l.Tiers, n)
+		t := decimalTierOf(l.Tiers, n)
 		mm = n.Mul(t.MMR).Sub(t.Cum)
 	}
 	return l.equity(a).LessThan(mm)
@@ -318,14 +316,14 @@ func (l *DecimalLedger) liquidatable(a *DecimalLedgerAccount) bool {
 
 // Funding applies funding rate (FND-1..4) and then the sweep; it returns
 // the number of positions liquidated.
-func (l *DecimalLedger) Funding(rate decimal.Decimal) (int, error) {
+func (l *decimalLedger) Funding(rate decimal.Decimal) (int, error) {
 	if l.HasFundingCap {
 		rate = decimal.Max(l.FundingCap.Neg(), decimal.Min(rate, l.FundingCap))
 	}
 	if !rate.IsZero() {
 		abs := rate.Abs()
 		pool := decimal.Zero // funding:<market>
-		pay := func(a *DecimalLedgerAccount) {
+		pay := func(a *decimalLedgerAccount) {
 			if a.Size.IsZero() {
 				return
 			}
@@ -351,13 +349,13 @@ func (l *DecimalLedger) Funding(rate decimal.Decimal) (int, error) {
 
 // SetMark sets the mark and runs the sweep; it returns the number of
 // positions liquidated.
-func (l *DecimalLedger) SetMark(mark decimal.Decimal) (int, error) {
+func (l *decimalLedger) SetMark(mark decimal.Decimal) (int, error) {
 	l.Mark = mark
 	return l.sweep()
 }
 
 // sweep is LQ-1.
-func (l *DecimalLedger) sweep() (int, error) {
+func (l *decimalLedger) sweep() (int, error) {
 	n := 0
 	for {
 		did := false
@@ -381,7 +379,7 @@ func (l *DecimalLedger) sweep() (int, error) {
 
 // liquidate liquidates a's cross pool (LQ-2..5) and returns the number of
 // positions closed (0 or 1).
-func (l *DecimalLedger) liquidate(a *DecimalLedgerAccount) (int, error) {
+func (l *decimalLedger) liquidate(a *decimalLedgerAccount) (int, error) {
 	if a.Size.IsZero() {
 		// A flat pool with a negative wallet: the fund posts the deficit.
 		d := a.Wallet.Neg()
@@ -419,7 +417,7 @@ func (l *DecimalLedger) liquidate(a *DecimalLedgerAccount) (int, error) {
 		l.Fund.Wallet = l.Fund.Wallet.Sub(d)
 		a.Wallet = a.Wallet.Add(d)
 	default:
-		return 0, ErrLedgerADL
+		return 0, errLedgerADL
 	}
 	return 1, nil
 }

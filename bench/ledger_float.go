@@ -7,10 +7,10 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// FloatLedger is DecimalLedger's one-market, cross-only ledger written in
+// floatLedger is decimalLedger's one-market, cross-only ledger written in
 // plain float64: the speed floor of BenchmarkLedger. It runs the same rules
 // (TRD-2, TRD-4, TRD-5, FND-1..4, LQ-1..5 without ADL) with the same
-// formulas, but, like FloatAccount, without rounding to the 1e-8 grid: fees,
+// formulas, but, like floatAccount, without rounding to the 1e-8 grid: fees,
 // funding payments, the removed cost basis Vr and the liquidation fee are
 // used unrounded, so the funding remainder that SPEC posts to dust is zero
 // up to float64 error. Only the liquidation execution price is put on the
@@ -24,24 +24,24 @@ import (
 // Its balances therefore differ from the model's by the model's roundings
 // (less than one unit of 1e-8 per rounded amount) plus float64 error; see
 // TestAgreeLedger for the bound that is checked.
-type FloatLedger struct {
+type floatLedger struct {
 	Market string
 	Tick   float64
 	// Lot is the size increment; sizes within half a lot are equal.
 	Lot                        float64
-	Tiers                      []FloatTier
+	Tiers                      []floatTier
 	MaxNotional                float64
 	TakerFee, MakerFee, LiqFee float64
 	FundingCap                 float64
 	HasFundingCap              bool
 	Mark                       float64
-	Accounts                   []FloatLedgerAccount // ascending id
-	Fund                       FloatLedgerAccount
+	Accounts                   []floatLedgerAccount // ascending id
+	Fund                       floatLedgerAccount
 	FeePool, Dust, Settlement  float64
 }
 
-// FloatLedgerAccount is a trader (or the insurance fund) of a FloatLedger.
-type FloatLedgerAccount struct {
+// floatLedgerAccount is a trader (or the insurance fund) of a floatLedger.
+type floatLedgerAccount struct {
 	ID       string
 	Wallet   float64
 	Leverage float64
@@ -51,21 +51,21 @@ type FloatLedgerAccount struct {
 	Size, Value float64
 }
 
-// NewFloatLedger converts st under the same conditions as NewDecimalLedger.
-func NewFloatLedger(st *spec.State) (*FloatLedger, error) {
+// newFloatLedger converts st under the same conditions as newDecimalLedger.
+func newFloatLedger(st *spec.State) (*floatLedger, error) {
 	name, m, mark, accs, fund, settlement, err := ledgerMarket(st)
 	if err != nil {
 		return nil, err
 	}
-	fm := NewFloatMarket(m)
-	l := &FloatLedger{Market: name, Tick: fm.Tick, Lot: m.LotSize.InexactFloat64(), Tiers: fm.Tiers,
+	fm := newFloatMarket(m)
+	l := &floatLedger{Market: name, Tick: fm.Tick, Lot: m.LotSize.InexactFloat64(), Tiers: fm.Tiers,
 		MaxNotional: m.Tiers[len(m.Tiers)-1].MaxNotional.InexactFloat64(),
 		TakerFee:    nullOrZero(m.TakerFeeRate).InexactFloat64(), MakerFee: nullOrZero(m.MakerFeeRate).InexactFloat64(),
 		LiqFee: nullOrZero(m.LiquidationFeeRate).InexactFloat64(), FundingCap: nullOrZero(m.FundingRateCap).InexactFloat64(),
 		HasFundingCap: m.FundingRateCap.Valid, Mark: mark.InexactFloat64(),
 		FeePool: st.FeePool.InexactFloat64(), Dust: st.Dust.InexactFloat64(), Settlement: settlement.InexactFloat64()}
-	conv := func(a ledgerAccount) FloatLedgerAccount {
-		fa := FloatLedgerAccount{ID: a.id, Wallet: a.wallet.InexactFloat64(), Leverage: a.lev.InexactFloat64(),
+	conv := func(a ledgerAccount) floatLedgerAccount {
+		fa := floatLedgerAccount{ID: a.id, Wallet: a.wallet.InexactFloat64(), Leverage: a.lev.InexactFloat64(),
 			Sign: 1, Size: a.size.InexactFloat64(), Value: a.value.InexactFloat64()}
 		if a.hasPos && !a.long {
 			fa.Sign = -1
@@ -80,14 +80,14 @@ func NewFloatLedger(st *spec.State) (*FloatLedger, error) {
 }
 
 // CopyFrom makes l a copy of src, reusing l's account slice.
-func (l *FloatLedger) CopyFrom(src *FloatLedger) {
+func (l *floatLedger) CopyFrom(src *floatLedger) {
 	accs := append(l.Accounts[:0], src.Accounts...)
 	*l = *src
 	l.Accounts = accs
 }
 
 // Index returns the index in l.Accounts of trader id, or -1.
-func (l *FloatLedger) Index(id string) int {
+func (l *floatLedger) Index(id string) int {
 	i := sort.Search(len(l.Accounts), func(i int) bool { return l.Accounts[i].ID >= id })
 	if i < len(l.Accounts) && l.Accounts[i].ID == id {
 		return i
@@ -97,11 +97,11 @@ func (l *FloatLedger) Index(id string) int {
 
 // Trade fills size at price between traders buyer and seller (indices in
 // l.Accounts); the seller is the maker unless makerBuyer. It returns
-// ErrLedgerIM, with nothing changed, when a side whose risk increased fails
+// errLedgerIM, with nothing changed, when a side whose risk increased fails
 // TRD-5.
-func (l *FloatLedger) Trade(buyer, seller int, size, price float64, makerBuyer bool) error {
+func (l *floatLedger) Trade(buyer, seller int, size, price float64, makerBuyer bool) error {
 	if buyer == seller {
-		return ErrLedgerSelfTrade
+		return errLedgerSelfTrade
 	}
 	b, s := &l.Accounts[buyer], &l.Accounts[seller]
 	sb, ss, feePool, settlement := *b, *s, l.FeePool, l.Settlement
@@ -118,14 +118,14 @@ func (l *FloatLedger) Trade(buyer, seller int, size, price float64, makerBuyer b
 	l.FeePool += bFee + sFee
 	if (incB && !l.imOK(b, price)) || (incS && !l.imOK(s, price)) {
 		*b, *s, l.FeePool, l.Settlement = sb, ss, feePool, settlement
-		return ErrLedgerIM
+		return errLedgerIM
 	}
 	return nil
 }
 
 // update is TRD-2 for one side (sign +1: the buyer) of size q at px; it
 // reports whether the side's risk increased.
-func (l *FloatLedger) update(a *FloatLedgerAccount, sign, q, px float64) bool {
+func (l *floatLedger) update(a *floatLedgerAccount, sign, q, px float64) bool {
 	if a.Size != 0 && a.Sign != sign {
 		// Sizes drift by float64 error, so "q closes the position" is
 		// decided to within half a lot.
@@ -148,7 +148,7 @@ func (l *FloatLedger) update(a *FloatLedgerAccount, sign, q, px float64) bool {
 }
 
 // reduce closes q <= a.Size at px and posts the realized PnL (TRD-2).
-func (l *FloatLedger) reduce(a *FloatLedgerAccount, q, px float64) {
+func (l *floatLedger) reduce(a *floatLedgerAccount, q, px float64) {
 	vr := a.Value
 	if q != a.Size {
 		vr = a.Value * q / a.Size
@@ -160,7 +160,7 @@ func (l *FloatLedger) reduce(a *FloatLedgerAccount, q, px float64) {
 	l.Settlement -= r
 }
 
-func (l *FloatLedger) equity(a *FloatLedgerAccount) float64 {
+func (l *floatLedger) equity(a *floatLedgerAccount) float64 {
 	if a.Size == 0 {
 		return a.Wallet
 	}
@@ -168,17 +168,17 @@ func (l *FloatLedger) equity(a *FloatLedgerAccount) float64 {
 }
 
 // imOK is TRD-5 for a's cross pool after an increase at price.
-func (l *FloatLedger) imOK(a *FloatLedgerAccount, price float64) bool {
+func (l *floatLedger) imOK(a *floatLedgerAccount, price float64) bool {
 	n := a.Size * l.Mark
-	t := floatTier(l.Tiers, n)
+	t := floatTierOf(l.Tiers, n)
 	return l.equity(a) >= n/math.Min(a.Leverage, t.MaxLev) && a.Size*price <= l.MaxNotional
 }
 
-func (l *FloatLedger) liquidatable(a *FloatLedgerAccount) bool {
+func (l *floatLedger) liquidatable(a *floatLedgerAccount) bool {
 	var mm float64
 	if a.Size != 0 {
 		n := a.Size * l.Mark
-		t := floatTier(l.Tiers, n)
+		t := floatTierOf(l.Tiers, n)
 		mm = n*t.MMR - t.Cum
 	}
 	return l.equity(a) < mm
@@ -186,13 +186,13 @@ func (l *FloatLedger) liquidatable(a *FloatLedgerAccount) bool {
 
 // Funding applies funding rate (FND-1..4, unrounded) and then the sweep; it
 // returns the number of positions liquidated.
-func (l *FloatLedger) Funding(rate float64) (int, error) {
+func (l *floatLedger) Funding(rate float64) (int, error) {
 	if l.HasFundingCap {
 		rate = math.Max(-l.FundingCap, math.Min(rate, l.FundingCap))
 	}
 	if rate != 0 {
 		var pool float64
-		pay := func(a *FloatLedgerAccount) {
+		pay := func(a *floatLedgerAccount) {
 			if a.Size == 0 {
 				return
 			}
@@ -212,12 +212,12 @@ func (l *FloatLedger) Funding(rate float64) (int, error) {
 
 // SetMark sets the mark and runs the sweep; it returns the number of
 // positions liquidated.
-func (l *FloatLedger) SetMark(mark float64) (int, error) {
+func (l *floatLedger) SetMark(mark float64) (int, error) {
 	l.Mark = mark
 	return l.sweep()
 }
 
-func (l *FloatLedger) sweep() (int, error) {
+func (l *floatLedger) sweep() (int, error) {
 	n := 0
 	for {
 		did := false
@@ -239,7 +239,7 @@ func (l *FloatLedger) sweep() (int, error) {
 	}
 }
 
-func (l *FloatLedger) liquidate(a *FloatLedgerAccount) (int, error) {
+func (l *floatLedger) liquidate(a *floatLedgerAccount) (int, error) {
 	if a.Size == 0 {
 		l.Fund.Wallet += a.Wallet // the fund posts the deficit -wallet
 		a.Wallet = 0
@@ -267,7 +267,7 @@ func (l *FloatLedger) liquidate(a *FloatLedgerAccount) (int, error) {
 		l.Fund.Wallet += ex
 		a.Wallet -= ex
 	default:
-		return 0, ErrLedgerADL
+		return 0, errLedgerADL
 	}
 	return 1, nil
 }

@@ -29,7 +29,7 @@ type ledgerRun struct {
 // ledgerImpls are the implementations BenchmarkLedger compares. Each
 // prepare converts the state and the events outside the timer: model and
 // reference take model.Event as their API does; the bench kernels
-// (DecimalLedger, FloatLedger) take typed arguments, so the events are
+// (decimalLedger, floatLedger) take typed arguments, so the events are
 // converted once (decimalOp, floatOp) and the timed op is the kernel call.
 // For model and reference the timed op also counts the liquidation effects
 // (a loop over the effects, small next to Apply).
@@ -41,19 +41,19 @@ var ledgerImpls = []struct {
 	{"reference", effectsRun(func(st *spec.State) (ledgerImpl, error) { return reference.NewLedger(st) })},
 	{"shopspring", func(st *spec.State, evs []spec.Event) (*ledgerRun, error) {
 		// The second copy is the template that reset copies back.
-		l, err := NewDecimalLedger(st)
+		l, err := newDecimalLedger(st)
 		if err != nil {
 			return nil, err
 		}
-		t, _ := NewDecimalLedger(st)
+		t, _ := newDecimalLedger(st)
 		return kernelRun(l, evs, decimalOp, func() error { l.CopyFrom(t); return nil })
 	}},
 	{"float64", func(st *spec.State, evs []spec.Event) (*ledgerRun, error) {
-		l, err := NewFloatLedger(st)
+		l, err := newFloatLedger(st)
 		if err != nil {
 			return nil, err
 		}
-		t, _ := NewFloatLedger(st)
+		t, _ := newFloatLedger(st)
 		return kernelRun(l, evs, floatOp, func() error { l.CopyFrom(t); return nil })
 	}},
 }
@@ -101,7 +101,7 @@ func kernelRun[L any](l L, evs []spec.Event, op func(L, spec.Event) (func() (int
 
 // decimalOp and floatOp convert one benchmark event (trade, funding, or a
 // price event with a mark, in the ledger's market) into a kernel call.
-func decimalOp(l *DecimalLedger, ev spec.Event) (func() (int, error), error) {
+func decimalOp(l *decimalLedger, ev spec.Event) (func() (int, error), error) {
 	if ev.Market != l.Market {
 		return nil, fmt.Errorf("market %q: the kernel has only %q", ev.Market, l.Market)
 	}
@@ -126,7 +126,7 @@ func decimalOp(l *DecimalLedger, ev spec.Event) (func() (int, error), error) {
 	return nil, fmt.Errorf("event type %q is not implemented by the kernel", ev.Type)
 }
 
-func floatOp(l *FloatLedger, ev spec.Event) (func() (int, error), error) {
+func floatOp(l *floatLedger, ev spec.Event) (func() (int, error), error) {
 	if ev.Market != l.Market {
 		return nil, fmt.Errorf("market %q: the kernel has only %q", ev.Market, l.Market)
 	}
@@ -240,7 +240,7 @@ const cascadeBatch = 64
 //
 // impl=model and impl=reference are model.Ledger and reference.Ledger, which
 // take model.Event and return effects; impl=shopspring and impl=float64 are
-// the bench kernels DecimalLedger and FloatLedger (one market, cross only, no
+// the bench kernels decimalLedger and floatLedger (one market, cross only, no
 // ADL, no effects: just the balances), called with typed arguments converted
 // before the timer. TestAgreeLedger checks that all four end in the same
 // state on these sequences.

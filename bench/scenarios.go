@@ -14,9 +14,9 @@ import (
 	"github.com/perpcheck/perpcheck/venue"
 )
 
-// Universe is a set of Binance USDⓈ-M markets (real October 2024 tier
+// universe is a set of Binance USDⓈ-M markets (real October 2024 tier
 // tables from venue's binance profile) with synthetic mark prices.
-type Universe struct {
+type universe struct {
 	// Names are the market names in ascending byte order: the market
 	// indices of model.Portfolio.MarketIndex and of the kernels.
 	Names []string
@@ -46,9 +46,9 @@ var realMarks = map[string]string{
 	"LINKUSDT": "11.83",
 }
 
-// ScanSymbols are the ten markets of the scan universe; every scan account
+// scanSymbols are the ten markets of the scan universe; every scan account
 // holds a position in the first (BTCUSDT), the market whose mark moves.
-var ScanSymbols = []string{"BTCUSDT", "ETHUSDT", "LTCUSDT", "ADAUSDT", "XRPUSDT",
+var scanSymbols = []string{"BTCUSDT", "ETHUSDT", "LTCUSDT", "ADAUSDT", "XRPUSDT",
 	"DOGEUSDT", "TRXUSDT", "SOLUSDT", "BNBUSDT", "LINKUSDT"}
 
 // binanceSymbols returns n USDT-settled perpetual symbols of the binance
@@ -79,10 +79,10 @@ func binanceSymbols(n int) ([]string, error) {
 	return out[:n], nil
 }
 
-// NewUniverse returns the universe of the given symbols (looked up in the
+// newUniverse returns the universe of the given symbols (looked up in the
 // binance profile).
-func NewUniverse(symbols []string) (*Universe, error) {
-	u := &Universe{Index: map[string]int{}, Markets: map[string]spec.Market{}, Marks: map[string]decimal.Decimal{}}
+func newUniverse(symbols []string) (*universe, error) {
+	u := &universe{Index: map[string]int{}, Markets: map[string]spec.Market{}, Marks: map[string]decimal.Decimal{}}
 	for k, sym := range symbols {
 		m, err := venue.Lookup("binance", sym)
 		if err != nil {
@@ -105,13 +105,13 @@ func NewUniverse(symbols []string) (*Universe, error) {
 	return u, nil
 }
 
-// HealthUniverse returns a universe of n Binance USDT perpetuals.
-func HealthUniverse(n int) (*Universe, error) {
+// healthUniverse returns a universe of n Binance USDT perpetuals.
+func healthUniverse(n int) (*universe, error) {
 	syms, err := binanceSymbols(n)
 	if err != nil {
 		return nil, err
 	}
-	return NewUniverse(syms)
+	return newUniverse(syms)
 }
 
 // sizeStep is the step sizes are rounded to: the market's lot, or for a
@@ -132,7 +132,7 @@ func sizeStep(m spec.Market, mark decimal.Decimal) decimal.Decimal {
 
 // sizeFor returns the largest multiple of the size step whose notional at
 // the mark is at most target (at least one step).
-func (u *Universe) sizeFor(sym string, target float64) decimal.Decimal {
+func (u *universe) sizeFor(sym string, target float64) decimal.Decimal {
 	mark := u.Marks[sym]
 	step := sizeStep(u.Markets[sym], mark)
 	q := decimal.NewFromFloat(target).Div(mark).Div(step).Floor()
@@ -143,7 +143,7 @@ func (u *Universe) sizeFor(sym string, target float64) decimal.Decimal {
 }
 
 // priceNear returns mark*factor rounded down to the market's tick.
-func (u *Universe) priceNear(sym string, factor float64) decimal.Decimal {
+func (u *universe) priceNear(sym string, factor float64) decimal.Decimal {
 	tick := u.Markets[sym].TickSize
 	p := u.Marks[sym].Mul(decimal.NewFromFloat(factor)).Div(tick).Floor().Mul(tick)
 	if p.Sign() <= 0 {
@@ -154,7 +154,7 @@ func (u *Universe) priceNear(sym string, factor float64) decimal.Decimal {
 
 // Scenario returns a scenario with u's markets and marks restricted to the
 // markets acc has positions in, and acc as its account (not copied).
-func (u *Universe) Scenario(acc spec.Account) *spec.Scenario {
+func (u *universe) Scenario(acc spec.Account) *spec.Scenario {
 	s := &spec.Scenario{
 		Markets: make(map[string]spec.Market, len(acc.Positions)),
 		Prices:  make(map[string]spec.Price, len(acc.Positions)),
@@ -169,7 +169,7 @@ func (u *Universe) Scenario(acc spec.Account) *spec.Scenario {
 
 // NewBook returns accounts in one model.Book over all of u's markets and
 // marks (impl=book of the scan benchmarks).
-func (u *Universe) NewBook(accounts []spec.Account) (*model.Book, error) {
+func (u *universe) NewBook(accounts []spec.Account) (*model.Book, error) {
 	ms := make(map[string]spec.Market, len(u.Names))
 	ps := make(map[string]spec.Price, len(u.Names))
 	for _, n := range u.Names {
@@ -184,7 +184,7 @@ func (u *Universe) NewBook(accounts []spec.Account) (*model.Book, error) {
 // shorts alternating, notionals cycling from 9,000 to 3,500,000 USDT (tiers
 // 1 to 4 of Binance's tables), entries within a few percent of the mark,
 // default leverage, and a wallet of 6% of the total notional.
-func (u *Universe) HealthAccount(n int) spec.Account {
+func (u *universe) HealthAccount(n int) spec.Account {
 	targets := []float64{25_000, 180_000, 45_000, 900_000, 9_000, 3_500_000}
 	longF := []float64{0.97, 1.01, 0.985}
 	shortF := []float64{1.03, 0.99, 1.02}
@@ -212,7 +212,7 @@ func (u *Universe) HealthAccount(n int) spec.Account {
 // long of 0.75 BTC at 20x with 3,000 USDT margin. "cross": three cross
 // positions (BTCUSDT long 1.5, ETHUSDT short 20, SOLUSDT long 300) and a
 // wallet of 12,000 USDT, so the other positions' PnL and MM enter K (LIQ-8).
-func (u *Universe) LiqAccount(mode spec.MarginMode) spec.Account {
+func (u *universe) LiqAccount(mode spec.MarginMode) spec.Account {
 	d := decimal.RequireFromString
 	lev := decimal.NewNullDecimal(d("20"))
 	if mode == spec.Isolated {
@@ -228,27 +228,27 @@ func (u *Universe) LiqAccount(mode spec.MarginMode) spec.Account {
 	}}
 }
 
-// ScanUniverse returns the universe of ScanSymbols.
-func ScanUniverse() (*Universe, error) { return NewUniverse(ScanSymbols) }
+// scanUniverse returns the universe of scanSymbols.
+func scanUniverse() (*universe, error) { return newUniverse(scanSymbols) }
 
 // ScanMarks are the two BTCUSDT marks the scan alternates between: 4% below
 // and 4% above the initial mark (each scan is one mark update, and shorts
 // and longs both get liquidated).
-func (u *Universe) ScanMarks() [2]decimal.Decimal {
+func (u *universe) ScanMarks() [2]decimal.Decimal {
 	return [2]decimal.Decimal{u.priceNear("BTCUSDT", 0.96), u.priceNear("BTCUSDT", 1.04)}
 }
 
 // ScanAccount returns account i of the scan (deterministic in seed and i): a
-// BTCUSDT position and two positions on two other markets of ScanSymbols,
+// BTCUSDT position and two positions on two other markets of scanSymbols,
 // random sides, notionals log-uniform in [2,000, 400,000) USDT, entries
 // within 6% of the mark, cross margin at 20x (Binance's default), and a
 // wallet that puts the maintenance margin ratio between about 25% and 98%
 // at the initial marks, so that a 4% BTCUSDT move liquidates some accounts.
-func (u *Universe) ScanAccount(seed uint64, i int) spec.Account {
+func (u *universe) ScanAccount(seed uint64, i int) spec.Account {
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
-	syms := []string{ScanSymbols[0]}
-	perm := r.Perm(len(ScanSymbols) - 1)
-	syms = append(syms, ScanSymbols[1+perm[0]], ScanSymbols[1+perm[1]])
+	syms := []string{scanSymbols[0]}
+	perm := r.Perm(len(scanSymbols) - 1)
+	syms = append(syms, scanSymbols[1+perm[0]], scanSymbols[1+perm[1]])
 	acc := spec.Account{Positions: make([]spec.Position, 0, len(syms))}
 	var upnl, mm float64
 	for _, sym := range syms {
@@ -303,9 +303,9 @@ func cumOf(tiers []spec.Tier) []decimal.Decimal {
 	return out
 }
 
-// LiqUniverse returns the universe of the liquidation-price benchmarks.
-func LiqUniverse() (*Universe, error) {
-	return NewUniverse([]string{"BTCUSDT", "ETHUSDT", "SOLUSDT"})
+// liqUniverse returns the universe of the liquidation-price benchmarks.
+func liqUniverse() (*universe, error) {
+	return newUniverse([]string{"BTCUSDT", "ETHUSDT", "SOLUSDT"})
 }
 
 // scanSeed seeds ScanAccount in the benchmarks and tests.
@@ -314,6 +314,6 @@ const scanSeed = 20241001
 // healthMarks are the two BTCUSDT marks the health benchmarks alternate
 // between (1% below and above the initial mark), so that every benchmark
 // operation is a mark update followed by a health check.
-func healthMarks(u *Universe) [2]decimal.Decimal {
+func healthMarks(u *universe) [2]decimal.Decimal {
 	return [2]decimal.Decimal{u.priceNear("BTCUSDT", 0.99), u.priceNear("BTCUSDT", 1.01)}
 }

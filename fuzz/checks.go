@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
-	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -25,20 +25,20 @@ import (
 // bound the time and memory of one execution, not what the code under test
 // accepts (venue.MaxInputBytes is far larger).
 const (
-	MaxJSONInput    = 32 << 10
-	MaxDecimalInput = 512
-	MaxCCXTInput    = 256 << 10
+	maxJSONInput    = 32 << 10
+	maxDecimalInput = 512
+	maxCCXTInput    = 256 << 10
 )
 
 // CheckEvaluate is the differential check of the EvaluateDifferential target: it
-// decodes data with DecodeScenario and runs Differential on the result.
+// decodes data with DecodeScenario and runs checkScenario on the result.
 //
 // It also writes the scenario as a scenario file (encoding/json) and reads it
 // back with the CLI's decoder (strictjson): the file must be accepted and
 // evaluate exactly as the scenario does (SPEC NUM-5: decimals as strings, a
 // null optional decimal is absent).
 func CheckEvaluate(data []byte) error {
-	if len(data) > MaxInput {
+	if len(data) > maxInput {
 		return nil
 	}
 	s := DecodeScenario(data)
@@ -60,22 +60,22 @@ func CheckEvaluate(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("after a JSON round trip: %v", err)
 	}
-	if err := CompareReports(got, want); err != nil {
+	if err := compareReports(got, want); err != nil {
 		return fmt.Errorf("after a JSON round trip: %w", err)
 	}
 	return nil
 }
 
-// Differential evaluates s with model.Evaluate and reference.Evaluate and
+// checkScenario evaluates s with model.Evaluate and reference.Evaluate and
 // requires the same outcome: both fail with the same Path and Rule, or both
 // succeed with reports equal field by field. It also checks that neither
 // implementation modified s (SPEC EVAL-1).
-func Differential(s *spec.Scenario) error {
+func checkScenario(s *spec.Scenario) error {
 	_, _, err := differential(s)
 	return err
 }
 
-// differential is Differential; it also returns the model's report or its
+// differential is checkScenario; it also returns the model's report or its
 // *model.Error (when the implementations agree).
 func differential(s *spec.Scenario) (*spec.Report, error, error) {
 	return differentialWith(s, reference.Evaluate)
@@ -84,31 +84,31 @@ func differential(s *spec.Scenario) (*spec.Report, error, error) {
 // differentialWith is differential against the reference function ref (the
 // mutant test passes reference.EvaluateWith with an injected bug).
 func differentialWith(s *spec.Scenario, ref func(*spec.Scenario) (*spec.Report, error)) (*spec.Report, error, error) {
-	before := cloneScenario(s)
+	before := s.Clone()
 	got, gerr := model.Evaluate(s)
-	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return nil, nil, errors.New("model.Evaluate modified the scenario: " + d)
+	if err := unmodified("model.Evaluate", s, before); err != nil {
+		return nil, nil, err
 	}
 	want, werr := ref(s)
-	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return nil, nil, errors.New("reference.Evaluate modified the scenario: " + d)
+	if err := unmodified("reference.Evaluate", s, before); err != nil {
+		return nil, nil, err
 	}
-	if err := CompareErrors(gerr, werr); err != nil {
+	if err := compareErrors(gerr, werr); err != nil {
 		return nil, nil, err
 	}
 	if gerr != nil {
 		return nil, gerr, nil
 	}
-	return got, nil, CompareReports(got, want)
+	return got, nil, compareReports(got, want)
 }
 
-// snapshot is a canonical rendering of s.
-func snapshot(s *spec.Scenario) []byte {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return []byte(err.Error())
+// unmodified returns an error naming who when s is no longer exactly
+// before, its clone (SPEC EVAL-1: an evaluation does not modify its input).
+func unmodified(who string, s, before *spec.Scenario) error {
+	if d := spec.DiffExact(s, before); d != nil {
+		return fmt.Errorf("%s modified the scenario: %s", who, strings.Join(d, "; "))
 	}
-	return b
+	return nil
 }
 
 // CheckQueries is the check of the QueriesDifferential target. It decodes a
@@ -124,23 +124,23 @@ func CheckQueries(data []byte) error {
 
 // checkQueriesWith is CheckQueries against the reference function ref.
 func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error)) error {
-	if len(data) > MaxInput {
+	if len(data) > maxInput {
 		return nil
 	}
 	s, ups := DecodeQueries(data)
-	before := cloneScenario(s)
+	before := s.Clone()
 	p, lerr := model.Load(s)
-	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return errors.New("model.Load modified the scenario: " + d)
+	if err := unmodified("model.Load", s, before); err != nil {
+		return err
 	}
 	want, werr := ref(s)
-	if d := diffValue("scenario", reflect.ValueOf(*s), reflect.ValueOf(*before)); d != "" {
-		return errors.New("reference.Evaluate modified the scenario: " + d)
+	if err := unmodified("reference.Evaluate", s, before); err != nil {
+		return err
 	}
 	if lerr != nil {
 		// Load checks EVAL-2 steps 1..3; the reference's first error must be
 		// the same one.
-		return CompareErrors(lerr, werr)
+		return compareErrors(lerr, werr)
 	}
 	if err := comparePortfolioState(p, want, werr); err != nil {
 		return fmt.Errorf("after Load: %w", err)
@@ -148,7 +148,7 @@ func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error
 	if err := checkIndexErrors(p, len(s.Markets)); err != nil {
 		return err
 	}
-	cur := cloneScenario(s)
+	cur := s.Clone()
 	for k, mu := range ups {
 		name := MarketNames[mu.Market]
 		mi, ok := p.MarketIndex(name)
@@ -183,7 +183,7 @@ func checkQueriesWith(data []byte, ref func(*spec.Scenario) (*spec.Report, error
 		serr := p.SetMark(mi, model.Fixed(mark))
 		want, werr = ref(cur)
 		if mark <= 0 {
-			if err := CompareErrors(serr, werr); err != nil {
+			if err := compareErrors(serr, werr); err != nil {
 				return fmt.Errorf("update %d: SetMark(%s, %s): %w", k, name, model.Fixed(mark), err)
 			}
 			if had {
@@ -231,36 +231,19 @@ func checkIndexErrors(p *model.Portfolio, markets int) error {
 
 func comparePortfolioState(p *model.Portfolio, want *spec.Report, werr error) error {
 	if werr != nil {
-		return ComparePortfolioError(p, werr)
+		return comparePortfolioError(p, werr)
 	}
-	return ComparePortfolio(p, want)
-}
-
-// cloneScenario returns a copy of s whose maps and slices are its own.
-func cloneScenario(s *spec.Scenario) *spec.Scenario {
-	c := *s
-	c.Markets = make(map[string]spec.Market, len(s.Markets))
-	for k, m := range s.Markets {
-		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
-		c.Markets[k] = m
-	}
-	c.Prices = make(map[string]spec.Price, len(s.Prices))
-	for k, p := range s.Prices {
-		c.Prices[k] = p
-	}
-	c.Account.Positions = append([]spec.Position(nil), s.Account.Positions...)
-	return &c
+	return comparePortfolio(p, want)
 }
 
 // CheckScenarioJSON is the check of the ScenarioJSON target: data is decoded as
 // the CLI decodes a scenario file (strictjson.Unmarshal into model.Scenario,
 // then venue.Resolve) and evaluated by both implementations. Nothing may panic;
 // a decoding error must be a *strictjson.Error, a Resolve error a *model.Error;
-// Resolve must not modify its input; the evaluations must agree (Differential);
+// Resolve must not modify its input; the evaluations must agree (checkScenario);
 // and venue.AnnotateError must keep an error's Path and Rule.
 func CheckScenarioJSON(data []byte) error {
-	if len(data) > MaxJSONInput {
+	if len(data) > maxJSONInput {
 		return nil
 	}
 	var s spec.Scenario
@@ -271,10 +254,10 @@ func CheckScenarioJSON(data []byte) error {
 		}
 		return nil
 	}
-	before := snapshot(&s)
+	before := s.Clone()
 	r, err := venue.Resolve(&s)
-	if !bytes.Equal(before, snapshot(&s)) {
-		return errors.New("venue.Resolve modified the scenario")
+	if err := unmodified("venue.Resolve", &s, before); err != nil {
+		return err
 	}
 	if err != nil {
 		var me *spec.Error
@@ -315,7 +298,7 @@ const maxDigits = 60
 // an accepted value must round-trip exactly through Fixed.String, which
 // must be in shortest form.
 func CheckDecimal(data []byte) error {
-	if len(data) > MaxDecimalInput {
+	if len(data) > maxDecimalInput {
 		return nil
 	}
 	str := string(data)
@@ -396,7 +379,7 @@ func digits(s string) int {
 // venue.ValidateTiers unchanged, and evaluate identically in both
 // implementations at a tier boundary.
 func CheckCCXT(data []byte) error {
-	if len(data) > MaxCCXTInput {
+	if len(data) > maxCCXTInput {
 		return nil
 	}
 	m, err := venue.LoadCCXT(bytes.NewReader(data))
@@ -406,12 +389,7 @@ func CheckCCXT(data []byte) error {
 			return fmt.Errorf("LoadCCXT returned %T: %v", err, err)
 		}
 	} else {
-		syms := make([]string, 0, len(m))
-		for s := range m {
-			syms = append(syms, s)
-		}
-		sort.Strings(syms)
-		for i, s := range syms {
+		for i, s := range slices.Sorted(maps.Keys(m)) {
 			if err := checkTable(m[s], i < 4); err != nil {
 				return fmt.Errorf("LoadCCXT symbol %q: %w", s, err)
 			}
@@ -440,8 +418,8 @@ func CheckCCXT(data []byte) error {
 	if werr != nil || len(wm) != 1 {
 		return fmt.Errorf("LoadCCXTList accepts the list, LoadCCXT of {\"S\": list} gives %d tables, %v", len(wm), werr)
 	}
-	if d := diffValue("S", reflect.ValueOf(wm["S"]), reflect.ValueOf(l)); d != "" {
-		return fmt.Errorf("LoadCCXT and LoadCCXTList disagree: %s", d)
+	if d := spec.Diff(wm["S"], l); d != nil {
+		return fmt.Errorf("LoadCCXT and LoadCCXTList disagree: %s", strings.Join(d, "; "))
 	}
 	return nil
 }
@@ -520,5 +498,5 @@ func checkTable(tiers []spec.Tier, evaluate bool) error {
 				EntryPrice: mark, MarginMode: spec.Cross}},
 		},
 	}
-	return Differential(s)
+	return checkScenario(s)
 }

@@ -3,9 +3,6 @@ package fuzz
 import (
 	"errors"
 	"fmt"
-	"reflect"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -14,10 +11,10 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// CompareErrors checks the error contract shared by both implementations
+// compareErrors checks the error contract shared by both implementations
 // (SPEC EVAL-1, EVAL-2): both fail or neither does, and failures are
 // *model.Error values with the same Path and Rule (messages may differ).
-func CompareErrors(got, want error) error {
+func compareErrors(got, want error) error {
 	if got == nil && want == nil {
 		return nil
 	}
@@ -38,112 +35,15 @@ func CompareErrors(got, want error) error {
 	return nil
 }
 
-// CompareReports compares two reports field by field: decimals numerically
-// (SPEC NUM-6), null decimals on validity and then numerically, everything
-// else with ==. It returns nil when they agree, else an error naming the
-// first differing field.
-func CompareReports(got, want *spec.Report) error {
-	if got == nil || want == nil {
-		if got == want {
-			return nil
-		}
-		return fmt.Errorf("report: model %v, reference %v", got, want)
-	}
-	if d := diffValue("report", reflect.ValueOf(*got), reflect.ValueOf(*want)); d != "" {
-		return errors.New(d)
+// compareReports compares two reports with spec.Diff: decimals by value
+// (SPEC NUM-6), optional decimals on presence and then by value,
+// everything else exactly. It returns nil when they agree, else an error
+// listing the differing fields as JSON paths, model's value first.
+func compareReports(got, want *spec.Report) error {
+	if d := spec.Diff(got, want); d != nil {
+		return fmt.Errorf("report (model vs reference): %s", strings.Join(d, "; "))
 	}
 	return nil
-}
-
-var (
-	decimalType     = reflect.TypeOf(decimal.Decimal{})
-	nullDecimalType = reflect.TypeOf(decimal.NullDecimal{})
-)
-
-// diffValue returns "" when x and y agree, else a description of the first
-// difference, starting with its path under path. Paths are built only for
-// the difference, so that agreeing values cost no allocation.
-func diffValue(path string, x, y reflect.Value) string {
-	if rel, msg := diff(x, y); msg != "" {
-		return path + rel + ": " + msg
-	}
-	return ""
-}
-
-// diff returns the relative path (".field", "[i]", ".key") and the message
-// of the first difference between x and y, or "", "".
-func diff(x, y reflect.Value) (string, string) {
-	switch x.Type() {
-	case decimalType:
-		a, b := x.Interface().(decimal.Decimal), y.Interface().(decimal.Decimal)
-		if !a.Equal(b) {
-			return "", fmt.Sprintf("model %s, reference %s", a, b)
-		}
-		return "", ""
-	case nullDecimalType:
-		a, b := x.Interface().(decimal.NullDecimal), y.Interface().(decimal.NullDecimal)
-		if a.Valid != b.Valid || (a.Valid && !a.Decimal.Equal(b.Decimal)) {
-			return "", fmt.Sprintf("model %s, reference %s", nullString(a), nullString(b))
-		}
-		return "", ""
-	}
-	switch x.Kind() {
-	case reflect.Struct:
-		for i := range x.NumField() {
-			if rel, msg := diff(x.Field(i), y.Field(i)); msg != "" {
-				return "." + jsonName(x.Type().Field(i)) + rel, msg
-			}
-		}
-		return "", ""
-	case reflect.Slice:
-		if x.Len() != y.Len() {
-			return "", fmt.Sprintf("model has %d entries, reference %d", x.Len(), y.Len())
-		}
-		for i := range x.Len() {
-			if rel, msg := diff(x.Index(i), y.Index(i)); msg != "" {
-				return "[" + strconv.Itoa(i) + "]" + rel, msg
-			}
-		}
-		return "", ""
-	case reflect.Map:
-		if x.Len() != y.Len() {
-			return "", fmt.Sprintf("model has %d keys %v, reference %d keys %v", x.Len(), keys(x), y.Len(), keys(y))
-		}
-		it := x.MapRange()
-		for it.Next() {
-			yv := y.MapIndex(it.Key())
-			if !yv.IsValid() {
-				return "", fmt.Sprintf("key %v only in the model's value", it.Key())
-			}
-			if rel, msg := diff(it.Value(), yv); msg != "" {
-				return fmt.Sprintf(".%v", it.Key()) + rel, msg
-			}
-		}
-		return "", ""
-	default:
-		if !x.Equal(y) {
-			return "", fmt.Sprintf("model %v, reference %v", x.Interface(), y.Interface())
-		}
-		return "", ""
-	}
-}
-
-func keys(m reflect.Value) []string {
-	var ks []string
-	for _, k := range m.MapKeys() {
-		ks = append(ks, k.String())
-	}
-	sort.Strings(ks)
-	return ks
-}
-
-func jsonName(f reflect.StructField) string {
-	if tag, ok := f.Tag.Lookup("json"); ok {
-		if n, _, _ := strings.Cut(tag, ","); n != "" && n != "-" {
-			return n
-		}
-	}
-	return f.Name
 }
 
 func nullString(d decimal.NullDecimal) string {
@@ -153,10 +53,10 @@ func nullString(d decimal.NullDecimal) string {
 	return d.Decimal.String()
 }
 
-// ComparePortfolio checks every query of p (Position, LiquidationPrice,
+// comparePortfolio checks every query of p (Position, LiquidationPrice,
 // BankruptcyPrice, Cross, Isolated, Report) against want, the reference's
 // report of the same scenario at the same marks.
-func ComparePortfolio(p *model.Portfolio, want *spec.Report) error {
+func comparePortfolio(p *model.Portfolio, want *spec.Report) error {
 	if p.NumPositions() != len(want.Positions) {
 		return fmt.Errorf("NumPositions %d, reference reports %d positions", p.NumPositions(), len(want.Positions))
 	}
@@ -227,19 +127,19 @@ func ComparePortfolio(p *model.Portfolio, want *spec.Report) error {
 	if err != nil {
 		return fmt.Errorf("Report(): %v, but the reference has a report", err)
 	}
-	return CompareReports(got, want)
+	return compareReports(got, want)
 }
 
-// ComparePortfolioError checks p against a reference that failed with werr
+// comparePortfolioError checks p against a reference that failed with werr
 // on a reported value (EVAL-2 steps 4 and 5): Report must fail the same way,
 // and so must the query that computes the offending value.
-func ComparePortfolioError(p *model.Portfolio, werr error) error {
+func comparePortfolioError(p *model.Portfolio, werr error) error {
 	var we *spec.Error
 	if !errors.As(werr, &we) {
 		return fmt.Errorf("reference returned a non-*model.Error (internal error?): %v", werr)
 	}
 	_, err := p.Report()
-	if e := CompareErrors(err, werr); e != nil {
+	if e := compareErrors(err, werr); e != nil {
 		return fmt.Errorf("Report(): %w", e)
 	}
 	var kind string
@@ -274,7 +174,7 @@ func ComparePortfolioError(p *model.Portfolio, werr error) error {
 	default:
 		return nil
 	}
-	if e := CompareErrors(err, werr); e != nil {
+	if e := compareErrors(err, werr); e != nil {
 		return fmt.Errorf("query for %s: %w", we.Path, e)
 	}
 	return nil

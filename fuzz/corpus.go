@@ -17,10 +17,10 @@ import (
 // corpusHeader is the first line of a Go fuzz corpus file.
 const corpusHeader = "go test fuzz v1\n"
 
-// SeedPrefix starts the file names of generated seeds in testdata/fuzz; other
+// seedPrefix starts the file names of generated seeds in testdata/fuzz; other
 // files there are regressions (crashers written by go test -fuzz) and are
 // never touched by the generator.
-const SeedPrefix = "seed-"
+const seedPrefix = "seed-"
 
 // CorpusFile renders data, the single []byte argument of a target, as a Go
 // fuzz corpus file ("go test fuzz v1" and one []byte literal).
@@ -47,14 +47,14 @@ func ParseCorpusFile(b []byte) ([]byte, error) {
 	return []byte(v), nil
 }
 
-// WriteCorpus writes seeds into dir (testdata/fuzz/<Target>), one file
-// SeedPrefix+name per seed, after removing the SeedPrefix files already
+// writeCorpus writes seeds into dir (testdata/fuzz/<Target>), one file
+// seedPrefix+name per seed, after removing the seedPrefix files already
 // there. Regression files are kept.
-func WriteCorpus(dir string, seeds []Seed) error {
+func writeCorpus(dir string, seeds []corpusSeed) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	old, err := filepath.Glob(filepath.Join(dir, SeedPrefix+"*"))
+	old, err := filepath.Glob(filepath.Join(dir, seedPrefix+"*"))
 	if err != nil {
 		return err
 	}
@@ -64,16 +64,16 @@ func WriteCorpus(dir string, seeds []Seed) error {
 		}
 	}
 	for _, s := range seeds {
-		if err := os.WriteFile(filepath.Join(dir, SeedPrefix+s.Name), CorpusFile(s.Data), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, seedPrefix+s.Name), CorpusFile(s.Data), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// OSSFuzzPrefix is the byte put before every input in a seed zip of format
+// ossFuzzPrefix is the byte put before every input in a seed zip of format
 // FormatV2.
-const OSSFuzzPrefix = 0x00
+const ossFuzzPrefix = 0x00
 
 // The libFuzzer input formats of a single-[]byte native Go target, by the
 // tool that builds it.
@@ -81,7 +81,7 @@ const (
 	// FormatV2 is compile_native_go_fuzzer_v2 (go-118-fuzz-build_v2, its
 	// input.Source): one weight byte per variable-length argument comes
 	// first, even when there is only one, and the last (here the only)
-	// argument gets all remaining bytes. So an input is OSSFuzzPrefix (any
+	// argument gets all remaining bytes. So an input is ossFuzzPrefix (any
 	// byte would do) followed by the raw argument.
 	FormatV2 = "v2"
 	// FormatLegacy is compile_native_go_fuzzer (go-118-fuzz-build's testing
@@ -91,12 +91,12 @@ const (
 	FormatLegacy = "legacy"
 )
 
-// LibFuzzerInput returns the libFuzzer input that makes a native Go target
+// libFuzzerInput returns the libFuzzer input that makes a native Go target
 // built in the given format receive data as its single []byte argument.
-func LibFuzzerInput(data []byte, format string) ([]byte, error) {
+func libFuzzerInput(data []byte, format string) ([]byte, error) {
 	switch format {
 	case FormatV2:
-		return append([]byte{OSSFuzzPrefix}, data...), nil
+		return append([]byte{ossFuzzPrefix}, data...), nil
 	case FormatLegacy:
 		if len(data) == 0 {
 			// go-fuzz-headers reads a zero length as 30 and then fails on
@@ -109,12 +109,12 @@ func LibFuzzerInput(data []byte, format string) ([]byte, error) {
 	return nil, fmt.Errorf("unknown libFuzzer input format %q", format)
 }
 
-// WriteSeedZip writes a <fuzzer>_seed_corpus.zip for OSS-Fuzz /
+// writeSeedZip writes a <fuzzer>_seed_corpus.zip for OSS-Fuzz /
 // ClusterFuzzLite from a Go corpus directory: every file of dir (seeds and
 // regressions) is converted to a libFuzzer input of the given format
-// (LibFuzzerInput) and stored under its own name; inputs the format cannot
+// (libFuzzerInput) and stored under its own name; inputs the format cannot
 // encode are left out. It returns the number of entries.
-func WriteSeedZip(w io.Writer, dir, format string) (int, error) {
+func writeSeedZip(w io.Writer, dir, format string) (int, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, err
@@ -137,7 +137,7 @@ func WriteSeedZip(w io.Writer, dir, format string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("%s: %v", filepath.Join(dir, n), err)
 		}
-		in, err := LibFuzzerInput(data, format)
+		in, err := libFuzzerInput(data, format)
 		if err != nil {
 			if format == FormatLegacy && len(data) == 0 {
 				continue
@@ -158,16 +158,16 @@ func WriteSeedZip(w io.Writer, dir, format string) (int, error) {
 }
 
 // WriteRawInputs writes the libFuzzer inputs of every target of
-// LibFuzzerKeys, in the given format, as files outDir/<Target>/<name> (for
+// libFuzzerKeys, in the given format, as files outDir/<Target>/<name> (for
 // running a libFuzzer binary on them directly).
 func WriteRawInputs(corpusDir, outDir, format string) error {
-	for _, k := range LibFuzzerKeys {
-		dir := filepath.Join(corpusDir, TargetName(k))
+	for _, k := range libFuzzerKeys {
+		dir := filepath.Join(corpusDir, targetName(k))
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			return err
 		}
-		od := filepath.Join(outDir, TargetName(k))
+		od := filepath.Join(outDir, targetName(k))
 		if err := os.MkdirAll(od, 0o755); err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func WriteRawInputs(corpusDir, outDir, format string) error {
 			if err != nil {
 				return fmt.Errorf("%s: %v", filepath.Join(dir, e.Name()), err)
 			}
-			in, err := LibFuzzerInput(data, format)
+			in, err := libFuzzerInput(data, format)
 			if err != nil {
 				continue // not encodable in this format (an empty legacy input)
 			}
@@ -195,18 +195,18 @@ func WriteRawInputs(corpusDir, outDir, format string) error {
 // zipTime is the fixed modification time of seed zip entries.
 var zipTime = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// TargetName is the fuzz function of a target key.
-func TargetName(key string) string { return "Fuzz" + key }
+// targetName is the fuzz function of a target key.
+func targetName(key string) string { return "Fuzz" + key }
 
 // Generate writes the seed corpora of every target under corpusDir (usually
 // fuzz/testdata/fuzz) from the repository at root.
 func Generate(root, corpusDir string) error {
-	seeds, err := Seeds(root)
+	seeds, err := seedCorpora(root)
 	if err != nil {
 		return err
 	}
 	for _, k := range Keys {
-		if err := WriteCorpus(filepath.Join(corpusDir, TargetName(k)), seeds[k]); err != nil {
+		if err := writeCorpus(filepath.Join(corpusDir, targetName(k)), seeds[k]); err != nil {
 			return err
 		}
 	}
@@ -214,7 +214,7 @@ func Generate(root, corpusDir string) error {
 }
 
 // BuildSeedZips writes <Target>_seed_corpus.zip into outDir for every
-// target of LibFuzzerKeys, from the Go corpora under corpusDir, in the given
+// target of libFuzzerKeys, from the Go corpora under corpusDir, in the given
 // libFuzzer input format (FormatV2 or FormatLegacy). It returns the zip
 // paths.
 func BuildSeedZips(corpusDir, outDir, format string) ([]string, error) {
@@ -222,16 +222,16 @@ func BuildSeedZips(corpusDir, outDir, format string) ([]string, error) {
 		return nil, err
 	}
 	var paths []string
-	for _, k := range LibFuzzerKeys {
+	for _, k := range libFuzzerKeys {
 		var buf bytes.Buffer
-		n, err := WriteSeedZip(&buf, filepath.Join(corpusDir, TargetName(k)), format)
+		n, err := writeSeedZip(&buf, filepath.Join(corpusDir, targetName(k)), format)
 		if err != nil {
 			return nil, err
 		}
 		if n == 0 {
-			return nil, fmt.Errorf("%s: empty corpus", TargetName(k))
+			return nil, fmt.Errorf("%s: empty corpus", targetName(k))
 		}
-		p := filepath.Join(outDir, TargetName(k)+"_seed_corpus.zip")
+		p := filepath.Join(outDir, targetName(k)+"_seed_corpus.zip")
 		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 			return nil, err
 		}

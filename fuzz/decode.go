@@ -1,8 +1,9 @@
 package fuzz
 
 import (
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -11,9 +12,9 @@ import (
 	"github.com/perpcheck/perpcheck/venue"
 )
 
-// MaxInput is the largest input the differential targets decode; longer
+// maxInput is the largest input the differential targets decode; longer
 // inputs are skipped, so that no input can make a target slow.
-const MaxInput = 4096
+const maxInput = 4096
 
 // maxExplicitTiers bounds the tier tables the decoder spells out value by value.
 const maxExplicitTiers = 16
@@ -28,11 +29,7 @@ var MarketNames = [...]string{"BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"}
 var realTables = func() [][]spec.Tier {
 	var out [][]spec.Tier
 	for _, p := range venue.Profiles() {
-		syms := make([]string, 0, len(p.Markets))
-		for s := range p.Markets {
-			syms = append(syms, s)
-		}
-		sort.Strings(syms)
+		syms := slices.Sorted(maps.Keys(p.Markets))
 		for _, s := range syms {
 			out = append(out, p.Markets[s].Tiers)
 		}

@@ -1,26 +1,27 @@
 package fuzz
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// EncodeScenario returns fuzz input that DecodeScenario decodes to s, with
+// encodeScenario returns fuzz input that DecodeScenario decodes to s, with
 // its markets renamed, in ascending byte order, to MarketNames (so the
 // meaning is unchanged). It exists to turn example scenarios into seeds of
 // the differential targets. s must use plain markets (resolve profiles with
 // venue.Resolve first), at most 4 markets and 16 tiers per market, at most one
 // position per market, valid Fixed values only, a computed mark's index equal
 // to its mark when both are given, and no isolatedMargin on a cross position.
-func EncodeScenario(s *spec.Scenario) ([]byte, error) {
+func encodeScenario(s *spec.Scenario) ([]byte, error) {
 	w := &writer{}
-	if err := encodeScenario(w, s); err != nil {
+	if err := writeScenario(w, s); err != nil {
 		return nil, err
 	}
 	if err := checkRoundTrip(s, DecodeScenario(w.b)); err != nil {
@@ -32,16 +33,12 @@ func EncodeScenario(s *spec.Scenario) ([]byte, error) {
 // checkRoundTrip checks that got, a decoded scenario, is want with its
 // markets renamed to MarketNames.
 func checkRoundTrip(want, got *spec.Scenario) error {
-	names := make([]string, 0, len(want.Markets))
-	for n := range want.Markets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(want.Markets))
 	ren := make(map[string]string, len(names))
 	for i, n := range names {
 		ren[n] = MarketNames[i]
 	}
-	w := cloneScenario(want)
+	w := want.Clone()
 	w.Markets, w.Prices = map[string]spec.Market{}, map[string]spec.Price{}
 	for n, m := range want.Markets {
 		if len(m.MarginModes) == 2 {
@@ -58,20 +55,20 @@ func checkRoundTrip(want, got *spec.Scenario) error {
 	for i := range w.Account.Positions {
 		w.Account.Positions[i].Market = ren[w.Account.Positions[i].Market]
 	}
-	if a, b := snapshot(w), snapshot(got); !bytes.Equal(a, b) {
-		return fmt.Errorf("fuzz: encoding does not round-trip:\nwant %s\ngot  %s", a, b)
+	if d := spec.Diff(w, got); d != nil {
+		return fmt.Errorf("fuzz: encoding does not round-trip: %s", strings.Join(d, "; "))
 	}
 	return nil
 }
 
-// EncodeQueries returns fuzz input that DecodeQueries decodes to s and the
+// encodeQueries returns fuzz input that DecodeQueries decodes to s and the
 // given updates (Kind "", "liq" or "bkr"; Value > 0 when Kind is "").
-func EncodeQueries(s *spec.Scenario, ups []MarkUpdate) ([]byte, error) {
+func encodeQueries(s *spec.Scenario, ups []MarkUpdate) ([]byte, error) {
 	if len(ups) < 1 || len(ups) > 3 {
 		return nil, errors.New("fuzz: 1 to 3 updates")
 	}
 	w := &writer{}
-	if err := encodeScenario(w, s); err != nil {
+	if err := writeScenario(w, s); err != nil {
 		return nil, err
 	}
 	w.u8(byte(len(ups) - 1))
@@ -104,12 +101,8 @@ func EncodeQueries(s *spec.Scenario, ups []MarkUpdate) ([]byte, error) {
 	return w.b, nil
 }
 
-func encodeScenario(w *writer, s *spec.Scenario) error {
-	names := make([]string, 0, len(s.Markets))
-	for n := range s.Markets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+func writeScenario(w *writer, s *spec.Scenario) error {
+	names := slices.Sorted(maps.Keys(s.Markets))
 	if len(names) == 0 || len(names) > len(MarketNames) {
 		return fmt.Errorf("fuzz: %d markets, want 1..%d", len(names), len(MarketNames))
 	}

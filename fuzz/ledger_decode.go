@@ -1,8 +1,13 @@
 package fuzz
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
@@ -12,12 +17,12 @@ var ledgerAccounts = []string{"a", "b", "c"}
 
 func ldFix(raw int64) decimal.NullDecimal { return decimal.NewNullDecimal(decimal.New(raw, -8)) }
 
-// DecodeLedger turns fuzzer bytes into a ledger state and a sequence of events
+// decodeLedger turns fuzzer bytes into a ledger state and a sequence of events
 // (SPEC LED-5): two markets (Binance-like brackets on BTC, a one-tier entry-basis
 // XRP), three funded accounts, an insurance fund that is sometimes empty (so ADL
 // runs), then up to 32 events whose fields are drawn near the current marks, at
 // tick/lot multiples, and sometimes invalid. Every input decodes.
-func DecodeLedger(data []byte) (*spec.State, []spec.Event) {
+func decodeLedger(data []byte) (*spec.State, []spec.Event) {
 	r := &reader{b: data}
 	d := decimal.RequireFromString
 	tiers := binanceBTCTiers()
@@ -98,4 +103,71 @@ func binanceBTCTiers() []spec.Tier {
 		panic(err) // the profile is embedded in the binary; its absence is a build defect
 	}
 	return m.Tiers
+}
+
+// ledger is what the ledger check needs of an implementation: model.Ledger
+// and reference.Ledger both are one.
+type ledger interface {
+	Apply(ev spec.Event) ([]spec.Effect, error)
+	State() *spec.State
+	Check() error
+}
+
+// checkLedger is the check of the LedgerDifferential target: it decodes
+// data with decodeLedger and applies the events to model.Ledger and to the
+// ledger newRef makes (the reference's; the mutant test injects bugs).
+// Neither constructor may modify the state it is given (as EVAL-1 for a
+// scenario). After every event both must agree on whether it is rejected (and on
+// Path and Rule), produce the same effects and states (spec.Diff), and pass
+// their LED-4 checks (SPEC LED, TRD, FND, LQ, ADL).
+func checkLedger(data []byte, newRef func(*spec.State) (ledger, error)) error {
+	if len(data) > maxInput {
+		return nil
+	}
+	st, events := decodeLedger(data)
+	before := st.Clone()
+	ml, merr := model.NewLedger(st)
+	if d := spec.DiffExact(st, before); d != nil {
+		return fmt.Errorf("model.NewLedger modified its state: %s", strings.Join(d, "; "))
+	}
+	rl, rerr := newRef(st)
+	if d := spec.DiffExact(st, before); d != nil {
+		return fmt.Errorf("the reference's NewLedger modified its state: %s", strings.Join(d, "; "))
+	}
+	if err := compareErrors(merr, rerr); err != nil {
+		return fmt.Errorf("NewLedger: %w", err)
+	}
+	if merr != nil {
+		return nil
+	}
+	for k, ev := range events {
+		meff, merr := ml.Apply(ev)
+		reff, rerr := rl.Apply(ev)
+		if err := compareErrors(merr, rerr); err != nil {
+			return fmt.Errorf("event %d (%s): %w", k, ev.Type, err)
+		}
+		if d := spec.Diff(meff, reff); d != nil {
+			return fmt.Errorf("event %d (%s): effects (model vs reference): %s", k, ev.Type, strings.Join(d, "; "))
+		}
+		if d := spec.Diff(ml.State(), rl.State()); d != nil {
+			return fmt.Errorf("event %d (%s): states (model vs reference): %s", k, ev.Type, strings.Join(d, "; "))
+		}
+		if err := ml.Check(); err != nil {
+			return fmt.Errorf("event %d (%s): model LED-4: %v", k, ev.Type, err)
+		}
+		if err := rl.Check(); err != nil {
+			return fmt.Errorf("event %d (%s): reference LED-4: %v", k, ev.Type, err)
+		}
+	}
+	return nil
+}
+
+// newReferenceLedger is the reference ledger as a ledger (nil on error, so
+// that no typed nil escapes).
+func newReferenceLedger(st *spec.State) (ledger, error) {
+	l, err := reference.NewLedger(st)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }

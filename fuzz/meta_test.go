@@ -63,7 +63,7 @@ func TestTargetsMatchKeys(t *testing.T) {
 	targets := fuzzTargets(t)
 	var want []string
 	for _, k := range Keys {
-		want = append(want, TargetName(k))
+		want = append(want, targetName(k))
 	}
 	var got []string
 	for n := range targets {
@@ -195,21 +195,21 @@ func TestSeedZips(t *testing.T) {
 		}
 	}
 	var want []string
-	for _, k := range LibFuzzerKeys {
-		want = append(want, TargetName(k))
+	for _, k := range libFuzzerKeys {
+		want = append(want, targetName(k))
 	}
 	sort.Strings(libFuzzer)
 	sort.Strings(want)
 	if !reflect.DeepEqual(libFuzzer, want) || len(paths) != len(want) {
-		t.Fatalf("libFuzzer targets %v, LibFuzzerKeys %v, %d zips", libFuzzer, want, len(paths))
+		t.Fatalf("libFuzzer targets %v, libFuzzerKeys %v, %d zips", libFuzzer, want, len(paths))
 	}
-	for _, k := range LibFuzzerKeys {
-		p := filepath.Join(out, TargetName(k)+"_seed_corpus.zip")
+	for _, k := range libFuzzerKeys {
+		p := filepath.Join(out, targetName(k)+"_seed_corpus.zip")
 		zr, err := zip.OpenReader(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir := filepath.Join("testdata", "fuzz", TargetName(k))
+		dir := filepath.Join("testdata", "fuzz", targetName(k))
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -232,7 +232,7 @@ func TestSeedZips(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) == 0 || got[0] != OSSFuzzPrefix || !bytes.Equal(got[1:], want) {
+			if len(got) == 0 || got[0] != ossFuzzPrefix || !bytes.Equal(got[1:], want) {
 				t.Errorf("%s/%s: zip entry is not the prefix byte and the raw input", p, f.Name)
 			}
 		}
@@ -249,33 +249,33 @@ func TestLibFuzzerInput(t *testing.T) {
 		{"", FormatV2, "\x00"},
 		{"hello", FormatLegacy, "\x00\x00\x00\x05hello"},
 	} {
-		got, err := LibFuzzerInput([]byte(tc.data), tc.format)
+		got, err := libFuzzerInput([]byte(tc.data), tc.format)
 		if err != nil || string(got) != tc.want {
-			t.Errorf("LibFuzzerInput(%q, %s) = %q, %v; want %q", tc.data, tc.format, got, err, tc.want)
+			t.Errorf("libFuzzerInput(%q, %s) = %q, %v; want %q", tc.data, tc.format, got, err, tc.want)
 		}
 	}
-	if _, err := LibFuzzerInput(nil, FormatLegacy); err == nil {
+	if _, err := libFuzzerInput(nil, FormatLegacy); err == nil {
 		t.Error("an empty legacy input was encoded")
 	}
-	if _, err := LibFuzzerInput(nil, "v3"); err == nil {
+	if _, err := libFuzzerInput(nil, "v3"); err == nil {
 		t.Error("an unknown format was accepted")
 	}
 }
 
 // TestCorpusUpToDate checks that the committed seed files are exactly what
-// Seeds generates (run `go generate ./fuzz/` after changing seeds or the
+// seedCorpora generates (run `go generate ./fuzz/` after changing seeds or the
 // decoder).
 func TestCorpusUpToDate(t *testing.T) {
-	seeds, err := Seeds("..")
+	seeds, err := seedCorpora("..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range Keys {
-		dir := filepath.Join("testdata", "fuzz", TargetName(k))
-		files, _ := filepath.Glob(filepath.Join(dir, SeedPrefix+"*"))
+		dir := filepath.Join("testdata", "fuzz", targetName(k))
+		files, _ := filepath.Glob(filepath.Join(dir, seedPrefix+"*"))
 		want := map[string][]byte{}
 		for _, s := range seeds[k] {
-			want[SeedPrefix+s.Name] = CorpusFile(s.Data)
+			want[seedPrefix+s.Name] = CorpusFile(s.Data)
 		}
 		for _, f := range files {
 			b, _ := os.ReadFile(f)
@@ -310,15 +310,15 @@ func TestCorpusFileRoundTrip(t *testing.T) {
 	}
 }
 
-// TestQueriesEncoding checks that DecodeQueries inverts EncodeQueries.
+// TestQueriesEncoding checks that DecodeQueries inverts encodeQueries.
 func TestQueriesEncoding(t *testing.T) {
-	seeds, err := Seeds("..")
+	seeds, err := seedCorpora("..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range seeds[KeyQueries] {
 		sc, ups := DecodeQueries(s.Data)
-		b, err := EncodeQueries(sc, ups)
+		b, err := encodeQueries(sc, ups)
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}

@@ -282,8 +282,6 @@ type writer struct{ b []byte }
 
 func (w *writer) u8(v byte) { w.b = append(w.b, v) }
 
-func (w *writer) u16(v uint16) { w.b = append(w.b, byte(v>>8), byte(v)) }
-
 func (w *writer) u64(v uint64) {
 	for i := 7; i >= 0; i-- {
 		w.b = append(w.b, byte(v>>(8*i)))

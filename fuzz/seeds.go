@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,8 +19,8 @@ import (
 	"github.com/perpcheck/perpcheck/venue"
 )
 
-// Seed is one seed input of a fuzz target.
-type Seed struct {
+// corpusSeed is one seed input of a fuzz target.
+type corpusSeed struct {
 	// Name is the seed's file name in the corpus (no directory).
 	Name string
 	// Data is the target's single []byte argument.
@@ -43,9 +45,9 @@ const (
 // Keys lists the target keys in a fixed order.
 var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid, KeyLedger, KeyRun, KeyLedgerRapid}
 
-// LibFuzzerKeys are the keys of the targets built for OSS-Fuzz /
+// libFuzzerKeys are the keys of the targets built for OSS-Fuzz /
 // ClusterFuzzLite (all but the go-test-only rapid targets).
-var LibFuzzerKeys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyLedger, KeyRun}
+var libFuzzerKeys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyLedger, KeyRun}
 
 // ccxtFile is the real CCXT tier data, relative to the repository root.
 const ccxtFile = "venue/data/binance-leverage-tiers-2024-10.ccxt.json"
@@ -53,12 +55,12 @@ const ccxtFile = "venue/data/binance-leverage-tiers-2024-10.ccxt.json"
 // ccxtSymbols are the symbols cut from ccxtFile into CCXT seeds.
 var ccxtSymbols = []string{"BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT", "BTC/USDT:USDT-241227", "XRP/USDC:USDC"}
 
-// Seeds returns the seed inputs of every target by key, built from the
+// seedCorpora returns the seed inputs of every target by key, built from the
 // repository at root (the example scenarios of examples/scenarios and the
 // real tier data of venue/data) and from boundary values. The result is
 // deterministic.
-func Seeds(root string) (map[string][]Seed, error) {
-	out := make(map[string][]Seed)
+func seedCorpora(root string) (map[string][]corpusSeed, error) {
+	out := make(map[string][]corpusSeed)
 	examples, err := exampleFiles(root)
 	if err != nil {
 		return nil, err
@@ -66,10 +68,10 @@ func Seeds(root string) (map[string][]Seed, error) {
 
 	// ScenarioJSON: the example files as they are, and variants.
 	for _, ex := range examples {
-		out[KeyJSON] = append(out[KeyJSON], Seed{"example-" + ex.name, ex.data})
+		out[KeyJSON] = append(out[KeyJSON], corpusSeed{"example-" + ex.name, ex.data})
 	}
 	for name, text := range jsonVariants {
-		out[KeyJSON] = append(out[KeyJSON], Seed{"json-" + name, []byte(text)})
+		out[KeyJSON] = append(out[KeyJSON], corpusSeed{"json-" + name, []byte(text)})
 	}
 
 	// The differential targets: the examples (profiles resolved) and
@@ -93,18 +95,18 @@ func Seeds(root string) (map[string][]Seed, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[KeyJSON] = append(out[KeyJSON], Seed{"boundary-" + ns.name, j})
+		out[KeyJSON] = append(out[KeyJSON], corpusSeed{"boundary-" + ns.name, j})
 	}
-	out[KeyEvaluate] = append(out[KeyEvaluate], Seed{"defaults", nil})
+	out[KeyEvaluate] = append(out[KeyEvaluate], corpusSeed{"defaults", nil})
 	for _, ns := range scen {
-		b, err := EncodeScenario(ns.s)
+		b, err := encodeScenario(ns.s)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", ns.name, err)
 		}
-		out[KeyEvaluate] = append(out[KeyEvaluate], Seed{ns.name, b})
+		out[KeyEvaluate] = append(out[KeyEvaluate], corpusSeed{ns.name, b})
 		// Marks moved onto the first position's boundaries.
 		for _, sn := range snaps {
-			out[KeyEvaluate] = append(out[KeyEvaluate], Seed{ns.name + "-mark-at-" + sn.name, withSnap(b, sn.kind, sn.delta)})
+			out[KeyEvaluate] = append(out[KeyEvaluate], corpusSeed{ns.name + "-mark-at-" + sn.name, withSnap(b, sn.kind, sn.delta)})
 		}
 		// Margins that put the liquidation price of each position at the
 		// lower boundary of its second tier (or its only one), then the
@@ -113,8 +115,8 @@ func Seeds(root string) (map[string][]Seed, error) {
 			for _, up := range []byte{0, 1} {
 				mb := withMarginSnap(b, byte(j), 1, up)
 				out[KeyEvaluate] = append(out[KeyEvaluate],
-					Seed{fmt.Sprintf("%s-margin-at-tier-boundary-pos%d-up%d", ns.name, j, up), mb},
-					Seed{fmt.Sprintf("%s-margin-at-tier-boundary-pos%d-up%d-mark-at-liq", ns.name, j, up), withSnap(mb, 0, 0)})
+					corpusSeed{fmt.Sprintf("%s-margin-at-tier-boundary-pos%d-up%d", ns.name, j, up), mb},
+					corpusSeed{fmt.Sprintf("%s-margin-at-tier-boundary-pos%d-up%d-mark-at-liq", ns.name, j, up), withSnap(mb, 0, 0)})
 			}
 		}
 		for _, up := range updates {
@@ -126,25 +128,25 @@ func Seeds(root string) (map[string][]Seed, error) {
 				}
 				ups = append(ups, u)
 			}
-			q, err := EncodeQueries(ns.s, ups)
+			q, err := encodeQueries(ns.s, ups)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", ns.name, err)
 			}
-			out[KeyQueries] = append(out[KeyQueries], Seed{ns.name + "-" + up.name, q})
+			out[KeyQueries] = append(out[KeyQueries], corpusSeed{ns.name + "-" + up.name, q})
 		}
 	}
 	// Every corruption once, on the cross example.
 	if len(scen) > 0 {
-		b, _ := EncodeScenario(scen[0].s)
+		b, _ := encodeScenario(scen[0].s)
 		for c := range 16 {
 			cb := append(append([]byte(nil), b[:len(b)-1]...), byte(240+c))
-			out[KeyEvaluate] = append(out[KeyEvaluate], Seed{fmt.Sprintf("%s-corrupt-%02d", scen[0].name, c), cb})
+			out[KeyEvaluate] = append(out[KeyEvaluate], corpusSeed{fmt.Sprintf("%s-corrupt-%02d", scen[0].name, c), cb})
 		}
 	}
 
 	// DecimalParse: boundary literals.
 	for i, d := range decimalSeeds {
-		out[KeyDecimal] = append(out[KeyDecimal], Seed{fmt.Sprintf("decimal-%02d", i), []byte(d)})
+		out[KeyDecimal] = append(out[KeyDecimal], corpusSeed{fmt.Sprintf("decimal-%02d", i), []byte(d)})
 	}
 
 	// CCXT: real tables cut from venue/data, and variants.
@@ -154,9 +156,12 @@ func Seeds(root string) (map[string][]Seed, error) {
 	}
 	out[KeyCCXT] = cc
 
-	// EvaluateRapid: rapid's bitstream (little-endian uint64 words); zeros
-	// draw the smallest values, and a few fixed streams go further.
-	out[KeyRapid] = append(out[KeyRapid], Seed{"zeros", make([]byte, 64)})
+	// EvaluateRapid and LedgerRapid: rapid's bitstream (little-endian
+	// uint64 words) for the suite's generators. Zeros draw the smallest
+	// values, a few fixed streams go further, and long pseudo-random streams
+	// (4 KiB: a whole scenario, or a whole run of events; a short stream ends
+	// the case before anything interesting happens).
+	streams := []corpusSeed{{"zeros", make([]byte, 64)}}
 	for i, w := range []uint64{1, 0x0101010101010101, 0x8000000000000000, ^uint64(0)} {
 		b := make([]byte, 0, 8*64)
 		for j := range 64 {
@@ -165,20 +170,18 @@ func Seeds(root string) (map[string][]Seed, error) {
 				b = append(b, byte(v>>(8*k)))
 			}
 		}
-		out[KeyRapid] = append(out[KeyRapid], Seed{fmt.Sprintf("stream-%d", i), b})
+		streams = append(streams, corpusSeed{fmt.Sprintf("stream-%d", i), b})
 	}
-	// LedgerRapid: the same rapid streams drive the ledger generators, and
-	// long pseudo-random streams (4 KiB: a whole run of events; a short
-	// stream ends the run before anything interesting happens).
-	out[KeyLedgerRapid] = append(out[KeyLedgerRapid], out[KeyRapid]...)
 	for i := range 6 {
 		r := rand.New(rand.NewPCG(uint64(i), 42))
 		b := make([]byte, 4096)
 		for j := range b {
 			b[j] = byte(r.Uint32())
 		}
-		out[KeyLedgerRapid] = append(out[KeyLedgerRapid], Seed{fmt.Sprintf("random-%d", i), b})
+		streams = append(streams, corpusSeed{fmt.Sprintf("random-%d", i), b})
 	}
+	out[KeyRapid] = append(out[KeyRapid], streams...)
+	out[KeyLedgerRapid] = append(out[KeyLedgerRapid], streams...)
 	// The ledger targets: byte patterns for the decoder, and the example run files.
 	for i, pat := range [][]byte{
 		{},
@@ -186,7 +189,7 @@ func Seeds(root string) (map[string][]Seed, error) {
 		{0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 9, 1, 2, 3, 0, 4, 0, 200, 0, 2, 5, 156, 0, 0, 6, 140, 1, 1, 7, 100},
 		{1, 255, 255, 255, 255, 255, 255, 0, 1, 2, 2, 50, 10, 1, 1, 6, 129, 1, 0, 8, 0, 1, 0, 1, 0, 9, 1, 1},
 	} {
-		out[KeyLedger] = append(out[KeyLedger], Seed{fmt.Sprintf("pattern-%d", i), pat})
+		out[KeyLedger] = append(out[KeyLedger], corpusSeed{fmt.Sprintf("pattern-%d", i), pat})
 	}
 	runs, err := filepath.Glob(filepath.Join(root, "examples", "runs", "*.json"))
 	if err != nil {
@@ -198,7 +201,7 @@ func Seeds(root string) (map[string][]Seed, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[KeyRun] = append(out[KeyRun], Seed{"example-" + strings.TrimSuffix(filepath.Base(p), ".json"), b})
+		out[KeyRun] = append(out[KeyRun], corpusSeed{"example-" + strings.TrimSuffix(filepath.Base(p), ".json"), b})
 	}
 	for _, k := range Keys {
 		sort.Slice(out[k], func(i, j int) bool { return out[k][i].Name < out[k][j].Name })
@@ -285,11 +288,7 @@ var updates = []struct {
 // scaledMark returns pct percent of the mark (or index) of s's first market
 // (in units, at least one unit).
 func scaledMark(s *spec.Scenario, pct int64) int64 {
-	names := make([]string, 0, len(s.Markets))
-	for n := range s.Markets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.Markets))
 	p := s.Prices[names[0]]
 	m := p.Mark
 	if !m.Valid {
@@ -403,7 +402,7 @@ var decimalSeeds = []string{
 }
 
 // ccxtSeeds cuts real tables out of the CCXT data and adds variants.
-func ccxtSeeds(root string) ([]Seed, error) {
+func ccxtSeeds(root string) ([]corpusSeed, error) {
 	raw, err := os.ReadFile(filepath.Join(root, ccxtFile))
 	if err != nil {
 		return nil, err
@@ -434,24 +433,20 @@ func ccxtSeeds(root string) ([]Seed, error) {
 		b.WriteByte('}')
 		return b.Bytes()
 	}
-	var out []Seed
+	var out []corpusSeed
 	for _, s := range ccxtSymbols {
 		if _, ok := all[s]; !ok {
 			return nil, fmt.Errorf("%s: no symbol %s", ccxtFile, s)
 		}
 		slug := strings.NewReplacer("/", "-", ":", "-").Replace(s)
-		out = append(out, Seed{"list-" + slug, compact(all[s])})
+		out = append(out, corpusSeed{"list-" + slug, compact(all[s])})
 	}
-	out = append(out, Seed{"object-btc-eth", obj(ccxtSymbols[0], ccxtSymbols[1])})
+	out = append(out, corpusSeed{"object-btc-eth", obj(ccxtSymbols[0], ccxtSymbols[1])})
 	// The first symbol whose last tier has the float64 "no cap" sentinel.
-	syms := make([]string, 0, len(all))
-	for s := range all {
-		syms = append(syms, s)
-	}
-	sort.Strings(syms)
+	syms := slices.Sorted(maps.Keys(all))
 	for _, s := range syms {
 		if bytes.Contains(all[s], []byte("e+18")) {
-			out = append(out, Seed{"object-sentinel", obj(s)})
+			out = append(out, corpusSeed{"object-sentinel", obj(s)})
 			break
 		}
 	}
@@ -459,13 +454,13 @@ func ccxtSeeds(root string) ([]Seed, error) {
 	// info.cum off by one unit (CCXT-2).
 	if i := bytes.Index(btc, []byte(`"cum":"50.0"`)); i >= 0 {
 		bad := append(append(append([]byte(nil), btc[:i]...), []byte(`"cum":"50.00000001"`)...), btc[i+len(`"cum":"50.0"`):]...)
-		out = append(out, Seed{"list-cum-off-by-one-unit", bad})
+		out = append(out, corpusSeed{"list-cum-off-by-one-unit", bad})
 	}
 	out = append(out,
-		Seed{"huge-exponents", []byte(`[{"tier":1e999999999,"minNotional":0e999999999,"maxNotional":1e999999999,"maintenanceMarginRate":1e-999999999,"maxLeverage":50,"info":{"cum":"1e999999999"}}]`)},
-		Seed{"empty-object", []byte(`{}`)},
-		Seed{"empty-list", []byte(`[]`)},
-		Seed{"strings-and-int64-sentinel", []byte(`[{"tier":2,"minNotional":"5000","maxNotional":9223372036854775807,"maintenanceMarginRate":"0.01","maxLeverage":"50"},` +
+		corpusSeed{"huge-exponents", []byte(`[{"tier":1e999999999,"minNotional":0e999999999,"maxNotional":1e999999999,"maintenanceMarginRate":1e-999999999,"maxLeverage":50,"info":{"cum":"1e999999999"}}]`)},
+		corpusSeed{"empty-object", []byte(`{}`)},
+		corpusSeed{"empty-list", []byte(`[]`)},
+		corpusSeed{"strings-and-int64-sentinel", []byte(`[{"tier":2,"minNotional":"5000","maxNotional":9223372036854775807,"maintenanceMarginRate":"0.01","maxLeverage":"50"},` +
 			`{"tier":1,"minNotional":"0","maxNotional":"5000","maintenanceMarginRate":"0.005","maxLeverage":"100","info":{"cum":0}}]`)},
 	)
 	return out, nil

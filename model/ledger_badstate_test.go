@@ -1,9 +1,10 @@
 package model
 
 import (
+	"maps"
 	"math/big"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -19,11 +20,7 @@ func genBadState(seed, i uint64) *spec.State {
 	st, _ := genStart(r)
 	ids := []string{"a1", "a2", "a3", "a4"}
 	pick := func() string { return ids[r.IntN(len(ids))] }
-	var names []string
-	for name := range st.Markets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(st.Markets))
 	mk := func() string { return names[r.IntN(len(names))] }
 	for n := 1 + r.IntN(3); n > 0; n-- {
 		id := pick()

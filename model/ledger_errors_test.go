@@ -156,43 +156,6 @@ func TestLedgerEventErrors(t *testing.T) {
 	}
 }
 
-// CheckConservation detects a balance created from nothing, a settlement
-// that breaks settlement + sum s*V = 0, and unbalanced open interest.
-func TestLedgerCheckConservation(t *testing.T) {
-	l, err := NewLedger(seedAState(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := l.State()
-	if err := spec.CheckConservation(before, l.State(), d("0"), d("0")); err != nil {
-		t.Fatal(err)
-	}
-	after := l.State()
-	a := after.Accounts["alice"]
-	a.WalletBalance = a.WalletBalance.Add(d("0.00000001"))
-	after.Accounts["alice"] = a
-	if err := spec.CheckConservation(before, after, d("0"), d("0")); err == nil {
-		t.Fatal("a created unit passed")
-	}
-	if err := spec.CheckConservation(before, after, d("0.00000001"), d("0")); err != nil {
-		t.Fatalf("the same unit as a deposit: %v", err)
-	}
-	after = l.State()
-	after.Settlement = nd("1")
-	after.FeePool = d("-1")
-	if err := spec.CheckConservation(before, after, d("0"), d("0")); err == nil || err.(*spec.Error).Path != "settlement" {
-		t.Fatalf("settlement: %v", err)
-	}
-	after = l.State()
-	// mm's positions vanish: settlement = -(3000 - 10000) = 7000 and the sum
-	// is kept (mm's wallet 93,000), so only open interest is off.
-	after.Accounts["mm"] = spec.Account{WalletBalance: d("93000")}
-	after.Settlement = nd("7000")
-	if err := spec.CheckConservation(before, after, d("0"), d("0")); err == nil || err.(*spec.Error).Path != "markets.BTCUSDT" {
-		t.Fatalf("open interest: %v", err)
-	}
-}
-
 // addMargin: the amount must not exceed the wallet (ACC-1) even when the
 // cross pool's unrealized profit would cover it, and must leave the cross
 // pool at E >= IM (POOL-6). x: wallet 10, cross long 1 M @100 at mark 200

@@ -32,7 +32,7 @@ type recorder struct {
 
 func newHarness(t *testing.T, st *spec.State) *harness {
 	t.Helper()
-	orig := mustJSON(t, st)
+	orig := st.Clone()
 	l, err := NewLedger(st)
 	if err != nil {
 		t.Fatalf("NewLedger: %v", err)
@@ -40,8 +40,8 @@ func newHarness(t *testing.T, st *spec.State) *harness {
 	if err := l.Check(); err != nil {
 		t.Fatalf("Check after NewLedger: %v", err)
 	}
-	if mustJSON(t, st) != orig {
-		t.Fatalf("NewLedger modified its input")
+	if d := spec.DiffExact(st, orig); d != nil {
+		t.Fatalf("NewLedger modified its input: %v", d)
 	}
 	return &harness{t: t, l: l}
 }
@@ -66,7 +66,6 @@ func (h *harness) apply(ev spec.Event) ([]spec.Effect, *spec.Error) {
 		return effs, nil
 	}
 	before := h.l.State()
-	bj := mustJSON(h.t, before)
 	evj := mustJSON(h.t, ev)
 	effs, err := h.l.Apply(ev)
 	k := h.n
@@ -82,8 +81,8 @@ func (h *harness) apply(ev spec.Event) ([]spec.Effect, *spec.Error) {
 		if effs != nil {
 			h.t.Fatalf("event %d: effects with an error", k)
 		}
-		if aj := mustJSON(h.t, h.l.State()); aj != bj {
-			h.t.Fatalf("event %d: rejected (%v) but the state changed:\n%s\n%s", k, err, bj, aj)
+		if d := spec.DiffExact(h.l.State(), before); d != nil {
+			h.t.Fatalf("event %d: rejected (%v) but the state changed: %v", k, err, d)
 		}
 		if !strings.HasPrefix(e.Path, "events["+itoa(k)+"]") {
 			h.t.Fatalf("event %d: error path %q", k, e.Path)
@@ -127,8 +126,8 @@ func (h *harness) apply(ev spec.Event) ([]spec.Effect, *spec.Error) {
 		if err != nil {
 			h.t.Fatalf("event %d: NewLedger(State()) = %v", k, err)
 		}
-		if mustJSON(h.t, l2.State()) != mustJSON(h.t, after) {
-			h.t.Fatalf("event %d: State does not round-trip", k)
+		if d := spec.DiffExact(l2.State(), after); d != nil {
+			h.t.Fatalf("event %d: State does not round-trip: %v", k, d)
 		}
 	}
 	h.effs = append(h.effs, effs)

@@ -9,11 +9,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"reflect"
 	"strconv"
+	"strings"
 	"testing"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
@@ -54,60 +52,11 @@ func TestDifferentialAgainstReference(t *testing.T) {
 			continue
 		}
 		oks++
-		if diff := cmpReports(got, want); diff != "" {
-			t.Fatalf("case %d: %s\n%s", it, diff, dump(s))
+		if diff := spec.Diff(got, want); diff != nil {
+			t.Fatalf("case %d: model vs reference: %s\n%s", it, strings.Join(diff, "; "), dump(s))
 		}
 	}
 	t.Logf("%d reports, %d errors", oks, errs)
 }
 
 func dump(s *spec.Scenario) string { return fmt.Sprintf("%+v", *s) }
-
-func cmpReports(a, b *spec.Report) string {
-	if len(a.Prices) != len(b.Prices) {
-		return "prices differ in length"
-	}
-	for k, v := range a.Prices {
-		w := b.Prices[k]
-		if !v.Mark.Equal(w.Mark) || v.Computed != w.Computed {
-			return fmt.Sprintf("prices[%s]: %v vs %v", k, v, w)
-		}
-	}
-	if len(a.Positions) != len(b.Positions) || len(a.Pools) != len(b.Pools) {
-		return "length mismatch"
-	}
-	for i := range a.Positions {
-		if d := cmpStruct(reflect.ValueOf(a.Positions[i]), reflect.ValueOf(b.Positions[i])); d != "" {
-			return fmt.Sprintf("positions[%d].%s", i, d)
-		}
-	}
-	for i := range a.Pools {
-		if d := cmpStruct(reflect.ValueOf(a.Pools[i]), reflect.ValueOf(b.Pools[i])); d != "" {
-			return fmt.Sprintf("pools[%d].%s", i, d)
-		}
-	}
-	return ""
-}
-
-func cmpStruct(a, b reflect.Value) string {
-	for i := 0; i < a.NumField(); i++ {
-		name := a.Type().Field(i).Name
-		x, y := a.Field(i).Interface(), b.Field(i).Interface()
-		switch xv := x.(type) {
-		case decimal.Decimal:
-			if !xv.Equal(y.(decimal.Decimal)) {
-				return fmt.Sprintf("%s: %s vs %s", name, xv, y)
-			}
-		case decimal.NullDecimal:
-			yv := y.(decimal.NullDecimal)
-			if xv.Valid != yv.Valid || (xv.Valid && !xv.Decimal.Equal(yv.Decimal)) {
-				return fmt.Sprintf("%s: %v vs %v", name, xv, yv)
-			}
-		default:
-			if !reflect.DeepEqual(x, y) {
-				return fmt.Sprintf("%s: %v vs %v", name, x, y)
-			}
-		}
-	}
-	return ""
-}

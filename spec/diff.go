@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 )
@@ -20,6 +21,9 @@ import (
 // optional decimal differs from every present one, and a nil slice or map
 // equals an empty one. Maps are walked in sorted key order, so the result is
 // deterministic. It returns nil when the two are equal.
+//
+// Equal values are compared without building paths or boxing values, so
+// Diff is cheap enough for a check after every ledger event.
 func Diff(a, b any) []string { return diffAny(a, b, false) }
 
 // DiffExact is Diff for "was this value modified?": decimals must have the
@@ -36,14 +40,32 @@ func diffAny(a, b any, exact bool) []string {
 		}
 		return []string{fmt.Sprintf("%T vs %T", a, b)}
 	}
+	// A quiet pass first: it stops at the first difference and records
+	// nothing, so equal values cost no allocation beyond map scratch space.
+	q := differ{exact: exact, quiet: true}
+	q.value(va, vb)
+	if !q.found {
+		return nil
+	}
 	d := differ{exact: exact}
-	d.value("", va, vb)
+	d.value(va, vb)
 	return d.out
 }
 
+// A differ walks two values of the same type. In quiet mode it only sets
+// found at the first difference; else it appends every difference to out,
+// with the path of path.
 type differ struct {
-	exact bool
-	out   []string
+	exact, quiet, found bool
+	out                 []string
+	path                []pathSeg
+}
+
+// pathSeg is one step of a JSON path: a field or map key (index < 0) or a
+// slice index.
+type pathSeg struct {
+	name  string
+	index int
 }
 
 var (
@@ -51,26 +73,49 @@ var (
 	nullDecimalType = reflect.TypeFor[decimal.NullDecimal]()
 )
 
-func (d *differ) add(path, format string, args ...any) {
-	if path == "" {
-		path = "(value)"
+func (d *differ) push(name string) { d.path = append(d.path, pathSeg{name: name, index: -1}) }
+func (d *differ) pushIndex(i int)  { d.path = append(d.path, pathSeg{index: i}) }
+func (d *differ) pop()             { d.path = d.path[:len(d.path)-1] }
+
+// add records a difference at the current path.
+func (d *differ) add(format string, args ...any) {
+	d.found = true
+	if d.quiet {
+		return
 	}
-	d.out = append(d.out, path+": "+fmt.Sprintf(format, args...))
+	var b strings.Builder
+	for _, s := range d.path {
+		if s.index >= 0 {
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.name)
+	}
+	if b.Len() == 0 {
+		b.WriteString("(value)")
+	}
+	d.out = append(d.out, b.String()+": "+fmt.Sprintf(format, args...))
 }
 
-func (d *differ) value(path string, a, b reflect.Value) {
+func (d *differ) value(a, b reflect.Value) {
+	if d.quiet && d.found {
+		return
+	}
 	switch a.Type() {
 	case decimalType:
-		x, y := a.Interface().(decimal.Decimal), b.Interface().(decimal.Decimal)
+		x, y := decimalOf(a), decimalOf(b)
 		if !decimalsEqual(x, y, d.exact) {
-			d.add(path, "%s vs %s", decString(x, d.exact), decString(y, d.exact))
+			d.add("%s vs %s", decString(x, d.exact), decString(y, d.exact))
 		}
 		return
 	case nullDecimalType:
-		x, y := a.Interface().(decimal.NullDecimal), b.Interface().(decimal.NullDecimal)
+		x, y := nullDecimalOf(a), nullDecimalOf(b)
 		same := x.Valid == y.Valid && (!x.Valid && !d.exact || decimalsEqual(x.Decimal, y.Decimal, d.exact))
 		if !same {
-			d.add(path, "%s vs %s", nullString(x, d.exact), nullString(y, d.exact))
+			d.add("%s vs %s", nullString(x, d.exact), nullString(y, d.exact))
 		}
 		return
 	}
@@ -78,80 +123,188 @@ func (d *differ) value(path string, a, b reflect.Value) {
 	case reflect.Pointer, reflect.Interface:
 		if a.IsNil() || b.IsNil() {
 			if a.IsNil() != b.IsNil() {
-				d.add(path, "%s vs %s", nilOr(a), nilOr(b))
+				d.add("%s vs %s", nilOr(a), nilOr(b))
 			}
 			return
 		}
 		if a.Kind() == reflect.Interface && a.Elem().Type() != b.Elem().Type() {
-			d.add(path, "%s vs %s", a.Elem().Type(), b.Elem().Type())
+			d.add("%s vs %s", a.Elem().Type(), b.Elem().Type())
 			return
 		}
-		d.value(path, a.Elem(), b.Elem())
+		d.value(a.Elem(), b.Elem())
 	case reflect.Struct:
-		t := a.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
+		for _, f := range fieldsOf(a.Type()) {
+			if f.anonymous {
+				d.value(a.Field(f.index), b.Field(f.index))
 				continue
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			p := path
-			if !f.Anonymous {
-				if name == "" {
-					name = f.Name
-				}
-				p = joinField(path, name)
-			}
-			d.value(p, a.Field(i), b.Field(i))
+			d.push(f.name)
+			d.value(a.Field(f.index), b.Field(f.index))
+			d.pop()
 		}
 	case reflect.Slice, reflect.Array:
 		if d.exact && a.Kind() == reflect.Slice && a.IsNil() != b.IsNil() {
-			d.add(path, "%s vs %s", nilOrLen(a), nilOrLen(b))
+			d.add("%s vs %s", nilOrLen(a), nilOrLen(b))
 			return
 		}
 		if a.Len() != b.Len() {
-			d.add(path, "%d entries vs %d", a.Len(), b.Len())
+			d.add("%d entries vs %d", a.Len(), b.Len())
 		}
 		for i := range min(a.Len(), b.Len()) {
-			d.value(path+"["+strconv.Itoa(i)+"]", a.Index(i), b.Index(i))
+			d.pushIndex(i)
+			d.value(a.Index(i), b.Index(i))
+			d.pop()
 		}
 	case reflect.Map:
 		if d.exact && a.IsNil() != b.IsNil() {
-			d.add(path, "%s vs %s", nilOrLen(a), nilOrLen(b))
+			d.add("%s vs %s", nilOrLen(a), nilOrLen(b))
+			return
+		}
+		if d.quiet {
+			d.mapQuiet(a, b)
 			return
 		}
 		for _, k := range unionKeys(a, b) {
-			p := joinField(path, PathKey(k.String()))
+			d.push(PathKey(k.String()))
 			x, y := a.MapIndex(k), b.MapIndex(k)
 			switch {
 			case !x.IsValid():
-				d.add(p, "absent vs present")
+				d.add("absent vs present")
 			case !y.IsValid():
-				d.add(p, "present vs absent")
+				d.add("present vs absent")
 			default:
-				d.value(p, x, y)
+				d.value(x, y)
 			}
+			d.pop()
+		}
+	case reflect.String:
+		if a.String() != b.String() {
+			d.add("%q vs %q", a.String(), b.String())
+		}
+	case reflect.Bool:
+		if a.Bool() != b.Bool() {
+			d.add("%t vs %t", a.Bool(), b.Bool())
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if a.Int() != b.Int() {
+			d.add("%d vs %d", a.Int(), b.Int())
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if a.Uint() != b.Uint() {
+			d.add("%d vs %d", a.Uint(), b.Uint())
+		}
+	case reflect.Float32, reflect.Float64:
+		if a.Float() != b.Float() {
+			d.add("%v vs %v", a.Float(), b.Float())
 		}
 	default:
 		if !reflect.DeepEqual(a.Interface(), b.Interface()) {
-			d.add(path, "%v vs %v", a.Interface(), b.Interface())
+			d.add("%v vs %v", a.Interface(), b.Interface())
 		}
 	}
+}
+
+// mapQuiet is the quiet pass over two maps: same size, and every entry of
+// a has an equal entry in b. Entries are copied into addressable scratch
+// values (so decimals in them are read without boxing); a small map with
+// string keys is searched by iteration, which needs no allocation per entry.
+func (d *differ) mapQuiet(a, b reflect.Value) {
+	if a.Len() != b.Len() {
+		d.found = true
+		return
+	}
+	if a.Len() == 0 {
+		return
+	}
+	t := a.Type()
+	ka, va, vb := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem(), reflect.New(t.Elem()).Elem()
+	var kb reflect.Value
+	scan := t.Key().Kind() == reflect.String && b.Len() <= 16
+	if scan {
+		kb = reflect.New(t.Key()).Elem()
+	}
+	ia, ib := a.MapRange(), b.MapRange()
+	for ia.Next() {
+		ka.SetIterKey(ia)
+		va.SetIterValue(ia)
+		ok := false
+		if scan {
+			ib.Reset(b)
+			for ib.Next() {
+				if kb.SetIterKey(ib); kb.String() == ka.String() {
+					vb.SetIterValue(ib)
+					ok = true
+					break
+				}
+			}
+		} else if y := b.MapIndex(ka); y.IsValid() {
+			vb.Set(y)
+			ok = true
+		}
+		if !ok {
+			d.found = true
+			return
+		}
+		d.value(va, vb)
+		if d.found {
+			return
+		}
+	}
+}
+
+// decimalOf reads the decimal in v without boxing it when v is addressable.
+func decimalOf(v reflect.Value) decimal.Decimal {
+	if v.CanAddr() {
+		return *v.Addr().Interface().(*decimal.Decimal)
+	}
+	return v.Interface().(decimal.Decimal)
+}
+
+// nullDecimalOf is decimalOf for a decimal.NullDecimal.
+func nullDecimalOf(v reflect.Value) decimal.NullDecimal {
+	if v.CanAddr() {
+		return *v.Addr().Interface().(*decimal.NullDecimal)
+	}
+	return v.Interface().(decimal.NullDecimal)
+}
+
+// fieldInfo is what the differ needs of a struct field.
+type fieldInfo struct {
+	index     int
+	name      string // the JSON name
+	anonymous bool   // embedded: its fields are the outer struct's
+}
+
+var fieldCache sync.Map // reflect.Type -> []fieldInfo
+
+// fieldsOf returns the compared fields of struct type t: the exported ones
+// not tagged json:"-".
+func fieldsOf(t reflect.Type) []fieldInfo {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]fieldInfo)
+	}
+	var fs []fieldInfo
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fs = append(fs, fieldInfo{index: i, name: name, anonymous: f.Anonymous})
+	}
+	fieldCache.Store(t, fs)
+	return fs
 }
 
 // PathKey is how a map key (a market or account name) appears in a JSON
 // path (SPEC EVAL-3).
 func PathKey(name string) string { return name }
-
-func joinField(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
-}
 
 func unionKeys(a, b reflect.Value) []reflect.Value {
 	seen := map[string]reflect.Value{}
@@ -173,9 +326,12 @@ func unionKeys(a, b reflect.Value) []reflect.Value {
 	return keys
 }
 
+// decimalsEqual compares by value, or (exact) by representation: the same
+// exponent and, then equivalently, the same value (so the coefficients are
+// equal without computing them: Coefficient allocates).
 func decimalsEqual(x, y decimal.Decimal, exact bool) bool {
-	if exact {
-		return x.Exponent() == y.Exponent() && x.Coefficient().Cmp(y.Coefficient()) == 0
+	if exact && x.Exponent() != y.Exponent() {
+		return false
 	}
 	return x.Equal(y)
 }
