@@ -9,12 +9,13 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/internal/mutation"
+	_ "github.com/perpcheck/perpcheck/reference" // registers the mutants
 	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestMutantKills measures the power of the differential decoder: for each
-// bug that reference.EvaluateWith can inject, it runs the model-versus-
+// bug that mutation.Evaluate can inject, it runs the model-versus-
 // mutant comparison over the seed corpus of the Evaluate target and then
 // over random inputs, and reports after how many inputs the mutant was
 // caught (a disagreement). It is a measurement, not a gate: it runs only
@@ -51,8 +52,8 @@ func TestMutantKills(t *testing.T) {
 		inputs = append(inputs, b)
 	}
 	killed := 0
-	for _, m := range reference.Mutations() {
-		ref := func(s *spec.Scenario) (*spec.Report, error) { return reference.EvaluateWith(s, m) }
+	for _, m := range mutation.Query() {
+		ref := func(s *spec.Scenario) (*spec.Report, error) { return mutation.Evaluate(s, m) }
 		at := -1
 		for i, in := range inputs {
 			if _, _, err := differentialWith(DecodeScenario(in), ref); err != nil {
@@ -74,7 +75,7 @@ func TestMutantKills(t *testing.T) {
 		}
 		t.Logf("%-26s Evaluate: %-40s Queries: %s", m, where(at, nSeeds, n, seeds[KeyEvaluate]), where(atQ, nSeeds, n, seeds[KeyEvaluate]))
 	}
-	t.Log(fmt.Sprintf("%d of %d mutants caught by the Evaluate check", killed, len(reference.Mutations())))
+	t.Log(fmt.Sprintf("%d of %d mutants caught by the Evaluate check", killed, len(mutation.Query())))
 	if killed == 0 {
 		t.Fatal("no mutant caught")
 	}

@@ -8,10 +8,10 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/internal/mutation"
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/properties"
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -50,7 +50,7 @@ func TestCheckCounterexampleReplays(t *testing.T) {
 		t.Fatalf("the counterexample does not decode as a scenario file: %v\n%s", err, f.Scenarios[0].JSON)
 	}
 	good, err1 := model.Evaluate(&s)
-	bad, err2 := reference.EvaluateWith(&s, reference.MutMMRoundDown)
+	bad, err2 := mutation.Evaluate(&s, mutation.MMRoundDown)
 	if err1 != nil || err2 != nil {
 		t.Fatalf("the counterexample is an error: %v %v", err1, err2)
 	}

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perpcheck/perpcheck/internal/mutation"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
@@ -151,30 +152,27 @@ func Reference() Factory {
 func ModelLedger(st *spec.State) (Ledger, error) { return modelLedger(st) }
 
 // Mutant is a deliberately broken engine: the reference with one injected
-// bug (reference.EvaluateWith). The suite must catch every mutant.
+// bug (internal/mutation). The suite must catch every mutant.
 type Mutant struct {
 	Name    string
 	Factory Factory
 }
 
-// Mutants returns one Mutant per reference.Mutations (query bugs:
-// reference.EvaluateWith with the reference ledger) and then one per
-// reference.LedgerMutations (ledger bugs: reference.Evaluate with
-// reference.NewLedgerWith), in those orders. Every mutant declares every
+// Mutants returns one Mutant per query mutation (mutation.Evaluate with the
+// reference ledger) and then one per ledger mutation (reference.Evaluate
+// with mutation.NewLedger), in those orders. Every mutant declares every
 // capability.
 func Mutants() []Mutant {
 	var ms []Mutant
-	for _, m := range reference.Mutations() {
-		m := m
+	for _, m := range mutation.Query() {
 		ms = append(ms, Mutant{Name: string(m), Factory: func() (Engine, []Capability) {
-			return NewEngine(func(s *spec.Scenario) (*spec.Report, error) { return reference.EvaluateWith(s, m) }, referenceLedger), AllCapabilities()
+			return NewEngine(func(s *spec.Scenario) (*spec.Report, error) { return mutation.Evaluate(s, m) }, referenceLedger), AllCapabilities()
 		}})
 	}
-	for _, m := range reference.LedgerMutations() {
-		m := m
+	for _, m := range mutation.Ledger() {
 		ms = append(ms, Mutant{Name: string(m), Factory: func() (Engine, []Capability) {
 			return NewEngine(reference.Evaluate, func(st *spec.State) (Ledger, error) {
-				l, err := reference.NewLedgerWith(st, m)
+				l, err := mutation.NewLedger(st, m)
 				if err != nil {
 					return nil, err
 				}

@@ -463,31 +463,3 @@ func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m spec.Marke
 	}
 	return p
 }
-
-// clone returns a deep copy of s (slices and maps are not shared).
-func clone(s *spec.Scenario) *spec.Scenario {
-	c := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
-	if s.Markets == nil {
-		c.Markets = nil
-	}
-	if s.Prices == nil {
-		c.Prices = nil
-	}
-	for k, m := range s.Markets {
-		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
-		c.Markets[k] = m
-	}
-	for k, p := range s.Prices {
-		c.Prices[k] = p
-	}
-	c.Account = s.Account
-	c.Account.Positions = append([]spec.Position(nil), s.Account.Positions...)
-	if s.Account.Settings != nil {
-		c.Account.Settings = map[string]spec.AccountSettings{}
-		for k, v := range s.Account.Settings {
-			c.Account.Settings[k] = v
-		}
-	}
-	return c
-}

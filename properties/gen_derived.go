@@ -2,8 +2,9 @@ package properties
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
@@ -274,11 +275,4 @@ func corruptions(c GenConfig, s *spec.Scenario) []corruption {
 }
 
 // sortedNames returns the keys of m in ascending byte order (EVAL-2).
-func sortedNames[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedNames[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

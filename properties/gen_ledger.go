@@ -530,7 +530,7 @@ func nearLiquidationPrice(t *rapid.T, st *spec.State) (spec.Event, bool) {
 func LedgerRun(c GenConfig) *rapid.Generator[*spec.Run] {
 	return rapid.Custom(func(t *rapid.T) *spec.Run {
 		st := LedgerState(c).Draw(t, "state")
-		run := &spec.Run{State: *cloneState(st)}
+		run := &spec.Run{State: *st.Clone()}
 		l, err := model.NewLedger(st)
 		if err != nil {
 			panic(fmt.Sprintf("properties: LedgerState generated a state the model rejects: %v", err))

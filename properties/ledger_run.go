@@ -22,7 +22,7 @@ import (
 type ledgerRun struct {
 	e      *env
 	input  *spec.State // the generated initial state, as given to NewLedger
-	inJSON string      // its JSON when generated (LED-7: never modified)
+	inCopy *spec.State // its Clone when generated (LED-7: never modified)
 	l      Ledger
 	o      Ledger // the oracle's ledger, or nil
 	st     *spec.State
@@ -34,12 +34,22 @@ type ledgerRun struct {
 	liqs      int
 }
 
+// mustMarshal is v's JSON, for messages only (never to copy or compare).
 func mustMarshal(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprintf("%q", err.Error())
 	}
 	return string(b)
+}
+
+// diffText joins the differences of spec.Diff for a message.
+func diffText(d []string) string {
+	const max = 8
+	if len(d) > max {
+		d = append(d[:max:max], fmt.Sprintf("... and %d more", len(d)-max))
+	}
+	return strings.Join(d, "\n  ")
 }
 
 // newLedger calls the engine's NewLedger, turning a panic into a failure.
@@ -91,8 +101,8 @@ func (e *env) failRuns(t *rapid.T, runs []labeledRun, format string, args ...any
 // state the oracle accepts and the engine rejects is a failure.
 func (e *env) startRun(t *rapid.T, st *spec.State, differential bool) *ledgerRun {
 	t.Helper()
-	r := &ledgerRun{e: e, input: st, inJSON: mustMarshal(st)}
-	o, oerr := e.ledgerOracle(cloneState(st))
+	r := &ledgerRun{e: e, input: st, inCopy: st.Clone()}
+	o, oerr := e.ledgerOracle(st.Clone())
 	if oerr != nil {
 		t.Skipf("generated state rejected by the oracle: %v", oerr)
 	}
@@ -104,16 +114,16 @@ func (e *env) startRun(t *rapid.T, st *spec.State, differential bool) *ledgerRun
 	if differential {
 		r.o = o
 	}
-	if mustMarshal(st) != r.inJSON {
-		r.fail(t, "LED-7: NewLedger modified its input state")
+	if d := spec.DiffExact(r.inCopy, st); d != nil {
+		r.fail(t, "LED-7: NewLedger modified its input state:\n  %s", diffText(d))
 	}
 	r.st = r.state(t)
 	if msg := checkLED4(r.st); msg != "" {
 		r.fail(t, "%s (initial state as the engine reports it)", msg)
 	}
 	if r.o != nil {
-		if a, b := canonicalState(r.st), canonicalState(r.o.State()); a != b {
-			r.fail(t, "LED-1: the initial state differs from the oracle's:\nengine: %s\noracle: %s", a, b)
+		if d := spec.Diff(canonicalState(r.st), canonicalState(r.o.State())); d != nil {
+			r.fail(t, "LED-1: the initial state differs from the oracle's (engine vs oracle):\n  %s", diffText(d))
 		}
 	}
 	return r
@@ -121,11 +131,7 @@ func (e *env) startRun(t *rapid.T, st *spec.State, differential bool) *ledgerRun
 
 // runs is the counterexample: the initial state and the events so far.
 func (r *ledgerRun) runs() []labeledRun {
-	var in spec.State
-	if err := json.Unmarshal([]byte(r.inJSON), &in); err != nil {
-		in = *r.input
-	}
-	return []labeledRun{{label: "generated", state: &in, events: r.events}}
+	return []labeledRun{{label: "generated", state: r.inCopy, events: r.events}}
 }
 
 func (r *ledgerRun) fail(t *rapid.T, format string, args ...any) {
@@ -153,9 +159,9 @@ func (r *ledgerRun) apply(t *rapid.T, ev spec.Event) ([]spec.Effect, error) {
 	t.Helper()
 	k := len(r.events)
 	r.events = append(r.events, ev)
-	evJSON := mustMarshal(ev)
-	before := r.st
-	beforeJSON := mustMarshal(before)
+	// before is a copy: the engine's State() must be a copy, but a ledger
+	// that returns its own maps must not change what the checks compare with.
+	before := r.st.Clone()
 	var (
 		effects  []spec.Effect
 		err      error
@@ -168,11 +174,8 @@ func (r *ledgerRun) apply(t *rapid.T, ev spec.Event) ([]spec.Effect, error) {
 	if panicked != nil {
 		r.fail(t, "LED-7: Apply panicked on event %d (%s): %v", k, ev.Type, panicked)
 	}
-	if mustMarshal(ev) != evJSON {
-		r.fail(t, "LED-7: Apply modified event %d", k)
-	}
-	if mustMarshal(r.input) != r.inJSON {
-		r.fail(t, "LED-7: the ledger modified the caller's initial state (at event %d)", k)
+	if d := spec.DiffExact(r.inCopy, r.input); d != nil {
+		r.fail(t, "LED-7: the ledger modified the caller's initial state (at event %d):\n  %s", k, diffText(d))
 	}
 	after := r.state(t)
 	if r.o != nil {
@@ -180,14 +183,14 @@ func (r *ledgerRun) apply(t *rapid.T, ev spec.Event) ([]spec.Effect, error) {
 		if a, b := r.e.errKey(err), r.e.errKey(oerr); a != b {
 			r.fail(t, "event %d (%s): error differs from the oracle's:\nengine: %s\noracle: %s", k, ev.Type, a, b)
 		}
-		if a, b := effectsJSON(effects), effectsJSON(oeff); a != b {
-			r.fail(t, "LED-6: event %d (%s): effects differ from the oracle's:\nengine: %s\noracle: %s", k, ev.Type, a, b)
+		if d := spec.Diff(effects, oeff); d != nil {
+			r.fail(t, "LED-6: event %d (%s): effects differ from the oracle's (engine vs oracle):\n  %s\nengine: %s\noracle: %s", k, ev.Type, diffText(d), effectsJSON(effects), effectsJSON(oeff))
 		}
-		if a, b := canonicalState(after), canonicalState(r.o.State()); a != b {
-			r.fail(t, "event %d (%s): state differs from the oracle's:\nengine: %s\noracle: %s", k, ev.Type, a, b)
+		if d := spec.Diff(canonicalState(after), canonicalState(r.o.State())); d != nil {
+			r.fail(t, "event %d (%s): state differs from the oracle's (engine vs oracle):\n  %s", k, ev.Type, diffText(d))
 		}
 	}
-	if msg := checkStep(r.e, k, before, beforeJSON, ev, effects, err, after); msg != "" {
+	if msg := checkStep(r.e, k, before, ev, effects, err, after); msg != "" {
 		r.fail(t, "event %d (%s): %s", k, ev.Type, msg)
 	}
 	r.st = after
@@ -226,21 +229,13 @@ func (e *env) errKey(err error) string {
 	return "error"
 }
 
-// effectsJSON treats no effects and an empty list alike.
+// effectsJSON is the effects' JSON for messages; no effects and an empty
+// list read alike.
 func effectsJSON(e []spec.Effect) string {
 	if len(e) == 0 {
 		return "[]"
 	}
 	return mustMarshal(e)
-}
-
-// cloneState deep-copies a state through JSON.
-func cloneState(st *spec.State) *spec.State {
-	var c spec.State
-	if err := json.Unmarshal([]byte(mustMarshal(st)), &c); err != nil {
-		panic(err)
-	}
-	return &c
 }
 
 // actions are the T.Repeat actions: one per event kind c allows, plus
@@ -267,7 +262,7 @@ func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 		if r.lastPrice == nil || !r.swept {
 			t.Skip("the last event did not run the sweep")
 		}
-		before := mustMarshal(r.st)
+		before := r.st
 		eff, err := r.apply(t, *r.lastPrice)
 		if err != nil {
 			r.fail(t, "LQ-1: repeating the last price event failed: %v", err)
@@ -277,8 +272,8 @@ func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 				r.fail(t, "LQ-1: repeating the last price event had an effect (the sweep must leave no liquidatable pool): %s", mustMarshal(f))
 			}
 		}
-		if after := mustMarshal(r.st); after != before {
-			r.fail(t, "LQ-1: repeating the last price event changed the state:\nbefore: %s\nafter:  %s", before, after)
+		if d := spec.Diff(before, r.st); d != nil {
+			r.fail(t, "LQ-1: repeating the last price event changed the state (before vs after):\n  %s", diffText(d))
 		}
 	}
 	return acts
@@ -286,7 +281,7 @@ func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 
 // checkStep checks one event from the state before it, its effects or
 // error, and the state after it; it returns "" or what does not hold.
-func checkStep(e *env, k int, before *spec.State, beforeJSON string, ev spec.Event, effects []spec.Effect, err error, after *spec.State) string {
+func checkStep(e *env, k int, before *spec.State, ev spec.Event, effects []spec.Effect, err error, after *spec.State) string {
 	if err != nil {
 		me, ok := err.(*spec.Error)
 		if !ok {
@@ -298,8 +293,8 @@ func checkStep(e *env, k int, before *spec.State, beforeJSON string, ev spec.Eve
 		if len(effects) != 0 {
 			return fmt.Sprintf("LED-7: a failed event returned %d effects", len(effects))
 		}
-		if a := mustMarshal(after); a != beforeJSON {
-			return fmt.Sprintf("LED-7: the event failed (%v) but changed the state:\nbefore: %s\nafter:  %s", err, beforeJSON, a)
+		if d := spec.Diff(before, after); d != nil {
+			return fmt.Sprintf("LED-7: the event failed (%v) but changed the state (before vs after):\n  %s", err, diffText(d))
 		}
 		return ""
 	}
@@ -996,21 +991,19 @@ func tierOf(ts []spec.Tier, n decimal.Decimal) spec.Tier {
 	return ts[len(ts)-1]
 }
 
-// canonicalState is a state's JSON with the choices SPEC leaves to the
-// engine removed, for the differential comparison: positions in market
-// order, each with its cost basis as entryValue and no entryPrice (LED-1
-// allows either), the settlement derived when absent. Decimals compare by
-// value (their JSON is the shortest form).
-func canonicalState(st *spec.State) string {
-	c := cloneState(st)
+// canonicalState is a copy of st with the choices SPEC leaves to the engine
+// removed, for the differential comparison (spec.Diff, decimals by value):
+// positions in market order, each with its cost basis as entryValue and no
+// entryPrice (LED-1 allows either), the settlement derived when absent.
+func canonicalState(st *spec.State) *spec.State {
+	c := st.Clone()
 	norm := func(a spec.Account) spec.Account {
-		ps := append([]spec.Position(nil), a.Positions...)
+		ps := a.Positions
 		for i := range ps {
 			ps[i].EntryValue = nd(entryValue(ps[i]))
 			ps[i].EntryPrice = decimal.Zero
 		}
 		sort.Slice(ps, func(i, j int) bool { return ps[i].Market < ps[j].Market })
-		a.Positions = ps
 		return a
 	}
 	for id, a := range c.Accounts {
@@ -1020,7 +1013,7 @@ func canonicalState(st *spec.State) string {
 	if !c.Settlement.Valid {
 		c.Settlement = nd(bookOf(st).get("settlement"))
 	}
-	return mustMarshal(c)
+	return c
 }
 
 // checkTradeMargin is what TRD-5 implies for an accepted trade, judged by

@@ -3,6 +3,7 @@ package properties
 import (
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
@@ -135,7 +136,7 @@ func propDifferential(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
 		got, gerr := e.evaluate(t, s, "generated")
-		want, werr := e.oracle(clone(s))
+		want, werr := e.oracle(s.Clone())
 		ctx := []named{{"generated", s}}
 		switch {
 		case gerr != nil && werr == nil:
@@ -143,7 +144,7 @@ func propDifferential(e *env) func(*rapid.T) {
 		case gerr == nil && werr != nil:
 			e.fail(t, ctx, "the engine returned a report, the oracle an error: %v", werr)
 		case gerr == nil:
-			if d := diffReports(got, want); d != "" {
+			if d := diff(got, want); d != "" {
 				e.fail(t, ctx, "reports differ (engine vs oracle) at %s", d)
 			}
 		}
@@ -155,7 +156,7 @@ func propDifferentialErrors(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
 		_, gerr := e.evaluate(t, s, "generated")
-		_, werr := e.oracle(clone(s))
+		_, werr := e.oracle(s.Clone())
 		if gerr == nil || werr == nil {
 			return // presence is EVAL-2/differential's business
 		}
@@ -615,8 +616,8 @@ func samePrices(a, b spec.PositionReport) string {
 		{"liquidationPriceExact", a.LiquidationPriceExact, b.LiquidationPriceExact},
 		{"bankruptcyPrice", a.BankruptcyPrice, b.BankruptcyPrice},
 	} {
-		if d := diffField(f.x, f.y); d != "" {
-			return f.name + ": " + d
+		if d := diff(f.x, f.y); d != "" {
+			return f.name + ": " + strings.TrimPrefix(d, "(value): ")
 		}
 	}
 	if a.LiquidationPriceReason != b.LiquidationPriceReason || a.BankruptcyPriceReason != b.BankruptcyPriceReason {
@@ -634,7 +635,7 @@ func propCrossLeverage(e *env) func(*rapid.T) {
 			return
 		}
 		rep := e.mustReport(t, s, "generated")
-		s2 := clone(s)
+		s2 := s.Clone()
 		maxLev := s.Markets[s.Account.Positions[i].Market].Tiers[0].MaxLeverage
 		l := dec(1, 0).Add(maxLev.Sub(dec(1, 0)).Mul(dec(rapid.Int64Range(0, 100).Draw(t, "leveragePct"), -2))).Truncate(2)
 		s2.Account.Positions[i].Leverage = nd(l)
@@ -675,7 +676,7 @@ func propIsolatedLeverage(e *env) func(*rapid.T) {
 		if l2.LessThan(l1) {
 			l1, l2 = l2, l1
 		}
-		s1, s2 := clone(s), clone(s)
+		s1, s2 := s.Clone(), s.Clone()
 		s1.Account.Positions[i].Leverage = nd(l1)
 		s2.Account.Positions[i].Leverage = nd(l2)
 		r1 := e.mustReport(t, s1, "lower leverage")
@@ -717,7 +718,7 @@ func propIsolatedMargin(e *env) func(*rapid.T) {
 		if m.Add(delta).GreaterThan(maxDecimal) {
 			return
 		}
-		s2 := clone(s)
+		s2 := s.Clone()
 		s2.Account.Positions[i].IsolatedMargin = nd(m.Add(delta))
 		rep2 := e.mustReport(t, s2, "margin added", named{"generated", s})
 		e.checkLPOrder(t, []named{{"margin added", s2}, {"generated", s}}, pos.Side, rep2.Positions[i], rep.Positions[i], fmt.Sprintf("removing %s of isolated margin", delta))
@@ -726,7 +727,7 @@ func propIsolatedMargin(e *env) func(*rapid.T) {
 		if !rem.Valid {
 			e.fail(t, []named{{"generated", s}}, "positions[%d] is isolated but maxRemovableMargin is null", i)
 		}
-		s3 := clone(s)
+		s3 := s.Clone()
 		s3.Account.Positions[i].IsolatedMargin = nd(m.Sub(rem.Decimal))
 		rep3 := e.mustReport(t, s3, "max removed", named{"generated", s})
 		if r3 := rep3.Positions[i].MaxRemovableMargin; !r3.Valid || r3.Decimal.Sign() != 0 {
@@ -746,7 +747,7 @@ func propIsolatedIndependence(e *env) func(*rapid.T) {
 		s.Account.Positions[i].MarginMode = spec.Isolated
 		rep := e.mustReport(t, s, "generated")
 		// Change everything outside position i's pool.
-		s2 := clone(s)
+		s2 := s.Clone()
 		s2.Account.WalletBalance = units(rapid.Int64Range(0, 1_000_000_000_000_000).Draw(t, "newWallet"))
 		keep := rapid.Bool().Draw(t, "keepOthers")
 		var others []spec.Position
@@ -766,28 +767,28 @@ func propIsolatedIndependence(e *env) func(*rapid.T) {
 		s2.Account.Positions = others
 		rep2 := e.mustReport(t, s2, "others changed", named{"generated", s})
 		ctx := []named{{"generated", s}, {"others changed", s2}}
-		if d := diffValue(reflectOf(rep.Positions[i]), reflectOf(rep2.Positions[newIndex])); d != "" {
+		if d := diff(rep.Positions[i], rep2.Positions[newIndex]); d != "" {
 			e.fail(t, ctx, "changing the wallet and the other positions changed isolated positions[%d]: %s (POOL-2)", i, d)
 		}
-		if d := diffValue(reflectOf(withoutPosition(rep.Pools[poolIndex(rep, i)])), reflectOf(withoutPosition(rep2.Pools[poolIndex(rep2, newIndex)]))); d != "" {
+		if d := diff(withoutPosition(rep.Pools[poolIndex(rep, i)]), withoutPosition(rep2.Pools[poolIndex(rep2, newIndex)])); d != "" {
 			e.fail(t, ctx, "changing the wallet and the other positions changed the pool of isolated positions[%d]: %s (POOL-2)", i, d)
 		}
 		// The isolated margin of position i does not touch the cross side.
-		s3 := clone(s)
+		s3 := s.Clone()
 		s3.Account.Positions[i].IsolatedMargin = nd(rep.Positions[i].IsolatedMargin.Decimal.Add(units(rapid.Int64Range(1, 1_000_000_000_000).Draw(t, "extraMargin"))))
 		if s3.Account.Positions[i].IsolatedMargin.Decimal.GreaterThan(maxDecimal) {
 			return
 		}
 		rep3 := e.mustReport(t, s3, "margin changed", named{"generated", s})
 		ctx = []named{{"generated", s}, {"margin changed", s3}}
-		if d := diffValue(reflectOf(rep.Pools[0]), reflectOf(rep3.Pools[0])); d != "" {
+		if d := diff(rep.Pools[0], rep3.Pools[0]); d != "" {
 			e.fail(t, ctx, "changing isolated positions[%d]'s margin changed the cross pool: %s (POOL-2, LIQ-8)", i, d)
 		}
 		for j := range rep.Positions {
 			if j == i {
 				continue
 			}
-			if d := diffValue(reflectOf(rep.Positions[j]), reflectOf(rep3.Positions[j])); d != "" {
+			if d := diff(rep.Positions[j], rep3.Positions[j]); d != "" {
 				e.fail(t, ctx, "changing isolated positions[%d]'s margin changed positions[%d]: %s (POOL-2, LIQ-8)", i, j, d)
 			}
 		}
@@ -802,7 +803,7 @@ func propMirror(e *env) func(*rapid.T) {
 		s := gen.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		flip := func(x *spec.Scenario) *spec.Scenario {
-			c := clone(x)
+			c := x.Clone()
 			p := &c.Account.Positions[i]
 			if p.Side == spec.Long {
 				p.Side = spec.Short
@@ -824,11 +825,11 @@ func propMirror(e *env) func(*rapid.T) {
 			ctx := []named{{"entry at mark", s}, {"side flipped", s2}}
 			a, b := r1.Positions[i], r2.Positions[i]
 			a.Side, a.LiquidationPrice, a.LiquidationPriceExact, a.LiquidationPriceReason, a.BankruptcyPrice, a.BankruptcyPriceReason = b.Side, b.LiquidationPrice, b.LiquidationPriceExact, b.LiquidationPriceReason, b.BankruptcyPrice, b.BankruptcyPriceReason
-			if d := diffValue(reflectOf(a), reflectOf(b)); d != "" {
+			if d := diff(a, b); d != "" {
 				e.fail(t, ctx, "with entry = mark, flipping positions[%d]'s side changed %s", i, d)
 			}
 			for k := range r1.Pools {
-				if d := diffValue(reflectOf(r1.Pools[k]), reflectOf(r2.Pools[k])); d != "" {
+				if d := diff(r1.Pools[k], r2.Pools[k]); d != "" {
 					e.fail(t, ctx, "with entry = mark, flipping positions[%d]'s side changed pools[%d].%s", i, k, d)
 				}
 			}
@@ -862,7 +863,7 @@ func propMirror(e *env) func(*rapid.T) {
 			}
 			s.Account.Positions[0].EntryPrice = ep
 			r1 := e.mustReport(t, s, "alone")
-			s2 := clone(s)
+			s2 := s.Clone()
 			i = 0
 			s2 = flip(s2)
 			r2 := e.mustReport(t, s2, "side flipped", named{"alone", s})
@@ -893,7 +894,7 @@ func propScale(e *env) func(*rapid.T) {
 		k := rapid.SampledFrom([]int64{2, 3, 7, 10}).Draw(t, "k")
 		rep := e.mustReport(t, s, "generated")
 		kd := dec(k, 0)
-		s2 := clone(s)
+		s2 := s.Clone()
 		fits := func(d decimal.Decimal) bool { return !d.Abs().GreaterThan(maxDecimal) }
 		for name, m := range s2.Markets {
 			for ti := range m.Tiers {
@@ -947,7 +948,7 @@ func propScale(e *env) func(*rapid.T) {
 		}
 		for j := range rep.Pools {
 			a, b := rep.Pools[j], rep2.Pools[j]
-			if a.Liquidatable != b.Liquidatable || diffField(a.MarginRatio, b.MarginRatio) != "" {
+			if a.Liquidatable != b.Liquidatable || diff(a.MarginRatio, b.MarginRatio) != "" {
 				e.fail(t, ctx, "scaling by %d changed pools[%d] liquidatable/marginRatio: %v/%s vs %v/%s", k, j, a.Liquidatable, nullStr(a.MarginRatio), b.Liquidatable, nullStr(b.MarginRatio))
 			}
 		}
@@ -992,7 +993,7 @@ func propStrictTrigger(e *env) func(*rapid.T) {
 			return // a profit above MM: no balance >= 0 gives E = MM
 		}
 		set := func(v decimal.Decimal) *spec.Scenario {
-			c := clone(s)
+			c := s.Clone()
 			if mode == spec.Isolated {
 				c.Account.Positions[0].IsolatedMargin = nd(v)
 			} else {
@@ -1028,7 +1029,7 @@ func propMarkOnly(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
-		s2 := clone(s)
+		s2 := s.Clone()
 		for _, name := range sortedNames(s2.Prices) {
 			p := s2.Prices[name]
 			if !p.Mark.Valid {
@@ -1045,7 +1046,7 @@ func propMarkOnly(e *env) func(*rapid.T) {
 			s2.Prices[name] = p
 		}
 		rep2 := e.mustReport(t, s2, "index and last changed", named{"generated", s})
-		if d := diffReports(rep, rep2); d != "" {
+		if d := diff(rep, rep2); d != "" {
 			e.fail(t, []named{{"generated", s}, {"index and last changed", s2}}, "with the mark given, changing index, last, funding and basis changed %s (MARK-5: only the mark is used)", d)
 		}
 	}
@@ -1056,7 +1057,7 @@ func propComputedEqualsGiven(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
-		s2 := clone(s)
+		s2 := s.Clone()
 		for name, p := range rep.Prices {
 			s2.Prices[name] = spec.Price{Mark: nd(p.Mark), Index: s.Prices[name].Index, Last: s.Prices[name].Last}
 		}
@@ -1066,7 +1067,7 @@ func propComputedEqualsGiven(e *env) func(*rapid.T) {
 			p.Computed = rep.Prices[name].Computed
 			rep2.Prices[name] = p
 		}
-		if d := diffReports(rep, rep2); d != "" {
+		if d := diff(rep, rep2); d != "" {
 			e.fail(t, []named{{"generated", s}, {"mark given", s2}}, "giving the computed marks explicitly changed %s (MARK-5)", d)
 		}
 	}
@@ -1148,11 +1149,10 @@ func propNoMutation(e *env) func(*rapid.T) {
 	gen := rapid.OneOf(Scenario(e.gen), Scenario(e.gen), EdgeScenario(e.gen), corruptedScenario(e.gen))
 	return func(t *rapid.T) {
 		s := gen.Draw(t, "scenario")
-		orig := clone(s)
-		before := fingerprint(s)
+		orig := s.Clone()
 		_, _ = e.evaluate(t, s, "generated")
-		if after := fingerprint(s); after != before {
-			e.fail(t, []named{{"before evaluation", orig}, {"after evaluation", s}}, "Evaluate modified its input scenario (EVAL-1)")
+		if d := spec.DiffExact(orig, s); d != nil {
+			e.fail(t, []named{{"before evaluation", orig}, {"after evaluation", s}}, "Evaluate modified its input scenario (EVAL-1): %s", strings.Join(d, "; "))
 		}
 	}
 }

@@ -70,7 +70,7 @@ func propRepresentation(e *env) func(*rapid.T) {
 				e.fail(t, ctx, "with trailing zeros the error changed: %v vs %v (NUM-6)", err1, err2)
 			}
 		default:
-			if d := diffReports(r1, r2); d != "" {
+			if d := diff(r1, r2); d != "" {
 				e.fail(t, ctx, "with trailing zeros (%s) the report changed at %s (NUM-6)", zeros, d)
 			}
 		}
@@ -91,7 +91,7 @@ func propJSONTransport(e *env) func(*rapid.T) {
 			e.fail(t, []named{{"generated", s}}, "the scenario's JSON does not decode: %v", err)
 		}
 		rep2 := e.mustReport(t, &s2, "decoded", named{"generated", s})
-		if d := diffReports(rep, rep2); d != "" {
+		if d := diff(rep, rep2); d != "" {
 			e.fail(t, []named{{"generated", s}}, "after a JSON round trip the report differs at %s", d)
 		}
 		out, err := json.Marshal(rep)

@@ -77,7 +77,7 @@ func (e *env) prefixRun(t *rapid.T, c GenConfig, n int) *ledgerRun {
 // the case, any other error fails it.
 func (r *ledgerRun) reload(t *rapid.T, st *spec.State) Ledger {
 	t.Helper()
-	l, err := r.e.newLedger(t, cloneState(st), r.runs)
+	l, err := r.e.newLedger(t, st.Clone(), r.runs)
 	if err != nil {
 		if openGapState(st) {
 			t.Skipf("state not reloadable (SPEC OPEN-1/OPEN-2): %v", err)
@@ -317,28 +317,28 @@ func propLedgerDeterminism(e *env) func(*rapid.T) {
 			ev := LedgerEvent(r.st, e.gen).Draw(t, "event")
 			eff, err := r.apply(t, ev)
 			teff, terrs := applyAll(twin, []spec.Event{ev})
-			if r.e.errKey(err) != r.e.errKey(terrs[0]) || effectsJSON(eff) != effectsJSON(teff[0]) || mustMarshal(r.st) != mustMarshal(twin.State()) {
-				r.fail(t, "LED-8: two ledgers on the same state differ at event %d:\neffects: %s\n     vs: %s\nerror: %v vs %v", i, effectsJSON(eff), effectsJSON(teff[0]), err, terrs[0])
+			if d := append(spec.Diff(eff, teff[0]), spec.Diff(r.st, twin.State())...); r.e.errKey(err) != r.e.errKey(terrs[0]) || d != nil {
+				r.fail(t, "LED-8: two ledgers on the same state differ at event %d (error %v vs %v):\n  %s", i, err, terrs[0], diffText(d))
 			}
 			if reloaded != nil {
 				reff, rerrs := applyAll(reloaded, []spec.Event{ev})
-				if a, b := reindexed(eff), reindexed(reff[0]); ruleOf(err) != ruleOf(rerrs[0]) || (err == nil) != (rerrs[0] == nil) || a != b || mustMarshal(r.st) != mustMarshal(reloaded.State()) {
-					r.fail(t, "LED-1/LED-8: a ledger created from State() before event %d continues differently at event %d:\noriginal: %s (%v)\nreloaded: %s (%v)\nstate: %s\n   vs: %s",
-						cut, i, a, err, b, rerrs[0], mustMarshal(r.st), mustMarshal(reloaded.State()))
+				if d := append(spec.Diff(reindexed(eff), reindexed(reff[0])), spec.Diff(r.st, reloaded.State())...); ruleOf(err) != ruleOf(rerrs[0]) || (err == nil) != (rerrs[0] == nil) || d != nil {
+					r.fail(t, "LED-1/LED-8: a ledger created from State() before event %d continues differently at event %d (error %v vs %v; original vs reloaded):\n  %s",
+						cut, i, err, rerrs[0], diffText(d))
 				}
 			}
 		}
 	}
 }
 
-// reindexed is the effects' JSON with Event set to 0 (a reloaded ledger
+// reindexed is a copy of the effects with Event set to 0 (a reloaded ledger
 // numbers its events from 0).
-func reindexed(eff []spec.Effect) string {
+func reindexed(eff []spec.Effect) []spec.Effect {
 	c := append([]spec.Effect(nil), eff...)
 	for i := range c {
 		c[i].Event = 0
 	}
-	return effectsJSON(c)
+	return c
 }
 
 func propPathIndependence(e *env) func(*rapid.T) {
@@ -352,13 +352,13 @@ func propPathIndependence(e *env) func(*rapid.T) {
 		dep := func(id string, v decimal.Decimal) spec.Event {
 			return spec.Event{Type: spec.EventDeposit, Account: id, Amount: nd(v)}
 		}
-		run := func(evs ...spec.Event) (string, error) {
+		run := func(evs ...spec.Event) (*spec.State, error) {
 			l := r.reload(t, r.st)
 			_, errs := applyAll(l, evs)
 			if err := firstErr(errs); err != nil {
-				return "", err
+				return nil, err
 			}
-			return mustMarshal(l.State()), nil
+			return l.State(), nil
 		}
 		orders := [][]spec.Event{
 			{dep(a, x), dep(b, y)}, {dep(b, y), dep(a, x)},
@@ -368,19 +368,19 @@ func propPathIndependence(e *env) func(*rapid.T) {
 		if err1 != nil || err2 != nil {
 			r.e.failRuns(t, []labeledRun{{"a-then-b", r.st, orders[0]}, {"b-then-a", r.st, orders[1]}}, "LED-9: deposits rejected: %v / %v", err1, err2)
 		}
-		if s1 != s2 {
+		if spec.Diff(s1, s2) != nil {
 			r.e.failRuns(t, []labeledRun{{"a-then-b", r.st, orders[0]}, {"b-then-a", r.st, orders[1]}}, "LED-9: deposits to %s and %s give different states in the two orders", a, b)
 		}
 		two := []spec.Event{dep(a, x), dep(a, y)}
 		one := []spec.Event{dep(a, x.Add(y))}
 		s3, _ := run(two...)
 		s4, _ := run(one...)
-		if s3 != s4 {
+		if spec.Diff(s3, s4) != nil {
 			r.e.failRuns(t, []labeledRun{{"two-deposits", r.st, two}, {"one-deposit", r.st, one}}, "LED-9: deposits of %s and %s differ from one of %s", x, y, x.Add(y))
 		}
 		back := []spec.Event{dep(a, x), {Type: spec.EventWithdraw, Account: a, Amount: nd(x)}}
 		s5, err5 := run(back...)
-		if err5 == nil && s5 != mustMarshal(r.reload(t, r.st).State()) {
+		if err5 == nil && spec.Diff(s5, r.reload(t, r.st).State()) != nil {
 			r.e.failRuns(t, []labeledRun{{"deposit-withdraw", r.st, back}}, "LED-9: depositing and withdrawing %s to %s changes the state", x, a)
 		}
 	}
