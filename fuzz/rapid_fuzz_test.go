@@ -35,7 +35,7 @@ func TestDifferentialProperty(t *testing.T) {
 // invariant of LED-4/stateful-invariants) with the fuzzer's bytes as rapid's
 // bitstream. Its seed corpus is testdata/fuzz/FuzzLedgerRapid.
 func FuzzLedgerRapid(f *testing.F) {
-	target, err := properties.FuzzTarget(properties.Model(), "LED-6/differential-ledger")
+	target, err := properties.FuzzTarget(properties.Model(), "LED-6/differential-ledger", nil)
 	if err != nil {
 		f.Fatal(err)
 	}

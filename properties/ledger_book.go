@@ -33,14 +33,6 @@ type book struct {
 
 func posKey(id, market string) string { return id + "|" + market }
 
-// entryValue is a position's V: entryValue, or size * entryPrice (LED-1).
-func entryValue(p spec.Position) decimal.Decimal {
-	if p.EntryValue.Valid {
-		return p.EntryValue.Decimal
-	}
-	return p.Size.Mul(p.EntryPrice)
-}
-
 // stateAccounts returns the accounts of st with the insurance fund's under
 // model.InsuranceAccount.
 func stateAccounts(st *spec.State) map[string]spec.Account {
@@ -67,7 +59,7 @@ func bookOf(st *spec.State) *book {
 			if mode == "" {
 				mode = spec.Cross
 			}
-			v := entryValue(p)
+			v := p.CostBasis()
 			b.pos[posKey(id, p.Market)] = ledgerPos{x: x, v: v, mode: mode}
 			if mode == spec.Isolated {
 				b.bal["isolated:"+id+":"+p.Market] = p.IsolatedMargin.Decimal
@@ -188,7 +180,7 @@ func scenarioOfAccount(st *spec.State, a spec.Account) *spec.Scenario {
 	acc := spec.Account{WalletBalance: a.WalletBalance}
 	for _, p := range a.Positions {
 		q := p
-		q.EntryValue = nd(entryValue(p))
+		q.EntryValue = nd(p.CostBasis())
 		q.EntryPrice = decimal.Zero
 		acc.Positions = append(acc.Positions, q)
 	}

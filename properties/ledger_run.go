@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/gen"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -23,8 +24,8 @@ type ledgerRun struct {
 	e      *env
 	input  *spec.State // the generated initial state, as given to NewLedger
 	inCopy *spec.State // its Clone when generated (LED-7: never modified)
-	l      Ledger
-	o      Ledger // the oracle's ledger, or nil
+	l      LedgerSession
+	o      LedgerSession // the oracle's ledger, or nil
 	st     *spec.State
 	events []spec.Event
 
@@ -53,24 +54,48 @@ func diffText(d []string) string {
 }
 
 // newLedger calls the engine's NewLedger, turning a panic into a failure.
-func (e *env) newLedger(t *rapid.T, st *spec.State, ctx func() []labeledRun) (l Ledger, err error) {
+// The session it returns runs every call of the engine's session through
+// env.call (the timeout); ctx is the counterexample so far.
+func (e *env) newLedger(t *rapid.T, st *spec.State, ctx func() []labeledRun) (LedgerSession, error) {
 	t.Helper()
-	le, ok := e.engine.(LedgerEngine)
-	if !ok {
-		e.failRuns(t, ctx(), "LED-1: the engine declares capability %q but does not implement properties.LedgerEngine", CapLedger)
-	}
-	var panicked any
+	le := e.engine.(LedgerEngine) // the ledger properties run only on a LedgerEngine
+	var (
+		l        LedgerSession
+		err      error
+		panicked any
+	)
+	items := func() []Counterexample { return runItems(ctx()) }
 	func() {
 		defer func() { panicked = recover() }()
-		l, err = le.NewLedger(st)
+		e.call("NewLedger", items, func() { l, err = le.NewLedger(st) })
 	}()
 	if panicked != nil {
 		e.failRuns(t, ctx(), "LED-1: NewLedger panicked: %v", panicked)
 	}
-	if (l == nil) == (err == nil) {
-		e.failRuns(t, ctx(), "LED-1: NewLedger returned ledger %v and error %v (exactly one must be non-nil)", l != nil, err)
+	if err != nil {
+		return nil, err
 	}
-	return l, err
+	if isNil(l) {
+		e.failRuns(t, ctx(), "LED-1: NewLedger returned no session and no error")
+	}
+	return timedSession{e, l, items}, nil
+}
+
+// timedSession is an engine's session whose calls go through env.call.
+type timedSession struct {
+	e   *env
+	l   LedgerSession
+	ctx func() []Counterexample
+}
+
+func (s timedSession) Apply(ev spec.Event) (eff []spec.Effect, err error) {
+	s.e.call("Apply", s.ctx, func() { eff, err = s.l.Apply(ev) })
+	return eff, err
+}
+
+func (s timedSession) State() (st *spec.State) {
+	s.e.call("State", s.ctx, func() { st = s.l.State() })
+	return st
 }
 
 // labeledRun is a run file of a counterexample.
@@ -80,19 +105,24 @@ type labeledRun struct {
 	events []spec.Event
 }
 
-// failRuns records the counterexample as run files that `perpcheck run`
-// replays, logs them and fails the case.
-func (e *env) failRuns(t *rapid.T, runs []labeledRun, format string, args ...any) {
-	t.Helper()
-	items := make([]counterexample, len(runs))
+// runItems are run files as counterexamples.
+func runItems(runs []labeledRun) []Counterexample {
+	items := make([]Counterexample, len(runs))
 	for i, r := range runs {
 		run := spec.Run{State: *r.state, Events: r.events}
 		if run.Events == nil {
 			run.Events = []spec.Event{}
 		}
-		items[i] = counterexample{r.label, "run", "perpcheck run FILE", run}
+		items[i] = Counterexample{Label: r.label, JSON: indentJSON(run), Replay: "perpcheck run FILE"}
 	}
-	e.failWith(t, items, fmt.Sprintf(format, args...))
+	return items
+}
+
+// failRuns records the counterexample as run files that `perpcheck run`
+// replays, logs them and fails the case.
+func (e *env) failRuns(t *rapid.T, runs []labeledRun, format string, args ...any) {
+	t.Helper()
+	e.failWith(t, runItems(runs), fmt.Sprintf(format, args...))
 }
 
 // startRun creates the engine's ledger (and the oracle's, when
@@ -102,6 +132,7 @@ func (e *env) failRuns(t *rapid.T, runs []labeledRun, format string, args ...any
 func (e *env) startRun(t *rapid.T, st *spec.State, differential bool) *ledgerRun {
 	t.Helper()
 	r := &ledgerRun{e: e, input: st, inCopy: st.Clone()}
+	e.current = r.runs
 	o, oerr := e.ledgerOracle(st.Clone())
 	if oerr != nil {
 		t.Skipf("generated state rejected by the oracle: %v", oerr)
@@ -244,16 +275,19 @@ func effectsJSON(e []spec.Effect) string {
 // nothing).
 func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 	acts := map[string]func(*rapid.T){}
-	kinds := ledgerEventKinds(r.e.gen)
+	var keys []string
+	for _, k := range gen.EventKinds(r.e.gen) {
+		keys = append(keys, string(k))
+	}
 	// rapid picks actions uniformly: opening trades count three times,
 	// reducing trades and price moves twice.
-	kinds = append(kinds, evkOpen+"#2", evkOpen+"#3", evkReduce+"#2", evkPrice+"#2", evkNearLiq+"#2")
-	for _, key := range kinds {
-		kind := strings.Split(key, "#")[0]
+	keys = append(keys, string(gen.Open)+"#2", string(gen.Open)+"#3", string(gen.Reduce)+"#2", string(gen.PriceMove)+"#2", string(gen.PriceNearLiquidation)+"#2")
+	for _, key := range keys {
+		kind := gen.EventKind(strings.Split(key, "#")[0])
 		acts[key] = func(t *rapid.T) {
-			ev := drawEvent(t, r.st, r.e.gen, kind)
+			ev := gen.LedgerEventOf(r.st, r.e.gen, kind).Draw(t, "event")
 			_, err := r.apply(t, ev)
-			if kind == evkInvalid && err == nil {
+			if kind == gen.Invalid && err == nil {
 				r.fail(t, "LED-5/TRD-1: event %d, a trade with one broken field, was accepted", len(r.events)-1)
 			}
 		}
@@ -735,7 +769,7 @@ func checkTrade(before *spec.State, ev spec.Event, effects []spec.Effect, after 
 		oldMargin := decimal.Zero
 		for _, p := range accts[side.id].Positions {
 			if p.Market == ev.Market {
-				old.x, old.v = p.Size, entryValue(p)
+				old.x, old.v = p.Size, p.CostBasis()
 				if p.Side == spec.Short {
 					old.x = old.x.Neg()
 				}
@@ -785,9 +819,9 @@ func checkTrade(before *spec.State, ev spec.Event, effects []spec.Effect, after 
 			if got.Side == spec.Short {
 				gx = gx.Neg()
 			}
-			if !found || !gx.Equal(wantX) || !entryValue(got).Equal(wantV) {
+			if !found || !gx.Equal(wantX) || !got.CostBasis().Equal(wantV) {
 				return fmt.Sprintf("TRD-2: %s's position in %s is %s with V %s after the trade, want %s with V %s (before: %s with V %s; trade %s at %s)",
-					side.id, ev.Market, gx, entryValue(got), wantX, wantV, old.x, old.v, side.d, price)
+					side.id, ev.Market, gx, got.CostBasis(), wantX, wantV, old.x, old.v, side.d, price)
 			}
 		}
 		r := decimal.Zero
@@ -1000,7 +1034,7 @@ func canonicalState(st *spec.State) *spec.State {
 	norm := func(a spec.Account) spec.Account {
 		ps := a.Positions
 		for i := range ps {
-			ps[i].EntryValue = nd(entryValue(ps[i]))
+			ps[i].EntryValue = nd(ps[i].CostBasis())
 			ps[i].EntryPrice = decimal.Zero
 		}
 		sort.Slice(ps, func(i, j int) bool { return ps[i].Market < ps[j].Market })
@@ -1113,6 +1147,14 @@ func (e *env) queryAccount(st *spec.State, a spec.Account) (rep *spec.Report, ok
 			rep, ok = nil, false
 		}
 	}()
-	rep, err := e.engine.Evaluate(scenarioOfAccount(st, a))
+	s := scenarioOfAccount(st, a)
+	ctx := func() []Counterexample { return scenarioItems([]named{{"account query", s}}) }
+	if e.current != nil {
+		ctx = func() []Counterexample {
+			return append(runItems(e.current()), scenarioItems([]named{{"account query", s}})...)
+		}
+	}
+	var err error
+	e.call("Evaluate", ctx, func() { rep, err = e.engine.Evaluate(s) })
 	return rep, err == nil && rep != nil
 }

@@ -8,133 +8,22 @@ import (
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/gen"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// catalogue is the list of query properties, in run order.
-var catalogue = []Property{
-	{ID: "EVAL-2/differential", Differential: true,
-		Rules: []string{"NUM-3", "RPT-1", "RPT-2", "RPT-3", "EVAL-1"},
-		Doc:   "The engine and the oracle (the apd reference by default) agree exactly: both return an error or both return reports that are equal field by field (decimals compared numerically), on valid, edge-magnitude, near-liquidation, near-boundary and corrupted scenarios.",
-		check: propDifferential},
-	{ID: "EVAL-2/differential-errors", Differential: true, Needs: []Capability{CapErrorPaths},
-		Rules: []string{"EVAL-2", "EVAL-3"},
-		Doc:   "On bad input and on reported values beyond MAX, the engine's *model.Error has the same Path and Rule as the oracle's (the first violation in EVAL-2 order).",
-		check: propDifferentialErrors},
-	{ID: "NUM-4/position-rounding",
-		Rules: []string{"NUM-3", "NUM-4", "QTY-1", "QTY-2", "QTY-3", "QTY-4", "QTY-5", "TIER-6", "TIER-7", "TIER-8", "MKT-3", "POS-4", "POS-5", "POOL-6"},
-		Doc:   "Every per-position value is the NUM-4 rounding of its exact value, computed independently in math/big: notional and unrealized PnL down, initial and maintenance margin up, leverage exact and capped by the tier, the tier, the (default) isolated margin, the removable margin down.",
-		check: propPositionRounding},
-	{ID: "NUM-4/pool-rounding",
-		Rules: []string{"NUM-4", "POOL-1", "POOL-2", "POOL-3", "POOL-4", "POOL-5"},
-		Doc:   "Every pool value is the NUM-4 rounding of its exact value (math/big): equity and available down, IM, MM and margin ratio up (null when equity <= 0), liquidatable iff exact E < exact MM.",
-		check: propPoolRounding},
-	{ID: "NUM-2/reported-range",
-		Rules: []string{"NUM-2", "EVAL-2"},
-		Doc:   "At magnitudes near the edge of the fixed-point range, a report is returned iff every exact reported value fits in [-MAX, MAX] (and then every value is exact); otherwise the error is a NUM-2 at the first such path. Nothing wraps.",
-		check: propReportedRange},
-	{ID: "LIQ-5/root-bracketing",
-		Rules: []string{"LIQ-1", "LIQ-2", "LIQ-3", "LIQ-4", "LIQ-5", "LIQ-6", "LIQ-7", "LIQ-8", "BKR-1", "BKR-2", "BKR-3"},
-		Doc:   "Liquidation and bankruptcy prices bracket the exact roots of f(P) and g(P), evaluated in math/big: f >= 0 at the reported exact and tick prices and f < 0 one unit / one tick beyond (against the trader); the null reasons match the signs of f and g at 0, at one tick and at MAX.",
-		check: propRootBracketing},
-	{ID: "LIQ-6/tick-agreement",
-		Rules: []string{"LIQ-5", "LIQ-6", "POOL-5", "MARK-5"},
-		Doc:   "Re-evaluating with the mark moved to the reported liquidation price, the pool is not liquidatable; one tick beyond it (below for a long, above for a short) it is. The same at the exact price with one unit.",
-		check: propTickAgreement},
-	{ID: "LIQ-2/trigger-side",
-		Rules: []string{"LIQ-2", "LIQ-3", "POOL-5"},
-		Doc:   "In one report, a pool is liquidatable iff the mark is beyond its position's exact liquidation price (below it for a long, above for a short); never-liquidatable pools are healthy, always-liquidatable ones are liquidated at any mark of at least one tick.",
-		check: propTriggerSide},
-	{ID: "BKR-3/tick-agreement",
-		Rules: []string{"BKR-1", "BKR-3"},
-		Doc:   "Re-evaluating with the mark moved to the reported bankruptcy price, the pool's equity is >= 0; one tick beyond it, it is < 0.",
-		check: propBankruptcyTick},
-	{ID: "TIER-8/mm-continuous-monotone",
-		Rules: []string{"TIER-6", "TIER-8", "QTY-5"},
-		Doc:   "Maintenance margin (one position, notional exactly N) is >= 0, non-decreasing in N, and continuous at every tier boundary: MM(B) - MM(B - 1e-8) and MM(B + 1e-8) - MM(B) are 0 or one unit, for random and real venue tables.",
-		check: propMMContinuous},
-	{ID: "TIER-7/boundary-lookup",
-		Rules: []string{"TIER-7", "QTY-3", "QTY-4", "QTY-5"},
-		Doc:   "A notional exactly at a tier's minNotional is in that tier and one unit below it is in the tier before; the effective leverage and the initial margin use that tier's maximum leverage.",
-		check: propBoundaryLookup},
-	{ID: "TIER-5/im-covers-mm",
-		Rules: []string{"TIER-5", "QTY-4", "QTY-5", "POOL-1"},
-		Doc:   "Under the mark basis, IM >= MM for every position at any allowed leverage, and for the cross pool.",
-		check: propIMCoversMM},
-	{ID: "QTY-3/leverage-cap",
-		Rules: []string{"QTY-3", "QTY-4", "POS-4"},
-		Doc:   "With leverage at the market's maximum and notionals in higher tiers, the reported leverage is min(leverage, the tier's maximum) and the initial margin is up(N / that).",
-		check: propLeverageCap},
-	{ID: "LIQ-8/cross-leverage",
-		Rules: []string{"LIQ-8", "LIQ-1", "BKR-1"},
-		Doc:   "Changing the leverage of a cross position changes no liquidation or bankruptcy price, no pool equity, MM or trigger.",
-		check: propCrossLeverage},
-	{ID: "LIQ-1/isolated-leverage", Needs: []Capability{CapIsolated},
-		Rules: []string{"LIQ-1", "POS-5"},
-		Doc:   "With the isolated margin at its default (the IM at that leverage), higher leverage never moves the liquidation price away from the entry: a long's does not fall, a short's does not rise.",
-		check: propIsolatedLeverage},
-	{ID: "LIQ-1/isolated-margin", Needs: []Capability{CapIsolated},
-		Rules: []string{"LIQ-1", "POOL-2", "POOL-6"},
-		Doc:   "Adding isolated margin never moves the liquidation price closer (a long's does not rise, a short's does not fall), so removing never moves it further; after removing maxRemovableMargin, nothing more is removable.",
-		check: propIsolatedMargin},
-	{ID: "POOL-2/isolated-independence", Needs: []Capability{CapIsolated},
-		Rules: []string{"POOL-2", "LIQ-8"},
-		Doc:   "An isolated position and its pool do not change when the wallet, the other positions or their marks change; the cross pool and the cross positions do not change when an isolated margin changes.",
-		check: propIsolatedIndependence},
-	{ID: "LIQ-4/mirror",
-		Rules: []string{"QTY-2", "LIQ-4", "BKR-1", "NUM-4"},
-		Doc:   "Flipping a position's side: with entry = mark every QTY and pool value is unchanged; the reported PnLs sum to 0 (or -1e-8 when the exact PnL is off the grid); alone in its pool with the entry on the tick grid, long and short bankruptcy prices (and liquidation prices under the entry basis) sum to twice the entry. Under the mark basis liquidation prices are not mirror images (the slope is 1 - MMR vs 1 + MMR).",
-		check: propMirror},
-	{ID: "LIQ-1/scale-invariance",
-		Rules: []string{"LIQ-1", "BKR-1", "QTY-3", "POOL-4", "POOL-5", "TIER-7"},
-		Doc:   "Scaling sizes, wallet, isolated margins and tier notionals by an integer k leaves every price, reason, tier, leverage, margin ratio and trigger exactly unchanged, and scales notionals within rounding (k*down(x) <= down(k*x) < k*down(x) + k units).",
-		check: propScale},
-	{ID: "POOL-5/strict-trigger",
-		Rules: []string{"POOL-5"},
-		Doc:   "A pool whose equity equals its maintenance margin exactly (constructed, including MMR = 0) is not liquidatable; one unit less equity is.",
-		check: propStrictTrigger},
-	{ID: "MARK-5/mark-only",
-		Rules: []string{"MARK-5", "MARK-1"},
-		Doc:   "With a given mark, changing index, last, funding rate, time to funding and basis (a last-price spike) changes nothing in the report.",
-		check: propMarkOnly},
-	{ID: "MARK-5/computed-equals-given", Needs: []Capability{CapComputedMark},
-		Rules: []string{"MARK-5", "MARK-4"},
-		Doc:   "A report with a computed mark equals the report with that mark given, except the computed flag.",
-		check: propComputedEqualsGiven},
-	{ID: "MARK-3/computed-mark", Needs: []Capability{CapComputedMark},
-		Rules: []string{"MARK-2", "MARK-3", "MARK-4", "RPT-3"},
-		Doc:   "A computed mark is down(median(P1, P2, P3)) clamped to the band, computed in math/big, also under last-price spikes; it is reported with computed = true and stays inside index*(1 +/- band).",
-		check: propComputedMark},
-	{ID: "EVAL-1/no-mutation",
-		Rules: []string{"EVAL-1", "LED-7"},
-		Doc:   "Evaluate never modifies its input (deep comparison of the scenario before and after, also on errors).",
-		check: propNoMutation},
-	{ID: "EVAL-1/bad-input",
-		Rules: []string{"EVAL-1"},
-		Doc:   "A scenario with one broken field is an error, never a panic and never a partial report.",
-		check: propBadInput},
-	{ID: "EVAL-2/error-paths", Needs: []Capability{CapErrorPaths},
-		Rules: []string{"EVAL-2", "EVAL-3", "NUM-1", "NUM-2", "MKT-1", "MKT-2", "MKT-3", "MKT-4", "MKT-5", "TIER-1", "TIER-2", "TIER-3", "TIER-4", "TIER-5", "TIER-6", "PRICE-1", "PRICE-2", "MARK-1", "ACC-1", "POS-1", "POS-2", "POS-3", "POS-4", "POS-5", "POS-6"},
-		Doc:   "A scenario with one broken field is a *model.Error with exactly the Path and Rule of that field (it is the first violation in EVAL-2 order).",
-		check: propErrorPaths},
-	{ID: "RPT-1/report-shape",
-		Rules: []string{"RPT-1", "RPT-2", "RPT-3", "NUM-1", "NUM-2", "LIQ-6", "TIER-7", "POOL-4"},
-		Doc:   "The report has one entry per position in order (market, side, mode echoed), the cross pool first then one pool per isolated position, a mark per prices entry; every value is on the 1e-8 grid and in range; prices are on the tick grid and null exactly when a reason is given; isolated fields are set exactly for isolated positions.",
-		check: propReportShape},
-}
-
 // corruptedScenario is Corrupted's scenario alone.
-func corruptedScenario(c GenConfig) *rapid.Generator[*spec.Scenario] {
-	return rapid.Map(Corrupted(c), func(c Corruption) *spec.Scenario { return c.Scenario })
+func corruptedScenario(c gen.Config) *rapid.Generator[*spec.Scenario] {
+	return rapid.Map(gen.Corrupted(c), func(c gen.Corruption) *spec.Scenario { return c.Scenario })
 }
 
 // ---------------------------------------------------------------------------
 // Differential.
 
 func propDifferential(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), Scenario(e.gen), EdgeScenario(e.gen), NearLiquidation(e.gen), NearTierBoundary(e.gen), corruptedScenario(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.Scenario(e.gen), gen.EdgeScenario(e.gen), gen.NearLiquidation(e.gen), gen.NearTierBoundary(e.gen), corruptedScenario(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		got, gerr := e.evaluate(t, s, "generated")
 		want, werr := e.oracle(s.Clone())
 		ctx := []named{{"generated", s}}
@@ -152,9 +41,9 @@ func propDifferential(e *env) func(*rapid.T) {
 }
 
 func propDifferentialErrors(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(EdgeScenario(e.gen), corruptedScenario(e.gen), corruptedScenario(e.gen))
+	g := rapid.OneOf(gen.EdgeScenario(e.gen), corruptedScenario(e.gen), corruptedScenario(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		_, gerr := e.evaluate(t, s, "generated")
 		_, werr := e.oracle(s.Clone())
 		if gerr == nil || werr == nil {
@@ -246,27 +135,27 @@ func (e *env) exactCheck(t *rapid.T, s *spec.Scenario, positions, pools bool) {
 }
 
 func propPositionRounding(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), NearTierBoundary(e.gen), NearLiquidation(e.gen))
-	return func(t *rapid.T) { e.exactCheck(t, gen.Draw(t, "scenario"), true, false) }
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearTierBoundary(e.gen), gen.NearLiquidation(e.gen))
+	return func(t *rapid.T) { e.exactCheck(t, g.Draw(t, "scenario"), true, false) }
 }
 
 func propPoolRounding(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), NearLiquidation(e.gen), NearLiquidation(e.gen))
-	return func(t *rapid.T) { e.exactCheck(t, gen.Draw(t, "scenario"), false, true) }
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen), gen.NearLiquidation(e.gen))
+	return func(t *rapid.T) { e.exactCheck(t, g.Draw(t, "scenario"), false, true) }
 }
 
 func propReportedRange(e *env) func(*rapid.T) {
-	gen := EdgeScenario(e.gen)
-	return func(t *rapid.T) { e.exactCheck(t, gen.Draw(t, "scenario"), true, true) }
+	g := gen.EdgeScenario(e.gen)
+	return func(t *rapid.T) { e.exactCheck(t, g.Draw(t, "scenario"), true, true) }
 }
 
 // ---------------------------------------------------------------------------
 // Liquidation and bankruptcy prices.
 
 func propRootBracketing(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), NearLiquidation(e.gen), EdgeScenario(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen), gen.EdgeScenario(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		if !validInput(s) {
 			t.Skip("input rejected by the reference")
 		}
@@ -341,9 +230,9 @@ func (e *env) checkRoot(t *rapid.T, ctx []named, what string, s int, tick *big.R
 }
 
 func propTickAgreement(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), NearLiquidation(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
 		if len(rep.Positions) == 0 {
 			return
@@ -383,9 +272,9 @@ func propTickAgreement(e *env) func(*rapid.T) {
 }
 
 func propTriggerSide(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), NearLiquidation(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
 		ctx := []named{{"generated", s}}
 		for i, pr := range rep.Positions {
@@ -422,9 +311,9 @@ func propTriggerSide(e *env) func(*rapid.T) {
 }
 
 func propBankruptcyTick(e *env) func(*rapid.T) {
-	gen := Scenario(e.gen)
+	g := gen.Scenario(e.gen)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
 		if len(rep.Positions) == 0 {
 			return
@@ -470,7 +359,7 @@ func notionalScenario(ts []spec.Tier, n decimal.Decimal, leverage decimal.NullDe
 
 func propMMContinuous(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
-		ts := AnyTierTable().Draw(t, "tiers")
+		ts := gen.AnyTierTable().Draw(t, "tiers")
 		mm := func(n decimal.Decimal) (decimal.Decimal, bool) {
 			if n.Sign() <= 0 || n.GreaterThan(maxDecimal) {
 				return decimal.Zero, false
@@ -518,7 +407,7 @@ func propMMContinuous(e *env) func(*rapid.T) {
 
 func propBoundaryLookup(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
-		ts := AnyTierTable().Draw(t, "tiers")
+		ts := gen.AnyTierTable().Draw(t, "tiers")
 		if len(ts) < 2 {
 			return
 		}
@@ -559,9 +448,9 @@ func propBoundaryLookup(e *env) func(*rapid.T) {
 }
 
 func propIMCoversMM(e *env) func(*rapid.T) {
-	gen := Scenario(e.gen)
+	g := gen.Scenario(e.gen)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		for name, m := range s.Markets {
 			m.MMBasis = spec.BasisMark
 			s.Markets[name] = m
@@ -580,9 +469,9 @@ func propIMCoversMM(e *env) func(*rapid.T) {
 }
 
 func propLeverageCap(e *env) func(*rapid.T) {
-	gen := NearTierBoundary(e.gen)
+	g := gen.NearTierBoundary(e.gen)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		for i := range s.Account.Positions {
 			p := &s.Account.Positions[i]
 			p.Leverage = nd(s.Markets[p.Market].Tiers[0].MaxLeverage)
@@ -627,9 +516,9 @@ func samePrices(a, b spec.PositionReport) string {
 }
 
 func propCrossLeverage(e *env) func(*rapid.T) {
-	gen := scenarioGen(e.gen, scenarioOpts{minPositions: 1, mode: spec.Cross})
+	g := e.scenarios(spec.Cross)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		if s.Account.Positions[i].MarginMode != spec.Cross {
 			return
@@ -654,14 +543,14 @@ func propCrossLeverage(e *env) func(*rapid.T) {
 }
 
 // isolatedScenario draws a scenario whose positions are all isolated.
-func isolatedScenario(c GenConfig) *rapid.Generator[*spec.Scenario] {
-	return scenarioGen(c, scenarioOpts{minPositions: 1, mode: spec.Isolated})
+func isolatedScenario(c gen.Config) *rapid.Generator[*spec.Scenario] {
+	return gen.Scenario(withPositions(c, spec.Isolated))
 }
 
 func propIsolatedLeverage(e *env) func(*rapid.T) {
-	gen := isolatedScenario(e.gen)
+	g := isolatedScenario(e.gen)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		pos := &s.Account.Positions[i]
 		if pos.MarginMode != spec.Isolated {
@@ -704,9 +593,9 @@ func (e *env) checkLPOrder(t *rapid.T, ctx []named, side spec.Side, a, b spec.Po
 }
 
 func propIsolatedMargin(e *env) func(*rapid.T) {
-	gen := isolatedScenario(e.gen)
+	g := isolatedScenario(e.gen)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		pos := s.Account.Positions[i]
 		if pos.MarginMode != spec.Isolated {
@@ -737,9 +626,9 @@ func propIsolatedMargin(e *env) func(*rapid.T) {
 }
 
 func propIsolatedIndependence(e *env) func(*rapid.T) {
-	gen := scenarioGen(e.gen, scenarioOpts{minPositions: 1})
+	g := e.scenarios("")
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		if m := s.Markets[s.Account.Positions[i].Market]; len(m.MarginModes) == 1 && m.MarginModes[0] == spec.Cross {
 			return
@@ -798,9 +687,9 @@ func propIsolatedIndependence(e *env) func(*rapid.T) {
 func withoutPosition(p spec.PoolReport) spec.PoolReport { p.Position = 0; return p }
 
 func propMirror(e *env) func(*rapid.T) {
-	gen := scenarioGen(e.gen, scenarioOpts{minPositions: 1})
+	g := e.scenarios("")
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		flip := func(x *spec.Scenario) *spec.Scenario {
 			c := x.Clone()
@@ -888,9 +777,9 @@ func propMirror(e *env) func(*rapid.T) {
 }
 
 func propScale(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), NearLiquidation(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		k := rapid.SampledFrom([]int64{2, 3, 7, 10}).Draw(t, "k")
 		rep := e.mustReport(t, s, "generated")
 		kd := dec(k, 0)
@@ -1025,9 +914,9 @@ func propStrictTrigger(e *env) func(*rapid.T) {
 // Mark price.
 
 func propMarkOnly(e *env) func(*rapid.T) {
-	gen := Scenario(e.gen)
+	g := gen.Scenario(e.gen)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
 		s2 := s.Clone()
 		for _, name := range sortedNames(s2.Prices) {
@@ -1053,9 +942,9 @@ func propMarkOnly(e *env) func(*rapid.T) {
 }
 
 func propComputedEqualsGiven(e *env) func(*rapid.T) {
-	gen := Scenario(e.gen)
+	g := gen.Scenario(e.gen)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
 		s2 := s.Clone()
 		for name, p := range rep.Prices {
@@ -1074,13 +963,13 @@ func propComputedEqualsGiven(e *env) func(*rapid.T) {
 }
 
 func propComputedMark(e *env) func(*rapid.T) {
-	gen := Scenario(e.gen)
+	g := gen.Scenario(e.gen)
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		name := sortedNames(s.Markets)[0]
 		p := s.Prices[name]
 		if p.Mark.Valid { // make it computed
-			p = Price(GenConfig{ComputedMark: true}, p.Mark.Decimal).Draw(t, "prices")
+			p = gen.Price(gen.Config{ComputedMark: true}, p.Mark.Decimal).Draw(t, "prices")
 			if p.Mark.Valid {
 				p = spec.Price{Index: p.Mark, Last: p.Mark}
 			}
@@ -1146,9 +1035,9 @@ func propComputedMark(e *env) func(*rapid.T) {
 // Errors and input.
 
 func propNoMutation(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), Scenario(e.gen), EdgeScenario(e.gen), corruptedScenario(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.Scenario(e.gen), gen.EdgeScenario(e.gen), corruptedScenario(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		orig := s.Clone()
 		_, _ = e.evaluate(t, s, "generated")
 		if d := spec.DiffExact(orig, s); d != nil {
@@ -1158,9 +1047,9 @@ func propNoMutation(e *env) func(*rapid.T) {
 }
 
 func propBadInput(e *env) func(*rapid.T) {
-	gen := Corrupted(e.gen)
+	g := gen.Corrupted(e.gen)
 	return func(t *rapid.T) {
-		c := gen.Draw(t, "corruption")
+		c := g.Draw(t, "corruption")
 		_, err := e.evaluate(t, c.Scenario, "corrupted")
 		if err == nil {
 			e.fail(t, []named{{"corrupted", c.Scenario}}, "%s: the engine returned a report for bad input (want an error)", c.Kind)
@@ -1172,9 +1061,9 @@ func propBadInput(e *env) func(*rapid.T) {
 }
 
 func propErrorPaths(e *env) func(*rapid.T) {
-	gen := Corrupted(e.gen)
+	g := gen.Corrupted(e.gen)
 	return func(t *rapid.T) {
-		c := gen.Draw(t, "corruption")
+		c := g.Draw(t, "corruption")
 		_, err := e.evaluate(t, c.Scenario, "corrupted")
 		me := asError(err)
 		if me == nil || me.Path != c.Path || me.Rule != c.Rule {
@@ -1184,9 +1073,9 @@ func propErrorPaths(e *env) func(*rapid.T) {
 }
 
 func propReportShape(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), NearLiquidation(e.gen), NearTierBoundary(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen), gen.NearTierBoundary(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
 		ctx := []named{{"generated", s}}
 		bad := func(format string, args ...any) { e.fail(t, ctx, format, args...) }

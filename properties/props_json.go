@@ -8,21 +8,9 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/properties/gen"
 	"github.com/perpcheck/perpcheck/spec"
 )
-
-func init() {
-	catalogue = append(catalogue,
-		Property{ID: "NUM-6/representation",
-			Rules: []string{"NUM-6", "NUM-1", "NUM-5"},
-			Doc:   "Writing every input decimal with trailing zeros (1.5 as 1.500) or as a JSON number instead of a string changes nothing in the report: decimals are compared and used by value, never by their text.",
-			check: propRepresentation},
-		Property{ID: "NUM-5/json-transport",
-			Rules: []string{"NUM-5", "RPT-1"},
-			Doc:   "A scenario survives the JSON transport (encoding/json out, perpcheck's strict decoder in) with the same report, and every decimal of the report's JSON is a string in shortest form (no trailing zeros, no exponent).",
-			check: propJSONTransport},
-	)
-}
 
 var (
 	reDecimalString = regexp.MustCompile(`"(-?[0-9]+(?:\.[0-9]+)?)"`)
@@ -35,9 +23,9 @@ func rewriteDecimals(b []byte, f func(string) string) []byte {
 }
 
 func propRepresentation(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), corruptedScenario(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), corruptedScenario(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		zeros := strings.Repeat("0", rapid.IntRange(1, 6).Draw(t, "zeros"))
 		bare := rapid.Bool().Draw(t, "bareNumbers")
 		b, err := json.Marshal(s)
@@ -78,9 +66,9 @@ func propRepresentation(e *env) func(*rapid.T) {
 }
 
 func propJSONTransport(e *env) func(*rapid.T) {
-	gen := rapid.OneOf(Scenario(e.gen), NearLiquidation(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen))
 	return func(t *rapid.T) {
-		s := gen.Draw(t, "scenario")
+		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
 		b, err := json.MarshalIndent(s, "", "  ")
 		if err != nil {

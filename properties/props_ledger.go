@@ -6,68 +6,33 @@ import (
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/gen"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// ledgerCatalogue is the ledger layer of the suite (SPEC LED, TRD, FND, LQ,
-// ADL). The properties drive the engine's ledgers (LedgerEngine) through
-// event sequences drawn by LedgerState and LedgerEvent.
-var ledgerCatalogue = []Property{
-	{ID: "LED-4/stateful-invariants", Needs: []Capability{CapLedger},
-		Rules: []string{"LED-1", "LED-3", "LED-4", "LED-5", "LED-6", "LED-7", "LED-8", "LED-9", "TRD-1", "TRD-2", "TRD-3", "TRD-4", "TRD-5", "TRD-6",
-			"FND-1", "FND-2", "FND-3", "FND-4", "LQ-1", "LQ-2", "LQ-3", "LQ-4", "LQ-5", "LQ-6", "LQ-8", "ADL-1", "ADL-2", "ADL-3"},
-		Doc:   "A random run of events (rapid's T.Repeat: deposits, withdrawals, opening and reducing trades, mark moves and gaps, funding, margin and settings changes, invalid events, a repeated price event) on a generated state; after every event, from the states and effects alone: conservation, settlement = -sum s*V and balanced open interest (LED-4); the state before plus the postings and fills equals the state after (LED-6); a failed event is a *model.Error at events[k] that changes nothing (LED-7); inputs are never modified; a trade's two fills, fees up(size*price*rate), each side's new size, cost basis and realized PnL, and the margin an isolated side moves (TRD-2, TRD-3, TRD-4); after an accepted risk-increasing trade the engine's own query shows equity >= initial margin in the pools TRD-5 names (within the reported rounding) and the notional within the last tier (TRD-5); funding postings in account order, up for payers, down for receivers, longs paying at a positive rate, remainder to dust (FND-1..3); no liquidation outside price and funding events; each liquidated pool goes the way LQ-3 decides from its close-out equity at the execution prices and the fund's balance (solvent close, the fund paying exactly the deficit with no fee, or ADL with no fee and no takeover); liquidations close whole positions, reducing only, against the fund at tickDown/tickUp(mark) (LQ-2), fees at most up(rate*size*p), an isolated liquidation never takes from the wallet (LQ-8), ADL counterparties hold the opposite side, come in descending ADL-2 score (PnL% x effective leverage, computed here exactly) and match the size, each closing whole but the last (ADL-1..3); an accepted withdrawal leaves WB + sum min(U, 0) >= IM of the cross pool by the engine's own query (LED-9: unrealized profit is not withdrawable); after a price or funding event the engine's own query finds no liquidatable pool and repeating the price event does nothing (LQ-1).",
-		check: propLedgerInvariants},
-	{ID: "LED-6/differential-ledger", Differential: true, Needs: []Capability{CapLedger},
-		Rules: []string{"LED-2", "LED-5", "LED-6", "LED-9", "TRD-3", "TRD-5", "LQ-3", "LQ-5", "LQ-6", "LQ-7", "ADL-2"},
-		Doc:   "The same random runs applied to the engine's ledger and the oracle's (reference.NewLedger by default): after every event the errors (Path and Rule with CapErrorPaths), the effects and the states are identical.",
-		check: propLedgerDifferential},
-	{ID: "TRD-2/split-vs-whole", Needs: []Capability{CapLedger},
-		Rules: []string{"TRD-2", "TRD-4", "TRD-5"},
-		Doc:   "A trade between cross accounts applied whole and split into 2-4 pieces at the same price: the same positions; splitting never helps a side (each wallet is lower or equal) and costs at most two units per extra piece (one of fee rounding, one of basis rounding); the fee pool gains at most two units per extra piece; no other account changes; if every piece is accepted, the whole trade is not rejected by TRD-5.",
-		check: propSplitVsWhole},
-	{ID: "FND-3/funding-split", Needs: []Capability{CapLedger, CapFunding},
-		Rules: []string{"FND-1", "FND-2", "FND-3"},
-		Doc:   "Funding at rate r once and at r/k k times (k = 2..4, within the cap, no liquidation): every pool ends lower or equal after the pieces and by at most k-1 units (payers round up, receivers down, per piece), dust gains what they lose, positions are unchanged.",
-		check: propFundingSplit},
-	{ID: "LED-8/determinism-and-reload", Needs: []Capability{CapLedger},
-		Rules: []string{"LED-8", "LED-1", "LED-4"},
-		Doc:   "Two fresh ledgers on the same state given the same events produce identical effects and states; a ledger created from State() part-way continues exactly as the original (State is complete), except where SPEC OPEN-1/OPEN-2 make the state invalid input.",
-		check: propLedgerDeterminism},
-	{ID: "LED-9/path-independence", Needs: []Capability{CapLedger},
-		Rules: []string{"LED-9", "LED-5"},
-		Doc:   "On a state reached by random events: deposits to two accounts in either order give the same state; deposits of x and then y equal one of x+y; a deposit followed by the withdrawal of the same amount, when accepted, restores the state.",
-		check: propPathIndependence},
-}
-
-// init appends the ledger layer after the query properties (this file's
-// name sorts after props.go and props_json.go, whose init functions run first;
-// TestCatalogueOrder checks it).
-func init() { catalogue = append(catalogue, ledgerCatalogue...) }
-
 func propLedgerInvariants(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
-		r := e.startRun(t, LedgerState(e.gen).Draw(t, "state"), false)
+		r := e.startRun(t, gen.LedgerState(e.gen).Draw(t, "state"), false)
 		t.Repeat(r.actions(t))
 	}
 }
 
 func propLedgerDifferential(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
-		r := e.startRun(t, LedgerState(e.gen).Draw(t, "state"), true)
+		r := e.startRun(t, gen.LedgerState(e.gen).Draw(t, "state"), true)
 		t.Repeat(r.actions(t))
 	}
 }
 
 // prefixRun starts a run on a generated state and applies 0..n random
 // events, for the metamorphic properties that need a state with history.
-func (e *env) prefixRun(t *rapid.T, c GenConfig, n int) *ledgerRun {
+func (e *env) prefixRun(t *rapid.T, c gen.Config, n int) *ledgerRun {
 	t.Helper()
-	r := e.startRun(t, LedgerState(c).Draw(t, "state"), false)
+	r := e.startRun(t, gen.LedgerState(c).Draw(t, "state"), false)
 	steps := rapid.IntRange(0, n).Draw(t, "prefixEvents")
 	for i := 0; i < steps; i++ {
-		kind := rapid.SampledFrom([]string{evkOpen, evkOpen, evkReduce, evkPrice, evkDeposit}).Draw(t, "prefixKind")
-		r.apply(t, drawEvent(t, r.st, c, kind))
+		kind := rapid.SampledFrom([]gen.EventKind{gen.Open, gen.Open, gen.Reduce, gen.PriceMove, gen.Deposit}).Draw(t, "prefixKind")
+		r.apply(t, gen.LedgerEventOf(r.st, c, kind).Draw(t, "event"))
 	}
 	return r
 }
@@ -75,7 +40,7 @@ func (e *env) prefixRun(t *rapid.T, c GenConfig, n int) *ledgerRun {
 // reload creates a fresh engine ledger from st; a state that SPEC OPEN-1 or
 // OPEN-2 makes invalid input (a negative wallet or isolated margin) skips
 // the case, any other error fails it.
-func (r *ledgerRun) reload(t *rapid.T, st *spec.State) Ledger {
+func (r *ledgerRun) reload(t *rapid.T, st *spec.State) LedgerSession {
 	t.Helper()
 	l, err := r.e.newLedger(t, st.Clone(), r.runs)
 	if err != nil {
@@ -104,7 +69,7 @@ func openGapState(st *spec.State) bool {
 }
 
 // applyAll applies events to l, recovering panics as errors.
-func applyAll(l Ledger, evs []spec.Event) (effects [][]spec.Effect, errs []error) {
+func applyAll(l LedgerSession, evs []spec.Event) (effects [][]spec.Effect, errs []error) {
 	for _, ev := range evs {
 		var eff []spec.Effect
 		var err error
@@ -166,7 +131,7 @@ func propSplitVsWhole(e *env) func(*rapid.T) {
 		c := e.gen
 		c.Isolated = false // isolated margin depends on the tier of each piece (TRD-3): not a rounding relation
 		r := e.prefixRun(t, c, 6)
-		ev := drawEvent(t, r.st, c, rapid.SampledFrom([]string{evkOpen, evkReduce}).Draw(t, "tradeKind"))
+		ev := gen.LedgerEventOf(r.st, c, rapid.SampledFrom([]gen.EventKind{gen.Open, gen.Reduce}).Draw(t, "tradeKind")).Draw(t, "event")
 		lot := r.st.Markets[ev.Market].LotSize
 		lots := ev.Size.Decimal.Div(lot).IntPart()
 		k := int64(rapid.IntRange(2, 4).Draw(t, "pieces"))
@@ -305,16 +270,16 @@ func propFundingSplit(e *env) func(*rapid.T) {
 
 func propLedgerDeterminism(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
-		r := e.startRun(t, LedgerState(e.gen).Draw(t, "state"), false)
+		r := e.startRun(t, gen.LedgerState(e.gen).Draw(t, "state"), false)
 		twin := r.reload(t, r.input)
 		n := rapid.IntRange(1, 15).Draw(t, "events")
 		cut := rapid.IntRange(0, n-1).Draw(t, "reloadAt")
-		var reloaded Ledger
+		var reloaded LedgerSession
 		for i := 0; i < n; i++ {
 			if i == cut {
 				reloaded = r.reload(t, r.st)
 			}
-			ev := LedgerEvent(r.st, e.gen).Draw(t, "event")
+			ev := gen.LedgerEvent(r.st, e.gen).Draw(t, "event")
 			eff, err := r.apply(t, ev)
 			teff, terrs := applyAll(twin, []spec.Event{ev})
 			if d := append(spec.Diff(eff, teff[0]), spec.Diff(r.st, twin.State())...); r.e.errKey(err) != r.e.errKey(terrs[0]) || d != nil {

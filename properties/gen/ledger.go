@@ -1,4 +1,4 @@
-package properties
+package gen
 
 import (
 	"fmt"
@@ -7,7 +7,6 @@ import (
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
@@ -34,7 +33,7 @@ var traderIDs = []string{"alice", "bob", "carol", "dave"}
 // the ledger drawn: trading fees, a funding rate cap, and (when c allows) the
 // entry MM basis for XRPUSDT, which is not Binance's (it makes the entry
 // basis reachable in the ledger).
-func ledgerMarket(t *rapid.T, c GenConfig, symbol string) spec.Market {
+func ledgerMarket(t *rapid.T, c Config, symbol string) spec.Market {
 	m, err := venue.Lookup("binance@2024-10-01", symbol)
 	if err != nil {
 		panic(err) // the profile is embedded; its absence is a build defect
@@ -75,7 +74,7 @@ func maxLeverage(m spec.Market) int64 {
 // or small (so that auto-deleveraging happens when c.ADL), and, half of the
 // time, open positions in matched long/short pairs (balanced open interest,
 // LED-4) with entry prices on either side of the mark.
-func LedgerState(c GenConfig) *rapid.Generator[*spec.State] {
+func LedgerState(c Config) *rapid.Generator[*spec.State] {
 	return rapid.Custom(func(t *rapid.T) *spec.State {
 		st := &spec.State{
 			Markets:  map[string]spec.Market{},
@@ -238,30 +237,32 @@ func stateMark(st *spec.State, market string) decimal.Decimal {
 	return st.Prices[market].Mark.Decimal
 }
 
-// The event kinds LedgerEvent draws from (and the stateful properties use
-// as actions).
+// EventKind is a kind of ledger event that LedgerEvent draws.
+type EventKind string
+
+// The event kinds.
 const (
-	evkDeposit  = "deposit"
-	evkWithdraw = "withdraw"
-	evkOpen     = "trade-open"
-	evkReduce   = "trade-reduce"
-	evkPrice    = "price"
-	evkCrash    = "price-gap"
-	evkNearLiq  = "price-near-liquidation"
-	evkFunding  = "funding"
-	evkMargin   = "margin"
-	evkSettings = "settings"
-	evkInvalid  = "invalid"
+	Deposit              EventKind = "deposit"                // a deposit
+	Withdraw             EventKind = "withdraw"               // a withdrawal, often of much of the wallet
+	Open                 EventKind = "trade-open"             // a trade that opens or increases a position
+	Reduce               EventKind = "trade-reduce"           // a trade that reduces, closes or flips one
+	PriceMove            EventKind = "price"                  // a mark move of up to 25%
+	PriceGap             EventKind = "price-gap"              // a mark gap of 50% to 100%
+	PriceNearLiquidation EventKind = "price-near-liquidation" // a mark at or around a liquidation price
+	Funding              EventKind = "funding"                // a funding payment (Config.Funding)
+	Margin               EventKind = "margin"                 // an isolated margin change (Config.Isolated)
+	Settings             EventKind = "settings"               // a leverage or margin-mode change
+	Invalid              EventKind = "invalid"                // a trade with one broken field
 )
 
-// ledgerEventKinds returns the kinds c allows.
-func ledgerEventKinds(c GenConfig) []string {
-	ks := []string{evkDeposit, evkWithdraw, evkOpen, evkReduce, evkPrice, evkCrash, evkNearLiq, evkSettings, evkInvalid}
+// EventKinds returns the kinds c allows, in a fixed order.
+func EventKinds(c Config) []EventKind {
+	ks := []EventKind{Deposit, Withdraw, Open, Reduce, PriceMove, PriceGap, PriceNearLiquidation, Settings, Invalid}
 	if c.Funding {
-		ks = append(ks, evkFunding)
+		ks = append(ks, Funding)
 	}
 	if c.Isolated {
-		ks = append(ks, evkMargin)
+		ks = append(ks, Margin)
 	}
 	return ks
 }
@@ -274,15 +275,20 @@ func ledgerEventKinds(c GenConfig) []string {
 // isolated margin changes, leverage and margin-mode changes, and invalid
 // events (one broken field). Most are valid; some are rejected by the
 // ledger's own rules (TRD-5, POOL-6, LED-2), which the properties also check.
-func LedgerEvent(st *spec.State, c GenConfig) *rapid.Generator[spec.Event] {
+func LedgerEvent(st *spec.State, c Config) *rapid.Generator[spec.Event] {
 	return rapid.Custom(func(t *rapid.T) spec.Event {
-		kind := rapid.SampledFrom(ledgerEventKinds(c)).Draw(t, "kind")
+		kind := rapid.SampledFrom(EventKinds(c)).Draw(t, "kind")
 		return drawEvent(t, st, c, kind)
 	})
 }
 
+// LedgerEventOf is LedgerEvent for one kind of event.
+func LedgerEventOf(st *spec.State, c Config, kind EventKind) *rapid.Generator[spec.Event] {
+	return rapid.Custom(func(t *rapid.T) spec.Event { return drawEvent(t, st, c, kind) })
+}
+
 // drawEvent draws an event of the given kind for st.
-func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event {
+func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event {
 	ids := sortedNames(st.Accounts)
 	markets := sortedNames(st.Markets)
 	market := rapid.SampledFrom(markets).Draw(t, "market")
@@ -293,9 +299,9 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 		return nd(dec(rapid.SampledFrom([]int64{1, 10, 100, 1_000, 10_000}).Draw(t, label)*100+rapid.Int64Range(0, 99).Draw(t, label+"Cents"), -2))
 	}
 	switch kind {
-	case evkDeposit:
+	case Deposit:
 		return spec.Event{Type: spec.EventDeposit, Account: acct, Amount: amount("amount")}
-	case evkWithdraw:
+	case Withdraw:
 		if w := st.Accounts[acct].WalletBalance; rapid.Bool().Draw(t, "walletFraction") && w.Sign() > 0 {
 			// A large part of the wallet, where the limit of LED-9 (margin,
 			// unrealized loss, not profit) decides.
@@ -305,7 +311,7 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			}
 		}
 		return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: amount("amount")}
-	case evkOpen:
+	case Open:
 		seller := spec.InsuranceAccount // no margin check (LED-2): the trade mostly succeeds
 		if rapid.IntRange(0, 2).Draw(t, "traderCounterparty") == 0 {
 			seller = rapid.SampledFrom(ids).Draw(t, "counterparty")
@@ -344,7 +350,7 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			size = m.LotSize
 		}
 		return tradeEvent(t, market, m, mark, buyer, seller, size)
-	case evkReduce:
+	case Reduce:
 		// An account with a position in some market trades against it.
 		var holders []string
 		for _, id := range ids {
@@ -353,7 +359,7 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			}
 		}
 		if len(holders) == 0 {
-			return drawEvent(t, st, c, evkOpen)
+			return drawEvent(t, st, c, Open)
 		}
 		h := rapid.SampledFrom(holders).Draw(t, "holder")
 		x := signedSize(st.Accounts[h], market)
@@ -378,9 +384,9 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			buyer, seller = other, h
 		}
 		return tradeEvent(t, market, m, mark, buyer, seller, size)
-	case evkPrice, evkCrash:
+	case PriceMove, PriceGap:
 		var pm int64
-		if kind == evkPrice {
+		if kind == PriceMove {
 			pm = 1000 + rapid.SampledFrom([]int64{1, 1, 2, 2, 3, 4, 5, 7, 10, 20, 50, 100}).Draw(t, "markMovePermille")
 			if rapid.Bool().Draw(t, "down") {
 				pm = 2000 - pm
@@ -393,18 +399,18 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			p = m.TickSize
 		}
 		return spec.Event{Type: spec.EventPrice, Market: market, Mark: nd(p)}
-	case evkNearLiq:
-		if ev, ok := nearLiquidationPrice(t, st); ok {
+	case PriceNearLiquidation:
+		if ev, ok := nearLiquidationPrice(t, st, c); ok {
 			return ev
 		}
-		return drawEvent(t, st, c, evkPrice)
-	case evkFunding:
+		return drawEvent(t, st, c, PriceMove)
+	case Funding:
 		r := dec(rapid.SampledFrom([]int64{1, 10, 100, 375, 1_000, 10_000}).Draw(t, "rateMillionths"), -6)
 		if rapid.Bool().Draw(t, "negative") {
 			r = r.Neg()
 		}
 		return spec.Event{Type: spec.EventFunding, Market: market, Rate: nd(r)}
-	case evkMargin:
+	case Margin:
 		// Mostly an account and market with an isolated position.
 		var iso [][2]string
 		for _, id := range ids {
@@ -423,7 +429,7 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			return spec.Event{Type: spec.EventRemoveMargin, Account: acct, Market: market, Amount: small}
 		}
 		return spec.Event{Type: spec.EventAddMargin, Account: acct, Market: market, Amount: small}
-	case evkSettings:
+	case Settings:
 		if !c.Isolated || rapid.Bool().Draw(t, "leverage") {
 			l := rapid.Int64Range(1, maxLeverage(m)).Draw(t, "newLeverage")
 			if rapid.Bool().Draw(t, "maxLeverage") {
@@ -433,8 +439,8 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 		}
 		mode := rapid.SampledFrom([]spec.MarginMode{spec.Cross, spec.Isolated}).Draw(t, "marginMode")
 		return spec.Event{Type: spec.EventSetMarginMode, Account: acct, Market: market, MarginMode: mode}
-	default: // evkInvalid
-		ev := drawEvent(t, st, c, evkOpen)
+	default: // Invalid
+		ev := drawEvent(t, st, c, Open)
 		m := st.Markets[ev.Market]
 		switch rapid.IntRange(0, 6).Draw(t, "broken") {
 		case 0:
@@ -471,9 +477,10 @@ func tradeEvent(t *rapid.T, market string, m spec.Market, mark decimal.Decimal, 
 // nearLiquidationPrice is a price event that moves a market's mark to the
 // liquidation price of one of the positions in it, one tick either side of
 // it, between it and the bankruptcy price, or to the bankruptcy price
-// (SPEC LIQ, BKR; computed with package model's query, which only chooses
-// the input here). ok is false when no position has a liquidation price.
-func nearLiquidationPrice(t *rapid.T, st *spec.State) (spec.Event, bool) {
+// (SPEC LIQ, BKR; computed with the oracle's query, Config.Evaluate, never
+// the engine under test). ok is false when no position has a liquidation
+// price.
+func nearLiquidationPrice(t *rapid.T, st *spec.State, cfg Config) (spec.Event, bool) {
 	type cand struct {
 		market     string
 		side       spec.Side
@@ -482,7 +489,7 @@ func nearLiquidationPrice(t *rapid.T, st *spec.State) (spec.Event, bool) {
 	var cs []cand
 	for _, id := range sortedNames(st.Accounts) {
 		a := st.Accounts[id]
-		rep, err := model.Evaluate(scenarioOfAccount(st, a))
+		rep, err := cfg.evaluate(scenarioOfAccount(st, a))
 		if err != nil {
 			continue
 		}
@@ -524,16 +531,16 @@ func nearLiquidationPrice(t *rapid.T, st *spec.State) (spec.Event, bool) {
 
 // LedgerRun generates a run file (SPEC LED: a state and events, the input
 // of `perpcheck run`): a LedgerState and 1 to 40 LedgerEvent events, each
-// drawn for the state that the events before it produce (tracked with
-// package model's ledger). Some events are rejected by the ledger's own
+// drawn for the state that the events before it produce (tracked with the
+// oracle's ledger, Config.NewLedger). Some events are rejected by the ledger's own
 // rules (invalid fields, TRD-5, POOL-6, ...), as in the suite's own runs.
-func LedgerRun(c GenConfig) *rapid.Generator[*spec.Run] {
+func LedgerRun(c Config) *rapid.Generator[*spec.Run] {
 	return rapid.Custom(func(t *rapid.T) *spec.Run {
 		st := LedgerState(c).Draw(t, "state")
 		run := &spec.Run{State: *st.Clone()}
-		l, err := model.NewLedger(st)
+		l, err := c.newLedger(st.Clone())
 		if err != nil {
-			panic(fmt.Sprintf("properties: LedgerState generated a state the model rejects: %v", err))
+			panic(fmt.Sprintf("gen: LedgerState generated a state the oracle rejects: %v", err))
 		}
 		cur := l.State()
 		n := rapid.IntRange(1, 40).Draw(t, "events")

@@ -1,30 +1,27 @@
-package properties
+package gen
 
 import (
 	"fmt"
-	"maps"
 	"math/big"
-	"slices"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
 // NearLiquidation generates a scenario (from Scenario) in which one
 // position's mark is moved to its liquidation price (on the tick grid or the
-// exact one, taken from the reference) or one tick / one unit on either side
+// exact one, taken from the oracle, Config.Evaluate) or one tick / one unit on either side
 // of it, where the liquidation trigger flips. When the drawn scenario has no
 // liquidation price, it is returned unchanged.
-func NearLiquidation(c GenConfig) *rapid.Generator[*spec.Scenario] {
+func NearLiquidation(c Config) *rapid.Generator[*spec.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
-		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		k := rapid.Int64Range(-1, 1).Draw(t, "ticksFromLiquidation")
 		exactGrid := rapid.Bool().Draw(t, "exactGrid")
-		rep, err := reference.Evaluate(s)
+		rep, err := c.evaluate(s)
 		if err != nil {
 			return s
 		}
@@ -50,9 +47,9 @@ func NearLiquidation(c GenConfig) *rapid.Generator[*spec.Scenario] {
 // boundary divided by the size is on the 1e-8 grid) or one unit or one tick
 // of price on either side of it. Now and then the entry price is moved there
 // too, for markets with mmBasis "entry".
-func NearTierBoundary(c GenConfig) *rapid.Generator[*spec.Scenario] {
+func NearTierBoundary(c Config) *rapid.Generator[*spec.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
-		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		p := &s.Account.Positions[i]
 		m := s.Markets[p.Market]
@@ -98,9 +95,9 @@ type Corruption struct {
 // the 8th decimal (NUM-1), a value beyond MAX (NUM-2), or one of the
 // semantic rules (MKT-1, MKT-3, MKT-4, MKT-5, TIER-1..6, PRICE-1, PRICE-2,
 // MARK-1, ACC-1, POS-1..6), with the Path and Rule of the expected error.
-func Corrupted(c GenConfig) *rapid.Generator[Corruption] {
+func Corrupted(c Config) *rapid.Generator[Corruption] {
 	return rapid.Custom(func(t *rapid.T) Corruption {
-		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
 		cands := corruptions(c, s)
 		k := rapid.IntRange(0, len(cands)-1).Draw(t, "corruption")
 		cr := cands[k]
@@ -115,7 +112,7 @@ type corruption struct {
 }
 
 // corruptions lists the ways to break s with a known first violation.
-func corruptions(c GenConfig, s *spec.Scenario) []corruption {
+func corruptions(c Config, s *spec.Scenario) []corruption {
 	var out []corruption
 	offGrid := func(d decimal.Decimal) decimal.Decimal { return d.Add(dec(1, -9)) }
 	beyond := units(maxUnits).Add(units(1))
@@ -273,6 +270,3 @@ func corruptions(c GenConfig, s *spec.Scenario) []corruption {
 	}
 	return out
 }
-
-// sortedNames returns the keys of m in ascending byte order (EVAL-2).
-func sortedNames[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -3,11 +3,13 @@ package properties_test
 import (
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/internal/mutants"
 	"github.com/perpcheck/perpcheck/internal/mutation"
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
@@ -18,7 +20,7 @@ import (
 // TestCheckPasses runs Check (the error-returning form, with its own rapid.TB)
 // on the model and checks the result rows.
 func TestCheckPasses(t *testing.T) {
-	res, err := properties.Check(properties.Model(), properties.Checks(20), properties.Seed(1), properties.Parallel(2))
+	res, err := properties.Check(properties.Model(), &properties.Config{Cases: 20, Seed: 1, Parallel: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,18 +38,19 @@ func TestCheckPasses(t *testing.T) {
 // counterexample as scenario JSON that decodes like `perpcheck eval` does and
 // reproduces the bug, and the seed that reproduces it.
 func TestCheckCounterexampleReplays(t *testing.T) {
-	mutant := properties.Mutants()[1] // mm-round-down
-	res, err := properties.Check(mutant.Factory, properties.Only("^NUM-4/position-rounding$"), properties.ShrinkTime(time.Second))
+	mutant := mutants.All()[1] // mm-round-down
+	only := func(p properties.Property) bool { return p.ID == "NUM-4/position-rounding" }
+	res, err := properties.Check(mutant.Factory, &properties.Config{Select: only, ShrinkTime: time.Second})
 	if err == nil || res.Failed != 1 {
 		t.Fatalf("the mutant %s was not caught: %v", mutant.Name, err)
 	}
 	f := res.Properties[0].Failure
-	if f.Seed == 0 || len(f.Scenarios) == 0 || !strings.Contains(f.Message, "maintenanceMargin") {
+	if f.Seed == 0 || len(f.Counterexamples) == 0 || !strings.Contains(f.Message, "maintenanceMargin") {
 		t.Fatalf("failure without seed or scenario: %+v", f)
 	}
 	var s spec.Scenario
-	if err := strictjson.Unmarshal([]byte(f.Scenarios[0].JSON), &s); err != nil {
-		t.Fatalf("the counterexample does not decode as a scenario file: %v\n%s", err, f.Scenarios[0].JSON)
+	if err := strictjson.Unmarshal([]byte(f.Counterexamples[0].JSON), &s); err != nil {
+		t.Fatalf("the counterexample does not decode as a scenario file: %v\n%s", err, f.Counterexamples[0].JSON)
 	}
 	good, err1 := model.Evaluate(&s)
 	bad, err2 := mutation.Evaluate(&s, mutation.MMRoundDown)
@@ -59,32 +62,52 @@ func TestCheckCounterexampleReplays(t *testing.T) {
 		same = same && good.Positions[i].MaintenanceMargin.Equal(bad.Positions[i].MaintenanceMargin)
 	}
 	if same {
-		t.Fatalf("the counterexample does not reproduce the bug:\n%s", f.Scenarios[0].JSON)
+		t.Fatalf("the counterexample does not reproduce the bug:\n%s", f.Counterexamples[0].JSON)
 	}
 	// The reported seed reproduces it on the first case.
-	res2, err := properties.Check(mutant.Factory, properties.Only("^NUM-4/position-rounding$"), properties.Seed(f.Seed), properties.Checks(5), properties.ShrinkTime(time.Second))
+	res2, err := properties.Check(mutant.Factory, &properties.Config{Select: only, Seed: f.Seed, Cases: 5, ShrinkTime: time.Second})
 	if err == nil || res2.Failed != 1 {
 		t.Fatalf("seed %d does not reproduce the failure", f.Seed)
 	}
+}
+
+// queryOnly is the model's query alone: no LedgerEngine.
+type queryOnly struct{}
+
+func (queryOnly) Evaluate(s *spec.Scenario) (*spec.Report, error) { return model.Evaluate(s) }
+
+// ledgerEngine is the model's query with the ledger sessions of newLedger.
+type ledgerEngine struct {
+	newLedger func(*spec.State) (properties.LedgerSession, error)
+}
+
+func (ledgerEngine) Evaluate(s *spec.Scenario) (*spec.Report, error) { return model.Evaluate(s) }
+func (e ledgerEngine) NewLedger(st *spec.State) (properties.LedgerSession, error) {
+	return e.newLedger(st)
+}
+
+// only selects the property id.
+func only(id string) func(properties.Property) bool {
+	return func(p properties.Property) bool { return p.ID == id }
 }
 
 // TestMissingCapabilitiesAreReported checks that properties needing a
 // capability the engine lacks are reported as not run, never silently.
 func TestMissingCapabilitiesAreReported(t *testing.T) {
 	crossOnly := func() (properties.Engine, []properties.Capability) {
-		return properties.EngineFunc(model.Evaluate), nil
+		return queryOnly{}, nil
 	}
-	res, err := properties.Check(crossOnly, properties.Checks(10))
+	res, err := properties.Check(crossOnly, &properties.Config{Cases: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	notRun := strings.Join(res.NotRun(), "\n")
-	for _, id := range []string{"LIQ-1/isolated-margin", "MARK-3/computed-mark", "EVAL-2/error-paths"} {
+	for _, id := range []string{"LIQ-1/isolated-margin", "MARK-3/computed-mark", "EVAL-2/error-paths", "LED-4/stateful-invariants"} {
 		if !strings.Contains(notRun, id) {
 			t.Errorf("%s is not listed as not run:\n%s", id, notRun)
 		}
 	}
-	if _, err := properties.Check(crossOnly, properties.Checks(10), properties.RequireAll()); err == nil {
+	if _, err := properties.Check(crossOnly, &properties.Config{Cases: 10, RequireAll: true}); err == nil {
 		t.Error("RequireAll did not turn the missing capabilities into a failure")
 	}
 }
@@ -92,7 +115,7 @@ func TestMissingCapabilitiesAreReported(t *testing.T) {
 // FuzzDifferential is the differential property as a native fuzz target:
 // go test -fuzz FuzzDifferential ./properties/
 func FuzzDifferential(f *testing.F) {
-	target, err := properties.FuzzTarget(properties.Model(), "EVAL-2/differential")
+	target, err := properties.FuzzTarget(properties.Model(), "EVAL-2/differential", nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -108,7 +131,7 @@ func FuzzDifferential(f *testing.F) {
 }
 
 func TestFuzzTargetUnknown(t *testing.T) {
-	if _, err := properties.FuzzTarget(properties.Model(), "NOPE/none"); err == nil {
+	if _, err := properties.FuzzTarget(properties.Model(), "NOPE/none", nil); err == nil {
 		t.Fatal("no error for an unknown property")
 	}
 }
@@ -118,14 +141,10 @@ func TestFuzzTargetUnknown(t *testing.T) {
 func TestCatalogueOrder(t *testing.T) {
 	seenLedger := false
 	for _, p := range properties.Properties() {
-		ledger := false
-		for _, c := range p.Needs {
-			ledger = ledger || c == properties.CapLedger
-		}
-		if seenLedger && !ledger {
+		if seenLedger && !p.Ledger {
 			t.Errorf("query property %s comes after a ledger property", p.ID)
 		}
-		seenLedger = seenLedger || ledger
+		seenLedger = seenLedger || p.Ledger
 	}
 	if !seenLedger {
 		t.Error("no ledger property in the catalogue")
@@ -174,15 +193,12 @@ func (l reorderedLedger) State() *spec.State {
 func TestDifferentialLedgerComparesByValue(t *testing.T) {
 	for _, skew := range []bool{false, true} {
 		factory := func() (properties.Engine, []properties.Capability) {
-			return properties.NewEngine(model.Evaluate, func(st *spec.State) (properties.Ledger, error) {
+			return ledgerEngine{func(st *spec.State) (properties.LedgerSession, error) {
 				l, err := model.NewLedger(st)
-				if err != nil {
-					return nil, err
-				}
-				return reorderedLedger{l, skew}, nil
-			}), properties.AllCapabilities()
+				return reorderedLedger{l, skew}, err
+			}}, properties.AllCapabilities()
 		}
-		_, err := properties.Check(factory, properties.Only("^LED-6/differential-ledger$"), properties.Checks(30), properties.Seed(5))
+		_, err := properties.Check(factory, &properties.Config{Select: only("LED-6/differential-ledger"), Cases: 30, Seed: 5})
 		if skew && err == nil {
 			t.Error("a wallet one unit off passed the differential ledger property")
 		}
@@ -237,19 +253,95 @@ func TestLedgerRelationsHaveTeeth(t *testing.T) {
 	} {
 		calls := 0
 		factory := func() (properties.Engine, []properties.Capability) {
-			return properties.NewEngine(model.Evaluate, func(st *spec.State) (properties.Ledger, error) {
+			return ledgerEngine{func(st *spec.State) (properties.LedgerSession, error) {
 				l, err := model.NewLedger(st)
-				if err != nil {
-					return nil, err
-				}
-				return brokenLedger{l, c.bug, &calls}, nil
-			}), properties.AllCapabilities()
+				return brokenLedger{l, c.bug, &calls}, err
+			}}, properties.AllCapabilities()
 		}
-		res, err := properties.Check(factory, properties.Only("^"+c.property+"$"), properties.Checks(100), properties.Seed(11), properties.ShrinkTime(200*time.Millisecond))
+		res, err := properties.Check(factory, &properties.Config{Select: only(c.property), Cases: 100, Seed: 11, ShrinkTime: 200 * time.Millisecond})
 		if err == nil {
 			t.Errorf("%s: %s passed", c.bug, c.property)
 			continue
 		}
 		t.Logf("%s: %s", c.bug, res.Properties[0].Failure.Message)
 	}
+}
+
+// loopingLedger is the model's ledger that, at its third event, loops
+// instead of answering (until the test ends: it sleeps in the loop, so the
+// abandoned goroutine does not take a CPU from the other tests).
+type loopingLedger struct {
+	*model.Ledger
+	calls *int
+	done  *atomic.Bool
+}
+
+func (l loopingLedger) Apply(ev spec.Event) ([]spec.Effect, error) {
+	if *l.calls++; *l.calls >= 3 {
+		for !l.done.Load() {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return l.Ledger.Apply(ev)
+}
+
+// TestTimeout: an engine that does not answer fails the property within
+// Config.Timeout, with the run so far as the counterexample, instead of
+// hanging the suite.
+func TestTimeout(t *testing.T) {
+	var done atomic.Bool
+	t.Cleanup(func() { done.Store(true) })
+	factory := func() (properties.Engine, []properties.Capability) {
+		return ledgerEngine{func(st *spec.State) (properties.LedgerSession, error) {
+			l, err := model.NewLedger(st)
+			return loopingLedger{l, new(int), &done}, err
+		}}, properties.AllCapabilities()
+	}
+	start := time.Now()
+	res, err := properties.Check(factory, &properties.Config{Select: only("LED-4/stateful-invariants"), Cases: 50, Seed: 3, Timeout: 300 * time.Millisecond})
+	if err == nil {
+		t.Fatal("a looping ledger passed")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the timed-out property took %s (timeout 300ms)", d)
+	}
+	f := res.Properties[0].Failure
+	if !strings.Contains(f.Message, "did not return from Apply within 300ms") || len(f.Counterexamples) != 1 {
+		t.Fatalf("failure: %q with %d counterexamples", f.Message, len(f.Counterexamples))
+	}
+	var run spec.Run
+	if err := strictjson.Unmarshal([]byte(f.Counterexamples[0].JSON), &run); err != nil {
+		t.Fatalf("the counterexample is not a run file: %v", err)
+	}
+	if len(run.Events) != 3 {
+		t.Errorf("the counterexample has %d events, want the 3 applied so far (the last one hangs)", len(run.Events))
+	}
+	t.Logf("%s\n%s", f.Message, f.Counterexamples[0].Replay)
+}
+
+// TestTimeoutQuery: the same for Evaluate, under Run (a subtest that fails
+// instead of hanging go test).
+func TestTimeoutQuery(t *testing.T) {
+	var done atomic.Bool
+	t.Cleanup(func() { done.Store(true) })
+	looping := func() (properties.Engine, []properties.Capability) {
+		return loopingQuery{&done}, nil
+	}
+	res, err := properties.Check(looping, &properties.Config{Select: only("EVAL-1/no-mutation"), Timeout: 100 * time.Millisecond})
+	if err == nil || !strings.Contains(res.Properties[0].Failure.Message, "did not return from Evaluate within 100ms") {
+		t.Fatalf("a looping query was not caught: %v", err)
+	}
+	if f := res.Properties[0].Failure; len(f.Counterexamples) != 1 || f.Counterexamples[0].Replay != "perpcheck eval FILE" {
+		t.Fatalf("want the scenario as the counterexample, got %+v", f.Counterexamples)
+	}
+}
+
+// loopingQuery never answers a query (until the test ends).
+type loopingQuery struct{ done *atomic.Bool }
+
+func (q loopingQuery) Evaluate(s *spec.Scenario) (*spec.Report, error) {
+	for !q.done.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	return model.Evaluate(s)
 }
