@@ -90,6 +90,7 @@ func Model() Factory {
 type modelEngine struct{}
 
 func (modelEngine) Evaluate(s *spec.Scenario) (*spec.Report, error) { return model.Evaluate(s) }
+
 func (modelEngine) NewLedger(st *spec.State) (LedgerSession, error) { return model.NewLedger(st) }
 
 // isNil says whether a session is nil, also when it is a nil pointer in a

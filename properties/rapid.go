@@ -11,10 +11,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-// This file holds the plumbing between the suite and rapid: rapid reads its
-// settings from process-wide command-line flags only, and Check runs rapid
-// under a recording rapid.TB instead of a *testing.T.
-
 // rapidMu serializes the changes of rapid's process-wide flags.
 var rapidMu sync.Mutex
 
@@ -95,27 +91,37 @@ type recorder struct {
 
 var _ rapid.TB = (*recorder)(nil)
 
-func (r *recorder) Helper()      {}
+func (r *recorder) Helper() {}
+
 func (r *recorder) Name() string { return r.name }
+
 func (r *recorder) Logf(format string, args ...any) {
 	r.log(fmt.Sprintf(format, args...))
 }
+
 func (r *recorder) Log(args ...any) { r.log(fmt.Sprintln(args...)) }
+
 func (r *recorder) log(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.lines = append(r.lines, s)
 }
+
 func (r *recorder) Skipf(format string, args ...any) { r.Logf(format, args...); r.SkipNow() }
-func (r *recorder) Skip(args ...any)                 { r.Log(args...); r.SkipNow() }
+
+func (r *recorder) Skip(args ...any) { r.Log(args...); r.SkipNow() }
+
 func (r *recorder) SkipNow() {
 	r.mu.Lock()
 	r.skipped = true
 	r.mu.Unlock()
 	panic(errStop)
 }
+
 func (r *recorder) Errorf(format string, args ...any) { r.error(fmt.Sprintf(format, args...)) }
-func (r *recorder) Error(args ...any)                 { r.error(fmt.Sprintln(args...)) }
+
+func (r *recorder) Error(args ...any) { r.error(fmt.Sprintln(args...)) }
+
 func (r *recorder) error(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -123,14 +129,19 @@ func (r *recorder) error(s string) {
 	r.errors = append(r.errors, s)
 	r.failed = true
 }
+
 func (r *recorder) Fatalf(format string, args ...any) { r.Errorf(format, args...); r.FailNow() }
-func (r *recorder) Fatal(args ...any)                 { r.Error(args...); r.FailNow() }
-func (r *recorder) FailNow()                          { r.Fail(); panic(errStop) }
+
+func (r *recorder) Fatal(args ...any) { r.Error(args...); r.FailNow() }
+
+func (r *recorder) FailNow() { r.Fail(); panic(errStop) }
+
 func (r *recorder) Fail() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failed = true
 }
+
 func (r *recorder) Failed() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()

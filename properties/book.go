@@ -10,11 +10,8 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// This file is the suite's own, independent reading of a ledger state and of
-// an event's effects (SPEC LED-3, LED-4, LED-6): the balances of every ledger
-// account, the positions, and their replay through postings and fills. The
-// ledger properties compare what an engine reports with what its effects
-// imply, so they need neither the engine's internals nor the reference.
+// This file holds the book: the ledger accounts and positions of a state,
+// as the LED-4 and LED-6 checks see them.
 
 // ledgerPos is a position as the book sees it: signed size x, cost basis V
 // and margin mode.
@@ -154,7 +151,8 @@ func poolName(id, market string, mode spec.MarginMode) string {
 }
 
 // upUnits and downUnits round x to the 1e-8 grid (SPEC NUM-4).
-func upUnits(x decimal.Decimal) decimal.Decimal   { return ceilGrid(x, units(1)) }
+func upUnits(x decimal.Decimal) decimal.Decimal { return ceilGrid(x, units(1)) }
+
 func downUnits(x decimal.Decimal) decimal.Decimal { return floorGrid(x, units(1)) }
 
 // rateOf returns an optional rate's value (absent: 0).
