@@ -16,6 +16,17 @@ import (
 type Mutant struct {
 	Name    string
 	Factory properties.Factory
+	// Ledger is true for a ledger mutant: its query is the reference's, so
+	// only the ledger properties can catch it.
+	Ledger bool
+}
+
+// Targets says whether the suite's property p is run against m to catch
+// it: every property but the differential ones (the suite's own invariants
+// must catch every mutant without the reference's help), and for a ledger
+// mutant only the ledger properties.
+func (m Mutant) Targets(p properties.Property) bool {
+	return !p.Differential && (p.Ledger || !m.Ledger)
 }
 
 // All returns one Mutant per query mutation (mutation.Evaluate with the
@@ -25,7 +36,7 @@ type Mutant struct {
 func All() []Mutant {
 	var ms []Mutant
 	for _, m := range append(mutation.Query(), mutation.Ledger()...) {
-		ms = append(ms, Mutant{Name: string(m), Factory: func() (properties.Engine, []properties.Capability) {
+		ms = append(ms, Mutant{Name: string(m), Ledger: mutation.IsLedger(m), Factory: func() (properties.Engine, []properties.Capability) {
 			return engine{m}, properties.AllCapabilities()
 		}})
 	}
