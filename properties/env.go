@@ -3,8 +3,10 @@ package properties
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"pgregory.net/rapid"
@@ -24,8 +26,15 @@ type env struct {
 	// oracle and ledgerOracle are Config.Oracle's query and ledger.
 	oracle       func(*spec.Scenario) (*spec.Report, error)
 	ledgerOracle func(*spec.State) (LedgerSession, error)
-	// abort ends the property at once, unshrunk, with msg (after a timeout).
-	abort func(msg string)
+	// The engine call in progress, for the watchdog (watch): when it
+	// started (zero: none), what it is and the counterexample so far.
+	callMu    sync.Mutex
+	callStart time.Time
+	callWhat  string
+	callCtx   func() []Counterexample
+	// dead is set and timedOut closed when a call outlived the timeout.
+	dead     atomic.Bool
+	timedOut chan struct{}
 	// stats, when set (by tests), counts what the ledger runs exercised.
 	stats *ledgerStats
 	// current is the counterexample of the ledger run under way, if any.
@@ -41,7 +50,7 @@ type failureRecord struct {
 }
 
 func newEnv(e Engine, caps capSet, c *Config) *env {
-	env := &env{engine: e, caps: caps, timeout: c.Timeout,
+	env := &env{engine: e, caps: caps, timeout: c.Timeout, timedOut: make(chan struct{}),
 		oracle: reference.Evaluate,
 		ledgerOracle: func(st *spec.State) (LedgerSession, error) {
 			return reference.NewLedger(st)
@@ -83,34 +92,76 @@ type enginePanic struct {
 
 func (p enginePanic) String() string { return fmt.Sprintf("%v\nengine stack:\n%s", p.v, p.stack) }
 
-// call runs f, a call of the engine, in a goroutine of its own and waits at
-// most the timeout. A panic of f is re-raised here as an enginePanic. When
-// f does not return in time, the property fails at once (abort) with the
-// counterexample ctx gives; f's goroutine is abandoned.
+// call runs f, a call of the engine, and re-raises a panic of f as an
+// enginePanic (with the engine's stack). The watchdog (watch) sees the call
+// while it runs: when it does not return within the timeout, the watchdog
+// fails the property with the counterexample ctx gives, and this goroutine
+// ends (runtime.Goexit) if the call ever returns.
 func (e *env) call(what string, ctx func() []Counterexample, f func()) {
-	done := make(chan any, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- enginePanic{v, debug.Stack()}
-				return
-			}
-			done <- nil
-		}()
-		f()
-	}()
-	timer := time.NewTimer(e.timeout)
-	defer timer.Stop()
-	select {
-	case v := <-done:
-		if v != nil {
-			panic(v)
+	e.callMu.Lock()
+	e.callStart, e.callWhat, e.callCtx = time.Now(), what, ctx
+	e.callMu.Unlock()
+	defer func() {
+		e.callMu.Lock()
+		e.callStart = time.Time{}
+		e.callMu.Unlock()
+		if e.dead.Load() {
+			runtime.Goexit() // the property has been failed and abandoned
 		}
-	case <-timer.C:
+	}()
+	defer func() {
+		if v := recover(); v != nil {
+			panic(enginePanic{v, debug.Stack()})
+		}
+	}()
+	f()
+}
+
+// watch is the watchdog of the engine calls: until stop is closed, it
+// checks the call in progress a few times per timeout and, when one has run
+// longer than the timeout, records the failure with the counterexample so
+// far, marks the env dead and closes timedOut.
+func (e *env) watch(stop <-chan struct{}) {
+	tick := time.NewTicker(min(max(e.timeout/4, time.Millisecond), 250*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		e.callMu.Lock()
+		late := !e.callStart.IsZero() && time.Since(e.callStart) > e.timeout
+		what, ctx := e.callWhat, e.callCtx
+		e.callMu.Unlock()
+		if !late {
+			continue
+		}
 		msg := fmt.Sprintf("the engine did not return from %s within %s (Config.Timeout); the counterexample is the case so far, unshrunk", what, e.timeout)
-		items := ctx()
-		e.record(msg, items)
-		e.abort(msg + "\n" + counterexampleText(items))
+		e.dead.Store(true)
+		e.record(msg, ctx())
+		close(e.timedOut)
+		return
+	}
+}
+
+// runWatched runs prop under the watchdog and returns when it returns or
+// when an engine call times out (then timedOut is true and prop's goroutine
+// is abandoned).
+func (e *env) runWatched(prop func()) (timedOut bool) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		prop()
+	}()
+	stop := make(chan struct{})
+	defer close(stop)
+	go e.watch(stop)
+	select {
+	case <-done:
+		return false
+	case <-e.timedOut:
+		return true
 	}
 }
 

@@ -84,6 +84,7 @@ func propLedgerDeterminism(e *env) func(*rapid.T) {
 				}
 			}
 		}
+		r.checkInput(t)
 	}
 }
 

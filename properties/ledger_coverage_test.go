@@ -16,7 +16,6 @@ import (
 func TestLedgerGeneratorCoverage(t *testing.T) {
 	eng, caps := Model()()
 	e := newEnv(eng, newCapSet(caps), &Config{})
-	e.abort = func(msg string) { t.Fatal(msg) }
 	e.stats = &ledgerStats{}
 	if testing.Short() {
 		// -short divides rapid's cases by 5 and halves T.Repeat's steps;

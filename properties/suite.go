@@ -3,7 +3,6 @@ package properties
 import (
 	"fmt"
 	"regexp"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -137,11 +136,10 @@ func Run(t *testing.T, f Factory, c *Config) {
 			}
 			defer setRapidFlags(c, p.Ledger, true, true)()
 			env := newEnv(e, set, c)
-			env.abort = func(msg string) {
-				t.Error(msg)
-				t.FailNow()
+			if env.runWatched(func() { rapid.Check(t, p.prop(env)) }) {
+				last := env.lastFailure()
+				t.Errorf("%s\n%s", last.msg, counterexampleText(last.items))
 			}
-			rapid.Check(t, p.prop(env))
 		})
 	}
 	if len(notRun) > 0 {
@@ -304,8 +302,8 @@ var (
 	reSeed   = regexp.MustCompile(`-rapid\.seed=(\d+)`)
 )
 
-// runOne runs one property with rapid under a recorder, in a goroutine of
-// its own so that a timed-out engine call can end it (runtime.Goexit).
+// runOne runs one property with rapid under a recorder and the watchdog of
+// the engine calls (env.runWatched).
 func runOne(p Property, e Engine, caps []Capability, c *Config) PropertyResult {
 	r := PropertyResult{ID: p.ID, Rules: p.Rules}
 	set := newCapSet(caps)
@@ -319,22 +317,19 @@ func runOne(p Property, e Engine, caps []Capability, c *Config) PropertyResult {
 	}
 	env := newEnv(e, set, c)
 	tb := &recorder{name: "perpcheck/" + p.ID}
-	env.abort = func(msg string) {
-		tb.error(msg)
-		runtime.Goexit() // past rapid's recover: no reproduction, no shrinking
-	}
 	start := time.Now()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	timedOut := env.runWatched(func() {
 		defer func() {
 			if v := recover(); v != nil && v != errStop {
 				tb.Errorf("panic: %v\n%s", v, debug.Stack())
 			}
 		}()
 		rapid.Check(tb, p.prop(env))
-	}()
-	<-done
+	})
+	if timedOut {
+		last := env.lastFailure()
+		tb.error(last.msg + "\n" + counterexampleText(last.items))
+	}
 	r.Duration = time.Since(start)
 	all := strings.Join(tb.lines, "\n")
 	if m := reOK.FindStringSubmatch(all); m != nil {
@@ -377,7 +372,8 @@ func firstLine(ss []string) string {
 // MakeFuzz: the fuzzer's bytes drive rapid's generators), for
 // f.Fuzz(target) in a FuzzXxx function and for long campaigns on
 // ClusterFuzzLite/OSS-Fuzz. The engine comes from f (one per target);
-// Oracle and Timeout apply, the other fields of c do not.
+// Oracle applies, the other fields of c do not (the fuzzer has its own
+// limit on a hung input).
 func FuzzTarget(f Factory, id string, c *Config) (func(*testing.T, []byte), error) {
 	c = c.orDefault()
 	for _, p := range catalogue {
@@ -389,15 +385,7 @@ func FuzzTarget(f Factory, id string, c *Config) (func(*testing.T, []byte), erro
 		if why := whyNot(p, e, set); why != "" {
 			return nil, fmt.Errorf("perpcheck: %s %s", id, why)
 		}
-		env := newEnv(e, set, c)
-		target := rapid.MakeFuzz(p.prop(env))
-		return func(t *testing.T, b []byte) {
-			env.abort = func(msg string) {
-				t.Error(msg)
-				t.FailNow()
-			}
-			target(t, b)
-		}, nil
+		return rapid.MakeFuzz(p.prop(newEnv(e, set, c))), nil
 	}
 	return nil, fmt.Errorf("perpcheck: no property %q", id)
 }

@@ -2,6 +2,8 @@ package properties_test
 
 import (
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -344,4 +346,39 @@ func (q loopingQuery) Evaluate(s *spec.Scenario) (*spec.Report, error) {
 		time.Sleep(time.Millisecond)
 	}
 	return model.Evaluate(s)
+}
+
+// TestTimeoutRun: under go test, Run fails the subtest of a looping engine
+// within the timeout instead of hanging. It runs TestTimeoutRunChild in a
+// child process (the failure is the expected outcome there).
+func TestTimeoutRun(t *testing.T) {
+	if os.Getenv("PERPCHECK_TIMEOUT_CHILD") != "" {
+		t.Skip("in the child")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTimeoutRunChild$/^EVAL-1$/^no-mutation$", "-test.v")
+	cmd.Env = append(os.Environ(), "PERPCHECK_TIMEOUT_CHILD=1")
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the child passed:\n%s", out)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the child took %s", d)
+	}
+	for _, want := range []string{"--- FAIL: TestTimeoutRunChild/EVAL-1/no-mutation", "did not return from Evaluate within 200ms", "replay: perpcheck eval FILE"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the child's output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestTimeoutRunChild is TestTimeoutRun's child: Run on an engine whose
+// Evaluate never returns.
+func TestTimeoutRunChild(t *testing.T) {
+	if os.Getenv("PERPCHECK_TIMEOUT_CHILD") == "" {
+		t.Skip("run by TestTimeoutRun")
+	}
+	var done atomic.Bool // never set: the child exits
+	properties.Run(t, func() (properties.Engine, []properties.Capability) { return loopingQuery{&done}, nil },
+		&properties.Config{Timeout: 200 * time.Millisecond})
 }
