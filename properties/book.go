@@ -2,6 +2,7 @@ package properties
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 	"strings"
 
@@ -89,16 +90,24 @@ func (b *book) total() decimal.Decimal {
 // get returns a balance (0 for an account that does not exist).
 func (b *book) get(name string) decimal.Decimal { return b.bal[name] }
 
+// clone returns a copy of b that shares no map with it.
+func (b *book) clone() *book {
+	return &book{bal: maps.Clone(b.bal), pos: maps.Clone(b.pos)}
+}
+
 // add changes a balance.
 func (b *book) add(name string, d decimal.Decimal) { b.bal[name] = b.bal[name].Add(d) }
 
 // checkLED4 checks SPEC LED-4's identities on a state alone: settlement +
 // sum s * V = 0 and, per market, long open interest = short open interest.
-func checkLED4(st *spec.State) string {
+func checkLED4(st *spec.State) string { return checkLED4Book(st, bookOf(st)) }
+
+// checkLED4Book is checkLED4 with the book of st given.
+func checkLED4Book(st *spec.State, bk *book) string {
 	if err := spec.CheckBalanced(st); err != nil {
 		return err.Error()
 	}
-	for name, b := range bookOf(st).bal {
+	for name, b := range bk.bal {
 		if strings.HasPrefix(name, "funding:") && !b.IsZero() {
 			return fmt.Sprintf("LED-3: %s holds %s after the event", name, b)
 		}

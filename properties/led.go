@@ -25,6 +25,7 @@ type ledgerRun struct {
 	e      *env
 	input  *spec.State // the generated initial state, as given to NewLedger
 	inCopy *spec.State // its Clone when generated (LED-7: never modified)
+	book   *book       // the book of st, nil when not yet read
 	l      LedgerSession
 	o      LedgerSession // the oracle's ledger, or nil
 	st     *spec.State
@@ -219,7 +220,12 @@ func (r *ledgerRun) apply(t *rapid.T, ev spec.Event) ([]spec.Effect, error) {
 			r.fail(t, "event %d (%s): state differs from the oracle's (engine vs oracle):\n  %s", k, ev.Type, diffText(d))
 		}
 	}
-	if msg := checkStep(r.e, k, before, ev, effects, err, after); msg != "" {
+	if r.book == nil {
+		r.book = bookOf(before)
+	}
+	msg, afterBook := checkStep(r.e, k, before, r.book.clone(), ev, effects, err, after)
+	r.book = afterBook // nil when not computed
+	if msg != "" {
 		r.fail(t, "event %d (%s): %s", k, ev.Type, msg)
 	}
 	r.st = after
@@ -313,64 +319,68 @@ func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 
 // checkStep checks one event from the state before it, its effects or
 // error, and the state after it; it returns "" or what does not hold.
-func checkStep(e *env, k int, before *spec.State, ev spec.Event, effects []spec.Effect, err error, after *spec.State) string {
+//
+// beforeBook is the book of before, which checkStep may modify; afterBook is
+// the book of after, or nil when the event failed.
+func checkStep(e *env, k int, before *spec.State, beforeBook *book, ev spec.Event, effects []spec.Effect, err error, after *spec.State) (msg string, afterBook *book) {
 	if err != nil {
 		me, ok := err.(*spec.Error)
 		if !ok {
-			return fmt.Sprintf("LED-7: the error is a %T, not a *model.Error: %v", err, err)
+			return fmt.Sprintf("LED-7: the error is a %T, not a *model.Error: %v", err, err), afterBook
 		}
 		if prefix := fmt.Sprintf("events[%d].", k); !strings.HasPrefix(me.Path, prefix) {
-			return fmt.Sprintf("LED-7: error path %q does not start with %q (%v)", me.Path, prefix, err)
+			return fmt.Sprintf("LED-7: error path %q does not start with %q (%v)", me.Path, prefix, err), afterBook
 		}
 		if len(effects) != 0 {
-			return fmt.Sprintf("LED-7: a failed event returned %d effects", len(effects))
+			return fmt.Sprintf("LED-7: a failed event returned %d effects", len(effects)), afterBook
 		}
 		if d := spec.Diff(before, after); d != nil {
-			return fmt.Sprintf("LED-7: the event failed (%v) but changed the state (before vs after):\n  %s", err, diffText(d))
+			return fmt.Sprintf("LED-7: the event failed (%v) but changed the state (before vs after):\n  %s", err, diffText(d)), afterBook
 		}
-		return ""
+		return "", afterBook
 	}
 	if effects == nil {
-		return "LED-6: a successful event returned nil effects (want a non-nil, possibly empty, list)"
+		return "LED-6: a successful event returned nil effects (want a non-nil, possibly empty, list)", afterBook
 	}
-	if msg := checkLED4(after); msg != "" {
-		return msg
+	afterBook = bookOf(after)
+	if msg := checkLED4Book(after, afterBook); msg != "" {
+		return msg, afterBook
 	}
-	rp := &replay{e: e, k: k, ev: ev, before: before, after: after, b: bookOf(before)}
+	rp := &replay{e: e, k: k, ev: ev, before: before, after: after, b: beforeBook, afterBook: afterBook}
 	if msg := rp.run(effects); msg != "" {
-		return msg
+		return msg, afterBook
 	}
 	// LED-4: conservation.
 	want := rp.start.Add(rp.deposits).Sub(rp.withdrawals)
-	if got := bookOf(after).total(); !got.Equal(want) {
+	if got := afterBook.total(); !got.Equal(want) {
 		return fmt.Sprintf("LED-4: the ledger accounts sum to %s after the event, want %s (before %s, deposits %s, withdrawals %s)",
-			got, want, rp.start, rp.deposits, rp.withdrawals)
+			got, want, rp.start, rp.deposits, rp.withdrawals), afterBook
 	}
 	if msg := rp.compareWithAfter(); msg != "" {
-		return msg
+		return msg, afterBook
 	}
 	switch ev.Type {
 	case spec.EventDeposit:
-		return checkDepositWithdraw(ev, effects)
+		return checkDepositWithdraw(ev, effects), afterBook
 	case spec.EventWithdraw:
 		if msg := checkDepositWithdraw(ev, effects); msg != "" {
-			return msg
+			return msg, afterBook
 		}
-		return e.checkWithdrawLimit(ev, after)
+		return e.checkWithdrawLimit(ev, after), afterBook
 	case spec.EventTrade:
 		if msg := checkTrade(before, ev, effects, after); msg != "" {
-			return msg
+			return msg, afterBook
 		}
-		return e.checkTradeMargin(before, ev, after)
+		return e.checkTradeMargin(before, ev, after), afterBook
 	case spec.EventFunding:
 		if msg := checkFunding(before, ev, effects); msg != "" {
-			return msg
+			return msg, afterBook
 		}
-		return e.checkNoLiquidatable(after)
+		return e.checkNoLiquidatable(after), afterBook
 	case spec.EventPrice:
-		return e.checkNoLiquidatable(after)
+		return e.checkNoLiquidatable(after), afterBook
 	}
-	return ""
+	return "", afterBook
 }
 
 // ledgerStats counts what ledger runs exercised (for the generators' own

@@ -21,7 +21,8 @@ type replay struct {
 	k             int
 	ev            spec.Event
 	before, after *spec.State
-	b             *book
+	b             *book // the book of before, with the effects replayed so far
+	afterBook     *book // the book of after
 
 	start, deposits, withdrawals decimal.Decimal
 
@@ -314,7 +315,7 @@ func (rp *replay) endLiquidation() string {
 // compareWithAfter checks that the replayed book equals the state after
 // the event (LED-6: the effects say everything the event did).
 func (rp *replay) compareWithAfter() string {
-	a := bookOf(rp.after)
+	a := rp.afterBook
 	names := map[string]bool{}
 	for n := range a.bal {
 		names[n] = true
