@@ -2,7 +2,6 @@ package gen
 
 import (
 	"math/big"
-	"sort"
 	"sync"
 
 	"github.com/shopspring/decimal"
@@ -191,12 +190,7 @@ func shippedTables() [][]spec.Tier {
 	venueTablesOnce.Do(func() {
 		seen := map[string]bool{}
 		for _, p := range venue.Profiles() {
-			syms := make([]string, 0, len(p.Markets))
-			for s := range p.Markets {
-				syms = append(syms, s)
-			}
-			sort.Strings(syms)
-			for _, s := range syms {
+			for _, s := range sortedNames(p.Markets) {
 				ts := p.Markets[s].Tiers
 				key := ""
 				for _, x := range ts {
