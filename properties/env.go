@@ -66,7 +66,7 @@ func newEnv(e Engine, caps capSet, c *Config) *env {
 	}
 	env.gen = gen.Config{Isolated: caps[CapIsolated], EntryBasis: caps[CapEntryBasis], ComputedMark: caps[CapComputedMark],
 		Funding: caps[CapFunding], ADL: caps[CapADL], Evaluate: env.oracle,
-		NewLedger: func(st *spec.State) (gen.Ledger, error) {
+		NewLedger: func(st *spec.State) (gen.LedgerSession, error) {
 			l, err := env.ledgerOracle(st)
 			if err != nil || isNil(l) {
 				return nil, fmt.Errorf("the ledger oracle rejects the state: %v", err)

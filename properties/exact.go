@@ -10,7 +10,6 @@ import (
 )
 
 var (
-	ratZero = new(big.Rat)
 	ratOne  = big.NewRat(1, 1)
 	ratUnit = big.NewRat(1, 100_000_000) // u = 1e-8
 	ratMax  = new(big.Rat).SetFrac(big.NewInt(maxUnits), big.NewInt(100_000_000))

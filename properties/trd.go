@@ -79,7 +79,8 @@ func checkTrade(before *spec.State, ev spec.Event, effects []spec.Effect, after 
 		if old.x.IsZero() && side.id != spec.InsuranceAccount {
 			mode = set.MarginMode // a new position takes the account's setting (LED-2)
 		}
-		wantX, wantV, wantR := old.x.Add(side.d), old.v, decimal.Zero
+		wantX, wantR := old.x.Add(side.d), decimal.Zero
+		var wantV decimal.Decimal
 		switch {
 		case old.x.IsZero() || old.x.Sign() == side.d.Sign():
 			wantV = old.v.Add(size.Mul(price))

@@ -44,7 +44,7 @@ const (
 func init() {
 	mutation.Register(
 		func(s *spec.Scenario, m mutation.Mutation) (*spec.Report, error) { return evaluateWith(s, mutant(m)) },
-		func(st *spec.State, m mutation.Mutation) (mutation.LedgerUnderTest, error) {
+		func(st *spec.State, m mutation.Mutation) (mutation.LedgerSession, error) {
 			l, err := newLedgerWith(st, mutant(m))
 			if err != nil {
 				return nil, err

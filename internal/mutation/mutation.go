@@ -148,21 +148,21 @@ func IsLedger(m Mutation) bool {
 	return false
 }
 
-// LedgerUnderTest is what NewLedger returns: a ledger's method set, as
+// LedgerSession is what NewLedger returns: a ledger's method set, as
 // *reference.Ledger has it.
-type LedgerUnderTest interface {
+type LedgerSession interface {
 	Apply(ev spec.Event) ([]spec.Effect, error)
 	State() *spec.State
 }
 
 var (
 	evaluate  func(*spec.Scenario, Mutation) (*spec.Report, error)
-	newLedger func(*spec.State, Mutation) (LedgerUnderTest, error)
+	newLedger func(*spec.State, Mutation) (LedgerSession, error)
 )
 
 // Register installs the reference's mutated entry points. Package reference
 // calls it from its init function; nothing else should.
-func Register(evaluateWith func(*spec.Scenario, Mutation) (*spec.Report, error), newLedgerWith func(*spec.State, Mutation) (LedgerUnderTest, error)) {
+func Register(evaluateWith func(*spec.Scenario, Mutation) (*spec.Report, error), newLedgerWith func(*spec.State, Mutation) (LedgerSession, error)) {
 	evaluate, newLedger = evaluateWith, newLedgerWith
 }
 
@@ -185,7 +185,7 @@ func Evaluate(s *spec.Scenario, m Mutation) (*spec.Report, error) {
 // ledger it returns. It exists to test test suites: never use it to move
 // money. An unknown mutation is an error. The ledger is nil exactly when the
 // error is not.
-func NewLedger(st *spec.State, m Mutation) (LedgerUnderTest, error) {
+func NewLedger(st *spec.State, m Mutation) (LedgerSession, error) {
 	if newLedger == nil {
 		panic("mutation: package reference is not linked in (import it)")
 	}

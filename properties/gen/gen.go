@@ -37,12 +37,13 @@ type Config struct {
 	Evaluate func(*spec.Scenario) (*spec.Report, error)
 	// NewLedger is the oracle's ledger, with which LedgerRun tracks the
 	// state its events meet (nil: reference.NewLedger).
-	NewLedger func(*spec.State) (Ledger, error)
+	NewLedger func(*spec.State) (LedgerSession, error)
 }
 
-// Ledger is the method set of an oracle ledger (as *reference.Ledger has
-// it): Apply applies one event, State returns a copy of the state.
-type Ledger interface {
+// LedgerSession is a session of the oracle's ledger (the method set of
+// *reference.Ledger and of properties.LedgerSession): Apply applies one
+// event, State returns a copy of the state.
+type LedgerSession interface {
 	Apply(ev spec.Event) ([]spec.Effect, error)
 	State() *spec.State
 }
@@ -56,7 +57,7 @@ func (c Config) evaluate(s *spec.Scenario) (*spec.Report, error) {
 }
 
 // newLedger is c's oracle ledger.
-func (c Config) newLedger(st *spec.State) (Ledger, error) {
+func (c Config) newLedger(st *spec.State) (LedgerSession, error) {
 	if c.NewLedger != nil {
 		return c.NewLedger(st)
 	}
