@@ -42,7 +42,8 @@ type LedgerSession interface {
 }
 
 // Factory returns a fresh engine and the capabilities it has. The suite calls
-// it once per property, never concurrently unless Config.Parallel is set.
+// it once per property, never concurrently unless Config.Parallel is set;
+// under Run the engines of different properties may run at the same time.
 type Factory func() (Engine, []Capability)
 
 // Capability is an optional feature of an engine. A property that needs a

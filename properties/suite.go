@@ -98,8 +98,7 @@ type Property struct {
 func Properties() []Property { return append([]Property(nil), catalogue...) }
 
 // whyNot says why p does not run against an engine e with capabilities
-// caps, or "" when it runs; missing says whether the reason is a missing
-// capability or LedgerEngine.
+// caps (a missing LedgerEngine or capability), or "" when it runs.
 func whyNot(p Property, e Engine, caps capSet) (why string) {
 	if _, ok := e.(LedgerEngine); p.Ledger && !ok {
 		return "needs a LedgerEngine, which the engine does not implement"
@@ -115,26 +114,41 @@ func whyNot(p Property, e Engine, caps capSet) (why string) {
 // property the engine cannot run (a missing capability or LedgerEngine) is
 // skipped with a message saying why (or fails, with RequireAll). rapid's
 // flags (-rapid.checks, -rapid.seed, ...) apply unless c overrides them; go
-// test's -run, -skip and -parallel select and schedule the subtests.
+// test's -run and -skip select the subtests, and -parallel bounds how many
+// run at once: they are parallel subtests (each with its own engine; f is
+// called in t's goroutine, one property after the other), except when c
+// sets Runs to another number than Cases (rapid's number of cases is a
+// process-wide flag), then they run one at a time.
 func Run(t *testing.T, f Factory, c *Config) {
 	t.Helper()
 	c = c.orDefault()
 	if c.Select != nil || c.Parallel != 0 || c.FailFast || c.Progress != nil {
 		t.Fatal("properties.Run: Config.Select, Parallel, FailFast and Progress are for Check; under go test use -run, -skip and -parallel")
 	}
+	perProperty := c.Runs > 0 && c.Runs != c.Cases
+	if !perProperty {
+		t.Cleanup(setRapidFlags(c, false, true, false))
+	}
 	var notRun []string
 	for _, p := range catalogue {
+		e, caps := f()
+		set := newCapSet(caps)
+		why := whyNot(p, e, set)
+		if why != "" {
+			notRun = append(notRun, p.ID+" ("+why+")")
+		}
 		t.Run(p.ID, func(t *testing.T) {
-			e, caps := f()
-			set := newCapSet(caps)
-			if why := whyNot(p, e, set); why != "" {
-				notRun = append(notRun, p.ID+" ("+why+")")
+			if why != "" {
 				if c.RequireAll {
 					t.Fatalf("NOT RUN: %s %s (RequireAll)", p.ID, why)
 				}
 				t.Skipf("NOT RUN: %s %s; rules not checked by it: %s", p.ID, why, strings.Join(p.Rules, " "))
 			}
-			defer setRapidFlags(c, p.Ledger, true, true)()
+			if perProperty {
+				defer setRapidFlags(c, p.Ledger, true, true)()
+			} else {
+				t.Parallel()
+			}
 			env := newEnv(e, set, c)
 			if env.runWatched(func() { rapid.Check(t, p.prop(env)) }) {
 				last := env.lastFailure()
