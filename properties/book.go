@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -160,9 +161,9 @@ func poolName(id, market string, mode spec.MarginMode) string {
 }
 
 // upUnits and downUnits round x to the 1e-8 grid (SPEC NUM-4).
-func upUnits(x decimal.Decimal) decimal.Decimal { return ceilGrid(x, units(1)) }
+func upUnits(x decimal.Decimal) decimal.Decimal { return specutil.CeilGrid(x, units(1)) }
 
-func downUnits(x decimal.Decimal) decimal.Decimal { return floorGrid(x, units(1)) }
+func downUnits(x decimal.Decimal) decimal.Decimal { return specutil.FloorGrid(x, units(1)) }
 
 // rateOf returns an optional rate's value (absent: 0).
 func rateOf(r decimal.NullDecimal) decimal.Decimal {
@@ -178,20 +179,6 @@ func sideSign(s spec.Side) int {
 		return -1
 	}
 	return 1
-}
-
-// scenarioOfAccount is the scenario of one account of a ledger state (for
-// the engine's own query, e.g. to see that no pool is left liquidatable).
-// Positions carry their entry value only (POS-2).
-func scenarioOfAccount(st *spec.State, a spec.Account) *spec.Scenario {
-	acc := spec.Account{WalletBalance: a.WalletBalance}
-	for _, p := range a.Positions {
-		q := p
-		q.EntryValue = nd(p.CostBasis())
-		q.EntryPrice = decimal.Zero
-		acc.Positions = append(acc.Positions, q)
-	}
-	return &spec.Scenario{Markets: st.Markets, Prices: st.Prices, Account: acc}
 }
 
 // roundQuo returns a / b (b > 0) rounded to the 1e-8 grid, up or down,

@@ -2,7 +2,9 @@ package properties
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -339,7 +341,7 @@ func (x *xScen) reportedFields() []xField {
 // firstOutOfRange returns the path of the first reported value beyond MAX
 // (where SPEC wants a NUM-2 error), or "".
 func (x *xScen) firstOutOfRange() string {
-	for _, name := range sortedNames(x.marks) {
+	for _, name := range slices.Sorted(maps.Keys(x.marks)) {
 		if m := x.marks[name]; x.computed[name] && !inRange(m) {
 			return "prices." + name + ".mark"
 		}

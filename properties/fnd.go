@@ -2,11 +2,14 @@ package properties
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -23,7 +26,7 @@ func checkFunding(before *spec.State, ev spec.Event, effects []spec.Effect) stri
 	if m.FundingRateCap.Valid {
 		rate = decimal.Max(decimal.Min(rate, m.FundingRateCap.Decimal), m.FundingRateCap.Decimal.Neg())
 	}
-	mark := stateMark(before, ev.Market)
+	mark := specutil.Mark(before, ev.Market)
 	fund := "funding:" + ev.Market
 	type post struct {
 		from, to string
@@ -32,7 +35,7 @@ func checkFunding(before *spec.State, ev spec.Event, effects []spec.Effect) stri
 	var want []post
 	rest := decimal.Zero
 	accts := stateAccounts(before)
-	for _, id := range sortedNames(accts) {
+	for _, id := range slices.Sorted(maps.Keys(accts)) {
 		for _, p := range accts[id].Positions {
 			if p.Market != ev.Market {
 				continue
@@ -81,9 +84,9 @@ func propFundingSplit(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		r := e.prefixRun(t, e.gen, 4)
 		var open []string
-		for _, name := range sortedNames(r.st.Markets) {
+		for _, name := range slices.Sorted(maps.Keys(r.st.Markets)) {
 			for _, a := range stateAccounts(r.st) {
-				if !signedSize(a, name).IsZero() {
+				if !specutil.SignedSize(a, name).IsZero() {
 					open = append(open, name)
 					break
 				}
@@ -96,7 +99,7 @@ func propFundingSplit(e *env) func(*rapid.T) {
 		k := int64(rapid.IntRange(2, 4).Draw(t, "pieces"))
 		piece := dec(rapid.SampledFrom([]int64{1, 3, 7, 10, 33, 100, 125, 1000}).Draw(t, "pieceMillionths"), -6)
 		if capR := r.st.Markets[market].FundingRateCap; capR.Valid {
-			piece = decimal.Min(piece, floorGrid(capR.Decimal.Div(decimal.NewFromInt(k)), units(1)))
+			piece = decimal.Min(piece, specutil.FloorGrid(capR.Decimal.Div(decimal.NewFromInt(k)), units(1)))
 		}
 		if piece.Sign() <= 0 {
 			t.Skip("cap too small")
@@ -123,7 +126,7 @@ func propFundingSplit(e *env) func(*rapid.T) {
 		}
 		a, b := bookOf(whole.State()), bookOf(split.State())
 		bound := units(k - 1)
-		for _, name := range sortedNames(a.bal) {
+		for _, name := range slices.Sorted(maps.Keys(a.bal)) {
 			x, y := a.get(name), b.get(name)
 			switch name {
 			case "dust":

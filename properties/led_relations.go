@@ -2,6 +2,8 @@ package properties
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
@@ -101,7 +103,7 @@ func reindexed(eff []spec.Effect) []spec.Effect {
 func propPathIndependence(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		r := e.prefixRun(t, e.gen, 6)
-		ids := sortedNames(r.st.Accounts)
+		ids := slices.Sorted(maps.Keys(r.st.Accounts))
 		a := rapid.SampledFrom(ids).Draw(t, "a")
 		b := rapid.SampledFrom(ids).Draw(t, "b")
 		x := dec(rapid.Int64Range(1, 1e9).Draw(t, "xCents"), -2)

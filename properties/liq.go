@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/perpcheck/perpcheck/properties/gen"
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -400,7 +401,7 @@ func propMirror(e *env) func(*rapid.T) {
 			if p.EntryValue.Valid {
 				return
 			}
-			ep := floorGrid(p.EntryPrice, m.TickSize)
+			ep := specutil.FloorGrid(p.EntryPrice, m.TickSize)
 			if ep.Sign() <= 0 {
 				return
 			}

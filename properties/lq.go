@@ -2,10 +2,13 @@ package properties
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -85,9 +88,9 @@ func (rp *replay) closeOutEquity(ep *liqEpisode) (decimal.Decimal, bool) {
 			return e, false
 		}
 		tick := rp.before.Markets[m].TickSize
-		px, sv := floorGrid(mark.Decimal, tick), p.v
+		px, sv := specutil.FloorGrid(mark.Decimal, tick), p.v
 		if p.x.Sign() < 0 {
-			px, sv = ceilGrid(mark.Decimal, tick), sv.Neg()
+			px, sv = specutil.CeilGrid(mark.Decimal, tick), sv.Neg()
 		}
 		e = e.Add(p.x.Mul(px).Sub(sv))
 	}
@@ -167,7 +170,7 @@ func (rp *replay) endEpisode() string {
 // state is not a valid scenario (a negative wallet or isolated margin, SPEC
 // OPEN-1 and OPEN-2) are not judged.
 func (e *env) checkNoLiquidatable(after *spec.State) string {
-	for _, id := range sortedNames(after.Accounts) {
+	for _, id := range slices.Sorted(maps.Keys(after.Accounts)) {
 		a := after.Accounts[id]
 		rep, ok := e.queryAccount(after, a)
 		if !ok {
@@ -192,7 +195,7 @@ func (e *env) queryAccount(st *spec.State, a spec.Account) (rep *spec.Report, ok
 			rep, ok = nil, false
 		}
 	}()
-	s := scenarioOfAccount(st, a)
+	s := specutil.AccountScenario(st, a)
 	ctx := func() []Counterexample { return scenarioItems([]named{{"account query", s}}) }
 	if e.current != nil {
 		ctx = func() []Counterexample {

@@ -1,6 +1,9 @@
 package properties
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
@@ -18,7 +21,7 @@ func propMarkOnly(e *env) func(*rapid.T) {
 		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")
 		s2 := s.Clone()
-		for _, name := range sortedNames(s2.Prices) {
+		for _, name := range slices.Sorted(maps.Keys(s2.Prices)) {
 			p := s2.Prices[name]
 			if !p.Mark.Valid {
 				continue
@@ -65,7 +68,7 @@ func propComputedMark(e *env) func(*rapid.T) {
 	g := gen.Scenario(e.gen)
 	return func(t *rapid.T) {
 		s := g.Draw(t, "scenario")
-		name := sortedNames(s.Markets)[0]
+		name := slices.Sorted(maps.Keys(s.Markets))[0]
 		p := s.Prices[name]
 		if p.Mark.Valid { // make it computed
 			p = gen.Price(gen.Config{ComputedMark: true}, p.Mark.Decimal).Draw(t, "prices")

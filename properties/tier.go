@@ -5,6 +5,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/perpcheck/perpcheck/properties/gen"
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -57,8 +58,8 @@ func propMMContinuous(e *env) func(*rapid.T) {
 		if top.GreaterThan(maxDecimal) {
 			top = maxDecimal
 		}
-		n1 := floorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n1"), -4)), u)
-		n2 := floorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n2"), -4)), u)
+		n1 := specutil.FloorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n1"), -4)), u)
+		n2 := specutil.FloorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n2"), -4)), u)
 		if n2.LessThan(n1) {
 			n1, n2 = n2, n1
 		}

@@ -2,11 +2,14 @@ package properties
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
 	"github.com/perpcheck/perpcheck/properties/gen"
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -75,7 +78,7 @@ func checkTrade(before *spec.State, ev spec.Event, effects []spec.Effect, after 
 				}
 			}
 		}
-		set := settingOf(accts[side.id], ev.Market, m)
+		set := specutil.SettingOf(accts[side.id], ev.Market, m)
 		if old.x.IsZero() && side.id != spec.InsuranceAccount {
 			mode = set.MarginMode // a new position takes the account's setting (LED-2)
 		}
@@ -218,7 +221,7 @@ func (e *env) checkTradeMargin(before *spec.State, ev spec.Event, after *spec.St
 		if !ok {
 			continue // the insurance fund is never checked (LED-2)
 		}
-		x := signedSize(before.Accounts[side.id], ev.Market)
+		x := specutil.SignedSize(before.Accounts[side.id], ev.Market)
 		if !x.IsZero() && x.Sign() != side.d.Sign() && side.d.Abs().LessThanOrEqual(x.Abs()) {
 			continue // a reduce or close is never rejected by TRD-5
 		}
@@ -330,7 +333,7 @@ func propSplitVsWhole(e *env) func(*rapid.T) {
 			}
 		}
 		bound := units(2 * (k - 1))
-		for _, name := range sortedNames(a.bal) {
+		for _, name := range slices.Sorted(maps.Keys(a.bal)) {
 			x, y := a.get(name), b.get(name)
 			switch {
 			case name == "wallet:"+ev.Buyer || name == "wallet:"+ev.Seller:

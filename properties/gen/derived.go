@@ -2,7 +2,9 @@ package gen
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
@@ -123,7 +125,7 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 		set  func(decimal.Decimal)
 	}
 	var fields []field
-	for _, name := range sortedNames(s.Markets) {
+	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
 		name := name
 		mp := "markets." + name
 		upd := func(f func(m *spec.Market)) {
@@ -147,7 +149,7 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 			)
 		}
 	}
-	for _, name := range sortedNames(s.Prices) {
+	for _, name := range slices.Sorted(maps.Keys(s.Prices)) {
 		name := name
 		pp := "prices." + name
 		pr := s.Prices[name]
@@ -182,7 +184,7 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 	}
 
 	// Semantic rules.
-	name := sortedNames(s.Markets)[0]
+	name := slices.Sorted(maps.Keys(s.Markets))[0]
 	mp := "markets." + name
 	updM := func(f func(m *spec.Market)) func() {
 		return func() {
@@ -226,7 +228,7 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 	if len(m0.Tiers) > 0 {
 		out = append(out, corruption{mp + ".tiers", "TIER-1", updM(func(m *spec.Market) { m.Tiers = nil })})
 	}
-	for _, pname := range sortedNames(s.Prices) {
+	for _, pname := range slices.Sorted(maps.Keys(s.Prices)) {
 		if s.Prices[pname].Mark.Valid {
 			pname := pname
 			out = append(out, corruption{"prices." + pname + ".mark", "MARK-1", func() { p := s.Prices[pname]; p.Mark = nd(decimal.Zero); s.Prices[pname] = p }})

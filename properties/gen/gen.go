@@ -1,12 +1,14 @@
 package gen
 
 import (
-	"math/big"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
@@ -82,22 +84,6 @@ func nd(x decimal.Decimal) decimal.NullDecimal { return decimal.NullDecimal{Deci
 
 // maxDecimal is MAX as a decimal.
 var maxDecimal = units(maxUnits)
-
-// floorGrid returns the largest multiple of k that is <= x (k > 0).
-func floorGrid(x, k decimal.Decimal) decimal.Decimal {
-	q := new(big.Rat).Quo(x.Rat(), k.Rat())
-	f := new(big.Int).Div(q.Num(), q.Denom()) // Euclidean division: floor for a positive denominator
-	return decimal.NewFromBigInt(f, 0).Mul(k)
-}
-
-// ceilGrid returns the smallest multiple of k that is >= x (k > 0).
-func ceilGrid(x, k decimal.Decimal) decimal.Decimal {
-	f := floorGrid(x, k)
-	if f.LessThan(x) {
-		return f.Add(k)
-	}
-	return f
-}
 
 // edgeUnits generates fixed-point values (in units of 1e-8) at the edges of the NUM-2 range:
 // 0, +-1 unit, +-MAX and near it, powers of two around 2^63 / 1e8 scale
@@ -191,7 +177,7 @@ func shippedTables() [][]spec.Tier {
 	venueTablesOnce.Do(func() {
 		seen := map[string]bool{}
 		for _, p := range venue.Profiles() {
-			for _, s := range sortedNames(p.Markets) {
+			for _, s := range slices.Sorted(maps.Keys(p.Markets)) {
 				ts := p.Markets[s].Tiers
 				key := ""
 				for _, x := range ts {
@@ -237,7 +223,7 @@ func VenueMarket(c Config) *rapid.Generator[spec.Market] {
 	return rapid.Custom(func(t *rapid.T) spec.Market {
 		venueMarketsOnce.Do(func() {
 			for _, p := range venue.Profiles() {
-				for _, sym := range sortedNames(p.Markets) {
+				for _, sym := range slices.Sorted(maps.Keys(p.Markets)) {
 					venueMarkets = append(venueMarkets, p.Markets[sym])
 				}
 			}
@@ -383,7 +369,7 @@ func Account(c Config, markets map[string]spec.Market, refs map[string]decimal.D
 }
 
 func accountGen(c Config, o scenarioOpts, markets map[string]spec.Market, refs map[string]decimal.Decimal) *rapid.Generator[spec.Account] {
-	names := sortedNames(markets)
+	names := slices.Sorted(maps.Keys(markets))
 	return rapid.Custom(func(t *rapid.T) spec.Account {
 		var a spec.Account
 		np := rapid.IntRange(min(max(o.minPositions, 0), len(names)), len(names)).Draw(t, "positions")
@@ -450,12 +436,12 @@ func position(t *rapid.T, c Config, o scenarioOpts, name string, m spec.Market, 
 	if limit := dec(1, 10); !o.edge && target.GreaterThan(limit) {
 		target = limit
 	}
-	lots := floorGrid(target.Div(ref), m.LotSize)
+	lots := specutil.FloorGrid(target.Div(ref), m.LotSize)
 	if rapid.IntRange(0, 3).Draw(t, name+"FewLots") == 0 || lots.Sign() <= 0 {
 		lots = m.LotSize.Mul(dec(rapid.Int64Range(1, 1000).Draw(t, name+"Lots"), 0))
 	}
 	if lots.GreaterThan(maxDecimal) {
-		lots = floorGrid(maxDecimal, m.LotSize)
+		lots = specutil.FloorGrid(maxDecimal, m.LotSize)
 	}
 	p.Size = lots
 	// Entry price: equal to, near or far from the mark.

@@ -2,11 +2,14 @@ package gen
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
@@ -59,11 +62,6 @@ func ledgerMarket(t *rapid.T, c Config, symbol string) spec.Market {
 	return m
 }
 
-// maxLeverage is the market's maximum leverage (its first tier's).
-func maxLeverage(m spec.Market) int64 {
-	return m.Tiers[0].MaxLeverage.IntPart()
-}
-
 // LedgerState generates a valid initial ledger state (SPEC LED-1, LED-2):
 // one to three real Binance markets (BTCUSDT, ETHUSDT, XRPUSDT with their
 // October 2024 tier tables, tick, lot and liquidation fee; trading fees and
@@ -87,7 +85,7 @@ func LedgerState(c Config) *rapid.Generator[*spec.State] {
 			st.Markets[ls.symbol] = m
 			// The mark: the reference moved by up to +-5%, on the tick grid.
 			f := dec(rapid.Int64Range(950, 1050).Draw(t, ls.symbol+".markPermille"), -3)
-			mark := floorGrid(dec(ls.mark, 0).Mul(f), m.TickSize)
+			mark := specutil.FloorGrid(dec(ls.mark, 0).Mul(f), m.TickSize)
 			st.Prices[ls.symbol] = spec.Price{Mark: nd(mark)}
 		}
 		na := rapid.IntRange(2, len(traderIDs)).Draw(t, "accounts")
@@ -98,18 +96,18 @@ func LedgerState(c Config) *rapid.Generator[*spec.State] {
 					rapid.Int64Range(0, 99).Draw(t, id+".walletCents"), -2),
 				Settings: map[string]spec.AccountSettings{},
 			}
-			for _, name := range sortedNames(st.Markets) {
+			for _, name := range slices.Sorted(maps.Keys(st.Markets)) {
 				m := st.Markets[name]
 				if rapid.IntRange(0, 2).Draw(t, id+"."+name+".explicit") == 0 {
 					continue // absent: cross at POS-4's default leverage
 				}
 				s := spec.AccountSettings{
 					// Often the market's maximum, which the higher tiers cap (QTY-3, TRD-3).
-					Leverage:   nd(dec(rapid.SampledFrom([]int64{1, 2, 5, 10, 20, 50, 100, maxLeverage(m), maxLeverage(m)}).Draw(t, id+"."+name+".leverage"), 0)),
+					Leverage:   nd(dec(rapid.SampledFrom([]int64{1, 2, 5, 10, 20, 50, 100, specutil.MaxLeverage(m), specutil.MaxLeverage(m)}).Draw(t, id+"."+name+".leverage"), 0)),
 					MarginMode: spec.Cross,
 				}
-				if s.Leverage.Decimal.IntPart() > maxLeverage(m) {
-					s.Leverage = nd(dec(maxLeverage(m), 0))
+				if s.Leverage.Decimal.IntPart() > specutil.MaxLeverage(m) {
+					s.Leverage = nd(dec(specutil.MaxLeverage(m), 0))
 				}
 				if c.Isolated && rapid.Bool().Draw(t, id+"."+name+".isolated") {
 					s.MarginMode = spec.Isolated
@@ -141,10 +139,10 @@ func LedgerState(c Config) *rapid.Generator[*spec.State] {
 // drawn on either side of the mark (on the tick grid, or as an entry value
 // that is not on it).
 func addPositionPair(t *rapid.T, st *spec.State, label string) {
-	ids := sortedNames(st.Accounts)
+	ids := slices.Sorted(maps.Keys(st.Accounts))
 	long := rapid.SampledFrom(ids).Draw(t, label+".long")
 	short := rapid.SampledFrom(ids).Draw(t, label+".short")
-	name := rapid.SampledFrom(sortedNames(st.Markets)).Draw(t, label+".market")
+	name := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, label+".market")
 	if long == short || hasPosition(st.Accounts[long], name) || hasPosition(st.Accounts[short], name) {
 		return
 	}
@@ -152,13 +150,13 @@ func addPositionPair(t *rapid.T, st *spec.State, label string) {
 	mark := st.Prices[name].Mark.Decimal
 	// Size: a notional of 1% to 300% of the long's wallet times its leverage.
 	acc := st.Accounts[long]
-	lev := settingOf(acc, name, m).Leverage.Decimal
+	lev := specutil.SettingOf(acc, name, m).Leverage.Decimal
 	pct := rapid.SampledFrom([]int64{1, 10, 50, 90, 100, 150, 300}).Draw(t, label+".notionalPct")
 	target := acc.WalletBalance.Mul(lev).Mul(dec(pct, -2))
 	// At most 1e10 of notional: entry values and margins stay inside the
 	// range (NUM-2) for the entry prices drawn below.
 	target = decimal.Min(target, dec(1, 10))
-	size := floorGrid(target.Div(mark), m.LotSize)
+	size := specutil.FloorGrid(target.Div(mark), m.LotSize)
 	if size.Sign() <= 0 {
 		size = m.LotSize
 	}
@@ -167,8 +165,8 @@ func addPositionPair(t *rapid.T, st *spec.State, label string) {
 		s  spec.Side
 	}{{long, spec.Long}, {short, spec.Short}} {
 		a := st.Accounts[side.id]
-		set := settingOf(a, name, m)
-		entry := floorGrid(mark.Mul(dec(rapid.Int64Range(900, 1100).Draw(t, label+"."+side.id+".entryPermille"), -3)), m.TickSize)
+		set := specutil.SettingOf(a, name, m)
+		entry := specutil.FloorGrid(mark.Mul(dec(rapid.Int64Range(900, 1100).Draw(t, label+"."+side.id+".entryPermille"), -3)), m.TickSize)
 		if entry.Sign() <= 0 {
 			entry = m.TickSize
 		}
@@ -196,45 +194,6 @@ func hasPosition(a spec.Account, market string) bool {
 		}
 	}
 	return false
-}
-
-// settingOf is LED-2: the account's explicit settings for market, or cross
-// at POS-4's default leverage min(20, the market's maximum).
-func settingOf(a spec.Account, market string, m spec.Market) spec.AccountSettings {
-	s, ok := a.Settings[market]
-	if !ok {
-		s = spec.AccountSettings{}
-	}
-	if s.MarginMode == "" {
-		s.MarginMode = spec.Cross
-	}
-	if !s.Leverage.Valid {
-		l := int64(20)
-		if mx := maxLeverage(m); mx < l {
-			l = mx
-		}
-		s.Leverage = nd(dec(l, 0))
-	}
-	return s
-}
-
-// signedSize returns a's signed position size in market (0 when flat).
-func signedSize(a spec.Account, market string) decimal.Decimal {
-	for _, p := range a.Positions {
-		if p.Market == market {
-			if p.Side == spec.Short {
-				return p.Size.Neg()
-			}
-			return p.Size
-		}
-	}
-	return decimal.Zero
-}
-
-// stateMark is the market's mark in st (the generated states and events
-// always give one).
-func stateMark(st *spec.State, market string) decimal.Decimal {
-	return st.Prices[market].Mark.Decimal
 }
 
 // EventKind is a kind of ledger event that LedgerEvent draws.
@@ -289,11 +248,11 @@ func LedgerEventOf(st *spec.State, c Config, kind EventKind) *rapid.Generator[sp
 
 // drawEvent draws an event of the given kind for st.
 func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event {
-	ids := sortedNames(st.Accounts)
-	markets := sortedNames(st.Markets)
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	markets := slices.Sorted(maps.Keys(st.Markets))
 	market := rapid.SampledFrom(markets).Draw(t, "market")
 	m := st.Markets[market]
-	mark := stateMark(st, market)
+	mark := specutil.Mark(st, market)
 	acct := rapid.SampledFrom(ids).Draw(t, "account")
 	amount := func(label string) decimal.NullDecimal {
 		return nd(dec(rapid.SampledFrom([]int64{1, 10, 100, 1_000, 10_000}).Draw(t, label)*100+rapid.Int64Range(0, 99).Draw(t, label+"Cents"), -2))
@@ -306,7 +265,7 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 			// A large part of the wallet, where the limit of LED-9 (margin,
 			// unrealized loss, not profit) decides.
 			f := rapid.SampledFrom([]int64{30, 60, 90, 100}).Draw(t, "withdrawPct")
-			if a := floorGrid(w.Mul(dec(f, -2)), dec(1, -2)); a.Sign() > 0 {
+			if a := specutil.FloorGrid(w.Mul(dec(f, -2)), dec(1, -2)); a.Sign() > 0 {
 				return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: nd(a)}
 			}
 		}
@@ -324,11 +283,11 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 			buyer, seller = seller, buyer
 		}
 		a := st.Accounts[acct]
-		lev := settingOf(a, market, m).Leverage.Decimal
+		lev := specutil.SettingOf(a, market, m).Leverage.Decimal
 		pct := rapid.SampledFrom([]int64{1, 5, 10, 20, 30, 50, 70, 90, 100, 120}).Draw(t, "notionalPct")
-		size := floorGrid(a.WalletBalance.Mul(lev).Mul(dec(pct, -2)).Div(mark), m.LotSize)
+		size := specutil.FloorGrid(a.WalletBalance.Mul(lev).Mul(dec(pct, -2)).Div(mark), m.LotSize)
 		odds := 3 // one in four; one in two for an isolated position, whose margin the tier caps
-		if settingOf(a, market, m).MarginMode == spec.Isolated {
+		if specutil.SettingOf(a, market, m).MarginMode == spec.Isolated {
 			odds = 1
 		}
 		// The tier boundaries the account can afford to cross (its initial
@@ -344,7 +303,7 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 			// A notional at (and a few lots beyond) a tier boundary, where
 			// the maximum leverage and the MM rate change (TIER-7, TRD-3).
 			ti := rapid.SampledFrom(reach).Draw(t, "tierBoundary")
-			size = ceilGrid(m.Tiers[ti].MinNotional.Div(mark), m.LotSize).Add(m.LotSize.Mul(dec(rapid.Int64Range(0, 3).Draw(t, "lotsBeyond"), 0)))
+			size = specutil.CeilGrid(m.Tiers[ti].MinNotional.Div(mark), m.LotSize).Add(m.LotSize.Mul(dec(rapid.Int64Range(0, 3).Draw(t, "lotsBeyond"), 0)))
 		}
 		if size.Sign() <= 0 {
 			size = m.LotSize
@@ -354,7 +313,7 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 		// An account with a position in some market trades against it.
 		var holders []string
 		for _, id := range ids {
-			if !signedSize(st.Accounts[id], market).IsZero() {
+			if !specutil.SignedSize(st.Accounts[id], market).IsZero() {
 				holders = append(holders, id)
 			}
 		}
@@ -362,7 +321,7 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 			return drawEvent(t, st, c, Open)
 		}
 		h := rapid.SampledFrom(holders).Draw(t, "holder")
-		x := signedSize(st.Accounts[h], market)
+		x := specutil.SignedSize(st.Accounts[h], market)
 		var size decimal.Decimal
 		switch rapid.IntRange(0, 3).Draw(t, "reduceKind") {
 		case 0: // close
@@ -370,7 +329,7 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 		case 1: // flip
 			size = x.Abs().Add(m.LotSize.Mul(dec(rapid.Int64Range(1, 1000).Draw(t, "flipLots"), 0)))
 		default: // partial reduce
-			size = floorGrid(x.Abs().Mul(dec(rapid.Int64Range(1, 99).Draw(t, "reducePct"), -2)), m.LotSize)
+			size = specutil.FloorGrid(x.Abs().Mul(dec(rapid.Int64Range(1, 99).Draw(t, "reducePct"), -2)), m.LotSize)
 			if size.Sign() <= 0 {
 				size = m.LotSize
 			}
@@ -394,7 +353,7 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 		} else {
 			pm = rapid.SampledFrom([]int64{500, 1500, 2000, 300, 1}).Draw(t, "gapPermille")
 		}
-		p := floorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
+		p := specutil.FloorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
 		if p.Sign() <= 0 {
 			p = m.TickSize
 		}
@@ -431,9 +390,9 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 		return spec.Event{Type: spec.EventAddMargin, Account: acct, Market: market, Amount: small}
 	case Settings:
 		if !c.Isolated || rapid.Bool().Draw(t, "leverage") {
-			l := rapid.Int64Range(1, maxLeverage(m)).Draw(t, "newLeverage")
+			l := rapid.Int64Range(1, specutil.MaxLeverage(m)).Draw(t, "newLeverage")
 			if rapid.Bool().Draw(t, "maxLeverage") {
-				l = maxLeverage(m)
+				l = specutil.MaxLeverage(m)
 			}
 			return spec.Event{Type: spec.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
 		}
@@ -466,7 +425,7 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 // tick grid), with the maker side drawn.
 func tradeEvent(t *rapid.T, market string, m spec.Market, mark decimal.Decimal, buyer, seller string, size decimal.Decimal) spec.Event {
 	pm := rapid.SampledFrom([]int64{1000, 999, 1001, 995, 1005, 980, 1020}).Draw(t, "pricePermille")
-	p := floorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
+	p := specutil.FloorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
 	if p.Sign() <= 0 {
 		p = m.TickSize
 	}
@@ -489,7 +448,7 @@ func nearLiquidationPrice(t *rapid.T, st *spec.State, cfg Config) (spec.Event, b
 	// The oracle is asked about one account at a time, starting at a drawn
 	// one, until one has a liquidation price (it is the slow part).
 	var ids []string
-	for _, id := range sortedNames(st.Accounts) {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
 		if len(st.Accounts[id].Positions) > 0 {
 			ids = append(ids, id)
 		}
@@ -504,7 +463,7 @@ func nearLiquidationPrice(t *rapid.T, st *spec.State, cfg Config) (spec.Event, b
 			break
 		}
 		a := st.Accounts[ids[(first+k)%len(ids)]]
-		rep, err := cfg.evaluate(scenarioOfAccount(st, a))
+		rep, err := cfg.evaluate(specutil.AccountScenario(st, a))
 		if err != nil {
 			continue
 		}
@@ -531,7 +490,7 @@ func nearLiquidationPrice(t *rapid.T, st *spec.State, cfg Config) (spec.Event, b
 		p = p.Sub(away)
 	case 2:
 		if c.bankr.Valid {
-			p = floorGrid(p.Add(c.bankr.Decimal).Div(dec(2, 0)), tick)
+			p = specutil.FloorGrid(p.Add(c.bankr.Decimal).Div(dec(2, 0)), tick)
 		}
 	case 3:
 		if c.bankr.Valid {
