@@ -82,7 +82,7 @@ func differential(s *spec.Scenario) (*spec.Report, error, error) {
 }
 
 // differentialWith is differential against the reference function ref (the
-// mutant test passes reference.EvaluateWith with an injected bug).
+// mutant test passes mutation.Evaluate with an injected bug).
 func differentialWith(s *spec.Scenario, ref func(*spec.Scenario) (*spec.Report, error)) (*spec.Report, error, error) {
 	before := s.Clone()
 	got, gerr := model.Evaluate(s)

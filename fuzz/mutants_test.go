@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perpcheck/perpcheck/internal/mutants"
+	"github.com/perpcheck/perpcheck/internal/mutation"
 	"github.com/perpcheck/perpcheck/properties"
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -33,8 +34,8 @@ import (
 //
 // FUZZ_MUTANTS_N sets the executions per mutant and approach (default
 // 2000). The names of the mutants and the functions that inject them
-// (reference.Mutations, LedgerMutations, EvaluateWith, NewLedgerWith,
-// properties.Mutants, FuzzTarget) are used in this file only.
+// (internal/mutation's Query, Ledger, Evaluate and NewLedger,
+// internal/mutants.All, properties.FuzzTarget) are used in this file only.
 
 // Input lengths: up to 400 bytes for the decoders (they read a few bytes
 // per decision, and every input decodes), up to 8 KiB for rapid (its
@@ -104,28 +105,28 @@ func TestMutantKills(t *testing.T) {
 	inputs := mutantInputs(n, decoderInputMax)
 	var rows []string
 	var killed [3]int
-	for _, m := range reference.Mutations() {
-		ref := func(s *spec.Scenario) (*spec.Report, error) { return reference.EvaluateWith(s, m) }
+	for _, m := range mutation.Query() {
+		ref := func(s *spec.Scenario) (*spec.Report, error) { return mutation.Evaluate(s, m) }
 		ev := firstKill(inputs, func(in []byte) error { _, _, err := differentialWith(DecodeScenario(in), ref); return err })
 		q := firstKill(inputs, func(in []byte) error { return checkQueriesWith(in, ref) })
 		r := rapidKills[string(m)]
 		rows = append(rows, fmt.Sprintf("| `%s` | query | %s | %s | %s |", m, ev, q, r))
 		count(&killed, ev, q, r)
 	}
-	for _, m := range reference.LedgerMutations() {
+	for _, m := range mutation.Ledger() {
 		newRef := func(st *spec.State) (ledger, error) {
-			l, err := reference.NewLedgerWith(st, m)
+			l, err := mutation.NewLedger(st, m)
 			if err != nil {
 				return nil, err
 			}
-			return l, nil
+			return l.(ledger), nil // a *reference.Ledger, which has Check
 		}
 		lk := firstKill(inputs, func(in []byte) error { return checkLedger(in, newRef) })
 		r := rapidKills[string(m)]
 		rows = append(rows, fmt.Sprintf("| `%s` | ledger | %s | | %s |", m, lk, r))
 		count(&killed, lk, kill{}, r)
 	}
-	total := len(reference.Mutations()) + len(reference.LedgerMutations())
+	total := len(mutation.Query()) + len(mutation.Ledger())
 	t.Logf("%d executions per mutant and approach (decoders: inputs of 0-%d bytes; rapid: 0-%d bytes)\n"+
 		"| mutant | layer | decoder: Evaluate / Ledger check | decoder: Queries check | rapid.MakeFuzz over the suite's generators |\n|---|---|---|---|---|\n%s\n"+
 		"| killed | | %d of %d (with Queries: %d) | | %d of %d |",
@@ -174,8 +175,8 @@ func rapidKillsInChild(t *testing.T) map[string]kill {
 		}
 		kills[f[1]] = kill{at, time.Duration(ns)}
 	}
-	if len(kills) != len(properties.Mutants()) {
-		t.Fatalf("the child reported %d of %d mutants:\n%s", len(kills), len(properties.Mutants()), out.String())
+	if len(kills) != len(mutants.All()) {
+		t.Fatalf("the child reported %d of %d mutants:\n%s", len(kills), len(mutants.All()), out.String())
 	}
 	return kills
 }
@@ -190,17 +191,13 @@ func TestMutantKillsRapid(t *testing.T) {
 	if os.Getenv("FUZZ_MUTANTS_CHILD") == "" {
 		t.Skip("run by TestMutantKills")
 	}
-	ledgerMutant := map[string]bool{}
-	for _, m := range reference.LedgerMutations() {
-		ledgerMutant[string(m)] = true
-	}
 	inputs := mutantInputs(mutantN(), rapidInputMax)
-	for _, m := range properties.Mutants() {
+	for _, m := range mutants.All() {
 		id := "EVAL-2/differential"
-		if ledgerMutant[m.Name] {
+		if m.Ledger {
 			id = "LED-6/differential-ledger"
 		}
-		target, err := properties.FuzzTarget(m.Factory, id)
+		target, err := properties.FuzzTarget(m.Factory, id, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ import (
 // the reference, as a fuzz target: the fuzzer's bytes are rapid's
 // bitstream for the suite's generators.
 func suiteTarget(f *testing.F, id string) func(*testing.T, []byte) {
-	target, err := properties.FuzzTarget(properties.Model(), id)
+	target, err := properties.FuzzTarget(properties.Model(), id, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,12 +1,11 @@
 package properties
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
-	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -15,86 +14,17 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// diffReports returns "" when a and b are equal (decimals compared
-// numerically, SPEC NUM-6), else the first difference.
-func diffReports(a, b *spec.Report) string {
-	if len(a.Prices) != len(b.Prices) {
-		return fmt.Sprintf("prices: %d entries vs %d", len(a.Prices), len(b.Prices))
-	}
-	for _, k := range sortedNames(a.Prices) {
-		v, ok := b.Prices[k]
-		if !ok {
-			return fmt.Sprintf("prices.%s: missing in the second report", k)
-		}
-		if d := diffValue(reflect.ValueOf(a.Prices[k]), reflect.ValueOf(v)); d != "" {
-			return "prices." + k + "." + d
-		}
-	}
-	if len(a.Positions) != len(b.Positions) {
-		return fmt.Sprintf("positions: %d entries vs %d", len(a.Positions), len(b.Positions))
-	}
-	for i := range a.Positions {
-		if d := diffValue(reflect.ValueOf(a.Positions[i]), reflect.ValueOf(b.Positions[i])); d != "" {
-			return fmt.Sprintf("positions[%d].%s", i, d)
-		}
-	}
-	if len(a.Pools) != len(b.Pools) {
-		return fmt.Sprintf("pools: %d entries vs %d", len(a.Pools), len(b.Pools))
-	}
-	for i := range a.Pools {
-		if d := diffValue(reflect.ValueOf(a.Pools[i]), reflect.ValueOf(b.Pools[i])); d != "" {
-			return fmt.Sprintf("pools[%d].%s", i, d)
-		}
-	}
-	return ""
-}
+// diff returns "" when a and b (contract values of the same type) are
+// equal by spec.Diff (decimals by value, SPEC NUM-6), else their differences
+// as JSON paths with both values.
+func diff(a, b any) string { return strings.Join(spec.Diff(a, b), "; ") }
 
-// diffValue compares two structs field by field, with JSON field names in
-// the result.
-func diffValue(a, b reflect.Value) string {
-	for i := 0; i < a.NumField(); i++ {
-		f := a.Type().Field(i)
-		name := strings.Split(f.Tag.Get("json"), ",")[0]
-		if name == "" {
-			name = f.Name
-		}
-		if d := diffField(a.Field(i).Interface(), b.Field(i).Interface()); d != "" {
-			return name + ": " + d
-		}
-	}
-	return ""
-}
-
-func diffField(x, y any) string {
-	switch xv := x.(type) {
-	case decimal.Decimal:
-		if yv := y.(decimal.Decimal); !xv.Equal(yv) {
-			return fmt.Sprintf("%s vs %s", xv, yv)
-		}
-	case decimal.NullDecimal:
-		if yv := y.(decimal.NullDecimal); xv.Valid != yv.Valid || (xv.Valid && !xv.Decimal.Equal(yv.Decimal)) {
-			return fmt.Sprintf("%s vs %s", nullStr(xv), nullStr(yv))
-		}
-	default:
-		if !reflect.DeepEqual(x, y) {
-			return fmt.Sprintf("%v vs %v", x, y)
-		}
-	}
-	return ""
-}
-
+// nullStr is an optional decimal for messages.
 func nullStr(d decimal.NullDecimal) string {
 	if !d.Valid {
 		return "null"
 	}
 	return d.Decimal.String()
-}
-
-// fingerprint is a deep, exact rendering of a scenario (decimals with their
-// coefficient and exponent) for the no-mutation property.
-func fingerprint(s *spec.Scenario) string {
-	b, _ := json.Marshal(s)
-	return fmt.Sprintf("%#v\n%s", *s, b)
 }
 
 // asError returns err as a *model.Error, or nil.
@@ -184,7 +114,7 @@ func poolIndex(rep *spec.Report, i int) int {
 
 // withMark returns a copy of s in which market's mark is given as mark.
 func withMark(s *spec.Scenario, market string, mark decimal.Decimal) *spec.Scenario {
-	c := clone(s)
+	c := s.Clone()
 	c.Prices[market] = spec.Price{Mark: nd(mark)}
 	return c
 }
@@ -247,13 +177,5 @@ func cmpRank(ai int, av decimal.Decimal, bi int, bv decimal.Decimal) int {
 
 // keysOf returns the sorted keys of a map, for messages.
 func keysOf[V any](m map[string]V) string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return strings.Join(ks, ",")
+	return strings.Join(slices.Sorted(maps.Keys(m)), ",")
 }
-
-// reflectOf is reflect.ValueOf, for diffValue.
-func reflectOf(v any) reflect.Value { return reflect.ValueOf(v) }

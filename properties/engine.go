@@ -1,11 +1,11 @@
 package properties
 
 import (
-	"sort"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/perpcheck/perpcheck/model"
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -14,70 +14,37 @@ import (
 // report or an error, never both. The suite asks its Factory for one fresh
 // Engine per property, so an Engine need not be safe for concurrent use.
 //
-// An Engine that declares CapLedger also implements LedgerEngine; the ledger
-// properties (SPEC LED, TRD, FND, LQ, ADL) drive the ledgers it creates.
+// An Engine that also implements LedgerEngine is a ledger engine: the ledger
+// properties (SPEC LED, TRD, FND, LQ, ADL) run against it.
 type Engine interface {
 	Evaluate(s *spec.Scenario) (*spec.Report, error)
 }
 
-// LedgerEngine is the ledger boundary: an Engine that declares CapLedger
-// implements it. NewLedger must not keep or modify st (LED-7), and returns
-// either a ledger or an error (a *model.Error for an invalid state).
+// LedgerEngine is the ledger boundary, detected by interface upgrade (as
+// io.WriterTo is): an Engine with this method runs the ledger properties.
+// NewLedger must not keep or modify st (LED-7) and returns a session or an
+// error (a *spec.Error for an invalid state). When the error is non-nil the
+// session is ignored, so an adapter may return its constructor's results
+// directly: return mylib.NewLedger(st).
 type LedgerEngine interface {
-	NewLedger(st *spec.State) (Ledger, error)
+	NewLedger(st *spec.State) (LedgerSession, error)
 }
 
-// Ledger is a ledger under test (SPEC LED-1..9): Apply applies one event
-// atomically and deterministically and returns its effects (a non-nil,
-// possibly empty list) or a *model.Error and no effects, leaving the state
-// unchanged (LED-7); State returns a copy of the current state. *model.Ledger
-// and *reference.Ledger have this method set.
-type Ledger interface {
+// LedgerSession is one ledger under test (SPEC LED-1..9), started by
+// NewLedger: Apply applies one event atomically and deterministically and
+// returns its effects (a non-nil, possibly empty list) or a *spec.Error and
+// no effects, leaving the state unchanged (LED-7); State returns a copy of
+// the current state. *model.Ledger and *reference.Ledger have this method
+// set.
+type LedgerSession interface {
 	Apply(ev spec.Event) ([]spec.Effect, error)
 	State() *spec.State
 }
 
-// NewEngine combines a query function and a ledger constructor into an
-// Engine that also implements LedgerEngine (declare CapLedger for it).
-// newLedger may be nil for a query-only engine.
-func NewEngine(evaluate func(*spec.Scenario) (*spec.Report, error), newLedger func(*spec.State) (Ledger, error)) Engine {
-	if newLedger == nil {
-		return EngineFunc(evaluate)
-	}
-	return combined{evaluate, newLedger}
-}
-
-type combined struct {
-	evaluate  func(*spec.Scenario) (*spec.Report, error)
-	newLedger func(*spec.State) (Ledger, error)
-}
-
-func (c combined) Evaluate(s *spec.Scenario) (*spec.Report, error) { return c.evaluate(s) }
-func (c combined) NewLedger(st *spec.State) (Ledger, error)        { return c.newLedger(st) }
-
-// modelLedger and referenceLedger adapt the constructors (a typed nil
-// pointer must not become a non-nil interface).
-func modelLedger(st *spec.State) (Ledger, error) {
-	l, err := model.NewLedger(st)
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
-func referenceLedger(st *spec.State) (Ledger, error) {
-	l, err := reference.NewLedger(st)
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
-// EngineFunc adapts a function to Engine.
-type EngineFunc func(s *spec.Scenario) (*spec.Report, error)
-
-// Evaluate calls f(s).
-func (f EngineFunc) Evaluate(s *spec.Scenario) (*spec.Report, error) { return f(s) }
+// Factory returns a fresh engine and the capabilities it has. The suite calls
+// it once per property, never concurrently unless Config.Parallel is set;
+// under Run the engines of different properties may run at the same time.
+type Factory func() (Engine, []Capability)
 
 // Capability is an optional feature of an engine. A property that needs a
 // capability the engine does not declare is not run, and says so: a skipped
@@ -96,93 +63,49 @@ const (
 	// CapComputedMark: a mark computed from index, last and funding
 	// (MARK-2..4) when a scenario gives no mark.
 	CapComputedMark Capability = "computed-mark"
-	// CapErrorPaths: bad input is a *model.Error whose Path and Rule are
+	// CapErrorPaths: bad input is a *spec.Error whose Path and Rule are
 	// those of SPEC EVAL-2/EVAL-3 (the first violation, at its JSON path).
 	// Without it, the suite only checks that bad input is an error.
 	CapErrorPaths Capability = "error-paths"
-	// CapLedger: the engine implements LedgerEngine (SPEC LED, TRD, LQ):
-	// events, effects, states, the liquidation sweep with insurance takeover.
-	CapLedger Capability = "ledger"
-	// CapFunding: funding events (FND). Without it, generated runs have none.
+	// CapFunding: funding events (FND), for a LedgerEngine. Without it,
+	// generated runs have none.
 	CapFunding Capability = "funding"
-	// CapADL: auto-deleveraging (LQ-6, LQ-7, ADL). Without it, generated
-	// insurance funds are deep enough that no deficit reaches ADL.
+	// CapADL: auto-deleveraging (LQ-6, LQ-7, ADL), for a LedgerEngine.
+	// Without it, generated insurance funds are deep enough that no deficit
+	// reaches ADL.
 	CapADL Capability = "adl"
 )
 
-// LedgerCapabilities are the capabilities of an engine that implements all
-// of SPEC's ledger.
-func LedgerCapabilities() []Capability {
-	return []Capability{CapLedger, CapFunding, CapADL}
-}
-
-// AllCapabilities are QueryCapabilities and LedgerCapabilities.
+// AllCapabilities returns every capability: an engine that implements all
+// of SPEC declares these.
 func AllCapabilities() []Capability {
-	return append(QueryCapabilities(), LedgerCapabilities()...)
+	return []Capability{CapIsolated, CapEntryBasis, CapComputedMark, CapErrorPaths, CapFunding, CapADL}
 }
 
-// QueryCapabilities are every capability the query properties use: an engine
-// that implements all of SPEC's queries declares these.
-func QueryCapabilities() []Capability {
-	return []Capability{CapIsolated, CapEntryBasis, CapComputedMark, CapErrorPaths}
-}
-
-// Factory returns a fresh engine and the capabilities it has. The suite calls
-// it once per property (and never concurrently unless Parallel is given).
-type Factory func() (Engine, []Capability)
-
-// Model is the Factory of perpcheck's fixed-point engine: model.Evaluate and
-// model.NewLedger, with every capability.
+// Model is the Factory of perpcheck's fixed-point engine (model.Evaluate and
+// model.NewLedger), with every capability.
 func Model() Factory {
-	return func() (Engine, []Capability) { return NewEngine(model.Evaluate, modelLedger), AllCapabilities() }
+	return func() (Engine, []Capability) { return modelEngine{}, AllCapabilities() }
 }
 
-// Reference is the Factory of the exact apd reference: reference.Evaluate
-// and reference.NewLedger, with every capability. Run it with the Oracle
-// and LedgerOracle options set to another implementation (e.g. the model's),
-// since differential checks against itself prove nothing.
-func Reference() Factory {
-	return func() (Engine, []Capability) {
-		return NewEngine(reference.Evaluate, referenceLedger), AllCapabilities()
-	}
-}
+type modelEngine struct{}
 
-// ModelLedger is model.NewLedger as a LedgerOracle.
-func ModelLedger(st *spec.State) (Ledger, error) { return modelLedger(st) }
+func (modelEngine) Evaluate(s *spec.Scenario) (*spec.Report, error) { return model.Evaluate(s) }
 
-// Mutant is a deliberately broken engine: the reference with one injected
-// bug (reference.EvaluateWith). The suite must catch every mutant.
-type Mutant struct {
-	Name    string
-	Factory Factory
-}
+func (modelEngine) NewLedger(st *spec.State) (LedgerSession, error) { return model.NewLedger(st) }
 
-// Mutants returns one Mutant per reference.Mutations (query bugs:
-// reference.EvaluateWith with the reference ledger) and then one per
-// reference.LedgerMutations (ledger bugs: reference.Evaluate with
-// reference.NewLedgerWith), in those orders. Every mutant declares every
-// capability.
-func Mutants() []Mutant {
-	var ms []Mutant
-	for _, m := range reference.Mutations() {
-		m := m
-		ms = append(ms, Mutant{Name: string(m), Factory: func() (Engine, []Capability) {
-			return NewEngine(func(s *spec.Scenario) (*spec.Report, error) { return reference.EvaluateWith(s, m) }, referenceLedger), AllCapabilities()
-		}})
+// isNil says whether a session is nil, also when it is a nil pointer in a
+// non-nil interface (an adapter's "return l, err" on an error).
+func isNil(l LedgerSession) bool {
+	if l == nil {
+		return true
 	}
-	for _, m := range reference.LedgerMutations() {
-		m := m
-		ms = append(ms, Mutant{Name: string(m), Factory: func() (Engine, []Capability) {
-			return NewEngine(reference.Evaluate, func(st *spec.State) (Ledger, error) {
-				l, err := reference.NewLedgerWith(st, m)
-				if err != nil {
-					return nil, err
-				}
-				return l, nil
-			}), AllCapabilities()
-		}})
+	v := reflect.ValueOf(l)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return v.IsNil()
 	}
-	return ms
+	return false
 }
 
 // capSet is a set of capabilities.
@@ -204,7 +127,7 @@ func (s capSet) missing(need []Capability) []Capability {
 			out = append(out, c)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	slices.Sort(out)
 	return out
 }
 

@@ -2,40 +2,40 @@ package properties
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// This file is the suite's own exact oracle: SPEC's formulas in math/big
-// rationals, written independently of both the model (fixed point) and the
-// reference (apd). It is used for the rounding-direction properties (every
-// reported value is the NUM-4 rounding of the exact value) and to bracket
-// liquidation and bankruptcy roots by evaluating f(P) and g(P) exactly. It
-// assumes a scenario that passed EVAL-2 steps 1-3 (the properties gate on
-// that with the reference).
-
 var (
-	ratZero = new(big.Rat)
 	ratOne  = big.NewRat(1, 1)
 	ratUnit = big.NewRat(1, 100_000_000) // u = 1e-8
 	ratMax  = new(big.Rat).SetFrac(big.NewInt(maxUnits), big.NewInt(100_000_000))
 )
 
 func rat(d decimal.Decimal) *big.Rat { return d.Rat() }
-func ratAdd(a, b *big.Rat) *big.Rat  { return new(big.Rat).Add(a, b) }
-func ratSub(a, b *big.Rat) *big.Rat  { return new(big.Rat).Sub(a, b) }
-func ratMul(a, b *big.Rat) *big.Rat  { return new(big.Rat).Mul(a, b) }
-func ratQuo(a, b *big.Rat) *big.Rat  { return new(big.Rat).Quo(a, b) }
-func ratInt(v int64) *big.Rat        { return big.NewRat(v, 1) }
+
+func ratAdd(a, b *big.Rat) *big.Rat { return new(big.Rat).Add(a, b) }
+
+func ratSub(a, b *big.Rat) *big.Rat { return new(big.Rat).Sub(a, b) }
+
+func ratMul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
+
+func ratQuo(a, b *big.Rat) *big.Rat { return new(big.Rat).Quo(a, b) }
+
+func ratInt(v int64) *big.Rat { return big.NewRat(v, 1) }
+
 func ratMin(a, b *big.Rat) *big.Rat {
 	if a.Cmp(b) <= 0 {
 		return a
 	}
 	return b
 }
+
 func ratMax2(a, b *big.Rat) *big.Rat {
 	if a.Cmp(b) >= 0 {
 		return a
@@ -67,7 +67,8 @@ func gridUp(x, k *big.Rat) *big.Rat {
 }
 
 func down(x *big.Rat) *big.Rat { return gridDown(x, ratUnit) }
-func up(x *big.Rat) *big.Rat   { return gridUp(x, ratUnit) }
+
+func up(x *big.Rat) *big.Rat { return gridUp(x, ratUnit) }
 
 func inRange(x *big.Rat) bool { return new(big.Rat).Abs(x).Cmp(ratMax) <= 0 }
 
@@ -340,7 +341,7 @@ func (x *xScen) reportedFields() []xField {
 // firstOutOfRange returns the path of the first reported value beyond MAX
 // (where SPEC wants a NUM-2 error), or "".
 func (x *xScen) firstOutOfRange() string {
-	for _, name := range sortedNames(x.marks) {
+	for _, name := range slices.Sorted(maps.Keys(x.marks)) {
 		if m := x.marks[name]; x.computed[name] && !inRange(m) {
 			return "prices." + name + ".mark"
 		}

@@ -2,6 +2,7 @@ package properties_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/properties"
@@ -9,21 +10,23 @@ import (
 )
 
 // myEngine stands for another team's margin engine. Its adapter turns a
-// scenario into its own input and its output back into a model.Report; here
+// scenario into its own input and its output back into a spec.Report; here
 // it simply calls perpcheck's model.
 type myEngine struct{}
 
 func (myEngine) Evaluate(s *spec.Scenario) (*spec.Report, error) { return model.Evaluate(s) }
 
 // An adapter is a Factory: a fresh engine and the capabilities it has. In a
-// test, call properties.Run(t, factory); outside go test, properties.Check.
+// test, call properties.Run(t, factory, nil); outside go test,
+// properties.Check.
 func Example() {
 	factory := func() (properties.Engine, []properties.Capability) {
-		// A cross-only engine with given marks: the isolated, entry-basis and
-		// computed-mark properties are reported as not run.
+		// A cross-only engine with given marks and no ledger: the isolated,
+		// entry-basis, computed-mark and ledger properties are reported as
+		// not run.
 		return myEngine{}, []properties.Capability{properties.CapErrorPaths}
 	}
-	res, err := properties.Check(factory, properties.Checks(20), properties.Seed(7))
+	res, err := properties.Check(factory, &properties.Config{Cases: 20, Seed: 7})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -39,32 +42,36 @@ func Example() {
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
 	// MARK-5/computed-equals-given: needs computed-mark, which the engine does not declare
 	// MARK-3/computed-mark: needs computed-mark, which the engine does not declare
-	// LED-4/stateful-invariants: needs ledger, which the engine does not declare
-	// LED-6/differential-ledger: needs ledger, which the engine does not declare
-	// TRD-2/split-vs-whole: needs ledger, which the engine does not declare
-	// FND-3/funding-split: needs funding, ledger, which the engine does not declare
-	// LED-8/determinism-and-reload: needs ledger, which the engine does not declare
-	// LED-9/path-independence: needs ledger, which the engine does not declare
+	// LED-4/stateful-invariants: needs a LedgerEngine, which the engine does not implement
+	// LED-6/differential-ledger: needs a LedgerEngine, which the engine does not implement
+	// TRD-2/split-vs-whole: needs a LedgerEngine, which the engine does not implement
+	// FND-3/funding-split: needs a LedgerEngine, which the engine does not implement
+	// LED-8/determinism-and-reload: needs a LedgerEngine, which the engine does not implement
+	// LED-9/path-independence: needs a LedgerEngine, which the engine does not implement
 }
 
-// A ledger adapter: NewEngine pairs the query with a constructor of ledgers
-// (Apply an event, return the State); declaring CapLedger runs the ledger
-// properties. This engine has no funding, so funding events are not
+// myLedgerEngine adds the ledger: an engine with a NewLedger method is a
+// LedgerEngine, and the ledger properties run against it.
+type myLedgerEngine struct{ myEngine }
+
+// NewLedger starts a session of the engine's ledger on st. The
+// constructor's results are returned as they are: when the error is
+// non-nil, the suite ignores the session (no typed-nil guard needed).
+func (myLedgerEngine) NewLedger(st *spec.State) (properties.LedgerSession, error) {
+	return model.NewLedger(st) // your engine's constructor here
+}
+
+// A ledger adapter. This engine has no funding, so funding events are not
 // generated and the funding property is reported as not run; without CapADL
 // the generated insurance funds are deep enough that no loss reaches ADL.
-func ExampleNewEngine() {
-	newLedger := func(st *spec.State) (properties.Ledger, error) {
-		l, err := model.NewLedger(st) // your engine's constructor here
-		if err != nil {
-			return nil, err
-		}
-		return l, nil
-	}
+func ExampleLedgerEngine() {
 	factory := func() (properties.Engine, []properties.Capability) {
-		caps := append(properties.QueryCapabilities(), properties.CapLedger)
-		return properties.NewEngine(model.Evaluate, newLedger), caps
+		return myLedgerEngine{}, []properties.Capability{
+			properties.CapIsolated, properties.CapEntryBasis, properties.CapComputedMark, properties.CapErrorPaths,
+		}
 	}
-	res, err := properties.Check(factory, properties.Only("^(LED|TRD|FND)-"), properties.Checks(20), properties.Seed(7))
+	ledgerOnly := func(p properties.Property) bool { return p.Ledger }
+	res, err := properties.Check(factory, &properties.Config{Select: ledgerOnly, Cases: 20, Seed: 7})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -76,4 +83,22 @@ func ExampleNewEngine() {
 	// Output:
 	// 5 passed, 0 failed, 1 not run
 	// FND-3/funding-split: needs funding, which the engine does not declare
+}
+
+// Properties lists the catalogue: ids, SPEC rules, what each checks.
+func ExampleProperties() {
+	n, ledger := 0, 0
+	for _, p := range properties.Properties() {
+		n++
+		if p.Ledger {
+			ledger++
+		}
+		if strings.HasPrefix(p.ID, "LIQ-6/") {
+			fmt.Println(p.ID, p.Rules)
+		}
+	}
+	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
+	// Output:
+	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
+	// 35 properties, 6 of them of the ledger
 }

@@ -1,7 +1,8 @@
 package properties
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -14,20 +15,15 @@ import (
 // auto-deleveraging, liquidation fees and funding.
 func TestLedgerGeneratorCoverage(t *testing.T) {
 	eng, caps := Model()()
-	e := newEnv(eng, caps, newConfig(nil))
+	e := newEnv(eng, newCapSet(caps), &Config{})
 	e.stats = &ledgerStats{}
 	if testing.Short() {
 		// -short divides rapid's cases by 5 and halves T.Repeat's steps;
 		// keep about as many events as the default run.
-		defer setRapidFlags(&config{checks: 1000}, false, true)()
+		defer setRapidFlags(&Config{Cases: 1000}, true, false, true)()
 	}
 	rapid.Check(t, propLedgerInvariants(e))
-	keys := make([]string, 0, len(e.stats.n))
-	for k := range e.stats.n {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(e.stats.n)) {
 		t.Logf("%6d  %s", e.stats.n[k], k)
 	}
 	for _, want := range []string{

@@ -4,16 +4,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perpcheck/perpcheck/internal/mutants"
 	"github.com/perpcheck/perpcheck/properties"
 )
 
 // TestMutantsCaught runs the suite against every mutant of the reference
-// (reference.EvaluateWith: a rounding flipped, MM on the entry notional, a
+// (internal/mutation: a rounding flipped, MM on the entry notional, a
 // <= trigger, the wrong tier, liquidation prices rounded toward the mark,
 // cross liquidation prices ignoring the other positions, an isolated pool
 // using the wallet, a silent int64 wrap, input mutation, no tier leverage cap,
 // a mark taken from the last price) with the default budget, and checks that
-// each is caught. The differential properties are excluded: the suite's own
+// each is caught (mutants.Mutant.Targets: a ledger mutant only by the ledger
+// properties). The differential properties are excluded: the suite's own
 // invariants must catch every mutant without the reference's help.
 func TestMutantsCaught(t *testing.T) {
 	// The default budget, 100 cases per query property and 300 runs per
@@ -25,12 +27,11 @@ func TestMutantsCaught(t *testing.T) {
 	if testing.Short() {
 		checks *= 5
 	}
-	for _, m := range properties.Mutants() {
-		m := m
+	for _, m := range mutants.All() {
 		t.Run(m.Name, func(t *testing.T) {
-			res, err := properties.Check(m.Factory, properties.Checks(checks), properties.LedgerChecks(3*checks),
-				properties.Exclude("differential"), properties.FailFast(),
-				properties.ShrinkTime(200*time.Millisecond), properties.Parallel(2))
+			res, err := properties.Check(m.Factory, &properties.Config{Cases: checks, Runs: 3 * checks,
+				Select: m.Targets, FailFast: true,
+				ShrinkTime: 200 * time.Millisecond, Parallel: 2})
 			if err == nil {
 				t.Fatalf("mutant %s survived the suite (%d properties passed)", m.Name, res.Passed)
 			}

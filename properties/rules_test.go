@@ -157,11 +157,16 @@ has a rule this file lacks, or when the properties column is out of date.
 	b.WriteString("\n## The properties\n\n")
 	for _, p := range properties.Properties() {
 		needs := ""
+		var ns []string
+		if p.Ledger {
+			ns = append(ns, "ledger")
+		}
 		if len(p.Needs) > 0 {
-			var ns []string
 			for _, n := range p.Needs {
 				ns = append(ns, string(n))
 			}
+		}
+		if len(ns) > 0 {
 			needs = " Needs: " + strings.Join(ns, ", ") + "."
 		}
 		fmt.Fprintf(&b, "- `%s` (%s). %s%s\n", p.ID, strings.Join(p.Rules, ", "), p.Doc, needs)

@@ -22,7 +22,7 @@ func Evaluate(s *spec.Scenario) (rep *spec.Report, err error) {
 }
 
 // evaluate is Evaluate with a mutation (mutant.go); noMutation is Evaluate.
-func evaluate(s *spec.Scenario, mut Mutation) (rep *spec.Report, err error) {
+func evaluate(s *spec.Scenario, mut mutant) (rep *spec.Report, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			rep = nil
@@ -43,7 +43,7 @@ func evaluate(s *spec.Scenario, mut Mutation) (rep *spec.Report, err error) {
 	}
 	r := compute(in)
 	// EVAL-2 steps 4..5: NUM-2 on the reported values.
-	if mut == MutWrapOverflow {
+	if mut == mutWrapOverflow {
 		r.wrap()
 	} else if verr := checkReported(r); verr != nil {
 		return nil, verr

@@ -42,7 +42,7 @@ type Ledger struct {
 	applied int           // number of events passed to Apply so far (failed ones included)
 	effects []spec.Effect // the effects of the event being applied
 
-	mut Mutation // the injected bug of NewLedgerWith; noMutation in NewLedger's ledgers
+	mut mutant // the injected bug of newLedgerWith (mutant.go); noMutation in NewLedger's ledgers
 }
 
 // marketRates are the MKT-5 switches the ledger uses and Evaluate does not.

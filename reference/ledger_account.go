@@ -46,7 +46,7 @@ func (l *Ledger) withdrawable(a *ledgerAccount) ratio {
 	pl, _, qs := l.crossPoolOf(a)
 	losses := dec(0)
 	for _, q := range qs {
-		if l.mut == MutWithdrawProfit {
+		if l.mut == mutWithdrawProfit {
 			losses = add(losses, q.u) // the bug: unrealized profit counts
 			continue
 		}

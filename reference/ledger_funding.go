@@ -96,7 +96,7 @@ func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 	}
 	r := clampFundingRate(rate, l.rates[mkt.name].fundingCap)
 	fund := fundingAcct(mkt.name)
-	if l.mut == MutSweepBeforeFunding {
+	if l.mut == mutSweepBeforeFunding {
 		l.sweep()
 	}
 	for _, id := range l.sortIDs() {
@@ -107,7 +107,7 @@ func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 		}
 		owed := fundingOwed(p.q, l.prices[mkt.name].mark, r)
 		pays := p.s*r.Sign() > 0 // FND-2: rate' > 0: longs pay; rate' < 0: shorts pay
-		if l.mut == MutFundingSign {
+		if l.mut == mutFundingSign {
 			pays = p.s*r.Sign() < 0
 		}
 		abs := new(apd.Decimal).Abs(owed)
@@ -122,12 +122,12 @@ func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 	if rest.Sign() < 0 {
 		panic(bugf("funding:%s ends at %s < 0", mkt.name, str(rest)))
 	}
-	if l.mut != MutDustLost {
+	if l.mut != mutDustLost {
 		l.post(fund, dustAcct, rest, reasonDust)
 	}
 	delete(l.funding, mkt.name)
 	// FND-4.
-	if l.mut != MutSweepBeforeFunding {
+	if l.mut != mutSweepBeforeFunding {
 		l.sweep()
 	}
 	return nil

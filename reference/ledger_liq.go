@@ -129,7 +129,7 @@ func (l *Ledger) liquidate(a *ledgerAccount, mode spec.MarginMode, markets []str
 		l.liquidateSolventIsolated(a, m)
 	case ex.Sign() >= 0:
 		l.liquidateSolventCross(a, markets)
-	case l.account(spec.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0 || l.mut == MutNoADL:
+	case l.account(spec.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0 || l.mut == mutNoADL:
 		l.liquidateWithInsurance(a, mode, acct, markets, neg(ex))
 	default:
 		l.autoDeleverage(a, mode, acct, markets, neg(ex))
@@ -181,7 +181,7 @@ func (l *Ledger) liquidateSolventIsolated(a *ledgerAccount, m string) {
 	l.closeAgainstFund(a, spec.Isolated, m, p)
 	iso := isolatedAcct(a.id, m)
 	fee := minDec(l.liquidationFeeCap(m, size, p), l.balance(iso))
-	if l.mut == MutLiqFeeUncapped {
+	if l.mut == mutLiqFeeUncapped {
 		// The bug: the whole fee is charged; what the margin cannot pay
 		// comes from the wallet.
 		excess := sub(l.liquidationFeeCap(m, size, p), fee)
@@ -207,7 +207,7 @@ func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
 		l.closeAgainstFund(a, spec.Cross, m, p)
 		after, _, _ := l.crossPoolOf(a) // E'
 		fee := minDec(l.liquidationFeeCap(m, size, p), maxDec(dec(0), down(exact(after.e))))
-		if l.mut == MutLiqFeeUncapped {
+		if l.mut == mutLiqFeeUncapped {
 			fee = l.liquidationFeeCap(m, size, p)
 		}
 		l.post(walletAcct(a.id), walletAcct(spec.InsuranceAccount), fee, reasonLiquidationFee)
@@ -223,7 +223,7 @@ func (l *Ledger) liquidateWithInsurance(a *ledgerAccount, mode spec.MarginMode, 
 		l.closeAgainstFund(a, mode, m, l.execPriceOf(a, m))
 	}
 	from := walletAcct(spec.InsuranceAccount)
-	if l.mut == MutIsolatedLossUncapped && mode == spec.Isolated && a.wallet.Cmp(d) >= 0 {
+	if l.mut == mutIsolatedLossUncapped && mode == spec.Isolated && a.wallet.Cmp(d) >= 0 {
 		from = walletAcct(a.id) // the bug: the trader's wallet covers an isolated deficit
 	}
 	l.post(from, acct, d, reasonInsurance)
@@ -326,7 +326,7 @@ func (l *Ledger) adlCandidates(a *ledgerAccount, m string, s int) []adlCandidate
 		c := l.accounts[id]
 		p, open := c.positions[m]
 		want := -s
-		if l.mut == MutADLWrongSide {
+		if l.mut == mutADLWrongSide {
 			want = s
 		}
 		if c == a || !open || p.s != want {
@@ -334,7 +334,7 @@ func (l *Ledger) adlCandidates(a *ledgerAccount, m string, s int) []adlCandidate
 		}
 		q := positionQuantities(l.view(c, m))
 		score := adlScore(q.u, p.v, q.n, l.poolOf(c, m).e)
-		if l.mut == MutADLRankByPnl {
+		if l.mut == mutADLRankByPnl {
 			score = down(quo(q.u, p.v)) // the bug: PnL% without the effective leverage
 		}
 		cs = append(cs, adlCandidate{a: c, score: score})

@@ -135,7 +135,7 @@ func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *a
 		}
 		mkt := l.markets[m]
 		lev := minDec(l.leverageOf(a, m), mkt.tiers[tierOf(mkt.tiers, mul(p.q, price))].maxLev)
-		if l.mut == MutIsolatedMarginNoTierCap {
+		if l.mut == mutIsolatedMarginNoTierCap {
 			lev = l.leverageOf(a, m)
 		}
 		t := up(quo(mul(q, price), lev))
@@ -178,7 +178,7 @@ func (l *Ledger) reducePosition(k int, side fillSide, m string, q, price *apd.De
 	p := a.positions[m]
 	absX := p.q
 	vr := removedBasis(p, q)
-	if l.mut == MutBasisRoundDown && p.s > 0 {
+	if l.mut == mutBasisRoundDown && p.s > 0 {
 		vr = down(quo(mul(p.v, q), p.q)) // the bug: rounded in the long's favour
 	}
 	r := realizedPnl(p.s, q, price, vr)
@@ -302,7 +302,7 @@ func (l *Ledger) trade(k int, ev spec.Event) *spec.Error {
 		field string
 	}{{buyer, "buyer"}, {seller, "seller"}} {
 		if increased[i] && side.a.id != spec.InsuranceAccount {
-			if l.mut == MutNoIMCheck {
+			if l.mut == mutNoIMCheck {
 				continue // the bug: no initial margin check
 			}
 			if verr := l.checkInitialMargin(k, side.field, side.a, mkt.name, price); verr != nil {
@@ -325,7 +325,7 @@ func (l *Ledger) payFee(a *ledgerAccount, m string, size, price *apd.Decimal, ma
 		rate = l.rates[m].maker
 	}
 	fee := up(exact(mul(mul(size, price), rate)))
-	if l.mut == MutTradeFeeRoundDown {
+	if l.mut == mutTradeFeeRoundDown {
 		fee = down(exact(mul(mul(size, price), rate)))
 	}
 	l.post(walletAcct(a.id), feesAcct, fee, reasonFee)

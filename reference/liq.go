@@ -121,7 +121,7 @@ func liquidationPrice(m *market, s int, q, qep, k *apd.Decimal) reportedPrice {
 		return reportedPrice{reason: reason}
 	}
 	var r reportedPrice
-	if m.mut == MutLPTowardMark {
+	if m.mut == mutLPTowardMark {
 		s = -s // rounds a long down and a short up (mutant.go)
 	}
 	if s > 0 {

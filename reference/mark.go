@@ -47,11 +47,11 @@ func markPrice(p string, f markInputs, m *market) (*price, *spec.Error) {
 		return x
 	}
 	band := m.priceBand
-	if m.mut == MutBandIgnored {
+	if m.mut == mutBandIgnored {
 		band = nil // mutant.go
 	}
 	m3 := computedMark(f.index, f.last, orZero(f.fundingRate), orZero(f.secondsToFunding), orZero(f.basisAverage), m.fundingH, band)
-	if m.mut == MutMarkFromLast {
+	if m.mut == mutMarkFromLast {
 		m3 = exact(f.last) // mutant.go
 	}
 	// MARK-4: mark = down(m) > 0.

@@ -1,98 +1,62 @@
 package reference
 
 import (
-	"fmt"
 	"math/big"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/internal/mutation"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// Mutation names a deliberate bug that EvaluateWith injects into the
-// reference model. Mutants are the teeth test of the conformance suite
-// (package properties): every mutation is a real, plausible bug of a margin
-// engine (most are in the bug classes of the research notes), and the suite
-// must catch each one. Evaluate never applies a mutation.
-type Mutation string
+// mutant is a deliberate bug injected into the reference (a
+// mutation.Mutation): the mutants of package internal/mutation, the teeth
+// test of the conformance suite. Evaluate and NewLedger never apply one; the
+// mutated entry points are registered with package mutation (init below) and
+// are not part of this package's API.
+type mutant string
 
 // noMutation is Evaluate: the reference as specified.
-const noMutation Mutation = ""
+const noMutation mutant = ""
 
-// The mutations. Each breaks exactly one SPEC rule, named in its comment.
+// The query bugs (internal/mutation documents each).
 const (
-	// MutIMRoundDown rounds initial margins down instead of up (NUM-4, QTY-4, POOL-1).
-	MutIMRoundDown Mutation = "im-round-down"
-	// MutMMRoundDown rounds maintenance margins down instead of up (NUM-4, QTY-5, POOL-1).
-	MutMMRoundDown Mutation = "mm-round-down"
-	// MutMMOnEntry evaluates maintenance margin on the entry notional under
-	// the mark basis (MKT-3, QTY-5).
-	MutMMOnEntry Mutation = "mm-on-entry"
-	// MutTriggerLE liquidates a pool when equity <= MM instead of < (POOL-5).
-	MutTriggerLE Mutation = "trigger-le"
-	// MutTierAtEntry looks the maintenance tier up at the entry notional and
-	// applies its rate to the mark notional (TIER-7, TIER-8).
-	MutTierAtEntry Mutation = "tier-at-entry"
-	// MutPrevTierAtBoundary puts a notional exactly at a tier boundary in the
-	// tier below it (TIER-7, QTY-3).
-	MutPrevTierAtBoundary Mutation = "prev-tier-at-boundary"
-	// MutLPTowardMark rounds liquidation prices toward the mark: a long's
-	// down, a short's up (LIQ-5, LIQ-6).
-	MutLPTowardMark Mutation = "lp-toward-mark"
-	// MutCrossLPIgnoresOthers solves a cross liquidation price with K = the
-	// wallet alone, ignoring the other cross positions (LIQ-1, LIQ-8).
-	MutCrossLPIgnoresOthers Mutation = "cross-lp-ignores-others"
-	// MutIsolatedUsesWallet adds the cross wallet to every isolated pool
-	// (POOL-2).
-	MutIsolatedUsesWallet Mutation = "isolated-uses-wallet"
-	// MutWrapOverflow does not check the reported range: a value beyond MAX
-	// wraps around the int64 range instead of being a NUM-2 error (NUM-2).
-	MutWrapOverflow Mutation = "wrap-overflow"
-	// MutMutatesInput writes the defaults it fills in (leverage, isolated
-	// margin) back into the caller's scenario (EVAL-1).
-	MutMutatesInput Mutation = "mutates-input"
-	// MutNoTierLeverageCap does not cap leverage by the tier's maximum
-	// leverage (QTY-3).
-	MutNoTierLeverageCap Mutation = "no-tier-leverage-cap"
-	// MutMarkFromLast computes the mark as the last trade price (MARK-3, MARK-5).
-	MutMarkFromLast Mutation = "mark-from-last"
-	// MutBandIgnored does not clamp a computed mark to the mark price band
-	// (MARK-3).
-	MutBandIgnored Mutation = "band-ignored"
-	// MutPnlRoundHalf rounds unrealized PnL to the nearest unit (half up)
-	// instead of down (NUM-4, QTY-2).
-	MutPnlRoundHalf Mutation = "pnl-round-half"
-	// MutRemovableIgnoresLoss lets an isolated position withdraw margin that
-	// covers its unrealized loss (POOL-6).
-	MutRemovableIgnoresLoss Mutation = "removable-ignores-loss"
-	// MutRatioRoundDown rounds the margin ratio down instead of up (POOL-4).
-	MutRatioRoundDown Mutation = "ratio-round-down"
+	mutIMRoundDown          = mutant(mutation.IMRoundDown)
+	mutMMRoundDown          = mutant(mutation.MMRoundDown)
+	mutMMOnEntry            = mutant(mutation.MMOnEntry)
+	mutTriggerLE            = mutant(mutation.TriggerLE)
+	mutTierAtEntry          = mutant(mutation.TierAtEntry)
+	mutPrevTierAtBoundary   = mutant(mutation.PrevTierAtBoundary)
+	mutLPTowardMark         = mutant(mutation.LPTowardMark)
+	mutCrossLPIgnoresOthers = mutant(mutation.CrossLPIgnoresOthers)
+	mutIsolatedUsesWallet   = mutant(mutation.IsolatedUsesWallet)
+	mutWrapOverflow         = mutant(mutation.WrapOverflow)
+	mutMutatesInput         = mutant(mutation.MutatesInput)
+	mutNoTierLeverageCap    = mutant(mutation.NoTierLeverageCap)
+	mutMarkFromLast         = mutant(mutation.MarkFromLast)
+	mutBandIgnored          = mutant(mutation.BandIgnored)
+	mutPnlRoundHalf         = mutant(mutation.PnlRoundHalf)
+	mutRemovableIgnoresLoss = mutant(mutation.RemovableIgnoresLoss)
+	mutRatioRoundDown       = mutant(mutation.RatioRoundDown)
 )
 
-// Mutations returns every mutation, in a fixed order.
-func Mutations() []Mutation {
-	return []Mutation{
-		MutIMRoundDown, MutMMRoundDown, MutMMOnEntry, MutTriggerLE,
-		MutTierAtEntry, MutPrevTierAtBoundary, MutLPTowardMark,
-		MutCrossLPIgnoresOthers, MutIsolatedUsesWallet, MutWrapOverflow,
-		MutMutatesInput, MutNoTierLeverageCap, MutMarkFromLast,
-		MutBandIgnored, MutPnlRoundHalf, MutRemovableIgnoresLoss, MutRatioRoundDown,
-	}
+func init() {
+	mutation.Register(
+		func(s *spec.Scenario, m mutation.Mutation) (*spec.Report, error) { return evaluateWith(s, mutant(m)) },
+		func(st *spec.State, m mutation.Mutation) (mutation.LedgerSession, error) {
+			l, err := newLedgerWith(st, mutant(m))
+			if err != nil {
+				return nil, err
+			}
+			return l, nil
+		})
 }
 
-// EvaluateWith is Evaluate with the bug m injected. It exists to test test
-// suites: never use it to evaluate anything. An unknown mutation is an error.
-func EvaluateWith(s *spec.Scenario, m Mutation) (*spec.Report, error) {
-	known := false
-	for _, k := range Mutations() {
-		known = known || k == m
-	}
-	if !known {
-		return nil, fmt.Errorf("reference: unknown mutation %q", m)
-	}
+// evaluateWith is Evaluate with the bug m injected (mutation.Evaluate).
+func evaluateWith(s *spec.Scenario, m mutant) (*spec.Report, error) {
 	rep, err := evaluate(s, m)
-	if m == MutMutatesInput && err == nil {
+	if m == mutMutatesInput && err == nil {
 		// The bug: defaults filled in place; Positions shares its backing
 		// array with the caller's scenario.
 		for i := range s.Account.Positions {
@@ -109,70 +73,70 @@ func EvaluateWith(s *spec.Scenario, m Mutation) (*spec.Report, error) {
 }
 
 // roundIM is the reported rounding of an initial margin (up; down for
-// MutIMRoundDown).
-func (m Mutation) roundIM(x ratio) *apd.Decimal {
-	if m == MutIMRoundDown {
+// mutIMRoundDown).
+func (m mutant) roundIM(x ratio) *apd.Decimal {
+	if m == mutIMRoundDown {
 		return down(x)
 	}
 	return up(x)
 }
 
 // roundMM is the reported rounding of a maintenance margin (up; down for
-// MutMMRoundDown).
-func (m Mutation) roundMM(x ratio) *apd.Decimal {
-	if m == MutMMRoundDown {
+// mutMMRoundDown).
+func (m mutant) roundMM(x ratio) *apd.Decimal {
+	if m == mutMMRoundDown {
 		return down(x)
 	}
 	return up(x)
 }
 
 // roundPnl is the reported rounding of an unrealized PnL (down; to the
-// nearest unit for MutPnlRoundHalf).
-func (m Mutation) roundPnl(u *apd.Decimal) *apd.Decimal {
-	if m == MutPnlRoundHalf {
+// nearest unit for mutPnlRoundHalf).
+func (m mutant) roundPnl(u *apd.Decimal) *apd.Decimal {
+	if m == mutPnlRoundHalf {
 		return down(exact(add(u, apd.New(5, -9))))
 	}
 	return down(exact(u))
 }
 
 // maxRemovableMargin is POOL-6 (with the loss ignored for
-// MutRemovableIgnoresLoss).
-func (m Mutation) maxRemovableMargin(margin, u *apd.Decimal, im ratio) *apd.Decimal {
-	if m == MutRemovableIgnoresLoss {
+// mutRemovableIgnoresLoss).
+func (m mutant) maxRemovableMargin(margin, u *apd.Decimal, im ratio) *apd.Decimal {
+	if m == mutRemovableIgnoresLoss {
 		u = dec(0)
 	}
 	return maxRemovableMargin(margin, u, im)
 }
 
-// marginRatio is POOL-4 (rounded down for MutRatioRoundDown).
-func (m Mutation) marginRatio(pl pool) *apd.Decimal {
+// marginRatio is POOL-4 (rounded down for mutRatioRoundDown).
+func (m mutant) marginRatio(pl pool) *apd.Decimal {
 	r, ok := marginRatio(pl)
-	if m == MutRatioRoundDown && ok {
+	if m == mutRatioRoundDown && ok {
 		r = down(quo(pl.mm, pl.e))
 	}
 	return r
 }
 
-// liquidatable is POOL-5 (E <= MM for MutTriggerLE).
-func (m Mutation) liquidatable(pl pool) bool {
-	if m == MutTriggerLE {
+// liquidatable is POOL-5 (E <= MM for mutTriggerLE).
+func (m mutant) liquidatable(pl pool) bool {
+	if m == mutTriggerLE {
 		return pl.e.Cmp(pl.mm) <= 0
 	}
 	return liquidatable(pl)
 }
 
 // liquidationK is LIQ-1's K (the wallet alone for a cross position under
-// MutCrossLPIgnoresOthers).
-func (m Mutation) liquidationK(pl pool, i int, qs []quantities) *apd.Decimal {
-	if m == MutCrossLPIgnoresOthers && pl.mode == spec.Cross {
+// mutCrossLPIgnoresOthers).
+func (m mutant) liquidationK(pl pool, i int, qs []quantities) *apd.Decimal {
+	if m == mutCrossLPIgnoresOthers && pl.mode == spec.Cross {
 		return pl.base
 	}
 	return liquidationK(pl, i, qs)
 }
 
-// isolatedPool adds the wallet to an isolated pool under MutIsolatedUsesWallet.
-func (m Mutation) isolatedPool(pl pool, wallet *apd.Decimal) pool {
-	if m == MutIsolatedUsesWallet {
+// isolatedPool adds the wallet to an isolated pool under mutIsolatedUsesWallet.
+func (m mutant) isolatedPool(pl pool, wallet *apd.Decimal) pool {
+	if m == mutIsolatedUsesWallet {
 		pl.base = add(pl.base, wallet)
 		pl.e = add(pl.e, wallet)
 	}
@@ -180,16 +144,16 @@ func (m Mutation) isolatedPool(pl pool, wallet *apd.Decimal) pool {
 }
 
 // quantities applies the per-position mutations to QTY-3 and QTY-5.
-func (m Mutation) quantities(p *position, r *quantities) {
+func (m mutant) quantities(p *position, r *quantities) {
 	tiers := p.mkt.tiers
 	nb := mmBasisNotional(p.mkt.basis, p.q, p.mp, p.qep)
 	switch m {
-	case MutMMOnEntry:
+	case mutMMOnEntry:
 		r.mm, r.tier = maintenanceMargin(tiers, p.qep)
-	case MutTierAtEntry:
+	case mutTierAtEntry:
 		r.tier = tierOf(tiers, p.qep)
 		r.mm = mmOnTier(tiers[r.tier], nb)
-	case MutPrevTierAtBoundary:
+	case mutPrevTierAtBoundary:
 		if r.tier > 0 && nb.Cmp(tiers[r.tier].min) == 0 {
 			r.tier--
 			r.mm = mmOnTier(tiers[r.tier], nb)
@@ -198,14 +162,14 @@ func (m Mutation) quantities(p *position, r *quantities) {
 			r.lEff = minDec(p.leverage, tiers[t-1].maxLev)
 			r.im = initialMargin(r.n, r.lEff)
 		}
-	case MutNoTierLeverageCap:
+	case mutNoTierLeverageCap:
 		r.lEff = p.leverage
 		r.im = initialMargin(r.n, r.lEff)
 	}
 }
 
 // wrap replaces every reported value outside [-MAX, MAX] by its two's
-// complement wrap into the int64 range of units (MutWrapOverflow).
+// complement wrap into the int64 range of units (mutWrapOverflow).
 func (r *result) wrap() {
 	for i := range r.positions {
 		p := &r.positions[i]

@@ -28,7 +28,7 @@ type market struct {
 	feeRate   *apd.Decimal             // liquidationFeeRate, 0 when absent (unused by RPT)
 	fundingH  *apd.Decimal             // fundingIntervalHours H, 8 when absent
 	priceBand *apd.Decimal             // markPriceBand b, nil when absent
-	mut       Mutation                 // a deliberate bug (mutant.go); empty for Evaluate
+	mut       mutant                   // a deliberate bug (mutant.go); empty for Evaluate
 }
 
 // maxLeverage1 is maxLeverage_1, the market's maximum leverage (POS-4).
@@ -65,7 +65,7 @@ type input struct {
 	prices    map[string]*price
 	wallet    *apd.Decimal
 	positions []*position
-	mut       Mutation // a deliberate bug (mutant.go); empty for Evaluate
+	mut       mutant // a deliberate bug (mutant.go); empty for Evaluate
 }
 
 func fail(path, rule, format string, args ...any) *spec.Error {
@@ -96,8 +96,8 @@ func numNull(d decimal.NullDecimal, path string) (*apd.Decimal, *spec.Error) {
 // validate runs EVAL-2 steps 1 (markets), 2 (prices) and 3 (account).
 func validate(s *spec.Scenario) (*input, *spec.Error) { return validateMut(s, noMutation) }
 
-// validateMut is validate with the mutation of EvaluateWith (mutant.go).
-func validateMut(s *spec.Scenario, mut Mutation) (*input, *spec.Error) {
+// validateMut is validate with the mutation of evaluateWith (mutant.go).
+func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 	in := &input{markets: map[string]*market{}, prices: map[string]*price{}, mut: mut}
 	// Step 1: markets, in ascending byte order of name.
 	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {

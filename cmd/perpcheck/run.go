@@ -6,8 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
@@ -124,11 +125,7 @@ func evalState(data []byte, stdout, stderr io.Writer) int {
 		accounts[id] = a
 	}
 	accounts[spec.InsuranceAccount] = st.InsuranceFund
-	ids := make([]string, 0, len(accounts))
-	for id := range accounts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(accounts))
 	out := stateReport{Accounts: map[string]*spec.Report{}}
 	for _, id := range ids {
 		rep, err := model.Evaluate(&spec.Scenario{Markets: markets, Prices: st.Prices, Account: accounts[id]})

@@ -13,7 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/internal/mutants"
 	"github.com/perpcheck/perpcheck/properties"
 )
 
@@ -42,7 +42,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 0, "rapid base seed (0: random); a failure prints the seed that reproduces it")
 	impl := fs.String("impl", "model", "implementation under test: model, reference, or mutant:NAME (a broken reference, to see a failure)")
 	run := fs.String("run", "", "run only the properties whose id matches this regular expression")
-	mutants := fs.Bool("mutants", true, "also run the suite against every mutant of the reference")
+	withMutants := fs.Bool("mutants", true, "also run the suite against every mutant of the reference")
 	mutantChecks := fs.Int("mutant-checks", 100, "rapid cases per query property for each mutant (ledger properties: 3x as many runs)")
 	out := fs.String("out", "", "write each counterexample scenario to a JSON file in this directory")
 	verbose := fs.Bool("v", false, "print each property as it finishes and rapid's full report on failure")
@@ -60,25 +60,23 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	var factory properties.Factory
-	opts := []properties.Option{
-		properties.Checks(*checks), properties.LedgerChecks(*ledgerChecks), properties.Seed(*seed),
-		properties.Parallel(runtime.GOMAXPROCS(0)), properties.ShrinkTime(10 * time.Second),
-	}
+	cfg := &properties.Config{Cases: *checks, Runs: *ledgerChecks, Seed: *seed,
+		Parallel: runtime.GOMAXPROCS(0), ShrinkTime: 10 * time.Second}
 	switch *impl {
 	case "model":
 		factory = properties.Model()
 	case "reference":
-		factory = properties.Reference()
-		opts = append(opts, properties.Oracle(model.Evaluate), properties.LedgerOracle(properties.ModelLedger))
+		factory = mutants.Reference()
+		cfg.Oracle, _ = properties.Model()()
 	default:
-		for _, m := range properties.Mutants() {
+		for _, m := range mutants.All() {
 			if *impl == "mutant:"+m.Name {
 				factory = m.Factory
 			}
 		}
 		if factory == nil {
 			var names []string
-			for _, m := range properties.Mutants() {
+			for _, m := range mutants.All() {
 				names = append(names, m.Name)
 			}
 			fmt.Fprintf(stderr, "perpcheck verify: -impl must be model, reference or mutant:NAME with NAME one of %s; got %q\n", strings.Join(names, ", "), *impl)
@@ -86,17 +84,18 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *run != "" {
-		opts = append(opts, properties.Only(*run))
+		re := regexp.MustCompile(*run)
+		cfg.Select = func(p properties.Property) bool { return re.MatchString(p.ID) }
 	}
 	var mu sync.Mutex
 	done, total := 0, 0
 	for _, p := range properties.Properties() {
-		if *run == "" || regexp.MustCompile(*run).MatchString(p.ID) {
+		if cfg.Select == nil || cfg.Select(p) {
 			total++
 		}
 	}
 	fmt.Fprintf(stdout, "perpcheck verify: %d properties against %s, %d cases per query property, %d runs per ledger property (seed %s)\n", total, *impl, *checks, *ledgerChecks, seedText(*seed))
-	opts = append(opts, properties.Progress(func(r properties.PropertyResult) {
+	cfg.Progress = func(r properties.PropertyResult) {
 		mu.Lock()
 		defer mu.Unlock()
 		done++
@@ -105,8 +104,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		} else {
 			fmt.Fprint(stdout, map[properties.Status]string{properties.Pass: ".", properties.Fail: "F", properties.Skip: "s"}[r.Status])
 		}
-	}))
-	res, _ := properties.Check(factory, opts...)
+	}
+	res, _ := properties.Check(factory, cfg)
 	if !*verbose {
 		fmt.Fprintln(stdout)
 	}
@@ -120,7 +119,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	for _, nr := range res.NotRun() {
 		fmt.Fprintf(stdout, "  NOT RUN %s\n", nr)
 	}
-	if *mutants {
+	if *withMutants {
 		if !killMutants(stdout, *mutantChecks, *seed, *verbose) {
 			status = 1
 		}
@@ -158,7 +157,7 @@ func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out s
 		}
 		f := p.Failure
 		fmt.Fprintf(stdout, "\nFAIL %s (%s)\n  %s\n", p.ID, strings.Join(p.Rules, " "), f.Message)
-		for _, sc := range f.Scenarios {
+		for _, sc := range f.Counterexamples {
 			fmt.Fprintf(stdout, "  counterexample, %s (replay: %s):\n%s\n", sc.Label, sc.Replay, indent(sc.JSON, "    "))
 			if out != "" {
 				name := filepath.Join(out, sanitize(p.ID)+"-"+sanitize(sc.Label)+".json")
@@ -180,20 +179,21 @@ func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out s
 	}
 }
 
-// killMutants runs the suite, without its differential properties, against
+// killMutants runs the suite, without its differential properties (and for a
+// ledger mutant only its ledger properties: mutants.Mutant.Targets), against
 // each mutant of the reference and prints which property caught it. It
 // returns false if a mutant survived.
 func killMutants(w io.Writer, checks int, seed uint64, verbose bool) bool {
-	ms := properties.Mutants()
-	fmt.Fprintf(w, "\nmutants: the suite without its differential properties against %d broken engines (%d cases per query property, %d runs per ledger property)\n", len(ms), checks, 3*checks)
+	ms := mutants.All()
+	fmt.Fprintf(w, "\nmutants: the suite without its differential properties (ledger mutants: its ledger properties) against %d broken engines (%d cases per query property, %d runs per ledger property)\n", len(ms), checks, 3*checks)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MUTANT\tCAUGHT BY\tCASES\tTIME")
 	killed := 0
 	start := time.Now()
 	for _, m := range ms {
-		res, err := properties.Check(m.Factory, properties.Checks(checks), properties.LedgerChecks(3*checks), properties.Seed(seed),
-			properties.Exclude("differential"), properties.FailFast(),
-			properties.ShrinkTime(500*time.Millisecond), properties.Parallel(runtime.GOMAXPROCS(0)))
+		res, err := properties.Check(m.Factory, &properties.Config{Cases: checks, Runs: 3 * checks, Seed: seed,
+			Select: m.Targets, FailFast: true,
+			ShrinkTime: 500 * time.Millisecond, Parallel: runtime.GOMAXPROCS(0)})
 		var by []string
 		cases := 0
 		for _, p := range res.Properties {

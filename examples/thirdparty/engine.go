@@ -9,7 +9,7 @@ import (
 )
 
 // Engine is the toy engine. A real one would convert the scenario into its
-// own types, compute, and convert its results back into a model.Report.
+// own types, compute, and convert its results back into a spec.Report.
 type Engine struct{ calls int }
 
 // Evaluate implements properties.Engine.
@@ -18,16 +18,14 @@ func (e *Engine) Evaluate(s *spec.Scenario) (*spec.Report, error) {
 	return model.Evaluate(s)
 }
 
-// NewLedger implements properties.LedgerEngine: the engine's ledger, which
-// applies events (trades, prices, funding, ...) to a multi-account state. A
-// real adapter would convert the state and each event into the engine's own
-// types, and its results back into model.Effect values and a model.State.
-func (e *Engine) NewLedger(st *spec.State) (properties.Ledger, error) {
-	l, err := model.NewLedger(st)
-	if err != nil {
-		return nil, err // a *model.Error naming the field and the rule
-	}
-	return l, nil
+// NewLedger makes Engine a properties.LedgerEngine: it starts a session of
+// the engine's ledger, which applies events (trades, prices, funding, ...)
+// to a multi-account state. A real adapter would convert the state and each
+// event into the engine's own types, and its results back into spec.Effect
+// values and a spec.State. On an invalid state the error is a *spec.Error
+// naming the field and the rule; the suite then ignores the session.
+func (e *Engine) NewLedger(st *spec.State) (properties.LedgerSession, error) {
+	return model.NewLedger(st)
 }
 
 // Factory is the adapter: a fresh engine per property and what it supports.
@@ -35,6 +33,6 @@ func Factory() (properties.Engine, []properties.Capability) {
 	return &Engine{}, []properties.Capability{
 		properties.CapIsolated, properties.CapEntryBasis,
 		properties.CapComputedMark, properties.CapErrorPaths,
-		properties.CapLedger, properties.CapFunding, properties.CapADL,
+		properties.CapFunding, properties.CapADL,
 	}
 }

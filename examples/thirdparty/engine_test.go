@@ -8,5 +8,5 @@ import (
 
 // TestConformance runs perpcheck's conformance suite against the engine.
 func TestConformance(t *testing.T) {
-	properties.Run(t, Factory)
+	properties.Run(t, Factory, nil)
 }

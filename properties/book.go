@@ -2,19 +2,18 @@ package properties
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// This file is the suite's own, independent reading of a ledger state and of
-// an event's effects (SPEC LED-3, LED-4, LED-6): the balances of every ledger
-// account, the positions, and their replay through postings and fills. The
-// ledger properties compare what an engine reports with what its effects
-// imply, so they need neither the engine's internals nor the reference.
+// This file holds the book: the ledger accounts and positions of a state,
+// as the LED-4 and LED-6 checks see them.
 
 // ledgerPos is a position as the book sees it: signed size x, cost basis V
 // and margin mode.
@@ -32,14 +31,6 @@ type book struct {
 }
 
 func posKey(id, market string) string { return id + "|" + market }
-
-// entryValue is a position's V: entryValue, or size * entryPrice (LED-1).
-func entryValue(p spec.Position) decimal.Decimal {
-	if p.EntryValue.Valid {
-		return p.EntryValue.Decimal
-	}
-	return p.Size.Mul(p.EntryPrice)
-}
 
 // stateAccounts returns the accounts of st with the insurance fund's under
 // model.InsuranceAccount.
@@ -67,7 +58,7 @@ func bookOf(st *spec.State) *book {
 			if mode == "" {
 				mode = spec.Cross
 			}
-			v := entryValue(p)
+			v := p.CostBasis()
 			b.pos[posKey(id, p.Market)] = ledgerPos{x: x, v: v, mode: mode}
 			if mode == spec.Isolated {
 				b.bal["isolated:"+id+":"+p.Market] = p.IsolatedMargin.Decimal
@@ -100,16 +91,24 @@ func (b *book) total() decimal.Decimal {
 // get returns a balance (0 for an account that does not exist).
 func (b *book) get(name string) decimal.Decimal { return b.bal[name] }
 
+// clone returns a copy of b that shares no map with it.
+func (b *book) clone() *book {
+	return &book{bal: maps.Clone(b.bal), pos: maps.Clone(b.pos)}
+}
+
 // add changes a balance.
 func (b *book) add(name string, d decimal.Decimal) { b.bal[name] = b.bal[name].Add(d) }
 
 // checkLED4 checks SPEC LED-4's identities on a state alone: settlement +
 // sum s * V = 0 and, per market, long open interest = short open interest.
-func checkLED4(st *spec.State) string {
+func checkLED4(st *spec.State) string { return checkLED4Book(st, bookOf(st)) }
+
+// checkLED4Book is checkLED4 with the book of st given.
+func checkLED4Book(st *spec.State, bk *book) string {
 	if err := spec.CheckBalanced(st); err != nil {
 		return err.Error()
 	}
-	for name, b := range bookOf(st).bal {
+	for name, b := range bk.bal {
 		if strings.HasPrefix(name, "funding:") && !b.IsZero() {
 			return fmt.Sprintf("LED-3: %s holds %s after the event", name, b)
 		}
@@ -162,8 +161,9 @@ func poolName(id, market string, mode spec.MarginMode) string {
 }
 
 // upUnits and downUnits round x to the 1e-8 grid (SPEC NUM-4).
-func upUnits(x decimal.Decimal) decimal.Decimal   { return ceilGrid(x, units(1)) }
-func downUnits(x decimal.Decimal) decimal.Decimal { return floorGrid(x, units(1)) }
+func upUnits(x decimal.Decimal) decimal.Decimal { return specutil.CeilGrid(x, units(1)) }
+
+func downUnits(x decimal.Decimal) decimal.Decimal { return specutil.FloorGrid(x, units(1)) }
 
 // rateOf returns an optional rate's value (absent: 0).
 func rateOf(r decimal.NullDecimal) decimal.Decimal {
@@ -179,20 +179,6 @@ func sideSign(s spec.Side) int {
 		return -1
 	}
 	return 1
-}
-
-// scenarioOfAccount is the scenario of one account of a ledger state (for
-// the engine's own query, e.g. to see that no pool is left liquidatable).
-// Positions carry their entry value only (POS-2).
-func scenarioOfAccount(st *spec.State, a spec.Account) *spec.Scenario {
-	acc := spec.Account{WalletBalance: a.WalletBalance}
-	for _, p := range a.Positions {
-		q := p
-		q.EntryValue = nd(entryValue(p))
-		q.EntryPrice = decimal.Zero
-		acc.Positions = append(acc.Positions, q)
-	}
-	return &spec.Scenario{Markets: st.Markets, Prices: st.Prices, Account: acc}
 }
 
 // roundQuo returns a / b (b > 0) rounded to the 1e-8 grid, up or down,

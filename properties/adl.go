@@ -11,9 +11,8 @@ import (
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// This file checks SPEC ADL-2 and ADL-3 from the effects: the ADL
-// counterparties of a liquidated position are taken in descending score
-// (ties by ascending id), each closing its whole position except the last.
+// This file holds the checks of SPEC ADL: counterparties on the opposite
+// side, in descending ADL-2 score, matching the liquidated size.
 
 // adlCandidate is one ADL-1 candidate with its ADL-2 score.
 type adlCandidate struct {

@@ -2,18 +2,19 @@ package properties
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
-// This file checks SPEC LQ-3..LQ-7 from the effects: which of the three
-// ways a liquidated pool goes (solvent close, insurance, auto-deleveraging)
-// is decided by its close-out equity E_x at the execution prices and by the
-// insurance fund's balance, both computed here from the state before the
-// event and the effects replayed so far.
+// This file holds the checks of SPEC LQ during the replay of a price or
+// funding event: how each liquidated pool goes (LQ-3..5, LQ-8) and that no
+// pool is left liquidatable (LQ-1, by the engine's own query).
 
 // The ways a liquidation goes (LQ-3).
 const (
@@ -87,9 +88,9 @@ func (rp *replay) closeOutEquity(ep *liqEpisode) (decimal.Decimal, bool) {
 			return e, false
 		}
 		tick := rp.before.Markets[m].TickSize
-		px, sv := floorGrid(mark.Decimal, tick), p.v
+		px, sv := specutil.FloorGrid(mark.Decimal, tick), p.v
 		if p.x.Sign() < 0 {
-			px, sv = ceilGrid(mark.Decimal, tick), sv.Neg()
+			px, sv = specutil.CeilGrid(mark.Decimal, tick), sv.Neg()
 		}
 		e = e.Add(p.x.Mul(px).Sub(sv))
 	}
@@ -162,4 +163,46 @@ func (rp *replay) endEpisode() string {
 		}
 	}
 	return ""
+}
+
+// checkNoLiquidatable is LQ-1's end condition, judged by the engine's own
+// query: after the sweep, no trader pool is liquidatable. Accounts whose
+// state is not a valid scenario (a negative wallet or isolated margin, SPEC
+// OPEN-1 and OPEN-2) are not judged.
+func (e *env) checkNoLiquidatable(after *spec.State) string {
+	for _, id := range slices.Sorted(maps.Keys(after.Accounts)) {
+		a := after.Accounts[id]
+		rep, ok := e.queryAccount(after, a)
+		if !ok {
+			continue
+		}
+		for _, pl := range rep.Pools {
+			if pl.Liquidatable {
+				return fmt.Sprintf("LQ-1: after the sweep, %s's %s pool is still liquidatable (equity %s < MM %s)", id, pl.Pool, pl.Equity, pl.MaintenanceMargin)
+			}
+		}
+	}
+	return ""
+}
+
+// queryAccount is the engine's own report on one account of a ledger state
+// (the judge of LQ-1, TRD-5 and LED-9 after an event). ok is false when the
+// account is not a valid scenario (SPEC OPEN-1, OPEN-2: a negative wallet or
+// isolated margin) or the query fails; such accounts are not judged.
+func (e *env) queryAccount(st *spec.State, a spec.Account) (rep *spec.Report, ok bool) {
+	defer func() {
+		if recover() != nil {
+			rep, ok = nil, false
+		}
+	}()
+	s := specutil.AccountScenario(st, a)
+	ctx := func() []Counterexample { return scenarioItems([]named{{"account query", s}}) }
+	if e.current != nil {
+		ctx = func() []Counterexample {
+			return append(runItems(e.current()), scenarioItems([]named{{"account query", s}})...)
+		}
+	}
+	var err error
+	e.call("Evaluate", ctx, func() { rep, err = e.engine.Evaluate(s) })
+	return rep, err == nil && rep != nil
 }

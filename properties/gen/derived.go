@@ -1,29 +1,29 @@
-package properties
+package gen
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
-	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
 // NearLiquidation generates a scenario (from Scenario) in which one
 // position's mark is moved to its liquidation price (on the tick grid or the
-// exact one, taken from the reference) or one tick / one unit on either side
+// exact one, taken from the oracle, Config.Evaluate) or one tick / one unit on either side
 // of it, where the liquidation trigger flips. When the drawn scenario has no
 // liquidation price, it is returned unchanged.
-func NearLiquidation(c GenConfig) *rapid.Generator[*spec.Scenario] {
+func NearLiquidation(c Config) *rapid.Generator[*spec.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
-		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		k := rapid.Int64Range(-1, 1).Draw(t, "ticksFromLiquidation")
 		exactGrid := rapid.Bool().Draw(t, "exactGrid")
-		rep, err := reference.Evaluate(s)
+		rep, err := c.evaluate(s)
 		if err != nil {
 			return s
 		}
@@ -49,9 +49,9 @@ func NearLiquidation(c GenConfig) *rapid.Generator[*spec.Scenario] {
 // boundary divided by the size is on the 1e-8 grid) or one unit or one tick
 // of price on either side of it. Now and then the entry price is moved there
 // too, for markets with mmBasis "entry".
-func NearTierBoundary(c GenConfig) *rapid.Generator[*spec.Scenario] {
+func NearTierBoundary(c Config) *rapid.Generator[*spec.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
-		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		p := &s.Account.Positions[i]
 		m := s.Markets[p.Market]
@@ -97,9 +97,9 @@ type Corruption struct {
 // the 8th decimal (NUM-1), a value beyond MAX (NUM-2), or one of the
 // semantic rules (MKT-1, MKT-3, MKT-4, MKT-5, TIER-1..6, PRICE-1, PRICE-2,
 // MARK-1, ACC-1, POS-1..6), with the Path and Rule of the expected error.
-func Corrupted(c GenConfig) *rapid.Generator[Corruption] {
+func Corrupted(c Config) *rapid.Generator[Corruption] {
 	return rapid.Custom(func(t *rapid.T) Corruption {
-		s := scenarioGen(c, scenarioOpts{minPositions: 1}).Draw(t, "scenario")
+		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
 		cands := corruptions(c, s)
 		k := rapid.IntRange(0, len(cands)-1).Draw(t, "corruption")
 		cr := cands[k]
@@ -114,7 +114,7 @@ type corruption struct {
 }
 
 // corruptions lists the ways to break s with a known first violation.
-func corruptions(c GenConfig, s *spec.Scenario) []corruption {
+func corruptions(c Config, s *spec.Scenario) []corruption {
 	var out []corruption
 	offGrid := func(d decimal.Decimal) decimal.Decimal { return d.Add(dec(1, -9)) }
 	beyond := units(maxUnits).Add(units(1))
@@ -125,7 +125,7 @@ func corruptions(c GenConfig, s *spec.Scenario) []corruption {
 		set  func(decimal.Decimal)
 	}
 	var fields []field
-	for _, name := range sortedNames(s.Markets) {
+	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
 		name := name
 		mp := "markets." + name
 		upd := func(f func(m *spec.Market)) {
@@ -149,7 +149,7 @@ func corruptions(c GenConfig, s *spec.Scenario) []corruption {
 			)
 		}
 	}
-	for _, name := range sortedNames(s.Prices) {
+	for _, name := range slices.Sorted(maps.Keys(s.Prices)) {
 		name := name
 		pp := "prices." + name
 		pr := s.Prices[name]
@@ -184,7 +184,7 @@ func corruptions(c GenConfig, s *spec.Scenario) []corruption {
 	}
 
 	// Semantic rules.
-	name := sortedNames(s.Markets)[0]
+	name := slices.Sorted(maps.Keys(s.Markets))[0]
 	mp := "markets." + name
 	updM := func(f func(m *spec.Market)) func() {
 		return func() {
@@ -228,7 +228,7 @@ func corruptions(c GenConfig, s *spec.Scenario) []corruption {
 	if len(m0.Tiers) > 0 {
 		out = append(out, corruption{mp + ".tiers", "TIER-1", updM(func(m *spec.Market) { m.Tiers = nil })})
 	}
-	for _, pname := range sortedNames(s.Prices) {
+	for _, pname := range slices.Sorted(maps.Keys(s.Prices)) {
 		if s.Prices[pname].Mark.Valid {
 			pname := pname
 			out = append(out, corruption{"prices." + pname + ".mark", "MARK-1", func() { p := s.Prices[pname]; p.Mark = nd(decimal.Zero); s.Prices[pname] = p }})
@@ -271,14 +271,4 @@ func corruptions(c GenConfig, s *spec.Scenario) []corruption {
 		out = append(out, corruption{pp + ".isolatedMargin", "POS-5", func() { pos().IsolatedMargin = nd(units(-1)) }})
 	}
 	return out
-}
-
-// sortedNames returns the keys of m in ascending byte order (EVAL-2).
-func sortedNames[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,13 +1,15 @@
-package properties
+package gen
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
-	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
@@ -34,7 +36,7 @@ var traderIDs = []string{"alice", "bob", "carol", "dave"}
 // the ledger drawn: trading fees, a funding rate cap, and (when c allows) the
 // entry MM basis for XRPUSDT, which is not Binance's (it makes the entry
 // basis reachable in the ledger).
-func ledgerMarket(t *rapid.T, c GenConfig, symbol string) spec.Market {
+func ledgerMarket(t *rapid.T, c Config, symbol string) spec.Market {
 	m, err := venue.Lookup("binance@2024-10-01", symbol)
 	if err != nil {
 		panic(err) // the profile is embedded; its absence is a build defect
@@ -60,11 +62,6 @@ func ledgerMarket(t *rapid.T, c GenConfig, symbol string) spec.Market {
 	return m
 }
 
-// maxLeverage is the market's maximum leverage (its first tier's).
-func maxLeverage(m spec.Market) int64 {
-	return m.Tiers[0].MaxLeverage.IntPart()
-}
-
 // LedgerState generates a valid initial ledger state (SPEC LED-1, LED-2):
 // one to three real Binance markets (BTCUSDT, ETHUSDT, XRPUSDT with their
 // October 2024 tier tables, tick, lot and liquidation fee; trading fees and
@@ -75,7 +72,7 @@ func maxLeverage(m spec.Market) int64 {
 // or small (so that auto-deleveraging happens when c.ADL), and, half of the
 // time, open positions in matched long/short pairs (balanced open interest,
 // LED-4) with entry prices on either side of the mark.
-func LedgerState(c GenConfig) *rapid.Generator[*spec.State] {
+func LedgerState(c Config) *rapid.Generator[*spec.State] {
 	return rapid.Custom(func(t *rapid.T) *spec.State {
 		st := &spec.State{
 			Markets:  map[string]spec.Market{},
@@ -88,7 +85,7 @@ func LedgerState(c GenConfig) *rapid.Generator[*spec.State] {
 			st.Markets[ls.symbol] = m
 			// The mark: the reference moved by up to +-5%, on the tick grid.
 			f := dec(rapid.Int64Range(950, 1050).Draw(t, ls.symbol+".markPermille"), -3)
-			mark := floorGrid(dec(ls.mark, 0).Mul(f), m.TickSize)
+			mark := specutil.FloorGrid(dec(ls.mark, 0).Mul(f), m.TickSize)
 			st.Prices[ls.symbol] = spec.Price{Mark: nd(mark)}
 		}
 		na := rapid.IntRange(2, len(traderIDs)).Draw(t, "accounts")
@@ -99,18 +96,18 @@ func LedgerState(c GenConfig) *rapid.Generator[*spec.State] {
 					rapid.Int64Range(0, 99).Draw(t, id+".walletCents"), -2),
 				Settings: map[string]spec.AccountSettings{},
 			}
-			for _, name := range sortedNames(st.Markets) {
+			for _, name := range slices.Sorted(maps.Keys(st.Markets)) {
 				m := st.Markets[name]
 				if rapid.IntRange(0, 2).Draw(t, id+"."+name+".explicit") == 0 {
 					continue // absent: cross at POS-4's default leverage
 				}
 				s := spec.AccountSettings{
 					// Often the market's maximum, which the higher tiers cap (QTY-3, TRD-3).
-					Leverage:   nd(dec(rapid.SampledFrom([]int64{1, 2, 5, 10, 20, 50, 100, maxLeverage(m), maxLeverage(m)}).Draw(t, id+"."+name+".leverage"), 0)),
+					Leverage:   nd(dec(rapid.SampledFrom([]int64{1, 2, 5, 10, 20, 50, 100, specutil.MaxLeverage(m), specutil.MaxLeverage(m)}).Draw(t, id+"."+name+".leverage"), 0)),
 					MarginMode: spec.Cross,
 				}
-				if s.Leverage.Decimal.IntPart() > maxLeverage(m) {
-					s.Leverage = nd(dec(maxLeverage(m), 0))
+				if s.Leverage.Decimal.IntPart() > specutil.MaxLeverage(m) {
+					s.Leverage = nd(dec(specutil.MaxLeverage(m), 0))
 				}
 				if c.Isolated && rapid.Bool().Draw(t, id+"."+name+".isolated") {
 					s.MarginMode = spec.Isolated
@@ -142,10 +139,10 @@ func LedgerState(c GenConfig) *rapid.Generator[*spec.State] {
 // drawn on either side of the mark (on the tick grid, or as an entry value
 // that is not on it).
 func addPositionPair(t *rapid.T, st *spec.State, label string) {
-	ids := sortedNames(st.Accounts)
+	ids := slices.Sorted(maps.Keys(st.Accounts))
 	long := rapid.SampledFrom(ids).Draw(t, label+".long")
 	short := rapid.SampledFrom(ids).Draw(t, label+".short")
-	name := rapid.SampledFrom(sortedNames(st.Markets)).Draw(t, label+".market")
+	name := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, label+".market")
 	if long == short || hasPosition(st.Accounts[long], name) || hasPosition(st.Accounts[short], name) {
 		return
 	}
@@ -153,13 +150,13 @@ func addPositionPair(t *rapid.T, st *spec.State, label string) {
 	mark := st.Prices[name].Mark.Decimal
 	// Size: a notional of 1% to 300% of the long's wallet times its leverage.
 	acc := st.Accounts[long]
-	lev := settingOf(acc, name, m).Leverage.Decimal
+	lev := specutil.SettingOf(acc, name, m).Leverage.Decimal
 	pct := rapid.SampledFrom([]int64{1, 10, 50, 90, 100, 150, 300}).Draw(t, label+".notionalPct")
 	target := acc.WalletBalance.Mul(lev).Mul(dec(pct, -2))
 	// At most 1e10 of notional: entry values and margins stay inside the
 	// range (NUM-2) for the entry prices drawn below.
 	target = decimal.Min(target, dec(1, 10))
-	size := floorGrid(target.Div(mark), m.LotSize)
+	size := specutil.FloorGrid(target.Div(mark), m.LotSize)
 	if size.Sign() <= 0 {
 		size = m.LotSize
 	}
@@ -168,8 +165,8 @@ func addPositionPair(t *rapid.T, st *spec.State, label string) {
 		s  spec.Side
 	}{{long, spec.Long}, {short, spec.Short}} {
 		a := st.Accounts[side.id]
-		set := settingOf(a, name, m)
-		entry := floorGrid(mark.Mul(dec(rapid.Int64Range(900, 1100).Draw(t, label+"."+side.id+".entryPermille"), -3)), m.TickSize)
+		set := specutil.SettingOf(a, name, m)
+		entry := specutil.FloorGrid(mark.Mul(dec(rapid.Int64Range(900, 1100).Draw(t, label+"."+side.id+".entryPermille"), -3)), m.TickSize)
 		if entry.Sign() <= 0 {
 			entry = m.TickSize
 		}
@@ -199,69 +196,32 @@ func hasPosition(a spec.Account, market string) bool {
 	return false
 }
 
-// settingOf is LED-2: the account's explicit settings for market, or cross
-// at POS-4's default leverage min(20, the market's maximum).
-func settingOf(a spec.Account, market string, m spec.Market) spec.AccountSettings {
-	s, ok := a.Settings[market]
-	if !ok {
-		s = spec.AccountSettings{}
-	}
-	if s.MarginMode == "" {
-		s.MarginMode = spec.Cross
-	}
-	if !s.Leverage.Valid {
-		l := int64(20)
-		if mx := maxLeverage(m); mx < l {
-			l = mx
-		}
-		s.Leverage = nd(dec(l, 0))
-	}
-	return s
-}
+// EventKind is a kind of ledger event that LedgerEvent draws.
+type EventKind string
 
-// signedSize returns a's signed position size in market (0 when flat).
-func signedSize(a spec.Account, market string) decimal.Decimal {
-	for _, p := range a.Positions {
-		if p.Market == market {
-			if p.Side == spec.Short {
-				return p.Size.Neg()
-			}
-			return p.Size
-		}
-	}
-	return decimal.Zero
-}
-
-// stateMark is the market's mark in st (the generated states and events
-// always give one).
-func stateMark(st *spec.State, market string) decimal.Decimal {
-	return st.Prices[market].Mark.Decimal
-}
-
-// The event kinds LedgerEvent draws from (and the stateful properties use
-// as actions).
+// The event kinds.
 const (
-	evkDeposit  = "deposit"
-	evkWithdraw = "withdraw"
-	evkOpen     = "trade-open"
-	evkReduce   = "trade-reduce"
-	evkPrice    = "price"
-	evkCrash    = "price-gap"
-	evkNearLiq  = "price-near-liquidation"
-	evkFunding  = "funding"
-	evkMargin   = "margin"
-	evkSettings = "settings"
-	evkInvalid  = "invalid"
+	Deposit              EventKind = "deposit"                // a deposit
+	Withdraw             EventKind = "withdraw"               // a withdrawal, often of much of the wallet
+	Open                 EventKind = "trade-open"             // a trade that opens or increases a position
+	Reduce               EventKind = "trade-reduce"           // a trade that reduces, closes or flips one
+	PriceMove            EventKind = "price"                  // a mark move of up to 25%
+	PriceGap             EventKind = "price-gap"              // a mark gap of 50% to 100%
+	PriceNearLiquidation EventKind = "price-near-liquidation" // a mark at or around a liquidation price
+	Funding              EventKind = "funding"                // a funding payment (Config.Funding)
+	Margin               EventKind = "margin"                 // an isolated margin change (Config.Isolated)
+	Settings             EventKind = "settings"               // a leverage or margin-mode change
+	Invalid              EventKind = "invalid"                // a trade with one broken field
 )
 
-// ledgerEventKinds returns the kinds c allows.
-func ledgerEventKinds(c GenConfig) []string {
-	ks := []string{evkDeposit, evkWithdraw, evkOpen, evkReduce, evkPrice, evkCrash, evkNearLiq, evkSettings, evkInvalid}
+// EventKinds returns the kinds c allows, in a fixed order.
+func EventKinds(c Config) []EventKind {
+	ks := []EventKind{Deposit, Withdraw, Open, Reduce, PriceMove, PriceGap, PriceNearLiquidation, Settings, Invalid}
 	if c.Funding {
-		ks = append(ks, evkFunding)
+		ks = append(ks, Funding)
 	}
 	if c.Isolated {
-		ks = append(ks, evkMargin)
+		ks = append(ks, Margin)
 	}
 	return ks
 }
@@ -274,38 +234,43 @@ func ledgerEventKinds(c GenConfig) []string {
 // isolated margin changes, leverage and margin-mode changes, and invalid
 // events (one broken field). Most are valid; some are rejected by the
 // ledger's own rules (TRD-5, POOL-6, LED-2), which the properties also check.
-func LedgerEvent(st *spec.State, c GenConfig) *rapid.Generator[spec.Event] {
+func LedgerEvent(st *spec.State, c Config) *rapid.Generator[spec.Event] {
 	return rapid.Custom(func(t *rapid.T) spec.Event {
-		kind := rapid.SampledFrom(ledgerEventKinds(c)).Draw(t, "kind")
+		kind := rapid.SampledFrom(EventKinds(c)).Draw(t, "kind")
 		return drawEvent(t, st, c, kind)
 	})
 }
 
+// LedgerEventOf is LedgerEvent for one kind of event.
+func LedgerEventOf(st *spec.State, c Config, kind EventKind) *rapid.Generator[spec.Event] {
+	return rapid.Custom(func(t *rapid.T) spec.Event { return drawEvent(t, st, c, kind) })
+}
+
 // drawEvent draws an event of the given kind for st.
-func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event {
-	ids := sortedNames(st.Accounts)
-	markets := sortedNames(st.Markets)
+func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event {
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	markets := slices.Sorted(maps.Keys(st.Markets))
 	market := rapid.SampledFrom(markets).Draw(t, "market")
 	m := st.Markets[market]
-	mark := stateMark(st, market)
+	mark := specutil.Mark(st, market)
 	acct := rapid.SampledFrom(ids).Draw(t, "account")
 	amount := func(label string) decimal.NullDecimal {
 		return nd(dec(rapid.SampledFrom([]int64{1, 10, 100, 1_000, 10_000}).Draw(t, label)*100+rapid.Int64Range(0, 99).Draw(t, label+"Cents"), -2))
 	}
 	switch kind {
-	case evkDeposit:
+	case Deposit:
 		return spec.Event{Type: spec.EventDeposit, Account: acct, Amount: amount("amount")}
-	case evkWithdraw:
+	case Withdraw:
 		if w := st.Accounts[acct].WalletBalance; rapid.Bool().Draw(t, "walletFraction") && w.Sign() > 0 {
 			// A large part of the wallet, where the limit of LED-9 (margin,
 			// unrealized loss, not profit) decides.
 			f := rapid.SampledFrom([]int64{30, 60, 90, 100}).Draw(t, "withdrawPct")
-			if a := floorGrid(w.Mul(dec(f, -2)), dec(1, -2)); a.Sign() > 0 {
+			if a := specutil.FloorGrid(w.Mul(dec(f, -2)), dec(1, -2)); a.Sign() > 0 {
 				return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: nd(a)}
 			}
 		}
 		return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: amount("amount")}
-	case evkOpen:
+	case Open:
 		seller := spec.InsuranceAccount // no margin check (LED-2): the trade mostly succeeds
 		if rapid.IntRange(0, 2).Draw(t, "traderCounterparty") == 0 {
 			seller = rapid.SampledFrom(ids).Draw(t, "counterparty")
@@ -318,11 +283,11 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			buyer, seller = seller, buyer
 		}
 		a := st.Accounts[acct]
-		lev := settingOf(a, market, m).Leverage.Decimal
+		lev := specutil.SettingOf(a, market, m).Leverage.Decimal
 		pct := rapid.SampledFrom([]int64{1, 5, 10, 20, 30, 50, 70, 90, 100, 120}).Draw(t, "notionalPct")
-		size := floorGrid(a.WalletBalance.Mul(lev).Mul(dec(pct, -2)).Div(mark), m.LotSize)
+		size := specutil.FloorGrid(a.WalletBalance.Mul(lev).Mul(dec(pct, -2)).Div(mark), m.LotSize)
 		odds := 3 // one in four; one in two for an isolated position, whose margin the tier caps
-		if settingOf(a, market, m).MarginMode == spec.Isolated {
+		if specutil.SettingOf(a, market, m).MarginMode == spec.Isolated {
 			odds = 1
 		}
 		// The tier boundaries the account can afford to cross (its initial
@@ -338,25 +303,25 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			// A notional at (and a few lots beyond) a tier boundary, where
 			// the maximum leverage and the MM rate change (TIER-7, TRD-3).
 			ti := rapid.SampledFrom(reach).Draw(t, "tierBoundary")
-			size = ceilGrid(m.Tiers[ti].MinNotional.Div(mark), m.LotSize).Add(m.LotSize.Mul(dec(rapid.Int64Range(0, 3).Draw(t, "lotsBeyond"), 0)))
+			size = specutil.CeilGrid(m.Tiers[ti].MinNotional.Div(mark), m.LotSize).Add(m.LotSize.Mul(dec(rapid.Int64Range(0, 3).Draw(t, "lotsBeyond"), 0)))
 		}
 		if size.Sign() <= 0 {
 			size = m.LotSize
 		}
 		return tradeEvent(t, market, m, mark, buyer, seller, size)
-	case evkReduce:
+	case Reduce:
 		// An account with a position in some market trades against it.
 		var holders []string
 		for _, id := range ids {
-			if !signedSize(st.Accounts[id], market).IsZero() {
+			if !specutil.SignedSize(st.Accounts[id], market).IsZero() {
 				holders = append(holders, id)
 			}
 		}
 		if len(holders) == 0 {
-			return drawEvent(t, st, c, evkOpen)
+			return drawEvent(t, st, c, Open)
 		}
 		h := rapid.SampledFrom(holders).Draw(t, "holder")
-		x := signedSize(st.Accounts[h], market)
+		x := specutil.SignedSize(st.Accounts[h], market)
 		var size decimal.Decimal
 		switch rapid.IntRange(0, 3).Draw(t, "reduceKind") {
 		case 0: // close
@@ -364,7 +329,7 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 		case 1: // flip
 			size = x.Abs().Add(m.LotSize.Mul(dec(rapid.Int64Range(1, 1000).Draw(t, "flipLots"), 0)))
 		default: // partial reduce
-			size = floorGrid(x.Abs().Mul(dec(rapid.Int64Range(1, 99).Draw(t, "reducePct"), -2)), m.LotSize)
+			size = specutil.FloorGrid(x.Abs().Mul(dec(rapid.Int64Range(1, 99).Draw(t, "reducePct"), -2)), m.LotSize)
 			if size.Sign() <= 0 {
 				size = m.LotSize
 			}
@@ -378,9 +343,9 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			buyer, seller = other, h
 		}
 		return tradeEvent(t, market, m, mark, buyer, seller, size)
-	case evkPrice, evkCrash:
+	case PriceMove, PriceGap:
 		var pm int64
-		if kind == evkPrice {
+		if kind == PriceMove {
 			pm = 1000 + rapid.SampledFrom([]int64{1, 1, 2, 2, 3, 4, 5, 7, 10, 20, 50, 100}).Draw(t, "markMovePermille")
 			if rapid.Bool().Draw(t, "down") {
 				pm = 2000 - pm
@@ -388,23 +353,23 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 		} else {
 			pm = rapid.SampledFrom([]int64{500, 1500, 2000, 300, 1}).Draw(t, "gapPermille")
 		}
-		p := floorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
+		p := specutil.FloorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
 		if p.Sign() <= 0 {
 			p = m.TickSize
 		}
 		return spec.Event{Type: spec.EventPrice, Market: market, Mark: nd(p)}
-	case evkNearLiq:
-		if ev, ok := nearLiquidationPrice(t, st); ok {
+	case PriceNearLiquidation:
+		if ev, ok := nearLiquidationPrice(t, st, c); ok {
 			return ev
 		}
-		return drawEvent(t, st, c, evkPrice)
-	case evkFunding:
+		return drawEvent(t, st, c, PriceMove)
+	case Funding:
 		r := dec(rapid.SampledFrom([]int64{1, 10, 100, 375, 1_000, 10_000}).Draw(t, "rateMillionths"), -6)
 		if rapid.Bool().Draw(t, "negative") {
 			r = r.Neg()
 		}
 		return spec.Event{Type: spec.EventFunding, Market: market, Rate: nd(r)}
-	case evkMargin:
+	case Margin:
 		// Mostly an account and market with an isolated position.
 		var iso [][2]string
 		for _, id := range ids {
@@ -423,18 +388,18 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 			return spec.Event{Type: spec.EventRemoveMargin, Account: acct, Market: market, Amount: small}
 		}
 		return spec.Event{Type: spec.EventAddMargin, Account: acct, Market: market, Amount: small}
-	case evkSettings:
+	case Settings:
 		if !c.Isolated || rapid.Bool().Draw(t, "leverage") {
-			l := rapid.Int64Range(1, maxLeverage(m)).Draw(t, "newLeverage")
+			l := rapid.Int64Range(1, specutil.MaxLeverage(m)).Draw(t, "newLeverage")
 			if rapid.Bool().Draw(t, "maxLeverage") {
-				l = maxLeverage(m)
+				l = specutil.MaxLeverage(m)
 			}
 			return spec.Event{Type: spec.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
 		}
 		mode := rapid.SampledFrom([]spec.MarginMode{spec.Cross, spec.Isolated}).Draw(t, "marginMode")
 		return spec.Event{Type: spec.EventSetMarginMode, Account: acct, Market: market, MarginMode: mode}
-	default: // evkInvalid
-		ev := drawEvent(t, st, c, evkOpen)
+	default: // Invalid
+		ev := drawEvent(t, st, c, Open)
 		m := st.Markets[ev.Market]
 		switch rapid.IntRange(0, 6).Draw(t, "broken") {
 		case 0:
@@ -460,7 +425,7 @@ func drawEvent(t *rapid.T, st *spec.State, c GenConfig, kind string) spec.Event 
 // tick grid), with the maker side drawn.
 func tradeEvent(t *rapid.T, market string, m spec.Market, mark decimal.Decimal, buyer, seller string, size decimal.Decimal) spec.Event {
 	pm := rapid.SampledFrom([]int64{1000, 999, 1001, 995, 1005, 980, 1020}).Draw(t, "pricePermille")
-	p := floorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
+	p := specutil.FloorGrid(mark.Mul(dec(pm, -3)), m.TickSize)
 	if p.Sign() <= 0 {
 		p = m.TickSize
 	}
@@ -471,18 +436,34 @@ func tradeEvent(t *rapid.T, market string, m spec.Market, mark decimal.Decimal, 
 // nearLiquidationPrice is a price event that moves a market's mark to the
 // liquidation price of one of the positions in it, one tick either side of
 // it, between it and the bankruptcy price, or to the bankruptcy price
-// (SPEC LIQ, BKR; computed with package model's query, which only chooses
-// the input here). ok is false when no position has a liquidation price.
-func nearLiquidationPrice(t *rapid.T, st *spec.State) (spec.Event, bool) {
+// (SPEC LIQ, BKR; computed with the oracle's query, Config.Evaluate, never
+// the engine under test). ok is false when no position has a liquidation
+// price.
+func nearLiquidationPrice(t *rapid.T, st *spec.State, cfg Config) (spec.Event, bool) {
 	type cand struct {
 		market     string
 		side       spec.Side
 		liq, bankr decimal.NullDecimal
 	}
+	// The oracle is asked about one account at a time, starting at a drawn
+	// one, until one has a liquidation price (it is the slow part).
+	var ids []string
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		if len(st.Accounts[id].Positions) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return spec.Event{}, false
+	}
+	first := rapid.IntRange(0, len(ids)-1).Draw(t, "nearLiquidationAccount")
 	var cs []cand
-	for _, id := range sortedNames(st.Accounts) {
-		a := st.Accounts[id]
-		rep, err := model.Evaluate(scenarioOfAccount(st, a))
+	for k := range ids {
+		if len(cs) > 0 {
+			break
+		}
+		a := st.Accounts[ids[(first+k)%len(ids)]]
+		rep, err := cfg.evaluate(specutil.AccountScenario(st, a))
 		if err != nil {
 			continue
 		}
@@ -509,7 +490,7 @@ func nearLiquidationPrice(t *rapid.T, st *spec.State) (spec.Event, bool) {
 		p = p.Sub(away)
 	case 2:
 		if c.bankr.Valid {
-			p = floorGrid(p.Add(c.bankr.Decimal).Div(dec(2, 0)), tick)
+			p = specutil.FloorGrid(p.Add(c.bankr.Decimal).Div(dec(2, 0)), tick)
 		}
 	case 3:
 		if c.bankr.Valid {
@@ -524,16 +505,16 @@ func nearLiquidationPrice(t *rapid.T, st *spec.State) (spec.Event, bool) {
 
 // LedgerRun generates a run file (SPEC LED: a state and events, the input
 // of `perpcheck run`): a LedgerState and 1 to 40 LedgerEvent events, each
-// drawn for the state that the events before it produce (tracked with
-// package model's ledger). Some events are rejected by the ledger's own
+// drawn for the state that the events before it produce (tracked with the
+// oracle's ledger, Config.NewLedger). Some events are rejected by the ledger's own
 // rules (invalid fields, TRD-5, POOL-6, ...), as in the suite's own runs.
-func LedgerRun(c GenConfig) *rapid.Generator[*spec.Run] {
+func LedgerRun(c Config) *rapid.Generator[*spec.Run] {
 	return rapid.Custom(func(t *rapid.T) *spec.Run {
 		st := LedgerState(c).Draw(t, "state")
-		run := &spec.Run{State: *cloneState(st)}
-		l, err := model.NewLedger(st)
+		run := &spec.Run{State: *st.Clone()}
+		l, err := c.newLedger(st.Clone())
 		if err != nil {
-			panic(fmt.Sprintf("properties: LedgerState generated a state the model rejects: %v", err))
+			panic(fmt.Sprintf("gen: LedgerState generated a state the oracle rejects: %v", err))
 		}
 		cur := l.State()
 		n := rapid.IntRange(1, 40).Draw(t, "events")

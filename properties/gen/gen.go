@@ -1,38 +1,77 @@
-package properties
+package gen
 
 import (
-	"math/big"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
-	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
+	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
 
-// GenConfig says which features generated scenarios may use; ConfigFor
-// derives it from an engine's capabilities. The zero value generates cross
-// positions on mark-basis markets with given marks only.
-type GenConfig struct {
-	Isolated     bool // isolated positions (CapIsolated)
-	EntryBasis   bool // mmBasis "entry" markets (CapEntryBasis)
-	ComputedMark bool // prices without a mark (CapComputedMark)
-	Funding      bool // funding events in ledger runs (CapFunding)
-	ADL          bool // insurance funds small enough for auto-deleveraging (CapADL)
+// Config says which features generated inputs may use, and which oracle
+// the generators consult. The zero value generates cross positions on
+// mark-basis markets with given marks only, ledger runs without funding
+// events and with deep insurance funds, and consults the reference
+// (package reference).
+type Config struct {
+	Isolated     bool // isolated positions
+	EntryBasis   bool // mmBasis "entry" markets
+	ComputedMark bool // prices without a mark
+	Funding      bool // funding events in ledger runs
+	ADL          bool // insurance funds small enough for auto-deleveraging
+
+	// MinPositions is the least number of positions of a generated scenario
+	// (at most one per market, so at most three).
+	MinPositions int
+	// Mode, when set, is the margin mode of every generated position.
+	Mode spec.MarginMode
+
+	// Evaluate is the oracle's query, which NearLiquidation and the
+	// near-liquidation price events consult for liquidation and bankruptcy
+	// prices (nil: reference.Evaluate). Generators never call the engine
+	// under test.
+	Evaluate func(*spec.Scenario) (*spec.Report, error)
+	// NewLedger is the oracle's ledger, with which LedgerRun tracks the
+	// state its events meet (nil: reference.NewLedger).
+	NewLedger func(*spec.State) (LedgerSession, error)
 }
 
-// ConfigFor returns the GenConfig that uses every feature in caps.
-func ConfigFor(caps []Capability) GenConfig {
-	s := newCapSet(caps)
-	return GenConfig{Isolated: s[CapIsolated], EntryBasis: s[CapEntryBasis], ComputedMark: s[CapComputedMark],
-		Funding: s[CapFunding], ADL: s[CapADL]}
+// LedgerSession is a session of the oracle's ledger (the method set of
+// *reference.Ledger and of properties.LedgerSession): Apply applies one
+// event, State returns a copy of the state.
+type LedgerSession interface {
+	Apply(ev spec.Event) ([]spec.Effect, error)
+	State() *spec.State
+}
+
+// evaluate is c's oracle query.
+func (c Config) evaluate(s *spec.Scenario) (*spec.Report, error) {
+	if c.Evaluate != nil {
+		return c.Evaluate(s)
+	}
+	return reference.Evaluate(s)
+}
+
+// newLedger is c's oracle ledger.
+func (c Config) newLedger(st *spec.State) (LedgerSession, error) {
+	if c.NewLedger != nil {
+		return c.NewLedger(st)
+	}
+	l, err := reference.NewLedger(st)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 // maxUnits is MAX of SPEC NUM-2 in units of 1e-8.
-const maxUnits = int64(model.MaxFixed)
+const maxUnits = int64(1<<63 - 1)
 
 // units returns the decimal v * 1e-8.
 func units(v int64) decimal.Decimal { return decimal.New(v, -8) }
@@ -46,27 +85,11 @@ func nd(x decimal.Decimal) decimal.NullDecimal { return decimal.NullDecimal{Deci
 // maxDecimal is MAX as a decimal.
 var maxDecimal = units(maxUnits)
 
-// floorGrid returns the largest multiple of k that is <= x (k > 0).
-func floorGrid(x, k decimal.Decimal) decimal.Decimal {
-	q := new(big.Rat).Quo(x.Rat(), k.Rat())
-	f := new(big.Int).Div(q.Num(), q.Denom()) // Euclidean division: floor for a positive denominator
-	return decimal.NewFromBigInt(f, 0).Mul(k)
-}
-
-// ceilGrid returns the smallest multiple of k that is >= x (k > 0).
-func ceilGrid(x, k decimal.Decimal) decimal.Decimal {
-	f := floorGrid(x, k)
-	if f.LessThan(x) {
-		return f.Add(k)
-	}
-	return f
-}
-
-// EdgeFixed generates fixed-point values at the edges of the NUM-2 range:
+// edgeUnits generates fixed-point values (in units of 1e-8) at the edges of the NUM-2 range:
 // 0, +-1 unit, +-MAX and near it, powers of two around 2^63 / 1e8 scale
 // boundaries, and values whose products with small factors overflow int64.
-func EdgeFixed() *rapid.Generator[model.Fixed] {
-	return rapid.Custom(func(t *rapid.T) model.Fixed {
+func edgeUnits() *rapid.Generator[int64] {
+	return rapid.Custom(func(t *rapid.T) int64 {
 		base := rapid.SampledFrom([]int64{
 			0, 1, 2, 99_999_999, 100_000_000, 100_000_001,
 			maxUnits, maxUnits - 1, maxUnits / 2, maxUnits/2 + 1, maxUnits / 3,
@@ -81,7 +104,7 @@ func EdgeFixed() *rapid.Generator[model.Fixed] {
 		if rapid.Bool().Draw(t, "negative") {
 			v = -v
 		}
-		return model.Fixed(v)
+		return v
 	})
 }
 
@@ -154,12 +177,7 @@ func shippedTables() [][]spec.Tier {
 	venueTablesOnce.Do(func() {
 		seen := map[string]bool{}
 		for _, p := range venue.Profiles() {
-			syms := make([]string, 0, len(p.Markets))
-			for s := range p.Markets {
-				syms = append(syms, s)
-			}
-			sort.Strings(syms)
-			for _, s := range syms {
+			for _, s := range slices.Sorted(maps.Keys(p.Markets)) {
 				ts := p.Markets[s].Tiers
 				key := ""
 				for _, x := range ts {
@@ -201,11 +219,11 @@ var (
 // where known, KuCoin, and the seed-only Bybit, OKX, Bitstamp and Coinbase
 // markets), as a copy. Without c.EntryBasis an entry-basis market (Bybit) is
 // given the mark basis.
-func VenueMarket(c GenConfig) *rapid.Generator[spec.Market] {
+func VenueMarket(c Config) *rapid.Generator[spec.Market] {
 	return rapid.Custom(func(t *rapid.T) spec.Market {
 		venueMarketsOnce.Do(func() {
 			for _, p := range venue.Profiles() {
-				for _, sym := range sortedNames(p.Markets) {
+				for _, sym := range slices.Sorted(maps.Keys(p.Markets)) {
 					venueMarkets = append(venueMarkets, p.Markets[sym])
 				}
 			}
@@ -224,7 +242,7 @@ func VenueMarket(c GenConfig) *rapid.Generator[spec.Market] {
 // a tier table (random or shipped), the MM basis and margin modes that c
 // allows, and now and then a mark price band and a funding interval; one in
 // five is a real venue market (VenueMarket).
-func Market(c GenConfig) *rapid.Generator[spec.Market] {
+func Market(c Config) *rapid.Generator[spec.Market] {
 	return rapid.Custom(func(t *rapid.T) spec.Market {
 		if rapid.IntRange(0, 4).Draw(t, "realMarket") == 0 {
 			return VenueMarket(c).Draw(t, "venue")
@@ -257,7 +275,7 @@ func Market(c GenConfig) *rapid.Generator[spec.Market] {
 // Price generates the prices of a market around ref (> 0): a given mark, or
 // (when c allows) index, last far from or near the index, a funding rate,
 // the time to funding and a basis average, with no mark.
-func Price(c GenConfig, ref decimal.Decimal) *rapid.Generator[spec.Price] {
+func Price(c Config, ref decimal.Decimal) *rapid.Generator[spec.Price] {
 	return rapid.Custom(func(t *rapid.T) spec.Price {
 		if k := rapid.IntRange(0, 3).Draw(t, "computed"); !c.ComputedMark || k != 0 {
 			return spec.Price{Mark: nd(ref)}
@@ -293,6 +311,16 @@ type scenarioOpts struct {
 	edge         bool            // push magnitudes to the NUM-2 edges
 }
 
+// atLeastOne are c's scenario options with at least one position.
+func (c Config) atLeastOne() scenarioOpts {
+	o := c.opts()
+	o.minPositions = max(o.minPositions, 1)
+	return o
+}
+
+// opts are the scenario options of c.
+func (c Config) opts() scenarioOpts { return scenarioOpts{minPositions: c.MinPositions, mode: c.Mode} }
+
 // Scenario generates a valid scenario (SPEC EVAL-2 steps 1-3 pass): one to
 // three markets, given or computed marks, a wallet and up to one position per
 // market, cross or isolated, with sizes whose notionals land around the tier
@@ -300,18 +328,20 @@ type scenarioOpts struct {
 // (often the market's maximum, so that higher tiers cap it), given or default
 // isolated margins, and now and then an entryValue instead of an entryPrice.
 // Reported values may still exceed MAX (a NUM-2 error).
-func Scenario(c GenConfig) *rapid.Generator[*spec.Scenario] {
-	return scenarioGen(c, scenarioOpts{})
+func Scenario(c Config) *rapid.Generator[*spec.Scenario] {
+	return scenarioGen(c, c.opts())
 }
 
 // EdgeScenario is Scenario with magnitudes pushed to the edges of the
 // fixed-point range: wallets and margins near MAX, notionals and unrealized
 // PnL around MAX, so that reported values overflow (NUM-2) or just fit.
-func EdgeScenario(c GenConfig) *rapid.Generator[*spec.Scenario] {
-	return scenarioGen(c, scenarioOpts{edge: true, minPositions: 1})
+func EdgeScenario(c Config) *rapid.Generator[*spec.Scenario] {
+	o := c.opts()
+	o.edge, o.minPositions = true, max(o.minPositions, 1)
+	return scenarioGen(c, o)
 }
 
-func scenarioGen(c GenConfig, o scenarioOpts) *rapid.Generator[*spec.Scenario] {
+func scenarioGen(c Config, o scenarioOpts) *rapid.Generator[*spec.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
 		names := []string{"AAA", "BBB", "CCC"}[:rapid.IntRange(1, 3).Draw(t, "markets")]
 		s := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
@@ -334,12 +364,12 @@ func scenarioGen(c GenConfig, o scenarioOpts) *rapid.Generator[*spec.Scenario] {
 // market offers), long or short, sized around the tier boundaries, with
 // entries near and far from the mark, chosen or default leverage and given or
 // default isolated margins.
-func Account(c GenConfig, markets map[string]spec.Market, refs map[string]decimal.Decimal) *rapid.Generator[spec.Account] {
-	return accountGen(c, scenarioOpts{}, markets, refs)
+func Account(c Config, markets map[string]spec.Market, refs map[string]decimal.Decimal) *rapid.Generator[spec.Account] {
+	return accountGen(c, c.opts(), markets, refs)
 }
 
-func accountGen(c GenConfig, o scenarioOpts, markets map[string]spec.Market, refs map[string]decimal.Decimal) *rapid.Generator[spec.Account] {
-	names := sortedNames(markets)
+func accountGen(c Config, o scenarioOpts, markets map[string]spec.Market, refs map[string]decimal.Decimal) *rapid.Generator[spec.Account] {
+	names := slices.Sorted(maps.Keys(markets))
 	return rapid.Custom(func(t *rapid.T) spec.Account {
 		var a spec.Account
 		np := rapid.IntRange(min(max(o.minPositions, 0), len(names)), len(names)).Draw(t, "positions")
@@ -368,9 +398,9 @@ func accountGen(c GenConfig, o scenarioOpts, markets map[string]spec.Market, ref
 	})
 }
 
-// edgeNonNegative draws |EdgeFixed| as a decimal.
+// edgeNonNegative draws |edgeUnits| as a decimal.
 func edgeNonNegative(t *rapid.T, label string) decimal.Decimal {
-	v := int64(EdgeFixed().Draw(t, label))
+	v := edgeUnits().Draw(t, label)
 	if v < 0 {
 		v = -v
 	}
@@ -378,7 +408,7 @@ func edgeNonNegative(t *rapid.T, label string) decimal.Decimal {
 }
 
 // position draws one valid position in market name (mark about ref).
-func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m spec.Market, ref decimal.Decimal) spec.Position {
+func position(t *rapid.T, c Config, o scenarioOpts, name string, m spec.Market, ref decimal.Decimal) spec.Position {
 	p := spec.Position{Market: name, Side: rapid.SampledFrom([]spec.Side{spec.Long, spec.Short}).Draw(t, name+"Side")}
 	// Mode.
 	p.MarginMode = spec.Cross
@@ -406,12 +436,12 @@ func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m spec.Marke
 	if limit := dec(1, 10); !o.edge && target.GreaterThan(limit) {
 		target = limit
 	}
-	lots := floorGrid(target.Div(ref), m.LotSize)
+	lots := specutil.FloorGrid(target.Div(ref), m.LotSize)
 	if rapid.IntRange(0, 3).Draw(t, name+"FewLots") == 0 || lots.Sign() <= 0 {
 		lots = m.LotSize.Mul(dec(rapid.Int64Range(1, 1000).Draw(t, name+"Lots"), 0))
 	}
 	if lots.GreaterThan(maxDecimal) {
-		lots = floorGrid(maxDecimal, m.LotSize)
+		lots = specutil.FloorGrid(maxDecimal, m.LotSize)
 	}
 	p.Size = lots
 	// Entry price: equal to, near or far from the mark.
@@ -462,32 +492,4 @@ func position(t *rapid.T, c GenConfig, o scenarioOpts, name string, m spec.Marke
 		}
 	}
 	return p
-}
-
-// clone returns a deep copy of s (slices and maps are not shared).
-func clone(s *spec.Scenario) *spec.Scenario {
-	c := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
-	if s.Markets == nil {
-		c.Markets = nil
-	}
-	if s.Prices == nil {
-		c.Prices = nil
-	}
-	for k, m := range s.Markets {
-		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
-		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
-		c.Markets[k] = m
-	}
-	for k, p := range s.Prices {
-		c.Prices[k] = p
-	}
-	c.Account = s.Account
-	c.Account.Positions = append([]spec.Position(nil), s.Account.Positions...)
-	if s.Account.Settings != nil {
-		c.Account.Settings = map[string]spec.AccountSettings{}
-		for k, v := range s.Account.Settings {
-			c.Account.Settings[k] = v
-		}
-	}
-	return c
 }

@@ -1,0 +1,196 @@
+// Package mutation is the catalogue of perpcheck's mutants: deliberate bugs
+// injected into the exact reference (package reference) to show that the
+// conformance suite (package properties) catches them. Every mutation is a
+// real, plausible bug of a margin engine and breaks one SPEC rule, named in
+// its comment. The package is internal: only the suite's own tests and the
+// perpcheck command use it. Package reference registers its mutated entry
+// points here (Register) when it is initialized, so a program that uses
+// Evaluate or NewLedger must import reference (package properties does).
+package mutation
+
+import (
+	"fmt"
+
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// Mutation names one deliberate bug.
+type Mutation string
+
+// The query mutations, injected by Evaluate. Each breaks exactly one SPEC
+// rule, named in its comment.
+const (
+	// IMRoundDown rounds initial margins down instead of up (NUM-4, QTY-4, POOL-1).
+	IMRoundDown Mutation = "im-round-down"
+	// MMRoundDown rounds maintenance margins down instead of up (NUM-4, QTY-5, POOL-1).
+	MMRoundDown Mutation = "mm-round-down"
+	// MMOnEntry evaluates maintenance margin on the entry notional under
+	// the mark basis (MKT-3, QTY-5).
+	MMOnEntry Mutation = "mm-on-entry"
+	// TriggerLE liquidates a pool when equity <= MM instead of < (POOL-5).
+	TriggerLE Mutation = "trigger-le"
+	// TierAtEntry looks the maintenance tier up at the entry notional and
+	// applies its rate to the mark notional (TIER-7, TIER-8).
+	TierAtEntry Mutation = "tier-at-entry"
+	// PrevTierAtBoundary puts a notional exactly at a tier boundary in the
+	// tier below it (TIER-7, QTY-3).
+	PrevTierAtBoundary Mutation = "prev-tier-at-boundary"
+	// LPTowardMark rounds liquidation prices toward the mark: a long's
+	// down, a short's up (LIQ-5, LIQ-6).
+	LPTowardMark Mutation = "lp-toward-mark"
+	// CrossLPIgnoresOthers solves a cross liquidation price with K = the
+	// wallet alone, ignoring the other cross positions (LIQ-1, LIQ-8).
+	CrossLPIgnoresOthers Mutation = "cross-lp-ignores-others"
+	// IsolatedUsesWallet adds the cross wallet to every isolated pool
+	// (POOL-2).
+	IsolatedUsesWallet Mutation = "isolated-uses-wallet"
+	// WrapOverflow does not check the reported range: a value beyond MAX
+	// wraps around the int64 range instead of being a NUM-2 error (NUM-2).
+	WrapOverflow Mutation = "wrap-overflow"
+	// MutatesInput writes the defaults it fills in (leverage, isolated
+	// margin) back into the caller's scenario (EVAL-1).
+	MutatesInput Mutation = "mutates-input"
+	// NoTierLeverageCap does not cap leverage by the tier's maximum
+	// leverage (QTY-3).
+	NoTierLeverageCap Mutation = "no-tier-leverage-cap"
+	// MarkFromLast computes the mark as the last trade price (MARK-3, MARK-5).
+	MarkFromLast Mutation = "mark-from-last"
+	// BandIgnored does not clamp a computed mark to the mark price band
+	// (MARK-3).
+	BandIgnored Mutation = "band-ignored"
+	// PnlRoundHalf rounds unrealized PnL to the nearest unit (half up)
+	// instead of down (NUM-4, QTY-2).
+	PnlRoundHalf Mutation = "pnl-round-half"
+	// RemovableIgnoresLoss lets an isolated position withdraw margin that
+	// covers its unrealized loss (POOL-6).
+	RemovableIgnoresLoss Mutation = "removable-ignores-loss"
+	// RatioRoundDown rounds the margin ratio down instead of up (POOL-4).
+	RatioRoundDown Mutation = "ratio-round-down"
+)
+
+// The ledger mutations, injected by NewLedger. Each breaks one SPEC rule,
+// named in its comment, in a way real engines have (the research notes' bug
+// classes: sign errors, rounding in the trader's favour, uncapped losses,
+// half-applied events, lost remainders).
+const (
+	// FundingSign makes shorts pay when the rate is positive (FND-2).
+	FundingSign Mutation = "funding-sign"
+	// DustLost drops the funding remainder instead of posting it to dust,
+	// so money disappears (FND-3, LED-4).
+	DustLost Mutation = "dust-lost"
+	// LiqFeeUncapped charges the whole liquidation fee even beyond the
+	// pool's remaining equity; an isolated pool's excess comes from the
+	// wallet (LQ-4, LQ-8).
+	LiqFeeUncapped Mutation = "liq-fee-uncapped"
+	// IsolatedLossUncapped covers a bankrupt isolated pool's deficit from
+	// the trader's wallet instead of the insurance fund when the wallet can
+	// pay it (LQ-5, LQ-8).
+	IsolatedLossUncapped Mutation = "isolated-loss-uncapped"
+	// ADLWrongSide takes ADL counterparties from the liquidated
+	// position's own side (ADL-1).
+	ADLWrongSide Mutation = "adl-wrong-side"
+	// ADLRankByPnl ranks ADL candidates by their PnL% alone, without
+	// the effective leverage (ADL-2).
+	ADLRankByPnl Mutation = "adl-rank-by-pnl"
+	// NoADL has the insurance fund cover every bankrupt pool (LQ-5), also
+	// when it cannot pay the deficit, instead of auto-deleveraging (LQ-3,
+	// LQ-6): the fund's balance goes negative.
+	NoADL Mutation = "no-adl"
+	// SweepBeforeFunding runs the liquidation sweep of a funding event
+	// before the payments instead of after them, leaving the pools that the
+	// payments made liquidatable (FND-4, LQ-1).
+	SweepBeforeFunding Mutation = "sweep-before-funding"
+	// TradeFeeRoundDown rounds trading fees down instead of up (TRD-4).
+	TradeFeeRoundDown Mutation = "trade-fee-round-down"
+	// BasisRoundDown rounds the basis a long removes on a reduce down
+	// instead of up, in the trader's favour (TRD-2).
+	BasisRoundDown Mutation = "basis-round-down"
+	// IsolatedMarginNoTierCap moves T = up(q * price / leverage) into an
+	// isolated margin on an open, without capping the leverage by the tier
+	// of the new notional (TRD-3).
+	IsolatedMarginNoTierCap Mutation = "isolated-margin-no-tier-cap"
+	// NoIMCheck accepts risk-increasing trades without the initial
+	// margin check (TRD-5).
+	NoIMCheck Mutation = "no-im-check"
+	// WithdrawProfit lets a trader withdraw unrealized profit: the
+	// withdrawal limit counts U instead of min(U, 0) (LED-9).
+	WithdrawProfit Mutation = "withdraw-profit"
+	// HalfApplied charges both sides' trading fees of a trade that TRD-5
+	// then rejects: the event fails but changes the state (LED-7).
+	HalfApplied Mutation = "half-applied"
+	// LedgerMutatesInput writes the entry values and the settlement it
+	// derives back into the caller's state (LED-7).
+	LedgerMutatesInput Mutation = "ledger-mutates-input"
+)
+
+// Query returns every query mutation (Evaluate's), in a fixed order.
+func Query() []Mutation {
+	return []Mutation{
+		IMRoundDown, MMRoundDown, MMOnEntry, TriggerLE, TierAtEntry, PrevTierAtBoundary, LPTowardMark, CrossLPIgnoresOthers, IsolatedUsesWallet, WrapOverflow, MutatesInput, NoTierLeverageCap, MarkFromLast, BandIgnored, PnlRoundHalf, RemovableIgnoresLoss, RatioRoundDown,
+	}
+}
+
+// Ledger returns every ledger mutation (NewLedger's), in a fixed order. A
+// ledger mutation changes only the ledger.
+func Ledger() []Mutation {
+	return []Mutation{
+		FundingSign, DustLost, LiqFeeUncapped, IsolatedLossUncapped, ADLWrongSide, ADLRankByPnl, NoADL, SweepBeforeFunding, TradeFeeRoundDown, BasisRoundDown, IsolatedMarginNoTierCap, NoIMCheck, WithdrawProfit, HalfApplied, LedgerMutatesInput,
+	}
+}
+
+// IsLedger says whether m is a ledger mutation.
+func IsLedger(m Mutation) bool {
+	for _, k := range Ledger() {
+		if k == m {
+			return true
+		}
+	}
+	return false
+}
+
+// LedgerSession is what NewLedger returns: a ledger's method set, as
+// *reference.Ledger has it.
+type LedgerSession interface {
+	Apply(ev spec.Event) ([]spec.Effect, error)
+	State() *spec.State
+}
+
+var (
+	evaluate  func(*spec.Scenario, Mutation) (*spec.Report, error)
+	newLedger func(*spec.State, Mutation) (LedgerSession, error)
+)
+
+// Register installs the reference's mutated entry points. Package reference
+// calls it from its init function; nothing else should.
+func Register(evaluateWith func(*spec.Scenario, Mutation) (*spec.Report, error), newLedgerWith func(*spec.State, Mutation) (LedgerSession, error)) {
+	evaluate, newLedger = evaluateWith, newLedgerWith
+}
+
+// Evaluate is reference.Evaluate with the query bug m injected. It exists to
+// test test suites: never use it to evaluate anything. An unknown mutation is
+// an error.
+func Evaluate(s *spec.Scenario, m Mutation) (*spec.Report, error) {
+	if evaluate == nil {
+		panic("mutation: package reference is not linked in (import it)")
+	}
+	for _, k := range Query() {
+		if k == m {
+			return evaluate(s, m)
+		}
+	}
+	return nil, fmt.Errorf("mutation: unknown query mutation %q", m)
+}
+
+// NewLedger is reference.NewLedger with the ledger bug m injected into the
+// ledger it returns. It exists to test test suites: never use it to move
+// money. An unknown mutation is an error. The ledger is nil exactly when the
+// error is not.
+func NewLedger(st *spec.State, m Mutation) (LedgerSession, error) {
+	if newLedger == nil {
+		panic("mutation: package reference is not linked in (import it)")
+	}
+	if !IsLedger(m) {
+		return nil, fmt.Errorf("mutation: unknown ledger mutation %q", m)
+	}
+	return newLedger(st, m)
+}

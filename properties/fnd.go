@@ -1,0 +1,149 @@
+package properties
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// This file holds the checks of SPEC FND on a funding event and the
+// FND-3/funding-split property.
+
+// checkFunding is FND-1..3: every position of the market pays up(|a|) or
+// receives down(|a|), a = Q * mark * clamp(rate), longs paying when the
+// clamped rate is positive, accounts in id order (LED-8), then the
+// remainder goes to dust.
+func checkFunding(before *spec.State, ev spec.Event, effects []spec.Effect) string {
+	m := before.Markets[ev.Market]
+	rate := ev.Rate.Decimal
+	if m.FundingRateCap.Valid {
+		rate = decimal.Max(decimal.Min(rate, m.FundingRateCap.Decimal), m.FundingRateCap.Decimal.Neg())
+	}
+	mark := specutil.Mark(before, ev.Market)
+	fund := "funding:" + ev.Market
+	type post struct {
+		from, to string
+		amt      decimal.Decimal
+	}
+	var want []post
+	rest := decimal.Zero
+	accts := stateAccounts(before)
+	for _, id := range slices.Sorted(maps.Keys(accts)) {
+		for _, p := range accts[id].Positions {
+			if p.Market != ev.Market {
+				continue
+			}
+			a := p.Size.Mul(mark).Mul(rate).Abs()
+			pool := poolName(id, p.Market, p.MarginMode)
+			if sideSign(p.Side)*rate.Sign() > 0 {
+				if u := upUnits(a); u.Sign() > 0 {
+					want = append(want, post{pool, fund, u})
+					rest = rest.Add(u)
+				}
+			} else if d := downUnits(a); d.Sign() > 0 {
+				want = append(want, post{fund, pool, d})
+				rest = rest.Sub(d)
+			}
+		}
+	}
+	var got []post
+	for _, f := range effects {
+		if f.Type == spec.EffectPosting && (f.Reason == "funding" || (f.Reason == "dust" && f.From == fund)) {
+			got = append(got, post{f.From, f.To, f.Amount.Decimal})
+		}
+	}
+	if rest.Sign() > 0 {
+		want = append(want, post{fund, "dust", rest})
+	}
+	str := func(ps []post) string {
+		var ss []string
+		for _, p := range ps {
+			ss = append(ss, fmt.Sprintf("%s->%s %s", p.from, p.to, p.amt))
+		}
+		return "[" + strings.Join(ss, ", ") + "]"
+	}
+	if len(got) != len(want) {
+		return fmt.Sprintf("FND-2: funding at rate' %s (mark %s) posts %s, want %s", rate, mark, str(got), str(want))
+	}
+	for i := range got {
+		if got[i].from != want[i].from || got[i].to != want[i].to || !got[i].amt.Equal(want[i].amt) {
+			return fmt.Sprintf("FND-2: funding at rate' %s (mark %s; positive: longs pay) posts %s, want %s", rate, mark, str(got), str(want))
+		}
+	}
+	return ""
+}
+
+func propFundingSplit(e *env) func(*rapid.T) {
+	return func(t *rapid.T) {
+		r := e.prefixRun(t, e.gen, 4)
+		var open []string
+		for _, name := range slices.Sorted(maps.Keys(r.st.Markets)) {
+			for _, a := range stateAccounts(r.st) {
+				if !specutil.SignedSize(a, name).IsZero() {
+					open = append(open, name)
+					break
+				}
+			}
+		}
+		if len(open) == 0 {
+			t.Skip("no open position")
+		}
+		market := rapid.SampledFrom(open).Draw(t, "market")
+		k := int64(rapid.IntRange(2, 4).Draw(t, "pieces"))
+		piece := dec(rapid.SampledFrom([]int64{1, 3, 7, 10, 33, 100, 125, 1000}).Draw(t, "pieceMillionths"), -6)
+		if capR := r.st.Markets[market].FundingRateCap; capR.Valid {
+			piece = decimal.Min(piece, specutil.FloorGrid(capR.Decimal.Div(decimal.NewFromInt(k)), units(1)))
+		}
+		if piece.Sign() <= 0 {
+			t.Skip("cap too small")
+		}
+		if rapid.Bool().Draw(t, "negative") {
+			piece = piece.Neg()
+		}
+		once := spec.Event{Type: spec.EventFunding, Market: market, Rate: nd(piece.Mul(decimal.NewFromInt(k)))}
+		var pieces []spec.Event
+		for i := int64(0); i < k; i++ {
+			pieces = append(pieces, spec.Event{Type: spec.EventFunding, Market: market, Rate: nd(piece)})
+		}
+		whole, split := r.reload(t, r.st), r.reload(t, r.st)
+		weff, werrs := applyAll(whole, []spec.Event{once})
+		seff, serrs := applyAll(split, pieces)
+		ctx := func(format string, args ...any) {
+			r.e.failRuns(t, []labeledRun{{"once", r.st, []spec.Event{once}}, {"pieces", r.st, pieces}}, format, args...)
+		}
+		if (werrs[0] == nil) != (firstErr(serrs) == nil) {
+			ctx("FND-2: funding at %s once gives error %v, in %d pieces %v", once.Rate.Decimal, werrs[0], k, firstErr(serrs))
+		}
+		if werrs[0] != nil || hasLiquidation(weff) || hasLiquidation(seff) {
+			t.Skip("an error or a liquidation")
+		}
+		a, b := bookOf(whole.State()), bookOf(split.State())
+		bound := units(k - 1)
+		for _, name := range slices.Sorted(maps.Keys(a.bal)) {
+			x, y := a.get(name), b.get(name)
+			switch name {
+			case "dust":
+				if y.LessThan(x) {
+					ctx("FND-3: dust is %s after %d pieces, less than %s after one payment", y, k, x)
+				}
+			default:
+				if y.GreaterThan(x) || x.Sub(y).GreaterThan(bound) {
+					ctx("FND-2/FND-3: %s is %s after funding %s once and %s after %d pieces of %s; want the pieces lower or equal by at most %s",
+						name, x, once.Rate.Decimal, y, k, piece, bound)
+				}
+			}
+		}
+		for key, p := range a.pos {
+			if q := b.pos[key]; !q.x.Equal(p.x) || !q.v.Equal(p.v) {
+				ctx("FND-2: funding changed position %s differently (once %s/%s, pieces %s/%s)", key, p.x, p.v, q.x, q.v)
+			}
+		}
+	}
+}

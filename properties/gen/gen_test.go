@@ -1,0 +1,125 @@
+package gen_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/properties/gen"
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// isReportPath says whether an error is NUM-2 on a reported value (EVAL-2
+// steps 4 and 5, or a computed mark): the input itself is valid.
+func isReportPath(me *spec.Error) bool {
+	return me.Rule == "NUM-2" && (strings.HasPrefix(me.Path, "positions[") || strings.HasPrefix(me.Path, "pools[") ||
+		(strings.HasPrefix(me.Path, "prices.") && strings.HasSuffix(me.Path, ".mark")))
+}
+
+// TestGeneratorCoverage guards the generators against silently degenerating:
+// over a fixed set of examples, the scenarios must exercise every feature the
+// properties rely on, and stay mostly valid.
+func TestGeneratorCoverage(t *testing.T) {
+	c := gen.Config{Isolated: true, EntryBasis: true, ComputedMark: true}
+	const n = 300
+	count := map[string]int{}
+	positions := 0
+	for i := 0; i < n; i++ {
+		s := gen.Scenario(c).Example(i)
+		rep, err := reference.Evaluate(s)
+		if err != nil {
+			var me *spec.Error
+			if !errors.As(err, &me) || !isReportPath(me) {
+				t.Fatalf("example %d is invalid input: %v", i, err)
+			}
+			count["reported NUM-2"]++
+			continue
+		}
+		for name, p := range s.Prices {
+			if !p.Mark.Valid {
+				count["computed mark"]++
+			}
+			if s.Markets[name].MMBasis == spec.BasisEntry {
+				count["entry basis"]++
+			}
+		}
+		for j, p := range rep.Positions {
+			positions++
+			sp := s.Account.Positions[j]
+			if p.Tier > 1 {
+				count["tier > 1"]++
+			}
+			if p.LiquidationPrice.Valid {
+				count["liquidation price"]++
+			}
+			if sp.MarginMode == spec.Isolated {
+				count["isolated"]++
+			}
+			if sp.Leverage.Valid && !sp.Leverage.Decimal.Equal(p.Leverage) {
+				count["leverage capped"]++
+			}
+			if sp.EntryValue.Valid {
+				count["entry value"]++
+			}
+		}
+		for _, p := range rep.Pools {
+			if p.Liquidatable {
+				count["liquidatable pool"]++
+			}
+		}
+		if len(rep.Positions) > 1 && rep.Pools[0].Position == -1 && len(rep.Pools) < len(rep.Positions) {
+			count["cross pool with several positions"]++
+		}
+	}
+	t.Logf("%d scenarios, %d positions: %v", n, positions, count)
+	for feature, min := range map[string]int{
+		"computed mark": 20, "entry basis": 20, "tier > 1": 40, "liquidation price": 60, "isolated": 40,
+		"leverage capped": 10, "entry value": 10, "liquidatable pool": 20, "cross pool with several positions": 10,
+	} {
+		if count[feature] < min {
+			t.Errorf("only %d examples with %s (want >= %d)", count[feature], feature, min)
+		}
+	}
+	if count["reported NUM-2"] > n/10 {
+		t.Errorf("%d of %d scenarios overflow a reported value", count["reported NUM-2"], n)
+	}
+	// The derived generators.
+	for i := 0; i < 50; i++ {
+		cr := gen.Corrupted(c).Example(i)
+		if _, err := reference.Evaluate(cr.Scenario); err == nil {
+			t.Errorf("corruption %s gives a report", cr.Kind)
+		}
+	}
+}
+
+// TestLedgerRunGenerator: generated run files are valid input of the
+// reference ledger, most events apply, and the final state is balanced
+// (LED-4, spec.CheckBalanced).
+func TestLedgerRunGenerator(t *testing.T) {
+	c := gen.Config{Isolated: true, EntryBasis: true, ComputedMark: true, Funding: true, ADL: true}
+	applied, rejected := 0, 0
+	rapid.Check(t, func(t *rapid.T) {
+		run := gen.LedgerRun(c).Draw(t, "run")
+		l, err := reference.NewLedger(&run.State)
+		if err != nil {
+			t.Fatalf("generated state rejected: %v", err)
+		}
+		for _, ev := range run.Events {
+			if _, err := l.Apply(ev); err != nil {
+				rejected++
+			} else {
+				applied++
+			}
+		}
+		if err := spec.CheckBalanced(l.State()); err != nil {
+			t.Fatalf("LED-4 after the run: %v", err)
+		}
+	})
+	t.Logf("%d events applied, %d rejected", applied, rejected)
+	if applied <= rejected {
+		t.Errorf("most generated events should apply: %d applied, %d rejected", applied, rejected)
+	}
+}
