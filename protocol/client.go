@@ -247,6 +247,23 @@ func (e *Engine) roundTrip(req request, resp *response, isInit bool) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
+	out, err := e.exchange(req.Type, req.ID, line, isInit)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	if !isInit {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(resp); err != nil {
+		return nil, e.failure("the response is not a valid perpcheck/1 message: " + err.Error())
+	}
+	return out, nil
+}
+
+// exchange writes one request line and reads its response line, checking
+// that it is a JSON object answering id with typ_ok or error (PR-9).
+func (e *Engine) exchange(typ string, id int64, line []byte, isInit bool) ([]byte, error) {
 	e.record(isInit, "> "+string(line))
 	if _, err := e.stdin.Write(append(line, '\n')); err != nil {
 		return nil, e.failure("writing the request: " + err.Error())
@@ -258,27 +275,31 @@ func (e *Engine) roundTrip(req request, resp *response, isInit bool) ([]byte, er
 		if !ok {
 			err := <-e.readEr
 			if err == io.EOF {
-				return nil, e.failure("the engine closed its stdout (exited?) before answering " + req.Type)
+				return nil, e.failure("the engine closed its stdout (exited?) before answering " + typ)
 			}
 			return nil, e.failure("reading the response: " + err.Error())
 		}
 		e.record(isInit, "< "+string(out))
-		dec := json.NewDecoder(bytes.NewReader(out))
-		if !isInit {
-			dec.DisallowUnknownFields()
+		var env struct {
+			InReplyTo *int64 `json:"in_reply_to"`
+			Type      string `json:"type"`
 		}
-		if err := dec.Decode(resp); err != nil {
-			return nil, e.failure("the response is not a valid perpcheck/1 message: " + err.Error())
+		if err := json.Unmarshal(out, &env); err != nil || env.InReplyTo == nil {
+			msg := "no in_reply_to"
+			if err != nil {
+				msg = err.Error()
+			}
+			return nil, e.failure("the response is not a valid perpcheck/1 message: " + msg)
 		}
-		if resp.InReplyTo != req.ID {
-			return nil, e.failure(fmt.Sprintf("in_reply_to %d, want %d", resp.InReplyTo, req.ID))
+		if *env.InReplyTo != id {
+			return nil, e.failure(fmt.Sprintf("in_reply_to %d, want %d", *env.InReplyTo, id))
 		}
-		if resp.Type != req.Type+"_ok" && resp.Type != "error" {
-			return nil, e.failure(fmt.Sprintf("response type %q to a %s request", resp.Type, req.Type))
+		if env.Type != typ+"_ok" && env.Type != "error" {
+			return nil, e.failure(fmt.Sprintf("response type %q to a %s request", env.Type, typ))
 		}
 		return out, nil
 	case <-timer.C:
-		return nil, e.failure(fmt.Sprintf("no answer to %s within %s", req.Type, e.opts.Timeout))
+		return nil, e.failure(fmt.Sprintf("no answer to %s within %s", typ, e.opts.Timeout))
 	}
 }
 
@@ -486,4 +507,28 @@ func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.ToValidUTF8(string(t.buf), "?")
+}
+
+// Raw sends one request given as a JSON object (its id is replaced by the
+// next id of this process) and returns the response line, after the checks
+// of PR-9. It is for replaying transcripts (perpcheck replay); error
+// responses are returned as lines, not as errors.
+func (e *Engine) Raw(line []byte) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(line, &fields); err != nil {
+		return nil, fmt.Errorf("perpcheck/1: a transcript request is not a JSON object: %v", err)
+	}
+	var typ string
+	if err := json.Unmarshal(fields["type"], &typ); err != nil || typ == "" {
+		return nil, errors.New("perpcheck/1: a transcript request has no type")
+	}
+	if e.proc == nil {
+		if err := e.start(); err != nil {
+			return nil, err
+		}
+	}
+	e.nextID++
+	fields["id"] = json.RawMessage(strconv.FormatInt(e.nextID, 10))
+	out, _ := json.Marshal(fields)
+	return e.exchange(typ, e.nextID, out, false)
 }

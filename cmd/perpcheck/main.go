@@ -7,6 +7,8 @@
 //	perpcheck eval FILE      evaluate a scenario or a ledger state (JSON; "-" reads stdin)
 //	perpcheck run FILE       apply a run file's events; print effects and the final state
 //	perpcheck profiles       list the dated venue profiles and their sources
+//	perpcheck serve          speak perpcheck/1 on stdin/stdout for the model or the reference
+//	perpcheck replay         re-send a transcript of perpcheck/1 to an engine
 //	perpcheck version        print the module version
 //
 // Exit status: 0 on success, 1 when a check fails, 2 on bad input or usage. Bad input
@@ -35,12 +37,16 @@ func main() {
 }
 
 const usage = `usage:
-  perpcheck verify [-checks N] [-seed N] [-impl model|reference] [-v]
+  perpcheck verify [-checks N] [-seed N] [-impl model|reference | -engine 'CMD ARGS'] [-v]
                           run the conformance suite and the mutant check; exit 1 on any failure
   perpcheck eval FILE     evaluate a scenario or state file ("-" for stdin), print the JSON report
   perpcheck run [-state OUT] FILE
                           apply the events of a run file, print effects and the final state
   perpcheck profiles      list the dated venue profiles and their sources
+  perpcheck serve [-impl model|reference]
+                          speak perpcheck/1 (PROTOCOL.md) on stdin/stdout for the model or the reference
+  perpcheck replay -engine 'CMD ARGS' TRANSCRIPT
+                          re-send a failure's transcript to an engine; show the responses that differ
   perpcheck version       print the version
 `
 
@@ -63,6 +69,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdRun(args[1:], stdin, stdout, stderr)
 	case "profiles":
 		return cmdProfiles(stdout)
+	case "serve":
+		return cmdServe(args[1:], stdin, stdout, stderr)
+	case "replay":
+		return cmdReplay(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return 0

@@ -15,9 +15,10 @@ import (
 
 	"github.com/perpcheck/perpcheck/internal/mutants"
 	"github.com/perpcheck/perpcheck/properties"
+	"github.com/perpcheck/perpcheck/protocol"
 )
 
-const verifyUsage = `usage: perpcheck verify [-checks N] [-ledger-checks N] [-seed N] [-impl model|reference|mutant:NAME] [-run REGEXP] [-mutants=false] [-out DIR] [-v]
+const verifyUsage = `usage: perpcheck verify [-checks N] [-ledger-checks N] [-seed N] [-impl model|reference|mutant:NAME | -engine 'CMD ARGS'] [-timeout D] [-run REGEXP] [-mutants=false] [-out DIR] [-v]
 
 Runs the conformance suite (package properties) against an implementation:
 every property of the catalogue with rapid, then the same suite against each
@@ -46,6 +47,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	mutantChecks := fs.Int("mutant-checks", 100, "rapid cases per query property for each mutant (ledger properties: 3x as many runs)")
 	out := fs.String("out", "", "write each counterexample scenario to a JSON file in this directory")
 	verbose := fs.Bool("v", false, "print each property as it finishes and rapid's full report on failure")
+	engine := fs.String("engine", "", "an engine in any language behind perpcheck/1 (PROTOCOL.md): its command line, e.g. 'python3 engine.py' (replaces -impl; the mutant check is then off unless -mutants is given)")
+	timeout := fs.Duration("timeout", 10*time.Second, "the longest an engine may take to answer one query or event")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -61,11 +64,35 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	var factory properties.Factory
 	cfg := &properties.Config{Cases: *checks, Runs: *ledgerChecks, Seed: *seed,
-		Parallel: runtime.GOMAXPROCS(0), ShrinkTime: 10 * time.Second}
-	switch *impl {
-	case "model":
+		Parallel: runtime.GOMAXPROCS(0), ShrinkTime: 10 * time.Second, Timeout: *timeout}
+	var command []string
+	if *engine != "" {
+		var err error
+		if command, err = splitCommand(*engine); err != nil {
+			fmt.Fprintf(stderr, "perpcheck verify: -engine: %v\n", err)
+			return 2
+		}
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "mutants" })
+		if !explicit {
+			*withMutants = false
+		}
+		f, stop, err := protocol.Suite(command, protocol.Options{Timeout: *timeout, Seed: *seed, Stderr: stderr})
+		if err != nil {
+			fmt.Fprintf(stderr, "perpcheck verify: -engine: %v\n", err)
+			return 2
+		}
+		defer stop()
+		factory = f
+		_, caps := f()
+		*impl = *engine
+		fmt.Fprintf(stdout, "engine: %s (capabilities: %s)\n", *engine, capNames(caps))
+	}
+	switch {
+	case factory != nil:
+	case *impl == "model":
 		factory = properties.Model()
-	case "reference":
+	case *impl == "reference":
 		factory = mutants.Reference()
 		cfg.Oracle, _ = properties.Model()()
 	default:
@@ -113,7 +140,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	status := 0
 	if res.Failed > 0 {
 		status = 1
-		printFailures(stdout, stderr, res, *impl, *out, *verbose)
+		printFailures(stdout, stderr, res, *impl, *out, *verbose, command, *timeout)
 	}
 	fmt.Fprintf(stdout, "properties: %d passed, %d failed, %d not run (%s)\n", res.Passed, res.Failed, res.Skipped, res.Duration.Round(time.Millisecond))
 	for _, nr := range res.NotRun() {
@@ -125,6 +152,17 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+func capNames(caps []properties.Capability) string {
+	if len(caps) == 0 {
+		return "none"
+	}
+	names := make([]string, len(caps))
+	for i, c := range caps {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
 }
 
 func seedText(s uint64) string {
@@ -150,7 +188,7 @@ func printTable(w io.Writer, res *properties.Result) {
 
 // printFailures prints each failure with its counterexample scenarios and the
 // command that reproduces it.
-func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out string, verbose bool) {
+func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out string, verbose bool, command []string, timeout time.Duration) {
 	for _, p := range res.Properties {
 		if p.Status != properties.Fail || p.Failure == nil {
 			continue
@@ -159,6 +197,15 @@ func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out s
 		fmt.Fprintf(stdout, "\nFAIL %s (%s)\n  %s\n", p.ID, strings.Join(p.Rules, " "), f.Message)
 		for _, sc := range f.Counterexamples {
 			fmt.Fprintf(stdout, "  counterexample, %s (replay: %s):\n%s\n", sc.Label, sc.Replay, indent(sc.JSON, "    "))
+			var transcript []string
+			if command != nil {
+				var err error
+				if transcript, err = transcriptOf(command, protocol.Options{Timeout: timeout}, sc.JSON); err != nil {
+					fmt.Fprintf(stdout, "  (no transcript: %v)\n", err)
+				} else {
+					fmt.Fprintf(stdout, "  transcript (perpcheck replay -engine '%s' FILE):\n%s\n", strings.Join(command, " "), indent(strings.Join(transcript, "\n"), "    "))
+				}
+			}
 			if out != "" {
 				name := filepath.Join(out, sanitize(p.ID)+"-"+sanitize(sc.Label)+".json")
 				if err := os.MkdirAll(out, 0o755); err == nil {
@@ -166,11 +213,21 @@ func printFailures(stdout, stderr io.Writer, res *properties.Result, impl, out s
 					if err == nil {
 						fmt.Fprintf(stdout, "  written to %s\n", name)
 					}
+					if transcript != nil {
+						tname := strings.TrimSuffix(name, ".json") + ".transcript"
+						if os.WriteFile(tname, []byte(strings.Join(transcript, "\n")+"\n"), 0o644) == nil {
+							fmt.Fprintf(stdout, "  transcript written to %s\n", tname)
+						}
+					}
 				}
 			}
 		}
 		if f.Seed != 0 {
-			fmt.Fprintf(stdout, "  reproduce: perpcheck verify -impl %s -run '^%s$' -seed %d -mutants=false\n", impl, regexp.QuoteMeta(p.ID), f.Seed)
+			target := "-impl " + impl
+			if command != nil {
+				target = "-engine '" + strings.Join(command, " ") + "'"
+			}
+			fmt.Fprintf(stdout, "  reproduce: perpcheck verify %s -run '^%s$' -seed %d -mutants=false\n", target, regexp.QuoteMeta(p.ID), f.Seed)
 			fmt.Fprintf(stdout, "  (in go test: -rapid.seed=%d)\n", f.Seed)
 		}
 		if verbose && f.Rapid != "" {

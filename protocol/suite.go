@@ -1,0 +1,128 @@
+package protocol
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/perpcheck/perpcheck/properties"
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// Suite puts an engine process under the conformance suite: the
+// properties.Factory it returns starts command behind perpcheck/1 for each
+// engine the suite asks for (one per property, so properties run in
+// parallel never share a process), declares the capabilities the engine
+// named in init_ok, and makes the engine a properties.LedgerEngine exactly
+// when it declares "ledger". The first engine is started at once, so that a
+// command that does not start or does not speak perpcheck/1 is an error
+// here. stop ends every process started.
+//
+// Protocol failures (PR-9) reach the suite as errors of Evaluate, NewLedger
+// and Apply, and as a panic of a session's State, which the suite reports
+// with the failure.
+func Suite(command []string, opts Options) (f properties.Factory, stop func(), err error) {
+	first, err := Start(command, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		mu      sync.Mutex
+		started = []*Engine{first}
+		unused  = first
+	)
+	stop = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range started {
+			e.Close()
+		}
+		started = nil
+	}
+	f = func() (properties.Engine, []properties.Capability) {
+		mu.Lock()
+		e := unused
+		unused = nil
+		mu.Unlock()
+		if e == nil {
+			var err error
+			if e, err = Start(command, opts); err != nil {
+				return failedEngine{err}, nil
+			}
+			mu.Lock()
+			started = append(started, e)
+			mu.Unlock()
+		}
+		return Adapt(e)
+	}
+	return f, stop, nil
+}
+
+// Adapt returns e as an engine of the suite and the capabilities it
+// declared (those the suite knows). It is a properties.LedgerEngine when e
+// declared "ledger".
+func Adapt(e *Engine) (properties.Engine, []properties.Capability) {
+	var caps []properties.Capability
+	ledger := false
+	for _, c := range properties.AllCapabilities() {
+		if slices.Contains(e.Info().Capabilities, string(c)) {
+			caps = append(caps, c)
+		}
+	}
+	if slices.Contains(e.Info().Capabilities, "ledger") {
+		ledger = true
+	}
+	if ledger {
+		return &ledgerEngine{queryEngine{e}, nil}, caps
+	}
+	return queryEngine{e}, caps
+}
+
+type queryEngine struct{ e *Engine }
+
+func (q queryEngine) Evaluate(s *spec.Scenario) (*spec.Report, error) {
+	q.e.BeginCase()
+	return q.e.Evaluate(s)
+}
+
+type ledgerEngine struct {
+	queryEngine
+	open []*Session // oldest first
+}
+
+// keepSessions is how many sessions the adapter keeps open in the engine:
+// a case opens its own (PR-11), and a relation property compares a few at
+// once (a run split in pieces against the whole, a state reloaded); older
+// ones are closed so that the engine does not accumulate them.
+const keepSessions = 8
+
+// NewLedger opens a session and closes the oldest beyond keepSessions.
+func (l *ledgerEngine) NewLedger(st *spec.State) (properties.LedgerSession, error) {
+	if len(l.open) >= keepSessions {
+		l.open[0].Close()
+		l.open = l.open[1:]
+	}
+	s, err := l.e.OpenLedger(st)
+	if err != nil {
+		return nil, err
+	}
+	l.open = append(l.open, s)
+	return session{s}, nil
+}
+
+type session struct{ s *Session }
+
+func (s session) Apply(ev spec.Event) ([]spec.Effect, error) { return s.s.Apply(ev) }
+
+func (s session) State() *spec.State {
+	st, err := s.s.State()
+	if err != nil {
+		panic(err)
+	}
+	return st
+}
+
+// failedEngine answers every query with the error that kept its process
+// from starting.
+type failedEngine struct{ err error }
+
+func (f failedEngine) Evaluate(*spec.Scenario) (*spec.Report, error) { return nil, f.err }
