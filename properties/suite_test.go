@@ -382,3 +382,20 @@ func TestTimeoutRunChild(t *testing.T) {
 	properties.Run(t, func() (properties.Engine, []properties.Capability) { return loopingQuery{&done}, nil },
 		&properties.Config{Timeout: 200 * time.Millisecond})
 }
+
+// TestNilSession: the suite, not the adapter, handles nil sessions. An
+// adapter may return its constructor's (typed nil, error) as they are (the
+// example's myLedgerEngine does; the ledger properties pass), but a nil
+// session without an error, even a typed nil, is a failure (LED-1).
+func TestNilSession(t *testing.T) {
+	factory := func() (properties.Engine, []properties.Capability) {
+		return ledgerEngine{func(st *spec.State) (properties.LedgerSession, error) {
+			var l *model.Ledger
+			return l, nil
+		}}, properties.AllCapabilities()
+	}
+	res, err := properties.Check(factory, &properties.Config{Select: only("LED-4/stateful-invariants"), Cases: 5})
+	if err == nil || !strings.Contains(res.Properties[0].Failure.Message, "NewLedger returned no session and no error") {
+		t.Fatalf("a typed-nil session without an error was not caught: %v", err)
+	}
+}

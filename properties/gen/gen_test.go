@@ -2,6 +2,9 @@ package gen_test
 
 import (
 	"errors"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -121,5 +124,32 @@ func TestLedgerRunGenerator(t *testing.T) {
 	t.Logf("%d events applied, %d rejected", applied, rejected)
 	if applied <= rejected {
 		t.Errorf("most generated events should apply: %d applied, %d rejected", applied, rejected)
+	}
+}
+
+// TestGeneratorsConsultTheConfiguredOracle: where a generator needs a
+// computed value it asks Config.Evaluate and Config.NewLedger (the oracle),
+// and the package does not depend on the model (an engine under test).
+func TestGeneratorsConsultTheConfiguredOracle(t *testing.T) {
+	queries, ledgers := 0, 0
+	c := gen.Config{Isolated: true, Funding: true, ADL: true,
+		Evaluate:  func(s *spec.Scenario) (*spec.Report, error) { queries++; return reference.Evaluate(s) },
+		NewLedger: func(st *spec.State) (gen.LedgerSession, error) { ledgers++; return reference.NewLedger(st) },
+	}
+	for i := range 20 {
+		gen.NearLiquidation(c).Example(i)
+		gen.LedgerRun(c).Example(i)
+	}
+	if queries == 0 || ledgers == 0 {
+		t.Errorf("the oracle was asked %d queries and %d ledgers, want some of each", queries, ledgers)
+	}
+	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "github.com/perpcheck/perpcheck/model" {
+			t.Errorf("package gen depends on %s", p)
+		}
 	}
 }
