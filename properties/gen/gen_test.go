@@ -3,8 +3,6 @@ package gen_test
 import (
 	"errors"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -143,7 +141,7 @@ func TestGeneratorsConsultTheConfiguredOracle(t *testing.T) {
 	if queries == 0 || ledgers == 0 {
 		t.Errorf("the oracle was asked %d queries and %d ledgers, want some of each", queries, ledgers)
 	}
-	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", ".").Output()
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {
 		t.Skipf("go list: %v", err)
 	}
