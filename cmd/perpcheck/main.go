@@ -7,6 +7,7 @@
 //	perpcheck eval FILE      evaluate a scenario or a ledger state (JSON; "-" reads stdin)
 //	perpcheck run FILE       apply a run file's events; print effects and the final state
 //	perpcheck profiles       list the dated venue profiles and their sources
+//	perpcheck vectors        export the test vectors, or check an engine against them
 //	perpcheck version        print the module version
 //
 // Exit status: 0 on success, 1 when a check fails, 2 on bad input or usage. Bad input
@@ -41,6 +42,8 @@ const usage = `usage:
   perpcheck run [-state OUT] FILE
                           apply the events of a run file, print effects and the final state
   perpcheck profiles      list the dated venue profiles and their sources
+  perpcheck vectors export|check [flags] DIR
+                          write the language-neutral test vectors, or check an engine against them
   perpcheck version       print the version
 `
 
@@ -63,6 +66,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdRun(args[1:], stdin, stdout, stderr)
 	case "profiles":
 		return cmdProfiles(stdout)
+	case "vectors":
+		return cmdVectors(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return 0
