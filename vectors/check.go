@@ -214,7 +214,11 @@ func (r Runner) query(t QueryTest) (diffs []string, skip string) {
 		}
 		rep, err = te.EvaluateText([]byte(t.ScenarioText))
 	} else {
-		rep, err = r.Engine.Evaluate(t.Scenario.Clone())
+		in := t.Scenario.Clone()
+		rep, err = r.Engine.Evaluate(in)
+		if d := spec.DiffExact(t.Scenario, in); len(d) > 0 {
+			return prefix("the engine modified its input scenario (EVAL-1): ", d), ""
+		}
 	}
 	if s := notSupported(err); s != "" {
 		return nil, s
@@ -252,7 +256,13 @@ func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " 
 // differs on, nothing after it is judged), or a skip reason.
 func (r Runner) ledger(t LedgerTest) (diffs []string, skip string) {
 	paths := slices.Contains(r.Capabilities, CapErrorPaths)
-	sess, err := r.Ledger.OpenLedger(t.Pre.Clone())
+	pre := t.Pre.Clone()
+	defer func() {
+		if d := spec.DiffExact(t.Pre, pre); len(d) > 0 && skip == "" {
+			diffs = append(diffs, prefix("the engine modified its input state (LED-7): ", d)...)
+		}
+	}()
+	sess, err := r.Ledger.OpenLedger(pre)
 	if s := notSupported(err); s != "" {
 		return nil, s
 	}

@@ -423,6 +423,7 @@ func ledgerSuites(opts Options) ([]*ledgerBuilder, error) {
 	targetedRuns(adl, gen.Config{ADL: true, Isolated: true}, 8, 1100,
 		[]gen.EventKind{gen.Open, gen.Open, gen.Open, gen.PriceGap, gen.PriceGap, gen.PriceGap},
 		"auto-deleveraging", func(f ledgerFacts) bool { return f.adl })
+	adl.add(residualRun(), "an ADL that leaves a residual deficit: a cross short with an entry price below one tick, an empty fund (LQ-7; OPEN-3 is about the isolated variant)", []string{"hand-made"}, nil, true)
 	out = append(out, adl)
 	return out, nil
 }

@@ -337,3 +337,18 @@ func invalidStates() []stateCase {
 		}),
 	}
 }
+
+// residualRun is LQ-7's case: a cross short whose entry price is below one
+// tick (an entry value of 0.05 on a 0.1 tick) is bankrupt, the fund is
+// empty, and auto-deleveraging at the one-tick floor cannot absorb the whole
+// deficit; the fund posts the residual and goes negative.
+func residualRun() *spec.Run {
+	st := baseState()
+	st.Prices["BTCUSDT"] = spec.Price{Mark: nd("100")}
+	st.Accounts = map[string]spec.Account{
+		"alice": {WalletBalance: d("1000"), Positions: []spec.Position{{Market: "BTCUSDT", Side: spec.Long, Size: d("1"), EntryPrice: d("100"), MarginMode: spec.Cross, Leverage: nd("20")}}},
+		"bob":   {WalletBalance: d("0"), Positions: []spec.Position{{Market: "BTCUSDT", Side: spec.Short, Size: d("1"), EntryValue: nd("0.05"), MarginMode: spec.Cross, Leverage: nd("20")}}},
+	}
+	st.InsuranceFund = spec.Account{WalletBalance: d("0")}
+	return &spec.Run{State: *st, Events: []spec.Event{{Type: spec.EventPrice, Market: "BTCUSDT", Mark: nd("100.1")}}}
+}
