@@ -9,6 +9,7 @@
 //	perpcheck profiles       list the dated venue profiles and their sources
 //	perpcheck serve          speak perpcheck/1 on stdin/stdout for the model or the reference
 //	perpcheck replay         re-send a transcript of perpcheck/1 to an engine
+//	perpcheck vectors        export the test vectors, or check an engine against them
 //	perpcheck version        print the module version
 //
 // Exit status: 0 on success, 1 when a check fails, 2 on bad input or usage. Bad input
@@ -47,6 +48,8 @@ const usage = `usage:
                           speak perpcheck/1 (PROTOCOL.md) on stdin/stdout for the model or the reference
   perpcheck replay -engine 'CMD ARGS' TRANSCRIPT
                           re-send a failure's transcript to an engine; show the responses that differ
+  perpcheck vectors export|check [flags] DIR
+                          write the language-neutral test vectors, or check an engine against them
   perpcheck version       print the version
 `
 
@@ -73,6 +76,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdServe(args[1:], stdin, stdout, stderr)
 	case "replay":
 		return cmdReplay(args[1:], stdout, stderr)
+	case "vectors":
+		return cmdVectors(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return 0
