@@ -1,6 +1,6 @@
 module example.com/thirdparty
 
-go 1.23
+go 1.24
 
 require github.com/perpcheck/perpcheck v0.0.0
 
