@@ -373,6 +373,25 @@ func (e *Engine) Evaluate(s *spec.Scenario) (*spec.Report, error) {
 	return &rep, nil
 }
 
+// EvaluateText sends a scenario given as JSON text, as it is (duplicate
+// keys, unknown fields and decimal literals included), so that the engine's
+// own decoding (SPEC NUM-5, EVAL-4) is checked. The text must be one
+// syntactically valid JSON value.
+func (e *Engine) EvaluateText(data []byte) (*spec.Report, error) {
+	if !json.Valid(data) {
+		return nil, errors.New("perpcheck/1: EvaluateText needs syntactically valid JSON")
+	}
+	resp, err := e.call(request{Type: "evaluate", Scenario: json.RawMessage(data)})
+	if err != nil {
+		return nil, err
+	}
+	var rep spec.Report
+	if err := strictjson.Unmarshal(resp.Report, &rep); err != nil {
+		return nil, e.failure("evaluate_ok.report: " + err.Error())
+	}
+	return &rep, nil
+}
+
 // EvaluateBatch sends scenarios in one evaluate_batch request (PR-6) and
 // returns one report or error per scenario; err is a request-level error.
 func (e *Engine) EvaluateBatch(ss []*spec.Scenario) (reports []*spec.Report, errs []error, err error) {

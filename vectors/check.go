@@ -385,11 +385,12 @@ func Reference() Runner {
 }
 
 // Protocol is the Runner of an engine behind perpcheck/1, with the
-// capabilities it declared in init_ok. It lacks "raw-json": the Go client
-// sends decoded scenarios, so the scenarioText tests are skipped.
+// capabilities it declared in init_ok, and "raw-json": the scenarioText
+// tests are sent as text (protocol.Engine.EvaluateText), so every engine
+// behind the protocol decodes them itself.
 func Protocol(e *protocol.Engine) Runner {
 	info := e.Info()
-	caps := slices.DeleteFunc(slices.Clone(info.Capabilities), func(c string) bool { return c == CapRawJSON })
+	caps := append(slices.DeleteFunc(slices.Clone(info.Capabilities), func(c string) bool { return c == CapRawJSON }), CapRawJSON)
 	return Runner{
 		Engine:       e,
 		Ledger:       protocolLedger{e},
