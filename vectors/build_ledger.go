@@ -132,23 +132,13 @@ func (b *ledgerBuilder) add(run *spec.Run, comment string, flags, rules []string
 	return facts, true
 }
 
-// file groups the tests by what they require.
+// file groups the tests by what they require (groupByRequires).
 func (b *ledgerBuilder) file() *LedgerFile {
+	groups, reqs, notes := groupByRequires(b.tests, b.requires, func(t LedgerTest) []string { return t.Flags }, ledgerNotes)
 	f := &LedgerFile{Schema: "ledger.schema.json", GeneratorVersion: GeneratorVersion, Area: b.area, Suite: b.suite,
-		NumberOfTests: len(b.tests), Header: b.header, Notes: map[string]string{}}
-	index := map[string]int{}
-	for i, t := range b.tests {
-		key := strings.Join(b.requires[i], ",")
-		g, ok := index[key]
-		if !ok {
-			g = len(f.TestGroups)
-			index[key] = g
-			f.TestGroups = append(f.TestGroups, LedgerGroup{Type: "LedgerTest", Requires: b.requires[i]})
-		}
-		f.TestGroups[g].Tests = append(f.TestGroups[g].Tests, t)
-		for _, fl := range t.Flags {
-			f.Notes[fl] = ledgerNotes[fl]
-		}
+		NumberOfTests: len(b.tests), Header: b.header, Notes: notes}
+	for i, g := range groups {
+		f.TestGroups = append(f.TestGroups, LedgerGroup{Type: "LedgerTest", Requires: reqs[i], Tests: g})
 	}
 	return f
 }

@@ -142,26 +142,38 @@ func (b *queryBuilder) add(c qcase) bool {
 	return true
 }
 
-// file groups the tests by what they require, groups in the order of their
-// first test.
+// file groups the tests by what they require (groupByRequires).
 func (b *queryBuilder) file() *QueryFile {
+	groups, reqs, notes := groupByRequires(b.tests, b.requires, func(t QueryTest) []string { return t.Flags }, queryNotes)
 	f := &QueryFile{Schema: "query.schema.json", GeneratorVersion: GeneratorVersion, Area: b.area, Suite: b.suite,
-		NumberOfTests: len(b.tests), Header: b.header, Notes: map[string]string{}}
-	index := map[string]int{}
-	for i, t := range b.tests {
-		key := strings.Join(b.requires[i], ",")
-		g, ok := index[key]
-		if !ok {
-			g = len(f.TestGroups)
-			index[key] = g
-			f.TestGroups = append(f.TestGroups, QueryGroup{Type: "QueryTest", Requires: b.requires[i]})
-		}
-		f.TestGroups[g].Tests = append(f.TestGroups[g].Tests, t)
-		for _, fl := range t.Flags {
-			f.Notes[fl] = queryNotes[fl]
-		}
+		NumberOfTests: len(b.tests), Header: b.header, Notes: notes}
+	for i, g := range groups {
+		f.TestGroups = append(f.TestGroups, QueryGroup{Type: "QueryTest", Requires: reqs[i], Tests: g})
 	}
 	return f
+}
+
+// groupByRequires groups tests by the capabilities they require (requires[i]
+// for tests[i]), groups in the order of their first test, and collects the
+// notes (from all) of the flags the tests use.
+func groupByRequires[T any](tests []T, requires [][]string, flags func(T) []string, all map[string]string) (groups [][]T, reqs [][]string, notes map[string]string) {
+	notes = map[string]string{}
+	index := map[string]int{}
+	for i, t := range tests {
+		key := strings.Join(requires[i], ",")
+		g, ok := index[key]
+		if !ok {
+			g = len(groups)
+			index[key] = g
+			groups = append(groups, nil)
+			reqs = append(reqs, requires[i])
+		}
+		groups[g] = append(groups[g], t)
+		for _, fl := range flags(t) {
+			notes[fl] = all[fl]
+		}
+	}
+	return groups, reqs, notes
 }
 
 // evaluateText decodes a scenario's text as SPEC EVAL-4 says (a decoding
