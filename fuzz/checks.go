@@ -287,13 +287,17 @@ var (
 	shortest = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$`)
 )
 
-// maxDigits is strictjson's bound on the digits of a decimal literal.
-const maxDigits = 60
+// maxDigits is the number of digits up to which strictjson.ParseDecimal
+// reads a literal as written; a longer literal may be replaced by a value
+// breaking the same NUM rule.
+const maxDigits = strictjson.MaxDecimalDigits
 
 // CheckDecimal is the check of the DecimalParse target. strictjson.ParseDecimal
-// must accept exactly the literals of the EVAL-4 grammar (with at most 60
-// digits before the exponent) and read them exactly (checked against
-// big.Rat); model.FixedFromDecimal must accept exactly the values on the
+// must accept exactly the literals of the EVAL-4 grammar, of any length, and
+// read them exactly (checked against big.Rat) when they have at most 60
+// digits before the exponent, and otherwise either exactly or as a value of
+// the same sign that FixedFromDecimal rejects by the same rule as the exact
+// value (NUM-5: one rule however a value is written); model.FixedFromDecimal must accept exactly the values on the
 // 1e-8 grid within [-MAX, MAX] and report NUM-1 before NUM-2 otherwise; and
 // an accepted value must round-trip exactly through Fixed.String, which
 // must be in shortest form.
@@ -303,7 +307,7 @@ func CheckDecimal(data []byte) error {
 	}
 	str := string(data)
 	d, err := strictjson.ParseDecimal(str)
-	wantOK := grammar.MatchString(str) && digits(str) <= maxDigits
+	wantOK := grammar.MatchString(str)
 	if (err == nil) != wantOK {
 		return fmt.Errorf("ParseDecimal(%q): error %v, grammar says accept=%v", str, err, wantOK)
 	}
@@ -314,9 +318,6 @@ func CheckDecimal(data []byte) error {
 	if !ok {
 		return fmt.Errorf("big.Rat cannot read %q", str)
 	}
-	if d.Rat().Cmp(rat) != 0 {
-		return fmt.Errorf("ParseDecimal(%q) = %s, exact value %s", str, d, rat.RatString())
-	}
 	f, ferr := model.FixedFromDecimal(d)
 	units := new(big.Rat).Mul(rat, big.NewRat(model.Scale, 1))
 	wantRule := ""
@@ -325,6 +326,16 @@ func CheckDecimal(data []byte) error {
 		wantRule = "NUM-1"
 	case units.Num().CmpAbs(big.NewInt(math.MaxInt64)) > 0:
 		wantRule = "NUM-2"
+	}
+	if d.Rat().Cmp(rat) != 0 {
+		if digits(str) <= maxDigits || wantRule == "" || d.Sign() != rat.Sign() {
+			return fmt.Errorf("ParseDecimal(%q) = %s, exact value %s", str, d, rat.RatString())
+		}
+		var me *spec.Error
+		if !errors.As(ferr, &me) || me.Rule != wantRule {
+			return fmt.Errorf("ParseDecimal(%q) = %s stands in for a %s value, FixedFromDecimal says %v", str, d, wantRule, ferr)
+		}
+		return nil
 	}
 	if ferr != nil {
 		var me *spec.Error

@@ -231,7 +231,7 @@ func (b *Book) SetMark(market int, mark Fixed) error {
 		return ErrIndex
 	}
 	if mark <= 0 {
-		return errf("prices."+b.names[market]+".mark", "MARK-1", "mark must be > 0, got "+mark.String())
+		return errf("prices."+spec.PathKey(b.names[market])+".mark", "MARK-1", "mark must be > 0, got "+mark.String())
 	}
 	b.marks[market] = int64(mark)
 	b.hasMk[market] = true

@@ -287,9 +287,9 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	// Trader accounts in ascending byte order of id, then the fund.
 	tids := slices.Sorted(maps.Keys(st.Accounts))
 	for _, id := range tids {
-		pre := "accounts." + id
+		pre := "accounts." + spec.PathKey(id)
 		if id == "" || strings.HasPrefix(id, "@") {
-			return nil, errf(pre, "LED-1", "account id \""+id+"\" must be non-empty and must not start with '@'")
+			return nil, errf(pre, "LED-1", "account id "+spec.Quote(id)+" must be non-empty and must not start with '@'")
 		}
 		a, err := l.loadAcct(p, id, false, st.Accounts[id], pre)
 		if err != nil {
@@ -361,13 +361,13 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 		}
 		if lo.Cmp(&sh) != 0 {
 			name := l.markets[mi].name
-			return nil, errf("markets."+name, "LED-4", "long open interest "+decimal.NewFromBigInt(&lo, -8).String()+" differs from short open interest "+decimal.NewFromBigInt(&sh, -8).String()+" in market \""+name+"\"")
+			return nil, errf("markets."+spec.PathKey(name), "LED-4", "long open interest "+decimal.NewFromBigInt(&lo, -8).String()+" differs from short open interest "+decimal.NewFromBigInt(&sh, -8).String()+" in market "+spec.Quote(name))
 		}
 	}
 	// NUM-2 on the values State reports: the accounts (traders in id order,
 	// then the fund), then the derived settlement.
 	for _, id := range tids {
-		if err := l.acc[id].rangeInit("accounts." + id); err != nil {
+		if err := l.acc[id].rangeInit("accounts." + spec.PathKey(id)); err != nil {
 			return nil, err
 		}
 	}
@@ -409,10 +409,10 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 	// Settings, in market order.
 	for _, m := range slices.Sorted(maps.Keys(acc.Settings)) {
 		s := acc.Settings[m]
-		sp := pre + ".settings." + m
+		sp := pre + ".settings." + spec.PathKey(m)
 		mi, ok := l.mindex[m]
 		if !ok {
-			return nil, errf(sp, "POS-1", "settings for unknown market \""+m+"\"")
+			return nil, errf(sp, "POS-1", "settings for unknown market "+spec.Quote(m))
 		}
 		mk := &l.markets[mi]
 		var ls lset
@@ -428,17 +428,17 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 		case "":
 		case spec.Cross:
 			if !mk.cross {
-				return nil, errf(sp+".marginMode", "POS-3", "market \""+m+"\" does not offer margin mode \"cross\"")
+				return nil, errf(sp+".marginMode", "POS-3", "market "+spec.Quote(m)+" does not offer margin mode \"cross\"")
 			}
 		case spec.Isolated:
 			if !mk.isolated {
-				return nil, errf(sp+".marginMode", "POS-3", "market \""+m+"\" does not offer margin mode \"isolated\"")
+				return nil, errf(sp+".marginMode", "POS-3", "market "+spec.Quote(m)+" does not offer margin mode \"isolated\"")
 			}
 			if fund {
 				return nil, errf(sp+".marginMode", "LED-2", "the insurance fund's positions are cross")
 			}
 		default:
-			return nil, errf(sp+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got \""+string(s.MarginMode)+"\"")
+			return nil, errf(sp+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got "+spec.Quote(string(s.MarginMode)))
 		}
 		ls.mode = s.MarginMode
 		a.settings[mi] = ls
@@ -449,7 +449,7 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 		pp := pre + ".positions[" + strconv.Itoa(i) + "]"
 		mk := &l.markets[ps.mkt]
 		if !tickLotOK(mk) {
-			return nil, errf(pp+".market", "LED-1", "tickSize "+fx(mk.tick)+" * lotSize "+fx(mk.lot)+" of market \""+mk.name+"\" is not a multiple of 1e-8")
+			return nil, errf(pp+".market", "LED-1", "tickSize "+fx(mk.tick)+" * lotSize "+fx(mk.lot)+" of market "+spec.Quote(mk.name)+" is not a multiple of 1e-8")
 		}
 		vq, r := ps.qe16.DivFloor(u8)
 		if r != 0 {
@@ -461,10 +461,10 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 			if !cross {
 				want = "isolated"
 			}
-			return nil, errf(pp+".marginMode", "LED-2", "marginMode "+string(ps.mode)+" differs from the account's setting for \""+mk.name+"\" ("+want+")")
+			return nil, errf(pp+".marginMode", "LED-2", "marginMode "+string(ps.mode)+" differs from the account's setting for "+spec.Quote(mk.name)+" ("+want+")")
 		}
 		if lev != ps.lev {
-			return nil, errf(pp+".leverage", "LED-2", "leverage "+fx(ps.lev)+" differs from the account's setting for \""+mk.name+"\" ("+fx(lev)+")")
+			return nil, errf(pp+".leverage", "LED-2", "leverage "+fx(ps.lev)+" differs from the account's setting for "+spec.Quote(mk.name)+" ("+fx(lev)+")")
 		}
 		// V is checked by rangeInit, after LED-4.
 		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: wide.FromU128(0, ps.q), v: vq, iso: wide.FromInt64(ps.iso), cross: ps.cross,
@@ -769,7 +769,7 @@ func (l *Ledger) Check() error {
 			}
 			sv.Add(sv, v)
 			if ps.q.Sign() <= 0 {
-				return &spec.Error{Path: "accounts." + id, Rule: "LED-4", Msg: "position with size <= 0"}
+				return &spec.Error{Path: "accounts." + spec.PathKey(id), Rule: "LED-4", Msg: "position with size <= 0"}
 			}
 		}
 	}
@@ -790,7 +790,7 @@ func (l *Ledger) Check() error {
 			}
 		}
 		if lo != sh {
-			return &spec.Error{Path: "markets." + l.markets[mi].name, Rule: "LED-4", Msg: "open interest long " + wstr(lo) + " != short " + wstr(sh)}
+			return &spec.Error{Path: "markets." + spec.PathKey(l.markets[mi].name), Rule: "LED-4", Msg: "open interest long " + wstr(lo) + " != short " + wstr(sh)}
 		}
 	}
 	if l.fees.IsNeg() || l.dust.IsNeg() {

@@ -19,7 +19,7 @@ func TestLedgerStateErrors(t *testing.T) {
 		path, rule string
 	}{
 		{"bad id", func(st *spec.State) { st.Accounts["@x"] = spec.Account{} }, "accounts.@x", "LED-1"},
-		{"empty id", func(st *spec.State) { st.Accounts[""] = spec.Account{} }, "accounts.", "LED-1"},
+		{"empty id", func(st *spec.State) { st.Accounts[""] = spec.Account{} }, `accounts.""`, "LED-1"},
 		{"negative wallet", func(st *spec.State) { st.Accounts["zed"] = spec.Account{WalletBalance: d("-1")} }, "accounts.zed.walletBalance", "ACC-1"},
 		{"wallet NUM-1", func(st *spec.State) { st.Accounts["zed"] = spec.Account{WalletBalance: d("0.000000001")} }, "accounts.zed.walletBalance", "NUM-1"},
 		{"fund NUM-2", func(st *spec.State) { st.InsuranceFund.WalletBalance = d("1e20") }, "insuranceFund.walletBalance", "NUM-2"},

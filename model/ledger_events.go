@@ -50,7 +50,7 @@ var allowedFields = map[spec.EventType][]string{
 func (l *Ledger) apply(ev *spec.Event) {
 	allowed, ok := allowedFields[ev.Type]
 	if !ok {
-		l.fail(l.evPath("type"), "LED-5", "unknown event type \""+string(ev.Type)+"\"")
+		l.fail(l.evPath("type"), "LED-5", "unknown event type "+spec.Quote(string(ev.Type)))
 	}
 	set := fieldsSet(ev)
 	for i, f := range ledgerFields {
@@ -91,7 +91,7 @@ func (l *Ledger) apply(ev *spec.Event) {
 func (l *Ledger) evAccount(id string) *lacct {
 	a, ok := l.acc[id]
 	if !ok {
-		l.fail(l.evPath("account"), "LED-5", "no account \""+id+"\"")
+		l.fail(l.evPath("account"), "LED-5", "no account "+spec.Quote(id))
 	}
 	return a
 }
@@ -101,7 +101,7 @@ func (l *Ledger) evAccount(id string) *lacct {
 func (l *Ledger) evMarket(name, rule string) int {
 	mi, ok := l.mindex[name]
 	if !ok {
-		l.fail(l.evPath("market"), rule, "no market \""+name+"\"")
+		l.fail(l.evPath("market"), rule, "no market "+spec.Quote(name))
 	}
 	return mi
 }
@@ -252,7 +252,7 @@ func (l *Ledger) margin(ev *spec.Event) {
 	mi := l.evMarket(ev.Market, "POS-1")
 	idx := a.find(mi)
 	if idx < 0 || a.pos[idx].cross {
-		l.fail(l.evPath("market"), "POS-5", "account \""+a.id+"\" has no isolated position in \""+ev.Market+"\"")
+		l.fail(l.evPath("market"), "POS-5", "account "+spec.Quote(a.id)+" has no isolated position in "+spec.Quote(ev.Market))
 	}
 	amt := l.evPositive(ev.Amount, "amount")
 	ps := &a.pos[idx]
@@ -327,20 +327,20 @@ func (l *Ledger) setMarginMode(ev *spec.Event) {
 	switch mode {
 	case spec.Cross:
 		if !mk.cross {
-			l.fail(path, "POS-3", "market \""+mk.name+"\" does not offer margin mode \"cross\"")
+			l.fail(path, "POS-3", "market "+spec.Quote(mk.name)+" does not offer margin mode \"cross\"")
 		}
 	case spec.Isolated:
 		if !mk.isolated {
-			l.fail(path, "POS-3", "market \""+mk.name+"\" does not offer margin mode \"isolated\"")
+			l.fail(path, "POS-3", "market "+spec.Quote(mk.name)+" does not offer margin mode \"isolated\"")
 		}
 		if a.fund {
 			l.fail(path, "LED-2", "the insurance fund's positions are cross")
 		}
 	default:
-		l.fail(path, "POS-3", "marginMode must be \"cross\" or \"isolated\", got \""+string(mode)+"\"")
+		l.fail(path, "POS-3", "marginMode must be \"cross\" or \"isolated\", got "+spec.Quote(string(mode)))
 	}
 	if idx := a.find(mi); idx >= 0 && a.pos[idx].cross != (mode == spec.Cross) {
-		l.fail(path, "LED-2", "account \""+a.id+"\" has an open position in \""+mk.name+"\"; its margin mode cannot change")
+		l.fail(path, "LED-2", "account "+spec.Quote(a.id)+" has an open position in "+spec.Quote(mk.name)+"; its margin mode cannot change")
 	}
 	l.touchSettings(a)
 	s := a.settings[mi]

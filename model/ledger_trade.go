@@ -34,22 +34,22 @@ func (l *Ledger) trade(ev *spec.Event) {
 	// TRD-1, in the order of LED-5's fields.
 	mi, ok := l.mindex[ev.Market]
 	if !ok {
-		l.fail(l.evPath("market"), "TRD-1", "no market \""+ev.Market+"\"")
+		l.fail(l.evPath("market"), "TRD-1", "no market "+spec.Quote(ev.Market))
 	}
 	mk := &l.markets[mi]
 	if !l.hasPx[mi] {
-		l.fail(l.evPath("market"), "TRD-1", "market \""+ev.Market+"\" has no price")
+		l.fail(l.evPath("market"), "TRD-1", "market "+spec.Quote(ev.Market)+" has no price")
 	}
 	if !tickLotOK(mk) {
-		l.fail(l.evPath("market"), "LED-1", "tickSize "+fx(mk.tick)+" * lotSize "+fx(mk.lot)+" of market \""+mk.name+"\" is not a multiple of 1e-8")
+		l.fail(l.evPath("market"), "LED-1", "tickSize "+fx(mk.tick)+" * lotSize "+fx(mk.lot)+" of market "+spec.Quote(mk.name)+" is not a multiple of 1e-8")
 	}
 	buyer, ok := l.acc[ev.Buyer]
 	if !ok {
-		l.fail(l.evPath("buyer"), "TRD-1", "no account \""+ev.Buyer+"\"")
+		l.fail(l.evPath("buyer"), "TRD-1", "no account "+spec.Quote(ev.Buyer))
 	}
 	seller, ok := l.acc[ev.Seller]
 	if !ok {
-		l.fail(l.evPath("seller"), "TRD-1", "no account \""+ev.Seller+"\"")
+		l.fail(l.evPath("seller"), "TRD-1", "no account "+spec.Quote(ev.Seller))
 	}
 	if buyer == seller {
 		l.fail(l.evPath("seller"), "TRD-1", "buyer and seller are the same account")
@@ -68,7 +68,7 @@ func (l *Ledger) trade(ev *spec.Event) {
 	case "buyer":
 		makerBuyer = true
 	default:
-		l.fail(l.evPath("maker"), "LED-5", "maker must be \"buyer\" or \"seller\", got \""+ev.Maker+"\"")
+		l.fail(l.evPath("maker"), "LED-5", "maker must be \"buyer\" or \"seller\", got "+spec.Quote(ev.Maker))
 	}
 	qw := wide.FromInt64(q)
 	incB, incS := l.fillPair(buyer, seller, mi, qw, px, "trade", roleTrade, roleTrade)
@@ -163,7 +163,7 @@ func (l *Ledger) update(a *lacct, mi int, sign int64, q wide.Int, px int64, r ro
 		// "A trade that would leave an isolated margin negative is rejected"
 		// (TRD-3): also an increase of a margin that funding drained.
 		if ps := &a.pos[idx]; ps.iso.IsNeg() && r == roleTrade {
-			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account \""+a.id+"\" in \""+l.markets[mi].name+"\" at "+wstr(ps.iso))
+			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account "+spec.Quote(a.id)+" in "+spec.Quote(l.markets[mi].name)+" at "+wstr(ps.iso))
 		}
 	}
 	return true
@@ -192,7 +192,7 @@ func (l *Ledger) reduce(a *lacct, idx int, q wide.Int, px int64, r role, field s
 	ps = &a.pos[idx]
 	if !ps.cross && r != roleLiquidated {
 		if ps.iso.IsNeg() && r == roleTrade {
-			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account \""+a.id+"\" in \""+l.markets[ps.mkt].name+"\" at "+wstr(ps.iso))
+			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account "+spec.Quote(a.id)+" in "+spec.Quote(l.markets[ps.mkt].name)+" at "+wstr(ps.iso))
 		}
 		// down(M' * q / |x|) moves back to the wallet (all of it on a close).
 		ret := ps.iso
@@ -224,20 +224,20 @@ func (l *Ledger) checkIM(a *lacct, mi int, px int64, field string) {
 		}
 	} else {
 		if e16, _ := l.isoPool(ps); !l.geIM(e16, a, ps) {
-			l.needIM(path, a, "isolated pool of \""+l.markets[mi].name+"\"", units16(e16), l.im(a, ps))
+			l.needIM(path, a, "isolated pool of "+spec.Quote(l.markets[mi].name), units16(e16), l.im(a, ps))
 		}
 		if e16, _ := l.crossPool(a); !l.geIM(e16, a, nil) {
 			l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
 		}
 		if a.wallet.IsNeg() {
-			l.fail(path, "TRD-5", "account \""+a.id+"\": the wallet would be "+wstr(a.wallet)+" < 0 (shortfall "+wstr(a.wallet.Neg())+")")
+			l.fail(path, "TRD-5", "account "+spec.Quote(a.id)+": the wallet would be "+wstr(a.wallet)+" < 0 (shortfall "+wstr(a.wallet.Neg())+")")
 		}
 	}
 	mk := &l.markets[mi]
 	maxN := mk.tiers[len(mk.tiers)-1].maxN
 	n := ps.q.Mul(uint64(px))
 	if n.Cmp(wide.MulU64(uint64(maxN), u8)) > 0 {
-		l.fail(path, "TRD-5", "account \""+a.id+"\": notional "+fmt16(n)+" at the trade price exceeds the last tier's maxNotional "+fx(maxN))
+		l.fail(path, "TRD-5", "account "+spec.Quote(a.id)+": notional "+fmt16(n)+" at the trade price exceeds the last tier's maxNotional "+fx(maxN))
 	}
 }
 
@@ -247,5 +247,5 @@ func (l *Ledger) needIM(path string, a *lacct, what string, e, im *big.Rat) {
 		panic("model: ledger: initial margin checks disagree")
 	}
 	short := new(big.Rat).Sub(im, e)
-	l.fail(path, "TRD-5", "account \""+a.id+"\": "+what+" equity "+ratDown(e)+" is below its initial margin "+ratUp(im)+" (shortfall "+ratUp(short)+")")
+	l.fail(path, "TRD-5", "account "+spec.Quote(a.id)+": "+what+" equity "+ratDown(e)+" is below its initial margin "+ratUp(im)+" (shortfall "+ratUp(short)+")")
 }

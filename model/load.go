@@ -80,7 +80,7 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 	p.mindex = make(map[string]int, len(names))
 	for mi, name := range names {
 		m := s.Markets[name]
-		pre := "markets." + name
+		pre := "markets." + spec.PathKey(name)
 		mk := &p.markets[mi]
 		mk.name = name
 		p.mindex[name] = mi
@@ -108,7 +108,7 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 		case spec.BasisEntry:
 			mk.entry = true
 		default:
-			return errf(pre+".mmBasis", "MKT-3", "mmBasis must be \"mark\" or \"entry\", got \""+string(m.MMBasis)+"\"")
+			return errf(pre+".mmBasis", "MKT-3", "mmBasis must be \"mark\" or \"entry\", got "+spec.Quote(string(m.MMBasis)))
 		}
 		// MKT-4. An empty list is read as absent (types.go: "empty means both").
 		if len(m.MarginModes) == 0 {
@@ -129,7 +129,7 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 				}
 				mk.isolated = true
 			default:
-				return errf(path, "MKT-4", "margin mode must be \"cross\" or \"isolated\", got \""+string(mode)+"\"")
+				return errf(path, "MKT-4", "margin mode must be \"cross\" or \"isolated\", got "+spec.Quote(string(mode)))
 			}
 		}
 		// MKT-5, field by field: NUM, then the range.
@@ -274,10 +274,10 @@ func (p *Portfolio) loadPrices(s *spec.Scenario) *spec.Error {
 	sort.Strings(names)
 	for _, name := range names {
 		pr := s.Prices[name]
-		pre := "prices." + name
+		pre := "prices." + spec.PathKey(name)
 		mi, ok := p.mindex[name]
 		if !ok {
-			return errf(pre, "PRICE-1", "no market named \""+name+"\"")
+			return errf(pre, "PRICE-1", "no market named "+spec.Quote(name))
 		}
 		mk := &p.markets[mi]
 		mark, hasMark, err := numOpt(pr.Mark, pre+".mark")
@@ -403,13 +403,13 @@ func (p *Portfolio) loadAccount(s *spec.Scenario) *spec.Error {
 		// POS-1.
 		mi, ok := p.mindex[in.Market]
 		if !ok {
-			return errf(pre+".market", "POS-1", "no market named \""+in.Market+"\"")
+			return errf(pre+".market", "POS-1", "no market named "+spec.Quote(in.Market))
 		}
 		mk := &p.markets[mi]
 		ps.mkt = int32(mi)
 		// PRICE-2. SPEC gives no path; the position's market field is used.
 		if !mk.hasMark {
-			return errf(pre+".market", "PRICE-2", "market \""+in.Market+"\" has a position but no prices entry")
+			return errf(pre+".market", "PRICE-2", "market "+spec.Quote(in.Market)+" has a position but no prices entry")
 		}
 		// POS-2: side, size, entryPrice.
 		switch in.Side {
@@ -418,7 +418,7 @@ func (p *Portfolio) loadAccount(s *spec.Scenario) *spec.Error {
 		case spec.Short:
 			ps.sign = -1
 		default:
-			return errf(pre+".side", "POS-2", "side must be \"long\" or \"short\", got \""+string(in.Side)+"\"")
+			return errf(pre+".side", "POS-2", "side must be \"long\" or \"short\", got "+spec.Quote(string(in.Side)))
 		}
 		q, err := num(in.Size, pre+".size")
 		if err != nil {
@@ -438,19 +438,19 @@ func (p *Portfolio) loadAccount(s *spec.Scenario) *spec.Error {
 		switch in.MarginMode {
 		case spec.Cross:
 			if !mk.cross {
-				return errf(pre+".marginMode", "POS-3", "market \""+in.Market+"\" does not offer margin mode \"cross\"")
+				return errf(pre+".marginMode", "POS-3", "market "+spec.Quote(in.Market)+" does not offer margin mode \"cross\"")
 			}
 			ps.cross = true
 		case spec.Isolated:
 			if !mk.isolated {
-				return errf(pre+".marginMode", "POS-3", "market \""+in.Market+"\" does not offer margin mode \"isolated\"")
+				return errf(pre+".marginMode", "POS-3", "market "+spec.Quote(in.Market)+" does not offer margin mode \"isolated\"")
 			}
 		default:
-			return errf(pre+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got \""+string(in.MarginMode)+"\"")
+			return errf(pre+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got "+spec.Quote(string(in.MarginMode)))
 		}
 		// POS-6.
 		if j, dup := seen[mi]; dup {
-			return errf(pre+".market", "POS-6", "a second position in market \""+in.Market+"\" (the first is positions["+strconv.Itoa(j)+"])")
+			return errf(pre+".market", "POS-6", "a second position in market "+spec.Quote(in.Market)+" (the first is positions["+strconv.Itoa(j)+"])")
 		}
 		seen[mi] = i
 		// POS-4.

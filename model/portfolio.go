@@ -157,7 +157,7 @@ func (p *Portfolio) SetMark(market int, mark Fixed) error {
 		return ErrIndex
 	}
 	if mark <= 0 {
-		return errf("prices."+p.markets[market].name+".mark", "MARK-1", "mark must be > 0, got "+mark.String())
+		return errf("prices."+spec.PathKey(p.markets[market].name)+".mark", "MARK-1", "mark must be > 0, got "+mark.String())
 	}
 	p.marks[market] = int64(mark)
 	mk := &p.markets[market]

@@ -392,7 +392,7 @@ func (l *Ledger) Check() error {
 	for _, m := range slices.Sorted(maps.Keys(l.markets)) {
 		long, short := l.openInterest(m)
 		if long.Cmp(short) != 0 {
-			return fail("markets."+m, "LED-4", "long open interest %s differs from short open interest %s", str(long), str(short))
+			return fail("markets."+spec.PathKey(m), "LED-4", "long open interest %s differs from short open interest %s", str(long), str(short))
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(l.accounts)) {
@@ -419,7 +419,7 @@ func accountPath(id string) string {
 	if id == spec.InsuranceAccount {
 		return "insuranceFund"
 	}
-	return "accounts." + id
+	return "accounts." + spec.PathKey(id)
 }
 
 // ---------------------------------------------------------------------------

@@ -87,7 +87,7 @@ func (l *Ledger) marginEvent(k int, ev spec.Event) (*ledgerAccount, string, *apd
 		return nil, "", nil, fail(evPath(k, "market"), "POS-1", "market %q is not in markets", ev.Market)
 	}
 	if _, open := a.positions[ev.Market]; !open || l.modeOf(a, ev.Market) != spec.Isolated {
-		return nil, "", nil, fail(evPath(k, "market"), "POS-5", "account %q has no isolated position in %s", a.id, ev.Market)
+		return nil, "", nil, fail(evPath(k, "market"), "POS-5", "account %q has no isolated position in %q", a.id, ev.Market)
 	}
 	amount, verr := positiveAmount(k, "amount", ev.Amount)
 	if verr != nil {
@@ -187,7 +187,7 @@ func (l *Ledger) setMarginMode(k int, ev spec.Event) *spec.Error {
 		return verr
 	}
 	if _, open := a.positions[mkt.name]; open && l.modeOf(a, mkt.name) != ev.MarginMode {
-		return fail(evPath(k, "marginMode"), "LED-2", "account %q has an open %s position in %s; its margin mode cannot change",
+		return fail(evPath(k, "marginMode"), "LED-2", "account %q has an open %s position in %q; its margin mode cannot change",
 			a.id, string(l.modeOf(a, mkt.name)), mkt.name)
 	}
 	s := a.settings[mkt.name]

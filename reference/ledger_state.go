@@ -77,7 +77,7 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 	}
 	// 2. Trader accounts.
 	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
-		prefix := "accounts." + id
+		prefix := "accounts." + spec.PathKey(id)
 		if id == "" || strings.HasPrefix(id, "@") {
 			return nil, fail(prefix, "LED-1", "account id %q must be non-empty and must not start with '@'", id)
 		}
@@ -118,7 +118,7 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 	for _, m := range slices.Sorted(maps.Keys(l.markets)) {
 		long, short := l.openInterest(m)
 		if long.Cmp(short) != 0 {
-			return nil, fail("markets."+m, "LED-4", "long open interest %s differs from short open interest %s", str(long), str(short))
+			return nil, fail("markets."+spec.PathKey(m), "LED-4", "long open interest %s differs from short open interest %s", str(long), str(short))
 		}
 	}
 	if verr := l.checkStateRange(); verr != nil {
@@ -177,7 +177,7 @@ func (l *Ledger) validateLedgerAccount(prefix, id string, src spec.Account, in *
 	}
 	// Settings, in ascending market order.
 	for _, m := range slices.Sorted(maps.Keys(src.Settings)) {
-		p := prefix + "settings." + m
+		p := prefix + "settings." + spec.PathKey(m)
 		s := src.Settings[m]
 		mkt, ok := l.markets[m]
 		if !ok {
@@ -206,7 +206,7 @@ func (l *Ledger) validateLedgerAccount(prefix, id string, src spec.Account, in *
 			return nil, fail(p+".entryPrice", "LED-1", "entry value size * entryPrice = %s is not a multiple of 1e-8; give entryValue", str(pos.qep))
 		}
 		if want := l.modeOf(a, m); pos.mode != want {
-			return nil, fail(p+".marginMode", "LED-2", "marginMode %q differs from the account's setting %q for %s", string(pos.mode), string(want), m)
+			return nil, fail(p+".marginMode", "LED-2", "marginMode %q differs from the account's setting %q for %q", string(pos.mode), string(want), m)
 		}
 		if want := l.leverageOf(a, m); pos.leverage.Cmp(want) != 0 {
 			return nil, fail(p+".leverage", "LED-2", "leverage %s differs from the account's setting %s for %s", str(pos.leverage), str(want), m)
@@ -229,7 +229,7 @@ func checkMode(path string, mode spec.MarginMode, mkt *market, fund, allowEmpty 
 		return fail(path, "POS-3", "marginMode must be \"cross\" or \"isolated\", got %q", string(mode))
 	}
 	if !mkt.modes[mode] {
-		return fail(path, "POS-3", "market %s does not offer margin mode %q", mkt.name, string(mode))
+		return fail(path, "POS-3", "market %q does not offer margin mode %q", mkt.name, string(mode))
 	}
 	if fund && mode != spec.Cross {
 		return fail(path, "LED-2", "the insurance fund's positions are cross")

@@ -241,7 +241,7 @@ func TestNewLedgerErrors(t *testing.T) {
 			s.Markets["BTC"] = m
 		}, "markets.BTC.tickSize", "MKT-1"},
 		{"bad id", func(s *spec.State) { s.Accounts["@x"] = spec.Account{} }, "accounts.@x", "LED-1"},
-		{"empty id", func(s *spec.State) { s.Accounts[""] = spec.Account{} }, "accounts.", "LED-1"},
+		{"empty id", func(s *spec.State) { s.Accounts[""] = spec.Account{} }, `accounts.""`, "LED-1"},
 		{"negative wallet", func(s *spec.State) { s.Accounts["alice"] = spec.Account{WalletBalance: d("-1")} }, "accounts.alice.walletBalance", "ACC-1"},
 		{"position rule", func(s *spec.State) {
 			s.Accounts["alice"] = spec.Account{WalletBalance: d("1"), Positions: []spec.Position{pos("BTC", spec.Long, "0.0015", "30000", spec.Cross, "", "")}}

@@ -144,7 +144,7 @@ func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *a
 		}
 		l.post(walletAcct(a.id), isolatedAcct(a.id, m), t, reasonMargin)
 		if mNew := l.balance(isolatedAcct(a.id, m)); mNew.Sign() < 0 {
-			return fail(evPath(k, side.field), "TRD-3", "the trade would leave the isolated margin of %q in %s at %s", a.id, m, str(mNew))
+			return fail(evPath(k, side.field), "TRD-3", "the trade would leave the isolated margin of %q in %q at %s", a.id, m, str(mNew))
 		}
 	}
 	return nil
@@ -199,7 +199,7 @@ func (l *Ledger) reducePosition(k int, side fillSide, m string, q, price *apd.De
 	// TRD-3: isolated reduce.
 	mPrime := l.balance(pnl)
 	if mPrime.Sign() < 0 && side.rule == ruleTrade {
-		return fail(evPath(k, side.field), "TRD-3", "the trade would leave the isolated margin of %q in %s at %s", a.id, m, str(mPrime))
+		return fail(evPath(k, side.field), "TRD-3", "the trade would leave the isolated margin of %q in %q at %s", a.id, m, str(mPrime))
 	}
 	back := mPrime
 	if !closed {

@@ -68,8 +68,10 @@ type input struct {
 	mut       mutant // a deliberate bug (mutant.go); empty for Evaluate
 }
 
+// fail returns the error at path for rule; a %q argument is quoted and cut
+// by spec.Errorf (SPEC EVAL-4).
 func fail(path, rule, format string, args ...any) *spec.Error {
-	return &spec.Error{Path: path, Rule: rule, Msg: fmt.Sprintf(format, args...)}
+	return spec.Errorf(path, rule, format, args...)
 }
 
 // num applies the NUM checks of an input field, NUM-1 then NUM-2, and returns
@@ -128,7 +130,7 @@ func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 // fundingIntervalHours, markPriceBand, makerFeeRate, takerFeeRate,
 // fundingRateCap (NUM, MKT-5), then the tiers.
 func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
-	p := "markets." + name
+	p := "markets." + spec.PathKey(name)
 	out := &market{name: name}
 
 	// PROF-1: profiles are resolved by the venue package before evaluation.
@@ -328,7 +330,7 @@ func validateTiers(p string, in []spec.Tier) ([]tier, *spec.Error) {
 // fields mark, index, last, fundingRate, secondsToFunding, basisAverage (NUM),
 // then MARK-1..4.
 func validatePrice(name string, pr spec.Price, markets map[string]*market) (*price, *spec.Error) {
-	p := "prices." + name
+	p := "prices." + spec.PathKey(name)
 	// PRICE-1: the key names a market.
 	mkt, ok := markets[name]
 	if !ok {
@@ -411,7 +413,7 @@ func validateAccount(a *spec.Account, in *input) *spec.Error {
 			return fail(p+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got %q", string(src.MarginMode))
 		}
 		if !mkt.modes[src.MarginMode] {
-			return fail(p+".marginMode", "POS-3", "market %s does not offer margin mode %q", mkt.name, string(src.MarginMode))
+			return fail(p+".marginMode", "POS-3", "market %q does not offer margin mode %q", mkt.name, string(src.MarginMode))
 		}
 
 		// POS-6: at most one position per market.

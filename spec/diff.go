@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 )
@@ -302,9 +303,53 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 	return fs
 }
 
-// PathKey is how a map key (a market or account name) appears in a JSON
-// path (SPEC EVAL-3).
-func PathKey(name string) string { return name }
+// PathKey is how a map key or an object key (a market or account name, a
+// field name) appears in a JSON path (SPEC EVAL-3): as it is when it is a
+// plain name, 1 to MaxEcho bytes of printable ASCII other than space, '.',
+// '[', ']', '"' and backslash; otherwise as Quote gives it, a double-quoted
+// string with Go/JSON escapes, truncated. So markets."A.b".tickSize and
+// markets.A.b.tickSize are different paths, and a path never carries a
+// control character or more than a bounded part of a hostile name.
+func PathKey(name string) string {
+	if plainKey(name) {
+		return name
+	}
+	return Quote(name)
+}
+
+func plainKey(name string) bool {
+	if name == "" || len(name) > MaxEcho {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c <= ' ' || c >= 0x7f, c == '.', c == '[', c == ']', c == '"', c == '\\':
+			return false
+		}
+	}
+	return true
+}
+
+// MaxEcho is the most bytes of a user's string that an error message or a
+// path repeats (SPEC EVAL-3, EVAL-4).
+const MaxEcho = 40
+
+// Quote is how an error message or a path repeats a string taken from the
+// input (SPEC EVAL-4): its first MaxEcho bytes (cut at a UTF-8 boundary when
+// the string is valid UTF-8) as a double-quoted Go string literal
+// (strconv.Quote: control characters, '"', backslash and invalid UTF-8 escaped),
+// followed by "..." outside the quotes when something was cut. The result
+// is at most 4*MaxEcho+5 bytes, whatever the input.
+func Quote(s string) string {
+	if len(s) <= MaxEcho {
+		return strconv.Quote(s)
+	}
+	cut := MaxEcho
+	for cut > MaxEcho-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
+}
 
 func unionKeys(a, b reflect.Value) []reflect.Value {
 	seen := map[string]reflect.Value{}

@@ -55,7 +55,7 @@ const (
 // Event is one ledger event. Which fields apply depends on Type (SPEC LED-5);
 // a field that does not apply to the type must be absent.
 type Event struct {
-	Type    EventType `json:"type"`
+	Type    EventType `json:"type" strict:"required"`
 	Account string    `json:"account,omitempty"`
 	Market  string    `json:"market,omitempty"`
 	// Amount: deposit, withdraw, addMargin, removeMargin.

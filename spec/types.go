@@ -10,6 +10,13 @@ import (
 // They are plain data with JSON tags; decimals are shopspring decimals, which
 // marshal as JSON strings and unmarshal from strings or numbers without going
 // through float64. SPEC.md gives the meaning, scale and rounding of every field.
+//
+// A field tagged strict:"required" must be present in a JSON file, neither
+// absent nor null (SPEC EVAL-5; "required,unless=F": unless field F is
+// given); perpcheck's strict decoder reports its absence as an EVAL-4 error.
+// A Go value has no absent field: there the zero value is the value 0 or ""
+// and breaks, or not, the rule that constrains it, exactly as the JSON
+// literal "0" or "" would.
 
 // Side is the direction of a one-way position (SPEC POS-1).
 type Side string
@@ -61,8 +68,8 @@ type Scenario struct {
 	// Prices maps a market name to its prices. Every market with a position
 	// needs an entry.
 	Prices map[string]Price `json:"prices"`
-	// Account is the trader's account.
-	Account Account `json:"account"`
+	// Account is the trader's account (required, SPEC EVAL-5).
+	Account Account `json:"account" strict:"required"`
 }
 
 // Market is a perpetual contract's parameters (SPEC MKT, TIER). When Profile and
@@ -74,9 +81,9 @@ type Market struct {
 
 	// TickSize is the price increment; liquidation and bankruptcy prices are
 	// reported on this grid (SPEC LIQ-6).
-	TickSize decimal.Decimal `json:"tickSize"`
+	TickSize decimal.Decimal `json:"tickSize" strict:"required,unless=profile"`
 	// LotSize is the size increment; a position's size is a multiple of it.
-	LotSize decimal.Decimal `json:"lotSize"`
+	LotSize decimal.Decimal `json:"lotSize" strict:"required,unless=profile"`
 	// MMBasis is "mark" (default) or "entry".
 	MMBasis MMBasis `json:"mmBasis,omitempty"`
 	// Tiers is the leverage-bracket table, ascending by notional.
@@ -104,10 +111,10 @@ type Market struct {
 // Tier is one leverage bracket. It contains the notionals N with
 // MinNotional <= N < MaxNotional (the last tier also every N above it).
 type Tier struct {
-	MinNotional           decimal.Decimal `json:"minNotional"`
-	MaxNotional           decimal.Decimal `json:"maxNotional"`
-	MaintenanceMarginRate decimal.Decimal `json:"maintenanceMarginRate"`
-	MaxLeverage           decimal.Decimal `json:"maxLeverage"`
+	MinNotional           decimal.Decimal `json:"minNotional" strict:"required"`
+	MaxNotional           decimal.Decimal `json:"maxNotional" strict:"required"`
+	MaintenanceMarginRate decimal.Decimal `json:"maintenanceMarginRate" strict:"required"`
+	MaxLeverage           decimal.Decimal `json:"maxLeverage" strict:"required"`
 	// MaintenanceAmount is Binance's "cum"; when absent it is derived by the
 	// recursion of SPEC TIER-6, when given it must equal it exactly.
 	MaintenanceAmount decimal.NullDecimal `json:"maintenanceAmount"`
@@ -131,7 +138,7 @@ type Price struct {
 type Account struct {
 	// WalletBalance is the cross wallet: collateral not allocated to any
 	// isolated position (SPEC ACC-1).
-	WalletBalance decimal.Decimal `json:"walletBalance"`
+	WalletBalance decimal.Decimal `json:"walletBalance" strict:"required"`
 	Positions     []Position      `json:"positions"`
 	// Settings holds the leverage and margin mode chosen per market, also for
 	// markets without a position (used by the ledger, SPEC LED-2).
@@ -140,16 +147,16 @@ type Account struct {
 
 // Position is one one-way position (SPEC POS).
 type Position struct {
-	Market string          `json:"market"`
-	Side   Side            `json:"side"`
-	Size   decimal.Decimal `json:"size"`
+	Market string          `json:"market" strict:"required"`
+	Side   Side            `json:"side" strict:"required"`
+	Size   decimal.Decimal `json:"size" strict:"required"`
 	// EntryPrice is the average entry price. Exactly one of EntryPrice and
 	// EntryValue is given (SPEC POS-2); zero means absent.
-	EntryPrice decimal.Decimal `json:"entryPrice"`
+	EntryPrice decimal.Decimal `json:"entryPrice" strict:"required,unless=entryValue"`
 	// EntryValue is size * entry price, the position's cost basis; the ledger
 	// writes it because an average entry price is not always a multiple of 1e-8.
 	EntryValue decimal.NullDecimal `json:"entryValue"`
-	MarginMode MarginMode          `json:"marginMode"`
+	MarginMode MarginMode          `json:"marginMode" strict:"required"`
 	// Leverage is the chosen leverage; absent means min(20, the market's
 	// maximum) (SPEC POS-4).
 	Leverage decimal.NullDecimal `json:"leverage"`

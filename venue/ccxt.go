@@ -94,17 +94,17 @@ func LoadCCXT(r io.Reader) (map[string][]spec.Tier, error) {
 			return nil, errAt("", "CCXT-1", "symbol names must be 1 to %d bytes long", MaxSymbolLen)
 		}
 		if _, dup := out[sym]; dup {
-			return nil, errAt(sym, "CCXT-1", "symbol %q appears twice", sym)
+			return nil, errAt(symPath(sym), "CCXT-1", "symbol %q appears twice", sym)
 		}
 		if len(out) >= MaxSymbols {
-			return nil, errAt(sym, "CCXT-1", "more than %d symbols", MaxSymbols)
+			return nil, errAt(symPath(sym), "CCXT-1", "more than %d symbols", MaxSymbols)
 		}
 		var list []json.RawMessage
 		if err := dec.Decode(&list); err != nil {
-			return nil, errAt(sym, "CCXT-1", "the tiers of %q must be a JSON list of tier objects: %v", sym, err)
+			return nil, errAt(symPath(sym), "CCXT-1", "the tiers of %q must be a JSON list of tier objects: %v", sym, err)
 		}
 		if list == nil {
-			return nil, errAt(sym, "CCXT-1", "the tiers of %q are null", sym)
+			return nil, errAt(symPath(sym), "CCXT-1", "the tiers of %q are null", sym)
 		}
 		tiers, err := loadList(sym, list)
 		if err != nil {
@@ -163,7 +163,7 @@ func readBounded(r io.Reader) ([]byte, error) {
 // loadList turns one symbol's raw tier list into a validated tier table.
 func loadList(sym string, list []json.RawMessage) ([]spec.Tier, error) {
 	if len(list) > MaxTiers {
-		return nil, errAt(sym, "CCXT-1", "more than %d tiers", MaxTiers)
+		return nil, errAt(symPath(sym), "CCXT-1", "more than %d tiers", MaxTiers)
 	}
 	type entry struct {
 		raw ccxtTier
@@ -172,7 +172,7 @@ func loadList(sym string, list []json.RawMessage) ([]spec.Tier, error) {
 	entries := make([]entry, len(list))
 	for i, el := range list {
 		el = bytes.TrimSpace(el)
-		path := fmt.Sprintf("%s[%d]", sym, i)
+		path := fmt.Sprintf("%s[%d]", symPath(sym), i)
 		if len(el) == 0 || el[0] != '{' {
 			return nil, errAt(path, "CCXT-1", "a tier must be a JSON object")
 		}
@@ -192,7 +192,7 @@ func loadList(sym string, list []json.RawMessage) ([]spec.Tier, error) {
 	rows := make([]rawTier, len(entries))
 	for t, e := range entries {
 		if t > 0 && e.no.Equal(entries[t-1].no) {
-			return nil, errAt(fmt.Sprintf("%s[%d].tier", sym, t), "CCXT-1", "tier %s appears twice", e.no.String())
+			return nil, errAt(fmt.Sprintf("%s[%d].tier", symPath(sym), t), "CCXT-1", "tier %s appears twice", e.no.String())
 		}
 		r := &rows[t]
 		r.label = "tier " + e.no.String()
@@ -206,7 +206,7 @@ func loadList(sym string, list []json.RawMessage) ([]spec.Tier, error) {
 			{"maintenanceMarginRate", e.raw.MaintenanceMarginRate, &r.mmr},
 			{"maxLeverage", e.raw.MaxLeverage, &r.lev},
 		} {
-			path := fmt.Sprintf("%s[%d].%s", sym, t, f.name)
+			path := fmt.Sprintf("%s[%d].%s", symPath(sym), t, f.name)
 			v, present, err := parseRaw(path, f.raw)
 			if err != nil {
 				return nil, err
@@ -287,4 +287,13 @@ func abbrev(s string) string {
 		return s[:40] + "..."
 	}
 	return s
+}
+
+// symPath is how a CCXT symbol starts an error path: spec.PathKey of it
+// (SPEC EVAL-3), or nothing for the single list of LoadCCXTList.
+func symPath(sym string) string {
+	if sym == "" {
+		return ""
+	}
+	return spec.PathKey(sym)
 }

@@ -44,7 +44,7 @@ func Resolve(s *spec.Scenario) (*spec.Scenario, error) {
 		m := s.Markets[name]
 		if m.Profile == "" {
 			if m.Symbol != "" {
-				return nil, errAt("markets."+name+".profile", "PROF-1",
+				return nil, errAt("markets."+spec.PathKey(name)+".profile", "PROF-1",
 					"symbol %q is given without a profile (one of binance, bybit, okx, kucoin, bitstamp, coinbase, or a dated id)", m.Symbol)
 			}
 			continue
@@ -65,14 +65,14 @@ func resolveMarket(name string, m spec.Market) (spec.Market, error) {
 	if err != nil {
 		var me *spec.Error
 		errors.As(err, &me)
-		return spec.Market{}, errAt("markets."+name+".profile", "PROF-1", "%s", me.Msg)
+		return spec.Market{}, errAt("markets."+spec.PathKey(name)+".profile", "PROF-1", "%s", me.Msg)
 	}
 	if m.Symbol == "" {
-		return spec.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s needs a symbol (%s)", p.ID, symbolHint(p))
+		return spec.Market{}, errAt("markets."+spec.PathKey(name)+".symbol", "PROF-1", "profile %s needs a symbol (%s)", p.ID, symbolHint(p))
 	}
 	pm, ok := p.Markets[m.Symbol]
 	if !ok {
-		return spec.Market{}, errAt("markets."+name+".symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, m.Symbol, symbolHint(p))
+		return spec.Market{}, errAt("markets."+spec.PathKey(name)+".symbol", "PROF-1", "profile %s does not list symbol %q (%s)", p.ID, m.Symbol, symbolHint(p))
 	}
 	r := pm.Clone()
 	overrideMarket(&r, m)

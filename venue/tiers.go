@@ -35,7 +35,7 @@ func isNoCapSentinel(d decimal.Decimal) bool {
 
 // errAt builds the *spec.Error every function of this package returns.
 func errAt(path, rule, format string, args ...any) *spec.Error {
-	return &spec.Error{Path: path, Rule: rule, Msg: fmt.Sprintf(format, args...)}
+	return spec.Errorf(path, rule, format, args...)
 }
 
 // checkNum applies SPEC NUM-1 (a multiple of 1e-8) and NUM-2 (within

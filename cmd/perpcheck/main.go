@@ -38,11 +38,12 @@ func main() {
 }
 
 const usage = `usage:
-  perpcheck verify [-checks N] [-seed N] [-impl model|reference | -engine 'CMD ARGS'] [-v]
+  perpcheck verify [flags]
                           run the conformance suite and the mutant check; exit 1 on any failure
+                          (all flags: perpcheck verify -h)
   perpcheck eval FILE     evaluate a scenario or state file ("-" for stdin), print the JSON report
-  perpcheck run [-state OUT] FILE
-                          apply the events of a run file, print effects and the final state
+  perpcheck run [-compact] [-state OUT|-] FILE
+                          apply the events of a run file, print effects, results and the final state
   perpcheck profiles      list the dated venue profiles and their sources
   perpcheck serve [-impl model|reference]
                           speak perpcheck/1 (PROTOCOL.md) on stdin/stdout for the model or the reference
@@ -53,6 +54,17 @@ const usage = `usage:
   perpcheck version       print the version
 `
 
+const evalUsage = `usage: perpcheck eval FILE
+
+Evaluates a scenario (SPEC RPT) or a ledger state (one report per trader
+account, SPEC EVAL-6) and prints the JSON report; FILE "-" reads stdin.
+Bad input exits 2 with one line naming the JSON path and the SPEC rule.
+`
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
+}
+
 // run is main without the process: it returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -61,8 +73,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "eval":
-		if len(args) != 2 {
-			fmt.Fprint(stderr, usage)
+		if len(args) == 2 && isHelp(args[1]) {
+			fmt.Fprint(stdout, evalUsage)
+			return 0
+		}
+		if len(args) != 2 || strings.HasPrefix(args[1], "-") && args[1] != "-" {
+			fmt.Fprint(stderr, evalUsage)
 			return 2
 		}
 		return cmdEval(args[1], stdin, stdout, stderr)

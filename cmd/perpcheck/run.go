@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
@@ -16,21 +18,30 @@ import (
 	"github.com/perpcheck/perpcheck/venue"
 )
 
-// runOutput is what `perpcheck run` prints: one result per event (an error for
-// a rejected event), every effect in order, and the final state.
-type runOutput struct {
-	Results []spec.EventResult `json:"results"`
-	Effects []spec.Effect      `json:"effects"`
-	State   *spec.State        `json:"state"`
-}
-
-// cmdRun applies a run file's events (SPEC LED) and prints effects and the final state.
+// cmdRun applies a run file's events (SPEC LED) and prints, as one JSON
+// object, "effects" (every effect in order), "results" (one per event, with
+// the error of a rejected event) and "state" (the final state). The effects
+// are written as they happen, so memory stays bounded by the state and the
+// results, not by the effects (EVAL-6). -compact writes no indentation;
+// -state FILE also writes the final state to FILE, and -state - writes only
+// the final state to stdout (for "perpcheck eval -").
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	statePath := fs.String("state", "", "also write the final state to this file (perpcheck eval reads it)")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		fmt.Fprint(stderr, "usage: perpcheck run [-state OUT.json] FILE\n")
+	statePath := fs.String("state", "", "also write the final state to this file (perpcheck eval reads it); - writes only the state to stdout")
+	compact := fs.Bool("compact", false, "write compact JSON (no indentation)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: perpcheck run [-compact] [-state OUT.json|-] FILE\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
 		return 2
 	}
 	data, err := readInput(fs.Arg(0), stdin)
@@ -42,22 +53,77 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := strictjson.Unmarshal(data, &r); err != nil {
 		return inputError(stderr, jsonError(err))
 	}
+	data = nil
 	markets, err := resolveMarkets(r.Markets)
 	if err != nil {
 		return inputError(stderr, err)
 	}
 	r.Markets = markets
-	final, effects, results, err := model.RunEvents(&r)
+	l, err := model.NewLedger(&r.State)
 	if err != nil {
 		return inputError(stderr, err)
 	}
-	if effects == nil {
-		effects = []spec.Effect{}
+	r.State = spec.State{}
+	stateOnly := *statePath == "-"
+	w := bufio.NewWriterSize(stdout, 1<<16)
+	enc := jsonWriter{w: w, compact: *compact}
+	if !stateOnly {
+		enc.raw("{")
+		enc.key(1, "effects")
+		enc.raw("[")
 	}
-	if results == nil {
-		results = []spec.EventResult{}
+	results := make([]spec.EventResult, 0, len(r.Events))
+	first := true
+	for i, ev := range r.Events {
+		effs, e := l.Apply(ev)
+		res := spec.EventResult{Event: i}
+		if e != nil {
+			me, ok := e.(*spec.Error)
+			if !ok {
+				fmt.Fprintf(stderr, "perpcheck: event %d: %v\n", i, e)
+				return 1
+			}
+			res.Error = me
+		}
+		results = append(results, res)
+		if stateOnly {
+			continue
+		}
+		for k := range effs {
+			if !first {
+				enc.raw(",")
+			}
+			first = false
+			enc.newline(2)
+			enc.value(2, &effs[k])
+		}
+		r.Events[i] = spec.Event{} // the event is done; let it go
 	}
-	if *statePath != "" {
+	final := l.State()
+	if stateOnly {
+		enc.value(0, final)
+		enc.raw("\n")
+	} else {
+		if !first {
+			enc.newline(1)
+		}
+		enc.raw("],")
+		enc.key(1, "results")
+		enc.value(1, results)
+		enc.raw(",")
+		enc.key(1, "state")
+		enc.value(1, final)
+		enc.newline(0)
+		enc.raw("}\n")
+	}
+	if enc.err == nil {
+		enc.err = w.Flush()
+	}
+	if enc.err != nil {
+		fmt.Fprintf(stderr, "perpcheck: %v\n", enc.err)
+		return 1
+	}
+	if *statePath != "" && !stateOnly {
 		out, err := json.MarshalIndent(final, "", "  ")
 		if err == nil {
 			err = os.WriteFile(*statePath, append(out, '\n'), 0o644)
@@ -67,7 +133,54 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	return writeJSON(stdout, stderr, runOutput{Results: results, Effects: effects, State: final})
+	return 0
+}
+
+// jsonWriter writes one JSON document piece by piece, indented by two
+// spaces per level unless compact; the first error sticks.
+type jsonWriter struct {
+	w       *bufio.Writer
+	compact bool
+	err     error
+}
+
+func (j *jsonWriter) raw(s string) {
+	if j.err == nil {
+		_, j.err = j.w.WriteString(s)
+	}
+}
+
+func (j *jsonWriter) newline(level int) {
+	if !j.compact {
+		j.raw("\n")
+		for range level {
+			j.raw("  ")
+		}
+	}
+}
+
+func (j *jsonWriter) key(level int, name string) {
+	j.newline(level)
+	j.raw(`"` + name + `":`)
+	if !j.compact {
+		j.raw(" ")
+	}
+}
+
+func (j *jsonWriter) value(level int, v any) {
+	if j.err != nil {
+		return
+	}
+	var out []byte
+	if j.compact {
+		out, j.err = json.Marshal(v)
+	} else {
+		prefix := strings.Repeat("  ", level)
+		out, j.err = json.MarshalIndent(v, prefix, "  ")
+	}
+	if j.err == nil {
+		_, j.err = j.w.Write(out)
+	}
 }
 
 // resolveMarkets applies venue profiles (SPEC PROF-1) to a state's markets.
@@ -104,13 +217,16 @@ func isStateFile(data []byte) bool {
 	return a || f
 }
 
-// stateReport is the report of `perpcheck eval` on a state: one report per
-// account, the insurance fund's under model.InsuranceAccount.
+// stateReport is the report of `perpcheck eval` on a state (SPEC EVAL-6):
+// one report per trader account. The insurance fund is never checked for
+// margin (LED-2) and its wallet may be negative (LED-1), so it has no report.
 type stateReport struct {
 	Accounts map[string]*spec.Report `json:"accounts"`
 }
 
-// evalState evaluates every account of a ledger state as its own scenario.
+// evalState validates a ledger state as perpcheck run does (LED-1, LED-2,
+// LED-4, and the scenario rules for every account) and evaluates every
+// trader account as its own scenario.
 func evalState(data []byte, stdout, stderr io.Writer) int {
 	var st spec.State
 	if err := strictjson.Unmarshal(data, &st); err != nil {
@@ -120,23 +236,17 @@ func evalState(data []byte, stdout, stderr io.Writer) int {
 	if err != nil {
 		return inputError(stderr, err)
 	}
-	accounts := map[string]spec.Account{}
-	for id, a := range st.Accounts {
-		accounts[id] = a
+	st.Markets = markets
+	if _, err := model.NewLedger(&st); err != nil {
+		return inputError(stderr, err)
 	}
-	accounts[spec.InsuranceAccount] = st.InsuranceFund
-	ids := slices.Sorted(maps.Keys(accounts))
 	out := stateReport{Accounts: map[string]*spec.Report{}}
-	for _, id := range ids {
-		rep, err := model.Evaluate(&spec.Scenario{Markets: markets, Prices: st.Prices, Account: accounts[id]})
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		rep, err := model.Evaluate(&spec.Scenario{Markets: markets, Prices: st.Prices, Account: st.Accounts[id]})
 		if err != nil {
 			var me *spec.Error
-			if errors.As(err, &me) && len(me.Path) >= len("account") && me.Path[:len("account")] == "account" {
-				me = &spec.Error{Path: "accounts." + id + me.Path[len("account"):], Rule: me.Rule, Msg: me.Msg}
-				if id == spec.InsuranceAccount {
-					me.Path = "insuranceFund" + me.Path[len("accounts."+id):]
-				}
-				err = me
+			if errors.As(err, &me) && strings.HasPrefix(me.Path, "account") {
+				err = &spec.Error{Path: "accounts." + spec.PathKey(id) + me.Path[len("account"):], Rule: me.Rule, Msg: me.Msg}
 			}
 			return inputError(stderr, err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,11 +51,23 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	engine := fs.String("engine", "", "an engine in any language behind perpcheck/1 (PROTOCOL.md): its command line, e.g. 'python3 engine.py' (replaces -impl; the mutant check is then off unless -mutants is given)")
 	timeout := fs.Duration("timeout", 10*time.Second, "the longest an engine may take to answer one query or event")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() != 0 {
 		fs.Usage()
 		return 2
+	}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"checks", *checks}, {"ledger-checks", *ledgerChecks}, {"mutant-checks", *mutantChecks}} {
+		if c.n < 1 {
+			fmt.Fprintf(stderr, "perpcheck verify: -%s must be at least 1, got %d\n", c.name, c.n)
+			return 2
+		}
 	}
 	if *run != "" {
 		if _, err := regexp.Compile(*run); err != nil {
@@ -113,6 +126,13 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	if *run != "" {
 		re := regexp.MustCompile(*run)
 		cfg.Select = func(p properties.Property) bool { return re.MatchString(p.ID) }
+		// The mutant check measures the whole suite: a subset would report
+		// mutants that other properties catch as survivors. So -run turns
+		// it off.
+		if *withMutants {
+			fmt.Fprintln(stderr, "perpcheck verify: -run selects a subset of the suite; the mutant check (which needs the whole suite) is skipped")
+			*withMutants = false
+		}
 	}
 	var mu sync.Mutex
 	done, total := 0, 0
@@ -120,6 +140,10 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		if cfg.Select == nil || cfg.Select(p) {
 			total++
 		}
+	}
+	if total == 0 {
+		fmt.Fprintf(stderr, "perpcheck verify: -run %q matches no property\n", *run)
+		return 2
 	}
 	fmt.Fprintf(stdout, "perpcheck verify: %d properties against %s, %d cases per query property, %d runs per ledger property (seed %s)\n", total, *impl, *checks, *ledgerChecks, seedText(*seed))
 	cfg.Progress = func(r properties.PropertyResult) {

@@ -115,7 +115,14 @@ def _reject_constant(name):
 def parse_raw(text):
     """Parse JSON text into a raw tree (JObj, list, str, JNum, bool, None); EVAL-4 at $ on syntax."""
     if isinstance(text, (bytes, bytearray)):
-        text = text.decode("utf-8")
+        if text.startswith(b"\xef\xbb\xbf"):  # EVAL-4
+            raise SpecError("$", "EVAL-4", "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:  # EVAL-4; the path is not located (see AMBIGUITIES.md A-7)
+            raise SpecError("$", "EVAL-4", f"invalid UTF-8 at offset {e.start}")
+    elif text.startswith("\ufeff"):
+        raise SpecError("$", "EVAL-4", "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed")
     try:
         return json.loads(text, object_pairs_hook=JObj, parse_float=JNum, parse_int=JNum,
                           parse_constant=_reject_constant)
@@ -158,14 +165,54 @@ def _kind(v):
     return "a number"
 
 
+MAX_ECHO = 40  # EVAL-3, EVAL-4
+
+
+def go_quote(s):
+    """SPEC EVAL-4: a string of the input as messages and paths repeat it: its first 40 bytes
+    (cut at a UTF-8 boundary), double-quoted with Go's strconv.Quote escapes, then "..." if cut."""
+    b = s.encode("utf-8", "surrogatepass")
+    cut = b[:MAX_ECHO].decode("utf-8", "ignore") if len(b) > MAX_ECHO else s
+    out = ['"']
+    for ch in cut:
+        o = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch in "\a\b\f\n\r\t\v":
+            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[ch])
+        elif o < 0x20 or o == 0x7f:
+            out.append(f"\\x{o:02x}")
+        elif o < 0x80 or ch.isprintable():
+            out.append(ch)
+        elif o > 0xFFFF:
+            out.append(f"\\U{o:08x}")
+        else:
+            out.append(f"\\u{o:04x}")
+    out.append('"')
+    return "".join(out) + ("..." if len(b) > MAX_ECHO else "")
+
+
+def path_key(name):
+    """SPEC EVAL-3: a name as it appears in a path: bare when plain, else quoted and cut."""
+    if 0 < len(name) <= MAX_ECHO and all(0x20 < ord(c) < 0x7f and c not in '.[]"\\' for c in name):
+        return name
+    return go_quote(name)
+
+
 def _join(path, key):
+    key = path_key(key)
     return key if path == "" else f"{path}.{key}"
+
+
+def _has_surrogate(s):
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in s)
 
 
 # Schema: ("obj", {field: schema}), ("map", schema), ("list", schema), "dec", "str",
 # nullable flags follow the oracle's observed decoding (documented in AMBIGUITIES.md):
 #   decimals, arrays, maps: null == absent; strings and nested structs: null is an error.
 DEC, DECR, STR = "dec", "decr", "str"  # DECR: a required decimal, for which null is an error
+# SPEC EVAL-5: REQUIRED[schema] lists (field, unless) in order; absent or null is EVAL-4.
 TIER_S = ("obj", {"minNotional": DECR, "maxNotional": DECR, "maintenanceMarginRate": DECR,
                   "maxLeverage": DECR, "maintenanceAmount": DEC})
 MARKET_S = ("obj", {"profile": STR, "symbol": STR, "tickSize": DECR, "lotSize": DECR, "mmBasis": STR,
@@ -180,6 +227,14 @@ SETTING_S = ("obj", {"leverage": DEC, "marginMode": STR})
 ACCOUNT_S = ("obj", {"walletBalance": DECR, "positions": ("list", POSITION_S),
                      "settings": ("map", SETTING_S)})
 SCENARIO_S = ("obj", {"markets": ("map", MARKET_S), "prices": ("map", PRICE_S), "account": ACCOUNT_S})
+REQUIRED = {
+    id(SCENARIO_S): [("account", None)],
+    id(ACCOUNT_S): [("walletBalance", None)],
+    id(MARKET_S): [("tickSize", "profile"), ("lotSize", "profile")],
+    id(TIER_S): [("minNotional", None), ("maxNotional", None), ("maintenanceMarginRate", None), ("maxLeverage", None)],
+    id(POSITION_S): [("market", None), ("side", None), ("size", None), ("marginMode", None),
+                     ("entryPrice", "entryValue")],
+}
 
 
 def _decode(v, schema, path, nullable_struct=False):
@@ -205,6 +260,8 @@ def _decode(v, schema, path, nullable_struct=False):
     if schema == STR:
         if not isinstance(v, str):
             raise SpecError(path, "EVAL-4", f"want a string, got {_kind(v)}")
+        if _has_surrogate(v):
+            raise SpecError(path, "EVAL-4", "an unpaired UTF-16 surrogate escape in a string")
         return v
     kind = schema[0]
     if kind == "list":
@@ -234,15 +291,25 @@ def _decode(v, schema, path, nullable_struct=False):
     out = {}
     seen = set()
     for k, x in v.pairs:
+        if _has_surrogate(k):
+            raise SpecError(path if path else "$", "EVAL-4", "an unpaired UTF-16 surrogate escape in an object key")
         p = _join(path, k)
         if k not in fields:
             raise SpecError(p, "EVAL-4", "unknown field")
         if k in seen:
             raise SpecError(p, "EVAL-4", "duplicate key")
         seen.add(k)
+        if x is None:  # NUM-5: null is the same as absent
+            continue
         val = _decode(x, fields[k], p)
         if val is not None:
             out[k] = val
+    for name, unless in REQUIRED.get(id(schema), []):  # EVAL-5, when the object ends
+        if name not in out and (unless is None or unless not in out):
+            msg = "required field is absent or null"
+            if unless:
+                msg += f" (and {unless} is not given)"
+            raise SpecError(_join(path, name), "EVAL-4", msg)
     return out
 
 

@@ -10,12 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // MaxDepth bounds the nesting of a document so that hostile input cannot exhaust the stack.
@@ -48,7 +51,13 @@ func Unmarshal(data []byte, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &Error{Msg: "strictjson: Unmarshal needs a non-nil pointer"}
 	}
-	tree, ok := fastTree(data)
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return &Error{Msg: "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed: save it as UTF-8 without a BOM"}
+	}
+	tree, ok, err := fastTree(data)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		// The slow parser gives the error (messages and paths as they have
 		// always been); it accepts only what fastTree accepts.
@@ -95,7 +104,7 @@ func readValue(dec *json.Decoder, path string, depth int) (*node, error) {
 					return nil, syntaxError(path, err)
 				}
 				k, _ := kt.(string)
-				child := join(path, k)
+				child := join(path, spec.PathKey(k))
 				if seen[k] {
 					return nil, &Error{Path: child, Msg: "duplicate key"}
 				}
@@ -167,6 +176,10 @@ func kindName(k byte) string {
 	return "null"
 }
 
+// assign stores n in dst. Inside a struct, a null value is the same as an
+// absent field (SPEC NUM-5, EVAL-4): the field keeps its zero value and does
+// not count as present, and a required field (tag strict:"required") that is
+// not present is an error at its path once the object's keys are done.
 func assign(dst reflect.Value, n *node, at *path) error {
 	t := dst.Type()
 	switch t {
@@ -224,7 +237,7 @@ func assign(dst reflect.Value, n *node, at *path) error {
 		}
 		i, err := strconv.ParseInt(n.str, 10, t.Bits())
 		if err != nil {
-			return &Error{Path: at.String(), Msg: "want an integer, got " + n.str}
+			return &Error{Path: at.String(), Msg: "want an integer, got " + spec.Quote(n.str)}
 		}
 		dst.SetInt(i)
 		return nil
@@ -234,7 +247,7 @@ func assign(dst reflect.Value, n *node, at *path) error {
 		}
 		u, err := strconv.ParseUint(n.str, 10, t.Bits())
 		if err != nil {
-			return &Error{Path: at.String(), Msg: "want a non-negative integer, got " + n.str}
+			return &Error{Path: at.String(), Msg: "want a non-negative integer, got " + spec.Quote(n.str)}
 		}
 		dst.SetUint(u)
 		return nil
@@ -281,16 +294,37 @@ func assign(dst reflect.Value, n *node, at *path) error {
 		if n.kind != 'o' {
 			return &Error{Path: at.String(), Msg: "want an object, got " + kindName(n.kind)}
 		}
-		fields := cachedFields(t)
+		sf := cachedFields(t)
+		var present uint64 // bit f.bit of each present required or "unless" field
 		for i, k := range n.keys {
 			p := at.child(k)
-			idx, ok := fields[k]
+			f, ok := sf.byName[k]
 			if !ok {
 				return &Error{Path: p.String(), Msg: "unknown field"}
 			}
-			if err := assign(dst.FieldByIndex(idx), n.items[i], &p); err != nil {
+			if n.items[i].kind == 'z' {
+				// null is the same as absent.
+				fv := dst.FieldByIndex(f.index)
+				fv.Set(reflect.Zero(fv.Type()))
+				continue
+			}
+			if err := assign(dst.FieldByIndex(f.index), n.items[i], &p); err != nil {
 				return err
 			}
+			if f.bit >= 0 {
+				present |= 1 << f.bit
+			}
+		}
+		for _, f := range sf.required {
+			if present&(1<<f.bit) != 0 || f.unless >= 0 && present&(1<<f.unless) != 0 {
+				continue
+			}
+			p := at.child(f.name)
+			msg := "required field is absent or null"
+			if f.unlessName != "" {
+				msg += " (and " + f.unlessName + " is not given)"
+			}
+			return &Error{Path: p.String(), Msg: msg}
 		}
 		return nil
 	case reflect.Interface:
@@ -299,12 +333,30 @@ func assign(dst reflect.Value, n *node, at *path) error {
 	return &Error{Path: at.String(), Msg: "strictjson: unsupported type " + t.String()}
 }
 
-var fieldCache sync.Map // reflect.Type -> map[string][]int
+var fieldCache sync.Map // reflect.Type -> *structInfo
+
+// structInfo is what assign needs of a struct type: its JSON names and its
+// required fields in declaration order.
+type structInfo struct {
+	byName   map[string]*fieldInfo
+	required []*fieldInfo
+}
+
+// fieldInfo is one JSON field of a struct. bit numbers the fields that are
+// required or named by an "unless" (-1 for the others); unless is the bit of
+// the field whose presence waives the requirement (-1 for none).
+type fieldInfo struct {
+	name       string
+	index      []int
+	bit        int
+	unless     int
+	unlessName string
+}
 
 // cachedFields is structFields, computed once per type.
-func cachedFields(t reflect.Type) map[string][]int {
+func cachedFields(t reflect.Type) *structInfo {
 	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string][]int)
+		return m.(*structInfo)
 	}
 	m := structFields(t)
 	fieldCache.Store(t, m)
@@ -313,9 +365,12 @@ func cachedFields(t reflect.Type) map[string][]int {
 
 // structFields maps JSON names to field index paths for the exported fields of
 // t. Like encoding/json, the fields of an embedded struct without a JSON name are
-// promoted; a name given at a shallower depth wins.
-func structFields(t reflect.Type) map[string][]int {
-	m := map[string][]int{}
+// promoted; a name given at a shallower depth wins. A field tagged
+// strict:"required" must be present (not absent, not null);
+// strict:"required,unless=NAME" waives that when the field NAME is present.
+func structFields(t reflect.Type) *structInfo {
+	info := &structInfo{byName: map[string]*fieldInfo{}}
+	unlessOf := map[*fieldInfo]string{}
 	var walk func(t reflect.Type, prefix []int)
 	walk = func(t reflect.Type, prefix []int) {
 		var embedded [][]int
@@ -340,8 +395,18 @@ func structFields(t reflect.Type) map[string][]int {
 			if !f.IsExported() {
 				continue
 			}
-			if _, seen := m[name]; !seen {
-				m[name] = idx
+			if _, seen := info.byName[name]; seen {
+				continue
+			}
+			fi := &fieldInfo{name: name, index: idx, bit: -1, unless: -1}
+			info.byName[name] = fi
+			for _, opt := range strings.Split(f.Tag.Get("strict"), ",") {
+				switch {
+				case opt == "required":
+					info.required = append(info.required, fi)
+				case strings.HasPrefix(opt, "unless="):
+					unlessOf[fi] = strings.TrimPrefix(opt, "unless=")
+				}
 			}
 		}
 		for _, idx := range embedded {
@@ -349,32 +414,103 @@ func structFields(t reflect.Type) map[string][]int {
 		}
 	}
 	walk(t, nil)
-	return m
+	bits := 0
+	number := func(f *fieldInfo) int {
+		if f.bit < 0 {
+			if bits == 64 {
+				panic("strictjson: more than 64 required fields in " + t.String())
+			}
+			f.bit = bits
+			bits++
+		}
+		return f.bit
+	}
+	for _, f := range info.required {
+		number(f)
+		if u, ok := unlessOf[f]; ok {
+			g, ok := info.byName[u]
+			if !ok {
+				panic("strictjson: " + t.String() + "." + f.name + ": unless names no field " + u)
+			}
+			f.unless, f.unlessName = number(g), u
+		}
+	}
+	return info
 }
 
-// MaxDecimalDigits is ParseDecimal's bound on the digits of a literal before
-// its exponent (integer and fraction digits together). It is a resource
-// bound of this decoder, not part of the EVAL-4 grammar.
+// MaxDecimalDigits is the most significant digits ParseDecimal keeps. A
+// literal with more digits is still read (SPEC EVAL-4 puts no bound on the
+// digits of a decimal), but no value that passes NUM-1 and NUM-2 has more
+// than 19 significant digits, so such a literal is replaced by a value that
+// breaks the same NUM rule (see ParseDecimal).
 const MaxDecimalDigits = 60
 
-// ParseDecimal parses a decimal literal in the grammar of SPEC EVAL-4 (see
-// ValidDecimal) with at most MaxDecimalDigits digits before the exponent.
+// ParseDecimal parses a decimal literal of the grammar of SPEC EVAL-4 (see
+// ValidDecimal), of any length. A literal of at most MaxDecimalDigits digits
+// before its exponent is read exactly, as written. A longer one is read
+// without its leading zeros and the trailing zeros of its fraction (so
+// "1000." followed by 60 zeros is 1000); if it still has more than
+// MaxDecimalDigits significant digits it is certainly off the 1e-8 grid or
+// out of range, and it is replaced by a value of at most MaxDecimalDigits
+// digits with the same sign and the same first digits that breaks the same
+// rule: NUM-1 when a non-zero digit lies beyond the 8th fractional digit,
+// NUM-2 otherwise. So a value is rejected by the same rule however it is
+// written (SPEC NUM-5), and the work is linear in the literal's length.
 func ParseDecimal(s string) (decimal.Decimal, error) {
-	if !ValidDecimal(s) || decimalDigits(s) > MaxDecimalDigits {
-		return decimal.Decimal{}, errors.New("not a decimal: " + strconv.Quote(truncate(s, 40)))
+	if !ValidDecimal(s) {
+		return decimal.Decimal{}, errors.New("not a decimal: " + spec.Quote(s))
+	}
+	if decimalDigits(s) > MaxDecimalDigits {
+		return longDecimal(s), nil
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return decimal.Decimal{}, errors.New("not a decimal: " + strconv.Quote(truncate(s, 40)))
+		return decimal.Decimal{}, errors.New("not a decimal: " + spec.Quote(s))
 	}
 	return d, nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// longDecimal is ParseDecimal for a ValidDecimal literal of more than
+// MaxDecimalDigits digits.
+func longDecimal(s string) decimal.Decimal {
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
 	}
-	return s[:n] + "..."
+	mant, expText := s, ""
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mant, expText = s[:i], s[i+1:]
+	}
+	exp, _ := strconv.Atoi(expText) // at most 3 digits, so it fits
+	intPart, frac, _ := strings.Cut(mant, ".")
+	frac = strings.TrimRight(frac, "0")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	// value = digits * 10^e; drop the trailing zeros of an integer part.
+	e := int64(exp) - int64(len(frac))
+	trimmed := strings.TrimRight(digits, "0")
+	e += int64(len(digits) - len(trimmed))
+	digits = trimmed
+	if digits == "" {
+		return decimal.Zero
+	}
+	if len(digits) > MaxDecimalDigits {
+		lead := int64(len(digits) - MaxDecimalDigits)
+		if e >= -8 {
+			// On the grid, and at least 10^52: out of range (NUM-2).
+			digits, e = digits[:MaxDecimalDigits], e+lead
+		} else {
+			// A non-zero digit at 10^e, below 1e-8 (NUM-1).
+			digits, e = digits[:MaxDecimalDigits-1]+"1", min(e+lead, -9)
+		}
+	}
+	// Bound the exponent: beyond these it only says "off the grid" or "out
+	// of range", which the clamped value says too.
+	e = max(min(e, 1100), -1100)
+	c, _ := new(big.Int).SetString(digits, 10)
+	if neg {
+		c.Neg(c)
+	}
+	return decimal.NewFromBigInt(c, int32(e))
 }
 
 // DecimalGrammar is SPEC EVAL-4's decimal grammar as a regular expression,

@@ -10,7 +10,7 @@ import (
 )
 
 type inner struct {
-	Size decimal.Decimal     `json:"size"`
+	Size decimal.Decimal     `json:"size" strict:"required"`
 	Lev  decimal.NullDecimal `json:"leverage"`
 	Side string              `json:"side"`
 	N    int                 `json:"n"`
@@ -23,6 +23,13 @@ type outer struct {
 	Ptr   *inner              `json:"ptr"`
 	Skip  string              `json:"-"`
 	Raw   decimal.NullDecimal `json:"raw"`
+	Alts  []alt               `json:"alts"`
+}
+
+// alt has a field required unless another one is given.
+type alt struct {
+	Lev decimal.NullDecimal `json:"leverage"`
+	Alt string              `json:"alt" strict:"required,unless=leverage"`
 }
 
 func TestUnmarshalErrorsNamePath(t *testing.T) {
@@ -34,7 +41,19 @@ func TestUnmarshalErrorsNamePath(t *testing.T) {
 		{"NaN rejected", `{"byKey":{"BTC":{"size":"NaN"}}}`, "byKey.BTC.size", "not a decimal"},
 		{"huge exponent", `{"items":[{"size":1e400000}]}`, "items[0].size", "not a decimal"},
 		{"plus sign", `{"items":[{"size":"+1"}]}`, "items[0].size", "not a decimal"},
-		{"null required decimal", `{"items":[{"size":null}]}`, "items[0].size", "required"},
+		{"null required decimal", `{"items":[{"size":null}]}`, "items[0].size", "required field is absent or null"},
+		{"absent required decimal", `{"items":[{"n":1}]}`, "items[0].size", "required field is absent or null"},
+		{"absent required after inner errors", `{"items":[{"n":"3"}]}`, "items[0].n", "want an integer"},
+		{"unless field absent", `{"alts":[{"leverage":"1"},{}]}`, "alts[1].alt", "(and leverage is not given)"},
+		{"unless field null", `{"alts":[{"alt":"x"},{"leverage":null}]}`, "alts[1].alt", "required"},
+		{"BOM", "\xef\xbb\xbf{}", "", "byte-order mark"},
+		{"invalid UTF-8 in a value", "{\"items\":[{\"side\":\"a\xffb\"}]}", "items[0].side", "invalid UTF-8 in a string"},
+		{"invalid UTF-8 in a key", "{\"items\":[{\"s\xffx\":1}]}", "items[0]", "invalid UTF-8 in an object key"},
+		{"unpaired surrogate", `{"items":[{"side":"\ud800x"}]}`, "items[0].side", "unpaired UTF-16 surrogate"},
+		{"reversed surrogates", `{"items":[{"side":"\udc00\ud800"}]}`, "items[0].side", "unpaired UTF-16 surrogate"},
+		{"dotted key is quoted", `{"byKey":{"A.b":{"size":"x"}}}`, `byKey."A.b".size`, "not a decimal"},
+		{"control key is quoted", `{"items":[{"size":"1","\u001b[31m":1}]}`, `items[0]."\x1b[31m"`, "unknown field"},
+		{"long key is cut", `{"` + strings.Repeat("k", 1000) + `":1}`, `"` + strings.Repeat("k", 40) + `"...`, "unknown field"},
 		{"string for int", `{"items":[{"n":"3"}]}`, "items[0].n", "want an integer"},
 		{"number for string", `{"items":[{"side":3}]}`, "items[0].side", "want a string"},
 		{"duplicate key", `{"items":[],"items":[]}`, "items", "duplicate key"},
@@ -209,8 +228,19 @@ func TestParseDecimal(t *testing.T) {
 		{"12345678901234567890", "12345678901234567890"},
 		{digits(MaxDecimalDigits), digits(MaxDecimalDigits)},
 		{"-" + digits(30) + "." + digits(30) + "e-999", "-" + digits(30) + "." + digits(30) + "e-999"},
-		{digits(MaxDecimalDigits + 1), ""},
-		{digits(30) + "." + digits(31), ""},
+		// Longer literals are read; beyond MaxDecimalDigits significant
+		// digits a value breaking the same NUM rule stands in.
+		{"1000." + strings.Repeat("0", 60), "1000"},
+		{"-0" + strings.Repeat("0", 70) + ".5" + strings.Repeat("0", 70), "-0.5"},
+		{"1" + strings.Repeat("0", 60), "1e60"},
+		{"0." + strings.Repeat("0", 70), "0"},
+		{digits(MaxDecimalDigits + 1), digits(MaxDecimalDigits) + "0"},
+		{"-" + digits(MaxDecimalDigits+1) + "e-5", "-" + digits(MaxDecimalDigits) + "e-4"},
+		{digits(30) + "." + digits(31), digits(30) + "." + digits(29) + "1"},
+		{"0." + digits(100), "0." + digits(59) + "1"},
+		{"0.00000000" + digits(100), "0.00000000" + digits(59) + "1"},
+		{digits(100) + "e-200", digits(59) + "1e-160"},
+		{digits(70) + "e-61", digits(59) + "1e-51"},
 		{"", ""},
 		{"-", ""},
 		{".5", ""},
