@@ -200,12 +200,19 @@ func (r *ledgerRun) apply(t *rapid.T, ev spec.Event) ([]spec.Effect, error) {
 		err      error
 		panicked any
 	)
+	evCopy := ev // an Event has no slice or map: a copy is deep
 	func() {
 		defer func() { panicked = recover() }()
 		effects, err = r.l.Apply(ev)
 	}()
 	if panicked != nil {
 		r.fail(t, "LED-7: Apply panicked on event %d (%s): %v", k, ev.Type, panicked)
+	}
+	if evCopy != ev {
+		r.fail(t, "LED-7: Apply modified its event %d (%s)", k, ev.Type)
+	}
+	if d := spec.DiffExact(r.inCopy, r.input); d != nil {
+		r.fail(t, "LED-7: the ledger modified the caller's initial state during event %d (%s):\n  %s", k, ev.Type, diffText(d))
 	}
 	after := r.state(t)
 	if r.o != nil {
@@ -285,7 +292,7 @@ func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 	}
 	// rapid picks actions uniformly: opening trades count three times,
 	// reducing trades and price moves twice.
-	keys = append(keys, string(gen.Open)+"#2", string(gen.Open)+"#3", string(gen.Reduce)+"#2", string(gen.PriceMove)+"#2", string(gen.PriceNearLiquidation)+"#2")
+	keys = append(keys, string(gen.Open)+"#2", string(gen.Open)+"#3", string(gen.Reduce)+"#2", string(gen.PriceMove)+"#2", string(gen.PriceNearLiquidation)+"#2", string(gen.PriceSame)+"#2", string(gen.Boundary)+"#2")
 	for _, key := range keys {
 		kind := gen.EventKind(strings.Split(key, "#")[0])
 		acts[key] = func(t *rapid.T) {
@@ -323,6 +330,9 @@ func (r *ledgerRun) actions(t *rapid.T) map[string]func(*rapid.T) {
 // beforeBook is the book of before, which checkStep may modify; afterBook is
 // the book of after, or nil when the event failed.
 func checkStep(e *env, k int, before *spec.State, beforeBook *book, ev spec.Event, effects []spec.Effect, err error, after *spec.State) (msg string, afterBook *book) {
+	if msg := e.checkLimits(before, ev, err); msg != "" {
+		return msg, afterBook
+	}
 	if err != nil {
 		me, ok := err.(*spec.Error)
 		if !ok {
@@ -376,8 +386,10 @@ func checkStep(e *env, k int, before *spec.State, beforeBook *book, ev spec.Even
 		if msg := checkFunding(before, ev, effects); msg != "" {
 			return msg, afterBook
 		}
+		e.countKept(after)
 		return e.checkNoLiquidatable(after), afterBook
 	case spec.EventPrice:
+		e.countKept(after)
 		return e.checkNoLiquidatable(after), afterBook
 	}
 	return "", afterBook
@@ -467,9 +479,9 @@ func propLedgerDifferential(e *env) func(*rapid.T) {
 
 // checkInput is LED-7 for the caller's initial state: at the end of a run
 // (and right after NewLedger) it must equal, exactly, its copy taken before
-// the ledger saw it. Checking once per run rather than per event keeps the
-// check off the per-event path; a modification is still caught, and rapid
-// shrinks the run to the event that makes it.
+// the ledger saw it. apply also checks it after every event (and that the
+// event itself is unchanged): a ledger that keeps the caller's maps and
+// writes into them later is caught at the event that does it.
 func (r *ledgerRun) checkInput(t *rapid.T) {
 	t.Helper()
 	if d := spec.DiffExact(r.inCopy, r.input); d != nil {

@@ -12,16 +12,21 @@ import (
 // model and checks that the generated runs exercise what the ledger
 // properties and mutants depend on: every event type applied and rejected,
 // cross and isolated liquidations, insurance takeovers and payouts,
-// auto-deleveraging, liquidation fees and funding.
+// auto-deleveraging, liquidation fees and funding; and every boundary of the
+// ledger's exact decisions that the boundary generators aim at, hit by the
+// default run (issue 16).
 func TestLedgerGeneratorCoverage(t *testing.T) {
 	eng, caps := Model()()
 	e := newEnv(eng, newCapSet(caps), &Config{})
 	e.stats = &ledgerStats{}
+	// 600 runs (about 2 s on the model): the rarest boundary (a fund exactly
+	// at a deficit, decided by the next sweep) is hit a few times. -short
+	// divides rapid's cases by 5 and halves T.Repeat's steps: more runs.
+	runs := 600
 	if testing.Short() {
-		// -short divides rapid's cases by 5 and halves T.Repeat's steps;
-		// keep about as many events as the default run.
-		defer setRapidFlags(&Config{Cases: 1000}, true, false, true)()
+		runs = 3000
 	}
+	defer setRapidFlags(&Config{Cases: runs}, true, false, true)()
 	rapid.Check(t, propLedgerInvariants(e))
 	for _, k := range slices.Sorted(maps.Keys(e.stats.n)) {
 		t.Logf("%6d  %s", e.stats.n[k], k)
@@ -32,9 +37,22 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 		"liquidation cross", "liquidation isolated", "fill liquidation", "fill adl",
 		"posting insurance from wallet", "posting liquidation-fee from isolated", "posting liquidation-fee from wallet",
 		"posting funding from isolated",
+		// The boundaries of the ledger's exact decisions (boundary.go, gen/boundary.go).
+		"boundary POOL-5 E-MM -1u liquidated", "boundary POOL-5 E-MM = kept", "boundary POOL-5 E-MM +1u kept",
+		"boundary LED-9 withdraw amount-max -1u", "boundary LED-9 withdraw amount-max =", "boundary LED-9 withdraw amount-max +1u",
+		"boundary POOL-6 removeMargin amount-max -1u", "boundary POOL-6 removeMargin amount-max =", "boundary POOL-6 removeMargin amount-max +1u",
+		"boundary ACC-1 addMargin amount-WB -1u", "boundary ACC-1 addMargin amount-WB =", "boundary ACC-1 addMargin amount-WB +1u",
+		"boundary FND-1 |rate|-cap -1u", "boundary FND-1 |rate|-cap =", "boundary FND-1 |rate|-cap +1u",
+		"boundary TIER-7 new notional = tier boundary",
+		"boundary LQ-4 equal losses", "boundary ADL-2 equal scores",
 	} {
 		if e.stats.n[want] == 0 {
 			t.Errorf("the generated ledger runs never had %q", want)
 		}
+	}
+	// LQ-5's fund-at-deficit boundary is reached too rarely for its three
+	// sides to be required (unfinished, properties/README.md): one of them.
+	if e.stats.n["boundary LQ-5 fund-deficit -1u"]+e.stats.n["boundary LQ-5 fund-deficit ="]+e.stats.n["boundary LQ-5 fund-deficit +1u"] == 0 {
+		t.Errorf("the generated ledger runs never had a fund within one unit of a deficit (LQ-5)")
 	}
 }

@@ -60,6 +60,11 @@ func (rp *replay) startEpisode(f spec.Effect) string {
 	}
 	ep.ex = ex
 	ep.fund = rp.b.get("wallet:" + spec.InsuranceAccount)
+	if ex.Sign() < 0 {
+		if s := side(ep.fund.Add(ex)); s != "" {
+			rp.e.hit("LQ-5 fund-deficit " + s)
+		}
+	}
 	switch {
 	case ex.Sign() >= 0:
 		ep.way = liqSolvent

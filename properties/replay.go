@@ -282,7 +282,11 @@ func (rp *replay) liquidation(i int, f spec.Effect) string {
 	if f.Pool != p.mode {
 		return fmt.Sprintf("LED-6: liquidation effect %d of %s in %s says pool %q, the position is %s", i, f.Account, f.Market, f.Pool, p.mode)
 	}
+	first := rp.ep == nil || rp.ep.pool != spec.Cross || f.Pool != spec.Cross || rp.ep.id != f.Account
 	if msg := rp.startEpisode(f); msg != "" {
+		return msg
+	}
+	if msg := rp.checkTriggered(f, first); msg != "" {
 		return msg
 	}
 	rp.liq = &liqBlock{id: f.Account, market: f.Market, pool: f.Pool}
@@ -305,6 +309,11 @@ func (rp *replay) endLiquidation() string {
 		return fmt.Sprintf("ADL-3: the ADL counterparties of %s in %s filled %s, the liquidated position %s", l.id, l.market, l.adlSize, l.traderSize)
 	}
 	if l.rankingOK {
+		for i := 0; i+1 < len(l.adlFills) && i+1 < len(l.ranking); i++ {
+			if l.ranking[i].score.Cmp(l.ranking[i+1].score) == 0 {
+				rp.e.hit("ADL-2 equal scores")
+			}
+		}
 		if msg := checkADLOrder(l.id, l.market, l.ranking, l.adlFills); msg != "" {
 			return msg
 		}

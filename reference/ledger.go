@@ -42,7 +42,8 @@ type Ledger struct {
 	applied int           // number of events passed to Apply so far (failed ones included)
 	effects []spec.Effect // the effects of the event being applied
 
-	mut mutant // the injected bug of newLedgerWith (mutant.go); noMutation in NewLedger's ledgers
+	aliased *spec.State // the caller's state, kept by mutLedgerAliasesInput only
+	mut     mutant      // the injected bug of newLedgerWith (mutant.go); noMutation in NewLedger's ledgers
 }
 
 // marketRates are the MKT-5 switches the ledger uses and Evaluate does not.
@@ -498,6 +499,7 @@ func (l *Ledger) Apply(ev spec.Event) (effects []spec.Effect, err error) {
 	work.effects = nil
 	work.applied = l.applied
 	*l = *work
+	l.aliasInput(ev)
 	return effects, nil
 }
 

@@ -67,7 +67,11 @@ func (l *Ledger) withdraw(k int, ev spec.Event) *spec.Error {
 	if verr != nil {
 		return verr
 	}
-	if max := l.withdrawable(a); cmpRatio(exact(amount), max) > 0 {
+	lim := amount
+	if l.mut == mutWithdrawPlusUnit {
+		lim = sub(amount, unit) // the bug: a limit one unit too high
+	}
+	if max := l.withdrawable(a); cmpRatio(exact(lim), max) > 0 {
 		return fail(evPath(k, "amount"), "POOL-6", "withdrawal of %s exceeds the withdrawable %s (min(WB, WB + sum min(U, 0) - IM) of the cross pool)",
 			str(amount), str(down(maxRatio(max, exact(dec(0))))))
 	}
@@ -126,7 +130,7 @@ func (l *Ledger) removeMargin(k int, ev spec.Event) *spec.Error {
 		return verr
 	}
 	pl, q := l.isolatedPoolOf(a, m)
-	if max := maxRemovableMargin(pl.base, q.u, q.im); amount.Cmp(max) > 0 {
+	if max := l.plusUnit(mutRemoveMarginPlusUnit, maxRemovableMargin(pl.base, q.u, q.im)); amount.Cmp(max) > 0 {
 		return fail(evPath(k, "amount"), "POOL-6", "amount %s exceeds maxRemovableMargin %s", str(amount), str(max))
 	}
 	l.post(isolatedAcct(a.id, m), walletAcct(a.id), amount, reasonMargin)

@@ -39,13 +39,13 @@ func (l *Ledger) sweep() {
 				if _, open := a.positions[m]; !open || l.modeOf(a, m) != spec.Isolated {
 					continue
 				}
-				if pl, _ := l.isolatedPoolOf(a, m); liquidatable(pl) {
+				if pl, _ := l.isolatedPoolOf(a, m); l.triggered(pl) {
 					l.liquidate(a, spec.Isolated, []string{m})
 					liquidated = true
 				}
 			}
-			if pl, markets, qs := l.crossPoolOf(a); liquidatable(pl) {
-				l.liquidate(a, spec.Cross, largestLossFirst(markets, qs))
+			if pl, markets, qs := l.crossPoolOf(a); l.triggered(pl) {
+				l.liquidate(a, spec.Cross, largestLossFirst(markets, qs, l.mut == mutLiqOrderTieReverse))
 				liquidated = true
 			}
 		}
@@ -56,8 +56,9 @@ func (l *Ledger) sweep() {
 }
 
 // largestLossFirst orders a pool's positions for LQ-4..6: largest loss first
-// (most negative exact U at the mark), ties by ascending market.
-func largestLossFirst(markets []string, qs []quantities) []string {
+// (most negative exact U at the mark), ties by ascending market (descending
+// when reverseTies: mutLiqOrderTieReverse's bug).
+func largestLossFirst(markets []string, qs []quantities, reverseTies bool) []string {
 	idx := make([]int, len(markets))
 	for i := range idx {
 		idx[i] = i
@@ -66,6 +67,9 @@ func largestLossFirst(markets []string, qs []quantities) []string {
 		i, j := idx[x], idx[y]
 		if c := qs[i].u.Cmp(qs[j].u); c != 0 {
 			return c < 0
+		}
+		if reverseTies {
+			return markets[i] > markets[j]
 		}
 		return markets[i] < markets[j]
 	})
@@ -129,7 +133,7 @@ func (l *Ledger) liquidate(a *ledgerAccount, mode spec.MarginMode, markets []str
 		l.liquidateSolventIsolated(a, m)
 	case ex.Sign() >= 0:
 		l.liquidateSolventCross(a, markets)
-	case l.account(spec.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0 || l.mut == mutNoADL:
+	case l.account(spec.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0 && !(l.mut == mutFundCoversStrict && l.account(spec.InsuranceAccount).wallet.Cmp(neg(ex)) == 0) || l.mut == mutNoADL:
 		l.liquidateWithInsurance(a, mode, acct, markets, neg(ex))
 	default:
 		l.autoDeleverage(a, mode, acct, markets, neg(ex))
@@ -199,7 +203,7 @@ func (l *Ledger) liquidateSolventIsolated(a *ledgerAccount, m string) {
 // soon as the pool is not liquidatable or has no position.
 func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
 	for _, m := range markets {
-		if pl, _, _ := l.crossPoolOf(a); !liquidatable(pl) || len(pl.members) == 0 {
+		if pl, _, _ := l.crossPoolOf(a); !l.triggered(pl) || len(pl.members) == 0 {
 			return
 		}
 		p := l.execPriceOf(a, m)
@@ -342,6 +346,9 @@ func (l *Ledger) adlCandidates(a *ledgerAccount, m string, s int) []adlCandidate
 	sort.SliceStable(cs, func(i, j int) bool {
 		if c := cs[i].score.Cmp(cs[j].score); c != 0 {
 			return c > 0
+		}
+		if l.mut == mutADLTieReverseID {
+			return cs[i].a.id > cs[j].a.id
 		}
 		return cs[i].a.id < cs[j].a.id
 	})

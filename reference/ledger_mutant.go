@@ -1,6 +1,7 @@
 package reference
 
 import (
+	"github.com/cockroachdb/apd/v3"
 	"github.com/shopspring/decimal"
 
 	"github.com/perpcheck/perpcheck/internal/mutation"
@@ -24,6 +25,13 @@ const (
 	mutWithdrawProfit          = mutant(mutation.WithdrawProfit)
 	mutHalfApplied             = mutant(mutation.HalfApplied)
 	mutLedgerMutatesInput      = mutant(mutation.LedgerMutatesInput)
+	mutLedgerTriggerLE         = mutant(mutation.LedgerTriggerLE)
+	mutFundCoversStrict        = mutant(mutation.FundCoversStrict)
+	mutWithdrawPlusUnit        = mutant(mutation.WithdrawPlusUnit)
+	mutRemoveMarginPlusUnit    = mutant(mutation.RemoveMarginPlusUnit)
+	mutADLTieReverseID         = mutant(mutation.ADLTieReverseID)
+	mutLiqOrderTieReverse      = mutant(mutation.LiqOrderTieReverse)
+	mutLedgerAliasesInput      = mutant(mutation.LedgerAliasesInput)
 )
 
 // newLedgerWith is NewLedger with the bug m injected into the ledger it
@@ -34,6 +42,9 @@ func newLedgerWith(st *spec.State, m mutant) (*Ledger, error) {
 		return nil, err
 	}
 	l.mut = m
+	if m == mutLedgerAliasesInput {
+		l.aliased = st // the bug: the caller's state kept, written later (aliasInput)
+	}
 	if m == mutLedgerMutatesInput {
 		// The bug: derived values written into the caller's state. The
 		// Positions slices share their arrays with the caller's.
@@ -69,4 +80,34 @@ func (l *Ledger) halfApply(ev spec.Event, verr *spec.Error) {
 	l.payFee(buyer, ev.Market, size, price, ev.Maker == "buyer")
 	l.payFee(seller, ev.Market, size, price, ev.Maker != "buyer")
 	l.effects = nil
+}
+
+// aliasInput is mutLedgerAliasesInput's bug, called after a successful
+// price event: the new mark is written into the caller's initial state.
+func (l *Ledger) aliasInput(ev spec.Event) {
+	if l.mut != mutLedgerAliasesInput || l.aliased == nil || ev.Type != spec.EventPrice || !ev.Mark.Valid {
+		return
+	}
+	if l.aliased.Prices == nil {
+		l.aliased.Prices = map[string]spec.Price{}
+	}
+	l.aliased.Prices[ev.Market] = spec.Price{Mark: ev.Mark}
+}
+
+// triggered is the sweep's POOL-5 (E <= MM for a pool with a position under
+// mutLedgerTriggerLE).
+func (l *Ledger) triggered(pl pool) bool {
+	if l.mut == mutLedgerTriggerLE && len(pl.members) > 0 {
+		return pl.e.Cmp(pl.mm) <= 0
+	}
+	return liquidatable(pl)
+}
+
+// plusUnit is max, plus one unit under the mutant m when l has it (the
+// off-by-one limits of mutWithdrawPlusUnit and mutRemoveMarginPlusUnit).
+func (l *Ledger) plusUnit(m mutant, max *apd.Decimal) *apd.Decimal {
+	if l.mut == m {
+		return add(max, unit)
+	}
+	return max
 }

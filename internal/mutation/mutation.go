@@ -121,6 +121,36 @@ const (
 	// LedgerMutatesInput writes the entry values and the settlement it
 	// derives back into the caller's state (LED-7).
 	LedgerMutatesInput Mutation = "ledger-mutates-input"
+
+	// The boundary, tie-break and aliasing classes (issue 16): each changes
+	// one exact comparison of SPEC, one tie rule or one copy.
+
+	// LedgerTriggerLE liquidates, in the ledger's sweep, a pool (with a
+	// position) whose equity equals its maintenance margin: E <= MM instead
+	// of E < MM (POOL-5, LQ-1).
+	LedgerTriggerLE Mutation = "ledger-trigger-le"
+	// FundCoversStrict has the insurance fund cover a deficit only when its
+	// balance exceeds it (wallet:@insurance > d instead of >= d), so a pool
+	// whose deficit equals the fund is auto-deleveraged (LQ-5, LQ-6). Not
+	// yet in Ledger(): the default budget reaches a fund exactly at a
+	// deficit too rarely to kill it reliably (issue 16, unfinished).
+	FundCoversStrict Mutation = "fund-covers-strict"
+	// WithdrawPlusUnit accepts a withdrawal of one unit (1e-8) more than
+	// LED-9's maximum (LED-9, POOL-6).
+	WithdrawPlusUnit Mutation = "withdraw-plus-unit"
+	// RemoveMarginPlusUnit accepts a removeMargin of one unit more than
+	// maxRemovableMargin (LED-9, POOL-6).
+	RemoveMarginPlusUnit Mutation = "remove-margin-plus-unit"
+	// ADLTieReverseID takes ADL candidates with equal scores in descending
+	// account id instead of ascending (ADL-2).
+	ADLTieReverseID Mutation = "adl-tie-reverse-id"
+	// LiqOrderTieReverse closes a cross pool's positions with equal losses
+	// in descending market order instead of ascending (LQ-4).
+	LiqOrderTieReverse Mutation = "liq-order-tie-reverse"
+	// LedgerAliasesInput keeps the caller's initial state (no copy) and
+	// writes every later mark into its prices (LED-7: the input state is
+	// never modified, also after NewLedger).
+	LedgerAliasesInput Mutation = "ledger-aliases-input"
 )
 
 // Query returns every query mutation (Evaluate's), in a fixed order.
@@ -135,6 +165,7 @@ func Query() []Mutation {
 func Ledger() []Mutation {
 	return []Mutation{
 		FundingSign, DustLost, LiqFeeUncapped, IsolatedLossUncapped, ADLWrongSide, ADLRankByPnl, NoADL, SweepBeforeFunding, TradeFeeRoundDown, BasisRoundDown, IsolatedMarginNoTierCap, NoIMCheck, WithdrawProfit, HalfApplied, LedgerMutatesInput,
+		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput,
 	}
 }
 

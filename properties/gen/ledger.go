@@ -69,8 +69,8 @@ func ledgerMarket(t *rapid.T, c Config, symbol string) spec.Market {
 // trader accounts (wallets from 50 up to the edge of the fixed-point range,
 // where trades overflow and must fail with NUM-2) whose per-market settings (leverage up to the maximum,
 // isolated when c.Isolated) are drawn, an insurance fund that is often empty
-// or small (so that auto-deleveraging happens when c.ADL), and, half of the
-// time, open positions in matched long/short pairs (balanced open interest,
+// or small (so that auto-deleveraging happens when c.ADL), and, three times
+// in four, open positions in matched long/short pairs (balanced open interest,
 // LED-4) with entry prices on either side of the mark.
 func LedgerState(c Config) *rapid.Generator[*spec.State] {
 	return rapid.Custom(func(t *rapid.T) *spec.State {
@@ -124,11 +124,12 @@ func LedgerState(c Config) *rapid.Generator[*spec.State] {
 		if rapid.IntRange(0, 3).Draw(t, "feePool") == 0 {
 			st.FeePool = units(rapid.Int64Range(1, 1e10).Draw(t, "feePoolUnits"))
 		}
-		if rapid.Bool().Draw(t, "positions") {
+		if rapid.IntRange(0, 3).Draw(t, "positions") > 0 {
 			pairs := rapid.IntRange(1, 3).Draw(t, "pairs")
 			for i := 0; i < pairs; i++ {
 				addPositionPair(t, st, fmt.Sprintf("pair%d", i))
 			}
+			boundarySetup(t, st, c)
 		}
 		return st
 	})
@@ -212,11 +213,13 @@ const (
 	Margin               EventKind = "margin"                 // an isolated margin change (Config.Isolated)
 	Settings             EventKind = "settings"               // a leverage or margin-mode change
 	Invalid              EventKind = "invalid"                // a trade with one broken field
+	PriceSame            EventKind = "price-same"             // the current mark again (the sweep at a boundary setup)
+	Boundary             EventKind = "boundary"               // an event on a comparison of LED-9, POOL-6, FND-1 or TIER-7 (boundary.go)
 )
 
 // EventKinds returns the kinds c allows, in a fixed order.
 func EventKinds(c Config) []EventKind {
-	ks := []EventKind{Deposit, Withdraw, Open, Reduce, PriceMove, PriceGap, PriceNearLiquidation, Settings, Invalid}
+	ks := []EventKind{Deposit, Withdraw, Open, Reduce, PriceMove, PriceGap, PriceNearLiquidation, Settings, Invalid, PriceSame, Boundary}
 	if c.Funding {
 		ks = append(ks, Funding)
 	}
@@ -358,6 +361,13 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 			p = m.TickSize
 		}
 		return spec.Event{Type: spec.EventPrice, Market: market, Mark: nd(p)}
+	case PriceSame:
+		return priceSame(t, st)
+	case Boundary:
+		if ev, ok := boundaryEvent(t, st, c); ok {
+			return ev
+		}
+		return drawEvent(t, st, c, Withdraw)
 	case PriceNearLiquidation:
 		if ev, ok := nearLiquidationPrice(t, st, c); ok {
 			return ev

@@ -82,3 +82,84 @@ func AccountScenario(st *spec.State, a spec.Account) *spec.Scenario {
 	}
 	return &spec.Scenario{Markets: st.Markets, Prices: st.Prices, Account: acc}
 }
+
+// TierIndex is TIER-7: the 0-based tier of a notional n >= 0 (the last tier
+// for n at or beyond its maxNotional).
+func TierIndex(m spec.Market, n decimal.Decimal) int {
+	for t := range m.Tiers {
+		if n.LessThan(m.Tiers[t].MaxNotional) {
+			return t
+		}
+	}
+	return len(m.Tiers) - 1
+}
+
+// Cum is TIER-6's maintenance amount of tier t: given, or by the recursion.
+func Cum(m spec.Market, t int) decimal.Decimal {
+	if a := m.Tiers[t].MaintenanceAmount; a.Valid {
+		return a.Decimal
+	}
+	c := decimal.Zero
+	for i := 1; i <= t; i++ {
+		c = c.Add(m.Tiers[i].MinNotional.Mul(m.Tiers[i].MaintenanceMarginRate.Sub(m.Tiers[i-1].MaintenanceMarginRate)))
+	}
+	return c
+}
+
+// MM is TIER-8, exact: N * MMR_t - cum_t with t = tier(N).
+func MM(m spec.Market, n decimal.Decimal) decimal.Decimal {
+	t := TierIndex(m, n)
+	return n.Mul(m.Tiers[t].MaintenanceMarginRate).Sub(Cum(m, t))
+}
+
+// PoolValues are a pool's exact equity, initial and maintenance margin
+// (POOL-1, POOL-2) and, for a cross pool, the sum of min(U, 0) of its
+// positions (LED-9); U is each position's exact unrealized PnL.
+type PoolValues struct {
+	E, MM, Losses decimal.Decimal
+	IM            *big.Rat
+	U             map[string]decimal.Decimal // by market
+	Positions     int
+}
+
+// Pool computes the exact values of a's cross pool (market "") or of its
+// isolated pool in market, at the marks of st (QTY-1..5, POOL-1, POOL-2).
+// Position leverage is the position's, else the account's setting (LED-2).
+func Pool(st *spec.State, a spec.Account, market string) PoolValues {
+	v := PoolValues{IM: new(big.Rat), U: map[string]decimal.Decimal{}}
+	if market == "" {
+		v.E = a.WalletBalance
+	}
+	for _, p := range a.Positions {
+		iso := p.MarginMode == spec.Isolated
+		if (market == "" && iso) || (market != "" && p.Market != market) {
+			continue
+		}
+		m := st.Markets[p.Market]
+		mark := Mark(st, p.Market)
+		n := p.Size.Mul(mark)
+		u := n.Sub(p.CostBasis())
+		if p.Side == spec.Short {
+			u = u.Neg()
+		}
+		if market != "" {
+			v.E = p.IsolatedMargin.Decimal
+		}
+		v.E = v.E.Add(u)
+		v.U[p.Market] = u
+		v.Losses = v.Losses.Add(decimal.Min(u, decimal.Zero))
+		nb := n
+		if m.MMBasis == spec.BasisEntry {
+			nb = p.CostBasis()
+		}
+		v.MM = v.MM.Add(MM(m, nb))
+		lev := p.Leverage
+		if !lev.Valid {
+			lev = SettingOf(a, p.Market, m).Leverage
+		}
+		l := decimal.Min(lev.Decimal, m.Tiers[TierIndex(m, n)].MaxLeverage)
+		v.IM.Add(v.IM, new(big.Rat).Quo(n.Rat(), l.Rat()))
+		v.Positions++
+	}
+	return v
+}

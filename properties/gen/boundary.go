@@ -1,0 +1,410 @@
+package gen
+
+import (
+	"maps"
+	"math/big"
+	"slices"
+	"sort"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// This file holds the boundary-seeking ledger generators (issue 16): states
+// and events that land exactly on a comparison SPEC's ledger rules make, or
+// one unit (1e-8) either side of it, and states with deliberate ties for the
+// orderings SPEC gives a tie rule. The comparisons (properties/README.md
+// tabulates them with their checks and mutants):
+//
+//	POOL-5/LQ-1  E < MM decides the sweep           boundaryTrigger, PriceSame
+//	LQ-3/LQ-5    wallet:@insurance >= d              boundaryFund, PriceSame
+//	LED-9        withdraw amount <= max              Boundary (withdraw)
+//	POOL-6/LED-9 removeMargin amount <= maxRemovable Boundary (removeMargin)
+//	LED-9/ACC-1  addMargin amount <= WB              Boundary (addMargin)
+//	FND-1        |rate| vs the cap                   Boundary (funding)
+//	TIER-7/TRD-3 new notional vs a tier boundary     Boundary (tier trade)
+//	LQ-4         largest loss first, ties by market  boundaryLossTie
+//	ADL-2        descending score, ties by id        boundaryADLTie
+//
+// They aim with exact arithmetic on the state (specutil.Pool) and the
+// oracle's query (Config.Evaluate), never with the engine under test.
+
+// Boundary setups of LedgerState (one per state, when drawn).
+const (
+	setupTrigger = "trigger"  // a pool at E - MM in {-1u, 0, +1u}
+	setupFund    = "fund"     // a bankrupt pool with the fund at d - 1u, d, d + 1u
+	setupLossTie = "loss-tie" // a liquidatable cross pool with two equal losses
+	setupADLTie  = "adl-tie"  // a bankrupt pool, ADL against two equal candidates
+)
+
+// boundarySetup rewrites st (drawn by LedgerState, with its positions) into
+// one of the boundary setups, or leaves it (none drawn).
+func boundarySetup(t *rapid.T, st *spec.State, c Config) {
+	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie}
+	if c.ADL {
+		kinds = append(kinds, setupFund, setupFund, setupFund, setupFund, setupADLTie, setupADLTie)
+	}
+	switch rapid.SampledFrom(kinds).Draw(t, "boundarySetup") {
+	case setupTrigger:
+		boundaryTrigger(t, st)
+	case setupFund:
+		boundaryFund(t, st)
+	case setupLossTie:
+		boundaryLossTie(t, st)
+	case setupADLTie:
+		boundaryADLTie(t, st)
+	}
+}
+
+// delta draws -1, 0 or +1 unit (0 twice as often).
+func delta(t *rapid.T, label string) decimal.Decimal {
+	return units(rapid.SampledFrom([]int64{-1, 0, 0, 1}).Draw(t, label))
+}
+
+// pools lists the (account, market) pools of st with a position; market ""
+// is a cross pool.
+func pools(st *spec.State) [][2]string {
+	var out [][2]string
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		cross := false
+		for _, p := range st.Accounts[id].Positions {
+			if p.MarginMode == spec.Isolated {
+				out = append(out, [2]string{id, p.Market})
+			} else {
+				cross = true
+			}
+		}
+		if cross {
+			out = append(out, [2]string{id, ""})
+		}
+	}
+	return out
+}
+
+// setBase sets the base of a pool (the wallet, or the isolated margin) so
+// that its equity becomes e; false (st unchanged) when the base would be
+// negative.
+func setBase(st *spec.State, id, market string, e decimal.Decimal) bool {
+	a := st.Accounts[id]
+	v := specutil.Pool(st, a, market)
+	nb := baseOf(st, id, market).Add(e.Sub(v.E))
+	if nb.Sign() < 0 {
+		return false
+	}
+	if market == "" {
+		a.WalletBalance = nb
+	} else {
+		a.Positions = slices.Clone(a.Positions)
+		for i := range a.Positions {
+			if a.Positions[i].Market == market {
+				a.Positions[i].IsolatedMargin = nd(nb)
+			}
+		}
+	}
+	st.Accounts[id] = a
+	return true
+}
+
+// baseOf is a pool's base: the wallet (market "") or the isolated margin.
+func baseOf(st *spec.State, id, market string) decimal.Decimal {
+	a := st.Accounts[id]
+	if market == "" {
+		return a.WalletBalance
+	}
+	for _, p := range a.Positions {
+		if p.Market == market {
+			return p.IsolatedMargin.Decimal
+		}
+	}
+	return decimal.Zero
+}
+
+// boundaryTrigger sets a pool's equity to up(MM) - 1u, up(MM) or up(MM) +
+// 1u at the mark (exactly MM when MM is on the grid): the pool is
+// liquidatable exactly in the first case (POOL-5), and the sweep of the
+// next price or funding event decides it.
+func boundaryTrigger(t *rapid.T, st *spec.State) {
+	ps := pools(st)
+	if len(ps) == 0 {
+		return
+	}
+	p := rapid.SampledFrom(ps).Draw(t, "triggerPool")
+	v := specutil.Pool(st, st.Accounts[p[0]], p[1])
+	setBase(st, p[0], p[1], upUnits(v.MM).Add(delta(t, "triggerDelta")))
+}
+
+// closeOut is LQ-3's E_x of a pool: its base plus s * (Q * p - V) at the
+// LQ-2 execution prices.
+func closeOut(st *spec.State, id, market string) decimal.Decimal {
+	a := st.Accounts[id]
+	e := a.WalletBalance
+	if market != "" {
+		e = decimal.Zero
+	}
+	for _, p := range a.Positions {
+		iso := p.MarginMode == spec.Isolated
+		if (market == "" && iso) || (market != "" && p.Market != market) {
+			continue
+		}
+		if market != "" {
+			e = e.Add(p.IsolatedMargin.Decimal)
+		}
+		tick, mark := st.Markets[p.Market].TickSize, specutil.Mark(st, p.Market)
+		if p.Side == spec.Long {
+			e = e.Add(p.Size.Mul(specutil.FloorGrid(mark, tick)).Sub(p.CostBasis()))
+		} else {
+			e = e.Sub(p.Size.Mul(specutil.CeilGrid(mark, tick)).Sub(p.CostBasis()))
+		}
+	}
+	return e
+}
+
+// boundaryFund makes a pool bankrupt with a deficit d (LQ-3) and sets the
+// insurance fund to d - 1u, d or d + 1u: the fund covers it (LQ-5) exactly
+// in the last two cases, else the pool is auto-deleveraged (LQ-6).
+func boundaryFund(t *rapid.T, st *spec.State) {
+	ps := pools(st)
+	if len(ps) == 0 {
+		return
+	}
+	d := units(rapid.SampledFrom([]int64{1, 100, 123_456}).Draw(t, "deficitUnits"))
+	// Pools whose base can be lowered to make E_x = -d (a close-out loss).
+	var ok [][2]string
+	for _, p := range ps {
+		if closeOut(st, p[0], p[1]).Sub(specutil.Pool(st, st.Accounts[p[0]], p[1]).E).Add(baseOf(st, p[0], p[1])).LessThan(d.Neg()) {
+			ok = append(ok, p)
+		}
+	}
+	if len(ok) == 0 {
+		return
+	}
+	p := rapid.SampledFrom(ok).Draw(t, "fundPool")
+	ex := closeOut(st, p[0], p[1])
+	v := specutil.Pool(st, st.Accounts[p[0]], p[1])
+	// The equity at the mark is E_x plus what the execution prices take.
+	if !setBase(st, p[0], p[1], v.E.Sub(ex).Sub(d)) {
+		return
+	}
+	st.InsuranceFund.WalletBalance = d.Add(delta(t, "fundDelta"))
+}
+
+// pair adds a long of size in market to long and a short to short, each
+// with the given cost basis, cross, replacing any position there.
+func pair(st *spec.State, market, long, short string, size, vLong, vShort decimal.Decimal) {
+	for _, side := range []struct {
+		id string
+		s  spec.Side
+		v  decimal.Decimal
+	}{{long, spec.Long, vLong}, {short, spec.Short, vShort}} {
+		a := st.Accounts[side.id]
+		a.Positions = slices.DeleteFunc(slices.Clone(a.Positions), func(p spec.Position) bool { return p.Market == market })
+		a.Settings = maps.Clone(a.Settings)
+		if a.Settings == nil {
+			a.Settings = map[string]spec.AccountSettings{}
+		}
+		set := specutil.SettingOf(a, market, st.Markets[market])
+		set.MarginMode = spec.Cross
+		a.Settings[market] = set
+		a.Positions = append(a.Positions, spec.Position{Market: market, Side: side.s, Size: size, EntryValue: nd(side.v), MarginMode: spec.Cross, Leverage: set.Leverage})
+		sort.Slice(a.Positions, func(i, j int) bool { return a.Positions[i].Market < a.Positions[j].Market })
+		st.Accounts[side.id] = a
+	}
+}
+
+// clearPositions removes every position of st.
+func clearPositions(st *spec.State) {
+	for id, a := range st.Accounts {
+		a.Positions = nil
+		st.Accounts[id] = a
+	}
+}
+
+// lotsFor is a size of about notional at mark (at least one lot).
+func lotsFor(m spec.Market, notional, mark decimal.Decimal) decimal.Decimal {
+	q := specutil.FloorGrid(notional.Div(mark), m.LotSize)
+	if q.Sign() <= 0 {
+		q = m.LotSize
+	}
+	return q
+}
+
+// boundaryLossTie gives the first account longs in two markets with the
+// same exact loss at the mark and a cross equity of up(MM) - 1u: the sweep
+// liquidates it, closing the positions in ascending market order (LQ-4's
+// tie rule).
+func boundaryLossTie(t *rapid.T, st *spec.State) {
+	markets := slices.Sorted(maps.Keys(st.Markets))
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	if len(markets) < 2 {
+		return
+	}
+	clearPositions(st)
+	loss := dec(rapid.SampledFrom([]int64{1, 10, 100}).Draw(t, "tieLoss"), 0)
+	for i, name := range markets[:2] {
+		m, mark := st.Markets[name], specutil.Mark(st, name)
+		q := lotsFor(m, dec(rapid.SampledFrom([]int64{2_000, 20_000}).Draw(t, "tieNotional"), 0), mark)
+		n := q.Mul(mark)
+		pair(st, name, ids[0], ids[1+i%(len(ids)-1)], q, n.Add(loss), n)
+	}
+	v := specutil.Pool(st, st.Accounts[ids[0]], "")
+	setBase(st, ids[0], "", upUnits(v.MM).Sub(units(1)))
+}
+
+// boundaryADLTie makes the first account's long bankrupt with an empty
+// fund, against two shorts of equal size, cost basis and wallet (equal
+// ADL-2 scores): auto-deleveraging takes them in ascending id order.
+func boundaryADLTie(t *rapid.T, st *spec.State) {
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	if len(ids) < 3 {
+		return
+	}
+	clearPositions(st)
+	name := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, "adlTieMarket")
+	m, mark := st.Markets[name], specutil.Mark(st, name)
+	q := lotsFor(m, dec(rapid.SampledFrom([]int64{1_000, 50_000}).Draw(t, "adlTieNotional"), 0), mark)
+	v := q.Mul(mark).Mul(dec(105, -2)).Round(8) // entered 5% above the mark: the long loses, the shorts gain
+	w := dec(rapid.SampledFrom([]int64{1_000, 100_000}).Draw(t, "adlTieWallet"), 0)
+	pair(st, name, ids[0], ids[1], q, v, v)
+	a := st.Accounts[ids[0]]
+	a.Positions[0].Size = q.Add(q)
+	a.Positions[0].EntryValue = nd(v.Add(v))
+	st.Accounts[ids[0]] = a
+	b := st.Accounts[ids[2]]
+	b.Positions = nil
+	b.Settings = maps.Clone(st.Accounts[ids[1]].Settings)
+	b.Positions = append(b.Positions, st.Accounts[ids[1]].Positions[0])
+	st.Accounts[ids[2]] = b
+	for _, id := range ids[1:3] {
+		a := st.Accounts[id]
+		a.WalletBalance = w
+		st.Accounts[id] = a
+	}
+	st.InsuranceFund.WalletBalance = decimal.Zero
+	setBase(st, ids[0], "", closeOutDelta(st, ids[0]).Sub(units(rapid.Int64Range(1, 1e6).Draw(t, "adlTieDeficit"))))
+}
+
+// closeOutDelta is what a cross pool's equity loses when its positions are
+// closed at the execution prices instead of the marks (E - E_x).
+func closeOutDelta(st *spec.State, id string) decimal.Decimal {
+	return specutil.Pool(st, st.Accounts[id], "").E.Sub(closeOut(st, id, ""))
+}
+
+// upUnits rounds x up to the 1e-8 grid.
+func upUnits(x decimal.Decimal) decimal.Decimal { return specutil.CeilGrid(x, units(1)) }
+
+// boundaryEvent draws an event on one of LED-9's, FND-1's or TIER-7's
+// comparisons for st: a withdrawal of LED-9's maximum, a removeMargin of
+// maxRemovableMargin (the oracle's query), an addMargin of the whole wallet,
+// each -1u, exactly or +1u; funding at the cap, -1u or +1u; a trade whose
+// new notional is exactly a tier boundary, or one tick either side.
+func boundaryEvent(t *rapid.T, st *spec.State, c Config) (spec.Event, bool) {
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	acct := rapid.SampledFrom(ids).Draw(t, "boundaryAccount")
+	a := st.Accounts[acct]
+	switch rapid.IntRange(0, 4).Draw(t, "boundaryKind") {
+	case 0: // LED-9: min(WB, WB + sum min(U, 0) - IM) of the cross pool
+		v := specutil.Pool(st, a, "")
+		max := new(big.Rat).Sub(a.WalletBalance.Add(v.Losses).Rat(), v.IM)
+		if max.Cmp(a.WalletBalance.Rat()) > 0 {
+			max = a.WalletBalance.Rat()
+		}
+		amt := downRat(max).Add(delta(t, "withdrawDelta"))
+		if amt.Sign() <= 0 {
+			return spec.Event{}, false
+		}
+		return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: nd(amt)}, true
+	case 1, 2: // POOL-6: removeMargin of maxRemovableMargin; LED-9: addMargin of the wallet
+		var iso []int
+		for i, p := range a.Positions {
+			if p.MarginMode == spec.Isolated {
+				iso = append(iso, i)
+			}
+		}
+		if len(iso) == 0 {
+			return spec.Event{}, false
+		}
+		i := rapid.SampledFrom(iso).Draw(t, "boundaryIsolated")
+		market := a.Positions[i].Market
+		amt := a.WalletBalance
+		typ := spec.EventAddMargin
+		if rapid.Bool().Draw(t, "boundaryRemove") {
+			rep, err := c.evaluate(specutil.AccountScenario(st, a))
+			if err != nil || !rep.Positions[i].MaxRemovableMargin.Valid {
+				return spec.Event{}, false
+			}
+			amt, typ = rep.Positions[i].MaxRemovableMargin.Decimal, spec.EventRemoveMargin
+		}
+		amt = amt.Add(delta(t, "marginDelta"))
+		if amt.Sign() <= 0 {
+			return spec.Event{}, false
+		}
+		return spec.Event{Type: typ, Account: acct, Market: market, Amount: nd(amt)}, true
+	case 3: // FND-1: the rate at the cap
+		if !c.Funding {
+			return spec.Event{}, false
+		}
+		market := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, "boundaryMarket")
+		cp := st.Markets[market].FundingRateCap
+		if !cp.Valid {
+			return spec.Event{}, false
+		}
+		r := cp.Decimal.Add(delta(t, "capDelta"))
+		if rapid.Bool().Draw(t, "capNegative") {
+			r = r.Neg()
+		}
+		return spec.Event{Type: spec.EventFunding, Market: market, Rate: nd(r)}, true
+	default: // TIER-7: a new notional on a tier boundary
+		return tierTrade(t, st, acct)
+	}
+}
+
+// tierTrade is a trade that opens a position of acct (against the fund)
+// whose notional at the trade price is exactly a tier's minNotional, or one
+// tick of price either side, at a price within 10% of the mark.
+func tierTrade(t *rapid.T, st *spec.State, acct string) (spec.Event, bool) {
+	market := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, "tierMarket")
+	if !specutil.SignedSize(st.Accounts[acct], market).IsZero() {
+		return spec.Event{}, false
+	}
+	m, mark := st.Markets[market], specutil.Mark(st, market)
+	if len(m.Tiers) < 2 {
+		return spec.Event{}, false
+	}
+	b := m.Tiers[rapid.IntRange(1, min(4, len(m.Tiers)-1)).Draw(t, "tierIndex")].MinNotional
+	k0 := specutil.FloorGrid(b.Div(mark), m.LotSize).Div(m.LotSize).IntPart()
+	for step := int64(0); step < 3000; step++ {
+		k := k0 + (step+1)/2*(1-2*(step%2))
+		if k <= 0 {
+			continue
+		}
+		size := m.LotSize.Mul(decimal.NewFromInt(k))
+		price := b.Div(size) // exact when it is on the tick grid (checked)
+		if !specutil.FloorGrid(price, m.TickSize).Equal(price) || price.Sub(mark).Abs().GreaterThan(mark.Div(decimal.NewFromInt(10))) || !size.Mul(price).Equal(b) {
+			continue
+		}
+		price = price.Add(m.TickSize.Mul(decimal.NewFromInt(rapid.Int64Range(-1, 1).Draw(t, "tierTicks"))))
+		buyer, seller := acct, spec.InsuranceAccount
+		if rapid.Bool().Draw(t, "tierSell") {
+			buyer, seller = seller, buyer
+		}
+		return spec.Event{Type: spec.EventTrade, Market: market, Buyer: buyer, Seller: seller, Size: nd(size), Price: nd(price)}, true
+	}
+	return spec.Event{}, false
+}
+
+// downRat rounds x down to the 1e-8 grid, as a decimal.
+func downRat(x *big.Rat) decimal.Decimal {
+	d := down(x)
+	return decimal.NewFromBigInt(d.Num(), 0).Div(decimal.NewFromBigInt(d.Denom(), 0))
+}
+
+// priceSame is a price event that re-sends a market's current mark: the
+// sweep runs (LQ-1) with every pool exactly where it is, so a boundary
+// setup is decided at its boundary.
+func priceSame(t *rapid.T, st *spec.State) spec.Event {
+	market := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, "sameMarket")
+	return spec.Event{Type: spec.EventPrice, Market: market, Mark: nd(specutil.Mark(st, market))}
+}
