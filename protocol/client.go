@@ -396,6 +396,9 @@ func (e *Engine) do(typ string, id int64, line []byte, bodyKey string, dst any) 
 	if err != nil {
 		return nil, false, err
 	}
+	if !fastPaths {
+		return out, false, nil
+	}
 	members, ok := splitObject(out, e.members)
 	if !ok {
 		return out, false, nil
