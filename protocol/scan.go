@@ -1,6 +1,9 @@
 package protocol
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // This file is the cheap scan behind the one-pass fast paths of both sides:
 // it splits a message line into its top-level members without decoding the
@@ -114,6 +117,10 @@ func skipValue(data []byte, i int) (int, bool) {
 	case '{', '[':
 		depth := 0
 		for i < len(data) {
+			if !structural[data[i]] {
+				i++
+				continue
+			}
 			switch data[i] {
 			case '"':
 				end, ok := skipString(data, i)
@@ -145,17 +152,29 @@ func skipValue(data []byte, i int) (int, bool) {
 	return i, i > start
 }
 
+// structural marks the bytes skipValue stops at inside a bracketed value.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
 // skipString returns the end of the string literal at data[i].
 func skipString(data []byte, i int) (int, bool) {
-	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
-			j++
-		case '"':
+	j := i + 1
+	for {
+		k := bytes.IndexByte(data[j:], '"')
+		if k < 0 {
+			return 0, false
+		}
+		j += k
+		// The quote ends the string unless an odd number of backslashes
+		// escapes it.
+		n := 0
+		for data[j-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
 			return j + 1, true
 		}
+		j++
 	}
-	return 0, false
 }
 
 // jsonInt parses v when it is an integer literal of JSON's grammar
