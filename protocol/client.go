@@ -399,7 +399,7 @@ func (e *Engine) do(typ string, id int64, line []byte, bodyKey string, dst any) 
 	if !fastPaths {
 		return out, false, nil
 	}
-	members, ok := splitObject(out, e.members)
+	members, ok := splitObject(out, e.members, bodyKey)
 	if !ok {
 		return out, false, nil
 	}

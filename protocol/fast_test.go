@@ -105,6 +105,9 @@ func requestLines(t *testing.T) []string {
 		`{"id":132,"type":"state","session":"s1"}`,
 		`{"id":133,"type":"init","protocol":"perpcheck/0"}`,
 		`{"id":134,"type":"evaluate","scenario":{"markets":{},"prices":{},"account":{"walletBalance":"1","positions":[]}}`,
+		`{"id":136,"type":"evaluate","scenario":`+S+`,"scenario":`+S+`}`,
+		`{"scenario":`+S+`,"id":137,"type":"evaluate"}`,
+		`{"id":138,"type":"evaluate","scenario":`+S+`,"id":139}`,
 		`{"id":135,"type":"evaluate","scenario":{"markets":{},"prices":{},"account":{"walletBalance":"1","positions":[{"market":"\"}"}]}}}`,
 	)
 	return lines
@@ -183,6 +186,9 @@ func TestClientFastPathUnchanged(t *testing.T) {
 		`{"in_reply_to":$ID,"type":"evaluate_ok","report":` + R + `,"extra":1}`,
 		`{"in_reply_to":$ID,"type":"evaluate_ok","report":` + R + `,"code":0}`,
 		`{"in_reply_to":$ID,"type":"evaluate_ok","report":` + R + `,"effects":[]}`,
+		`{"in_reply_to":$ID,"type":"evaluate_ok","report":` + R + `,"report":` + R + `}`,
+		`{"report":` + R + `,"in_reply_to":$ID,"type":"evaluate_ok"}`,
+		`{"in_reply_to":$ID,"type":"evaluate_ok","report":` + R + `,"in_reply_to":1}`,
 		`{"in_reply_to":$ID,"in_reply_to":$ID,"type":"evaluate_ok","report":` + R + `}`,
 		`{"In_Reply_To":$ID,"type":"evaluate_ok","Report":` + R + `}`,
 		`{"in_reply_to":$ID,"type":"evaluate\u005fok","report":` + R + `}`,

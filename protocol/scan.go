@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -23,7 +24,14 @@ type member struct {
 // buf[:0], or ok=false when data is not a plain object (see above). Values
 // are not validated: callers parse the ones they use with a strict parser
 // and take the slow path for any other.
-func splitObject(data []byte, buf []member) (members []member, ok bool) {
+//
+// A member whose key is in last and whose value is an object or an array
+// is taken to be the last member, as every perpcheck/1 implementation
+// written here writes its body, without scanning it: its value runs to the
+// object's closing brace. Should members follow it, that value is not one
+// JSON value and the caller's strict decoding of it fails, so the caller
+// takes its slow path.
+func splitObject(data []byte, buf []member, last ...string) (members []member, ok bool) {
 	members = buf[:0]
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
@@ -48,6 +56,20 @@ func splitObject(data []byte, buf []member) (members []member, ok bool) {
 			return nil, false
 		}
 		start := skipSpace(data, j+1)
+		if start < len(data) && (data[start] == '{' || data[start] == '[') && slices.Contains(last, key) {
+			end := len(data)
+			for end > start && isSpace(data[end-1]) {
+				end--
+			}
+			if end <= start+1 || data[end-1] != '}' {
+				return nil, false
+			}
+			end--
+			for end > start && isSpace(data[end-1]) {
+				end--
+			}
+			return append(members, member{key: key, val: data[start:end]}), true
+		}
 		end, ok := skipValue(data, start)
 		if !ok {
 			return nil, false
@@ -67,6 +89,8 @@ func splitObject(data []byte, buf []member) (members []member, ok bool) {
 		}
 	}
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func skipSpace(data []byte, i int) int {
 	for i < len(data) {

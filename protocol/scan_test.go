@@ -39,6 +39,28 @@ func TestSplitObject(t *testing.T) {
 	}
 }
 
+// A member named as last runs to the object's closing brace, unscanned.
+func TestSplitObjectLast(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []member
+	}{
+		{`{"a":1,"b":{"c":"}"} }`, []member{{"a", []byte("1")}, {"b", []byte(`{"c":"}"}`)}}},
+		{`{"b":[1] ,"a":2}`, []member{{"b", []byte(`[1] ,"a":2`)}}},
+		{`{"b":"x","a":2}`, []member{{"b", []byte(`"x"`)}, {"a", []byte("2")}}},
+		{`{"b":{}`, []member{{"b", []byte(`{`)}}},
+		{`{"b":{} x`, nil},
+	} {
+		got, ok := splitObject([]byte(tc.in), nil, "b")
+		if !ok {
+			got = nil
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("splitObject(%s, last b) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestJSONInt(t *testing.T) {
 	for _, tc := range []struct {
 		in   string

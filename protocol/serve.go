@@ -129,7 +129,7 @@ var fastPaths = true
 // for any other line, which the slow path then answers as it always has
 // (malformed requests, EVAL-4 errors, unknown fields, init, ...).
 func (s *server) fast(line []byte) bool {
-	members, ok := splitObject(line, s.members)
+	members, ok := splitObject(line, s.members, "scenario", "state", "event")
 	if !ok {
 		return false
 	}
