@@ -2,9 +2,12 @@ package bench
 
 import (
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"testing"
 
+	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/internal/wire"
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/protocol"
 	"github.com/perpcheck/perpcheck/spec"
@@ -12,9 +15,21 @@ import (
 
 // The test binary doubles as an engine process: with PERPCHECK_BENCH_SERVE
 // set, TestMain serves the model behind perpcheck/1 (as perpcheck serve
-// does) instead of running the benchmarks.
+// does) instead of running the benchmarks. With PERPCHECK_BENCH_SERVE_PROFILE
+// also set, the engine writes its CPU profile to that file, for the engine's
+// side of BenchmarkProtocol (-cpuprofile profiles the harness's side).
 func TestMain(m *testing.M) {
 	if os.Getenv("PERPCHECK_BENCH_SERVE") != "" {
+		if name := os.Getenv("PERPCHECK_BENCH_SERVE_PROFILE"); name != "" {
+			f, err := os.Create(name)
+			if err != nil {
+				os.Exit(1)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				os.Exit(1)
+			}
+			defer pprof.StopCPUProfile()
+		}
 		impl := protocol.Impl{
 			Info:     protocol.Info{Engine: "model", Capabilities: []string{"ledger"}},
 			Evaluate: model.Evaluate,
@@ -23,8 +38,10 @@ func TestMain(m *testing.M) {
 			},
 		}
 		if err := protocol.Serve(os.Stdin, os.Stdout, os.Stderr, impl); err != nil {
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
+		pprof.StopCPUProfile()
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -37,7 +54,11 @@ func TestMain(m *testing.M) {
 // BenchmarkReport (pos=1 and pos=10), whose model numbers are the engine's
 // own share of the time.
 func BenchmarkProtocol(b *testing.B) {
-	e, err := protocol.Start([]string{os.Args[0]}, protocol.Options{Env: []string{"PERPCHECK_BENCH_SERVE=1"}})
+	env := []string{"PERPCHECK_BENCH_SERVE=1"}
+	if name := os.Getenv("PERPCHECK_BENCH_SERVE_PROFILE"); name != "" {
+		env = append(env, "PERPCHECK_BENCH_SERVE_PROFILE="+name)
+	}
+	e, err := protocol.Start([]string{os.Args[0]}, protocol.Options{Env: env})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,4 +91,47 @@ func BenchmarkProtocol(b *testing.B) {
 			b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "scenarios/s")
 		})
 	}
+}
+
+// BenchmarkProtocolParts times, in one process, the parts of one evaluate
+// exchange of BenchmarkProtocol at pos=1 that are not the pipes: the
+// harness encoding the scenario (internal/wire) and decoding the report
+// (strictjson), the engine decoding the scenario and encoding the report,
+// and the model between them.
+func BenchmarkProtocolParts(b *testing.B) {
+	u, err := healthUniverse(1)
+	fatalIf(b, err)
+	s := u.Scenario(u.HealthAccount(1))
+	rep, err := model.Evaluate(s)
+	fatalIf(b, err)
+	sj, rj := wire.AppendScenario(nil, s), wire.AppendReport(nil, rep)
+	var buf []byte
+	b.Run("part=encode-scenario", func(b *testing.B) {
+		for b.Loop() {
+			buf = wire.AppendScenario(buf[:0], s)
+		}
+	})
+	b.Run("part=decode-scenario", func(b *testing.B) {
+		for b.Loop() {
+			var sc spec.Scenario
+			fatalIf(b, strictjson.Unmarshal(sj, &sc))
+		}
+	})
+	b.Run("part=model", func(b *testing.B) {
+		for b.Loop() {
+			_, err := model.Evaluate(s)
+			fatalIf(b, err)
+		}
+	})
+	b.Run("part=encode-report", func(b *testing.B) {
+		for b.Loop() {
+			buf = wire.AppendReport(buf[:0], rep)
+		}
+	})
+	b.Run("part=decode-report", func(b *testing.B) {
+		for b.Loop() {
+			var r spec.Report
+			fatalIf(b, strictjson.Unmarshal(rj, &r))
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
+	"github.com/perpcheck/perpcheck/internal/wire"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -79,9 +80,16 @@ type Engine struct {
 	stdin  io.WriteCloser
 	lines  chan []byte
 	readEr chan error
-	gen    int // incremented at every (re)start
-	nextID int64
-	nextS  int
+	// direct, when the engine's stdout supports read deadlines (a pipe on
+	// most systems), is read in the calling goroutine instead of by a
+	// reader goroutine: one goroutine hand-off less per response.
+	direct  *os.File
+	in      *bufio.Reader
+	buf     []byte   // the request being written
+	members []member // splitObject's buffer
+	gen     int      // incremented at every (re)start
+	nextID  int64
+	nextS   int
 
 	initLines, caseLines []string
 	stderr               *tail
@@ -166,22 +174,14 @@ func (e *Engine) start() error {
 		return fmt.Errorf("perpcheck/1: starting %s: %w", e.command[0], err)
 	}
 	e.proc, e.stdin = cmd, stdin
-	e.lines, e.readEr = make(chan []byte), make(chan error, 1)
+	e.lines, e.readEr, e.direct, e.in = nil, nil, nil, nil
 	e.gen++
-	go func(lines chan<- []byte, errs chan<- error) {
-		in := bufio.NewReaderSize(stdout, 1<<16)
-		for {
-			line, err := readLine(in)
-			if len(line) > 0 {
-				lines <- line
-			}
-			if err != nil {
-				errs <- err
-				close(lines)
-				return
-			}
-		}
-	}(e.lines, e.readEr)
+	if f, ok := stdout.(*os.File); ok && directReads && f.SetReadDeadline(time.Time{}) == nil {
+		e.direct, e.in = f, bufio.NewReaderSize(f, 1<<16)
+	} else {
+		e.lines, e.readEr = make(chan []byte), make(chan error, 1)
+		go e.readLines(stdout, e.lines, e.readEr)
+	}
 	e.initLines = e.initLines[:0]
 	seed := e.opts.Seed
 	var resp response
@@ -199,6 +199,27 @@ func (e *Engine) start() error {
 	}
 	e.info = info
 	return nil
+}
+
+// directReads lets Start read responses in the calling goroutine when it
+// can (tests turn it off to cover the reader goroutine).
+var directReads = true
+
+// readLines is the reader goroutine of an engine whose stdout has no read
+// deadlines: it sends each line to lines, then the error that ended them.
+func (e *Engine) readLines(stdout io.Reader, lines chan<- []byte, errs chan<- error) {
+	in := bufio.NewReaderSize(stdout, 1<<16)
+	for {
+		line, err := readLine(in)
+		if len(line) > 0 {
+			lines <- line
+		}
+		if err != nil {
+			errs <- err
+			close(lines)
+			return
+		}
+	}
 }
 
 // response is the envelope of every response.
@@ -264,43 +285,215 @@ func (e *Engine) roundTrip(req request, resp *response, isInit bool) ([]byte, er
 // exchange writes one request line and reads its response line, checking
 // that it is a JSON object answering id with typ_ok or error (PR-9).
 func (e *Engine) exchange(typ string, id int64, line []byte, isInit bool) ([]byte, error) {
+	out, err := e.send(typ, line, isInit, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkEnvelope(typ, id, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// send writes one request line and reads the response line, recording
+// both in the transcript. With view set, the line returned may be a view
+// of the read buffer, valid until the next read.
+func (e *Engine) send(typ string, line []byte, isInit, view bool) ([]byte, error) {
 	e.record(isInit, "> "+string(line))
 	if _, err := e.stdin.Write(append(line, '\n')); err != nil {
 		return nil, e.failure("writing the request: " + err.Error())
 	}
-	timer := time.NewTimer(e.opts.Timeout)
-	defer timer.Stop()
-	select {
-	case out, ok := <-e.lines:
-		if !ok {
-			err := <-e.readEr
-			if err == io.EOF {
-				return nil, e.failure("the engine closed its stdout (exited?) before answering " + typ)
-			}
+	var out []byte
+	if e.direct != nil {
+		e.direct.SetReadDeadline(time.Now().Add(e.opts.Timeout))
+		var err error
+		out, err = readLineView(e.in)
+		switch {
+		case err == io.EOF && len(out) > 0: // a last line without '\n'
+			view = false
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, e.failure(fmt.Sprintf("no answer to %s within %s", typ, e.opts.Timeout))
+		case err == io.EOF:
+			return nil, e.failure("the engine closed its stdout (exited?) before answering " + typ)
+		case err != nil:
 			return nil, e.failure("reading the response: " + err.Error())
 		}
-		e.record(isInit, "< "+string(out))
-		var env struct {
-			InReplyTo *int64 `json:"in_reply_to"`
-			Type      string `json:"type"`
+		if !view {
+			out = bytes.Clone(out)
 		}
-		if err := json.Unmarshal(out, &env); err != nil || env.InReplyTo == nil {
-			msg := "no in_reply_to"
-			if err != nil {
-				msg = err.Error()
+	} else {
+		timer := time.NewTimer(e.opts.Timeout)
+		defer timer.Stop()
+		select {
+		case line, ok := <-e.lines:
+			if !ok {
+				err := <-e.readEr
+				if err == io.EOF {
+					return nil, e.failure("the engine closed its stdout (exited?) before answering " + typ)
+				}
+				return nil, e.failure("reading the response: " + err.Error())
 			}
-			return nil, e.failure("the response is not a valid perpcheck/1 message: " + msg)
+			out = line
+		case <-timer.C:
+			return nil, e.failure(fmt.Sprintf("no answer to %s within %s", typ, e.opts.Timeout))
 		}
-		if *env.InReplyTo != id {
-			return nil, e.failure(fmt.Sprintf("in_reply_to %d, want %d", *env.InReplyTo, id))
-		}
-		if env.Type != typ+"_ok" && env.Type != "error" {
-			return nil, e.failure(fmt.Sprintf("response type %q to a %s request", env.Type, typ))
-		}
-		return out, nil
-	case <-timer.C:
-		return nil, e.failure(fmt.Sprintf("no answer to %s within %s", typ, e.opts.Timeout))
 	}
+	e.record(isInit, "< "+string(out))
+	return out, nil
+}
+
+// checkEnvelope checks that out is a JSON object answering id with typ_ok
+// or error (PR-9).
+func (e *Engine) checkEnvelope(typ string, id int64, out []byte) error {
+	var env struct {
+		InReplyTo *int64 `json:"in_reply_to"`
+		Type      string `json:"type"`
+	}
+	if err := json.Unmarshal(out, &env); err != nil || env.InReplyTo == nil {
+		msg := "no in_reply_to"
+		if err != nil {
+			msg = err.Error()
+		}
+		return e.failure("the response is not a valid perpcheck/1 message: " + msg)
+	}
+	if *env.InReplyTo != id {
+		return e.failure(fmt.Sprintf("in_reply_to %d, want %d", *env.InReplyTo, id))
+	}
+	if env.Type != typ+"_ok" && env.Type != "error" {
+		return e.failure(fmt.Sprintf("response type %q to a %s request", env.Type, typ))
+	}
+	return nil
+}
+
+// begin starts the line of a request of type typ in the engine's buffer,
+// with the next id, restarting the engine first if it is not running.
+func (e *Engine) begin(typ string) ([]byte, int64, error) {
+	if e.proc == nil {
+		if err := e.start(); err != nil {
+			return nil, 0, err
+		}
+		e.caseLines = append(e.caseLines, "# engine restarted")
+	}
+	e.nextID++
+	b := append(e.buf[:0], `{"id":`...)
+	b = strconv.AppendInt(b, e.nextID, 10)
+	b = wire.AppendString(append(b, `,"type":`...), typ)
+	return b, e.nextID, nil
+}
+
+// do sends the request begun by begin (its members appended to line) and
+// reads the response in one pass (the fast path): when the response is in
+// the plain form (splitObject) with only the members of typ_ok or error,
+// in_reply_to is id and the body member bodyKey ("" for none) decodes
+// strictly into dst, fast is true and err is the error response's error, if
+// any. Otherwise fast is false and the caller hands out to slowBody, the
+// checks and decoding as they were before the fast path, which accept and
+// reject exactly what they always have.
+func (e *Engine) do(typ string, id int64, line []byte, bodyKey string, dst any) (out []byte, fast bool, err error) {
+	line = append(line, '}')
+	e.buf = line
+	out, err = e.send(typ, line, false, true)
+	if err != nil {
+		return nil, false, err
+	}
+	if !fastPaths {
+		return out, false, nil
+	}
+	members, ok := splitObject(out, e.members, bodyKey)
+	if !ok {
+		return out, false, nil
+	}
+	e.members = members
+	var (
+		rtype   string
+		gotID   bool
+		body    []byte
+		eb      errorBody
+		errKeys bool
+	)
+	for _, m := range members {
+		switch m.key {
+		case "in_reply_to":
+			v, ok := jsonInt(m.val)
+			if !ok || v != id {
+				return out, false, nil
+			}
+			gotID = true
+		case "type":
+			if rtype, ok = jsonString(m.val); !ok {
+				return out, false, nil
+			}
+		case "code":
+			c, ok := jsonInt(m.val)
+			if !ok {
+				return out, false, nil
+			}
+			eb.Code, errKeys = int(c), true
+		case "path", "rule", "text":
+			v, ok := jsonString(m.val)
+			if !ok {
+				return out, false, nil
+			}
+			switch m.key {
+			case "path":
+				eb.Path = v
+			case "rule":
+				eb.Rule = v
+			default:
+				eb.Text = v
+			}
+			errKeys = true
+		default:
+			if m.key != bodyKey || bodyKey == "" {
+				return out, false, nil
+			}
+			body = m.val
+		}
+	}
+	switch {
+	case !gotID:
+		return out, false, nil
+	case rtype == "error" && body == nil:
+		return out, true, e.codeError(typ, eb)
+	case len(rtype) != len(typ)+3 || !strings.HasPrefix(rtype, typ) || !strings.HasSuffix(rtype, "_ok") || errKeys:
+		return out, false, nil
+	case bodyKey == "":
+		return out, true, nil
+	case len(body) == 0 || (body[0] != '{' && body[0] != '['):
+		return out, false, nil
+	case strictjson.Unmarshal(body, dst) != nil:
+		return out, false, nil
+	}
+	return out, true, nil
+}
+
+// slowBody checks and decodes a response line as every response was
+// before the fast path of do: the envelope (PR-9) strictly, error codes
+// (PR-8), and it returns the raw body member bodyKey.
+func (e *Engine) slowBody(typ string, id int64, out []byte, bodyKey string) ([]byte, error) {
+	if err := e.checkEnvelope(typ, id, out); err != nil {
+		return nil, err
+	}
+	var resp response
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&resp); err != nil {
+		return nil, e.failure("the response is not a valid perpcheck/1 message: " + err.Error())
+	}
+	if resp.Type == "error" {
+		return nil, e.codeError(typ, resp.errorBody())
+	}
+	switch bodyKey {
+	case "report":
+		return resp.Report, nil
+	case "results":
+		return resp.Results, nil
+	case "effects":
+		return resp.Effects, nil
+	case "state":
+		return resp.State, nil
+	}
+	return nil, nil
 }
 
 func (e *Engine) record(isInit bool, line string) {
@@ -358,16 +551,24 @@ func (e *Engine) codeError(typ string, b errorBody) error {
 // Evaluate sends a scenario (PR-6) and returns the report, a *spec.Error
 // for a rule violation, a *NotSupportedError or a *Failure.
 func (e *Engine) Evaluate(s *spec.Scenario) (*spec.Report, error) {
-	raw, err := json.Marshal(s)
+	line, id, err := e.begin("evaluate")
 	if err != nil {
 		return nil, err
 	}
-	resp, err := e.call(request{Type: "evaluate", Scenario: raw})
-	if err != nil {
-		return nil, err
-	}
+	line = wire.AppendScenario(append(line, `,"scenario":`...), s)
 	var rep spec.Report
-	if err := strictjson.Unmarshal(resp.Report, &rep); err != nil {
+	out, fast, err := e.do("evaluate", id, line, "report", &rep)
+	if err != nil || fast {
+		if err != nil {
+			return nil, err
+		}
+		return &rep, nil
+	}
+	raw, err := e.slowBody("evaluate", id, out, "report")
+	if err != nil {
+		return nil, err
+	}
+	if err := strictjson.Unmarshal(raw, &rep); err != nil {
 		return nil, e.failure("evaluate_ok.report: " + err.Error())
 	}
 	return &rep, nil
@@ -395,13 +596,44 @@ func (e *Engine) EvaluateText(data []byte) (*spec.Report, error) {
 // EvaluateBatch sends scenarios in one evaluate_batch request (PR-6) and
 // returns one report or error per scenario; err is a request-level error.
 func (e *Engine) EvaluateBatch(ss []*spec.Scenario) (reports []*spec.Report, errs []error, err error) {
-	raws := make([]json.RawMessage, len(ss))
-	for i, s := range ss {
-		if raws[i], err = json.Marshal(s); err != nil {
-			return nil, nil, err
+	line, id, err := e.begin("evaluate_batch")
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ss) > 0 { // omitted when empty, as encoding/json did
+		line = append(line, `,"scenarios":[`...)
+		for i, s := range ss {
+			if i > 0 {
+				line = append(line, ',')
+			}
+			line = wire.AppendScenario(line, s)
+		}
+		line = append(line, ']')
+	}
+	var fastResults []batchResult
+	out, fast, err := e.do("evaluate_batch", id, line, "results", &fastResults)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fast && len(fastResults) == len(ss) {
+		reports, errs = make([]*spec.Report, len(ss)), make([]error, len(ss))
+		for i, r := range fastResults {
+			switch {
+			case r.Error != nil:
+				if errs[i] = e.codeError("evaluate_batch", *r.Error); errors.As(errs[i], new(*Failure)) {
+					return nil, nil, errs[i]
+				}
+			case r.Report != nil:
+				reports[i] = r.Report
+			default: // the slow path says what is wrong
+				fast = false
+			}
+		}
+		if fast {
+			return reports, errs, nil
 		}
 	}
-	resp, err := e.call(request{Type: "evaluate_batch", Scenarios: raws})
+	raw, err := e.slowBody("evaluate_batch", id, out, "results")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -409,7 +641,7 @@ func (e *Engine) EvaluateBatch(ss []*spec.Scenario) (reports []*spec.Report, err
 		Report json.RawMessage `json:"report"`
 		Error  *errorBody      `json:"error"`
 	}
-	if err := json.Unmarshal(resp.Results, &results); err != nil || len(results) != len(ss) {
+	if err := json.Unmarshal(raw, &results); err != nil || len(results) != len(ss) {
 		return nil, nil, e.failure(fmt.Sprintf("evaluate_batch_ok.results: want %d results", len(ss)))
 	}
 	reports, errs = make([]*spec.Report, len(ss)), make([]error, len(ss))
@@ -440,16 +672,40 @@ type Session struct {
 // OpenLedger opens a session on st (PR-7): a *spec.Error if the engine
 // rejects the state.
 func (e *Engine) OpenLedger(st *spec.State) (*Session, error) {
-	raw, err := json.Marshal(st)
+	line, id, err := e.begin("ledger_open")
 	if err != nil {
 		return nil, err
 	}
 	e.nextS++
 	name := "s" + strconv.Itoa(e.nextS)
-	if _, err := e.call(request{Type: "ledger_open", Session: name, State: raw}); err != nil {
+	line = wire.AppendString(append(line, `,"session":`...), name)
+	line = wire.AppendState(append(line, `,"state":`...), st)
+	if err := e.bodyless("ledger_open", id, line); err != nil {
 		return nil, err
 	}
 	return &Session{e: e, name: name, gen: e.gen}, nil
+}
+
+// bodyless sends a request whose answer has no body.
+func (e *Engine) bodyless(typ string, id int64, line []byte) error {
+	out, fast, err := e.do(typ, id, line, "", nil)
+	if err != nil || fast {
+		return err
+	}
+	_, err = e.slowBody(typ, id, out, "")
+	return err
+}
+
+// request begins a request of type typ on session s.
+func (s *Session) request(typ string) ([]byte, int64, error) {
+	if err := s.live(); err != nil {
+		return nil, 0, err
+	}
+	line, id, err := s.e.begin(typ)
+	if err != nil {
+		return nil, 0, err
+	}
+	return wire.AppendString(append(line, `,"session":`...), s.name), id, nil
 }
 
 func (s *Session) live() error {
@@ -461,19 +717,21 @@ func (s *Session) live() error {
 
 // Apply applies one event (PR-7): its effects, or a *spec.Error.
 func (s *Session) Apply(ev spec.Event) ([]spec.Effect, error) {
-	if err := s.live(); err != nil {
-		return nil, err
-	}
-	raw, err := json.Marshal(ev)
+	line, id, err := s.request("apply")
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.e.call(request{Type: "apply", Session: s.name, Event: raw})
-	if err != nil {
-		return nil, err
-	}
+	line = wire.AppendEvent(append(line, `,"event":`...), &ev)
 	var effects []spec.Effect
-	if err := strictjson.Unmarshal(resp.Effects, &effects); err != nil {
+	out, fast, err := s.e.do("apply", id, line, "effects", &effects)
+	if err != nil || fast {
+		return effects, err
+	}
+	raw, err := s.e.slowBody("apply", id, out, "effects")
+	if err != nil {
+		return nil, err
+	}
+	if err := strictjson.Unmarshal(raw, &effects); err != nil {
 		return nil, s.e.failure("apply_ok.effects: " + err.Error())
 	}
 	return effects, nil
@@ -481,15 +739,23 @@ func (s *Session) Apply(ev spec.Event) ([]spec.Effect, error) {
 
 // State returns the session's current state (PR-7).
 func (s *Session) State() (*spec.State, error) {
-	if err := s.live(); err != nil {
-		return nil, err
-	}
-	resp, err := s.e.call(request{Type: "state", Session: s.name})
+	line, id, err := s.request("state")
 	if err != nil {
 		return nil, err
 	}
 	var st spec.State
-	if err := strictjson.Unmarshal(resp.State, &st); err != nil {
+	out, fast, err := s.e.do("state", id, line, "state", &st)
+	if err != nil || fast {
+		if err != nil {
+			return nil, err
+		}
+		return &st, nil
+	}
+	raw, err := s.e.slowBody("state", id, out, "state")
+	if err != nil {
+		return nil, err
+	}
+	if err := strictjson.Unmarshal(raw, &st); err != nil {
 		return nil, s.e.failure("state_ok.state: " + err.Error())
 	}
 	return &st, nil
@@ -501,8 +767,11 @@ func (s *Session) Close() error {
 	if s.live() != nil {
 		return nil
 	}
-	_, err := s.e.call(request{Type: "ledger_close", Session: s.name})
-	return err
+	line, id, err := s.request("ledger_close")
+	if err != nil {
+		return err
+	}
+	return s.e.bodyless("ledger_close", id, line)
 }
 
 // tail keeps the last max bytes written to it.

@@ -21,6 +21,9 @@ import (
 // The test binary doubles as the engine: with PERPCHECK_TEST_ENGINE set,
 // TestMain serves the model in that mode instead of running the tests.
 func TestMain(m *testing.M) {
+	if script := os.Getenv("PERPCHECK_TEST_SCRIPT"); script != "" {
+		os.Exit(protocol.ServeScript(os.Stdin, os.Stdout, script))
+	}
 	if mode := os.Getenv("PERPCHECK_TEST_ENGINE"); mode != "" {
 		os.Exit(serveMode(mode))
 	}
