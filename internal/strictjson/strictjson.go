@@ -54,6 +54,43 @@ func Unmarshal(data []byte, v any) error {
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
 		return &Error{Msg: "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed: save it as UTF-8 without a BOM"}
 	}
+	if unmarshalDirect(data, rv.Elem()) {
+		return nil
+	}
+	return unmarshalReference(data, rv)
+}
+
+// unmarshalDirect decodes data into dst with the direct decoder and reports
+// whether it did; if not, dst is as it was.
+func unmarshalDirect(data []byte, dst reflect.Value) bool {
+	p := planFor(dst.Type())
+	d := decoder{data: data}
+	if len(data) <= smallDocument {
+		d.src = string(data)
+	}
+	if dst.IsZero() {
+		if p.dec(&d, dst) && d.end() {
+			return true
+		}
+		dst.SetZero()
+		return false
+	}
+	// Decode into a copy, so that a document given up on leaves dst as the
+	// reference path expects it. The copy is shallow, but the decoder
+	// never writes through a pointer, slice or map it did not make.
+	tmp := reflect.New(dst.Type()).Elem()
+	tmp.Set(dst)
+	if p.dec(&d, tmp) && d.end() {
+		dst.Set(tmp)
+		return true
+	}
+	return false
+}
+
+// unmarshalReference is Unmarshal without the direct decoder (after the BOM
+// check): fastTree, or readValue where fastTree gives up, then assign. It
+// is the reference for the direct decoder and produces every error.
+func unmarshalReference(data []byte, rv reflect.Value) error {
 	tree, ok, err := fastTree(data)
 	if err != nil {
 		return err
