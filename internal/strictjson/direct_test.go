@@ -357,7 +357,7 @@ func BenchmarkDecode(b *testing.B) {
 	for _, q := range set.Query {
 		for _, g := range q.File.TestGroups {
 			for _, tc := range g.Tests {
-				if tc.Expected.Report != nil && len(tc.Expected.Report.Positions) > 0 && len(docs) < 6 {
+				if tc.Expected.Report != nil && len(tc.Expected.Report.Positions) > 0 && len(docs) < 5 {
 					rep, _ := json.Marshal(tc.Expected.Report)
 					docs = append(docs, doc{"report=vector", rep, targets[1]})
 				}
