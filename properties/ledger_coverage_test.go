@@ -19,8 +19,8 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 	eng, caps := Model()()
 	e := newEnv(eng, newCapSet(caps), &Config{})
 	e.stats = &ledgerStats{}
-	// 600 runs (about 2 s on the model): the rarest boundary (a fund exactly
-	// at a deficit, decided by the next sweep) is hit a few times. -short
+	// 600 runs (about 2 s on the model): the rarest boundaries (a fund within
+	// one unit of a deficit, decided by the next sweep) are hit several times. -short
 	// divides rapid's cases by 5 and halves T.Repeat's steps: more runs.
 	runs := 600
 	if testing.Short() {
@@ -45,14 +45,10 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 		"boundary FND-1 |rate|-cap -1u", "boundary FND-1 |rate|-cap =", "boundary FND-1 |rate|-cap +1u",
 		"boundary TIER-7 new notional = tier boundary",
 		"boundary LQ-4 equal losses", "boundary ADL-2 equal scores",
+		"boundary LQ-5 fund-deficit -1u", "boundary LQ-5 fund-deficit =", "boundary LQ-5 fund-deficit +1u",
 	} {
 		if e.stats.n[want] == 0 {
 			t.Errorf("the generated ledger runs never had %q", want)
 		}
-	}
-	// LQ-5's fund-at-deficit boundary is reached too rarely for its three
-	// sides to be required (unfinished, properties/README.md): one of them.
-	if e.stats.n["boundary LQ-5 fund-deficit -1u"]+e.stats.n["boundary LQ-5 fund-deficit ="]+e.stats.n["boundary LQ-5 fund-deficit +1u"] == 0 {
-		t.Errorf("the generated ledger runs never had a fund within one unit of a deficit (LQ-5)")
 	}
 }

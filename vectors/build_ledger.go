@@ -25,6 +25,7 @@ var ledgerNotes = map[string]string{
 	"rejected":      "at least one event is rejected and changes nothing (LED-7)",
 	"invalid-state": "the pre state breaks a rule and must be rejected when the ledger is opened",
 	"hand-made":     "written by hand",
+	"boundary":      "a run from gen's boundary setups (properties/gen/boundary.go) that lands on an exact comparison or a tie rule of SPEC's ledger (issue 16), on the side the test's comment names",
 }
 
 // ledgerBuilder collects the tests of one ledger file.

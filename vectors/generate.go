@@ -425,6 +425,10 @@ func ledgerSuites(opts Options) ([]*ledgerBuilder, error) {
 		"auto-deleveraging", func(f ledgerFacts) bool { return f.adl })
 	adl.add(residualRun(), "an ADL that leaves a residual deficit: a cross short with an entry price below one tick, an empty fund (LQ-7; OPEN-3 is about the isolated variant)", []string{"hand-made"}, nil, true)
 	out = append(out, adl)
+
+	bd := newLedger("LED", "boundaries", "Runs that land exactly on the ledger's exact comparisons and tie rules (issue 16): a pool at E == MM before a sweep (POOL-5), a fund exactly at a deficit (LQ-5), a withdrawal or removeMargin one unit above its maximum (LED-9, POOL-6), equal ADL scores (ADL-2) and equal losses (LQ-4), and price events after opening (LED-7: the input state is never modified).")
+	boundaryRuns(bd, 2, 1300)
+	out = append(out, bd)
 	return out, nil
 }
 

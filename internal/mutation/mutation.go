@@ -131,9 +131,7 @@ const (
 	LedgerTriggerLE Mutation = "ledger-trigger-le"
 	// FundCoversStrict has the insurance fund cover a deficit only when its
 	// balance exceeds it (wallet:@insurance > d instead of >= d), so a pool
-	// whose deficit equals the fund is auto-deleveraged (LQ-5, LQ-6). Not
-	// yet in Ledger(): the default budget reaches a fund exactly at a
-	// deficit too rarely to kill it reliably (issue 16, unfinished).
+	// whose deficit equals the fund is auto-deleveraged (LQ-5, LQ-6).
 	FundCoversStrict Mutation = "fund-covers-strict"
 	// WithdrawPlusUnit accepts a withdrawal of one unit (1e-8) more than
 	// LED-9's maximum (LED-9, POOL-6).
@@ -165,7 +163,7 @@ func Query() []Mutation {
 func Ledger() []Mutation {
 	return []Mutation{
 		FundingSign, DustLost, LiqFeeUncapped, IsolatedLossUncapped, ADLWrongSide, ADLRankByPnl, NoADL, SweepBeforeFunding, TradeFeeRoundDown, BasisRoundDown, IsolatedMarginNoTierCap, NoIMCheck, WithdrawProfit, HalfApplied, LedgerMutatesInput,
-		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput,
+		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput, FundCoversStrict,
 	}
 }
 
