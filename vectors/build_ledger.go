@@ -136,8 +136,8 @@ func (b *ledgerBuilder) add(run *spec.Run, comment string, flags, rules []string
 // file groups the tests by what they require (groupByRequires).
 func (b *ledgerBuilder) file() *LedgerFile {
 	groups, reqs, notes := groupByRequires(b.tests, b.requires, func(t LedgerTest) []string { return t.Flags }, ledgerNotes)
-	f := &LedgerFile{Schema: "ledger.schema.json", GeneratorVersion: GeneratorVersion, Area: b.area, Suite: b.suite,
-		NumberOfTests: len(b.tests), Header: b.header, Notes: notes}
+	f := &LedgerFile{FileHeader: FileHeader{Schema: "ledger.schema.json", GeneratorVersion: GeneratorVersion, Area: b.area, Suite: b.suite,
+		NumberOfTests: len(b.tests), Header: b.header, Notes: notes}}
 	for i, g := range groups {
 		f.TestGroups = append(f.TestGroups, LedgerGroup{Type: "LedgerTest", Requires: reqs[i], Tests: g})
 	}

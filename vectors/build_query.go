@@ -145,8 +145,8 @@ func (b *queryBuilder) add(c qcase) bool {
 // file groups the tests by what they require (groupByRequires).
 func (b *queryBuilder) file() *QueryFile {
 	groups, reqs, notes := groupByRequires(b.tests, b.requires, func(t QueryTest) []string { return t.Flags }, queryNotes)
-	f := &QueryFile{Schema: "query.schema.json", GeneratorVersion: GeneratorVersion, Area: b.area, Suite: b.suite,
-		NumberOfTests: len(b.tests), Header: b.header, Notes: notes}
+	f := &QueryFile{FileHeader: FileHeader{Schema: "query.schema.json", GeneratorVersion: GeneratorVersion, Area: b.area, Suite: b.suite,
+		NumberOfTests: len(b.tests), Header: b.header, Notes: notes}}
 	for i, g := range groups {
 		f.TestGroups = append(f.TestGroups, QueryGroup{Type: "QueryTest", Requires: reqs[i], Tests: g})
 	}

@@ -29,9 +29,10 @@ const (
 	KindSchema = "schema"
 )
 
-// QueryFile is a file of query vectors: query/<AREA>/<suite>.json.
-type QueryFile struct {
-	// Schema names the JSON Schema of the file (query.schema.json).
+// FileHeader is what every vector file starts with (Wycheproof's header).
+type FileHeader struct {
+	// Schema names the JSON Schema of the file (query.schema.json,
+	// ledger.schema.json).
 	Schema string `json:"schema"`
 	// GeneratorVersion is GeneratorVersion at the time of writing.
 	GeneratorVersion string `json:"generatorVersion"`
@@ -45,6 +46,11 @@ type QueryFile struct {
 	Header []string `json:"header"`
 	// Notes explains every flag used in the file.
 	Notes map[string]string `json:"notes"`
+}
+
+// QueryFile is a file of query vectors: query/<AREA>/<suite>.json.
+type QueryFile struct {
+	FileHeader
 	// TestGroups hold the tests, grouped by the capabilities they require.
 	TestGroups []QueryGroup `json:"testGroups"`
 }
@@ -103,14 +109,9 @@ type ExpectedError struct {
 
 // LedgerFile is a file of ledger vectors: ledger/<AREA>/<suite>.json.
 type LedgerFile struct {
-	Schema           string            `json:"schema"`
-	GeneratorVersion string            `json:"generatorVersion"`
-	Area             string            `json:"area"`
-	Suite            string            `json:"suite"`
-	NumberOfTests    int               `json:"numberOfTests"`
-	Header           []string          `json:"header"`
-	Notes            map[string]string `json:"notes"`
-	TestGroups       []LedgerGroup     `json:"testGroups"`
+	FileHeader
+	// TestGroups hold the tests, grouped by the capabilities they require.
+	TestGroups []LedgerGroup `json:"testGroups"`
 }
 
 // LedgerGroup is a group of ledger tests that require the same
