@@ -24,6 +24,10 @@ func (s *Scenario) Clone() *Scenario {
 func (m Market) Clone() Market {
 	m.Tiers = cloneSlice(m.Tiers)
 	m.MarginModes = cloneSlice(m.MarginModes)
+	if m.Variants != nil {
+		v := *m.Variants
+		m.Variants = &v
+	}
 	return m
 }
 

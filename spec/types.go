@@ -106,6 +106,10 @@ type Market struct {
 	// FundingRateCap bounds the absolute funding rate applied (SPEC FND-1);
 	// absent means no cap.
 	FundingRateCap decimal.NullDecimal `json:"fundingRateCap"`
+	// Variants selects the rule variants the market follows where SPEC
+	// offers a choice (SPEC VAR); absent means SPEC's default for every
+	// choice. A profile market's variants are the venue's.
+	Variants *Variants `json:"variants,omitempty"`
 }
 
 // Tier is one leverage bracket. It contains the notionals N with

@@ -269,7 +269,33 @@ func appendMarket(b []byte, m *spec.Market) []byte {
 	b = AppendNullDecimal(b, m.TakerFeeRate)
 	b = append(b, `,"fundingRateCap":`...)
 	b = AppendNullDecimal(b, m.FundingRateCap)
+	if m.Variants != nil {
+		b = append(b, `,"variants":`...)
+		b = appendVariants(b, m.Variants)
+	}
 	return append(b, '}')
+}
+
+func appendVariants(b []byte, v *spec.Variants) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = appendOmitString(b, `,"trigger":`, v.Trigger)
+	b = appendOmitString(b, `,"tierBound":`, v.TierBound)
+	b = appendOmitString(b, `,"tierSchedule":`, v.TierSchedule)
+	b = appendOmitString(b, `,"maintenanceRate":`, v.MaintenanceRate)
+	b = appendOmitString(b, `,"closeFee":`, v.CloseFee)
+	b = appendOmitString(b, `,"isolatedLeftover":`, v.IsolatedLeftover)
+	b = append(b, `,"liquidatorShare":`...)
+	b = AppendNullDecimal(b, v.LiquidatorShare)
+	b = appendOmitString(b, `,"isolatedFeePayer":`, v.IsolatedFeePayer)
+	b = appendOmitString(b, `,"adlRanking":`, v.ADLRanking)
+	b = appendOmitString(b, `,"fundingCap":`, v.FundingCap)
+	b = append(b, `,"fundingCapFactor":`...)
+	b = AppendNullDecimal(b, v.FundingCapFactor)
+	b = appendOmitString(b, `,"setLeverage":`, v.SetLeverage)
+	// Drop the comma after '{' (every field above writes a leading one).
+	copy(b[n:], b[n+1:])
+	return append(b[:len(b)-1], '}')
 }
 
 func appendTier(b []byte, t *spec.Tier) []byte {
