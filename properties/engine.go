@@ -76,10 +76,53 @@ const (
 	CapADL Capability = "adl"
 )
 
+// VariantCapability is the capability that declares that an engine
+// implements the rule variant rule:name of SPEC VAR (for example
+// VariantCapability("POOL-5", "at-equality") is "POOL-5:at-equality"). An
+// engine that declares no variant of a choice implements its default only
+// (SPEC VAR-2); one that declares some implements exactly those, and the
+// suite generates only markets that select them.
+func VariantCapability(rule, name string) Capability {
+	return Capability(rule + ":" + name)
+}
+
+// VariantCapabilities returns the capabilities of every variant of every
+// choice SPEC VAR offers, defaults included.
+func VariantCapabilities() []Capability {
+	var out []Capability
+	for _, c := range spec.VariantChoices() {
+		for _, n := range c.Names {
+			out = append(out, VariantCapability(c.Rule, n))
+		}
+	}
+	return out
+}
+
 // AllCapabilities returns every capability: an engine that implements all
-// of SPEC declares these.
+// of SPEC declares these, every rule variant included.
 func AllCapabilities() []Capability {
-	return []Capability{CapIsolated, CapEntryBasis, CapComputedMark, CapErrorPaths, CapFunding, CapADL}
+	return append([]Capability{CapIsolated, CapEntryBasis, CapComputedMark, CapErrorPaths, CapFunding, CapADL},
+		VariantCapabilities()...)
+}
+
+// declaredVariants returns, for each choice of SPEC VAR (by its key in
+// spec.Variants), the variant names the capabilities declare; a choice with
+// none declared has its default only (SPEC VAR-2).
+func declaredVariants(caps capSet) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range spec.VariantChoices() {
+		var names []string
+		for _, n := range c.Names {
+			if caps[VariantCapability(c.Rule, n)] {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			names = c.Names[:1]
+		}
+		out[c.Key] = names
+	}
+	return out
 }
 
 // Model is the Factory of perpcheck's fixed-point engine (model.Evaluate and

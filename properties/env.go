@@ -65,7 +65,7 @@ func newEnv(e Engine, caps capSet, c *Config) *env {
 		}
 	}
 	env.gen = gen.Config{Isolated: caps[CapIsolated], EntryBasis: caps[CapEntryBasis], ComputedMark: caps[CapComputedMark],
-		Funding: caps[CapFunding], ADL: caps[CapADL], Evaluate: env.oracle,
+		Funding: caps[CapFunding], ADL: caps[CapADL], Variants: declaredVariants(caps), Evaluate: env.oracle,
 		NewLedger: func(st *spec.State) (gen.LedgerSession, error) {
 			l, err := env.ledgerOracle(st)
 			if err != nil || isNil(l) {

@@ -26,6 +26,11 @@ type Config struct {
 	Funding      bool // funding events in ledger runs
 	ADL          bool // insurance funds small enough for auto-deleveraging
 
+	// Variants lists, for each choice of SPEC VAR (by its key in
+	// spec.Variants, e.g. "trigger"), the variant names a generated market
+	// may select. A choice that is absent or empty keeps its default.
+	Variants map[string][]string
+
 	// MinPositions is the least number of positions of a generated scenario
 	// (at most one per market, so at most three).
 	MinPositions int
