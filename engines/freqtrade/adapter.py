@@ -60,7 +60,7 @@ def exchange(cls, sc, mode):
             prev = mmr
             tiers.append({"minNotional": float(pk.dec(t["minNotional"])), "maxNotional": float(pk.dec(t["maxNotional"])),
                           "maintenanceMarginRate": float(pk.dec(t["maintenanceMarginRate"])),
-                          "maxLeverage": float(pk.dec(t["maxLeverage"])), "maintAmt": float(pk.fmt(cum))})
+                          "maxLeverage": float(pk.dec(t["maxLeverage"])), "maintAmt": float(cum)})
         ex._leverage_tiers[name] = tiers
     return ex
 
