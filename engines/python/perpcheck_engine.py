@@ -119,19 +119,34 @@ def parse_raw(text):
             raise SpecError("$", "EVAL-4", "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed")
         try:
             text = text.decode("utf-8")
-        except UnicodeDecodeError as e:  # EVAL-4; the path is not located (see AMBIGUITIES.md A-7)
-            raise SpecError("$", "EVAL-4", f"invalid UTF-8 at offset {e.start}")
+        except UnicodeDecodeError as e:  # EVAL-4: an error of the JSON text, at $
+            raise SpecError("$", "EVAL-4", f"invalid UTF-8 at byte offset {e.start}")
     elif text.startswith("\ufeff"):
         raise SpecError("$", "EVAL-4", "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed")
     try:
-        return json.loads(text, object_pairs_hook=JObj, parse_float=JNum, parse_int=JNum,
-                          parse_constant=_reject_constant)
+        raw = json.loads(text, object_pairs_hook=JObj, parse_float=JNum, parse_int=JNum,
+                         parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         if e.msg == "Extra data":
             raise SpecError("$", "EVAL-4", "unexpected data after the JSON document")
         raise SpecError("$", "EVAL-4", f"invalid JSON: {e.msg} at offset {e.pos}")
     except ValueError as e:
         raise SpecError("$", "EVAL-4", str(e))
+    # SPEC EVAL-4: a \u escape of half a surrogate pair is an error of the JSON text, at $, before
+    # duplicate keys and typed errors (json.loads accepts it and leaves a lone surrogate).
+    if _tree_has_surrogate(raw):
+        raise SpecError("$", "EVAL-4", "an unpaired UTF-16 surrogate escape")
+    return raw
+
+
+def _tree_has_surrogate(v):
+    if isinstance(v, str):
+        return _has_surrogate(v)
+    if isinstance(v, JObj):
+        return any(_has_surrogate(k) or _tree_has_surrogate(x) for k, x in v.pairs)
+    if isinstance(v, list):
+        return any(_tree_has_surrogate(x) for x in v)
+    return False
 
 
 def from_python(v):
@@ -232,8 +247,9 @@ REQUIRED = {
     id(ACCOUNT_S): [("walletBalance", None)],
     id(MARKET_S): [("tickSize", "profile"), ("lotSize", "profile")],
     id(TIER_S): [("minNotional", None), ("maxNotional", None), ("maintenanceMarginRate", None), ("maxLeverage", None)],
-    id(POSITION_S): [("market", None), ("side", None), ("size", None), ("marginMode", None),
-                     ("entryPrice", "entryValue")],
+    # EVAL-5 lists entryPrice before marginMode (this engine first had them the other way round).
+    id(POSITION_S): [("market", None), ("side", None), ("size", None), ("entryPrice", "entryValue"),
+                     ("marginMode", None)],
 }
 
 
@@ -260,8 +276,6 @@ def _decode(v, schema, path, nullable_struct=False):
     if schema == STR:
         if not isinstance(v, str):
             raise SpecError(path, "EVAL-4", f"want a string, got {_kind(v)}")
-        if _has_surrogate(v):
-            raise SpecError(path, "EVAL-4", "an unpaired UTF-16 surrogate escape in a string")
         return v
     kind = schema[0]
     if kind == "list":
@@ -291,8 +305,6 @@ def _decode(v, schema, path, nullable_struct=False):
     out = {}
     seen = set()
     for k, x in v.pairs:
-        if _has_surrogate(k):
-            raise SpecError(path if path else "$", "EVAL-4", "an unpaired UTF-16 surrogate escape in an object key")
         p = _join(path, k)
         if k not in fields:
             raise SpecError(p, "EVAL-4", "unknown field")
@@ -335,6 +347,8 @@ def parse_scenario(src, path=""):
         raw = parse_raw(src)
     else:
         raw = from_python(src)
+        if _tree_has_surrogate(raw):  # EVAL-4, as parse_raw
+            raise SpecError("$", "EVAL-4", "an unpaired UTF-16 surrogate")
     check_duplicates(raw, path)
     return _decode(raw, SCENARIO_S, path)
 
