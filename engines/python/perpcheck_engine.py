@@ -112,8 +112,10 @@ def _reject_constant(name):
     raise ValueError(f"not a JSON value: {name}")
 
 
-def parse_raw(text):
-    """Parse JSON text into a raw tree (JObj, list, str, JNum, bool, None); EVAL-4 at $ on syntax."""
+def parse_raw(text, surrogates=True):
+    """Parse JSON text into a raw tree (JObj, list, str, JNum, bool, None); EVAL-4 at $ on syntax.
+    surrogates=False leaves unpaired surrogate escapes to parse_scenario (a request line, whose
+    scenario member is checked on its own)."""
     if isinstance(text, (bytes, bytearray)):
         if text.startswith(b"\xef\xbb\xbf"):  # EVAL-4
             raise SpecError("$", "EVAL-4", "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed")
@@ -134,7 +136,7 @@ def parse_raw(text):
         raise SpecError("$", "EVAL-4", str(e))
     # SPEC EVAL-4: a \u escape of half a surrogate pair is an error of the JSON text, at $, before
     # duplicate keys and typed errors (json.loads accepts it and leaves a lone surrogate).
-    if _tree_has_surrogate(raw):
+    if surrogates and _tree_has_surrogate(raw):
         raise SpecError("$", "EVAL-4", "an unpaired UTF-16 surrogate escape")
     return raw
 
