@@ -236,6 +236,15 @@ MARKET_S = ("obj", {"profile": STR, "symbol": STR, "tickSize": DECR, "lotSize": 
                     "tiers": ("list", TIER_S), "marginModes": ("list", STR),
                     "liquidationFeeRate": DEC, "fundingIntervalHours": DEC, "markPriceBand": DEC,
                     "makerFeeRate": DEC, "takerFeeRate": DEC, "fundingRateCap": DEC})
+# SPEC VAR: a market's variants (VAR-1). This engine implements the defaults only (it declares no
+# variants, VAR-2): a variants object that selects only defaults is accepted, any other choice is
+# answered not-supported (the harness sends none, PROTOCOL PR-5).
+VARIANT_DEFAULTS = {"trigger": "strict", "tierBound": "lower-inclusive", "tierSchedule": "progressive",
+                    "maintenanceRate": "given", "closeFee": "none", "isolatedLeftover": "trader",
+                    "isolatedFeePayer": "wallet", "adlRanking": "position", "fundingCap": "fixed",
+                    "setLeverage": "checked"}
+VARIANTS_S = ("obj", dict({k: STR for k in VARIANT_DEFAULTS}, liquidatorShare=DEC, fundingCapFactor=DEC))
+MARKET_S = ("obj", dict(MARKET_S[1], variants=VARIANTS_S))
 PRICE_S = ("obj", {"mark": DEC, "index": DEC, "last": DEC, "fundingRate": DEC,
                    "secondsToFunding": DEC, "basisAverage": DEC})
 POSITION_S = ("obj", {"market": STR, "side": STR, "size": DECR, "entryPrice": DECR, "entryValue": DEC,
@@ -435,6 +444,9 @@ def _market(name: str, m: dict) -> Market:
     base = f"markets.{name}"
     if "profile" in m or "symbol" in m:
         raise NotSupported(f"{base}: venue profiles are not implemented by this engine (PROTOCOL PR-6)")
+    for k, v in (m.get("variants") or {}).items():
+        if v not in ("", VARIANT_DEFAULTS.get(k)):
+            raise NotSupported(f"{base}.variants.{k}: only SPEC's default variants are implemented (VAR-2)")
     mk = Market(name)
     p = f"{base}.tickSize"
     mk.tick = num(m.get("tickSize"), p)

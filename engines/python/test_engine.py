@@ -247,6 +247,17 @@ class Errors(unittest.TestCase):
         self.assertEqual(self.err('{"account":{"walletBalance":"1","positions":[{"market":"X","side":"long","size":"1"}]}}'),
                          ("account.positions[0].entryPrice", "EVAL-4"))
 
+    def test_variants(self):
+        # SPEC VAR-1/VAR-2: the defaults only; another choice is not-supported, an unknown key EVAL-4
+        sc = scenario([])
+        sc["markets"]["X"]["variants"] = {"trigger": "strict", "tierBound": "lower-inclusive", "liquidatorShare": None}
+        self.assertEqual(pe.evaluate(sc)["pools"][0]["equity"], "0")
+        sc["markets"]["X"]["variants"] = {"trigger": "at-equality"}
+        with self.assertRaises(pe.NotSupported):
+            pe.evaluate(sc)
+        sc["markets"]["X"]["variants"] = {"trigger": "strict", "bogus": "x"}
+        self.assertEqual(self.err(sc), ("markets.X.variants.bogus", "EVAL-4"))
+
     def test_reported_value_out_of_range(self):
         # N = 90000000000 * 2 > MAX: NUM-2 at the report path (EVAL-2 step 4)
         t = [{"minNotional": "0", "maxNotional": "1000", "maintenanceMarginRate": "0.01", "maxLeverage": "10"}]
