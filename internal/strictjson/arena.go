@@ -38,9 +38,15 @@ var arenaLayoutOK = func() bool {
 		unsafe.Sizeof(big.Word(0)) == 8 // one word holds |coef| < 1e18
 }()
 
-// arenaChunk is the number of decimals per slab: a pos=1 perpcheck/1
-// scenario has ~60, a report ~20.
-const arenaChunk = 32
+// arenaChunk is the largest number of decimals per slab; a slab is sized
+// by the bytes left in the document (about one decimal per
+// arenaBytesPerDecimal bytes: a pos=1 perpcheck/1 scenario has one per ~50
+// bytes, a report one per ~65), at least arenaMinChunk.
+const (
+	arenaChunk           = 64
+	arenaMinChunk        = 4
+	arenaBytesPerDecimal = 48
+)
 
 // arena hands out big.Ints for the decimals of one document.
 type arena struct {
@@ -49,15 +55,17 @@ type arena struct {
 }
 
 // decimal returns decimal.New(coef, exp) for |coef| < 2^63, its big.Int taken
-// from the arena.
-func (a *arena) decimal(coef int64, exp int32) decimal.Decimal {
+// from the arena; left is the number of bytes of the document not yet read
+// (it sizes a new slab).
+func (a *arena) decimal(coef int64, exp int32, left int) decimal.Decimal {
 	if !arenaLayoutOK || coef == 0 {
 		// decimal.New(0, exp) allocates only the big.Int (a nil magnitude).
 		return decimal.New(coef, exp)
 	}
 	if len(a.ints) == 0 {
-		a.ints = make([]big.Int, arenaChunk)
-		a.words = make([]big.Word, arenaChunk)
+		n := min(max(left/arenaBytesPerDecimal+1, arenaMinChunk), arenaChunk)
+		a.ints = make([]big.Int, n)
+		a.words = make([]big.Word, n)
 	}
 	z := &a.ints[0]
 	w := a.words[0:1:1]

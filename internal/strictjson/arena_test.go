@@ -27,7 +27,7 @@ func TestArenaDecimalIsNew(t *testing.T) {
 	for round := 0; round < 3; round++ { // 3*13*5 = 195 decimals: several slabs
 		for _, c := range coefs {
 			for _, e := range exps {
-				all = append(all, pair{a.decimal(c, e), decimal.New(c, e)})
+				all = append(all, pair{a.decimal(c, e, 100), decimal.New(c, e)})
 			}
 		}
 	}
@@ -47,7 +47,7 @@ func TestArenaDecimalIsNew(t *testing.T) {
 func TestArenaParse(t *testing.T) {
 	var a arena
 	for _, lit := range []string{"0", "-0", "0.00000001", "-0.00000001", "92233720368.54775807", "-92233720368.54775807", "60000", "6e4", "6.0000E+4", "-1e-3", "999999999999999999", "-99999999999999999", "0.500000000", "1000.00"} {
-		got, ok := parseDecimalBytes([]byte(lit), &a)
+		got, ok := parseDecimalBytes([]byte(lit), &a, 1000)
 		want, err := decimal.NewFromString(lit)
 		if !ok || err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: parseDecimalBytes = %#v, %v; NewFromString = %#v, %v", lit, got, ok, want, err)
@@ -56,15 +56,29 @@ func TestArenaParse(t *testing.T) {
 }
 
 // TestArenaAllocs: a slab of decimals costs two allocations, not two per
-// decimal.
+// decimal; slabs are sized by the bytes left (64 for a large document, at
+// least 4 at its end).
 func TestArenaAllocs(t *testing.T) {
-	allocs := testing.AllocsPerRun(20, func() {
-		var a arena
-		for i := int64(1); i <= arenaChunk; i++ {
-			_ = a.decimal(i*12345, -8)
+	tests := []struct {
+		left, decimals int
+		allocs         float64
+	}{
+		{1 << 20, arenaChunk, 2},     // one full slab
+		{1 << 20, arenaChunk + 1, 4}, // a second slab
+		{0, arenaMinChunk, 2},        // the smallest slab
+		{0, arenaMinChunk + 1, 4},    // two of them
+		{47 * 48, 48, 2},             // 47*48/48+1 = 48 decimals in one slab
+		{47 * 48, 49, 4},
+	}
+	for _, tc := range tests {
+		allocs := testing.AllocsPerRun(20, func() {
+			var a arena
+			for i := 1; i <= tc.decimals; i++ {
+				_ = a.decimal(int64(i)*12345, -8, tc.left)
+			}
+		})
+		if allocs != tc.allocs {
+			t.Errorf("%d decimals with %d bytes left: %.0f allocations, want %.0f", tc.decimals, tc.left, allocs, tc.allocs)
 		}
-	})
-	if allocs > 2 {
-		t.Errorf("%d decimals from the arena: %.0f allocations, want 2", arenaChunk, allocs)
 	}
 }

@@ -517,7 +517,7 @@ func decDecimal(d *decoder, v reflect.Value) bool {
 	if !ok {
 		return false
 	}
-	dec, ok := parseDecimalBytes(lit, &d.arena)
+	dec, ok := parseDecimalBytes(lit, &d.arena, len(d.data)-d.i)
 	if ok {
 		*(*decimal.Decimal)(v.Addr().UnsafePointer()) = dec
 	}
@@ -533,7 +533,7 @@ func decNullDecimal(d *decoder, v reflect.Value) bool {
 	if !ok {
 		return false
 	}
-	dec, ok := parseDecimalBytes(lit, &d.arena)
+	dec, ok := parseDecimalBytes(lit, &d.arena, len(d.data)-d.i)
 	if ok {
 		*(*decimal.NullDecimal)(v.Addr().UnsafePointer()) = decimal.NewNullDecimal(dec)
 	}
@@ -543,9 +543,10 @@ func decNullDecimal(d *decoder, v reflect.Value) bool {
 // parseDecimalBytes is ParseDecimal(string(b)) where it succeeds. A literal
 // that decimal.NewFromString reads through an int64 (at most 18 bytes of
 // sign and digits) is read here the same way, giving the same coefficient
-// and exponent (its big.Int from a, arena.go); any other goes through
+// and exponent (its big.Int from a, arena.go, left bytes of the document
+// after it); any other goes through
 // ParseDecimal.
-func parseDecimalBytes(b []byte, a *arena) (decimal.Decimal, bool) {
+func parseDecimalBytes(b []byte, a *arena, left int) (decimal.Decimal, bool) {
 	// ValidDecimal's grammar, noting where the parts are.
 	i := 0
 	neg := false
@@ -621,7 +622,7 @@ func parseDecimalBytes(b []byte, a *arena) (decimal.Decimal, bool) {
 	if neg {
 		coef = -coef
 	}
-	return a.decimal(coef, int32(exp)), true
+	return a.decimal(coef, int32(exp), left), true
 }
 
 func slowDecimal(b []byte) (decimal.Decimal, bool) {
