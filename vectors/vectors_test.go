@@ -164,8 +164,6 @@ var exceptions = map[string]string{
 	"PROF-1": "profile resolution happens before an engine sees a scenario: vectors carry every market in full (PROTOCOL.md PR-6); venue's own tests check it",
 	"CCXT-1": "loading a CCXT leverage-tier list is not an engine input; venue's tests check it",
 	"CCXT-2": "as CCXT-1: the cum check of a CCXT list happens while loading it",
-	"EVAL-5": "required fields are a property of the JSON text, checked while decoding (vectors are written from Go values and carry every field); internal/strictjson's and cmd/perpcheck's TestHostileInput check it",
-	"EVAL-6": "the CLI's eval of states and run output, not an engine input; cmd/perpcheck's TestRunStateDashAndEval and TestRunStreamsCompact check it",
 }
 
 // specRules returns the rule ids of SPEC.md but the OPEN section.
