@@ -285,3 +285,23 @@ func TestUsageListsVerifyFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyJSONStdout: -json - writes the JSON result on stdout (the tables
+// go to stderr), with the seed drawn when none is given, non-zero, and
+// printed.
+func TestVerifyJSONStdout(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"verify", "-checks", "3", "-mutants=false", "-run", "^LIQ-6/tick", "-json", "-", "-q"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	var r verifyReport
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("stdout is not the JSON result: %v\n%s", err, out.String())
+	}
+	if r.Format != verifyFormat || r.Seed == 0 || r.Shard != "1/1" || len(r.Properties) != 1 || r.Properties[0].Status != "PASS" || r.Properties[0].Cases != 3 {
+		t.Errorf("result %+v", r)
+	}
+	if !strings.Contains(errb.String(), fmt.Sprintf("(seed %d)", r.Seed)) || !strings.Contains(errb.String(), "LIQ-6/tick-agreement") {
+		t.Errorf("stderr lacks the table or the drawn seed %d:\n%s", r.Seed, errb.String())
+	}
+}
