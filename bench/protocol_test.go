@@ -65,7 +65,7 @@ func BenchmarkProtocol(b *testing.B) {
 	defer e.Close()
 	for _, n := range []int{1, 10} {
 		u, err := healthUniverse(n)
-		fatalIf(b, err)
+		fatalOn(b, err)
 		s := u.Scenario(u.HealthAccount(n))
 		pos := "/pos=" + strconv.Itoa(n)
 		b.Run("req=evaluate"+pos, func(b *testing.B) {
@@ -114,10 +114,10 @@ func reportCPU(b *testing.B, cpu0 int64, ok bool) {
 // and the model between them.
 func BenchmarkProtocolParts(b *testing.B) {
 	u, err := healthUniverse(1)
-	fatalIf(b, err)
+	fatalOn(b, err)
 	s := u.Scenario(u.HealthAccount(1))
 	rep, err := model.Evaluate(s)
-	fatalIf(b, err)
+	fatalOn(b, err)
 	sj, rj := wire.AppendScenario(nil, s), wire.AppendReport(nil, rep)
 	var buf []byte
 	b.Run("part=encode-scenario", func(b *testing.B) {
@@ -128,13 +128,13 @@ func BenchmarkProtocolParts(b *testing.B) {
 	b.Run("part=decode-scenario", func(b *testing.B) {
 		for b.Loop() {
 			var sc spec.Scenario
-			fatalIf(b, strictjson.Unmarshal(sj, &sc))
+			fatalOn(b, strictjson.Unmarshal(sj, &sc))
 		}
 	})
 	b.Run("part=model", func(b *testing.B) {
 		for b.Loop() {
 			_, err := model.Evaluate(s)
-			fatalIf(b, err)
+			fatalOn(b, err)
 		}
 	})
 	b.Run("part=encode-report", func(b *testing.B) {
@@ -145,7 +145,7 @@ func BenchmarkProtocolParts(b *testing.B) {
 	b.Run("part=decode-report", func(b *testing.B) {
 		for b.Loop() {
 			var r spec.Report
-			fatalIf(b, strictjson.Unmarshal(rj, &r))
+			fatalOn(b, strictjson.Unmarshal(rj, &r))
 		}
 	})
 }
