@@ -29,6 +29,7 @@ type market struct {
 	fundingH  *apd.Decimal             // fundingIntervalHours H, 8 when absent
 	priceBand *apd.Decimal             // markPriceBand b, nil when absent
 	mut       mutant                   // a deliberate bug (mutant.go); empty for Evaluate
+	pm        *pmMarket                // MKT-6 and PM-1 (pm.go)
 }
 
 // maxLeverage1 is maxLeverage_1, the market's maximum leverage (POS-4).
@@ -173,8 +174,8 @@ func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
 		out.modes[spec.Isolated] = true
 	}
 	for _, mode := range m.MarginModes {
-		if mode != spec.Cross && mode != spec.Isolated {
-			return nil, fail(p+".marginModes", "MKT-4", "unknown margin mode %q (want \"cross\" or \"isolated\")", string(mode))
+		if mode != spec.Cross && mode != spec.Isolated && mode != spec.Portfolio {
+			return nil, fail(p+".marginModes", "MKT-4", "unknown margin mode %q (want \"cross\", \"isolated\" or \"portfolio\")", string(mode))
 		}
 		if out.modes[mode] {
 			return nil, fail(p+".marginModes", "MKT-4", "margin mode %q listed twice", string(mode))
@@ -233,6 +234,10 @@ func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
 
 	// MKT-2: the tiers are a valid table (TIER-1..6).
 	if out.tiers, err = validateTiers(p+".tiers", m.Tiers); err != nil {
+		return nil, err
+	}
+	// MKT-6 and PM-1 (pm.go).
+	if out.pm, err = validatePMMarket(p, m); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -409,8 +414,8 @@ func validateAccount(a *spec.Account, in *input) *spec.Error {
 		}
 
 		// POS-3: marginMode is cross or isolated and offered by the market.
-		if src.MarginMode != spec.Cross && src.MarginMode != spec.Isolated {
-			return fail(p+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got %q", string(src.MarginMode))
+		if src.MarginMode != spec.Cross && src.MarginMode != spec.Isolated && src.MarginMode != spec.Portfolio {
+			return fail(p+".marginMode", "POS-3", "marginMode must be \"cross\", \"isolated\" or \"portfolio\", got %q", string(src.MarginMode))
 		}
 		if !mkt.modes[src.MarginMode] {
 			return fail(p+".marginMode", "POS-3", "market %q does not offer margin mode %q", mkt.name, string(src.MarginMode))
@@ -442,8 +447,8 @@ func validateAccount(a *spec.Account, in *input) *spec.Error {
 			return err
 		}
 		switch {
-		case src.MarginMode == spec.Cross && margin != nil:
-			return fail(p+".isolatedMargin", "POS-5", "a cross position must not set isolatedMargin")
+		case src.MarginMode != spec.Isolated && margin != nil:
+			return fail(p+".isolatedMargin", "POS-5", "a %s position must not set isolatedMargin", string(src.MarginMode))
 		case src.MarginMode == spec.Isolated && margin != nil && margin.Sign() < 0:
 			return fail(p+".isolatedMargin", "POS-5", "isolatedMargin must be >= 0, got %s", str(margin))
 		case src.MarginMode == spec.Isolated && margin == nil:
@@ -453,7 +458,7 @@ func validateAccount(a *spec.Account, in *input) *spec.Error {
 
 		in.positions = append(in.positions, pos)
 	}
-	return nil
+	return validatePM2(in) // PM-2, after the positions (pm.go)
 }
 
 // isMultiple reports whether x is an integer multiple of k > 0 (POS-2).
