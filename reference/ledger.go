@@ -29,6 +29,7 @@ import (
 type Ledger struct {
 	markets    map[string]*market        // validated markets (MKT, TIER)
 	rates      map[string]*marketRates   // the ledger's MKT-5 switches per market
+	variants   map[string]*ledgerVariants // the ledger's rule variants per market (VAR)
 	srcMarkets map[string]spec.Market    // the markets as given, for State
 	prices     map[string]*ledgerPrice   // current prices per market
 	accounts   map[string]*ledgerAccount // trader accounts and InsuranceAccount, by id
