@@ -46,6 +46,12 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 		"boundary TIER-7 new notional = tier boundary",
 		"boundary LQ-4 equal losses", "boundary ADL-2 equal scores",
 		"boundary LQ-5 fund-deficit -1u", "boundary LQ-5 fund-deficit =", "boundary LQ-5 fund-deficit +1u",
+		// The ledger variants (SPEC VAR), each exercised.
+		"variant LQ-4:trader isolated liquidation", "variant LQ-4:insurance isolated liquidation", "variant LQ-4:liquidator-split isolated liquidation",
+		"variant TRD-4:wallet fee from wallet", "variant TRD-4:position fee from isolated",
+		"variant ADL-2:position adl", "variant ADL-2:account adl",
+		"variant FND-1:fixed funding", "variant FND-1:margin-linked funding",
+		"variant LED-9:checked lowered leverage applied", "variant LED-9:checked lowered leverage rejected", "variant LED-9:unchecked lowered leverage applied",
 	} {
 		if e.stats.n[want] == 0 {
 			t.Errorf("the generated ledger runs never had %q", want)
