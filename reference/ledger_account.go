@@ -176,7 +176,7 @@ func (l *Ledger) setLeverage(k int, ev spec.Event) *spec.Error {
 	s.leverage = lev
 	a.settings[mkt.name] = s
 	if _, open := a.positions[mkt.name]; !open || a.id == spec.InsuranceAccount ||
-		l.variants[mkt.name].setLeverage == spec.SetLeverageUnchecked || lev.Cmp(old) >= 0 {
+		l.variantsOf(mkt.name).setLeverage == spec.SetLeverageUnchecked || lev.Cmp(old) >= 0 {
 		return nil
 	}
 	if pl := l.poolOf(a, mkt.name); cmpRatio(exact(pl.e), pl.im) < 0 {

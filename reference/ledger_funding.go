@@ -95,9 +95,9 @@ func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 		return fail(evPath(k, "rate"), "LED-5", "rate is required")
 	}
 	r := exact(clampFundingRate(rate, l.rates[mkt.name].fundingCap))
-	if v := l.variants[mkt.name]; v.fundingCap == spec.FundingCapMarginLinked {
+	if v := l.variantsOf(mkt.name); v.fundingCap == spec.FundingCapMarginLinked {
 		// FND-1:margin-linked: rate' = clamp(rate, -cap, cap), exact.
-		c := marginLinkedCap(mkt, v)
+		c := marginLinkedCap(mkt, &v)
 		r = minRatio(maxRatio(exact(rate), ratio{neg(c.num), c.den}), c)
 	}
 	fund := fundingAcct(mkt.name)

@@ -204,7 +204,7 @@ func (l *Ledger) liquidateSolventIsolated(a *ledgerAccount, m string) {
 func (l *Ledger) distributeLeftover(a *ledgerAccount, m string) {
 	iso := isolatedAcct(a.id, m)
 	lo := l.balance(iso)
-	v := l.variants[m]
+	v := l.variantsOf(m)
 	switch v.leftover {
 	case spec.LeftoverInsurance:
 		l.post(iso, walletAcct(spec.InsuranceAccount), lo, reasonInsurance)
@@ -357,7 +357,7 @@ func (l *Ledger) adlCandidates(a *ledgerAccount, m string, s int) []adlCandidate
 		if c == a || !open || p.s != want {
 			continue
 		}
-		if l.variants[m].adlRanking == spec.ADLRankingAccount {
+		if l.variantsOf(m).adlRanking == spec.ADLRankingAccount {
 			cs = append(cs, adlCandidate{a: c, score: l.accountLeveragePnl(c)})
 			continue
 		}

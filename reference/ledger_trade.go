@@ -331,7 +331,7 @@ func (l *Ledger) payFee(a *ledgerAccount, m string, size, price *apd.Decimal, ma
 	if l.mut == mutTradeFeeRoundDown {
 		fee = down(exact(mul(mul(size, price), rate)))
 	}
-	if _, open := a.positions[m]; open && l.variants[m].feePayer == spec.FeePayerPosition && l.modeOf(a, m) == spec.Isolated {
+	if _, open := a.positions[m]; open && l.variantsOf(m).feePayer == spec.FeePayerPosition && l.modeOf(a, m) == spec.Isolated {
 		iso := isolatedAcct(a.id, m)
 		part := minDec(fee, maxDec(dec(0), l.balance(iso)))
 		l.post(iso, feesAcct, part, reasonFee)

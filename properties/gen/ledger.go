@@ -438,9 +438,25 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 		return spec.Event{Type: spec.EventAddMargin, Account: acct, Market: market, Amount: small}
 	case Settings:
 		if !c.Isolated || rapid.Bool().Draw(t, "leverage") {
+			// Often an open position, and often a low leverage, so that
+			// LED-9's check (a lowered leverage of an open position) runs.
+			var open [][2]string
+			for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+				for _, p := range st.Accounts[id].Positions {
+					open = append(open, [2]string{id, p.Market})
+				}
+			}
+			if len(open) > 0 && rapid.Bool().Draw(t, "openPosition") {
+				x := rapid.SampledFrom(open).Draw(t, "leveragePosition")
+				acct, market = x[0], x[1]
+				m = st.Markets[market]
+			}
 			l := rapid.Int64Range(1, specutil.MaxLeverage(m)).Draw(t, "newLeverage")
-			if rapid.Bool().Draw(t, "maxLeverage") {
+			switch rapid.IntRange(0, 3).Draw(t, "leverageKind") {
+			case 0:
 				l = specutil.MaxLeverage(m)
+			case 1:
+				l = rapid.Int64Range(1, min(3, specutil.MaxLeverage(m))).Draw(t, "lowLeverage")
 			}
 			return spec.Event{Type: spec.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
 		}
