@@ -75,6 +75,10 @@ type Ledger struct {
 	prices  []spec.Price           // current prices by market index (normalized)
 	hasPx   []bool
 	marks   []int64
+	// lv holds each market's ledger variants (SPEC VAR, ledger_variants.go);
+	// halfInitial the markets under TIER-3:half-initial.
+	lv          []lvar
+	halfInitial []int
 	// accounts by id; ids is every account id in ascending byte order,
 	// InsuranceAccount included.
 	acc  map[string]*lacct
@@ -288,6 +292,9 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 		netExt:  new(big.Int),
 		gsave:   globalSave{mi: -1},
 	}
+	if err := l.loadVariants(st.Markets); err != nil {
+		return nil, err
+	}
 	for mi := range p.markets {
 		if pr, ok := st.Prices[p.markets[mi].name]; ok {
 			l.prices[mi] = normPrice(pr)
@@ -398,14 +405,29 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, pre string) (*lacct, *spec.Error) {
 	a := &lacct{id: id, fund: fund, settings: map[int]lset{}, walName: "wallet:" + id}
 	in := acc
-	if fund {
-		// The fund's wallet may be any value of range (LED-1): NUM only.
-		w, err := num(acc.WalletBalance, pre+".walletBalance")
-		if err != nil {
-			return nil, err
-		}
-		a.wallet = wide.FromInt64(w)
+	// A state's wallets (the fund's and, ACC-2, a trader's) may be any value
+	// of range (LED-1): NUM only; the scenario rules see 0 in its place.
+	w, err := num(acc.WalletBalance, pre+".walletBalance")
+	if err != nil {
+		return nil, err
+	}
+	if fund || w < 0 {
 		in.WalletBalance = decimal.Zero
+	}
+	// ACC-2: an isolated margin may be negative in a state (FND-5); the
+	// scenario rules see 0 in its place, restored below.
+	negIso := map[int]int64{}
+	for i, ps := range acc.Positions {
+		if !ps.IsolatedMargin.Valid {
+			continue
+		}
+		if v, err := num(ps.IsolatedMargin.Decimal, ""); err == nil && v < 0 {
+			if len(negIso) == 0 {
+				in.Positions = slices.Clone(acc.Positions)
+			}
+			negIso[i] = v
+			in.Positions[i].IsolatedMargin = nullDec(0)
+		}
 	}
 	if err := p.loadAccount(&spec.Scenario{Account: in}); err != nil {
 		if strings.HasPrefix(err.Path, "account") {
@@ -413,9 +435,7 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 		}
 		return nil, err
 	}
-	if !fund {
-		a.wallet = wide.FromInt64(p.wallet)
-	}
+	a.wallet = wide.FromInt64(w)
 	// Settings, in market order.
 	for _, m := range slices.Sorted(maps.Keys(acc.Settings)) {
 		s := acc.Settings[m]
@@ -475,6 +495,9 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 		}
 		if lev != ps.lev {
 			return nil, errf(pp+".leverage", "LED-2", "leverage "+fx(ps.lev)+" differs from the account's setting for "+spec.Quote(mk.name)+" ("+fx(lev)+")")
+		}
+		if v, ok := negIso[i]; ok && !ps.cross {
+			ps.iso = v
 		}
 		// V is checked by rangeInit, after LED-4.
 		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: wide.FromU128(0, ps.q), v: vq, iso: wide.FromInt64(ps.iso), cross: ps.cross,

@@ -20,7 +20,6 @@ func TestLedgerStateErrors(t *testing.T) {
 	}{
 		{"bad id", func(st *spec.State) { st.Accounts["@x"] = spec.Account{} }, "accounts.@x", "LED-1"},
 		{"empty id", func(st *spec.State) { st.Accounts[""] = spec.Account{} }, `accounts.""`, "LED-1"},
-		{"negative wallet", func(st *spec.State) { st.Accounts["zed"] = spec.Account{WalletBalance: d("-1")} }, "accounts.zed.walletBalance", "ACC-1"},
 		{"wallet NUM-1", func(st *spec.State) { st.Accounts["zed"] = spec.Account{WalletBalance: d("0.000000001")} }, "accounts.zed.walletBalance", "NUM-1"},
 		{"fund NUM-2", func(st *spec.State) { st.InsuranceFund.WalletBalance = d("1e20") }, "insuranceFund.walletBalance", "NUM-2"},
 		{"isolated without settings", func(st *spec.State) { st.Accounts["zed"] = iso(spec.Account{}) }, "accounts.zed.positions[0].marginMode", "LED-2"},
@@ -83,8 +82,14 @@ func TestLedgerStateErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want %s at %s", c.name, err, c.rule, c.path)
 		}
 	}
-	// A settlement that is given and right is accepted; the fund may be negative.
+	// ACC-2: a trader's wallet may be negative in a state.
 	st := seedAState("")
+	st.Accounts["zed"] = spec.Account{WalletBalance: d("-1")}
+	if _, err := NewLedger(st); err != nil {
+		t.Errorf("ACC-2: negative trader wallet in a state: %v", err)
+	}
+	// A settlement that is given and right is accepted; the fund may be negative.
+	st = seedAState("")
 	st.Settlement = nd("0")
 	st.InsuranceFund.WalletBalance = d("-5")
 	if _, err := NewLedger(st); err != nil {

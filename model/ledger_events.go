@@ -293,9 +293,11 @@ func (l *Ledger) margin(ev *spec.Event) {
 }
 
 // setLeverage stores the leverage (POS-4: 1 <= leverage <= maxLeverage_1;
-// absent breaks POS-4).
-// SPEC sets no margin condition on a leverage change, so none is checked and
-// no money moves; an open position's IM follows the new leverage.
+// absent breaks POS-4); no money moves, an open position's IM follows the
+// new leverage. LED-9:checked (default): a trader with an open position in
+// the market who lowers the leverage needs the pool holding it to satisfy
+// E >= IM afterwards (else LED-9 at events[k].leverage); LED-9:unchecked:
+// no check.
 func (l *Ledger) setLeverage(ev *spec.Event) {
 	a := l.evAccount(ev.Account)
 	mi := l.evMarket(ev.Market, "POS-1")
@@ -307,10 +309,40 @@ func (l *Ledger) setLeverage(ev *spec.Event) {
 	if !ok || lev < one || lev > mk.maxLev1 {
 		l.fail(l.evPath("leverage"), "POS-4", "leverage must be in [1, "+fx(mk.maxLev1)+"], got "+fx(lev))
 	}
+	old, _ := a.setting(l, mi)
 	l.touchSettings(a)
 	s := a.settings[mi]
 	s.lev, s.hasLev = lev, true
 	a.settings[mi] = s
+	idx := a.find(mi)
+	if l.lv[mi].levUnchecked || a.fund || idx < 0 || lev >= old {
+		return
+	}
+	ps := &a.pos[idx]
+	var e16 wide.Int
+	var im *big.Rat
+	var only *lpos
+	what := "cross pool"
+	if ps.cross {
+		e16, _ = l.crossPool(a)
+	} else {
+		e16, _ = l.isoPool(ps)
+		only = ps
+		what = "isolated pool of " + spec.Quote(mk.name)
+	}
+	if l.geIM(e16, a, only) {
+		return
+	}
+	if only != nil {
+		im = l.im(a, ps)
+	} else {
+		im = l.crossIM(a)
+	}
+	e := units16(e16)
+	if e.Cmp(im) >= 0 {
+		panic("model: ledger: initial margin checks disagree")
+	}
+	l.fail(l.evPath("leverage"), "LED-9", "account "+spec.Quote(a.id)+": at leverage "+fx(lev)+" the "+what+" equity "+ratDown(e)+" is below its initial margin "+ratUp(im)+" (shortfall "+ratUp(new(big.Rat).Sub(im, e))+")")
 }
 
 // setMarginMode stores the margin mode: cross or isolated, offered by the

@@ -37,7 +37,17 @@ func (l *Ledger) funding(ev *spec.Event) {
 	rate := l.evNum(ev.Rate, "rate")
 	mk := &l.markets[mi]
 	// FND-1.
-	if mk.hasFundingCap {
+	if l.lv[mi].capLinked {
+		// FND-1:margin-linked: the cap need not lie on the 1e-8 grid.
+		if c := l.linkedCap(mi); new(big.Rat).Abs(new(big.Rat).SetFrac64(rate, int64(u8))).Cmp(c) > 0 {
+			if rate < 0 {
+				c.Neg(c)
+			}
+			l.fundingRat(mi, c)
+			l.sweep()
+			return
+		}
+	} else if mk.hasFundingCap {
 		rate = max(-mk.fundingCap, min(rate, mk.fundingCap))
 	}
 	if rate != 0 {
@@ -68,6 +78,58 @@ func (l *Ledger) funding(ev *spec.Event) {
 	}
 	// FND-4.
 	l.sweep()
+}
+
+// fundingRat is FND-2 and FND-3 for a clamped rate' off the 1e-8 grid
+// (FND-1:margin-linked), exact: a payer posts up(Q * mark * |rate'|), a
+// receiver gets down(...), the rest goes to dust.
+func (l *Ledger) fundingRat(mi int, rate *big.Rat) {
+	if rate.Sign() == 0 {
+		return
+	}
+	mk := &l.markets[mi]
+	var fb wide.Int
+	fbal := bal{"funding:" + mk.name, &fb}
+	ar := new(big.Rat).Abs(rate)
+	for _, id := range l.ids {
+		a := l.acc[id]
+		idx := a.find(mi)
+		if idx < 0 {
+			continue
+		}
+		ps := &a.pos[idx]
+		// |a| in units: Q_u * mark_u * |rate'| / 1e8.
+		x := new(big.Rat).SetInt(wbig(ps.q.Mul(uint64(l.marks[mi]))))
+		x.Mul(x, ar)
+		x.Quo(x, new(big.Rat).SetInt64(int64(u8)))
+		q, m := new(big.Int).DivMod(x.Num(), x.Denom(), new(big.Int))
+		if int64(ps.sign)*int64(rate.Sign()) > 0 { // payer
+			if m.Sign() != 0 {
+				q.Add(q, big.NewInt(1))
+			}
+			l.move(l.pool(a, idx), fbal, l.wideOf(q), "funding")
+		} else {
+			l.move(fbal, l.pool(a, idx), l.wideOf(q), "funding")
+		}
+	}
+	l.move(fbal, bal{"dust", &l.dust}, fb, "dust")
+}
+
+// wideOf converts a non-negative big.Int to a wide.Int (NUM-2 beyond 192
+// bits, far outside any reported range).
+func (l *Ledger) wideOf(x *big.Int) wide.Int {
+	if x.Sign() < 0 || x.BitLen() > 190 {
+		l.overflow()
+	}
+	var w wide.Int
+	words := new(big.Int).Set(x)
+	mask := new(big.Int).SetUint64(^uint64(0))
+	w.W0 = new(big.Int).And(words, mask).Uint64()
+	words.Rsh(words, 64)
+	w.W1 = new(big.Int).And(words, mask).Uint64()
+	words.Rsh(words, 64)
+	w.W2 = words.Uint64()
+	return w
 }
 
 // sweep is LQ-1: passes over the trader accounts in id order, each
@@ -207,7 +269,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		closeFund(mi)
 		fee := minW(feeCap(mi, q), a.pos[a.find(mi)].iso)
 		l.move(poolBal(), fundBal, fee, "liquidation-fee")
-		l.move(poolBal(), l.wal(a), a.pos[a.find(mi)].iso, "margin")
+		l.leftover(a, mi)
 		l.prune(a)
 	case !ex.IsNeg():
 		// LQ-4 cross: one at a time, largest loss first, until healthy.
@@ -272,9 +334,32 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 			l.move(fundBal, poolBal(), r, "insurance")
 		}
 		if isoMkt >= 0 {
-			l.move(poolBal(), l.wal(a), a.pos[a.find(isoMkt)].iso, "margin")
+			l.leftover(a, isoMkt)
 		}
 		l.prune(a)
+	}
+}
+
+// leftover distributes what an isolated pool holds after its liquidation
+// (LQ-4's M' - fee, LQ-6's -r >= 0) by the market's LQ-4 variant: to the
+// wallet (trader), to the fund (insurance), or up(share * Lo) to the fund
+// and the rest to the wallet (liquidator-split).
+func (l *Ledger) leftover(a *lacct, mi int) {
+	idx := a.find(mi)
+	lo := a.pos[idx].iso
+	if lo.IsNeg() {
+		panic("model: ledger: negative isolated leftover")
+	}
+	v := &l.lv[mi]
+	switch v.leftover {
+	case spec.LeftoverInsurance:
+		l.move(l.isoBal(a, idx), l.wal(l.fund), lo, "insurance")
+	case spec.LeftoverLiquidatorSplit:
+		f := lo.Mul(uint64(v.share)).DivCeil(u8)
+		l.move(l.isoBal(a, idx), l.wal(l.fund), f, "insurance")
+		l.move(l.isoBal(a, idx), l.wal(a), lo.Sub(f), "margin")
+	default:
+		l.move(l.isoBal(a, idx), l.wal(a), lo, "margin")
 	}
 }
 
@@ -299,10 +384,11 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 	remaining := a.pos[idx].q
 	type cand struct {
 		acc   *lacct
-		score *big.Int
+		score *big.Rat
 	}
 	var cs []cand
 	maxScore := big.NewInt(int64(maxU))
+	byAccount := l.lv[mi].adlAccount
 	for _, id := range l.ids {
 		c := l.acc[id]
 		if c == a {
@@ -310,6 +396,10 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 		}
 		j := c.find(mi)
 		if j < 0 || c.pos[j].sign == sign {
+			continue
+		}
+		if byAccount {
+			cs = append(cs, cand{c, l.accountScore(c)})
 			continue
 		}
 		ps := &c.pos[j]
@@ -334,7 +424,7 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 		default:
 			score = floorDiv(wbig(u), wbig(ps.v))
 		}
-		cs = append(cs, cand{c, score})
+		cs = append(cs, cand{c, new(big.Rat).SetInt(score)})
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score.Cmp(cs[j].score) > 0 })
 	for _, c := range cs {
@@ -356,6 +446,40 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 		panic("model: ledger: ADL found too little opposite open interest")
 	}
 }
+
+// accountScore is ADL-2:account (Binance's LeveragePnl) for account c,
+// exact: with WB its cross wallet plus its isolated margins, UP the sum of
+// its exact unrealized PnLs and MMa of its exact maintenance margins,
+// max(0, UP)/max(1, WB) x MMa/(WB + UP), and 0 when WB + UP <= 0. In units:
+// UP = u16/1e8, MMa = mm24/1e16, so the score is
+// u16 * mm24 / (max(1e8, WB) * e16 * 1e16) with e16 = WB*1e8 + u16.
+func (l *Ledger) accountScore(c *lacct) *big.Rat {
+	wb := wbig(c.wallet)
+	u16, mm24 := new(big.Int), new(big.Int)
+	for i := range c.pos {
+		ps := &c.pos[i]
+		if !ps.cross {
+			wb.Add(wb, wbig(ps.iso))
+		}
+		u16.Add(u16, wbig(l.upnl16(ps)))
+		mm24.Add(mm24, wbig(l.mm24(ps)))
+	}
+	e16 := new(big.Int).Mul(wb, big.NewInt(int64(u8)))
+	e16.Add(e16, u16)
+	if u16.Sign() <= 0 || e16.Sign() <= 0 {
+		return new(big.Rat)
+	}
+	den := new(big.Int).Set(wb)
+	if den.Cmp(big.NewInt(int64(u8))) < 0 {
+		den.SetInt64(int64(u8))
+	}
+	den.Mul(den, e16)
+	den.Mul(den, big.NewInt(int64(u16x)))
+	return new(big.Rat).SetFrac(new(big.Int).Mul(u16, mm24), den)
+}
+
+// u16x is 1e16.
+const u16x = 10_000_000_000_000_000
 
 // floorDiv is floor(a/b) for b > 0.
 func floorDiv(a, b *big.Int) *big.Int {

@@ -85,7 +85,21 @@ func (l *Ledger) trade(ev *spec.Event) {
 		if side.maker {
 			rate = mk.makerFee
 		}
-		l.move(l.wal(side.a), bal{"fees", &l.fees}, feeOf(val, rate), "fee")
+		fee := feeOf(val, rate)
+		// TRD-4:position: an isolated position that remains after the fill
+		// pays from its margin, up to max(0, M); the wallet pays the rest.
+		if idx := side.a.find(mi); l.lv[mi].feePosition && idx >= 0 && !side.a.pos[idx].cross {
+			part := side.a.pos[idx].iso
+			if part.IsNeg() {
+				part = wide.Int{}
+			}
+			if fee.Less(part) {
+				part = fee
+			}
+			l.move(l.isoBal(side.a, idx), bal{"fees", &l.fees}, part, "fee")
+			fee = fee.Sub(part)
+		}
+		l.move(l.wal(side.a), bal{"fees", &l.fees}, fee, "fee")
 	}
 	// TRD-5, buyer first.
 	if incB {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -41,6 +42,14 @@ func (rp *replay) adlRanking(id, market string, s int) (cs []adlCandidate, ok bo
 		if m != market || cid == id || p.x.IsZero() || p.x.Sign() != -s {
 			continue
 		}
+		if variantOf(rp.before.Markets[market], "adlRanking") == spec.ADLRankingAccount {
+			score, ok := rp.accountScore(cid)
+			if !ok {
+				return nil, false
+			}
+			cs = append(cs, adlCandidate{id: cid, size: p.x.Abs(), score: score})
+			continue
+		}
 		if p.v.IsZero() {
 			rp.e.hit("ADL-2 V = 0 candidate") // the fund, after LQ-2 at price 0 (gen.boundaryADLZeroBasis)
 		}
@@ -61,6 +70,42 @@ func (rp *replay) adlRanking(id, market string, s int) (cs []adlCandidate, ok bo
 		return cs[i].id < cs[j].id
 	})
 	return cs, true
+}
+
+// accountScore is ADL-2:account for account id in the replayed book:
+// max(0, UP)/max(1, WB) x MMa/(WB + UP), 0 when WB + UP <= 0, with WB its
+// wallet plus its isolated margins, UP and MMa the sums of the exact U and
+// MM (QTY-5) of all its positions. ok is false when a position of the
+// account was filled earlier in the event or has no mark.
+func (rp *replay) accountScore(id string) (*big.Rat, bool) {
+	wb := rp.b.get("wallet:" + id)
+	up, mm := decimal.Zero, decimal.Zero
+	for key, p := range rp.b.pos {
+		cid, m, _ := strings.Cut(key, "|")
+		if cid != id || p.x.IsZero() {
+			continue
+		}
+		mark := rp.after.Prices[m].Mark
+		if rp.touched[key] || !mark.Valid {
+			return nil, false
+		}
+		if p.mode == spec.Isolated {
+			wb = wb.Add(rp.b.get(poolName(id, m, spec.Isolated)))
+		}
+		up = up.Add(unrealized(p, mark.Decimal))
+		mk := rp.before.Markets[m]
+		basis := p.x.Abs().Mul(mark.Decimal)
+		if mk.MMBasis == spec.BasisEntry {
+			basis = p.v
+		}
+		mm = mm.Add(specutil.MM(mk, basis))
+	}
+	e := wb.Add(up)
+	if up.Sign() <= 0 || e.Sign() <= 0 {
+		return new(big.Rat), true
+	}
+	s := new(big.Rat).Quo(up.Rat(), decimal.Max(decimal.NewFromInt(1), wb).Rat())
+	return s.Mul(s, new(big.Rat).Quo(mm.Rat(), e.Rat())), true
 }
 
 // unrealized is a position's exact U at mark: s * (Q * mark - V).
@@ -119,18 +164,18 @@ func adlScore(u, v, n, e decimal.Decimal) *big.Rat {
 
 // checkADLOrder compares the counterparties an ADL filled, in order, with
 // the ranking: a prefix of it, each closing its whole position but the last.
-func checkADLOrder(id, market string, ranking []adlCandidate, fills []adlFill) string {
+func checkADLOrder(ranking string, id, market string, cands []adlCandidate, fills []adlFill) string {
 	var want, got []string
 	for i, f := range fills {
 		got = append(got, f.id+" "+f.size.String())
-		if i >= len(ranking) || ranking[i].id != f.id {
-			for _, c := range ranking {
+		if i >= len(cands) || cands[i].id != f.id {
+			for _, c := range cands {
 				want = append(want, fmt.Sprintf("%s (score %s, size %s)", c.id, c.score.FloatString(8), c.size))
 			}
-			return fmt.Sprintf("ADL-2: the ADL of %s in %s takes %s; the ranking is %s", id, market, strings.Join(got, ", "), strings.Join(want, ", "))
+			return fmt.Sprintf("ADL-2:%s: the ADL of %s in %s takes %s; the ranking is %s", ranking, id, market, strings.Join(got, ", "), strings.Join(want, ", "))
 		}
-		if i < len(fills)-1 && !f.size.Equal(ranking[i].size) {
-			return fmt.Sprintf("ADL-3: ADL counterparty %s of %s in %s closes %s of its %s and the next one is taken", f.id, id, market, f.size, ranking[i].size)
+		if i < len(fills)-1 && !f.size.Equal(cands[i].size) {
+			return fmt.Sprintf("ADL-3: ADL counterparty %s of %s in %s closes %s of its %s and the next one is taken", f.id, id, market, f.size, cands[i].size)
 		}
 	}
 	return ""

@@ -3,6 +3,7 @@ package properties
 import (
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
 	"strings"
 
@@ -22,9 +23,21 @@ import (
 // remainder goes to dust.
 func checkFunding(before *spec.State, ev spec.Event, effects []spec.Effect) string {
 	m := before.Markets[ev.Market]
-	rate := ev.Rate.Decimal
-	if m.FundingRateCap.Valid {
-		rate = decimal.Max(decimal.Min(rate, m.FundingRateCap.Decimal), m.FundingRateCap.Decimal.Neg())
+	rate := ev.Rate.Decimal.Rat()
+	capKind := variantOf(m, "fundingCap")
+	var capR *big.Rat
+	switch {
+	case capKind == spec.FundingCapMarginLinked && m.Variants.FundingCapFactor.Valid:
+		capR = marginLinkedCap(m)
+	case capKind == spec.FundingCapFixed && m.FundingRateCap.Valid:
+		capR = m.FundingRateCap.Decimal.Rat()
+	}
+	if capR != nil {
+		if rate.Cmp(capR) > 0 {
+			rate = capR
+		} else if n := new(big.Rat).Neg(capR); rate.Cmp(n) < 0 {
+			rate = n
+		}
 	}
 	mark := specutil.Mark(before, ev.Market)
 	fund := "funding:" + ev.Market
@@ -40,14 +53,14 @@ func checkFunding(before *spec.State, ev spec.Event, effects []spec.Effect) stri
 			if p.Market != ev.Market {
 				continue
 			}
-			a := p.Size.Mul(mark).Mul(rate).Abs()
+			a := new(big.Rat).Abs(new(big.Rat).Mul(p.Size.Mul(mark).Rat(), rate))
 			pool := poolName(id, p.Market, p.MarginMode)
 			if sideSign(p.Side)*rate.Sign() > 0 {
-				if u := upUnits(a); u.Sign() > 0 {
+				if u := ratUnits(a, true); u.Sign() > 0 {
 					want = append(want, post{pool, fund, u})
 					rest = rest.Add(u)
 				}
-			} else if d := downUnits(a); d.Sign() > 0 {
+			} else if d := ratUnits(a, false); d.Sign() > 0 {
 				want = append(want, post{fund, pool, d})
 				rest = rest.Sub(d)
 			}
@@ -70,11 +83,11 @@ func checkFunding(before *spec.State, ev spec.Event, effects []spec.Effect) stri
 		return "[" + strings.Join(ss, ", ") + "]"
 	}
 	if len(got) != len(want) {
-		return fmt.Sprintf("FND-2: funding at rate' %s (mark %s) posts %s, want %s", rate, mark, str(got), str(want))
+		return fmt.Sprintf("FND-1:%s/FND-2: funding at rate' %s (mark %s) posts %s, want %s", capKind, rate.FloatString(12), mark, str(got), str(want))
 	}
 	for i := range got {
 		if got[i].from != want[i].from || got[i].to != want[i].to || !got[i].amt.Equal(want[i].amt) {
-			return fmt.Sprintf("FND-2: funding at rate' %s (mark %s; positive: longs pay) posts %s, want %s", rate, mark, str(got), str(want))
+			return fmt.Sprintf("FND-1:%s/FND-2: funding at rate' %s (mark %s; positive: longs pay) posts %s, want %s", capKind, rate.FloatString(12), mark, str(got), str(want))
 		}
 	}
 	return ""
@@ -146,4 +159,29 @@ func propFundingSplit(e *env) func(*rapid.T) {
 			}
 		}
 	}
+}
+
+// marginLinkedCap is FND-1:margin-linked's cap k x (1/maxLeverage_1 -
+// MMR_1), MMR_1 the tier-1 rate (1/(2 maxLeverage_1) under
+// TIER-3:half-initial), exact.
+func marginLinkedCap(m spec.Market) *big.Rat {
+	l1 := m.Tiers[0].MaxLeverage.Rat()
+	imr := new(big.Rat).Inv(l1)
+	mmr := m.Tiers[0].MaintenanceMarginRate.Rat()
+	if variantOf(m, "maintenanceRate") == spec.MaintenanceRateHalfInitial {
+		mmr = new(big.Rat).Quo(imr, big.NewRat(2, 1))
+	}
+	c := new(big.Rat).Sub(imr, mmr)
+	return c.Mul(c, m.Variants.FundingCapFactor.Decimal.Rat())
+}
+
+// ratUnits rounds a non-negative exact amount to the 1e-8 grid, up or down
+// (SPEC NUM-4).
+func ratUnits(a *big.Rat, upward bool) decimal.Decimal {
+	x := new(big.Rat).Mul(a, big.NewRat(100_000_000, 1))
+	q, r := new(big.Int).DivMod(x.Num(), x.Denom(), new(big.Int))
+	if upward && r.Sign() != 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	return decimal.NewFromBigInt(q, -8)
 }

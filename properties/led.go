@@ -237,7 +237,7 @@ func (r *ledgerRun) apply(t *rapid.T, ev spec.Event) ([]spec.Effect, error) {
 	}
 	r.st = after
 	if st := r.e.stats; st != nil {
-		st.count(ev, effects, err)
+		st.count(before, ev, effects, err)
 	}
 	if err == nil {
 		r.applied++
@@ -347,6 +347,9 @@ func checkStep(e *env, k int, before *spec.State, beforeBook *book, ev spec.Even
 		if d := spec.Diff(before, after); d != nil {
 			return fmt.Sprintf("LED-7: the event failed (%v) but changed the state (before vs after):\n  %s", err, diffText(d)), afterBook
 		}
+		if ev.Type == spec.EventSetLeverage && me.Rule == "LED-9" {
+			return checkLeverageRejection(before, ev, me), afterBook
+		}
 		return "", afterBook
 	}
 	if effects == nil {
@@ -380,6 +383,8 @@ func checkStep(e *env, k int, before *spec.State, beforeBook *book, ev spec.Even
 			return msg, afterBook
 		}
 		return e.checkWithdrawLimit(ev, after), afterBook
+	case spec.EventSetLeverage:
+		return e.checkLeverageChange(before, ev, after), afterBook
 	case spec.EventTrade:
 		if msg := checkTrade(before, ev, effects, after); msg != "" {
 			return msg, afterBook
@@ -405,11 +410,42 @@ type ledgerStats struct {
 	n  map[string]int
 }
 
-func (s *ledgerStats) count(ev spec.Event, effects []spec.Effect, err error) {
+func (s *ledgerStats) count(before *spec.State, ev spec.Event, effects []spec.Effect, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.n == nil {
 		s.n = map[string]int{}
+	}
+	// The ledger variants (SPEC VAR) the event exercised.
+	vname := func(market, key string) string {
+		for _, c := range spec.VariantChoices() {
+			if c.Key == key {
+				return c.Rule + ":" + variantOf(before.Markets[market], key)
+			}
+		}
+		return key
+	}
+	switch {
+	case err == nil && ev.Type == spec.EventFunding:
+		s.n["variant "+vname(ev.Market, "fundingCap")+" funding"]++
+	case ev.Type == spec.EventSetLeverage && lowersLeverage(before, ev):
+		outcome := "applied"
+		if err != nil {
+			outcome = "rejected"
+		}
+		s.n["variant "+vname(ev.Market, "setLeverage")+" lowered leverage "+outcome]++
+	}
+	for _, f := range effects {
+		switch {
+		case f.Type == spec.EffectLiquidation && f.Pool == spec.Isolated:
+			s.n["variant "+vname(f.Market, "isolatedLeftover")+" isolated liquidation"]++
+		case f.Type == spec.EffectFill && f.Kind == "adl" && f.Side == spec.Long:
+			s.n["variant "+vname(f.Market, "adlRanking")+" adl"]++
+		case f.Type == spec.EffectPosting && f.Reason == "fee" && strings.HasPrefix(f.From, "isolated:"):
+			s.n["variant TRD-4:position fee from isolated"]++
+		case f.Type == spec.EffectPosting && f.Reason == "fee" && ev.Type == spec.EventTrade:
+			s.n["variant "+vname(ev.Market, "isolatedFeePayer")+" fee from wallet"]++
+		}
 	}
 	if err != nil {
 		s.n["rejected "+string(ev.Type)]++

@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/perpcheck/perpcheck/properties/gen"
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -143,4 +144,62 @@ func propPathIndependence(e *env) func(*rapid.T) {
 			r.e.failRuns(t, []labeledRun{{"deposit-withdraw", r.st, back}}, "LED-9: depositing and withdrawing %s to %s changes the state", x, a)
 		}
 	}
+}
+
+// lowersLeverage says whether a setLeverage event lowers the leverage of a
+// trader who holds a position in its market: the only change LED-9:checked
+// may reject. It also returns the setting before the event.
+func lowersLeverage(before *spec.State, ev spec.Event) bool {
+	a, ok := before.Accounts[ev.Account]
+	m, okm := before.Markets[ev.Market]
+	if !ok || !okm || !ev.Leverage.Valid || specutil.SignedSize(a, ev.Market).IsZero() {
+		return false
+	}
+	old := specutil.SettingOf(a, ev.Market, m).Leverage.Decimal
+	return ev.Leverage.Decimal.LessThan(old)
+}
+
+// checkLeverageRejection is LED-9's choice for a setLeverage rejected with
+// rule LED-9: only LED-9:checked rejects, and only a change that lowers the
+// leverage of an open position.
+func checkLeverageRejection(before *spec.State, ev spec.Event, err *spec.Error) string {
+	v := variantOf(before.Markets[ev.Market], "setLeverage")
+	if v != spec.SetLeverageChecked || !lowersLeverage(before, ev) {
+		return fmt.Sprintf("LED-9:%s: setLeverage %s of %s in %s is rejected (%v), but only a lowered leverage of an open position under LED-9:checked may be", v, ev.Leverage.Decimal, ev.Account, ev.Market, err)
+	}
+	return ""
+}
+
+// checkLeverageChange is LED-9 for an accepted setLeverage, judged by the
+// engine's own query on the state after it: under LED-9:checked, a lowered
+// leverage of an open position leaves the pool holding it with equity >=
+// initial margin (on the reported values: reported E >= reported IM - 1e-8).
+func (e *env) checkLeverageChange(before *spec.State, ev spec.Event, after *spec.State) string {
+	v := variantOf(before.Markets[ev.Market], "setLeverage")
+	if v != spec.SetLeverageChecked || !lowersLeverage(before, ev) {
+		return ""
+	}
+	a := after.Accounts[ev.Account]
+	rep, ok := e.queryAccount(after, a)
+	if !ok {
+		return ""
+	}
+	for i, p := range a.Positions {
+		if p.Market != ev.Market {
+			continue
+		}
+		pl := rep.Pools[0]
+		if p.MarginMode == spec.Isolated {
+			for _, q := range rep.Pools {
+				if q.Position == i {
+					pl = q
+				}
+			}
+		}
+		if pl.Equity.LessThan(pl.InitialMargin.Sub(units(1))) {
+			return fmt.Sprintf("LED-9:checked: after lowering %s's leverage in %s to %s, its %s pool has equity %s below the initial margin %s",
+				ev.Account, ev.Market, ev.Leverage.Decimal, pl.Pool, pl.Equity, pl.InitialMargin)
+		}
+	}
+	return ""
 }

@@ -49,6 +49,12 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 		// The blind spots of the gremlins run (properties/README.md).
 		"boundary ADL-2 U > 0, E = 0 candidate", "boundary ADL-2 V = 0 candidate", "boundary LED-1 V = 0 rejected",
 		"boundary LED-9 withdraw E = IM, off-grid IMs",
+		// The ledger variants (SPEC VAR), each exercised.
+		"variant LQ-4:trader isolated liquidation", "variant LQ-4:insurance isolated liquidation", "variant LQ-4:liquidator-split isolated liquidation",
+		"variant TRD-4:wallet fee from wallet", "variant TRD-4:position fee from isolated",
+		"variant ADL-2:position adl", "variant ADL-2:account adl",
+		"variant FND-1:fixed funding", "variant FND-1:margin-linked funding",
+		"variant LED-9:checked lowered leverage applied", "variant LED-9:checked lowered leverage rejected", "variant LED-9:unchecked lowered leverage applied",
 	} {
 		if e.stats.n[want] == 0 {
 			t.Errorf("the generated ledger runs never had %q", want)

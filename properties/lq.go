@@ -35,7 +35,10 @@ type liqEpisode struct {
 	fund       decimal.Decimal // wallet:@insurance at the start
 	insurance  decimal.Decimal // insurance postings to the pool
 	fee        bool            // a liquidation fee was charged
-	kinds      map[string]bool // kinds of the liquidated account's fills
+	// an isolated pool's leftover (LQ-4's choice): what its margin account
+	// posts to the wallet (reason margin) and to the fund (reason insurance)
+	toTrader, toFund decimal.Decimal
+	kinds            map[string]bool // kinds of the liquidated account's fills
 }
 
 // startEpisode is called at each liquidation effect: it ends the current
@@ -123,6 +126,36 @@ func (rp *replay) episodePosting(f spec.Effect) string {
 	if f.Reason == "liquidation-fee" && f.From == ep.acct {
 		ep.fee = true
 	}
+	if ep.pool == spec.Isolated && f.From == ep.acct {
+		switch {
+		case f.To == "wallet:"+ep.id && f.Reason == "margin":
+			ep.toTrader = ep.toTrader.Add(amt)
+		case f.To == "wallet:"+spec.InsuranceAccount && f.Reason == "insurance":
+			ep.toFund = ep.toFund.Add(amt)
+		}
+	}
+	return ""
+}
+
+// checkLeftover is LQ-4's choice for an isolated pool's leftover Lo (what
+// its margin account gives away after the fee: to the wallet and, as
+// insurance, to the fund): LQ-4:trader gives it all to the wallet,
+// LQ-4:insurance all to the fund, LQ-4:liquidator-split up(share x Lo) to
+// the fund and the rest to the wallet.
+func (rp *replay) checkLeftover(ep *liqEpisode, what string) string {
+	m := rp.before.Markets[ep.market]
+	v := variantOf(m, "isolatedLeftover")
+	lo := ep.toTrader.Add(ep.toFund)
+	want := decimal.Zero
+	switch v {
+	case spec.LeftoverInsurance:
+		want = lo
+	case spec.LeftoverLiquidatorSplit:
+		want = upUnits(m.Variants.LiquidatorShare.Decimal.Mul(lo))
+	}
+	if !ep.toFund.Equal(want) {
+		return fmt.Sprintf("LQ-4:%s: of the leftover %s of %s, the fund gets %s and the trader %s; want %s to the fund", v, lo, what, ep.toFund, ep.toTrader, want)
+	}
 	return ""
 }
 
@@ -149,6 +182,11 @@ func (rp *replay) endEpisode() string {
 		}
 		if ep.fee {
 			return fmt.Sprintf("LQ-6: %s is auto-deleveraged (%s) but charged a liquidation fee", what, ctx)
+		}
+	}
+	if ep.pool == spec.Isolated && ep.way != liqInsurance {
+		if msg := rp.checkLeftover(ep, what); msg != "" {
+			return msg
 		}
 	}
 	switch ep.way {

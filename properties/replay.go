@@ -315,7 +315,7 @@ func (rp *replay) endLiquidation() string {
 				rp.e.hit("ADL-2 equal scores")
 			}
 		}
-		if msg := checkADLOrder(l.id, l.market, l.ranking, l.adlFills); msg != "" {
+		if msg := checkADLOrder(variantOf(rp.before.Markets[l.market], "adlRanking"), l.id, l.market, l.ranking, l.adlFills); msg != "" {
 			return msg
 		}
 	}

@@ -50,17 +50,24 @@ func checkTrade(before *spec.State, ev spec.Event, effects []spec.Effect, after 
 		if side.id == spec.InsuranceAccount {
 			wantFee = decimal.Zero
 		}
-		fee := decimal.Zero
+		fee, isoFee := decimal.Zero, decimal.Zero
+		isoAcct := "isolated:" + side.id + ":" + ev.Market
 		for _, f := range effects {
-			if f.Type == spec.EffectPosting && f.Reason == "fee" && f.From == "wallet:"+side.id {
+			if f.Type == spec.EffectPosting && f.Reason == "fee" && (f.From == "wallet:"+side.id || f.From == isoAcct) {
 				if f.To != "fees" {
 					return fmt.Sprintf("TRD-4: %s's fee goes to %s, want fees", side.id, f.To)
 				}
 				fee = fee.Add(f.Amount.Decimal)
+				if f.From == isoAcct {
+					isoFee = isoFee.Add(f.Amount.Decimal)
+				}
 			}
 		}
 		if !fee.Equal(wantFee) {
 			return fmt.Sprintf("TRD-4: %s pays a fee of %s, want up(%s * %s * %s) = %s", side.id, fee, size, price, rate, wantFee)
+		}
+		if msg := checkFeePayer(m, side.id, ev.Market, afterAccts[side.id], wantFee, isoFee); msg != "" {
+			return msg
 		}
 		// TRD-2.
 		var old ledgerPos
@@ -355,4 +362,38 @@ func propSplitVsWhole(e *env) func(*rapid.T) {
 			}
 		}
 	}
+}
+
+// variantOf is the variant market m selects for the choice key (SPEC VAR:
+// absent selects the default).
+func variantOf(m spec.Market, key string) string {
+	var v spec.Variants
+	if m.Variants != nil {
+		v = *m.Variants
+	}
+	return v.Get(key)
+}
+
+// checkFeePayer is TRD-4's choice of payer for one trader side whose fee is
+// F (SPEC VAR): TRD-4:wallet pays it all from the cross wallet;
+// TRD-4:position pays min(F, max(0, M)) from the isolated margin of a
+// position that remains isolated after the fill (M the margin before the
+// fee, the margin after it plus what it paid) and the rest from the wallet.
+func checkFeePayer(m spec.Market, id, market string, after spec.Account, fee, isoFee decimal.Decimal) string {
+	payer := variantOf(m, "isolatedFeePayer")
+	var pos *spec.Position
+	for i := range after.Positions {
+		if p := &after.Positions[i]; p.Market == market && p.MarginMode == spec.Isolated {
+			pos = p
+		}
+	}
+	want := decimal.Zero
+	if payer == spec.FeePayerPosition && pos != nil {
+		m0 := pos.IsolatedMargin.Decimal.Add(isoFee)
+		want = decimal.Min(fee, decimal.Max(decimal.Zero, m0))
+	}
+	if !isoFee.Equal(want) {
+		return fmt.Sprintf("TRD-4:%s: %s pays %s of its fee %s in %s from its isolated margin, want %s", payer, id, isoFee, fee, market, want)
+	}
+	return ""
 }

@@ -27,17 +27,18 @@ import (
 // atomically (LED-7). Create it with NewLedger. A Ledger is not safe for
 // concurrent use.
 type Ledger struct {
-	markets    map[string]*market        // validated markets (MKT, TIER)
-	rates      map[string]*marketRates   // the ledger's MKT-5 switches per market
-	srcMarkets map[string]spec.Market    // the markets as given, for State
-	prices     map[string]*ledgerPrice   // current prices per market
-	accounts   map[string]*ledgerAccount // trader accounts and InsuranceAccount, by id
-	fees       *apd.Decimal              // ledger account "fees" (State.FeePool)
-	dust       *apd.Decimal              // ledger account "dust"
-	settlement *apd.Decimal              // ledger account "settlement"
-	funding    map[string]*apd.Decimal   // transient ledger accounts "funding:<market>"
-	external   *apd.Decimal              // ledger account "external": minus (deposits - withdrawals)
-	initialSum *apd.Decimal              // LED-4: the initial sum of all ledger accounts except external
+	markets    map[string]*market         // validated markets (MKT, TIER)
+	rates      map[string]*marketRates    // the ledger's MKT-5 switches per market
+	variants   map[string]*ledgerVariants // the ledger's rule variants per market (VAR)
+	srcMarkets map[string]spec.Market     // the markets as given, for State
+	prices     map[string]*ledgerPrice    // current prices per market
+	accounts   map[string]*ledgerAccount  // trader accounts and InsuranceAccount, by id
+	fees       *apd.Decimal               // ledger account "fees" (State.FeePool)
+	dust       *apd.Decimal               // ledger account "dust"
+	settlement *apd.Decimal               // ledger account "settlement"
+	funding    map[string]*apd.Decimal    // transient ledger accounts "funding:<market>"
+	external   *apd.Decimal               // ledger account "external": minus (deposits - withdrawals)
+	initialSum *apd.Decimal               // LED-4: the initial sum of all ledger accounts except external
 
 	applied int           // number of events passed to Apply so far (failed ones included)
 	effects []spec.Effect // the effects of the event being applied

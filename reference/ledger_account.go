@@ -154,9 +154,11 @@ func (l *Ledger) settingsEvent(k int, ev spec.Event) (*ledgerAccount, *market, *
 // setLeverage is LED-5 setLeverage {account, market, leverage}: the leverage
 // must satisfy POS-4 (1 <= leverage <= maxLeverage_1; absent breaks POS-4).
 // It becomes the account's setting for the market (LED-2), and so the
-// leverage of an open position there. SPEC names no margin check for it:
-// none is made (an isolated position keeps its margin; a pool may end
-// below its IM, which only TRD-5 and the withdrawal bounds look at).
+// leverage of an open position there; no money moves (an isolated position
+// keeps its margin). LED-9:checked (default): when a trader with an open
+// position in the market lowers its leverage, the pool holding the
+// position must satisfy E >= IM afterwards (exact, at the mark), else rule
+// LED-9 at .leverage. LED-9:unchecked: no check.
 func (l *Ledger) setLeverage(k int, ev spec.Event) *spec.Error {
 	a, mkt, verr := l.settingsEvent(k, ev)
 	if verr != nil {
@@ -169,9 +171,18 @@ func (l *Ledger) setLeverage(k int, ev spec.Event) *spec.Error {
 	if lev == nil || lev.Cmp(dec(1)) < 0 || lev.Cmp(mkt.maxLeverage1()) > 0 {
 		return fail(evPath(k, "leverage"), "POS-4", "leverage must be given and in [1, %s]", str(mkt.maxLeverage1()))
 	}
+	old := l.leverageOf(a, mkt.name)
 	s := a.settings[mkt.name]
 	s.leverage = lev
 	a.settings[mkt.name] = s
+	if _, open := a.positions[mkt.name]; !open || a.id == spec.InsuranceAccount ||
+		l.variantsOf(mkt.name).setLeverage == spec.SetLeverageUnchecked || lev.Cmp(old) >= 0 {
+		return nil
+	}
+	if pl := l.poolOf(a, mkt.name); cmpRatio(exact(pl.e), pl.im) < 0 {
+		return fail(evPath(k, "leverage"), "LED-9", "at leverage %s the %s pool of %q has equity %s below its initial margin %s (shortfall %s)",
+			str(lev), string(l.modeOf(a, mkt.name)), a.id, str(pl.e), str(up(pl.im)), str(up(pl.im.minus(exact(pl.e)))))
+	}
 	return nil
 }
 

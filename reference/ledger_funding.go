@@ -94,7 +94,12 @@ func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 	if rate == nil {
 		return fail(evPath(k, "rate"), "LED-5", "rate is required")
 	}
-	r := clampFundingRate(rate, l.rates[mkt.name].fundingCap)
+	r := exact(clampFundingRate(rate, l.rates[mkt.name].fundingCap))
+	if v := l.variantsOf(mkt.name); v.fundingCap == spec.FundingCapMarginLinked {
+		// FND-1:margin-linked: rate' = clamp(rate, -cap, cap), exact.
+		c := marginLinkedCap(mkt, &v)
+		r = minRatio(maxRatio(exact(rate), ratio{neg(c.num), c.den}), c)
+	}
 	fund := fundingAcct(mkt.name)
 	if l.mut == mutSweepBeforeFunding {
 		l.sweep()
@@ -106,15 +111,15 @@ func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 			continue
 		}
 		owed := fundingOwed(p.q, l.prices[mkt.name].mark, r)
-		pays := p.s*r.Sign() > 0 // FND-2: rate' > 0: longs pay; rate' < 0: shorts pay
+		pays := p.s*r.sign() > 0 // FND-2: rate' > 0: longs pay; rate' < 0: shorts pay
 		if l.mut == mutFundingSign {
-			pays = p.s*r.Sign() < 0
+			pays = p.s*r.sign() < 0
 		}
-		abs := new(apd.Decimal).Abs(owed)
+		abs := ratio{new(apd.Decimal).Abs(owed.num), owed.den}
 		if pays {
-			l.post(l.pnlAcct(a, mkt.name), fund, up(exact(abs)), reasonFunding)
+			l.post(l.pnlAcct(a, mkt.name), fund, up(abs), reasonFunding)
 		} else {
-			l.post(fund, l.pnlAcct(a, mkt.name), down(exact(abs)), reasonFunding)
+			l.post(fund, l.pnlAcct(a, mkt.name), down(abs), reasonFunding)
 		}
 	}
 	// FND-3.
@@ -142,5 +147,6 @@ func clampFundingRate(rate, fundingCap *apd.Decimal) *apd.Decimal {
 	return minDec(maxDec(rate, neg(fundingCap)), fundingCap)
 }
 
-// fundingOwed is FND-2's a = Q * mark * rate', exact.
-func fundingOwed(q, mark, rate *apd.Decimal) *apd.Decimal { return mul(mul(q, mark), rate) }
+// fundingOwed is FND-2's a = Q * mark * rate', exact (rate' may be off the
+// 1e-8 grid under FND-1:margin-linked).
+func fundingOwed(q, mark *apd.Decimal, rate ratio) ratio { return exact(mul(q, mark)).times(rate) }

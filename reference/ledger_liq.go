@@ -192,7 +192,28 @@ func (l *Ledger) liquidateSolventIsolated(a *ledgerAccount, m string) {
 		l.post(walletAcct(a.id), walletAcct(spec.InsuranceAccount), excess, reasonLiquidationFee)
 	}
 	l.post(iso, walletAcct(spec.InsuranceAccount), fee, reasonLiquidationFee)
-	l.post(iso, walletAcct(a.id), l.balance(iso), reasonMargin)
+	l.distributeLeftover(a, m)
+}
+
+// distributeLeftover is LQ-4's choice for what an isolated pool holds after
+// its liquidation, Lo >= 0 (M' - fee after LQ-4; -r after LQ-6):
+// LQ-4:trader moves it to the wallet (reason margin); LQ-4:insurance to
+// wallet:@insurance (reason insurance); LQ-4:liquidator-split moves
+// up(liquidatorShare x Lo) to wallet:@insurance (reason insurance) and the
+// rest to the wallet (reason margin).
+func (l *Ledger) distributeLeftover(a *ledgerAccount, m string) {
+	iso := isolatedAcct(a.id, m)
+	lo := l.balance(iso)
+	v := l.variantsOf(m)
+	switch v.leftover {
+	case spec.LeftoverInsurance:
+		l.post(iso, walletAcct(spec.InsuranceAccount), lo, reasonInsurance)
+	case spec.LeftoverLiquidatorSplit:
+		l.post(iso, walletAcct(spec.InsuranceAccount), up(exact(mul(v.liquidatorShare, lo))), reasonInsurance)
+		l.post(iso, walletAcct(a.id), l.balance(iso), reasonMargin)
+	default:
+		l.post(iso, walletAcct(a.id), lo, reasonMargin)
+	}
 }
 
 // liquidateSolventCross is LQ-4 for a cross pool: positions are closed one at
@@ -281,7 +302,7 @@ func (l *Ledger) autoDeleverage(a *ledgerAccount, mode spec.MarginMode, acct led
 	}
 	l.coverResidual(acct, r)
 	if mode == spec.Isolated {
-		l.post(acct, walletAcct(a.id), l.balance(acct), reasonMargin)
+		l.distributeLeftover(a, markets[0])
 	}
 }
 
@@ -298,7 +319,7 @@ func (l *Ledger) coverResidual(acct ledgerAcct, r *apd.Decimal) {
 // adlCandidate is one candidate of ADL-1 with its ADL-2 score.
 type adlCandidate struct {
 	a     *ledgerAccount
-	score *apd.Decimal
+	score ratio
 }
 
 // adlScore is ADL-2 for a candidate position with exact unrealized PnL U at
@@ -340,15 +361,19 @@ func (l *Ledger) adlCandidates(a *ledgerAccount, m string, s int) []adlCandidate
 		if c == a || !open || p.s != want {
 			continue
 		}
+		if l.variantsOf(m).adlRanking == spec.ADLRankingAccount {
+			cs = append(cs, adlCandidate{a: c, score: l.accountLeveragePnl(c)})
+			continue
+		}
 		q := positionQuantities(l.view(c, m))
 		score := adlScore(q.u, p.v, q.n, l.poolOf(c, m).e)
 		if l.mut == mutADLRankByPnl {
 			score = down(quo(q.u, p.v)) // the bug: PnL% without the effective leverage
 		}
-		cs = append(cs, adlCandidate{a: c, score: score})
+		cs = append(cs, adlCandidate{a: c, score: exact(score)})
 	}
 	sort.SliceStable(cs, func(i, j int) bool {
-		if c := cs[i].score.Cmp(cs[j].score); c != 0 {
+		if c := cmpRatio(cs[i].score, cs[j].score); c != 0 {
 			return c > 0
 		}
 		if l.mut == mutADLTieReverseID {

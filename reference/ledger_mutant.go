@@ -32,7 +32,42 @@ const (
 	mutADLTieReverseID         = mutant(mutation.ADLTieReverseID)
 	mutLiqOrderTieReverse      = mutant(mutation.LiqOrderTieReverse)
 	mutLedgerAliasesInput      = mutant(mutation.LedgerAliasesInput)
+
+	mutLeftoverToTrader         = mutant(mutation.LeftoverToTrader)
+	mutSplitAllToFund           = mutant(mutation.SplitAllToFund)
+	mutFeeFromWallet            = mutant(mutation.FeeFromWallet)
+	mutADLAccountAsPosition     = mutant(mutation.ADLAccountAsPosition)
+	mutFundingCapLinkedIgnored  = mutant(mutation.FundingCapLinkedIgnored)
+	mutSetLeverageNoCheck       = mutant(mutation.SetLeverageNoCheck)
+	mutSetLeverageAlwaysChecked = mutant(mutation.SetLeverageAlwaysChecked)
 )
+
+// variantsOf returns market m's ledger variants as the ledger applies them:
+// with the wrong variant of the ledger's variant mutants.
+func (l *Ledger) variantsOf(m string) ledgerVariants {
+	v := *l.variants[m]
+	switch l.mut {
+	case mutLeftoverToTrader:
+		v.leftover = spec.LeftoverTrader
+	case mutSplitAllToFund:
+		if v.leftover == spec.LeftoverLiquidatorSplit {
+			v.leftover = spec.LeftoverInsurance
+		}
+	case mutFeeFromWallet:
+		v.feePayer = spec.FeePayerWallet
+	case mutADLAccountAsPosition:
+		v.adlRanking = spec.ADLRankingPosition
+	case mutFundingCapLinkedIgnored:
+		if v.fundingCap == spec.FundingCapMarginLinked {
+			v.fundingCap = "none"
+		}
+	case mutSetLeverageNoCheck:
+		v.setLeverage = spec.SetLeverageUnchecked
+	case mutSetLeverageAlwaysChecked:
+		v.setLeverage = spec.SetLeverageChecked
+	}
+	return v
+}
 
 // newLedgerWith is NewLedger with the bug m injected into the ledger it
 // returns (mutation.NewLedger).

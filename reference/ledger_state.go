@@ -59,7 +59,12 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 	if verr != nil {
 		return nil, verr
 	}
+	variants, verr := readVariants(st.Markets)
+	if verr != nil {
+		return nil, verr
+	}
 	l = &Ledger{
+		variants:   variants,
 		markets:    in.markets,
 		rates:      map[string]*marketRates{},
 		srcMarkets: map[string]spec.Market{},
@@ -159,21 +164,34 @@ func (l *Ledger) validateLedgerAccount(prefix, id string, src spec.Account, in *
 		settings:  map[string]accountSetting{},
 	}
 	scen := src // a shallow copy; validateAccount does not modify it
-	if fund {
-		// LED-1: the fund's walletBalance may be any value of range.
-		w, verr := num(src.WalletBalance, prefix+"walletBalance")
-		if verr != nil {
-			return nil, verr
-		}
-		a.wallet = w
+	// LED-1, ACC-2: the fund's walletBalance, and a trader's, may be any
+	// value of range in a state (NUM only); the scenario rules see 0.
+	w, verr := num(src.WalletBalance, prefix+"walletBalance")
+	if verr != nil {
+		return nil, verr
+	}
+	a.wallet = w
+	if fund || w.Sign() < 0 {
 		scen.WalletBalance = decimal.Zero
+	}
+	// ACC-2: an isolated margin may be negative in a state (FND-5); the
+	// scenario rules see 0 in its place (restored below).
+	negMargin := map[int]*apd.Decimal{}
+	for i, pos := range src.Positions {
+		if !pos.IsolatedMargin.Valid {
+			continue
+		}
+		if m, verr := num(pos.IsolatedMargin.Decimal, ""); verr == nil && m.Sign() < 0 {
+			if len(negMargin) == 0 {
+				scen.Positions = append([]spec.Position(nil), src.Positions...)
+			}
+			negMargin[i] = m
+			scen.Positions[i].IsolatedMargin = decimal.NewNullDecimal(decimal.Zero)
+		}
 	}
 	sub := &input{markets: in.markets, prices: in.prices}
 	if verr := validateAccount(&scen, sub); verr != nil {
 		return nil, rewritePath(verr, prefix)
-	}
-	if !fund {
-		a.wallet = sub.wallet
 	}
 	// Settings, in ascending market order.
 	for _, m := range slices.Sorted(maps.Keys(src.Settings)) {
@@ -214,6 +232,9 @@ func (l *Ledger) validateLedgerAccount(prefix, id string, src spec.Account, in *
 		a.positions[m] = &ledgerPosition{s: pos.s, q: pos.q, v: pos.qep}
 		if pos.mode == spec.Isolated {
 			a.isolated[m] = pos.margin
+			if neg, ok := negMargin[i]; ok {
+				a.isolated[m] = neg
+			}
 		}
 	}
 	return a, nil

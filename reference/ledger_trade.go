@@ -313,9 +313,12 @@ func (l *Ledger) trade(k int, ev spec.Event) *spec.Error {
 	return nil
 }
 
-// payFee is TRD-4 for one side: it pays up(size * price * rate) from its
-// cross wallet to fees (reason fee), rate = makerFeeRate for the maker side
-// and takerFeeRate for the other (absent: 0). The insurance fund pays no fee.
+// payFee is TRD-4 for one side: it pays F = up(size * price * rate) to fees
+// (reason fee), rate = makerFeeRate for the maker side and takerFeeRate for
+// the other (absent: 0). The insurance fund pays no fee. TRD-4:wallet: from
+// the cross wallet. TRD-4:position: when the side's mode for the market is
+// isolated and a position remains after the fill, min(F, max(0, M)) from
+// the isolated margin M, then the rest from the wallet.
 func (l *Ledger) payFee(a *ledgerAccount, m string, size, price *apd.Decimal, maker bool) {
 	if a.id == spec.InsuranceAccount {
 		return
@@ -327,6 +330,12 @@ func (l *Ledger) payFee(a *ledgerAccount, m string, size, price *apd.Decimal, ma
 	fee := up(exact(mul(mul(size, price), rate)))
 	if l.mut == mutTradeFeeRoundDown {
 		fee = down(exact(mul(mul(size, price), rate)))
+	}
+	if _, open := a.positions[m]; open && l.variantsOf(m).feePayer == spec.FeePayerPosition && l.modeOf(a, m) == spec.Isolated {
+		iso := isolatedAcct(a.id, m)
+		part := minDec(fee, maxDec(dec(0), l.balance(iso)))
+		l.post(iso, feesAcct, part, reasonFee)
+		fee = sub(fee, part)
 	}
 	l.post(walletAcct(a.id), feesAcct, fee, reasonFee)
 }

@@ -151,6 +151,32 @@ const (
 	LedgerAliasesInput Mutation = "ledger-aliases-input"
 )
 
+// The ledger variant mutations (SPEC VAR): the engine applies the wrong
+// variant of a ledger choice. Each names the variant it ignores.
+const (
+	// LeftoverToTrader returns an isolated liquidation's leftover to the
+	// trader under LQ-4:insurance and LQ-4:liquidator-split (LQ-4's choice).
+	LeftoverToTrader Mutation = "leftover-to-trader"
+	// SplitAllToFund gives the whole leftover to the fund under
+	// LQ-4:liquidator-split, as LQ-4:insurance would.
+	SplitAllToFund Mutation = "split-all-to-fund"
+	// FeeFromWallet pays an isolated position's fee from the wallet under
+	// TRD-4:position (TRD-4's choice).
+	FeeFromWallet Mutation = "fee-from-wallet"
+	// ADLAccountAsPosition ranks ADL candidates by ADL-2:position's score
+	// under ADL-2:account.
+	ADLAccountAsPosition Mutation = "adl-account-as-position"
+	// FundingCapLinkedIgnored applies FND-1:fixed's cap (fundingRateCap, often
+	// absent) under FND-1:margin-linked.
+	FundingCapLinkedIgnored Mutation = "funding-cap-linked-ignored"
+	// SetLeverageNoCheck accepts every leverage change under LED-9:checked,
+	// as LED-9:unchecked does.
+	SetLeverageNoCheck Mutation = "set-leverage-no-check"
+	// SetLeverageAlwaysChecked rejects a lowered leverage the pool cannot
+	// margin under LED-9:unchecked, as LED-9:checked does.
+	SetLeverageAlwaysChecked Mutation = "set-leverage-always-checked"
+)
+
 // Query returns every query mutation (Evaluate's), in a fixed order.
 func Query() []Mutation {
 	return []Mutation{
@@ -164,6 +190,7 @@ func Ledger() []Mutation {
 	return []Mutation{
 		FundingSign, DustLost, LiqFeeUncapped, IsolatedLossUncapped, ADLWrongSide, ADLRankByPnl, NoADL, SweepBeforeFunding, TradeFeeRoundDown, BasisRoundDown, IsolatedMarginNoTierCap, NoIMCheck, WithdrawProfit, HalfApplied, LedgerMutatesInput,
 		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput, FundCoversStrict,
+		LeftoverToTrader, SplitAllToFund, FeeFromWallet, ADLAccountAsPosition, FundingCapLinkedIgnored, SetLeverageNoCheck, SetLeverageAlwaysChecked,
 	}
 }
 

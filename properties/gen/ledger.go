@@ -59,7 +59,45 @@ func ledgerMarket(t *rapid.T, c Config, symbol string) spec.Market {
 	if !c.Isolated {
 		m.MarginModes = []spec.MarginMode{spec.Cross}
 	}
+	m.Variants = ledgerVariants(t, c, symbol)
 	return m
+}
+
+// LedgerVariantKeys are the choices of SPEC VAR that the ledger makes (by
+// their keys in spec.Variants): LQ-4, TRD-4, ADL-2, FND-1 and LED-9.
+var LedgerVariantKeys = []string{"isolatedLeftover", "isolatedFeePayer", "adlRanking", "fundingCap", "setLeverage"}
+
+// ledgerVariants draws a market's ledger variants among those c.Variants
+// allows (uniformly, so that a default budget selects each), with their
+// parameters: a liquidatorShare for liquidator-split (0, a third, a half,
+// 1), a fundingCapFactor for margin-linked (0.1, 1, 3). A default is left
+// absent half the time and written out otherwise. It returns nil when every
+// choice keeps its default and nothing was written.
+func ledgerVariants(t *rapid.T, c Config, symbol string) *spec.Variants {
+	var v spec.Variants
+	set := false
+	for _, key := range LedgerVariantKeys {
+		names := c.Variants[key]
+		if len(names) == 0 {
+			continue
+		}
+		name := rapid.SampledFrom(names).Draw(t, symbol+".variants."+key)
+		if name == (spec.Variants{}).Get(key) && rapid.Bool().Draw(t, symbol+".variants."+key+".absent") {
+			continue
+		}
+		v.Set(key, name)
+		set = true
+	}
+	if v.IsolatedLeftover == spec.LeftoverLiquidatorSplit {
+		v.LiquidatorShare = nd(rapid.SampledFrom([]decimal.Decimal{dec(0, 0), dec(33333333, -8), dec(5, -1), dec(1, 0)}).Draw(t, symbol+".liquidatorShare"))
+	}
+	if v.FundingCap == spec.FundingCapMarginLinked {
+		v.FundingCapFactor = nd(rapid.SampledFrom([]decimal.Decimal{dec(1, -1), dec(1, 0), dec(3, 0)}).Draw(t, symbol+".fundingCapFactor"))
+	}
+	if !set {
+		return nil
+	}
+	return &v
 }
 
 // LedgerState generates a valid initial ledger state (SPEC LED-1, LED-2):
@@ -400,9 +438,25 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 		return spec.Event{Type: spec.EventAddMargin, Account: acct, Market: market, Amount: small}
 	case Settings:
 		if !c.Isolated || rapid.Bool().Draw(t, "leverage") {
+			// Often an open position, and often a low leverage, so that
+			// LED-9's check (a lowered leverage of an open position) runs.
+			var open [][2]string
+			for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+				for _, p := range st.Accounts[id].Positions {
+					open = append(open, [2]string{id, p.Market})
+				}
+			}
+			if len(open) > 0 && rapid.Bool().Draw(t, "openPosition") {
+				x := rapid.SampledFrom(open).Draw(t, "leveragePosition")
+				acct, market = x[0], x[1]
+				m = st.Markets[market]
+			}
 			l := rapid.Int64Range(1, specutil.MaxLeverage(m)).Draw(t, "newLeverage")
-			if rapid.Bool().Draw(t, "maxLeverage") {
+			switch rapid.IntRange(0, 3).Draw(t, "leverageKind") {
+			case 0:
 				l = specutil.MaxLeverage(m)
+			case 1:
+				l = rapid.Int64Range(1, min(3, specutil.MaxLeverage(m))).Draw(t, "lowLeverage")
 			}
 			return spec.Event{Type: spec.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
 		}
