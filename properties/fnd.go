@@ -25,14 +25,7 @@ func checkFunding(before *spec.State, ev spec.Event, effects []spec.Effect) stri
 	m := before.Markets[ev.Market]
 	rate := ev.Rate.Decimal.Rat()
 	capKind := variantOf(m, "fundingCap")
-	var capR *big.Rat
-	switch {
-	case capKind == spec.FundingCapMarginLinked && m.Variants.FundingCapFactor.Valid:
-		capR = marginLinkedCap(m)
-	case capKind == spec.FundingCapFixed && m.FundingRateCap.Valid:
-		capR = m.FundingRateCap.Decimal.Rat()
-	}
-	if capR != nil {
+	if capR := fundingCap(m); capR != nil {
 		if rate.Cmp(capR) > 0 {
 			rate = capR
 		} else if n := new(big.Rat).Neg(capR); rate.Cmp(n) < 0 {
@@ -111,8 +104,12 @@ func propFundingSplit(e *env) func(*rapid.T) {
 		market := rapid.SampledFrom(open).Draw(t, "market")
 		k := int64(rapid.IntRange(2, 4).Draw(t, "pieces"))
 		piece := dec(rapid.SampledFrom([]int64{1, 3, 7, 10, 33, 100, 125, 1000}).Draw(t, "pieceMillionths"), -6)
-		if capR := r.st.Markets[market].FundingRateCap; capR.Valid {
-			piece = decimal.Min(piece, specutil.FloorGrid(capR.Decimal.Div(decimal.NewFromInt(k)), units(1)))
+		// Pieces below the market's cap (FND-1 under either variant: a
+		// margin-linked cap is off-grid, so floor cap/k to the grid) are
+		// never clamped, so the k pieces pay the whole rate once paid.
+		if capR := fundingCap(r.st.Markets[market]); capR != nil {
+			perPiece := new(big.Rat).Quo(capR, big.NewRat(k, 1))
+			piece = decimal.Min(piece, ratUnits(perPiece, false))
 		}
 		if piece.Sign() <= 0 {
 			t.Skip("cap too small")
@@ -130,6 +127,12 @@ func propFundingSplit(e *env) func(*rapid.T) {
 		seff, serrs := applyAll(split, pieces)
 		ctx := func(format string, args ...any) {
 			r.e.failRuns(t, []labeledRun{{"once", r.st, []spec.Event{once}}, {"pieces", r.st, pieces}}, format, args...)
+		}
+		// NUM-2 (range) depends on the path: the pieces may liquidate at
+		// a different point and pass through other values, so only a
+		// non-range error must agree.
+		if ruleOf(werrs[0]) == "NUM-2" || ruleOf(firstErr(serrs)) == "NUM-2" {
+			t.Skip("a value out of range (NUM-2)")
 		}
 		if (werrs[0] == nil) != (firstErr(serrs) == nil) {
 			ctx("FND-2: funding at %s once gives error %v, in %d pieces %v", once.Rate.Decimal, werrs[0], k, firstErr(serrs))
@@ -159,6 +162,23 @@ func propFundingSplit(e *env) func(*rapid.T) {
 			}
 		}
 	}
+}
+
+// fundingCap is FND-1's cap of market m under its fundingCap variant:
+// fundingRateCap under fixed, k x (IMR_1 - MMR_1) under margin-linked, nil
+// when there is no cap.
+func fundingCap(m spec.Market) *big.Rat {
+	switch variantOf(m, "fundingCap") {
+	case spec.FundingCapMarginLinked:
+		if m.Variants.FundingCapFactor.Valid {
+			return marginLinkedCap(m)
+		}
+	case spec.FundingCapFixed:
+		if m.FundingRateCap.Valid {
+			return m.FundingRateCap.Decimal.Rat()
+		}
+	}
+	return nil
 }
 
 // marginLinkedCap is FND-1:margin-linked's cap k x (1/maxLeverage_1 -

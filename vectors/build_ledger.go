@@ -15,7 +15,6 @@ import (
 // ledgerNotes explains the flags of ledger files.
 var ledgerNotes = map[string]string{
 	"seed-example":  "a worked example of the seed documents (examples/runs)",
-	"spec-gap":      "a counterexample that once exposed a gap in SPEC.md (see its OPEN section); the expected values are what both implementations do, which a later SPEC revision may change",
 	"random":        "a random run (gen.LedgerRun): a state and events drawn for the states the earlier events produce; some events are rejected",
 	"targeted":      "a state from gen.LedgerState and events of chosen kinds (gen.LedgerEventOf), kept because the run reaches the feature of the file",
 	"liquidation":   "the run liquidates at least one pool (LQ-1)",
@@ -100,6 +99,9 @@ func (b *ledgerBuilder) add(run *spec.Run, comment string, flags, rules []string
 			eventRules(rs, run.State.Markets, ev, out, &facts)
 			if err == nil && openState(l.State()) {
 				facts.open = true
+				for _, r := range negativeRules(l.State()) {
+					rs[r] = true
+				}
 			}
 			_ = k
 		}
@@ -293,6 +295,7 @@ func ledgerFeatures(t *LedgerTest) []string {
 			}
 		}
 	}
+	out = append(out, variantCaps(t.Pre)...)
 	for i, ev := range t.Events {
 		switch {
 		case ev.Type == spec.EventFunding:

@@ -38,7 +38,13 @@ const (
 
 // AllCapabilities lists every capability a group may require, sorted.
 func AllCapabilities() []string {
-	return []string{CapADL, CapComputedMark, CapEntryBasis, CapErrorPaths, CapFunding, CapIsolated, CapLedger, CapRawJSON}
+	caps := []string{CapADL, CapComputedMark, CapEntryBasis, CapErrorPaths, CapFunding, CapIsolated, CapLedger, CapRawJSON}
+	for _, c := range spec.VariantChoices() {
+		for _, n := range c.Names {
+			caps = append(caps, c.Rule+":"+n) // SPEC VAR-2: every variant
+		}
+	}
+	return caps
 }
 
 // queryNotes explains the flags of query files.

@@ -376,7 +376,7 @@ func mustJSON(v any) []byte {
 func ledgerSuites(opts Options) ([]*ledgerBuilder, error) {
 	var out []*ledgerBuilder
 
-	seeds := newLedger("LED", "seed-examples", "The worked runs of examples/runs. open-5-fund-negative.json is the minimal case of SPEC OPEN-5 (the insurance fund goes negative outside LQ-7), flagged spec-gap.")
+	seeds := newLedger("LED", "seed-examples", "The worked runs of examples/runs. open-5-fund-negative.json is the minimal case of SPEC LQ-9 (formerly the gap OPEN-5: the insurance fund goes negative outside LQ-7).")
 	names, err := filepath.Glob(filepath.Join(opts.Examples, "runs", "*.json"))
 	if err != nil {
 		return nil, err
@@ -398,7 +398,7 @@ func ledgerSuites(opts Options) ([]*ledgerBuilder, error) {
 		r.Markets = res.Markets
 		flags, rules := []string{"seed-example"}, []string(nil)
 		if strings.HasPrefix(filepath.Base(name), "open-5") {
-			flags, rules = []string{"spec-gap"}, []string{"OPEN-5"}
+			rules = []string{"LQ-9"} // was the gap OPEN-5 (SPEC LQ-9)
 		}
 		if _, ok := seeds.add(&r, "examples/runs/"+filepath.Base(name), flags, rules, true); !ok {
 			return nil, fmt.Errorf("%s: the reference failed on it", name)
@@ -437,6 +437,8 @@ func ledgerSuites(opts Options) ([]*ledgerBuilder, error) {
 		[]gen.EventKind{gen.Open, gen.Open, gen.Open, gen.PriceGap, gen.PriceGap, gen.PriceGap},
 		"insurance payouts", func(f ledgerFacts) bool { return f.insurance })
 	out = append(out, lq)
+
+	out = append(out, variantsFile())
 
 	adl := newLedger("ADL", "adl", "Auto-deleveraging (LQ-6, LQ-7, ADL-1..3): bankrupt pools that the insurance fund cannot pay, closed against ranked opposite positions at the bankruptcy price.")
 	targetedRuns(adl, gen.Config{ADL: true, Isolated: true}, 8, 1100,

@@ -164,8 +164,6 @@ var exceptions = map[string]string{
 	"PROF-1": "profile resolution happens before an engine sees a scenario: vectors carry every market in full (PROTOCOL.md PR-6); venue's own tests check it",
 	"CCXT-1": "loading a CCXT leverage-tier list is not an engine input; venue's tests check it",
 	"CCXT-2": "as CCXT-1: the cum check of a CCXT list happens while loading it",
-	"VAR-1":  "temporary: the variant vectors land with the variants issue (#12); spec's and properties' tests check VAR-1 until then",
-	"VAR-2":  "temporary: as VAR-1; properties' capability tests check the VAR-2 declarations",
 }
 
 func init() {
@@ -284,7 +282,7 @@ func TestContent(t *testing.T) {
 		m   map[string]int
 	}{
 		{"query valid", 200, results}, {"query invalid", 80, results}, {"ledger valid", 30, results}, {"ledger invalid", 3, results},
-		{"seed-example", 4, flags}, {"spec-gap", 1, flags}, {"near-liquidation", 40, flags}, {"tier-boundary", 40, flags},
+		{"seed-example", 4, flags}, {"near-liquidation", 40, flags}, {"tier-boundary", 40, flags},
 		{"edge", 40, flags}, {"overflow", 5, flags}, {"corrupted", 40, flags}, {"raw-json", 15, flags},
 		{"liquidation", 10, flags}, {"insurance", 3, flags}, {"adl", 3, flags}, {"funding", 5, flags}, {"rejected", 10, flags},
 	} {
