@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/spec"
 )
@@ -100,6 +102,175 @@ func VariantCapabilities() []Capability {
 		}
 	}
 	return out
+}
+
+// OutputCapability is the capability that declares that an engine computes
+// the output name: a field of a report's positions[] or pools[] (SPEC RPT;
+// "maintenanceMargin" stands for both lists' field of that name) or
+// "effects", a ledger's effects (LED-6). An engine that declares no output
+// computes them all; one that declares some computes exactly those. Then a
+// property that needs an output the engine lacks is not run, and the
+// differential properties compare only the declared outputs and name the
+// others as not compared (PropertyResult.NotCompared). An engine with no
+// liquidation price, for example, declares every output but
+// liquidationPrice, liquidationPriceExact and liquidationPriceReason.
+func OutputCapability(name string) Capability { return Capability("output:" + name) }
+
+// Outputs returns the names OutputCapability accepts: the report fields a
+// property may read (positions[] then pools[], first occurrence) and
+// "effects".
+func Outputs() []string { return slices.Clone(outputNames) }
+
+var outputNames = []string{
+	"notional", "unrealizedPnl", "leverage", "initialMargin", "maintenanceMargin", "tier",
+	"liquidationPrice", "liquidationPriceExact", "liquidationPriceReason", "bankruptcyPrice", "bankruptcyPriceReason",
+	"isolatedMargin", "maxRemovableMargin",
+	"equity", "available", "marginRatio", "liquidatable",
+	"effects",
+}
+
+// priceOutputs are the outputs of SPEC LIQ and BKR: a property of those
+// rules needs them, the others do not read them.
+var priceOutputs = map[string]bool{
+	"liquidationPrice": true, "liquidationPriceExact": true, "liquidationPriceReason": true,
+	"bankruptcyPrice": true, "bankruptcyPriceReason": true,
+}
+
+// declaredOutputs returns the outputs caps declares, or nil when it
+// declares none (then the engine computes every output).
+func (s capSet) declaredOutputs() map[string]bool {
+	var out map[string]bool
+	for _, n := range outputNames {
+		if s[OutputCapability(n)] {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[n] = true
+		}
+	}
+	return out
+}
+
+// comparesDeclared are the differential properties that compare only the
+// declared outputs (the others need every output they compare).
+var comparesDeclared = map[string]bool{"EVAL-2/differential": true, "EVAL-2/differential-errors": true}
+
+// outputsNeeded returns the outputs p reads: a ledger property the effects
+// (and no report field); a property of comparesDeclared none; another query property every report field, the
+// liquidation and bankruptcy prices only when its rules are of LIQ or BKR.
+func outputsNeeded(p Property) []string {
+	if p.Ledger {
+		return []string{"effects"}
+	}
+	if comparesDeclared[p.ID] {
+		return nil
+	}
+	prices := false
+	for _, r := range p.Rules {
+		if strings.HasPrefix(r, "LIQ-") || strings.HasPrefix(r, "BKR-") {
+			prices = true
+		}
+	}
+	var out []string
+	for _, n := range outputNames {
+		if n != "effects" && (prices || !priceOutputs[n]) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// missingOutputs returns the outputs p needs that caps does not declare.
+func (s capSet) missingOutputs(p Property) []string {
+	decl := s.declaredOutputs()
+	if decl == nil {
+		return nil
+	}
+	var out []string
+	for _, n := range outputsNeeded(p) {
+		if !decl[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// notCompared returns the report outputs caps does not declare, which a
+// differential property leaves out of its comparison (nil: all compared).
+func (s capSet) notCompared() []string {
+	decl := s.declaredOutputs()
+	if decl == nil {
+		return nil
+	}
+	var out []string
+	for _, n := range outputNames {
+		if !decl[n] && n != "effects" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// maskReport returns a copy of rep whose outputs not in decl (nil: all
+// declared) are zero, so that a differential comparison ignores them.
+func maskReport(rep *spec.Report, decl map[string]bool) *spec.Report {
+	if rep == nil || decl == nil {
+		return rep
+	}
+	c := *rep
+	c.Positions = slices.Clone(rep.Positions)
+	c.Pools = slices.Clone(rep.Pools)
+	for i := range c.Positions {
+		p := &c.Positions[i]
+		for n, z := range map[string]func(){
+			"notional": func() { p.Notional = decimal.Zero }, "unrealizedPnl": func() { p.UnrealizedPnl = decimal.Zero },
+			"leverage": func() { p.Leverage = decimal.Zero }, "initialMargin": func() { p.InitialMargin = decimal.Zero },
+			"maintenanceMargin": func() { p.MaintenanceMargin = decimal.Zero }, "tier": func() { p.Tier = 0 },
+			"liquidationPrice":       func() { p.LiquidationPrice = decimal.NullDecimal{} },
+			"liquidationPriceExact":  func() { p.LiquidationPriceExact = decimal.NullDecimal{} },
+			"liquidationPriceReason": func() { p.LiquidationPriceReason = "" },
+			"bankruptcyPrice":        func() { p.BankruptcyPrice = decimal.NullDecimal{} },
+			"bankruptcyPriceReason":  func() { p.BankruptcyPriceReason = "" },
+			"isolatedMargin":         func() { p.IsolatedMargin = decimal.NullDecimal{} },
+			"maxRemovableMargin":     func() { p.MaxRemovableMargin = decimal.NullDecimal{} },
+		} {
+			if !decl[n] {
+				z()
+			}
+		}
+	}
+	for i := range c.Pools {
+		p := &c.Pools[i]
+		for n, z := range map[string]func(){
+			"equity": func() { p.Equity = decimal.Zero }, "initialMargin": func() { p.InitialMargin = decimal.Zero },
+			"maintenanceMargin": func() { p.MaintenanceMargin = decimal.Zero }, "available": func() { p.Available = decimal.Zero },
+			"marginRatio": func() { p.MarginRatio = decimal.NullDecimal{} }, "liquidatable": func() { p.Liquidatable = false },
+		} {
+			if !decl[n] {
+				z()
+			}
+		}
+	}
+	return &c
+}
+
+// GridCapability declares the step of the numbers of a kind ("size" or
+// "price") that an engine represents exactly, e.g. GridCapability("size",
+// "0.001") (PROTOCOL.md PR-5's grid): generated markets then have lot sizes
+// (kind size) or tick sizes (kind price) that are multiples of the step.
+// Without it, SPEC's 1e-8 grid.
+func GridCapability(kind, step string) Capability { return Capability("grid:" + kind + ":" + step) }
+
+// grid returns the step caps declares for kind (zero: none).
+func (s capSet) grid(kind string) decimal.Decimal {
+	for c, ok := range s {
+		if rest, found := strings.CutPrefix(string(c), "grid:"+kind+":"); ok && found {
+			if d, err := decimal.NewFromString(rest); err == nil && d.Sign() > 0 {
+				return d
+			}
+		}
+	}
+	return decimal.Zero
 }
 
 // AllCapabilities returns every capability: an engine that implements all

@@ -2,6 +2,7 @@ package properties
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -35,6 +36,9 @@ type env struct {
 	// dead is set and timedOut closed when a call outlived the timeout.
 	dead     atomic.Bool
 	timedOut chan struct{}
+	// unsupported is the first error of the engine that wraps
+	// ErrNotSupported: the property is then not run (notSupported).
+	unsupported atomic.Pointer[string]
 	// stats, when set (by tests), counts what the ledger runs exercised.
 	stats *ledgerStats
 	// current is the counterexample of the ledger run under way, if any.
@@ -66,6 +70,7 @@ func newEnv(e Engine, caps capSet, c *Config) *env {
 	}
 	env.gen = gen.Config{Isolated: caps[CapIsolated], EntryBasis: caps[CapEntryBasis], ComputedMark: caps[CapComputedMark],
 		Funding: caps[CapFunding], ADL: caps[CapADL], Variants: declaredVariants(caps), Evaluate: env.oracle,
+		SizeGrid: caps.grid("size"), PriceGrid: caps.grid("price"),
 		NewLedger: func(st *spec.State) (gen.LedgerSession, error) {
 			l, err := env.ledgerOracle(st)
 			if err != nil || isNil(l) {
@@ -115,6 +120,33 @@ func (e *env) call(what string, ctx func() []Counterexample, f func()) {
 		}
 	}()
 	f()
+}
+
+// ErrNotSupported is the error (or the error wrapped by the error, see
+// errors.Is) with which an engine says that it does not support a valid
+// input, for example perpcheck/1's error code 10 (protocol.NotSupportedError
+// wraps it). A property that meets it stops and is reported as not run,
+// with the error's text, never as passed or failed.
+var ErrNotSupported = errors.New("not supported by the engine")
+
+// notSupported ends the property's goroutine when err says the engine does
+// not support the input (ErrNotSupported): it records the error, which
+// Run and Check report as the reason the property did not run.
+func (e *env) notSupported(what string, err error) {
+	if err == nil || !errors.Is(err, ErrNotSupported) {
+		return
+	}
+	msg := fmt.Sprintf("the engine answered %s with not supported: %v", what, err)
+	e.unsupported.CompareAndSwap(nil, &msg)
+	runtime.Goexit()
+}
+
+// unsupportedReason is the recorded not-supported answer, or "".
+func (e *env) unsupportedReason() string {
+	if p := e.unsupported.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // watch is the watchdog of the engine calls: until stop is closed, it
@@ -231,6 +263,7 @@ func (e *env) evaluate(t *rapid.T, s *spec.Scenario, label string, ctx ...named)
 		defer func() { panicked = recover() }()
 		e.call("Evaluate", func() []Counterexample { return scenarioItems(all) }, func() { rep, err = e.engine.Evaluate(s) })
 	}()
+	e.notSupported("Evaluate", err)
 	if panicked != nil {
 		e.fail(t, all, "EVAL-1: the engine panicked on the %s scenario: %v", label, panicked)
 	}

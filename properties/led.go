@@ -71,6 +71,7 @@ func (e *env) newLedger(t *rapid.T, st *spec.State, ctx func() []labeledRun) (Le
 		defer func() { panicked = recover() }()
 		e.call("NewLedger", items, func() { l, err = le.NewLedger(st) })
 	}()
+	e.notSupported("NewLedger", err)
 	if panicked != nil {
 		e.failRuns(t, ctx(), "LED-1: NewLedger panicked: %v", panicked)
 	}
@@ -92,6 +93,7 @@ type timedSession struct {
 
 func (s timedSession) Apply(ev spec.Event) (eff []spec.Effect, err error) {
 	s.e.call("Apply", s.ctx, func() { eff, err = s.l.Apply(ev) })
+	s.e.notSupported("Apply", err)
 	return eff, err
 }
 

@@ -247,5 +247,6 @@ func (e *env) queryAccount(st *spec.State, a spec.Account) (rep *spec.Report, ok
 	}
 	var err error
 	e.call("Evaluate", ctx, func() { rep, err = e.engine.Evaluate(s) })
+	e.notSupported("Evaluate", err)
 	return rep, err == nil && rep != nil
 }

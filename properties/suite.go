@@ -111,6 +111,9 @@ func whyNot(p Property, e Engine, caps capSet) (why string) {
 	if miss := caps.missing(p.Needs); len(miss) > 0 {
 		return "needs " + capList(miss) + ", which the engine does not declare"
 	}
+	if miss := caps.missingOutputs(p); len(miss) > 0 {
+		return "needs the outputs " + strings.Join(miss, ", ") + ", which the engine does not declare (OutputCapability)"
+	}
 	return ""
 }
 
@@ -159,6 +162,15 @@ func Run(t *testing.T, f Factory, c *Config) {
 				last := env.lastFailure()
 				t.Errorf("%s\n%s", last.msg, counterexampleText(last.items))
 			}
+			if nc := set.notCompared(); comparesDeclared[p.ID] && len(nc) > 0 {
+				t.Logf("%s: outputs not compared (the engine does not declare them): %s", p.ID, strings.Join(nc, ", "))
+			}
+			if why := env.unsupportedReason(); why != "" {
+				if c.RequireAll {
+					t.Fatalf("NOT RUN: %s: %s (RequireAll)", p.ID, why)
+				}
+				t.Skipf("NOT RUN: %s: %s; rules not checked by it: %s", p.ID, why, strings.Join(p.Rules, " "))
+			}
 		})
 	}
 	if len(notRun) > 0 {
@@ -187,6 +199,10 @@ type PropertyResult struct {
 	SkipReason string
 	// Failure is set when Status is Fail.
 	Failure *Failure
+	// NotCompared lists, for EVAL-2's differential properties, the
+	// outputs the engine does not declare (OutputCapability), which it did
+	// not compare.
+	NotCompared []string
 }
 
 // Failure is a property's counterexample (shrunk, unless an engine call
@@ -359,6 +375,17 @@ func runOne(p Property, e Engine, caps []Capability, c *Config) PropertyResult {
 		tb.error(last.msg + "\n" + counterexampleText(last.items))
 	}
 	r.Duration = time.Since(start)
+	if comparesDeclared[p.ID] {
+		r.NotCompared = set.notCompared()
+	}
+	if why := env.unsupportedReason(); why != "" && !timedOut {
+		r.Status, r.SkipReason = Skip, why
+		if c.RequireAll {
+			r.Status = Fail
+			r.Failure = &Failure{Message: "not run: " + why + " (RequireAll)"}
+		}
+		return r
+	}
 	all := strings.Join(tb.lines, "\n")
 	if m := reOK.FindStringSubmatch(all); m != nil {
 		r.Cases, _ = strconv.Atoi(m[1])

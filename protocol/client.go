@@ -17,13 +17,19 @@ import (
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/internal/wire"
+	"github.com/perpcheck/perpcheck/properties"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
 // Options configure Start.
 type Options struct {
-	// Timeout bounds the wait for each response (PR-9); 0 means 10 s.
+	// Timeout bounds the wait for each response but init's (PR-9); 0
+	// means 10 s.
 	Timeout time.Duration
+	// InitTimeout bounds the wait for init_ok, which includes the engine's
+	// start-up (an interpreter loading its libraries under load can take
+	// half a minute; PR-9); 0 means DefaultInitTimeout.
+	InitTimeout time.Duration
 	// Seed is sent in init (PR-10).
 	Seed uint64
 	// Spec is sent in init as the SPEC revision; "" sends "SPEC.md".
@@ -68,6 +74,13 @@ func (e *NotSupportedError) Error() string {
 	return "perpcheck/1: " + e.Request + " not supported: " + e.Text
 }
 
+// Unwrap returns properties.ErrNotSupported, so that the suite reports the
+// property that met the answer as not run (never passed, never failed).
+func (e *NotSupportedError) Unwrap() error { return properties.ErrNotSupported }
+
+// DefaultInitTimeout is Options.InitTimeout's default.
+const DefaultInitTimeout = 120 * time.Second
+
 // Engine is a running engine process behind perpcheck/1: the harness side
 // of the protocol. It is not safe for concurrent use (PR-3: one request in
 // flight).
@@ -103,6 +116,9 @@ func Start(command []string, opts Options) (*Engine, error) {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
+	}
+	if opts.InitTimeout <= 0 {
+		opts.InitTimeout = DefaultInitTimeout
 	}
 	if opts.Spec == "" {
 		opts.Spec = "SPEC.md"
@@ -194,7 +210,9 @@ func (e *Engine) start() error {
 		return &Failure{Msg: "init refused: " + resp.errorBody().Text, Transcript: e.Transcript(), Stderr: e.stderr.String()}
 	}
 	var info Info
-	if err := strictjson.Unmarshal(stripEnvelope(raw), &info); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(stripEnvelope(raw)))
+	dec.DisallowUnknownFields() // as strictjson, which has no custom decoders (Info's sets)
+	if err := dec.Decode(&info); err != nil {
 		return e.failure("init_ok is not valid: " + err.Error())
 	}
 	e.info = info
@@ -304,15 +322,19 @@ func (e *Engine) send(typ string, line []byte, isInit, view bool) ([]byte, error
 		return nil, e.failure("writing the request: " + err.Error())
 	}
 	var out []byte
+	timeout := e.opts.Timeout
+	if isInit {
+		timeout = e.opts.InitTimeout
+	}
 	if e.direct != nil {
-		e.direct.SetReadDeadline(time.Now().Add(e.opts.Timeout))
+		e.direct.SetReadDeadline(time.Now().Add(timeout))
 		var err error
 		out, err = readLineView(e.in)
 		switch {
 		case err == io.EOF && len(out) > 0: // a last line without '\n'
 			view = false
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			return nil, e.failure(fmt.Sprintf("no answer to %s within %s", typ, e.opts.Timeout))
+			return nil, e.failure(fmt.Sprintf("no answer to %s within %s", typ, timeout))
 		case err == io.EOF:
 			return nil, e.failure("the engine closed its stdout (exited?) before answering " + typ)
 		case err != nil:
@@ -322,7 +344,7 @@ func (e *Engine) send(typ string, line []byte, isInit, view bool) ([]byte, error
 			out = bytes.Clone(out)
 		}
 	} else {
-		timer := time.NewTimer(e.opts.Timeout)
+		timer := time.NewTimer(timeout)
 		defer timer.Stop()
 		select {
 		case line, ok := <-e.lines:
@@ -335,7 +357,7 @@ func (e *Engine) send(typ string, line []byte, isInit, view bool) ([]byte, error
 			}
 			out = line
 		case <-timer.C:
-			return nil, e.failure(fmt.Sprintf("no answer to %s within %s", typ, e.opts.Timeout))
+			return nil, e.failure(fmt.Sprintf("no answer to %s within %s", typ, timeout))
 		}
 	}
 	e.record(isInit, "< "+string(out))

@@ -2,6 +2,11 @@ package protocol
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/perpcheck/perpcheck/properties"
 
 	"github.com/perpcheck/perpcheck/spec"
 )
@@ -27,10 +32,88 @@ type Info struct {
 	// Grid is the number grid the engine represents exactly; nil means
 	// SPEC's 1e-8 grid for sizes, prices and amounts.
 	Grid *Grid `json:"grid,omitempty"`
-	// Variants maps a SPEC rule id to the variant the engine follows.
-	Variants map[string]string `json:"variants,omitempty"`
-	// Outputs declares outputs the engine does not produce (false).
-	Outputs map[string]bool `json:"outputs,omitempty"`
+	// Variants maps a SPEC rule id to the variants the engine follows
+	// (SPEC VAR-2), in init_ok a name or a list of names; absent rules
+	// follow SPEC's default.
+	Variants VariantSet `json:"variants,omitempty"`
+	// Outputs are the outputs the engine computes (properties.Outputs'
+	// names); nil means all. In init_ok a list names exactly those; an
+	// object names with false those it lacks (PR-5).
+	Outputs OutputSet `json:"outputs,omitempty"`
+}
+
+// VariantSet maps a SPEC rule id to the names of the variants an engine
+// follows (PR-5): {"LQ-4":["trader","insurance"]}; init_ok may give one
+// name as a string.
+type VariantSet map[string][]string
+
+// UnmarshalJSON accepts a name or a list of names per rule.
+func (v *VariantSet) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := VariantSet{}
+	for rule, r := range raw {
+		var one string
+		if err := json.Unmarshal(r, &one); err == nil {
+			out[rule] = []string{one}
+			continue
+		}
+		var many []string
+		if err := json.Unmarshal(r, &many); err != nil {
+			return fmt.Errorf("variants.%s: want a variant name or a list of names", rule)
+		}
+		out[rule] = many
+	}
+	*v = out
+	return nil
+}
+
+// OutputSet is the set of outputs an engine computes (PR-5); nil means
+// all. It is written as a sorted list.
+type OutputSet map[string]bool
+
+// UnmarshalJSON accepts a list (exactly those outputs) or an object whose
+// false entries are the outputs the engine lacks (every other output of
+// properties.Outputs is computed).
+func (o *OutputSet) UnmarshalJSON(b []byte) error {
+	var list []string
+	if err := json.Unmarshal(b, &list); err == nil {
+		out := OutputSet{}
+		for _, n := range list {
+			out[n] = true
+		}
+		*o = out
+		return nil
+	}
+	var m map[string]bool
+	if err := json.Unmarshal(b, &m); err != nil {
+		return errors.New("outputs: want a list of output names or an object of booleans")
+	}
+	out := OutputSet{}
+	for _, n := range properties.Outputs() {
+		if v, ok := m[n]; !ok || v {
+			out[n] = true
+		}
+	}
+	*o = out
+	return nil
+}
+
+// MarshalJSON writes the sorted list of outputs.
+func (o OutputSet) MarshalJSON() ([]byte, error) {
+	var list []string
+	for n, ok := range o {
+		if ok {
+			list = append(list, n)
+		}
+	}
+	slices.Sort(list)
+	if list == nil {
+		list = []string{}
+	}
+	return json.Marshal(list)
 }
 
 // Grid is the steps of the numbers an engine represents exactly (PR-5).

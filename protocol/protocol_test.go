@@ -13,6 +13,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/properties"
 	"github.com/perpcheck/perpcheck/protocol"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
@@ -45,7 +46,25 @@ func serveMode(mode string) int {
 			return l, nil
 		},
 	}
-	if mode != "model" {
+	switch mode {
+	case "slow-init": // an interpreter that takes a while to start
+		time.Sleep(400 * time.Millisecond)
+	case "declared":
+		impl.Info.Variants = protocol.VariantSet{"LQ-4": {"trader", "insurance"}}
+		impl.Info.Outputs = protocol.OutputSet{"maintenanceMargin": true, "effects": true}
+		impl.Info.Grid = &protocol.Grid{Size: "0.001"}
+	case "entry-unsupported": // PR-8 code 10 on a valid scenario
+		impl.Info.Capabilities = append(impl.Info.Capabilities, "entry-basis")
+		impl.Evaluate = func(s *spec.Scenario) (*spec.Report, error) {
+			for name, m := range s.Markets {
+				if m.MMBasis == "entry" {
+					return nil, fmt.Errorf("market %s: mmBasis entry: %w", name, properties.ErrNotSupported)
+				}
+			}
+			return model.Evaluate(s)
+		}
+	}
+	if mode != "model" && mode != "slow-init" && mode != "declared" && mode != "entry-unsupported" {
 		impl.NewLedger = nil
 		impl.Evaluate = func(*spec.Scenario) (*spec.Report, error) {
 			switch mode {

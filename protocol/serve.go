@@ -12,6 +12,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/internal/wire"
+	"github.com/perpcheck/perpcheck/properties"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -433,6 +434,9 @@ func decodeError(err error) error {
 
 // ruleError is the PR-8 body of an implementation's error.
 func ruleError(err error) *errorBody {
+	if errors.Is(err, properties.ErrNotSupported) {
+		return &errorBody{Code: CodeNotSupported, Text: err.Error()}
+	}
 	var se *spec.Error
 	if errors.As(err, &se) {
 		return &errorBody{Code: CodeRuleViolation, Path: se.Path, Rule: se.Rule, Text: se.Msg}

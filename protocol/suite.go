@@ -71,10 +71,38 @@ func Adapt(e *Engine) (properties.Engine, []properties.Capability) {
 	if slices.Contains(e.Info().Capabilities, "ledger") {
 		ledger = true
 	}
+	caps = append(caps, declared(e.Info())...)
 	if ledger {
 		return &ledgerEngine{queryEngine{e}, nil}, caps
 	}
 	return queryEngine{e}, caps
+}
+
+// declared returns the capabilities of init_ok's variants (each rule's
+// names, properties.VariantCapability), grid (properties.GridCapability)
+// and outputs
+// (properties.OutputCapability; none when the engine computes them all).
+func declared(info Info) []properties.Capability {
+	var caps []properties.Capability
+	for rule, names := range info.Variants {
+		for _, n := range names {
+			caps = append(caps, properties.VariantCapability(rule, n))
+		}
+	}
+	if g := info.Grid; g != nil {
+		if g.Size != "" {
+			caps = append(caps, properties.GridCapability("size", g.Size))
+		}
+		if g.Price != "" {
+			caps = append(caps, properties.GridCapability("price", g.Price))
+		}
+	}
+	for n, ok := range info.Outputs {
+		if ok {
+			caps = append(caps, properties.OutputCapability(n))
+		}
+	}
+	return caps
 }
 
 type queryEngine struct{ e *Engine }

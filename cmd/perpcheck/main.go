@@ -42,6 +42,7 @@ func main() {
 const usage = `usage:
   perpcheck verify [-checks N] [-ledger-checks N] [-mutant-checks N] [-seed N]
                    [-impl model|reference|mutant:NAME | -engine 'CMD ARGS'] [-timeout D]
+                   [-init-timeout D]
                    [-run REGEXP] [-mutants[=false]] [-shard I/N] [-json FILE|-] [-out DIR] [-q] [-v]
                           run the conformance suite and the mutant check; exit 1 on any failure
                           (what each flag does: perpcheck verify -h)

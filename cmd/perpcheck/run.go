@@ -220,8 +220,34 @@ func isStateFile(data []byte) bool {
 // stateReport is the report of `perpcheck eval` on a state (SPEC EVAL-6):
 // one report per trader account. The insurance fund is never checked for
 // margin (LED-2) and its wallet may be negative (LED-1), so it has no report.
+//
+// An account whose wallet or an isolated margin is negative is a valid
+// ledger account (SPEC ACC-2) but not a scenario (ACC-1, POS-5): it is
+// listed under unevaluated with the error that keeps it from being one.
 type stateReport struct {
-	Accounts map[string]*spec.Report `json:"accounts"`
+	Accounts    map[string]*spec.Report `json:"accounts"`
+	Unevaluated map[string]*spec.Error  `json:"unevaluated,omitempty"`
+}
+
+// ledgerOnly says whether err is the error of an account that a ledger
+// state may hold and a scenario may not (SPEC ACC-2): a negative wallet
+// (ACC-1) or a negative isolated margin (POS-5).
+func ledgerOnly(a spec.Account, err error) bool {
+	var me *spec.Error
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch {
+	case me.Rule == "ACC-1" && me.Path == "account.walletBalance":
+		return a.WalletBalance.IsNegative()
+	case me.Rule == "POS-5" && strings.HasSuffix(me.Path, ".isolatedMargin"):
+		for _, p := range a.Positions {
+			if p.IsolatedMargin.Valid && p.IsolatedMargin.Decimal.IsNegative() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // evalState validates a ledger state as perpcheck run does (LED-1, LED-2,
@@ -243,6 +269,15 @@ func evalState(data []byte, stdout, stderr io.Writer) int {
 	out := stateReport{Accounts: map[string]*spec.Report{}}
 	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
 		rep, err := model.Evaluate(&spec.Scenario{Markets: markets, Prices: st.Prices, Account: st.Accounts[id]})
+		if err != nil && ledgerOnly(st.Accounts[id], err) {
+			var me *spec.Error
+			errors.As(err, &me)
+			if out.Unevaluated == nil {
+				out.Unevaluated = map[string]*spec.Error{}
+			}
+			out.Unevaluated[id] = &spec.Error{Path: "accounts." + spec.PathKey(id) + me.Path[len("account"):], Rule: me.Rule, Msg: me.Msg}
+			continue
+		}
 		if err != nil {
 			var me *spec.Error
 			if errors.As(err, &me) && strings.HasPrefix(me.Path, "account") {

@@ -102,6 +102,7 @@ func vectorsCheck(args []string, stdout, stderr io.Writer) int {
 	impl := fs.String("impl", "", "a built-in engine instead: model or reference")
 	caps := fs.String("caps", "", "comma-separated capabilities to claim instead of the engine's own (fewer skips more)")
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout for -engine (PR-9)")
+	initTimeout := fs.Duration("init-timeout", protocol.DefaultInitTimeout, "the longest -engine may take to start and answer init (PR-9)")
 	verbose := fs.Bool("v", false, "print every failure, not only the first few per file")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -120,7 +121,7 @@ func vectorsCheck(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case *engine != "":
 		cmd := strings.Fields(*engine)
-		e, err := protocol.Start(cmd, protocol.Options{Timeout: *timeout})
+		e, err := protocol.Start(cmd, protocol.Options{Timeout: *timeout, InitTimeout: *initTimeout})
 		if err != nil {
 			fmt.Fprintf(stderr, "perpcheck vectors check: %v\n", err)
 			return 1

@@ -19,7 +19,7 @@ import (
 	"github.com/perpcheck/perpcheck/protocol"
 )
 
-const verifyUsage = `usage: perpcheck verify [-checks N] [-ledger-checks N] [-seed N] [-impl model|reference|mutant:NAME | -engine 'CMD ARGS'] [-timeout D] [-run REGEXP] [-mutants[=false]] [-mutant-checks N] [-shard I/N] [-json FILE] [-out DIR] [-q] [-v]
+const verifyUsage = `usage: perpcheck verify [-checks N] [-ledger-checks N] [-seed N] [-impl model|reference|mutant:NAME | -engine 'CMD ARGS'] [-timeout D] [-init-timeout D] [-run REGEXP] [-mutants[=false]] [-mutant-checks N] [-shard I/N] [-json FILE] [-out DIR] [-q] [-v]
 
 Runs the conformance suite (package properties) against an implementation:
 every property of the catalogue with rapid, then the same suite against each
@@ -69,6 +69,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "write the result as JSON to this file (\"-\": stdout, instead of the tables)")
 	engine := fs.String("engine", "", "an engine in any language behind perpcheck/1 (PROTOCOL.md): its command line, e.g. 'python3 engine.py' (replaces -impl; the mutant check is then off unless -mutants is given)")
 	timeout := fs.Duration("timeout", 10*time.Second, "the longest an engine may take to answer one query or event")
+	initTimeout := fs.Duration("init-timeout", protocol.DefaultInitTimeout, "the longest an -engine may take to start and answer init (PR-9)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -127,7 +128,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		if !mutantsExplicit {
 			*withMutants = false
 		}
-		f, stop, err := protocol.Suite(command, protocol.Options{Timeout: *timeout, Seed: *seed, Stderr: stderr})
+		f, stop, err := protocol.Suite(command, protocol.Options{Timeout: *timeout, InitTimeout: *initTimeout, Seed: *seed, Stderr: stderr})
 		if err != nil {
 			fmt.Fprintf(stderr, "perpcheck verify: -engine: %v\n", err)
 			return 2

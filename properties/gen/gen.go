@@ -31,6 +31,13 @@ type Config struct {
 	// may select. A choice that is absent or empty keeps its default.
 	Variants map[string][]string
 
+	// SizeGrid and PriceGrid, when positive, are the steps of the sizes and
+	// prices an engine represents exactly (PROTOCOL.md PR-5's grid):
+	// generated markets have lot sizes that are multiples of SizeGrid and
+	// tick sizes that are multiples of PriceGrid, so that every size and
+	// price drawn on them is on the engine's grid.
+	SizeGrid, PriceGrid decimal.Decimal
+
 	// MinPositions is the least number of positions of a generated scenario
 	// (at most one per market, so at most three).
 	MinPositions int
@@ -249,6 +256,25 @@ func VenueMarket(c Config) *rapid.Generator[spec.Market] {
 // five is a real venue market (VenueMarket).
 func Market(c Config) *rapid.Generator[spec.Market] {
 	return rapid.Custom(func(t *rapid.T) spec.Market {
+		m := drawMarket(t, c)
+		m.LotSize, m.TickSize = onGrid(m.LotSize, c.SizeGrid), onGrid(m.TickSize, c.PriceGrid)
+		return m
+	})
+}
+
+// onGrid returns the least positive multiple of step that is at least x
+// (x when step is not positive).
+func onGrid(x, step decimal.Decimal) decimal.Decimal {
+	if step.Sign() <= 0 {
+		return x
+	}
+	return decimal.Max(step, specutil.CeilGrid(x, step))
+}
+
+// drawMarket is Market's draw before the grid (no draw of its own, so that
+// the draws of every seed stay those they were).
+func drawMarket(t *rapid.T, c Config) spec.Market {
+	{
 		if rapid.IntRange(0, 4).Draw(t, "realMarket") == 0 {
 			return VenueMarket(c).Draw(t, "venue")
 		}
@@ -274,7 +300,7 @@ func Market(c Config) *rapid.Generator[spec.Market] {
 			m.FundingIntervalHours = nd(dec(rapid.SampledFrom([]int64{8, 1, 4, 3}).Draw(t, "fundingIntervalHours"), 0))
 		}
 		return m
-	})
+	}
 }
 
 // Price generates the prices of a market around ref (> 0): a given mark, or

@@ -120,6 +120,7 @@ func LedgerState(c Config) *rapid.Generator[*spec.State] {
 		nm := rapid.IntRange(1, len(ledgerSymbols)).Draw(t, "markets")
 		for _, ls := range ledgerSymbols[:nm] {
 			m := ledgerMarket(t, c, ls.symbol)
+			m.LotSize, m.TickSize = onGrid(m.LotSize, c.SizeGrid), onGrid(m.TickSize, c.PriceGrid) // the engine's grid (PR-5)
 			st.Markets[ls.symbol] = m
 			// The mark: the reference moved by up to +-5%, on the tick grid.
 			f := dec(rapid.Int64Range(950, 1050).Draw(t, ls.symbol+".markPermille"), -3)
