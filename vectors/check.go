@@ -391,15 +391,19 @@ func Reference() Runner {
 func Protocol(e *protocol.Engine) Runner {
 	info := e.Info()
 	caps := append(slices.DeleteFunc(slices.Clone(info.Capabilities), func(c string) bool { return c == CapRawJSON }), CapRawJSON)
+	for rule, names := range info.Variants { // PR-5's variants, as RULE:name
+		for _, n := range names {
+			caps = append(caps, rule+":"+n)
+		}
+	}
 	return Runner{
 		Engine:       e,
 		Ledger:       protocolLedger{e},
 		Capabilities: caps,
-		SkipEffects:  info.Outputs != nil && !info.Outputs["effects"] && hasKey(info.Outputs, "effects"),
+		// Outputs is nil when the engine computes every output (PR-5).
+		SkipEffects: info.Outputs != nil && !info.Outputs["effects"],
 	}
 }
-
-func hasKey(m map[string]bool, k string) bool { _, ok := m[k]; return ok }
 
 type protocolLedger struct{ e *protocol.Engine }
 

@@ -274,33 +274,31 @@ func onGrid(x, step decimal.Decimal) decimal.Decimal {
 // drawMarket is Market's draw before the grid (no draw of its own, so that
 // the draws of every seed stay those they were).
 func drawMarket(t *rapid.T, c Config) spec.Market {
-	{
-		if rapid.IntRange(0, 4).Draw(t, "realMarket") == 0 {
-			return VenueMarket(c).Draw(t, "venue")
-		}
-		m := spec.Market{
-			TickSize: dec(rapid.SampledFrom([]int64{1, 5, 25, 1, 2}).Draw(t, "tickDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "tickExp"))),
-			LotSize:  dec(rapid.SampledFrom([]int64{1, 1, 2, 5, 10}).Draw(t, "lotDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "lotExp"))),
-			Tiers:    AnyTierTable().Draw(t, "tiers"),
-		}
-		if c.EntryBasis && rapid.IntRange(0, 3).Draw(t, "entryBasis") == 0 {
-			m.MMBasis = spec.BasisEntry
-		} else if rapid.Bool().Draw(t, "explicitMark") {
-			m.MMBasis = spec.BasisMark
-		}
-		if c.Isolated && rapid.IntRange(0, 5).Draw(t, "restrictModes") == 0 {
-			m.MarginModes = []spec.MarginMode{rapid.SampledFrom([]spec.MarginMode{spec.Cross, spec.Isolated}).Draw(t, "onlyMode")}
-		} else if !c.Isolated && rapid.IntRange(0, 5).Draw(t, "crossOnly") == 0 {
-			m.MarginModes = []spec.MarginMode{spec.Cross}
-		}
-		if rapid.IntRange(0, 3).Draw(t, "band") == 0 {
-			m.MarkPriceBand = nd(units(rapid.SampledFrom([]int64{1_000_000, 100_000, 5_000_000, 50_000_000, 1}).Draw(t, "markPriceBand")))
-		}
-		if rapid.IntRange(0, 4).Draw(t, "interval") == 0 {
-			m.FundingIntervalHours = nd(dec(rapid.SampledFrom([]int64{8, 1, 4, 3}).Draw(t, "fundingIntervalHours"), 0))
-		}
-		return m
+	if rapid.IntRange(0, 4).Draw(t, "realMarket") == 0 {
+		return VenueMarket(c).Draw(t, "venue")
 	}
+	m := spec.Market{
+		TickSize: dec(rapid.SampledFrom([]int64{1, 5, 25, 1, 2}).Draw(t, "tickDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "tickExp"))),
+		LotSize:  dec(rapid.SampledFrom([]int64{1, 1, 2, 5, 10}).Draw(t, "lotDigits"), int32(rapid.IntRange(-8, 1).Draw(t, "lotExp"))),
+		Tiers:    AnyTierTable().Draw(t, "tiers"),
+	}
+	if c.EntryBasis && rapid.IntRange(0, 3).Draw(t, "entryBasis") == 0 {
+		m.MMBasis = spec.BasisEntry
+	} else if rapid.Bool().Draw(t, "explicitMark") {
+		m.MMBasis = spec.BasisMark
+	}
+	if c.Isolated && rapid.IntRange(0, 5).Draw(t, "restrictModes") == 0 {
+		m.MarginModes = []spec.MarginMode{rapid.SampledFrom([]spec.MarginMode{spec.Cross, spec.Isolated}).Draw(t, "onlyMode")}
+	} else if !c.Isolated && rapid.IntRange(0, 5).Draw(t, "crossOnly") == 0 {
+		m.MarginModes = []spec.MarginMode{spec.Cross}
+	}
+	if rapid.IntRange(0, 3).Draw(t, "band") == 0 {
+		m.MarkPriceBand = nd(units(rapid.SampledFrom([]int64{1_000_000, 100_000, 5_000_000, 50_000_000, 1}).Draw(t, "markPriceBand")))
+	}
+	if rapid.IntRange(0, 4).Draw(t, "interval") == 0 {
+		m.FundingIntervalHours = nd(dec(rapid.SampledFrom([]int64{8, 1, 4, 3}).Draw(t, "fundingIntervalHours"), 0))
+	}
+	return m
 }
 
 // Price generates the prices of a market around ref (> 0): a given mark, or
