@@ -169,3 +169,11 @@ func TestGridReachesGenerators(t *testing.T) {
 		t.Error("without the grid declared the off-grid sizes did not fail: the test cannot fail")
 	}
 }
+
+// TestNotSupportedUnderRun: under go test (Run), a property that meets a
+// not-supported answer is a skipped subtest, not a failure.
+func TestNotSupportedUnderRun(t *testing.T) {
+	properties.Run(t, func() (properties.Engine, []properties.Capability) {
+		return entryUnsupported{}, []properties.Capability{properties.CapEntryBasis, properties.CapIsolated}
+	}, &properties.Config{Cases: 10, Seed: 3})
+}

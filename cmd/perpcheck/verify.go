@@ -222,6 +222,11 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	for _, nr := range res.NotRun() {
 		fmt.Fprintf(text, "  NOT RUN %s\n", nr)
 	}
+	for _, p := range res.Properties {
+		if len(p.NotCompared) > 0 {
+			fmt.Fprintf(text, "  NOT COMPARED by %s (the engine does not declare them, PROTOCOL.md PR-5): %s\n", p.ID, strings.Join(p.NotCompared, ", "))
+		}
+	}
 	var ms []mutantResult
 	if *withMutants {
 		var msel func(properties.Property) bool
