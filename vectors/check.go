@@ -3,6 +3,7 @@ package vectors
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -58,6 +59,10 @@ type Runner struct {
 	// SkipEffects compares no effects (an engine whose perpcheck/1 outputs
 	// declare "effects": false); outcomes, errors and post states still are.
 	SkipEffects bool
+	// Outputs, when not nil, are the report fields the engine computes
+	// (perpcheck/1's init outputs, PROTOCOL.md PR-5): differences in the
+	// other fields of positions[] and pools[] are not counted.
+	Outputs map[string]bool
 	// MaxFailures bounds the failures kept per file (0: 3; negative: all).
 	MaxFailures int
 }
@@ -232,7 +237,23 @@ func (r Runner) query(t QueryTest) (diffs []string, skip string) {
 	if rep == nil {
 		return []string{"no report and no error"}, ""
 	}
-	return spec.Diff(t.Expected.Report, rep), ""
+	return r.declaredOnly(spec.Diff(t.Expected.Report, rep)), ""
+}
+
+// reportField is the field of a difference's path in positions[] or
+// pools[].
+var reportField = regexp.MustCompile(`^(?:positions|pools)\[\d+\]\.(\w+):`)
+
+// declaredOnly drops the differences in report fields the engine does not
+// declare (Runner.Outputs).
+func (r Runner) declaredOnly(diffs []string) []string {
+	if r.Outputs == nil {
+		return diffs
+	}
+	return slices.DeleteFunc(diffs, func(d string) bool {
+		m := reportField.FindStringSubmatch(d)
+		return m != nil && !r.Outputs[m[1]]
+	})
 }
 
 // compareError compares an engine's error with the expected one.
@@ -402,6 +423,7 @@ func Protocol(e *protocol.Engine) Runner {
 		Capabilities: caps,
 		// Outputs is nil when the engine computes every output (PR-5).
 		SkipEffects: info.Outputs != nil && !info.Outputs["effects"],
+		Outputs:     info.Outputs,
 	}
 }
 

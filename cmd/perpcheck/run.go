@@ -222,22 +222,28 @@ func isStateFile(data []byte) bool {
 // margin (LED-2) and its wallet may be negative (LED-1), so it has no report.
 //
 // An account whose wallet or an isolated margin is negative is a valid
-// ledger account (SPEC ACC-2) but not a scenario (ACC-1, POS-5): it is
-// listed under unevaluated with the error that keeps it from being one.
+// ledger account (SPEC ACC-2) but not a scenario (ACC-1, POS-5), and one
+// whose report would leave the number range (NUM-2) has no report: it is
+// listed under unevaluated with the error that keeps it from being
+// reported.
 type stateReport struct {
 	Accounts    map[string]*spec.Report `json:"accounts"`
 	Unevaluated map[string]*spec.Error  `json:"unevaluated,omitempty"`
 }
 
 // ledgerOnly says whether err is the error of an account that a ledger
-// state may hold and a scenario may not (SPEC ACC-2): a negative wallet
-// (ACC-1) or a negative isolated margin (POS-5).
+// state may hold and that eval cannot report (SPEC ACC-2, EVAL-6): a
+// negative wallet (ACC-1), a negative isolated margin (POS-5), or a
+// reported value out of range (NUM-2 at a report path: a wallet near the
+// range's edge plus unrealized profit).
 func ledgerOnly(a spec.Account, err error) bool {
 	var me *spec.Error
 	if !errors.As(err, &me) {
 		return false
 	}
 	switch {
+	case me.Rule == "NUM-2" && (strings.HasPrefix(me.Path, "positions[") || strings.HasPrefix(me.Path, "pools[")):
+		return true // a reported value out of range (EVAL-6)
 	case me.Rule == "ACC-1" && me.Path == "account.walletBalance":
 		return a.WalletBalance.IsNegative()
 	case me.Rule == "POS-5" && strings.HasSuffix(me.Path, ".isolatedMargin"):
@@ -275,7 +281,11 @@ func evalState(data []byte, stdout, stderr io.Writer) int {
 			if out.Unevaluated == nil {
 				out.Unevaluated = map[string]*spec.Error{}
 			}
-			out.Unevaluated[id] = &spec.Error{Path: "accounts." + spec.PathKey(id) + me.Path[len("account"):], Rule: me.Rule, Msg: me.Msg}
+			path := "accounts." + spec.PathKey(id) + "." + me.Path // a report path
+			if rest, ok := strings.CutPrefix(me.Path, "account"); ok {
+				path = "accounts." + spec.PathKey(id) + rest
+			}
+			out.Unevaluated[id] = &spec.Error{Path: path, Rule: me.Rule, Msg: me.Msg}
 			continue
 		}
 		if err != nil {
