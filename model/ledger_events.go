@@ -111,8 +111,9 @@ func (l *Ledger) evNum(d decimal.NullDecimal, field string) int64 {
 	if !d.Valid {
 		l.fail(l.evPath(field), "LED-5", field+" is required")
 	}
-	v, err := num(d.Decimal, l.evPath(field))
+	v, err := num(d.Decimal, "")
 	if err != nil {
+		err.Path = l.evPath(field) // built only on failure: no allocation otherwise
 		panic(ledgerFail{err})
 	}
 	return v
@@ -180,8 +181,8 @@ func (l *Ledger) move(from, to bal, amt wide.Int, reason string) {
 	} else { // a withdrawal
 		l.netExt.Sub(l.netExt, wbig(amt))
 	}
-	l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectPosting, From: from.name, To: to.name,
-		Amount: decW(amt), Reason: reason})
+	l.effs = append(l.effs, LedgerEffect{Event: l.k, Type: spec.EffectPosting, From: from.name, To: to.name,
+		Amount: Fixed(w64(amt)), Reason: reason}) // out of range: l.bad, the event fails
 }
 
 // withdraw: SPEC does not spell out the limit. Reading (the brief's, from

@@ -51,8 +51,8 @@ func (l *Ledger) funding(ev *spec.Event) {
 		rate = max(-mk.fundingCap, min(rate, mk.fundingCap))
 	}
 	if rate != 0 {
-		var fb wide.Int // funding:<market>, transient
-		fbal := bal{"funding:" + mk.name, &fb}
+		l.fb = wide.Int{} // funding:<market>, transient
+		fbal := bal{l.fundNames[mi], &l.fb}
 		ar := rate
 		if ar < 0 {
 			ar = -ar
@@ -74,7 +74,7 @@ func (l *Ledger) funding(ev *spec.Event) {
 			}
 		}
 		// FND-3: the remainder (sum up - sum down >= 0) goes to dust.
-		l.move(fbal, bal{"dust", &l.dust}, fb, "dust")
+		l.move(fbal, bal{"dust", &l.dust}, l.fb, "dust")
 	}
 	// FND-4.
 	l.sweep()
@@ -243,7 +243,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 	closeFund := func(mi int) {
 		idx := a.find(mi)
 		ps := a.pos[idx]
-		l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: l.markets[mi].name, Pool: pool})
+		l.effs = append(l.effs, LedgerEffect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: l.markets[mi].name, Pool: pool})
 		if ps.sign > 0 {
 			l.fillPair(l.fund, a, mi, ps.q, px[mi], "liquidation", roleCounter, roleLiquidated)
 		} else {
@@ -326,7 +326,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 				absq, _ := abs.DivFloor(u8)
 				r = r.Sub(absq)
 			}
-			l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: mk.name, Pool: pool})
+			l.effs = append(l.effs, LedgerEffect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: mk.name, Pool: pool})
 			l.adl(a, mi, p)
 		}
 		if r.Sign() > 0 {
