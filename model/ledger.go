@@ -83,6 +83,7 @@ type Ledger struct {
 	// InsuranceAccount included.
 	acc  map[string]*lacct
 	ids  []string
+	accs []*lacct // accs[i] = acc[ids[i]]: the hot loops iterate without map lookups
 	fund *lacct
 
 	// fees, dust and settlement, like every balance, are exact 192-bit
@@ -111,6 +112,11 @@ type Ledger struct {
 	// fb is the balance of funding:<market> during a funding event (a
 	// field, not a local: move's bal would move a local to the heap).
 	fb wide.Int
+	// Scratch of the liquidation (not reentrant): execution prices by
+	// market index, and lossOrder's items and result.
+	pxBuf    []int64
+	lossBuf  []lossItem
+	orderBuf []int
 }
 
 type globalSave struct {
@@ -335,6 +341,21 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	// fund's included (LED-8). (A new slice: tids, which is used below,
 	// must keep its order.)
 	l.ids = slices.Sorted(maps.Keys(l.acc))
+	l.accs = make([]*lacct, len(l.ids))
+	npos := 0
+	for i, id := range l.ids {
+		l.accs[i] = l.acc[id]
+		npos += len(l.accs[i].pos) + 1
+	}
+	// Capacity for the rollback snapshots (touch) and the touched list, so
+	// that the first events touching an account need not allocate.
+	slab := make([]lpos, npos)
+	for _, a := range l.accs {
+		n := len(a.pos) + 1
+		a.sPos, slab = slab[:0:n], slab[n:]
+	}
+	l.touched = make([]*lacct, 0, len(l.accs))
+	l.pxBuf = make([]int64, len(l.markets))
 	fees, err := num(st.FeePool, "feePool")
 	if err != nil {
 		return nil, err
