@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/perpcheck/perpcheck/model"
@@ -191,10 +192,9 @@ func floatOp(l *floatLedger, ev spec.Event) (func() (int, error), error) {
 //     reference: a new ledger from the state; shopspring and float64: a copy
 //     of the converted accounts).
 //
-// trade and funding also report cpu-ns/op (see cpuClock; for trade it
-// includes the rare resets). cascade does not: its op is timed between
-// StartTimer and StopTimer, and reading the thread clock around it would
-// add two system calls to an op of about 1 us (float64).
+// All three report cpu-ns/op (see cpuClock; for trade it includes the
+// rare resets; for cascade it is summed over the timed segments between
+// two restores, two clock reads per cascadeBatch ops).
 //
 // impl=model and impl=reference are model.Ledger and reference.Ledger, which
 // take model.Event and return effects; impl=shopspring and impl=float64 are
@@ -252,12 +252,21 @@ func BenchmarkLedger(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+				// cpu-ns/op: the thread's CPU time summed over the timed
+				// segments between two restores (two clock reads per
+				// cascadeBatch ops).
 				b.ReportAllocs()
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
 				b.ResetTimer()
 				var liquidations int
+				var cpu int64
+				t0, cpuOK := threadCPU()
 				for i := 0; i < b.N; i++ {
 					j := i % cascadeBatch
 					if j == 0 && i > 0 {
+						t1, ok := threadCPU()
+						cpu, cpuOK = cpu+t1-t0, cpuOK && ok
 						b.StopTimer()
 						for _, r := range runs {
 							if err := r.reset(); err != nil {
@@ -265,11 +274,18 @@ func BenchmarkLedger(b *testing.B) {
 							}
 						}
 						b.StartTimer()
+						t0, ok = threadCPU()
+						cpuOK = cpuOK && ok
 					}
 					var err error
 					if liquidations, err = runs[j].apply(0); err != nil {
 						b.Fatal(err)
 					}
+				}
+				t1, ok := threadCPU()
+				b.StopTimer()
+				if cpuOK && ok {
+					b.ReportMetric(float64(cpu+t1-t0)/float64(b.N), "cpu-ns/op")
 				}
 				if liquidations != n/2 {
 					b.Fatalf("cascade liquidated %d accounts, want %d", liquidations, n/2)
