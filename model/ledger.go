@@ -83,6 +83,7 @@ type Ledger struct {
 	// InsuranceAccount included.
 	acc  map[string]*lacct
 	ids  []string
+	accs []*lacct // accs[i] = acc[ids[i]]: the hot loops iterate without map lookups
 	fund *lacct
 
 	// fees, dust and settlement, like every balance, are exact 192-bit
@@ -100,9 +101,22 @@ type Ledger struct {
 	typ     spec.EventType
 	bad     bool // a reported effect value is outside [-MAX, MAX]
 	epoch   uint64
-	effs    []spec.Effect
+	effs    []LedgerEffect // the effects of the current event (ApplyAppend's dst)
+	ebuf    []LedgerEffect // Apply's reused effect buffer
 	touched []*lacct
 	gsave   globalSave
+	// netSave is gsave.netExt's storage, reused by every event;
+	// fundNames[mi] is "funding:<market>" (FND-2's transient account).
+	netSave   big.Int
+	fundNames []string
+	// fb is the balance of funding:<market> during a funding event (a
+	// field, not a local: move's bal would move a local to the heap).
+	fb wide.Int
+	// Scratch of the liquidation (not reentrant): execution prices by
+	// market index, and lossOrder's items and result.
+	pxBuf    []int64
+	lossBuf  []lossItem
+	orderBuf []int
 }
 
 type globalSave struct {
@@ -295,6 +309,10 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	if err := l.loadVariants(st.Markets); err != nil {
 		return nil, err
 	}
+	l.fundNames = make([]string, len(p.markets))
+	for mi := range p.markets {
+		l.fundNames[mi] = "funding:" + p.markets[mi].name
+	}
 	for mi := range p.markets {
 		if pr, ok := st.Prices[p.markets[mi].name]; ok {
 			l.prices[mi] = normPrice(pr)
@@ -323,6 +341,21 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	// fund's included (LED-8). (A new slice: tids, which is used below,
 	// must keep its order.)
 	l.ids = slices.Sorted(maps.Keys(l.acc))
+	l.accs = make([]*lacct, len(l.ids))
+	npos := 0
+	for i, id := range l.ids {
+		l.accs[i] = l.acc[id]
+		npos += len(l.accs[i].pos) + 1
+	}
+	// Capacity for the rollback snapshots (touch) and the touched list, so
+	// that the first events touching an account need not allocate.
+	slab := make([]lpos, npos)
+	for _, a := range l.accs {
+		n := len(a.pos) + 1
+		a.sPos, slab = slab[:0:n], slab[n:]
+	}
+	l.touched = make([]*lacct, 0, len(l.accs))
+	l.pxBuf = make([]int64, len(l.markets))
 	fees, err := num(st.FeePool, "feePool")
 	if err != nil {
 		return nil, err
@@ -640,7 +673,7 @@ func (l *Ledger) rollback() {
 	}
 	g := &l.gsave
 	l.fees, l.dust, l.settlement = g.fees, g.dust, g.settlement
-	l.netExt = g.netExt
+	l.netExt.Set(g.netExt)
 	if g.mi >= 0 {
 		l.prices[g.mi], l.hasPx[g.mi], l.marks[g.mi] = g.price, g.hasPx, g.mark
 	}
@@ -659,31 +692,55 @@ func (l *Ledger) savePrice(mi int) {
 // Effects carry Event = the number of events previously passed to Apply
 // (0-based, failed ones included); error paths are "events[<k>].<field>"
 // with that same k.
+//
+// Apply allocates the returned effects and their decimals; ApplyAppend is
+// the same without allocating.
 func (l *Ledger) Apply(ev spec.Event) (effects []spec.Effect, err error) {
+	l.ebuf, err = l.ApplyAppend(l.ebuf[:0], &ev)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]spec.Effect, len(l.ebuf))
+	for i := range l.ebuf {
+		out[i] = l.ebuf[i].Spec()
+	}
+	return out, nil
+}
+
+// ApplyAppend is Apply with the effects in fixed-point form: it applies
+// *ev atomically (SPEC LED-7) and appends the event's effects to dst,
+// returning the extended slice, or returns dst unchanged and the error
+// (the ledger then unchanged). The effects are exactly those of Apply (its
+// result is their Spec). ev is not modified or retained, and the ledger
+// keeps no reference to dst. With a reused dst (dst[:0] of the previous
+// result), a trade or a funding payment that liquidates nothing allocates
+// nothing once the ledger has seen such an event (its internal buffers have
+// grown).
+func (l *Ledger) ApplyAppend(dst []LedgerEffect, ev *spec.Event) (effects []LedgerEffect, err error) {
 	l.k = l.n
 	l.typ = ev.Type
 	l.bad = false
 	l.n++
 	l.epoch++
-	l.effs = l.effs[:0]
+	l.effs = dst
 	l.touched = l.touched[:0]
-	l.gsave = globalSave{fees: l.fees, dust: l.dust, settlement: l.settlement, netExt: new(big.Int).Set(l.netExt), mi: -1}
+	l.netSave.Set(l.netExt)
+	l.gsave = globalSave{fees: l.fees, dust: l.dust, settlement: l.settlement, netExt: &l.netSave, mi: -1}
 	defer func() {
+		l.effs = nil // no reference to the caller's buffer
 		if r := recover(); r != nil {
 			l.rollback()
 			if f, ok := r.(ledgerFail); ok {
-				effects, err = nil, f.err
+				effects, err = dst, f.err
 				return
 			}
 			// An internal inconsistency (a bug): a plain error, never a panic.
-			effects, err = nil, fmt.Errorf("model: ledger: internal error in event %d: %v", l.k, r)
+			effects, err = dst, fmt.Errorf("model: ledger: internal error in event %d: %v", l.k, r)
 		}
 	}()
-	l.apply(&ev)
+	l.apply(ev)
 	l.rangeCheck()
-	out := make([]spec.Effect, len(l.effs))
-	copy(out, l.effs)
-	return out, nil
+	return l.effs, nil
 }
 
 // State returns a deep copy of the current state. Positions are listed in

@@ -2,6 +2,8 @@ package model
 
 import (
 	"math/big"
+	"math/bits"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -28,11 +30,19 @@ import (
 var ledgerFields = []string{"account", "market", "amount", "buyer", "seller", "size", "price", "maker",
 	"mark", "index", "last", "fundingRate", "secondsToFunding", "basisAverage", "rate", "leverage", "marginMode"}
 
-func fieldsSet(ev *spec.Event) []bool {
-	return []bool{ev.Account != "", ev.Market != "", ev.Amount.Valid, ev.Buyer != "", ev.Seller != "",
+// fieldsSet returns a bit per ledgerFields entry: set when the event gives
+// that field.
+func fieldsSet(ev *spec.Event) uint32 {
+	var m uint32
+	for i, b := range [...]bool{ev.Account != "", ev.Market != "", ev.Amount.Valid, ev.Buyer != "", ev.Seller != "",
 		ev.Size.Valid, ev.Price.Valid, ev.Maker != "", ev.Mark.Valid, ev.Index.Valid, ev.Last.Valid,
 		ev.FundingRate.Valid, ev.SecondsToFunding.Valid, ev.BasisAverage.Valid, ev.Rate.Valid,
-		ev.Leverage.Valid, ev.MarginMode != ""}
+		ev.Leverage.Valid, ev.MarginMode != ""} {
+		if b {
+			m |= 1 << i
+		}
+	}
+	return m
 }
 
 var allowedFields = map[spec.EventType][]string{
@@ -47,23 +57,33 @@ var allowedFields = map[spec.EventType][]string{
 	spec.EventSetMarginMode: {"account", "market", "marginMode"},
 }
 
+// allowedMask is allowedFields as bit masks over ledgerFields (the
+// validation of every event checks it).
+var allowedMask = func() map[spec.EventType]uint32 {
+	out := make(map[spec.EventType]uint32, len(allowedFields))
+	for t, fs := range allowedFields {
+		var m uint32
+		for _, f := range fs {
+			i := slices.Index(ledgerFields, f)
+			if i < 0 {
+				panic("model: ledger: unknown field " + f)
+			}
+			m |= 1 << i
+		}
+		out[t] = m
+	}
+	return out
+}()
+
 func (l *Ledger) apply(ev *spec.Event) {
-	allowed, ok := allowedFields[ev.Type]
+	allowed, ok := allowedMask[ev.Type]
 	if !ok {
 		l.fail(l.evPath("type"), "LED-5", "unknown event type "+spec.Quote(string(ev.Type)))
 	}
-	set := fieldsSet(ev)
-	for i, f := range ledgerFields {
-		if !set[i] {
-			continue
-		}
-		ok := false
-		for _, g := range allowed {
-			ok = ok || g == f
-		}
-		if !ok {
-			l.fail(l.evPath(f), "LED-5", "field "+f+" does not belong to a "+string(ev.Type)+" event")
-		}
+	// The first field (in struct order) that does not belong to the type.
+	if extra := fieldsSet(ev) &^ allowed; extra != 0 {
+		f := ledgerFields[bits.TrailingZeros32(extra)]
+		l.fail(l.evPath(f), "LED-5", "field "+f+" does not belong to a "+string(ev.Type)+" event")
 	}
 	switch ev.Type {
 	case spec.EventDeposit:
@@ -111,8 +131,9 @@ func (l *Ledger) evNum(d decimal.NullDecimal, field string) int64 {
 	if !d.Valid {
 		l.fail(l.evPath(field), "LED-5", field+" is required")
 	}
-	v, err := num(d.Decimal, l.evPath(field))
+	v, err := num(d.Decimal, "")
 	if err != nil {
+		err.Path = l.evPath(field) // built only on failure: no allocation otherwise
 		panic(ledgerFail{err})
 	}
 	return v
@@ -180,8 +201,8 @@ func (l *Ledger) move(from, to bal, amt wide.Int, reason string) {
 	} else { // a withdrawal
 		l.netExt.Sub(l.netExt, wbig(amt))
 	}
-	l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectPosting, From: from.name, To: to.name,
-		Amount: decW(amt), Reason: reason})
+	l.effs = append(l.effs, LedgerEffect{Event: l.k, Type: spec.EffectPosting, From: from.name, To: to.name,
+		Amount: Fixed(w64(amt)), Reason: reason}) // out of range: l.bad, the event fails
 }
 
 // withdraw: SPEC does not spell out the limit. Reading (the brief's, from
@@ -390,8 +411,9 @@ func (l *Ledger) priceEvent(ev *spec.Event) {
 	pr := spec.Price{Mark: ev.Mark, Index: ev.Index, Last: ev.Last, FundingRate: ev.FundingRate,
 		SecondsToFunding: ev.SecondsToFunding, BasisAverage: ev.BasisAverage}
 	opt := func(d decimal.NullDecimal, f string) (int64, bool) {
-		v, ok, err := numOpt(d, l.evPath(f))
+		v, ok, err := numOpt(d, "")
 		if err != nil {
+			err.Path = l.evPath(f) // built only on failure
 			panic(ledgerFail{err})
 		}
 		return v, ok

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math/big"
+	"slices"
 	"sort"
 
 	"github.com/perpcheck/perpcheck/model/internal/wide"
@@ -51,14 +52,13 @@ func (l *Ledger) funding(ev *spec.Event) {
 		rate = max(-mk.fundingCap, min(rate, mk.fundingCap))
 	}
 	if rate != 0 {
-		var fb wide.Int // funding:<market>, transient
-		fbal := bal{"funding:" + mk.name, &fb}
+		l.fb = wide.Int{} // funding:<market>, transient
+		fbal := bal{l.fundNames[mi], &l.fb}
 		ar := rate
 		if ar < 0 {
 			ar = -ar
 		}
-		for _, id := range l.ids {
-			a := l.acc[id]
+		for _, a := range l.accs {
 			idx := a.find(mi)
 			if idx < 0 {
 				continue
@@ -74,7 +74,7 @@ func (l *Ledger) funding(ev *spec.Event) {
 			}
 		}
 		// FND-3: the remainder (sum up - sum down >= 0) goes to dust.
-		l.move(fbal, bal{"dust", &l.dust}, fb, "dust")
+		l.move(fbal, bal{"dust", &l.dust}, l.fb, "dust")
 	}
 	// FND-4.
 	l.sweep()
@@ -91,8 +91,7 @@ func (l *Ledger) fundingRat(mi int, rate *big.Rat) {
 	var fb wide.Int
 	fbal := bal{"funding:" + mk.name, &fb}
 	ar := new(big.Rat).Abs(rate)
-	for _, id := range l.ids {
-		a := l.acc[id]
+	for _, a := range l.accs {
 		idx := a.find(mi)
 		if idx < 0 {
 			continue
@@ -138,8 +137,7 @@ func (l *Ledger) wideOf(x *big.Int) wide.Int {
 func (l *Ledger) sweep() {
 	for {
 		did := false
-		for _, id := range l.ids {
-			a := l.acc[id]
+		for _, a := range l.accs {
 			if a.fund {
 				continue
 			}
@@ -180,25 +178,38 @@ func (l *Ledger) execPrice(ps *lpos) int64 {
 	return l.tickUpU(mp, mk.tick)
 }
 
+// lossItem is one position of a pool for lossOrder.
+type lossItem struct {
+	mi int
+	u  wide.Int
+}
+
 // lossOrder returns the pool's positions' markets, largest loss first (most
-// negative exact U at the mark; ties by market).
+// negative exact U at the mark; ties by market). The result is the ledger's
+// scratch (l.orderBuf), valid until the next call.
 func (l *Ledger) lossOrder(a *lacct, isoMkt int) []int {
-	type item struct {
-		mi int
-		u  wide.Int
-	}
-	var its []item
+	its := l.lossBuf[:0]
 	for i := range a.pos {
 		ps := &a.pos[i]
 		if (isoMkt < 0 && ps.cross) || (isoMkt >= 0 && ps.mkt == isoMkt) {
-			its = append(its, item{ps.mkt, l.upnl16(ps)})
+			its = append(its, lossItem{ps.mkt, l.upnl16(ps)})
 		}
 	}
-	sort.SliceStable(its, func(i, j int) bool { return its[i].u.Less(its[j].u) })
-	out := make([]int, len(its))
-	for i, it := range its {
-		out[i] = it.mi
+	// Stable, like sort.SliceStable, without its allocation.
+	slices.SortStableFunc(its, func(x, y lossItem) int {
+		switch {
+		case x.u.Less(y.u):
+			return -1
+		case y.u.Less(x.u):
+			return 1
+		}
+		return 0
+	})
+	out := l.orderBuf[:0]
+	for _, it := range its {
+		out = append(out, it.mi)
 	}
+	l.lossBuf, l.orderBuf = its, out
 	return out
 }
 
@@ -214,7 +225,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 	order := l.lossOrder(a, isoMkt)
 	// LQ-3: E_x with every position closed at its execution price (exact;
 	// an intermediate, so unbounded).
-	px := map[int]int64{}
+	px := l.pxBuf // by market index; only the pool's markets are set
 	var ex16 wide.Int
 	if isoMkt >= 0 {
 		ex16 = a.pos[a.find(isoMkt)].iso.Mul(u8)
@@ -243,7 +254,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 	closeFund := func(mi int) {
 		idx := a.find(mi)
 		ps := a.pos[idx]
-		l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: l.markets[mi].name, Pool: pool})
+		l.effs = append(l.effs, LedgerEffect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: l.markets[mi].name, Pool: pool})
 		if ps.sign > 0 {
 			l.fillPair(l.fund, a, mi, ps.q, px[mi], "liquidation", roleCounter, roleLiquidated)
 		} else {
@@ -326,7 +337,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 				absq, _ := abs.DivFloor(u8)
 				r = r.Sub(absq)
 			}
-			l.effs = append(l.effs, spec.Effect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: mk.name, Pool: pool})
+			l.effs = append(l.effs, LedgerEffect{Event: l.k, Type: spec.EffectLiquidation, Account: a.id, Market: mk.name, Pool: pool})
 			l.adl(a, mi, p)
 		}
 		if r.Sign() > 0 {
@@ -389,8 +400,7 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 	var cs []cand
 	maxScore := big.NewInt(int64(maxU))
 	byAccount := l.lv[mi].adlAccount
-	for _, id := range l.ids {
-		c := l.acc[id]
+	for _, c := range l.accs {
 		if c == a {
 			continue
 		}

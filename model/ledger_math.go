@@ -164,11 +164,3 @@ func ratDown(x *big.Rat) string {
 	q, _ := new(big.Int).DivMod(x.Num(), x.Denom(), new(big.Int))
 	return decimal.NewFromBigInt(q, -8).String()
 }
-
-// decW returns a value in units as a decimal (any magnitude).
-func decW(x wide.Int) decimal.NullDecimal {
-	if v, ok := x.Int64(); ok {
-		return nullDec(Fixed(v))
-	}
-	return decimal.NullDecimal{Decimal: decimal.NewFromBigInt(wbig(x), -8), Valid: true}
-}

@@ -119,11 +119,12 @@ func (l *Ledger) fillPair(buyer, seller *lacct, mi int, q wide.Int, px int64, ki
 	if !inRange(q) {
 		l.bad = true
 	}
+	// A size out of range sets l.bad: the event fails and its effects go.
 	l.effs = append(l.effs,
-		spec.Effect{Event: l.k, Type: spec.EffectFill, Account: buyer.id, Market: name, Side: spec.Long,
-			Size: decW(q), Price: nullDec(Fixed(px)), Counterparty: seller.id, Kind: kind},
-		spec.Effect{Event: l.k, Type: spec.EffectFill, Account: seller.id, Market: name, Side: spec.Short,
-			Size: decW(q), Price: nullDec(Fixed(px)), Counterparty: buyer.id, Kind: kind})
+		LedgerEffect{Event: l.k, Type: spec.EffectFill, Account: buyer.id, Market: name, Side: spec.Long,
+			Size: Fixed(w64(q)), Price: Fixed(px), Counterparty: seller.id, Kind: kind},
+		LedgerEffect{Event: l.k, Type: spec.EffectFill, Account: seller.id, Market: name, Side: spec.Short,
+			Size: Fixed(w64(q)), Price: Fixed(px), Counterparty: buyer.id, Kind: kind})
 	incB = l.update(buyer, mi, 1, q, px, rb, "buyer")
 	incS = l.update(seller, mi, -1, q, px, rs, "seller")
 	return incB, incS
@@ -231,27 +232,27 @@ func (l *Ledger) checkIM(a *lacct, mi int, px int64, field string) {
 	}
 	idx := a.find(mi)
 	ps := &a.pos[idx]
-	path := l.evPath(field)
+	// The path is built only on failure (no allocation otherwise).
 	if ps.cross {
 		if e16, _ := l.crossPool(a); !l.geIM(e16, a, nil) {
-			l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
+			l.needIM(l.evPath(field), a, "cross pool", units16(e16), l.crossIM(a))
 		}
 	} else {
 		if e16, _ := l.isoPool(ps); !l.geIM(e16, a, ps) {
-			l.needIM(path, a, "isolated pool of "+spec.Quote(l.markets[mi].name), units16(e16), l.im(a, ps))
+			l.needIM(l.evPath(field), a, "isolated pool of "+spec.Quote(l.markets[mi].name), units16(e16), l.im(a, ps))
 		}
 		if e16, _ := l.crossPool(a); !l.geIM(e16, a, nil) {
-			l.needIM(path, a, "cross pool", units16(e16), l.crossIM(a))
+			l.needIM(l.evPath(field), a, "cross pool", units16(e16), l.crossIM(a))
 		}
 		if a.wallet.IsNeg() {
-			l.fail(path, "TRD-5", "account "+spec.Quote(a.id)+": the wallet would be "+wstr(a.wallet)+" < 0 (shortfall "+wstr(a.wallet.Neg())+")")
+			l.fail(l.evPath(field), "TRD-5", "account "+spec.Quote(a.id)+": the wallet would be "+wstr(a.wallet)+" < 0 (shortfall "+wstr(a.wallet.Neg())+")")
 		}
 	}
 	mk := &l.markets[mi]
 	maxN := mk.tiers[len(mk.tiers)-1].maxN
 	n := ps.q.Mul(uint64(px))
 	if n.Cmp(wide.MulU64(uint64(maxN), u8)) > 0 {
-		l.fail(path, "TRD-5", "account "+spec.Quote(a.id)+": notional "+fmt16(n)+" at the trade price exceeds the last tier's maxNotional "+fx(maxN))
+		l.fail(l.evPath(field), "TRD-5", "account "+spec.Quote(a.id)+": notional "+fmt16(n)+" at the trade price exceeds the last tier's maxNotional "+fx(maxN))
 	}
 }
 
