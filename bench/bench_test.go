@@ -44,13 +44,6 @@ var (
 	sinkCount   int
 )
 
-func fatalIf(b *testing.B, err error) {
-	if err != nil {
-		b.Helper()
-		b.Fatal(err)
-	}
-}
-
 // cpuClock measures the CPU time of the benchmark's own OS thread (the
 // goroutine is locked to it), reported as cpu-ns/op: unlike ns/op it does not
 // grow when other processes compete for the CPUs, which they did while the
@@ -103,7 +96,7 @@ func BenchmarkHealth(b *testing.B) {
 		for _, n := range []int{1, 10, 100} {
 			b.Run("impl="+impl+"/pos="+strconv.Itoa(n), func(b *testing.B) {
 				u, err := healthUniverse(n)
-				fatalIf(b, err)
+				fatalOn(b, err)
 				acc := u.HealthAccount(n)
 				marks := healthMarks(u)
 				benchHealth(b, impl, u, acc, marks)
@@ -118,12 +111,12 @@ func benchHealth(b *testing.B, impl string, u *universe, acc spec.Account, marks
 	switch impl {
 	case "model":
 		p, err := model.Load(u.Scenario(acc))
-		fatalIf(b, err)
+		fatalOn(b, err)
 		mi, _ := p.MarketIndex("BTCUSDT")
 		var fm [2]model.Fixed
 		for v := range marks {
 			fm[v], err = model.FixedFromDecimal(marks[v])
-			fatalIf(b, err)
+			fatalOn(b, err)
 		}
 		c := startClock(b)
 		for i := 0; i < b.N; i++ {
@@ -191,12 +184,12 @@ func BenchmarkLiqPrice(b *testing.B) {
 		for _, mode := range []spec.MarginMode{spec.Isolated, spec.Cross} {
 			b.Run("impl="+impl+"/mode="+string(mode), func(b *testing.B) {
 				u, err := liqUniverse()
-				fatalIf(b, err)
+				fatalOn(b, err)
 				acc := u.LiqAccount(mode)
 				switch impl {
 				case "model":
 					p, err := model.Load(u.Scenario(acc))
-					fatalIf(b, err)
+					fatalOn(b, err)
 					c := startClock(b)
 					for i := 0; i < b.N; i++ {
 						sinkPrice, _ = p.LiquidationPrice(0)
@@ -245,7 +238,7 @@ func BenchmarkReport(b *testing.B) {
 		for _, n := range []int{1, 10, 100} {
 			b.Run("impl="+impl+"/pos="+strconv.Itoa(n), func(b *testing.B) {
 				u, err := healthUniverse(n)
-				fatalIf(b, err)
+				fatalOn(b, err)
 				s := u.Scenario(u.HealthAccount(n))
 				eval := model.Evaluate
 				if impl == "reference" {
@@ -478,7 +471,7 @@ func getScanSet(b *testing.B, impl string, n int) *scanSet {
 	}
 	scanCache.key, scanCache.set = "", nil
 	s, err := buildScanSet(impl, n)
-	fatalIf(b, err)
+	fatalOn(b, err)
 	scanCache.key, scanCache.set = key, s
 	return s
 }

@@ -26,6 +26,10 @@
 // README.md. Plain `go test ./bench/` runs only the agreement tests; no
 // benchmark data is built unless -bench selects a benchmark.
 //
+// Cases and Run (harness.go) are the same scenarios for any engine of a
+// properties.Factory (other teams' engines, an engine behind perpcheck/1 in
+// "perpcheck bench"), named for benchstat's -col /impl; see README.md.
+//
 // The kernels implement SPEC's mark basis (MKT-3 "mark", Binance) only; the
 // scenarios here never use the entry basis.
 package bench

@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 // (impl=protocol/req=evaluate), and batches of 64 scenarios per request
 // (req=evaluate_batch, reported per scenario), on the scenarios of
 // BenchmarkReport (pos=1 and pos=10), whose model numbers are the engine's
-// own share of the time.
+// own share of the time. cpu-ns/op is the CPU time of both processes per op.
 func BenchmarkProtocol(b *testing.B) {
 	env := []string{"PERPCHECK_BENCH_SERVE=1"}
 	if name := os.Getenv("PERPCHECK_BENCH_SERVE_PROFILE"); name != "" {
@@ -65,10 +65,11 @@ func BenchmarkProtocol(b *testing.B) {
 	defer e.Close()
 	for _, n := range []int{1, 10} {
 		u, err := healthUniverse(n)
-		fatalIf(b, err)
+		fatalOn(b, err)
 		s := u.Scenario(u.HealthAccount(n))
 		pos := "/pos=" + strconv.Itoa(n)
 		b.Run("req=evaluate"+pos, func(b *testing.B) {
+			cpu0, cpuOK := processCPU()
 			for b.Loop() {
 				e.BeginCase()
 				if _, err := e.Evaluate(s); err != nil {
@@ -76,12 +77,14 @@ func BenchmarkProtocol(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
+			reportCPU(b, cpu0, cpuOK)
 		})
 		b.Run("req=evaluate_batch"+pos, func(b *testing.B) {
 			batch := make([]*spec.Scenario, 64)
 			for i := range batch {
 				batch[i] = s
 			}
+			cpu0, cpuOK := processCPU()
 			for b.Loop() {
 				e.BeginCase()
 				if _, _, err := e.EvaluateBatch(batch); err != nil {
@@ -89,7 +92,18 @@ func BenchmarkProtocol(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "scenarios/s")
+			reportCPU(b, cpu0, cpuOK)
 		})
+	}
+}
+
+// reportCPU reports the CPU time of both processes (the harness, this
+// process, and the engine, its child) per op since cpu0, as cpu-ns/op: on a
+// machine shared with other jobs it varies much less than ns/op, which also
+// counts the waits for a core.
+func reportCPU(b *testing.B, cpu0 int64, ok bool) {
+	if cpu1, ok1 := processCPU(); ok && ok1 && b.N > 0 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -100,10 +114,10 @@ func BenchmarkProtocol(b *testing.B) {
 // and the model between them.
 func BenchmarkProtocolParts(b *testing.B) {
 	u, err := healthUniverse(1)
-	fatalIf(b, err)
+	fatalOn(b, err)
 	s := u.Scenario(u.HealthAccount(1))
 	rep, err := model.Evaluate(s)
-	fatalIf(b, err)
+	fatalOn(b, err)
 	sj, rj := wire.AppendScenario(nil, s), wire.AppendReport(nil, rep)
 	var buf []byte
 	b.Run("part=encode-scenario", func(b *testing.B) {
@@ -114,13 +128,13 @@ func BenchmarkProtocolParts(b *testing.B) {
 	b.Run("part=decode-scenario", func(b *testing.B) {
 		for b.Loop() {
 			var sc spec.Scenario
-			fatalIf(b, strictjson.Unmarshal(sj, &sc))
+			fatalOn(b, strictjson.Unmarshal(sj, &sc))
 		}
 	})
 	b.Run("part=model", func(b *testing.B) {
 		for b.Loop() {
 			_, err := model.Evaluate(s)
-			fatalIf(b, err)
+			fatalOn(b, err)
 		}
 	})
 	b.Run("part=encode-report", func(b *testing.B) {
@@ -131,7 +145,7 @@ func BenchmarkProtocolParts(b *testing.B) {
 	b.Run("part=decode-report", func(b *testing.B) {
 		for b.Loop() {
 			var r spec.Report
-			fatalIf(b, strictjson.Unmarshal(rj, &r))
+			fatalOn(b, strictjson.Unmarshal(rj, &r))
 		}
 	})
 }

@@ -70,7 +70,7 @@ func TestErrors(t *testing.T) {
 		{"NUM-1 before NUM-2", mkMarket("BTC", func(m *spec.Market) { m.LotSize = d("100000000000.000000001") }), "markets.BTC.lotSize", "NUM-1"},
 		{"mmBasis", mkMarket("BTC", func(m *spec.Market) { m.MMBasis = "last" }), "markets.BTC.mmBasis", "MKT-3"},
 		{"modes dup", mkMarket("BTC", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{spec.Cross, spec.Cross} }), "markets.BTC.marginModes", "MKT-4"},
-		{"modes unknown", mkMarket("BTC", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"portfolio"} }), "markets.BTC.marginModes", "MKT-4"},
+		{"modes unknown", mkMarket("BTC", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"spread"} }), "markets.BTC.marginModes", "MKT-4"},
 		{"fee rate 1", mkMarket("BTC", func(m *spec.Market) { m.LiquidationFeeRate = nd("1") }), "markets.BTC.liquidationFeeRate", "MKT-5"},
 		{"funding hours 0", mkMarket("BTC", func(m *spec.Market) { m.FundingIntervalHours = nd("0") }), "markets.BTC.fundingIntervalHours", "MKT-5"},
 		{"band 1", mkMarket("BTC", func(m *spec.Market) { m.MarkPriceBand = nd("1") }), "markets.BTC.markPriceBand", "MKT-5"},

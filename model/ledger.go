@@ -238,6 +238,16 @@ func (l *Ledger) rangeCheck() {
 			}
 		}
 	}
+	// LED-1: no position is left with size > 0 and cost basis V = 0 (a
+	// long taken over at execution price 0, LQ-2; a long reduced from a
+	// basis of a few units, TRD-2).
+	for _, a := range l.touched {
+		for i := range a.pos {
+			if ps := &a.pos[i]; !ps.q.IsZero() && ps.v.IsZero() {
+				l.fail(l.evPath(rangeField[l.typ]), "POS-2", a.id+"'s position in "+l.markets[ps.mkt].name+" would have size "+wstr(ps.q)+" and entryValue 0 (LED-1: V > 0)")
+			}
+		}
+	}
 	if !inRange(l.fees) || !inRange(l.dust) || !inRange(l.settlement) {
 		l.overflow()
 	}

@@ -320,23 +320,19 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 		} else {
 			e16, _ = l.isoPool(ps)
 		}
-		// ADL-2: pnl = down(U/V) (units: U16/V_u).
-		var pnl *big.Int
-		if ps.v.Sign() > 0 {
-			pnl = floorDiv(wbig(u), wbig(ps.v))
-		} else {
-			pnl = big.NewInt(0) // V = 0 cannot be ranked by U/V; reading: 0
-		}
+		// ADL-2: pnl = down(U/V) (units: U16/V_u); V = 0 (the fund, after
+		// LQ-2 at price 0; then U > 0) and U > 0 with E <= 0 score MAX.
 		var score *big.Int
 		switch {
-		case u.Sign() > 0 && e16.Sign() > 0:
+		case ps.v.IsZero() || (u.Sign() > 0 && e16.Sign() <= 0):
+			score = maxScore
+		case u.Sign() > 0:
 			// down(N/E) in units: N16*1e8/E16.
+			pnl := floorDiv(wbig(u), wbig(ps.v))
 			lev := floorDiv(new(big.Int).Mul(wbig(l.notional16(ps)), big.NewInt(int64(u8))), wbig(e16))
 			score = floorDiv(new(big.Int).Mul(pnl, lev), big.NewInt(int64(u8)))
-		case u.Sign() > 0:
-			score = maxScore
 		default:
-			score = pnl
+			score = floorDiv(wbig(u), wbig(ps.v))
 		}
 		cs = append(cs, cand{c, score})
 	}

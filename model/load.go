@@ -43,6 +43,9 @@ func Load(s *spec.Scenario) (*Portfolio, error) {
 		return nil, err
 	}
 	p.prepare()
+	if err := p.loadPM(); err != nil { // PM-2 (pm_eval.go)
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -128,8 +131,13 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 					return errf(path, "MKT-4", "margin mode \"isolated\" listed twice")
 				}
 				mk.isolated = true
+			case spec.Portfolio:
+				if mk.portfolio {
+					return errf(path, "MKT-4", "margin mode \"portfolio\" listed twice")
+				}
+				mk.portfolio = true
 			default:
-				return errf(path, "MKT-4", "margin mode must be \"cross\" or \"isolated\", got "+spec.Quote(string(mode)))
+				return errf(path, "MKT-4", "margin mode must be \"cross\", \"isolated\" or \"portfolio\", got "+spec.Quote(string(mode)))
 			}
 		}
 		// MKT-5, field by field: NUM, then the range.
@@ -184,6 +192,9 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 			return errf(pre+".variants.trigger", "VAR-1", "trigger "+spec.Quote(mk.vars.Trigger)+" differs from market "+spec.Quote(names[0])+"'s; all markets of a scenario share one trigger")
 		}
 		if err := mk.loadTiers(m.Tiers, pre+".tiers"); err != nil {
+			return err
+		}
+		if err := p.loadPMMarket(mi, &m, pre); err != nil { // MKT-6, PM-1 (pm.go)
 			return err
 		}
 	}
@@ -476,8 +487,13 @@ func (p *Portfolio) loadAccount(s *spec.Scenario) *spec.Error {
 			if !mk.isolated {
 				return errf(pre+".marginMode", "POS-3", "market "+spec.Quote(in.Market)+" does not offer margin mode \"isolated\"")
 			}
+		case spec.Portfolio:
+			if !mk.portfolio {
+				return errf(pre+".marginMode", "POS-3", "market "+spec.Quote(in.Market)+" does not offer margin mode \"portfolio\"")
+			}
+			ps.portfolio = true
 		default:
-			return errf(pre+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got "+spec.Quote(string(in.MarginMode)))
+			return errf(pre+".marginMode", "POS-3", "marginMode must be \"cross\", \"isolated\" or \"portfolio\", got "+spec.Quote(string(in.MarginMode)))
 		}
 		// POS-6.
 		if j, dup := seen[mi]; dup {
@@ -500,9 +516,9 @@ func (p *Portfolio) loadAccount(s *spec.Scenario) *spec.Error {
 		if err != nil {
 			return err
 		}
-		if ps.cross {
+		if ps.cross || ps.portfolio {
 			if hasIso {
-				return errf(pre+".isolatedMargin", "POS-5", "a cross position must not set isolatedMargin")
+				return errf(pre+".isolatedMargin", "POS-5", "a "+string(in.MarginMode)+" position must not set isolatedMargin")
 			}
 			continue
 		}
@@ -617,7 +633,7 @@ func (p *Portfolio) prepare() {
 				}
 				ps.grp[t] = g
 			}
-		} else {
+		} else if !ps.portfolio {
 			p.isoPool++
 			ps.pool = p.isoPool
 		}

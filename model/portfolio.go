@@ -46,6 +46,8 @@ type Portfolio struct {
 	used     []int32
 	terms    []frac
 	nat      []uint64
+
+	pm pmState // portfolio margin (pm.go, pm_eval.go)
 }
 
 type market struct {
@@ -53,6 +55,7 @@ type market struct {
 	tick, lot             int64
 	entry                 bool // mmBasis "entry"
 	cross, isolated       bool // margin modes offered
+	portfolio             bool // margin mode portfolio offered (PM, MKT-4)
 	tiers                 []tierData
 	maxLev1               int64
 	feeRate, fundingHours int64
@@ -86,6 +89,7 @@ type position struct {
 	negMask     uint64   // all ones for a short, 0 for a long
 	mkt         int32
 	cross       bool
+	portfolio   bool // marginMode portfolio (PM-2)
 	entry       bool
 	isoOverflow bool  // the POS-5 default isolated margin exceeds MAX
 	lev         int64 // chosen leverage in units
@@ -340,7 +344,7 @@ func (p *Portfolio) Isolated(i int) (PoolHealth, error) {
 		return PoolHealth{}, ErrIndex
 	}
 	ps := &p.pos[i]
-	if ps.cross {
+	if ps.cross || ps.portfolio {
 		return PoolHealth{}, ErrNotIsolated
 	}
 	if ps.isoOverflow {

@@ -67,7 +67,9 @@ func (p *Portfolio) Report() (*spec.Report, error) {
 		pr.MaintenanceMargin = dec(m.MaintenanceMargin)
 		pr.Tier = m.Tier
 		var liq, bkr PriceResult
-		if ps.cross {
+		if ps.portfolio { // PM-12
+			liq, bkr = PriceResult{Reason: spec.ReasonPortfolio}, PriceResult{Reason: spec.ReasonPortfolio}
+		} else if ps.cross {
 			liq = p.liq(ps, k24.Sub(u16s[i].Mul(u8)).Add(mm24s[i]), k16.Sub(u16s[i]))
 			bkr = p.bkr(ps, k16.Sub(u16s[i]))
 		} else {
@@ -97,7 +99,7 @@ func (p *Portfolio) Report() (*spec.Report, error) {
 	}
 	r.Pools = append(r.Pools, poolReport(spec.Cross, -1, h))
 	for i := range p.pos {
-		if p.pos[i].cross {
+		if p.pos[i].cross || p.pos[i].portfolio {
 			continue
 		}
 		h, err := p.Isolated(i)
@@ -105,6 +107,9 @@ func (p *Portfolio) Report() (*spec.Report, error) {
 			return nil, err
 		}
 		r.Pools = append(r.Pools, poolReport(spec.Isolated, i, h))
+	}
+	if r.Portfolio, err = p.portfolioReport(); err != nil { // EVAL-2 step 6 (pm_eval.go)
+		return nil, err
 	}
 	return r, nil
 }

@@ -41,7 +41,13 @@ func (rp *replay) adlRanking(id, market string, s int) (cs []adlCandidate, ok bo
 		if m != market || cid == id || p.x.IsZero() || p.x.Sign() != -s {
 			continue
 		}
+		if p.v.IsZero() {
+			rp.e.hit("ADL-2 V = 0 candidate") // the fund, after LQ-2 at price 0 (gen.boundaryADLZeroBasis)
+		}
 		e, ok := rp.poolEquity(cid, m, p.mode)
+		if ok && e.IsZero() && p.x.Mul(mark.Decimal).Sub(p.v).Mul(decimal.NewFromInt(int64(p.x.Sign()))).Sign() > 0 {
+			rp.e.hit("ADL-2 U > 0, E = 0 candidate")
+		}
 		if !ok || rp.touched[key] {
 			return nil, false
 		}
@@ -93,9 +99,12 @@ func (rp *replay) poolEquity(id, market string, mode spec.MarginMode) (decimal.D
 // with no equity): above every finite score.
 var adlMax = new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), 200))
 
-// adlScore is ADL-2: pnl = down(U / V); U > 0 and E > 0: down(pnl *
-// down(N / E)); U > 0 and E <= 0: MAX; U <= 0: pnl.
+// adlScore is ADL-2: V = 0: MAX; else pnl = down(U / V); U > 0 and E > 0:
+// down(pnl * down(N / E)); U > 0 and E <= 0: MAX; U <= 0: pnl.
 func adlScore(u, v, n, e decimal.Decimal) *big.Rat {
+	if v.IsZero() {
+		return adlMax // ADL-2: V = 0 (only the fund's, after LQ-2 at price 0) scores MAX
+	}
 	pnl := roundQuo(u, v, false)
 	switch {
 	case u.Sign() > 0 && e.Sign() > 0:

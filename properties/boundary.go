@@ -3,11 +3,13 @@ package properties
 import (
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/perpcheck/perpcheck/properties/gen"
 	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
@@ -53,6 +55,9 @@ func side(x decimal.Decimal) string {
 // account, an amount > 0 on the grid; for margin events an isolated position).
 func (e *env) checkLimits(before *spec.State, ev spec.Event, err error) string {
 	e.countEventBoundary(before, ev, err)
+	if ev.Type == spec.EventPrice && ruleOf(err) == "POS-2" {
+		e.hit("LED-1 V = 0 rejected")
+	}
 	if !ev.Amount.Valid || ev.Amount.Decimal.Sign() <= 0 || !specutil.FloorGrid(ev.Amount.Decimal, units(1)).Equal(ev.Amount.Decimal) {
 		return ""
 	}
@@ -77,6 +82,11 @@ func (e *env) checkLimits(before *spec.State, ev spec.Event, err error) string {
 		within := amt.Rat().Cmp(max) <= 0
 		if s := side(amt.Sub(decimal.NewFromBigRat(down(max), 8))); s != "" {
 			e.hit("LED-9 withdraw amount-max " + s)
+			// At the maximum, on the grid and below WB: E = IM exactly after
+			// it; with two margins N_i/L_i off the grid (gen.boundaryThirds).
+			if s == "=" && max.Cmp(a.WalletBalance.Rat()) < 0 && new(big.Rat).Mul(max, big.NewRat(1e8, 1)).IsInt() && gen.OffGridIMs(before, a) >= 2 {
+				e.hit("LED-9 withdraw E = IM, off-grid IMs")
+			}
 		}
 		if within != ok && (ok || rule == "POOL-6") {
 			return fmt.Sprintf("LED-9: %s's withdrawal of %s was %s; the limit min(WB, WB + sum min(U, 0) - IM) is exactly %s (WB %s)",
@@ -264,6 +274,28 @@ func (rp *replay) checkTriggered(f spec.Effect, first bool) string {
 	}
 	if f.Market != best {
 		return fmt.Sprintf("LQ-4: %s's cross pool closes %s first; the largest loss (ties by ascending market) is %s's (U %s)", f.Account, f.Market, best, bestU)
+	}
+	return ""
+}
+
+// checkPositiveBasis is LED-1 after an accepted event: no position of the
+// state has size > 0 and cost basis V = 0 (an event that would leave one,
+// e.g. the fund taking over a long at execution price 0 after a mark below
+// the tick, LQ-2, fails with POS-2).
+func checkPositiveBasis(after *spec.State) string {
+	for _, id := range append(slices.Sorted(maps.Keys(after.Accounts)), spec.InsuranceAccount) {
+		a, ok := after.Accounts[id]
+		if id == spec.InsuranceAccount {
+			a, ok = after.InsuranceFund, true
+		}
+		if !ok {
+			continue
+		}
+		for _, p := range a.Positions {
+			if p.Size.Sign() > 0 && p.CostBasis().Sign() <= 0 {
+				return fmt.Sprintf("LED-1: after the event %s's position in %s has size %s and entryValue %s (V > 0: the event must fail with POS-2)", id, p.Market, p.Size, p.CostBasis())
+			}
+		}
 	}
 	return ""
 }

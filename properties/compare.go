@@ -127,9 +127,9 @@ var specRuleIDs = func() map[string]bool {
 		prefix string
 		n      int
 	}{
-		{"NUM", 6}, {"MKT", 5}, {"VAR", 2}, {"TIER", 8}, {"PRICE", 2}, {"MARK", 5}, {"ACC", 1}, {"POS", 6},
+		{"NUM", 6}, {"MKT", 6}, {"VAR", 2}, {"TIER", 8}, {"PRICE", 2}, {"MARK", 5}, {"ACC", 1}, {"POS", 6},
 		{"QTY", 5}, {"POOL", 6}, {"LIQ", 8}, {"BKR", 3}, {"PROF", 3}, {"CCXT", 2}, {"EVAL", 6}, {"RPT", 3},
-		{"LED", 9}, {"TRD", 6}, {"FND", 4}, {"LQ", 8}, {"ADL", 3},
+		{"LED", 9}, {"TRD", 6}, {"FND", 4}, {"LQ", 8}, {"ADL", 3}, {"PM", 13},
 	} {
 		for i := 1; i <= g.n; i++ {
 			m[fmt.Sprintf("%s-%d", g.prefix, i)] = true

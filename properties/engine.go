@@ -74,6 +74,10 @@ const (
 	// Without it, generated insurance funds are deep enough that no deficit
 	// reaches ADL.
 	CapADL Capability = "adl"
+	// CapPortfolio: portfolio margin (SPEC PM, MKT-6): the portfolio
+	// margin mode and the report's portfolio section. Without it, the PM
+	// properties are not run and no generated scenario uses PM.
+	CapPortfolio Capability = "portfolio"
 )
 
 // VariantCapability is the capability that declares that an engine
@@ -101,7 +105,7 @@ func VariantCapabilities() []Capability {
 // AllCapabilities returns every capability: an engine that implements all
 // of SPEC declares these, every rule variant included.
 func AllCapabilities() []Capability {
-	return append([]Capability{CapIsolated, CapEntryBasis, CapComputedMark, CapErrorPaths, CapFunding, CapADL},
+	return append([]Capability{CapIsolated, CapEntryBasis, CapComputedMark, CapErrorPaths, CapFunding, CapADL, CapPortfolio},
 		VariantCapabilities()...)
 }
 

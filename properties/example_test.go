@@ -36,12 +36,19 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 24 passed, 0 failed, 11 not run
+	// 24 passed, 0 failed, 18 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
 	// MARK-5/computed-equals-given: needs computed-mark, which the engine does not declare
 	// MARK-3/computed-mark: needs computed-mark, which the engine does not declare
+	// PM-9/differential: needs portfolio, which the engine does not declare
+	// PM-3/no-offset-across-underlyings: needs portfolio, which the engine does not declare
+	// PM-7/hedged-pair: needs portfolio, which the engine does not declare
+	// PM-9/hedge-bound: needs portfolio, which the engine does not declare
+	// PM-4/mirror: needs portfolio, which the engine does not declare
+	// PM-9/monotone: needs portfolio, which the engine does not declare
+	// PM-11/critical-moves: needs portfolio, which the engine does not declare
 	// LED-4/stateful-invariants: needs a LedgerEngine, which the engine does not implement
 	// LED-6/differential-ledger: needs a LedgerEngine, which the engine does not implement
 	// TRD-2/split-vs-whole: needs a LedgerEngine, which the engine does not implement
@@ -100,5 +107,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 35 properties, 6 of them of the ledger
+	// 42 properties, 6 of them of the ledger
 }

@@ -353,6 +353,9 @@ func checkStep(e *env, k int, before *spec.State, beforeBook *book, ev spec.Even
 		return "LED-6: a successful event returned nil effects (want a non-nil, possibly empty, list)", afterBook
 	}
 	afterBook = bookOf(after)
+	if msg := checkPositiveBasis(after); msg != "" {
+		return msg, afterBook
+	}
 	if msg := checkLED4Book(after, afterBook); msg != "" {
 		return msg, afterBook
 	}

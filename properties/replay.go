@@ -172,7 +172,8 @@ func (rp *replay) fill(i int, f spec.Effect) string {
 	if _, ok := rp.before.Markets[f.Market]; !ok {
 		return fmt.Sprintf("LED-6: fill %d names unknown market %q", i, f.Market)
 	}
-	if !fillKinds[f.Kind] || (f.Side != spec.Long && f.Side != spec.Short) || !f.Size.Valid || f.Size.Decimal.Sign() <= 0 || !f.Price.Valid || f.Price.Decimal.Sign() <= 0 {
+	if !fillKinds[f.Kind] || (f.Side != spec.Long && f.Side != spec.Short) || !f.Size.Valid || f.Size.Decimal.Sign() <= 0 || !f.Price.Valid || f.Price.Decimal.Sign() < 0 || (f.Price.Decimal.IsZero() && f.Kind == "trade") {
+		// (LQ-2: a long liquidated at a mark below tickSize executes at 0.)
 		return fmt.Sprintf("LED-6: fill %d is malformed: %s", i, mustMarshal(f))
 	}
 	if l := rp.liq; l != nil && f.Kind == "adl" && !l.ranked {

@@ -58,6 +58,11 @@ type Config struct {
 	// Progress is called after each property (from the goroutine that ran
 	// it; with Parallel, concurrently).
 	Progress func(PropertyResult)
+	// OnCase, when set, is called as each case of a property starts, with
+	// the property's id and the number of cases started so far (rapid's
+	// shrinking runs count too), from the goroutine running the property:
+	// for progress displays. It must be fast and safe for concurrent use.
+	OnCase func(id string, cases int)
 }
 
 // defaultTimeout is Config.Timeout's default.
@@ -122,8 +127,8 @@ func whyNot(p Property, e Engine, caps capSet) (why string) {
 func Run(t *testing.T, f Factory, c *Config) {
 	t.Helper()
 	c = c.orDefault()
-	if c.Select != nil || c.Parallel != 0 || c.FailFast || c.Progress != nil {
-		t.Fatal("properties.Run: Config.Select, Parallel, FailFast and Progress are for Check; under go test use -run, -skip and -parallel")
+	if c.Select != nil || c.Parallel != 0 || c.FailFast || c.Progress != nil || c.OnCase != nil {
+		t.Fatal("properties.Run: Config.Select, Parallel, FailFast, Progress and OnCase are for Check; under go test use -run, -skip and -parallel")
 	}
 	perProperty := c.Runs > 0 && c.Runs != c.Cases
 	if !perProperty {
@@ -338,7 +343,16 @@ func runOne(p Property, e Engine, caps []Capability, c *Config) PropertyResult {
 				tb.Errorf("panic: %v\n%s", v, debug.Stack())
 			}
 		}()
-		rapid.Check(tb, p.prop(env))
+		prop := p.prop(env)
+		if c.OnCase != nil {
+			n, inner := 0, prop
+			prop = func(t *rapid.T) {
+				n++
+				c.OnCase(p.ID, n)
+				inner(t)
+			}
+		}
+		rapid.Check(tb, prop)
 	})
 	if timedOut {
 		last := env.lastFailure()

@@ -73,6 +73,7 @@ type poolResult struct {
 type result struct {
 	positions []positionResult
 	pools     []poolResult
+	pm        *pmReported // PM-13, nil without a portfolio position (pm.go)
 }
 
 // compute evaluates QTY, POOL, LIQ and BKR for a validated input; it rounds
@@ -110,6 +111,9 @@ func compute(in *input) *result {
 			liq:               liquidationPrice(p.mkt, in.atEq, p.s, p.q, p.qep, in.mut.liquidationK(pl, i, qs), bankruptcyK0(pl, i, qs)),
 			bkr:               bankruptcyPrice(p.mkt, p.s, p.q, p.qep, bankruptcyK0(pl, i, qs)),
 		}
+		if p.mode == spec.Portfolio { // PM-12
+			pr.liq, pr.bkr = reportedPrice{reason: spec.ReasonPortfolio}, reportedPrice{reason: spec.ReasonPortfolio}
+		}
 		if p.mode == spec.Isolated {
 			pr.isolatedMargin = p.margin
 			pr.maxRemovableMargin = in.mut.maxRemovableMargin(p.margin, q.u, q.im)
@@ -129,6 +133,7 @@ func compute(in *input) *result {
 			liquidatable:      in.mut.liquidatable(pl),
 		})
 	}
+	r.pm = roundPortfolio(computePortfolio(in, qs))
 	return r
 }
 
@@ -172,7 +177,7 @@ func checkReported(r *result) *spec.Error {
 			return err
 		}
 	}
-	return nil
+	return checkPortfolio(r.pm) // step 6 (PM-13)
 }
 
 // nullable converts an optional reported value.
@@ -229,5 +234,6 @@ func (r *result) report(in *input) *spec.Report {
 			Liquidatable:      pl.liquidatable,
 		})
 	}
+	rep.Portfolio = portfolioReport(r.pm)
 	return rep
 }

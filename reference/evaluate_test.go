@@ -420,7 +420,7 @@ func TestErrors(t *testing.T) {
 		{"lot range", market("ETH", func(m *spec.Market) { m.LotSize = d("92233720368.54775808") }), "markets.ETH.lotSize", "NUM-2"},
 		{"mmBasis", market("ETH", func(m *spec.Market) { m.MMBasis = "index" }), "markets.ETH.mmBasis", "MKT-3"},
 		{"modes dup", market("ETH", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"cross", "cross"} }), "markets.ETH.marginModes", "MKT-4"},
-		{"modes unknown", market("ETH", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"portfolio"} }), "markets.ETH.marginModes", "MKT-4"},
+		{"modes unknown", market("ETH", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"spread"} }), "markets.ETH.marginModes", "MKT-4"},
 		{"fee rate 1", market("ETH", func(m *spec.Market) { m.LiquidationFeeRate = nd("1") }), "markets.ETH.liquidationFeeRate", "MKT-5"},
 		{"funding hours 0", market("ETH", func(m *spec.Market) { m.FundingIntervalHours = nd("0") }), "markets.ETH.fundingIntervalHours", "MKT-5"},
 		{"band 0", market("ETH", func(m *spec.Market) { m.MarkPriceBand = nd("0") }), "markets.ETH.markPriceBand", "MKT-5"},

@@ -488,6 +488,16 @@ func (l *Ledger) Apply(ev spec.Event) (effects []spec.Effect, err error) {
 		// own report path is in the message.
 		return nil, fail(evPath(k, rangeField[ev.Type]), verr.Rule, "%s: %s", verr.Path, verr.Msg)
 	}
+	// LED-1: no position may be left with size > 0 and V = 0 (a long taken
+	// over at execution price 0, LQ-2; a long reduced from a basis of a
+	// few units, TRD-2): the event fails with POS-2 at the NUM-2 path.
+	for _, id := range work.sortIDs() {
+		for _, m := range slices.Sorted(maps.Keys(work.accounts[id].positions)) {
+			if p := work.accounts[id].positions[m]; p.q.Sign() > 0 && p.v.Sign() == 0 {
+				return nil, fail(evPath(k, rangeField[ev.Type]), "POS-2", "%s's position in %s would have size %s and entryValue 0 (LED-1: V > 0)", id, m, str(p.q))
+			}
+		}
+	}
 	// Commit: the work copy becomes the state.
 	effects = work.effects
 	if effects == nil {

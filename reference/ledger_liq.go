@@ -304,11 +304,15 @@ type adlCandidate struct {
 // adlScore is ADL-2 for a candidate position with exact unrealized PnL U at
 // the mark, entry value V, notional N and pool equity E (exact):
 //
+//	V = 0:         score = MAX (U = Q * mark > 0)
 //	pnl = down(U / V)
 //	U > 0, E > 0:  score = down(pnl * down(N / E))   (PnL% x effective leverage)
 //	U > 0, E <= 0: score = MAX
 //	U <= 0:        score = pnl
 func adlScore(u, v, n, e *apd.Decimal) *apd.Decimal {
+	if v.Sign() == 0 {
+		return maxValue // V = 0 (the fund, after LQ-2 at price 0): MAX
+	}
 	pnl := down(quo(u, v))
 	switch {
 	case u.Sign() > 0 && e.Sign() > 0:

@@ -31,6 +31,7 @@ type market struct {
 	takerFee  *apd.Decimal             // takerFeeRate, 0 when absent (QTY-5:taker, TRD-4)
 	variants  spec.Variants            // VAR: the selected variants, defaults filled in
 	mut       mutant                   // a deliberate bug (mutant.go); empty for Evaluate
+	pm        *pmMarket                // MKT-6 and PM-1 (pm.go)
 }
 
 // maxLeverage1 is maxLeverage_1, the market's maximum leverage (POS-4).
@@ -184,8 +185,8 @@ func validateMarket(name string, m spec.Market, first *market) (*market, *spec.E
 		out.modes[spec.Isolated] = true
 	}
 	for _, mode := range m.MarginModes {
-		if mode != spec.Cross && mode != spec.Isolated {
-			return nil, fail(p+".marginModes", "MKT-4", "unknown margin mode %q (want \"cross\" or \"isolated\")", string(mode))
+		if mode != spec.Cross && mode != spec.Isolated && mode != spec.Portfolio {
+			return nil, fail(p+".marginModes", "MKT-4", "unknown margin mode %q (want \"cross\", \"isolated\" or \"portfolio\")", string(mode))
 		}
 		if out.modes[mode] {
 			return nil, fail(p+".marginModes", "MKT-4", "margin mode %q listed twice", string(mode))
@@ -258,6 +259,10 @@ func validateMarket(name string, m spec.Market, first *market) (*market, *spec.E
 
 	// MKT-2: the tiers are a valid table (TIER-1..6).
 	if out.tiers, err = validateTiers(p+".tiers", m.Tiers, out.schedule()); err != nil {
+		return nil, err
+	}
+	// MKT-6 and PM-1 (pm.go).
+	if out.pm, err = validatePMMarket(p, m); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -453,8 +458,8 @@ func validateAccount(a *spec.Account, in *input) *spec.Error {
 		}
 
 		// POS-3: marginMode is cross or isolated and offered by the market.
-		if src.MarginMode != spec.Cross && src.MarginMode != spec.Isolated {
-			return fail(p+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got %q", string(src.MarginMode))
+		if src.MarginMode != spec.Cross && src.MarginMode != spec.Isolated && src.MarginMode != spec.Portfolio {
+			return fail(p+".marginMode", "POS-3", "marginMode must be \"cross\", \"isolated\" or \"portfolio\", got %q", string(src.MarginMode))
 		}
 		if !mkt.modes[src.MarginMode] {
 			return fail(p+".marginMode", "POS-3", "market %q does not offer margin mode %q", mkt.name, string(src.MarginMode))
@@ -486,8 +491,8 @@ func validateAccount(a *spec.Account, in *input) *spec.Error {
 			return err
 		}
 		switch {
-		case src.MarginMode == spec.Cross && margin != nil:
-			return fail(p+".isolatedMargin", "POS-5", "a cross position must not set isolatedMargin")
+		case src.MarginMode != spec.Isolated && margin != nil:
+			return fail(p+".isolatedMargin", "POS-5", "a %s position must not set isolatedMargin", string(src.MarginMode))
 		case src.MarginMode == spec.Isolated && margin != nil && margin.Sign() < 0:
 			return fail(p+".isolatedMargin", "POS-5", "isolatedMargin must be >= 0, got %s", str(margin))
 		case src.MarginMode == spec.Isolated && margin == nil:
@@ -497,7 +502,7 @@ func validateAccount(a *spec.Account, in *input) *spec.Error {
 
 		in.positions = append(in.positions, pos)
 	}
-	return nil
+	return validatePM2(in) // PM-2, after the positions (pm.go)
 }
 
 // isMultiple reports whether x is an integer multiple of k > 0 (POS-2).

@@ -28,6 +28,11 @@ func (m Market) Clone() Market {
 		v := *m.Variants
 		m.Variants = &v
 	}
+	if m.Expiry != nil {
+		e := *m.Expiry
+		m.Expiry = &e
+	}
+	m.PortfolioMargin = m.PortfolioMargin.Clone()
 	return m
 }
 
@@ -47,6 +52,7 @@ func (r *Report) Clone() *Report {
 	c.Prices = maps.Clone(r.Prices)
 	c.Positions = cloneSlice(r.Positions)
 	c.Pools = cloneSlice(r.Pools)
+	c.Portfolio = r.Portfolio.Clone()
 	return &c
 }
 

@@ -110,6 +110,15 @@ type Market struct {
 	// offers a choice (SPEC VAR); absent means SPEC's default for every
 	// choice. A profile market's variants are the venue's.
 	Variants *Variants `json:"variants,omitempty"`
+	// Underlying groups markets into portfolio-margin risk units (SPEC
+	// MKT-6, PM-3); empty means the market's own name.
+	Underlying string `json:"underlying,omitempty"`
+	// Expiry makes the market a dated linear future with this many years
+	// to expiry, > 0 (SPEC MKT-6, PM-6); nil means a perpetual.
+	Expiry *decimal.Decimal `json:"expiry,omitempty"`
+	// PortfolioMargin holds the portfolio-margin parameters of the
+	// market's underlying (SPEC PM-1); nil means the market has none.
+	PortfolioMargin *PortfolioParams `json:"portfolioMargin,omitempty"`
 }
 
 // Tier is one leverage bracket. It contains the notionals N with
@@ -179,6 +188,9 @@ type Report struct {
 	// Pools are the cross pool first, then one pool per isolated position in
 	// the order of the positions.
 	Pools []PoolReport `json:"pools"`
+	// Portfolio is the portfolio pool, present only when the account has a
+	// portfolio position (SPEC PM-13).
+	Portfolio *PortfolioReport `json:"portfolio,omitempty"`
 }
 
 // PriceReport is the mark price a market was evaluated at.

@@ -169,6 +169,13 @@ func (v Variants) Get(key string) string {
 	return ""
 }
 
+// Has reports whether v sets the choice with JSON key key (a non-empty
+// field; an empty one selects the default).
+func (v Variants) Has(key string) bool {
+	p := v.field(key)
+	return p != nil && *p != ""
+}
+
 // Set sets the choice with JSON key key to name and reports whether key is
 // a known choice. It does not check that name is one of the choice's names.
 func (v *Variants) Set(key, name string) bool {

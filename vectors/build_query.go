@@ -54,6 +54,9 @@ var queryNotes = map[string]string{
 	"profile":          "the market is a venue profile's market, resolved to its full definition",
 	"raw-json":         "the scenario must be read from its JSON text exactly as written (JSON numbers, unknown fields, duplicate keys, bad decimal literals)",
 	"overflow":         "a reported value exceeds MAX (NUM-2)",
+	"required-field":   "a required field of EVAL-5 absent or null: EVAL-4 at its path, reported when its object ends (after the errors inside that object), in EVAL-5's order",
+	"state-fields":     "a state's fields in a scenario (EVAL-5): entryValue under POS-2, account.settings decoded and otherwise ignored",
+	"state-account":    "an account of a state that perpcheck run writes (examples/runs), evaluated as its own scenario (EVAL-6)",
 }
 
 // qcase is a query test before it is evaluated.
@@ -63,6 +66,11 @@ type qcase struct {
 	comment string
 	flags   []string
 	rules   []string // rules named besides the derived ones
+	// wantPath and wantRule, when wantRule is set, are the error written by
+	// hand from SPEC; wantValid says the scenario is valid. add panics if the
+	// reference disagrees (a bug in the case or in the reference).
+	wantPath, wantRule string
+	wantValid          bool
 }
 
 // queryBuilder collects the tests of one query file.
@@ -103,6 +111,12 @@ func (b *queryBuilder) add(c qcase) bool {
 	s, rep, serr, err := evaluateText(raw)
 	if err != nil {
 		return false
+	}
+	switch {
+	case c.wantRule != "" && (serr == nil || serr.Path != c.wantPath || serr.Rule != c.wantRule):
+		panic(fmt.Sprintf("vectors: %s: the reference gives %v, the case says %s at %s", c.comment, serr, c.wantRule, c.wantPath))
+	case c.wantValid && serr != nil:
+		panic(fmt.Sprintf("vectors: %s: the reference gives %v, the case says valid", c.comment, serr))
 	}
 	b.seen[string(raw)] = true
 	t := QueryTest{TcID: len(b.tests) + 1, Comment: c.comment, Flags: sortedSet(c.flags)}

@@ -310,7 +310,26 @@ func querySuites(opts Options) ([]*queryBuilder, error) {
 	for _, c := range jsonCases() {
 		js.add(c)
 	}
+	for _, c := range textCases() {
+		js.add(c)
+	}
 	out = append(out, js)
+
+	fields := newQuery("EVAL", "fields", "A scenario's fields (SPEC EVAL-5), as JSON text: every required field absent and null (EVAL-4 at its path, in EVAL-5's order), and a state's fields in a scenario (entryValue under POS-2; account.settings decoded, then ignored).")
+	for _, c := range fieldCases() {
+		fields.add(c)
+	}
+	out = append(out, fields)
+
+	states := newQuery("EVAL", "state-accounts", "The trader accounts of the final states perpcheck run writes for examples/runs, each evaluated as its own scenario as perpcheck eval does (SPEC EVAL-6): entryValue beside entryPrice, settings.")
+	sa, err := stateAccountCases(opts.Examples)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range sa {
+		states.add(c)
+	}
+	out = append(out, states)
 
 	prof := newQuery("PROF", "profiles", "One market of every venue profile, resolved to its full definition (PROF-2: the shipped tables satisfy TIER-1..6), and an isolated position on a venue without isolated mode (PROF-3, a POS-3 error).")
 	for _, c := range profileCases() {

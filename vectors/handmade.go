@@ -157,7 +157,7 @@ func errorCases() []qcase {
 	out = append(out,
 		hand("tickSize absent (zero): MKT-1", func(s *spec.Scenario) { market(s, "ETHUSDT", func(m *spec.Market) { m.TickSize = d("0") }) }),
 		hand("marginModes with an unknown mode (MKT-4)", func(s *spec.Scenario) {
-			market(s, "BTCUSDT", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"portfolio"} })
+			market(s, "BTCUSDT", func(m *spec.Market) { m.MarginModes = []spec.MarginMode{"spread"} })
 		}),
 		hand("tiers not contiguous: tiers[1].minNotional differs from tiers[0].maxNotional (TIER-2)", func(s *spec.Scenario) {
 			market(s, "BTCUSDT", func(m *spec.Market) { m.Tiers[1].MinNotional = d("60000") })

@@ -164,8 +164,16 @@ var exceptions = map[string]string{
 	"PROF-1": "profile resolution happens before an engine sees a scenario: vectors carry every market in full (PROTOCOL.md PR-6); venue's own tests check it",
 	"CCXT-1": "loading a CCXT leverage-tier list is not an engine input; venue's tests check it",
 	"CCXT-2": "as CCXT-1: the cum check of a CCXT list happens while loading it",
-	"EVAL-5": "required fields are a property of the JSON text, checked while decoding (vectors are written from Go values and carry every field); internal/strictjson's and cmd/perpcheck's TestHostileInput check it",
-	"EVAL-6": "the CLI's eval of states and run output, not an engine input; cmd/perpcheck's TestRunStateDashAndEval and TestRunStreamsCompact check it",
+	"VAR-1":  "temporary: the variant vectors land with the variants issue (#12); spec's and properties' tests check VAR-1 until then",
+	"VAR-2":  "temporary: as VAR-1; properties' capability tests check the VAR-2 declarations",
+}
+
+func init() {
+	// Portfolio margin (issue 14) has no vectors yet: the PM properties and
+	// the goldens of model/reference check these rules.
+	for _, id := range []string{"MKT-6", "PM-1", "PM-2", "PM-3", "PM-4", "PM-5", "PM-6", "PM-7", "PM-8", "PM-9", "PM-10", "PM-11", "PM-12", "PM-13"} {
+		exceptions[id] = "portfolio margin has no vectors yet (issue 14); the PM properties and goldens check it"
+	}
 }
 
 // specRules returns the rule ids of SPEC.md but the OPEN section.

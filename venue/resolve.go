@@ -188,6 +188,29 @@ var (
 // any other type a non-zero value. Profile and Symbol are not copied. It goes
 // over the fields by reflection so that switches added to spec.Market later
 // are overridden too. The fields copied share no slice or map with m.
+var variantsType = reflect.TypeOf(&spec.Variants{})
+
+// mergeVariants returns a copy of base (a profile's variants, may be nil)
+// with every non-empty key of over set.
+func mergeVariants(base, over *spec.Variants) *spec.Variants {
+	var out spec.Variants
+	if base != nil {
+		out = *base
+	}
+	for _, c := range spec.VariantChoices() {
+		if over.Has(c.Key) {
+			out.Set(c.Key, over.Get(c.Key))
+		}
+	}
+	if over.LiquidatorShare.Valid {
+		out.LiquidatorShare = over.LiquidatorShare
+	}
+	if over.FundingCapFactor.Valid {
+		out.FundingCapFactor = over.FundingCapFactor
+	}
+	return &out
+}
+
 func overrideMarket(r *spec.Market, m spec.Market) {
 	rv, mv := reflect.ValueOf(r).Elem(), reflect.ValueOf(m.Clone())
 	for i := 0; i < mv.NumField(); i++ {
@@ -198,6 +221,13 @@ func overrideMarket(r *spec.Market, m spec.Market) {
 		}
 		var given bool
 		switch {
+		case f.Type() == variantsType:
+			// Each key given beside the profile overrides the profile's
+			// (PROF-1); the others keep the profile's variants.
+			if v := f.Interface().(*spec.Variants); v != nil {
+				rv.Field(i).Set(reflect.ValueOf(mergeVariants(rv.Field(i).Interface().(*spec.Variants), v)))
+			}
+			continue
 		case f.Type() == decimalType:
 			given = !f.Interface().(decimal.Decimal).IsZero()
 		case f.Type() == nullDecimalType:

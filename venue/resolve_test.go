@@ -115,6 +115,15 @@ func TestResolveOverridesEveryField(t *testing.T) {
 			val = reflect.ValueOf([]spec.Tier{{MinNotional: d("0"), MaxNotional: d("1"), MaintenanceMarginRate: d("0.1"), MaxLeverage: d("2")}})
 		case f.Type == reflect.TypeOf([]spec.MarginMode{}):
 			val = reflect.ValueOf([]spec.MarginMode{spec.Cross})
+		case f.Type == reflect.TypeOf(""):
+			val = reflect.ValueOf("BTC")
+		case f.Type == reflect.TypeOf(&decimal.Decimal{}):
+			e := d("0.25")
+			val = reflect.ValueOf(&e)
+		case f.Type == reflect.TypeOf(&spec.PortfolioParams{}):
+			val = reflect.ValueOf(&spec.PortfolioParams{Shocks: []decimal.Decimal{d("-0.1"), d("0.1")}})
+		case f.Type == reflect.TypeOf(&spec.Variants{}):
+			val = reflect.ValueOf(&spec.Variants{Trigger: spec.TriggerAtEquality}) // merged key by key (PROF-1)
 		default:
 			t.Fatalf("field %s of type %s: teach this test (and check overrideMarket) about it", f.Name, f.Type)
 		}

@@ -60,11 +60,11 @@ func TestHostileInput(t *testing.T) {
 		{"control characters in a key", "{\"account\":{\"walletBalance\":\"1\",\"\\u001b[2J\\r\":1}}", `account."\x1b[2J\r": EVAL-4: unknown field`},
 		{"dot in a market name", `{"markets":{"A.b":{"tickSize":"0","lotSize":"1"}},"account":{"walletBalance":"1"}}`, `markets."A.b".tickSize: MKT-1`},
 		{"brackets in a market name", `{"markets":{"A[0]":{"tickSize":"1","lotSize":"1","tiers":[]}},"account":{"walletBalance":"1"}}`, `markets."A[0]".tiers: TIER-1`},
-		// BOM and invalid UTF-8 (SPEC EVAL-4).
+		// BOM and invalid UTF-8 (SPEC EVAL-4: errors of the JSON text are at $).
 		{"byte-order mark", "\xef\xbb\xbf{}", "$: EVAL-4: the document starts with a UTF-8 byte-order mark"},
-		{"invalid UTF-8 in a key", "{\"account\":{\"walletBalance\":\"1\",\"a\xffb\":1}}", "account: EVAL-4: invalid UTF-8 in an object key"},
-		{"invalid UTF-8 in a value", hostileScenario(strings.Replace(pos, `"side":"long"`, "\"side\":\"lo\xc0ng\"", 1)), "account.positions[0].side: EVAL-4: invalid UTF-8 in a string"},
-		{"unpaired surrogate", hostileScenario(strings.Replace(pos, `"side":"long"`, `"side":"\udc00"`, 1)), "account.positions[0].side: EVAL-4: an unpaired UTF-16 surrogate"},
+		{"invalid UTF-8 in a key", "{\"account\":{\"walletBalance\":\"1\",\"a\xffb\":1}}", "$: EVAL-4: invalid UTF-8 at byte offset 34"},
+		{"invalid UTF-8 in a value", hostileScenario(strings.Replace(pos, `"side":"long"`, "\"side\":\"lo\xc0ng\"", 1)), "$: EVAL-4: invalid UTF-8 at byte offset"},
+		{"unpaired surrogate", hostileScenario(strings.Replace(pos, `"side":"long"`, `"side":"\udc00"`, 1)), "$: EVAL-4: an unpaired UTF-16 surrogate"},
 		// Decimals: one rule for one fault, whatever the digits (NUM-5).
 		{"61 digits out of range", `{"account":{"walletBalance":"1` + strings.Repeat("0", 60) + `"}}`, "account.walletBalance: NUM-2"},
 		{"1e400 out of range", `{"account":{"walletBalance":"1e400"}}`, "account.walletBalance: NUM-2"},

@@ -4,6 +4,8 @@
 // Usage:
 //
 //	perpcheck verify         run the conformance suite against the built-in model (the main job)
+//	perpcheck verify-merge   merge the JSON results of the shards of a verify -shard run
+//	perpcheck bench          time an engine (or the model) on perpcheck's benchmark scenarios
 //	perpcheck eval FILE      evaluate a scenario or a ledger state (JSON; "-" reads stdin)
 //	perpcheck run FILE       apply a run file's events; print effects and the final state
 //	perpcheck profiles       list the dated venue profiles and their sources
@@ -38,9 +40,17 @@ func main() {
 }
 
 const usage = `usage:
-  perpcheck verify [flags]
+  perpcheck verify [-checks N] [-ledger-checks N] [-mutant-checks N] [-seed N]
+                   [-impl model|reference|mutant:NAME | -engine 'CMD ARGS'] [-timeout D]
+                   [-run REGEXP] [-mutants[=false]] [-shard I/N] [-json FILE|-] [-out DIR] [-q] [-v]
                           run the conformance suite and the mutant check; exit 1 on any failure
-                          (all flags: perpcheck verify -h)
+                          (what each flag does: perpcheck verify -h)
+  perpcheck verify-merge [-json OUT] SHARD.json...
+                          merge the JSON results of the shards of one verify -shard I/N run
+  perpcheck bench [-engine 'CMD ARGS' [-name NAME]] [-impl model,reference] [-count N]
+                  [-benchtime D|Nx] [-run REGEXP] [-timeout D]
+                          time an engine on perpcheck's benchmark scenarios (Go benchmark format,
+                          for benchstat -col /impl)
   perpcheck eval FILE     evaluate a scenario or state file ("-" for stdin), print the JSON report
   perpcheck run [-compact] [-state OUT|-] FILE
                           apply the events of a run file, print effects, results and the final state
@@ -84,6 +94,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdEval(args[1], stdin, stdout, stderr)
 	case "verify":
 		return cmdVerify(args[1:], stdout, stderr)
+	case "verify-merge":
+		return cmdVerifyMerge(args[1:], stdout, stderr)
 	case "run":
 		return cmdRun(args[1:], stdin, stdout, stderr)
 	case "profiles":
@@ -94,6 +106,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdReplay(args[1:], stdout, stderr)
 	case "vectors":
 		return cmdVectors(args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return 0

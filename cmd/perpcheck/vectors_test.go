@@ -75,7 +75,7 @@ func TestVectorsCheckPython(t *testing.T) {
 	if tot[2] != "0" || tot[3] == "0" {
 		t.Errorf("want no failure and some skips, got tests/pass/fail/skip %v\n%s", tot, out)
 	}
-	for _, want := range []string{"SKIP ledger/LQ/liquidations.json", "query/EVAL/json.json     22    22     0     0"} {
+	for _, want := range []string{"SKIP ledger/LQ/liquidations.json", "query/EVAL/json.json     27    27     0     0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -81,7 +81,7 @@ def eval_one(raw_scenario):
 def handle(line: str):
     """Answer one request line; returns the response dict."""
     try:
-        raw = pe.parse_raw(line)
+        raw = pe.parse_raw(line, surrogates=False)  # the scenario's own (EVAL-4 at $) are parse_scenario's
     except pe.SpecError as e:
         return {"in_reply_to": 0, "type": "error", "code": CODE_MALFORMED, "text": f"unreadable request: {e.msg}"}
     if not isinstance(raw, pe.JObj):

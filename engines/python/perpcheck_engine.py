@@ -112,26 +112,43 @@ def _reject_constant(name):
     raise ValueError(f"not a JSON value: {name}")
 
 
-def parse_raw(text):
-    """Parse JSON text into a raw tree (JObj, list, str, JNum, bool, None); EVAL-4 at $ on syntax."""
+def parse_raw(text, surrogates=True):
+    """Parse JSON text into a raw tree (JObj, list, str, JNum, bool, None); EVAL-4 at $ on syntax.
+    surrogates=False leaves unpaired surrogate escapes to parse_scenario (a request line, whose
+    scenario member is checked on its own)."""
     if isinstance(text, (bytes, bytearray)):
         if text.startswith(b"\xef\xbb\xbf"):  # EVAL-4
             raise SpecError("$", "EVAL-4", "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed")
         try:
             text = text.decode("utf-8")
-        except UnicodeDecodeError as e:  # EVAL-4; the path is not located (see AMBIGUITIES.md A-7)
-            raise SpecError("$", "EVAL-4", f"invalid UTF-8 at offset {e.start}")
+        except UnicodeDecodeError as e:  # EVAL-4: an error of the JSON text, at $ (A-7)
+            raise SpecError("$", "EVAL-4", f"invalid UTF-8 at byte offset {e.start}")
     elif text.startswith("\ufeff"):
         raise SpecError("$", "EVAL-4", "the document starts with a UTF-8 byte-order mark (U+FEFF), which is not allowed")
     try:
-        return json.loads(text, object_pairs_hook=JObj, parse_float=JNum, parse_int=JNum,
-                          parse_constant=_reject_constant)
+        raw = json.loads(text, object_pairs_hook=JObj, parse_float=JNum, parse_int=JNum,
+                         parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         if e.msg == "Extra data":
             raise SpecError("$", "EVAL-4", "unexpected data after the JSON document")
         raise SpecError("$", "EVAL-4", f"invalid JSON: {e.msg} at offset {e.pos}")
     except ValueError as e:
         raise SpecError("$", "EVAL-4", str(e))
+    # SPEC EVAL-4: a \u escape of half a surrogate pair is an error of the JSON text, at $, before
+    # duplicate keys and typed errors (json.loads accepts it and leaves a lone surrogate).
+    if surrogates and _tree_has_surrogate(raw):
+        raise SpecError("$", "EVAL-4", "an unpaired UTF-16 surrogate escape")
+    return raw
+
+
+def _tree_has_surrogate(v):
+    if isinstance(v, str):
+        return _has_surrogate(v)
+    if isinstance(v, JObj):
+        return any(_has_surrogate(k) or _tree_has_surrogate(x) for k, x in v.pairs)
+    if isinstance(v, list):
+        return any(_tree_has_surrogate(x) for x in v)
+    return False
 
 
 def from_python(v):
@@ -219,6 +236,15 @@ MARKET_S = ("obj", {"profile": STR, "symbol": STR, "tickSize": DECR, "lotSize": 
                     "tiers": ("list", TIER_S), "marginModes": ("list", STR),
                     "liquidationFeeRate": DEC, "fundingIntervalHours": DEC, "markPriceBand": DEC,
                     "makerFeeRate": DEC, "takerFeeRate": DEC, "fundingRateCap": DEC})
+# SPEC VAR: a market's variants (VAR-1). This engine implements the defaults only (it declares no
+# variants, VAR-2): a variants object that selects only defaults is accepted, any other choice is
+# answered not-supported (the harness sends none, PROTOCOL PR-5).
+VARIANT_DEFAULTS = {"trigger": "strict", "tierBound": "lower-inclusive", "tierSchedule": "progressive",
+                    "maintenanceRate": "given", "closeFee": "none", "isolatedLeftover": "trader",
+                    "isolatedFeePayer": "wallet", "adlRanking": "position", "fundingCap": "fixed",
+                    "setLeverage": "checked"}
+VARIANTS_S = ("obj", dict({k: STR for k in VARIANT_DEFAULTS}, liquidatorShare=DEC, fundingCapFactor=DEC))
+MARKET_S = ("obj", dict(MARKET_S[1], variants=VARIANTS_S))
 PRICE_S = ("obj", {"mark": DEC, "index": DEC, "last": DEC, "fundingRate": DEC,
                    "secondsToFunding": DEC, "basisAverage": DEC})
 POSITION_S = ("obj", {"market": STR, "side": STR, "size": DECR, "entryPrice": DECR, "entryValue": DEC,
@@ -232,8 +258,9 @@ REQUIRED = {
     id(ACCOUNT_S): [("walletBalance", None)],
     id(MARKET_S): [("tickSize", "profile"), ("lotSize", "profile")],
     id(TIER_S): [("minNotional", None), ("maxNotional", None), ("maintenanceMarginRate", None), ("maxLeverage", None)],
-    id(POSITION_S): [("market", None), ("side", None), ("size", None), ("marginMode", None),
-                     ("entryPrice", "entryValue")],
+    # EVAL-5 lists entryPrice before marginMode (this engine first had them the other way round).
+    id(POSITION_S): [("market", None), ("side", None), ("size", None), ("entryPrice", "entryValue"),
+                     ("marginMode", None)],
 }
 
 
@@ -260,8 +287,6 @@ def _decode(v, schema, path, nullable_struct=False):
     if schema == STR:
         if not isinstance(v, str):
             raise SpecError(path, "EVAL-4", f"want a string, got {_kind(v)}")
-        if _has_surrogate(v):
-            raise SpecError(path, "EVAL-4", "an unpaired UTF-16 surrogate escape in a string")
         return v
     kind = schema[0]
     if kind == "list":
@@ -291,8 +316,6 @@ def _decode(v, schema, path, nullable_struct=False):
     out = {}
     seen = set()
     for k, x in v.pairs:
-        if _has_surrogate(k):
-            raise SpecError(path if path else "$", "EVAL-4", "an unpaired UTF-16 surrogate escape in an object key")
         p = _join(path, k)
         if k not in fields:
             raise SpecError(p, "EVAL-4", "unknown field")
@@ -335,6 +358,8 @@ def parse_scenario(src, path=""):
         raw = parse_raw(src)
     else:
         raw = from_python(src)
+        if _tree_has_surrogate(raw):  # EVAL-4, as parse_raw
+            raise SpecError("$", "EVAL-4", "an unpaired UTF-16 surrogate")
     check_duplicates(raw, path)
     return _decode(raw, SCENARIO_S, path)
 
@@ -419,6 +444,9 @@ def _market(name: str, m: dict) -> Market:
     base = f"markets.{name}"
     if "profile" in m or "symbol" in m:
         raise NotSupported(f"{base}: venue profiles are not implemented by this engine (PROTOCOL PR-6)")
+    for k, v in (m.get("variants") or {}).items():
+        if v not in ("", VARIANT_DEFAULTS.get(k)):
+            raise NotSupported(f"{base}.variants.{k}: only SPEC's default variants are implemented (VAR-2)")
     mk = Market(name)
     p = f"{base}.tickSize"
     mk.tick = num(m.get("tickSize"), p)

@@ -235,6 +235,28 @@ class Errors(unittest.TestCase):
                          ("account.walletBalance", "EVAL-4"))
         self.assertEqual(self.err('{"account":{}} x'), ("$", "EVAL-4"))
         self.assertEqual(self.err('{"account":{"walletBalance":NaN}}'), ("$", "EVAL-4"))
+        # SPEC EVAL-4: errors of the JSON text are at $ and come before duplicate keys
+        self.assertEqual(self.err(b'{"account":{"walletBalance":"1","positions":[{"side":"a\xffb"}]}}'), ("$", "EVAL-4"))
+        self.assertEqual(self.err('{"account":{"walletBalance":"1","positions":[{"side":"\\ud800"}]}}'), ("$", "EVAL-4"))
+        self.assertEqual(self.err('{"account":{"walletBalance":"1","\\udc00":1}}'), ("$", "EVAL-4"))
+        self.assertEqual(self.err('{"account":{"walletBalance":"1","walletBalance":"1","x":"\\udc00"}}'), ("$", "EVAL-4"))
+        self.assertEqual(self.err('{"account":{"walletBalance":"1","walletBalance":"1","x":NaN}}'), ("$", "EVAL-4"))
+        # a surrogate pair is one character, fine
+        self.assertEqual(self.err('{"account":{"walletBalance":"1","\\ud83d\\ude00":1}}'), ("account.\"\U0001f600\"", "EVAL-4"))
+        # EVAL-5: required fields in the order EVAL-5 lists them: entryPrice before marginMode
+        self.assertEqual(self.err('{"account":{"walletBalance":"1","positions":[{"market":"X","side":"long","size":"1"}]}}'),
+                         ("account.positions[0].entryPrice", "EVAL-4"))
+
+    def test_variants(self):
+        # SPEC VAR-1/VAR-2: the defaults only; another choice is not-supported, an unknown key EVAL-4
+        sc = scenario([])
+        sc["markets"]["X"]["variants"] = {"trigger": "strict", "tierBound": "lower-inclusive", "liquidatorShare": None}
+        self.assertEqual(pe.evaluate(sc)["pools"][0]["equity"], "0")
+        sc["markets"]["X"]["variants"] = {"trigger": "at-equality"}
+        with self.assertRaises(pe.NotSupported):
+            pe.evaluate(sc)
+        sc["markets"]["X"]["variants"] = {"trigger": "strict", "bogus": "x"}
+        self.assertEqual(self.err(sc), ("markets.X.variants.bogus", "EVAL-4"))
 
     def test_reported_value_out_of_range(self):
         # N = 90000000000 * 2 > MAX: NUM-2 at the report path (EVAL-2 step 4)

@@ -32,6 +32,7 @@ type decoder struct {
 	i     int
 	depth int
 	err   bool // next found neither a comma nor the closing byte
+	arena arena
 }
 
 // decFunc decodes the value at d.i into v (addressable). false means "give
@@ -516,7 +517,7 @@ func decDecimal(d *decoder, v reflect.Value) bool {
 	if !ok {
 		return false
 	}
-	dec, ok := parseDecimalBytes(lit)
+	dec, ok := parseDecimalBytes(lit, &d.arena, len(d.data)-d.i)
 	if ok {
 		*(*decimal.Decimal)(v.Addr().UnsafePointer()) = dec
 	}
@@ -532,7 +533,7 @@ func decNullDecimal(d *decoder, v reflect.Value) bool {
 	if !ok {
 		return false
 	}
-	dec, ok := parseDecimalBytes(lit)
+	dec, ok := parseDecimalBytes(lit, &d.arena, len(d.data)-d.i)
 	if ok {
 		*(*decimal.NullDecimal)(v.Addr().UnsafePointer()) = decimal.NewNullDecimal(dec)
 	}
@@ -542,8 +543,10 @@ func decNullDecimal(d *decoder, v reflect.Value) bool {
 // parseDecimalBytes is ParseDecimal(string(b)) where it succeeds. A literal
 // that decimal.NewFromString reads through an int64 (at most 18 bytes of
 // sign and digits) is read here the same way, giving the same coefficient
-// and exponent; any other goes through ParseDecimal.
-func parseDecimalBytes(b []byte) (decimal.Decimal, bool) {
+// and exponent (its big.Int from a, arena.go, left bytes of the document
+// after it); any other goes through
+// ParseDecimal.
+func parseDecimalBytes(b []byte, a *arena, left int) (decimal.Decimal, bool) {
 	// ValidDecimal's grammar, noting where the parts are.
 	i := 0
 	neg := false
@@ -619,7 +622,7 @@ func parseDecimalBytes(b []byte) (decimal.Decimal, bool) {
 	if neg {
 		coef = -coef
 	}
-	return decimal.New(coef, int32(exp)), true
+	return a.decimal(coef, int32(exp), left), true
 }
 
 func slowDecimal(b []byte) (decimal.Decimal, bool) {

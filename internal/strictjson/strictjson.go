@@ -91,6 +91,9 @@ func unmarshalDirect(data []byte, dst reflect.Value) bool {
 // check): fastTree, or readValue where fastTree gives up, then assign. It
 // is the reference for the direct decoder and produces every error.
 func unmarshalReference(data []byte, rv reflect.Value) error {
+	if err := textError(data); err != nil {
+		return err
+	}
 	tree, ok, err := fastTree(data)
 	if err != nil {
 		return err

@@ -273,6 +273,45 @@ func appendMarket(b []byte, m *spec.Market) []byte {
 		b = append(b, `,"variants":`...)
 		b = appendVariants(b, m.Variants)
 	}
+	b = appendOmitString(b, `,"underlying":`, m.Underlying)
+	if m.Expiry != nil {
+		b = append(b, `,"expiry":`...)
+		b = AppendDecimal(b, *m.Expiry)
+	}
+	if m.PortfolioMargin != nil {
+		b = append(b, `,"portfolioMargin":`...)
+		b = appendPortfolioParams(b, m.PortfolioMargin)
+	}
+	return append(b, '}')
+}
+
+func appendPortfolioParams(b []byte, p *spec.PortfolioParams) []byte {
+	b = append(b, `{"shocks":`...)
+	b = appendSlice(b, p.Shocks, func(b []byte, d *decimal.Decimal) []byte { return AppendDecimal(b, *d) })
+	b = append(b, `,"extremeMove":`...)
+	b = AppendNullDecimal(b, p.ExtremeMove)
+	b = append(b, `,"extremeFraction":`...)
+	b = AppendNullDecimal(b, p.ExtremeFraction)
+	b = append(b, `,"basisRate":`...)
+	b = AppendNullDecimal(b, p.BasisRate)
+	b = append(b, `,"contingencyRate":`...)
+	b = AppendNullDecimal(b, p.ContingencyRate)
+	b = append(b, `,"minimumChargeRate":`...)
+	b = AppendNullDecimal(b, p.MinimumChargeRate)
+	if len(p.MinimumChargeTiers) > 0 {
+		b = append(b, `,"minimumChargeTiers":`...)
+		b = appendSlice(b, p.MinimumChargeTiers, func(b []byte, t *spec.ChargeTier) []byte {
+			b = append(b, `{"minCharge":`...)
+			b = AppendDecimal(b, t.MinCharge)
+			b = append(b, `,"maxCharge":`...)
+			b = AppendDecimal(b, t.MaxCharge)
+			b = append(b, `,"multiplier":`...)
+			b = AppendDecimal(b, t.Multiplier)
+			return append(b, '}')
+		})
+	}
+	b = append(b, `,"initialMarginFactor":`...)
+	b = AppendNullDecimal(b, p.InitialMarginFactor)
 	return append(b, '}')
 }
 
@@ -378,6 +417,64 @@ func AppendReport(b []byte, r *spec.Report) []byte {
 	b = appendSlice(b, r.Positions, appendPositionReport)
 	b = append(b, `,"pools":`...)
 	b = appendSlice(b, r.Pools, appendPoolReport)
+	if r.Portfolio != nil {
+		b = append(b, `,"portfolio":`...)
+		b = appendPortfolioReport(b, r.Portfolio)
+	}
+	return append(b, '}')
+}
+
+func appendPortfolioReport(b []byte, p *spec.PortfolioReport) []byte {
+	b = append(b, `{"equity":`...)
+	b = AppendDecimal(b, p.Equity)
+	b = append(b, `,"initialMargin":`...)
+	b = AppendDecimal(b, p.InitialMargin)
+	b = append(b, `,"maintenanceMargin":`...)
+	b = AppendDecimal(b, p.MaintenanceMargin)
+	b = append(b, `,"available":`...)
+	b = AppendDecimal(b, p.Available)
+	b = append(b, `,"marginRatio":`...)
+	b = AppendNullDecimal(b, p.MarginRatio)
+	b = append(b, `,"liquidatable":`...)
+	b = appendBool(b, p.Liquidatable)
+	b = append(b, `,"units":`...)
+	b = appendSlice(b, p.Units, appendUnitReport)
+	return append(b, '}')
+}
+
+func appendUnitReport(b []byte, u *spec.UnitReport) []byte {
+	b = append(b, `{"underlying":`...)
+	b = AppendString(b, u.Underlying)
+	b = append(b, `,"positions":`...)
+	b = appendSlice(b, u.Positions, func(b []byte, i *int) []byte { return strconv.AppendInt(b, int64(*i), 10) })
+	b = append(b, `,"scenarios":`...)
+	b = appendSlice(b, u.Scenarios, func(b []byte, s *spec.ScenarioPnl) []byte {
+		b = append(b, `{"move":`...)
+		b = AppendDecimal(b, s.Move)
+		b = append(b, `,"pnl":`...)
+		b = AppendDecimal(b, s.Pnl)
+		return append(b, '}')
+	})
+	b = append(b, `,"worstScenario":`...)
+	b = strconv.AppendInt(b, int64(u.WorstScenario), 10)
+	for _, f := range [...]struct {
+		name string
+		v    decimal.Decimal
+	}{
+		{`,"scanRisk":`, u.ScanRisk}, {`,"extremeRisk":`, u.ExtremeRisk}, {`,"basisRisk":`, u.BasisRisk},
+		{`,"contingency":`, u.Contingency}, {`,"minimumChargeRaw":`, u.MinimumChargeRaw},
+		{`,"minimumCharge":`, u.MinimumCharge}, {`,"maintenanceMargin":`, u.MaintenanceMargin},
+		{`,"initialMargin":`, u.InitialMargin},
+	} {
+		b = append(b, f.name...)
+		b = AppendDecimal(b, f.v)
+	}
+	b = append(b, `,"criticalMoveUp":`...)
+	b = AppendNullDecimal(b, u.CriticalMoveUp)
+	b = appendOmitString(b, `,"criticalMoveUpReason":`, u.CriticalMoveUpReason)
+	b = append(b, `,"criticalMoveDown":`...)
+	b = AppendNullDecimal(b, u.CriticalMoveDown)
+	b = appendOmitString(b, `,"criticalMoveDownReason":`, u.CriticalMoveDownReason)
 	return append(b, '}')
 }
 

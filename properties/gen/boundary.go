@@ -28,6 +28,10 @@ import (
 //	TIER-7/TRD-3 new notional vs a tier boundary     Boundary (tier trade)
 //	LQ-4         largest loss first, ties by market  boundaryLossTie
 //	ADL-2        descending score, ties by id        boundaryADLTie
+//	ADL-2        U > 0 and E = 0 exactly (MAX)       boundaryADLZeroEquity
+//	ADL-2        V = 0 (the fund, after LQ-2 at 0)   boundaryADLZeroBasis, crashEvent
+//	POOL-1/LED-9 E = IM exactly, with IM_i = N_i/L_i
+//	             off the grid (L = 3, 7, 11, 13)     boundaryThirds, thirdsWithdraw
 //
 // They aim with exact arithmetic on the state (specutil.Pool) and the
 // oracle's query (Config.Evaluate), never with the engine under test.
@@ -38,14 +42,18 @@ const (
 	setupFund    = "fund"     // a bankrupt pool with the fund at d - 1u, d, d + 1u
 	setupLossTie = "loss-tie" // a liquidatable cross pool with two equal losses
 	setupADLTie  = "adl-tie"  // a bankrupt pool, ADL against two equal candidates
+	setupADLE0   = "adl-e0"   // adl-tie with the fund as a candidate at E = 0 exactly
+	setupADLV0   = "adl-v0"   // a crash below the tick gives the fund a long with V = 0, then ADL
+	setupThirds  = "thirds"   // two cross positions at leverage 3 whose IMs sum to the grid
 )
 
 // boundarySetup rewrites st (drawn by LedgerState, with its positions) into
 // one of the boundary setups, or leaves it (none drawn).
 func boundarySetup(t *rapid.T, st *spec.State, c Config) {
-	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie}
+	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupThirds, setupThirds}
 	if c.ADL {
-		kinds = append(kinds, setupFund, setupFund, setupFund, setupFund, setupADLTie, setupADLTie)
+		kinds = append(kinds, setupFund, setupFund, setupFund, setupFund, setupADLTie, setupADLTie,
+			setupADLE0, setupADLE0, setupADLV0, setupADLV0)
 	}
 	switch rapid.SampledFrom(kinds).Draw(t, "boundarySetup") {
 	case setupTrigger:
@@ -56,6 +64,13 @@ func boundarySetup(t *rapid.T, st *spec.State, c Config) {
 		boundaryLossTie(t, st)
 	case setupADLTie:
 		boundaryADLTie(t, st)
+	case setupADLE0:
+		boundaryADLTie(t, st)
+		boundaryADLZeroEquity(st)
+	case setupADLV0:
+		boundaryADLZeroBasis(t, st)
+	case setupThirds:
+		boundaryThirds(t, st)
 	}
 }
 
@@ -304,21 +319,18 @@ func upUnits(x decimal.Decimal) decimal.Decimal { return specutil.CeilGrid(x, un
 // each -1u, exactly or +1u; funding at the cap, -1u or +1u; a trade whose
 // new notional is exactly a tier boundary, or one tick either side.
 func boundaryEvent(t *rapid.T, st *spec.State, c Config) (spec.Event, bool) {
+	if ev, ok := crashEvent(t, st); ok && rapid.IntRange(0, 3).Draw(t, "crash") > 0 {
+		return ev, true
+	}
+	if ev, ok := thirdsWithdraw(t, st); ok && rapid.Bool().Draw(t, "thirds") {
+		return ev, true
+	}
 	ids := slices.Sorted(maps.Keys(st.Accounts))
 	acct := rapid.SampledFrom(ids).Draw(t, "boundaryAccount")
 	a := st.Accounts[acct]
 	switch rapid.IntRange(0, 4).Draw(t, "boundaryKind") {
 	case 0: // LED-9: min(WB, WB + sum min(U, 0) - IM) of the cross pool
-		v := specutil.Pool(st, a, "")
-		max := new(big.Rat).Sub(a.WalletBalance.Add(v.Losses).Rat(), v.IM)
-		if max.Cmp(a.WalletBalance.Rat()) > 0 {
-			max = a.WalletBalance.Rat()
-		}
-		amt := downRat(max).Add(delta(t, "withdrawDelta"))
-		if amt.Sign() <= 0 {
-			return spec.Event{}, false
-		}
-		return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: nd(amt)}, true
+		return withdrawAtMax(t, st, acct)
 	case 1, 2: // POOL-6: removeMargin of maxRemovableMargin; LED-9: addMargin of the wallet
 		var iso []int
 		for i, p := range a.Positions {
@@ -410,4 +422,240 @@ func downRat(x *big.Rat) decimal.Decimal {
 func priceSame(t *rapid.T, st *spec.State) spec.Event {
 	market := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, "sameMarket")
 	return spec.Event{Type: spec.EventPrice, Market: market, Mark: nd(specutil.Mark(st, market))}
+}
+
+// withdrawAtMax is a withdrawal by acct of LED-9's maximum min(WB, WB + sum
+// min(U, 0) - IM) of its cross pool, rounded down to the grid, -1u, exactly
+// or +1u.
+func withdrawAtMax(t *rapid.T, st *spec.State, acct string) (spec.Event, bool) {
+	a := st.Accounts[acct]
+	v := specutil.Pool(st, a, "")
+	max := new(big.Rat).Sub(a.WalletBalance.Add(v.Losses).Rat(), v.IM)
+	if max.Cmp(a.WalletBalance.Rat()) > 0 {
+		max = a.WalletBalance.Rat()
+	}
+	amt := downRat(max).Add(delta(t, "withdrawDelta"))
+	if amt.Sign() <= 0 {
+		return spec.Event{}, false
+	}
+	return spec.Event{Type: spec.EventWithdraw, Account: acct, Amount: nd(amt)}, true
+}
+
+// boundaryADLZeroEquity follows boundaryADLTie: the second short becomes
+// the insurance fund's, and the fund's wallet is -U of it, so that the fund
+// is an ADL candidate with U > 0 in a pool of equity exactly 0 (ADL-2: score
+// MAX, ahead of the trader's finite score; the fund's wallet is below any
+// deficit, so the liquidation is an ADL, LQ-6). The equity stays 0 until the
+// mark of the market moves (priceSame keeps it).
+func boundaryADLZeroEquity(st *spec.State) {
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	if len(ids) < 3 || len(st.Accounts[ids[2]].Positions) != 1 || len(st.InsuranceFund.Positions) != 0 {
+		return
+	}
+	b := st.Accounts[ids[2]]
+	p := b.Positions[0]
+	b.Positions = nil
+	st.Accounts[ids[2]] = b
+	f := st.InsuranceFund
+	p.MarginMode = spec.Cross
+	p.Leverage = specutil.SettingOf(f, p.Market, st.Markets[p.Market]).Leverage
+	f.Positions = []spec.Position{p}
+	// A short's U = V - Q * mark (on the grid: the mark is on the tick grid).
+	f.WalletBalance = p.Size.Mul(specutil.Mark(st, p.Market)).Sub(p.CostBasis())
+	st.InsuranceFund = f
+}
+
+// boundaryADLZeroBasis prepares a state in which a crash of one market's
+// mark below its tickSize (crashEvent) gives the insurance fund a long with
+// cost basis V = 0, which the same sweep then ranks as an ADL candidate
+// (ADL-2: V = 0 scores MAX). Market m, another market n; account A (first
+// id): a cross long q in m entered at the mark, wallet 0; account B (second
+// id): a cross short q in m entered at the mark and a long in n of four
+// times the notional entered 50% above the mark, wallet 0 (bankrupt); the
+// fund: the short in n, flat in m, its wallet exactly A's deficit at the
+// crash (V_A: A's long executes at tickDown(mark) = 0). At the crash the
+// sweep takes A first (LQ-5: the fund takes the long at price 0, V = 0, and
+// pays everything it has), then B (LQ-6: its long in n, then its short in
+// m against the fund's new long).
+func boundaryADLZeroBasis(t *rapid.T, st *spec.State) {
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	markets := slices.Sorted(maps.Keys(st.Markets))
+	if len(markets) < 2 || len(ids) < 2 {
+		return
+	}
+	clearPositions(st)
+	i := rapid.IntRange(0, len(markets)-1).Draw(t, "v0Market")
+	m, n := markets[i], markets[(i+1)%len(markets)]
+	mm, nm := st.Markets[m], st.Markets[n]
+	x := dec(rapid.SampledFrom([]int64{1_000, 20_000}).Draw(t, "v0Notional"), 0)
+	q := lotsFor(mm, x, specutil.Mark(st, m))
+	vq := q.Mul(specutil.Mark(st, m))
+	pair(st, m, ids[0], ids[1], q, vq, vq)
+	k := lotsFor(nm, x.Mul(dec(4, 0)), specutil.Mark(st, n))
+	vk := k.Mul(specutil.Mark(st, n))
+	a := st.Accounts[ids[0]]
+	b := st.Accounts[ids[1]]
+	a.WalletBalance, b.WalletBalance = decimal.Zero, decimal.Zero
+	set := specutil.SettingOf(b, n, nm)
+	set.MarginMode = spec.Cross
+	b.Settings = maps.Clone(b.Settings)
+	b.Settings[n] = set
+	b.Positions = append(b.Positions, spec.Position{Market: n, Side: spec.Long, Size: k, EntryValue: nd(vk.Mul(dec(15, -1)).Round(8)), MarginMode: spec.Cross, Leverage: set.Leverage})
+	sort.Slice(b.Positions, func(i, j int) bool { return b.Positions[i].Market < b.Positions[j].Market })
+	st.Accounts[ids[0]], st.Accounts[ids[1]] = a, b
+	f := st.InsuranceFund
+	f.Positions = []spec.Position{{Market: n, Side: spec.Short, Size: k, EntryValue: nd(vk), MarginMode: spec.Cross,
+		Leverage: specutil.SettingOf(f, n, nm).Leverage}}
+	f.WalletBalance = vq
+	st.InsuranceFund = f
+}
+
+// crashEvent is a price event that sets a market's mark below its tickSize
+// (1u or tickSize - 1u: MARK-1 only asks > 0), so that a long liquidated in
+// it executes at tickDown(mark) = 0 (LQ-2). It is offered when the state is
+// set for boundaryADLZeroBasis: in a market where the fund has no position,
+// a trader holds a long and another trader a short in a liquidatable cross
+// pool.
+func crashEvent(t *rapid.T, st *spec.State) (spec.Event, bool) {
+	for _, name := range slices.Sorted(maps.Keys(st.Markets)) {
+		if !specutil.SignedSize(st.InsuranceFund, name).IsZero() {
+			continue
+		}
+		long, short := false, false
+		for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+			a := st.Accounts[id]
+			switch x := specutil.SignedSize(a, name); {
+			case x.Sign() > 0:
+				long = true
+			case x.Sign() < 0 && settingMode(st, a, name) == spec.Cross:
+				if v := specutil.Pool(st, a, ""); v.E.LessThan(v.MM) {
+					short = true
+				}
+			}
+		}
+		tick := st.Markets[name].TickSize
+		if long && short && tick.GreaterThan(units(1)) {
+			mark := units(1)
+			if rapid.Bool().Draw(t, "crashHigh") {
+				mark = tick.Sub(units(1))
+			}
+			return spec.Event{Type: spec.EventPrice, Market: name, Mark: nd(mark)}, true
+		}
+	}
+	return spec.Event{}, false
+}
+
+// settingMode is the margin mode of a's position in market.
+func settingMode(st *spec.State, a spec.Account, market string) spec.MarginMode {
+	for _, p := range a.Positions {
+		if p.Market == market {
+			return p.MarginMode
+		}
+	}
+	return specutil.SettingOf(a, market, st.Markets[market]).MarginMode
+}
+
+// boundaryThirds gives the first account cross longs in two markets at a
+// prime leverage L (3, 7, 11 or 13, one that divides neither lot * mark in
+// units) whose notionals N_1, N_2 (in units) are not multiples of L but sum
+// to one: each IM_i = N_i / L is off the 1e-8 grid but IM = (N_1 + N_2) / L
+// is on it, so a withdrawal of exactly LED-9's maximum (thirdsWithdraw)
+// leaves the cross pool at E = IM exactly with non-zero per-position
+// remainders (the case an engine summing rounded or truncated IM_i gets
+// wrong). Entered at the mark (U = 0), with a wallet of IM plus a drawn
+// surplus.
+func boundaryThirds(t *rapid.T, st *spec.State) {
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	markets := slices.Sorted(maps.Keys(st.Markets))
+	if len(markets) < 2 || len(ids) < 2 {
+		return
+	}
+	x := dec(rapid.SampledFrom([]int64{1_000, 10_000}).Draw(t, "thirdsNotional"), 0)
+	var lots, per [2]int64 // base lots and lot * mark in units, per market
+	for i, name := range markets[:2] {
+		m, mark := st.Markets[name], specutil.Mark(st, name)
+		lots[i] = lotsFor(m, x, mark).Div(m.LotSize).IntPart()
+		per[i] = m.LotSize.Mul(mark).Shift(8).IntPart()
+	}
+	var l int64
+	for _, p := range []int64{3, 7, 11, 13} {
+		if per[0]%p != 0 && per[1]%p != 0 {
+			l = p
+			break
+		}
+	}
+	if l == 0 {
+		return
+	}
+	// k_1 * per_1 != 0 and k_1 * per_1 + k_2 * per_2 = 0 (mod l).
+	k1 := lots[0]
+	if k1*per[0]%l == 0 {
+		k1++
+	}
+	k2 := lots[1]
+	for (k1*per[0]+k2*per[1])%l != 0 {
+		k2++
+	}
+	clearPositions(st)
+	a := st.Accounts[ids[0]]
+	a.Settings = maps.Clone(a.Settings)
+	if a.Settings == nil {
+		a.Settings = map[string]spec.AccountSettings{}
+	}
+	for _, name := range markets[:2] {
+		a.Settings[name] = spec.AccountSettings{Leverage: nd(dec(l, 0)), MarginMode: spec.Cross}
+	}
+	st.Accounts[ids[0]] = a
+	for i, k := range []int64{k1, k2} {
+		name := markets[i]
+		m, mark := st.Markets[name], specutil.Mark(st, name)
+		q := m.LotSize.Mul(decimal.NewFromInt(k))
+		pair(st, name, ids[0], ids[1], q, q.Mul(mark), q.Mul(mark))
+	}
+	v := specutil.Pool(st, st.Accounts[ids[0]], "")
+	setBase(st, ids[0], "", downRat(v.IM).Add(units(rapid.SampledFrom([]int64{1, 12_345_678, 100_000_000}).Draw(t, "thirdsSurplus"))))
+}
+
+// thirdsWithdraw is a withdrawal of LED-9's maximum (-1u, exactly, +1u) by
+// an account with two or more cross positions whose IMs are off the grid
+// (boundaryThirds), when there is one.
+func thirdsWithdraw(t *rapid.T, st *spec.State) (spec.Event, bool) {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		if OffGridIMs(st, st.Accounts[id]) >= 2 {
+			return withdrawAtMax(t, st, id)
+		}
+	}
+	return spec.Event{}, false
+}
+
+// OffGridIMs counts a's cross positions whose initial margin N / L (N at the
+// mark, L = min(leverage, the tier's maximum), POOL-1) is not a multiple of
+// 1e-24: a leverage with a prime factor other than 2 and 5. An engine that
+// sums such margins with truncated or rounded terms errs exactly when their
+// sum lands on the grid.
+func OffGridIMs(st *spec.State, a spec.Account) int {
+	k := 0
+	for _, p := range a.Positions {
+		if p.MarginMode == spec.Isolated {
+			continue
+		}
+		m, ok := st.Markets[p.Market]
+		if !ok || len(m.Tiers) == 0 {
+			continue
+		}
+		n := p.Size.Mul(specutil.Mark(st, p.Market))
+		l := specutil.SettingOf(a, p.Market, m).Leverage.Decimal
+		if p.Leverage.Valid {
+			l = p.Leverage.Decimal
+		}
+		l = decimal.Min(l, m.Tiers[specutil.TierIndex(m, n)].MaxLeverage)
+		if l.Sign() <= 0 {
+			continue
+		}
+		im := new(big.Rat).Quo(n.Shift(24).Rat(), l.Rat())
+		if !im.IsInt() {
+			k++
+		}
+	}
+	return k
 }

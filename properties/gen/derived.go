@@ -244,7 +244,7 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 		corruption{pp + ".market", "PRICE-2", func() { delete(s.Prices, pos().Market) }},
 		corruption{pp + ".side", "POS-2", func() { pos().Side = "sideways" }},
 		corruption{pp + ".size", "POS-2", func() { pos().Size = decimal.Zero }},
-		corruption{pp + ".marginMode", "POS-3", func() { pos().MarginMode = "portfolio" }},
+		corruption{pp + ".marginMode", "POS-3", func() { pos().MarginMode = "spread" }},
 		corruption{pp + ".leverage", "POS-4", func() { pos().Leverage = nd(pm.Tiers[0].MaxLeverage.Add(units(1))) }},
 		corruption{pp + ".leverage", "POS-4", func() { pos().Leverage = nd(dec(99, -2)) }},
 		corruption{fmt.Sprintf("account.positions[%d].market", i+1), "POS-6", func() {

@@ -1,0 +1,107 @@
+package gen
+
+import (
+	"fmt"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// PMConfig shapes PMScenario.
+type PMConfig struct {
+	// Underlyings is the largest number of risk units (1 when 0).
+	Underlyings int
+	// Isolated adds isolated positions beside the portfolio ones.
+	Isolated bool
+}
+
+func dnull(d decimal.Decimal) decimal.NullDecimal {
+	return decimal.NullDecimal{Decimal: d, Valid: true}
+}
+
+// PMParams draws portfolio-margin parameters (SPEC PM-1): a grid of 1 to 7
+// distinct moves on the 0.01 grid in [-0.3, 0.3], rates on small grids, 1 to
+// 3 minimum-charge bands with non-decreasing multipliers.
+func PMParams() *rapid.Generator[*spec.PortfolioParams] {
+	return rapid.Custom(func(t *rapid.T) *spec.PortfolioParams {
+		n := rapid.IntRange(1, 7).Draw(t, "shocks")
+		seen := map[int]bool{}
+		var shocks []decimal.Decimal
+		for len(shocks) < n {
+			k := rapid.IntRange(-30, 30).Draw(t, "shock")
+			if !seen[k] {
+				seen[k] = true
+				shocks = append(shocks, decimal.New(int64(k), -2))
+			}
+		}
+		pp := &spec.PortfolioParams{Shocks: shocks,
+			ExtremeMove:       dnull(decimal.New(int64(rapid.IntRange(0, 50).Draw(t, "extreme")), -2)),
+			ExtremeFraction:   dnull(decimal.New(int64(rapid.IntRange(0, 20).Draw(t, "fraction")), -1).Div(decimal.NewFromInt(2)).Round(2)),
+			BasisRate:         dnull(decimal.New(int64(rapid.IntRange(0, 30).Draw(t, "basis")), -2)),
+			ContingencyRate:   dnull(decimal.New(int64(rapid.IntRange(0, 5).Draw(t, "contingency")), -2)),
+			MinimumChargeRate: dnull(decimal.New(int64(rapid.IntRange(0, 50).Draw(t, "rate")), -3)),
+		}
+		bands := rapid.IntRange(0, 3).Draw(t, "bands")
+		lo, mult := int64(0), int64(1)
+		for b := range bands {
+			hi := lo + rapid.Int64Range(1, 100_000).Draw(t, "band")
+			if b == bands-1 {
+				hi = 92233720368
+			}
+			pp.MinimumChargeTiers = append(pp.MinimumChargeTiers, spec.ChargeTier{MinCharge: decimal.NewFromInt(lo), MaxCharge: decimal.NewFromInt(hi), Multiplier: decimal.NewFromInt(mult)})
+			lo, mult = hi, mult+rapid.Int64Range(0, 4).Draw(t, "multStep")
+		}
+		if rapid.Bool().Draw(t, "imFactor") {
+			pp.InitialMarginFactor = dnull(decimal.New(int64(rapid.IntRange(100, 300).Draw(t, "k")), -2))
+		}
+		return pp
+	})
+}
+
+// PMScenario draws a valid account in portfolio mode (SPEC PM): 1 to
+// c.Underlyings underlyings, each with 1 to 3 markets (perpetuals and dated
+// futures) sharing one parameter set, integer marks (so that every move of
+// the marks on the 1e-8 grid gives marks on the grid), sizes on a 0.001 lot.
+func PMScenario(c PMConfig) *rapid.Generator[*spec.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
+		s := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
+		nu := rapid.IntRange(1, max(1, c.Underlyings)).Draw(t, "underlyings")
+		tiers := []spec.Tier{{MinNotional: decimal.Zero, MaxNotional: decimal.NewFromInt(1_000_000_000), MaintenanceMarginRate: decimal.RequireFromString("0.005"), MaxLeverage: decimal.NewFromInt(100)}}
+		s.Account.WalletBalance = decimal.NewFromInt(rapid.Int64Range(0, 2_000_000).Draw(t, "wallet"))
+		for u := range nu {
+			und := []string{"BTC", "ETH", "SOL"}[u]
+			pp := PMParams().Draw(t, "params")
+			nm := rapid.IntRange(1, 3).Draw(t, "markets")
+			for k := range nm {
+				name := fmt.Sprintf("%s-%d", und, k)
+				m := spec.Market{TickSize: decimal.RequireFromString("0.1"), LotSize: decimal.RequireFromString("0.001"), Tiers: tiers,
+					Underlying: und, PortfolioMargin: pp.Clone(), MarginModes: []spec.MarginMode{spec.Cross, spec.Isolated, spec.Portfolio}}
+				if k > 0 && rapid.Bool().Draw(t, "dated") {
+					e := decimal.New(int64(rapid.IntRange(1, 100).Draw(t, "expiry")), -2)
+					m.Expiry = &e
+				}
+				s.Markets[name] = m
+				mark := rapid.Int64Range(1, 100_000).Draw(t, "mark")
+				s.Prices[name] = spec.Price{Mark: dnull(decimal.NewFromInt(mark))}
+				if k > 0 && !rapid.Bool().Draw(t, "position") {
+					continue
+				}
+				side := spec.Long
+				if rapid.Bool().Draw(t, "short") {
+					side = spec.Short
+				}
+				mode := spec.Portfolio
+				if c.Isolated && rapid.IntRange(0, 4).Draw(t, "iso") == 0 {
+					mode = spec.Isolated
+				}
+				ep := max(1, mark+rapid.Int64Range(-mark/5, mark/5).Draw(t, "entryOffset"))
+				s.Account.Positions = append(s.Account.Positions, spec.Position{Market: name, Side: side, MarginMode: mode,
+					Size:       decimal.New(rapid.Int64Range(1, 100_000).Draw(t, "size"), -3),
+					EntryPrice: decimal.NewFromInt(ep)})
+			}
+		}
+		return s
+	})
+}
