@@ -119,6 +119,7 @@ func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 		m.mut = mut
 		in.markets[name] = m
 	}
+	mut.wrongVariant(in)
 	// Step 2: prices, in ascending byte order of name.
 	for _, name := range slices.Sorted(maps.Keys(s.Prices)) {
 		p, err := validatePrice(name, s.Prices[name], in.markets)

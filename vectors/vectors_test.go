@@ -164,8 +164,7 @@ var exceptions = map[string]string{
 	"PROF-1": "profile resolution happens before an engine sees a scenario: vectors carry every market in full (PROTOCOL.md PR-6); venue's own tests check it",
 	"CCXT-1": "loading a CCXT leverage-tier list is not an engine input; venue's tests check it",
 	"CCXT-2": "as CCXT-1: the cum check of a CCXT list happens while loading it",
-	"VAR-1":  "temporary: the variant vectors land with the variants issue (#12); spec's and properties' tests check VAR-1 until then",
-	"VAR-2":  "temporary: as VAR-1; properties' capability tests check the VAR-2 declarations",
+	"VAR-2":  "an engine's declaration of the variants it implements, not an engine input; properties' declared variants (env.go, VariantCapabilities) and gen's TestVariantCoverage check it",
 }
 
 func init() {

@@ -76,7 +76,7 @@ var (
 // this package, not bad input: it panics with the reason.
 func profiles() []Profile {
 	registryOnce.Do(func() {
-		ps := []Profile{mustBinance()}
+		ps := []Profile{mustBinance(), mustBybit()}
 		ps = append(ps, staticProfiles()...)
 		for i := range ps {
 			for sym, m := range ps[i].Markets {
