@@ -48,6 +48,9 @@ func AllCapabilities() []string {
 // query-layer rules; TIER-3:half-initial is not implemented yet).
 var queryVariantKeys = []string{"trigger", "tierBound", "tierSchedule", "closeFee"}
 
+// queryLayer are the choices of SPEC VAR that change a report.
+var queryLayer = map[string]bool{"trigger": true, "tierBound": true, "tierSchedule": true, "maintenanceRate": true, "closeFee": true}
+
 // queryVariantCaps lists the capabilities of the non-default variants of
 // queryVariantKeys, in SPEC VAR's order.
 func queryVariantCaps() []string {
@@ -245,7 +248,7 @@ func jsonError(err error) *spec.Error {
 }
 
 // scenarioFeatures lists the capabilities evaluating s needs; with variants,
-// the non-default rule variants its markets select (SPEC VAR-2). An invalid
+// the non-default query-layer rule variants its markets select (SPEC VAR-2). An invalid
 // scenario needs none: every engine validates every variants key (VAR-1).
 func scenarioFeatures(s *spec.Scenario, variants bool) []string {
 	var out []string
@@ -262,6 +265,9 @@ func scenarioFeatures(s *spec.Scenario, variants bool) []string {
 			continue
 		}
 		for _, ch := range spec.VariantChoices() {
+			if !queryLayer[ch.Key] {
+				continue // a ledger variant does not change a report
+			}
 			if n := m.Variants.Get(ch.Key); n != "" && n != ch.Names[0] {
 				out = append(out, ch.Rule+":"+n)
 			}

@@ -15,8 +15,8 @@ import (
 // independently), market fields consistent with the profile.
 func TestProfilesShipped(t *testing.T) {
 	ps := Profiles()
-	if len(ps) != 7 {
-		t.Fatalf("want 7 profiles, got %d", len(ps))
+	if len(ps) != 9 {
+		t.Fatalf("want 9 profiles, got %d", len(ps))
 	}
 	if !sort.SliceIsSorted(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID }) {
 		t.Fatal("Profiles not sorted by ID")
@@ -52,7 +52,7 @@ func TestProfilesShipped(t *testing.T) {
 			t.Errorf("%s: cross-only is %v, want %v (PROF-3)", p.ID, crossOnly, want)
 		}
 	}
-	for _, v := range []string{"binance", "bybit", "okx", "kucoin", "bitstamp", "coinbase"} {
+	for _, v := range []string{"binance", "bybit", "okx", "kucoin", "bitstamp", "coinbase", "hyperliquid", "seed"} {
 		if !venues[v] {
 			t.Errorf("no profile for %s (PROF-1 names it)", v)
 		}
