@@ -13,9 +13,10 @@ const (
 		"i.e. MMR = 1/(2 x maxLeverage); undated page)"
 	srcHyperliquidMeta = "docs.rs df-hyperliquid-core 0.0.9-beta, src/markets/perps/tests/table.rs (test comments: a live mainnet meta " +
 		"of 2026-09-27 matches the docs for BTC, 40x up to 150M and 20x beyond, and ETH, 25x up to 100M and 15x beyond)"
-	srcSeedDocs = "Project seed documents (examples/scenarios, research wave2-audit section 1.6): seed 000 \"maintenance margin on the " +
-		"position's entry value\", example B \"if liquidated, lose the whole $100\" (isolated margin), \"isolated fees are deducted " +
-		"from the position's own collateral\", and the rule of thumb \"10x with 1% maintenance margin liquidates about 9% below entry\""
+	srcSeedDocs = "Project seed documents, as the research notes (wave2-audit sections 1.4 and 1.6) paraphrase and quote them: " +
+		"seed 000 evaluates maintenance margin on the position's entry value; example B loses the whole isolated margin on " +
+		"liquidation (\"損失整個 $100 保證金\"); isolated trading fees come from the position's own collateral " +
+		"(\"單倉保證金則會直接從單筆倉位的抵押中扣費\"); rule of thumb: 10x with 1% maintenance margin liquidates about 9% below entry"
 )
 
 // hyperliquidProfile is Hyperliquid's mainnet margin tiers for the assets
@@ -86,7 +87,7 @@ func seedProfile() Profile {
 		MarginModes: both, MMBasis: spec.BasisEntry, FundingIntervalHours: decimal.NewFromInt(8),
 		Notes: "Not a venue: the seed documents' worked examples as a profile. BTC, ETH and XRP have the examples' one rate, " +
 			"MM 5% at 10x (IM 10%), with no cap; RULE-1PCT has the rule of thumb's MM 1% at 10x. MM is on the entry value " +
-			"(mmBasis entry). The isolated leftover goes to the insurance fund (\"lose the whole $100\": isolatedLeftover " +
+			"(mmBasis entry). The isolated leftover goes to the insurance fund (example B loses the whole $100 of isolated margin: isolatedLeftover " +
 			"insurance) and isolated trading fees come from the position's margin (isolatedFeePayer position); both are " +
 			"ledger rules of SPEC VAR. The seed dates only by year (2025; 2025-01-01 stands for it). Absent: tick and lot " +
 			"(1e-8 placeholders), fees, liquidation fee, funding cap, mark price band, funding interval (SPEC default).",
