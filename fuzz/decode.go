@@ -50,7 +50,52 @@ var realTables = func() [][]spec.Tier {
 // result is deterministic in data.
 func DecodeScenario(data []byte) *spec.Scenario {
 	r := &reader{b: data}
-	return decodeScenario(r)
+	s := decodeScenario(r)
+	decodeVariants(r, s)
+	return s
+}
+
+// decodeVariants reads, after everything else (so that inputs written
+// before SPEC VAR decode as they did: past the end the reader yields zeros,
+// which select no variant), the query-layer rule variants of SPEC VAR: one
+// byte for the scenario's trigger (VAR-1: one trigger for all markets), then
+// one byte per market in name order whose bits select TIER-7
+// upper-inclusive, TIER-8 flat (given maintenance amounts become 0, TIER-6
+// under flat) and QTY-5 taker. A byte of 255 selects an unknown tier bound
+// instead, so that VAR-1's error path is compared too.
+func decodeVariants(r *reader, s *spec.Scenario) {
+	trig := r.u8()&1 == 1
+	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
+		b := r.u8()
+		if b == 0 && !trig {
+			continue
+		}
+		m := s.Markets[name]
+		v := &spec.Variants{}
+		if trig {
+			v.Trigger = spec.TriggerAtEquality
+		}
+		if b&1 == 1 {
+			v.TierBound = spec.TierBoundUpper
+		}
+		if b&2 == 2 {
+			v.TierSchedule = spec.TierScheduleFlat
+			m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+			for i := range m.Tiers {
+				if m.Tiers[i].MaintenanceAmount.Valid {
+					m.Tiers[i].MaintenanceAmount = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
+				}
+			}
+		}
+		if b&4 == 4 {
+			v.CloseFee = spec.CloseFeeTaker
+		}
+		if b == 255 {
+			v.TierBound = "upper"
+		}
+		m.Variants = v
+		s.Markets[name] = m
+	}
 }
 
 // MarkUpdate is one price update of the queries target: market Market (an
@@ -65,7 +110,7 @@ type MarkUpdate struct {
 }
 
 // DecodeQueries decodes a scenario as DecodeScenario does, followed by one to
-// three mark updates.
+// three mark updates, then the scenario's variants (decodeVariants).
 func DecodeQueries(data []byte) (*spec.Scenario, []MarkUpdate) {
 	r := &reader{b: data}
 	s := decodeScenario(r)
@@ -98,6 +143,7 @@ func DecodeQueries(data []byte) (*spec.Scenario, []MarkUpdate) {
 		}
 		ups = append(ups, mu)
 	}
+	decodeVariants(r, s)
 	return s, ups
 }
 

@@ -36,12 +36,14 @@ type Book struct {
 	hasMk  []bool     // the market has a mark (a prices entry or SetMark)
 	mkt    []bookMkt  // per market: its tiers in tiers[off:end]
 	tiers  []bookTier // every market's tiers, one copy
-	minN16 []wide.Int // minNotional of each tier at scale 1e-16 (by tiers index)
+	minN16 []wide.Int // the least notional of each tier at scale 1e-16 (TIER-7; by tiers index)
 
 	acct []bookAcct
 	cpos []bookCross // the cross positions of every account, in account order
 	clev []int64     // the chosen leverage of each cross position (by cpos index)
 	ipos []bookIso   // the isolated positions of every account, in account order
+
+	atEquality bool // POOL-5:at-equality, the trigger of every market (VAR-1)
 }
 
 type bookMkt struct{ off, end int32 }
@@ -123,6 +125,8 @@ func NewBook(markets map[string]spec.Market, prices map[string]spec.Price, accou
 		hasMk:  make([]bool, nm),
 		mkt:    make([]bookMkt, nm),
 		acct:   make([]bookAcct, len(accounts)),
+
+		atEquality: base.atEquality,
 	}
 	for mi := range base.markets {
 		mk := &base.markets[mi]
@@ -385,7 +389,7 @@ func (b *Book) crossPool(a *bookAcct, cs uint32) (bool, bookErr) {
 	if bookMMMax24.Less(mm24) {
 		return false, bookErr{kind: 3}
 	}
-	return e16.Mul(u8).Less(mm24), bookErr{}
+	return liquidatableUnder(b.atEquality, e16, mm24), bookErr{}
 }
 
 // crossIMFits reports whether the cross pool's initial margin, ceil(sum
@@ -446,5 +450,5 @@ func (b *Book) isoPool(p *bookIso) (bool, bookErr) {
 	if bookMMMax24.Less(mm24) {
 		return false, bookErr{kind: 3, pool: p.pool}
 	}
-	return e16.Mul(u8).Less(mm24), bookErr{}
+	return liquidatableUnder(b.atEquality, e16, mm24), bookErr{}
 }

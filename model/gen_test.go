@@ -17,8 +17,21 @@ import (
 // cross and isolated positions, entry basis, now and then a broken field),
 // genExtreme gen.EdgeScenario's values across the whole fixed-point range.
 
-// genAll enables every feature the model has.
-var genAll = gen.Config{Isolated: true, EntryBasis: true, ComputedMark: true}
+// genAll enables every feature the model has, every rule variant of SPEC
+// VAR it implements included (all but TIER-3:half-initial).
+var genAll = gen.Config{Isolated: true, EntryBasis: true, ComputedMark: true, Variants: implementedVariants()}
+
+func implementedVariants() map[string][]string {
+	out := map[string][]string{}
+	for _, c := range spec.VariantChoices() {
+		for _, n := range c.Names {
+			if n != spec.MaintenanceRateHalfInitial {
+				out[c.Key] = append(out[c.Key], n)
+			}
+		}
+	}
+	return out
+}
 
 func genScenario(r *rand.Rand) *spec.Scenario {
 	return gen.Scenario(genAll).Example(int(r.Int32()))

@@ -16,28 +16,31 @@ func (p *Portfolio) LiquidationPrice(i int) (PriceResult, error) {
 		return PriceResult{}, ErrIndex
 	}
 	ps := &p.pos[i]
-	var k24 wide.Int
+	var k24, k16 wide.Int
 	if ps.cross {
-		// LIQ-8: K = walletBalance + sum over the other cross positions of (U_j - MM_j).
-		k24 = p.wallet24
+		// LIQ-8: K = walletBalance + sum over the other cross positions of
+		// (U_j - MM_j); K0 (BKR-1) without the MM_j.
+		k24, k16 = p.wallet24, p.wallet16
 		for _, ci := range p.cross {
 			if int(ci) == i {
 				continue
 			}
 			_, _, u, mm, _, _ := p.eval(&p.pos[ci])
 			k24 = k24.Add(u.Mul(u8)).Sub(mm)
+			k16 = k16.Add(u)
 		}
 	} else {
 		if ps.isoOverflow {
 			return PriceResult{}, reportErr("positions", i, "isolatedMargin")
 		}
-		k24 = wide.MulU64(uint64(ps.iso), u16)
+		k24, k16 = wide.MulU64(uint64(ps.iso), u16), wide.MulU64(uint64(ps.iso), u8)
 	}
-	return p.liq(ps, k24), nil
+	return p.liq(ps, k24, k16), nil
 }
 
-// liq solves LIQ-3..7 for position ps given K at scale 1e-24.
-func (p *Portfolio) liq(ps *position, k24 wide.Int) PriceResult {
+// liq solves LIQ-3..7 for position ps given K at scale 1e-24 (and K0 of
+// BKR-1 at scale 1e-16, for POOL-5:at-equality's E = MM = 0 exception).
+func (p *Portfolio) liq(ps *position, k24, k16 wide.Int) PriceResult {
 	long := ps.sign > 0
 	// The root is Y/(Q*dd) with Y at scale 1e-24 and dd at scale 1e-8; in
 	// units of 1e-8 it is Y/(q*dd).
@@ -65,23 +68,9 @@ func (p *Portfolio) liq(ps *position, k24 wide.Int) PriceResult {
 		} else if k24.Add(ps.qe24).Sign() <= 0 {
 			return noLiq(false)
 		}
-		// LIQ-4: the root's tier is the last tier t whose lower boundary
-		// notional N = minNotional_t has f(N/Q) <= 0 (long) or >= 0 (short),
-		// f being monotone (LIQ-2). At scale 1e-24,
-		// f(N/Q) = K + s*(N - Q*EP) - MM_t(N).
-		t := 0
-		for t+1 < len(ps.tiers) {
-			td := &ps.tiers[t+1]
-			if long {
-				if k24.Add(td.minN24).Sub(ps.qe24).Sub(td.mmMin24).Sign() > 0 {
-					break
-				}
-			} else if k24.Sub(td.minN24).Add(ps.qe24).Sub(td.mmMin24).Sign() < 0 {
-				break
-			}
-			t++
-		}
+		// LIQ-4: the root's tier (see rootTier), then
 		// P_t = (K - s*Q*EP + cum_t) / (Q*(MMR_t - s)) = Y / (Q*(1 - s*MMR_t)).
+		t := p.rootTier(ps, k24)
 		td := &ps.tiers[t]
 		if long {
 			y = ps.qe24.Sub(k24).Sub(td.cum24)
@@ -89,6 +78,12 @@ func (p *Portfolio) liq(ps *position, k24 wide.Int) PriceResult {
 		} else {
 			y = k24.Add(ps.qe24).Add(td.cum24)
 			dd = u8 + uint64(td.mmr)
+			// TIER-8:flat: the short's root is the infimum of the
+			// liquidatable set, max(P_t, minNotional_t/Q): below minN_t
+			// the lower tier is safe, above it f jumps below zero.
+			if mk := &p.markets[ps.mkt]; mk.flags.flat && y.Less(wide.MulU64(uint64(td.minN), u8).Mul(dd)) {
+				y, dd = td.minN24, u8
+			}
 		}
 	}
 	tick := uint64(p.markets[ps.mkt].tick)
@@ -98,9 +93,23 @@ func (p *Portfolio) liq(ps *position, k24 wide.Int) PriceResult {
 		if !ok {
 			return PriceResult{Reason: spec.ReasonOutOfRange}
 		}
+		// LIQ-5 is LIQ-6's rule on the 1e-8 grid.
+		if p.onGridLiquidatable(ps, k24, k16, y, dd, uint64(ex)) {
+			if ex++; uint64(ex) > maxU {
+				return PriceResult{Reason: spec.ReasonOutOfRange}
+			}
+		}
 		pr, ok := tickUp(uint64(ex), tick)
 		if !ok {
 			return PriceResult{Reason: spec.ReasonOutOfRange} // LIQ-7
+		}
+		// LIQ-6: the reported price is not liquidatable; when the root is on
+		// the tick grid and liquidatable (at-equality, or a flat jump), one
+		// tick above it.
+		if p.onGridLiquidatable(ps, k24, k16, y, dd, pr) {
+			if pr, ok = tickUp(pr+tick, tick); !ok || pr > maxU {
+				return PriceResult{Reason: spec.ReasonOutOfRange} // LIQ-7
+			}
 		}
 		return PriceResult{Price: Fixed(pr), Exact: Fixed(ex), OK: true}
 	}
@@ -110,11 +119,86 @@ func (p *Portfolio) liq(ps *position, k24 wide.Int) PriceResult {
 	if !ok {
 		return PriceResult{Reason: spec.ReasonOutOfRange} // LIQ-7: down(root) > MAX
 	}
+	if ex > 0 && p.onGridLiquidatable(ps, k24, k16, y, dd, uint64(ex)) {
+		ex-- // LIQ-5 is LIQ-6's rule on the 1e-8 grid
+	}
 	pr := uint64(ex) / tick * tick
+	if pr != 0 && p.onGridLiquidatable(ps, k24, k16, y, dd, pr) {
+		pr -= tick // LIQ-6: the root itself is liquidatable
+	}
 	if pr == 0 {
 		return PriceResult{Reason: spec.ReasonAlwaysLiquidatable} // LIQ-6
 	}
 	return PriceResult{Price: Fixed(pr), Exact: Fixed(ex), OK: true}
+}
+
+// rootTier is the tier of LIQ-4's root under the market's variants: for a
+// long the last tier t whose piece f_t is liquidatable just above (at, for
+// at-equality with lower-inclusive bounds) its lower end minNotional_t/Q;
+// for a short the first tier t whose piece is liquidatable just below (at,
+// for at-equality with upper-inclusive bounds) its upper end maxNotional_t/Q,
+// or the last tier. f_t is the linear piece K + s*(N - Q*EP) - (N*MMR_t -
+// cum_t) at N = Q*P, scale 1e-24. Under the progressive schedule MM is
+// continuous and f monotone, so this is the tier whose range holds the root
+// (at a boundary both tiers give the same root); under TIER-8:flat f jumps
+// down at each boundary, and for a long the liquidatable set may have gaps:
+// the last candidate gives its supremum.
+func (p *Portfolio) rootTier(ps *position, k24 wide.Int) int {
+	mk := &p.markets[ps.mkt]
+	flat, atEq, upper := mk.flags.flat, p.atEquality, mk.flags.upper
+	long := ps.sign > 0
+	tiers := ps.tiers
+	if long {
+		last := 0
+		for t := 1; t < len(tiers); t++ {
+			td := &tiers[t]
+			f := k24.Add(td.minN24).Sub(ps.qe24).Sub(td.mmMin24) // f_t(minN_t/Q)
+			switch sg := f.Sign(); {
+			case sg < 0:
+				last = t
+			case sg == 0 && (!flat || (atEq && !upper)):
+				last = t
+			case !flat:
+				return last // progressive: f is monotone, no later tier qualifies
+			}
+		}
+		return last
+	}
+	for t := 0; t+1 < len(tiers); t++ {
+		td := &tiers[t]
+		// f_t(maxNotional_t/Q) = K - (maxN - Q*EP) - (maxN*MMR_t - cum_t).
+		maxN24 := wide.MulU64(uint64(td.maxN), u16)
+		mmMax24 := wide.MulU64(uint64(td.maxN), uint64(td.mmr)).Mul(u8).Sub(td.cum24)
+		f := k24.Sub(maxN24).Add(ps.qe24).Sub(mmMax24)
+		if sg := f.Sign(); sg < 0 || (sg == 0 && flat && atEq && upper) {
+			return t
+		}
+	}
+	return len(tiers) - 1
+}
+
+// onGridLiquidatable reports whether the root Y/(q*dd) equals the tick price
+// pr and the pool is liquidatable at pr (POOL-5 under the market's trigger),
+// so that LIQ-6 must report the next tick away from it.
+func (p *Portfolio) onGridLiquidatable(ps *position, k24, k16, y wide.Int, dd, pr uint64) bool {
+	if wide.MulU64(pr, ps.q).Mul(dd).Cmp(y) != 0 {
+		return false
+	}
+	// f(pr) = K + s*(Q*pr - Q*EP) - MM_i(pr), scale 1e-24.
+	nHi, nLo := bits.Mul64(ps.q, pr)
+	n16 := wide.Int{W0: nLo, W1: nHi}
+	x := n16.Sub(ps.qe16).Mul(u8)
+	if ps.sign < 0 {
+		x = x.Neg()
+	}
+	mm := ps.mmE24
+	if !ps.entry {
+		td := &ps.tiers[tierN(ps.tiers, nHi, nLo)]
+		mm = n16.Mul(uint64(td.mmr)).Sub(td.cum24)
+	}
+	// E - MM = f: POOL-5 on E = K0 + s*(Q*pr - Q*EP) and MM = E - f.
+	e := k16.Mul(u8).Add(x)
+	return triggered24(p.atEquality, e, e.Sub(k24.Add(x).Sub(mm)))
 }
 
 func noLiq(long bool) PriceResult {

@@ -182,6 +182,15 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 		if mk.hasFundingCap && (mk.fundingCap <= 0 || mk.fundingCap >= one) {
 			return errf(pre+".fundingRateCap", "MKT-5", "fundingRateCap must be in (0, 1), got "+fx(mk.fundingCap))
 		}
+		// VAR-1: the variants object, then one trigger for all markets.
+		if err := mk.loadVariants(m.Variants, pre); err != nil {
+			return err
+		}
+		if mi == 0 {
+			p.atEquality = mk.flags.atEquality
+		} else if mk.flags.atEquality != p.atEquality {
+			return errf(pre+".variants.trigger", "VAR-1", "trigger "+spec.Quote(mk.vars.Trigger)+" differs from market "+spec.Quote(names[0])+"'s; all markets of a scenario share one trigger")
+		}
 		if err := mk.loadTiers(m.Tiers, pre+".tiers"); err != nil {
 			return err
 		}
@@ -216,9 +225,10 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string) *spec.Error {
 		if td.maxN, err = num(tr.MaxNotional, tp+".maxNotional"); err != nil {
 			return err
 		}
-		if td.mmr, err = num(tr.MaintenanceMarginRate, tp+".maintenanceMarginRate"); err != nil {
+		if td.mmrGiven, err = num(tr.MaintenanceMarginRate, tp+".maintenanceMarginRate"); err != nil {
 			return err
 		}
+		td.mmr = td.mmrGiven
 		if td.maxLev, err = num(tr.MaxLeverage, tp+".maxLeverage"); err != nil {
 			return err
 		}
@@ -238,8 +248,12 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string) *spec.Error {
 		if td.mmr < 0 || td.mmr >= one {
 			return errf(tp+".maintenanceMarginRate", "TIER-3", "maintenanceMarginRate must be in [0, 1), got "+fx(td.mmr))
 		}
-		if t > 0 && td.mmr < mk.tiers[t-1].mmr {
-			return errf(tp+".maintenanceMarginRate", "TIER-3", "maintenanceMarginRate "+fx(td.mmr)+" is below the previous tier's "+fx(mk.tiers[t-1].mmr))
+		if t > 0 && td.mmr < mk.tiers[t-1].mmrGiven {
+			return errf(tp+".maintenanceMarginRate", "TIER-3", "maintenanceMarginRate "+fx(td.mmr)+" is below the previous tier's "+fx(mk.tiers[t-1].mmrGiven))
+		}
+		// QTY-5:taker: the MM rate MMR_t + takerFeeRate must stay below 1 (LIQ-2).
+		if mk.flags.taker && td.mmr+mk.takerFee >= one {
+			return errf(tp+".maintenanceMarginRate", "QTY-5", "under closeFee \"taker\", maintenanceMarginRate "+fx(td.mmr)+" + takerFeeRate "+fx(mk.takerFee)+" must be < 1")
 		}
 		// TIER-4.
 		if td.maxLev < one {
@@ -252,16 +266,33 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string) *spec.Error {
 		if wide.MulU64(uint64(td.mmr), uint64(td.maxLev)).Cmp(wide.FromInt64(int64(u16))) > 0 {
 			return errf(tp+".maxLeverage", "TIER-5", "maintenanceMarginRate "+fx(td.mmr)+" * maxLeverage "+fx(td.maxLev)+" exceeds 1")
 		}
-		// TIER-6: cum_t = cum_(t-1) + minNotional_t * (MMR_t - MMR_(t-1)).
-		if t > 0 {
-			cum16 = cum16.Add(wide.MulU64(uint64(td.minN), uint64(td.mmr-mk.tiers[t-1].mmr)))
+		// TIER-6: cum_t = cum_(t-1) + minNotional_t * (MMR_t - MMR_(t-1));
+		// under TIER-8:flat there is no deduction, cum_t = 0.
+		if t > 0 && !mk.flags.flat {
+			cum16 = cum16.Add(wide.MulU64(uint64(td.minN), uint64(td.mmr-mk.tiers[t-1].mmrGiven)))
 		}
 		if hasAmount && wide.FromInt64(amount).Mul(u8).Cmp(cum16) != 0 {
+			if mk.flags.flat {
+				return errf(tp+".maintenanceAmount", "TIER-6", "maintenanceAmount "+fx(amount)+" must be 0 under tierSchedule \"flat\" (no deduction)")
+			}
 			return errf(tp+".maintenanceAmount", "TIER-6", "maintenanceAmount "+fx(amount)+" does not equal the TIER-6 recursion "+fmt16(cum16))
+		}
+		// QTY-5:taker: MM(N) = N * (MMR_t + takerFeeRate) - cum_t; the
+		// deduction is that of the given rates (the fee adds the same rate
+		// to every tier, so the recursion is unchanged).
+		if mk.flags.taker {
+			td.mmr += mk.takerFee
 		}
 		td.cum16 = cum16
 		td.cum24 = cum16.Mul(u8)
 		td.minN16 = wide.MulU64(uint64(td.minN), u8)
+		if mk.flags.upper && t > 0 {
+			// TIER-7:upper-inclusive: tier t holds min < N <= max. Every
+			// notional looked up is on the 1e-16 grid (a size times a price),
+			// so N > minN iff N >= minN + 1e-16: minN16 is the least
+			// notional of the tier, whichever bound.
+			td.minN16 = td.minN16.Add(wide.Int{W0: 1})
+		}
 		td.minN24 = wide.MulU64(uint64(td.minN), u16)
 		td.mmMin24 = wide.MulU64(uint64(td.minN), uint64(td.mmr)).Mul(u8).Sub(td.cum24)
 	}
@@ -550,7 +581,8 @@ func entryNotional(pre string, q uint64, in *spec.Position) (wide.Int, *spec.Err
 	return v16, nil
 }
 
-// tierOf is TIER-7: the index of the tier of the notional n (scale 1e-16).
+// tierOf is TIER-7: the index of the tier of the notional n (scale 1e-16,
+// on its grid; minN16 is the least notional of each tier, see loadTiers).
 func tierOf(tiers []tierData, n wide.Int) int {
 	t := 0
 	for t+1 < len(tiers) && n.Cmp(tiers[t+1].minN16) >= 0 {

@@ -34,6 +34,8 @@ type Portfolio struct {
 	crossBase16    wide.Int
 	crossMMEntry24 wide.Int
 	isoPool        int // the number of isolated positions
+	// atEquality is POOL-5:at-equality, the trigger all markets share (VAR-1).
+	atEquality bool
 
 	// IM of the cross pool is summed exactly per distinct effective leverage
 	// (grpDen, in units); acc/accStamp/used are the per-call accumulators.
@@ -63,17 +65,21 @@ type market struct {
 	fundingCap            int64
 	hasFundingCap         bool
 	hasMark, computed     bool
+	vars                  spec.Variants // VAR: the resolved variant names
+	flags                 variantFlags  // the query variants as flags
 }
 
 type tierData struct {
 	minN, maxN int64 // units
-	mmr        int64 // units (MMR * 1e8)
-	maxLev     int64 // units
-	minN16     wide.Int
-	cum24      wide.Int // maintenance amount at scale 1e-24 (TIER-6)
-	cum16      wide.Int // maintenance amount at scale 1e-16 (< 2^90)
-	minN24     wide.Int // minNotional at scale 1e-24
-	mmMin24    wide.Int // MM(minNotional) at scale 1e-24
+	// mmr is the rate of MM's linear piece in units: MMR_t, plus
+	// takerFeeRate under QTY-5:taker. mmrGiven is the tier's MMR_t.
+	mmr, mmrGiven int64
+	maxLev        int64    // units
+	minN16        wide.Int // the least notional of the tier (TIER-7), scale 1e-16
+	cum24         wide.Int // maintenance amount at scale 1e-24 (TIER-6)
+	cum16         wide.Int // maintenance amount at scale 1e-16 (< 2^90)
+	minN24        wide.Int // minNotional at scale 1e-24
+	mmMin24       wide.Int // MM(minNotional) at scale 1e-24
 }
 
 type position struct {
@@ -106,7 +112,8 @@ type frac struct{ n, d uint64 } // the proper fraction n/d, 0 < n < d
 // POOL-1..5). Values are rounded as reported: Equity and Available down,
 // InitialMargin, MaintenanceMargin and MarginRatio up. MarginRatioOK is false
 // when the ratio is null (equity <= 0 or above MAX, POOL-4). Liquidatable is
-// the exact trigger equity < maintenance margin (POOL-5).
+// the exact trigger equity < maintenance margin, or <= under the market's
+// POOL-5:at-equality variant (POOL-5).
 type PoolHealth struct {
 	Equity, InitialMargin, MaintenanceMargin, Available Fixed
 	MarginRatio                                         Fixed
@@ -326,7 +333,7 @@ func (p *Portfolio) Cross() (PoolHealth, error) {
 	}
 	p.terms = ts[:0]
 	avail := eInt.Sub(a).Add(wide.FromInt64(fl2 - j))
-	return health(e16, eInt, mm24, im, avail, 0)
+	return health(e16, eInt, mm24, im, avail, 0, p.atEquality)
 }
 
 // Isolated returns the health of the pool of isolated position i (SPEC
@@ -353,7 +360,7 @@ func (p *Portfolio) Isolated(i int) (PoolHealth, error) {
 	}
 	eInt, eRem := e16.DivFloor(u8)
 	avail := eInt.Sub(a).Add(wide.FromInt64(adjFloor(eRem, r, l)))
-	return health(e16, eInt, mm24, im, avail, ps.pool)
+	return health(e16, eInt, mm24, im, avail, ps.pool, p.atEquality)
 }
 
 // adjFloor returns floor(eRem/1e8 - r/l) for 0 <= eRem < 1e8, 0 <= r < l: 0 or -1.
@@ -371,7 +378,7 @@ func adjFloor(eRem, r, l uint64) int64 {
 
 // health rounds and range-checks a pool's exact values in the order of EVAL-2
 // step 5: equity, initialMargin, maintenanceMargin, available.
-func health(e16, eInt, mm24, im, avail wide.Int, k int) (PoolHealth, error) {
+func health(e16, eInt, mm24, im, avail wide.Int, k int, atEquality bool) (PoolHealth, error) {
 	var h PoolHealth
 	v, ok := eInt.Int64()
 	if !ok || v < -int64(maxU) {
@@ -399,8 +406,8 @@ func health(e16, eInt, mm24, im, avail wide.Int, k int) (PoolHealth, error) {
 			h.MarginRatio, h.MarginRatioOK = Fixed(q), true
 		}
 	}
-	// POOL-5: E < MM exactly, at scale 1e-24.
-	h.Liquidatable = e16.Mul(u8).Less(mm24)
+	// POOL-5: E < MM (E <= MM at-equality) exactly, at scale 1e-24.
+	h.Liquidatable = liquidatableUnder(atEquality, e16, mm24)
 	return h, nil
 }
 

@@ -70,7 +70,7 @@ func (p *Portfolio) Report() (*spec.Report, error) {
 		if ps.portfolio { // PM-12
 			liq, bkr = PriceResult{Reason: spec.ReasonPortfolio}, PriceResult{Reason: spec.ReasonPortfolio}
 		} else if ps.cross {
-			liq = p.liq(ps, k24.Sub(u16s[i].Mul(u8)).Add(mm24s[i]))
+			liq = p.liq(ps, k24.Sub(u16s[i].Mul(u8)).Add(mm24s[i]), k16.Sub(u16s[i]))
 			bkr = p.bkr(ps, k16.Sub(u16s[i]))
 		} else {
 			if ps.isoOverflow {
@@ -78,7 +78,7 @@ func (p *Portfolio) Report() (*spec.Report, error) {
 			}
 			pr.IsolatedMargin = nullDec(Fixed(ps.iso))
 			pr.MaxRemovableMargin = nullDec(p.maxRemovable(ps))
-			liq = p.liq(ps, wide.MulU64(uint64(ps.iso), u16))
+			liq = p.liq(ps, wide.MulU64(uint64(ps.iso), u16), wide.MulU64(uint64(ps.iso), u8))
 			bkr = p.bkr(ps, wide.MulU64(uint64(ps.iso), u8))
 		}
 		if liq.OK {

@@ -93,12 +93,16 @@ func VariantCapability(rule, name string) Capability {
 }
 
 // VariantCapabilities returns the capabilities of every variant of every
-// choice SPEC VAR offers, defaults included.
+// choice SPEC VAR offers, defaults included, that the suite can test: not
+// those its oracle (package reference) does not implement yet
+// (TIER-3:half-initial), which it can neither generate nor judge.
 func VariantCapabilities() []Capability {
 	var out []Capability
 	for _, c := range spec.VariantChoices() {
 		for _, n := range c.Names {
-			out = append(out, VariantCapability(c.Rule, n))
+			if vc := VariantCapability(c.Rule, n); !untestedVariants[vc] {
+				out = append(out, vc)
+			}
 		}
 	}
 	return out
@@ -273,6 +277,10 @@ func (s capSet) grid(kind string) decimal.Decimal {
 	return decimal.Zero
 }
 
+// untestedVariants are the variants of SPEC VAR that the oracle does not
+// implement yet (both engines reject them with VAR-1).
+var untestedVariants = map[Capability]bool{VariantCapability("TIER-3", spec.MaintenanceRateHalfInitial): true}
+
 // AllCapabilities returns every capability: an engine that implements all
 // of SPEC declares these, every rule variant included.
 func AllCapabilities() []Capability {
@@ -288,7 +296,7 @@ func declaredVariants(caps capSet) map[string][]string {
 	for _, c := range spec.VariantChoices() {
 		var names []string
 		for _, n := range c.Names {
-			if caps[VariantCapability(c.Rule, n)] {
+			if vc := VariantCapability(c.Rule, n); caps[vc] && !untestedVariants[vc] {
 				names = append(names, n)
 			}
 		}

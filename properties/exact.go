@@ -88,12 +88,16 @@ func mustRat(s string) *big.Rat {
 	return r
 }
 
-type xTier struct{ min, max, mmr, lev, cum *big.Rat }
+// xTier is a tier; rate is the rate of MM's linear piece (MMR_t, plus
+// takerFeeRate under QTY-5:taker), cum its deduction (0 under TIER-8:flat).
+type xTier struct{ min, max, mmr, rate, lev, cum *big.Rat }
 
 type xMarket struct {
 	tick  *big.Rat
 	basis spec.MMBasis
 	tiers []xTier
+	upper bool // TIER-7:upper-inclusive
+	flat  bool // TIER-8:flat
 }
 
 type xPos struct {
@@ -113,6 +117,7 @@ type xScen struct {
 	computed  map[string]bool
 	wallet    *big.Rat
 	positions []*xPos
+	atEq      bool // POOL-5:at-equality (one trigger per scenario, VAR-1)
 }
 
 // exactScenario converts a scenario that passed validation.
@@ -123,13 +128,24 @@ func exactScenario(s *spec.Scenario) *xScen {
 		if xm.basis == "" {
 			xm.basis = spec.BasisMark
 		}
+		var v spec.Variants
+		if m.Variants != nil {
+			v = *m.Variants
+		}
+		xm.upper = v.Get("tierBound") == spec.TierBoundUpper
+		xm.flat = v.Get("tierSchedule") == spec.TierScheduleFlat
+		x.atEq = v.Get("trigger") == spec.TriggerAtEquality // the same in every market (VAR-1)
+		fee := new(big.Rat)
+		if v.Get("closeFee") == spec.CloseFeeTaker && m.TakerFeeRate.Valid {
+			fee = rat(m.TakerFeeRate.Decimal) // QTY-5:taker
+		}
 		cum := new(big.Rat)
 		for i, t := range m.Tiers {
 			mmr := rat(t.MaintenanceMarginRate)
-			if i > 0 { // TIER-6
+			if i > 0 && !xm.flat { // TIER-6; flat: no deduction
 				cum = ratAdd(cum, ratMul(rat(t.MinNotional), ratSub(mmr, xm.tiers[i-1].mmr)))
 			}
-			xm.tiers = append(xm.tiers, xTier{min: rat(t.MinNotional), max: rat(t.MaxNotional), mmr: mmr, lev: rat(t.MaxLeverage), cum: cum})
+			xm.tiers = append(xm.tiers, xTier{min: rat(t.MinNotional), max: rat(t.MaxNotional), mmr: mmr, rate: ratAdd(mmr, fee), lev: rat(t.MaxLeverage), cum: cum})
 		}
 		x.markets[name] = xm
 	}
@@ -190,21 +206,97 @@ func computedMark(m spec.Market, p spec.Price) *big.Rat {
 	return med
 }
 
-// tierOf is TIER-7 (0-based).
+// tierOf is TIER-7 (0-based), under the market's bound.
 func (m *xMarket) tierOf(n *big.Rat) int {
 	last := len(m.tiers) - 1
 	for i := 0; i < last; i++ {
-		if m.tiers[i].min.Cmp(n) <= 0 && n.Cmp(m.tiers[i].max) < 0 {
+		if m.upper {
+			if n.Cmp(m.tiers[i].max) <= 0 { // min < N <= max; tier 1 holds 0
+				return i
+			}
+		} else if m.tiers[i].min.Cmp(n) <= 0 && n.Cmp(m.tiers[i].max) < 0 {
 			return i
 		}
 	}
 	return last
 }
 
-// mm is TIER-8: MM(N) and its tier.
+// mm is TIER-8 (with QTY-5:taker's rate and TIER-8:flat's cum): MM(N) and
+// its tier.
 func (m *xMarket) mm(n *big.Rat) (*big.Rat, int) {
 	t := m.tierOf(n)
-	return ratSub(ratMul(n, m.tiers[t].mmr), m.tiers[t].cum), t
+	return ratSub(ratMul(n, m.tiers[t].rate), m.tiers[t].cum), t
+}
+
+// triggered is POOL-5 under x's trigger: E < MM, or at-equality E = MM != 0.
+func (x *xScen) triggered(e, mm *big.Rat) bool {
+	c := e.Cmp(mm)
+	if c != 0 || !x.atEq {
+		return c < 0
+	}
+	return e.Sign() != 0
+}
+
+// triggerText names x's trigger for a failure message.
+func (x *xScen) triggerText() string {
+	if x.atEq {
+		return "POOL-5:at-equality, E <= MM unless E = MM = 0"
+	}
+	return "E < MM"
+}
+
+// liquidatableAt is POOL-5 for position i's pool with position i at price
+// P and the others at their marks: E(P) = g(P), MM(P) = g(P) - f(P).
+func (x *xScen) liquidatableAt(i int, price *big.Rat) bool {
+	e := x.g(i, price)
+	return x.triggered(e, ratSub(e, x.f(i, price)))
+}
+
+// liqRoot is LIQ-4's root of position i as the boundary of the liquidatable
+// set S, by a scan of the tiers' linear pieces (each zero at P_t, on the
+// prices I_t of the tier): for a long the largest min(P_t, max_t/Q), for a
+// short the smallest max(P_t, min_t/Q), over the tiers whose I_t meets S.
+// ok is false when LIQ-3 says there is none. Mark basis only.
+func (x *xScen) liqRoot(i int) (root *big.Rat, ok bool) {
+	p := x.positions[i]
+	s := ratInt(int64(p.s))
+	k := x.kOf(i, true)
+	var best *big.Rat
+	last := len(p.mkt.tiers) - 1
+	for t, tr := range p.mkt.tiers {
+		// Q*P_t = (K - s*Q*EP + cum_t) / (rate_t - s).
+		qPt := ratQuo(ratAdd(ratSub(k, ratMul(s, p.qep)), tr.cum), ratSub(tr.rate, s))
+		if p.s > 0 {
+			c := qPt.Cmp(tr.min)
+			// At P_t itself the pool is liquidatable only at-equality.
+			atPt := x.liquidatableAt(i, ratQuo(qPt, p.q))
+			if c < 0 || (c == 0 && (t == 0 || p.mkt.upper || !atPt)) {
+				continue
+			}
+			v := qPt
+			if t < last {
+				v = ratMin(qPt, tr.max)
+			}
+			if best == nil || v.Cmp(best) > 0 {
+				best = v
+			}
+			continue
+		}
+		if t < last {
+			c := qPt.Cmp(tr.max)
+			if c > 0 || (c == 0 && (!p.mkt.upper || !x.liquidatableAt(i, ratQuo(qPt, p.q)))) {
+				continue
+			}
+		}
+		v := ratMax2(qPt, tr.min)
+		if best == nil || v.Cmp(best) < 0 {
+			best = v
+		}
+	}
+	if best == nil || best.Sign() <= 0 {
+		return nil, false
+	}
+	return ratQuo(best, p.q), true
 }
 
 // xQty are the exact QTY-1..5 quantities of a position at its mark.

@@ -31,18 +31,30 @@ func propRootBracketing(e *env) func(*rapid.T) {
 		for i, p := range x.positions {
 			pr := rep.Positions[i]
 			tick := p.mkt.tick
+			// POOL-5 under the scenario's trigger: the pool is beyond the
+			// liquidation price where it is liquidatable, beyond the
+			// bankruptcy price where its equity g is negative.
 			f := func(price *big.Rat) *big.Rat { return x.f(i, price) }
 			g := func(price *big.Rat) *big.Rat { return x.g(i, price) }
-			e.checkRoot(t, ctx, fmt.Sprintf("positions[%d] liquidation", i), p.s, tick, f, pr.LiquidationPrice, pr.LiquidationPriceExact, pr.LiquidationPriceReason, true)
-			e.checkRoot(t, ctx, fmt.Sprintf("positions[%d] bankruptcy", i), p.s, tick, g, pr.BankruptcyPrice, decimal.NullDecimal{}, pr.BankruptcyPriceReason, false)
+			liq := func(price *big.Rat) bool { return x.liquidatableAt(i, price) }
+			neg := func(price *big.Rat) bool { return g(price).Sign() < 0 }
+			what := fmt.Sprintf("positions[%d] liquidation", i)
+			if p.s > 0 && p.mkt.flat && p.mkt.basis == spec.BasisMark {
+				e.checkFlatLong(t, ctx, what, x, i, pr)
+			} else {
+				e.checkRoot(t, ctx, what, p.s, tick, f, liq, pr.LiquidationPrice, pr.LiquidationPriceExact, pr.LiquidationPriceReason, true)
+			}
+			e.checkRoot(t, ctx, fmt.Sprintf("positions[%d] bankruptcy", i), p.s, tick, g, neg, pr.BankruptcyPrice, decimal.NullDecimal{}, pr.BankruptcyPriceReason, false)
 		}
 	}
 }
 
-// checkRoot checks a reported price against the sign of h (f or g) around it.
-// For a long h increases, for a short it decreases; the pool is "beyond" the
-// root where h < 0.
-func (e *env) checkRoot(t *rapid.T, ctx []named, what string, s int, tick *big.Rat, h func(*big.Rat) *big.Rat, tickP, exactP decimal.NullDecimal, reason string, liq bool) {
+// checkRoot checks a reported price against beyond (the pool is liquidatable
+// under the scenario's trigger, or bankrupt) around it; h is f or g, whose
+// sign at 0 decides existence (LIQ-3, BKR-2). The set where beyond holds is
+// a half-line: below the root for a long, above it for a short (LIQ-2;
+// BKR-1).
+func (e *env) checkRoot(t *rapid.T, ctx []named, what string, s int, tick *big.Rat, h func(*big.Rat) *big.Rat, beyond func(*big.Rat) bool, tickP, exactP decimal.NullDecimal, reason string, liq bool) {
 	t.Helper()
 	never, always := spec.ReasonNeverLiquidatable, spec.ReasonAlwaysLiquidatable
 	if !liq {
@@ -54,16 +66,16 @@ func (e *env) checkRoot(t *rapid.T, ctx []named, what string, s int, tick *big.R
 		switch {
 		case h0.Sign() >= 0:
 			want = never
-		case h(gridDown(ratMax, tick)).Sign() < 0:
+		case beyond(gridDown(ratMax, tick)):
 			want = spec.ReasonOutOfRange
 		}
 	} else {
 		switch {
-		case h0.Sign() <= 0 || h(tick).Sign() < 0:
+		case h0.Sign() <= 0 || beyond(tick):
 			want = always
-		case liq && h(ratAdd(ratMax, ratUnit)).Sign() >= 0:
+		case liq && !beyond(ratAdd(ratMax, ratUnit)):
 			want = spec.ReasonOutOfRange
-		case !liq && h(ratAdd(gridDown(ratMax, tick), tick)).Sign() >= 0:
+		case !liq && !beyond(ratAdd(gridDown(ratMax, tick), tick)):
 			want = spec.ReasonOutOfRange
 		}
 	}
@@ -84,14 +96,46 @@ func (e *env) checkRoot(t *rapid.T, ctx []named, what string, s int, tick *big.R
 		if gridDown(v, step).Cmp(v) != 0 {
 			e.fail(t, ctx, "%s price %s is not on the %s grid", what, p.Decimal, grid)
 		}
-		beyond := ratSub(v, ratMul(ratInt(int64(s)), step))
-		if h(v).Sign() < 0 || h(beyond).Sign() >= 0 {
-			e.fail(t, ctx, "%s price %s does not bracket the root on the %s grid: h(price) = %s (want >= 0), h(one step beyond) = %s (want < 0); rounded toward the mark?", what, p.Decimal, grid, fmtRat(h(v)), fmtRat(h(beyond)))
+		next := ratSub(v, ratMul(ratInt(int64(s)), step))
+		if beyond(v) || !beyond(next) {
+			e.fail(t, ctx, "%s price %s does not bracket the root on the %s grid: beyond at the price = %v (want false), one step beyond = %v (want true); rounded toward the mark?", what, p.Decimal, grid, beyond(v), beyond(next))
 		}
 	}
 	bracket(tickP, tick, "tick")
 	if liq {
 		bracket(exactP, ratUnit, "1e-8")
+	}
+}
+
+// checkFlatLong is checkRoot for a long under TIER-8:flat, whose
+// liquidatable set may have gaps (LIQ-2): each reported price is the smallest
+// price of its grid (tick, 1e-8) that is at or above the root sup S (LIQ-4,
+// computed by x.liqRoot) and not liquidatable (LIQ-5, LIQ-6).
+func (e *env) checkFlatLong(t *rapid.T, ctx []named, what string, x *xScen, i int, pr spec.PositionReport) {
+	t.Helper()
+	root, ok := x.liqRoot(i)
+	if !ok {
+		if pr.LiquidationPriceReason != spec.ReasonNeverLiquidatable {
+			e.fail(t, ctx, "%s: reason %q, want %q (LIQ-3, TIER-8:flat)", what, pr.LiquidationPriceReason, spec.ReasonNeverLiquidatable)
+		}
+		return
+	}
+	want := func(step *big.Rat) *big.Rat {
+		v := gridUp(root, step)
+		if x.liquidatableAt(i, v) {
+			v = ratAdd(v, step)
+		}
+		return v
+	}
+	wt, we := want(x.positions[i].mkt.tick), want(ratUnit)
+	if !inRange(wt) || !inRange(we) {
+		if pr.LiquidationPriceReason != spec.ReasonOutOfRange {
+			e.fail(t, ctx, "%s: reason %q, want %q (LIQ-7, TIER-8:flat)", what, pr.LiquidationPriceReason, spec.ReasonOutOfRange)
+		}
+		return
+	}
+	if !pr.LiquidationPrice.Valid || rat(pr.LiquidationPrice.Decimal).Cmp(wt) != 0 || !pr.LiquidationPriceExact.Valid || rat(pr.LiquidationPriceExact.Decimal).Cmp(we) != 0 {
+		e.fail(t, ctx, "%s: prices %s and %s (reason %q), want %s and %s: the smallest tick and 1e-8 prices at or above the root %s not liquidatable (TIER-8:flat/liquidation-price, LIQ-4..6)", what, nullStr(pr.LiquidationPrice), nullStr(pr.LiquidationPriceExact), pr.LiquidationPriceReason, fmtRat(wt), fmtRat(we), fmtRat(root))
 	}
 }
 
@@ -124,15 +168,22 @@ func propTickAgreement(e *env) func(*rapid.T) {
 				e.fail(t, []named{{"generated", s}, {"mark moved", s2}}, "with the mark at %s (%s), pools[%d].liquidatable = %v, want %v", price, what, k, r2.Pools[k].Liquidatable, want)
 			}
 		}
+		// Under TIER-8:flat a long's liquidatable set may have gaps (LIQ-2):
+		// one step below its price need not be liquidatable.
+		gaps := sign > 0 && isFlat(s.Markets[pos.Market])
 		if pr.LiquidationPrice.Valid {
 			lp := pr.LiquidationPrice.Decimal
 			check(lp, false, "the liquidation price")
-			check(lp.Sub(s.Markets[pos.Market].TickSize.Mul(dec(sign, 0))), true, "one tick beyond the liquidation price")
+			if !gaps {
+				check(lp.Sub(s.Markets[pos.Market].TickSize.Mul(dec(sign, 0))), true, "one tick beyond the liquidation price")
+			}
 		}
 		if pr.LiquidationPriceExact.Valid {
 			lp := pr.LiquidationPriceExact.Decimal
 			check(lp, false, "the exact liquidation price")
-			check(lp.Sub(units(sign)), true, "one unit beyond the exact liquidation price")
+			if !gaps {
+				check(lp.Sub(units(sign)), true, "one unit beyond the exact liquidation price")
+			}
 		}
 	}
 }
@@ -150,6 +201,13 @@ func propTriggerSide(e *env) func(*rapid.T) {
 			long := pos.Side == spec.Long
 			var want bool
 			switch {
+			case long && isFlat(s.Markets[pos.Market]):
+				// Gaps (LIQ-2): liquidatable implies below the price, not
+				// the converse.
+				if liq && pr.LiquidationPriceExact.Valid && !mark.LessThan(pr.LiquidationPriceExact.Decimal) {
+					e.fail(t, ctx, "positions[%d] (long, flat, mark %s) is liquidatable at or above its exact liquidation price %s (LIQ-4: the supremum of S)", i, mark, pr.LiquidationPriceExact.Decimal)
+				}
+				continue
 			case pr.LiquidationPriceExact.Valid:
 				lp := pr.LiquidationPriceExact.Decimal
 				if long {
@@ -208,6 +266,11 @@ func propBankruptcyTick(e *env) func(*rapid.T) {
 		check(bp, false, "the bankruptcy price")
 		check(bp.Sub(s.Markets[pos.Market].TickSize.Mul(dec(int64(pos.Side.Sign()), 0))), true, "one tick beyond the bankruptcy price")
 	}
+}
+
+// isFlat reports whether m selects TIER-8:flat.
+func isFlat(m spec.Market) bool {
+	return m.Variants != nil && m.Variants.TierSchedule == spec.TierScheduleFlat
 }
 
 // samePrices compares the liquidation and bankruptcy fields of two position

@@ -64,8 +64,8 @@ func (e *env) exactCheck(t *rapid.T, s *spec.Scenario, positions, pools bool) {
 	if pools {
 		for k, pl := range x.pools() {
 			got := rep.Pools[k]
-			if got.Liquidatable != (pl.e.Cmp(pl.mm) < 0) {
-				e.fail(t, ctx, "pools[%d].liquidatable = %v, but exact E = %s and MM = %s (POOL-5: E < MM)", k, got.Liquidatable, fmtRat(pl.e), fmtRat(pl.mm))
+			if want := x.triggered(pl.e, pl.mm); got.Liquidatable != want {
+				e.fail(t, ctx, "pools[%d].liquidatable = %v, but exact E = %s and MM = %s (POOL-5: %s)", k, got.Liquidatable, fmtRat(pl.e), fmtRat(pl.mm), x.triggerText())
 			}
 			var ratio *big.Rat
 			if pl.e.Sign() > 0 {

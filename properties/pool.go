@@ -72,7 +72,11 @@ func propIsolatedIndependence(e *env) func(*rapid.T) {
 
 func withoutPosition(p spec.PoolReport) spec.PoolReport { p.Position = 0; return p }
 
-func propStrictTrigger(e *env) func(*rapid.T) {
+func propStrictTrigger(e *env) func(*rapid.T) { return triggerProp(e, spec.TriggerStrict) }
+
+// triggerProp checks POOL-5 under trigger at E = MM exactly (constructed),
+// one unit below and one unit above.
+func triggerProp(e *env, trigger string) func(*rapid.T) {
 	return func(t *rapid.T) {
 		mmr := rapid.SampledFrom([]int64{0, 4, 10, 50, 100, 1}).Draw(t, "mmrBp") // basis points of 1e-4... 1e-2
 		exp := int32(rapid.IntRange(2, 6).Draw(t, "boundaryExp"))
@@ -93,7 +97,7 @@ func propStrictTrigger(e *env) func(*rapid.T) {
 		ep := dec(rapid.Int64Range(1, 10_000_000).Draw(t, "entryCents"), -2)
 		side := rapid.SampledFrom([]spec.Side{spec.Long, spec.Short}).Draw(t, "side")
 		s := &spec.Scenario{
-			Markets: map[string]spec.Market{"AAA": {TickSize: dec(1, -2), LotSize: dec(1, 0), MMBasis: basis, Tiers: ts}},
+			Markets: map[string]spec.Market{"AAA": {TickSize: dec(1, -2), LotSize: dec(1, 0), MMBasis: basis, Tiers: ts, Variants: &spec.Variants{Trigger: trigger}}},
 			Prices:  map[string]spec.Price{"AAA": {Mark: nd(mp)}},
 			Account: spec.Account{Positions: []spec.Position{{Market: "AAA", Side: side, Size: q, EntryPrice: ep, MarginMode: mode}}},
 		}
@@ -122,8 +126,15 @@ func propStrictTrigger(e *env) func(*rapid.T) {
 		}
 		s1 := set(bal)
 		r1 := e.mustReport(t, s1, "E = MM")
-		if r1.Pools[k].Liquidatable {
-			e.fail(t, []named{{"E = MM", s1}}, "equity %s equals maintenance margin %s exactly, yet the pool is liquidatable (POOL-5: strict E < MM)", r1.Pools[k].Equity, r1.Pools[k].MaintenanceMargin)
+		// Strict: E = MM is not liquidatable. At-equality it is, unless
+		// E = MM = 0.
+		want := trigger == spec.TriggerAtEquality && qt.mm.Sign() != 0
+		if r1.Pools[k].Liquidatable != want {
+			e.fail(t, []named{{"E = MM", s1}}, "equity %s equals maintenance margin %s exactly: liquidatable = %v, want %v (POOL-5:%s)", r1.Pools[k].Equity, r1.Pools[k].MaintenanceMargin, r1.Pools[k].Liquidatable, want, trigger)
+		}
+		s3 := set(bal.Add(units(1)))
+		if r3 := e.mustReport(t, s3, "E = MM + 1e-8"); r3.Pools[k].Liquidatable {
+			e.fail(t, []named{{"E = MM + 1e-8", s3}}, "equity %s is one unit above maintenance margin %s, yet the pool is liquidatable (POOL-5:%s)", r3.Pools[k].Equity, r3.Pools[k].MaintenanceMargin, trigger)
 		}
 		if bal.Sign() > 0 {
 			s2 := set(bal.Sub(units(1)))

@@ -16,8 +16,13 @@ import (
 // notionalScenario is one cross long of notional exactly n (mark 1, lot
 // 1e-8, entry at the mark) on a market with tiers ts.
 func notionalScenario(ts []spec.Tier, n decimal.Decimal, leverage decimal.NullDecimal) *spec.Scenario {
+	return notionalScenarioV(ts, nil, n, leverage)
+}
+
+// notionalScenarioV is notionalScenario on a market with variants v.
+func notionalScenarioV(ts []spec.Tier, v *spec.Variants, n decimal.Decimal, leverage decimal.NullDecimal) *spec.Scenario {
 	return &spec.Scenario{
-		Markets: map[string]spec.Market{"AAA": {TickSize: units(1), LotSize: units(1), MMBasis: spec.BasisMark, Tiers: ts}},
+		Markets: map[string]spec.Market{"AAA": {TickSize: units(1), LotSize: units(1), MMBasis: spec.BasisMark, Tiers: ts, Variants: v}},
 		Prices:  map[string]spec.Price{"AAA": {Mark: nd(dec(1, 0))}},
 		Account: spec.Account{Positions: []spec.Position{{Market: "AAA", Side: spec.Long, Size: n, EntryPrice: dec(1, 0), MarginMode: spec.Cross, Leverage: leverage}}},
 	}
@@ -71,7 +76,12 @@ func propMMContinuous(e *env) func(*rapid.T) {
 	}
 }
 
-func propBoundaryLookup(e *env) func(*rapid.T) {
+func propBoundaryLookup(e *env) func(*rapid.T) { return boundaryLookup(e, spec.TierBoundLower) }
+
+// boundaryLookup checks TIER-7 under bound at a boundary B = minNotional_t =
+// maxNotional_(t-1): lower-inclusive puts B in tier t and B - 1e-8 in tier
+// t-1; upper-inclusive puts B in tier t-1 and B + 1e-8 in tier t.
+func boundaryLookup(e *env, bound string) func(*rapid.T) {
 	return func(t *rapid.T) {
 		ts := gen.AnyTierTable().Draw(t, "tiers")
 		if len(ts) < 2 {
@@ -83,18 +93,27 @@ func propBoundaryLookup(e *env) func(*rapid.T) {
 			lev = decimal.NullDecimal{}
 		}
 		b := ts[ti].MinNotional
-		for _, c := range []struct {
+		cases := []struct {
 			n    decimal.Decimal
 			tier int
-		}{{b, ti}, {b.Sub(units(1)), ti - 1}} {
-			s := notionalScenario(ts, c.n, lev)
+		}{{b, ti}, {b.Sub(units(1)), ti - 1}}
+		var v *spec.Variants
+		if bound == spec.TierBoundUpper {
+			v = &spec.Variants{TierBound: bound}
+			cases[0].tier, cases[1].n, cases[1].tier = ti-1, b.Add(units(1)), ti
+			if ti == 1 && rapid.Bool().Draw(t, "zeroNotional") {
+				cases[0].n, cases[0].tier = units(1), 0 // the first tier holds its smallest notionals
+			}
+		}
+		for _, c := range cases {
+			s := notionalScenarioV(ts, v, c.n, lev)
 			rep, err := e.evaluate(t, s, "at the boundary")
 			if err != nil {
 				e.fail(t, []named{{"at the boundary", s}}, "error: %v", err)
 			}
 			pr := rep.Positions[0]
 			if pr.Tier != c.tier+1 {
-				e.fail(t, []named{{"at the boundary", s}}, "notional %s (tier %d starts at %s): reported tier %d, want %d (TIER-7)", c.n, ti+1, b, pr.Tier, c.tier+1)
+				e.fail(t, []named{{"at the boundary", s}}, "notional %s (tier %d starts at %s): reported tier %d, want %d (TIER-7:%s)", c.n, ti+1, b, pr.Tier, c.tier+1, bound)
 			}
 			chosen := dec(20, 0)
 			if lev.Valid {

@@ -86,11 +86,14 @@ func compute(in *input) *result {
 	}
 	// POOL (RPT-2): the cross pool first, then each isolated position in order.
 	pools := []pool{crossPool(in.wallet, in.positions, qs)}
+	pools[0].atEq = in.atEq
 	poolOf := make([]int, len(in.positions)) // index into pools of each position
 	for i, p := range in.positions {
 		if p.mode == spec.Isolated {
 			poolOf[i] = len(pools)
-			pools = append(pools, in.mut.isolatedPool(isolatedPool(i, p, qs[i]), in.wallet))
+			ip := isolatedPool(i, p, qs[i])
+			ip.atEq = in.atEq
+			pools = append(pools, in.mut.isolatedPool(ip, in.wallet))
 		}
 	}
 
@@ -105,7 +108,7 @@ func compute(in *input) *result {
 			initialMargin:     in.mut.roundIM(q.im),
 			maintenanceMargin: in.mut.roundMM(exact(q.mm)),
 			tier:              q.tier,
-			liq:               liquidationPrice(p.mkt, p.s, p.q, p.qep, in.mut.liquidationK(pl, i, qs)),
+			liq:               liquidationPrice(p.mkt, in.atEq, p.s, p.q, p.qep, in.mut.liquidationK(pl, i, qs), bankruptcyK0(pl, i, qs)),
 			bkr:               bankruptcyPrice(p.mkt, p.s, p.q, p.qep, bankruptcyK0(pl, i, qs)),
 		}
 		if p.mode == spec.Portfolio { // PM-12

@@ -64,14 +64,26 @@ func bankruptcyK0(pl pool, i int, qs []quantities) *apd.Decimal {
 //	a long with f(0) >= 0: never-liquidatable; a short with f(0) <= 0:
 //	always-liquidatable.
 //
-// Otherwise (LIQ-4), under the entry basis P = EP - s*(K - MM(Q*EP))/Q, and
-// under the mark basis P is the one P_t, over the tiers t, with
+// Otherwise (LIQ-4), under the entry basis P = EP - s*(K - MM(Q*EP))/Q. Under
+// the mark basis the root is the boundary of the liquidatable set S (LIQ-4):
+// for a long its supremum, for a short its infimum. This function computes it
+// tier by tier from the pieces f_t(P) = K + s*Q*(P - EP) - (Q*P*rate_t -
+// cum_t), each zero at
 //
-//	P_t = (K - s*Q*EP + cum_t) / (Q * (MMR_t - s))
+//	P_t = (K - s*Q*EP + cum_t) / (Q * (rate_t - s)),
 //
-// whose notional Q*P_t lies in its own tier: minNotional_t <= Q*P_t <
-// maxNotional_t (last tier: minNotional_t <= Q*P_t), compared exactly.
-func liquidationRoot(m *market, s int, q, qep, k *apd.Decimal) (root ratio, reason string, ok bool) {
+// on the price range I_t of tier t (TIER-7's bound: [min_t, max_t)/Q or
+// (min_t, max_t]/Q; the last tier unbounded above): S meets I_t in the
+// prices below P_t (long) or above it (short), P_t itself included under
+// POOL-5:at-equality. So, compared exactly:
+//
+//	long:  root = max over the tiers t where S meets I_t of min(P_t, max_t/Q)
+//	short: root = min over the tiers t where S meets I_t of max(P_t, min_t/Q)
+//
+// Under the progressive schedule this is the P_t whose notional lies in its
+// own tier (f is continuous and monotone); under TIER-8:flat f jumps down at
+// each boundary, and a short's root may be a boundary min_t/Q.
+func liquidationRoot(m *market, atEq bool, s int, q, qep, k *apd.Decimal) (root ratio, reason string, ok bool) {
 	sQEP := mul(sgn(s), qep)
 	var mm0 *apd.Decimal // MM_i(0)
 	if m.basis == spec.BasisEntry {
@@ -91,32 +103,80 @@ func liquidationRoot(m *market, s int, q, qep, k *apd.Decimal) (root ratio, reas
 	if m.basis == spec.BasisEntry {
 		return quo(sub(qep, mul(sgn(s), sub(k, mm0))), q), "", true
 	}
-	// LIQ-4, mark basis: tier by tier.
+	// LIQ-4, mark basis: the boundary of S, tier by tier (notionals Q*P).
 	last := len(m.tiers) - 1
+	var best ratio
+	found := false
 	for t, tr := range m.tiers {
-		numer := add(sub(k, sQEP), tr.cum)
-		denom := sub(tr.mmr, sgn(s)) // MMR_t - s != 0 since 0 <= MMR_t < 1 (TIER-3)
-		qPt := quo(numer, denom)     // Q * P_t, the notional at P_t
-		inTier := cmpRatio(exact(tr.min), qPt) <= 0 && (t == last || cmpRatio(qPt, exact(tr.max)) < 0)
-		if inTier {
-			return quo(numer, mul(q, denom)), "", true
+		qPt := quo(add(sub(k, sQEP), tr.cum), sub(tr.rate, sgn(s))) // Q * P_t; rate_t - s != 0 (TIER-3, QTY-5)
+		lo, hi := exact(tr.min), exact(tr.max)
+		if s > 0 {
+			// S meets I_t iff some notional of the tier is below Q*P_t
+			// (at or below at-equality).
+			c := cmpRatio(qPt, lo)
+			meets := c > 0 || (c == 0 && atEq && !tr.upper && t > 0)
+			if !meets {
+				continue
+			}
+			v := qPt
+			if t < last {
+				v = minRatio(qPt, hi)
+			}
+			if !found || cmpRatio(v, best) > 0 {
+				best, found = v, true
+			}
+			continue
+		}
+		c := -1
+		if t < last {
+			c = cmpRatio(qPt, hi)
+		}
+		meets := c < 0 || (c == 0 && atEq && tr.upper)
+		if !meets {
+			continue
+		}
+		v := maxRatio(qPt, lo)
+		if !found || cmpRatio(v, best) < 0 {
+			best, found = v, true
 		}
 	}
-	panic(bugf("LIQ-4: no tier holds the liquidation price (K=%s, s=%d, Q=%s, Q*EP=%s)", str(k), s, str(q), str(qep)))
+	if !found {
+		panic(bugf("LIQ-4: no tier holds the liquidation price (K=%s, s=%d, Q=%s, Q*EP=%s)", str(k), s, str(q), str(qep)))
+	}
+	return best.times(quo(dec(1), q)), "", true
+}
+
+// liquidatableAt is POOL-5 for position i's pool at price P with every other
+// position at its mark: with E(P) = K0 + s*Q*(P - EP) (BKR-1's g) and
+// f(P) = E(P) - MM(P) (LIQ-1), the pool's MM at P is E(P) - f(P).
+func liquidatableAt(m *market, atEq bool, s int, q, qep, k, k0, price *apd.Decimal) bool {
+	var mmP *apd.Decimal
+	if m.basis == spec.BasisEntry {
+		mmP, _ = maintenanceMargin(m.tiers, qep)
+	} else {
+		mmP, _ = maintenanceMargin(m.tiers, mul(q, price))
+	}
+	move := mul(sgn(s), sub(mul(q, price), qep))
+	f := sub(add(k, move), mmP)
+	e := add(k0, move)
+	return triggered(atEq, e, sub(e, f))
 }
 
 // liquidationPrice is LIQ-5..7 on the root of liquidationRoot:
 //
-//   - LIQ-5: liquidationPriceExact = up(root) (long) or down(root) (short);
-//   - LIQ-6: liquidationPrice = tickUp(root) (long) or tickDown(root) (short);
-//     a short whose tickDown(root) is 0 has none, always-liquidatable;
+//   - LIQ-5: liquidationPriceExact = up(root) (long) or down(root) (short),
+//     moved one unit away from the root like LIQ-6's price;
+//   - LIQ-6: liquidationPrice = tickUp(root) (long) or tickDown(root) (short),
+//     moved one tick away from the root when that is the root itself and the
+//     pool is liquidatable there (at-equality; a flat schedule's jump); a
+//     short whose price is then 0 has none, always-liquidatable;
 //   - LIQ-7: when the rounded price exceeds MAX, both are null, out-of-range.
 //
 // Ambiguity: LIQ-7 says "the rounded price"; both rounded prices are checked
 // (for a long tickUp(root) >= up(root), for a short down(root) >= tickDown(root)),
 // so either one above MAX nulls both.
-func liquidationPrice(m *market, s int, q, qep, k *apd.Decimal) reportedPrice {
-	root, reason, ok := liquidationRoot(m, s, q, qep, k)
+func liquidationPrice(m *market, atEq bool, s int, q, qep, k, k0 *apd.Decimal) reportedPrice {
+	root, reason, ok := liquidationRoot(m, atEq, s, q, qep, k)
 	if !ok {
 		return reportedPrice{reason: reason}
 	}
@@ -126,8 +186,18 @@ func liquidationPrice(m *market, s int, q, qep, k *apd.Decimal) reportedPrice {
 	}
 	if s > 0 {
 		r.exact, r.tick = up(root), tickUp(root, m.tick)
+		for _, x := range []struct{ p, k *apd.Decimal }{{r.exact, unit}, {r.tick, m.tick}} {
+			if cmpRatio(exact(x.p), root) == 0 && liquidatableAt(m, atEq, s, q, qep, k, k0, x.p) {
+				x.p.Set(add(x.p, x.k))
+			}
+		}
 	} else {
 		r.exact, r.tick = down(root), tickDown(root, m.tick)
+		for _, x := range []struct{ p, k *apd.Decimal }{{r.exact, unit}, {r.tick, m.tick}} {
+			if x.p.Sign() > 0 && cmpRatio(exact(x.p), root) == 0 && liquidatableAt(m, atEq, s, q, qep, k, k0, x.p) {
+				x.p.Set(sub(x.p, x.k))
+			}
+		}
 		if r.tick.Sign() == 0 {
 			return reportedPrice{reason: reasonAlwaysLiquidatable}
 		}

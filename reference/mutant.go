@@ -39,7 +39,35 @@ const (
 	mutPnlRoundHalf         = mutant(mutation.PnlRoundHalf)
 	mutRemovableIgnoresLoss = mutant(mutation.RemovableIgnoresLoss)
 	mutRatioRoundDown       = mutant(mutation.RatioRoundDown)
+	mutAtEqualityIgnored    = mutant(mutation.AtEqualityIgnored)
+	mutUpperBoundIgnored    = mutant(mutation.UpperBoundIgnored)
+	mutFlatIgnored          = mutant(mutation.FlatIgnored)
+	mutCloseFeeIgnored      = mutant(mutation.CloseFeeIgnored)
 )
+
+// wrongVariant applies the wrong-variant mutants to a validated input: the
+// market's variant is validated but the default rule is applied.
+func (m mutant) wrongVariant(in *input) {
+	switch m {
+	case mutAtEqualityIgnored:
+		in.atEq = false
+	case mutUpperBoundIgnored, mutFlatIgnored, mutCloseFeeIgnored:
+		for _, mk := range in.markets {
+			cums := maintenanceAmounts(mk.tiers)
+			for t := range mk.tiers {
+				tr := &mk.tiers[t]
+				switch m {
+				case mutUpperBoundIgnored:
+					tr.upper = false
+				case mutFlatIgnored:
+					tr.cum = cums[t]
+				case mutCloseFeeIgnored:
+					tr.rate = tr.mmr
+				}
+			}
+		}
+	}
+}
 
 func init() {
 	mutation.Register(

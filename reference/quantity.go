@@ -67,6 +67,7 @@ type pool struct {
 	e        *apd.Decimal // equity E
 	im       ratio        // IM, the exact sum of IM_i
 	mm       *apd.Decimal // MM, the exact sum of MM_i
+	atEq     bool         // POOL-5:at-equality (the scenario's trigger, VAR-1)
 }
 
 // crossPool is POOL-1: E = walletBalance + sum U_i, IM = sum IM_i,
@@ -114,8 +115,19 @@ func marginRatio(pl pool) (r *apd.Decimal, ok bool) {
 }
 
 // liquidatable is POOL-5: a pool is liquidatable iff E < MM, compared exactly
-// at the mark; E = MM is not liquidatable.
-func liquidatable(pl pool) bool { return pl.e.Cmp(pl.mm) < 0 }
+// at the mark; E = MM is not liquidatable, except under POOL-5:at-equality
+// when E = MM != 0.
+func liquidatable(pl pool) bool { return triggered(pl.atEq, pl.e, pl.mm) }
+
+// triggered is POOL-5's comparison of an equity e with a maintenance margin
+// mm: e < mm, or e = mm != 0 at-equality.
+func triggered(atEq bool, e, mm *apd.Decimal) bool {
+	c := e.Cmp(mm)
+	if c != 0 || !atEq {
+		return c < 0
+	}
+	return !e.IsZero()
+}
 
 // maxRemovableMargin is POOL-6 for an isolated position with margin M:
 //

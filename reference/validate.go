@@ -28,6 +28,8 @@ type market struct {
 	feeRate   *apd.Decimal             // liquidationFeeRate, 0 when absent (unused by RPT)
 	fundingH  *apd.Decimal             // fundingIntervalHours H, 8 when absent
 	priceBand *apd.Decimal             // markPriceBand b, nil when absent
+	takerFee  *apd.Decimal             // takerFeeRate, 0 when absent (QTY-5:taker, TRD-4)
+	variants  spec.Variants            // VAR: the selected variants, defaults filled in
 	mut       mutant                   // a deliberate bug (mutant.go); empty for Evaluate
 	pm        *pmMarket                // MKT-6 and PM-1 (pm.go)
 }
@@ -66,6 +68,7 @@ type input struct {
 	prices    map[string]*price
 	wallet    *apd.Decimal
 	positions []*position
+	atEq      bool   // POOL-5:at-equality, the trigger of every market (VAR-1)
 	mut       mutant // a deliberate bug (mutant.go); empty for Evaluate
 }
 
@@ -103,14 +106,20 @@ func validate(s *spec.Scenario) (*input, *spec.Error) { return validateMut(s, no
 func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 	in := &input{markets: map[string]*market{}, prices: map[string]*price{}, mut: mut}
 	// Step 1: markets, in ascending byte order of name.
+	var first *market
 	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
-		m, err := validateMarket(name, s.Markets[name])
+		m, err := validateMarket(name, s.Markets[name], first)
 		if err != nil {
 			return nil, err
+		}
+		if first == nil {
+			first = m
+			in.atEq = m.variants.Trigger == spec.TriggerAtEquality
 		}
 		m.mut = mut
 		in.markets[name] = m
 	}
+	mut.wrongVariant(in)
 	// Step 2: prices, in ascending byte order of name.
 	for _, name := range slices.Sorted(maps.Keys(s.Prices)) {
 		p, err := validatePrice(name, s.Prices[name], in.markets)
@@ -129,8 +138,11 @@ func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 // validateMarket is EVAL-2 step 1 for one market: PROF-1, tickSize, lotSize
 // (NUM, MKT-1), mmBasis (MKT-3), marginModes (MKT-4), liquidationFeeRate,
 // fundingIntervalHours, markPriceBand, makerFeeRate, takerFeeRate,
-// fundingRateCap (NUM, MKT-5), then the tiers.
-func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
+// fundingRateCap (NUM, MKT-5), the variants (VAR-1), then the tiers.
+//
+// first is the first market of the scenario (nil for the first one): VAR-1
+// wants every market's trigger to be first's.
+func validateMarket(name string, m spec.Market, first *market) (*market, *spec.Error) {
 	p := "markets." + spec.PathKey(name)
 	out := &market{name: name}
 
@@ -223,6 +235,12 @@ func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
 		if rate != nil && (rate.Sign() < 0 || rate.Cmp(dec(1)) >= 0) {
 			return nil, fail(p+"."+f.name, "MKT-5", "%s must be in [0, 1), got %s", f.name, str(rate))
 		}
+		if f.name == "takerFeeRate" {
+			out.takerFee = rate
+			if rate == nil {
+				out.takerFee = dec(0)
+			}
+		}
 	}
 	fundingCap, err := numNull(m.FundingRateCap, p+".fundingRateCap")
 	if err != nil {
@@ -232,8 +250,16 @@ func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
 		return nil, fail(p+".fundingRateCap", "MKT-5", "fundingRateCap must be in (0, 1), got %s", str(fundingCap))
 	}
 
+	// VAR-1: the variants, then one trigger for every market of the scenario.
+	if out.variants, err = validateVariants(p, m.Variants); err != nil {
+		return nil, err
+	}
+	if first != nil && out.variants.Trigger != first.variants.Trigger {
+		return nil, fail(p+".variants.trigger", "VAR-1", "trigger %q differs from market %q's; all markets of a scenario share one trigger", out.variants.Trigger, first.name)
+	}
+
 	// MKT-2: the tiers are a valid table (TIER-1..6).
-	if out.tiers, err = validateTiers(p+".tiers", m.Tiers); err != nil {
+	if out.tiers, err = validateTiers(p+".tiers", m.Tiers, out.schedule()); err != nil {
 		return nil, err
 	}
 	// MKT-6 and PM-1 (pm.go).
@@ -259,7 +285,12 @@ func validateMarket(name string, m spec.Market) (*market, *spec.Error) {
 //     minNotional_t (path minNotional_t).
 //   - TIER-3 (both parts) is reported at maintenanceMarginRate; TIER-4 (both
 //     parts) and TIER-5 at maxLeverage; TIER-6 at maintenanceAmount.
-func validateTiers(p string, in []spec.Tier) ([]tier, *spec.Error) {
+//
+// sch carries the market's variants that shape the table: TIER-7's bound,
+// TIER-8's schedule (flat: no deduction, a given maintenanceAmount must be
+// 0) and QTY-5's close fee (the MM rate is MMR_t + takerFeeRate, which must
+// be < 1; checked after TIER-3's own checks, at maintenanceMarginRate).
+func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error) {
 	// TIER-1: at least one tier.
 	if len(in) == 0 {
 		return nil, fail(p, "TIER-1", "a tier table needs at least one tier")
@@ -308,6 +339,13 @@ func validateTiers(p string, in []spec.Tier) ([]tier, *spec.Error) {
 			return nil, fail(q+".maintenanceMarginRate", "TIER-3", "maintenanceMarginRate %s is below the previous tier's %s", str(tr.mmr), str(out[t-1].mmr))
 		}
 
+		// QTY-5:taker: MMR_t + takerFeeRate < 1 (so that LIQ-2 holds).
+		tr.rate = add(tr.mmr, sch.fee)
+		if tr.rate.Cmp(dec(1)) >= 0 {
+			return nil, fail(q+".maintenanceMarginRate", "QTY-5", "under closeFee \"taker\", maintenanceMarginRate %s + takerFeeRate %s must be < 1", str(tr.mmr), str(sch.fee))
+		}
+		tr.upper = sch.upper
+
 		// TIER-4: maxLeverage_t >= 1 and maxLeverage_t <= maxLeverage_(t-1).
 		if tr.maxLev.Cmp(dec(1)) < 0 {
 			return nil, fail(q+".maxLeverage", "TIER-4", "maxLeverage must be >= 1, got %s", str(tr.maxLev))
@@ -321,8 +359,15 @@ func validateTiers(p string, in []spec.Tier) ([]tier, *spec.Error) {
 			return nil, fail(q+".maxLeverage", "TIER-5", "maintenanceMarginRate %s * maxLeverage %s exceeds 1", str(tr.mmr), str(tr.maxLev))
 		}
 
-		// TIER-6: cum_t by the recursion; a given maintenanceAmount must equal it.
+		// TIER-6: cum_t by the recursion; a given maintenanceAmount must equal
+		// it. TIER-8:flat: no deduction, cum_t = 0.
 		tr.cum = maintenanceAmounts(out[:t+1])[t]
+		if sch.flat {
+			tr.cum = dec(0)
+			if given != nil && given.Sign() != 0 {
+				return nil, fail(q+".maintenanceAmount", "TIER-6", "maintenanceAmount %s must be 0 under tierSchedule \"flat\" (no deduction)", str(given))
+			}
+		}
 		if given != nil && given.Cmp(tr.cum) != 0 {
 			return nil, fail(q+".maintenanceAmount", "TIER-6", "maintenanceAmount %s differs from the recursion's %s",
 				str(given), str(tr.cum))

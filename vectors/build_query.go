@@ -36,7 +36,9 @@ const (
 	CapRawJSON = "raw-json"
 )
 
-// AllCapabilities lists every capability a group may require, sorted.
+// AllCapabilities lists every capability a group may require: the
+// capabilities above, sorted, then the rule variants of SPEC VAR the query
+// vectors use, as "<rule>:<variant>" (properties.VariantCapability's form).
 func AllCapabilities() []string {
 	caps := []string{CapADL, CapComputedMark, CapEntryBasis, CapErrorPaths, CapFunding, CapIsolated, CapLedger, CapRawJSON}
 	for _, c := range spec.VariantChoices() {
@@ -45,6 +47,27 @@ func AllCapabilities() []string {
 		}
 	}
 	return caps
+}
+
+// queryVariantKeys are the choices of SPEC VAR the query vectors draw (the
+// query-layer rules; TIER-3:half-initial is not implemented yet).
+var queryVariantKeys = []string{"trigger", "tierBound", "tierSchedule", "closeFee"}
+
+// queryLayer are the choices of SPEC VAR that change a report.
+var queryLayer = map[string]bool{"trigger": true, "tierBound": true, "tierSchedule": true, "maintenanceRate": true, "closeFee": true}
+
+// queryVariantCaps lists the capabilities of the non-default variants of
+// queryVariantKeys, in SPEC VAR's order.
+func queryVariantCaps() []string {
+	var out []string
+	for _, ch := range spec.VariantChoices() {
+		if slices.Contains(queryVariantKeys, ch.Key) {
+			for _, n := range ch.Names[1:] {
+				out = append(out, ch.Rule+":"+n)
+			}
+		}
+	}
+	return out
 }
 
 // queryNotes explains the flags of query files.
@@ -56,6 +79,7 @@ var queryNotes = map[string]string{
 	"computed-mark":    "at least one mark is computed from index, last, funding and basis (MARK-2..4)",
 	"random":           "a random valid scenario (gen.Scenario) with every feature",
 	"corrupted":        "a valid scenario with one field broken (gen.Corrupted); the error is the first violation in EVAL-2 order",
+	"variant":          "the markets select rule variants of SPEC VAR (the group requires them)",
 	"hand-made":        "written by hand for an error path or an edge the generators do not reach",
 	"profile":          "the market is a venue profile's market, resolved to its full definition",
 	"raw-json":         "the scenario must be read from its JSON text exactly as written (JSON numbers, unknown fields, duplicate keys, bad decimal literals)",
@@ -136,7 +160,7 @@ func (b *queryBuilder) add(c qcase) bool {
 		rules[r] = true
 	}
 	if s != nil {
-		for _, f := range scenarioFeatures(s) {
+		for _, f := range scenarioFeatures(s, serr == nil) {
 			requires[f] = true
 		}
 	}
@@ -228,8 +252,10 @@ func jsonError(err error) *spec.Error {
 	return &spec.Error{Path: "$", Rule: "EVAL-4", Msg: err.Error()}
 }
 
-// scenarioFeatures lists the capabilities evaluating s needs.
-func scenarioFeatures(s *spec.Scenario) []string {
+// scenarioFeatures lists the capabilities evaluating s needs; with variants,
+// the non-default query-layer rule variants its markets select (SPEC VAR-2). An invalid
+// scenario needs none: every engine validates every variants key (VAR-1).
+func scenarioFeatures(s *spec.Scenario, variants bool) []string {
 	var out []string
 	for _, p := range s.Account.Positions {
 		if p.MarginMode == spec.Isolated {
@@ -239,6 +265,17 @@ func scenarioFeatures(s *spec.Scenario) []string {
 	for _, m := range s.Markets {
 		if m.MMBasis == spec.BasisEntry {
 			out = append(out, CapEntryBasis)
+		}
+		if m.Variants == nil || !variants {
+			continue
+		}
+		for _, ch := range spec.VariantChoices() {
+			if !queryLayer[ch.Key] {
+				continue // a ledger variant does not change a report
+			}
+			if n := m.Variants.Get(ch.Key); n != "" && n != ch.Names[0] {
+				out = append(out, ch.Rule+":"+n)
+			}
 		}
 	}
 	for _, p := range s.Prices {

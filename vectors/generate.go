@@ -331,12 +331,61 @@ func querySuites(opts Options) ([]*queryBuilder, error) {
 	}
 	out = append(out, states)
 
+	vars := newQuery("VAR", "variants", "Markets that select the query-layer rule variants of SPEC VAR (POOL-5 trigger, TIER-7 tier bound, TIER-8 schedule, QTY-5 close fee), one at a time and all together: marks at and beside the liquidation price (gen.NearLiquidation) and notionals at and beside tier boundaries (gen.NearTierBoundary), evaluated by the reference under the variant. Each group requires the variants its markets select (\"<rule>:<variant>\", PROTOCOL.md PR-5).")
+	variantSuite(vars)
+	out = append(out, vars)
+
 	prof := newQuery("PROF", "profiles", "One market of every venue profile, resolved to its full definition (PROF-2: the shipped tables satisfy TIER-1..6), and an isolated position on a venue without isolated mode (PROF-3, a POS-3 error).")
 	for _, c := range profileCases() {
 		prof.add(c)
 	}
 	out = append(out, prof)
 	return out, nil
+}
+
+// variantSuite adds, for each non-default query variant alone and for all of
+// them together, scenarios near liquidation and near tier boundaries whose
+// markets select it (gen.Config.Variants).
+func variantSuite(b *queryBuilder) {
+	type vc struct {
+		name string
+		v    map[string][]string
+	}
+	var cs []vc
+	all := map[string][]string{}
+	for _, ch := range spec.VariantChoices() {
+		if !slices.Contains(queryVariantKeys, ch.Key) {
+			continue
+		}
+		for _, n := range ch.Names[1:] {
+			cs = append(cs, vc{ch.Rule + ":" + n, map[string][]string{ch.Key: {n}}})
+		}
+		all[ch.Key] = ch.Names
+	}
+	cs = append(cs, vc{"every query variant", all})
+	seed := 7000
+	for _, c := range cs {
+		for _, g := range []struct {
+			what string
+			flag string
+			n    int
+			mk   func(gen.Config) *rapidScenario
+		}{{"gen.NearLiquidation", "near-liquidation", 6, gen.NearLiquidation}, {"gen.NearTierBoundary", "tier-boundary", 6, gen.NearTierBoundary}} {
+			added := 0
+			for k := 0; added < g.n && k < 40*g.n; k++ {
+				seed++
+				cf := configs[k%len(configs)]
+				cf.c.Variants = c.v
+				s, ok := example(g.mk(cf.c), seed)
+				if !ok || s == nil {
+					continue
+				}
+				if b.add(qcase{s: s, comment: fmt.Sprintf("%s under %s (%s), seed %d", g.what, c.name, cf.name, seed), flags: []string{g.flag, "variant"}}) {
+					added++
+				}
+			}
+		}
+	}
 }
 
 // corrupted adds gen.Corrupted's cases at seeds seed0.. (at most tries),

@@ -154,6 +154,15 @@ func errorCases() []qcase {
 	sw("takerFeeRate", "-0.0001", func(m *spec.Market) { m.TakerFeeRate = nd("-0.0001") })
 	sw("fundingRateCap", "0", func(m *spec.Market) { m.FundingRateCap = nd("0") })
 	sw("fundingRateCap", "1", func(m *spec.Market) { m.FundingRateCap = nd("1") })
+	// VAR-1: every engine validates every variants key, also one whose
+	// variant it does not implement (no capability needed for the error).
+	vr := func(comment string, v spec.Variants) {
+		out = append(out, hand(comment+" (VAR-1)", func(s *spec.Scenario) { market(s, "BTCUSDT", func(m *spec.Market) { m.Variants = &v }) }))
+	}
+	vr("markets.BTCUSDT.variants.trigger is not a variant name", spec.Variants{Trigger: "lenient"})
+	vr("markets.BTCUSDT.variants.liquidatorShare given without isolatedLeftover liquidator-split", spec.Variants{LiquidatorShare: nd("0.5")})
+	vr("markets.BTCUSDT.variants.isolatedLeftover liquidator-split without its liquidatorShare", spec.Variants{IsolatedLeftover: spec.LeftoverLiquidatorSplit})
+	vr("markets.BTCUSDT.variants.fundingCapFactor 0 under margin-linked", spec.Variants{FundingCap: spec.FundingCapMarginLinked, FundingCapFactor: nd("0")})
 	out = append(out,
 		hand("tickSize absent (zero): MKT-1", func(s *spec.Scenario) { market(s, "ETHUSDT", func(m *spec.Market) { m.TickSize = d("0") }) }),
 		hand("marginModes with an unknown mode (MKT-4)", func(s *spec.Scenario) {

@@ -42,9 +42,10 @@ type ccxtTier struct {
 }
 
 // ccxtInfo is the part of a tier's raw exchange payload ("info") that is used:
-// Binance's "cum" (maintenance amount).
+// the maintenance amount, Binance's "cum" or Bybit's "mmDeduction".
 type ccxtInfo struct {
-	Cum json.RawMessage `json:"cum"`
+	Cum         json.RawMessage `json:"cum"`
+	MMDeduction json.RawMessage `json:"mmDeduction"`
 }
 
 // LoadCCXT reads the output of CCXT's fetchLeverageTiers (a JSON object that
@@ -55,8 +56,9 @@ type ccxtInfo struct {
 // maxLeverage are read from their JSON literal text (a JSON number or a numeric
 // string; never through float64); tiers are sorted by "tier". The maintenance
 // amount is derived by the TIER-6 recursion and returned in MaintenanceAmount;
-// when the tier's info.cum (string or number) is present it must equal the
-// recursion exactly, or the table is rejected (rule CCXT-2). Every table must
+// when the tier's info.cum (Binance) or, without it, info.mmDeduction
+// (Bybit) is present, as a string or a number, it must equal the recursion
+// exactly, or the table is rejected (rule CCXT-2). Every table must
 // satisfy TIER-1..5 and every value NUM-1/NUM-2. One exception: a last tier
 // whose maxNotional is the exchanges' "no cap" sentinel (int64 max,
 // 9223372036854775807, or its float64 rendering 9.223372036854776E+18) is
@@ -228,6 +230,12 @@ func loadList(sym string, list []json.RawMessage) ([]spec.Tier, error) {
 			v, present, err := parseRaw(path+".cum", ci.Cum)
 			if err != nil {
 				return nil, err
+			}
+			if !present { // Bybit's name for the same amount (CCXT-2)
+				if v, present, err = parseRaw(path+".mmDeduction", ci.MMDeduction); err != nil {
+					return nil, err
+				}
+				r.cumField = "info.mmDeduction"
 			}
 			r.cum, r.hasCum = v, present
 		}

@@ -324,3 +324,23 @@ func TestValidateTiers(t *testing.T) {
 	_, err = ValidateTiers("t", nil)
 	wantErr(t, err, "t", "TIER-1")
 }
+
+// TestLoadCCXTBybitDeduction: CCXT-2 also checks Bybit's info.mmDeduction.
+// The embedded Bybit file loads (all 20 deductions equal the recursion, see
+// data/SOURCES.md); changing tier 8's published deduction 20,500 (by hand:
+// 15,460 + 5,600,000 * (0.01 - 0.0091) = 20,500) to 20,501 is rejected at
+// info.mmDeduction naming the tier.
+func TestLoadCCXTBybitDeduction(t *testing.T) {
+	if _, err := LoadCCXT(bytes.NewReader(bybitTiersJSON)); err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(bybitTiersJSON), `"mmDeduction": "20500"`, `"mmDeduction": "20501"`, 1)
+	if bad == string(bybitTiersJSON) {
+		t.Fatal("tier 8's deduction not found in the embedded file")
+	}
+	_, err := LoadCCXT(strings.NewReader(bad))
+	me := wantErr(t, err, "BTC/USDT:USDT[7].info.mmDeduction", "CCXT-2")
+	if !strings.Contains(me.Msg, "tier 8") || !strings.Contains(me.Msg, "20501") || !strings.Contains(me.Msg, "20500") {
+		t.Fatalf("message should name tier 8 and both values: %s", me.Msg)
+	}
+}

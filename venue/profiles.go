@@ -76,7 +76,7 @@ var (
 // this package, not bad input: it panics with the reason.
 func profiles() []Profile {
 	registryOnce.Do(func() {
-		ps := []Profile{mustBinance()}
+		ps := []Profile{mustBinance(), mustBybit(), hyperliquidProfile(), seedProfile()}
 		ps = append(ps, staticProfiles()...)
 		for i := range ps {
 			for sym, m := range ps[i].Markets {
@@ -168,6 +168,10 @@ func venueDisplayName(venue string) string {
 		return "Bitstamp"
 	case "coinbase":
 		return "Coinbase"
+	case "hyperliquid":
+		return "Hyperliquid"
+	case "seed":
+		return "the seed documents"
 	}
 	return venue
 }

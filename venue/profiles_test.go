@@ -15,8 +15,8 @@ import (
 // independently), market fields consistent with the profile.
 func TestProfilesShipped(t *testing.T) {
 	ps := Profiles()
-	if len(ps) != 6 {
-		t.Fatalf("want 6 profiles, got %d", len(ps))
+	if len(ps) != 9 {
+		t.Fatalf("want 9 profiles, got %d", len(ps))
 	}
 	if !sort.SliceIsSorted(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID }) {
 		t.Fatal("Profiles not sorted by ID")
@@ -52,7 +52,7 @@ func TestProfilesShipped(t *testing.T) {
 			t.Errorf("%s: cross-only is %v, want %v (PROF-3)", p.ID, crossOnly, want)
 		}
 	}
-	for _, v := range []string{"binance", "bybit", "okx", "kucoin", "bitstamp", "coinbase"} {
+	for _, v := range []string{"binance", "bybit", "okx", "kucoin", "bitstamp", "coinbase", "hyperliquid", "seed"} {
 		if !venues[v] {
 			t.Errorf("no profile for %s (PROF-1 names it)", v)
 		}
@@ -62,7 +62,7 @@ func TestProfilesShipped(t *testing.T) {
 // TestSeedOnlyTables: the seed-only tables are tier 1 with the seed's numbers.
 func TestSeedOnlyTables(t *testing.T) {
 	for _, c := range []struct{ profile, sym, mmr, lev string }{
-		{"bybit", "BTCUSDT", "0.005", "100"},
+		{"bybit@2025-01-01", "BTCUSDT", "0.005", "100"},
 		{"okx", "BTC-USDT-SWAP", "0.005", "100"},
 		{"bitstamp", "BTC-PERP", "0.01", "50"},
 		{"coinbase", "BTC-PERP", "0.05", "10"},

@@ -111,7 +111,14 @@ func staticProfiles() []Profile {
 				"times the contract value ctVal give base units; times a price give notional); no public OKX table was " +
 				"found, so no conversion was done. OKX also adds a liquidation (taker) fee to the maintenance " +
 				"requirement and applies the tier's rate to the whole position without a published deduction; " +
-				"neither is modelled.",
+				"neither is modelled. What was found of OKX's real tiers (data/SOURCES.md of the research): the ETHUSDT " +
+				"perpetual tiers effective 2021-06-11 (OKEx support article 4402607424781), in contracts: 0-3,000 MMR 0.4% " +
+				"IMR 0.8% 125x; 3,001-6,000 0.5%/1%/100x; 6,001-12,000 1%/1.5%/66.66x; then +12,000 contracts, +0.5% MMR and " +
+				"+0.5% IMR per tier, with the leverage of those tiers not given. It is not shipped: it is ETH, not BTC; the " +
+				"contract value that turns contracts into notional was not sourced; the tiers beyond 3 give no leverage; " +
+				"and its explicit IMR (1.5% at 66.66x, not 1/66.66) needs a per-tier initial margin rate, which perpcheck's " +
+				"tiers do not have yet. An OKX market would select SPEC VAR's POOL-5 at-equality, TIER-7 " +
+				"upper-inclusive, TIER-8 flat and QTY-5 taker once its table is sourced.",
 			Markets: map[string]spec.Market{
 				"BTC-USDT-SWAP": market(spec.BasisMark, both, table("okx.BTC-USDT-SWAP", row{"0", maxText, "0.005", "100"})),
 			},

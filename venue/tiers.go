@@ -80,8 +80,17 @@ type rawTier struct {
 	// cum is the maintenance amount the source gives, if any.
 	cum      decimal.Decimal
 	hasCum   bool
+	cumField string // the field cum was read from when not the style's (Bybit's info.mmDeduction)
 	label    string // how to name the tier in a message, e.g. "tier 4"
 	noCapMax bool   // max was a no-cap sentinel, loaded as maxDecimal
+}
+
+// cumFieldOr is the field r's maintenance amount came from.
+func (r *rawTier) cumFieldOr(st tableStyle) string {
+	if r.cumField != "" {
+		return r.cumField
+	}
+	return st.cumField
 }
 
 // tableStyle says how validateTable names fields and rules: a model tier
@@ -125,7 +134,7 @@ func validateTable(prefix string, rows []rawTier, st tableStyle) ([]spec.Tier, e
 			{"maxNotional", r.max, r.noCapMax},
 			{"maintenanceMarginRate", r.mmr, false},
 			{"maxLeverage", r.lev, false},
-			{st.cumField, r.cum, !r.hasCum},
+			{r.cumFieldOr(st), r.cum, !r.hasCum},
 		} {
 			if f.skip {
 				continue
@@ -169,7 +178,7 @@ func validateTable(prefix string, rows []rawTier, st tableStyle) ([]spec.Tier, e
 			cum = cum.Add(r.min.Mul(r.mmr.Sub(rows[t-1].mmr)))
 		}
 		if r.hasCum && !r.cum.Equal(cum) {
-			return nil, errAt(p(t, st.cumField), st.cumRule, "%s: maintenance amount %s differs from the TIER-6 recursion %s",
+			return nil, errAt(p(t, r.cumFieldOr(st)), st.cumRule, "%s: maintenance amount %s differs from the TIER-6 recursion %s",
 				r.label, r.cum.String(), cum.String())
 		}
 		out[t] = spec.Tier{

@@ -237,8 +237,8 @@ MARKET_S = ("obj", {"profile": STR, "symbol": STR, "tickSize": DECR, "lotSize": 
                     "liquidationFeeRate": DEC, "fundingIntervalHours": DEC, "markPriceBand": DEC,
                     "makerFeeRate": DEC, "takerFeeRate": DEC, "fundingRateCap": DEC})
 # SPEC VAR: a market's variants (VAR-1). This engine implements the defaults only (it declares no
-# variants, VAR-2): a variants object that selects only defaults is accepted, any other choice is
-# answered not-supported (the harness sends none, PROTOCOL PR-5).
+# variants, VAR-2): every key is validated (VAR-1, _variants), then a query variant other than the
+# default is answered not-supported (the harness sends none, PROTOCOL PR-5).
 VARIANT_DEFAULTS = {"trigger": "strict", "tierBound": "lower-inclusive", "tierSchedule": "progressive",
                     "maintenanceRate": "given", "closeFee": "none", "isolatedLeftover": "trader",
                     "isolatedFeePayer": "wallet", "adlRanking": "position", "fundingCap": "fixed",
@@ -440,13 +440,62 @@ class Market:
         return n * t.mmr - t.cum
 
 
-def _market(name: str, m: dict) -> Market:
+# SPEC VAR: (rule, key, variant names with the default first).
+VARIANT_CHOICES = [
+    ("POOL-5", "trigger", ["strict", "at-equality"]),
+    ("TIER-7", "tierBound", ["lower-inclusive", "upper-inclusive"]),
+    ("TIER-8", "tierSchedule", ["progressive", "flat"]),
+    ("TIER-3", "maintenanceRate", ["given", "half-initial"]),
+    ("QTY-5", "closeFee", ["none", "taker"]),
+    ("LQ-4", "isolatedLeftover", ["trader", "insurance", "liquidator-split"]),
+    ("TRD-4", "isolatedFeePayer", ["wallet", "position"]),
+    ("ADL-2", "adlRanking", ["position", "account"]),
+    ("FND-1", "fundingCap", ["fixed", "margin-linked"]),
+    ("LED-9", "setLeverage", ["checked", "unchecked"]),
+]
+# The query variants this engine implements: the defaults only.
+QUERY_VARIANT_KEYS = ("trigger", "tierBound", "tierSchedule", "maintenanceRate", "closeFee")
+
+
+def _variants(base: str, v) -> dict:
+    """VAR-1: the variants object of a market (after fundingRateCap, before the tiers): each key in
+    the table's order, liquidatorShare after isolatedLeftover, fundingCapFactor after fundingCap.
+    Returns the selected names, defaults filled in ("" is the default)."""
+    v = v or {}
+    out = {}
+    p = f"{base}.variants"
+    for rule, key, names in VARIANT_CHOICES:
+        name = v.get(key, "") or names[0]
+        if name not in names:
+            allowed = ", ".join(json.dumps(n) for n in names)
+            raise SpecError(f"{p}.{key}", "VAR-1", f"{rule} variant must be one of {allowed}, got {json.dumps(name)}")
+        out[key] = name
+        if key == "isolatedLeftover":
+            share = num(v.get("liquidatorShare"), f"{p}.liquidatorShare")
+            split = name == "liquidator-split"
+            if split and share is None:
+                raise SpecError(f"{p}.liquidatorShare", "VAR-1", 'isolatedLeftover "liquidator-split" requires liquidatorShare')
+            if not split and share is not None:
+                raise SpecError(f"{p}.liquidatorShare", "VAR-1", 'liquidatorShare is only allowed with isolatedLeftover "liquidator-split"')
+            if share is not None and not (0 <= share <= 1):
+                raise SpecError(f"{p}.liquidatorShare", "VAR-1", f"liquidatorShare must be in [0, 1], got {f2s(share)}")
+        if key == "fundingCap":
+            k = num(v.get("fundingCapFactor"), f"{p}.fundingCapFactor")
+            linked = name == "margin-linked"
+            if linked and k is None:
+                raise SpecError(f"{p}.fundingCapFactor", "VAR-1", 'fundingCap "margin-linked" requires fundingCapFactor')
+            if not linked and k is not None:
+                raise SpecError(f"{p}.fundingCapFactor", "VAR-1", 'fundingCapFactor is only allowed with fundingCap "margin-linked"')
+            if k is not None and k <= 0:
+                raise SpecError(f"{p}.fundingCapFactor", "VAR-1", f"fundingCapFactor must be > 0, got {f2s(k)}")
+    return out
+
+
+def _market(name: str, m: dict, first=None) -> Market:
+    """first is the first market of the scenario (None for the first): VAR-1 wants one trigger."""
     base = f"markets.{name}"
     if "profile" in m or "symbol" in m:
         raise NotSupported(f"{base}: venue profiles are not implemented by this engine (PROTOCOL PR-6)")
-    for k, v in (m.get("variants") or {}).items():
-        if v not in ("", VARIANT_DEFAULTS.get(k)):
-            raise NotSupported(f"{base}.variants.{k}: only SPEC's default variants are implemented (VAR-2)")
     mk = Market(name)
     p = f"{base}.tickSize"
     mk.tick = num(m.get("tickSize"), p)
@@ -497,6 +546,13 @@ def _market(name: str, m: dict) -> Market:
     rate("takerFeeRate", True, 0, True)
     rate("fundingRateCap", False, 0, True)
 
+    # VAR-1: the variants, then one trigger for every market.
+    mk.variants = _variants(base, m.get("variants"))
+    if first is not None and mk.variants["trigger"] != first.variants["trigger"]:
+        raise SpecError(f"{base}.variants.trigger", "VAR-1",
+                        f"trigger {json.dumps(mk.variants['trigger'])} differs from market {json.dumps(first.name)}'s; "
+                        "all markets of a scenario share one trigger")
+
     # tiers: TIER-1, then each tier: its fields (NUM), TIER-2..6
     tiers = m.get("tiers") or []
     tb = f"{base}.tiers"
@@ -544,6 +600,9 @@ def _market(name: str, m: dict) -> Market:
                             f"maintenanceAmount {f2s(amt)} does not equal the TIER-6 recursion {f2s(cum)}")
         prev = Tier(lo, hi, mmr, lev, cum)
         mk.tiers.append(prev)
+    for rule, key, names in VARIANT_CHOICES:
+        if key in QUERY_VARIANT_KEYS and mk.variants[key] != names[0]:
+            raise NotSupported(f"{base}.variants.{key}: the variant {rule}:{mk.variants[key]} is not implemented by this engine (SPEC VAR-2)")
     return mk
 
 
@@ -660,8 +719,10 @@ def evaluate(scenario) -> dict:
     # 1. markets
     markets = {}
     mdefs = sc.get("markets") or {}
+    first = None
     for name in _byte_order(mdefs):
-        markets[name] = _market(name, mdefs[name])
+        markets[name] = _market(name, mdefs[name], first)
+        first = first or markets[name]
 
     # 2. prices
     marks = {}

@@ -66,6 +66,21 @@ const (
 	RemovableIgnoresLoss Mutation = "removable-ignores-loss"
 	// RatioRoundDown rounds the margin ratio down instead of up (POOL-4).
 	RatioRoundDown Mutation = "ratio-round-down"
+
+	// The wrong-variant mutations: the engine ignores a market's rule
+	// variant (SPEC VAR) and applies the default instead.
+
+	// AtEqualityIgnored keeps the strict trigger E < MM under
+	// POOL-5:at-equality (POOL-5, LIQ-5, LIQ-6).
+	AtEqualityIgnored Mutation = "at-equality-ignored"
+	// UpperBoundIgnored looks tiers up lower-inclusive under
+	// TIER-7:upper-inclusive (TIER-7, QTY-3).
+	UpperBoundIgnored Mutation = "upper-bound-ignored"
+	// FlatIgnored keeps the progressive deduction under TIER-8:flat
+	// (TIER-8, TIER-6).
+	FlatIgnored Mutation = "flat-ignored"
+	// CloseFeeIgnored leaves the taker fee out of MM under QTY-5:taker (QTY-5).
+	CloseFeeIgnored Mutation = "close-fee-ignored"
 )
 
 // The ledger mutations, injected by NewLedger. Each breaks one SPEC rule,
@@ -181,6 +196,7 @@ const (
 func Query() []Mutation {
 	return []Mutation{
 		IMRoundDown, MMRoundDown, MMOnEntry, TriggerLE, TierAtEntry, PrevTierAtBoundary, LPTowardMark, CrossLPIgnoresOthers, IsolatedUsesWallet, WrapOverflow, MutatesInput, NoTierLeverageCap, MarkFromLast, BandIgnored, PnlRoundHalf, RemovableIgnoresLoss, RatioRoundDown,
+		AtEqualityIgnored, UpperBoundIgnored, FlatIgnored, CloseFeeIgnored,
 	}
 }
 

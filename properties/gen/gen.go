@@ -184,12 +184,17 @@ var (
 )
 
 // shippedTables returns the distinct tier tables of the shipped venue
-// profiles, in a fixed order (by profile, then symbol).
+// profiles' markets that follow SPEC's default rulebook (a table read under
+// another tier bound or schedule than its venue's is not the venue's), in a
+// fixed order (by profile, then symbol).
 func shippedTables() [][]spec.Tier {
 	venueTablesOnce.Do(func() {
 		seen := map[string]bool{}
 		for _, p := range venue.Profiles() {
 			for _, s := range slices.Sorted(maps.Keys(p.Markets)) {
+				if !defaultRulebook(p.Markets[s].Variants) {
+					continue
+				}
 				ts := p.Markets[s].Tiers
 				key := ""
 				for _, x := range ts {
@@ -222,14 +227,43 @@ func AnyTierTable() *rapid.Generator[[]spec.Tier] {
 }
 
 var (
-	venueMarketsOnce sync.Once
-	venueMarkets     []spec.Market
+	venueMarketsOnce    sync.Once
+	venueMarkets        []spec.Market
+	venueDefaultMarkets []spec.Market // those that follow SPEC's default rulebook
 )
+
+// defaultRulebook reports whether v selects the default of every choice of
+// SPEC VAR.
+func defaultRulebook(v *spec.Variants) bool {
+	if v == nil {
+		return true
+	}
+	for _, ch := range spec.VariantChoices() {
+		if n := v.Get(ch.Key); n != ch.Names[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// allowsAll reports whether c allows every variant v selects.
+func (c Config) allowsAll(v *spec.Variants) bool {
+	if v == nil {
+		return c.allowsDefaults()
+	}
+	for _, ch := range spec.VariantChoices() {
+		if !slices.Contains(c.variantNames(ch), v.Get(ch.Key)) {
+			return false
+		}
+	}
+	return true
+}
 
 // VenueMarket generates one of the real markets of the shipped venue profiles
 // (all Binance USDⓈ-M symbols of October 2024 with their tick and lot sizes
-// where known, KuCoin, and the seed-only Bybit, OKX, Bitstamp and Coinbase
-// markets), as a copy. Without c.EntryBasis an entry-basis market (Bybit) is
+// where known, KuCoin, Bybit's BTCUSDT, and the seed-only Bybit, OKX,
+// Bitstamp and Coinbase markets), as a copy: only markets whose variants
+// (SPEC VAR) c allows. Without c.EntryBasis an entry-basis market (Bybit) is
 // given the mark basis.
 func VenueMarket(c Config) *rapid.Generator[spec.Market] {
 	return rapid.Custom(func(t *rapid.T) spec.Market {
@@ -237,15 +271,30 @@ func VenueMarket(c Config) *rapid.Generator[spec.Market] {
 			for _, p := range venue.Profiles() {
 				for _, sym := range slices.Sorted(maps.Keys(p.Markets)) {
 					venueMarkets = append(venueMarkets, p.Markets[sym])
+					if defaultRulebook(p.Markets[sym].Variants) {
+						venueDefaultMarkets = append(venueDefaultMarkets, p.Markets[sym])
+					}
 				}
 			}
 		})
-		m := venueMarkets[rapid.IntRange(0, len(venueMarkets)-1).Draw(t, "venueMarket")]
+		ms := venueDefaultMarkets // without variants: the same list, and stream, as before profiles selected any
+		if c.anyVariant() {
+			if ms = slices.DeleteFunc(slices.Clone(venueMarkets), func(m spec.Market) bool { return !c.allowsAll(m.Variants) }); len(ms) == 0 {
+				ms = venueMarkets // none fits: allowedVariants below replaces what c does not allow
+			}
+		}
+		m := ms[rapid.IntRange(0, len(ms)-1).Draw(t, "venueMarket")]
 		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
 		m.MarginModes = append([]spec.MarginMode(nil), m.MarginModes...)
 		if m.MMBasis == spec.BasisEntry && !c.EntryBasis {
 			m.MMBasis = spec.BasisMark
 		}
+		if m.Variants != nil {
+			v := *m.Variants
+			m.Variants = &v
+		}
+		m.Variants = c.allowedVariants(t, m.Variants)
+		fitTiers(&m)
 		return m
 	})
 }
@@ -298,7 +347,150 @@ func drawMarket(t *rapid.T, c Config) spec.Market {
 	if rapid.IntRange(0, 4).Draw(t, "interval") == 0 {
 		m.FundingIntervalHours = nd(dec(rapid.SampledFrom([]int64{8, 1, 4, 3}).Draw(t, "fundingIntervalHours"), 0))
 	}
+	if c.anyVariant() { // no draw at all otherwise: default streams stay as they were
+		m.Variants = Variants(c).Draw(t, "variants")
+	}
+	if m.Variants != nil && m.Variants.CloseFee == spec.CloseFeeTaker {
+		// QTY-5:taker uses the taker fee; keep MMR_t + fee < 1.
+		m.TakerFeeRate = nd(units(rapid.SampledFrom([]int64{60_000, 0, 50_000, 100_000, 1}).Draw(t, "takerFeeRate")))
+	}
+	fitTiers(&m)
 	return m
+}
+
+// Variants generates a market's variants (SPEC VAR) from c.Variants: for
+// each choice one of the names c allows, uniformly (so each variant of a
+// choice with two names is drawn about every other market), with the
+// liquidatorShare and fundingCapFactor the drawn variants need; nil (every
+// default) one time in four when c allows every default.
+func Variants(c Config) *rapid.Generator[*spec.Variants] {
+	return rapid.Custom(func(t *rapid.T) *spec.Variants {
+		if !c.anyVariant() {
+			return nil // the default rulebook only: draw nothing
+		}
+		if c.allowsDefaults() && rapid.IntRange(0, 3).Draw(t, "noVariants") == 0 {
+			return nil
+		}
+		v := &spec.Variants{}
+		for _, ch := range spec.VariantChoices() {
+			names := c.variantNames(ch)
+			name := names[rapid.IntRange(0, len(names)-1).Draw(t, ch.Key)]
+			if name != ch.Names[0] || rapid.Bool().Draw(t, ch.Key+"Explicit") {
+				v.Set(ch.Key, name)
+			}
+		}
+		fillVariantParams(t, v)
+		return v
+	})
+}
+
+// variantNames returns the names of choice ch that c allows (the default
+// only when c names none).
+func (c Config) variantNames(ch spec.VariantChoice) []string {
+	var out []string
+	for _, n := range c.Variants[ch.Key] {
+		if slices.Contains(ch.Names, n) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		out = ch.Names[:1]
+	}
+	return out
+}
+
+// anyVariant reports whether c allows a variant other than a default.
+func (c Config) anyVariant() bool {
+	for _, ch := range spec.VariantChoices() {
+		for _, n := range c.variantNames(ch) {
+			if n != ch.Names[0] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// allowsDefaults reports whether c allows the default of every choice.
+func (c Config) allowsDefaults() bool {
+	for _, ch := range spec.VariantChoices() {
+		if !slices.Contains(c.variantNames(ch), ch.Names[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// allowedVariants returns v (a venue profile's variants, owned by the
+// caller) with every name c does not allow replaced by one it does.
+func (c Config) allowedVariants(t *rapid.T, v *spec.Variants) *spec.Variants {
+	if v == nil && c.allowsDefaults() {
+		return nil
+	}
+	if v == nil {
+		v = &spec.Variants{}
+	}
+	for _, ch := range spec.VariantChoices() {
+		names := c.variantNames(ch)
+		if !slices.Contains(names, v.Get(ch.Key)) {
+			v.Set(ch.Key, names[rapid.IntRange(0, len(names)-1).Draw(t, ch.Key+"Allowed")])
+		}
+	}
+	v.LiquidatorShare, v.FundingCapFactor = decimal.NullDecimal{}, decimal.NullDecimal{}
+	fillVariantParams(t, v)
+	return v
+}
+
+// fillVariantParams draws the parameters VAR-1 requires of v's variants.
+func fillVariantParams(t *rapid.T, v *spec.Variants) {
+	if v.IsolatedLeftover == spec.LeftoverLiquidatorSplit && !v.LiquidatorShare.Valid {
+		v.LiquidatorShare = nd(units(rapid.SampledFrom([]int64{50_000_000, 0, 100_000_000, 25_000_000, 1}).Draw(t, "liquidatorShare")))
+	}
+	if v.FundingCap == spec.FundingCapMarginLinked && !v.FundingCapFactor.Valid {
+		v.FundingCapFactor = nd(units(rapid.SampledFrom([]int64{100_000_000, 50_000_000, 300_000_000, 75_000_000}).Draw(t, "fundingCapFactor")))
+	}
+}
+
+// fitTiers makes m's tier table fit its schedule: under TIER-8:flat a
+// given maintenanceAmount must be 0 (TIER-6), so given ones become 0.
+func fitTiers(m *spec.Market) {
+	if m.Variants == nil || m.Variants.TierSchedule != spec.TierScheduleFlat {
+		return
+	}
+	m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+	for i := range m.Tiers {
+		if m.Tiers[i].MaintenanceAmount.Valid {
+			m.Tiers[i].MaintenanceAmount = nd(decimal.Zero)
+		}
+	}
+}
+
+// shareTrigger sets the trigger of every market of ms to that of the
+// first (ascending byte order of name): VAR-1 wants one trigger per
+// scenario.
+func shareTrigger(ms map[string]spec.Market) {
+	names := slices.Sorted(maps.Keys(ms))
+	if len(names) < 2 {
+		return
+	}
+	first := ms[names[0]]
+	want := ""
+	if first.Variants != nil {
+		want = first.Variants.Trigger
+	}
+	for _, name := range names[1:] {
+		m := ms[name]
+		if m.Variants == nil && want == "" {
+			continue
+		}
+		var v spec.Variants
+		if m.Variants != nil {
+			v = *m.Variants
+		}
+		v.Trigger = want
+		m.Variants = &v
+		ms[name] = m
+	}
 }
 
 // Price generates the prices of a market around ref (> 0): a given mark, or
@@ -382,6 +574,7 @@ func scenarioGen(c Config, o scenarioOpts) *rapid.Generator[*spec.Scenario] {
 			s.Prices[name] = Price(c, ref).Draw(t, name+"Prices")
 			refs[name] = ref
 		}
+		shareTrigger(s.Markets)
 		s.Account = accountGen(c, o, s.Markets, refs).Draw(t, "account")
 		return s
 	})

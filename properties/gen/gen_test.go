@@ -151,3 +151,63 @@ func TestGeneratorsConsultTheConfiguredOracle(t *testing.T) {
 		}
 	}
 }
+
+// TestVariantCoverage: with every variant allowed, 300 scenarios select
+// every variant of every choice of SPEC VAR (VAR-1) on some market, often
+// enough that a property's default budget meets each (here at least 20
+// markets each), every market of a scenario shares one trigger (VAR-1), and
+// the reference accepts them all.
+func TestVariantCoverage(t *testing.T) {
+	all := map[string][]string{}
+	for _, c := range spec.VariantChoices() {
+		for _, n := range c.Names {
+			if n != spec.MaintenanceRateHalfInitial { // not implemented by the oracle
+				all[c.Key] = append(all[c.Key], n)
+			}
+		}
+	}
+	c := gen.Config{Isolated: true, EntryBasis: true, ComputedMark: true, Variants: all}
+	count := map[string]int{}
+	for i := 0; i < 300; i++ {
+		s := gen.Scenario(c).Example(i)
+		if _, err := reference.Evaluate(s); err != nil {
+			var me *spec.Error
+			if !errors.As(err, &me) || !isReportPath(me) {
+				t.Fatalf("example %d is invalid input: %v", i, err)
+			}
+		}
+		trigger := ""
+		for name, m := range s.Markets {
+			var v spec.Variants
+			if m.Variants != nil {
+				v = *m.Variants
+			}
+			if trigger == "" {
+				trigger = v.Get("trigger")
+			} else if v.Get("trigger") != trigger {
+				t.Fatalf("example %d: market %s's trigger %q differs from another market's %q", i, name, v.Get("trigger"), trigger)
+			}
+			for _, ch := range spec.VariantChoices() {
+				count[ch.Rule+":"+v.Get(ch.Key)]++
+			}
+		}
+	}
+	for _, ch := range spec.VariantChoices() {
+		for _, n := range all[ch.Key] {
+			if k := ch.Rule + ":" + n; count[k] < 20 {
+				t.Errorf("%s drawn on %d markets, want >= 20", k, count[k])
+			}
+		}
+	}
+	t.Logf("%v", count)
+	// Only the declared variants: an engine that declares only at-equality
+	// gets only at-equality.
+	only := gen.Config{Variants: map[string][]string{"trigger": {spec.TriggerAtEquality}}}
+	for i := 0; i < 50; i++ {
+		for name, m := range gen.Scenario(only).Example(i).Markets {
+			if m.Variants == nil || m.Variants.Trigger != spec.TriggerAtEquality {
+				t.Fatalf("example %d: market %s has variants %+v, want trigger at-equality only", i, name, m.Variants)
+			}
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package fuzz
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/reference"
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// TestDecodeVariants: the decoder's last bytes select the query variants
+// (decodeVariants): after the bytes an all-zero input uses, a trigger byte
+// 1 selects POOL-5:at-equality for every market and a market byte 7 selects
+// TIER-7:upper-inclusive, TIER-8:flat and QTY-5:taker for the first market;
+// without those bytes no market selects any. Both engines agree on the
+// result (the differential targets' check).
+func TestDecodeVariants(t *testing.T) {
+	r := &reader{}
+	plain := decodeScenario(r)
+	for _, m := range plain.Markets {
+		if m.Variants != nil {
+			t.Fatalf("an all-zero input selects variants %+v", m.Variants)
+		}
+	}
+	data := append(make([]byte, r.i), 1, 7)
+	s := DecodeScenario(data)
+	names := slices.Sorted(maps.Keys(s.Markets))
+	first := s.Markets[names[0]].Variants
+	want := spec.Variants{Trigger: spec.TriggerAtEquality, TierBound: spec.TierBoundUpper, TierSchedule: spec.TierScheduleFlat, CloseFee: spec.CloseFeeTaker}
+	if first == nil || first.Trigger != want.Trigger || first.TierBound != want.TierBound || first.TierSchedule != want.TierSchedule || first.CloseFee != want.CloseFee {
+		t.Fatalf("first market's variants %+v, want %+v", first, want)
+	}
+	for _, n := range names[1:] {
+		if v := s.Markets[n].Variants; v == nil || v.Trigger != spec.TriggerAtEquality || v.TierBound != "" {
+			t.Errorf("market %s: variants %+v, want the shared trigger only", n, v)
+		}
+	}
+	mr, merr := model.Evaluate(s)
+	rr, rerr := reference.Evaluate(s)
+	if (merr == nil) != (rerr == nil) {
+		t.Fatalf("model %v, reference %v", merr, rerr)
+	}
+	if merr == nil {
+		if d := spec.Diff(mr, rr); len(d) > 0 {
+			t.Fatalf("model and reference differ: %v", d)
+		}
+	}
+}
