@@ -107,5 +107,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 42 properties, 6 of them of the ledger
+	// 43 properties, 6 of them of the ledger
 }

@@ -251,3 +251,62 @@ func propPMCriticalMoves(e *env) func(*rapid.T) {
 		}
 	}
 }
+
+// propPMReportConsistent: a unit's reported terms agree with each other.
+// PM-3: every position of a unit is on a market of the unit's underlying
+// (MKT-6: absent or empty is the market's name). PM-4: one scenario per
+// grid move, in grid order; scanRisk = max(0, max_k(-pnl_k)) exactly (pnl
+// is rounded down and scanRisk up, and -down(x) = up(-x)); the worst
+// scenario has the smallest P&L. PM-9: with the reported (rounded-up) terms
+// A' = max(scanRisk, extremeRisk) + basisRisk + contingency, the exact A
+// lies in (A' - 3 units, A'], so minimumCharge <= MM <= max(A',
+// minimumCharge) and MM > A' - 3 units; IM >= MM (initialMarginFactor >= 1).
+func propPMReportConsistent(e *env) func(*rapid.T) {
+	g := e.pmScenarios(gen.PMConfig{Underlyings: 3})
+	return func(t *rapid.T) {
+		s := g.Draw(t, "scenario")
+		rep := e.pmReport(t, s, "generated")
+		ctx := []named{{"generated", s}}
+		for _, u := range rep.Portfolio.Units {
+			for _, i := range u.Positions {
+				name := s.Account.Positions[i].Market
+				und := s.Markets[name].Underlying
+				if und == "" {
+					und = name
+				}
+				if und != u.Underlying {
+					e.fail(t, ctx, "unit %s lists position %d on market %s of underlying %s (PM-3: no offset across underlyings)", u.Underlying, i, name, und)
+				}
+			}
+			pp := s.Markets[s.Account.Positions[u.Positions[0]].Market].PortfolioMargin
+			if len(u.Scenarios) != len(pp.Shocks) {
+				e.fail(t, ctx, "unit %s: %d scenarios for %d grid moves (PM-4)", u.Underlying, len(u.Scenarios), len(pp.Shocks))
+			}
+			if u.WorstScenario < 0 || u.WorstScenario >= len(u.Scenarios) {
+				e.fail(t, ctx, "unit %s: worstScenario %d out of range (PM-4)", u.Underlying, u.WorstScenario)
+			}
+			scan := decimal.Zero
+			for k, sc := range u.Scenarios {
+				if !sc.Move.Equal(pp.Shocks[k]) {
+					e.fail(t, ctx, "unit %s: scenario %d moves %s, grid move %s (PM-4)", u.Underlying, k, sc.Move, pp.Shocks[k])
+				}
+				scan = decimal.Max(scan, sc.Pnl.Neg())
+				if sc.Pnl.LessThan(u.Scenarios[u.WorstScenario].Pnl) {
+					e.fail(t, ctx, "unit %s: scenario %d loses %s, more than the worst scenario %d (PM-4)", u.Underlying, k, sc.Pnl, u.WorstScenario)
+				}
+			}
+			if !u.ScanRisk.Equal(scan) {
+				e.fail(t, ctx, "unit %s: scanRisk %s, but the worst scenario loses %s (PM-4)", u.Underlying, u.ScanRisk, scan)
+			}
+			a := decimal.Max(u.ScanRisk, u.ExtremeRisk).Add(u.BasisRisk).Add(u.Contingency)
+			mm := u.MaintenanceMargin
+			if mm.LessThan(u.MinimumCharge) || mm.GreaterThan(decimal.Max(a, u.MinimumCharge)) || !mm.GreaterThan(a.Sub(units(3))) {
+				e.fail(t, ctx, "unit %s: MM %s is not max(max(scan %s, extreme %s) + basis %s + contingency %s, minimum charge %s) (PM-9)",
+					u.Underlying, mm, u.ScanRisk, u.ExtremeRisk, u.BasisRisk, u.Contingency, u.MinimumCharge)
+			}
+			if u.InitialMargin.LessThan(mm) {
+				e.fail(t, ctx, "unit %s: IM %s below MM %s (PM-9)", u.Underlying, u.InitialMargin, mm)
+			}
+		}
+	}
+}

@@ -39,6 +39,11 @@ const (
 	mutPnlRoundHalf         = mutant(mutation.PnlRoundHalf)
 	mutRemovableIgnoresLoss = mutant(mutation.RemovableIgnoresLoss)
 	mutRatioRoundDown       = mutant(mutation.RatioRoundDown)
+
+	mutPMGridPointSkipped        = mutant(mutation.PMGridPointSkipped)
+	mutPMOffsetAcrossUnderlyings = mutant(mutation.PMOffsetAcrossUnderlyings)
+	mutPMNoMinimumCharge         = mutant(mutation.PMNoMinimumCharge)
+	mutPMNoContingency           = mutant(mutation.PMNoContingency)
 )
 
 func init() {
