@@ -19,13 +19,18 @@ const (
 	srcOKXPMScaling = "OKX support \"OKEx adjusts scaling-factor logic in Portfolio Margin mode\" " +
 		"(https://www.okx.com/support/hc/en-us/articles/4417291853837): MMR = max[max(MR1, MR2, MR6) + MR3 + MR4 + MR5, MR7], " +
 		"the progressive MR7 scaling example (raw 30,000 -> 50,000)"
+	srcDeribitPM = "Deribit support \"Portfolio Margin\" (https://support.deribit.com/hc/en-us/articles/25944756247837-Portfolio-Margin): " +
+		"price range +-16 % in 9 evenly spaced buckets including 0; older parameter pages " +
+		"(https://www.deribit.com/pages/docs/portfoliomargin): a contingency of 1 % of the underlying value for offsetting " +
+		"futures, \"long 100 BTC in Future A, short 100 BTC in Future B -> 1.00 % x 100 BTC added\""
 	srcSPAN = "CME SPAN methodology (CME presentation copies: studylib.net/doc/8697053, \"Span Methodology\"; cmegroup " +
 		"\"Risk Arrays - Standard\"): 16 scenarios at 0, +-1/3, +-2/3, +-1 of the price scan range, extreme +-2x range at " +
 		"35 %; the S&P 500 example: price scan range 120 points x $250 = $30,000"
 )
 
-// pmProfiles are okx-pm (OKX's BTC/ETH portfolio-margin parameters of
-// January 2025) and span-demo (CME SPAN's price-scan example).
+// pmProfiles are deribit-pm (Deribit's price buckets and futures
+// contingency), okx-pm (OKX's BTC/ETH portfolio-margin parameters of January
+// 2025) and span-demo (CME SPAN's price-scan example).
 func pmProfiles() []Profile {
 	nd := func(s string) decimal.NullDecimal { return decimal.NewNullDecimal(dec(s)) }
 	decs := func(xs ...string) []decimal.Decimal {
@@ -61,7 +66,30 @@ func pmProfiles() []Profile {
 		Shocks:      decs("0", "0.01", "-0.01", "0.02", "-0.02", "0.03", "-0.03"),
 		ExtremeMove: nd("0.06"), ExtremeFraction: nd("0.35"),
 	}
+	deribit := market(spec.BasisMark, spanModes, table("deribit-pm.BTC-PERPETUAL", row{"0", maxText, "0.005", "100"}))
+	deribit.Underlying = "BTC"
+	deribit.PortfolioMargin = &spec.PortfolioParams{
+		Shocks:          decs("0", "-0.04", "0.04", "-0.08", "0.08", "-0.12", "0.12", "-0.16", "0.16"),
+		ContingencyRate: nd("0.01"),
+	}
 	return []Profile{
+		{
+			ID: "deribit-pm@2024-06-01", Venue: "deribit-pm", AsOf: "2024-06-01",
+			Sources:     []string{srcDeribitPM},
+			MaxLeverage: dec("100"),
+			IMRange:     [2]decimal.Decimal{dec("0.01"), dec("0.01")},
+			MMRange:     [2]decimal.Decimal{dec("0.005"), dec("0.005")},
+			MarginModes: spanModes, MMBasis: spec.BasisMark, FundingIntervalHours: decimal.NewFromInt(8),
+			Notes: "Deribit portfolio margin for linear BTC futures: the 9 price buckets of +-16 % (+-4 % steps, 0 included) and " +
+				"the 1 % contingency on offsetting futures (the calendar-spread example: gen.PMGolden(\"deribit-calendar\")). " +
+				"Not modelled: the volatility shocks and the extended table (options only), the 2 % contingency variant, any " +
+				"extreme move, basis charge or minimum charge (0), an IM multiple (1; Deribit says the simple IM/MM formulas do " +
+				"not apply). Deribit's BTC futures are inverse (BTC-margined); this profile treats BTC-PERPETUAL as linear, " +
+				"as perpcheck has no inverse contracts. Dated futures: a scenario adds its own markets with underlying BTC, " +
+				"an expiry and these parameters. The date is that of the support article's parameter set, which is undated " +
+				"(mid-2024 assumed); the tier table (0.5 %, 100x), tick, lot and headline figures are placeholders.",
+			Markets: map[string]spec.Market{"BTC-PERPETUAL": deribit},
+		},
 		{
 			ID: "okx-pm@2025-01-02", Venue: "okx-pm", AsOf: "2025-01-02",
 			Sources:     []string{srcOKXPM2025, srcOKXPMScaling, srcSeedArticle},

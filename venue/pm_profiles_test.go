@@ -13,7 +13,7 @@ import (
 
 // TestPMProfiles evaluates the published portfolio-margin examples on the
 // shipped PM profiles (resolved by "profile" and "symbol"), in the
-// reference and the model, which must agree exactly:
+// reference and the model, which must agree exactly (deribit-pm below):
 //
 //   - span-demo, ES: one long S&P 500 contract = 250 units at 4,000
 //     (notional 1,000,000). CME's price scan range is $30,000 (120 points x
@@ -44,6 +44,17 @@ func TestPMProfiles(t *testing.T) {
 		Prices:  map[string]spec.Price{"BTC": {Mark: nd("100000")}},
 		Account: spec.Account{WalletBalance: d("100000"), Positions: []spec.Position{pos("BTC", "10", "100000")}},
 	}
+	// deribit-pm: Deribit's calendar spread, long 100 BTC in future A and
+	// short 100 BTC in future B, both at 50,000 (the profile's market with an
+	// expiry each): D = 0, so every bucket's P&L is 0, and the contingency is
+	// 0.01 * min(5,000,000, 5,000,000) = 50,000 (1 % x 100 BTC = 1 BTC).
+	short := pos("B", "100", "50000")
+	short.Side = spec.Short
+	deribit := &spec.Scenario{
+		Markets: map[string]spec.Market{"A": {Profile: "deribit-pm", Symbol: "BTC-PERPETUAL"}, "B": {Profile: "deribit-pm", Symbol: "BTC-PERPETUAL"}},
+		Prices:  map[string]spec.Price{"A": {Mark: nd("50000")}, "B": {Mark: nd("50000")}},
+		Account: spec.Account{WalletBalance: d("60000"), Positions: []spec.Position{pos("A", "100", "50000"), short}},
+	}
 	for _, c := range []struct {
 		name string
 		s    *spec.Scenario
@@ -51,6 +62,7 @@ func TestPMProfiles(t *testing.T) {
 		mm   string
 	}{
 		{"span-demo", span, nil, "30000"},
+		{"deribit-pm", deribit, func(m *spec.Market) { e := d("0.25"); m.Expiry = &e }, "50000"},
 		{"okx-pm", okx, func(m *spec.Market) {
 			m.PortfolioMargin.Shocks = []decimal.Decimal{d("-0.04"), d("0"), d("0.04")}
 			m.PortfolioMargin.ExtremeMove = nd("0")
