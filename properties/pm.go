@@ -310,3 +310,37 @@ func propPMReportConsistent(e *env) func(*rapid.T) {
 		}
 	}
 }
+
+// propPMSubadditive: offsets only help (PM-3..9). For a unit of several
+// positions, each position alone is a unit of its own (same grid); then
+// max(scan, extreme) of the unit <= the sum of the positions' own, basis <=
+// the sum of theirs, and MM <= max(sum of (max(scan_i, extreme_i) +
+// basis_i) + the unit's contingency, the unit's minimum charge). (The
+// contingency of a single position is 0 and the minimum charge is convex,
+// so neither is subadditive: they stay on the right-hand side.) Reported
+// terms are rounded up, so each bound holds on reported values.
+func propPMSubadditive(e *env) func(*rapid.T) {
+	g := e.pmScenarios(gen.PMConfig{})
+	return func(t *rapid.T) {
+		s := g.Draw(t, "scenario")
+		rep := e.pmReport(t, s, "generated")
+		u := rep.Portfolio.Units[0]
+		if len(u.Positions) < 2 {
+			t.Skip("one position")
+		}
+		sumRisk, sumBasis := decimal.Zero, decimal.Zero
+		for _, i := range u.Positions {
+			alone := s.Clone()
+			alone.Account.Positions = []spec.Position{s.Account.Positions[i]}
+			v := e.pmReport(t, alone, "one position", named{"generated", s}).Portfolio.Units[0]
+			sumRisk = sumRisk.Add(decimal.Max(v.ScanRisk, v.ExtremeRisk))
+			sumBasis = sumBasis.Add(v.BasisRisk)
+		}
+		risk := decimal.Max(u.ScanRisk, u.ExtremeRisk)
+		bound := decimal.Max(sumRisk.Add(sumBasis).Add(u.Contingency), u.MinimumCharge)
+		if risk.GreaterThan(sumRisk) || u.BasisRisk.GreaterThan(sumBasis) || u.MaintenanceMargin.GreaterThan(bound) {
+			e.fail(t, []named{{"generated", s}}, "unit %s: max(scan, extreme) %s (positions alone: %s), basis %s (alone: %s), MM %s above max(alone + contingency, minimum charge) = %s",
+				u.Underlying, risk, sumRisk, u.BasisRisk, sumBasis, u.MaintenanceMargin, bound)
+		}
+	}
+}
