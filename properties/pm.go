@@ -261,12 +261,25 @@ func propPMCriticalMoves(e *env) func(*rapid.T) {
 // A' = max(scanRisk, extremeRisk) + basisRisk + contingency, the exact A
 // lies in (A' - 3 units, A'], so minimumCharge <= MM <= max(A',
 // minimumCharge) and MM > A' - 3 units; IM >= MM (initialMarginFactor >= 1).
+// PM-10: the account is liquidatable exactly when E < MM, within the
+// rounding of the reported equity and MM.
 func propPMReportConsistent(e *env) func(*rapid.T) {
 	g := e.pmScenarios(gen.PMConfig{Underlyings: 3})
 	return func(t *rapid.T) {
 		s := g.Draw(t, "scenario")
 		rep := e.pmReport(t, s, "generated")
 		ctx := []named{{"generated", s}}
+		// PM-10: the trigger is exact E < MM, with equity reported rounded
+		// down (E' <= E < E' + 1 unit) and MM up (MM' - 1 unit < MM <= MM').
+		// So liquidatable implies E' < MM', and E' <= MM' - 2 units implies
+		// E < E' + 1 unit <= MM' - 1 unit < MM: liquidatable.
+		pf := rep.Portfolio
+		if pf.Liquidatable && !pf.Equity.LessThan(pf.MaintenanceMargin) {
+			e.fail(t, ctx, "liquidatable with equity %s >= MM %s (PM-10: E < MM)", pf.Equity, pf.MaintenanceMargin)
+		}
+		if !pf.Liquidatable && pf.Equity.LessThanOrEqual(pf.MaintenanceMargin.Sub(units(2))) {
+			e.fail(t, ctx, "not liquidatable with equity %s < MM %s (PM-10: E < MM)", pf.Equity, pf.MaintenanceMargin)
+		}
 		for _, u := range rep.Portfolio.Units {
 			for _, i := range u.Positions {
 				name := s.Account.Positions[i].Market
