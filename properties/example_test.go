@@ -36,7 +36,7 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 24 passed, 0 failed, 20 not run
+	// 24 passed, 0 failed, 21 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
@@ -51,6 +51,7 @@ func Example() {
 	// PM-11/critical-moves: needs portfolio, which the engine does not declare
 	// PM-9/report-consistent: needs portfolio, which the engine does not declare
 	// PM-9/subadditive: needs portfolio, which the engine does not declare
+	// PM-4/scale: needs portfolio, which the engine does not declare
 	// LED-4/stateful-invariants: needs a LedgerEngine, which the engine does not implement
 	// LED-6/differential-ledger: needs a LedgerEngine, which the engine does not implement
 	// TRD-2/split-vs-whole: needs a LedgerEngine, which the engine does not implement
@@ -109,5 +110,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 44 properties, 6 of them of the ledger
+	// 45 properties, 6 of them of the ledger
 }
