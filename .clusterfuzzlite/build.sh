@@ -39,6 +39,7 @@ TARGETS=(
   FuzzCCXT
   FuzzLedgerDifferential
   FuzzRunJSON
+  FuzzPMJSON
 )
 # The rapid.MakeFuzz targets (fuzz/rapid_fuzz_test.go) are go test only: their
 # file has //go:build !gofuzz (they need the standard *testing.T).

@@ -40,14 +40,16 @@ const (
 	KeyLedger      = "LedgerDifferential"
 	KeyRun         = "RunJSON"
 	KeyLedgerRapid = "LedgerRapid"
+	KeyPMJSON      = "PMJSON"
+	KeyPMRapid     = "PMRapid"
 )
 
 // Keys lists the target keys in a fixed order.
-var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid, KeyLedger, KeyRun, KeyLedgerRapid}
+var Keys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyRapid, KeyLedger, KeyRun, KeyLedgerRapid, KeyPMJSON, KeyPMRapid}
 
 // libFuzzerKeys are the keys of the targets built for OSS-Fuzz /
 // ClusterFuzzLite (all but the go-test-only rapid targets).
-var libFuzzerKeys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyLedger, KeyRun}
+var libFuzzerKeys = []string{KeyEvaluate, KeyQueries, KeyJSON, KeyDecimal, KeyCCXT, KeyLedger, KeyRun, KeyPMJSON}
 
 // ccxtFile is the real CCXT tier data, relative to the repository root.
 const ccxtFile = "venue/data/binance-leverage-tiers-2024-10.ccxt.json"
@@ -182,6 +184,8 @@ func seedCorpora(root string) (map[string][]corpusSeed, error) {
 	}
 	out[KeyRapid] = append(out[KeyRapid], streams...)
 	out[KeyLedgerRapid] = append(out[KeyLedgerRapid], streams...)
+	out[KeyPMRapid] = append(out[KeyPMRapid], streams...)
+	out[KeyPMJSON] = append(out[KeyPMJSON], pmJSONSeeds()...)
 	// The ledger targets: byte patterns for the decoder, and the example run files.
 	for i, pat := range [][]byte{
 		{},

@@ -36,7 +36,7 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 25 passed, 0 failed, 23 not run
+	// 25 passed, 0 failed, 26 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
@@ -54,6 +54,9 @@ func Example() {
 	// PM-4/mirror: needs portfolio, which the engine does not declare
 	// PM-9/monotone: needs portfolio, which the engine does not declare
 	// PM-11/critical-moves: needs portfolio, which the engine does not declare
+	// PM-9/report-consistent: needs portfolio, which the engine does not declare
+	// PM-9/subadditive: needs portfolio, which the engine does not declare
+	// PM-4/scale: needs portfolio, which the engine does not declare
 	// LED-4/stateful-invariants: needs a LedgerEngine, which the engine does not implement
 	// LED-6/differential-ledger: needs a LedgerEngine, which the engine does not implement
 	// TRD-2/split-vs-whole: needs a LedgerEngine, which the engine does not implement
@@ -112,5 +115,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 48 properties, 6 of them of the ledger
+	// 51 properties, 6 of them of the ledger
 }

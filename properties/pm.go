@@ -251,3 +251,142 @@ func propPMCriticalMoves(e *env) func(*rapid.T) {
 		}
 	}
 }
+
+// propPMReportConsistent: a unit's reported terms agree with each other.
+// PM-3: every position of a unit is on a market of the unit's underlying
+// (MKT-6: absent or empty is the market's name). PM-4: one scenario per
+// grid move, in grid order; scanRisk = max(0, max_k(-pnl_k)) exactly (pnl
+// is rounded down and scanRisk up, and -down(x) = up(-x)); the worst
+// scenario has the smallest P&L. PM-9: with the reported (rounded-up) terms
+// A' = max(scanRisk, extremeRisk) + basisRisk + contingency, the exact A
+// lies in (A' - 3 units, A'], so minimumCharge <= MM <= max(A',
+// minimumCharge) and MM > A' - 3 units; IM >= MM (initialMarginFactor >= 1).
+// PM-10: the account is liquidatable exactly when E < MM, within the
+// rounding of the reported equity and MM.
+func propPMReportConsistent(e *env) func(*rapid.T) {
+	g := e.pmScenarios(gen.PMConfig{Underlyings: 3})
+	return func(t *rapid.T) {
+		s := g.Draw(t, "scenario")
+		rep := e.pmReport(t, s, "generated")
+		ctx := []named{{"generated", s}}
+		// PM-10: the trigger is exact E < MM, with equity reported rounded
+		// down (E' <= E < E' + 1 unit) and MM up (MM' - 1 unit < MM <= MM').
+		// So liquidatable implies E' < MM', and E' <= MM' - 2 units implies
+		// E < E' + 1 unit <= MM' - 1 unit < MM: liquidatable.
+		pf := rep.Portfolio
+		if pf.Liquidatable && !pf.Equity.LessThan(pf.MaintenanceMargin) {
+			e.fail(t, ctx, "liquidatable with equity %s >= MM %s (PM-10: E < MM)", pf.Equity, pf.MaintenanceMargin)
+		}
+		if !pf.Liquidatable && pf.Equity.LessThanOrEqual(pf.MaintenanceMargin.Sub(units(2))) {
+			e.fail(t, ctx, "not liquidatable with equity %s < MM %s (PM-10: E < MM)", pf.Equity, pf.MaintenanceMargin)
+		}
+		for _, u := range rep.Portfolio.Units {
+			for _, i := range u.Positions {
+				name := s.Account.Positions[i].Market
+				und := s.Markets[name].Underlying
+				if und == "" {
+					und = name
+				}
+				if und != u.Underlying {
+					e.fail(t, ctx, "unit %s lists position %d on market %s of underlying %s (PM-3: no offset across underlyings)", u.Underlying, i, name, und)
+				}
+			}
+			pp := s.Markets[s.Account.Positions[u.Positions[0]].Market].PortfolioMargin
+			if len(u.Scenarios) != len(pp.Shocks) {
+				e.fail(t, ctx, "unit %s: %d scenarios for %d grid moves (PM-4)", u.Underlying, len(u.Scenarios), len(pp.Shocks))
+			}
+			if u.WorstScenario < 0 || u.WorstScenario >= len(u.Scenarios) {
+				e.fail(t, ctx, "unit %s: worstScenario %d out of range (PM-4)", u.Underlying, u.WorstScenario)
+			}
+			scan := decimal.Zero
+			for k, sc := range u.Scenarios {
+				if !sc.Move.Equal(pp.Shocks[k]) {
+					e.fail(t, ctx, "unit %s: scenario %d moves %s, grid move %s (PM-4)", u.Underlying, k, sc.Move, pp.Shocks[k])
+				}
+				scan = decimal.Max(scan, sc.Pnl.Neg())
+				if sc.Pnl.LessThan(u.Scenarios[u.WorstScenario].Pnl) {
+					e.fail(t, ctx, "unit %s: scenario %d loses %s, more than the worst scenario %d (PM-4)", u.Underlying, k, sc.Pnl, u.WorstScenario)
+				}
+			}
+			if !u.ScanRisk.Equal(scan) {
+				e.fail(t, ctx, "unit %s: scanRisk %s, but the worst scenario loses %s (PM-4)", u.Underlying, u.ScanRisk, scan)
+			}
+			a := decimal.Max(u.ScanRisk, u.ExtremeRisk).Add(u.BasisRisk).Add(u.Contingency)
+			mm := u.MaintenanceMargin
+			if mm.LessThan(u.MinimumCharge) || mm.GreaterThan(decimal.Max(a, u.MinimumCharge)) || !mm.GreaterThan(a.Sub(units(3))) {
+				e.fail(t, ctx, "unit %s: MM %s is not max(max(scan %s, extreme %s) + basis %s + contingency %s, minimum charge %s) (PM-9)",
+					u.Underlying, mm, u.ScanRisk, u.ExtremeRisk, u.BasisRisk, u.Contingency, u.MinimumCharge)
+			}
+			if u.InitialMargin.LessThan(mm) {
+				e.fail(t, ctx, "unit %s: IM %s below MM %s (PM-9)", u.Underlying, u.InitialMargin, mm)
+			}
+		}
+	}
+}
+
+// propPMSubadditive: offsets only help (PM-3..9). For a unit of several
+// positions, each position alone is a unit of its own (same grid); then
+// max(scan, extreme) of the unit <= the sum of the positions' own, basis <=
+// the sum of theirs, and MM <= max(sum of (max(scan_i, extreme_i) +
+// basis_i) + the unit's contingency, the unit's minimum charge). (The
+// contingency of a single position is 0 and the minimum charge is convex,
+// so neither is subadditive: they stay on the right-hand side.) Reported
+// terms are rounded up, so each bound holds on reported values.
+func propPMSubadditive(e *env) func(*rapid.T) {
+	g := e.pmScenarios(gen.PMConfig{})
+	return func(t *rapid.T) {
+		s := g.Draw(t, "scenario")
+		rep := e.pmReport(t, s, "generated")
+		u := rep.Portfolio.Units[0]
+		if len(u.Positions) < 2 {
+			t.Skip("one position")
+		}
+		sumRisk, sumBasis := decimal.Zero, decimal.Zero
+		for _, i := range u.Positions {
+			alone := s.Clone()
+			alone.Account.Positions = []spec.Position{s.Account.Positions[i]}
+			v := e.pmReport(t, alone, "one position", named{"generated", s}).Portfolio.Units[0]
+			sumRisk = sumRisk.Add(decimal.Max(v.ScanRisk, v.ExtremeRisk))
+			sumBasis = sumBasis.Add(v.BasisRisk)
+		}
+		risk := decimal.Max(u.ScanRisk, u.ExtremeRisk)
+		bound := decimal.Max(sumRisk.Add(sumBasis).Add(u.Contingency), u.MinimumCharge)
+		if risk.GreaterThan(sumRisk) || u.BasisRisk.GreaterThan(sumBasis) || u.MaintenanceMargin.GreaterThan(bound) {
+			e.fail(t, []named{{"generated", s}}, "unit %s: max(scan, extreme) %s (positions alone: %s), basis %s (alone: %s), MM %s above max(alone + contingency, minimum charge) = %s",
+				u.Underlying, risk, sumRisk, u.BasisRisk, sumBasis, u.MaintenanceMargin, bound)
+		}
+	}
+}
+
+// propPMScale: scaling every position's size by an integer k scales the
+// net delta, L, S and every notional by k, so each scenario's P&L, the scan,
+// extreme and basis risks, the contingency and the raw minimum charge scale
+// by k exactly (PM-4..8: all linear in the sizes). gen.PMScenario's grids
+// (0.001 lots, integer marks, rates on 0.01 / 0.001 grids) keep every
+// such quantity on the 1e-8 grid, so no rounding interferes. (The minimum
+// charge itself is progressive, PM-8, and MM with it: not linear.)
+func propPMScale(e *env) func(*rapid.T) {
+	g := e.pmScenarios(gen.PMConfig{Underlyings: 2})
+	return func(t *rapid.T) {
+		s := g.Draw(t, "scenario")
+		rep := e.pmReport(t, s, "generated")
+		k := decimal.NewFromInt(int64(rapid.IntRange(2, 5).Draw(t, "k")))
+		m := s.Clone()
+		for i := range m.Account.Positions {
+			m.Account.Positions[i].Size = m.Account.Positions[i].Size.Mul(k)
+		}
+		rep2 := e.pmReport(t, m, "scaled", named{"generated", s})
+		for j, u := range rep.Portfolio.Units {
+			v := rep2.Portfolio.Units[j]
+			a := []decimal.Decimal{u.ScanRisk.Mul(k), u.ExtremeRisk.Mul(k), u.BasisRisk.Mul(k), u.Contingency.Mul(k), u.MinimumChargeRaw.Mul(k)}
+			b := []decimal.Decimal{v.ScanRisk, v.ExtremeRisk, v.BasisRisk, v.Contingency, v.MinimumChargeRaw}
+			for x, sc := range u.Scenarios {
+				a = append(a, sc.Pnl.Mul(k))
+				b = append(b, v.Scenarios[x].Pnl)
+			}
+			if d := diff(a, b); d != "" {
+				e.fail(t, []named{{"generated", s}, {"scaled", m}}, "unit %s: sizes times %s did not scale the linear terms by %s: %s", u.Underlying, k, k, d)
+			}
+		}
+	}
+}

@@ -43,6 +43,11 @@ const (
 	mutUpperBoundIgnored    = mutant(mutation.UpperBoundIgnored)
 	mutFlatIgnored          = mutant(mutation.FlatIgnored)
 	mutCloseFeeIgnored      = mutant(mutation.CloseFeeIgnored)
+
+	mutPMGridPointSkipped        = mutant(mutation.PMGridPointSkipped)
+	mutPMOffsetAcrossUnderlyings = mutant(mutation.PMOffsetAcrossUnderlyings)
+	mutPMNoMinimumCharge         = mutant(mutation.PMNoMinimumCharge)
+	mutPMNoContingency           = mutant(mutation.PMNoContingency)
 )
 
 // wrongVariant applies the wrong-variant mutants to a validated input: the

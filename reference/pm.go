@@ -272,7 +272,7 @@ func minimumCharge(tiers []chargeTier, r *apd.Decimal) *apd.Decimal {
 }
 
 // computeUnit is PM-4..9 for the positions of one unit.
-func computeUnit(u *pmUnit, positions []*position, qs []quantities) {
+func computeUnit(u *pmUnit, positions []*position, qs []quantities, mut mutant) {
 	pp := u.params
 	d, l, s, dated := dec(0), dec(0), dec(0), dec(0)
 	for _, i := range u.members {
@@ -291,6 +291,9 @@ func computeUnit(u *pmUnit, positions []*position, qs []quantities) {
 	for k, r := range pp.shocks {
 		pk := mul(r, d)
 		u.pnl = append(u.pnl, pk)
+		if mut == mutPMGridPointSkipped && k == len(pp.shocks)-1 {
+			continue // the bug: the last move is reported but not scanned
+		}
 		if pk.Cmp(u.pnl[u.worst]) < 0 {
 			u.worst = k
 		}
@@ -311,7 +314,13 @@ func computeUnit(u *pmUnit, positions []*position, qs []quantities) {
 	u.mr7 = minimumCharge(pp.tiers, u.raw)
 	// PM-9: MM_u = max(max(MR1, MR6) + MR4 + C, MR7); IM_u = k * MM_u.
 	u.a = add(add(maxDec(u.mr1, u.mr6), u.mr4), u.c)
+	if mut == mutPMNoContingency {
+		u.a = add(maxDec(u.mr1, u.mr6), u.mr4) // the bug: C reported, not charged
+	}
 	u.mm = maxDec(u.a, u.mr7)
+	if mut == mutPMNoMinimumCharge {
+		u.mm = u.a // the bug: MR7 reported, not applied
+	}
 	u.im = mul(pp.imFactor, u.mm)
 }
 
@@ -326,6 +335,9 @@ func computePortfolio(in *input, qs []quantities) *pmResult {
 			continue
 		}
 		u := underlyingOf(p.mkt)
+		if in.mut == mutPMOffsetAcrossUnderlyings && len(names) > 0 {
+			u = names[0] // the bug: one unit for every underlying
+		}
 		k, ok := idx[u]
 		if !ok {
 			k = len(names)
@@ -347,7 +359,7 @@ func computePortfolio(in *input, qs []quantities) *pmResult {
 	for _, name := range slices.Sorted(slices.Values(names)) {
 		ms := members[idx[name]]
 		u := pmUnit{underlying: name, members: ms, params: in.positions[ms[0]].mkt.pm.params}
-		computeUnit(&u, in.positions, qs)
+		computeUnit(&u, in.positions, qs, in.mut)
 		res.mm = add(res.mm, u.mm)
 		res.im = add(res.im, u.im)
 		res.units = append(res.units, u)

@@ -29,6 +29,8 @@ const (
 	CapLedger       = "ledger"
 	CapFunding      = "funding"
 	CapADL          = "adl"
+	// CapPortfolio is portfolio margin (SPEC PM, MKT-6).
+	CapPortfolio = "portfolio"
 	// CapRawJSON is the ability to read a scenario from its JSON text (SPEC
 	// NUM-5, EVAL-4): JSON numbers, unknown fields, duplicate keys and
 	// decimals outside the grammar. A runner that can only pass decoded
@@ -40,7 +42,7 @@ const (
 // capabilities above, sorted, then the rule variants of SPEC VAR the query
 // vectors use, as "<rule>:<variant>" (properties.VariantCapability's form).
 func AllCapabilities() []string {
-	caps := []string{CapADL, CapComputedMark, CapEntryBasis, CapErrorPaths, CapFunding, CapIsolated, CapLedger, CapRawJSON}
+	caps := []string{CapADL, CapComputedMark, CapEntryBasis, CapErrorPaths, CapFunding, CapIsolated, CapLedger, CapPortfolio, CapRawJSON}
 	for _, c := range spec.VariantChoices() {
 		for _, n := range c.Names {
 			caps = append(caps, c.Rule+":"+n) // SPEC VAR-2: every variant
@@ -86,6 +88,8 @@ var queryNotes = map[string]string{
 	"overflow":         "a reported value exceeds MAX (NUM-2)",
 	"required-field":   "a required field of EVAL-5 absent or null: EVAL-4 at its path, reported when its object ends (after the errors inside that object), in EVAL-5's order",
 	"state-fields":     "a state's fields in a scenario (EVAL-5): entryValue under POS-2, account.settings decoded and otherwise ignored",
+	"portfolio":        "an account with positions in portfolio mode (SPEC PM): risk units by underlying, the shock grid, the report's portfolio section",
+	"published":        "a published example (OKX, Deribit, CME SPAN) whose numbers are computed by hand in gen.PMGolden",
 	"state-account":    "an account of a state that perpcheck run writes (examples/runs), evaluated as its own scenario (EVAL-6)",
 }
 
@@ -261,10 +265,16 @@ func scenarioFeatures(s *spec.Scenario, variants bool) []string {
 		if p.MarginMode == spec.Isolated {
 			out = append(out, CapIsolated)
 		}
+		if p.MarginMode == spec.Portfolio {
+			out = append(out, CapPortfolio)
+		}
 	}
 	for _, m := range s.Markets {
 		if m.MMBasis == spec.BasisEntry {
 			out = append(out, CapEntryBasis)
+		}
+		if m.Underlying != "" || m.Expiry != nil || m.PortfolioMargin != nil {
+			out = append(out, CapPortfolio) // MKT-6 and PM-1 fields
 		}
 		if m.Variants == nil || !variants {
 			continue
@@ -317,9 +327,12 @@ func reportRules(s *spec.Scenario, rep *spec.Report) []string {
 		if !p.Leverage.Valid {
 			add("POS-4")
 		}
-		if p.MarginMode == spec.Isolated {
+		switch p.MarginMode {
+		case spec.Isolated:
 			add("POS-5", "POOL-2", "POOL-6")
-		} else {
+		case spec.Portfolio:
+			add("PM-2", "PM-12")
+		default:
 			cross++
 		}
 		if pr.Tier > 1 {
@@ -355,6 +368,17 @@ func reportRules(s *spec.Scenario, rep *spec.Report) []string {
 		if !p.MarginRatio.Valid {
 			add("POOL-4")
 		}
+	}
+	for _, m := range s.Markets {
+		if m.Underlying != "" || m.Expiry != nil {
+			add("MKT-6")
+		}
+		if m.PortfolioMargin != nil {
+			add("PM-1")
+		}
+	}
+	if rep.Portfolio != nil {
+		add("PM-3", "PM-4", "PM-5", "PM-6", "PM-7", "PM-8", "PM-9", "PM-10", "PM-11", "PM-13")
 	}
 	return r
 }

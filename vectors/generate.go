@@ -340,6 +340,12 @@ func querySuites(opts Options) ([]*queryBuilder, error) {
 		prof.add(c)
 	}
 	out = append(out, prof)
+
+	pm := newQuery("PM", "portfolio", "Portfolio margin (SPEC PM, MKT-6): the published examples (OKX's MR7 scaling, Deribit's calendar-spread contingency, CME SPAN's single long future) computed by hand in gen.PMGolden, the seeds' example A in portfolio mode, random portfolio accounts (gen.PMScenario: perpetuals and dated futures over up to three underlyings, isolated positions beside), and hand-made PM-1, PM-2 and MKT-6 errors.")
+	for _, c := range pmCases() {
+		pm.add(c)
+	}
+	out = append(out, pm)
 	return out, nil
 }
 

@@ -166,14 +166,6 @@ var exceptions = map[string]string{
 	"CCXT-2": "as CCXT-1: the cum check of a CCXT list happens while loading it",
 }
 
-func init() {
-	// Portfolio margin (issue 14) has no vectors yet: the PM properties and
-	// the goldens of model/reference check these rules.
-	for _, id := range []string{"MKT-6", "PM-1", "PM-2", "PM-3", "PM-4", "PM-5", "PM-6", "PM-7", "PM-8", "PM-9", "PM-10", "PM-11", "PM-12", "PM-13"} {
-		exceptions[id] = "portfolio margin has no vectors yet (issue 14); the PM properties and goldens check it"
-	}
-}
-
 // specRules returns the rule ids of SPEC.md but the OPEN section.
 func specRules(t *testing.T) []string {
 	t.Helper()

@@ -78,6 +78,7 @@ func profiles() []Profile {
 	registryOnce.Do(func() {
 		ps := []Profile{mustBinance(), mustBybit(), hyperliquidProfile(), seedProfile()}
 		ps = append(ps, staticProfiles()...)
+		ps = append(ps, pmProfiles()...)
 		for i := range ps {
 			for sym, m := range ps[i].Markets {
 				if _, err := ValidateTiers(ps[i].ID+"."+sym, m.Tiers); err != nil {

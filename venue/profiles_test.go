@@ -15,8 +15,8 @@ import (
 // independently), market fields consistent with the profile.
 func TestProfilesShipped(t *testing.T) {
 	ps := Profiles()
-	if len(ps) != 9 {
-		t.Fatalf("want 9 profiles, got %d", len(ps))
+	if len(ps) != 12 {
+		t.Fatalf("want 12 profiles, got %d", len(ps))
 	}
 	if !sort.SliceIsSorted(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID }) {
 		t.Fatal("Profiles not sorted by ID")

@@ -81,6 +81,22 @@ const (
 	FlatIgnored Mutation = "flat-ignored"
 	// CloseFeeIgnored leaves the taker fee out of MM under QTY-5:taker (QTY-5).
 	CloseFeeIgnored Mutation = "close-fee-ignored"
+
+	// The portfolio-margin mutations (issue 14, SPEC PM).
+
+	// PMGridPointSkipped leaves the last move of the shock grid out of the
+	// scan risk and the worst scenario, still reporting its P&L (PM-4).
+	PMGridPointSkipped Mutation = "pm-grid-point-skipped"
+	// PMOffsetAcrossUnderlyings puts every portfolio position into one risk
+	// unit, named after the first one's underlying, so that a BTC long
+	// offsets an ETH short (PM-3).
+	PMOffsetAcrossUnderlyings Mutation = "pm-offset-across-underlyings"
+	// PMNoMinimumCharge takes a unit's MM as max(MR1, MR6) + MR4 + C without
+	// the minimum charge MR7, still reporting MR7 (PM-8, PM-9).
+	PMNoMinimumCharge Mutation = "pm-no-minimum-charge"
+	// PMNoContingency leaves the contingency C out of a unit's MM, still
+	// reporting it (PM-7, PM-9).
+	PMNoContingency Mutation = "pm-no-contingency"
 )
 
 // The ledger mutations, injected by NewLedger. Each breaks one SPEC rule,
@@ -197,6 +213,7 @@ func Query() []Mutation {
 	return []Mutation{
 		IMRoundDown, MMRoundDown, MMOnEntry, TriggerLE, TierAtEntry, PrevTierAtBoundary, LPTowardMark, CrossLPIgnoresOthers, IsolatedUsesWallet, WrapOverflow, MutatesInput, NoTierLeverageCap, MarkFromLast, BandIgnored, PnlRoundHalf, RemovableIgnoresLoss, RatioRoundDown,
 		AtEqualityIgnored, UpperBoundIgnored, FlatIgnored, CloseFeeIgnored,
+		PMGridPointSkipped, PMOffsetAcrossUnderlyings, PMNoMinimumCharge, PMNoContingency,
 	}
 }
 

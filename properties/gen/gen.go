@@ -195,6 +195,9 @@ func shippedTables() [][]spec.Tier {
 				if !defaultRulebook(p.Markets[s].Variants) {
 					continue
 				}
+				if p.Markets[s].PortfolioMargin != nil {
+					continue // the PM profiles' markets: PMScenario's (SPEC PM)
+				}
 				ts := p.Markets[s].Tiers
 				key := ""
 				for _, x := range ts {
@@ -270,6 +273,9 @@ func VenueMarket(c Config) *rapid.Generator[spec.Market] {
 		venueMarketsOnce.Do(func() {
 			for _, p := range venue.Profiles() {
 				for _, sym := range slices.Sorted(maps.Keys(p.Markets)) {
+					if p.Markets[sym].PortfolioMargin != nil {
+						continue // the PM profiles' markets need CapPortfolio
+					}
 					venueMarkets = append(venueMarkets, p.Markets[sym])
 					if defaultRulebook(p.Markets[sym].Variants) {
 						venueDefaultMarkets = append(venueDefaultMarkets, p.Markets[sym])
