@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -188,7 +189,7 @@ func newPage(r *verifyReport) *page {
 			f.Reproduce = fmt.Sprintf("perpcheck verify %s -run '^%s$' -seed %d -mutants=false", p.Target, regexp.QuoteMeta(vp.ID), vp.Failure.Seed)
 		}
 		for _, c := range vp.Failure.Counterexamples {
-			ce := counterexample{Label: c.Label, Replay: c.Replay, Input: clip(string(c.Input), maxPageInput), Numbers: c.Numbers}
+			ce := counterexample{Label: c.Label, Replay: c.Replay, Input: clip(indentJSON(c.Input), maxPageInput), Numbers: c.Numbers}
 			for i, l := range c.Transcript {
 				if i == maxPageTranscript {
 					ce.Transcript = append(ce.Transcript, fmt.Sprintf("... (%d more lines)", len(c.Transcript)-i))
@@ -204,6 +205,16 @@ func newPage(r *verifyReport) *page {
 		p.Failures = append(p.Failures, f)
 	}
 	return p
+}
+
+// indentJSON is raw indented by two spaces at the top level, however it
+// was indented inside the result file.
+func indentJSON(raw json.RawMessage) string {
+	var buf bytes.Buffer
+	if json.Indent(&buf, raw, "", "  ") != nil {
+		return string(raw)
+	}
+	return buf.String()
 }
 
 // plotFor computes the plot of the pool of position liq.Position of the
