@@ -370,6 +370,7 @@ const pageHTML = `<!DOCTYPE html>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; background: #fff; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; } h3 { font-size: 15px; }
 table { border-collapse: collapse; margin: 8px 0; }
+table.area { width: 100%; } table.area td:first-child { width: 26%; } table.area td:nth-child(2) { width: 30%; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #eee; }
 td.num { text-align: right; }
