@@ -118,7 +118,7 @@ type counterexample struct {
 	Label, Replay string
 	Input         string
 	Numbers       *verifyNumbers
-	Plot          *plot
+	Plots         []*plot
 	PlotNote      string
 	Transcript    []string
 }
@@ -129,6 +129,7 @@ type plot struct {
 	W, H                  int
 	Left, Right, Top, Bot int
 	Market, Pool          string
+	Kind                  string // "wide" or "zoom"
 	Equity, MM            string // polyline points
 	Marks                 []plotMark
 	XTicks, YTicks        []plotTick
@@ -198,7 +199,7 @@ func newPage(r *verifyReport) *page {
 				ce.Transcript = append(ce.Transcript, clip(l, maxPageLine))
 			}
 			if c.Numbers != nil && c.Numbers.Liquidation != nil {
-				ce.Plot, ce.PlotNote = plotFor(c.Input, c.Numbers.Liquidation, c.Numbers.Oracle)
+				ce.Plots, ce.PlotNote = plotFor(c.Input, c.Numbers.Liquidation, c.Numbers.Oracle)
 			}
 			f.CEs = append(f.CEs, ce)
 		}
@@ -217,12 +218,14 @@ func indentJSON(raw json.RawMessage) string {
 	return buf.String()
 }
 
-// plotFor computes the plot of the pool of position liq.Position of the
+// plotFor computes the plots of the pool of position liq.Position of the
 // scenario input: its equity and maintenance margin by the model at
 // plotPoints marks of its market spanning the current mark and both
-// liquidation prices, with those marked. The floats are for drawing only.
-// When there is no plot, the note says why.
-func plotFor(input json.RawMessage, liq *verifyLiquidation, oracle string) (*plot, string) {
+// liquidation prices, with those marked; and when the two liquidation
+// prices are too close to tell apart on that scale, a second plot zoomed to
+// ten ticks either side of them. The floats are for drawing only. When
+// there is no plot, the note says why.
+func plotFor(input json.RawMessage, liq *verifyLiquidation, oracle string) ([]*plot, string) {
 	s, err := decodeScenario(input)
 	if err != nil {
 		return nil, "no plot: the counterexample is not a scenario"
@@ -239,38 +242,79 @@ func plotFor(input json.RawMessage, liq *verifyLiquidation, oracle string) (*plo
 	if !ok {
 		return nil, "no plot: no mark for the position's market"
 	}
+	marks := []plotMark{{Class: "mark", Label: "mark", Price: mark.Mark.String()},
+		{Class: "liq liq-oracle", Label: "liquidation price (" + oracle + ")", Price: liq.Oracle},
+		{Class: "liq liq-engine", Label: "liquidation price (engine)", Price: liq.Engine}}
 	prices := []decimal.Decimal{mark.Mark}
+	var liqs []decimal.Decimal
 	for _, v := range []string{liq.Oracle, liq.Engine} {
 		if d, err := decimal.NewFromString(v); err == nil && d.IsPositive() {
 			prices = append(prices, d)
+			liqs = append(liqs, d)
 		}
 	}
-	lo, hi := prices[0], prices[0]
-	for _, d := range prices[1:] {
+	lo, hi := span(prices)
+	dist := hi.Sub(lo)
+	if dist.IsZero() {
+		dist = hi.Div(decimal.NewFromInt(5))
+	}
+	pad := dist.Mul(decimal.NewFromFloat(0.3))
+	lo, hi = decimal.Max(lo.Sub(pad), lo.Div(decimal.NewFromInt(2))), hi.Add(pad)
+	wide := drawPlot(s, liq.Position, lo, hi, marks)
+	if wide == nil {
+		return nil, "no plot: the model evaluates the pool at fewer than two marks"
+	}
+	wide.Kind = "wide"
+	plots := []*plot{wide}
+	if len(liqs) == 2 {
+		llo, lhi := span(liqs)
+		tick := s.Markets[pos.Market].TickSize
+		if !tick.IsPositive() {
+			tick = decimal.New(1, -8)
+		}
+		if lhi.Sub(llo).Mul(decimal.NewFromInt(50)).LessThan(hi.Sub(lo)) {
+			ten := tick.Mul(decimal.NewFromInt(10))
+			if zoom := drawPlot(s, liq.Position, decimal.Max(llo.Sub(ten), llo.Div(decimal.NewFromInt(2))), lhi.Add(ten), marks); zoom != nil {
+				zoom.Kind = "zoom"
+				plots = append(plots, zoom)
+			}
+		}
+	}
+	return plots, ""
+}
+
+// span is the least and the greatest of ds (not empty).
+func span(ds []decimal.Decimal) (lo, hi decimal.Decimal) {
+	lo, hi = ds[0], ds[0]
+	for _, d := range ds[1:] {
 		lo, hi = decimal.Min(lo, d), decimal.Max(hi, d)
 	}
-	span := hi.Sub(lo)
-	if span.IsZero() {
-		span = hi.Div(decimal.NewFromInt(5))
-	}
-	pad := span.Mul(decimal.NewFromFloat(0.3))
-	floor := lo.Div(decimal.NewFromInt(2))
-	lo, hi = decimal.Max(lo.Sub(pad), floor), hi.Add(pad)
-	var marks []decimal.Decimal
+	return lo, hi
+}
+
+// drawPlot draws the pool curve of position pos of s for marks in [lo, hi]
+// with the vertical lines marks (those in the range; their Price set), or
+// returns nil when the model evaluates fewer than two points.
+func drawPlot(s *spec.Scenario, pos int, lo, hi decimal.Decimal, marks []plotMark) *plot {
+	var grid []decimal.Decimal
 	for k := range plotPoints {
-		marks = append(marks, lo.Add(hi.Sub(lo).Mul(decimal.NewFromInt(int64(k))).Div(decimal.NewFromInt(plotPoints-1))).Round(8))
+		m := lo.Add(hi.Sub(lo).Mul(decimal.NewFromInt(int64(k))).Div(decimal.NewFromInt(plotPoints - 1))).Round(8)
+		if len(grid) == 0 || !grid[len(grid)-1].Equal(m) {
+			grid = append(grid, m)
+		}
 	}
 	type point struct{ x, eq, mm float64 }
 	var pts []point
-	for _, c := range poolCurve(s, liq.Position, marks) {
+	for _, c := range poolCurve(s, pos, grid) {
 		pts = append(pts, point{c.Mark.InexactFloat64(), c.Equity.InexactFloat64(), c.MM.InexactFloat64()})
 	}
 	if len(pts) < 2 {
-		return nil, "no plot: the model evaluates the pool at fewer than two marks"
+		return nil
 	}
-	pl := &plot{W: 760, H: 340, Left: 90, Right: 710, Top: 20, Bot: 290, Market: pos.Market, Pool: string(pos.MarginMode)}
-	if pos.MarginMode == spec.Isolated {
-		pl.Pool = fmt.Sprintf("isolated (position %d)", liq.Position)
+	p := s.Account.Positions[pos]
+	pl := &plot{W: 760, H: 340, Left: 90, Right: 710, Top: 20, Bot: 290, Market: p.Market, Pool: string(p.MarginMode)}
+	if p.MarginMode == spec.Isolated {
+		pl.Pool = fmt.Sprintf("isolated (position %d)", pos)
 	}
 	x0, x1 := lo.InexactFloat64(), hi.InexactFloat64()
 	y0, y1 := pts[0].eq, pts[0].eq
@@ -294,25 +338,22 @@ func plotFor(input json.RawMessage, liq *verifyLiquidation, oracle string) (*plo
 	for k := range 5 {
 		x := x0 + (x1-x0)*float64(k)/4
 		y := y0 + (y1-y0)*float64(k)/4
-		pl.XTicks = append(pl.XTicks, plotTick{f(px(x)), strconv.FormatFloat(x, 'g', 6, 64)})
+		pl.XTicks = append(pl.XTicks, plotTick{f(px(x)), strconv.FormatFloat(x, 'g', 8, 64)})
 		pl.YTicks = append(pl.YTicks, plotTick{f(py(y)), strconv.FormatFloat(y, 'g', 6, 64)})
 	}
-	add := func(class, label, price string, row int) {
-		d, err := decimal.NewFromString(price)
-		if err != nil {
-			return
+	for row, m := range marks {
+		d, err := decimal.NewFromString(m.Price)
+		if err != nil || d.LessThan(lo) || d.GreaterThan(hi) {
+			continue
 		}
 		x := px(d.InexactFloat64())
-		m := plotMark{Class: class, Label: label, Price: d.String(), X: f(x), LabelY: strconv.Itoa(pl.Top + 12 + 14*row), Anchor: "start", DX: "4"}
+		m.Price, m.X, m.LabelY, m.Anchor, m.DX = d.String(), f(x), strconv.Itoa(pl.Top+12+14*row), "start", "4"
 		if x > float64(pl.Left+pl.Right)/2 {
 			m.Anchor, m.DX = "end", "-4"
 		}
 		pl.Marks = append(pl.Marks, m)
 	}
-	add("mark", "mark", mark.Mark.String(), 0)
-	add("liq liq-oracle", "liquidation price ("+oracle+")", liq.Oracle, 1)
-	add("liq liq-engine", "liquidation price (engine)", liq.Engine, 2)
-	return pl, ""
+	return pl
 }
 
 // curvePoint is a pool's equity and maintenance margin at a mark.
@@ -422,8 +463,8 @@ svg.plot { border: 1px solid #ccc; background: #fcfcfc; }
 {{end}}</table>{{if .DiffsTruncated}}<p>(more fields differ)</p>{{end}}
 {{else}}<p>The two reports agree on this input: the property fails on a relation between inputs (see the message).</p>{{end}}
 {{end}}
-{{with .Plot}}
-<svg class="plot" xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="pool equity and maintenance margin against the mark price of {{.Market}}">
+{{range .Plots}}
+<svg class="plot" data-plot="{{.Kind}}" xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="pool equity and maintenance margin against the mark price of {{.Market}}">
 <line x1="{{.Left}}" y1="{{.Bot}}" x2="{{.Right}}" y2="{{.Bot}}" stroke="#444"/>
 <line x1="{{.Left}}" y1="{{.Top}}" x2="{{.Left}}" y2="{{.Bot}}" stroke="#444"/>
 {{$p := .}}{{range .XTicks}}<text x="{{.Pos}}" y="{{$p.Bot}}" dy="16" font-size="11" text-anchor="middle">{{.Text}}</text>
@@ -432,7 +473,7 @@ svg.plot { border: 1px solid #ccc; background: #fcfcfc; }
 <polyline class="mm" fill="none" stroke-width="2" points="{{.MM}}"/>
 {{range .Marks}}<line class="{{.Class}}" data-price="{{.Price}}" x1="{{.X}}" y1="{{$p.Top}}" x2="{{.X}}" y2="{{$p.Bot}}" stroke-width="2" stroke-dasharray="6 3"/>
 <text x="{{.X}}" y="{{.LabelY}}" dx="{{.DX}}" text-anchor="{{.Anchor}}" font-size="11" class="{{.Class}}" fill="#222">{{.Label}} {{.Price}}</text>
-{{end}}<text x="{{.Left}}" y="{{.H}}" dy="-14" font-size="12">mark price of {{.Market}}; pool: {{.Pool}}; blue: equity, orange: maintenance margin (the model)</text>
+{{end}}<text x="{{.Left}}" y="{{.H}}" dy="-14" font-size="12">{{if eq .Kind "zoom"}}zoomed: {{end}}mark price of {{.Market}}; pool: {{.Pool}}; blue: equity, orange: maintenance margin (the model)</text>
 </svg>
 {{else}}{{with .PlotNote}}<p>{{.}}</p>{{end}}{{end}}
 {{if .Input}}<details open><summary>input</summary><pre>{{.Input}}</pre></details>{{end}}

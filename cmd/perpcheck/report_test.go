@@ -165,20 +165,24 @@ func TestVerifyOutHTML(t *testing.T) {
 			}
 		}
 	}
-	if len(svgs) != len(liqs) || len(svgs) == 0 {
-		t.Fatalf("%d plots for %d counterexamples", len(svgs), len(liqs))
+	if strings.Count(page, `data-plot="wide"`) != len(liqs) || len(liqs) == 0 {
+		t.Fatalf("%d wide plots for %d counterexamples", strings.Count(page, `data-plot="wide"`), len(liqs))
 	}
-	for i, svg := range svgs {
+	ce := -1
+	for _, svg := range svgs {
 		svg = svg[:strings.Index(svg, "</svg>")]
+		if strings.Contains(svg, `data-plot="wide"`) {
+			ce++
+		}
 		got := map[string]string{}
 		for _, m := range reLiqLine.FindAllStringSubmatch(svg, -1) {
 			got[m[1]] = m[2]
 		}
-		if len(got) != 2 || got["liq-oracle"] != liqs[i].Oracle || got["liq-engine"] != liqs[i].Engine {
-			t.Errorf("plot %d marks %v, want reference %s and engine %s", i, got, liqs[i].Oracle, liqs[i].Engine)
+		if len(got) != 2 || got["liq-oracle"] != liqs[ce].Oracle || got["liq-engine"] != liqs[ce].Engine {
+			t.Errorf("plot of counterexample %d marks %v, want reference %s and engine %s", ce, got, liqs[ce].Oracle, liqs[ce].Engine)
 		}
 		if strings.Count(svg, "<polyline") != 2 {
-			t.Errorf("plot %d has not two curves", i)
+			t.Errorf("plot of counterexample %d has not two curves", ce)
 		}
 	}
 	for _, bad := range []string{"<script", "http://", "https://"} {
@@ -244,18 +248,24 @@ func TestPoolCurve(t *testing.T) {
   "account": {"walletBalance": "100", "positions": [
     {"market": "BTC", "side": "long", "size": "1", "entryPrice": "1000", "marginMode": "cross"}]}}`),
 		&verifyLiquidation{Position: 0, Market: "BTC", Oracle: "909.1", Engine: "909.09"}, "reference")
-	if p == nil {
-		t.Fatalf("no plot: %s", note)
+	if len(p) != 2 {
+		t.Fatalf("%d plots, want the wide one and the zoom (%s)", len(p), note)
 	}
-	var prices []string
-	for _, m := range p.Marks {
-		prices = append(prices, m.Class+"="+m.Price)
-	}
-	if strings.Join(prices, " ") != "mark=1000 liq liq-oracle=909.1 liq liq-engine=909.09" {
-		t.Errorf("plot marks %v", prices)
-	}
-	if n := len(strings.Fields(p.Equity)); n != plotPoints {
-		t.Errorf("equity curve has %d points, want %d", n, plotPoints)
+	for i, want := range []string{
+		"wide: mark=1000 liq liq-oracle=909.1 liq liq-engine=909.09",
+		// ten ticks either side of the liquidation prices: the mark is out
+		"zoom: liq liq-oracle=909.1 liq liq-engine=909.09",
+	} {
+		got := p[i].Kind + ":"
+		for _, m := range p[i].Marks {
+			got += " " + m.Class + "=" + m.Price
+		}
+		if got != want {
+			t.Errorf("plot %d marks %q, want %q", i, got, want)
+		}
+		if n := len(strings.Fields(p[i].Equity)); n != plotPoints {
+			t.Errorf("plot %d: equity curve has %d points, want %d", i, n, plotPoints)
+		}
 	}
 }
 
