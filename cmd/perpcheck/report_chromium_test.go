@@ -87,6 +87,9 @@ func TestReportInChromium(t *testing.T) {
 	if n, _ := strconv.Atoi(string(m[1])); n != r.Summary.Failed || n == 0 {
 		t.Errorf("the page shows %d failures, result.json %d", n, r.Summary.Failed)
 	}
+	if got := bytes.Count(dom, []byte(`<tr class="prop"`)); got != len(r.Properties) {
+		t.Errorf("the rendered DOM has %d property rows, result.json %d properties", got, len(r.Properties))
+	}
 	if got := bytes.Count(dom, []byte(`<line class="liq liq-`)); got < 2 {
 		t.Errorf("the rendered DOM has %d liquidation price marks, want at least 2", got)
 	}
