@@ -461,7 +461,7 @@ svg.plot { border: 1px solid #ccc; background: #fcfcfc; }
 {{if .Diffs}}<table class="diffs"><tr><th>field</th><th>{{.Oracle}}</th><th>engine</th></tr>
 {{range .Diffs}}<tr><td><code>{{.Path}}</code></td><td class="num">{{.Oracle}}</td><td class="num">{{.Engine}}</td></tr>
 {{end}}</table>{{if .DiffsTruncated}}<p>(more fields differ)</p>{{end}}
-{{else}}<p>The two reports agree on this input: the property fails on a relation between inputs (see the message).</p>{{end}}
+{{else}}<p>The engine and the {{.Oracle}} agree on this input: the property fails on a relation between inputs or outputs (see the message).</p>{{end}}
 {{end}}
 {{range .Plots}}
 <svg class="plot" data-plot="{{.Kind}}" xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="pool equity and maintenance margin against the mark price of {{.Market}}">

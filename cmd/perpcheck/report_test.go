@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/spec"
 	"github.com/shopspring/decimal"
 )
 
@@ -367,6 +368,62 @@ func TestVerifyOutEngine(t *testing.T) {
 	}
 	if !strings.Contains(string(page), "NOT RUN") || !strings.Contains(string(page), "perpcheck/1 transcript") {
 		t.Error("page lacks NOT RUN or the transcript")
+	}
+}
+
+// A ledger counterexample carries both ledgers' numbers: with
+// mutant:funding-sign (funding paid the wrong way, SPEC FND-2) the funding
+// transfers run the other way (the engine's "from" is the reference's "to")
+// and every wallet the funding moved ends as far above its starting
+// balance in one ledger as below it in the other.
+func TestVerifyOutLedger(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run([]string{"verify", "-impl", "mutant:funding-sign", "-ledger-checks", "100", "-seed", "1", "-mutants=false", "-q",
+		"-run", "^LED-4/stateful", "-out", dir}, nil, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+	r := readResult(t, filepath.Join(dir, "result.json"))
+	c := r.Properties[0].Failure.Counterexamples[0]
+	var in spec.Run
+	if err := json.Unmarshal(c.Input, &in); err != nil {
+		t.Fatalf("input is not a run file: %v", err)
+	}
+	if c.Numbers == nil || c.Numbers.Liquidation != nil {
+		t.Fatalf("numbers = %+v", c.Numbers)
+	}
+	byPath := map[string]verifyDiff{}
+	for _, d := range c.Numbers.Diffs {
+		byPath[d.Path] = d
+	}
+	swapped, wallets := 0, 0
+	for path, d := range byPath {
+		if from, ok := strings.CutSuffix(path, ".from"); ok && strings.Contains(path, ".effects[") {
+			if to := byPath[from+".to"]; d.Engine != to.Oracle || d.Oracle != to.Engine {
+				t.Errorf("%s: %+v and %+v are not a transfer the other way", from, d, to)
+			}
+			swapped++
+		}
+		if name, ok := strings.CutPrefix(path, "state.accounts."); ok {
+			name, ok = strings.CutSuffix(name, ".walletBalance")
+			if !ok {
+				continue
+			}
+			start := in.Accounts[name].WalletBalance
+			o, e := decimal.RequireFromString(d.Oracle), decimal.RequireFromString(d.Engine)
+			if !o.Add(e).Equal(start.Add(start)) {
+				t.Errorf("%s: reference %s, engine %s, not symmetric about the starting %s", name, o, e, start)
+			}
+			wallets++
+		}
+	}
+	if swapped == 0 || wallets == 0 {
+		t.Errorf("no reversed funding transfer or wallet difference in %+v", c.Numbers.Diffs)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "index.html"))
+	if !strings.Contains(string(page), "<code>events[") {
+		t.Error("the page does not show the differing effects")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/perpcheck/perpcheck/internal/mutants"
+	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/properties"
 	"github.com/perpcheck/perpcheck/protocol"
 	"github.com/perpcheck/perpcheck/spec"
@@ -40,10 +41,12 @@ type verifyEngine struct {
 	Outputs      map[string]bool   `json:"outputs,omitempty"`
 }
 
-// verifyNumbers are both engines' numbers on a scenario counterexample: the
+// verifyNumbers are both engines' numbers on a counterexample: the
 // oracle's (the engine the differential properties compare with) and the
-// engine under test's, the report fields that differ, and the liquidation
-// price of the position the report's plot is about.
+// engine under test's. For a scenario, the report fields that differ and
+// the liquidation price of the position the report's plot is about; for a
+// run file, the effects (or error) of each event and the final state's
+// fields that differ.
 type verifyNumbers struct {
 	// Oracle names the engine compared with ("reference" or "model").
 	Oracle      string `json:"oracle"`
@@ -129,6 +132,7 @@ func addCounterexampleDetails(rep *verifyReport, res *properties.Result, factory
 			}
 			vc.Transcript = transcriptFile(vp.Failure.Files, vp.ID, c.Label)
 			if isStateFile([]byte(c.JSON)) {
+				vc.Numbers = compareRun(c.JSON, factory, oracle, oracleName)
 				continue
 			}
 			vc.Numbers = compareOn(c.JSON, factory, oracle, oracleName)
@@ -196,26 +200,14 @@ func compareOn(text string, factory properties.Factory, oracle properties.Engine
 	if gerr != nil {
 		n.EngineError = clip(gerr.Error(), 2000)
 	}
-	wf, gf := flatten(want), flatten(got)
-	var paths []string
-	for p := range wf {
-		paths = append(paths, p)
+	var wf, gf map[string]string
+	if want != nil {
+		wf = flatten(want)
 	}
-	for p := range gf {
-		if _, ok := wf[p]; !ok {
-			paths = append(paths, p)
-		}
+	if got != nil {
+		gf = flatten(got)
 	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		if wf[p] != gf[p] {
-			if len(n.Diffs) == maxDiffs {
-				n.DiffsTruncated = true
-				break
-			}
-			n.Diffs = append(n.Diffs, verifyDiff{Path: p, Oracle: clip(wf[p], 200), Engine: clip(gf[p], 200)})
-		}
-	}
+	n.diff(wf, gf)
 	if len(s.Account.Positions) == 0 {
 		return n
 	}
@@ -238,6 +230,103 @@ func compareOn(text string, factory properties.Factory, oracle properties.Engine
 	return n
 }
 
+// diff sets n.Diffs to the paths where the flattened outputs want (the
+// oracle's) and got (the engine's) differ, in path order, at most maxDiffs.
+func (n *verifyNumbers) diff(want, got map[string]string) {
+	var paths []string
+	for p := range want {
+		paths = append(paths, p)
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if want[p] != got[p] {
+			if len(n.Diffs) == maxDiffs {
+				n.DiffsTruncated = true
+				break
+			}
+			n.Diffs = append(n.Diffs, verifyDiff{Path: p, Oracle: clip(want[p], 200), Engine: clip(got[p], 200)})
+		}
+	}
+}
+
+// ledgerOutcome is what a ledger engine made of a run file: each event's
+// effects or error (its path and rule: messages are free text), and the
+// final state.
+type ledgerOutcome struct {
+	Events []ledgerEvent `json:"events"`
+	State  *spec.State   `json:"state"`
+}
+
+type ledgerEvent struct {
+	Effects []spec.Effect `json:"effects"`
+	Error   string        `json:"error,omitempty"`
+}
+
+// compareRun applies the run file text to a ledger of a fresh engine of
+// factory and of oracle and returns where their effects and final states
+// differ (nil when the text is not a run file).
+func compareRun(text string, factory properties.Factory, oracle properties.Engine, oracleName string) *verifyNumbers {
+	var r spec.Run
+	if strictjson.Unmarshal([]byte(text), &r) != nil {
+		return nil
+	}
+	n := &verifyNumbers{Oracle: oracleName, Diffs: []verifyDiff{}}
+	want, oerr := applyRun(oracle, &r)
+	var got map[string]string
+	var gerr error
+	if factory != nil {
+		e, _ := factory()
+		got, gerr = applyRun(e, &r)
+	}
+	if oerr != nil {
+		n.OracleError = clip(oerr.Error(), 2000)
+	}
+	if gerr != nil {
+		n.EngineError = clip(gerr.Error(), 2000)
+	}
+	n.diff(want, got)
+	return n
+}
+
+// applyRun applies r's events to a ledger of e started from r's state and
+// returns the flattened outcome; a panic or a ledger that does not start is
+// an error.
+func applyRun(e properties.Engine, r *spec.Run) (out map[string]string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = nil, fmt.Errorf("panic: %v", v)
+		}
+	}()
+	le, ok := e.(properties.LedgerEngine)
+	if !ok {
+		return nil, errors.New("not a ledger engine")
+	}
+	sess, err := le.NewLedger(r.State.Clone())
+	if err != nil {
+		return nil, err
+	}
+	o := ledgerOutcome{Events: []ledgerEvent{}}
+	for _, ev := range r.Events {
+		effs, err := sess.Apply(ev)
+		le := ledgerEvent{Effects: effs}
+		if err != nil {
+			le.Effects, le.Error = nil, "error"
+			var se *spec.Error
+			if errors.As(err, &se) {
+				le.Error = se.Path + ": " + se.Rule
+			}
+		}
+		o.Events = append(o.Events, le)
+	}
+	o.State = sess.State()
+	return flatten(o), nil
+}
+
 // safeEvaluate is e.Evaluate with a panic as an error.
 func safeEvaluate(e properties.Engine, s *spec.Scenario) (rep *spec.Report, err error) {
 	defer func() {
@@ -250,11 +339,8 @@ func safeEvaluate(e properties.Engine, s *spec.Scenario) (rep *spec.Report, err 
 
 // flatten maps every leaf of r's JSON to its value by path
 // ("positions[0].liquidationPrice"); null leaves are left out.
-func flatten(r *spec.Report) map[string]string {
+func flatten(r any) map[string]string {
 	out := map[string]string{}
-	if r == nil {
-		return out
-	}
 	data, err := json.Marshal(r)
 	if err != nil {
 		return out
