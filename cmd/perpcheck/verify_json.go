@@ -68,7 +68,7 @@ type verifyCounterexample struct {
 	Replay string `json:"replay"`
 	// Input is the scenario or run file, Transcript the perpcheck/1
 	// exchange that replays it (an -engine with -out), Numbers both
-	// engines' numbers on a scenario (verify_out.go).
+	// engines' numbers on it (verify_out.go).
 	Input      json.RawMessage `json:"input,omitempty"`
 	Transcript []string        `json:"transcript,omitempty"`
 	Numbers    *verifyNumbers  `json:"numbers,omitempty"`
