@@ -398,8 +398,9 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return s
 	},
-	"base": filepath.Base,
-	"join": strings.Join,
+	"base":   filepath.Base,
+	"anchor": sanitize,
+	"join":   strings.Join,
 }).Parse(pageHTML))
 
 const pageHTML = `<!DOCTYPE html>
@@ -442,13 +443,13 @@ svg.plot { border: 1px solid #ccc; background: #fcfcfc; }
 <h3 id="area-{{.Name}}">{{.Name}}: {{.Passed}} passed, {{.Failed}} failed, {{.Skipped}} not run</h3>
 <table class="area">
 <tr><th>property</th><th>SPEC rules</th><th>status</th><th>cases</th><th>time (ms)</th><th>note</th></tr>
-{{range .Rows}}<tr class="prop" data-id="{{.ID}}" data-status="{{.Status}}"><td>{{if .Failure}}<a href="#fail-{{.ID}}">{{.ID}}</a>{{else}}{{.ID}}{{end}}</td><td>{{join .Rules " "}}</td><td class="{{.Status}}">{{status .Status}}</td><td class="num">{{.Cases}}</td><td class="num">{{.DurationMS}}</td><td>{{.SkipReason}}</td></tr>
+{{range .Rows}}<tr class="prop" data-id="{{.ID}}" data-status="{{.Status}}"><td>{{if .Failure}}<a href="#fail-{{anchor .ID}}">{{.ID}}</a>{{else}}{{.ID}}{{end}}</td><td>{{join .Rules " "}}</td><td class="{{.Status}}">{{status .Status}}</td><td class="num">{{.Cases}}</td><td class="num">{{.DurationMS}}</td><td>{{.SkipReason}}</td></tr>
 {{end}}</table>
 {{end}}
 
 {{if .Failures}}<h2>Failures</h2>{{end}}
 {{range .Failures}}
-<div class="failure" id="fail-{{.P.ID}}">
+<div class="failure" id="fail-{{anchor .P.ID}}">
 <h3>FAIL {{.P.ID}} <small>({{join .P.Rules " "}})</small></h3>
 <pre>{{.Message}}</pre>
 {{if .Reproduce}}<p>reproduce: <code>{{.Reproduce}}</code></p>{{end}}

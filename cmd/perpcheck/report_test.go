@@ -148,6 +148,11 @@ func TestVerifyOutHTML(t *testing.T) {
 			t.Errorf("page lacks the row of %s (%s)", p.ID, p.Status)
 		}
 	}
+	for _, p := range r.Properties {
+		if p.Status == "FAIL" && (!strings.Contains(page, `href="#fail-`+sanitize(p.ID)+`"`) || !strings.Contains(page, `id="fail-`+sanitize(p.ID)+`"`)) {
+			t.Errorf("no link from the row of %s to its failure", p.ID)
+		}
+	}
 	if got := strings.Count(page, `<tr class="prop"`); got != len(r.Properties) {
 		t.Errorf("%d property rows, want %d", got, len(r.Properties))
 	}

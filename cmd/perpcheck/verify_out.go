@@ -95,7 +95,7 @@ func describeEngine(impl string, command []string, caps []properties.Capability,
 	}
 	defer e.Close()
 	info := e.Info()
-	ve.Name, ve.Version, ve.Grid, ve.Variants, ve.Outputs = info.Engine, info.Version, info.Grid, info.Variants, info.Outputs
+	ve.Name, ve.Version, ve.Grid, ve.Variants, ve.Outputs = clip(info.Engine, 200), clip(info.Version, 200), info.Grid, info.Variants, info.Outputs
 	ve.Capabilities = append([]string{}, info.Capabilities...)
 	return ve
 }
