@@ -237,8 +237,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	if *jsonOut != "" || *out != "" {
 		rep := newVerifyReport(*impl, *seed, *checks, *ledgerChecks, *mutantChecks, *run, sh, res, files, *withMutants, ms)
-		_, caps := factory()
-		rep.Engine = describeEngine(*impl, command, caps, *timeout)
+		rep.Engine = describeEngine(*impl, command, factory, *timeout)
 		addCounterexampleDetails(rep, res, factory, cfg.Oracle)
 		if *jsonOut != "" {
 			if err := writeVerifyReport(*jsonOut, stdout, rep); err != nil {

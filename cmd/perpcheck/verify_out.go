@@ -79,16 +79,17 @@ type verifyLiquidation struct {
 
 // describeEngine returns the engine section of the result: from init_ok
 // for an engine command (started once more, then closed), else the
-// built-in implementation impl with the capabilities caps.
-func describeEngine(impl string, command []string, caps []properties.Capability, timeout time.Duration) *verifyEngine {
-	names := []string{}
-	for _, c := range caps {
-		names = append(names, string(c))
-	}
+// built-in implementation impl with the capabilities of factory.
+func describeEngine(impl string, command []string, factory properties.Factory, timeout time.Duration) *verifyEngine {
 	if command == nil {
+		names := []string{}
+		_, caps := factory()
+		for _, c := range caps {
+			names = append(names, string(c))
+		}
 		return &verifyEngine{Name: impl, Version: version(), Capabilities: names}
 	}
-	ve := &verifyEngine{Name: strings.Join(command, " "), Command: command, Capabilities: names}
+	ve := &verifyEngine{Name: strings.Join(command, " "), Command: command, Capabilities: []string{}}
 	e, err := protocol.Start(command, protocol.Options{Timeout: timeout})
 	if err != nil {
 		return ve
