@@ -5,6 +5,7 @@
 //
 //	perpcheck verify         run the conformance suite against the built-in model (the main job)
 //	perpcheck verify-merge   merge the JSON results of the shards of a verify -shard run
+//	perpcheck report         render a verify result (JSON) as an HTML report
 //	perpcheck bench          time an engine (or the model) on perpcheck's benchmark scenarios
 //	perpcheck eval FILE      evaluate a scenario or a ledger state (JSON; "-" reads stdin)
 //	perpcheck run FILE       apply a run file's events; print effects and the final state
@@ -48,6 +49,8 @@ const usage = `usage:
                           (what each flag does: perpcheck verify -h)
   perpcheck verify-merge [-json OUT] SHARD.json...
                           merge the JSON results of the shards of one verify -shard I/N run
+  perpcheck report -html RESULT.json -out DIR
+                          render a verify result (JSON) as DIR/index.html, the HTML report
   perpcheck bench [-engine 'CMD ARGS' [-name NAME]] [-impl model,reference] [-count N]
                   [-benchtime D|Nx] [-run REGEXP] [-timeout D]
                           time an engine on perpcheck's benchmark scenarios (Go benchmark format,
@@ -97,6 +100,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdVerify(args[1:], stdout, stderr)
 	case "verify-merge":
 		return cmdVerifyMerge(args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(args[1:], stdout, stderr)
 	case "run":
 		return cmdRun(args[1:], stdin, stdout, stderr)
 	case "profiles":

@@ -44,6 +44,8 @@ order. The union of the N shards is the unsharded run with the same flags and
 re-run. -json FILE writes the result (properties and mutants with their
 verdicts, cases, seeds, counterexample files of -out) as JSON;
 "perpcheck verify-merge" merges the JSON files of the N shards into one.
+-out DIR writes the counterexample files, the same JSON as DIR/result.json
+and an HTML report of it as DIR/index.html (see "perpcheck report -h").
 
 While it runs, the property or mutant in progress and its cases so far are
 shown on stderr when stderr is a terminal (not with -q).
@@ -62,7 +64,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	run := fs.String("run", "", "run only the properties whose id matches this regular expression (the mutant check is then skipped unless -mutants is given, and restricted to them)")
 	withMutants := fs.Bool("mutants", true, "also run the suite against every mutant of the reference")
 	mutantChecks := fs.Int("mutant-checks", 100, "rapid cases per query property for each mutant (ledger properties: 3x as many runs)")
-	out := fs.String("out", "", "write each counterexample scenario to a JSON file in this directory")
+	out := fs.String("out", "", "write the result (result.json, index.html: perpcheck report) and each counterexample (scenario or run file, transcript) to this directory")
 	verbose := fs.Bool("v", false, "print each property as it finishes and rapid's full report on failure")
 	quiet := fs.Bool("q", false, "no progress display on stderr")
 	shardFlag := fs.String("shard", "", "run shard I of N (I/N, 1 <= I <= N): every N-th selected property and mutant")
@@ -107,7 +109,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	mutantsExplicit := false
 	fs.Visit(func(f *flag.Flag) { mutantsExplicit = mutantsExplicit || f.Name == "mutants" })
-	if (*shardFlag != "" || *jsonOut != "") && *seed == 0 {
+	if (*shardFlag != "" || *jsonOut != "" || *out != "") && *seed == 0 {
 		*seed = drawSeed()
 	}
 	// With -json -, the JSON is stdout: the tables go to stderr.
@@ -239,11 +241,22 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 			status = 1
 		}
 	}
-	if *jsonOut != "" {
+	if *jsonOut != "" || *out != "" {
 		rep := newVerifyReport(*impl, *seed, *checks, *ledgerChecks, *mutantChecks, *run, sh, res, files, *withMutants, ms)
-		if err := writeVerifyReport(*jsonOut, stdout, rep); err != nil {
-			fmt.Fprintf(stderr, "perpcheck verify: -json: %v\n", err)
-			return 2
+		rep.Engine = describeEngine(*impl, command, factory, *timeout)
+		addCounterexampleDetails(rep, res, factory, cfg.Oracle)
+		if *jsonOut != "" {
+			if err := writeVerifyReport(*jsonOut, stdout, rep); err != nil {
+				fmt.Fprintf(stderr, "perpcheck verify: -json: %v\n", err)
+				return 2
+			}
+		}
+		if *out != "" {
+			if err := writeOutDir(*out, rep); err != nil {
+				fmt.Fprintf(stderr, "perpcheck verify: -out: %v\n", err)
+				return 2
+			}
+			fmt.Fprintf(text, "report: %s, %s\n", filepath.Join(*out, "result.json"), filepath.Join(*out, "index.html"))
 		}
 	}
 	return status

@@ -33,7 +33,9 @@ type verifyReport struct {
 	// Shard is "I/N" for a shard, "1/1" for a whole run or a merge.
 	Shard string `json:"shard"`
 	// Merged lists the shards a merged report was made of.
-	Merged      []string         `json:"merged,omitempty"`
+	Merged []string `json:"merged,omitempty"`
+	// Engine is what the engine under test said about itself (verify_out.go).
+	Engine      *verifyEngine    `json:"engine,omitempty"`
 	Properties  []verifyProperty `json:"properties"`
 	MutantCheck bool             `json:"mutantCheck"`
 	Mutants     []verifyMutant   `json:"mutants"`
@@ -64,6 +66,12 @@ type verifyFailure struct {
 type verifyCounterexample struct {
 	Label  string `json:"label"`
 	Replay string `json:"replay"`
+	// Input is the scenario or run file, Transcript the perpcheck/1
+	// exchange that replays it (an -engine with -out), Numbers both
+	// engines' numbers on it (verify_out.go).
+	Input      json.RawMessage `json:"input,omitempty"`
+	Transcript []string        `json:"transcript,omitempty"`
+	Numbers    *verifyNumbers  `json:"numbers,omitempty"`
 }
 
 // verifyMutant is one mutant's result.
@@ -99,7 +107,7 @@ func newVerifyReport(impl string, seed uint64, checks, ledgerChecks, mutantCheck
 		if f := p.Failure; f != nil {
 			vf := &verifyFailure{Message: f.Message, Seed: f.Seed, Counterexamples: []verifyCounterexample{}, Files: files[p.ID]}
 			for _, c := range f.Counterexamples {
-				vf.Counterexamples = append(vf.Counterexamples, verifyCounterexample{c.Label, c.Replay})
+				vf.Counterexamples = append(vf.Counterexamples, verifyCounterexample{Label: c.Label, Replay: c.Replay})
 			}
 			vp.Failure = vf
 		}
@@ -266,7 +274,7 @@ func mergeReports(rs []*verifyReport, names []string) (*verifyReport, error) {
 		}
 		return nil, fmt.Errorf("%d files for %d shards: missing %s", len(rs), n, strings.Join(missing, ", "))
 	}
-	m := &verifyReport{Format: verifyFormat, Impl: first.Impl, Seed: first.Seed, Checks: first.Checks,
+	m := &verifyReport{Format: verifyFormat, Impl: first.Impl, Engine: first.Engine, Seed: first.Seed, Checks: first.Checks,
 		LedgerChecks: first.LedgerChecks, MutantChecks: first.MutantChecks, Run: first.Run, Shard: "1/1",
 		MutantCheck: first.MutantCheck, Properties: []verifyProperty{}, Mutants: []verifyMutant{}}
 	for i := 1; i <= n; i++ {

@@ -43,7 +43,7 @@ func TestVerifyMutantFailsWithReplayableRun(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "LED-4_*.json")) // not result.json, the run's result
 	if len(files) != 1 {
 		t.Fatalf("want one counterexample file in %s, got %v", dir, files)
 	}
