@@ -32,6 +32,11 @@ def entry_price(p):
     return pk.exact(p["entryValue"]) / Q
 
 
+def rep_tier(m, rep):
+    """The market tier SPEC's report names (1-based)."""
+    return (m.get("tiers") or [])[rep["tier"] - 1]
+
+
 def overlay(sc, report):
     markets = sc.get("markets") or {}
     for p, rep in zip(sc["account"].get("positions") or [], report["positions"]):
@@ -50,6 +55,11 @@ def overlay(sc, report):
                 raise pk.NotSupported("jesse computes no cross liquidation or bankruptcy price")
             continue
         tick = m["tickSize"]
+        if STRICT:  # jesse's model: entry basis, MMR 0.004, margin = Q*EP/L unrounded (jesse-1, jesse-3)
+            mmr = pk.exact(rep_tier(m, rep)["maintenanceMarginRate"])
+            if (m.get("mmBasis") or "mark") != "entry" or mmr != pk.Fraction(4, 1000) \
+                    or pk.exact(rep["isolatedMargin"]) != Q * EP / pk.exact(lev):
+                raise pk.NotSupported("jesse: entry basis, MMR 0.004 and margin Q*EP/L only")
         liq = pos.liquidation_price
         if isinstance(liq, float) and math.isnan(liq):
             raise RuntimeError("jesse returned NaN for an isolated position")
