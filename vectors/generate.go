@@ -336,6 +336,7 @@ func querySuites(opts Options) ([]*queryBuilder, error) {
 		prof.add(c)
 	}
 	out = append(out, prof)
+	out = append(out, findingsSuite())
 	return out, nil
 }
 
