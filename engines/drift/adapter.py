@@ -160,7 +160,9 @@ def overlay(sc, report):
     except Outside as e:
         if STRICT:
             raise pk.NotSupported(f"driftpy: {e}")
+        pk.count("frame", len(report["positions"]))
         return
+    pk.count("engine", len(report["positions"]))
     M = MarginCategory.MAINTENANCE
     positions = sc["account"].get("positions") or []
     for p, rep in zip(positions, report["positions"]):
@@ -187,12 +189,8 @@ def overlay(sc, report):
             pool["liquidatable"] = u.can_be_liquidated()
 
 
-COMPUTED = ["notional", "unrealizedPnl", "maintenanceMargin", "liquidationPrice", "equity", "liquidatable"]
-NOT_COMPUTED = ["liquidationPriceExact", "initialMargin", "leverage", "tier", "bankruptcyPrice", "isolatedMargin", "maxRemovableMargin",
-                "available", "marginRatio", "effects"]
-
 if __name__ == "__main__":
-    outputs = {**{k: True for k in COMPUTED}, **{k: False for k in NOT_COMPUTED}}
     sys.exit(pk.Adapter("driftpy", version("driftpy"), [], overlay,
                         grid={"size": "0.00000001", "price": "0.000001", "quote": "0.000001"},
-                        outputs=outputs).serve())
+                        outputs=pk.outputs(["notional", "unrealizedPnl", "maintenanceMargin", "liquidationPrice",
+                                            "equity", "liquidatable"])).serve())
