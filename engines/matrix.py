@@ -93,9 +93,10 @@ def main():
     L = [BEGIN, ""]
     any_d = next(iter(rows.values()))[0] if rows else {"seed": "-", "checks": "-"}
     L.append(f"Properties: `perpcheck verify -seed {any_d['seed']} -checks {any_d['checks']} -mutants=false` per adapter "
-             "(property counts by SPEC area; PASS counts only the engine's own fields, see the last column).")
+             "(property counts by SPEC area; PASS counts only the engine's own fields; the last column: of the "
+             "positions in the valid vectors, how many the engine computed rather than kept as the SPEC frame).")
     L.append("")
-    L.append("| adapter | " + " | ".join(pareas) + " | positions the engine computed |")
+    L.append("| adapter | " + " | ".join(pareas) + " | vector positions the engine computed |")
     L.append("|---|" + "---|" * len(pareas) + "---|")
     for t, (d, pc, pf, vc, vf, eng, frame) in rows.items():
         share = f"{eng} of {eng + frame}" if eng + frame else "none evaluated"
