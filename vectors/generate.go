@@ -346,6 +346,7 @@ func querySuites(opts Options) ([]*queryBuilder, error) {
 		pm.add(c)
 	}
 	out = append(out, pm)
+	out = append(out, findingsSuite())
 	return out, nil
 }
 

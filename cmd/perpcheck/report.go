@@ -431,7 +431,7 @@ svg.plot { border: 1px solid #ccc; background: #fcfcfc; }
 <tr><th>engine</th><td>{{with .R.Engine}}{{.Name}} {{.Version}}{{else}}{{.R.Impl}}{{end}}</td></tr>
 {{with .R.Engine}}{{if .Command}}<tr><th>command</th><td><code>{{join .Command " "}}</code></td></tr>{{end}}
 <tr><th>capabilities</th><td>{{if .Capabilities}}{{join .Capabilities ", "}}{{else}}none{{end}}</td></tr>
-<tr><th>variants</th><td>{{range $k, $v := .Variants}}{{$k}}: {{$v}}; {{else}}SPEC's defaults{{end}}</td></tr>
+<tr><th>variants</th><td>{{range $k, $v := .Variants}}{{$k}}: {{range $i, $n := $v}}{{if $i}}, {{end}}{{$n}}{{end}}; {{else}}SPEC's defaults{{end}}</td></tr>
 {{with .Grid}}<tr><th>grid</th><td>size {{.Size}}, price {{.Price}}, quote {{.Quote}}</td></tr>{{end}}
 {{if .Outputs}}<tr><th>outputs</th><td>{{range $k, $v := .Outputs}}{{$k}}: {{$v}}; {{end}}</td></tr>{{end}}{{end}}
 <tr><th>run</th><td>seed {{.R.Seed}}, {{.R.Checks}} cases per query property, {{.R.LedgerChecks}} runs per ledger property{{if .R.Run}}, -run <code>{{.R.Run}}</code>{{end}}, shard {{.R.Shard}}{{if .R.Merged}} (merged: {{join .R.Merged " "}}){{end}}</td></tr>

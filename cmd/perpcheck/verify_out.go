@@ -32,13 +32,13 @@ const (
 // implementation and perpcheck's version), the command that started it, and
 // what it declared.
 type verifyEngine struct {
-	Name         string            `json:"name"`
-	Version      string            `json:"version"`
-	Command      []string          `json:"command,omitempty"`
-	Capabilities []string          `json:"capabilities"`
-	Variants     map[string]string `json:"variants,omitempty"`
-	Grid         *protocol.Grid    `json:"grid,omitempty"`
-	Outputs      map[string]bool   `json:"outputs,omitempty"`
+	Name         string              `json:"name"`
+	Version      string              `json:"version"`
+	Command      []string            `json:"command,omitempty"`
+	Capabilities []string            `json:"capabilities"`
+	Variants     map[string][]string `json:"variants,omitempty"`
+	Grid         *protocol.Grid      `json:"grid,omitempty"`
+	Outputs      map[string]bool     `json:"outputs,omitempty"`
 }
 
 // verifyNumbers are both engines' numbers on a counterexample: the

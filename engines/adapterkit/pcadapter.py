@@ -44,6 +44,34 @@ MAX = pe.MAX
 NotSupported = pe.NotSupported
 
 
+# Report fields (SPEC RPT-1) an adapter can declare in init's `outputs` (PROTOCOL PR-5: a field declared
+# false is not produced by the engine). Names are the fields' JSON names; positions' and pools'
+# maintenanceMargin / initialMargin share a name (no adapter computes one but not the other).
+REPORT_FIELDS = ["notional", "unrealizedPnl", "leverage", "initialMargin", "maintenanceMargin", "tier",
+                 "liquidationPrice", "liquidationPriceExact", "bankruptcyPrice", "isolatedMargin",
+                 "maxRemovableMargin", "equity", "available", "marginRatio", "liquidatable"]
+
+
+def outputs(computed):
+    """init's `outputs`: true for the fields the engine computes, false for every other report field
+    (the SPEC frame's) and for ledger effects. Today's harness reads only `effects`; the map is ready
+    for per-output comparison (issue 13)."""
+    unknown = set(computed) - set(REPORT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown report fields {sorted(unknown)}")
+    return {"effects": False, **{f: f in computed for f in REPORT_FIELDS}}
+
+
+# Positions whose fields the engine computed ("engine") or that kept the SPEC frame because they are
+# outside the engine's model ("frame"); written to $PCADAPTER_STATS (appended, one line per process)
+# when the process ends, so engines/matrix.sh can say how much of a PASS is the engine's.
+COUNTS = {"engine": 0, "frame": 0}
+
+
+def count(kind, n=1):
+    COUNTS[kind] += n
+
+
 def log(name, *a):
     print(f"{name}:", *a, file=sys.stderr, flush=True)
 
@@ -120,7 +148,7 @@ class Adapter:
         self.name, self.version = name, version
         self.capabilities, self.overlay = capabilities, overlay
         self.variants, self.grid = variants or {}, grid
-        self.outputs = {"effects": False, **(outputs or {})}
+        self.outputs = outputs or {"effects": False}
 
     def evaluate(self, raw):
         if raw is None:
@@ -190,4 +218,13 @@ class Adapter:
                 resp = {"in_reply_to": 0, "type": "error", "code": CODE_CRASH, "text": str(e)}
             sys.stdout.write(json.dumps(resp, separators=(",", ":")) + "\n")
             sys.stdout.flush()
+            self.write_stats()
         return 0
+
+    def write_stats(self):
+        """Rewrites this process's line of $PCADAPTER_STATS (a file per process id under that
+        directory), so a process the harness kills still leaves its counts."""
+        d = os.environ.get("PCADAPTER_STATS")
+        if d:
+            with open(os.path.join(d, f"{os.getpid()}.stats"), "w") as f:
+                f.write(f"{COUNTS['engine']} {COUNTS['frame']}\n")

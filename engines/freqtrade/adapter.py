@@ -22,7 +22,7 @@ if VENUE not in ("binance", "bybit"):
     sys.exit(f"usage: adapter.py binance|bybit (got {VENUE!r})")
 
 # freqtrade's import takes seconds; it happens before the first request is read, so the harness's
-# init timeout (10 s) is not spent on it except on a cold cache (check.sh warms it).
+# init timeout (10 s) is not spent on it except on a cold cache (engines/matrix.sh passes -timeout 120s).
 import freqtrade  # noqa: E402
 from freqtrade.enums import MarginMode, RunMode, TradingMode  # noqa: E402
 from freqtrade.exchange import Binance, Bybit  # noqa: E402
@@ -80,9 +80,11 @@ def overlay(sc, report):
         L = pk.exact(rep["leverage"])  # POS-4's leverage capped by the tier (QTY-3), as SPEC reports it
         if VENUE == "binance" and basis != "mark":
             outside("freqtrade's Binance formula is mark basis")
+            pk.count("frame")
             continue
         if VENUE == "bybit" and (mode != "isolated" or basis != "entry"):
             outside("freqtrade's Bybit formula is isolated, entry basis")
+            pk.count("frame")
             continue
         ex = exchange(Binance if VENUE == "binance" else Bybit, sc, mode)
         lev = float(pk.dec(p["leverage"])) if p.get("leverage") is not None else float(rep["leverage"])
@@ -113,6 +115,7 @@ def overlay(sc, report):
         root = ex.dry_run_liquidation_price(pair=name, open_rate=float(EP), is_short=side == "short",
                                             amount=float(Q), stake_amount=stake, leverage=lev,
                                             wallet_balance=wallet, open_trades=others)
+        pk.count("engine")
         fields = pk.liq_fields(side, root, m["tickSize"][1] if isinstance(m["tickSize"], tuple) else m["tickSize"])
         if fields is not None:
             pk.set_liq(rep, fields)
@@ -121,4 +124,4 @@ def overlay(sc, report):
 if __name__ == "__main__":
     caps = ["isolated"] + (["entry-basis"] if VENUE == "bybit" else [])
     sys.exit(pk.Adapter(f"freqtrade-{VENUE}", freqtrade.__version__, caps, overlay,
-                        outputs={"bankruptcyPrice": False}).serve())
+                        outputs=pk.outputs(["liquidationPrice", "liquidationPriceExact"])).serve())

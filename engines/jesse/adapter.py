@@ -32,6 +32,11 @@ def entry_price(p):
     return pk.exact(p["entryValue"]) / Q
 
 
+def rep_tier(m, rep):
+    """The market tier SPEC's report names (1-based)."""
+    return (m.get("tiers") or [])[rep["tier"] - 1]
+
+
 def overlay(sc, report):
     markets = sc.get("markets") or {}
     for p, rep in zip(sc["account"].get("positions") or [], report["positions"]):
@@ -48,8 +53,15 @@ def overlay(sc, report):
         if p["marginMode"] != "isolated":  # jesse: NaN (no cross liquidation price); the frame stays
             if STRICT:
                 raise pk.NotSupported("jesse computes no cross liquidation or bankruptcy price")
+            pk.count("frame")  # notional and PnL are jesse's; the liquidation fields are not
             continue
         tick = m["tickSize"]
+        if STRICT:  # jesse's model: entry basis, MMR 0.004, margin = Q*EP/L unrounded (jesse-1, jesse-3)
+            mmr = pk.exact(rep_tier(m, rep)["maintenanceMarginRate"])
+            if (m.get("mmBasis") or "mark") != "entry" or mmr != pk.Fraction(4, 1000) \
+                    or pk.exact(rep["isolatedMargin"]) != Q * EP / pk.exact(lev):
+                raise pk.NotSupported("jesse: entry basis, MMR 0.004 and margin Q*EP/L only")
+        pk.count("engine")
         liq = pos.liquidation_price
         if isinstance(liq, float) and math.isnan(liq):
             raise RuntimeError("jesse returned NaN for an isolated position")
@@ -75,4 +87,6 @@ def overlay(sc, report):
 
 
 if __name__ == "__main__":
-    sys.exit(pk.Adapter("jesse", version("jesse"), ["isolated", "entry-basis"], overlay).serve())
+    sys.exit(pk.Adapter("jesse", version("jesse"), ["isolated", "entry-basis"], overlay,
+                        outputs=pk.outputs(["notional", "unrealizedPnl", "liquidationPrice",
+                                            "liquidationPriceExact", "bankruptcyPrice"])).serve())
