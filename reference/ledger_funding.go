@@ -95,6 +95,9 @@ func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 		return fail(evPath(k, "rate"), "LED-5", "rate is required")
 	}
 	r := clampFundingRate(rate, l.rates[mkt.name].fundingCap)
+	if l.mut == mutFundingUnclamped {
+		r = rate
+	}
 	fund := fundingAcct(mkt.name)
 	if l.mut == mutSweepBeforeFunding {
 		l.sweep()

@@ -32,6 +32,10 @@ const (
 	mutADLTieReverseID         = mutant(mutation.ADLTieReverseID)
 	mutLiqOrderTieReverse      = mutant(mutation.LiqOrderTieReverse)
 	mutLedgerAliasesInput      = mutant(mutation.LedgerAliasesInput)
+	mutAddMarginPlusUnit       = mutant(mutation.AddMarginPlusUnit)
+	mutFundingUnclamped        = mutant(mutation.FundingUnclamped)
+	mutCrossCloseAll           = mutant(mutation.CrossCloseAll)
+	mutZeroBasisKept           = mutant(mutation.ZeroBasisKept)
 )
 
 // newLedgerWith is NewLedger with the bug m injected into the ledger it
