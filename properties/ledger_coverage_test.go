@@ -26,7 +26,11 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 	if testing.Short() {
 		runs = 3000
 	}
-	defer setRapidFlags(&Config{Cases: runs}, true, false, true)()
+	// A fixed seed: the counts are those of one fixed sample of the default
+	// run, so the test cannot fail by chance (random seeds missed a rare
+	// boundary about once in ten runs); a generator change that stops
+	// reaching a boundary fails it every time.
+	defer setRapidFlags(&Config{Cases: runs, Seed: 16}, true, false, true)()
 	rapid.Check(t, propLedgerInvariants(e))
 	for _, k := range slices.Sorted(maps.Keys(e.stats.n)) {
 		t.Logf("%6d  %s", e.stats.n[k], k)

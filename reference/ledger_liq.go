@@ -203,7 +203,7 @@ func (l *Ledger) liquidateSolventIsolated(a *ledgerAccount, m string) {
 // soon as the pool is not liquidatable or has no position.
 func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
 	for _, m := range markets {
-		if pl, _, _ := l.crossPoolOf(a); (!l.triggered(pl) && l.mut != mutCrossCloseAll) || len(pl.members) == 0 {
+		if pl, _, _ := l.crossPoolOf(a); !l.triggered(pl) || len(pl.members) == 0 {
 			return
 		}
 		p := l.execPriceOf(a, m)

@@ -34,8 +34,6 @@ const (
 	mutLedgerAliasesInput      = mutant(mutation.LedgerAliasesInput)
 	mutAddMarginPlusUnit       = mutant(mutation.AddMarginPlusUnit)
 	mutFundingUnclamped        = mutant(mutation.FundingUnclamped)
-	mutCrossCloseAll           = mutant(mutation.CrossCloseAll)
-	mutZeroBasisKept           = mutant(mutation.ZeroBasisKept)
 )
 
 // newLedgerWith is NewLedger with the bug m injected into the ledger it

@@ -155,13 +155,6 @@ const (
 	// FundingUnclamped pays funding at the event's rate without clamping
 	// it to the market's fundingRateCap (FND-1).
 	FundingUnclamped Mutation = "funding-unclamped"
-	// CrossCloseAll closes every position of a solvent cross pool instead
-	// of stopping as soon as the pool is no longer liquidatable (LQ-4).
-	CrossCloseAll Mutation = "cross-close-all"
-	// ZeroBasisKept keeps a position with size > 0 and entry value 0 (a
-	// long the fund took over at execution price 0) in the state instead of
-	// failing the event (LED-1, POS-2).
-	ZeroBasisKept Mutation = "zero-basis-kept"
 )
 
 // Query returns every query mutation (Evaluate's), in a fixed order.
@@ -177,7 +170,7 @@ func Ledger() []Mutation {
 	return []Mutation{
 		FundingSign, DustLost, LiqFeeUncapped, IsolatedLossUncapped, ADLWrongSide, ADLRankByPnl, NoADL, SweepBeforeFunding, TradeFeeRoundDown, BasisRoundDown, IsolatedMarginNoTierCap, NoIMCheck, WithdrawProfit, HalfApplied, LedgerMutatesInput,
 		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput, FundCoversStrict,
-		AddMarginPlusUnit, FundingUnclamped, CrossCloseAll, ZeroBasisKept,
+		AddMarginPlusUnit, FundingUnclamped,
 	}
 }
 
