@@ -54,6 +54,10 @@ func (rp *replay) adlRanking(id, market string, s int) (cs []adlCandidate, ok bo
 			rp.e.hit("ADL-2 V = 0 candidate") // the fund, after LQ-2 at price 0 (gen.boundaryADLZeroBasis)
 		}
 		e, ok := rp.poolEquity(cid, m, p.mode)
+		if ok && p.v.IsZero() && e.Sign() > 0 {
+			// Ranked MAX by the V = 0 clause alone (E > 0: not by U > 0, E <= 0).
+			rp.e.hit("ADL-2 V = 0 candidate, E > 0")
+		}
 		if ok && e.IsZero() && p.x.Mul(mark.Decimal).Sub(p.v).Mul(decimal.NewFromInt(int64(p.x.Sign()))).Sign() > 0 {
 			rp.e.hit("ADL-2 U > 0, E = 0 candidate")
 		}

@@ -128,6 +128,10 @@ func (e *env) checkLimits(before *spec.State, ev spec.Event, err error) string {
 		switch {
 		case ok && (!inWallet || !covers):
 			return fmt.Sprintf("LED-9: addMargin of %s by %s was accepted (wallet %s, cross equity %s, cross IM %s)", amt, ev.Account, a.WalletBalance, c.E, fmtRat(c.IM))
+		case rule == "POOL-6" && !inWallet:
+			// LED-9: amount > WB is ACC-1, whatever the cross pool (an engine
+			// that lets the wallet go negative and is stopped only by E >= IM).
+			return fmt.Sprintf("LED-9: addMargin of %s by %s was rejected with POOL-6, want ACC-1: it exceeds the wallet %s", amt, ev.Account, a.WalletBalance)
 		case rule == "ACC-1" && inWallet:
 			return fmt.Sprintf("LED-9: addMargin of %s by %s was rejected (ACC-1) with a wallet of %s", amt, ev.Account, a.WalletBalance)
 		case rule == "POOL-6" && inWallet && covers:

@@ -50,7 +50,7 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 		"boundary LQ-4 equal losses", "boundary ADL-2 equal scores",
 		"boundary LQ-5 fund-deficit -1u", "boundary LQ-5 fund-deficit =", "boundary LQ-5 fund-deficit +1u",
 		// The blind spots of the gremlins run (properties/README.md).
-		"boundary ADL-2 U > 0, E = 0 candidate", "boundary ADL-2 V = 0 candidate", "boundary LED-1 V = 0 rejected",
+		"boundary ADL-2 U > 0, E = 0 candidate", "boundary ADL-2 V = 0 candidate", "boundary ADL-2 V = 0 candidate, E > 0", "boundary LED-1 V = 0 rejected",
 		"boundary LED-9 withdraw E = IM, off-grid IMs",
 		// The ledger variants (SPEC VAR), each exercised.
 		"variant LQ-4:trader isolated liquidation", "variant LQ-4:insurance isolated liquidation", "variant LQ-4:liquidator-split isolated liquidation",

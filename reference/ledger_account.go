@@ -110,7 +110,7 @@ func (l *Ledger) addMargin(k int, ev spec.Event) *spec.Error {
 	if verr != nil {
 		return verr
 	}
-	if amount.Cmp(a.wallet) > 0 {
+	if amount.Cmp(l.plusUnit(mutAddMarginPlusUnit, a.wallet)) > 0 {
 		return fail(evPath(k, "amount"), "ACC-1", "amount %s exceeds the wallet %s", str(amount), str(a.wallet))
 	}
 	l.post(walletAcct(a.id), isolatedAcct(a.id, m), amount, reasonMargin)

@@ -100,6 +100,9 @@ func (l *Ledger) fundingEvent(k int, ev spec.Event) *spec.Error {
 		c := marginLinkedCap(mkt, &v)
 		r = minRatio(maxRatio(exact(rate), ratio{neg(c.num), c.den}), c)
 	}
+	if l.mut == mutFundingUnclamped {
+		r = exact(rate)
+	}
 	fund := fundingAcct(mkt.name)
 	if l.mut == mutSweepBeforeFunding {
 		l.sweep()

@@ -40,6 +40,8 @@ const (
 	mutFundingCapLinkedIgnored  = mutant(mutation.FundingCapLinkedIgnored)
 	mutSetLeverageNoCheck       = mutant(mutation.SetLeverageNoCheck)
 	mutSetLeverageAlwaysChecked = mutant(mutation.SetLeverageAlwaysChecked)
+	mutAddMarginPlusUnit        = mutant(mutation.AddMarginPlusUnit)
+	mutFundingUnclamped         = mutant(mutation.FundingUnclamped)
 )
 
 // variantsOf returns market m's ledger variants as the ledger applies them:

@@ -58,20 +58,6 @@ var queryVariantKeys = []string{"trigger", "tierBound", "tierSchedule", "closeFe
 // queryLayer are the choices of SPEC VAR that change a report.
 var queryLayer = map[string]bool{"trigger": true, "tierBound": true, "tierSchedule": true, "maintenanceRate": true, "closeFee": true}
 
-// queryVariantCaps lists the capabilities of the non-default variants of
-// queryVariantKeys, in SPEC VAR's order.
-func queryVariantCaps() []string {
-	var out []string
-	for _, ch := range spec.VariantChoices() {
-		if slices.Contains(queryVariantKeys, ch.Key) {
-			for _, n := range ch.Names[1:] {
-				out = append(out, ch.Rule+":"+n)
-			}
-		}
-	}
-	return out
-}
-
 // queryNotes explains the flags of query files.
 var queryNotes = map[string]string{
 	"seed-example":     "a worked example of the seed documents (examples/scenarios), resolved from its venue profile",

@@ -180,6 +180,12 @@ const (
 	// writes every later mark into its prices (LED-7: the input state is
 	// never modified, also after NewLedger).
 	LedgerAliasesInput Mutation = "ledger-aliases-input"
+	// AddMarginPlusUnit accepts an addMargin of one unit more than the
+	// wallet, which goes negative (LED-9, ACC-1).
+	AddMarginPlusUnit Mutation = "add-margin-plus-unit"
+	// FundingUnclamped pays funding at the event's rate without clamping
+	// it to the market's fundingRateCap (FND-1).
+	FundingUnclamped Mutation = "funding-unclamped"
 )
 
 // The ledger variant mutations (SPEC VAR): the engine applies the wrong
@@ -224,6 +230,7 @@ func Ledger() []Mutation {
 		FundingSign, DustLost, LiqFeeUncapped, IsolatedLossUncapped, ADLWrongSide, ADLRankByPnl, NoADL, SweepBeforeFunding, TradeFeeRoundDown, BasisRoundDown, IsolatedMarginNoTierCap, NoIMCheck, WithdrawProfit, HalfApplied, LedgerMutatesInput,
 		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput, FundCoversStrict,
 		LeftoverToTrader, SplitAllToFund, FeeFromWallet, ADLAccountAsPosition, FundingCapLinkedIgnored, SetLeverageNoCheck, SetLeverageAlwaysChecked,
+		AddMarginPlusUnit, FundingUnclamped,
 	}
 }
 

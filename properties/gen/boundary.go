@@ -50,7 +50,7 @@ const (
 // boundarySetup rewrites st (drawn by LedgerState, with its positions) into
 // one of the boundary setups, or leaves it (none drawn).
 func boundarySetup(t *rapid.T, st *spec.State, c Config) {
-	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupThirds, setupThirds}
+	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupLossTie, setupThirds, setupThirds, setupThirds}
 	if c.ADL {
 		kinds = append(kinds, setupFund, setupFund, setupFund, setupFund, setupADLTie, setupADLTie,
 			setupADLE0, setupADLE0, setupADLV0, setupADLV0)
@@ -504,8 +504,24 @@ func boundaryADLZeroBasis(t *rapid.T, st *spec.State) {
 	sort.Slice(b.Positions, func(i, j int) bool { return b.Positions[i].Market < b.Positions[j].Market })
 	st.Accounts[ids[0]], st.Accounts[ids[1]] = a, b
 	f := st.InsuranceFund
-	f.Positions = []spec.Position{{Market: n, Side: spec.Short, Size: k, EntryValue: nd(vk), MarginMode: spec.Cross,
-		Leverage: specutil.SettingOf(f, n, nm).Leverage}}
+	short := spec.Position{Market: n, Side: spec.Short, Size: k, EntryValue: nd(vk), MarginMode: spec.Cross,
+		Leverage: specutil.SettingOf(f, n, nm).Leverage}
+	f.Positions = []spec.Position{short}
+	if len(ids) >= 3 && rapid.Bool().Draw(t, "v0ThirdShort") {
+		c := st.Accounts[ids[2]]
+		set := specutil.SettingOf(c, n, nm)
+		set.MarginMode = spec.Cross
+		c.Settings = maps.Clone(c.Settings)
+		if c.Settings == nil {
+			c.Settings = map[string]spec.AccountSettings{}
+		}
+		c.Settings[n] = set
+		c.WalletBalance = vk // C's pool: E = V > MM, never liquidated
+		short.Leverage = set.Leverage
+		c.Positions = []spec.Position{short}
+		st.Accounts[ids[2]] = c
+		f.Positions = nil
+	}
 	f.WalletBalance = vq
 	st.InsuranceFund = f
 }
