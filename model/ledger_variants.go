@@ -36,7 +36,7 @@ var ledgerVariantKeys = []string{"isolatedLeftover", "isolatedFeePayer", "adlRan
 func (l *Ledger) loadVariants(src map[string]spec.Market) *spec.Error {
 	l.lv = make([]lvar, len(l.markets))
 	names := map[string][]string{}
-	for _, c := range spec.VariantChoices() {
+	for _, c := range variantChoices {
 		names[c.Key] = c.Names
 	}
 	for mi := range l.markets {
@@ -53,7 +53,7 @@ func (l *Ledger) loadVariants(src map[string]spec.Market) *spec.Error {
 			got := vs.Get(key)
 			if !slices.Contains(names[key], got) {
 				rule := ""
-				for _, c := range spec.VariantChoices() {
+				for _, c := range variantChoices {
 					if c.Key == key {
 						rule = c.Rule
 					}

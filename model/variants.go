@@ -14,6 +14,11 @@ type variantFlags struct {
 	taker      bool // QTY-5:taker (MM also reserves takerFeeRate * Nb)
 }
 
+// variantChoices is SPEC VAR's catalogue, read once: spec.VariantChoices
+// returns a fresh copy on every call, which loading a market must not pay
+// for (the model is read-only on it).
+var variantChoices = spec.VariantChoices()
+
 // loadVariants is VAR-1 for the variants object of one market, at its place
 // in EVAL-2 step 1 (after fundingRateCap, before the tiers): each key in the
 // order of SPEC's VAR table, liquidatorShare right after isolatedLeftover and
@@ -21,14 +26,14 @@ type variantFlags struct {
 // mk.vars (defaults filled in) for the ledger.
 func (mk *market) loadVariants(v *spec.Variants, pre string) *spec.Error {
 	mk.vars = spec.Variants{}
-	for _, c := range spec.VariantChoices() {
+	for _, c := range variantChoices {
 		mk.vars.Set(c.Key, c.Names[0])
 	}
 	if v == nil {
 		return nil
 	}
 	pre += ".variants"
-	for _, c := range spec.VariantChoices() {
+	for _, c := range variantChoices {
 		name := v.Get(c.Key) // the field, or the default when it is ""
 		known := false
 		for _, n := range c.Names {
