@@ -98,6 +98,7 @@ type xMarket struct {
 	tiers []xTier
 	upper bool // TIER-7:upper-inclusive
 	flat  bool // TIER-8:flat
+	fee   *big.Rat // QTY-5:taker's takerFeeRate (0 under QTY-5:none)
 }
 
 type xPos struct {
@@ -139,6 +140,7 @@ func exactScenario(s *spec.Scenario) *xScen {
 		if v.Get("closeFee") == spec.CloseFeeTaker && m.TakerFeeRate.Valid {
 			fee = rat(m.TakerFeeRate.Decimal) // QTY-5:taker
 		}
+		xm.fee = fee
 		cum := new(big.Rat)
 		for i, t := range m.Tiers {
 			mmr := rat(t.MaintenanceMarginRate)
