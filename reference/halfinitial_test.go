@@ -157,3 +157,51 @@ func TestHalfInitialErrors(t *testing.T) {
 		t.Errorf("Evaluate: err = %v, want VAR-1 at markets.ETH.variants.maintenanceRate", err)
 	}
 }
+
+// TestGoldenHalfInitialCross: a cross pool of two TIER-3:half-initial
+// markets, where LIQ-1's K holds the other position's rational MM. Hand
+// calculation, wallet 20,000,000, ETH long 50,000 @ 3000 (mark 3000; table
+// of hyperliquidETH, MM_A = 11,000,000/3 as above), BTC short 1 @ 60,000
+// (mark 60,000; Hyperliquid BTC: 40x below 150,000,000, 20x from it, so
+// D = lcm(80, 40) = 80, MMR_1 = 1/80, MM_B = 60,000/80 = 750):
+//
+//	pool MM = 11,000,000/3 + 750 = 11,002,250/3 = 3,667,416.666...: up 3667416.66666667
+//	marginRatio = (11,002,250/3)/20,000,000 = 44,009/240,000 = 0.1833708333...: up 0.18337084
+//	BTC (short): K = 20,000,000 - 11,000,000/3 = 49,000,000/3; tier 1:
+//	  Q*P = (K + 60,000 + 0)/(1/80 + 1) = (49,180,000/3)*(80/81) = 3,934,400,000/243
+//	  = 16,190,946.502057613... (< 150,000,000: tier 1; tier 2's P_t is below
+//	  its range, so its candidate 150,000,000 is larger): exact down 16190946.50205761,
+//	  tick 1 down 16190946
+//	ETH (long): K = 20,000,000 - 750 = 19,999,250; tier 2:
+//	  Q*P = (19,999,250 - 150,000,000 + 4,000,000/3)/(1/30 - 1)
+//	  = (386,002,250/3)*(30/29) = 3,860,022,500/29 (>= 100,000,000)
+//	  P = 3,860,022,500/(29*50,000) = 1,544,009/580 = 2662.0844827586...:
+//	  exact up 2662.08448276, tick 0.01 up 2662.09
+//	ETH bankruptcy: EP - K0/Q = 3000 - 20,000,000/50,000 = 2600
+func TestGoldenHalfInitialCross(t *testing.T) {
+	btc := hyperliquidETH(spec.BasisMark)
+	btc.TickSize = d("1")
+	btc.Tiers = []spec.Tier{
+		{MinNotional: d("0"), MaxNotional: d("150000000"), MaintenanceMarginRate: d("0.0125"), MaxLeverage: d("40")},
+		{MinNotional: d("150000000"), MaxNotional: d("1000000000"), MaintenanceMarginRate: d("0.025"), MaxLeverage: d("20")},
+	}
+	s := &spec.Scenario{
+		Markets: map[string]spec.Market{"ETH": hyperliquidETH(spec.BasisMark), "BTC": btc},
+		Prices:  map[string]spec.Price{"ETH": {Mark: nd("3000")}, "BTC": {Mark: nd("60000")}},
+		Account: spec.Account{WalletBalance: d("20000000"), Positions: []spec.Position{
+			{Market: "ETH", Side: spec.Long, Size: d("50000"), EntryPrice: d("3000"), MarginMode: spec.Cross, Leverage: nd("15")},
+			{Market: "BTC", Side: spec.Short, Size: d("1"), EntryPrice: d("60000"), MarginMode: spec.Cross, Leverage: nd("20")},
+		}},
+	}
+	r := evalHalf(t, s)
+	cross := r.Pools[0]
+	wantDec(t, "cross maintenanceMargin", cross.MaintenanceMargin, "3667416.66666667")
+	wantNull(t, "cross marginRatio", cross.MarginRatio, "0.18337084")
+	eth, btcP := r.Positions[0], r.Positions[1]
+	wantDec(t, "BTC maintenanceMargin", btcP.MaintenanceMargin, "750")
+	wantNull(t, "BTC liquidationPriceExact", btcP.LiquidationPriceExact, "16190946.50205761")
+	wantNull(t, "BTC liquidationPrice", btcP.LiquidationPrice, "16190946")
+	wantNull(t, "ETH liquidationPriceExact", eth.LiquidationPriceExact, "2662.08448276")
+	wantNull(t, "ETH liquidationPrice", eth.LiquidationPrice, "2662.09")
+	wantNull(t, "ETH bankruptcyPrice", eth.BankruptcyPrice, "2600")
+}
