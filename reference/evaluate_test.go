@@ -243,7 +243,7 @@ func TestGoldenBinanceTiers(t *testing.T) {
 	}
 
 	// The recursion, and both sides of the boundary, on the internal functions.
-	in, err := validateMarket("BTCUSDT", binanceBTCUSDT(), nil)
+	in, err := validateMarket("BTCUSDT", binanceBTCUSDT(), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,13 +253,13 @@ func TestGoldenBinanceTiers(t *testing.T) {
 		}
 	}
 	n := apdOf(t, "600000")
-	if got := mmOnTier(in.tiers[1], n); got.Cmp(apdOf(t, "2950")) != 0 {
+	if got := mmOnTier(in.tiers[1], n); cmpRatio(got, exact(apdOf(t, "2950"))) != 0 {
 		t.Errorf("tier 2 formula at 600000 = %s, want 2950", got)
 	}
-	if got, tr := maintenanceMargin(in.tiers, n); got.Cmp(apdOf(t, "2950")) != 0 || tr != 2 {
+	if got, tr := maintenanceMargin(in.tiers, n); cmpRatio(got, exact(apdOf(t, "2950"))) != 0 || tr != 2 {
 		t.Errorf("MM(600000) = %s on tier %d, want 2950 on tier 3", got, tr+1)
 	}
-	if got, tr := maintenanceMargin(in.tiers, apdOf(t, "599999.99")); got.Cmp(apdOf(t, "2949.99995")) != 0 || tr != 1 {
+	if got, tr := maintenanceMargin(in.tiers, apdOf(t, "599999.99")); cmpRatio(got, exact(apdOf(t, "2949.99995"))) != 0 || tr != 1 {
 		t.Errorf("MM(599999.99) = %s on tier %d, want 2949.99995 on tier 2", got, tr+1)
 	}
 

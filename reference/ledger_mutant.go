@@ -135,7 +135,7 @@ func (l *Ledger) aliasInput(ev spec.Event) {
 // mutLedgerTriggerLE).
 func (l *Ledger) triggered(pl pool) bool {
 	if l.mut == mutLedgerTriggerLE && len(pl.members) > 0 {
-		return pl.e.Cmp(pl.mm) <= 0
+		return cmpRatio(exact(pl.e), pl.mm) <= 0
 	}
 	return liquidatable(pl)
 }

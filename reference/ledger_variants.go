@@ -118,15 +118,15 @@ func (l *Ledger) accountLeveragePnl(a *ledgerAccount) ratio {
 	for _, m := range slices.Sorted(maps.Keys(a.isolated)) {
 		wb = add(wb, a.isolated[m])
 	}
-	up, mm := dec(0), dec(0)
+	up, mm := dec(0), exact(dec(0))
 	for _, m := range slices.Sorted(maps.Keys(a.positions)) {
 		q := positionQuantities(l.view(a, m))
 		up = add(up, q.u)
-		mm = add(mm, q.mm)
+		mm = mm.plus(q.mm)
 	}
 	e := add(wb, up)
 	if e.Sign() <= 0 || up.Sign() <= 0 {
 		return exact(dec(0))
 	}
-	return quo(maxDec(dec(0), up), maxDec(dec(1), wb)).times(quo(mm, e))
+	return quo(maxDec(dec(0), up), maxDec(dec(1), wb)).times(mm.over(e))
 }

@@ -24,18 +24,15 @@ type reportedPrice struct {
 }
 
 // othersOfPool returns, for position i of pool pl, the sum over the other
-// positions j of the pool of U_j - MM_j (withMM) or of U_j alone: the terms
-// of K (LIQ-1) and K0 (BKR-1). Every other position is held at its mark.
-func othersOfPool(pl pool, i int, qs []quantities, withMM bool) *apd.Decimal {
-	sum := dec(0)
+// positions j of the pool of U_j - MM_j: the terms of K (LIQ-1). Every other
+// position is held at its mark.
+func othersOfPool(pl pool, i int, qs []quantities) ratio {
+	sum := exact(dec(0))
 	for _, j := range pl.members {
 		if j == i {
 			continue
 		}
-		sum = add(sum, qs[j].u)
-		if withMM {
-			sum = sub(sum, qs[j].mm)
-		}
+		sum = sum.plus(exact(qs[j].u)).minus(qs[j].mm)
 	}
 	return sum
 }
@@ -43,13 +40,21 @@ func othersOfPool(pl pool, i int, qs []quantities, withMM bool) *apd.Decimal {
 // liquidationK is K of LIQ-1: K = B + sum over j in p, j != i, of (U_j - MM_j),
 // with B = walletBalance (cross) or isolatedMargin_i (isolated). In cross mode
 // K holds the other cross positions at their marks (LIQ-8).
-func liquidationK(pl pool, i int, qs []quantities) *apd.Decimal {
-	return add(pl.base, othersOfPool(pl, i, qs, true))
+// K is an exact rational: the other positions' MM_j are rational under
+// TIER-3:half-initial.
+func liquidationK(pl pool, i int, qs []quantities) ratio {
+	return exact(pl.base).plus(othersOfPool(pl, i, qs))
 }
 
 // bankruptcyK0 is K0 of BKR-1: K0 = B + sum over j in p, j != i, of U_j.
 func bankruptcyK0(pl pool, i int, qs []quantities) *apd.Decimal {
-	return add(pl.base, othersOfPool(pl, i, qs, false))
+	k0 := pl.base
+	for _, j := range pl.members {
+		if j != i {
+			k0 = add(k0, qs[j].u)
+		}
+	}
+	return k0
 }
 
 // liquidationRoot is LIQ-1..4: the root in P > 0 of
@@ -83,32 +88,34 @@ func bankruptcyK0(pl pool, i int, qs []quantities) *apd.Decimal {
 // Under the progressive schedule this is the P_t whose notional lies in its
 // own tier (f is continuous and monotone); under TIER-8:flat f jumps down at
 // each boundary, and a short's root may be a boundary min_t/Q.
-func liquidationRoot(m *market, atEq bool, s int, q, qep, k *apd.Decimal) (root ratio, reason string, ok bool) {
+func liquidationRoot(m *market, atEq bool, s int, q, qep *apd.Decimal, k ratio) (root ratio, reason string, ok bool) {
 	sQEP := mul(sgn(s), qep)
-	var mm0 *apd.Decimal // MM_i(0)
+	mm0 := exact(dec(0)) // MM_i(0)
 	if m.basis == spec.BasisEntry {
 		mm0, _ = maintenanceMargin(m.tiers, qep)
-	} else {
-		mm0 = dec(0)
 	}
 	// LIQ-3: existence.
-	f0 := sub(sub(k, sQEP), mm0)
-	if s > 0 && f0.Sign() >= 0 {
+	f0 := k.minus(exact(sQEP)).minus(mm0)
+	if s > 0 && f0.sign() >= 0 {
 		return ratio{}, reasonNeverLiquidatable, false
 	}
-	if s < 0 && f0.Sign() <= 0 {
+	if s < 0 && f0.sign() <= 0 {
 		return ratio{}, reasonAlwaysLiquidatable, false
 	}
 	// LIQ-4, entry basis: P = EP - s*(K - MM(Q*EP))/Q = (Q*EP - s*(K - MM(Q*EP))) / Q.
 	if m.basis == spec.BasisEntry {
-		return quo(sub(qep, mul(sgn(s), sub(k, mm0))), q), "", true
+		return exact(qep).minus(exact(sgn(s)).times(k.minus(mm0))).over(q), "", true
 	}
 	// LIQ-4, mark basis: the boundary of S, tier by tier (notionals Q*P).
 	last := len(m.tiers) - 1
 	var best ratio
 	found := false
 	for t, tr := range m.tiers {
-		qPt := quo(add(sub(k, sQEP), tr.cum), sub(tr.rate, sgn(s))) // Q * P_t; rate_t - s != 0 (TIER-3, QTY-5)
+		// Q * P_t = (K - s*Q*EP + cum_t) / (rate_t - s), with rate_t =
+		// tr.rate/tr.den and cum_t = tr.cum/tr.den (den = D under
+		// TIER-3:half-initial, else 1): (K*den - s*Q*EP*den + cum) /
+		// (rate - s*den); rate_t - s != 0 (TIER-3, QTY-5).
+		qPt := k.times(exact(tr.den)).minus(exact(mul(sQEP, tr.den))).plus(exact(tr.cum)).over(sub(tr.rate, mul(sgn(s), tr.den)))
 		lo, hi := exact(tr.min), exact(tr.max)
 		if s > 0 {
 			// S meets I_t iff some notional of the tier is below Q*P_t
@@ -141,7 +148,7 @@ func liquidationRoot(m *market, atEq bool, s int, q, qep, k *apd.Decimal) (root 
 		}
 	}
 	if !found {
-		panic(bugf("LIQ-4: no tier holds the liquidation price (K=%s, s=%d, Q=%s, Q*EP=%s)", str(k), s, str(q), str(qep)))
+		panic(bugf("LIQ-4: no tier holds the liquidation price (K=%s/%s, s=%d, Q=%s, Q*EP=%s)", str(k.num), str(k.den), s, str(q), str(qep)))
 	}
 	return best.times(quo(dec(1), q)), "", true
 }
@@ -149,17 +156,17 @@ func liquidationRoot(m *market, atEq bool, s int, q, qep, k *apd.Decimal) (root 
 // liquidatableAt is POOL-5 for position i's pool at price P with every other
 // position at its mark: with E(P) = K0 + s*Q*(P - EP) (BKR-1's g) and
 // f(P) = E(P) - MM(P) (LIQ-1), the pool's MM at P is E(P) - f(P).
-func liquidatableAt(m *market, atEq bool, s int, q, qep, k, k0, price *apd.Decimal) bool {
-	var mmP *apd.Decimal
+func liquidatableAt(m *market, atEq bool, s int, q, qep *apd.Decimal, k ratio, k0, price *apd.Decimal) bool {
+	var mmP ratio
 	if m.basis == spec.BasisEntry {
 		mmP, _ = maintenanceMargin(m.tiers, qep)
 	} else {
 		mmP, _ = maintenanceMargin(m.tiers, mul(q, price))
 	}
 	move := mul(sgn(s), sub(mul(q, price), qep))
-	f := sub(add(k, move), mmP)
+	f := k.plus(exact(move)).minus(mmP)
 	e := add(k0, move)
-	return triggered(atEq, e, sub(e, f))
+	return triggered(atEq, e, exact(e).minus(f))
 }
 
 // liquidationPrice is LIQ-5..7 on the root of liquidationRoot:
@@ -175,7 +182,7 @@ func liquidatableAt(m *market, atEq bool, s int, q, qep, k, k0, price *apd.Decim
 // Ambiguity: LIQ-7 says "the rounded price"; both rounded prices are checked
 // (for a long tickUp(root) >= up(root), for a short down(root) >= tickDown(root)),
 // so either one above MAX nulls both.
-func liquidationPrice(m *market, atEq bool, s int, q, qep, k, k0 *apd.Decimal) reportedPrice {
+func liquidationPrice(m *market, atEq bool, s int, q, qep *apd.Decimal, k ratio, k0 *apd.Decimal) reportedPrice {
 	root, reason, ok := liquidationRoot(m, atEq, s, q, qep, k)
 	if !ok {
 		return reportedPrice{reason: reason}

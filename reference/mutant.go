@@ -20,6 +20,12 @@ type mutant string
 // noMutation is Evaluate: the reference as specified.
 const noMutation mutant = ""
 
+// withHalfInitial is not a bug: it is the reference with
+// TIER-3:half-initial admitted (SPEC TIER-3 specifies it; Evaluate still
+// rejects it with VAR-1 until the model implements it too, VAR-2). Only this
+// package's tests evaluate with it.
+const withHalfInitial mutant = "reference:half-initial"
+
 // The query bugs (internal/mutation documents each).
 const (
 	mutIMRoundDown          = mutant(mutation.IMRoundDown)
@@ -66,8 +72,14 @@ func (m mutant) wrongVariant(in *input) {
 					tr.upper = false
 				case mutFlatIgnored:
 					tr.cum = cums[t]
+					if mk.variants.MaintenanceRate == spec.MaintenanceRateHalfInitial {
+						tr.cum = halfInitialCum(mk.tiers[:t+1], tr.den)
+					}
 				case mutCloseFeeIgnored:
 					tr.rate = tr.mmr
+					if mk.variants.MaintenanceRate == spec.MaintenanceRateHalfInitial {
+						tr.rate = halfInitialNum(tr.den, tr.maxLev)
+					}
 				}
 			}
 		}
@@ -145,7 +157,7 @@ func (m mutant) maxRemovableMargin(margin, u *apd.Decimal, im ratio) *apd.Decima
 func (m mutant) marginRatio(pl pool) *apd.Decimal {
 	r, ok := marginRatio(pl)
 	if m == mutRatioRoundDown && ok {
-		r = down(quo(pl.mm, pl.e))
+		r = down(pl.mm.over(pl.e))
 	}
 	return r
 }
@@ -153,16 +165,16 @@ func (m mutant) marginRatio(pl pool) *apd.Decimal {
 // liquidatable is POOL-5 (E <= MM for mutTriggerLE).
 func (m mutant) liquidatable(pl pool) bool {
 	if m == mutTriggerLE {
-		return pl.e.Cmp(pl.mm) <= 0
+		return cmpRatio(exact(pl.e), pl.mm) <= 0
 	}
 	return liquidatable(pl)
 }
 
 // liquidationK is LIQ-1's K (the wallet alone for a cross position under
 // mutCrossLPIgnoresOthers).
-func (m mutant) liquidationK(pl pool, i int, qs []quantities) *apd.Decimal {
+func (m mutant) liquidationK(pl pool, i int, qs []quantities) ratio {
 	if m == mutCrossLPIgnoresOthers && pl.mode == spec.Cross {
-		return pl.base
+		return exact(pl.base)
 	}
 	return liquidationK(pl, i, qs)
 }

@@ -227,6 +227,14 @@ func (r ratio) times(o ratio) ratio {
 	return scaled(mul(r.num, o.num), mul(r.den, o.den))
 }
 
+// String formats r as num/den (diagnostics).
+func (r ratio) String() string { return str(r.num) + "/" + str(r.den) }
+
+// over returns r / d, d != 0.
+func (r ratio) over(d *apd.Decimal) ratio {
+	return r.times(quo(dec(1), d))
+}
+
 // sign returns -1, 0 or +1.
 func (r ratio) sign() int { return r.num.Sign() }
 

@@ -430,7 +430,7 @@ func roundPortfolio(res *pmResult) *pmReported {
 	if res == nil {
 		return nil
 	}
-	pl := pool{e: res.e, mm: res.mm, im: exact(res.im)}
+	pl := pool{e: res.e, mm: exact(res.mm), im: exact(res.im)}
 	out := &pmReported{
 		e: down(exact(res.e)), im: up(exact(res.im)), mm: up(exact(res.mm)), avail: available(pl),
 		liquidatable: liquidatable(pl),

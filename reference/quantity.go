@@ -13,7 +13,7 @@ type quantities struct {
 	u    *apd.Decimal // unrealized PnL U (QTY-2)
 	lEff *apd.Decimal // effective leverage L_eff (QTY-3)
 	im   ratio        // initial margin IM = N / L_eff (QTY-4)
-	mm   *apd.Decimal // maintenance margin MM(Nb) (QTY-5)
+	mm   ratio        // maintenance margin MM(Nb) (QTY-5), exact (rational under TIER-3:half-initial)
 	tier int          // tier(Nb), 0-based
 }
 
@@ -66,7 +66,7 @@ type pool struct {
 	base     *apd.Decimal // B: walletBalance (cross) or isolatedMargin_i (isolated)
 	e        *apd.Decimal // equity E
 	im       ratio        // IM, the exact sum of IM_i
-	mm       *apd.Decimal // MM, the exact sum of MM_i
+	mm       ratio        // MM, the exact sum of MM_i
 	atEq     bool         // POOL-5:at-equality (the scenario's trigger, VAR-1)
 }
 
@@ -74,7 +74,7 @@ type pool struct {
 // MM = sum MM_i over the cross positions, each sum over exact values. It is
 // always built, also with no cross position (then MM = 0, POOL-5).
 func crossPool(wallet *apd.Decimal, positions []*position, qs []quantities) pool {
-	pl := pool{mode: spec.Cross, position: -1, base: wallet, e: wallet, im: exact(dec(0)), mm: dec(0)}
+	pl := pool{mode: spec.Cross, position: -1, base: wallet, e: wallet, im: exact(dec(0)), mm: exact(dec(0))}
 	for i, p := range positions {
 		if p.mode != spec.Cross {
 			continue
@@ -82,7 +82,7 @@ func crossPool(wallet *apd.Decimal, positions []*position, qs []quantities) pool
 		pl.members = append(pl.members, i)
 		pl.e = add(pl.e, qs[i].u)
 		pl.im = pl.im.plus(qs[i].im)
-		pl.mm = add(pl.mm, qs[i].mm)
+		pl.mm = pl.mm.plus(qs[i].mm)
 	}
 	return pl
 }
@@ -107,7 +107,7 @@ func marginRatio(pl pool) (r *apd.Decimal, ok bool) {
 	if pl.e.Sign() <= 0 {
 		return nil, false
 	}
-	r = up(quo(pl.mm, pl.e))
+	r = up(pl.mm.over(pl.e))
 	if r.Cmp(maxValue) > 0 {
 		return nil, false
 	}
@@ -121,8 +121,8 @@ func liquidatable(pl pool) bool { return triggered(pl.atEq, pl.e, pl.mm) }
 
 // triggered is POOL-5's comparison of an equity e with a maintenance margin
 // mm: e < mm, or e = mm != 0 at-equality.
-func triggered(atEq bool, e, mm *apd.Decimal) bool {
-	c := e.Cmp(mm)
+func triggered(atEq bool, e *apd.Decimal, mm ratio) bool {
+	c := cmpRatio(exact(e), mm)
 	if c != 0 || !atEq {
 		return c < 0
 	}

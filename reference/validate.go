@@ -108,7 +108,7 @@ func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 	// Step 1: markets, in ascending byte order of name.
 	var first *market
 	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
-		m, err := validateMarket(name, s.Markets[name], first)
+		m, err := validateMarket(name, s.Markets[name], first, mut == withHalfInitial)
 		if err != nil {
 			return nil, err
 		}
@@ -141,8 +141,9 @@ func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 // fundingRateCap (NUM, MKT-5), the variants (VAR-1), then the tiers.
 //
 // first is the first market of the scenario (nil for the first one): VAR-1
-// wants every market's trigger to be first's.
-func validateMarket(name string, m spec.Market, first *market) (*market, *spec.Error) {
+// wants every market's trigger to be first's. half admits
+// TIER-3:half-initial (withHalfInitial), which Evaluate still rejects.
+func validateMarket(name string, m spec.Market, first *market, half bool) (*market, *spec.Error) {
 	p := "markets." + spec.PathKey(name)
 	out := &market{name: name}
 
@@ -251,7 +252,7 @@ func validateMarket(name string, m spec.Market, first *market) (*market, *spec.E
 	}
 
 	// VAR-1: the variants, then one trigger for every market of the scenario.
-	if out.variants, err = validateVariants(p, m.Variants); err != nil {
+	if out.variants, err = validateVariants(p, m.Variants, half); err != nil {
 		return nil, err
 	}
 	if first != nil && out.variants.Trigger != first.variants.Trigger {
@@ -296,6 +297,7 @@ func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error)
 		return nil, fail(p, "TIER-1", "a tier table needs at least one tier")
 	}
 	out := make([]tier, len(in))
+	var levs []*apd.Decimal // TIER-3:half-initial: the leverages so far
 	for t, src := range in {
 		q := fmt.Sprintf("%s[%d]", p, t)
 		tr := &out[t]
@@ -339,9 +341,27 @@ func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error)
 			return nil, fail(q+".maintenanceMarginRate", "TIER-3", "maintenanceMarginRate %s is below the previous tier's %s", str(tr.mmr), str(out[t-1].mmr))
 		}
 
+		// TIER-3:half-initial: maxLeverage_t is an integer and the running
+		// common denominator lcm(2 * maxLeverage) stays <= 10^6.
+		if sch.half {
+			if !isInteger(tr.maxLev) {
+				return nil, fail(q+".maxLeverage", "TIER-3", "under maintenanceRate \"half-initial\" maxLeverage must be an integer, got %s", str(tr.maxLev))
+			}
+			levs = append(levs, tr.maxLev)
+			if _, ok := halfInitialDen(levs); !ok {
+				return nil, fail(q+".maxLeverage", "TIER-3", "under maintenanceRate \"half-initial\" the common denominator lcm(2 * maxLeverage) exceeds %d", maxHalfInitialDen)
+			}
+		}
+
 		// QTY-5:taker: MMR_t + takerFeeRate < 1 (so that LIQ-2 holds).
 		tr.rate = add(tr.mmr, sch.fee)
-		if tr.rate.Cmp(dec(1)) >= 0 {
+		if sch.half && tr.maxLev.Cmp(dec(1)) >= 0 {
+			// MMR_t = 1/(2L): 1/(2L) + fee < 1 iff 1 + 2L*fee < 2L.
+			twoL := mul(dec(2), tr.maxLev)
+			if add(dec(1), mul(twoL, sch.fee)).Cmp(twoL) >= 0 {
+				return nil, fail(q+".maintenanceMarginRate", "QTY-5", "under closeFee \"taker\", maintenanceMarginRate 1/(2*%s) + takerFeeRate %s must be < 1", str(tr.maxLev), str(sch.fee))
+			}
+		} else if !sch.half && tr.rate.Cmp(dec(1)) >= 0 {
 			return nil, fail(q+".maintenanceMarginRate", "QTY-5", "under closeFee \"taker\", maintenanceMarginRate %s + takerFeeRate %s must be < 1", str(tr.mmr), str(sch.fee))
 		}
 		tr.upper = sch.upper
@@ -354,23 +374,47 @@ func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error)
 			return nil, fail(q+".maxLeverage", "TIER-4", "maxLeverage %s is above the previous tier's %s", str(tr.maxLev), str(out[t-1].maxLev))
 		}
 
-		// TIER-5: MMR_t * maxLeverage_t <= 1.
-		if mul(tr.mmr, tr.maxLev).Cmp(dec(1)) > 0 {
+		// TIER-5: MMR_t * maxLeverage_t <= 1 (= 1/2 under half-initial).
+		if !sch.half && mul(tr.mmr, tr.maxLev).Cmp(dec(1)) > 0 {
 			return nil, fail(q+".maxLeverage", "TIER-5", "maintenanceMarginRate %s * maxLeverage %s exceeds 1", str(tr.mmr), str(tr.maxLev))
 		}
 
 		// TIER-6: cum_t by the recursion; a given maintenanceAmount must equal
 		// it. TIER-8:flat: no deduction, cum_t = 0.
 		tr.cum = maintenanceAmounts(out[:t+1])[t]
+		tr.den = dec(1)
+		if sch.half {
+			// cum_t = c_t / D_t over the leverages so far (SPEC TIER-3).
+			d, _ := halfInitialDen(levs)
+			tr.cum, tr.den = halfInitialCum(out[:t+1], d), d
+		}
 		if sch.flat {
 			tr.cum = dec(0)
 			if given != nil && given.Sign() != 0 {
 				return nil, fail(q+".maintenanceAmount", "TIER-6", "maintenanceAmount %s must be 0 under tierSchedule \"flat\" (no deduction)", str(given))
 			}
 		}
-		if given != nil && given.Cmp(tr.cum) != 0 {
+		if given != nil && mul(given, tr.den).Cmp(tr.cum) != 0 {
+			want := str(tr.cum)
+			if sch.half {
+				want += "/" + str(tr.den)
+			}
 			return nil, fail(q+".maintenanceAmount", "TIER-6", "maintenanceAmount %s differs from the recursion's %s",
-				str(given), str(tr.cum))
+				str(given), want)
+		}
+	}
+	if sch.half {
+		// TIER-3:half-initial: every rate a_t/D and deduction c_t/D over the
+		// table's common denominator D; QTY-5:taker adds D*takerFeeRate.
+		d, _ := halfInitialDen(levs)
+		for t := range out {
+			tr := &out[t]
+			tr.den = d
+			tr.rate = add(halfInitialNum(d, tr.maxLev), mul(d, sch.fee))
+			tr.cum = halfInitialCum(out[:t+1], d)
+			if sch.flat {
+				tr.cum = dec(0)
+			}
 		}
 	}
 	return out, nil
