@@ -265,6 +265,10 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 	p.stamp++
 	stamp := p.stamp
 	used := p.used[:0]
+	// One cross position (a common account) needs no IM groups: its IM is
+	// ceil(N/d) and available floor(E - N/d), as for an isolated pool.
+	single := len(p.cross) == 1
+	var sHi, sLo, sDen uint64 // single: N (scale 1e-16) and its d
 	for _, ci := range p.cross {
 		ps := &p.pos[ci]
 		nHi, nLo := bits.Mul64(ps.q, uint64(marks[ps.mkt]))
@@ -296,7 +300,9 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 			k1 += td.cum16.W1 + c
 		}
 		g := ps.grp[t]
-		if p.accStamp[g] != stamp {
+		if single {
+			sHi, sLo, sDen = nHi, nLo, p.grpDen[g]
+		} else if p.accStamp[g] != stamp {
 			p.accStamp[g] = stamp
 			p.acc[g] = wide.Int{W0: nLo, W1: nHi}
 			used = append(used, g)
@@ -311,6 +317,21 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 	p.used = used
 	e16 := p.crossBase16.Add(wide.Int{W0: e0, W1: e1, W2: e2})
 	mm24 := wide.Int{W0: r0, W1: r1, W2: r2}.Sub(wide.Int{W0: k0, W1: k1}.Mul(u8)).Add(p.crossMMEntry24)
+	if single {
+		// With a, r = N divmod d: IM = a + (r != 0) and available =
+		// floor(E/1e8) - a + adjFloor(eRem, r, d), the general path below with
+		// one group (its one term (d-r)/d and, with eRem, the floor of
+		// (d-r)/d + eRem/1e8, minus J = 1).
+		a, r := wide.Int{W0: sLo, W1: sHi}.DivFloor(sDen)
+		im := a
+		if r != 0 {
+			im = im.Add(wide.Int{W0: 1})
+		}
+		eInt, eRem := e16.DivFloor(u8)
+		avail := eInt.Sub(a).Add(wide.FromInt64(adjFloor(eRem, r, sDen)))
+		err = health(&h, &e16, &eInt, &mm24, &im, &avail, 0, p.atEquality)
+		return h, err
+	}
 	// IM = A + F with F = sum r_g/d_g; ceil(F) = J - floor(sum (d_g-r_g)/d_g).
 	var a wide.Int
 	ts := p.terms[:0]
