@@ -96,8 +96,8 @@ type xMarket struct {
 	tick  *big.Rat
 	basis spec.MMBasis
 	tiers []xTier
-	upper bool // TIER-7:upper-inclusive
-	flat  bool // TIER-8:flat
+	upper bool     // TIER-7:upper-inclusive
+	flat  bool     // TIER-8:flat
 	fee   *big.Rat // QTY-5:taker's takerFeeRate (0 under QTY-5:none)
 }
 
