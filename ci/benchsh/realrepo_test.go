@@ -36,7 +36,7 @@ import (
 // the gate's real A/A behaviour, not a loosened one.
 
 // slowAnchor is the line of model/*.go the patch rewrites.
-const slowAnchor = "func (p *Portfolio) Cross() (PoolHealth, error) {"
+const slowAnchor = "func (p *Portfolio) Cross() (h PoolHealth, err error) {"
 
 // slowPatch replaces slowAnchor: Cross becomes a wrapper that runs the
 // original body (renamed) three times.
@@ -48,7 +48,7 @@ const slowPatch = `func (p *Portfolio) Cross() (PoolHealth, error) {
 	return p.crossDeliberatelySlowed()
 }
 
-func (p *Portfolio) crossDeliberatelySlowed() (PoolHealth, error) {`
+func (p *Portfolio) crossDeliberatelySlowed() (h PoolHealth, err error) {`
 
 const slowBench = "BenchmarkHealth/impl=model/pos=10"
 
