@@ -50,10 +50,10 @@ const (
 // boundarySetup rewrites st (drawn by LedgerState, with its positions) into
 // one of the boundary setups, or leaves it (none drawn).
 func boundarySetup(t *rapid.T, st *spec.State, c Config) {
-	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupLossTie, setupThirds, setupThirds, setupThirds}
+	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupLossTie, setupLossTie, setupLossTie, setupThirds, setupThirds, setupThirds}
 	if c.ADL {
 		kinds = append(kinds, setupFund, setupFund, setupFund, setupFund, setupADLTie, setupADLTie,
-			setupADLE0, setupADLE0, setupADLV0, setupADLV0)
+			setupADLE0, setupADLE0, setupADLV0, setupADLV0, setupADLV0, setupADLV0)
 	}
 	switch rapid.SampledFrom(kinds).Draw(t, "boundarySetup") {
 	case setupTrigger:
@@ -325,6 +325,11 @@ func boundaryEvent(t *rapid.T, st *spec.State, c Config) (spec.Event, bool) {
 	if ev, ok := thirdsWithdraw(t, st); ok && rapid.Bool().Draw(t, "thirds") {
 		return ev, true
 	}
+	if solventCrossToClose(st) && rapid.IntRange(0, 3).Draw(t, "sameSolvent") > 0 {
+		// LQ-4: the sweep of a liquidatable, solvent cross pool with two or
+		// more positions, at unchanged marks (mutation.CrossCloseAll).
+		return priceSame(t, st), true
+	}
 	ids := slices.Sorted(maps.Keys(st.Accounts))
 	acct := rapid.SampledFrom(ids).Draw(t, "boundaryAccount")
 	a := st.Accounts[acct]
@@ -419,9 +424,29 @@ func downRat(x *big.Rat) decimal.Decimal {
 // priceSame is a price event that re-sends a market's current mark: the
 // sweep runs (LQ-1) with every pool exactly where it is, so a boundary
 // setup is decided at its boundary.
+//
+// When the state is set for a crash (boundaryADLZeroBasis), half of these
+// events are the crash instead (crashEvent), so that LED-1's V = 0 check is
+// reached in most runs of that setup (mutation.ZeroBasisKept).
 func priceSame(t *rapid.T, st *spec.State) spec.Event {
+	if ev, ok := crashEvent(t, st); ok && rapid.Bool().Draw(t, "sameCrash") {
+		return ev
+	}
 	market := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, "sameMarket")
 	return spec.Event{Type: spec.EventPrice, Market: market, Mark: nd(specutil.Mark(st, market))}
+}
+
+// solventCrossToClose says whether a trader's cross pool with two or more
+// positions is liquidatable (E < MM) and solvent at the marks (E >= 0; a
+// boundaryLossTie setup): LQ-4 closes its positions one at a time and
+// stops as soon as it is no longer liquidatable.
+func solventCrossToClose(st *spec.State) bool {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		if v := specutil.Pool(st, st.Accounts[id], ""); v.Positions >= 2 && v.E.LessThan(v.MM) && v.E.Sign() >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // withdrawAtMax is a withdrawal by acct of LED-9's maximum min(WB, WB + sum
