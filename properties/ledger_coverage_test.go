@@ -52,6 +52,7 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 		// The blind spots of the gremlins run (properties/README.md).
 		"boundary ADL-2 U > 0, E = 0 candidate", "boundary ADL-2 V = 0 candidate", "boundary ADL-2 V = 0 candidate, E > 0", "boundary LED-1 V = 0 rejected",
 		"boundary LED-9 withdraw E = IM, off-grid IMs",
+		"boundary TRD-5 new notional = last maxNotional accepted", "boundary TRD-5 new notional one tick above last maxNotional rejected",
 		// The ledger variants (SPEC VAR), each exercised.
 		"variant LQ-4:trader isolated liquidation", "variant LQ-4:insurance isolated liquidation", "variant LQ-4:liquidator-split isolated liquidation",
 		"variant TRD-4:wallet fee from wallet", "variant TRD-4:position fee from isolated",

@@ -45,12 +45,13 @@ const (
 	setupADLE0   = "adl-e0"   // adl-tie with the fund as a candidate at E = 0 exactly
 	setupADLV0   = "adl-v0"   // a crash below the tick gives the fund a long with V = 0, then ADL
 	setupThirds  = "thirds"   // two cross positions at leverage 3 whose IMs sum to the grid
+	setupMaxN    = "max-n"    // a flat account with a wallet of twice the last tier's maxNotional
 )
 
 // boundarySetup rewrites st (drawn by LedgerState, with its positions) into
 // one of the boundary setups, or leaves it (none drawn).
 func boundarySetup(t *rapid.T, st *spec.State, c Config) {
-	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupLossTie, setupLossTie, setupLossTie, setupThirds, setupThirds, setupThirds}
+	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupLossTie, setupLossTie, setupLossTie, setupThirds, setupThirds, setupThirds, setupMaxN, setupMaxN, setupMaxN}
 	if c.ADL {
 		kinds = append(kinds, setupFund, setupFund, setupFund, setupFund, setupADLTie, setupADLTie,
 			setupADLE0, setupADLE0, setupADLV0, setupADLV0, setupADLV0, setupADLV0)
@@ -71,6 +72,8 @@ func boundarySetup(t *rapid.T, st *spec.State, c Config) {
 		boundaryADLZeroBasis(t, st)
 	case setupThirds:
 		boundaryThirds(t, st)
+	case setupMaxN:
+		boundaryMaxNotional(t, st)
 	}
 }
 
@@ -319,6 +322,9 @@ func upUnits(x decimal.Decimal) decimal.Decimal { return specutil.CeilGrid(x, un
 // each -1u, exactly or +1u; funding at the cap, -1u or +1u; a trade whose
 // new notional is exactly a tier boundary, or one tick either side.
 func boundaryEvent(t *rapid.T, st *spec.State, c Config) (spec.Event, bool) {
+	if ev, ok := maxNotionalTrade(t, st); ok && rapid.IntRange(0, 3).Draw(t, "maxNotional") > 0 {
+		return ev, true
+	}
 	if ev, ok := crashEvent(t, st); ok && rapid.IntRange(0, 3).Draw(t, "crash") > 0 {
 		return ev, true
 	}
@@ -394,6 +400,13 @@ func tierTrade(t *rapid.T, st *spec.State, acct string) (spec.Event, bool) {
 		return spec.Event{}, false
 	}
 	b := m.Tiers[rapid.IntRange(1, min(4, len(m.Tiers)-1)).Draw(t, "tierIndex")].MinNotional
+	return tradeAtNotional(t, market, m, mark, acct, b)
+}
+
+// tradeAtNotional is a trade of acct against the fund whose size*price is
+// exactly b, or one tick of price either side, at a price within 10% of
+// the mark (ok false when no lot/tick pair near the mark gives b).
+func tradeAtNotional(t *rapid.T, market string, m spec.Market, mark decimal.Decimal, acct string, b decimal.Decimal) (spec.Event, bool) {
 	k0 := specutil.FloorGrid(b.Div(mark), m.LotSize).Div(m.LotSize).IntPart()
 	for step := int64(0); step < 3000; step++ {
 		k := k0 + (step+1)/2*(1-2*(step%2))
@@ -413,6 +426,47 @@ func tierTrade(t *rapid.T, st *spec.State, acct string) (spec.Event, bool) {
 		return spec.Event{Type: spec.EventTrade, Market: market, Buyer: buyer, Seller: seller, Size: nd(size), Price: nd(price)}, true
 	}
 	return spec.Event{}, false
+}
+
+// maxNotionalTrade is TRD-5's last comparison: a trade that opens a
+// position whose notional at the trade price is exactly the last tier's
+// maxNotional (accepted), or one tick of price either side (above:
+// rejected with TRD-5), by an account set by boundaryMaxNotional (flat in
+// the market, a wallet of twice that notional, so that the IM check passes).
+func maxNotionalTrade(t *rapid.T, st *spec.State) (spec.Event, bool) {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		a := st.Accounts[id]
+		for _, name := range slices.Sorted(maps.Keys(st.Markets)) {
+			m := st.Markets[name]
+			last := m.Tiers[len(m.Tiers)-1].MaxNotional
+			if specutil.SignedSize(a, name).IsZero() && a.WalletBalance.GreaterThanOrEqual(last.Mul(dec(2, 0))) {
+				return tradeAtNotional(t, name, m, specutil.Mark(st, name), id, last)
+			}
+		}
+	}
+	return spec.Event{}, false
+}
+
+// boundaryMaxNotional gives the first account a wallet of twice the last
+// tier's maxNotional of a market where it holds no position (one whose
+// maxNotional is at most a quarter of MAX): maxNotionalTrade opens a
+// position of exactly that notional.
+func boundaryMaxNotional(t *rapid.T, st *spec.State) {
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	a := st.Accounts[ids[0]]
+	var ok []string
+	for _, name := range slices.Sorted(maps.Keys(st.Markets)) {
+		m := st.Markets[name]
+		if last := m.Tiers[len(m.Tiers)-1].MaxNotional; specutil.SignedSize(a, name).IsZero() && last.Mul(dec(4, 0)).LessThanOrEqual(maxDecimal) {
+			ok = append(ok, name)
+		}
+	}
+	if len(ok) == 0 {
+		return
+	}
+	m := st.Markets[rapid.SampledFrom(ok).Draw(t, "maxNotionalMarket")]
+	a.WalletBalance = m.Tiers[len(m.Tiers)-1].MaxNotional.Mul(dec(2, 0))
+	st.Accounts[ids[0]] = a
 }
 
 // downRat rounds x down to the 1e-8 grid, as a decimal.
