@@ -160,7 +160,26 @@ func (e *env) countEventBoundary(before *spec.State, ev spec.Event, err error) {
 			}
 		}
 	case spec.EventTrade:
-		if err != nil || !ev.Size.Valid || !ev.Price.Valid {
+		if !ev.Size.Valid || !ev.Price.Valid || (err != nil && ruleOf(err) != "TRD-5") {
+			return
+		}
+		last := m.Tiers[len(m.Tiers)-1].MaxNotional
+		for _, side := range []struct {
+			id string
+			d  decimal.Decimal
+		}{{ev.Buyer, ev.Size.Decimal}, {ev.Seller, ev.Size.Decimal.Neg()}} {
+			a, ok := before.Accounts[side.id]
+			if !ok || !specutil.SignedSize(a, ev.Market).IsZero() {
+				continue // TRD-5's maxNotional counted on opening trades only
+			}
+			switch n := side.d.Abs().Mul(ev.Price.Decimal); {
+			case n.Equal(last) && err == nil:
+				e.hit("TRD-5 new notional = last maxNotional accepted")
+			case n.GreaterThan(last) && n.Sub(ev.Size.Decimal.Mul(m.TickSize)).LessThanOrEqual(last) && err != nil:
+				e.hit("TRD-5 new notional one tick above last maxNotional rejected")
+			}
+		}
+		if err != nil {
 			return
 		}
 		n := ev.Size.Decimal.Mul(ev.Price.Decimal)

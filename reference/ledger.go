@@ -494,7 +494,7 @@ func (l *Ledger) Apply(ev spec.Event) (effects []spec.Effect, err error) {
 	// few units, TRD-2): the event fails with POS-2 at the NUM-2 path.
 	for _, id := range work.sortIDs() {
 		for _, m := range slices.Sorted(maps.Keys(work.accounts[id].positions)) {
-			if p := work.accounts[id].positions[m]; p.q.Sign() > 0 && p.v.Sign() == 0 {
+			if p := work.accounts[id].positions[m]; l.zeroBasisRejected(p.q, p.v) {
 				return nil, fail(evPath(k, rangeField[ev.Type]), "POS-2", "%s's position in %s would have size %s and entryValue 0 (LED-1: V > 0)", id, m, str(p.q))
 			}
 		}

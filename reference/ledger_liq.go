@@ -223,8 +223,8 @@ func (l *Ledger) distributeLeftover(a *ledgerAccount, m string) {
 // that close with the remaining positions at their marks; the loop stops as
 // soon as the pool is not liquidatable or has no position.
 func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
-	for _, m := range markets {
-		if pl, _, _ := l.crossPoolOf(a); !l.triggered(pl) || len(pl.members) == 0 {
+	for i, m := range markets {
+		if pl, _, _ := l.crossPoolOf(a); l.stopsClosing(pl, i == 0) {
 			return
 		}
 		p := l.execPriceOf(a, m)

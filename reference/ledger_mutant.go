@@ -42,6 +42,8 @@ const (
 	mutSetLeverageAlwaysChecked = mutant(mutation.SetLeverageAlwaysChecked)
 	mutAddMarginPlusUnit        = mutant(mutation.AddMarginPlusUnit)
 	mutFundingUnclamped         = mutant(mutation.FundingUnclamped)
+	mutCrossCloseAll            = mutant(mutation.CrossCloseAll)
+	mutZeroBasisKept            = mutant(mutation.ZeroBasisKept)
 )
 
 // variantsOf returns market m's ledger variants as the ledger applies them:
@@ -138,6 +140,25 @@ func (l *Ledger) triggered(pl pool) bool {
 		return cmpRatio(exact(pl.e), pl.mm) <= 0
 	}
 	return liquidatable(pl)
+}
+
+// stopsClosing is LQ-4's loop test before closing the next position of a
+// solvent cross pool: it stops once the pool is not liquidatable (never,
+// after the first close, under mutCrossCloseAll).
+func (l *Ledger) stopsClosing(pl pool, first bool) bool {
+	if len(pl.members) == 0 {
+		return true
+	}
+	if l.mut == mutCrossCloseAll && !first {
+		return false
+	}
+	return !l.triggered(pl)
+}
+
+// zeroBasisRejected is LED-1's check of a position left with size > 0 and
+// V = 0 (skipped under mutZeroBasisKept).
+func (l *Ledger) zeroBasisRejected(q, v *apd.Decimal) bool {
+	return l.mut != mutZeroBasisKept && q.Sign() > 0 && v.Sign() == 0
 }
 
 // plusUnit is max, plus one unit under the mutant m when l has it (the

@@ -25,6 +25,8 @@ var boundaryTargets = []struct {
 	{mutation.LiqOrderTieReverse, "a cross pool with two equal losses, closed by ascending market (LQ-4)", 0},
 	{mutation.LedgerAliasesInput, "a price event after the ledger was opened: the caller's state is never modified (LED-7)", 0},
 	{mutation.AddMarginPlusUnit, "an addMargin one unit above the wallet, which is rejected with ACC-1 (LED-9)", 1500},
+	{mutation.CrossCloseAll, "a solvent cross pool no longer liquidatable after its first close, whose other positions stay open (LQ-4)", 0},
+	{mutation.ZeroBasisKept, "a crash below the tick that would leave the fund a long with cost basis 0, which fails with POS-2 (LED-1)", 1500},
 }
 
 // boundaryConfig is the generator configuration of the boundaries file: it

@@ -186,6 +186,14 @@ const (
 	// FundingUnclamped pays funding at the event's rate without clamping
 	// it to the market's fundingRateCap (FND-1).
 	FundingUnclamped Mutation = "funding-unclamped"
+	// CrossCloseAll closes every position of a solvent cross pool that the
+	// sweep liquidates, instead of stopping as soon as the pool is no longer
+	// liquidatable (LQ-4).
+	CrossCloseAll Mutation = "cross-close-all"
+	// ZeroBasisKept keeps a position with size > 0 and cost basis V = 0
+	// (the fund's long taken over at execution price 0, LQ-2) instead of
+	// failing the event with POS-2 (LED-1).
+	ZeroBasisKept Mutation = "zero-basis-kept"
 )
 
 // The ledger variant mutations (SPEC VAR): the engine applies the wrong
@@ -230,7 +238,7 @@ func Ledger() []Mutation {
 		FundingSign, DustLost, LiqFeeUncapped, IsolatedLossUncapped, ADLWrongSide, ADLRankByPnl, NoADL, SweepBeforeFunding, TradeFeeRoundDown, BasisRoundDown, IsolatedMarginNoTierCap, NoIMCheck, WithdrawProfit, HalfApplied, LedgerMutatesInput,
 		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput, FundCoversStrict,
 		LeftoverToTrader, SplitAllToFund, FeeFromWallet, ADLAccountAsPosition, FundingCapLinkedIgnored, SetLeverageNoCheck, SetLeverageAlwaysChecked,
-		AddMarginPlusUnit, FundingUnclamped,
+		AddMarginPlusUnit, FundingUnclamped, CrossCloseAll, ZeroBasisKept,
 	}
 }
 

@@ -45,15 +45,16 @@ const (
 	setupADLE0   = "adl-e0"   // adl-tie with the fund as a candidate at E = 0 exactly
 	setupADLV0   = "adl-v0"   // a crash below the tick gives the fund a long with V = 0, then ADL
 	setupThirds  = "thirds"   // two cross positions at leverage 3 whose IMs sum to the grid
+	setupMaxN    = "max-n"    // a flat account with a wallet of twice the last tier's maxNotional
 )
 
 // boundarySetup rewrites st (drawn by LedgerState, with its positions) into
 // one of the boundary setups, or leaves it (none drawn).
 func boundarySetup(t *rapid.T, st *spec.State, c Config) {
-	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupLossTie, setupThirds, setupThirds, setupThirds}
+	kinds := []string{"", setupTrigger, setupTrigger, setupTrigger, setupLossTie, setupLossTie, setupLossTie, setupLossTie, setupThirds, setupThirds, setupThirds, setupMaxN, setupMaxN, setupMaxN}
 	if c.ADL {
 		kinds = append(kinds, setupFund, setupFund, setupFund, setupFund, setupADLTie, setupADLTie,
-			setupADLE0, setupADLE0, setupADLV0, setupADLV0)
+			setupADLE0, setupADLE0, setupADLV0, setupADLV0, setupADLV0, setupADLV0)
 	}
 	switch rapid.SampledFrom(kinds).Draw(t, "boundarySetup") {
 	case setupTrigger:
@@ -71,6 +72,8 @@ func boundarySetup(t *rapid.T, st *spec.State, c Config) {
 		boundaryADLZeroBasis(t, st)
 	case setupThirds:
 		boundaryThirds(t, st)
+	case setupMaxN:
+		boundaryMaxNotional(t, st)
 	}
 }
 
@@ -319,11 +322,19 @@ func upUnits(x decimal.Decimal) decimal.Decimal { return specutil.CeilGrid(x, un
 // each -1u, exactly or +1u; funding at the cap, -1u or +1u; a trade whose
 // new notional is exactly a tier boundary, or one tick either side.
 func boundaryEvent(t *rapid.T, st *spec.State, c Config) (spec.Event, bool) {
+	if ev, ok := maxNotionalTrade(t, st); ok && rapid.IntRange(0, 3).Draw(t, "maxNotional") > 0 {
+		return ev, true
+	}
 	if ev, ok := crashEvent(t, st); ok && rapid.IntRange(0, 3).Draw(t, "crash") > 0 {
 		return ev, true
 	}
 	if ev, ok := thirdsWithdraw(t, st); ok && rapid.Bool().Draw(t, "thirds") {
 		return ev, true
+	}
+	if solventCrossToClose(st) && rapid.IntRange(0, 3).Draw(t, "sameSolvent") > 0 {
+		// LQ-4: the sweep of a liquidatable, solvent cross pool with two or
+		// more positions, at unchanged marks (mutation.CrossCloseAll).
+		return priceSame(t, st), true
 	}
 	ids := slices.Sorted(maps.Keys(st.Accounts))
 	acct := rapid.SampledFrom(ids).Draw(t, "boundaryAccount")
@@ -389,6 +400,13 @@ func tierTrade(t *rapid.T, st *spec.State, acct string) (spec.Event, bool) {
 		return spec.Event{}, false
 	}
 	b := m.Tiers[rapid.IntRange(1, min(4, len(m.Tiers)-1)).Draw(t, "tierIndex")].MinNotional
+	return tradeAtNotional(t, market, m, mark, acct, b)
+}
+
+// tradeAtNotional is a trade of acct against the fund whose size*price is
+// exactly b, or one tick of price either side, at a price within 10% of
+// the mark (ok false when no lot/tick pair near the mark gives b).
+func tradeAtNotional(t *rapid.T, market string, m spec.Market, mark decimal.Decimal, acct string, b decimal.Decimal) (spec.Event, bool) {
 	k0 := specutil.FloorGrid(b.Div(mark), m.LotSize).Div(m.LotSize).IntPart()
 	for step := int64(0); step < 3000; step++ {
 		k := k0 + (step+1)/2*(1-2*(step%2))
@@ -410,6 +428,47 @@ func tierTrade(t *rapid.T, st *spec.State, acct string) (spec.Event, bool) {
 	return spec.Event{}, false
 }
 
+// maxNotionalTrade is TRD-5's last comparison: a trade that opens a
+// position whose notional at the trade price is exactly the last tier's
+// maxNotional (accepted), or one tick of price either side (above:
+// rejected with TRD-5), by an account set by boundaryMaxNotional (flat in
+// the market, a wallet of twice that notional, so that the IM check passes).
+func maxNotionalTrade(t *rapid.T, st *spec.State) (spec.Event, bool) {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		a := st.Accounts[id]
+		for _, name := range slices.Sorted(maps.Keys(st.Markets)) {
+			m := st.Markets[name]
+			last := m.Tiers[len(m.Tiers)-1].MaxNotional
+			if specutil.SignedSize(a, name).IsZero() && a.WalletBalance.GreaterThanOrEqual(last.Mul(dec(2, 0))) {
+				return tradeAtNotional(t, name, m, specutil.Mark(st, name), id, last)
+			}
+		}
+	}
+	return spec.Event{}, false
+}
+
+// boundaryMaxNotional gives the first account a wallet of twice the last
+// tier's maxNotional of a market where it holds no position (one whose
+// maxNotional is at most a quarter of MAX): maxNotionalTrade opens a
+// position of exactly that notional.
+func boundaryMaxNotional(t *rapid.T, st *spec.State) {
+	ids := slices.Sorted(maps.Keys(st.Accounts))
+	a := st.Accounts[ids[0]]
+	var ok []string
+	for _, name := range slices.Sorted(maps.Keys(st.Markets)) {
+		m := st.Markets[name]
+		if last := m.Tiers[len(m.Tiers)-1].MaxNotional; specutil.SignedSize(a, name).IsZero() && last.Mul(dec(4, 0)).LessThanOrEqual(maxDecimal) {
+			ok = append(ok, name)
+		}
+	}
+	if len(ok) == 0 {
+		return
+	}
+	m := st.Markets[rapid.SampledFrom(ok).Draw(t, "maxNotionalMarket")]
+	a.WalletBalance = m.Tiers[len(m.Tiers)-1].MaxNotional.Mul(dec(2, 0))
+	st.Accounts[ids[0]] = a
+}
+
 // downRat rounds x down to the 1e-8 grid, as a decimal.
 func downRat(x *big.Rat) decimal.Decimal {
 	d := down(x)
@@ -419,9 +478,29 @@ func downRat(x *big.Rat) decimal.Decimal {
 // priceSame is a price event that re-sends a market's current mark: the
 // sweep runs (LQ-1) with every pool exactly where it is, so a boundary
 // setup is decided at its boundary.
+//
+// When the state is set for a crash (boundaryADLZeroBasis), half of these
+// events are the crash instead (crashEvent), so that LED-1's V = 0 check is
+// reached in most runs of that setup (mutation.ZeroBasisKept).
 func priceSame(t *rapid.T, st *spec.State) spec.Event {
+	if ev, ok := crashEvent(t, st); ok && rapid.Bool().Draw(t, "sameCrash") {
+		return ev
+	}
 	market := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, "sameMarket")
 	return spec.Event{Type: spec.EventPrice, Market: market, Mark: nd(specutil.Mark(st, market))}
+}
+
+// solventCrossToClose says whether a trader's cross pool with two or more
+// positions is liquidatable (E < MM) and solvent at the marks (E >= 0; a
+// boundaryLossTie setup): LQ-4 closes its positions one at a time and
+// stops as soon as it is no longer liquidatable.
+func solventCrossToClose(st *spec.State) bool {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		if v := specutil.Pool(st, st.Accounts[id], ""); v.Positions >= 2 && v.E.LessThan(v.MM) && v.E.Sign() >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // withdrawAtMax is a withdrawal by acct of LED-9's maximum min(WB, WB + sum
