@@ -23,6 +23,11 @@ func TestMutantsCaught(t *testing.T) {
 	// under -short (where rapid divides the number of checks by 5): with 20,
 	// two of the query mutants survive about one run in 25; with 100 ledger
 	// runs, adl-rank-by-pnl survived about one in six.
+	// A fixed seed: some mutants are caught late in the budget
+	// (cross-close-all and zero-basis-kept after up to 293 of 300 runs), so
+	// a random seed would fail CI by chance now and then; `perpcheck verify`
+	// and the fuzz targets explore other seeds.
+	const seed = 1
 	checks := 100
 	if testing.Short() {
 		checks *= 5
@@ -30,7 +35,7 @@ func TestMutantsCaught(t *testing.T) {
 	for _, m := range mutants.All() {
 		t.Run(m.Name, func(t *testing.T) {
 			res, err := properties.Check(m.Factory, &properties.Config{Cases: checks, Runs: 3 * checks,
-				Select: m.Targets, FailFast: true,
+				Select: m.Targets, FailFast: true, Seed: seed,
 				ShrinkTime: 200 * time.Millisecond, Parallel: 2})
 			if err == nil {
 				t.Fatalf("mutant %s survived the suite (%d properties passed)", m.Name, res.Passed)
