@@ -53,6 +53,17 @@ func bothEngines(t *testing.T, s *spec.Scenario) (*spec.Report, *spec.Error) {
 	return got, nil
 }
 
+// wantMMAndPrices checks a position's maintenance margin and its exact and
+// tick-rounded liquidation prices ("" for null).
+func wantMMAndPrices(t *testing.T, p *spec.PositionReport, mm, exact, tickPrice string) {
+	t.Helper()
+	if !p.MaintenanceMargin.Equal(d(mm)) {
+		t.Errorf("MM = %s, want %s", p.MaintenanceMargin, mm)
+	}
+	wantField(t, "liquidationPriceExact", p.LiquidationPriceExact, exact)
+	wantField(t, "liquidationPrice", p.LiquidationPrice, tickPrice)
+}
+
 func wantField(t *testing.T, what string, got decimal.NullDecimal, want string) {
 	t.Helper()
 	if want == "" {
@@ -159,12 +170,7 @@ func TestVariantCloseFeeTaker(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := rep.Positions[0]
-			if !p.MaintenanceMargin.Equal(d(c.mm)) {
-				t.Errorf("MM = %s, want %s", p.MaintenanceMargin, c.mm)
-			}
-			wantField(t, "liquidationPriceExact", p.LiquidationPriceExact, c.exact)
-			wantField(t, "liquidationPrice", p.LiquidationPrice, c.tickPrice)
+			wantMMAndPrices(t, &rep.Positions[0], c.mm, c.exact, c.tickPrice)
 		})
 	}
 }
@@ -211,12 +217,7 @@ func TestVariantFlatSchedule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := rep.Positions[0]
-			if !p.MaintenanceMargin.Equal(d(c.mm)) {
-				t.Errorf("MM = %s, want %s", p.MaintenanceMargin, c.mm)
-			}
-			wantField(t, "liquidationPriceExact", p.LiquidationPriceExact, c.exact)
-			wantField(t, "liquidationPrice", p.LiquidationPrice, c.tickPrice)
+			wantMMAndPrices(t, &rep.Positions[0], c.mm, c.exact, c.tickPrice)
 		})
 	}
 }

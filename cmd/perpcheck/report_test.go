@@ -30,20 +30,7 @@ func failingRun(t *testing.T) (string, *verifyReport, string) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
-	return dir, readResult(t, filepath.Join(dir, "result.json")), out.String()
-}
-
-func readResult(t *testing.T, name string) *verifyReport {
-	t.Helper()
-	data, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r verifyReport
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return &r
+	return dir, readReport(t, filepath.Join(dir, "result.json")), out.String()
 }
 
 var (
@@ -345,7 +332,7 @@ func TestVerifyOutEngine(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
-	r := readResult(t, filepath.Join(dir, "result.json"))
+	r := readReport(t, filepath.Join(dir, "result.json"))
 	src, _ := os.ReadFile(filepath.Join("..", "..", "engines", "python", "engine.py"))
 	name := regexp.MustCompile(`(?m)^ENGINE = "([^"]+)"`).FindSubmatch(src)
 	if r.Engine == nil || name == nil || r.Engine.Name != string(name[1]) || r.Engine.Version == "" || len(r.Engine.Command) != 2 {
@@ -389,7 +376,7 @@ func TestVerifyOutLedger(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
-	r := readResult(t, filepath.Join(dir, "result.json"))
+	r := readReport(t, filepath.Join(dir, "result.json"))
 	c := r.Properties[0].Failure.Counterexamples[0]
 	var in spec.Run
 	if err := json.Unmarshal(c.Input, &in); err != nil {
