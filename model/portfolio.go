@@ -36,6 +36,8 @@ type Portfolio struct {
 	isoPool        int // the number of isolated positions
 	// atEquality is POOL-5:at-equality, the trigger all markets share (VAR-1).
 	atEquality bool
+	// fast1 is the state of Cross's one-position fast path (cross_fast.go).
+	fast1 uint8
 
 	// IM of the cross pool is summed exactly per distinct effective leverage
 	// (grpDen, in units); acc/accStamp/used are the per-call accumulators.
@@ -254,6 +256,17 @@ func (p *Portfolio) Position(i int) (PositionMetrics, error) {
 // Cross returns the health of the cross pool (SPEC POOL-1, 3, 4, 5). A
 // reported value above MAX is an *Error with Rule NUM-2 at pools[0].<field>.
 func (p *Portfolio) Cross() (h PoolHealth, err error) {
+	if p.fast1 != fast1Off { // one mark-basis position: cross_fast.go
+		if p.fast1 == fast1Unknown {
+			p.fast1 = fast1Off
+			if p.fast1Applies() {
+				p.fast1 = fast1On
+			}
+		}
+		if p.fast1 == fast1On && p.crossOne(&h) {
+			return h, nil
+		}
+	}
 	// E = (W - sum s_i*Q_i*EP_i) + sum s_i*N_i: the first part is the
 	// constant crossBase16. MM = sum N_i*MMR_i - sum cum_i over the mark-basis
 	// positions plus the constant entry-basis part crossMMEntry24.

@@ -1,0 +1,15 @@
+package model
+
+// CrossPaths exports both paths of Portfolio.Cross to the external tests
+// (cross_fast_test.go): the general path's result and error, and whether the
+// one-position fast path applies and accepted the portfolio, with its result.
+func CrossPaths(p *Portfolio) (general PoolHealth, err error, applies, taken bool, fast PoolHealth) {
+	state := p.fast1
+	p.fast1 = fast1Off
+	general, err = p.Cross()
+	p.fast1 = state
+	if applies = p.fast1Applies(); applies {
+		taken = p.crossOne(&fast)
+	}
+	return general, err, applies, taken, fast
+}
