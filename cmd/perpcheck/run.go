@@ -74,8 +74,13 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	results := make([]spec.EventResult, 0, len(r.Events))
 	first := true
-	for i, ev := range r.Events {
-		effs, e := l.Apply(ev)
+	// The model's fixed-point effects, one reused buffer (ApplyAppend), each
+	// written as the JSON of its spec.Effect (run_effects.go) without
+	// building the decimals.
+	var effs []model.LedgerEffect
+	for i := range r.Events {
+		var e error
+		effs, e = l.ApplyAppend(effs[:0], &r.Events[i])
 		res := spec.EventResult{Event: i}
 		if e != nil {
 			me, ok := e.(*spec.Error)
@@ -95,7 +100,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 			first = false
 			enc.newline(2)
-			enc.value(2, &effs[k])
+			enc.effect(2, &effs[k])
 		}
 		r.Events[i] = spec.Event{} // the event is done; let it go
 	}
@@ -142,6 +147,7 @@ type jsonWriter struct {
 	w       *bufio.Writer
 	compact bool
 	err     error
+	buf     []byte // effect's scratch space
 }
 
 func (j *jsonWriter) raw(s string) {
