@@ -1,9 +1,10 @@
 package model
 
 // CrossPaths exports both paths of Portfolio.Cross to the external tests
-// (cross_fast_test.go): the general path's result and error, and whether the
-// one-position fast path applies and accepted the portfolio, with its result.
-func CrossPaths(p *Portfolio) (general PoolHealth, err error, applies, taken bool, fast PoolHealth) {
+// (cross_fast_test.go): the general path's result, whether the one-position
+// fast path applies and accepted the portfolio, its result, and the general
+// path's error.
+func CrossPaths(p *Portfolio) (general PoolHealth, applies, taken bool, fast PoolHealth, err error) {
 	state := p.fast1
 	p.fast1 = fast1Off
 	general, err = p.Cross()
@@ -11,5 +12,5 @@ func CrossPaths(p *Portfolio) (general PoolHealth, err error, applies, taken boo
 	if applies = p.fast1Applies(); applies {
 		taken = p.crossOne(&fast)
 	}
-	return general, err, applies, taken, fast
+	return general, applies, taken, fast, err
 }

@@ -61,7 +61,7 @@ func TestCrossFastPathEqualsGeneral(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			gen, gerr, applies, ok, fast := model.CrossPaths(p)
+			gen, applies, ok, fast, gerr := model.CrossPaths(p)
 			got, err := p.Cross()
 			if got != gen || !sameCrossErr(err, gerr) {
 				t.Fatalf("case %d/%d: Cross = %+v, %v; general path %+v, %v\nscenario: %s", n, k, got, err, gen, gerr, dump(sc))
