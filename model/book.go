@@ -117,6 +117,9 @@ func NewBook(markets map[string]spec.Market, prices map[string]spec.Price, accou
 	if err != nil {
 		return nil, err
 	}
+	if err := base.bookHalfInitial(); err != nil { // halfinitial.go
+		return nil, err
+	}
 	nm := len(base.markets)
 	b := &Book{
 		names:  make([]string, nm),

@@ -36,6 +36,11 @@ type Portfolio struct {
 	isoPool        int // the number of isolated positions
 	// atEquality is POOL-5:at-equality, the trigger all markets share (VAR-1).
 	atEquality bool
+	// den is TIER-3:half-initial's common denominator D (1 without such a
+	// market): every MM, rate and "24" value is then scaled by D (u8d =
+	// 1e8*D), see halfinitial.go. noHalf rejects the variant (the ledger).
+	den, u8d uint64
+	noHalf   bool
 
 	// IM of the cross pool is summed exactly per distinct effective leverage
 	// (grpDen, in units); acc/accStamp/used are the per-call accumulators.
@@ -243,7 +248,7 @@ func (p *Portfolio) Position(i int) (PositionMetrics, error) {
 		return pm, reportErr("positions", i, "initialMargin")
 	}
 	pm.InitialMargin = Fixed(v)
-	if v, ok = mm24.DivCeil(u16).Int64(); !ok {
+	if v, ok = p.roundMM(mm24).Int64(); !ok {
 		return pm, reportErr("positions", i, "maintenanceMargin")
 	}
 	pm.MaintenanceMargin = Fixed(v)
@@ -329,7 +334,7 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 		}
 		eInt, eRem := e16.DivFloor(u8)
 		avail := eInt.Sub(a).Add(wide.FromInt64(adjFloor(eRem, r, sDen)))
-		err = health(&h, &e16, &eInt, &mm24, &im, &avail, 0, p.atEquality)
+		err = p.healthAt(&h, &e16, &eInt, &mm24, &im, &avail, 0)
 		return h, err
 	}
 	// IM = A + F with F = sum r_g/d_g; ceil(F) = J - floor(sum (d_g-r_g)/d_g).
@@ -354,7 +359,7 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 	}
 	p.terms = ts[:0]
 	avail := eInt.Sub(a).Add(wide.FromInt64(fl2 - j))
-	err = health(&h, &e16, &eInt, &mm24, &im, &avail, 0, p.atEquality)
+	err = p.healthAt(&h, &e16, &eInt, &mm24, &im, &avail, 0)
 	return h, err
 }
 
@@ -382,7 +387,7 @@ func (p *Portfolio) Isolated(i int) (h PoolHealth, err error) {
 	}
 	eInt, eRem := e16.DivFloor(u8)
 	avail := eInt.Sub(a).Add(wide.FromInt64(adjFloor(eRem, r, l)))
-	err = health(&h, &e16, &eInt, &mm24, &im, &avail, ps.pool, p.atEquality)
+	err = p.healthAt(&h, &e16, &eInt, &mm24, &im, &avail, ps.pool)
 	return h, err
 }
 

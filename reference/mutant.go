@@ -20,12 +20,6 @@ type mutant string
 // noMutation is Evaluate: the reference as specified.
 const noMutation mutant = ""
 
-// withHalfInitial is not a bug: it is the reference with
-// TIER-3:half-initial admitted (SPEC TIER-3 specifies it; Evaluate still
-// rejects it with VAR-1 until the model implements it too, VAR-2). Only this
-// package's tests evaluate with it.
-const withHalfInitial mutant = "reference:half-initial"
-
 // The query bugs (internal/mutation documents each).
 const (
 	mutIMRoundDown          = mutant(mutation.IMRoundDown)
