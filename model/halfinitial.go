@@ -183,15 +183,3 @@ func (p *Portfolio) healthAt(h *PoolHealth, e16, eInt, mm24, im, avail *wide.Int
 	h.Liquidatable = liquidatableUnder(p.atEquality, ed, *mm24)
 	return nil
 }
-
-// bookHalfInitial rejects TIER-3:half-initial for a Book, which scans with
-// the unscaled rates (VAR-1 at the first such market, as the ledger does).
-func (p *Portfolio) bookHalfInitial() *spec.Error {
-	for mi := range p.markets {
-		if mk := &p.markets[mi]; mk.flags.half {
-			return errf("markets."+spec.PathKey(mk.name)+".variants.maintenanceRate", "VAR-1",
-				"maintenanceRate \"half-initial\" is not implemented by Book (SPEC VAR-2); use Load")
-		}
-	}
-	return nil
-}
