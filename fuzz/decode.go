@@ -61,7 +61,10 @@ func DecodeScenario(data []byte) *spec.Scenario {
 // byte for the scenario's trigger (VAR-1: one trigger for all markets), then
 // one byte per market in name order whose bits select TIER-7
 // upper-inclusive, TIER-8 flat (given maintenance amounts become 0, TIER-6
-// under flat) and QTY-5 taker. A byte of 255 selects an unknown tier bound
+// under flat), QTY-5 taker and TIER-3 half-initial (every maxLeverage of at
+// least 1 rounded down to an integer, given progressive maintenance amounts
+// dropped; the common denominator may exceed 10^6, an error path both
+// engines are compared on). A byte of 255 selects an unknown tier bound
 // instead, so that VAR-1's error path is compared too.
 func decodeVariants(r *reader, s *spec.Scenario) {
 	trig := r.u8()&1 == 1
@@ -89,6 +92,18 @@ func decodeVariants(r *reader, s *spec.Scenario) {
 		}
 		if b&4 == 4 {
 			v.CloseFee = spec.CloseFeeTaker
+		}
+		if b&8 == 8 {
+			v.MaintenanceRate = spec.MaintenanceRateHalfInitial
+			m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+			for i := range m.Tiers {
+				if l := m.Tiers[i].MaxLeverage; l.GreaterThanOrEqual(decimal.NewFromInt(1)) {
+					m.Tiers[i].MaxLeverage = l.Floor()
+				}
+				if b&2 == 0 {
+					m.Tiers[i].MaintenanceAmount = decimal.NullDecimal{}
+				}
+			}
 		}
 		if b == 255 {
 			v.TierBound = "upper"

@@ -37,6 +37,23 @@ func TestDecodeVariants(t *testing.T) {
 			t.Errorf("market %s: variants %+v, want the shared trigger only", n, v)
 		}
 	}
+	agree(t, s)
+	// A market byte 8 selects TIER-3:half-initial with integer leverages.
+	s = DecodeScenario(append(make([]byte, r.i), 0, 8))
+	if v := s.Markets[names[0]].Variants; v == nil || v.MaintenanceRate != spec.MaintenanceRateHalfInitial {
+		t.Fatalf("first market's variants %+v, want maintenanceRate half-initial", v)
+	}
+	for _, tr := range s.Markets[names[0]].Tiers {
+		if !tr.MaxLeverage.Equal(tr.MaxLeverage.Floor()) || tr.MaintenanceAmount.Valid {
+			t.Errorf("tier %+v: want an integer maxLeverage and no maintenanceAmount", tr)
+		}
+	}
+	agree(t, s)
+}
+
+// agree requires the same report (or the same error) of both engines.
+func agree(t *testing.T, s *spec.Scenario) {
+	t.Helper()
 	mr, merr := model.Evaluate(s)
 	rr, rerr := reference.Evaluate(s)
 	if (merr == nil) != (rerr == nil) {

@@ -111,3 +111,43 @@ func TestQueriesMatchReport(t *testing.T) {
 		t.Errorf("SetMark(0, 0) accepted")
 	}
 }
+
+// Under TIER-3:half-initial (rates over a common denominator D, halfinitial.go)
+// the queries do not allocate either: allocScenario with BTC and ETH under
+// the variant (leverages 125, 100, 75, 50, 25: D = lcm(250, 200, 150, 100, 50)
+// = 3000, which scales every market; the given deductions are dropped).
+func TestHalfInitialQueriesDoNotAllocate(t *testing.T) {
+	s := allocScenario()
+	for _, name := range []string{"BTC", "ETH"} {
+		m := s.Markets[name]
+		m.Variants = &spec.Variants{MaintenanceRate: spec.MaintenanceRateHalfInitial}
+		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+		for t := range m.Tiers {
+			m.Tiers[t].MaintenanceAmount = spec.Tier{}.MaintenanceAmount
+		}
+		s.Markets[name] = m
+	}
+	p, err := Load(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.den != 3000 {
+		t.Fatalf("den = %d, want 3000", p.den)
+	}
+	var sink PoolHealth
+	for i := 0; i < p.NumPositions(); i++ {
+		f := func() {
+			sink, _ = p.Cross()
+			_, _ = p.Position(i)
+			_, _ = p.LiquidationPrice(i)
+			_, _ = p.BankruptcyPrice(i)
+			if i >= 3 {
+				sink, _ = p.Isolated(i)
+			}
+		}
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("position %d: %v allocations per run, want 0", i, n)
+		}
+	}
+	_ = sink
+}

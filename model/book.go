@@ -44,6 +44,11 @@ type Book struct {
 	ipos []bookIso   // the isolated positions of every account, in account order
 
 	atEquality bool // POOL-5:at-equality, the trigger of every market (VAR-1)
+	// den is TIER-3:half-initial's common denominator (1 without it): the
+	// tiers' rates and every mm24 are scaled by it (halfinitial.go), so E is
+	// scaled to compare, and mmMax24 = bookMMMax24 * den.
+	den     uint64
+	mmMax24 wide.Int
 }
 
 type bookMkt struct{ off, end int32 }
@@ -127,6 +132,8 @@ func NewBook(markets map[string]spec.Market, prices map[string]spec.Price, accou
 		acct:   make([]bookAcct, len(accounts)),
 
 		atEquality: base.atEquality,
+		den:        base.den,
+		mmMax24:    bookMMMax24.Mul(base.den),
 	}
 	for mi := range base.markets {
 		mk := &base.markets[mi]
@@ -386,8 +393,11 @@ func (b *Book) crossPool(a *bookAcct, cs uint32) (bool, bookErr) {
 		return false, bookErr{kind: 2}
 	}
 	mm24 := wide.Int{W0: r0, W1: r1, W2: r2}.Sub(wide.Int{W0: k0, W1: k1}.Mul(u8)).Add(a.mmEntry)
-	if bookMMMax24.Less(mm24) {
+	if b.mmMax24.Less(mm24) {
 		return false, bookErr{kind: 3}
+	}
+	if b.den != 1 {
+		e16 = e16.Mul(b.den)
 	}
 	return liquidatableUnder(b.atEquality, e16, mm24), bookErr{}
 }
@@ -447,8 +457,11 @@ func (b *Book) isoPool(p *bookIso) (bool, bookErr) {
 	if p.flags&bookEntry == 0 {
 		mm24 = wide.Int{W0: nLo, W1: nHi}.Mul(td.mmr).Sub(wide.Int{W0: td.cum16[0], W1: td.cum16[1]}.Mul(u8))
 	}
-	if bookMMMax24.Less(mm24) {
+	if b.mmMax24.Less(mm24) {
 		return false, bookErr{kind: 3, pool: p.pool}
+	}
+	if b.den != 1 {
+		e16 = e16.Mul(b.den)
 	}
 	return liquidatableUnder(b.atEquality, e16, mm24), bookErr{}
 }

@@ -31,7 +31,9 @@ const (
 // fast1Applies reports whether the cross pool is one mark-basis position under
 // the default tier rate (TIER-3 "given"): the only shape crossOne computes.
 func (p *Portfolio) fast1Applies() bool {
-	if len(p.cross) != 1 || !p.crossMMEntry24.IsZero() {
+	// den > 1: a TIER-3:half-initial market somewhere in the scenario scales
+	// every tier's MM data by D (halfinitial.go); this path works at 1e-24.
+	if len(p.cross) != 1 || !p.crossMMEntry24.IsZero() || p.den > 1 {
 		return false
 	}
 	ps := &p.pos[p.cross[0]]

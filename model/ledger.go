@@ -287,7 +287,7 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	if st == nil {
 		return nil, &spec.Error{Path: "", Rule: "EVAL-1", Msg: "nil state"}
 	}
-	p := &Portfolio{}
+	p := &Portfolio{noHalf: true} // TIER-3:half-initial: not in the ledger (VAR-2)
 	sc := &spec.Scenario{Markets: st.Markets, Prices: st.Prices}
 	if err := p.loadMarkets(sc); err != nil {
 		return nil, err

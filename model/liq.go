@@ -26,14 +26,15 @@ func (p *Portfolio) LiquidationPrice(i int) (PriceResult, error) {
 				continue
 			}
 			_, _, u, mm, _, _ := p.eval(&p.pos[ci])
-			k24 = k24.Add(u.Mul(u8)).Sub(mm)
+			k24 = k24.Add(u.Mul(p.u8d)).Sub(mm)
 			k16 = k16.Add(u)
 		}
 	} else {
 		if ps.isoOverflow {
 			return PriceResult{}, reportErr("positions", i, "isolatedMargin")
 		}
-		k24, k16 = wide.MulU64(uint64(ps.iso), u16), wide.MulU64(uint64(ps.iso), u8)
+		k16 = wide.MulU64(uint64(ps.iso), u8)
+		k24 = k16.Mul(p.u8d)
 	}
 	return p.liq(ps, k24, k16), nil
 }
@@ -54,7 +55,7 @@ func (p *Portfolio) liq(ps *position, k24, k16 wide.Int) PriceResult {
 		} else {
 			y = ps.qe24.Add(x)
 		}
-		dd = u8
+		dd = p.u8d
 		// LIQ-3: f(0) = K - s*Q*EP - MM(Q*EP) = -s*Y.
 		if y.Sign() <= 0 {
 			return noLiq(long)
@@ -74,15 +75,15 @@ func (p *Portfolio) liq(ps *position, k24, k16 wide.Int) PriceResult {
 		td := &ps.tiers[t]
 		if long {
 			y = ps.qe24.Sub(k24).Sub(td.cum24)
-			dd = u8 - uint64(td.mmr)
+			dd = p.u8d - uint64(td.mmr)
 		} else {
 			y = k24.Add(ps.qe24).Add(td.cum24)
-			dd = u8 + uint64(td.mmr)
+			dd = p.u8d + uint64(td.mmr)
 			// TIER-8:flat: the short's root is the infimum of the
 			// liquidatable set, max(P_t, minNotional_t/Q): below minN_t
 			// the lower tier is safe, above it f jumps below zero.
 			if mk := &p.markets[ps.mkt]; mk.flags.flat && y.Less(wide.MulU64(uint64(td.minN), u8).Mul(dd)) {
-				y, dd = td.minN24, u8
+				y, dd = td.minN24, p.u8d
 			}
 		}
 	}
@@ -167,7 +168,7 @@ func (p *Portfolio) rootTier(ps *position, k24 wide.Int) int {
 	for t := 0; t+1 < len(tiers); t++ {
 		td := &tiers[t]
 		// f_t(maxNotional_t/Q) = K - (maxN - Q*EP) - (maxN*MMR_t - cum_t).
-		maxN24 := wide.MulU64(uint64(td.maxN), u16)
+		maxN24 := wide.MulU64(uint64(td.maxN), u8).Mul(p.u8d)
 		mmMax24 := wide.MulU64(uint64(td.maxN), uint64(td.mmr)).Mul(u8).Sub(td.cum24)
 		f := k24.Sub(maxN24).Add(ps.qe24).Sub(mmMax24)
 		if sg := f.Sign(); sg < 0 || (sg == 0 && flat && atEq && upper) {
@@ -187,7 +188,7 @@ func (p *Portfolio) onGridLiquidatable(ps *position, k24, k16, y wide.Int, dd, p
 	// f(pr) = K + s*(Q*pr - Q*EP) - MM_i(pr), scale 1e-24.
 	nHi, nLo := bits.Mul64(ps.q, pr)
 	n16 := wide.Int{W0: nLo, W1: nHi}
-	x := n16.Sub(ps.qe16).Mul(u8)
+	x := n16.Sub(ps.qe16).Mul(p.u8d)
 	if ps.sign < 0 {
 		x = x.Neg()
 	}
@@ -197,7 +198,7 @@ func (p *Portfolio) onGridLiquidatable(ps *position, k24, k16, y wide.Int, dd, p
 		mm = n16.Mul(uint64(td.mmr)).Sub(td.cum24)
 	}
 	// E - MM = f: POOL-5 on E = K0 + s*(Q*pr - Q*EP) and MM = E - f.
-	e := k16.Mul(u8).Add(x)
+	e := k16.Mul(p.u8d).Add(x)
 	return triggered24(p.atEquality, e, e.Sub(k24.Add(x).Sub(mm)))
 }
 

@@ -36,6 +36,7 @@ func Load(s *spec.Scenario) (*Portfolio, error) {
 	if err := p.loadMarkets(s); err != nil {
 		return nil, err
 	}
+	p.scaleHalfInitial() // TIER-3:half-initial (halfinitial.go)
 	if err := p.loadPrices(s); err != nil {
 		return nil, err
 	}
@@ -80,6 +81,7 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 	sort.Strings(names) // ascending byte order
 	p.markets = make([]market, len(names))
 	p.marks = make([]int64, len(names))
+	p.den, p.u8d = 1, u8
 	p.mindex = make(map[string]int, len(names))
 	for mi, name := range names {
 		m := s.Markets[name]
@@ -186,12 +188,15 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 		if err := mk.loadVariants(m.Variants, pre); err != nil {
 			return err
 		}
+		if mk.flags.half && p.noHalf {
+			return errf(pre+".variants.maintenanceRate", "VAR-1", noHalfMsg)
+		}
 		if mi == 0 {
 			p.atEquality = mk.flags.atEquality
 		} else if mk.flags.atEquality != p.atEquality {
 			return errf(pre+".variants.trigger", "VAR-1", "trigger "+spec.Quote(mk.vars.Trigger)+" differs from market "+spec.Quote(names[0])+"'s; all markets of a scenario share one trigger")
 		}
-		if err := mk.loadTiers(m.Tiers, pre+".tiers"); err != nil {
+		if err := mk.loadTiers(m.Tiers, pre+".tiers", &p.den); err != nil {
 			return err
 		}
 		if err := p.loadPMMarket(mi, &m, pre); err != nil { // MKT-6, PM-1 (pm.go)
@@ -202,7 +207,9 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 }
 
 // loadTiers checks TIER-1, then for each tier its fields (NUM) and TIER-2..6.
-func (mk *market) loadTiers(tiers []spec.Tier, pre string) *spec.Error {
+// den is the scenario's running common denominator of TIER-3:half-initial
+// (1 until a half-initial market; its markets are loaded in order).
+func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64) *spec.Error {
 	// TIER-1 has two parts: "at least one tier" is checked first, at the path
 	// of the table; "tiers[0].minNotional = 0" is a check on that field, so
 	// ("within a field the NUM checks come first") it follows the NUM checks
@@ -251,8 +258,15 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string) *spec.Error {
 		if t > 0 && td.mmr < mk.tiers[t-1].mmrGiven {
 			return errf(tp+".maintenanceMarginRate", "TIER-3", "maintenanceMarginRate "+fx(td.mmr)+" is below the previous tier's "+fx(mk.tiers[t-1].mmrGiven))
 		}
+		// TIER-3:half-initial: an integer maxLeverage_t and the running
+		// common denominator D <= 10^6; QTY-5:taker with the derived rate.
+		if mk.flags.half {
+			if err := mk.checkHalfInitial(tp, td, den); err != nil {
+				return err
+			}
+		}
 		// QTY-5:taker: the MM rate MMR_t + takerFeeRate must stay below 1 (LIQ-2).
-		if mk.flags.taker && td.mmr+mk.takerFee >= one {
+		if mk.flags.taker && !mk.flags.half && td.mmr+mk.takerFee >= one {
 			return errf(tp+".maintenanceMarginRate", "QTY-5", "under closeFee \"taker\", maintenanceMarginRate "+fx(td.mmr)+" + takerFeeRate "+fx(mk.takerFee)+" must be < 1")
 		}
 		// TIER-4.
@@ -262,8 +276,9 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string) *spec.Error {
 		if t > 0 && td.maxLev > mk.tiers[t-1].maxLev {
 			return errf(tp+".maxLeverage", "TIER-4", "maxLeverage "+fx(td.maxLev)+" is above the previous tier's "+fx(mk.tiers[t-1].maxLev))
 		}
-		// TIER-5: MMR*maxLeverage <= 1, i.e. mmr*maxLev <= 1e16 at scale 1e-16.
-		if wide.MulU64(uint64(td.mmr), uint64(td.maxLev)).Cmp(wide.FromInt64(int64(u16))) > 0 {
+		// TIER-5: MMR*maxLeverage <= 1, i.e. mmr*maxLev <= 1e16 at scale 1e-16
+		// (1/2 under TIER-3:half-initial, by TIER-4).
+		if !mk.flags.half && wide.MulU64(uint64(td.mmr), uint64(td.maxLev)).Cmp(wide.FromInt64(int64(u16))) > 0 {
 			return errf(tp+".maxLeverage", "TIER-5", "maintenanceMarginRate "+fx(td.mmr)+" * maxLeverage "+fx(td.maxLev)+" exceeds 1")
 		}
 		// TIER-6: cum_t = cum_(t-1) + minNotional_t * (MMR_t - MMR_(t-1));
@@ -271,7 +286,11 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string) *spec.Error {
 		if t > 0 && !mk.flags.flat {
 			cum16 = cum16.Add(wide.MulU64(uint64(td.minN), uint64(td.mmr-mk.tiers[t-1].mmrGiven)))
 		}
-		if hasAmount && wide.FromInt64(amount).Mul(u8).Cmp(cum16) != 0 {
+		if mk.flags.half {
+			if err := mk.checkHalfAmount(tp, t, amount, hasAmount, *den); err != nil {
+				return err
+			}
+		} else if hasAmount && wide.FromInt64(amount).Mul(u8).Cmp(cum16) != 0 {
 			if mk.flags.flat {
 				return errf(tp+".maintenanceAmount", "TIER-6", "maintenanceAmount "+fx(amount)+" must be 0 under tierSchedule \"flat\" (no deduction)")
 			}
@@ -602,7 +621,7 @@ func (p *Portfolio) prepare() {
 		ps.tiers = mk.tiers
 		ps.entry = mk.entry
 		qe := ps.qe16
-		ps.qe24 = qe.Mul(u8)
+		ps.qe24 = qe.Mul(p.u8d) // scaled by D (halfinitial.go)
 		if ps.entry {
 			ps.tierE = tierOf(mk.tiers, qe)
 			td := &mk.tiers[ps.tierE]
@@ -645,6 +664,6 @@ func (p *Portfolio) prepare() {
 	p.terms = make([]frac, 0, g+1)
 	p.nat = make([]uint64, 3*(g+4))
 	p.wallet16 = wide.MulU64(uint64(p.wallet), u8)
-	p.wallet24 = wide.MulU64(uint64(p.wallet), u16)
+	p.wallet24 = wide.MulU64(uint64(p.wallet), u8).Mul(p.u8d)
 	p.crossBase16 = p.crossBase16.Add(p.wallet16)
 }

@@ -38,6 +38,11 @@ type Portfolio struct {
 	atEquality bool
 	// fast1 is the state of Cross's one-position fast path (cross_fast.go).
 	fast1 uint8
+	// den is TIER-3:half-initial's common denominator D (1 without such a
+	// market): every MM, rate and "24" value is then scaled by D (u8d =
+	// 1e8*D), see halfinitial.go. noHalf rejects the variant (the ledger).
+	den, u8d uint64
+	noHalf   bool
 
 	// IM of the cross pool is summed exactly per distinct effective leverage
 	// (grpDen, in units); acc/accStamp/used are the per-call accumulators.
@@ -245,7 +250,7 @@ func (p *Portfolio) Position(i int) (PositionMetrics, error) {
 		return pm, reportErr("positions", i, "initialMargin")
 	}
 	pm.InitialMargin = Fixed(v)
-	if v, ok = mm24.DivCeil(u16).Int64(); !ok {
+	if v, ok = p.roundMM(mm24).Int64(); !ok {
 		return pm, reportErr("positions", i, "maintenanceMargin")
 	}
 	pm.MaintenanceMargin = Fixed(v)
@@ -342,7 +347,7 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 		}
 		eInt, eRem := e16.DivFloor(u8)
 		avail := eInt.Sub(a).Add(wide.FromInt64(adjFloor(eRem, r, sDen)))
-		err = health(&h, &e16, &eInt, &mm24, &im, &avail, 0, p.atEquality)
+		err = p.healthAt(&h, &e16, &eInt, &mm24, &im, &avail, 0)
 		return h, err
 	}
 	// IM = A + F with F = sum r_g/d_g; ceil(F) = J - floor(sum (d_g-r_g)/d_g).
@@ -367,7 +372,7 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 	}
 	p.terms = ts[:0]
 	avail := eInt.Sub(a).Add(wide.FromInt64(fl2 - j))
-	err = health(&h, &e16, &eInt, &mm24, &im, &avail, 0, p.atEquality)
+	err = p.healthAt(&h, &e16, &eInt, &mm24, &im, &avail, 0)
 	return h, err
 }
 
@@ -395,7 +400,7 @@ func (p *Portfolio) Isolated(i int) (h PoolHealth, err error) {
 	}
 	eInt, eRem := e16.DivFloor(u8)
 	avail := eInt.Sub(a).Add(wide.FromInt64(adjFloor(eRem, r, l)))
-	err = health(&h, &e16, &eInt, &mm24, &im, &avail, ps.pool, p.atEquality)
+	err = p.healthAt(&h, &e16, &eInt, &mm24, &im, &avail, ps.pool)
 	return h, err
 }
 

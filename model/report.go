@@ -49,7 +49,7 @@ func (p *Portfolio) Report() (*spec.Report, error) {
 	for _, ci := range p.cross {
 		_, _, u, mm, _, _ := p.eval(&p.pos[ci])
 		u16s[ci], mm24s[ci] = u, mm
-		k24 = k24.Add(u.Mul(u8)).Sub(mm)
+		k24 = k24.Add(u.Mul(p.u8d)).Sub(mm)
 		k16 = k16.Add(u)
 	}
 	for i := range p.pos {
@@ -70,7 +70,7 @@ func (p *Portfolio) Report() (*spec.Report, error) {
 		if ps.portfolio { // PM-12
 			liq, bkr = PriceResult{Reason: spec.ReasonPortfolio}, PriceResult{Reason: spec.ReasonPortfolio}
 		} else if ps.cross {
-			liq = p.liq(ps, k24.Sub(u16s[i].Mul(u8)).Add(mm24s[i]), k16.Sub(u16s[i]))
+			liq = p.liq(ps, k24.Sub(u16s[i].Mul(p.u8d)).Add(mm24s[i]), k16.Sub(u16s[i]))
 			bkr = p.bkr(ps, k16.Sub(u16s[i]))
 		} else {
 			if ps.isoOverflow {
@@ -78,7 +78,7 @@ func (p *Portfolio) Report() (*spec.Report, error) {
 			}
 			pr.IsolatedMargin = nullDec(Fixed(ps.iso))
 			pr.MaxRemovableMargin = nullDec(p.maxRemovable(ps))
-			liq = p.liq(ps, wide.MulU64(uint64(ps.iso), u16), wide.MulU64(uint64(ps.iso), u8))
+			liq = p.liq(ps, wide.MulU64(uint64(ps.iso), u8).Mul(p.u8d), wide.MulU64(uint64(ps.iso), u8))
 			bkr = p.bkr(ps, wide.MulU64(uint64(ps.iso), u8))
 		}
 		if liq.OK {

@@ -12,6 +12,7 @@ type variantFlags struct {
 	upper      bool // TIER-7:upper-inclusive (min < N <= max)
 	flat       bool // TIER-8:flat (MM = N * MMR_t, no deduction)
 	taker      bool // QTY-5:taker (MM also reserves takerFeeRate * Nb)
+	half       bool // TIER-3:half-initial (MMR_t = 1/(2 maxLeverage_t), halfinitial.go)
 }
 
 // variantChoices is SPEC VAR's catalogue, read once: spec.VariantChoices
@@ -79,9 +80,7 @@ func (mk *market) loadVariants(v *spec.Variants, pre string) *spec.Error {
 		upper:      mk.vars.TierBound == spec.TierBoundUpper,
 		flat:       mk.vars.TierSchedule == spec.TierScheduleFlat,
 		taker:      mk.vars.CloseFee == spec.CloseFeeTaker,
-	}
-	if mk.vars.MaintenanceRate == spec.MaintenanceRateHalfInitial {
-		return errf(pre+".maintenanceRate", "VAR-1", "maintenanceRate \"half-initial\" is not implemented by this engine (SPEC VAR-2: it implements the default \"given\" only)")
+		half:       mk.vars.MaintenanceRate == spec.MaintenanceRateHalfInitial,
 	}
 	return nil
 }

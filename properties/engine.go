@@ -95,7 +95,7 @@ func VariantCapability(rule, name string) Capability {
 // VariantCapabilities returns the capabilities of every variant of every
 // choice SPEC VAR offers, defaults included, that the suite can test: not
 // those its oracle (package reference) does not implement yet
-// (TIER-3:half-initial), which it can neither generate nor judge.
+// (untestedVariants; none today), which it can neither generate nor judge.
 func VariantCapabilities() []Capability {
 	var out []Capability
 	for _, c := range spec.VariantChoices() {
@@ -278,8 +278,8 @@ func (s capSet) grid(kind string) decimal.Decimal {
 }
 
 // untestedVariants are the variants of SPEC VAR that the oracle does not
-// implement yet (both engines reject them with VAR-1).
-var untestedVariants = map[Capability]bool{VariantCapability("TIER-3", spec.MaintenanceRateHalfInitial): true}
+// implement yet (both engines would reject them with VAR-1); none today.
+var untestedVariants = map[Capability]bool{}
 
 // AllCapabilities returns every capability: an engine that implements all
 // of SPEC declares these, every rule variant included.

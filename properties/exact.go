@@ -144,6 +144,9 @@ func exactScenario(s *spec.Scenario) *xScen {
 		cum := new(big.Rat)
 		for i, t := range m.Tiers {
 			mmr := rat(t.MaintenanceMarginRate)
+			if v.Get("maintenanceRate") == spec.MaintenanceRateHalfInitial {
+				mmr = ratQuo(big.NewRat(1, 2), rat(t.MaxLeverage)) // TIER-3:half-initial: 1/(2 maxLeverage_t)
+			}
 			if i > 0 && !xm.flat { // TIER-6; flat: no deduction
 				cum = ratAdd(cum, ratMul(rat(t.MinNotional), ratSub(mmr, xm.tiers[i-1].mmr)))
 			}

@@ -2,6 +2,7 @@ package properties
 
 import (
 	"maps"
+	"math/big"
 	"slices"
 
 	"github.com/shopspring/decimal"
@@ -76,6 +77,66 @@ func propFlatMM(e *env) func(*rapid.T) {
 			top = maxDecimal
 		}
 		mm(specutil.FloorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n"), -4)), u))
+	}
+}
+
+// propHalfInitialMM: under TIER-3:half-initial, MM of one position of
+// notional exactly N is up(N * r_t - cum_t) with r_t = 1/(2 maxLeverage_t)
+// and cum_t SPEC TIER-6's recursion on those rates, computed here in
+// math/big from the inputs alone (the given maintenanceMarginRate is
+// ignored), and the reported tier is t = tier(N) under either bound; at B -
+// 1e-8, B and B + 1e-8 around each boundary B and at a random notional.
+func propHalfInitialMM(e *env) func(*rapid.T) {
+	return func(t *rapid.T) {
+		ts := gen.HalfInitialTierTable().Draw(t, "tiers")
+		v := &spec.Variants{MaintenanceRate: spec.MaintenanceRateHalfInitial}
+		upper := rapid.Bool().Draw(t, "upperInclusive")
+		if upper {
+			v.TierBound = spec.TierBoundUpper
+		}
+		// r_t = 1/(2 L_t); cum_1 = 0, cum_t = cum_(t-1) + min_t * (r_t - r_(t-1)).
+		rates, cums := make([]*big.Rat, len(ts)), make([]*big.Rat, len(ts))
+		for i, tr := range ts {
+			rates[i] = ratQuo(big.NewRat(1, 2), rat(tr.MaxLeverage))
+			cums[i] = new(big.Rat)
+			if i > 0 {
+				cums[i] = ratAdd(cums[i-1], ratMul(rat(tr.MinNotional), ratSub(rates[i], rates[i-1])))
+			}
+		}
+		tierOf := func(n decimal.Decimal) int { // TIER-7 under v's bound
+			for i := 0; i+1 < len(ts); i++ {
+				if (!upper && n.LessThan(ts[i].MaxNotional)) || (upper && !n.GreaterThan(ts[i].MaxNotional)) {
+					return i
+				}
+			}
+			return len(ts) - 1
+		}
+		check := func(n decimal.Decimal) {
+			if n.Sign() <= 0 || n.GreaterThan(maxDecimal) {
+				return
+			}
+			s := notionalScenarioV(ts, v, n, decimal.NullDecimal{})
+			rep := e.mustReport(t, s, "notional")
+			ti := tierOf(n)
+			want := up(ratSub(ratMul(rat(n), rates[ti]), cums[ti]))
+			got := rep.Positions[0]
+			if !eqRat(got.MaintenanceMargin, want) || got.Tier != ti+1 {
+				e.fail(t, []named{{"notional", s}}, "MM(%s) = %s in tier %d, want up(N/(2*%s) - cum_t) = %s in tier %d (TIER-3:half-initial/mm, %s)",
+					n, got.MaintenanceMargin, got.Tier, ts[ti].MaxLeverage, fmtRat(want), ti+1, v.Get("tierBound"))
+			}
+		}
+		u := units(1)
+		for ti := 1; ti < len(ts); ti++ {
+			b := ts[ti].MinNotional
+			for _, n := range []decimal.Decimal{b.Sub(u), b, b.Add(u)} {
+				check(n)
+			}
+		}
+		top := ts[len(ts)-1].MaxNotional.Mul(dec(2, 0))
+		if top.GreaterThan(maxDecimal) {
+			top = maxDecimal
+		}
+		check(specutil.FloorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n"), -4)), u))
 	}
 }
 

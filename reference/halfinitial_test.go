@@ -41,9 +41,9 @@ func ethScenario(basis spec.MMBasis, mark string) *spec.Scenario {
 
 func evalHalf(t *testing.T, s *spec.Scenario) *spec.Report {
 	t.Helper()
-	r, err := evaluate(s, withHalfInitial)
+	r, err := Evaluate(s)
 	if err != nil {
-		t.Fatalf("evaluate(withHalfInitial): %v", err)
+		t.Fatalf("Evaluate: %v", err)
 	}
 	return r
 }
@@ -99,8 +99,8 @@ func TestGoldenHalfInitialETH(t *testing.T) {
 }
 
 // TestHalfInitialErrors: the input rules of TIER-3:half-initial (integer
-// leverages, D <= 10^6, TIER-6 with a rational deduction), and Evaluate's
-// VAR-1 rejection while the model does not implement it (VAR-2).
+// leverages, D <= 10^6, TIER-6 with a rational deduction), and the
+// ledger's VAR-1 rejection (it does not implement the variant, VAR-2).
 func TestHalfInitialErrors(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -132,7 +132,7 @@ func TestHalfInitialErrors(t *testing.T) {
 		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
 		c.edit(&m)
 		s.Markets["ETH"] = m
-		_, err := evaluate(s, withHalfInitial)
+		_, err := Evaluate(s)
 		var se *spec.Error
 		if !errors.As(err, &se) || se.Path != c.path || se.Rule != c.rule {
 			t.Errorf("%s: err = %v, want %s at %s", c.name, err, c.rule, c.path)
@@ -151,10 +151,12 @@ func TestHalfInitialErrors(t *testing.T) {
 	// MM = 150,000,000/20 - 2,500,000 = 5,000,000.
 	wantDec(t, "20x/10x maintenanceMargin", evalHalf(t, s).Positions[0].MaintenanceMargin, "5000000")
 
-	_, err := Evaluate(ethScenario(spec.BasisMark, "3000"))
+	// The ledger does not implement the variant (SPEC TIER-3, VAR-2).
+	sc := ethScenario(spec.BasisMark, "3000")
+	_, err := NewLedger(&spec.State{Markets: sc.Markets, Prices: sc.Prices})
 	var se *spec.Error
 	if !errors.As(err, &se) || se.Rule != "VAR-1" || se.Path != "markets.ETH.variants.maintenanceRate" {
-		t.Errorf("Evaluate: err = %v, want VAR-1 at markets.ETH.variants.maintenanceRate", err)
+		t.Errorf("NewLedger: err = %v, want VAR-1 at markets.ETH.variants.maintenanceRate", err)
 	}
 }
 

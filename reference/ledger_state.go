@@ -55,7 +55,7 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 		return nil, &spec.Error{Path: "", Rule: "LED-1", Msg: "nil state"}
 	}
 	// 1. Markets and prices (EVAL-2 steps 1, 2).
-	in, verr := validate(&spec.Scenario{Markets: st.Markets, Prices: st.Prices})
+	in, verr := validateLedger(&spec.Scenario{Markets: st.Markets, Prices: st.Prices})
 	if verr != nil {
 		return nil, verr
 	}

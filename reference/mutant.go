@@ -20,12 +20,6 @@ type mutant string
 // noMutation is Evaluate: the reference as specified.
 const noMutation mutant = ""
 
-// withHalfInitial is not a bug: it is the reference with
-// TIER-3:half-initial admitted (SPEC TIER-3 specifies it; Evaluate still
-// rejects it with VAR-1 until the model implements it too, VAR-2). Only this
-// package's tests evaluate with it.
-const withHalfInitial mutant = "reference:half-initial"
-
 // The query bugs (internal/mutation documents each).
 const (
 	mutIMRoundDown          = mutant(mutation.IMRoundDown)
@@ -49,6 +43,7 @@ const (
 	mutUpperBoundIgnored    = mutant(mutation.UpperBoundIgnored)
 	mutFlatIgnored          = mutant(mutation.FlatIgnored)
 	mutCloseFeeIgnored      = mutant(mutation.CloseFeeIgnored)
+	mutHalfInitialIgnored   = mutant(mutation.HalfInitialIgnored)
 
 	mutPMGridPointSkipped        = mutant(mutation.PMGridPointSkipped)
 	mutPMOffsetAcrossUnderlyings = mutant(mutation.PMOffsetAcrossUnderlyings)
@@ -62,6 +57,23 @@ func (m mutant) wrongVariant(in *input) {
 	switch m {
 	case mutAtEqualityIgnored:
 		in.atEq = false
+	case mutHalfInitialIgnored:
+		// The given rates (+ the close fee), their TIER-6 deductions (0
+		// under flat), denominator 1.
+		for _, mk := range in.markets {
+			if mk.variants.MaintenanceRate != spec.MaintenanceRateHalfInitial {
+				continue
+			}
+			sch := mk.schedule()
+			cums := maintenanceAmounts(mk.tiers)
+			for t := range mk.tiers {
+				tr := &mk.tiers[t]
+				tr.rate, tr.cum, tr.den = add(tr.mmr, sch.fee), cums[t], dec(1)
+				if sch.flat {
+					tr.cum = dec(0)
+				}
+			}
+		}
 	case mutUpperBoundIgnored, mutFlatIgnored, mutCloseFeeIgnored:
 		for _, mk := range in.markets {
 			cums := maintenanceAmounts(mk.tiers)

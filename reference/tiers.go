@@ -31,6 +31,9 @@ type schedule struct {
 	flat  bool         // TIER-8:flat
 	fee   *apd.Decimal // QTY-5: takerFeeRate under "taker", else 0
 	half  bool         // TIER-3:half-initial
+	// all collects the leverages of every half-initial tier of the
+	// scenario (SPEC TIER-3's D <= 10^6 is on their lcm); nil: the table's.
+	all *[]*apd.Decimal
 }
 
 // schedule returns the table-shaping variants of m (validated).

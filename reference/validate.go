@@ -99,16 +99,27 @@ func numNull(d decimal.NullDecimal, path string) (*apd.Decimal, *spec.Error) {
 	return num(d.Decimal, path)
 }
 
-// validate runs EVAL-2 steps 1 (markets), 2 (prices) and 3 (account).
-func validate(s *spec.Scenario) (*input, *spec.Error) { return validateMut(s, noMutation) }
+// validateLedger runs EVAL-2 steps 1 (markets), 2 (prices) and 3 (account)
+// for NewLedger, whose ledger does not implement TIER-3:half-initial: VAR-1
+// at its variants.maintenanceRate (SPEC VAR-2).
+func validateLedger(s *spec.Scenario) (*input, *spec.Error) {
+	return validateWith(s, noMutation, false)
+}
 
 // validateMut is validate with the mutation of evaluateWith (mutant.go).
 func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
+	return validateWith(s, mut, true)
+}
+
+// validateWith is validate with the mutation mut; half admits
+// TIER-3:half-initial (the queries) or rejects it (the ledger).
+func validateWith(s *spec.Scenario, mut mutant, half bool) (*input, *spec.Error) {
 	in := &input{markets: map[string]*market{}, prices: map[string]*price{}, mut: mut}
 	// Step 1: markets, in ascending byte order of name.
 	var first *market
+	var levs []*apd.Decimal // TIER-3:half-initial: every half-initial leverage so far
 	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
-		m, err := validateMarket(name, s.Markets[name], first, mut == withHalfInitial)
+		m, err := validateMarket(name, s.Markets[name], first, half, &levs)
 		if err != nil {
 			return nil, err
 		}
@@ -142,8 +153,10 @@ func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 //
 // first is the first market of the scenario (nil for the first one): VAR-1
 // wants every market's trigger to be first's. half admits
-// TIER-3:half-initial (withHalfInitial), which Evaluate still rejects.
-func validateMarket(name string, m spec.Market, first *market, half bool) (*market, *spec.Error) {
+// TIER-3:half-initial (the ledger rejects it with VAR-1); all collects the
+// maxLeverage of every half-initial tier of the scenario so far (SPEC
+// TIER-3's D is their lcm; nil: this market's only).
+func validateMarket(name string, m spec.Market, first *market, half bool, all *[]*apd.Decimal) (*market, *spec.Error) {
 	p := "markets." + spec.PathKey(name)
 	out := &market{name: name}
 
@@ -260,7 +273,9 @@ func validateMarket(name string, m spec.Market, first *market, half bool) (*mark
 	}
 
 	// MKT-2: the tiers are a valid table (TIER-1..6).
-	if out.tiers, err = validateTiers(p+".tiers", m.Tiers, out.schedule()); err != nil {
+	sch := out.schedule()
+	sch.all = all
+	if out.tiers, err = validateTiers(p+".tiers", m.Tiers, sch); err != nil {
 		return nil, err
 	}
 	// MKT-6 and PM-1 (pm.go).
@@ -348,7 +363,12 @@ func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error)
 				return nil, fail(q+".maxLeverage", "TIER-3", "under maintenanceRate \"half-initial\" maxLeverage must be an integer, got %s", str(tr.maxLev))
 			}
 			levs = append(levs, tr.maxLev)
-			if _, ok := halfInitialDen(levs); !ok {
+			scen := levs
+			if sch.all != nil {
+				*sch.all = append(*sch.all, tr.maxLev)
+				scen = *sch.all
+			}
+			if _, ok := halfInitialDen(scen); !ok {
 				return nil, fail(q+".maxLeverage", "TIER-3", "under maintenanceRate \"half-initial\" the common denominator lcm(2 * maxLeverage) exceeds %d", maxHalfInitialDen)
 			}
 		}

@@ -52,8 +52,8 @@ func AllCapabilities() []string {
 }
 
 // queryVariantKeys are the choices of SPEC VAR the query vectors draw (the
-// query-layer rules; TIER-3:half-initial is not implemented yet).
-var queryVariantKeys = []string{"trigger", "tierBound", "tierSchedule", "closeFee"}
+// query-layer rules).
+var queryVariantKeys = []string{"trigger", "tierBound", "tierSchedule", "maintenanceRate", "closeFee"}
 
 // queryLayer are the choices of SPEC VAR that change a report.
 var queryLayer = map[string]bool{"trigger": true, "tierBound": true, "tierSchedule": true, "maintenanceRate": true, "closeFee": true}

@@ -20,8 +20,9 @@ const (
 )
 
 // hyperliquidProfile is Hyperliquid's mainnet margin tiers for the assets
-// whose rates lie on the 1e-8 grid. Each rate is 1/(2 x maxLeverage),
-// written as its exact decimal (1/80 = 0.0125, 1/40 = 0.025, 1/20 = 0.05,
+// the page lists. Each rate is 1/(2 x maxLeverage); ETH's 1/30 is not on the
+// 1e-8 grid, so ETH selects TIER-3:half-initial; the others' rates are
+// written as their exact decimals (1/80 = 0.0125, 1/40 = 0.025, 1/20 = 0.05,
 // 1/10 = 0.1); the deductions come from the TIER-6 recursion (by hand, BTC:
 // 150,000,000 x (0.025 - 0.0125) = 1,875,000, as data/SOURCES.md lists).
 func hyperliquidProfile() Profile {
@@ -34,6 +35,17 @@ func hyperliquidProfile() Profile {
 		"SOL": two("hyperliquid.SOL", "70000000", "20", "0.025", "10", "0.05"),
 		"XRP": two("hyperliquid.XRP", "40000000", "20", "0.025", "10", "0.05"),
 	}
+	// ETH under TIER-3:half-initial: 25x below 100,000,000 and 15x from it
+	// (MMR 1/50 and 1/30, deduction 4,000,000/3 by the engines). The given
+	// rates are placeholders the variant ignores (1/50 exactly; 1/30 rounded
+	// up to the grid) and no maintenanceAmount is given (TIER-6: 4,000,000/3
+	// is not on the grid).
+	eth := market(spec.BasisMark, both, []spec.Tier{
+		{MinNotional: dec("0"), MaxNotional: dec("100000000"), MaintenanceMarginRate: dec("0.02"), MaxLeverage: dec("25")},
+		{MinNotional: dec("100000000"), MaxNotional: dec(maxText), MaintenanceMarginRate: dec("0.03333334"), MaxLeverage: dec("15")},
+	})
+	eth.Variants = &spec.Variants{MaintenanceRate: spec.MaintenanceRateHalfInitial}
+	markets["ETH"] = eth
 	for _, a := range []string{"DOGE", "kPEPE", "SUI", "WLD", "TRUMP", "LTC", "ENA", "POPCAT", "WIF", "AAVE", "kBONK", "LINK",
 		"CRV", "AVAX", "ADA", "UNI", "NEAR", "TIA", "APT", "BCH", "HYPE", "FARTCOIN"} {
 		markets[a] = two("hyperliquid."+a, "20000000", "10", "0.05", "5", "0.1")
@@ -51,11 +63,13 @@ func hyperliquidProfile() Profile {
 		Notes: "Symbols are Hyperliquid's coin names (BTC, SOL, XRP, DOGE, kPEPE, ...). Tiers from Hyperliquid's Margin tiers " +
 			"page: a tier starts at its lower bound (TIER-7's default lower-inclusive bound, as the page gives lower bounds) " +
 			"and the last tier has no cap (maxNotional 92233720368.54775807). MMR = 1/(2 x maxLeverage) exactly " +
-			"(SPEC TIER-3:half-initial); every rate shipped here is a terminating decimal, so the markets give it as " +
-			"maintenanceMarginRate and keep the default maintenanceRate \"given\". asOf is the date a live mainnet meta was " +
-			"seen to match the page for BTC (and ETH); the other assets are from the undated page. " +
-			"Missing: ETH (tier 2, 15x beyond 100,000,000, has MMR 1/30 and deduction 4,000,000/3, not on the 1e-8 grid; " +
-			"it needs TIER-3:half-initial, which perpcheck does not implement yet), every asset the page does not list " +
+			"(SPEC TIER-3:half-initial); where that rate is a terminating decimal the market gives it as " +
+			"maintenanceMarginRate and keeps the default maintenanceRate \"given\". ETH (25x below 100,000,000, 15x from it: " +
+			"MMR 1/30 and deduction 4,000,000/3, not on the 1e-8 grid) selects maintenanceRate \"half-initial\"; its given " +
+			"rates 0.02 and 0.03333334 are placeholders the variant ignores, and it gives no maintenanceAmount (perpcheck's " +
+			"ledgers do not implement the variant yet: a state with ETH is rejected, VAR-2). asOf is the date a live mainnet " +
+			"meta was seen to match the page for BTC and ETH; the other assets are from the undated page. " +
+			"Missing: every asset the page does not list " +
 			"(\"for IDs less than 50, a single tier with max leverage equal to the ID\" is not expanded), tick and lot " +
 			"(1e-8 placeholders; Hyperliquid's szDecimals were not sourced), fees, liquidation fee, funding cap, mark price " +
 			"band. mmBasis mark is assumed, not sourced. The funding interval was not sourced (8 hours is the SPEC " +

@@ -1,6 +1,7 @@
 package venue_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/perpcheck/perpcheck/model"
@@ -28,12 +29,13 @@ func bothEngines(t *testing.T, s *spec.Scenario) map[string]spec.PositionReport 
 	return out
 }
 
-// TestHyperliquidProfile: every shipped rate is 1/(2 x maxLeverage)
-// exactly (SPEC TIER-3:half-initial written as decimals), BTC's tiers are
-// the page's (40x below 150,000,000, 20x beyond), ETH is absent (its 15x
-// tier's 1/30 is not on the grid), and a cross long of 5,000 BTC at 40,000
-// (N = 200,000,000, tier 2) has, by hand, MM = 200,000,000 x 0.025 -
-// 150,000,000 x (0.025 - 0.0125) = 5,000,000 - 1,875,000 = 3,125,000.
+// TestHyperliquidProfile: every shipped rate outside ETH is 1/(2 x
+// maxLeverage) exactly (SPEC TIER-3:half-initial written as decimals), BTC's
+// tiers are the page's (40x below 150,000,000, 20x beyond), ETH selects
+// TIER-3:half-initial (its 15x tier's 1/30 is not on the grid), and a cross
+// long of 5,000 BTC at 40,000 (N = 200,000,000, tier 2) has, by hand, MM =
+// 200,000,000 x 0.025 - 150,000,000 x (0.025 - 0.0125) = 5,000,000 -
+// 1,875,000 = 3,125,000.
 func TestHyperliquidProfile(t *testing.T) {
 	var p *venue.Profile
 	ps := venue.Profiles()
@@ -42,13 +44,19 @@ func TestHyperliquidProfile(t *testing.T) {
 			p = &ps[i]
 		}
 	}
-	if p == nil || p.AsOf != "2026-09-27" || len(p.Markets) != 38 {
+	if p == nil || p.AsOf != "2026-09-27" || len(p.Markets) != 39 {
 		t.Fatalf("hyperliquid profile: %+v", p)
 	}
-	if _, ok := p.Markets["ETH"]; ok {
-		t.Error("ETH needs MMR 1/30: it must not be shipped with a rounded rate")
+	eth := p.Markets["ETH"]
+	if eth.Variants == nil || eth.Variants.MaintenanceRate != spec.MaintenanceRateHalfInitial || len(eth.Tiers) != 2 ||
+		!eth.Tiers[0].MaxLeverage.Equal(dec("25")) || !eth.Tiers[1].MinNotional.Equal(dec("100000000")) ||
+		!eth.Tiers[1].MaxLeverage.Equal(dec("15")) || eth.Tiers[1].MaintenanceAmount.Valid {
+		t.Errorf("ETH: %+v", eth)
 	}
 	for sym, m := range p.Markets {
+		if sym == "ETH" {
+			continue // half-initial: the given rates are placeholders
+		}
 		for i, tr := range m.Tiers {
 			if !tr.MaintenanceMarginRate.Mul(tr.MaxLeverage).Mul(dec("2")).Equal(dec("1")) {
 				t.Errorf("%s tier %d: MMR %s is not 1/(2 x %s)", sym, i+1, tr.MaintenanceMarginRate, tr.MaxLeverage)
@@ -69,6 +77,46 @@ func TestHyperliquidProfile(t *testing.T) {
 	for name, pr := range got {
 		if !pr.MaintenanceMargin.Equal(dec("3125000")) || pr.Tier != 2 {
 			t.Errorf("%s: MM %s tier %d, want 3125000 tier 2", name, pr.MaintenanceMargin, pr.Tier)
+		}
+	}
+}
+
+// TestHyperliquidETH: Hyperliquid's ETH under TIER-3:half-initial (SPEC
+// TIER-3's worked example), a cross long of 50,000 ETH at 3,000 with wallet
+// 20,000,000, by hand:
+//
+//	D = lcm(50, 30) = 150, a = (3, 5), c_2 = 100,000,000 * (5 - 3) = 200,000,000
+//	N = 150,000,000 (tier 2): MM = (150,000,000 * 5 - 200,000,000)/150 = 11,000,000/3: up 3666666.66666667
+//	LIQ-4 tier 2: Q*P = (20,000,000 - 150,000,000 + 4,000,000/3)/(1/30 - 1) = 3,860,000,000/29 (>= 100,000,000)
+//	P = 77,200/29 = 2662.06896551724...: up (and tick 1e-8) 2662.06896552
+//
+// and the ledgers reject it (VAR-1, they do not implement the variant).
+func TestHyperliquidETH(t *testing.T) {
+	got := bothEngines(t, &spec.Scenario{
+		Markets: map[string]spec.Market{"ETH": {Profile: "hyperliquid", Symbol: "ETH"}},
+		Prices:  map[string]spec.Price{"ETH": {Mark: nullDec("3000")}},
+		Account: spec.Account{WalletBalance: dec("20000000"), Positions: []spec.Position{
+			{Market: "ETH", Side: spec.Long, Size: dec("50000"), EntryPrice: dec("3000"), MarginMode: spec.Cross, Leverage: nullDec("15")}}},
+	})
+	for name, pr := range got {
+		if !pr.MaintenanceMargin.Equal(dec("3666666.66666667")) || pr.Tier != 2 ||
+			!pr.LiquidationPrice.Decimal.Equal(dec("2662.06896552")) || !pr.LiquidationPriceExact.Decimal.Equal(dec("2662.06896552")) {
+			t.Errorf("%s: MM %s tier %d liquidation %v / %v, want 3666666.66666667, tier 2, 2662.06896552",
+				name, pr.MaintenanceMargin, pr.Tier, pr.LiquidationPrice, pr.LiquidationPriceExact)
+		}
+	}
+	m, err := venue.Lookup("hyperliquid", "ETH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &spec.State{Markets: map[string]spec.Market{"ETH": m}}
+	for name, newLedger := range map[string]func(*spec.State) error{
+		"model":     func(st *spec.State) error { _, err := model.NewLedger(st); return err },
+		"reference": func(st *spec.State) error { _, err := reference.NewLedger(st); return err },
+	} {
+		var se *spec.Error
+		if err := newLedger(st); !errors.As(err, &se) || se.Rule != "VAR-1" || se.Path != "markets.ETH.variants.maintenanceRate" {
+			t.Errorf("%s ledger: err = %v, want VAR-1 at markets.ETH.variants.maintenanceRate", name, err)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -36,7 +38,11 @@ func TestProfilesShipped(t *testing.T) {
 			t.Errorf("%s: bad headline figures", p.ID)
 		}
 		for sym, m := range p.Markets {
-			checkTable(t, p.ID+"/"+sym, m.Tiers)
+			if m.Variants != nil && m.Variants.MaintenanceRate == spec.MaintenanceRateHalfInitial {
+				checkHalfInitialTable(t, p.ID+"/"+sym, m.Tiers)
+			} else {
+				checkTable(t, p.ID+"/"+sym, m.Tiers)
+			}
 			if m.TickSize.Sign() <= 0 || m.LotSize.Sign() <= 0 {
 				t.Errorf("%s/%s: MKT-1", p.ID, sym)
 			}
@@ -196,5 +202,32 @@ func TestLookup(t *testing.T) {
 	}
 	if c, _ := Lookup("binance", "BTCUSDT"); !c.Tiers[0].MaxLeverage.Equal(d("125")) {
 		t.Fatal("Profiles returned shared tiers")
+	}
+}
+
+// checkHalfInitialTable is checkTable for a TIER-3:half-initial table (SPEC
+// TIER-3): TIER-1, TIER-2, integer non-increasing leverages >= 1, given
+// rates only as checked placeholders (in [0, 1), non-decreasing), and no
+// maintenanceAmount (the deduction is a rational of denominator lcm(2L));
+// both engines evaluating it is TestHyperliquidETH's.
+func checkHalfInitialTable(t *testing.T, name string, ts []spec.Tier) {
+	t.Helper()
+	one := decimal.NewFromInt(1)
+	if len(ts) == 0 || !ts[0].MinNotional.IsZero() {
+		t.Fatalf("%s: TIER-1", name)
+	}
+	for i, x := range ts {
+		if x.MinNotional.Cmp(x.MaxNotional) >= 0 || (i > 0 && !x.MinNotional.Equal(ts[i-1].MaxNotional)) {
+			t.Errorf("%s[%d]: TIER-2", name, i)
+		}
+		if x.MaintenanceMarginRate.Sign() < 0 || x.MaintenanceMarginRate.Cmp(one) >= 0 || (i > 0 && x.MaintenanceMarginRate.LessThan(ts[i-1].MaintenanceMarginRate)) {
+			t.Errorf("%s[%d]: TIER-3: given rate %s", name, i, x.MaintenanceMarginRate)
+		}
+		if !x.MaxLeverage.Equal(x.MaxLeverage.Floor()) || x.MaxLeverage.LessThan(one) || (i > 0 && x.MaxLeverage.GreaterThan(ts[i-1].MaxLeverage)) {
+			t.Errorf("%s[%d]: TIER-3/TIER-4: leverage %s", name, i, x.MaxLeverage)
+		}
+		if x.MaintenanceAmount.Valid {
+			t.Errorf("%s[%d]: a half-initial table gives no maintenanceAmount", name, i)
+		}
 	}
 }

@@ -81,6 +81,10 @@ const (
 	FlatIgnored Mutation = "flat-ignored"
 	// CloseFeeIgnored leaves the taker fee out of MM under QTY-5:taker (QTY-5).
 	CloseFeeIgnored Mutation = "close-fee-ignored"
+	// HalfInitialIgnored takes each tier's given maintenanceMarginRate
+	// under TIER-3:half-initial instead of 1/(2 maxLeverage_t) (TIER-3,
+	// TIER-6, TIER-8, QTY-5, LIQ-4).
+	HalfInitialIgnored Mutation = "half-initial-ignored"
 
 	// The portfolio-margin mutations (issue 14, SPEC PM).
 
@@ -226,7 +230,7 @@ const (
 func Query() []Mutation {
 	return []Mutation{
 		IMRoundDown, MMRoundDown, MMOnEntry, TriggerLE, TierAtEntry, PrevTierAtBoundary, LPTowardMark, CrossLPIgnoresOthers, IsolatedUsesWallet, WrapOverflow, MutatesInput, NoTierLeverageCap, MarkFromLast, BandIgnored, PnlRoundHalf, RemovableIgnoresLoss, RatioRoundDown,
-		AtEqualityIgnored, UpperBoundIgnored, FlatIgnored, CloseFeeIgnored,
+		AtEqualityIgnored, UpperBoundIgnored, FlatIgnored, CloseFeeIgnored, HalfInitialIgnored,
 		PMGridPointSkipped, PMOffsetAcrossUnderlyings, PMNoMinimumCharge, PMNoContingency,
 	}
 }

@@ -197,6 +197,19 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 	}
 	m0 := s.Markets[name]
 	last := len(m0.Tiers) - 1
+	// TIER-3:half-initial: maxLeverage must be an integer (TIER-3 before
+	// TIER-4), MMR_t = 1/(2 maxLeverage_t) and TIER-5 holds by TIER-4.
+	half := m0.Variants != nil && m0.Variants.MaintenanceRate == spec.MaintenanceRateHalfInitial
+	badLev := dec(5, -1)
+	if half {
+		badLev = decimal.Zero
+	}
+	rateOf := func(tr spec.Tier) *big.Rat {
+		if half {
+			return new(big.Rat).Quo(big.NewRat(1, 2), rat(tr.MaxLeverage))
+		}
+		return rat(tr.MaintenanceMarginRate)
+	}
 	out = append(out,
 		corruption{mp + ".tickSize", "MKT-1", updM(func(m *spec.Market) { m.TickSize = decimal.Zero })},
 		corruption{mp + ".lotSize", "MKT-1", updM(func(m *spec.Market) { m.LotSize = dec(-1, 0) })},
@@ -207,18 +220,18 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 		corruption{mp + ".tiers[0].minNotional", "TIER-1", updM(func(m *spec.Market) { m.Tiers[0].MinNotional = units(1) })},
 		corruption{fmt.Sprintf("%s.tiers[%d].maxNotional", mp, last), "TIER-2", updM(func(m *spec.Market) { m.Tiers[last].MaxNotional = m.Tiers[last].MinNotional })},
 		corruption{fmt.Sprintf("%s.tiers[%d].maintenanceMarginRate", mp, last), "TIER-3", updM(func(m *spec.Market) { m.Tiers[last].MaintenanceMarginRate = dec(1, 0) })},
-		corruption{fmt.Sprintf("%s.tiers[%d].maxLeverage", mp, last), "TIER-4", updM(func(m *spec.Market) { m.Tiers[last].MaxLeverage = dec(5, -1) })},
+		corruption{fmt.Sprintf("%s.tiers[%d].maxLeverage", mp, last), "TIER-4", updM(func(m *spec.Market) { m.Tiers[last].MaxLeverage = badLev })},
 		corruption{fmt.Sprintf("%s.tiers[%d].maintenanceAmount", mp, last), "TIER-6", updM(func(m *spec.Market) {
 			cum := new(big.Rat)
 			for i := 1; i <= last; i++ {
-				cum = ratAdd(cum, ratMul(rat(m.Tiers[i].MinNotional), ratSub(rat(m.Tiers[i].MaintenanceMarginRate), rat(m.Tiers[i-1].MaintenanceMarginRate))))
+				cum = ratAdd(cum, ratMul(rat(m.Tiers[i].MinNotional), ratSub(rateOf(m.Tiers[i]), rateOf(m.Tiers[i-1]))))
 			}
 			m.Tiers[last].MaintenanceAmount = nd(decimal.NewFromBigRat(down(cum), 8).Add(units(1)))
 		})},
 		corruption{"prices.ZZZ", "PRICE-1", func() { s.Prices["ZZZ"] = spec.Price{Mark: nd(dec(1, 0))} }},
 		corruption{"account.walletBalance", "ACC-1", func() { s.Account.WalletBalance = units(-1) }},
 	)
-	if m0.Tiers[0].MaintenanceMarginRate.Sign() > 0 && last == 0 {
+	if m0.Tiers[0].MaintenanceMarginRate.Sign() > 0 && last == 0 && !half {
 		// TIER-5: maxLeverage * MMR > 1 on the only tier.
 		mmr := m0.Tiers[0].MaintenanceMarginRate
 		out = append(out, corruption{mp + ".tiers[0].maxLeverage", "TIER-5", updM(func(m *spec.Market) {

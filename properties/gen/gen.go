@@ -229,6 +229,17 @@ func AnyTierTable() *rapid.Generator[[]spec.Tier] {
 	return rapid.OneOf(TierTable(), TierTable(), VenueTierTable())
 }
 
+// HalfInitialTierTable is AnyTierTable made to fit TIER-3:half-initial
+// (fitTiers): integer leverages from halfLeverages (so D divides 6000) and
+// no given maintenanceAmount.
+func HalfInitialTierTable() *rapid.Generator[[]spec.Tier] {
+	return rapid.Custom(func(t *rapid.T) []spec.Tier {
+		m := spec.Market{Tiers: AnyTierTable().Draw(t, "tiers"), Variants: &spec.Variants{MaintenanceRate: spec.MaintenanceRateHalfInitial}}
+		fitTiers(&m)
+		return m.Tiers
+	})
+}
+
 var (
 	venueMarketsOnce    sync.Once
 	venueMarkets        []spec.Market
@@ -457,18 +468,51 @@ func fillVariantParams(t *rapid.T, v *spec.Variants) {
 	}
 }
 
-// fitTiers makes m's tier table fit its schedule: under TIER-8:flat a
-// given maintenanceAmount must be 0 (TIER-6), so given ones become 0.
+// fitTiers makes m's tier table fit its variants: under TIER-8:flat a
+// given maintenanceAmount must be 0 (TIER-6), so given ones become 0; under
+// TIER-3:half-initial every maxLeverage becomes the largest of
+// halfLeverages not above it (an integer, still non-increasing, and every
+// scenario's D = lcm(2 * maxLeverage) divides 6000 <= 10^6), and a given
+// maintenanceAmount of the progressive schedule is dropped (the deduction
+// c_t/D is rarely on the 1e-8 grid). It draws nothing.
 func fitTiers(m *spec.Market) {
-	if m.Variants == nil || m.Variants.TierSchedule != spec.TierScheduleFlat {
+	if m.Variants == nil {
+		return
+	}
+	flat := m.Variants.TierSchedule == spec.TierScheduleFlat
+	half := m.Variants.MaintenanceRate == spec.MaintenanceRateHalfInitial
+	if !flat && !half {
 		return
 	}
 	m.Tiers = append([]spec.Tier(nil), m.Tiers...)
 	for i := range m.Tiers {
-		if m.Tiers[i].MaintenanceAmount.Valid {
-			m.Tiers[i].MaintenanceAmount = nd(decimal.Zero)
+		tr := &m.Tiers[i]
+		if flat && tr.MaintenanceAmount.Valid {
+			tr.MaintenanceAmount = nd(decimal.Zero)
+		}
+		if half {
+			tr.MaxLeverage = halfLeverage(tr.MaxLeverage)
+			if !flat {
+				tr.MaintenanceAmount = decimal.NullDecimal{}
+			}
 		}
 	}
+}
+
+// halfLeverages are the maxLeverage values of generated TIER-3:half-initial
+// tables (Hyperliquid's 3, 5, 10, 20, 25, 40, 50 among them): lcm of 2L over
+// all of them = 2^4 * 3 * 5^3 = 6000.
+var halfLeverages = []int64{125, 100, 75, 50, 40, 25, 20, 15, 12, 10, 8, 5, 4, 3, 2, 1}
+
+// halfLeverage is the largest of halfLeverages not above l (l itself when l
+// < 1: TIER-4 rejects it).
+func halfLeverage(l decimal.Decimal) decimal.Decimal {
+	for _, h := range halfLeverages {
+		if hd := dec(h, 0); !hd.GreaterThan(l) {
+			return hd
+		}
+	}
+	return l
 }
 
 // shareTrigger sets the trigger of every market of ms to that of the
