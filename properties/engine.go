@@ -43,6 +43,23 @@ type LedgerSession interface {
 	State() *spec.State
 }
 
+// Starter is an Engine that acquires what it runs on (a process, for an
+// engine behind perpcheck/1) only when asked to: Run and Check call Start
+// before running a property against it, outside Config.Timeout, and never
+// for a property they do not run (a missing capability, output or
+// LedgerEngine), so a Factory may return its engines unstarted. Start
+// reports no error: a failed start is the error of the engine's calls.
+type Starter interface {
+	Start()
+}
+
+// start starts e if it is a Starter.
+func start(e Engine) {
+	if s, ok := e.(Starter); ok {
+		s.Start()
+	}
+}
+
 // Factory returns a fresh engine and the capabilities it has. The suite calls
 // it once per property, never concurrently unless Config.Parallel is set;
 // under Run the engines of different properties may run at the same time.
