@@ -31,13 +31,15 @@ for tag in $tags; do
   "$out/perpcheck" verify -engine "$cmd" -checks "$CHECKS" -seed "$SEED" \
     -mutants=false -timeout 120s -json "$out/$tag.verify.json" > "$out/$tag.verify.txt" 2>&1
   [ -s "$out/$tag.verify.json" ] || { echo "$tag: verify wrote no result (see $out/$tag.verify.txt)" >&2; status=1; continue; }
+  t2=$(date +%s)
   # position counts from the vectors (a fixed set): verify's shrinking has a time limit, so the
   # number of cases it evaluates, unlike its verdicts, depends on the machine's load
   PCADAPTER_STATS="$out/$tag.stats" "$out/perpcheck" vectors check -engine "$cmd" -timeout 120s -v vectors/v1 > "$out/$tag.vectors.txt" 2>&1
   if [ "$tag" = drift ]; then
     engines/drift/.venv/bin/python engines/drift/sweep.py 200 "$SEED" > "$out/drift.sweep.txt" 2>&1 || status=1
   fi
-  echo "$tag: install $((t1 - t0)) s, suite $(( $(date +%s) - t1 )) s" >&2
+  t3=$(date +%s)
+  echo "$tag: install $((t1 - t0)) s, verify $((t2 - t1)) s, vectors$([ "$tag" = drift ] && echo ' + sweep') $((t3 - t2)) s" >&2
 done
 python3 engines/matrix.py "$out" docs/conformance.md || exit 2
 exit $status

@@ -18,7 +18,12 @@
 // the seed, the oracle and the per-call timeout (nil: the defaults). A
 // property the engine cannot run (a capability it does not declare, or no
 // ledger) is reported as not run (a skipped subtest, a SKIP row;
-// Config.RequireAll makes it a failure), never silently passed. The command
+// Config.RequireAll makes it a failure), never silently passed. An engine
+// that computes only some outputs declares them (OutputCapability: report
+// fields, "effects", "states"); each property reads the outputs listed for
+// it in needs.go and runs exactly when the engine declares them all, so a
+// ledger of final states only ("states" without "effects") runs the ledger
+// properties that judge states. The command
 // "perpcheck verify" runs Check against the model or the reference, and the
 // suite against every mutant.
 //

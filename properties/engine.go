@@ -43,6 +43,23 @@ type LedgerSession interface {
 	State() *spec.State
 }
 
+// Starter is an Engine that acquires what it runs on (a process, for an
+// engine behind perpcheck/1) only when asked to: Run and Check call Start
+// before running a property against it, outside Config.Timeout, and never
+// for a property they do not run (a missing capability, output or
+// LedgerEngine), so a Factory may return its engines unstarted. Start
+// reports no error: a failed start is the error of the engine's calls.
+type Starter interface {
+	Start()
+}
+
+// start starts e if it is a Starter.
+func start(e Engine) {
+	if s, ok := e.(Starter); ok {
+		s.Start()
+	}
+}
+
 // Factory returns a fresh engine and the capabilities it has. The suite calls
 // it once per property, never concurrently unless Config.Parallel is set;
 // under Run the engines of different properties may run at the same time.
@@ -110,19 +127,24 @@ func VariantCapabilities() []Capability {
 
 // OutputCapability is the capability that declares that an engine computes
 // the output name: a field of a report's positions[] or pools[] (SPEC RPT;
-// "maintenanceMargin" stands for both lists' field of that name) or
-// "effects", a ledger's effects (LED-6). An engine that declares no output
-// computes them all; one that declares some computes exactly those. Then a
-// property that needs an output the engine lacks is not run, and the
-// differential properties compare only the declared outputs and name the
-// others as not compared (PropertyResult.NotCompared). An engine with no
-// liquidation price, for example, declares every output but
-// liquidationPrice, liquidationPriceExact and liquidationPriceReason.
+// "maintenanceMargin" stands for both lists' field of that name), "effects",
+// a ledger's effects (LED-6), or "states", a ledger's states (LED-2; implied
+// by "effects"). An engine that declares no output computes them all; one
+// that declares some computes exactly those. Then a property that needs an
+// output the engine lacks is not run (each property's needs are in
+// outputNeeds, needs.go), and the differential properties compare only the
+// declared outputs and name the others as not compared
+// (PropertyResult.NotCompared). An engine with no liquidation price, for
+// example, declares every output but liquidationPrice,
+// liquidationPriceExact and liquidationPriceReason; a ledger whose events
+// report final states only (no effects) declares "states" and not
+// "effects": the ledger properties that judge effects are not run, those
+// that judge states are.
 func OutputCapability(name string) Capability { return Capability("output:" + name) }
 
 // Outputs returns the names OutputCapability accepts: the report fields a
-// property may read (positions[] then pools[], first occurrence) and
-// "effects".
+// property may read (positions[] then pools[], first occurrence), "effects"
+// and "states".
 func Outputs() []string { return slices.Clone(outputNames) }
 
 var outputNames = []string{
@@ -130,7 +152,7 @@ var outputNames = []string{
 	"liquidationPrice", "liquidationPriceExact", "liquidationPriceReason", "bankruptcyPrice", "bankruptcyPriceReason",
 	"isolatedMargin", "maxRemovableMargin",
 	"equity", "available", "marginRatio", "liquidatable",
-	"effects",
+	"effects", "states",
 }
 
 // priceOutputs are the outputs of SPEC LIQ and BKR: a property of those
@@ -141,7 +163,8 @@ var priceOutputs = map[string]bool{
 }
 
 // declaredOutputs returns the outputs caps declares, or nil when it
-// declares none (then the engine computes every output).
+// declares none (then the engine computes every output). Effects imply
+// states: a ledger that reports effects reports its states too.
 func (s capSet) declaredOutputs() map[string]bool {
 	var out map[string]bool
 	for _, n := range outputNames {
@@ -152,19 +175,40 @@ func (s capSet) declaredOutputs() map[string]bool {
 			out[n] = true
 		}
 	}
+	if out["effects"] {
+		out["states"] = true
+	}
 	return out
+}
+
+// hasOutputs says whether caps declares every output of names (true when
+// it declares none: then it computes them all).
+func (s capSet) hasOutputs(names ...string) bool {
+	decl := s.declaredOutputs()
+	for _, n := range names {
+		if decl != nil && !decl[n] {
+			return false
+		}
+	}
+	return true
 }
 
 // comparesDeclared are the differential properties that compare only the
 // declared outputs (the others need every output they compare).
 var comparesDeclared = map[string]bool{"EVAL-2/differential": true, "EVAL-2/differential-errors": true}
 
-// outputsNeeded returns the outputs p reads: a ledger property the effects
-// (and no report field); a property of comparesDeclared none; another query property every report field, the
-// liquidation and bankruptcy prices only when its rules are of LIQ or BKR.
+// outputsNeeded returns the outputs p reads: its entry in outputNeeds
+// (needs.go) or, for a property not listed there, a coarse default: a
+// ledger property the effects, the states and the report fields of the
+// step checks (stepOutputs); a property of comparesDeclared none; another
+// query property every report field, the liquidation and bankruptcy prices
+// only when its rules are of LIQ or BKR.
 func outputsNeeded(p Property) []string {
+	if n, ok := outputNeeds[p.ID]; ok {
+		return n
+	}
 	if p.Ledger {
-		return []string{"effects"}
+		return append([]string{"states"}, stepOutputs...)
 	}
 	if comparesDeclared[p.ID] {
 		return nil
@@ -177,7 +221,7 @@ func outputsNeeded(p Property) []string {
 	}
 	var out []string
 	for _, n := range outputNames {
-		if n != "effects" && (prices || !priceOutputs[n]) {
+		if n != "effects" && n != "states" && (prices || !priceOutputs[n]) {
 			out = append(out, n)
 		}
 	}
@@ -208,7 +252,7 @@ func (s capSet) notCompared() []string {
 	}
 	var out []string
 	for _, n := range outputNames {
-		if !decl[n] && n != "effects" {
+		if !decl[n] && n != "effects" && n != "states" {
 			out = append(out, n)
 		}
 	}

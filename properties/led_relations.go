@@ -76,11 +76,17 @@ func propLedgerDeterminism(e *env) func(*rapid.T) {
 			ev := gen.LedgerEvent(r.st, e.gen).Draw(t, "event")
 			eff, err := r.apply(t, ev)
 			teff, terrs := applyAll(twin, []spec.Event{ev})
+			if !r.e.caps.hasOutputs("effects") { // a ledger of final states only: compare the states
+				eff, teff[0] = nil, nil
+			}
 			if d := append(spec.Diff(eff, teff[0]), spec.Diff(r.st, twin.State())...); r.e.errKey(err) != r.e.errKey(terrs[0]) || d != nil {
 				r.fail(t, "LED-8: two ledgers on the same state differ at event %d (error %v vs %v):\n  %s", i, err, terrs[0], diffText(d))
 			}
 			if reloaded != nil {
 				reff, rerrs := applyAll(reloaded, []spec.Event{ev})
+				if !r.e.caps.hasOutputs("effects") {
+					reff[0] = nil
+				}
 				if d := append(spec.Diff(reindexed(eff), reindexed(reff[0])), spec.Diff(r.st, reloaded.State())...); ruleOf(err) != ruleOf(rerrs[0]) || (err == nil) != (rerrs[0] == nil) || d != nil {
 					r.fail(t, "LED-1/LED-8: a ledger created from State() before event %d continues differently at event %d (error %v vs %v; original vs reloaded):\n  %s",
 						cut, i, err, rerrs[0], diffText(d))

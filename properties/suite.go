@@ -157,6 +157,7 @@ func Run(t *testing.T, f Factory, c *Config) {
 			} else {
 				t.Parallel()
 			}
+			start(e)
 			env := newEnv(e, set, c)
 			if env.runWatched(func() { rapid.Check(t, p.prop(env)) }) {
 				last := env.lastFailure()
@@ -350,6 +351,7 @@ func runOne(p Property, e Engine, caps []Capability, c *Config) PropertyResult {
 		}
 		return r
 	}
+	start(e)
 	env := newEnv(e, set, c)
 	tb := &recorder{name: "perpcheck/" + p.ID}
 	start := time.Now()

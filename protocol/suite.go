@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"errors"
 	"slices"
 	"sync"
 
@@ -15,7 +16,9 @@ import (
 // named in init_ok, and makes the engine a properties.LedgerEngine exactly
 // when it declares "ledger". The first engine is started at once, so that a
 // command that does not start or does not speak perpcheck/1 is an error
-// here. stop ends every process started.
+// here; each later one when the suite runs a property against it
+// (properties.Starter), so that properties not run start no process. stop
+// ends every process started.
 //
 // Protocol failures (PR-9) reach the suite as errors of Evaluate, NewLedger
 // and Apply, and as a panic of a session's State, which the suite reports
@@ -43,18 +46,76 @@ func Suite(command []string, opts Options) (f properties.Factory, stop func(), e
 		e := unused
 		unused = nil
 		mu.Unlock()
-		if e == nil {
-			var err error
-			if e, err = Start(command, opts); err != nil {
-				return failedEngine{err}, nil
+		if e != nil {
+			return Adapt(e)
+		}
+		// Every later engine is started only for a property that runs
+		// (properties.Starter), with the declarations of the first: a
+		// process costs its language's start-up (seconds for an engine
+		// that imports a large library), and most properties may be not
+		// run for an engine that declares few outputs.
+		eng, caps := Adapt(first)
+		lz := &lazyEngine{start: func() (properties.Engine, error) {
+			e, err := Start(command, opts)
+			if err != nil {
+				return nil, err
 			}
 			mu.Lock()
 			started = append(started, e)
 			mu.Unlock()
+			eng, _ := Adapt(e)
+			return eng, nil
+		}}
+		if _, ok := eng.(properties.LedgerEngine); ok {
+			return lazyLedger{lz}, caps
 		}
-		return Adapt(e)
+		return lz, caps
 	}
 	return f, stop, nil
+}
+
+// lazyEngine is an engine whose process starts at Start (or at its first
+// call); a failed start is the error of every call.
+type lazyEngine struct {
+	mu    sync.Mutex
+	start func() (properties.Engine, error)
+	e     properties.Engine
+	err   error
+}
+
+// Start starts the engine's process, once.
+func (l *lazyEngine) Start() { l.get() }
+
+func (l *lazyEngine) get() (properties.Engine, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.e == nil && l.err == nil {
+		l.e, l.err = l.start()
+	}
+	return l.e, l.err
+}
+
+func (l *lazyEngine) Evaluate(s *spec.Scenario) (*spec.Report, error) {
+	e, err := l.get()
+	if err != nil {
+		return nil, err
+	}
+	return e.Evaluate(s)
+}
+
+// lazyLedger is a lazyEngine of an engine that declared "ledger".
+type lazyLedger struct{ *lazyEngine }
+
+func (l lazyLedger) NewLedger(st *spec.State) (properties.LedgerSession, error) {
+	e, err := l.get()
+	if err != nil {
+		return nil, err
+	}
+	le, ok := e.(properties.LedgerEngine)
+	if !ok {
+		return nil, errors.New("perpcheck/1: the engine no longer declares ledger")
+	}
+	return le.NewLedger(st)
 }
 
 // Adapt returns e as an engine of the suite and the capabilities it
@@ -148,9 +209,3 @@ func (s session) State() *spec.State {
 	}
 	return st
 }
-
-// failedEngine answers every query with the error that kept its process
-// from starting.
-type failedEngine struct{ err error }
-
-func (f failedEngine) Evaluate(*spec.Scenario) (*spec.Report, error) { return nil, f.err }

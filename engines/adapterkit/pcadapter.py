@@ -48,18 +48,25 @@ NotSupported = pe.NotSupported
 # false is not produced by the engine). Names are the fields' JSON names; positions' and pools'
 # maintenanceMargin / initialMargin share a name (no adapter computes one but not the other).
 REPORT_FIELDS = ["notional", "unrealizedPnl", "leverage", "initialMargin", "maintenanceMargin", "tier",
-                 "liquidationPrice", "liquidationPriceExact", "bankruptcyPrice", "isolatedMargin",
-                 "maxRemovableMargin", "equity", "available", "marginRatio", "liquidatable"]
+                 "liquidationPrice", "liquidationPriceExact", "liquidationPriceReason", "bankruptcyPrice",
+                 "bankruptcyPriceReason", "isolatedMargin", "maxRemovableMargin", "equity", "available",
+                 "marginRatio", "liquidatable"]
 
 
 def outputs(computed):
     """init's `outputs`: true for the fields the engine computes, false for every other report field
-    (the SPEC frame's) and for ledger effects. Today's harness reads only `effects`; the map is ready
-    for per-output comparison (issue 13)."""
+    (the SPEC frame's) and for the ledger's effects and states (no adapter has a ledger). A price's
+    null reason is the engine's when the price is (liq_fields and the adapters set both or neither).
+    The harness runs only the properties whose outputs (properties/needs.go) are all declared true."""
     unknown = set(computed) - set(REPORT_FIELDS)
     if unknown:
         raise ValueError(f"unknown report fields {sorted(unknown)}")
-    return {"effects": False, **{f: f in computed for f in REPORT_FIELDS}}
+    computed = set(computed)
+    if "liquidationPrice" in computed:
+        computed.add("liquidationPriceReason")
+    if "bankruptcyPrice" in computed:
+        computed.add("bankruptcyPriceReason")
+    return {"effects": False, "states": False, **{f: f in computed for f in REPORT_FIELDS}}
 
 
 # Positions whose fields the engine computed ("engine") or that kept the SPEC frame because they are

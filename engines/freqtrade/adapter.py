@@ -30,6 +30,15 @@ from freqtrade.exchange import Binance, Bybit  # noqa: E402
 STRICT = os.environ.get("PCADAPTER_STRICT") == "1"
 
 
+def cum(tiers, t):
+    """TIER-6's deduction of tier t (1-based): the recursion cum_1 = 0, cum_k = cum_{k-1} + min_k (MMR_k - MMR_{k-1})."""
+    c = pk.Fraction(0)
+    for k in range(1, t):
+        c += pk.exact(tiers[k]["minNotional"]) * (pk.exact(tiers[k]["maintenanceMarginRate"]) -
+                                                   pk.exact(tiers[k - 1]["maintenanceMarginRate"]))
+    return c
+
+
 def outside(why):
     """A position outside freqtrade's model: code 10 under PCADAPTER_STRICT=1, else keep the frame."""
     if STRICT:
@@ -94,6 +103,24 @@ def overlay(sc, report):
             stake = float(M)
             wallet = float(M)
             others = []
+            if VENUE == "bybit":
+                # freqtrade's trade has stake_amount = amount * open_rate / leverage, and Bybit's formula
+                # reads the margin as amount * open_rate / leverage ("ignores extra margin"): the
+                # leverage of a position with collateral M is Q*EP/M (passing the scenario's leverage
+                # with another margin was this adapter's mapping error, docs/conformance.md triage).
+                if M <= 0:
+                    outside("freqtrade's Bybit formula needs a positive isolated margin")
+                    pk.count("frame")
+                    continue
+                lev = float(Q * EP / M)
+                # Bybit's formula as freqtrade writes it is MM = position value * MMR, no deduction:
+                # SPEC's TIER-8:flat, which the SPEC frame (engines/python) does not implement, so the
+                # adapter cannot declare it; it computes only where flat and progressive coincide, a
+                # tier whose deduction (TIER-6's cum) is 0 (triage in docs/conformance.md).
+                if cum(m["tiers"], rep["tier"]) != 0:
+                    outside("freqtrade's Bybit formula has no maintenance deduction (TIER-8:flat)")
+                    pk.count("frame")
+                    continue
         else:
             # update_liquidation_prices (cross): wallet_balance = the wallet's collateral; each trade's
             # stake_amount = its collateral at entry, amount * open_rate / leverage (LocalTrade).
