@@ -67,7 +67,10 @@ func verdicts(t *testing.T, r *verifyReport) string {
 	for _, p := range r.Properties {
 		fmt.Fprintf(&b, "property %s %s cases %d", p.ID, p.Status, p.Cases)
 		if p.Failure != nil {
-			fmt.Fprintf(&b, " seed %d: %s", p.Failure.Seed, p.Failure.Message)
+			// The failing seed, not the shrunk counterexample: rapid's
+			// shrinking stops at a time limit, so under load the same
+			// failure can shrink less far (seen twice at load 12-16).
+			fmt.Fprintf(&b, " seed %d", p.Failure.Seed)
 		}
 		b.WriteString("\n")
 	}
