@@ -79,7 +79,12 @@ func (l *Ledger) walletPoolOf(a *ledgerAccount) (pool, []quantities) {
 func (l *Ledger) portfolioOrder(a *ledgerAccount) []string {
 	_, res, markets, qs := l.portfolioPoolOf(a)
 	units := slices.Clone(res.units) // in ascending underlying order (PM-3)
-	sort.SliceStable(units, func(i, j int) bool { return units[i].mr1.Cmp(units[j].mr1) > 0 })
+	sort.SliceStable(units, func(i, j int) bool {
+		if l.mut == mutPMSweepOrder {
+			return units[i].mr1.Cmp(units[j].mr1) < 0 // the bug: smallest MR1 first
+		}
+		return units[i].mr1.Cmp(units[j].mr1) > 0
+	})
 	var out []string
 	for _, u := range units {
 		var ms []string

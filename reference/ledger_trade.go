@@ -360,6 +360,14 @@ func (l *Ledger) checkInitialMargin(k int, field string, a *ledgerAccount, m str
 	}
 	isolated := l.modeOf(a, m) == spec.Isolated
 	pl := l.poolOf(a, m) // PM-15: the portfolio pool for a portfolio position
+	if l.mut == mutPMIMCross && l.modeOf(a, m) == spec.Portfolio {
+		// The bug: the positions' standalone cross IMs in place of PM IM.
+		_, _, qs := l.portfolioViews(a)
+		pl.im = exact(dec(0))
+		for _, q := range qs {
+			pl.im = pl.im.plus(q.im)
+		}
+	}
 	if cmpRatio(exact(pl.e), pl.im) < 0 {
 		what := string(l.modeOf(a, m)) + " pool"
 		if isolated {
