@@ -234,6 +234,3 @@ func (a *lacct) mode(l *Ledger, mi int) spec.MarginMode {
 	}
 	return spec.Cross
 }
-
-// rat40 returns a 1e-40 value in units.
-func rat40(x *big.Int) *big.Rat { return new(big.Rat).SetFrac(x, new(big.Int).Mul(big1e16, big1e16)) }
