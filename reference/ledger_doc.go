@@ -1,4 +1,3 @@
-
 package reference
 
 // Ledger readings. SPEC LED, TRD, FND, LQ and ADL leave some choices open;
