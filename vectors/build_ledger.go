@@ -14,17 +14,18 @@ import (
 
 // ledgerNotes explains the flags of ledger files.
 var ledgerNotes = map[string]string{
-	"seed-example":  "a worked example of the seed documents (examples/runs)",
-	"random":        "a random run (gen.LedgerRun): a state and events drawn for the states the earlier events produce; some events are rejected",
-	"targeted":      "a state from gen.LedgerState and events of chosen kinds (gen.LedgerEventOf), kept because the run reaches the feature of the file",
-	"liquidation":   "the run liquidates at least one pool (LQ-1)",
-	"insurance":     "the insurance fund pays a bankrupt pool's deficit (LQ-5)",
-	"adl":           "a bankrupt pool is auto-deleveraged (LQ-6, ADL)",
-	"funding":       "the run has funding payments (FND)",
-	"rejected":      "at least one event is rejected and changes nothing (LED-7)",
-	"invalid-state": "the pre state breaks a rule and must be rejected when the ledger is opened",
-	"hand-made":     "written by hand",
-	"boundary":      "a run from gen's boundary setups (properties/gen/boundary.go) that lands on an exact comparison or a tie rule of SPEC's ledger (issue 16), on the side the test's comment names",
+	"seed-example":          "a worked example of the seed documents (examples/runs)",
+	"random":                "a random run (gen.LedgerRun): a state and events drawn for the states the earlier events produce; some events are rejected",
+	"targeted":              "a state from gen.LedgerState and events of chosen kinds (gen.LedgerEventOf), kept because the run reaches the feature of the file",
+	"liquidation":           "the run liquidates at least one pool (LQ-1)",
+	"insurance":             "the insurance fund pays a bankrupt pool's deficit (LQ-5)",
+	"adl":                   "a bankrupt pool is auto-deleveraged (LQ-6, ADL)",
+	"funding":               "the run has funding payments (FND)",
+	"rejected":              "at least one event is rejected and changes nothing (LED-7)",
+	"invalid-state":         "the pre state breaks a rule and must be rejected when the ledger is opened",
+	"hand-made":             "written by hand",
+	"portfolio-liquidation": "a portfolio pool is liquidated, unit by unit (PM-17)",
+	"boundary":              "a run from gen's boundary setups (properties/gen/boundary.go) that lands on an exact comparison or a tie rule of SPEC's ledger (issue 16), on the side the test's comment names",
 }
 
 // ledgerBuilder collects the tests of one ledger file.
