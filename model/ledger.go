@@ -79,6 +79,9 @@ type Ledger struct {
 	// halfInitial the markets under TIER-3:half-initial.
 	lv          []lvar
 	halfInitial []int
+	// pmk holds each market's MKT-6 and PM-1 data (pm.go): underlying,
+	// expiry and portfolioMargin parameters (PM-14..18).
+	pmk []pmMarket
 	// accounts by id; ids is every account id in ascending byte order,
 	// InsuranceAccount included.
 	acc  map[string]*lacct
@@ -164,6 +167,9 @@ type lpos struct {
 	v     wide.Int // entry value V in units
 	iso   wide.Int // isolated margin in units
 	cross bool
+	// pm marks a portfolio position (PM-14): its pool is the account's
+	// portfolio pool, backed by the wallet; cross and pm are never both set.
+	pm bool
 	// isoName is the ledger account of an isolated position's margin,
 	// "isolated:<id>:<market>".
 	isoName string
@@ -305,6 +311,10 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 		acc:     map[string]*lacct{},
 		netExt:  new(big.Int),
 		gsave:   globalSave{mi: -1},
+		pmk:     p.pm.mk,
+	}
+	if l.pmk == nil {
+		l.pmk = make([]pmMarket, len(p.markets))
 	}
 	if err := l.loadVariants(st.Markets); err != nil {
 		return nil, err
@@ -500,8 +510,19 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 			if fund {
 				return nil, errf(sp+".marginMode", "LED-2", "the insurance fund's positions are cross")
 			}
+		case spec.Portfolio:
+			// PM-14: offered (POS-3), with parameters (PM-2), not the fund's (LED-2).
+			if !mk.portfolio {
+				return nil, errf(sp+".marginMode", "POS-3", "market "+spec.Quote(m)+" does not offer margin mode \"portfolio\"")
+			}
+			if l.pmk[mi].params == nil {
+				return nil, errf(sp+".marginMode", "PM-2", "market "+spec.Quote(m)+" has no portfolioMargin parameters")
+			}
+			if fund {
+				return nil, errf(sp+".marginMode", "LED-2", "the insurance fund's positions are cross")
+			}
 		default:
-			return nil, errf(sp+".marginMode", "POS-3", "marginMode must be \"cross\" or \"isolated\", got "+spec.Quote(string(s.MarginMode)))
+			return nil, errf(sp+".marginMode", "POS-3", "marginMode must be \"cross\", \"isolated\" or \"portfolio\", got "+spec.Quote(string(s.MarginMode)))
 		}
 		ls.mode = s.MarginMode
 		a.settings[mi] = ls
@@ -518,22 +539,18 @@ func (l *Ledger) loadAcct(p *Portfolio, id string, fund bool, acc spec.Account, 
 		if r != 0 {
 			return nil, errf(pp+".entryPrice", "LED-1", "entry value size * entryPrice = "+fmt16(ps.qe16)+" is not a multiple of 1e-8")
 		}
-		lev, cross := a.setting(l, int(ps.mkt))
-		if cross != ps.cross {
-			want := "cross"
-			if !cross {
-				want = "isolated"
-			}
-			return nil, errf(pp+".marginMode", "LED-2", "marginMode "+string(ps.mode)+" differs from the account's setting for "+spec.Quote(mk.name)+" ("+want+")")
+		lev, _ := a.setting(l, int(ps.mkt))
+		if want := a.mode(l, int(ps.mkt)); want != ps.mode {
+			return nil, errf(pp+".marginMode", "LED-2", "marginMode "+string(ps.mode)+" differs from the account's setting for "+spec.Quote(mk.name)+" ("+string(want)+")")
 		}
 		if lev != ps.lev {
 			return nil, errf(pp+".leverage", "LED-2", "leverage "+fx(ps.lev)+" differs from the account's setting for "+spec.Quote(mk.name)+" ("+fx(lev)+")")
 		}
-		if v, ok := negIso[i]; ok && !ps.cross {
+		if v, ok := negIso[i]; ok && !ps.cross && !ps.portfolio {
 			ps.iso = v
 		}
 		// V is checked by rangeInit, after LED-4.
-		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: wide.FromU128(0, ps.q), v: vq, iso: wide.FromInt64(ps.iso), cross: ps.cross,
+		a.pos = append(a.pos, lpos{mkt: int(ps.mkt), sign: ps.sign, q: wide.FromU128(0, ps.q), v: vq, iso: wide.FromInt64(ps.iso), cross: ps.cross, pm: ps.portfolio,
 			isoName: "isolated:" + id + ":" + mk.name})
 		a.initIsoOver = append(a.initIsoOver, ps.isoOverflow)
 	}
@@ -587,7 +604,7 @@ func (a *lacct) setting(l *Ledger, mi int) (lev int64, cross bool) {
 	if !s.hasLev {
 		lev = min(l20, l.markets[mi].maxLev1)
 	}
-	return lev, s.mode != spec.Isolated
+	return lev, s.mode == "" || s.mode == spec.Cross
 }
 
 func (a *lacct) find(mi int) int {
@@ -794,7 +811,9 @@ func (l *Ledger) State() *spec.State {
 					pos.EntryPrice = dec(Fixed(ev))
 				}
 			}
-			if !ps.cross {
+			if ps.pm {
+				pos.MarginMode = spec.Portfolio
+			} else if !ps.cross {
 				pos.MarginMode = spec.Isolated
 				pos.IsolatedMargin = nullDec(Fixed(w64(ps.iso)))
 			}

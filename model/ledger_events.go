@@ -168,7 +168,7 @@ func (l *Ledger) isoBal(a *lacct, idx int) bal {
 
 // pool returns the ledger account holding position idx's margin.
 func (l *Ledger) pool(a *lacct, idx int) bal {
-	if a.pos[idx].cross {
+	if a.pos[idx].walletBacked() {
 		return l.wal(a)
 	}
 	return l.isoBal(a, idx)
@@ -215,6 +215,10 @@ func (l *Ledger) withdraw(ev *spec.Event) {
 	amt := l.evPositive(ev.Amount, "amount")
 	amtW := wide.FromInt64(amt)
 	ok := amtW.Cmp(a.wallet) <= 0
+	if !a.fund && a.hasPM() {
+		l.withdrawPM(a, amt, ok)
+		return
+	}
 	if ok && !a.fund {
 		x16 := a.wallet.Sub(amtW).Mul(u8)
 		for i := range a.pos {
@@ -272,7 +276,7 @@ func (l *Ledger) margin(ev *spec.Event) {
 	a := l.evAccount(ev.Account)
 	mi := l.evMarket(ev.Market, "POS-1")
 	idx := a.find(mi)
-	if idx < 0 || a.pos[idx].cross {
+	if idx < 0 || !a.pos[idx].isolated() {
 		l.fail(l.evPath("market"), "POS-5", "account "+spec.Quote(a.id)+" has no isolated position in "+spec.Quote(ev.Market))
 	}
 	amt := l.evPositive(ev.Amount, "amount")
@@ -280,6 +284,14 @@ func (l *Ledger) margin(ev *spec.Event) {
 	if ev.Type == spec.EventAddMargin {
 		if wide.FromInt64(amt).Cmp(a.wallet) > 0 {
 			l.fail(l.evPath("amount"), "ACC-1", "margin "+fx(amt)+" exceeds the wallet "+wstr(a.wallet))
+		}
+		if a.hasPM() {
+			// PM-16: the wallet backs the portfolio pool.
+			if ok, x, im := l.pmGeIM(a, l.pmEquity16(a).Sub(wide.MulU64(uint64(amt), u8))); !ok {
+				l.fail(l.evPath("amount"), "POOL-6", "margin "+fx(amt)+" would leave the portfolio pool below its initial margin (at most "+ratDown(maxRat0(x.Add(x, new(big.Rat).SetInt64(amt)).Sub(x, im)))+")")
+			}
+			l.move(l.wal(a), l.isoBal(a, idx), wide.FromInt64(amt), "margin")
+			return
 		}
 		e16, _ := l.crossPool(a)
 		if !l.geIM(e16.Sub(wide.MulU64(uint64(amt), u8)), a, nil) {
@@ -340,6 +352,9 @@ func (l *Ledger) setLeverage(ev *spec.Event) {
 		return
 	}
 	ps := &a.pos[idx]
+	if ps.pm {
+		return // PM-16: a portfolio position's IM does not depend on leverage
+	}
 	var e16 wide.Int
 	var im *big.Rat
 	var only *lpos
@@ -389,10 +404,21 @@ func (l *Ledger) setMarginMode(ev *spec.Event) {
 		if a.fund {
 			l.fail(path, "LED-2", "the insurance fund's positions are cross")
 		}
+	case spec.Portfolio:
+		// PM-14: offered (POS-3), with parameters (PM-2), not the fund's (LED-2).
+		if !mk.portfolio {
+			l.fail(path, "POS-3", "market "+spec.Quote(mk.name)+" does not offer margin mode \"portfolio\"")
+		}
+		if l.pmk[mi].params == nil {
+			l.fail(path, "PM-2", "market "+spec.Quote(mk.name)+" has no portfolioMargin parameters")
+		}
+		if a.fund {
+			l.fail(path, "LED-2", "the insurance fund's positions are cross")
+		}
 	default:
-		l.fail(path, "POS-3", "marginMode must be \"cross\" or \"isolated\", got "+spec.Quote(string(mode)))
+		l.fail(path, "POS-3", "marginMode must be \"cross\", \"isolated\" or \"portfolio\", got "+spec.Quote(string(mode)))
 	}
-	if idx := a.find(mi); idx >= 0 && a.pos[idx].cross != (mode == spec.Cross) {
+	if idx := a.find(mi); idx >= 0 && a.pos[idx].posMode() != mode {
 		l.fail(path, "LED-2", "account "+spec.Quote(a.id)+" has an open position in "+spec.Quote(mk.name)+"; its margin mode cannot change")
 	}
 	l.touchSettings(a)
@@ -471,3 +497,31 @@ func valU(q wide.Int, px int64) wide.Int {
 
 // feeOf is up(value * rate) in units, for a value in units and a rate.
 func feeOf(val wide.Int, rate int64) wide.Int { return val.Mul(uint64(rate)).DivCeil(u8) }
+
+// withdrawPM is the withdrawal of a trader with a portfolio position
+// (PM-16): amount <= min(WB, WB + sum over portfolio positions of
+// min(U_i, 0) - IM), IM the portfolio pool's (PM-10), exact; else POOL-6
+// at events[k].amount. leWallet says amount <= WB.
+func (l *Ledger) withdrawPM(a *lacct, amt int64, leWallet bool) {
+	amtW := wide.FromInt64(amt)
+	x16 := a.wallet.Sub(amtW).Mul(u8)
+	for i := range a.pos {
+		if ps := &a.pos[i]; ps.pm {
+			if u := l.upnl16(ps); u.IsNeg() {
+				x16 = x16.Add(u)
+			}
+		}
+	}
+	ok, x, im := l.pmGeIM(a, x16)
+	if leWallet && ok {
+		l.move(l.wal(a), l.ext(), amtW, "withdraw")
+		return
+	}
+	// The exact limit, for the message: x + amount - IM, capped by WB.
+	limit := x.Add(x, new(big.Rat).SetInt64(amt))
+	limit.Sub(limit, im)
+	if w := wrat(a.wallet); w.Cmp(limit) < 0 {
+		limit = w
+	}
+	l.fail(l.evPath("amount"), "POOL-6", "withdrawal "+fx(amt)+" exceeds the withdrawable amount "+ratDown(maxRat0(limit))+" (portfolio pool)")
+}

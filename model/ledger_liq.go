@@ -143,13 +143,13 @@ func (l *Ledger) sweep() {
 			}
 			var iso []int
 			for _, ps := range a.pos {
-				if !ps.cross {
+				if ps.isolated() {
 					iso = append(iso, ps.mkt)
 				}
 			}
 			for _, mi := range iso {
 				idx := a.find(mi)
-				if idx < 0 || a.pos[idx].cross {
+				if idx < 0 || !a.pos[idx].isolated() {
 					continue
 				}
 				if e16, mm24 := l.isoPool(&a.pos[idx]); liquidatable(e16, mm24) {
@@ -157,7 +157,13 @@ func (l *Ledger) sweep() {
 					did = true
 				}
 			}
-			if e16, mm24 := l.crossPool(a); liquidatable(e16, mm24) {
+			// PM-17: the portfolio pool takes the cross pool's place.
+			if a.hasPM() {
+				if l.pmLiquidatable(a) {
+					l.liquidate(a, poolPM)
+					did = true
+				}
+			} else if e16, mm24 := l.crossPool(a); liquidatable(e16, mm24) {
 				l.liquidate(a, -1)
 				did = true
 			}
@@ -219,10 +225,17 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 	l.touch(a)
 	l.touch(l.fund)
 	pool := spec.Cross
-	if isoMkt >= 0 {
+	var order []int
+	switch {
+	case isoMkt >= 0:
 		pool = spec.Isolated
+		order = l.lossOrder(a, isoMkt)
+	case isoMkt == poolPM:
+		pool = spec.Portfolio
+		order = l.pmOrder(a) // PM-17
+	default:
+		order = l.lossOrder(a, isoMkt)
 	}
-	order := l.lossOrder(a, isoMkt)
 	// LQ-3: E_x with every position closed at its execution price (exact;
 	// an intermediate, so unbounded).
 	px := l.pxBuf // by market index; only the pool's markets are set
@@ -283,15 +296,23 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 		l.leftover(a, mi)
 		l.prune(a)
 	case !ex.IsNeg():
-		// LQ-4 cross: one at a time, largest loss first, until healthy.
+		// LQ-4 cross (PM-17: the portfolio pool likewise): one at a time,
+		// in order, until healthy.
 		for _, mi := range order {
-			if e16, mm24 := l.crossPool(a); !liquidatable(e16, mm24) {
+			if isoMkt == poolPM {
+				if !a.hasPM() || !l.pmLiquidatable(a) {
+					break
+				}
+			} else if e16, mm24 := l.crossPool(a); !liquidatable(e16, mm24) {
 				break
 			}
 			q := a.pos[a.find(mi)].q
 			closeFund(mi)
 			l.prune(a)
 			e16, _ := l.crossPool(a)
+			if isoMkt == poolPM {
+				e16 = l.pmEquity16(a)
+			}
 			e, _ := e16.DivFloor(u8) // down(E')
 			if e.IsNeg() {
 				e = wide.Int{}
@@ -415,9 +436,12 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 		ps := &c.pos[j]
 		u := l.upnl16(ps)
 		var e16 wide.Int
-		if ps.cross {
+		switch {
+		case ps.cross:
 			e16, _ = l.crossPool(c)
-		} else {
+		case ps.pm:
+			e16 = l.pmEquity16(c) // PM-18
+		default:
 			e16, _ = l.isoPool(ps)
 		}
 		// ADL-2: pnl = down(U/V) (units: U16/V_u); V = 0 (the fund, after
@@ -468,7 +492,7 @@ func (l *Ledger) accountScore(c *lacct) *big.Rat {
 	u16, mm24 := new(big.Int), new(big.Int)
 	for i := range c.pos {
 		ps := &c.pos[i]
-		if !ps.cross {
+		if ps.isolated() {
 			wb.Add(wb, wbig(ps.iso))
 		}
 		u16.Add(u16, wbig(l.upnl16(ps)))

@@ -88,7 +88,7 @@ func (l *Ledger) trade(ev *spec.Event) {
 		fee := feeOf(val, rate)
 		// TRD-4:position: an isolated position that remains after the fill
 		// pays from its margin, up to max(0, M); the wallet pays the rest.
-		if idx := side.a.find(mi); l.lv[mi].feePosition && idx >= 0 && !side.a.pos[idx].cross {
+		if idx := side.a.find(mi); l.lv[mi].feePosition && idx >= 0 && side.a.pos[idx].isolated() {
 			part := side.a.pos[idx].iso
 			if part.IsNeg() {
 				part = wide.Int{}
@@ -135,6 +135,9 @@ func (l *Ledger) fillPair(buyer, seller *lacct, mi int, q wide.Int, px int64, ki
 func (l *Ledger) update(a *lacct, mi int, sign int64, q wide.Int, px int64, r role, field string) (increased bool) {
 	l.touch(a)
 	idx := a.find(mi)
+	if idx < 0 && r == roleTrade {
+		l.pmOpenCheck(a, mi, field) // PM-14: an open from flat keeps PM-2
+	}
 	if idx >= 0 && a.pos[idx].sign != sign {
 		x := a.pos[idx].q
 		if q.Cmp(x) <= 0 {
@@ -152,22 +155,22 @@ func (l *Ledger) update(a *lacct, mi int, sign int64, q wide.Int, px int64, r ro
 	}
 	// Open/increase: V += size*price.
 	if idx < 0 {
-		_, cross := a.setting(l, mi)
+		mode := a.mode(l, mi)
 		idx = 0
 		for idx < len(a.pos) && a.pos[idx].mkt < mi {
 			idx++
 		}
 		a.pos = append(a.pos, lpos{})
 		copy(a.pos[idx+1:], a.pos[idx:])
-		a.pos[idx] = lpos{mkt: mi, sign: sign, cross: cross}
-		if !cross {
+		a.pos[idx] = lpos{mkt: mi, sign: sign, cross: mode == spec.Cross, pm: mode == spec.Portfolio}
+		if mode == spec.Isolated {
 			a.pos[idx].isoName = "isolated:" + a.id + ":" + l.markets[mi].name
 		}
 	}
 	ps := &a.pos[idx]
 	ps.q = ps.q.Add(q)
 	ps.v = ps.v.Add(valU(q, px))
-	if !ps.cross {
+	if ps.isolated() {
 		// TRD-3: T = up(q*price / L), L = min(leverage, maxLeverage of
 		// tier(new size * price)).
 		mk := &l.markets[mi]
@@ -205,7 +208,7 @@ func (l *Ledger) reduce(a *lacct, idx int, q wide.Int, px int64, r role, field s
 	// LED-6: profit from settlement to the pool, loss from the pool.
 	l.move(l.settle(), l.pool(a, idx), rp, "realized-pnl")
 	ps = &a.pos[idx]
-	if !ps.cross && r != roleLiquidated {
+	if ps.isolated() && r != roleLiquidated {
 		if ps.iso.IsNeg() && r == roleTrade {
 			l.fail(l.evPath(field), "TRD-3", "the trade would leave the isolated margin of account "+spec.Quote(a.id)+" in "+spec.Quote(l.markets[ps.mkt].name)+" at "+wstr(ps.iso))
 		}
@@ -233,15 +236,26 @@ func (l *Ledger) checkIM(a *lacct, mi int, px int64, field string) {
 	idx := a.find(mi)
 	ps := &a.pos[idx]
 	// The path is built only on failure (no allocation otherwise).
-	if ps.cross {
+	switch {
+	case ps.cross:
 		if e16, _ := l.crossPool(a); !l.geIM(e16, a, nil) {
 			l.needIM(l.evPath(field), a, "cross pool", units16(e16), l.crossIM(a))
 		}
-	} else {
+	case ps.pm:
+		// PM-15: the portfolio pool's E >= IM (PM-10) after the trade.
+		if ok, e, im := l.pmGeIM(a, l.pmEquity16(a)); !ok {
+			l.needIM(l.evPath(field), a, "portfolio pool", e, im)
+		}
+	default:
 		if e16, _ := l.isoPool(ps); !l.geIM(e16, a, ps) {
 			l.needIM(l.evPath(field), a, "isolated pool of "+spec.Quote(l.markets[mi].name), units16(e16), l.im(a, ps))
 		}
-		if e16, _ := l.crossPool(a); !l.geIM(e16, a, nil) {
+		if a.hasPM() {
+			// PM-16: the wallet backs the portfolio pool.
+			if ok, e, im := l.pmGeIM(a, l.pmEquity16(a)); !ok {
+				l.needIM(l.evPath(field), a, "portfolio pool", e, im)
+			}
+		} else if e16, _ := l.crossPool(a); !l.geIM(e16, a, nil) {
 			l.needIM(l.evPath(field), a, "cross pool", units16(e16), l.crossIM(a))
 		}
 		if a.wallet.IsNeg() {

@@ -123,16 +123,20 @@ func unrealized(p ledgerPos, mark decimal.Decimal) decimal.Decimal {
 
 // poolEquity is the exact equity of the pool holding id's position in
 // market: the isolated margin plus its U, or the wallet plus the U of every
-// cross position (each at its market's mark).
+// cross position (each at its market's mark); for a portfolio position the
+// wallet plus the U of every portfolio position (PM-18).
 func (rp *replay) poolEquity(id, market string, mode spec.MarginMode) (decimal.Decimal, bool) {
 	if mode == spec.Isolated {
 		key := posKey(id, market)
 		return rp.b.get(poolName(id, market, mode)).Add(unrealized(rp.b.pos[key], rp.after.Prices[market].Mark.Decimal)), !rp.touched[key]
 	}
 	e := rp.b.get("wallet:" + id)
+	if mode != spec.Portfolio {
+		mode = spec.Cross // (a position opened in this event has no mode in the book)
+	}
 	for key, p := range rp.b.pos {
 		cid, m, _ := strings.Cut(key, "|")
-		if cid != id || p.x.IsZero() || p.mode != spec.Cross {
+		if cid != id || p.x.IsZero() || p.mode != mode { // the cross pool, or the portfolio pool (PM-18)
 			continue
 		}
 		mark := rp.after.Prices[m].Mark

@@ -253,6 +253,9 @@ func (rp *replay) poolMM(id, market string, mode spec.MarginMode) (mm decimal.De
 // largest loss of the pool (most negative exact U), ties by ascending market
 // (LQ-4, LQ-5, LQ-6).
 func (rp *replay) checkTriggered(f spec.Effect, first bool) string {
+	if f.Pool == spec.Portfolio {
+		return "" // PM-17's trigger and order: checkPMLiquidation (pm_ledger.go)
+	}
 	if first || (rp.ep != nil && rp.ep.way == liqSolvent) {
 		e, ok1 := rp.poolEquity(f.Account, f.Market, f.Pool)
 		mm, ok2 := rp.poolMM(f.Account, f.Market, f.Pool)

@@ -213,4 +213,12 @@ var catalogue = []Property{
 		Rules: []string{"LED-9", "LED-5"},
 		Doc:   "On a state reached by random events: deposits to two accounts in either order give the same state; deposits of x and then y equal one of x+y; a deposit followed by the withdrawal of the same amount, when accepted, restores the state.",
 		prop:  propPathIndependence},
+	{ID: "PM-17/sweep-order", Ledger: true, Needs: []Capability{CapPortfolio},
+		Rules: []string{"PM-17", "PM-10", "PM-14", "PM-16", "PM-18", "LQ-1", "LQ-4"},
+		Doc:   "Random runs on portfolio-margin ledger states (perp/future hedges, portfolio and cross accounts): at every price event, the first position the sweep closes in a portfolio pool belongs to the unit of largest MR1 (ties: the smallest underlying) and is that unit's largest loss (ties: the smallest market), and the pool was liquidatable (E < PM MM, exact, written from SPEC here) at the new marks; after every price or funding event no portfolio pool is liquidatable; LED-4 and every stateful check of the ledger hold after each event (PM-18).",
+		prop:  propPMSweepOrder},
+	{ID: "PM-15/trade-im", Ledger: true, Needs: []Capability{CapPortfolio},
+		Rules: []string{"PM-15", "PM-14", "PM-10", "TRD-5"},
+		Doc:   "On the same runs, each side of a trade that opens or increases a portfolio position is rejected by TRD-5 exactly when its portfolio pool after the trade (position and fee applied here, exact) has E < IM of PM-10 or the new notional exceeds the last tier's maxNotional: accepted trades cover both sides, a TRD-5 at .buyer is the buyer's shortfall, one at .seller the seller's with the buyer covered.",
+		prop:  propPMTradeIM},
 }

@@ -129,7 +129,7 @@ var specRuleIDs = func() map[string]bool {
 	}{
 		{"NUM", 6}, {"MKT", 6}, {"VAR", 2}, {"TIER", 8}, {"PRICE", 2}, {"MARK", 5}, {"ACC", 2}, {"POS", 6},
 		{"QTY", 5}, {"POOL", 6}, {"LIQ", 8}, {"BKR", 3}, {"PROF", 3}, {"CCXT", 2}, {"EVAL", 6}, {"RPT", 3},
-		{"LED", 9}, {"TRD", 6}, {"FND", 5}, {"LQ", 9}, {"ADL", 3}, {"PM", 13},
+		{"LED", 9}, {"TRD", 6}, {"FND", 5}, {"LQ", 9}, {"ADL", 3}, {"PM", 18},
 	} {
 		for i := 1; i <= g.n; i++ {
 			m[fmt.Sprintf("%s-%d", g.prefix, i)] = true

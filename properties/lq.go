@@ -45,8 +45,8 @@ type liqEpisode struct {
 // episode when the effect starts another pool's liquidation, and computes
 // the new episode's expected way.
 func (rp *replay) startEpisode(f spec.Effect) string {
-	if ep := rp.ep; ep != nil && ep.pool == spec.Cross && f.Pool == spec.Cross && ep.id == f.Account {
-		return "" // the next position of the same cross pool
+	if ep := rp.ep; ep != nil && ep.pool != spec.Isolated && f.Pool == ep.pool && ep.id == f.Account {
+		return "" // the next position of the same cross (or portfolio, PM-17) pool
 	}
 	if msg := rp.endEpisode(); msg != "" {
 		return msg

@@ -22,7 +22,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite RULES.md from SPEC.md, the catalogue and the repository's tests")
 
-var ruleID = regexp.MustCompile(`\b(NUM|MKT|TIER|PRICE|MARK|ACC|POS|QTY|POOL|LIQ|BKR|PROF|CCXT|EVAL|RPT|LED|TRD|FND|LQ|ADL)-[0-9]+\b`)
+var ruleID = regexp.MustCompile(`\b(NUM|MKT|TIER|PRICE|MARK|ACC|POS|QTY|POOL|LIQ|BKR|PROF|CCXT|EVAL|RPT|LED|TRD|FND|LQ|ADL|PM)-[0-9]+\b`)
 
 // specRules returns the rule ids SPEC.md defines (a bold "**ID" at the start
 // of a bullet), in document order.

@@ -315,8 +315,12 @@ func (l *Ledger) isolatedPoolOf(a *ledgerAccount, m string) (pool, quantities) {
 
 // poolOf returns the pool (POOL-1/2) that holds a's position in market m.
 func (l *Ledger) poolOf(a *ledgerAccount, m string) pool {
-	if l.modeOf(a, m) == spec.Isolated {
+	switch l.modeOf(a, m) {
+	case spec.Isolated:
 		pl, _ := l.isolatedPoolOf(a, m)
+		return pl
+	case spec.Portfolio:
+		pl, _, _, _ := l.portfolioPoolOf(a) // PM-10
 		return pl
 	}
 	pl, _, _ := l.crossPoolOf(a)

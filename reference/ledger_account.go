@@ -43,7 +43,7 @@ func (l *Ledger) withdrawable(a *ledgerAccount) ratio {
 	if a.id == spec.InsuranceAccount {
 		return exact(a.wallet)
 	}
-	pl, _, qs := l.crossPoolOf(a)
+	pl, qs := l.walletPoolOf(a) // PM-16: the portfolio pool when there is one
 	losses := dec(0)
 	for _, q := range qs {
 		if l.mut == mutWithdrawProfit {
@@ -114,7 +114,7 @@ func (l *Ledger) addMargin(k int, ev spec.Event) *spec.Error {
 		return fail(evPath(k, "amount"), "ACC-1", "amount %s exceeds the wallet %s", str(amount), str(a.wallet))
 	}
 	l.post(walletAcct(a.id), isolatedAcct(a.id, m), amount, reasonMargin)
-	if pl, _, _ := l.crossPoolOf(a); cmpRatio(exact(pl.e), pl.im) < 0 {
+	if pl, _ := l.walletPoolOf(a); cmpRatio(exact(pl.e), pl.im) < 0 {
 		return fail(evPath(k, "amount"), "POOL-6", "the cross pool's equity %s would fall below its initial margin %s",
 			str(pl.e), str(up(pl.im)))
 	}
@@ -175,7 +175,8 @@ func (l *Ledger) setLeverage(k int, ev spec.Event) *spec.Error {
 	s := a.settings[mkt.name]
 	s.leverage = lev
 	a.settings[mkt.name] = s
-	if _, open := a.positions[mkt.name]; !open || a.id == spec.InsuranceAccount ||
+	// PM-16: a portfolio position's IM does not depend on leverage: no check.
+	if _, open := a.positions[mkt.name]; !open || a.id == spec.InsuranceAccount || l.modeOf(a, mkt.name) == spec.Portfolio ||
 		l.variantsOf(mkt.name).setLeverage == spec.SetLeverageUnchecked || lev.Cmp(old) >= 0 {
 		return nil
 	}

@@ -111,3 +111,21 @@ package reference
 //     fills; E of ADL-2 is the candidate's pool equity (cross or isolated;
 //     the fund's cross pool). A candidate's isolated reduce follows TRD-3
 //     without the rejection: a negative M' share moves from the wallet.
+//
+// Portfolio margin (SPEC PM-14..18; ledger_pm.go)
+//
+//   - portfolio is a settings mode when the market offers it (POS-3) and
+//     carries portfolioMargin (PM-2 at .marginMode), never the fund's
+//     (LED-2). A trade side that opens from flat (not a flip) checks PM-2
+//     first: no cross position beside a portfolio one, equal parameters per
+//     underlying (PM-2 at .buyer/.seller).
+//   - The wallet's pool is the portfolio pool when the account holds a
+//     portfolio position: TRD-5 (the portfolio side's pool, and an isolated
+//     side's "cross pool"), withdraw, addMargin. setLeverage makes no check
+//     for a portfolio position. Funding is paid from and to the wallet.
+//   - The sweep visits the portfolio pool in the cross pool's place (strict
+//     E < MM of PM-10); the close order (units by descending MR1, ties by
+//     underlying; largest loss first within a unit) is fixed when the
+//     liquidation starts; LQ-4's cross loop re-checks PM-10 on the remaining
+//     positions before each close. LQ-5/6/7 as for a cross pool. ADL-2's E of
+//     a portfolio candidate is its portfolio pool's.

@@ -44,7 +44,13 @@ func (l *Ledger) sweep() {
 					liquidated = true
 				}
 			}
-			if pl, markets, qs := l.crossPoolOf(a); l.triggered(pl) {
+			if l.hasPortfolio(a) {
+				// PM-17: the portfolio pool takes the cross pool's place.
+				if pl, _, _, _ := l.portfolioPoolOf(a); liquidatable(pl) {
+					l.liquidate(a, spec.Portfolio, l.portfolioOrder(a))
+					liquidated = true
+				}
+			} else if pl, markets, qs := l.crossPoolOf(a); l.triggered(pl) {
 				l.liquidate(a, spec.Cross, largestLossFirst(markets, qs, l.mut == mutLiqOrderTieReverse))
 				liquidated = true
 			}
@@ -132,7 +138,7 @@ func (l *Ledger) liquidate(a *ledgerAccount, mode spec.MarginMode, markets []str
 	case ex.Sign() >= 0 && mode == spec.Isolated:
 		l.liquidateSolventIsolated(a, m)
 	case ex.Sign() >= 0:
-		l.liquidateSolventCross(a, markets)
+		l.liquidateSolventCross(a, mode, markets)
 	case l.account(spec.InsuranceAccount).wallet.Cmp(neg(ex)) >= 0 && !(l.mut == mutFundCoversStrict && l.account(spec.InsuranceAccount).wallet.Cmp(neg(ex)) == 0) || l.mut == mutNoADL:
 		l.liquidateWithInsurance(a, mode, acct, markets, neg(ex))
 	default:
@@ -222,15 +228,26 @@ func (l *Ledger) distributeLeftover(a *ledgerAccount, m string) {
 // wallet:@insurance (reason liquidation-fee), E' the pool's exact equity after
 // that close with the remaining positions at their marks; the loop stops as
 // soon as the pool is not liquidatable or has no position.
-func (l *Ledger) liquidateSolventCross(a *ledgerAccount, markets []string) {
+//
+// PM-17: a portfolio pool (mode portfolio) is liquidated the same way, in
+// its close order, re-checked by PM-10 on the remaining positions.
+func (l *Ledger) liquidateSolventCross(a *ledgerAccount, mode spec.MarginMode, markets []string) {
+	poolNow := func() pool {
+		if mode == spec.Portfolio {
+			pl, _, _, _ := l.portfolioPoolOf(a)
+			return pl
+		}
+		pl, _, _ := l.crossPoolOf(a)
+		return pl
+	}
 	for i, m := range markets {
-		if pl, _, _ := l.crossPoolOf(a); l.stopsClosing(pl, i == 0) {
+		if pl := poolNow(); l.stopsClosing(pl, i == 0) {
 			return
 		}
 		p := l.execPriceOf(a, m)
 		size := a.positions[m].q
-		l.closeAgainstFund(a, spec.Cross, m, p)
-		after, _, _ := l.crossPoolOf(a) // E'
+		l.closeAgainstFund(a, mode, m, p)
+		after := poolNow() // E'
 		fee := minDec(l.liquidationFeeCap(m, size, p), maxDec(dec(0), down(exact(after.e))))
 		if l.mut == mutLiqFeeUncapped {
 			fee = l.liquidationFeeCap(m, size, p)

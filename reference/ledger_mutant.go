@@ -44,6 +44,8 @@ const (
 	mutFundingUnclamped         = mutant(mutation.FundingUnclamped)
 	mutCrossCloseAll            = mutant(mutation.CrossCloseAll)
 	mutZeroBasisKept            = mutant(mutation.ZeroBasisKept)
+	mutPMSweepOrder             = mutant(mutation.PMSweepOrder)
+	mutPMIMCross                = mutant(mutation.PMIMCross)
 )
 
 // variantsOf returns market m's ledger variants as the ledger applies them:

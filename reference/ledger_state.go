@@ -246,11 +246,14 @@ func checkMode(path string, mode spec.MarginMode, mkt *market, fund, allowEmpty 
 	if mode == "" && allowEmpty {
 		return nil
 	}
-	if mode != spec.Cross && mode != spec.Isolated {
-		return fail(path, "POS-3", "marginMode must be \"cross\" or \"isolated\", got %q", string(mode))
+	if mode != spec.Cross && mode != spec.Isolated && mode != spec.Portfolio {
+		return fail(path, "POS-3", "marginMode must be \"cross\", \"isolated\" or \"portfolio\", got %q", string(mode))
 	}
 	if !mkt.modes[mode] {
 		return fail(path, "POS-3", "market %q does not offer margin mode %q", mkt.name, string(mode))
+	}
+	if mode == spec.Portfolio && (mkt.pm == nil || mkt.pm.params == nil) {
+		return fail(path, "PM-2", "market %q has no portfolioMargin parameters (PM-14)", mkt.name)
 	}
 	if fund && mode != spec.Cross {
 		return fail(path, "LED-2", "the insurance fund's positions are cross")

@@ -100,6 +100,12 @@ func (l *Ledger) updatePosition(k int, side fillSide, m string, d, price *apd.De
 	absD := new(apd.Decimal).Abs(d)
 	switch {
 	case x.Sign() == 0 || x.Sign() == d.Sign():
+		if x.Sign() == 0 && side.rule == ruleTrade {
+			// PM-14: an open from flat keeps PM-2 (a flip keeps its mode).
+			if verr := l.checkPortfolioOpen(k, side, m); verr != nil {
+				return false, verr
+			}
+		}
 		return true, l.openPosition(k, side, m, d.Sign(), absD, price)
 	case absD.Cmp(p.q) <= 0:
 		return false, l.reducePosition(k, side, m, absD, price)
@@ -353,18 +359,26 @@ func (l *Ledger) checkInitialMargin(k int, field string, a *ledgerAccount, m str
 			what, a.id, str(e), str(up(im)), str(up(im.minus(exact(e)))))
 	}
 	isolated := l.modeOf(a, m) == spec.Isolated
-	pl := l.poolOf(a, m)
+	pl := l.poolOf(a, m) // PM-15: the portfolio pool for a portfolio position
+	if l.mut == mutPMIMCross && l.modeOf(a, m) == spec.Portfolio {
+		// The bug: the positions' standalone cross IMs in place of PM IM.
+		_, _, qs := l.portfolioViews(a)
+		pl.im = exact(dec(0))
+		for _, q := range qs {
+			pl.im = pl.im.plus(q.im)
+		}
+	}
 	if cmpRatio(exact(pl.e), pl.im) < 0 {
-		what := "cross pool"
+		what := string(l.modeOf(a, m)) + " pool"
 		if isolated {
 			what = "isolated pool " + m
 		}
 		return short(what, pl.e, pl.im)
 	}
 	if isolated {
-		cross, _, _ := l.crossPoolOf(a)
+		cross, _ := l.walletPoolOf(a) // PM-16: the wallet's pool
 		if cmpRatio(exact(cross.e), cross.im) < 0 {
-			return short("cross pool", cross.e, cross.im)
+			return short(string(cross.mode)+" pool", cross.e, cross.im)
 		}
 		if a.wallet.Sign() < 0 {
 			return fail(path, "TRD-5", "the wallet of %q would be %s (shortfall %s)", a.id, str(a.wallet), str(neg(a.wallet)))

@@ -14,17 +14,18 @@ import (
 
 // ledgerNotes explains the flags of ledger files.
 var ledgerNotes = map[string]string{
-	"seed-example":  "a worked example of the seed documents (examples/runs)",
-	"random":        "a random run (gen.LedgerRun): a state and events drawn for the states the earlier events produce; some events are rejected",
-	"targeted":      "a state from gen.LedgerState and events of chosen kinds (gen.LedgerEventOf), kept because the run reaches the feature of the file",
-	"liquidation":   "the run liquidates at least one pool (LQ-1)",
-	"insurance":     "the insurance fund pays a bankrupt pool's deficit (LQ-5)",
-	"adl":           "a bankrupt pool is auto-deleveraged (LQ-6, ADL)",
-	"funding":       "the run has funding payments (FND)",
-	"rejected":      "at least one event is rejected and changes nothing (LED-7)",
-	"invalid-state": "the pre state breaks a rule and must be rejected when the ledger is opened",
-	"hand-made":     "written by hand",
-	"boundary":      "a run from gen's boundary setups (properties/gen/boundary.go) that lands on an exact comparison or a tie rule of SPEC's ledger (issue 16), on the side the test's comment names",
+	"seed-example":          "a worked example of the seed documents (examples/runs)",
+	"random":                "a random run (gen.LedgerRun): a state and events drawn for the states the earlier events produce; some events are rejected",
+	"targeted":              "a state from gen.LedgerState and events of chosen kinds (gen.LedgerEventOf), kept because the run reaches the feature of the file",
+	"liquidation":           "the run liquidates at least one pool (LQ-1)",
+	"insurance":             "the insurance fund pays a bankrupt pool's deficit (LQ-5)",
+	"adl":                   "a bankrupt pool is auto-deleveraged (LQ-6, ADL)",
+	"funding":               "the run has funding payments (FND)",
+	"rejected":              "at least one event is rejected and changes nothing (LED-7)",
+	"invalid-state":         "the pre state breaks a rule and must be rejected when the ledger is opened",
+	"hand-made":             "written by hand",
+	"portfolio-liquidation": "a portfolio pool is liquidated, unit by unit (PM-17)",
+	"boundary":              "a run from gen's boundary setups (properties/gen/boundary.go) that lands on an exact comparison or a tie rule of SPEC's ledger (issue 16), on the side the test's comment names",
 }
 
 // ledgerBuilder collects the tests of one ledger file.
@@ -44,6 +45,7 @@ type ledgerFacts struct {
 	open                                 bool // passed through a state of an OPEN gap
 	liquidation, insurance, adl, funding bool
 	rejected                             bool
+	portfolio                            bool // a portfolio pool was liquidated (PM-17)
 }
 
 // add applies run with the reference and appends the test. allowOpen keeps
@@ -79,6 +81,7 @@ func (b *ledgerBuilder) add(run *spec.Run, comment string, flags, rules []string
 			rs[r] = true
 		}
 		for k, ev := range run.Events {
+			before := l.State()
 			effs, err := l.Apply(ev)
 			var out EventOutcome
 			if err != nil {
@@ -97,6 +100,7 @@ func (b *ledgerBuilder) add(run *spec.Run, comment string, flags, rules []string
 			}
 			t.Expected = append(t.Expected, out)
 			eventRules(rs, run.State.Markets, ev, out, &facts)
+			pmRules(rs, before, ev, out)
 			if err == nil && openState(l.State()) {
 				facts.open = true
 				for _, r := range negativeRules(l.State()) {
@@ -127,6 +131,9 @@ func (b *ledgerBuilder) add(run *spec.Run, comment string, flags, rules []string
 	}
 	if facts.rejected {
 		flags = append(flags, "rejected")
+	}
+	if facts.portfolio {
+		flags = append(flags, "portfolio-liquidation")
 	}
 	t.Flags = sortedSet(flags)
 	t.Rules = sortRules(slices.Collect(maps.Keys(rs)))
@@ -215,6 +222,10 @@ func eventRules(rs map[string]bool, markets map[string]spec.Market, ev spec.Even
 			if e.Pool == spec.Isolated {
 				add("LQ-8")
 			}
+			if e.Pool == spec.Portfolio {
+				facts.portfolio = true
+				add("PM-17", "PM-10")
+			}
 		case spec.EffectFill:
 			switch e.Kind {
 			case "adl":
@@ -287,11 +298,22 @@ func ledgerFeatures(t *LedgerTest) []string {
 				if s.MarginMode == spec.Isolated {
 					out = append(out, CapIsolated)
 				}
+				if s.MarginMode == spec.Portfolio {
+					out = append(out, CapPortfolio)
+				}
 			}
 			for _, p := range a.Positions {
 				if p.MarginMode == spec.Isolated {
 					out = append(out, CapIsolated)
 				}
+				if p.MarginMode == spec.Portfolio {
+					out = append(out, CapPortfolio)
+				}
+			}
+		}
+		for _, m := range st.Markets {
+			if m.Underlying != "" || m.Expiry != nil || m.PortfolioMargin != nil {
+				out = append(out, CapPortfolio) // MKT-6, PM-1
 			}
 		}
 	}
@@ -305,6 +327,8 @@ func ledgerFeatures(t *LedgerTest) []string {
 		case ev.Type == spec.EventSetMarginMode && ev.MarginMode == spec.Isolated,
 			ev.Type == spec.EventAddMargin, ev.Type == spec.EventRemoveMargin:
 			out = append(out, CapIsolated)
+		case ev.Type == spec.EventSetMarginMode && ev.MarginMode == spec.Portfolio:
+			out = append(out, CapPortfolio)
 		}
 		if i < len(t.Expected) && t.Expected[i].Effects != nil {
 			for _, e := range *t.Expected[i].Effects {

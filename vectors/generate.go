@@ -503,6 +503,16 @@ func ledgerSuites(opts Options) ([]*ledgerBuilder, error) {
 	adl.add(residualRun(), "an ADL that leaves a residual deficit: a cross short with an entry price below one tick, an empty fund (LQ-7; OPEN-3 is about the isolated variant)", []string{"hand-made"}, nil, true)
 	out = append(out, adl)
 
+	pm := newLedger("PM", "portfolio-ledger", "The portfolio-margin ledger (SPEC PM-14..18): portfolio settings and setMarginMode portfolio, trades checked against the portfolio pool's initial margin (PM-15), withdrawals from the wallet's pool (PM-16), and sweeps that liquidate portfolio pools unit by unit, largest MR1 first (PM-17), with insurance and ADL (PM-18). Hand-computed cases: model/ledger_pm_test.go.")
+	targetedRuns(pm, gen.Config{Portfolio: true, Isolated: true, ADL: true}, 8, 1500,
+		[]gen.EventKind{gen.Open, gen.Open, gen.Settings, gen.Open, gen.PriceGap, gen.PriceMove, gen.PriceGap},
+		"portfolio liquidations", func(f ledgerFacts) bool { return f.portfolio })
+	randomRuns(pm, gen.Config{Portfolio: true, Funding: true}, 4, 1700, 20, "portfolio, funding")
+	for _, h := range pmHandRuns() {
+		pm.add(h.run, h.comment, []string{"hand-made"}, nil, true)
+	}
+	out = append(out, pm)
+
 	bd := newLedger("LED", "boundaries", "Runs that land exactly on the ledger's exact comparisons and tie rules (issue 16): a pool at E == MM before a sweep (POOL-5), a fund exactly at a deficit (LQ-5), a withdrawal or removeMargin one unit above its maximum (LED-9, POOL-6), equal ADL scores (ADL-2) and equal losses (LQ-4), and price events after opening (LED-7: the input state is never modified).")
 	boundaryRuns(bd, 2, 1300)
 	out = append(out, bd)

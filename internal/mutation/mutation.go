@@ -198,6 +198,13 @@ const (
 	// (the fund's long taken over at execution price 0, LQ-2) instead of
 	// failing the event with POS-2 (LED-1).
 	ZeroBasisKept Mutation = "zero-basis-kept"
+	// PMSweepOrder liquidates a portfolio pool's risk units smallest MR1
+	// first instead of largest (PM-17).
+	PMSweepOrder Mutation = "pm-sweep-order"
+	// PMIMCross checks TRD-5 for a portfolio side against the portfolio
+	// positions' standalone cross initial margins (sum N_i / L_i) instead of
+	// the portfolio pool's IM (PM-15).
+	PMIMCross Mutation = "pm-im-cross"
 )
 
 // The ledger variant mutations (SPEC VAR): the engine applies the wrong
@@ -243,6 +250,7 @@ func Ledger() []Mutation {
 		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput, FundCoversStrict,
 		LeftoverToTrader, SplitAllToFund, FeeFromWallet, ADLAccountAsPosition, FundingCapLinkedIgnored, SetLeverageNoCheck, SetLeverageAlwaysChecked,
 		AddMarginPlusUnit, FundingUnclamped, CrossCloseAll, ZeroBasisKept,
+		PMSweepOrder, PMIMCross,
 	}
 }
 

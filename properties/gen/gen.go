@@ -25,6 +25,7 @@ type Config struct {
 	ComputedMark bool // prices without a mark
 	Funding      bool // funding events in ledger runs
 	ADL          bool // insurance funds small enough for auto-deleveraging
+	Portfolio    bool // portfolio-margin markets and settings in ledger states and runs (SPEC PM-14..18)
 
 	// Variants lists, for each choice of SPEC VAR (by its key in
 	// spec.Variants, e.g. "trigger"), the variant names a generated market

@@ -127,6 +127,7 @@ func LedgerState(c Config) *rapid.Generator[*spec.State] {
 			mark := specutil.FloorGrid(dec(ls.mark, 0).Mul(f), m.TickSize)
 			st.Prices[ls.symbol] = spec.Price{Mark: nd(mark)}
 		}
+		addPMMarkets(t, c, st) // SPEC PM-14..18 (ledger_pm.go)
 		na := rapid.IntRange(2, len(traderIDs)).Draw(t, "accounts")
 		for _, id := range traderIDs[:na] {
 			acc := spec.Account{
@@ -151,6 +152,9 @@ func LedgerState(c Config) *rapid.Generator[*spec.State] {
 				if c.Isolated && rapid.Bool().Draw(t, id+"."+name+".isolated") {
 					s.MarginMode = spec.Isolated
 				}
+				if pmSetting(t, c, m, id+"."+name) {
+					s.MarginMode = spec.Portfolio
+				}
 				acc.Settings[name] = s
 			}
 			st.Accounts[id] = acc
@@ -169,6 +173,7 @@ func LedgerState(c Config) *rapid.Generator[*spec.State] {
 				addPositionPair(t, st, fmt.Sprintf("pair%d", i))
 			}
 			boundarySetup(t, st, c)
+			pmRepair(st)
 		}
 		return st
 	})
@@ -183,7 +188,8 @@ func addPositionPair(t *rapid.T, st *spec.State, label string) {
 	long := rapid.SampledFrom(ids).Draw(t, label+".long")
 	short := rapid.SampledFrom(ids).Draw(t, label+".short")
 	name := rapid.SampledFrom(slices.Sorted(maps.Keys(st.Markets))).Draw(t, label+".market")
-	if long == short || hasPosition(st.Accounts[long], name) || hasPosition(st.Accounts[short], name) {
+	if long == short || hasPosition(st.Accounts[long], name) || hasPosition(st.Accounts[short], name) ||
+		pmBreaks(st, st.Accounts[long], name) || pmBreaks(st, st.Accounts[short], name) {
 		return
 	}
 	m := st.Markets[name]
@@ -461,7 +467,11 @@ func drawEvent(t *rapid.T, st *spec.State, c Config, kind EventKind) spec.Event 
 			}
 			return spec.Event{Type: spec.EventSetLeverage, Account: acct, Market: market, Leverage: nd(dec(l, 0))}
 		}
-		mode := rapid.SampledFrom([]spec.MarginMode{spec.Cross, spec.Isolated}).Draw(t, "marginMode")
+		modes := []spec.MarginMode{spec.Cross, spec.Isolated}
+		if c.Portfolio && m.PortfolioMargin != nil {
+			modes = append(modes, spec.Portfolio) // PM-14
+		}
+		mode := rapid.SampledFrom(modes).Draw(t, "marginMode")
 		return spec.Event{Type: spec.EventSetMarginMode, Account: acct, Market: market, MarginMode: mode}
 	default: // Invalid
 		ev := drawEvent(t, st, c, Open)

@@ -123,7 +123,9 @@ type PoolValues struct {
 }
 
 // Pool computes the exact values of a's cross pool (market "") or of its
-// isolated pool in market, at the marks of st (QTY-1..5, POOL-1, POOL-2).
+// isolated pool in market, at the marks of st (QTY-1..5, POOL-1, POOL-2);
+// for an account with a portfolio position, market "" is its portfolio
+// pool (PM-10, PM-16: E over its portfolio positions, MM and IM of PM-9).
 // Position leverage is the position's, else the account's setting (LED-2).
 func Pool(st *spec.State, a spec.Account, market string) PoolValues {
 	v := PoolValues{IM: new(big.Rat), U: map[string]decimal.Decimal{}}
@@ -160,6 +162,10 @@ func Pool(st *spec.State, a spec.Account, market string) PoolValues {
 		l := decimal.Min(lev.Decimal, m.Tiers[TierIndex(m, n)].MaxLeverage)
 		v.IM.Add(v.IM, new(big.Rat).Quo(n.Rat(), l.Rat()))
 		v.Positions++
+	}
+	if market == "" && HasPortfolio(a) {
+		// PM-16: the wallet's pool is the portfolio pool (PM-10).
+		v.MM, v.IM, _ = PortfolioMargins(st, a)
 	}
 	return v
 }
