@@ -209,4 +209,8 @@ var catalogue = []Property{
 		Rules: []string{"LED-9", "LED-5"},
 		Doc:   "On a state reached by random events: deposits to two accounts in either order give the same state; deposits of x and then y equal one of x+y; a deposit followed by the withdrawal of the same amount, when accepted, restores the state.",
 		prop:  propPathIndependence},
+	{ID: "MARK-2/ledger-price-event", Ledger: true, Needs: []Capability{CapComputedMark},
+		Rules: []string{"MARK-1", "MARK-2", "MARK-4", "LED-5", "LED-7"},
+		Doc:   "One price event on a field boundary (gen.PriceFieldEvent: a mark of 0 or 1u; without a mark an index or last of -1u, 0 or 1u or absent, secondsToFunding -1 or 0, a computed mark of exactly 0, in (0, 1u) or exactly 1u; a mark beside an index of -1) applied to a ledger state, judged from the fields alone: rejected with MARK-1/MARK-2/MARK-4 at events[0].<field> (with CapErrorPaths) and no change, or accepted with the event's fields as the market's price and the engine's own query reporting the mark down(clamp(median(P1, P2, P3))) (or the given one) with computed set as SPEC says.",
+		prop:  propLedgerPriceFields},
 }

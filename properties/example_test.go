@@ -36,7 +36,7 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 25 passed, 0 failed, 26 not run
+	// 25 passed, 0 failed, 27 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
@@ -63,6 +63,7 @@ func Example() {
 	// FND-3/funding-split: needs a LedgerEngine, which the engine does not implement
 	// LED-8/determinism-and-reload: needs a LedgerEngine, which the engine does not implement
 	// LED-9/path-independence: needs a LedgerEngine, which the engine does not implement
+	// MARK-2/ledger-price-event: needs a LedgerEngine, which the engine does not implement
 }
 
 // myLedgerEngine adds the ledger: an engine with a NewLedger method is a
@@ -96,7 +97,7 @@ func ExampleLedgerEngine() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 5 passed, 0 failed, 1 not run
+	// 6 passed, 0 failed, 1 not run
 	// FND-3/funding-split: needs funding, which the engine does not declare
 }
 
@@ -115,5 +116,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 51 properties, 6 of them of the ledger
+	// 52 properties, 7 of them of the ledger
 }

@@ -65,3 +65,31 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerPriceFieldCoverage runs MARK-2/ledger-price-event at its default
+// budget (100 cases) on a fixed seed and checks that every price-field
+// boundary of gen.PriceFieldEvent is reached with the outcome SPEC gives it
+// (the property itself judges each one; this says that the budget gets
+// there): MARK-1, MARK-2 and MARK-4 rejections, and the accepted side one
+// unit away.
+func TestLedgerPriceFieldCoverage(t *testing.T) {
+	eng, caps := Model()()
+	e := newEnv(eng, newCapSet(caps), &Config{})
+	e.stats = &ledgerStats{}
+	defer setRapidFlags(&Config{Cases: 100, Seed: 1}, true, false, true)()
+	rapid.Check(t, propLedgerPriceFields(e))
+	for _, k := range slices.Sorted(maps.Keys(e.stats.n)) {
+		t.Logf("%6d  %s", e.stats.n[k], k)
+	}
+	for _, want := range []string{
+		"index 0: MARK-2", "index -1u: MARK-2", "index 1u: accepted", "index absent: MARK-2",
+		"last 0: MARK-2", "last -1u: MARK-2", "last 1u: accepted",
+		"secondsToFunding -1: MARK-2", "secondsToFunding 0: accepted",
+		"computed 0: MARK-4", "computed in (0, 1u): MARK-4",
+		"mark 0: MARK-1", "mark 1u: accepted", "mark with index -1: accepted",
+	} {
+		if e.stats.n["boundary MARK price event "+want] == 0 {
+			t.Errorf("the price-event boundary %q was never reached", want)
+		}
+	}
+}

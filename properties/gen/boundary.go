@@ -754,3 +754,77 @@ func OffGridIMs(st *spec.State, a spec.Account) int {
 	}
 	return k
 }
+
+// The boundaries of a ledger price event's fields (MARK-1, MARK-2, MARK-4),
+// as PriceFieldEvent draws them.
+var priceFieldCases = []string{
+	"index 0", "index -1u", "index 1u", "last 0", "last -1u", "last 1u",
+	"index absent", "secondsToFunding -1", "secondsToFunding 0",
+	"computed 0", "computed in (0, 1u)", "computed 1u",
+	"mark 0", "mark 1u", "mark with index -1",
+}
+
+// PriceFieldEvent generates a price event for market of st whose fields sit
+// on the boundaries of MARK-1, MARK-2 and MARK-4, one unit either side: a
+// mark of 0 or 1u; without a mark, an index or last of -1u, 0 or 1u (the
+// other fields chosen so that the computed mark is > 0 whatever the rejected
+// field's value: a field wrongly accepted yields an accepted event, not
+// another error); secondsToFunding -1 or 0; and a computed mark of exactly 0
+// (P2 = index + basisAverage = 0, P1 < 0, last > 0: the median is 0), of a
+// value in (0, 1u) (down gives 0) and of exactly 1u. So a computed mark of 0
+// is reachable with index, last > 0 (MARK-4 is not vacuous). The case drawn
+// is the returned string (for coverage).
+func PriceFieldEvent(st *spec.State, market string) *rapid.Generator[PriceCase] {
+	return rapid.Custom(func(t *rapid.T) PriceCase {
+		m := st.Markets[market]
+		mark := specutil.Mark(st, market)
+		h := int64(8)
+		if m.FundingIntervalHours.Valid {
+			h = m.FundingIntervalHours.Decimal.IntPart()
+		}
+		c := rapid.SampledFrom(priceFieldCases).Draw(t, "priceCase")
+		ev := spec.Event{Type: spec.EventPrice, Market: market, Index: nd(mark), Last: nd(mark), BasisAverage: nd(decimal.Zero)}
+		switch c {
+		case "index 0", "index -1u", "index 1u":
+			// P2 = index + mark, P3 = mark: the median is >= min(P2, mark) > 0
+			// for any index > -mark.
+			ev.Index = nd(map[string]decimal.Decimal{"index 0": decimal.Zero, "index -1u": units(-1), "index 1u": units(1)}[c])
+			ev.BasisAverage = nd(mark)
+		case "last 0", "last -1u", "last 1u":
+			// P1 = P2 = mark: the median is mark whatever last is.
+			ev.Last = nd(map[string]decimal.Decimal{"last 0": decimal.Zero, "last -1u": units(-1), "last 1u": units(1)}[c])
+		case "index absent":
+			ev.Index = decimal.NullDecimal{}
+		case "secondsToFunding -1", "secondsToFunding 0":
+			ev.SecondsToFunding = nd(map[string]decimal.Decimal{"secondsToFunding -1": decimal.NewFromInt(-1), "secondsToFunding 0": decimal.Zero}[c])
+			ev.FundingRate = nd(units(1))
+		case "computed 0":
+			// P1 = mark * (1 - 2) = -mark, P2 = 0, P3 = mark: median 0.
+			ev.BasisAverage = nd(mark.Neg())
+			ev.FundingRate = nd(decimal.NewFromInt(-1))
+			ev.SecondsToFunding = nd(decimal.NewFromInt(2 * 3600 * h))
+		case "computed in (0, 1u)":
+			// index 1u: P1 = 1u * (1 - 1/2) = 0.5u, P2 = 0, P3 = 1u: median
+			// 0.5u, down 0 (a band clamps it to index*(1-b), also in (0, 1u)).
+			ev.Index, ev.Last = nd(units(1)), nd(units(1))
+			ev.BasisAverage = nd(units(-1))
+			ev.FundingRate = nd(decimal.NewFromInt(-1))
+			ev.SecondsToFunding = nd(decimal.NewFromInt(1800 * h))
+		case "computed 1u":
+			ev.Index, ev.Last = nd(units(1)), nd(units(1))
+		case "mark 0", "mark 1u":
+			ev.Mark = nd(map[string]decimal.Decimal{"mark 0": decimal.Zero, "mark 1u": units(1)}[c])
+		case "mark with index -1":
+			ev.Mark = nd(mark)
+			ev.Index = nd(decimal.NewFromInt(-1))
+		}
+		return PriceCase{Case: c, Event: ev}
+	})
+}
+
+// PriceCase is a price event drawn by PriceFieldEvent and the boundary it
+// sits on.
+type PriceCase struct {
+	Case  string
+	Event spec.Event
+}
