@@ -44,6 +44,7 @@ const (
 	mutFundingUnclamped         = mutant(mutation.FundingUnclamped)
 	mutCrossCloseAll            = mutant(mutation.CrossCloseAll)
 	mutZeroBasisKept            = mutant(mutation.ZeroBasisKept)
+	mutDrainedIncreaseAccepted  = mutant(mutation.DrainedIncreaseAccepted)
 )
 
 // variantsOf returns market m's ledger variants as the ledger applies them:

@@ -194,6 +194,11 @@ const (
 	// (the fund's long taken over at execution price 0, LQ-2) instead of
 	// failing the event with POS-2 (LED-1).
 	ZeroBasisKept Mutation = "zero-basis-kept"
+	// DrainedIncreaseAccepted accepts a trade that increases an isolated
+	// position whose margin funding drained below 0 (FND-5) and that the
+	// trade's margin T does not bring back to 0: TRD-3's rejection is
+	// applied to reduces only.
+	DrainedIncreaseAccepted Mutation = "drained-increase-accepted"
 )
 
 // The ledger variant mutations (SPEC VAR): the engine applies the wrong
@@ -238,7 +243,7 @@ func Ledger() []Mutation {
 		FundingSign, DustLost, LiqFeeUncapped, IsolatedLossUncapped, ADLWrongSide, ADLRankByPnl, NoADL, SweepBeforeFunding, TradeFeeRoundDown, BasisRoundDown, IsolatedMarginNoTierCap, NoIMCheck, WithdrawProfit, HalfApplied, LedgerMutatesInput,
 		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput, FundCoversStrict,
 		LeftoverToTrader, SplitAllToFund, FeeFromWallet, ADLAccountAsPosition, FundingCapLinkedIgnored, SetLeverageNoCheck, SetLeverageAlwaysChecked,
-		AddMarginPlusUnit, FundingUnclamped, CrossCloseAll, ZeroBasisKept,
+		AddMarginPlusUnit, FundingUnclamped, CrossCloseAll, ZeroBasisKept, DrainedIncreaseAccepted,
 	}
 }
 
