@@ -160,7 +160,28 @@ func (e *env) countEventBoundary(before *spec.State, ev spec.Event, err error) {
 			}
 		}
 	case spec.EventTrade:
-		if !ev.Size.Valid || !ev.Price.Valid || (err != nil && ruleOf(err) != "TRD-5") {
+		if !ev.Size.Valid || !ev.Price.Valid {
+			return
+		}
+		// TRD-3: an increase of an isolated position whose margin funding
+		// drained below 0 (FND-5), by gen's drainedIncrease.
+		for _, side := range []struct {
+			id string
+			d  decimal.Decimal
+		}{{ev.Buyer, ev.Size.Decimal}, {ev.Seller, ev.Size.Decimal.Neg()}} {
+			for _, p := range before.Accounts[side.id].Positions {
+				if p.Market == ev.Market && p.MarginMode == spec.Isolated && p.IsolatedMargin.Decimal.Sign() < 0 &&
+					specutil.SignedSize(before.Accounts[side.id], ev.Market).Sign() == side.d.Sign() {
+					switch {
+					case err == nil:
+						e.hit("TRD-3 increase of a drained isolated margin accepted")
+					case ruleOf(err) == "TRD-3":
+						e.hit("TRD-3 increase of a drained isolated margin rejected")
+					}
+				}
+			}
+		}
+		if err != nil && ruleOf(err) != "TRD-5" {
 			return
 		}
 		last := m.Tiers[len(m.Tiers)-1].MaxNotional

@@ -36,7 +36,7 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 25 passed, 0 failed, 29 not run
+	// 25 passed, 0 failed, 30 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
@@ -66,6 +66,7 @@ func Example() {
 	// LED-9/path-independence: needs a LedgerEngine, which the engine does not implement
 	// PM-17/sweep-order: needs a LedgerEngine, which the engine does not implement
 	// PM-15/trade-im: needs a LedgerEngine, which the engine does not implement
+	// MARK-2/ledger-price-event: needs a LedgerEngine, which the engine does not implement
 }
 
 // myLedgerEngine adds the ledger: an engine with a NewLedger method is a
@@ -99,7 +100,7 @@ func ExampleLedgerEngine() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 5 passed, 0 failed, 3 not run
+	// 6 passed, 0 failed, 3 not run
 	// FND-3/funding-split: needs funding, which the engine does not declare
 	// PM-17/sweep-order: needs portfolio, which the engine does not declare
 	// PM-15/trade-im: needs portfolio, which the engine does not declare
@@ -120,5 +121,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 54 properties, 8 of them of the ledger
+	// 55 properties, 9 of them of the ledger
 }

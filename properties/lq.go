@@ -113,6 +113,9 @@ func (rp *replay) episodePosting(f spec.Effect) string {
 		return ""
 	}
 	amt := f.Amount.Decimal
+	if f.Reason == "insurance" && f.To == ep.acct && ep.way == liqSolvent && ep.pool == spec.Cross && !rp.hasCrossPosition(ep.id) {
+		return rp.emptyPoolRescue(f)
+	}
 	if f.Reason == "insurance" && f.To == ep.acct {
 		if f.From != "wallet:"+spec.InsuranceAccount {
 			return fmt.Sprintf("LQ-5: an insurance posting to %s comes from %s, not the insurance fund", ep.acct, f.From)
@@ -134,6 +137,46 @@ func (rp *replay) episodePosting(f spec.Effect) string {
 			ep.toFund = ep.toFund.Add(amt)
 		}
 	}
+	return ""
+}
+
+// hasCrossPosition says whether account id holds an open cross position in
+// the replay's book.
+func (rp *replay) hasCrossPosition(id string) bool {
+	for key, p := range rp.b.pos {
+		if strings.HasPrefix(key, id+"|") && !p.x.IsZero() && p.mode == spec.Cross {
+			return true
+		}
+	}
+	return false
+}
+
+// emptyPoolRescue judges an insurance posting f into a cross pool whose
+// solvent LQ-4 liquidation (the current episode) has closed every position.
+// LQ-4's cross fee is min(up(rate*size*p), max(0, down(E'))) with E' valuing
+// the remaining positions at their marks, while they then close at their
+// LQ-2 execution prices (worse by up to a tick each): so a solvent pool can
+// end with no position and a negative wallet. LQ-1's next pass finds it
+// liquidatable (POOL-5: E < 0 = MM) and liquidates it again: E_x is its
+// balance, bankrupt; LQ-5 (or LQ-6/LQ-7 with no position to close) makes
+// the fund post exactly d = -balance, with no liquidation effect (there is
+// no position). That is a second liquidation, not insurance paid into the
+// solvent one: the episode ends here (checked without it), and the posting
+// must be exactly the deficit of a negative balance.
+func (rp *replay) emptyPoolRescue(f spec.Effect) string {
+	ep := rp.ep
+	amt := f.Amount.Decimal
+	if msg := rp.endEpisode(); msg != "" {
+		return msg
+	}
+	if f.From != "wallet:"+spec.InsuranceAccount {
+		return fmt.Sprintf("LQ-5: an insurance posting to %s comes from %s, not the insurance fund", ep.acct, f.From)
+	}
+	bal := rp.b.get(ep.acct).Sub(amt) // before the posting
+	if bal.Sign() >= 0 || !amt.Equal(bal.Neg()) {
+		return fmt.Sprintf("LQ-3/LQ-4: the cross liquidation of %s is solvent (E_x %s, insurance fund %s) and closed every position, leaving %s; the fund then paid %s into it (only a negative balance is liquidated again, and then the fund pays exactly its deficit, LQ-5/LQ-7)", ep.id, ep.ex, ep.fund, bal, amt)
+	}
+	rp.e.hit("LQ-3 empty cross pool rescued")
 	return ""
 }
 

@@ -31,6 +31,9 @@ func checkTrade(before *spec.State, ev spec.Event, effects []spec.Effect, after 
 		fills[0].Kind != "trade" || !fills[0].Size.Decimal.Equal(size) || !fills[0].Price.Decimal.Equal(price) {
 		return fmt.Sprintf("LED-6: a trade must have two fills of kind trade, the buyer's first, at its size and price; got %s", effectsJSON(fills))
 	}
+	if msg := checkIsolatedNotNegative(ev, after); msg != "" {
+		return msg
+	}
 	m := before.Markets[ev.Market]
 	accts, afterAccts := stateAccounts(before), stateAccounts(after)
 	for _, side := range []struct {
@@ -151,6 +154,24 @@ func checkTrade(before *spec.State, ev spec.Event, effects []spec.Effect, after 
 		if mode == spec.Isolated {
 			if msg := checkIsolatedMargin(effects, side.id, ev.Market, m, set.Leverage.Decimal, old.x, side.d, price, oldMargin, wantR); msg != "" {
 				return msg
+			}
+		}
+	}
+	return ""
+}
+
+// checkIsolatedNotNegative is TRD-3's rejection, judged after an accepted
+// trade: "a trade that would leave an isolated margin negative is
+// rejected", so neither side's isolated position in the market has a
+// negative margin after it, also when funding had drained it below 0 before
+// (FND-5) and the trade increased it by less than the deficit. (A drained
+// margin the trade does not touch is in another market, or cross.)
+func checkIsolatedNotNegative(ev spec.Event, after *spec.State) string {
+	accts := stateAccounts(after)
+	for _, id := range []string{ev.Buyer, ev.Seller} {
+		for _, p := range accts[id].Positions {
+			if p.Market == ev.Market && p.MarginMode == spec.Isolated && p.IsolatedMargin.Decimal.Sign() < 0 {
+				return fmt.Sprintf("TRD-3: the trade was accepted but leaves %s's isolated margin in %s at %s (a trade that would leave an isolated margin negative is rejected)", id, ev.Market, p.IsolatedMargin.Decimal)
 			}
 		}
 	}

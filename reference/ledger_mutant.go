@@ -46,6 +46,7 @@ const (
 	mutZeroBasisKept            = mutant(mutation.ZeroBasisKept)
 	mutPMSweepOrder             = mutant(mutation.PMSweepOrder)
 	mutPMIMCross                = mutant(mutation.PMIMCross)
+	mutDrainedIncreaseAccepted  = mutant(mutation.DrainedIncreaseAccepted)
 )
 
 // variantsOf returns market m's ledger variants as the ledger applies them:

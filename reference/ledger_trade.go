@@ -149,7 +149,7 @@ func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *a
 			a.isolated[m] = dec(0)
 		}
 		l.post(walletAcct(a.id), isolatedAcct(a.id, m), t, reasonMargin)
-		if mNew := l.balance(isolatedAcct(a.id, m)); mNew.Sign() < 0 {
+		if mNew := l.balance(isolatedAcct(a.id, m)); mNew.Sign() < 0 && l.mut != mutDrainedIncreaseAccepted {
 			return fail(evPath(k, side.field), "TRD-3", "the trade would leave the isolated margin of %q in %q at %s", a.id, m, str(mNew))
 		}
 	}

@@ -369,9 +369,14 @@ func TestVerifyOutEngine(t *testing.T) {
 // and every wallet the funding moved ends as far above its starting
 // balance in one ledger as below it in the other.
 func TestVerifyOutLedger(t *testing.T) {
+	// Seed 7: the checks below expect a counterexample that shrank to funding
+	// alone (reversed transfers, wallets symmetric about the start). Since the
+	// portfolio-margin ledger markets (issue 14) joined the generated states,
+	// seeds 1-6 shrink to runs where the wrong funding sign also liquidates a
+	// pool in the engine, whose extra effects break that symmetry.
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := run([]string{"verify", "-impl", "mutant:funding-sign", "-ledger-checks", "100", "-seed", "1", "-mutants=false", "-q",
+	code := run([]string{"verify", "-impl", "mutant:funding-sign", "-ledger-checks", "100", "-seed", "7", "-mutants=false", "-q",
 		"-run", "^LED-4/stateful", "-out", dir}, nil, &out, &errb)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())

@@ -205,6 +205,11 @@ const (
 	// positions' standalone cross initial margins (sum N_i / L_i) instead of
 	// the portfolio pool's IM (PM-15).
 	PMIMCross Mutation = "pm-im-cross"
+	// DrainedIncreaseAccepted accepts a trade that increases an isolated
+	// position whose margin funding drained below 0 (FND-5) and that the
+	// trade's margin T does not bring back to 0: TRD-3's rejection is
+	// applied to reduces only.
+	DrainedIncreaseAccepted Mutation = "drained-increase-accepted"
 )
 
 // The ledger variant mutations (SPEC VAR): the engine applies the wrong
@@ -250,7 +255,7 @@ func Ledger() []Mutation {
 		LedgerTriggerLE, WithdrawPlusUnit, RemoveMarginPlusUnit, ADLTieReverseID, LiqOrderTieReverse, LedgerAliasesInput, FundCoversStrict,
 		LeftoverToTrader, SplitAllToFund, FeeFromWallet, ADLAccountAsPosition, FundingCapLinkedIgnored, SetLeverageNoCheck, SetLeverageAlwaysChecked,
 		AddMarginPlusUnit, FundingUnclamped, CrossCloseAll, ZeroBasisKept,
-		PMSweepOrder, PMIMCross,
+		PMSweepOrder, PMIMCross, DrainedIncreaseAccepted,
 	}
 }
 

@@ -46,6 +46,7 @@ const (
 	setupADLV0   = "adl-v0"   // a crash below the tick gives the fund a long with V = 0, then ADL
 	setupThirds  = "thirds"   // two cross positions at leverage 3 whose IMs sum to the grid
 	setupMaxN    = "max-n"    // a flat account with a wallet of twice the last tier's maxNotional
+	setupDrained = "drained"  // an isolated margin below 0 kept by unrealized profit (FND-5)
 )
 
 // boundarySetup rewrites st (drawn by LedgerState, with its positions) into
@@ -55,6 +56,9 @@ func boundarySetup(t *rapid.T, st *spec.State, c Config) {
 	if c.ADL {
 		kinds = append(kinds, setupFund, setupFund, setupFund, setupFund, setupADLTie, setupADLTie,
 			setupADLE0, setupADLE0, setupADLV0, setupADLV0, setupADLV0, setupADLV0)
+	}
+	if c.Isolated {
+		kinds = append(kinds, setupDrained, setupDrained, setupDrained, setupDrained)
 	}
 	switch rapid.SampledFrom(kinds).Draw(t, "boundarySetup") {
 	case setupTrigger:
@@ -74,6 +78,8 @@ func boundarySetup(t *rapid.T, st *spec.State, c Config) {
 		boundaryThirds(t, st)
 	case setupMaxN:
 		boundaryMaxNotional(t, st)
+	case setupDrained:
+		boundaryDrained(st)
 	}
 }
 
@@ -322,6 +328,17 @@ func upUnits(x decimal.Decimal) decimal.Decimal { return specutil.CeilGrid(x, un
 // each -1u, exactly or +1u; funding at the cap, -1u or +1u; a trade whose
 // new notional is exactly a tier boundary, or one tick either side.
 func boundaryEvent(t *rapid.T, st *spec.State, c Config) (spec.Event, bool) {
+	// TRD-3/FND-5: drain an isolated margin below 0 by funding, then
+	// increase the position (a negative margin is rare, so the first test
+	// takes few draws from the others).
+	if ev, ok := drainedIncrease(t, st); ok && rapid.IntRange(0, 3).Draw(t, "drainedIncrease") > 0 {
+		return ev, true
+	}
+	if c.Funding && c.Isolated {
+		if ev, ok := drainFunding(t, st); ok && rapid.IntRange(0, 3).Draw(t, "drainFunding") == 0 {
+			return ev, true
+		}
+	}
 	if ev, ok := maxNotionalTrade(t, st); ok && rapid.IntRange(0, 3).Draw(t, "maxNotional") > 0 {
 		return ev, true
 	}
@@ -753,4 +770,207 @@ func OffGridIMs(st *spec.State, a spec.Account) int {
 		}
 	}
 	return k
+}
+
+// The boundaries of a ledger price event's fields (MARK-1, MARK-2, MARK-4),
+// as PriceFieldEvent draws them.
+var priceFieldCases = []string{
+	"index 0", "index -1u", "index 1u", "last 0", "last -1u", "last 1u",
+	"index absent", "secondsToFunding -1", "secondsToFunding 0",
+	"computed 0", "computed in (0, 1u)", "computed 1u",
+	"mark 0", "mark 1u", "mark with index -1",
+}
+
+// PriceFieldEvent generates a price event for market of st whose fields sit
+// on the boundaries of MARK-1, MARK-2 and MARK-4, one unit either side: a
+// mark of 0 or 1u; without a mark, an index or last of -1u, 0 or 1u (the
+// other fields chosen so that the computed mark is > 0 whatever the rejected
+// field's value: a field wrongly accepted yields an accepted event, not
+// another error); secondsToFunding -1 or 0; and a computed mark of exactly 0
+// (P2 = index + basisAverage = 0, P1 < 0, last > 0: the median is 0), of a
+// value in (0, 1u) (down gives 0) and of exactly 1u. So a computed mark of 0
+// is reachable with index, last > 0 (MARK-4 is not vacuous). The case drawn
+// is the returned string (for coverage).
+func PriceFieldEvent(st *spec.State, market string) *rapid.Generator[PriceCase] {
+	return rapid.Custom(func(t *rapid.T) PriceCase {
+		m := st.Markets[market]
+		mark := specutil.Mark(st, market)
+		h := int64(8)
+		if m.FundingIntervalHours.Valid {
+			h = m.FundingIntervalHours.Decimal.IntPart()
+		}
+		c := rapid.SampledFrom(priceFieldCases).Draw(t, "priceCase")
+		ev := spec.Event{Type: spec.EventPrice, Market: market, Index: nd(mark), Last: nd(mark), BasisAverage: nd(decimal.Zero)}
+		switch c {
+		case "index 0", "index -1u", "index 1u":
+			// P2 = index + mark, P3 = mark: the median is >= min(P2, mark) > 0
+			// for any index > -mark.
+			ev.Index = nd(map[string]decimal.Decimal{"index 0": decimal.Zero, "index -1u": units(-1), "index 1u": units(1)}[c])
+			ev.BasisAverage = nd(mark)
+		case "last 0", "last -1u", "last 1u":
+			// P1 = P2 = mark: the median is mark whatever last is.
+			ev.Last = nd(map[string]decimal.Decimal{"last 0": decimal.Zero, "last -1u": units(-1), "last 1u": units(1)}[c])
+		case "index absent":
+			ev.Index = decimal.NullDecimal{}
+		case "secondsToFunding -1", "secondsToFunding 0":
+			ev.SecondsToFunding = nd(map[string]decimal.Decimal{"secondsToFunding -1": decimal.NewFromInt(-1), "secondsToFunding 0": decimal.Zero}[c])
+			ev.FundingRate = nd(units(1))
+		case "computed 0":
+			// P1 = mark * (1 - 2) = -mark, P2 = 0, P3 = mark: median 0.
+			ev.BasisAverage = nd(mark.Neg())
+			ev.FundingRate = nd(decimal.NewFromInt(-1))
+			ev.SecondsToFunding = nd(decimal.NewFromInt(2 * 3600 * h))
+		case "computed in (0, 1u)":
+			// index 1u: P1 = 1u * (1 - 1/2) = 0.5u, P2 = 0, P3 = 1u: median
+			// 0.5u, down 0 (a band clamps it to index*(1-b), also in (0, 1u)).
+			ev.Index, ev.Last = nd(units(1)), nd(units(1))
+			ev.BasisAverage = nd(units(-1))
+			ev.FundingRate = nd(decimal.NewFromInt(-1))
+			ev.SecondsToFunding = nd(decimal.NewFromInt(1800 * h))
+		case "computed 1u":
+			ev.Index, ev.Last = nd(units(1)), nd(units(1))
+		case "mark 0", "mark 1u":
+			ev.Mark = nd(map[string]decimal.Decimal{"mark 0": decimal.Zero, "mark 1u": units(1)}[c])
+		case "mark with index -1":
+			ev.Mark = nd(mark)
+			ev.Index = nd(decimal.NewFromInt(-1))
+		}
+		return PriceCase{Case: c, Event: ev}
+	})
+}
+
+// PriceCase is a price event drawn by PriceFieldEvent and the boundary it
+// sits on.
+type PriceCase struct {
+	Case  string
+	Event spec.Event
+}
+
+// drainFunding is a funding event (FND-5) that drains an isolated position's
+// margin M below 0 while its unrealized profit keeps the pool healthy: the
+// payment up(Q*mark*|rate|) is aimed at M + h, h = (U - MM)/2, so the margin
+// ends near -h and M + U - payment stays about h above MM (the sweep keeps
+// it). The position must pay (a long at a positive rate, a short at a
+// negative one); markets with the margin-linked cap, or a fixed cap below
+// the rate, are skipped. ok is false when no isolated position of a trader
+// has U - MM large enough. It sets up drainedIncrease (TRD-3).
+func drainFunding(t *rapid.T, st *spec.State) (spec.Event, bool) {
+	type cand struct {
+		market string
+		rate   decimal.Decimal
+	}
+	var cs []cand
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		a := st.Accounts[id]
+		for _, p := range a.Positions {
+			m := st.Markets[p.Market]
+			if p.MarginMode != spec.Isolated || p.IsolatedMargin.Decimal.Sign() < 0 ||
+				(m.Variants != nil && m.Variants.FundingCap == spec.FundingCapMarginLinked) {
+				continue
+			}
+			pv := specutil.Pool(st, a, p.Market)
+			n := p.Size.Mul(specutil.Mark(st, p.Market))
+			room := pv.U[p.Market].Sub(pv.MM).Sub(units(1))
+			h := room.Div(decimal.NewFromInt(2)).Truncate(8)
+			// The rate rounds up to the grid: the payment grows by at most
+			// N*1e-8 + 1u, which h must absorb.
+			if n.Sign() <= 0 || h.LessThanOrEqual(n.Mul(units(1)).Add(units(2))) {
+				continue
+			}
+			r := p.IsolatedMargin.Decimal.Add(h).Div(n).RoundUp(8)
+			if cp := m.FundingRateCap; cp.Valid && r.GreaterThan(cp.Decimal) {
+				continue
+			}
+			if p.Side == spec.Short {
+				r = r.Neg()
+			}
+			cs = append(cs, cand{p.Market, r})
+		}
+	}
+	if len(cs) == 0 {
+		return spec.Event{}, false
+	}
+	c := rapid.SampledFrom(cs).Draw(t, "drain")
+	return spec.Event{Type: spec.EventFunding, Market: c.market, Rate: nd(c.rate)}, true
+}
+
+// drainedIncrease is a trade (TRD-3) that increases an isolated position of
+// a trader whose margin M funding left below 0 (FND-5), against the fund:
+// one lot, whose T = up(lot*price/L) leaves M + T < 0 when it is small
+// (rejected, TRD-3), or the fewest lots whose T covers -M (accepted unless
+// TRD-5 says otherwise). ok is false when no isolated margin is negative.
+func drainedIncrease(t *rapid.T, st *spec.State) (spec.Event, bool) {
+	type cand struct {
+		id string
+		p  spec.Position
+	}
+	var cs []cand
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		for _, p := range st.Accounts[id].Positions {
+			if p.MarginMode == spec.Isolated && p.IsolatedMargin.Decimal.Sign() < 0 {
+				cs = append(cs, cand{id, p})
+			}
+		}
+	}
+	if len(cs) == 0 {
+		return spec.Event{}, false
+	}
+	c := rapid.SampledFrom(cs).Draw(t, "drained")
+	m := st.Markets[c.p.Market]
+	mark := specutil.Mark(st, c.p.Market)
+	size := m.LotSize
+	if rapid.Bool().Draw(t, "coverDrained") {
+		// T >= -M: lots >= -M * L / (lot * mark), at a leverage of at least
+		// the lowest tier cap (T only shrinks with a larger L: aim high).
+		lev := specutil.SettingOf(st.Accounts[c.id], c.p.Market, m).Leverage.Decimal
+		lots := c.p.IsolatedMargin.Decimal.Neg().Mul(lev).Div(m.LotSize.Mul(mark)).Ceil().Add(decimal.NewFromInt(1))
+		size = m.LotSize.Mul(lots)
+	}
+	buyer, seller := c.id, spec.InsuranceAccount
+	if c.p.Side == spec.Short {
+		buyer, seller = seller, buyer
+	}
+	ev := tradeEvent(t, c.p.Market, m, mark, buyer, seller, size)
+	return ev, true
+}
+
+// boundaryDrained gives the first isolated position of a trader the state
+// FND-5 allows after funding drained its margin (ACC-2: a ledger state
+// accepts it): cost basis 30% better than the mark (U = 0.3 N) and margin
+// M = -N/10, so E = 0.2 N stays above MM and the sweep keeps it. Boundary's
+// drainedIncrease then increases it (TRD-3: rejected while M + T < 0).
+func boundaryDrained(st *spec.State) {
+	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
+		a := st.Accounts[id]
+		for i, p := range a.Positions {
+			m := st.Markets[p.Market]
+			if p.MarginMode != spec.Isolated {
+				// A cross position of a market that offers isolated becomes
+				// isolated (its setting too: LED-2).
+				if !slices.Contains(m.MarginModes, spec.Isolated) {
+					continue
+				}
+				p.MarginMode = spec.Isolated
+				set := specutil.SettingOf(a, p.Market, m)
+				set.MarginMode = spec.Isolated
+				a.Settings = maps.Clone(a.Settings)
+				if a.Settings == nil {
+					a.Settings = map[string]spec.AccountSettings{}
+				}
+				a.Settings[p.Market] = set
+				p.Leverage = set.Leverage
+			}
+			n := p.Size.Mul(specutil.Mark(st, p.Market))
+			v := n.Mul(dec(7, -1))
+			if p.Side == spec.Short {
+				v = n.Mul(dec(13, -1))
+			}
+			p.EntryValue, p.EntryPrice = nd(v.Round(8)), decimal.Zero
+			p.IsolatedMargin = nd(n.Div(dec(10, 0)).Round(8).Neg())
+			a.Positions = slices.Clone(a.Positions)
+			a.Positions[i] = p
+			st.Accounts[id] = a
+			return
+		}
+	}
 }
