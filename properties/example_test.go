@@ -36,7 +36,7 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 25 passed, 0 failed, 27 not run
+	// 25 passed, 0 failed, 28 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
@@ -44,6 +44,7 @@ func Example() {
 	// TIER-7:upper-inclusive/boundary-lookup: needs TIER-7:upper-inclusive, which the engine does not declare
 	// TIER-8:flat/mm: needs TIER-8:flat, which the engine does not declare
 	// TIER-3:half-initial/mm: needs TIER-3:half-initial, which the engine does not declare
+	// QTY-4/explicit-imr: needs explicit-imr, which the engine does not declare
 	// TIER-8:flat/short-jump: needs TIER-8:flat, isolated, which the engine does not declare
 	// QTY-5:taker/mm: needs QTY-5:taker, which the engine does not declare
 	// MARK-5/computed-equals-given: needs computed-mark, which the engine does not declare
@@ -116,5 +117,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 52 properties, 6 of them of the ledger
+	// 53 properties, 6 of them of the ledger
 }
