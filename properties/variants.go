@@ -344,8 +344,8 @@ func propVariantValidation(e *env) func(*rapid.T) {
 // of one cross position of notional exactly N at chosen leverage L is
 // up(N * max(1/L, IMR_t)) with t = tier(N), computed here in math/big from
 // the inputs alone, for the position and the cross pool; at B - 1e-8, B and
-// B + 1e-8 around each boundary B and at a random notional, with L drawn
-// from 1, maxLeverage_1, 1/IMR_t-ish values and a random leverage.
+// B + 1e-8 around each boundary B and at a random notional, with L one of
+// 1, maxLeverage_1, the last tier's maxLeverage or a random leverage.
 func propExplicitIMR(e *env) func(*rapid.T) {
 	return func(t *rapid.T) {
 		ts := gen.WithExplicitIMR(gen.AnyTierTable().Draw(t, "tiers"), rapid.IntRange(0, 4).Draw(t, "imrPosition"))
