@@ -345,11 +345,10 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 		// floor(E/1e8) - a + adjFloor(eRem, r, d), the general path below with
 		// one group (its one term (d-r)/d and, with eRem, the floor of
 		// (d-r)/d + eRem/1e8, minus J = 1).
-		sN := wide.Int{W0: sLo, W1: sHi}
+		a, r := wide.Int{W0: sLo, W1: sHi}.DivFloor(sDen)
 		if sMul != 1 {
-			sN = sN.Mul(sMul) // explicit initial margin rate (QTY-4)
+			a, r = wide.Int{W0: sLo, W1: sHi}.Mul(sMul).DivFloor(sDen) // explicit initial margin rate (QTY-4)
 		}
-		a, r := sN.DivFloor(sDen)
 		im := a
 		if r != 0 {
 			im = im.Add(wide.Int{W0: 1})
@@ -364,11 +363,10 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 	ts := p.terms[:0]
 	for _, g := range used {
 		d := p.grpDen[g]
-		acc := p.acc[g]
+		q, r := p.acc[g].DivFloor(d)
 		if m := p.grpMul[g]; m != 1 {
-			acc = acc.Mul(m) // explicit initial margin rate (QTY-4)
+			q, r = p.acc[g].Mul(m).DivFloor(d) // explicit initial margin rate (QTY-4)
 		}
-		q, r := acc.DivFloor(d)
 		a = a.Add(q)
 		if r != 0 {
 			ts = append(ts, frac{d - r, d})
