@@ -151,3 +151,49 @@ func TestHalfInitialQueriesDoNotAllocate(t *testing.T) {
 	}
 	_ = sink
 }
+
+// With explicit initial margin rates (explicitimr.go: IM groups by (mul,
+// den)) the queries do not allocate either: allocScenario with BTC and ETH
+// giving IMR_t = MMR_t (TIER-5's bounds hold: MMR_t <= IMR_t, IMR_t *
+// maxLeverage_t = MMR_t * maxLeverage_t <= 1).
+func TestExplicitIMRQueriesDoNotAllocate(t *testing.T) {
+	s := allocScenario()
+	for _, name := range []string{"BTC", "ETH"} {
+		m := s.Markets[name]
+		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+		for t := range m.Tiers {
+			r := m.Tiers[t].MaintenanceMarginRate
+			m.Tiers[t].InitialMarginRate = &r
+		}
+		s.Markets[name] = m
+	}
+	p, err := Load(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i := range p.markets {
+		if p.markets[i].explicitIMR {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d markets with explicit initial margin rates, want 2", n)
+	}
+	var sink PoolHealth
+	for i := 0; i < p.NumPositions(); i++ {
+		f := func() {
+			sink, _ = p.Cross()
+			_, _ = p.Position(i)
+			_, _ = p.LiquidationPrice(i)
+			_, _ = p.BankruptcyPrice(i)
+			if i >= 3 {
+				sink, _ = p.Isolated(i)
+			}
+		}
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("position %d: %v allocations per run, want 0", i, n)
+		}
+	}
+	_ = sink
+}

@@ -61,6 +61,7 @@ type bookTier struct {
 	mmr    uint64    // units
 	cum16  [2]uint64 // maintenance amount at scale 1e-16 (lo, hi; < 2^90)
 	maxLev int64     // units
+	imr    int64     // explicit initialMarginRate in units; 0: none (explicitimr.go)
 }
 
 // bookAcct is one account. Its cross positions are cpos[prev.crossEnd:crossEnd]
@@ -143,7 +144,7 @@ func NewBook(markets map[string]spec.Market, prices map[string]spec.Price, accou
 		b.mkt[mi] = bookMkt{off: int32(len(b.tiers)), end: int32(len(b.tiers) + len(mk.tiers))}
 		for t := range mk.tiers {
 			td := &mk.tiers[t]
-			b.tiers = append(b.tiers, bookTier{mmr: uint64(td.mmr), cum16: [2]uint64{td.cum16.W0, td.cum16.W1}, maxLev: td.maxLev})
+			b.tiers = append(b.tiers, bookTier{mmr: uint64(td.mmr), cum16: [2]uint64{td.cum16.W0, td.cum16.W1}, maxLev: td.maxLev, imr: td.imr})
 			b.minN16 = append(b.minN16, td.minN16)
 		}
 		b.setQmin(mi)
@@ -412,9 +413,11 @@ func (b *Book) crossIMFits(cs, ce uint32) bool {
 		p := &b.cpos[j]
 		nHi, nLo := bits.Mul64(p.q, uint64(b.marks[p.mkt]))
 		t := b.tierOfQ(p.mkt, p.q)
-		l := min(b.clev[j], b.tiers[t].maxLev)
+		bt := &b.tiers[t]
+		mul, den := imFrac(b.clev[j], &tierData{maxLev: bt.maxLev, imr: bt.imr})
 		n.SetUint64(nHi).Lsh(n, 64).Or(n, x.SetUint64(nLo))
-		f.Add(f, new(big.Rat).SetFrac(n, big.NewInt(l)))
+		n.Mul(n, x.SetUint64(mul))
+		f.Add(f, new(big.Rat).SetFrac(n, new(big.Int).SetUint64(den)))
 	}
 	// IM = ceil(F) <= MAX iff F <= MAX (MAX is an integer).
 	return f.Cmp(new(big.Rat).SetInt64(int64(maxU))) <= 0
@@ -448,9 +451,9 @@ func (b *Book) isoPool(p *bookIso) (bool, bookErr) {
 	}
 	t := b.tierOfQ(p.mkt, p.q)
 	td := &b.tiers[t]
-	// IM = ceil(N16/l) <= MAX iff N16 <= MAX*l.
-	mh, ml := bits.Mul64(maxU, uint64(min(p.lev, td.maxLev)))
-	if nHi > mh || (nHi == mh && nLo > ml) {
+	// IM = ceil(N16*mul/den) <= MAX iff N16*mul <= MAX*den (explicitimr.go).
+	mul, den := imFrac(p.lev, &tierData{maxLev: td.maxLev, imr: td.imr})
+	if wide.MulU64(maxU, den).Less(wide.Int{W0: nLo, W1: nHi}.Mul(mul)) {
 		return false, bookErr{kind: 2, pool: p.pool}
 	}
 	mm24 := p.mmE24

@@ -38,7 +38,8 @@ func (p *Portfolio) fast1Applies() bool {
 	}
 	ps := &p.pos[p.cross[0]]
 	mk := &p.markets[ps.mkt]
-	return !ps.entry && !ps.portfolio && ps.cross &&
+	// Explicit initial margin rates (explicitimr.go): IM is not N/d.
+	return !ps.entry && !ps.portfolio && ps.cross && !mk.explicitIMR &&
 		(mk.vars.MaintenanceRate == "" || mk.vars.MaintenanceRate == spec.MaintenanceRateGiven)
 }
 

@@ -18,8 +18,8 @@ import (
 // genExtreme gen.EdgeScenario's values across the whole fixed-point range.
 
 // genAll enables every feature the model has, every rule variant of SPEC
-// VAR included.
-var genAll = gen.Config{Isolated: true, EntryBasis: true, ComputedMark: true, Variants: implementedVariants()}
+// VAR and explicit initial margin rates (SPEC TIER-5) included.
+var genAll = gen.Config{Isolated: true, EntryBasis: true, ComputedMark: true, ExplicitIMR: true, Variants: implementedVariants()}
 
 func implementedVariants() map[string][]string {
 	out := map[string][]string{}

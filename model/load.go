@@ -196,7 +196,7 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 		} else if mk.flags.atEquality != p.atEquality {
 			return errf(pre+".variants.trigger", "VAR-1", "trigger "+spec.Quote(mk.vars.Trigger)+" differs from market "+spec.Quote(names[0])+"'s; all markets of a scenario share one trigger")
 		}
-		if err := mk.loadTiers(m.Tiers, pre+".tiers", &p.den); err != nil {
+		if err := mk.loadTiers(m.Tiers, pre+".tiers", &p.den, p.noHalf); err != nil {
 			return err
 		}
 		if err := p.loadPMMarket(mi, &m, pre); err != nil { // MKT-6, PM-1 (pm.go)
@@ -209,7 +209,9 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 // loadTiers checks TIER-1, then for each tier its fields (NUM) and TIER-2..6.
 // den is the scenario's running common denominator of TIER-3:half-initial
 // (1 until a half-initial market; its markets are loaded in order).
-func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64) *spec.Error {
+// noIMR (the ledger) rejects explicit initial margin rates with VAR-1 after
+// the table's checks.
+func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64, noIMR bool) *spec.Error {
 	// TIER-1 has two parts: "at least one tier" is checked first, at the path
 	// of the table; "tiers[0].minNotional = 0" is a check on that field, so
 	// ("within a field the NUM checks come first") it follows the NUM checks
@@ -242,6 +244,13 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64) *spec.Er
 		amount, hasAmount, err := numOpt(tr.MaintenanceAmount, tp+".maintenanceAmount")
 		if err != nil {
 			return err
+		}
+		var imr int64
+		hasIMR := tr.InitialMarginRate != nil
+		if hasIMR {
+			if imr, err = num(*tr.InitialMarginRate, tp+".initialMarginRate"); err != nil {
+				return err
+			}
 		}
 		// TIER-2, in the rule's order: min < max (at maxNotional), then
 		// contiguity with the previous tier (at minNotional).
@@ -281,6 +290,10 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64) *spec.Er
 		if !mk.flags.half && wide.MulU64(uint64(td.mmr), uint64(td.maxLev)).Cmp(wide.FromInt64(int64(u16))) > 0 {
 			return errf(tp+".maxLeverage", "TIER-5", "maintenanceMarginRate "+fx(td.mmr)+" * maxLeverage "+fx(td.maxLev)+" exceeds 1")
 		}
+		// Explicit initial margin rates (TIER-1, TIER-3, TIER-5; explicitimr.go).
+		if err := mk.loadIMR(tp, t, td, imr, hasIMR); err != nil {
+			return err
+		}
 		// TIER-6: cum_t = cum_(t-1) + minNotional_t * (MMR_t - MMR_(t-1));
 		// under TIER-8:flat there is no deduction, cum_t = 0.
 		if t > 0 && !mk.flags.flat {
@@ -316,6 +329,9 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64) *spec.Er
 		td.mmMin24 = wide.MulU64(uint64(td.minN), uint64(td.mmr)).Mul(u8).Sub(td.cum24)
 	}
 	mk.maxLev1 = mk.tiers[0].maxLev
+	if mk.explicitIMR && noIMR {
+		return errf(pre+"[0].initialMarginRate", "VAR-1", noIMRMsg)
+	}
 	return nil
 }
 
@@ -548,11 +564,11 @@ func (p *Portfolio) loadAccount(s *spec.Scenario) *spec.Error {
 			ps.iso = iso
 			continue
 		}
-		// Default: up(Q*EP / min(leverage, maxLeverage_(tier(Q*EP)))).
+		// Default: up(Q*EP / min(leverage, maxLeverage_(tier(Q*EP)))), or
+		// up(Q*EP * max(1/leverage, IMR_t)) with explicit rates (QTY-4).
 		qe := ps.qe16
 		t := tierOf(mk.tiers, qe)
-		l := min(lev, mk.tiers[t].maxLev)
-		v, fits := qe.DivCeil(uint64(l)).Int64()
+		v, fits := imCeil(qe, lev, &mk.tiers[t]).Int64()
 		if !fits || v > int64(maxU) {
 			ps.isoOverflow = true // reported as NUM-2 at positions[i].isolatedMargin (EVAL-2 step 4)
 		} else {
@@ -613,7 +629,7 @@ func tierOf(tiers []tierData, n wide.Int) int {
 // prepare derives the per-position constants and the scratch space of the
 // queries.
 func (p *Portfolio) prepare() {
-	levID := map[int64]int32{}
+	levID := map[[2]uint64]int32{} // IM groups by (mul, den) of imFrac
 	p.isoPool = 0
 	for i := range p.pos {
 		ps := &p.pos[i]
@@ -643,12 +659,14 @@ func (p *Portfolio) prepare() {
 			}
 			ps.grp = make([]int32, len(mk.tiers))
 			for t := range mk.tiers {
-				l := min(ps.lev, mk.tiers[t].maxLev)
-				g, ok := levID[l]
+				mul, den := imFrac(ps.lev, &mk.tiers[t])
+				k := [2]uint64{mul, den}
+				g, ok := levID[k]
 				if !ok {
 					g = int32(len(p.grpDen))
-					levID[l] = g
-					p.grpDen = append(p.grpDen, uint64(l))
+					levID[k] = g
+					p.grpDen = append(p.grpDen, den)
+					p.grpMul = append(p.grpMul, mul)
 				}
 				ps.grp[t] = g
 			}

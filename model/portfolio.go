@@ -45,8 +45,11 @@ type Portfolio struct {
 	noHalf   bool
 
 	// IM of the cross pool is summed exactly per distinct effective leverage
-	// (grpDen, in units); acc/accStamp/used are the per-call accumulators.
+	// (grpDen, in units; with explicit initial margin rates a group's IM is
+	// sum N * grpMul / grpDen, explicitimr.go); acc/accStamp/used are the
+	// per-call accumulators.
 	grpDen   []uint64
+	grpMul   []uint64
 	acc      []wide.Int
 	accStamp []uint64
 	stamp    uint64
@@ -72,6 +75,7 @@ type market struct {
 	fundingCap            int64
 	hasFundingCap         bool
 	hasMark, computed     bool
+	explicitIMR           bool          // every tier gives initialMarginRate (TIER-5, QTY-4)
 	vars                  spec.Variants // VAR: the resolved variant names
 	flags                 variantFlags  // the query variants as flags
 }
@@ -82,6 +86,7 @@ type tierData struct {
 	// takerFeeRate under QTY-5:taker. mmrGiven is the tier's MMR_t.
 	mmr, mmrGiven int64
 	maxLev        int64    // units
+	imr           int64    // explicit initialMarginRate IMR_t in units; 0: none (explicitimr.go)
 	minN16        wide.Int // the least notional of the tier (TIER-7), scale 1e-16
 	cum24         wide.Int // maintenance amount at scale 1e-24 (TIER-6)
 	cum16         wide.Int // maintenance amount at scale 1e-16 (< 2^90)
@@ -246,7 +251,7 @@ func (p *Portfolio) Position(i int) (PositionMetrics, error) {
 	pm.UnrealizedPnl = Fixed(v)
 	l := min(ps.lev, ps.tiers[tN].maxLev)
 	pm.Leverage = Fixed(l)
-	if v, ok = n.DivCeil(uint64(l)).Int64(); !ok {
+	if v, ok = imCeil(n, ps.lev, &ps.tiers[tN]).Int64(); !ok {
 		return pm, reportErr("positions", i, "initialMargin")
 	}
 	pm.InitialMargin = Fixed(v)
@@ -286,7 +291,7 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 	// One cross position (a common account) needs no IM groups: its IM is
 	// ceil(N/d) and available floor(E - N/d), as for an isolated pool.
 	single := len(p.cross) == 1
-	var sHi, sLo, sDen uint64 // single: N (scale 1e-16) and its d
+	var sHi, sLo, sDen, sMul uint64 // single: N (scale 1e-16), its d and mul (IM = N*mul/d)
 	for _, ci := range p.cross {
 		ps := &p.pos[ci]
 		nHi, nLo := bits.Mul64(ps.q, uint64(marks[ps.mkt]))
@@ -319,7 +324,7 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 		}
 		g := ps.grp[t]
 		if single {
-			sHi, sLo, sDen = nHi, nLo, p.grpDen[g]
+			sHi, sLo, sDen, sMul = nHi, nLo, p.grpDen[g], p.grpMul[g]
 		} else if p.accStamp[g] != stamp {
 			p.accStamp[g] = stamp
 			p.acc[g] = wide.Int{W0: nLo, W1: nHi}
@@ -341,6 +346,9 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 		// one group (its one term (d-r)/d and, with eRem, the floor of
 		// (d-r)/d + eRem/1e8, minus J = 1).
 		a, r := wide.Int{W0: sLo, W1: sHi}.DivFloor(sDen)
+		if sMul != 1 {
+			a, r = wide.Int{W0: sLo, W1: sHi}.Mul(sMul).DivFloor(sDen) // explicit initial margin rate (QTY-4)
+		}
 		im := a
 		if r != 0 {
 			im = im.Add(wide.Int{W0: 1})
@@ -356,6 +364,9 @@ func (p *Portfolio) Cross() (h PoolHealth, err error) {
 	for _, g := range used {
 		d := p.grpDen[g]
 		q, r := p.acc[g].DivFloor(d)
+		if m := p.grpMul[g]; m != 1 {
+			q, r = p.acc[g].Mul(m).DivFloor(d) // explicit initial margin rate (QTY-4)
+		}
 		a = a.Add(q)
 		if r != 0 {
 			ts = append(ts, frac{d - r, d})
@@ -392,8 +403,7 @@ func (p *Portfolio) Isolated(i int) (h PoolHealth, err error) {
 	}
 	nHi, nLo, u, mm24, tN, _ := p.eval(ps)
 	e16 := wide.MulU64(uint64(ps.iso), u8).Add(u)
-	l := uint64(min(ps.lev, ps.tiers[tN].maxLev))
-	a, r := wide.Int{W0: nLo, W1: nHi}.DivFloor(l)
+	a, r, l := imDivmod(wide.Int{W0: nLo, W1: nHi}, ps.lev, &ps.tiers[tN])
 	im := a
 	if r != 0 {
 		im = im.Add(wide.Int{W0: 1})

@@ -136,8 +136,7 @@ func (p *Portfolio) maxRemovable(ps *position) Fixed {
 	if !u.IsNeg() {
 		u = wide.Int{}
 	}
-	l := uint64(min(ps.lev, ps.tiers[tN].maxLev))
-	a, r := wide.Int{W0: nLo, W1: nHi}.DivFloor(l)
+	a, r, l := imDivmod(wide.Int{W0: nLo, W1: nHi}, ps.lev, &ps.tiers[tN])
 	uInt, uRem := u.DivFloor(u8)
 	// floor(M + U/1e8 - N/l) = M + uInt - a + floor(uRem/1e8 - r/l).
 	x := wide.FromInt64(ps.iso).Add(uInt).Sub(a).Add(wide.FromInt64(adjFloor(uRem, r, l)))

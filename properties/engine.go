@@ -97,6 +97,9 @@ const (
 	// margin mode and the report's portfolio section. Without it, the PM
 	// properties are not run and no generated scenario uses PM.
 	CapPortfolio Capability = "portfolio"
+	// CapExplicitIMR: tier tables with explicit initial margin rates
+	// (initialMarginRate, SPEC TIER-1, TIER-5, QTY-4) in queries.
+	CapExplicitIMR Capability = "explicit-imr"
 )
 
 // VariantCapability is the capability that declares that an engine
@@ -328,7 +331,7 @@ var untestedVariants = map[Capability]bool{}
 // AllCapabilities returns every capability: an engine that implements all
 // of SPEC declares these, every rule variant included.
 func AllCapabilities() []Capability {
-	return append([]Capability{CapIsolated, CapEntryBasis, CapComputedMark, CapErrorPaths, CapFunding, CapADL, CapPortfolio},
+	return append([]Capability{CapIsolated, CapEntryBasis, CapComputedMark, CapErrorPaths, CapFunding, CapADL, CapPortfolio, CapExplicitIMR},
 		VariantCapabilities()...)
 }
 

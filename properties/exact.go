@@ -90,7 +90,7 @@ func mustRat(s string) *big.Rat {
 
 // xTier is a tier; rate is the rate of MM's linear piece (MMR_t, plus
 // takerFeeRate under QTY-5:taker), cum its deduction (0 under TIER-8:flat).
-type xTier struct{ min, max, mmr, rate, lev, cum *big.Rat }
+type xTier struct{ min, max, mmr, rate, lev, cum, imr *big.Rat } // imr: explicit initialMarginRate or nil
 
 type xMarket struct {
 	tick  *big.Rat
@@ -150,7 +150,11 @@ func exactScenario(s *spec.Scenario) *xScen {
 			if i > 0 && !xm.flat { // TIER-6; flat: no deduction
 				cum = ratAdd(cum, ratMul(rat(t.MinNotional), ratSub(mmr, xm.tiers[i-1].mmr)))
 			}
-			xm.tiers = append(xm.tiers, xTier{min: rat(t.MinNotional), max: rat(t.MaxNotional), mmr: mmr, rate: ratAdd(mmr, fee), lev: rat(t.MaxLeverage), cum: cum})
+			xt := xTier{min: rat(t.MinNotional), max: rat(t.MaxNotional), mmr: mmr, rate: ratAdd(mmr, fee), lev: rat(t.MaxLeverage), cum: cum}
+			if t.InitialMarginRate != nil {
+				xt.imr = rat(*t.InitialMarginRate)
+			}
+			xm.tiers = append(xm.tiers, xt)
 		}
 		x.markets[name] = xm
 	}
@@ -179,7 +183,7 @@ func exactScenario(s *spec.Scenario) *xScen {
 			if p.IsolatedMargin.Valid {
 				xp.margin = rat(p.IsolatedMargin.Decimal)
 			} else { // POS-5 default: up(Q*EP / min(leverage, maxLeverage of tier(Q*EP)))
-				xp.margin = up(ratQuo(xp.qep, ratMin(xp.lev, m.tiers[m.tierOf(xp.qep)].lev)))
+				xp.margin = up(xIM(m.tiers[m.tierOf(xp.qep)], xp.qep, xp.lev))
 			}
 		}
 		x.positions = append(x.positions, xp)
@@ -315,7 +319,7 @@ func (p *xPos) qty() xQty {
 	r.n = ratMul(p.q, p.mp)
 	r.u = ratMul(ratInt(int64(p.s)), ratSub(r.n, p.qep))
 	r.lEff = ratMin(p.lev, p.mkt.tiers[p.mkt.tierOf(r.n)].lev)
-	r.im = ratQuo(r.n, r.lEff)
+	r.im = xIM(p.mkt.tiers[p.mkt.tierOf(r.n)], r.n, p.lev)
 	nb := r.n
 	if p.mkt.basis == spec.BasisEntry {
 		nb = p.qep
@@ -449,4 +453,13 @@ func (x *xScen) firstOutOfRange() string {
 		}
 	}
 	return ""
+}
+
+// xIM is SPEC QTY-4: N / min(L, maxLeverage_t), or N * max(1/L, IMR_t) when
+// the table gives explicit initial margin rates (TIER-5).
+func xIM(t xTier, n, lev *big.Rat) *big.Rat {
+	if t.imr == nil {
+		return ratQuo(n, ratMin(lev, t.lev))
+	}
+	return ratMax2(ratQuo(n, lev), ratMul(n, t.imr))
 }

@@ -36,7 +36,7 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 25 passed, 0 failed, 30 not run
+	// 25 passed, 0 failed, 31 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
@@ -44,6 +44,7 @@ func Example() {
 	// TIER-7:upper-inclusive/boundary-lookup: needs TIER-7:upper-inclusive, which the engine does not declare
 	// TIER-8:flat/mm: needs TIER-8:flat, which the engine does not declare
 	// TIER-3:half-initial/mm: needs TIER-3:half-initial, which the engine does not declare
+	// QTY-4/explicit-imr: needs explicit-imr, which the engine does not declare
 	// TIER-8:flat/short-jump: needs TIER-8:flat, isolated, which the engine does not declare
 	// QTY-5:taker/mm: needs QTY-5:taker, which the engine does not declare
 	// MARK-5/computed-equals-given: needs computed-mark, which the engine does not declare
@@ -121,5 +122,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 55 properties, 9 of them of the ledger
+	// 56 properties, 9 of them of the ledger
 }

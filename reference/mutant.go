@@ -44,6 +44,7 @@ const (
 	mutFlatIgnored          = mutant(mutation.FlatIgnored)
 	mutCloseFeeIgnored      = mutant(mutation.CloseFeeIgnored)
 	mutHalfInitialIgnored   = mutant(mutation.HalfInitialIgnored)
+	mutIMRIgnored           = mutant(mutation.IMRIgnored)
 
 	mutPMGridPointSkipped        = mutant(mutation.PMGridPointSkipped)
 	mutPMOffsetAcrossUnderlyings = mutant(mutation.PMOffsetAcrossUnderlyings)
@@ -57,6 +58,14 @@ func (m mutant) wrongVariant(in *input) {
 	switch m {
 	case mutAtEqualityIgnored:
 		in.atEq = false
+	case mutIMRIgnored:
+		// QTY-4's IM with 1/min(L, maxLeverage_t), POS-5's default (computed
+		// later, in step 3) included.
+		for _, mk := range in.markets {
+			for t := range mk.tiers {
+				mk.tiers[t].imr = nil
+			}
+		}
 	case mutHalfInitialIgnored:
 		// The given rates (+ the close fee), their TIER-6 deductions (0
 		// under flat), denominator 1.

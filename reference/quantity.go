@@ -35,6 +35,16 @@ func effectiveLeverage(tiers []tier, leverage, n *apd.Decimal) *apd.Decimal {
 // initialMargin is QTY-4: IM = N / L_eff, exact.
 func initialMargin(n, lEff *apd.Decimal) ratio { return quo(n, lEff) }
 
+// initialMarginOn is QTY-4 for a notional n on tier tr at the chosen
+// leverage: N / min(leverage, maxLeverage_t), or, with explicit initial
+// margin rates (TIER-1, TIER-5), N * max(1/leverage, IMR_t), exact.
+func initialMarginOn(tr tier, n, leverage *apd.Decimal) ratio {
+	if tr.imr == nil {
+		return initialMargin(n, minDec(leverage, tr.maxLev))
+	}
+	return maxRatio(quo(n, leverage), exact(mul(n, tr.imr)))
+}
+
 // mmBasisNotional is QTY-5's basis notional (MKT-3): Nb = N = Q * MP under
 // mmBasis "mark", Nb = Q * EP under "entry".
 func mmBasisNotional(basis spec.MMBasis, q, mp, qep *apd.Decimal) *apd.Decimal {
@@ -50,7 +60,7 @@ func positionQuantities(p *position) quantities {
 	r.n = notional(p.q, p.mp)
 	r.u = unrealizedPnl(p.s, p.q, p.mp, p.qep)
 	r.lEff = effectiveLeverage(p.mkt.tiers, p.leverage, r.n)
-	r.im = initialMargin(r.n, r.lEff)
+	r.im = initialMarginOn(p.mkt.tiers[tierOf(p.mkt.tiers, r.n)], r.n, p.leverage)
 	r.mm, r.tier = maintenanceMargin(p.mkt.tiers, mmBasisNotional(p.mkt.basis, p.q, p.mp, p.qep))
 	if p.mkt.mut != noMutation {
 		p.mkt.mut.quantities(p, &r)

@@ -14,6 +14,7 @@ type tier struct {
 	max    *apd.Decimal // maxNotional
 	mmr    *apd.Decimal // maintenanceMarginRate, MMR_t
 	maxLev *apd.Decimal // maxLeverage
+	imr    *apd.Decimal // explicit initialMarginRate IMR_t (TIER-5, QTY-4); nil: none
 	// cum, rate and den: MM's linear piece on this tier is
 	// N * (rate/den) - cum/den (TIER-8). den is 1 except under
 	// TIER-3:half-initial, where it is the table's common denominator
@@ -31,6 +32,7 @@ type schedule struct {
 	flat  bool         // TIER-8:flat
 	fee   *apd.Decimal // QTY-5: takerFeeRate under "taker", else 0
 	half  bool         // TIER-3:half-initial
+	noIMR bool         // the ledger: explicit initial margin rates are a VAR-1 error (SPEC TIER-5)
 	// all collects the leverages of every half-initial tier of the
 	// scenario (SPEC TIER-3's D <= 10^6 is on their lcm); nil: the table's.
 	all *[]*apd.Decimal

@@ -275,6 +275,7 @@ func validateMarket(name string, m spec.Market, first *market, half bool, all *[
 	// MKT-2: the tiers are a valid table (TIER-1..6).
 	sch := out.schedule()
 	sch.all = all
+	sch.noIMR = !half // the ledger (SPEC TIER-5)
 	if out.tiers, err = validateTiers(p+".tiers", m.Tiers, sch); err != nil {
 		return nil, err
 	}
@@ -339,6 +340,12 @@ func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error)
 		if err != nil {
 			return nil, err
 		}
+		var imr *apd.Decimal
+		if src.InitialMarginRate != nil {
+			if imr, err = num(*src.InitialMarginRate, q+".initialMarginRate"); err != nil {
+				return nil, err
+			}
+		}
 
 		// TIER-2: minNotional < maxNotional, and contiguous with the previous tier.
 		if tr.min.Cmp(tr.max) >= 0 {
@@ -399,6 +406,33 @@ func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error)
 			return nil, fail(q+".maxLeverage", "TIER-5", "maintenanceMarginRate %s * maxLeverage %s exceeds 1", str(tr.mmr), str(tr.maxLev))
 		}
 
+		// Explicit initial margin rates: TIER-1 (every tier or none), TIER-3
+		// (not under half-initial), TIER-5: 0 < IMR_t <= 1, non-decreasing,
+		// MMR_t <= IMR_t, IMR_t * maxLeverage_t <= 1.
+		if (imr != nil) != (in[0].InitialMarginRate != nil) {
+			w := "given but tier 0 has none"
+			if imr == nil {
+				w = "absent but tier 0 gives one"
+			}
+			return nil, fail(q+".initialMarginRate", "TIER-1", "initialMarginRate is %s; every tier gives it or none does", w)
+		}
+		if imr != nil {
+			ip := q + ".initialMarginRate"
+			switch {
+			case sch.half:
+				return nil, fail(ip, "TIER-3", "initialMarginRate is not defined under maintenanceRate \"half-initial\"")
+			case imr.Sign() <= 0 || imr.Cmp(dec(1)) > 0:
+				return nil, fail(ip, "TIER-5", "initialMarginRate must be in (0, 1], got %s", str(imr))
+			case t > 0 && imr.Cmp(out[t-1].imr) < 0:
+				return nil, fail(ip, "TIER-5", "initialMarginRate %s is below the previous tier's %s", str(imr), str(out[t-1].imr))
+			case tr.mmr.Cmp(imr) > 0:
+				return nil, fail(ip, "TIER-5", "maintenanceMarginRate %s exceeds initialMarginRate %s", str(tr.mmr), str(imr))
+			case mul(imr, tr.maxLev).Cmp(dec(1)) > 0:
+				return nil, fail(ip, "TIER-5", "initialMarginRate %s * maxLeverage %s exceeds 1", str(imr), str(tr.maxLev))
+			}
+			tr.imr = imr
+		}
+
 		// TIER-6: cum_t by the recursion; a given maintenanceAmount must equal
 		// it. TIER-8:flat: no deduction, cum_t = 0.
 		tr.cum = maintenanceAmounts(out[:t+1])[t]
@@ -422,6 +456,9 @@ func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error)
 			return nil, fail(q+".maintenanceAmount", "TIER-6", "maintenanceAmount %s differs from the recursion's %s",
 				str(given), want)
 		}
+	}
+	if sch.noIMR && out[0].imr != nil {
+		return nil, fail(p+"[0].initialMarginRate", "VAR-1", "initialMarginRate (explicit initial margin rates) is not implemented by this engine's ledger (SPEC TIER-5, VAR-2)")
 	}
 	if sch.half {
 		// TIER-3:half-initial: every rate a_t/D and deduction c_t/D over the
@@ -578,9 +615,10 @@ func isMultiple(x, k *apd.Decimal) bool {
 // defaultIsolatedMargin is POS-5's default, the initial margin at entry:
 //
 //	up(Q * EP / min(leverage, maxLeverage_(tier(Q*EP))))
+//
+// or up(Q*EP * max(1/leverage, IMR_t)) with explicit rates (QTY-4).
 func defaultIsolatedMargin(m *market, qep, leverage *apd.Decimal) *apd.Decimal {
-	l := minDec(leverage, m.tiers[tierOf(m.tiers, qep)].maxLev)
-	return up(quo(qep, l))
+	return up(initialMarginOn(m.tiers[tierOf(m.tiers, qep)], qep, leverage))
 }
 
 // entryNotional is the entryPrice part of POS-2 and returns Q*EP.

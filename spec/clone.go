@@ -23,6 +23,12 @@ func (s *Scenario) Clone() *Scenario {
 // Clone returns a deep copy of m.
 func (m Market) Clone() Market {
 	m.Tiers = cloneSlice(m.Tiers)
+	for i := range m.Tiers {
+		if r := m.Tiers[i].InitialMarginRate; r != nil {
+			c := *r
+			m.Tiers[i].InitialMarginRate = &c
+		}
+	}
 	m.MarginModes = cloneSlice(m.MarginModes)
 	if m.Variants != nil {
 		v := *m.Variants

@@ -131,6 +131,11 @@ type Tier struct {
 	// MaintenanceAmount is Binance's "cum"; when absent it is derived by the
 	// recursion of SPEC TIER-6, when given it must equal it exactly.
 	MaintenanceAmount decimal.NullDecimal `json:"maintenanceAmount"`
+	// InitialMarginRate is the tier's explicit minimum initial margin rate
+	// IMR_t (OKX's "IMR"; SPEC TIER-5, QTY-4): the position's IM rate is then
+	// max(1/leverage, IMR_t). nil means absent; every tier of a table gives
+	// it or none does (SPEC TIER-1).
+	InitialMarginRate *decimal.Decimal `json:"initialMarginRate,omitempty"`
 }
 
 // Price holds a market's prices. Mark drives every margin quantity; when Mark

@@ -36,13 +36,16 @@ const (
 	// decimals outside the grammar. A runner that can only pass decoded
 	// scenarios (perpcheck/1's Go client) lacks it.
 	CapRawJSON = "raw-json"
+	// CapExplicitIMR is tier tables with explicit initial margin rates
+	// (initialMarginRate, SPEC TIER-5, QTY-4; properties.CapExplicitIMR).
+	CapExplicitIMR = "explicit-imr"
 )
 
 // AllCapabilities lists every capability a group may require: the
 // capabilities above, sorted, then the rule variants of SPEC VAR the query
 // vectors use, as "<rule>:<variant>" (properties.VariantCapability's form).
 func AllCapabilities() []string {
-	caps := []string{CapADL, CapComputedMark, CapEntryBasis, CapErrorPaths, CapFunding, CapIsolated, CapLedger, CapPortfolio, CapRawJSON}
+	caps := []string{CapADL, CapComputedMark, CapEntryBasis, CapErrorPaths, CapExplicitIMR, CapFunding, CapIsolated, CapLedger, CapPortfolio, CapRawJSON}
 	for _, c := range spec.VariantChoices() {
 		for _, n := range c.Names {
 			caps = append(caps, c.Rule+":"+n) // SPEC VAR-2: every variant
@@ -261,6 +264,9 @@ func scenarioFeatures(s *spec.Scenario, variants bool) []string {
 		}
 		if m.Underlying != "" || m.Expiry != nil || m.PortfolioMargin != nil {
 			out = append(out, CapPortfolio) // MKT-6 and PM-1 fields
+		}
+		if len(m.Tiers) > 0 && m.Tiers[0].InitialMarginRate != nil {
+			out = append(out, CapExplicitIMR) // SPEC TIER-5, QTY-4
 		}
 		if m.Variants == nil || !variants {
 			continue

@@ -357,6 +357,7 @@ func variantSuite(b *queryBuilder) {
 	type vc struct {
 		name string
 		v    map[string][]string
+		imr  bool // gen.Config.ExplicitIMR (SPEC TIER-5: not a variant, a tier field)
 	}
 	var cs []vc
 	all := map[string][]string{}
@@ -365,11 +366,11 @@ func variantSuite(b *queryBuilder) {
 			continue
 		}
 		for _, n := range ch.Names[1:] {
-			cs = append(cs, vc{ch.Rule + ":" + n, map[string][]string{ch.Key: {n}}})
+			cs = append(cs, vc{ch.Rule + ":" + n, map[string][]string{ch.Key: {n}}, false})
 		}
 		all[ch.Key] = ch.Names
 	}
-	cs = append(cs, vc{"every query variant", all})
+	cs = append(cs, vc{"every query variant", all, false}, vc{"explicit initial margin rates (SPEC TIER-5, QTY-4)", nil, true})
 	seed := 7000
 	for _, c := range cs {
 		for _, g := range []struct {
@@ -383,6 +384,7 @@ func variantSuite(b *queryBuilder) {
 				seed++
 				cf := configs[k%len(configs)]
 				cf.c.Variants = c.v
+				cf.c.ExplicitIMR = c.imr
 				s, ok := example(g.mk(cf.c), seed)
 				if !ok || s == nil {
 					continue

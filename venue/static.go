@@ -116,8 +116,11 @@ func staticProfiles() []Profile {
 				"IMR 0.8% 125x; 3,001-6,000 0.5%/1%/100x; 6,001-12,000 1%/1.5%/66.66x; then +12,000 contracts, +0.5% MMR and " +
 				"+0.5% IMR per tier, with the leverage of those tiers not given. It is not shipped: it is ETH, not BTC; the " +
 				"contract value that turns contracts into notional was not sourced; the tiers beyond 3 give no leverage; " +
-				"and its explicit IMR (1.5% at 66.66x, not 1/66.66) needs a per-tier initial margin rate, which perpcheck's " +
-				"tiers do not have yet. An OKX market would select SPEC VAR's POOL-5 at-equality, TIER-7 " +
+				"and OKX bounds its tiers by position size in contracts, while perpcheck's tiers are bounded by notional, so " +
+				"even with ctVal the bounds would move with the price. Its explicit IMR (1.5% at 66.66x, not 1/66.66) is " +
+				"expressible since issue 12: a tier's optional initialMarginRate (SPEC TIER-5, QTY-4: IM = N * " +
+				"max(1/leverage, IMR_t)); model/explicitimr_test.go checks OKX's published ETH rates (tier 3 at 125x, " +
+				"66.66x and 50x) on notional bounds of its own. An OKX market would select SPEC VAR's POOL-5 at-equality, TIER-7 " +
 				"upper-inclusive, TIER-8 flat and QTY-5 taker once its table is sourced.",
 			Markets: map[string]spec.Market{
 				"BTC-USDT-SWAP": market(spec.BasisMark, both, table("okx.BTC-USDT-SWAP", row{"0", maxText, "0.005", "100"})),

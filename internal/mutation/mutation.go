@@ -85,6 +85,10 @@ const (
 	// under TIER-3:half-initial instead of 1/(2 maxLeverage_t) (TIER-3,
 	// TIER-6, TIER-8, QTY-5, LIQ-4).
 	HalfInitialIgnored Mutation = "half-initial-ignored"
+	// IMRIgnored drops the tiers' explicit initial margin rates: IM =
+	// N / min(L, maxLeverage_t) instead of N * max(1/L, IMR_t) (QTY-4,
+	// TIER-5).
+	IMRIgnored Mutation = "imr-ignored"
 
 	// The portfolio-margin mutations (issue 14, SPEC PM).
 
@@ -242,7 +246,7 @@ const (
 func Query() []Mutation {
 	return []Mutation{
 		IMRoundDown, MMRoundDown, MMOnEntry, TriggerLE, TierAtEntry, PrevTierAtBoundary, LPTowardMark, CrossLPIgnoresOthers, IsolatedUsesWallet, WrapOverflow, MutatesInput, NoTierLeverageCap, MarkFromLast, BandIgnored, PnlRoundHalf, RemovableIgnoresLoss, RatioRoundDown,
-		AtEqualityIgnored, UpperBoundIgnored, FlatIgnored, CloseFeeIgnored, HalfInitialIgnored,
+		AtEqualityIgnored, UpperBoundIgnored, FlatIgnored, CloseFeeIgnored, HalfInitialIgnored, IMRIgnored,
 		PMGridPointSkipped, PMOffsetAcrossUnderlyings, PMNoMinimumCharge, PMNoContingency,
 	}
 }

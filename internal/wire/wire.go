@@ -348,6 +348,10 @@ func appendTier(b []byte, t *spec.Tier) []byte {
 	b = AppendDecimal(b, t.MaxLeverage)
 	b = append(b, `,"maintenanceAmount":`...)
 	b = AppendNullDecimal(b, t.MaintenanceAmount)
+	if t.InitialMarginRate != nil {
+		b = append(b, `,"initialMarginRate":`...)
+		b = AppendDecimal(b, *t.InitialMarginRate)
+	}
 	return append(b, '}')
 }
 

@@ -88,8 +88,10 @@ func TestAppendDecimalOptions(t *testing.T) {
 func handMade() (*spec.Scenario, *spec.Report, *spec.State, []spec.Event, []spec.Effect) {
 	d := decimal.RequireFromString
 	nd := func(s string) decimal.NullDecimal { return decimal.NewNullDecimal(d(s)) }
+	imr := d("0.0150") // SPEC TIER-5's explicit initialMarginRate (a trailing zero: kept as written)
 	m := spec.Market{Profile: "binance-2024", Symbol: "BTC<USDT>", TickSize: d("0.10"), LotSize: d("0.001"),
-		MMBasis: spec.BasisEntry, Tiers: []spec.Tier{{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125"), MaintenanceAmount: nd("0")}},
+		MMBasis: spec.BasisEntry, Tiers: []spec.Tier{{MinNotional: d("0"), MaxNotional: d("50000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125"), MaintenanceAmount: nd("0")},
+			{MinNotional: d("50000"), MaxNotional: d("90000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("66.66"), InitialMarginRate: &imr}},
 		MarginModes: []spec.MarginMode{spec.Cross, "iso\u2028"}, LiquidationFeeRate: nd("0.0125"), FundingIntervalHours: nd("8"),
 		MarkPriceBand: nd("0.05"), MakerFeeRate: nd("-0.0001"), TakerFeeRate: nd("0.0004"), FundingRateCap: nd("0.03")}
 	markets := map[string]spec.Market{"ETH": {Tiers: []spec.Tier{}}, "BTC&": m, "é": {}, "\xff": {MarginModes: []spec.MarginMode{}}, "B": {}, "": {}}

@@ -32,6 +32,10 @@ type Config struct {
 	// may select. A choice that is absent or empty keeps its default.
 	Variants map[string][]string
 
+	// ExplicitIMR lets generated tier tables give explicit initial margin
+	// rates (initialMarginRate, SPEC TIER-5, QTY-4) one time in four.
+	ExplicitIMR bool
+
 	// SizeGrid and PriceGrid, when positive, are the steps of the sizes and
 	// prices an engine represents exactly (PROTOCOL.md PR-5's grid):
 	// generated markets have lot sizes that are multiples of SizeGrid and
@@ -373,7 +377,43 @@ func drawMarket(t *rapid.T, c Config) spec.Market {
 		m.TakerFeeRate = nd(units(rapid.SampledFrom([]int64{60_000, 0, 50_000, 100_000, 1}).Draw(t, "takerFeeRate")))
 	}
 	fitTiers(&m)
+	if c.ExplicitIMR && rapid.IntRange(0, 3).Draw(t, "explicitIMR") == 0 { // no draw otherwise
+		k := rapid.IntRange(0, 4).Draw(t, "imrPosition")
+		if m.Variants == nil || m.Variants.MaintenanceRate != spec.MaintenanceRateHalfInitial { // TIER-3
+			m.Tiers = WithExplicitIMR(m.Tiers, k)
+		}
+	}
 	return m
+}
+
+// WithExplicitIMR returns a copy of ts whose tiers give explicit initial
+// margin rates (SPEC TIER-1, TIER-5) at position k of 0..4 between each
+// tier's bounds lo_t = max(MMR_t, IMR_(t-1)) and hi_t = 1/maxLeverage_t
+// rounded down to 1e-8 (0: lo_t, 4: hi_t, the rate of the displayed
+// leverage; floored to the grid, at least 1e-8): 0 < IMR_t <= 1,
+// non-decreasing (hi_t is, by TIER-4), MMR_t <= IMR_t, IMR_t *
+// maxLeverage_t <= 1. Under TIER-3:half-initial, or when some hi_t is 0, it
+// returns ts unchanged. It draws nothing.
+func WithExplicitIMR(ts []spec.Tier, k int) []spec.Tier {
+	out := append([]spec.Tier(nil), ts...)
+	prev := decimal.Zero
+	u := units(1)
+	for i := range out {
+		tr := &out[i]
+		hi := specutil.FloorGrid(decimal.NewFromInt(1).DivRound(tr.MaxLeverage, 16), u)
+		for hi.Mul(tr.MaxLeverage).GreaterThan(decimal.NewFromInt(1)) {
+			hi = hi.Sub(u) // DivRound may round up
+		}
+		lo := decimal.Max(tr.MaintenanceMarginRate, prev, u)
+		if hi.LessThan(lo) {
+			return ts
+		}
+		r := specutil.FloorGrid(lo.Add(hi.Sub(lo).Mul(decimal.NewFromInt(int64(k))).Div(decimal.NewFromInt(4))), u)
+		r = decimal.Max(lo, decimal.Min(hi, r))
+		tr.InitialMarginRate = &r
+		prev = r
+	}
+	return out
 }
 
 // Variants generates a market's variants (SPEC VAR) from c.Variants: for
