@@ -57,32 +57,33 @@ func imCeil(n wide.Int, lev int64, td *tierData) wide.Int {
 // (not with half-initial), then TIER-5's range, non-decreasing, MMR_t <=
 // IMR_t and IMR_t * maxLeverage_t <= 1.
 func (mk *market) loadIMR(tp string, t int, td *tierData, imr int64, has bool) *spec.Error {
-	path := tp + ".initialMarginRate"
+	// The path is built only on an error: Load must not allocate per tier.
+	path := func() string { return tp + ".initialMarginRate" }
 	if t == 0 {
 		mk.explicitIMR = has
 	} else if has != mk.explicitIMR {
 		if has {
-			return errf(path, "TIER-1", "initialMarginRate is given but tier 0 has none; every tier gives it or none does")
+			return errf(path(), "TIER-1", "initialMarginRate is given but tier 0 has none; every tier gives it or none does")
 		}
-		return errf(path, "TIER-1", "initialMarginRate is absent but tier 0 gives one; every tier gives it or none does")
+		return errf(path(), "TIER-1", "initialMarginRate is absent but tier 0 gives one; every tier gives it or none does")
 	}
 	if !has {
 		return nil
 	}
 	if mk.flags.half {
-		return errf(path, "TIER-3", "initialMarginRate is not defined under maintenanceRate \"half-initial\"")
+		return errf(path(), "TIER-3", "initialMarginRate is not defined under maintenanceRate \"half-initial\"")
 	}
 	if imr <= 0 || imr > one {
-		return errf(path, "TIER-5", "initialMarginRate must be in (0, 1], got "+fx(imr))
+		return errf(path(), "TIER-5", "initialMarginRate must be in (0, 1], got "+fx(imr))
 	}
 	if t > 0 && imr < mk.tiers[t-1].imr {
-		return errf(path, "TIER-5", "initialMarginRate "+fx(imr)+" is below the previous tier's "+fx(mk.tiers[t-1].imr))
+		return errf(path(), "TIER-5", "initialMarginRate "+fx(imr)+" is below the previous tier's "+fx(mk.tiers[t-1].imr))
 	}
 	if td.mmrGiven > imr {
-		return errf(path, "TIER-5", "maintenanceMarginRate "+fx(td.mmrGiven)+" exceeds initialMarginRate "+fx(imr))
+		return errf(path(), "TIER-5", "maintenanceMarginRate "+fx(td.mmrGiven)+" exceeds initialMarginRate "+fx(imr))
 	}
 	if wide.MulU64(uint64(imr), uint64(td.maxLev)).Cmp(wide.FromInt64(int64(u16))) > 0 {
-		return errf(path, "TIER-5", "initialMarginRate "+fx(imr)+" * maxLeverage "+fx(td.maxLev)+" exceeds 1")
+		return errf(path(), "TIER-5", "initialMarginRate "+fx(imr)+" * maxLeverage "+fx(td.maxLev)+" exceeds 1")
 	}
 	td.imr = imr
 	return nil
