@@ -27,31 +27,33 @@ const MaxFixed Fixed = math.MaxInt64
 // fractional zeros, no decimal point for integers ("1.5", "-0.00000001", "0").
 func (f Fixed) String() string {
 	var buf [32]byte
+	return string(f.Append(buf[:0]))
+}
+
+// Append appends f.String() to b without building the string (for encoders
+// that write many values, such as perpcheck run's effects).
+func (f Fixed) Append(b []byte) []byte {
 	u := uint64(f)
-	neg := f < 0
-	if neg {
+	if f < 0 {
+		b = append(b, '-')
 		u = -u
 	}
-	ip, fp := u/Scale, u%Scale
-	b := buf[:0]
-	if neg {
-		b = append(b, '-')
+	b = strconv.AppendUint(b, u/Scale, 10)
+	fp := u % Scale
+	if fp == 0 {
+		return b
 	}
-	b = strconv.AppendUint(b, ip, 10)
-	if fp != 0 {
-		var frac [8]byte
-		for i := 7; i >= 0; i-- {
-			frac[i] = byte('0' + fp%10)
-			fp /= 10
-		}
-		n := 8
-		for frac[n-1] == '0' {
-			n--
-		}
-		b = append(b, '.')
-		b = append(b, frac[:n]...)
+	var frac [8]byte
+	for i := 7; i >= 0; i-- {
+		frac[i] = byte('0' + fp%10)
+		fp /= 10
 	}
-	return string(b)
+	n := 8
+	for frac[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, frac[:n]...)
 }
 
 // Decimal returns f as an exact decimal (coefficient f, exponent -8).

@@ -103,32 +103,6 @@ func appendFixedField(b []byte, f effectFmt, key string, v model.Fixed, valid bo
 		return append(b, "null"...)
 	}
 	b = append(b, '"')
-	b = appendFixed(b, v)
+	b = v.Append(b)
 	return append(b, '"')
-}
-
-// appendFixed appends v.String() (shortest decimal form: no exponent, no
-// trailing fractional zeros) without building the string.
-func appendFixed(b []byte, v model.Fixed) []byte {
-	u := uint64(v)
-	if v < 0 {
-		b = append(b, '-')
-		u = -u
-	}
-	b = strconv.AppendUint(b, u/model.Scale, 10)
-	fp := u % model.Scale
-	if fp == 0 {
-		return b
-	}
-	var frac [8]byte
-	for i := 7; i >= 0; i-- {
-		frac[i] = byte('0' + fp%10)
-		fp /= 10
-	}
-	n := 8
-	for frac[n-1] == '0' {
-		n--
-	}
-	b = append(b, '.')
-	return append(b, frac[:n]...)
 }
