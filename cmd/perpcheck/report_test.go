@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/shopspring/decimal"
 )
@@ -42,8 +41,8 @@ var (
 // The JSON is what the run did: the rows and totals verify printed are the
 // properties and the summary of result.json, each failure carries its
 // input and both engines' numbers, and the two liquidation prices are one
-// tick apart, the oracle's the farther from the mark (the mutant's bug:
-// rounding toward the mark instead of away, SPEC LIQ-6).
+// tick apart in the direction the mutant rounds (a long's down, a short's
+// up, where SPEC LIQ-6 rounds a long's up and a short's down).
 func TestVerifyOutResultJSON(t *testing.T) {
 	_, r, out := failingRun(t)
 	rows := reTableRow.FindAllStringSubmatch(out, -1)
@@ -97,17 +96,18 @@ func TestVerifyOutResultJSON(t *testing.T) {
 		if err1 != nil || err2 != nil {
 			t.Fatalf("%s: liquidation prices %q, %q", p.ID, l.Oracle, l.Engine)
 		}
+		// The mutant rounds a long's liquidation price down and a short's up
+		// (internal/mutation LPTowardMark; SPEC LIQ-6 says tickUp for a long,
+		// tickDown for a short), so the engine's is the oracle's one tick
+		// lower for a long and one tick higher for a short, wherever the mark
+		// is (a liquidatable position's price may sit at the mark).
 		tick := s.Markets[l.Market].TickSize
-		mark := s.Prices[l.Market].Mark.Decimal
-		if !s.Prices[l.Market].Mark.Valid { // a computed mark (MARK-2..4)
-			rep, err := model.Evaluate(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mark = rep.Prices[l.Market].Mark
+		want := o.Sub(tick)
+		if s.Account.Positions[l.Position].Side == spec.Short {
+			want = o.Add(tick)
 		}
-		if !o.Sub(e).Abs().Equal(tick) || o.Sub(mark).Abs().LessThanOrEqual(e.Sub(mark).Abs()) {
-			t.Errorf("%s: liquidation prices reference %s, engine %s, mark %s, tick %s: want one tick apart, the engine's nearer the mark", p.ID, o, e, mark, tick)
+		if !e.Equal(want) {
+			t.Errorf("%s: liquidation prices reference %s, engine %s, tick %s, side %s: want the engine's one tick beyond the reference's on the side the mutant rounds to", p.ID, o, e, tick, s.Account.Positions[l.Position].Side)
 		}
 		found := false
 		for _, d := range n.Diffs {
