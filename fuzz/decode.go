@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/properties/gen"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
 )
@@ -64,7 +65,9 @@ func DecodeScenario(data []byte) *spec.Scenario {
 // under flat), QTY-5 taker and TIER-3 half-initial (every maxLeverage of at
 // least 1 rounded down to an integer, given progressive maintenance amounts
 // dropped; the common denominator may exceed 10^6, an error path both
-// engines are compared on). A byte of 255 selects an unknown tier bound
+// engines are compared on) and explicit initial margin rates (bit 16, with
+// one more byte for where each rate lies between its tier's bounds; with
+// half-initial a 1% rate on every tier, TIER-3's error). A byte of 255 selects an unknown tier bound
 // instead, so that VAR-1's error path is compared too.
 func decodeVariants(r *reader, s *spec.Scenario) {
 	trig := r.u8()&1 == 1
@@ -102,6 +105,23 @@ func decodeVariants(r *reader, s *spec.Scenario) {
 				}
 				if b&2 == 0 {
 					m.Tiers[i].MaintenanceAmount = decimal.NullDecimal{}
+				}
+			}
+		}
+		if b&16 == 16 {
+			// Explicit initial margin rates (SPEC TIER-1, TIER-5, QTY-4), at
+			// the position the next byte picks between each tier's bounds
+			// (gen.WithExplicitIMR keeps TIER-1/3/5; under half-initial, the
+			// TIER-3 error at initialMarginRate is compared, so the rates are
+			// set there too: the rule of the first tier's rate, 1e-8 at least).
+			k := int(r.u8() % 5)
+			if ts := gen.WithExplicitIMR(m.Tiers, k); b&8 == 0 {
+				m.Tiers = ts
+			} else {
+				m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+				for i := range m.Tiers {
+					rate := decimal.New(1, -2)
+					m.Tiers[i].InitialMarginRate = &rate
 				}
 			}
 		}

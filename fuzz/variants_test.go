@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/perpcheck/perpcheck/model"
 	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
@@ -47,6 +49,28 @@ func TestDecodeVariants(t *testing.T) {
 		if !tr.MaxLeverage.Equal(tr.MaxLeverage.Floor()) || tr.MaintenanceAmount.Valid {
 			t.Errorf("tier %+v: want an integer maxLeverage and no maintenanceAmount", tr)
 		}
+	}
+	agree(t, s)
+	// A market byte 16 and a position byte 4 give every tier of the first
+	// market an explicit initial margin rate of 1/maxLeverage_t floored to
+	// 1e-8 (gen.WithExplicitIMR's position 4), which both engines accept.
+	s = DecodeScenario(append(make([]byte, r.i), 0, 16, 4))
+	for _, tr := range s.Markets[names[0]].Tiers {
+		want := tr.MaxLeverage
+		if tr.InitialMarginRate == nil || tr.InitialMarginRate.Mul(want).GreaterThan(decimal.NewFromInt(1)) ||
+			tr.InitialMarginRate.Add(decimal.New(1, -8)).Mul(want).LessThanOrEqual(decimal.NewFromInt(1)) {
+			t.Errorf("tier %+v: want initialMarginRate = floor(1/maxLeverage, 1e-8)", tr)
+		}
+	}
+	if _, err := model.Evaluate(s); err != nil {
+		t.Fatalf("explicit rates rejected: %v", err)
+	}
+	agree(t, s)
+	// With half-initial (8 + 16) the rates are TIER-3's error on both.
+	s = DecodeScenario(append(make([]byte, r.i), 0, 24, 0))
+	_, err := model.Evaluate(s)
+	if e, ok := err.(*spec.Error); !ok || e.Rule != "TIER-3" {
+		t.Fatalf("half-initial with explicit rates: %v, want a TIER-3 error", err)
 	}
 	agree(t, s)
 }

@@ -392,14 +392,17 @@ func drawMarket(t *rapid.T, c Config) spec.Market {
 // rounded down to 1e-8 (0: lo_t, 4: hi_t, the rate of the displayed
 // leverage; floored to the grid, at least 1e-8): 0 < IMR_t <= 1,
 // non-decreasing (hi_t is, by TIER-4), MMR_t <= IMR_t, IMR_t *
-// maxLeverage_t <= 1. Under TIER-3:half-initial, or when some hi_t is 0, it
-// returns ts unchanged. It draws nothing.
+// maxLeverage_t <= 1. Under TIER-3:half-initial, or when some hi_t is 0 or
+// some maxLeverage_t is not positive, it returns ts unchanged. It draws nothing.
 func WithExplicitIMR(ts []spec.Tier, k int) []spec.Tier {
 	out := append([]spec.Tier(nil), ts...)
 	prev := decimal.Zero
 	u := units(1)
 	for i := range out {
 		tr := &out[i]
+		if !tr.MaxLeverage.IsPositive() { // an invalid table (fuzz decodes them): TIER-4's error stays
+			return ts
+		}
 		hi := specutil.FloorGrid(decimal.NewFromInt(1).DivRound(tr.MaxLeverage, 16), u)
 		for hi.Mul(tr.MaxLeverage).GreaterThan(decimal.NewFromInt(1)) {
 			hi = hi.Sub(u) // DivRound may round up
