@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perpcheck/perpcheck/internal/pmstates"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -17,40 +18,6 @@ import (
 // maxLeverage 5 (so cross margin is expensive); liquidationFeeRate 1%; PM
 // parameters shocks [-0.1, 0, 0.1], basisRate 0.02, contingencyRate 0.01,
 // no extreme move, no minimum charge, initialMarginFactor 1.
-
-const pmParamsJSON = `{"shocks": ["-0.1", "0", "0.1"], "basisRate": "0.02", "contingencyRate": "0.01"}`
-
-func pmMarketJSON(underlying, expiry string) string {
-	e := ""
-	if expiry != "" {
-		e = `"expiry": "` + expiry + `", `
-	}
-	return `{"tickSize": "0.1", "lotSize": "0.001", "liquidationFeeRate": "0.01", "underlying": "` + underlying + `", ` + e +
-		`"marginModes": ["cross", "isolated", "portfolio"], "portfolioMargin": ` + pmParamsJSON + `,
-    "tiers": [{"minNotional": "0", "maxNotional": "1000000000", "maintenanceMarginRate": "0.1", "maxLeverage": "5"}]}`
-}
-
-// pmHedgeState: alice (mode aliceMode on both BTC markets, wallet 20,000)
-// is long 10 BTC-PERP and short 10 BTC-FUT, both at 50,000; bob holds the
-// other sides, cross, with a deep wallet; the fund is empty.
-func pmHedgeState(aliceMode string) string {
-	return `{
-  "markets": {"BTC-PERP": ` + pmMarketJSON("BTC", "") + `, "BTC-FUT": ` + pmMarketJSON("BTC", "0.25") + `},
-  "prices": {"BTC-PERP": {"mark": "50000"}, "BTC-FUT": {"mark": "50000"}},
-  "accounts": {
-    "alice": {"walletBalance": "20000",
-      "settings": {"BTC-PERP": {"marginMode": "` + aliceMode + `"}, "BTC-FUT": {"marginMode": "` + aliceMode + `"}},
-      "positions": [
-        {"market": "BTC-FUT", "side": "short", "size": "10", "entryPrice": "50000", "marginMode": "` + aliceMode + `"},
-        {"market": "BTC-PERP", "side": "long", "size": "10", "entryPrice": "50000", "marginMode": "` + aliceMode + `"}]},
-    "bob": {"walletBalance": "1000000",
-      "positions": [
-        {"market": "BTC-FUT", "side": "long", "size": "10", "entryPrice": "50000", "marginMode": "cross"},
-        {"market": "BTC-PERP", "side": "short", "size": "10", "entryPrice": "50000", "marginMode": "cross"}]}
-  },
-  "insuranceFund": {"walletBalance": "0"}
-}`
-}
 
 // step is one event of a golden run with its expected outcome: the effects
 // (effLines) or the error's rule and path.
@@ -97,13 +64,13 @@ func runGolden(t *testing.T, state string, steps []step, final func(t *testing.T
 //     C = 0.01 * min(490,000, 500,000) = 4,900; MM = 1,000 + 2,500 + 4,900 =
 //     8,400 <= 10,000: not liquidatable, no effect.
 func TestGoldenPMHedgeNotLiquidated(t *testing.T) {
-	runGolden(t, pmHedgeState("portfolio"), []step{{ev: `{"type": "price", "market": "BTC-PERP", "mark": "49000"}`}},
+	runGolden(t, pmstates.Hedge("portfolio"), []step{{ev: `{"type": "price", "market": "BTC-PERP", "mark": "49000"}`}},
 		func(t *testing.T, name string, st *spec.State) {
 			if got := st.Accounts["alice"].WalletBalance.String(); got != "20000" || len(st.Accounts["alice"].Positions) != 2 {
 				t.Fatalf("%s: alice %s with %d positions, want 20000 and both positions", name, got, len(st.Accounts["alice"].Positions))
 			}
 		})
-	for name, l := range ledgers(t, pmHedgeState("cross")) {
+	for name, l := range ledgers(t, pmstates.Hedge("cross")) {
 		effs, err := l.Apply(event(t, `{"type": "price", "market": "BTC-PERP", "mark": "49000"}`))
 		if err != nil || len(effs) == 0 || effs[0].Type != spec.EffectLiquidation || effs[0].Pool != spec.Cross {
 			t.Fatalf("%s: cross: %v %v, want a cross liquidation", name, effLines(effs), err)
@@ -125,7 +92,7 @@ func TestGoldenPMHedgeNotLiquidated(t *testing.T) {
 // MM = 52,500 > E = 150: close BTC-FUT at tickUp(50,000) = 50,000, realized
 // 0, fee min(up(0.01 * 10 * 50,000) = 5,000, down(150)) = 150 (wallet 0).
 func TestGoldenPMSweepHedgeLeg(t *testing.T) {
-	runGolden(t, pmHedgeState("portfolio"), []step{{ev: `{"type": "price", "market": "BTC-PERP", "mark": "48500"}`, want: []string{
+	runGolden(t, pmstates.Hedge("portfolio"), []step{{ev: `{"type": "price", "market": "BTC-PERP", "mark": "48500"}`, want: []string{
 		"liq alice BTC-PERP portfolio",
 		"fill @insurance long 10 @48500 cp alice liquidation",
 		"fill alice short 10 @48500 cp @insurance liquidation",
@@ -142,29 +109,6 @@ func TestGoldenPMSweepHedgeLeg(t *testing.T) {
 	})
 }
 
-// pmTwoUnitState: alice (portfolio, wallet 90,000) is long 10 BTC-PERP at
-// 50,000 and long 100 ETH-PERP at 3,000; bob is short both, cross.
-const pmTwoUnitState = `{
-  "markets": {"BTC-PERP": ` + "%BTC%" + `, "ETH-PERP": ` + "%ETH%" + `},
-  "prices": {"BTC-PERP": {"mark": "50000"}, "ETH-PERP": {"mark": "3000"}},
-  "accounts": {
-    "alice": {"walletBalance": "90000",
-      "settings": {"BTC-PERP": {"marginMode": "portfolio"}, "ETH-PERP": {"marginMode": "portfolio"}},
-      "positions": [
-        {"market": "BTC-PERP", "side": "long", "size": "10", "entryPrice": "50000", "marginMode": "portfolio"},
-        {"market": "ETH-PERP", "side": "long", "size": "100", "entryPrice": "3000", "marginMode": "portfolio"}]},
-    "bob": {"walletBalance": "10000000",
-      "positions": [
-        {"market": "BTC-PERP", "side": "short", "size": "10", "entryPrice": "50000", "marginMode": "cross"},
-        {"market": "ETH-PERP", "side": "short", "size": "100", "entryPrice": "3000", "marginMode": "cross"}]}
-  },
-  "insuranceFund": {"walletBalance": "0"}
-}`
-
-func twoUnitState() string {
-	return strings.NewReplacer("%BTC%", pmMarketJSON("BTC", ""), "%ETH%", pmMarketJSON("ETH", "")).Replace(pmTwoUnitState)
-}
-
 // TestGoldenPMSweepUnitOrder (PM-17): the unit with the largest MR1 closes
 // first, even when another unit holds the larger loss.
 //
@@ -179,7 +123,7 @@ func twoUnitState() string {
 // 5,000 (wallet 85,000). Re-check: E = 85,000 - 20,000 = 65,000 >= MM =
 // 28,000: stop. ETH-PERP stays open.
 func TestGoldenPMSweepUnitOrder(t *testing.T) {
-	runGolden(t, twoUnitState(), []step{{ev: `{"type": "price", "market": "ETH-PERP", "mark": "2800"}`, want: []string{
+	runGolden(t, pmstates.TwoUnits(), []step{{ev: `{"type": "price", "market": "ETH-PERP", "mark": "2800"}`, want: []string{
 		"liq alice BTC-PERP portfolio",
 		"fill @insurance long 10 @50000 cp alice liquidation",
 		"fill alice short 10 @50000 cp @insurance liquidation",
@@ -190,25 +134,6 @@ func TestGoldenPMSweepUnitOrder(t *testing.T) {
 			t.Fatalf("%s: alice %s %v, want 85000 and ETH-PERP only", name, a.WalletBalance, a.Positions)
 		}
 	})
-}
-
-// pmIMState: alice (portfolio on both BTC markets, wallet 60,000) is long
-// 10 BTC-PERP at 50,000; bob is short it, cross, with a deep wallet.
-func pmIMState() string {
-	return `{
-  "markets": {"BTC-PERP": ` + pmMarketJSON("BTC", "") + `, "BTC-FUT": ` + pmMarketJSON("BTC", "0.25") + `,
-    "ETH-PERP": ` + pmMarketJSON("ETH", "") + `, "X": {"tickSize": "0.1", "lotSize": "0.001", "marginModes": ["cross", "portfolio"],
-    "tiers": [{"minNotional": "0", "maxNotional": "1000000000", "maintenanceMarginRate": "0.1", "maxLeverage": "5"}]}},
-  "prices": {"BTC-PERP": {"mark": "50000"}, "BTC-FUT": {"mark": "50000"}, "ETH-PERP": {"mark": "3000"}, "X": {"mark": "1"}},
-  "accounts": {
-    "alice": {"walletBalance": "60000",
-      "settings": {"BTC-PERP": {"marginMode": "portfolio"}, "BTC-FUT": {"marginMode": "portfolio"}},
-      "positions": [{"market": "BTC-PERP", "side": "long", "size": "10", "entryPrice": "50000", "marginMode": "portfolio"}]},
-    "bob": {"walletBalance": "100000000",
-      "positions": [{"market": "BTC-PERP", "side": "short", "size": "10", "entryPrice": "50000", "marginMode": "cross"}]}
-  },
-  "insuranceFund": {"walletBalance": "0"}
-}`
 }
 
 // TestGoldenPMTradeIM (PM-15, PM-14, PM-16): TRD-5 uses the portfolio
@@ -230,7 +155,7 @@ func pmIMState() string {
 //     .buyer; setMarginMode portfolio on X (offered, no parameters) is PM-2
 //     at .marginMode; the fund choosing portfolio is LED-2.
 func TestGoldenPMTradeIM(t *testing.T) {
-	runGolden(t, pmIMState(), []step{
+	runGolden(t, pmstates.IM(), []step{
 		{ev: `{"type": "trade", "market": "BTC-FUT", "buyer": "bob", "seller": "alice", "size": "20.001", "price": "50000"}`, rule: "TRD-5", path: "events[0].seller"},
 		{ev: `{"type": "trade", "market": "BTC-FUT", "buyer": "bob", "seller": "alice", "size": "20", "price": "50000"}`, want: []string{
 			"fill bob long 20 @50000 cp alice trade", "fill alice short 20 @50000 cp bob trade"}},

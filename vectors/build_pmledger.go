@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/perpcheck/perpcheck/internal/pmstates"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
 // The portfolio-margin ledger's vectors (SPEC PM-14..18): the rules a run
-// exercises, and the hand-made runs of model/ledger_pm_test.go, whose
-// expected values are computed by hand there.
+// exercises, and the hand-made runs of model/ledger_pm_test.go on its
+// states (internal/pmstates), whose expected values are computed by hand there.
 
 // pmRules adds the PM ledger rules event ev exercises on the state before
 // it: a portfolio setting (PM-14), a trade by an account whose setting for
@@ -58,68 +59,13 @@ func pmRules(rs map[string]bool, before *spec.State, ev spec.Event, out EventOut
 	}
 }
 
-const pmParamsJSON = `{"shocks": ["-0.1", "0", "0.1"], "basisRate": "0.02", "contingencyRate": "0.01"}`
-
-func pmMarketJSON(underlying, expiry string) string {
-	e := ""
-	if expiry != "" {
-		e = `"expiry": "` + expiry + `", `
-	}
-	return `{"tickSize": "0.1", "lotSize": "0.001", "liquidationFeeRate": "0.01", "underlying": "` + underlying + `", ` + e +
-		`"marginModes": ["cross", "isolated", "portfolio"], "portfolioMargin": ` + pmParamsJSON + `,
-    "tiers": [{"minNotional": "0", "maxNotional": "1000000000", "maintenanceMarginRate": "0.1", "maxLeverage": "5"}]}`
-}
-
 // pmHandRuns are model/ledger_pm_test.go's golden runs (the arithmetic is
 // in the comments there), with what each shows.
 func pmHandRuns() []struct {
 	comment string
 	run     *spec.Run
 } {
-	hedge := `{
-  "markets": {"BTC-PERP": ` + pmMarketJSON("BTC", "") + `, "BTC-FUT": ` + pmMarketJSON("BTC", "0.25") + `},
-  "prices": {"BTC-PERP": {"mark": "50000"}, "BTC-FUT": {"mark": "50000"}},
-  "accounts": {
-    "alice": {"walletBalance": "20000",
-      "settings": {"BTC-PERP": {"marginMode": "portfolio"}, "BTC-FUT": {"marginMode": "portfolio"}},
-      "positions": [
-        {"market": "BTC-FUT", "side": "short", "size": "10", "entryPrice": "50000", "marginMode": "portfolio"},
-        {"market": "BTC-PERP", "side": "long", "size": "10", "entryPrice": "50000", "marginMode": "portfolio"}]},
-    "bob": {"walletBalance": "1000000",
-      "positions": [
-        {"market": "BTC-FUT", "side": "long", "size": "10", "entryPrice": "50000", "marginMode": "cross"},
-        {"market": "BTC-PERP", "side": "short", "size": "10", "entryPrice": "50000", "marginMode": "cross"}]}
-  },
-  "insuranceFund": {"walletBalance": "0"}
-}`
-	twoUnits := `{
-  "markets": {"BTC-PERP": ` + pmMarketJSON("BTC", "") + `, "ETH-PERP": ` + pmMarketJSON("ETH", "") + `},
-  "prices": {"BTC-PERP": {"mark": "50000"}, "ETH-PERP": {"mark": "3000"}},
-  "accounts": {
-    "alice": {"walletBalance": "90000",
-      "settings": {"BTC-PERP": {"marginMode": "portfolio"}, "ETH-PERP": {"marginMode": "portfolio"}},
-      "positions": [
-        {"market": "BTC-PERP", "side": "long", "size": "10", "entryPrice": "50000", "marginMode": "portfolio"},
-        {"market": "ETH-PERP", "side": "long", "size": "100", "entryPrice": "3000", "marginMode": "portfolio"}]},
-    "bob": {"walletBalance": "10000000",
-      "positions": [
-        {"market": "BTC-PERP", "side": "short", "size": "10", "entryPrice": "50000", "marginMode": "cross"},
-        {"market": "ETH-PERP", "side": "short", "size": "100", "entryPrice": "3000", "marginMode": "cross"}]}
-  },
-  "insuranceFund": {"walletBalance": "0"}
-}`
-	im := `{
-  "markets": {"BTC-PERP": ` + pmMarketJSON("BTC", "") + `, "BTC-FUT": ` + pmMarketJSON("BTC", "0.25") + `},
-  "prices": {"BTC-PERP": {"mark": "50000"}, "BTC-FUT": {"mark": "50000"}},
-  "accounts": {
-    "alice": {"walletBalance": "60000",
-      "settings": {"BTC-PERP": {"marginMode": "portfolio"}, "BTC-FUT": {"marginMode": "portfolio"}},
-      "positions": [{"market": "BTC-PERP", "side": "long", "size": "10", "entryPrice": "50000", "marginMode": "portfolio"}]},
-    "bob": {"walletBalance": "100000000",
-      "positions": [{"market": "BTC-PERP", "side": "short", "size": "10", "entryPrice": "50000", "marginMode": "cross"}]}
-  },
-  "insuranceFund": {"walletBalance": "0"}
-}`
+	hedge, twoUnits, im := pmstates.Hedge("portfolio"), pmstates.TwoUnits(), pmstates.IM()
 	mk := func(state string, events ...string) *spec.Run {
 		var r spec.Run
 		if err := json.Unmarshal([]byte(state), &r.State); err != nil {
