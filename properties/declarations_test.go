@@ -76,8 +76,8 @@ func TestUndeclaredOutputsAreNotRun(t *testing.T) {
 		case r.Status == properties.Skip && strings.Contains(r.SkipReason, "needs the outputs") && !strings.Contains(r.SkipReason, "Price"):
 			t.Errorf("%s: not run for %q, an output the engine declares", r.ID, r.SkipReason)
 		case r.Status != properties.Pass && r.Status != properties.Skip:
-			// properties outside LIQ and BKR that compare whole reports
-			// (MARK-5) need the prices too (outputNeeds): not run
+			// every other query property passes (MARK-5's compare the
+			// declared outputs only: comparesDeclared)
 			t.Errorf("%s: %s %s", r.ID, r.Status, r.SkipReason)
 		}
 	}

@@ -196,9 +196,20 @@ func (s capSet) hasOutputs(names ...string) bool {
 	return true
 }
 
-// comparesDeclared are the differential properties that compare only the
-// declared outputs (the others need every output they compare).
-var comparesDeclared = map[string]bool{"EVAL-2/differential": true, "EVAL-2/differential-errors": true}
+// comparesDeclared are the properties that compare two reports on the
+// declared outputs only (env.diffDeclared, maskReport), so that they run on
+// any engine: the differential ones (engine vs oracle) and MARK-5's (the
+// engine's report of a scenario vs its report of the same scenario with the
+// mark given or the other price fields changed). The other properties need
+// every output they read (outputNeeds).
+var comparesDeclared = map[string]bool{"EVAL-2/differential": true, "EVAL-2/differential-errors": true,
+	"MARK-5/mark-only": true, "MARK-5/computed-equals-given": true}
+
+// diffDeclared compares two reports on the outputs the engine declares.
+func (e *env) diffDeclared(a, b *spec.Report) string {
+	decl := e.caps.declaredOutputs()
+	return diff(maskReport(a, decl), maskReport(b, decl))
+}
 
 // outputsNeeded returns the outputs p reads: its entry in outputNeeds
 // (needs.go) or, for a property not listed there, a coarse default: a
