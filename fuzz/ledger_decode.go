@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/perpcheck/perpcheck/model"
+	"github.com/perpcheck/perpcheck/properties/gen"
 	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 	"github.com/perpcheck/perpcheck/venue"
@@ -19,8 +20,10 @@ func ldFix(raw int64) decimal.NullDecimal { return decimal.NewNullDecimal(decima
 
 // decodeLedger turns fuzzer bytes into a ledger state and a sequence of events
 // (SPEC LED-5): two markets (Binance-like brackets on BTC, a one-tier entry-basis
-// XRP), three funded accounts, an insurance fund that is sometimes empty (so ADL
-// runs), then up to 32 events whose fields are drawn near the current marks, at
+// XRP), an insurance fund that is sometimes empty (so ADL runs), when the first
+// byte is 3 or more the markets' rule variants (decodeLedgerVariants; a first
+// byte of 0..2, as every input before SPEC VAR had in its seeds, selects none),
+// three funded accounts, then up to 32 events whose fields are drawn near the current marks, at
 // tick/lot multiples, and sometimes invalid. Every input decodes.
 func decodeLedger(data []byte) (*spec.State, []spec.Event) {
 	r := &reader{b: data}
@@ -37,8 +40,12 @@ func decodeLedger(data []byte) (*spec.State, []spec.Event) {
 		Prices:   map[string]spec.Price{"BTC": {Mark: nd("60000")}, "XRP": {Mark: nd("1")}},
 		Accounts: map[string]spec.Account{},
 	}
-	fund := []int64{0, 100, 1_000_000}[int(r.u8())%3]
+	b0 := r.u8()
+	fund := []int64{0, 100, 1_000_000}[int(b0)%3]
 	st.InsuranceFund = spec.Account{WalletBalance: decimal.New(fund, 0)}
+	if b0 >= 3 {
+		decodeLedgerVariants(r, st)
+	}
 	for _, id := range ledgerAccounts {
 		st.Accounts[id] = spec.Account{WalletBalance: decimal.New(100+int64(r.u16()), 0)}
 	}
@@ -93,6 +100,59 @@ func decodeLedger(data []byte) (*spec.State, []spec.Event) {
 		}
 	}
 	return st, events
+}
+
+// decodeLedgerVariants reads the rule variants (SPEC VAR) of the decoded
+// state's markets: for each market in name order and each choice of
+// spec.VariantChoices one byte picks a name (the default included), then the
+// parameters the picks need: liquidatorShare (a byte / 255, exact to 1e-8
+// after rounding down) and fundingCapFactor (1 to 4). One trigger for all
+// markets (VAR-1: the first market's). The tables follow the picks as the
+// query decoder's do (decodeVariants): flat zeroes given maintenance
+// amounts (TIER-6 under flat); half-initial drops them (its deduction is
+// derived) and floors maxLeverage. A last byte per market with bit 1 set
+// gives the table explicit initial margin rates (gen.WithExplicitIMR at the
+// position of its next byte), except under half-initial (TIER-3).
+func decodeLedgerVariants(r *reader, st *spec.State) {
+	trigger := ""
+	for _, name := range []string{"BTC", "XRP"} {
+		m := st.Markets[name]
+		v := &spec.Variants{}
+		for _, c := range spec.VariantChoices() {
+			pick := c.Names[int(r.u8())%len(c.Names)]
+			if c.Key == "trigger" {
+				if trigger == "" {
+					trigger = pick
+				}
+				pick = trigger
+			}
+			v.Set(c.Key, pick)
+		}
+		if v.IsolatedLeftover == spec.LeftoverLiquidatorSplit {
+			v.LiquidatorShare = decimal.NewNullDecimal(decimal.NewFromInt(int64(r.u8())).DivRound(decimal.NewFromInt(255), 8))
+		}
+		if v.FundingCap == spec.FundingCapMarginLinked {
+			v.FundingCapFactor = decimal.NewNullDecimal(decimal.NewFromInt(1 + int64(r.u8()%4)))
+		}
+		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+		for i := range m.Tiers {
+			t := &m.Tiers[i]
+			if v.TierSchedule == spec.TierScheduleFlat && t.MaintenanceAmount.Valid {
+				t.MaintenanceAmount = decimal.NewNullDecimal(decimal.Zero)
+			}
+			if v.MaintenanceRate == spec.MaintenanceRateHalfInitial {
+				t.MaxLeverage = t.MaxLeverage.Floor()
+				if v.TierSchedule != spec.TierScheduleFlat {
+					t.MaintenanceAmount = decimal.NullDecimal{}
+				}
+			}
+		}
+		if r.u8()&1 == 1 && v.MaintenanceRate != spec.MaintenanceRateHalfInitial { // not defined together (TIER-3)
+			m.Tiers = gen.WithExplicitIMR(m.Tiers, int(r.u8()%5))
+		}
+		m.Variants = v
+		st.Markets[name] = m
+	}
 }
 
 // binanceBTCTiers returns the real Binance BTCUSDT brackets of October 2024
