@@ -95,14 +95,21 @@ type Corruption struct {
 
 // Corrupted generates a valid scenario with one field broken: a digit beyond
 // the 8th decimal (NUM-1), a value beyond MAX (NUM-2), or one of the
-// semantic rules (MKT-1, MKT-3, MKT-4, MKT-5, TIER-1..6, PRICE-1, PRICE-2,
-// MARK-1, ACC-1, POS-1..6), with the Path and Rule of the expected error.
+// semantic rules (MKT-1, MKT-3, MKT-4, MKT-5, TIER-1..6 including explicit
+// initial margin rates, PRICE-1, PRICE-2, MARK-1, ACC-1, POS-1..6), with
+// the Path and Rule of the expected error.
 func Corrupted(c Config) *rapid.Generator[Corruption] {
 	return rapid.Custom(func(t *rapid.T) Corruption {
 		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
-		cands := corruptions(c, s)
-		k := rapid.IntRange(0, len(cands)-1).Draw(t, "corruption")
-		cr := cands[k]
+		cands, imr := corruptions(c, s)
+		var cr corruption
+		if len(imr) > 0 && rapid.Bool().Draw(t, "imrCorruption") {
+			// A scenario with explicit initial margin rates: every other
+			// time one of their corruptions (few among the many NUM ones).
+			cr = imr[rapid.IntRange(0, len(imr)-1).Draw(t, "which")]
+		} else {
+			cr = cands[rapid.IntRange(0, len(cands)-1).Draw(t, "corruption")]
+		}
 		cr.apply()
 		return Corruption{Scenario: s, Path: cr.path, Rule: cr.rule, Kind: cr.rule + " on " + cr.path}
 	})
@@ -113,9 +120,9 @@ type corruption struct {
 	apply      func()
 }
 
-// corruptions lists the ways to break s with a known first violation.
-func corruptions(c Config, s *spec.Scenario) []corruption {
-	var out []corruption
+// corruptions lists the ways to break s with a known first violation, and
+// apart those of the explicit initial margin rates of s's first market.
+func corruptions(c Config, s *spec.Scenario) (out, imrOut []corruption) {
 	offGrid := func(d decimal.Decimal) decimal.Decimal { return d.Add(dec(1, -9)) }
 	beyond := units(maxUnits).Add(units(1))
 	// numeric fields: NUM-1 and NUM-2 (each field's NUM checks come first).
@@ -147,6 +154,10 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 				field{tp + ".maintenanceMarginRate", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaintenanceMarginRate }, func(d decimal.Decimal) { upd(func(m *spec.Market) { m.Tiers[ti].MaintenanceMarginRate = d }) }},
 				field{tp + ".maxLeverage", func() decimal.Decimal { return s.Markets[name].Tiers[ti].MaxLeverage }, func(d decimal.Decimal) { upd(func(m *spec.Market) { m.Tiers[ti].MaxLeverage = d }) }},
 			)
+			if s.Markets[name].Tiers[ti].InitialMarginRate != nil {
+				fields = append(fields, field{tp + ".initialMarginRate", func() decimal.Decimal { return *s.Markets[name].Tiers[ti].InitialMarginRate },
+					func(d decimal.Decimal) { upd(func(m *spec.Market) { m.Tiers[ti].InitialMarginRate = &d }) }})
+			}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Prices)) {
@@ -241,6 +252,30 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 	if len(m0.Tiers) > 0 {
 		out = append(out, corruption{mp + ".tiers", "TIER-1", updM(func(m *spec.Market) { m.Tiers = nil })})
 	}
+	if imr := m0.Tiers[last].InitialMarginRate; imr != nil {
+		// Explicit initial margin rates (TIER-1's all-or-none, TIER-5's
+		// range and non-decreasing), each on the last tier, whose checks
+		// come last.
+		ip := fmt.Sprintf("%s.tiers[%d].initialMarginRate", mp, last)
+		setIMR := func(d *decimal.Decimal) func() {
+			return updM(func(m *spec.Market) { m.Tiers[last].InitialMarginRate = d })
+		}
+		zero, aboveOne := decimal.Zero, dec(1, 0).Add(units(1))
+		imrOut = append(imrOut,
+			// A zero rate is seen by its range check alone only on tier 0
+			// with MMR_0 = 0 (elsewhere non-decreasing or MMR_t <= IMR_t
+			// fails too); TIER-6's maintenanceAmount of tier 0 is 0 anyway.
+			corruption{mp + ".tiers[0].initialMarginRate", "TIER-5", updM(func(m *spec.Market) {
+				m.Tiers[0].MaintenanceMarginRate, m.Tiers[0].InitialMarginRate = decimal.Zero, &zero
+			})},
+			corruption{ip, "TIER-5", setIMR(&aboveOne)})
+		if last > 0 {
+			below := m0.Tiers[last-1].InitialMarginRate.Sub(units(1))
+			imrOut = append(imrOut,
+				corruption{ip, "TIER-1", setIMR(nil)},
+				corruption{ip, "TIER-5", setIMR(&below)})
+		}
+	}
 	for _, pname := range slices.Sorted(maps.Keys(s.Prices)) {
 		if s.Prices[pname].Mark.Valid {
 			pname := pname
@@ -283,5 +318,5 @@ func corruptions(c Config, s *spec.Scenario) []corruption {
 	} else {
 		out = append(out, corruption{pp + ".isolatedMargin", "POS-5", func() { pos().IsolatedMargin = nd(units(-1)) }})
 	}
-	return out
+	return out, imrOut
 }
