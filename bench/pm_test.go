@@ -144,3 +144,92 @@ func TestPMHealthAgrees(t *testing.T) {
 		}
 	}
 }
+
+// pmLedgerState is n trader accounts each holding pmAccount(4, 2)'s four
+// positions (a perpetual long and a dated future short on each of two
+// underlyings) in portfolio mode (SPEC PM-14), on a wallet of 20,000, and
+// a market maker holding the opposite sides in cross on a deep wallet (so
+// every market's longs and shorts balance, LED-1).
+func pmLedgerState(n int) *spec.State {
+	sc := pmAccount(4, 2, spec.Portfolio)
+	st := &spec.State{Markets: sc.Markets, Prices: sc.Prices, Accounts: map[string]spec.Account{},
+		InsuranceFund: spec.Account{WalletBalance: decimal.NewFromInt(1_000_000)}}
+	mm := spec.Account{WalletBalance: decimal.NewFromInt(1_000_000_000)}
+	for i := range n {
+		a := spec.Account{WalletBalance: decimal.NewFromInt(20_000), Settings: map[string]spec.AccountSettings{}}
+		for _, p := range sc.Account.Positions {
+			p.Leverage = decimal.NullDecimal{}
+			a.Positions = append(a.Positions, p)
+			a.Settings[p.Market] = spec.AccountSettings{MarginMode: spec.Portfolio}
+		}
+		st.Accounts[fmt.Sprintf("pm%05d", i)] = a
+	}
+	for _, p := range sc.Account.Positions {
+		q := p
+		q.MarginMode, q.Leverage = spec.Cross, decimal.NullDecimal{}
+		q.Size = p.Size.Mul(decimal.NewFromInt(int64(n)))
+		if p.Side == spec.Long {
+			q.Side = spec.Short
+		} else {
+			q.Side = spec.Long
+		}
+		mm.Positions = append(mm.Positions, q)
+	}
+	st.Accounts["maker"] = mm
+	return st
+}
+
+// pmLedgerPriceEvents moves underlying 0's perpetual (U0-M0, mark 1,000)
+// down 2% and back: each event re-checks every portfolio pool holding it
+// (PM-17's trigger, the whole PM MM of the account); nobody is liquidated.
+func pmLedgerPriceEvents() []spec.Event {
+	return []spec.Event{{Type: spec.EventPrice, Market: "U0-M0", Mark: lnd("980")}, {Type: spec.EventPrice, Market: "U0-M0", Mark: lnd("1000")}}
+}
+
+// BenchmarkLedgerPM is the portfolio-margin ledger (SPEC PM-14..18): a price
+// event over accounts=N portfolio accounts of four positions each
+// (pmLedgerState), model.Ledger (ApplyAppend) vs reference.Ledger; cpu-ns/op
+// as BenchmarkLedger. TestLedgerPMBenchAgrees checks that no account is
+// liquidated and both end in the same state.
+func BenchmarkLedgerPM(b *testing.B) {
+	for _, impl := range ledgerImpls[:2] { // model, reference: the bench kernels have no PM
+		b.Run(fmt.Sprintf("impl=%s/event=price/accounts=100", impl.name), func(b *testing.B) {
+			run, err := impl.prepare(pmLedgerState(100), pmLedgerPriceEvents())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			c := startClock(b)
+			for i := 0; i < b.N; i++ {
+				if n, err := run.apply(i % 2); err != nil || n != 0 {
+					b.Fatalf("event %d: %d liquidated, %v", i%2, n, err)
+				}
+			}
+			c.stop(b)
+		})
+	}
+}
+
+// TestLedgerPMBenchAgrees: BenchmarkLedgerPM's events liquidate nobody and
+// leave model and reference in the same state (after each of the two).
+func TestLedgerPMBenchAgrees(t *testing.T) {
+	st := pmLedgerState(5)
+	ml, err := model.NewLedger(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := reference.NewLedger(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, ev := range pmLedgerPriceEvents() {
+		me, err1 := ml.Apply(ev)
+		re, err2 := rl.Apply(ev)
+		if err1 != nil || err2 != nil || len(me) != 0 || len(re) != 0 {
+			t.Fatalf("event %d: model %v %v, reference %v %v; want no effect", k, me, err1, re, err2)
+		}
+		if d := spec.Diff(ml.State(), rl.State()); d != nil {
+			t.Fatalf("event %d: states differ: %v", k, d)
+		}
+	}
+}
