@@ -36,7 +36,7 @@ func Example() {
 		fmt.Println(nr)
 	}
 	// Output:
-	// 25 passed, 0 failed, 31 not run
+	// 25 passed, 0 failed, 32 not run
 	// LIQ-1/isolated-leverage: needs isolated, which the engine does not declare
 	// LIQ-1/isolated-margin: needs isolated, which the engine does not declare
 	// POOL-2/isolated-independence: needs isolated, which the engine does not declare
@@ -50,6 +50,7 @@ func Example() {
 	// MARK-5/computed-equals-given: needs computed-mark, which the engine does not declare
 	// MARK-3/computed-mark: needs computed-mark, which the engine does not declare
 	// PM-9/differential: needs portfolio, which the engine does not declare
+	// PM-1/validation: needs portfolio, which the engine does not declare
 	// PM-3/no-offset-across-underlyings: needs portfolio, which the engine does not declare
 	// PM-7/hedged-pair: needs portfolio, which the engine does not declare
 	// PM-9/hedge-bound: needs portfolio, which the engine does not declare
@@ -122,5 +123,5 @@ func ExampleProperties() {
 	fmt.Printf("%d properties, %d of them of the ledger\n", n, ledger)
 	// Output:
 	// LIQ-6/tick-agreement [LIQ-5 LIQ-6 POOL-5 MARK-5]
-	// 56 properties, 9 of them of the ledger
+	// 57 properties, 9 of them of the ledger
 }

@@ -42,6 +42,7 @@ var outputNeeds = map[string][]string{
 	"TIER-8:flat/short-jump":                 {"liquidationPrice", "liquidationPriceExact"},
 	"QTY-5:taker/mm":                         {"maintenanceMargin", "liquidationPriceExact", "liquidationPriceReason"},
 	"VAR-1/validation":                       {},
+	"PM-1/validation":                        {},
 	"MARK-3/computed-mark":                   {},
 	"EVAL-1/no-mutation":                     {},
 	"EVAL-1/bad-input":                       {},

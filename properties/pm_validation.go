@@ -1,0 +1,90 @@
+package properties
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+
+	"github.com/perpcheck/perpcheck/properties/gen"
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// propPMValidation: a valid portfolio scenario with one input rule of its
+// first market's portfolio-margin parameters or expiry broken (SPEC PM-1,
+// MKT-6) is an error of that rule at that field's path; every other field
+// stays valid, and the first market in byte order is checked first
+// (EVAL-2), so the path is the first violation. Judged from the inputs
+// alone, without an oracle.
+func propPMValidation(e *env) func(*rapid.T) {
+	g := e.pmScenarios(gen.PMConfig{Underlyings: 2})
+	return func(t *rapid.T) {
+		s := g.Draw(t, "scenario")
+		name := slices.Sorted(maps.Keys(s.Markets))[0]
+		m := s.Markets[name]
+		pp := m.PortfolioMargin.Clone()
+		pre := "markets." + spec.PathKey(name)
+		path, rule := pre+".portfolioMargin", "PM-1"
+		one := decimal.NewFromInt(1)
+		switch k := rapid.IntRange(0, 9).Draw(t, "break"); k {
+		case 0: // no shock
+			pp.Shocks, path = nil, path+".shocks"
+		case 1: // a shock of +-1 or beyond, at index j (the earlier ones valid)
+			j := rapid.IntRange(0, len(pp.Shocks)-1).Draw(t, "shock")
+			pp.Shocks[j] = rapid.SampledFrom([]decimal.Decimal{one, one.Neg(), units(100_000_001), units(-150_000_000)}).Draw(t, "bad")
+			path += fmt.Sprintf(".shocks[%d]", j)
+		case 2: // a shock listed twice: a copy of shocks[i] inserted at j > i
+			j := rapid.IntRange(1, len(pp.Shocks)).Draw(t, "at")
+			i := rapid.IntRange(0, j-1).Draw(t, "copyOf")
+			pp.Shocks = slices.Insert(pp.Shocks, j, pp.Shocks[i])
+			path += fmt.Sprintf(".shocks[%d]", j)
+		case 3: // a rate out of its range: below 0, or 1 where [0, 1) (above 1 for extremeFraction's [0, 1])
+			f := rapid.IntRange(0, 4).Draw(t, "field")
+			names := []string{"extremeMove", "extremeFraction", "basisRate", "contingencyRate", "minimumChargeRate"}
+			bad := units(-1)
+			if rapid.Bool().Draw(t, "above") {
+				bad = one
+				if f == 1 {
+					bad = units(100_000_001)
+				}
+			}
+			*[]*decimal.NullDecimal{&pp.ExtremeMove, &pp.ExtremeFraction, &pp.BasisRate, &pp.ContingencyRate, &pp.MinimumChargeRate}[f] = nd(bad)
+			path += "." + names[f]
+		case 4: // the first band's minCharge is not 0
+			pp.MinimumChargeTiers = []spec.ChargeTier{{MinCharge: units(1), MaxCharge: dec(1000, 0), Multiplier: one}}
+			path += ".minimumChargeTiers[0].minCharge"
+		case 5: // an empty band (maxCharge <= minCharge) at band 1
+			pp.MinimumChargeTiers = []spec.ChargeTier{{MinCharge: decimal.Zero, MaxCharge: dec(1000, 0), Multiplier: one},
+				{MinCharge: dec(1000, 0), MaxCharge: dec(rapid.SampledFrom([]int64{1000, 999}).Draw(t, "max"), 0), Multiplier: one}}
+			path += ".minimumChargeTiers[1].maxCharge"
+		case 6: // a gap between bands
+			pp.MinimumChargeTiers = []spec.ChargeTier{{MinCharge: decimal.Zero, MaxCharge: dec(1000, 0), Multiplier: one},
+				{MinCharge: dec(1000, 0).Add(units(1)), MaxCharge: dec(5000, 0), Multiplier: one}}
+			path += ".minimumChargeTiers[1].minCharge"
+		case 7: // a multiplier below 1, or below the previous band's
+			pp.MinimumChargeTiers = []spec.ChargeTier{{MinCharge: decimal.Zero, MaxCharge: dec(1000, 0), Multiplier: dec(2, 0)},
+				{MinCharge: dec(1000, 0), MaxCharge: dec(5000, 0), Multiplier: dec(2, 0).Sub(units(1))}}
+			path += ".minimumChargeTiers[1].multiplier"
+			if rapid.Bool().Draw(t, "belowOne") {
+				pp.MinimumChargeTiers = pp.MinimumChargeTiers[:1]
+				pp.MinimumChargeTiers[0].Multiplier = one.Sub(units(1))
+				path = pre + ".portfolioMargin.minimumChargeTiers[0].multiplier"
+			}
+		case 8: // an initial margin factor below 1
+			pp.InitialMarginFactor = nd(one.Sub(units(rapid.Int64Range(1, 100_000_000).Draw(t, "below"))))
+			path += ".initialMarginFactor"
+		case 9: // an expiry of 0 or below (MKT-6, checked before the parameters)
+			x := units(-rapid.Int64Range(0, 100_000_000).Draw(t, "expiry"))
+			m.Expiry, path, rule = &x, pre+".expiry", "MKT-6"
+		}
+		m.PortfolioMargin = pp
+		s.Markets[name] = m
+		_, err := e.evaluate(t, s, "broken")
+		me := asError(err)
+		if me == nil || me.Path != path || me.Rule != rule {
+			e.fail(t, []named{{"broken", s}}, "want the error %s at %q, got %v (PM-1/validation)", rule, path, err)
+		}
+	}
+}
