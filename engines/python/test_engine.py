@@ -248,15 +248,19 @@ class Errors(unittest.TestCase):
                          ("account.positions[0].entryPrice", "EVAL-4"))
 
     def test_variants(self):
-        # SPEC VAR-1/VAR-2: the defaults only; another choice is not-supported, an unknown key EVAL-4
+        # SPEC VAR-1: every key and name is checked; the query variants are implemented (VAR-2)
         sc = scenario([])
         sc["markets"]["X"]["variants"] = {"trigger": "strict", "tierBound": "lower-inclusive", "liquidatorShare": None}
         self.assertEqual(pe.evaluate(sc)["pools"][0]["equity"], "0")
-        sc["markets"]["X"]["variants"] = {"trigger": "at-equality"}
-        with self.assertRaises(pe.NotSupported):
-            pe.evaluate(sc)
+        sc["markets"]["X"]["variants"] = {"trigger": "at-equality", "closeFee": "taker"}
+        self.assertEqual(pe.evaluate(sc)["pools"][0]["liquidatable"], False)  # E = MM = 0: never
         sc["markets"]["X"]["variants"] = {"trigger": "strict", "bogus": "x"}
         self.assertEqual(self.err(sc), ("markets.X.variants.bogus", "EVAL-4"))
+        sc["markets"]["X"]["variants"] = {"tierSchedule": "stepped"}
+        self.assertEqual(self.err(sc), ("markets.X.variants.tierSchedule", "VAR-1"))
+        # VAR-1: one trigger per scenario; Y (after X in byte order) differs from X
+        sc = scenario([], markets={"X": market(variants={"trigger": "at-equality"}), "Y": market()})
+        self.assertEqual(self.err(sc), ("markets.Y.variants.trigger", "VAR-1"))
 
     def test_reported_value_out_of_range(self):
         # N = 90000000000 * 2 > MAX: NUM-2 at the report path (EVAL-2 step 4)
