@@ -239,9 +239,36 @@ def gen_scenario(r: random.Random) -> dict:
         positions.append(p)
     wb = r.choice(["0", "1", "100", "1000", "12345.67", "1000000", "0.00000001"])
     sc = {"markets": markets, "prices": prices, "account": {"walletBalance": wb, "positions": positions}}
+    if positions and r.random() < 0.2:
+        at_boundary(r, sc)
     if positions and r.random() < 0.25:
         at_equality(r, sc)
     return sc
+
+
+def at_boundary(r: random.Random, sc: dict):
+    """Aim at TIER-7's bound: one position's notional exactly a tier boundary (size one lot, mark
+    boundary / lot), or its mark on its market's tick grid (so that a root may be a tick price)."""
+    p = r.choice(sc["account"]["positions"])
+    m = sc["markets"][p["market"]]
+    lot = Decimal(m["lotSize"])
+    if r.random() < 0.7:
+        b = Decimal(r.choice(m["tiers"])["maxNotional" if r.random() < 0.6 else "minNotional"])
+        k = r.choice([1, 1, 2, 3, 7])
+        mark = b / (lot * k)
+        if b > 0 and mark == _grid_floor(mark) and mark <= Decimal("92233720368"):
+            p["size"] = d(lot * k)
+            sc["prices"][p["market"]] = {"mark": d(mark)}
+            if r.random() < 0.4:
+                p["entryPrice"] = d(mark)
+                p.pop("entryValue", None)
+    else:
+        tick = Decimal(m["tickSize"])
+        pr = sc["prices"][p["market"]]
+        if "mark" in pr:
+            mk = (Decimal(pr["mark"]) / tick).to_integral_value(rounding="ROUND_FLOOR") * tick
+            if mk > 0:
+                pr["mark"] = d(mk)
 
 
 def at_equality(r: random.Random, sc: dict):
@@ -314,7 +341,11 @@ def mutate(r: random.Random, sc: dict):
         f = r.choice(["tickSize", "lotSize", "mmBasis", "marginModes", "liquidationFeeRate",
                       "fundingIntervalHours", "markPriceBand", "makerFeeRate", "takerFeeRate",
                       "fundingRateCap", "tiers", "bogus", "variants"])
-        if f == "variants":
+        if f == "variants" and (m.get("variants") or {}).get("maintenanceRate") == "half-initial" and m.get("tiers"):
+            # TIER-3:half-initial's requirements: integer leverages, D = lcm(2 * maxLeverage) <= 10^6
+            # over every half-initial market (999x beside 1000x: 1,998,000)
+            m["tiers"][0]["maxLeverage"] = r.choice(["999", "1000", "12.5", "0.5", "1997"])
+        elif f == "variants":
             v = m.setdefault("variants", {})
             key = r.choice(["trigger", "tierBound", "tierSchedule", "maintenanceRate", "closeFee",
                             "isolatedLeftover", "liquidatorShare", "fundingCap", "fundingCapFactor", "nope"])
