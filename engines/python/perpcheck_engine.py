@@ -635,8 +635,9 @@ def _market(name: str, m: dict, first=None, ctx=None) -> Market:
                                 f"exceeds {HALF_INITIAL_MAX_D}")
             if lev >= 1:
                 mmr = 1 / (2 * lev)
-        # QTY-5:taker: MMR_t + takerFeeRate < 1 (the derived rate under half-initial when lev >= 1)
-        if taker and not mmr + mk.taker < 1:
+        # QTY-5:taker: MMR_t + takerFeeRate < 1; under half-initial with the derived rate, and only
+        # when maxLeverage_t >= 1 (TIER-3: "otherwise TIER-4 reports the tier next")
+        if taker and not (half and lev < 1) and not mmr + mk.taker < 1:
             raise SpecError(f"{tp}.maintenanceMarginRate", "QTY-5",
                             f"QTY-5:taker needs maintenance rate {f2s(mmr)} + takerFeeRate {f2s(mk.taker)} < 1")
         # TIER-4

@@ -478,6 +478,15 @@ class VariantGolden(unittest.TestCase):
         t = [dict(t[0], maintenanceMarginRate="0.6", maxLeverage="1")]
         sc = scenario([], markets={"X": market(tiers=t, variants={"closeFee": "taker"}, takerFeeRate="0.4")})
         self.assertEqual(self.err(sc), ("markets.X.tiers[0].maintenanceMarginRate", "QTY-5"))
+        # under half-initial with the derived rate 1/(2*1) = 0.5: 0.5 + 0.5 >= 1 is QTY-5; with a
+        # maxLeverage below 1 there is no derived rate and TIER-4 reports the tier (SPEC TIER-3)
+        v = {"closeFee": "taker", "maintenanceRate": "half-initial"}
+        t = [dict(t[0], maintenanceMarginRate="0.1", maxLeverage="1")]
+        sc = scenario([], markets={"X": market(tiers=t, variants=v, takerFeeRate="0.5")})
+        self.assertEqual(self.err(sc), ("markets.X.tiers[0].maintenanceMarginRate", "QTY-5"))
+        t = [dict(t[0], maintenanceMarginRate="0.5", maxLeverage="0")]
+        sc = scenario([], markets={"X": market(tiers=t, variants=v, takerFeeRate="0.6")})
+        self.assertEqual(self.err(sc), ("markets.X.tiers[0].maxLeverage", "TIER-4"))
 
 
 class Protocol(unittest.TestCase):
