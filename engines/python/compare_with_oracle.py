@@ -344,7 +344,7 @@ def mutate(r: random.Random, sc: dict):
         if f == "variants" and (m.get("variants") or {}).get("maintenanceRate") == "half-initial" and m.get("tiers"):
             # TIER-3:half-initial's requirements: integer leverages, D = lcm(2 * maxLeverage) <= 10^6
             # over every half-initial market (999x beside 1000x: 1,998,000)
-            m["tiers"][0]["maxLeverage"] = r.choice(["999", "1000", "12.5", "0.5", "1997", "0", "-2"])
+            m["tiers"][0]["maxLeverage"] = r.choice(["999", "1000", "12.5", "0.5", "1997", "0", "-2", "-1000000", "500001"])
             m["takerFeeRate"] = r.choice([m.get("takerFeeRate", "0"), "0.6"])
         elif f == "variants":
             v = m.setdefault("variants", {})

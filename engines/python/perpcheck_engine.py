@@ -628,12 +628,14 @@ def _market(name: str, m: dict, first=None, ctx=None) -> Market:
             if lev.denominator != 1:
                 raise SpecError(f"{tp}.maxLeverage", "TIER-3",
                                 f"TIER-3:half-initial needs an integer maxLeverage, got {f2s(lev)}")
-            ctx["D"] = math.lcm(ctx["D"], 2 * lev.numerator)
-            if ctx["D"] > HALF_INITIAL_MAX_D:
-                raise SpecError(f"{tp}.maxLeverage", "TIER-3",
-                                f"TIER-3:half-initial: the common denominator lcm(2 * maxLeverage) = {ctx['D']} "
-                                f"exceeds {HALF_INITIAL_MAX_D}")
+            # A maxLeverage below 1 has no derived rate and does not enter D: TIER-4 reports the tier
+            # next (SPEC says so for QTY-5's check; for D it is the oracle's reading, AMBIGUITIES B-2).
             if lev >= 1:
+                ctx["D"] = math.lcm(ctx["D"], 2 * lev.numerator)
+                if ctx["D"] > HALF_INITIAL_MAX_D:
+                    raise SpecError(f"{tp}.maxLeverage", "TIER-3",
+                                    f"TIER-3:half-initial: the common denominator lcm(2 * maxLeverage) = {ctx['D']} "
+                                    f"exceeds {HALF_INITIAL_MAX_D}")
                 mmr = 1 / (2 * lev)
         # QTY-5:taker: MMR_t + takerFeeRate < 1; under half-initial with the derived rate, and only
         # when maxLeverage_t >= 1 (TIER-3: "otherwise TIER-4 reports the tier next")

@@ -361,6 +361,11 @@ class VariantGolden(unittest.TestCase):
         self.assertEqual(self.err(scenario([], markets={"A": one("999"), "B": one("1000")}, prices=pr)),
                          ("markets.B.tiers[0].maxLeverage", "TIER-3"))
         pe.evaluate(scenario([], markets={"A": one("999")}, prices=pr))
+        # 500,001x alone: D = 1,000,002 > 10^6; -1,000,000x is no leverage (< 1): TIER-4, not D (B-2)
+        self.assertEqual(self.err(scenario([], markets={"A": one("500001")}, prices=pr)),
+                         ("markets.A.tiers[0].maxLeverage", "TIER-3"))
+        self.assertEqual(self.err(scenario([], markets={"A": one("-1000000")}, prices=pr)),
+                         ("markets.A.tiers[0].maxLeverage", "TIER-4"))
         pe.evaluate(scenario([], markets={"A": one("1000"), "B": market()}, prices=pr))
         # explicit rates are not defined with half-initial: TIER-3 at T.initialMarginRate
         t = [dict(HL_ETH[0], initialMarginRate="0.04")]
