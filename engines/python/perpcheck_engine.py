@@ -11,6 +11,10 @@ Public API:
     evaluate_json(text)           -> ("report", dict) or ("error", {"path","rule","msg"})
     evaluate_safe(scenario)       -> ("report", dict) or ("error", {...})
 
+SPEC VAR: the query variants (POOL-5 trigger, TIER-7 bound, TIER-8 schedule, TIER-3 maintenance rate,
+QTY-5 close fee) and explicit per-tier initial margin rates are implemented; the ledger-only choices
+are validated (VAR-1) and unused.
+
 Environment: PERPCHECK_PY_MUTANT=mm-round-down makes reported maintenance margins round down
 (a deliberately broken engine, to show that the conformance suite catches it).
 """
@@ -478,8 +482,6 @@ VARIANT_CHOICES = [
     ("FND-1", "fundingCap", ["fixed", "margin-linked"]),
     ("LED-9", "setLeverage", ["checked", "unchecked"]),
 ]
-# The query variants (those a report depends on); this engine implements every one (VAR-2).
-QUERY_VARIANT_KEYS = ("trigger", "tierBound", "tierSchedule", "maintenanceRate", "closeFee")
 
 
 def _variants(base: str, v) -> dict:
