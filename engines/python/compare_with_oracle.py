@@ -98,6 +98,91 @@ def gen_market(r: random.Random, name: str) -> dict:
     return m
 
 
+def _grid_floor(x: Decimal) -> Decimal:
+    return x.quantize(Decimal("1e-8"), rounding="ROUND_FLOOR")
+
+
+def add_explicit_imr(r: random.Random, tiers: list):
+    """Explicit initial margin rates (SPEC TIER-1, TIER-5, QTY-4): every tier, 0 < IMR_t <= 1,
+    non-decreasing, MMR_t <= IMR_t, IMR_t * maxLeverage_t <= 1; sometimes an OKX-like display leverage
+    (66.66x for 1.5 %)."""
+    prev = Decimal(0)
+    for t in tiers:
+        lev = Decimal(t["maxLeverage"])
+        hi = _grid_floor(Decimal(1) / lev)
+        lo = max(prev, Decimal(t["maintenanceMarginRate"]), Decimal("0.00000001"))
+        if lo > hi:  # cannot happen for the tables gen_market draws; keep the table valid anyway
+            hi = lo
+            t["maxLeverage"] = d(max(Decimal(1), (Decimal(1) / lo).quantize(Decimal("0.01"), rounding="ROUND_FLOOR")))
+        x = r.random()
+        if x < 0.35:
+            imr = hi
+        elif x < 0.55:
+            imr = lo
+        else:
+            imr = lo + _grid_floor((hi - lo) * Decimal(r.choice(["0.5", "0.25", "0.9", "0.1"])))
+            imr = imr.quantize(Decimal(r.choice(["1e-4", "1e-3", "1e-8"])), rounding="ROUND_FLOOR")
+            imr = min(max(imr, lo), hi)
+        t["initialMarginRate"] = d(imr)
+        prev = imr
+
+
+def add_variants(r: random.Random, m: dict, trigger: str):
+    """SPEC VAR: draw the market's query variants (VAR-1 keys) and keep its table valid under them,
+    mostly (a few stay broken on purpose: TIER-6 under flat, TIER-3's integer leverage, QTY-5)."""
+    v = {}
+    if trigger != "strict" or r.random() < 0.1:
+        v["trigger"] = trigger
+    if r.random() < 0.4:
+        v["tierBound"] = r.choice(["upper-inclusive", "upper-inclusive", "lower-inclusive", ""])
+    if r.random() < 0.35:
+        v["tierSchedule"] = r.choice(["flat", "flat", "progressive"])
+    explicit = "initialMarginRate" in m["tiers"][0]
+    if not explicit and r.random() < 0.3:
+        v["maintenanceRate"] = r.choice(["half-initial", "half-initial", "half-initial", "given"])
+    if r.random() < 0.3:
+        v["closeFee"] = r.choice(["taker", "taker", "none"])
+    if r.random() < 0.1:  # ledger-only choices: validated (VAR-1), unused by queries
+        v["isolatedLeftover"] = r.choice(["trader", "insurance", "liquidator-split"])
+        if v["isolatedLeftover"] == "liquidator-split" or r.random() < 0.05:
+            v["liquidatorShare"] = r.choice(["0.5", "0", "1", "0.5", "0.25", "1.5"])
+        v["fundingCap"] = r.choice(["fixed", "margin-linked"])
+        if v["fundingCap"] == "margin-linked" or r.random() < 0.05:
+            v["fundingCapFactor"] = r.choice(["0.75", "0.75", "2", "0"])
+        v["setLeverage"] = r.choice(["checked", "unchecked"])
+    if not v and r.random() < 0.5:
+        return
+    m["variants"] = v
+    half = v.get("maintenanceRate") == "half-initial"
+    flat = v.get("tierSchedule") == "flat"
+    if half:
+        # integer leverages (TIER-3:half-initial), and the deduction on the derived rates 1/(2L)
+        cum, prev = Decimal(0), None
+        from fractions import Fraction
+        cumf = Fraction(0)
+        for t in m["tiers"]:
+            if r.random() < 0.97:
+                t["maxLeverage"] = d(max(Decimal(1), Decimal(t["maxLeverage"]).to_integral_value(rounding="ROUND_FLOOR")))
+            lev = Fraction(Decimal(t["maxLeverage"]))
+            rate = 1 / (2 * lev)
+            if prev is not None:
+                cumf += Fraction(Decimal(t["minNotional"])) * (rate - prev)
+            prev = rate
+            if "maintenanceAmount" in t:
+                if flat:
+                    t["maintenanceAmount"] = "0"
+                elif (cumf * 10**8).denominator == 1:
+                    t["maintenanceAmount"] = d(Decimal(cumf.numerator) / Decimal(cumf.denominator))
+                elif r.random() < 0.9:
+                    del t["maintenanceAmount"]
+    elif flat:
+        for t in m["tiers"]:
+            if "maintenanceAmount" in t and r.random() < 0.95:
+                t["maintenanceAmount"] = "0"
+    if v.get("closeFee") == "taker" and "takerFeeRate" not in m or r.random() < 0.3:
+        m["takerFeeRate"] = r.choice(["0.0005", "0.0006", "0.002", "0.05", "0.00000001", "0.6"])
+
+
 def gen_price(r: random.Random, ref: Decimal) -> dict:
     if r.random() < 0.6:
         return {"mark": d(ref)}
@@ -116,8 +201,15 @@ def gen_scenario(r: random.Random) -> dict:
     nm = r.choice([1, 1, 2, 3, 4])
     chosen = r.sample(names, nm)
     markets, prices, refs = {}, {}, {}
+    # SPEC VAR: one trigger per scenario (VAR-1); variants drawn in about half the scenarios
+    variants = r.random() < 0.5
+    trigger = r.choice(["strict", "at-equality", "at-equality"])
     for nme in chosen:
         markets[nme] = gen_market(r, nme)
+        if r.random() < 0.2:
+            add_explicit_imr(r, markets[nme]["tiers"])
+        if variants:
+            add_variants(r, markets[nme], trigger if r.random() < 0.97 else "strict")
         ref = Decimal(rnd_amount(r, 0.001, 100000, r.choice(["0.01", "0.0001", "1", "0.00000001"])))
         refs[nme] = ref
         prices[nme] = gen_price(r, ref)
@@ -146,7 +238,59 @@ def gen_scenario(r: random.Random) -> dict:
             p["isolatedMargin"] = d(size * ep * Decimal(r.choice(["0", "0.01", "0.05", "0.1", "0.5", "1", "2"])))
         positions.append(p)
     wb = r.choice(["0", "1", "100", "1000", "12345.67", "1000000", "0.00000001"])
-    return {"markets": markets, "prices": prices, "account": {"walletBalance": wb, "positions": positions}}
+    sc = {"markets": markets, "prices": prices, "account": {"walletBalance": wb, "positions": positions}}
+    if positions and r.random() < 0.2:
+        at_boundary(r, sc)
+    if positions and r.random() < 0.25:
+        at_equality(r, sc)
+    return sc
+
+
+def at_boundary(r: random.Random, sc: dict):
+    """Aim at TIER-7's bound: one position's notional exactly a tier boundary (size one lot, mark
+    boundary / lot), or its mark on its market's tick grid (so that a root may be a tick price)."""
+    p = r.choice(sc["account"]["positions"])
+    m = sc["markets"][p["market"]]
+    lot = Decimal(m["lotSize"])
+    if r.random() < 0.7:
+        b = Decimal(r.choice(m["tiers"])["maxNotional" if r.random() < 0.6 else "minNotional"])
+        k = r.choice([1, 1, 2, 3, 7])
+        mark = b / (lot * k)
+        if b > 0 and mark == _grid_floor(mark) and mark <= Decimal("92233720368"):
+            p["size"] = d(lot * k)
+            sc["prices"][p["market"]] = {"mark": d(mark)}
+            if r.random() < 0.4:
+                p["entryPrice"] = d(mark)
+                p.pop("entryValue", None)
+    else:
+        tick = Decimal(m["tickSize"])
+        pr = sc["prices"][p["market"]]
+        if "mark" in pr:
+            mk = (Decimal(pr["mark"]) / tick).to_integral_value(rounding="ROUND_FLOOR") * tick
+            if mk > 0:
+                pr["mark"] = d(mk)
+
+
+def at_equality(r: random.Random, sc: dict):
+    """Aim at POOL-5's edge E = MM: set the cross wallet (or one isolated margin) to the pool's
+    reported MM minus its positions' reported unrealized PnL, as this engine reports them (only the
+    inputs come from it; the oracle judges). When MM and U are on the grid, E = MM exactly."""
+    kind, rep = pe.evaluate_safe(json.loads(json.dumps(sc)))
+    if kind != "report":
+        return
+    pools = rep["pools"]
+    k = r.randrange(len(pools))
+    pl = pools[k]
+    if pl["position"] < 0:
+        u = sum(Decimal(p["unrealizedPnl"]) for p in rep["positions"] if p["marginMode"] == "cross")
+        w = Decimal(pl["maintenanceMargin"]) - u
+        if w >= 0:
+            sc["account"]["walletBalance"] = d(w)
+    else:
+        p = rep["positions"][pl["position"]]
+        w = Decimal(pl["maintenanceMargin"]) - Decimal(p["unrealizedPnl"])
+        if w >= 0:
+            sc["account"]["positions"][pl["position"]]["isolatedMargin"] = d(w)
 
 
 def gen_edge(r: random.Random) -> dict:
@@ -196,8 +340,19 @@ def mutate(r: random.Random, sc: dict):
         m = sc["markets"][r.choice(mk)]
         f = r.choice(["tickSize", "lotSize", "mmBasis", "marginModes", "liquidationFeeRate",
                       "fundingIntervalHours", "markPriceBand", "makerFeeRate", "takerFeeRate",
-                      "fundingRateCap", "tiers", "bogus"])
-        if f == "mmBasis":
+                      "fundingRateCap", "tiers", "bogus", "variants"])
+        if f == "variants" and (m.get("variants") or {}).get("maintenanceRate") == "half-initial" and m.get("tiers"):
+            # TIER-3:half-initial's requirements: integer leverages, D = lcm(2 * maxLeverage) <= 10^6
+            # over every half-initial market (999x beside 1000x: 1,998,000)
+            m["tiers"][0]["maxLeverage"] = r.choice(["999", "1000", "12.5", "0.5", "1997", "0", "-2", "-1000000", "500001"])
+            m["takerFeeRate"] = r.choice([m.get("takerFeeRate", "0"), "0.6"])
+        elif f == "variants":
+            v = m.setdefault("variants", {})
+            key = r.choice(["trigger", "tierBound", "tierSchedule", "maintenanceRate", "closeFee",
+                            "isolatedLeftover", "liquidatorShare", "fundingCap", "fundingCapFactor", "nope"])
+            v[key] = r.choice(["at-equality", "upper-inclusive", "flat", "half-initial", "taker", "insurance",
+                               "margin-linked", "", "bogus", None, "0.5", 3])
+        elif f == "mmBasis":
             m[f] = r.choice(["", "x", "entry", None])
         elif f == "marginModes":
             m[f] = r.choice([[], ["cross", "cross"], ["x"], "cross", None])
@@ -206,7 +361,7 @@ def mutate(r: random.Random, sc: dict):
             if m[f]:
                 t = r.choice(m[f])
                 tf = r.choice(["minNotional", "maxNotional", "maintenanceMarginRate", "maxLeverage",
-                               "maintenanceAmount", "junk"])
+                               "maintenanceAmount", "junk", "initialMarginRate"])
                 t[tf] = r.choice(BAD_DECIMALS)
         else:
             m[f] = r.choice(BAD_DECIMALS)
@@ -407,6 +562,19 @@ def one(args):
         tags += [p.get("liquidationPriceReason", "liq"), p.get("bankruptcyPriceReason", "bkr")]
     for pl in mine[1]["pools"]:
         tags += ["mr-null" if pl["marginRatio"] is None else "mr", "liquidatable" if pl["liquidatable"] else "healthy"]
+        if pl["position"] >= 0 or mine[1]["positions"]:
+            if Decimal(pl["equity"]) == Decimal(pl["maintenanceMargin"]):
+                tags.append("E=MM-reported")
+    # SPEC VAR: which variants the agreeing report ran under (one tag per case and variant)
+    try:
+        for m in json.loads(text).get("markets", {}).values():
+            for k, v in (m.get("variants") or {}).items():
+                if v and k in ("trigger", "tierBound", "tierSchedule", "maintenanceRate", "closeFee"):
+                    tags.append(f"{k}={v}")
+            if m.get("tiers") and "initialMarginRate" in m["tiers"][0]:
+                tags.append("explicit-imr")
+    except (ValueError, AttributeError):
+        pass
     return seed, text, "agree-report", " ".join(tags)
 
 

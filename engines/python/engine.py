@@ -20,7 +20,16 @@ import perpcheck_engine as pe  # noqa: E402
 
 ENGINE = "perpcheck-python"
 VERSION = "0.1.0"
-CAPABILITIES = ["isolated", "entry-basis", "computed-mark", "error-paths"]
+CAPABILITIES = ["isolated", "entry-basis", "computed-mark", "error-paths", "explicit-imr"]
+# SPEC VAR-2 / PROTOCOL PR-5: the query variants it implements, per rule, default first. The
+# ledger-only choices (LQ-4, TRD-4, ADL-2, FND-1, LED-9) are not named: there is no ledger.
+VARIANTS = {
+    "POOL-5": ["strict", "at-equality"],
+    "TIER-7": ["lower-inclusive", "upper-inclusive"],
+    "TIER-8": ["progressive", "flat"],
+    "TIER-3": ["given", "half-initial"],
+    "QTY-5": ["none", "taker"],
+}
 LEDGER_TYPES = ("ledger_open", "apply", "state", "ledger_close")
 
 CODE_NOT_SUPPORTED = 10
@@ -102,7 +111,7 @@ def handle(line: str):
         if proto != "perpcheck/1":
             return err(CODE_NOT_SUPPORTED, f"this engine speaks perpcheck/1, not {proto!r}")
         return {"in_reply_to": rid, "type": "init_ok", "engine": ENGINE, "version": VERSION,
-                "capabilities": CAPABILITIES, "variants": {},
+                "capabilities": CAPABILITIES, "variants": VARIANTS,
                 "outputs": {"liquidationPrice": True, "bankruptcyPrice": True, "effects": False}}
     if rtype == "evaluate":
         kind, body = eval_one(_get(raw, "scenario"))

@@ -11,6 +11,10 @@ Public API:
     evaluate_json(text)           -> ("report", dict) or ("error", {"path","rule","msg"})
     evaluate_safe(scenario)       -> ("report", dict) or ("error", {...})
 
+SPEC VAR: the query variants (POOL-5 trigger, TIER-7 bound, TIER-8 schedule, TIER-3 maintenance rate,
+QTY-5 close fee) and explicit per-tier initial margin rates are implemented; the ledger-only choices
+are validated (VAR-1) and unused.
+
 Environment: PERPCHECK_PY_MUTANT=mm-round-down makes reported maintenance margins round down
 (a deliberately broken engine, to show that the conformance suite catches it).
 """
@@ -231,14 +235,14 @@ def _has_surrogate(s):
 DEC, DECR, STR = "dec", "decr", "str"  # DECR: a required decimal, for which null is an error
 # SPEC EVAL-5: REQUIRED[schema] lists (field, unless) in order; absent or null is EVAL-4.
 TIER_S = ("obj", {"minNotional": DECR, "maxNotional": DECR, "maintenanceMarginRate": DECR,
-                  "maxLeverage": DECR, "maintenanceAmount": DEC})
+                  "maxLeverage": DECR, "maintenanceAmount": DEC, "initialMarginRate": DEC})
 MARKET_S = ("obj", {"profile": STR, "symbol": STR, "tickSize": DECR, "lotSize": DECR, "mmBasis": STR,
                     "tiers": ("list", TIER_S), "marginModes": ("list", STR),
                     "liquidationFeeRate": DEC, "fundingIntervalHours": DEC, "markPriceBand": DEC,
                     "makerFeeRate": DEC, "takerFeeRate": DEC, "fundingRateCap": DEC})
-# SPEC VAR: a market's variants (VAR-1). This engine implements the defaults only (it declares no
-# variants, VAR-2): every key is validated (VAR-1, _variants), then a query variant other than the
-# default is answered not-supported (the harness sends none, PROTOCOL PR-5).
+# SPEC VAR: a market's variants (VAR-1). This engine implements every query variant (POOL-5,
+# TIER-7, TIER-8, TIER-3, QTY-5) and declares them (VAR-2, engine.py); the ledger-only choices
+# (LQ-4, TRD-4, ADL-2, FND-1, LED-9) are validated (VAR-1) and otherwise unused: no query reads them.
 VARIANT_DEFAULTS = {"trigger": "strict", "tierBound": "lower-inclusive", "tierSchedule": "progressive",
                     "maintenanceRate": "given", "closeFee": "none", "isolatedLeftover": "trader",
                     "isolatedFeePayer": "wallet", "adlRanking": "position", "fundingCap": "fixed",
@@ -411,10 +415,15 @@ def f2s(x: Fraction) -> str:
 # ---------------------------------------------------------------------------------------------
 
 class Tier:
-    __slots__ = ("lo", "hi", "mmr", "lev", "cum")
+    """One tier: lo/hi notional bounds, mmr the rate every formula uses (the given rate, or under
+    TIER-3:half-initial 1/(2*lev)), rate = mmr (+ takerFeeRate under QTY-5:taker) the slope of MM,
+    cum the deduction (TIER-6; 0 under TIER-8:flat), imr the explicit initial margin rate or None."""
+    __slots__ = ("lo", "hi", "mmr", "lev", "cum", "rate", "imr")
 
-    def __init__(self, lo, hi, mmr, lev, cum):
+    def __init__(self, lo, hi, mmr, lev, cum, rate=None, imr=None):
         self.lo, self.hi, self.mmr, self.lev, self.cum = lo, hi, mmr, lev, cum
+        self.rate = mmr if rate is None else rate
+        self.imr = imr
 
 
 class Market:
@@ -425,19 +434,39 @@ class Market:
         self.modes = ("cross", "isolated")
         self.H = Fraction(8)
         self.band = None
+        self.taker = Fraction(0)
         self.tiers: list[Tier] = []
+        self.variants = dict(VARIANT_DEFAULTS)
+
+    @property
+    def upper(self) -> bool:
+        """TIER-7:upper-inclusive."""
+        return self.variants["tierBound"] == "upper-inclusive"
 
     def tier_index(self, n: Fraction) -> int:
-        """TIER-7: 0-based index of the tier of notional n >= 0."""
+        """TIER-7: 0-based index of the tier of notional n >= 0. Default: lo <= n < hi; under
+        upper-inclusive: lo < n <= hi, tier 1 also holding n = 0. Beyond the last tier's
+        maxNotional: the last tier."""
         for i, t in enumerate(self.tiers):
-            if t.lo <= n < t.hi:
+            if self.upper:
+                if (t.lo < n or (i == 0 and n == 0)) and n <= t.hi:
+                    return i
+            elif t.lo <= n < t.hi:
                 return i
         return len(self.tiers) - 1
 
     def mm(self, n: Fraction) -> Fraction:
-        """TIER-8: MM(N) = N * MMR_t - cum_t."""
+        """TIER-8 (with QTY-5): MM(N) = N * rate_t - cum_t, rate_t = MMR_t (+ takerFeeRate under
+        QTY-5:taker), cum_t = 0 under TIER-8:flat (Tier holds both)."""
         t = self.tiers[self.tier_index(n)]
-        return n * t.mmr - t.cum
+        return n * t.rate - t.cum
+
+    def im(self, n: Fraction, lev: Fraction) -> Fraction:
+        """QTY-4: IM = N / min(L, maxLeverage_t); with explicit rates N * max(1/L, IMR_t); t = tier(N)."""
+        t = self.tiers[self.tier_index(n)]
+        if t.imr is not None:
+            return n * max(1 / lev, t.imr)
+        return n / min(lev, t.lev)
 
 
 # SPEC VAR: (rule, key, variant names with the default first).
@@ -453,8 +482,6 @@ VARIANT_CHOICES = [
     ("FND-1", "fundingCap", ["fixed", "margin-linked"]),
     ("LED-9", "setLeverage", ["checked", "unchecked"]),
 ]
-# The query variants this engine implements: the defaults only.
-QUERY_VARIANT_KEYS = ("trigger", "tierBound", "tierSchedule", "maintenanceRate", "closeFee")
 
 
 def _variants(base: str, v) -> dict:
@@ -491,8 +518,14 @@ def _variants(base: str, v) -> dict:
     return out
 
 
-def _market(name: str, m: dict, first=None) -> Market:
-    """first is the first market of the scenario (None for the first): VAR-1 wants one trigger."""
+HALF_INITIAL_MAX_D = 10**6  # TIER-3:half-initial
+
+
+def _market(name: str, m: dict, first=None, ctx=None) -> Market:
+    """first is the first market of the scenario (None for the first): VAR-1 wants one trigger.
+    ctx carries what spans markets: "D", the running lcm of TIER-3:half-initial."""
+    if ctx is None:
+        ctx = {"D": 1}
     base = f"markets.{name}"
     if "profile" in m or "symbol" in m:
         raise NotSupported(f"{base}: venue profiles are not implemented by this engine (PROTOCOL PR-6)")
@@ -543,7 +576,7 @@ def _market(name: str, m: dict, first=None) -> Market:
         mk.H = h
     mk.band = rate("markPriceBand", False, 0, True)
     rate("makerFeeRate", True, 0, True)
-    rate("takerFeeRate", True, 0, True)
+    mk.taker = rate("takerFeeRate", True, 0, True) or Fraction(0)
     rate("fundingRateCap", False, 0, True)
 
     # VAR-1: the variants, then one trigger for every market.
@@ -562,27 +595,55 @@ def _market(name: str, m: dict, first=None) -> Market:
     lo0 = num(tiers[0].get("minNotional"), p0) or Fraction(0)
     if lo0 != 0:
         raise SpecError(p0, "TIER-1", f"tiers[0].minNotional must be 0, got {f2s(lo0)}")
+    half = mk.variants["maintenanceRate"] == "half-initial"
+    flat = mk.variants["tierSchedule"] == "flat"
+    taker = mk.variants["closeFee"] == "taker"
     prev = None
+    prev_given = None  # the previous tier's given maintenanceMarginRate (TIER-3 checks it)
+    explicit = None  # whether tier 0 gives initialMarginRate (TIER-1: all tiers or none)
     for i, t in enumerate(tiers):
         tp = f"{tb}[{i}]"
         lo = num(t.get("minNotional"), f"{tp}.minNotional") or Fraction(0)
         hi = num(t.get("maxNotional"), f"{tp}.maxNotional") or Fraction(0)
-        mmr = num(t.get("maintenanceMarginRate"), f"{tp}.maintenanceMarginRate") or Fraction(0)
+        given = num(t.get("maintenanceMarginRate"), f"{tp}.maintenanceMarginRate") or Fraction(0)
         lev = num(t.get("maxLeverage"), f"{tp}.maxLeverage") or Fraction(0)
         amt = num(t.get("maintenanceAmount"), f"{tp}.maintenanceAmount")
+        imr = num(t.get("initialMarginRate"), f"{tp}.initialMarginRate")
         # TIER-2
         if not lo < hi:
             raise SpecError(f"{tp}.maxNotional", "TIER-2", f"maxNotional {f2s(hi)} must be > minNotional {f2s(lo)}")
         if prev is not None and lo != prev.hi:
             raise SpecError(f"{tp}.minNotional", "TIER-2",
                             f"minNotional {f2s(lo)} must equal the previous tier's maxNotional {f2s(prev.hi)}")
-        # TIER-3
-        if not (0 <= mmr < 1):
+        # TIER-3 (the given rate, also under half-initial, where it is required but unused)
+        if not (0 <= given < 1):
             raise SpecError(f"{tp}.maintenanceMarginRate", "TIER-3",
-                            f"maintenanceMarginRate must be in [0, 1), got {f2s(mmr)}")
-        if prev is not None and mmr < prev.mmr:
+                            f"maintenanceMarginRate must be in [0, 1), got {f2s(given)}")
+        if prev_given is not None and given < prev_given:
             raise SpecError(f"{tp}.maintenanceMarginRate", "TIER-3",
-                            f"maintenanceMarginRate {f2s(mmr)} is below the previous tier's {f2s(prev.mmr)}")
+                            f"maintenanceMarginRate {f2s(given)} is below the previous tier's {f2s(prev_given)}")
+        mmr = given
+        if half:
+            # TIER-3:half-initial: MMR_t = 1 / (2 * maxLeverage_t), exact; maxLeverage_t an integer and
+            # the scenario's common denominator D = lcm(2 * maxLeverage_t) <= 10^6, on the lcm of the
+            # tiers checked so far over every half-initial market in EVAL-2's order (ctx["D"]).
+            if lev.denominator != 1:
+                raise SpecError(f"{tp}.maxLeverage", "TIER-3",
+                                f"TIER-3:half-initial needs an integer maxLeverage, got {f2s(lev)}")
+            # A maxLeverage below 1 has no derived rate and does not enter D: TIER-4 reports the tier
+            # next (SPEC says so for QTY-5's check; for D it is the oracle's reading, AMBIGUITIES B-2).
+            if lev >= 1:
+                ctx["D"] = math.lcm(ctx["D"], 2 * lev.numerator)
+                if ctx["D"] > HALF_INITIAL_MAX_D:
+                    raise SpecError(f"{tp}.maxLeverage", "TIER-3",
+                                    f"TIER-3:half-initial: the common denominator lcm(2 * maxLeverage) = {ctx['D']} "
+                                    f"exceeds {HALF_INITIAL_MAX_D}")
+                mmr = 1 / (2 * lev)
+        # QTY-5:taker: MMR_t + takerFeeRate < 1; under half-initial with the derived rate, and only
+        # when maxLeverage_t >= 1 (TIER-3: "otherwise TIER-4 reports the tier next")
+        if taker and not (half and lev < 1) and not mmr + mk.taker < 1:
+            raise SpecError(f"{tp}.maintenanceMarginRate", "QTY-5",
+                            f"QTY-5:taker needs maintenance rate {f2s(mmr)} + takerFeeRate {f2s(mk.taker)} < 1")
         # TIER-4
         if lev < 1:
             raise SpecError(f"{tp}.maxLeverage", "TIER-4", f"maxLeverage must be >= 1, got {f2s(lev)}")
@@ -593,16 +654,37 @@ def _market(name: str, m: dict, first=None) -> Market:
         if mmr * lev > 1:
             raise SpecError(f"{tp}.maxLeverage", "TIER-5",
                             f"maintenanceMarginRate {f2s(mmr)} * maxLeverage {f2s(lev)} exceeds 1")
-        # TIER-6
-        cum = Fraction(0) if prev is None else prev.cum + lo * (mmr - prev.mmr)
+        # explicit initial margin rates: TIER-1 (all or none), TIER-3 (not with half-initial), then
+        # TIER-5's four checks in SPEC's order, all at T.initialMarginRate
+        ip = f"{tp}.initialMarginRate"
+        if explicit is None:
+            explicit = imr is not None
+        elif explicit != (imr is not None):
+            raise SpecError(ip, "TIER-1", "initialMarginRate must be given by every tier of the table or by none"
+                            + (" (tier 1 gives it)" if explicit else " (tier 1 does not)"))
+        if imr is not None:
+            if half:
+                raise SpecError(ip, "TIER-3", "an explicit initialMarginRate is not defined with TIER-3:half-initial")
+            if not (0 < imr <= 1):
+                raise SpecError(ip, "TIER-5", f"initialMarginRate must be in (0, 1], got {f2s(imr)}")
+            if prev is not None and imr < prev.imr:
+                raise SpecError(ip, "TIER-5", f"initialMarginRate {f2s(imr)} is below the previous tier's {f2s(prev.imr)}")
+            if given > imr:
+                raise SpecError(ip, "TIER-5", f"maintenanceMarginRate {f2s(given)} exceeds initialMarginRate {f2s(imr)}")
+            if imr * lev > 1:
+                raise SpecError(ip, "TIER-5", f"initialMarginRate {f2s(imr)} * maxLeverage {f2s(lev)} exceeds 1")
+        # TIER-6 (on the rate in use; under TIER-8:flat no deduction, cum_t = 0)
+        if flat:
+            cum = Fraction(0)
+        else:
+            cum = Fraction(0) if prev is None else prev.cum + lo * (mmr - prev.mmr)
         if amt is not None and amt != cum:
             raise SpecError(f"{tp}.maintenanceAmount", "TIER-6",
-                            f"maintenanceAmount {f2s(amt)} does not equal the TIER-6 recursion {f2s(cum)}")
-        prev = Tier(lo, hi, mmr, lev, cum)
+                            f"maintenanceAmount {f2s(amt)} does not equal the TIER-6 recursion {f2s(cum)}"
+                            + (" (TIER-8:flat: no deduction)" if flat else ""))
+        prev = Tier(lo, hi, mmr, lev, cum, mmr + mk.taker if taker else mmr, imr)
+        prev_given = given
         mk.tiers.append(prev)
-    for rule, key, names in VARIANT_CHOICES:
-        if key in QUERY_VARIANT_KEYS and mk.variants[key] != names[0]:
-            raise NotSupported(f"{base}.variants.{key}: the variant {rule}:{mk.variants[key]} is not implemented by this engine (SPEC VAR-2)")
     return mk
 
 
@@ -659,35 +741,75 @@ def _byte_order(names):
     return sorted(names, key=lambda s: s.encode("utf-8"))
 
 
-def _liq_price(mk: Market, p: Pos, K: Fraction):
-    """LIQ-3..7: (tick price, exact price, reason)."""
+def liquidatable(E: Fraction, MM: Fraction, at_eq: bool) -> bool:
+    """POOL-5: E < MM, exactly; under POOL-5:at-equality E <= MM, except E = MM = 0."""
+    if at_eq:
+        return E <= MM and not (E == 0 and MM == 0)
+    return E < MM
+
+
+def _liq_price(mk: Market, p: Pos, K: Fraction, K0: Fraction, at_eq: bool = False):
+    """LIQ-3..7: (tick price, exact price, reason).
+
+    f(P) = K + s*Q*(P - EP) - MM_i(P) (LIQ-1) and E(P) = K0 + s*Q*(P - EP) (BKR-1), so the pool's MM
+    at P is E(P) - f(P) and POOL-5's trigger at P is liquidatable(E(P), E(P) - f(P)). The root is
+    the boundary of S, the liquidatable prices (LIQ-4): sup S for a long, inf S for a short, solved
+    tier by tier on each tier's price interval I_t (TIER-7's bound), which also covers TIER-8:flat
+    (f jumps at the boundaries) and POOL-5:at-equality (P_t itself may be in S)."""
     s, Q, EP = p.s, p.Q, p.EP
-    if mk.basis == "entry":
-        mm0 = mk.mm(Q * EP)
-    else:
-        mm0 = Fraction(0)
-    f0 = K - s * Q * EP - mm0
+    entry = mk.basis == "entry"
+    mm_entry = mk.mm(Q * EP) if entry else None
+
+    def f(P):
+        return K + s * Q * (P - EP) - (mm_entry if entry else mk.mm(Q * P))
+
+    def liq_at(P):
+        E = K0 + s * Q * (P - EP)
+        return liquidatable(E, E - f(P), at_eq)
+
+    f0 = K - s * Q * EP - (mm_entry if entry else Fraction(0))  # LIQ-3
     if s > 0 and f0 >= 0:
         return None, None, "never-liquidatable"
     if s < 0 and f0 <= 0:
         return None, None, "always-liquidatable"
-    if mk.basis == "entry":
-        root = EP - s * (K - mk.mm(Q * EP)) / Q
+    if entry:
+        root = EP - s * (K - mm_entry) / Q
     else:
         root = None
         last = len(mk.tiers) - 1
         for i, t in enumerate(mk.tiers):
-            pt = (K - s * Q * EP + t.cum) / (Q * (t.mmr - s))
-            n = Q * pt
-            if t.lo <= n and (n < t.hi or i == last):
-                root = pt
-                break
-        if root is None:  # cannot happen for a valid table (LIQ-4); be loud rather than wrong
+            # f on I_t: (K - s*Q*EP + cum_t) + Q*P*(s - rate_t), zero at P_t
+            pt = (K - s * Q * EP + t.cum) / (Q * (t.rate - s))
+            a = t.lo / Q
+            b = None if i == last else t.hi / Q
+            # P_t itself is in S only when it lies in I_t and is liquidatable there (at-equality)
+            pt_in = at_eq and pt > 0 and mk.tier_index(Q * pt) == i and liq_at(pt)
+            if s > 0:
+                # S meets I_t in the prices of I_t below P_t: non-empty iff a < P_t (I_t holds
+                # prices just above a), sup = min(P_t, b)
+                if a < pt or pt_in:
+                    c = pt if b is None else min(pt, b)
+                    root = c if root is None else max(root, c)
+            else:
+                # S meets I_t in the prices of I_t above P_t: non-empty iff P_t < b, inf = max(P_t, a)
+                if b is None or pt < b or pt_in:
+                    c = max(pt, a)
+                    root = c if root is None else min(root, c)
+        if root is None:  # cannot happen for a valid table (LIQ-3 said a root exists); be loud
             raise RuntimeError("LIQ-4: no tier qualifies")
+    at_root = liq_at(root)  # LIQ-5/6: a rounded price that is the root itself moves one step away
     if s > 0:
         exact, tick = up(root), tick_up(root, mk.tick)
+        if at_root and exact == root:
+            exact += UNIT
+        if at_root and tick == root:
+            tick += mk.tick
     else:
         exact, tick = down(root), tick_down(root, mk.tick)
+        if at_root and exact == root:
+            exact -= UNIT
+        if at_root and tick == root:
+            tick -= mk.tick
         if tick <= 0:
             return None, None, "always-liquidatable"
     if tick > MAX or exact > MAX:
@@ -720,8 +842,9 @@ def evaluate(scenario) -> dict:
     markets = {}
     mdefs = sc.get("markets") or {}
     first = None
+    ctx = {"D": 1}
     for name in _byte_order(mdefs):
-        markets[name] = _market(name, mdefs[name], first)
+        markets[name] = _market(name, mdefs[name], first, ctx)
         first = first or markets[name]
 
     # 2. prices
@@ -796,8 +919,7 @@ def evaluate(scenario) -> dict:
                     raise SpecError(f"{pb}.isolatedMargin", "POS-5", f"isolatedMargin must be >= 0, got {f2s(im_given)}")
                 M = im_given
             else:
-                ne = Q * EP
-                M = up(ne / min(lev, mk.tiers[mk.tier_index(ne)].lev))
+                M = up(mk.im(Q * EP, lev))  # POS-5 with QTY-4: t = tier(Q*EP)
         p = Pos()
         p.i, p.mk, p.side, p.s, p.Q, p.EP, p.mode, p.lev, p.M = i, mk, side, (1 if side == "long" else -1), Q, EP, mode, lev, M
         positions.append(p)
@@ -810,7 +932,7 @@ def evaluate(scenario) -> dict:
         p.N = p.Q * MP
         p.U = p.s * p.Q * (MP - p.EP)
         p.Leff = min(p.lev, mk.tiers[mk.tier_index(p.N)].lev)
-        p.IM = p.N / p.Leff
+        p.IM = mk.im(p.N, p.lev)
         p.Nb = p.N if mk.basis == "mark" else p.Q * p.EP
         p.ti = mk.tier_index(p.Nb)
         p.MM = mk.mm(p.Nb)
@@ -829,6 +951,8 @@ def evaluate(scenario) -> dict:
             q.pool = pl
 
     rnd_mm = down if mut == "mm-round-down" else up
+    # POOL-5: one trigger per scenario (VAR-1 checked that every market selects the same)
+    at_eq = first is not None and first.variants["trigger"] == "at-equality"
 
     # 4. position reports (NUM-2 on reported values)
     out_pos = []
@@ -853,7 +977,7 @@ def evaluate(scenario) -> dict:
         others = [q for q in pl["members"] if q is not p]
         K = pl["B"] + sum((q.U - q.MM for q in others), Fraction(0))
         K0 = pl["B"] + sum((q.U for q in others), Fraction(0))
-        lt, le, lr = _liq_price(p.mk, p, K)
+        lt, le, lr = _liq_price(p.mk, p, K, K0, at_eq)
         bp, br = _bkr_price(p.mk, p, K0)
         rep.update({
             "notional": notional, "unrealizedPnl": upnl, "leverage": fmt(p.Leff),
@@ -892,7 +1016,7 @@ def evaluate(scenario) -> dict:
             if r <= MAX:
                 mr = fmt(r)
         rep["marginRatio"] = mr
-        rep["liquidatable"] = E < MM
+        rep["liquidatable"] = liquidatable(E, MM, at_eq)
         out_pools.append(rep)
 
     out_prices = {name: {"mark": fmt(marks[name][0]), "computed": marks[name][1]} for name in _byte_order(marks)}
