@@ -30,7 +30,7 @@ func propPMValidation(e *env) func(*rapid.T) {
 		one := decimal.NewFromInt(1)
 		switch k := rapid.IntRange(0, 9).Draw(t, "break"); k {
 		case 0: // no shock
-			pp.Shocks, path = nil, path+".shocks"
+			pp.Shocks, path = []decimal.Decimal{}, path+".shocks" // [] in JSON: null would be EVAL-4
 		case 1: // a shock of +-1 or beyond, at index j (the earlier ones valid)
 			j := rapid.IntRange(0, len(pp.Shocks)-1).Draw(t, "shock")
 			pp.Shocks[j] = rapid.SampledFrom([]decimal.Decimal{one, one.Neg(), units(100_000_001), units(-150_000_000)}).Draw(t, "bad")

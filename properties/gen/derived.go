@@ -9,39 +9,111 @@ import (
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
 // NearLiquidation generates a scenario (from Scenario) in which one
 // position's mark is moved to its liquidation price (on the tick grid or the
 // exact one, taken from the oracle, Config.Evaluate) or one tick / one unit on either side
-// of it, where the liquidation trigger flips. When the drawn scenario has no
-// liquidation price, it is returned unchanged.
+// of it, where the liquidation trigger flips (unchanged when it has none);
+// one time in three (when c allows isolated positions) the position is then
+// made an isolated long whose LIQ-3 root is exactly P = 0 (zeroRoot).
 func NearLiquidation(c Config) *rapid.Generator[*spec.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
 		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
 		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
 		k := rapid.Int64Range(-1, 1).Draw(t, "ticksFromLiquidation")
 		exactGrid := rapid.Bool().Draw(t, "exactGrid")
-		rep, err := c.evaluate(s)
-		if err != nil {
-			return s
-		}
-		pr := rep.Positions[i]
-		name := s.Account.Positions[i].Market
-		base, step := pr.LiquidationPrice, s.Markets[name].TickSize
-		if exactGrid {
-			base, step = pr.LiquidationPriceExact, units(1)
-		}
-		if !base.Valid {
-			return s
-		}
-		mark := base.Decimal.Add(step.Mul(dec(k, 0)))
-		if mark.Sign() > 0 && !mark.GreaterThan(maxDecimal) {
-			s.Prices[name] = spec.Price{Mark: nd(mark)}
+		moveMark(c, s, i, k, exactGrid)
+		return s
+	})
+}
+
+// ZeroRoot generates a scenario (from Scenario) in which one position (the
+// first on an entry-basis market, when there is one) is an isolated long
+// whose LIQ-3 root is exactly P = 0 (zeroRoot): f(0) = 0, the boundary
+// where LIQ-3 decides whether a liquidation price exists. Without isolated
+// positions (c.Isolated false), or when the margin would be off the 1e-8
+// grid, the scenario is returned as drawn.
+func ZeroRoot(c Config) *rapid.Generator[*spec.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
+		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
+		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
+		if c.Isolated {
+			zeroRoot(s, i)
 		}
 		return s
 	})
+}
+
+// moveMark moves position i's mark k ticks (or units, on the exact grid)
+// from its liquidation price, when it has one.
+func moveMark(c Config, s *spec.Scenario, i int, k int64, exactGrid bool) {
+	rep, err := c.evaluate(s)
+	if err != nil {
+		return
+	}
+	pr := rep.Positions[i]
+	name := s.Account.Positions[i].Market
+	base, step := pr.LiquidationPrice, s.Markets[name].TickSize
+	if exactGrid {
+		base, step = pr.LiquidationPriceExact, units(1)
+	}
+	if !base.Valid {
+		return
+	}
+	mark := base.Decimal.Add(step.Mul(dec(k, 0)))
+	if mark.Sign() > 0 && !mark.GreaterThan(maxDecimal) {
+		s.Prices[name] = spec.Price{Mark: nd(mark)}
+	}
+}
+
+// zeroRoot makes position i (or the first position on an entry-basis
+// market, when there is one), on a market that offers isolated margin
+// (its tier rules made the defaults), an isolated long with the isolated margin at which LIQ-3's f(0) is exactly
+// 0: M = V (mark basis: f(0) = M - V) or M = V + MM(V) (entry basis: f(0) =
+// M - V - MM(V)), V the cost basis, when that M is on the 1e-8 grid and in
+// range. The root is then P = 0 exactly, where LIQ-3 decides whether a
+// liquidation price exists (the trigger's side of equality).
+func zeroRoot(s *spec.Scenario, i int) {
+	for j, q := range s.Account.Positions { // an entry-basis market if there is one: its case is the rarer
+		if m := s.Markets[q.Market]; m.MMBasis == spec.BasisEntry && (len(m.MarginModes) == 0 || slices.Contains(m.MarginModes, spec.Isolated)) {
+			i = j
+			break
+		}
+	}
+	p := &s.Account.Positions[i]
+	m := s.Markets[p.Market]
+	if p.MarginMode != spec.Isolated && !slices.Contains(m.MarginModes, spec.Isolated) && len(m.MarginModes) > 0 {
+		return
+	}
+	p.MarginMode, p.Side = spec.Isolated, spec.Long
+	if v := m.Variants; v != nil && (v.Get("tierBound") != spec.TierBoundLower || v.Get("tierSchedule") != spec.TierScheduleProgressive ||
+		v.Get("maintenanceRate") != spec.MaintenanceRateGiven || v.Get("closeFee") != spec.CloseFeeNone) {
+		// The default tier rules on this market (the trigger is every
+		// market's, VAR-1: kept), the maintenance amounts by TIER-6's
+		// recursion (a flat table's given 0s would break it).
+		m.Variants = &spec.Variants{Trigger: v.Trigger}
+		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
+		for t := range m.Tiers {
+			m.Tiers[t].MaintenanceAmount = decimal.NullDecimal{}
+		}
+		s.Markets[p.Market] = m
+	}
+	v := p.Size.Mul(p.EntryPrice)
+	if p.EntryValue.Valid {
+		v = p.EntryValue.Decimal
+	}
+	mm := decimal.Zero
+	if m.MMBasis == spec.BasisEntry {
+		mm = specutil.MM(m, v)
+	}
+	mg := v.Add(mm)
+	if !mg.Equal(mg.Truncate(8)) || mg.GreaterThan(maxDecimal) {
+		return
+	}
+	p.IsolatedMargin = nd(mg)
 }
 
 // NearTierBoundary generates a scenario (from Scenario) in which one
