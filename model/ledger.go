@@ -84,6 +84,9 @@ type Ledger struct {
 	// are scaled by D (halfinitial.go), so mm24 is D times MM at scale
 	// 1e-24 and the trigger compares E16*u8d with it (ledger_math.go).
 	den, u8d uint64
+	// atEquality is POOL-5:at-equality, the trigger of every market of the
+	// state (VAR-1): the sweep liquidates at E = MM != 0 (ledger_math.go).
+	atEquality bool
 	// pmk holds each market's MKT-6 and PM-1 data (pm.go): underlying,
 	// expiry and portfolioMargin parameters (PM-14..18).
 	pmk []pmMarket
@@ -308,18 +311,19 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 		return nil, err
 	}
 	l := &Ledger{
-		markets: p.markets,
-		den:     p.den,
-		u8d:     p.u8d,
-		mindex:  p.mindex,
-		marks:   p.marks,
-		raw:     copyMarkets(st.Markets),
-		prices:  make([]spec.Price, len(p.markets)),
-		hasPx:   make([]bool, len(p.markets)),
-		acc:     map[string]*lacct{},
-		netExt:  new(big.Int),
-		gsave:   globalSave{mi: -1},
-		pmk:     p.pm.mk,
+		markets:    p.markets,
+		den:        p.den,
+		u8d:        p.u8d,
+		atEquality: p.atEquality,
+		mindex:     p.mindex,
+		marks:      p.marks,
+		raw:        copyMarkets(st.Markets),
+		prices:     make([]spec.Price, len(p.markets)),
+		hasPx:      make([]bool, len(p.markets)),
+		acc:        map[string]*lacct{},
+		netExt:     new(big.Int),
+		gsave:      globalSave{mi: -1},
+		pmk:        p.pm.mk,
 	}
 	if l.pmk == nil {
 		l.pmk = make([]pmMarket, len(p.markets))

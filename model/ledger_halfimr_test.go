@@ -66,20 +66,29 @@ func varState(t *testing.T, m spec.Market, mark, aliceWallet string, aliceSettin
 //     15,000,000/3 - 4,000,000/3 = 11,000,000/3 = 3,666,666.666...: W =
 //     3,666,666.66666667 (> MM) is not liquidated, W = 3,666,666.66666666 (<
 //     MM) is: the comparison is exact, not on a rounded MM.
+//   - Under POOL-5:at-equality (E <= MM) the same cases, except that W =
+//     23,000,000 (E = MM = 3,000,000 != 0) is liquidated.
 func TestGoldenHalfInitialLedgerTrigger(t *testing.T) {
 	long := spec.Position{Market: "ETH", Side: spec.Long, Size: d("50000"), EntryPrice: d("3000"), MarginMode: spec.Cross}
+	atEq := hlETH()
+	atEq.Variants.Trigger = spec.TriggerAtEquality
 	for _, c := range []struct {
+		m            spec.Market
 		mark, wallet string
 		liquidated   bool
 	}{
-		{"2600", "23000000.00000001", false},
-		{"2600", "23000000", false},
-		{"2600", "22999999.99999999", true},
-		{"3000", "3666666.66666667", false},
-		{"3000", "3666666.66666666", true},
+		{hlETH(), "2600", "23000000.00000001", false},
+		{hlETH(), "2600", "23000000", false},
+		{hlETH(), "2600", "22999999.99999999", true},
+		{hlETH(), "3000", "3666666.66666667", false},
+		{hlETH(), "3000", "3666666.66666666", true},
+		{atEq, "2600", "23000000.00000001", false},
+		{atEq, "2600", "23000000", true},
+		{atEq, "2600", "22999999.99999999", true},
+		{atEq, "3000", "3666666.66666667", false},
 	} {
 		// The initial mark is 3,001 so that the event moves it.
-		for name, l := range ledgers(t, varState(t, hlETH(), "3001", c.wallet, nil, long)) {
+		for name, l := range ledgers(t, varState(t, c.m, "3001", c.wallet, nil, long)) {
 			effs, err := l.Apply(spec.Event{Type: spec.EventPrice, Market: "ETH", Mark: nd(c.mark)})
 			if err != nil {
 				t.Fatalf("%s mark %s wallet %s: %v", name, c.mark, c.wallet, err)
@@ -87,7 +96,7 @@ func TestGoldenHalfInitialLedgerTrigger(t *testing.T) {
 			lines := effLines(effs)
 			got := len(lines) > 0 && lines[0] == "liq alice ETH cross"
 			if got != c.liquidated || (!c.liquidated && len(lines) != 0) {
-				t.Errorf("%s mark %s wallet %s: effects %q, want liquidated = %v (TIER-3:half-initial, POOL-5)", name, c.mark, c.wallet, lines, c.liquidated)
+				t.Errorf("%s mark %s wallet %s trigger %q: effects %q, want liquidated = %v (TIER-3:half-initial, POOL-5)", name, c.mark, c.wallet, c.m.Variants.Trigger, lines, c.liquidated)
 			}
 		}
 	}

@@ -138,8 +138,15 @@ func (l *Ledger) isoPool(ps *lpos) (e16, mm24 wide.Int) {
 }
 
 // liquidatable is POOL-5: E < MM exactly, with mm24 = D*MM at scale 1e-24
-// (mm24): E*1e24*D = e16*u8d < mm24.
-func (l *Ledger) liquidatable(e16, mm24 wide.Int) bool { return e16.Mul(l.u8d).Less(mm24) }
+// (mm24): E*1e24*D = e16*u8d < mm24; under POOL-5:at-equality E <= MM
+// except E = MM = 0.
+func (l *Ledger) liquidatable(e16, mm24 wide.Int) bool {
+	ed := e16.Mul(l.u8d)
+	if c := ed.Cmp(mm24); c != 0 || !l.atEquality {
+		return c < 0
+	}
+	return !mm24.IsZero()
+}
 
 // units16 returns a value at scale 1e-16 as a rational in units.
 func units16(x wide.Int) *big.Rat { return new(big.Rat).SetFrac(wbig(x), big.NewInt(int64(u8))) }
