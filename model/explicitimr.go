@@ -15,10 +15,6 @@ import (
 // in units over 1e8, N at scale 1e-16 over 1e8) otherwise; IM in units is
 // then N16 * mul / den, exact, rounded once.
 
-// noIMRMsg is the VAR-1 message of the ledger, which does not implement
-// explicit initial margin rates (SPEC TIER-5, VAR-2).
-const noIMRMsg = "initialMarginRate (explicit initial margin rates) is not implemented by this engine's ledger (SPEC TIER-5, VAR-2)"
-
 // imFrac returns (mul, den) of the IM of a position of leverage lev (units)
 // on tier td: IM = N * mul / den (QTY-4).
 func imFrac(lev int64, td *tierData) (mul, den uint64) {

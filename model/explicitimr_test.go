@@ -129,7 +129,7 @@ func TestExplicitIMRIsolated(t *testing.T) {
 }
 
 // TestExplicitIMRErrors: the input rules (SPEC TIER-1, TIER-3, TIER-5) on
-// both engines, and the ledgers' VAR-1.
+// both engines, and the ledgers' acceptance of explicit rates.
 func TestExplicitIMRErrors(t *testing.T) {
 	set := func(ts []spec.Tier, i int, r string) {
 		if r == "" {
@@ -174,14 +174,23 @@ func TestExplicitIMRErrors(t *testing.T) {
 			}
 		})
 	}
-	// The ledgers do not implement explicit rates (SPEC TIER-5): VAR-1.
+	// The ledgers implement explicit rates (SPEC TIER-5) and check them:
+	// the market loads; a rate below the MMR fails TIER-5 on both.
 	st := &spec.State{Markets: map[string]spec.Market{"ETH": okxMarket()}}
 	_, merr := model.NewLedger(st)
 	_, rerr := reference.NewLedger(st)
+	if merr != nil || rerr != nil {
+		t.Errorf("NewLedger: %v / %v, want explicit rates accepted", merr, rerr)
+	}
+	bad := okxMarket()
+	set(bad.Tiers, 0, "0.0039")
+	st = &spec.State{Markets: map[string]spec.Market{"ETH": bad}}
+	_, merr = model.NewLedger(st)
+	_, rerr = reference.NewLedger(st)
 	for _, err := range []error{merr, rerr} {
 		var se *spec.Error
-		if !errors.As(err, &se) || se.Rule != "VAR-1" || se.Path != "markets.ETH.tiers[0].initialMarginRate" {
-			t.Errorf("NewLedger: err = %v, want VAR-1 at markets.ETH.tiers[0].initialMarginRate", err)
+		if !errors.As(err, &se) || se.Rule != "TIER-5" || se.Path != "markets.ETH.tiers[0].initialMarginRate" {
+			t.Errorf("NewLedger: err = %v, want TIER-5 at markets.ETH.tiers[0].initialMarginRate", err)
 		}
 	}
 	_ = decimal.Zero

@@ -28,10 +28,6 @@ import (
 // maxHalfInitialDen is SPEC TIER-3:half-initial's bound on D.
 const maxHalfInitialDen = 1_000_000
 
-// noHalfMsg is the VAR-1 message of the ledger, which does not implement
-// TIER-3:half-initial (SPEC TIER-3, VAR-2).
-const noHalfMsg = "maintenanceRate \"half-initial\" is not implemented by this engine's ledger (SPEC VAR-2: its ledger implements the default \"given\" only)"
-
 // checkHalfInitial is TIER-3:half-initial's requirements on tier td (path
 // tp), right after the given rate's TIER-3 checks: maxLeverage_t is an
 // integer and the running common denominator *den (over every half-initial
@@ -104,8 +100,8 @@ func gcd(a, b uint64) uint64 {
 
 // scaleHalfInitial rescales every market's tiers to the common denominator
 // p.den (see the file comment) once the markets are loaded; with no
-// half-initial market (den = 1) it changes nothing. Load only: the ledger
-// rejects the variant.
+// half-initial market (den = 1) it changes nothing. Load and NewLedger
+// (whose mm24 is then D times MM, ledger_math.go).
 func (p *Portfolio) scaleHalfInitial() {
 	den := p.den
 	p.u8d = u8 * den

@@ -130,7 +130,7 @@ func TestHalfInitialCrossMixed(t *testing.T) {
 }
 
 // TestHalfInitialErrors: TIER-3:half-initial's input rules on both engines,
-// and the ledger's VAR-1 (it does not implement the variant).
+// and the ledger's acceptance of the variant (goldens: ledger_halfimr_test.go).
 func TestHalfInitialErrors(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -188,9 +188,14 @@ func TestHalfInitialErrors(t *testing.T) {
 		t.Errorf("20x/10x MM = %s, want 5000000", got)
 	}
 
-	_, err := model.NewLedger(&spec.State{Markets: map[string]spec.Market{"ETH": hlETH()}})
+	if _, err := model.NewLedger(&spec.State{Markets: map[string]spec.Market{"ETH": hlETH()}}); err != nil {
+		t.Errorf("NewLedger: %v, want the half-initial market accepted", err)
+	}
+	bad := hlETH()
+	bad.Tiers[1].MaxLeverage = d("12.5")
+	_, err := model.NewLedger(&spec.State{Markets: map[string]spec.Market{"ETH": bad}})
 	var se *spec.Error
-	if !errors.As(err, &se) || se.Rule != "VAR-1" || se.Path != "markets.ETH.variants.maintenanceRate" {
-		t.Errorf("NewLedger: err = %v, want VAR-1 at markets.ETH.variants.maintenanceRate", err)
+	if !errors.As(err, &se) || se.Rule != "TIER-3" || se.Path != "markets.ETH.tiers[1].maxLeverage" {
+		t.Errorf("NewLedger: err = %v, want TIER-3 at markets.ETH.tiers[1].maxLeverage", err)
 	}
 }

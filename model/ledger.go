@@ -79,6 +79,14 @@ type Ledger struct {
 	// halfInitial the markets under TIER-3:half-initial.
 	lv          []lvar
 	halfInitial []int
+	// den is TIER-3:half-initial's common denominator D of the state (1
+	// without such a market) and u8d = 1e8*D: every tier's mmr and cum24
+	// are scaled by D (halfinitial.go), so mm24 is D times MM at scale
+	// 1e-24 and the trigger compares E16*u8d with it (ledger_math.go).
+	den, u8d uint64
+	// atEquality is POOL-5:at-equality, the trigger of every market of the
+	// state (VAR-1): the sweep liquidates at E = MM != 0 (ledger_math.go).
+	atEquality bool
 	// pmk holds each market's MKT-6 and PM-1 data (pm.go): underlying,
 	// expiry and portfolioMargin parameters (PM-14..18).
 	pmk []pmMarket
@@ -293,25 +301,29 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	if st == nil {
 		return nil, &spec.Error{Path: "", Rule: "EVAL-1", Msg: "nil state"}
 	}
-	p := &Portfolio{noHalf: true} // TIER-3:half-initial: not in the ledger (VAR-2)
+	p := &Portfolio{}
 	sc := &spec.Scenario{Markets: st.Markets, Prices: st.Prices}
 	if err := p.loadMarkets(sc); err != nil {
 		return nil, err
 	}
+	p.scaleHalfInitial() // TIER-3:half-initial: every rate and "24" value scaled by D
 	if err := p.loadPrices(sc); err != nil {
 		return nil, err
 	}
 	l := &Ledger{
-		markets: p.markets,
-		mindex:  p.mindex,
-		marks:   p.marks,
-		raw:     copyMarkets(st.Markets),
-		prices:  make([]spec.Price, len(p.markets)),
-		hasPx:   make([]bool, len(p.markets)),
-		acc:     map[string]*lacct{},
-		netExt:  new(big.Int),
-		gsave:   globalSave{mi: -1},
-		pmk:     p.pm.mk,
+		markets:    p.markets,
+		den:        p.den,
+		u8d:        p.u8d,
+		atEquality: p.atEquality,
+		mindex:     p.mindex,
+		marks:      p.marks,
+		raw:        copyMarkets(st.Markets),
+		prices:     make([]spec.Price, len(p.markets)),
+		hasPx:      make([]bool, len(p.markets)),
+		acc:        map[string]*lacct{},
+		netExt:     new(big.Int),
+		gsave:      globalSave{mi: -1},
+		pmk:        p.pm.mk,
 	}
 	if l.pmk == nil {
 		l.pmk = make([]pmMarket, len(p.markets))

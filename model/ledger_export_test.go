@@ -16,3 +16,7 @@ func GenLedgerState(seed, i uint64) *spec.State { return genBadState(seed, i) }
 
 // DecodeLedgerRun exports the fuzz decoder (ledger_fuzz_test.go).
 func DecodeLedgerRun(data []byte) (*spec.State, []spec.Event) { return decodeLedgerRun(data) }
+
+// MarginRatesOf names the margin rates of a generated run's markets
+// (marginRatesOf).
+func MarginRatesOf(st *spec.State) string { return marginRatesOf(st) }

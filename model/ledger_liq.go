@@ -152,7 +152,7 @@ func (l *Ledger) sweep() {
 				if idx < 0 || !a.pos[idx].isolated() {
 					continue
 				}
-				if e16, mm24 := l.isoPool(&a.pos[idx]); liquidatable(e16, mm24) {
+				if e16, mm24 := l.isoPool(&a.pos[idx]); l.liquidatable(e16, mm24) {
 					l.liquidate(a, mi)
 					did = true
 				}
@@ -163,7 +163,7 @@ func (l *Ledger) sweep() {
 					l.liquidate(a, poolPM)
 					did = true
 				}
-			} else if e16, mm24 := l.crossPool(a); liquidatable(e16, mm24) {
+			} else if e16, mm24 := l.crossPool(a); l.liquidatable(e16, mm24) {
 				l.liquidate(a, -1)
 				did = true
 			}
@@ -303,7 +303,7 @@ func (l *Ledger) liquidate(a *lacct, isoMkt int) {
 				if !a.hasPM() || !l.pmLiquidatable(a) {
 					break
 				}
-			} else if e16, mm24 := l.crossPool(a); !liquidatable(e16, mm24) {
+			} else if e16, mm24 := l.crossPool(a); !l.liquidatable(e16, mm24) {
 				break
 			}
 			q := a.pos[a.find(mi)].q
@@ -485,8 +485,9 @@ func (l *Ledger) adl(a *lacct, mi int, p int64) {
 // exact: with WB its cross wallet plus its isolated margins, UP the sum of
 // its exact unrealized PnLs and MMa of its exact maintenance margins,
 // max(0, UP)/max(1, WB) x MMa/(WB + UP), and 0 when WB + UP <= 0. In units:
-// UP = u16/1e8, MMa = mm24/1e16, so the score is
-// u16 * mm24 / (max(1e8, WB) * e16 * 1e16) with e16 = WB*1e8 + u16.
+// UP = u16/1e8, MMa = mm24/(1e16*D) (mm24 is D*MM, TIER-3:half-initial),
+// so the score is u16 * mm24 / (max(1e8, WB) * e16 * 1e16 * D) with
+// e16 = WB*1e8 + u16.
 func (l *Ledger) accountScore(c *lacct) *big.Rat {
 	wb := wbig(c.wallet)
 	u16, mm24 := new(big.Int), new(big.Int)
@@ -509,6 +510,7 @@ func (l *Ledger) accountScore(c *lacct) *big.Rat {
 	}
 	den.Mul(den, e16)
 	den.Mul(den, big.NewInt(int64(u16x)))
+	den.Mul(den, new(big.Int).SetUint64(l.den))
 	return new(big.Rat).SetFrac(new(big.Int).Mul(u16, mm24), den)
 }
 

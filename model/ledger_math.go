@@ -27,7 +27,11 @@ func (l *Ledger) upnl16(ps *lpos) wide.Int {
 	return u
 }
 
-// mm24 is QTY-5: MM(Nb) with Nb = Q*MP (mark basis) or V (entry basis).
+// mm24 is QTY-5: MM(Nb) with Nb = Q*MP (mark basis) or V (entry basis),
+// times the state's D (1 without a TIER-3:half-initial market), at scale
+// 1e-24: under half-initial MM(N) = (N*a_t - c_t)/D with mmr = a_t*1e8 and
+// cum24 = c_t*1e16 (halfinitial.go), an exact integer; every other market's
+// mmr and cum24 are scaled by D too, so a pool's sum stays one integer.
 func (l *Ledger) mm24(ps *lpos) wide.Int {
 	mk := &l.markets[ps.mkt]
 	var n wide.Int
@@ -40,14 +44,24 @@ func (l *Ledger) mm24(ps *lpos) wide.Int {
 	return n.Mul(uint64(td.mmr)).Sub(td.cum24)
 }
 
-// im is QTY-4, N / min(leverage, maxLeverage_(tier(N))), in units, exact.
+// imRate returns (mul, den) of QTY-4's IM rate of position ps at notional
+// n16 (scale 1e-16): IM in units = n16 * mul / den, with (1, min(L,
+// maxLeverage_t)) by default and, under explicit initial margin rates
+// (TIER-5), (1, L) when 1/L >= IMR_t else (IMR_t in units, 1e16): IM = N *
+// max(1/L, IMR_t) (imFrac, explicitimr.go). L is the account's leverage.
+func (l *Ledger) imRate(a *lacct, mi int, n16 wide.Int) (mul, den uint64) {
+	mk := &l.markets[mi]
+	lev, _ := a.setting(l, mi)
+	return imFrac(lev, &mk.tiers[tierOf(mk.tiers, n16)])
+}
+
+// im is QTY-4, N * max(1/L, IMR_t) (explicit rates) or N / min(L,
+// maxLeverage_(tier(N))), in units, exact.
 func (l *Ledger) im(a *lacct, ps *lpos) *big.Rat {
-	mk := &l.markets[ps.mkt]
 	n := l.notional16(ps)
-	lev, _ := a.setting(l, ps.mkt)
-	le := min(lev, mk.tiers[tierOf(mk.tiers, n)].maxLev)
-	// N16 / L_u = (N*1e16)/(L*1e8) = IM*1e8: IM in units.
-	return new(big.Rat).SetFrac(wbig(n), big.NewInt(le))
+	mul, den := l.imRate(a, ps.mkt, n)
+	// N16 * mul / den: with (1, L_u), (N*1e16)/(L*1e8) = IM*1e8: IM in units.
+	return new(big.Rat).SetFrac(wbig(n.Mul(mul)), new(big.Int).SetUint64(den))
 }
 
 // crossPool returns the cross pool's E (scale 1e-16) and MM (scale 1e-24)
@@ -78,21 +92,21 @@ func (l *Ledger) crossIM(a *lacct) *big.Rat {
 
 // geIM reports x >= IM exactly, x given at scale 1e-16 and IM the initial
 // margin of position only, or of a's cross pool when only is nil. With
-// IM*1e8 = sum N16_i*1e8/L_i = S + sum r_i/L_i (0 <= r_i < L_i), the answer
+// IM*1e16 = sum N16_i*1e8*mul_i/den_i = S + sum r_i/den_i (0 <= r_i <
+// den_i; (mul, den) of imRate, (1, L_i) by default), the answer
 // is decided in wide integers unless 0 <= x - S < the number of non-zero
 // remainders, where the fractions are summed exactly.
 func (l *Ledger) geIM(x16 wide.Int, a *lacct, only *lpos) bool {
 	var s wide.Int
 	var fr [][2]uint64
 	add := func(ps *lpos) {
-		mk := &l.markets[ps.mkt]
 		n := l.notional16(ps)
-		lev, _ := a.setting(l, ps.mkt)
-		le := uint64(min(lev, mk.tiers[tierOf(mk.tiers, n)].maxLev))
-		q, r := n.Mul(u8).DivFloor(le)
+		mul, den := l.imRate(a, ps.mkt, n)
+		// IM*1e16 = N16*mul*1e8/den (< 2^127 * 2^27 * 2^27, in range).
+		q, r := n.Mul(u8).Mul(mul).DivFloor(den)
 		s = s.Add(q)
 		if r != 0 {
-			fr = append(fr, [2]uint64{r, le})
+			fr = append(fr, [2]uint64{r, den})
 		}
 	}
 	if only != nil {
@@ -123,8 +137,16 @@ func (l *Ledger) isoPool(ps *lpos) (e16, mm24 wide.Int) {
 	return ps.iso.Mul(u8).Add(l.upnl16(ps)), l.mm24(ps)
 }
 
-// liquidatable is POOL-5: E < MM exactly.
-func liquidatable(e16, mm24 wide.Int) bool { return e16.Mul(u8).Less(mm24) }
+// liquidatable is POOL-5: E < MM exactly, with mm24 = D*MM at scale 1e-24
+// (mm24): E*1e24*D = e16*u8d < mm24; under POOL-5:at-equality E <= MM
+// except E = MM = 0.
+func (l *Ledger) liquidatable(e16, mm24 wide.Int) bool {
+	ed := e16.Mul(l.u8d)
+	if c := ed.Cmp(mm24); c != 0 || !l.atEquality {
+		return c < 0
+	}
+	return !mm24.IsZero()
+}
 
 // units16 returns a value at scale 1e-16 as a rational in units.
 func units16(x wide.Int) *big.Rat { return new(big.Rat).SetFrac(wbig(x), big.NewInt(int64(u8))) }

@@ -3,6 +3,7 @@ package model
 import (
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -60,6 +61,7 @@ func randomState(r *rand.Rand) *spec.State {
 	bbb.TakerFeeRate = nd("0.001")
 	bbb.LiquidationFeeRate = nd("0.01")
 	bbb.FundingRateCap = nd("0.002")
+	aaa, bbb = randMarginRates(r, aaa, bbb)
 	st := &spec.State{
 		Markets:  map[string]spec.Market{"AAA": aaa, "BBB": bbb},
 		Prices:   map[string]spec.Price{"AAA": {Mark: nd("100")}, "BBB": {Mark: nd("2000")}},
@@ -91,6 +93,49 @@ func randomState(r *rand.Rand) *spec.State {
 		st.InsuranceFund.WalletBalance = decimal.NewFromInt(int64(r.IntN(3000)))
 	}
 	return st
+}
+
+// randMarginRates draws the margin rates of randomState's markets (SPEC
+// TIER-3, TIER-5): one time in three each the given rates, TIER-3:
+// half-initial or explicit initial margin rates. The given rates of AAA and
+// BBB are already 1/(2 maxLeverage), so half-initial also changes the
+// leverages: AAA 30x then 15x (MMR 1/60, 1/30, cum_2 = 50,000/60 =
+// 833.33..., off the grid), BBB 12x (MMR 1/24); D = 120. The explicit rates
+// bind where a chosen leverage exceeds a tier's maximum (a single-tier
+// market's never does, POS-4): AAA's tier 2 starts at 1,000 and is 5x with
+// IMR 0.19 (< 1/5), so a leverage of 10 asks 0.19 where the default rule
+// asks 1/5; tier 1 IMR 0.015, BBB IMR 0.08.
+func randMarginRates(r *rand.Rand, aaa, bbb spec.Market) (spec.Market, spec.Market) {
+	rate := func(s string) *decimal.Decimal { v := d(s); return &v }
+	switch r.IntN(3) {
+	case 1:
+		for _, m := range []*spec.Market{&aaa, &bbb} {
+			m.Variants = &spec.Variants{MaintenanceRate: spec.MaintenanceRateHalfInitial}
+			m.Tiers = slices.Clone(m.Tiers)
+		}
+		aaa.Tiers[0].MaxLeverage, aaa.Tiers[1].MaxLeverage = d("30"), d("15")
+		bbb.Tiers[0].MaxLeverage = d("12")
+	case 2:
+		aaa.Tiers, bbb.Tiers = slices.Clone(aaa.Tiers), slices.Clone(bbb.Tiers)
+		aaa.Tiers[0].MaxNotional, aaa.Tiers[1].MinNotional, aaa.Tiers[1].MaxLeverage = d("1000"), d("1000"), d("5")
+		aaa.Tiers[0].InitialMarginRate, aaa.Tiers[1].InitialMarginRate = rate("0.015"), rate("0.19")
+		bbb.Tiers[0].InitialMarginRate = rate("0.08")
+	}
+	return aaa, bbb
+}
+
+// marginRatesOf names the margin rates of a generated state's markets:
+// "half-initial", "explicit-imr" or "given".
+func marginRatesOf(st *spec.State) string {
+	for _, m := range st.Markets {
+		if m.Variants != nil && m.Variants.MaintenanceRate == spec.MaintenanceRateHalfInitial {
+			return "half-initial"
+		}
+		if len(m.Tiers) > 0 && m.Tiers[0].InitialMarginRate != nil {
+			return "explicit-imr"
+		}
+	}
+	return "given"
 }
 
 func randomRun(t *testing.T, r *rand.Rand, stats map[string]int) {

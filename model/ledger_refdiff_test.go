@@ -39,14 +39,51 @@ func TestLedgerDiff(t *testing.T) {
 		seed, _ = strconv.ParseUint(v, 10, 64)
 	}
 	events, liquidations := 0, 0
+	// Coverage per margin-rate kind of the run's markets (SPEC TIER-3:
+	// half-initial, TIER-5's explicit rates, the given rates): runs with a
+	// liquidation, an accepted trade, a TRD-5 rejection, an accepted
+	// withdrawal.
+	byKind := map[string]*diffCounts{}
 	for i := 0; i < n; i++ {
 		run := model.GenLedgerRun(t, seed, uint64(i))
 		events += len(run.Events)
-		liquidations += diffRun(t, "run "+strconv.Itoa(i), &run.State, run.Events)
+		c := diffRun(t, "run "+strconv.Itoa(i), &run.State, run.Events)
+		liquidations += c.liquidations
+		k := model.MarginRatesOf(&run.State)
+		if byKind[k] == nil {
+			byKind[k] = &diffCounts{}
+		}
+		byKind[k].addRun(c)
 	}
 	t.Logf("%d runs, %d events, %d liquidations, identical in both ledgers", n, events, liquidations)
-	if n >= 60 && liquidations == 0 {
-		t.Error("the generator must exercise liquidations")
+	for _, k := range []string{"given", "half-initial", "explicit-imr"} {
+		c := byKind[k]
+		if c == nil {
+			c = &diffCounts{}
+		}
+		t.Logf("%s: %d runs; runs with a liquidation %d, an accepted trade %d, a TRD-5 rejection %d, an accepted withdrawal %d",
+			k, c.runs, c.liquidations, c.trades, c.trd5, c.withdrawals)
+		if n >= 60 && (c.liquidations == 0 || c.trades == 0 || c.trd5 == 0 || c.withdrawals == 0) {
+			t.Errorf("%s: the generator must exercise liquidations, accepted trades, TRD-5 rejections and withdrawals", k)
+		}
+	}
+}
+
+// diffCounts counts what runs exercised: per run, the events of each kind;
+// summed by addRun, the runs that had at least one.
+type diffCounts struct {
+	runs, liquidations, trades, trd5, withdrawals int
+}
+
+func (c *diffCounts) addRun(r diffCounts) {
+	c.runs++
+	for _, x := range []struct {
+		sum *int
+		n   int
+	}{{&c.liquidations, r.liquidations}, {&c.trades, r.trades}, {&c.trd5, r.trd5}, {&c.withdrawals, r.withdrawals}} {
+		if x.n > 0 {
+			*x.sum++
+		}
 	}
 }
 
@@ -67,8 +104,9 @@ func FuzzLedgerDiff(f *testing.F) {
 // negative isolated margin, which this generator's funding rates of up to
 // 60% produce and both ledgers then agree on: SPEC OPEN-1. LEDGER_SEED=1,
 // run 143.)
-// It returns the number of liquidations.
-func diffRun(t *testing.T, name string, st *spec.State, evs []spec.Event) int {
+// It returns the number of liquidations, accepted trades, TRD-5 rejections
+// and accepted withdrawals.
+func diffRun(t *testing.T, name string, st *spec.State, evs []spec.Event) diffCounts {
 	t.Helper()
 	ml, merr := model.NewLedger(st)
 	rl, rerr := reference.NewLedger(st)
@@ -76,12 +114,12 @@ func diffRun(t *testing.T, name string, st *spec.State, evs []spec.Event) int {
 		t.Fatalf("%s: NewLedger model %v reference %v", name, merr, rerr)
 	}
 	if merr != nil {
-		return 0
+		return diffCounts{}
 	}
 	if d := spec.Diff(ml.State(), rl.State()); d != nil {
 		t.Fatalf("%s: initial state (model vs reference): %v", name, d)
 	}
-	liquidations := 0
+	var c diffCounts
 	for k, ev := range evs {
 		me, merr := ml.Apply(ev)
 		re, rerr := rl.Apply(ev)
@@ -99,11 +137,19 @@ func diffRun(t *testing.T, name string, st *spec.State, evs []spec.Event) int {
 		}
 		for _, e := range me {
 			if e.Type == spec.EffectLiquidation {
-				liquidations++
+				c.liquidations++
 			}
 		}
+		switch se, _ := merr.(*spec.Error); {
+		case merr == nil && ev.Type == spec.EventTrade:
+			c.trades++
+		case merr == nil && ev.Type == spec.EventWithdraw:
+			c.withdrawals++
+		case se != nil && se.Rule == "TRD-5":
+			c.trd5++
+		}
 	}
-	return liquidations
+	return c
 }
 
 // sameError reports whether both errors are nil or both are *spec.Error

@@ -171,13 +171,11 @@ func (l *Ledger) update(a *lacct, mi int, sign int64, q wide.Int, px int64, r ro
 	ps.q = ps.q.Add(q)
 	ps.v = ps.v.Add(valU(q, px))
 	if ps.isolated() {
-		// TRD-3: T = up(q*price / L), L = min(leverage, maxLeverage of
-		// tier(new size * price)).
-		mk := &l.markets[mi]
-		lev, _ := a.setting(l, mi)
-		n := ps.q.Mul(uint64(px))
-		le := min(lev, mk.tiers[tierOf(mk.tiers, n)].maxLev)
-		l.move(l.wal(a), l.isoBal(a, idx), q.Mul(uint64(px)).DivCeil(uint64(le)), "margin")
+		// TRD-3: T = up(q*price * r), r QTY-4's IM rate on
+		// tier(new size * price): 1/min(leverage, maxLeverage_t), or
+		// max(1/leverage, IMR_t) under explicit rates (imRate).
+		mul, den := l.imRate(a, mi, ps.q.Mul(uint64(px)))
+		l.move(l.wal(a), l.isoBal(a, idx), q.Mul(uint64(px)).Mul(mul).DivCeil(den), "margin")
 		// "A trade that would leave an isolated margin negative is rejected"
 		// (TRD-3): also an increase of a margin that funding drained.
 		if ps := &a.pos[idx]; ps.iso.IsNeg() && r == roleTrade {

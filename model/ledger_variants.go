@@ -100,17 +100,21 @@ func (l *Ledger) loadVariants(src map[string]spec.Market) *spec.Error {
 }
 
 // linkedCap is FND-1:margin-linked's cap k x (IMR_1 - MMR_1) of market mi,
-// exact (IMR_1 = 1/maxLeverage_1; MMR_1 the tier-1 rate, 1/(2
-// maxLeverage_1) under TIER-3:half-initial).
+// exact (IMR_1 = the tier-1 initialMarginRate when the table gives explicit
+// rates, else 1/maxLeverage_1; MMR_1 the given tier-1 rate, without
+// QTY-5:taker's fee, and 1/(2 maxLeverage_1) under TIER-3:half-initial).
 func (l *Ledger) linkedCap(mi int) *big.Rat {
 	mk := &l.markets[mi]
 	k := new(big.Rat).SetFrac64(l.lv[mi].capK, int64(u8))
 	imr := new(big.Rat).SetFrac64(int64(u8), mk.tiers[0].maxLev)
+	if mk.explicitIMR {
+		imr.SetFrac64(mk.tiers[0].imr, int64(u8))
+	}
 	var mmr *big.Rat
 	if slices.Contains(l.halfInitial, mi) {
 		mmr = new(big.Rat).SetFrac64(int64(u8), 2*mk.tiers[0].maxLev)
 	} else {
-		mmr = new(big.Rat).SetFrac64(mk.tiers[0].mmr, int64(u8))
+		mmr = new(big.Rat).SetFrac64(mk.tiers[0].mmrGiven, int64(u8))
 	}
 	return k.Mul(k, imr.Sub(imr, mmr))
 }

@@ -261,7 +261,7 @@ func TestLedgerStatesReload(t *testing.T) {
 	}
 	counts := map[string]int{}
 	for i := 0; i < n; i++ {
-		run := model.GenLedgerRun(t, 7, uint64(i))
+		run := model.GenLedgerRun(t, 3, uint64(i)) // seed 3: negative wallets are rare (seed 7 had 1 before the margin-rate draws of randomState, 0 after)
 		l, err := model.NewLedger(&run.State)
 		if err != nil {
 			t.Fatal(err)

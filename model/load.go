@@ -188,15 +188,12 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 		if err := mk.loadVariants(m.Variants, pre); err != nil {
 			return err
 		}
-		if mk.flags.half && p.noHalf {
-			return errf(pre+".variants.maintenanceRate", "VAR-1", noHalfMsg)
-		}
 		if mi == 0 {
 			p.atEquality = mk.flags.atEquality
 		} else if mk.flags.atEquality != p.atEquality {
 			return errf(pre+".variants.trigger", "VAR-1", "trigger "+spec.Quote(mk.vars.Trigger)+" differs from market "+spec.Quote(names[0])+"'s; all markets of a scenario share one trigger")
 		}
-		if err := mk.loadTiers(m.Tiers, pre+".tiers", &p.den, p.noHalf); err != nil {
+		if err := mk.loadTiers(m.Tiers, pre+".tiers", &p.den); err != nil {
 			return err
 		}
 		if err := p.loadPMMarket(mi, &m, pre); err != nil { // MKT-6, PM-1 (pm.go)
@@ -209,9 +206,7 @@ func (p *Portfolio) loadMarkets(s *spec.Scenario) *spec.Error {
 // loadTiers checks TIER-1, then for each tier its fields (NUM) and TIER-2..6.
 // den is the scenario's running common denominator of TIER-3:half-initial
 // (1 until a half-initial market; its markets are loaded in order).
-// noIMR (the ledger) rejects explicit initial margin rates with VAR-1 after
-// the table's checks.
-func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64, noIMR bool) *spec.Error {
+func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64) *spec.Error {
 	// TIER-1 has two parts: "at least one tier" is checked first, at the path
 	// of the table; "tiers[0].minNotional = 0" is a check on that field, so
 	// ("within a field the NUM checks come first") it follows the NUM checks
@@ -329,9 +324,6 @@ func (mk *market) loadTiers(tiers []spec.Tier, pre string, den *uint64, noIMR bo
 		td.mmMin24 = wide.MulU64(uint64(td.minN), uint64(td.mmr)).Mul(u8).Sub(td.cum24)
 	}
 	mk.maxLev1 = mk.tiers[0].maxLev
-	if mk.explicitIMR && noIMR {
-		return errf(pre+"[0].initialMarginRate", "VAR-1", noIMRMsg)
-	}
 	return nil
 }
 

@@ -40,9 +40,8 @@ type Portfolio struct {
 	fast1 uint8
 	// den is TIER-3:half-initial's common denominator D (1 without such a
 	// market): every MM, rate and "24" value is then scaled by D (u8d =
-	// 1e8*D), see halfinitial.go. noHalf rejects the variant (the ledger).
+	// 1e8*D), see halfinitial.go.
 	den, u8d uint64
-	noHalf   bool
 
 	// IM of the cross pool is summed exactly per distinct effective leverage
 	// (grpDen, in units; with explicit initial margin rates a group's IM is

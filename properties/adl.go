@@ -83,7 +83,7 @@ func (rp *replay) adlRanking(id, market string, s int) (cs []adlCandidate, ok bo
 // account was filled earlier in the event or has no mark.
 func (rp *replay) accountScore(id string) (*big.Rat, bool) {
 	wb := rp.b.get("wallet:" + id)
-	up, mm := decimal.Zero, decimal.Zero
+	up, mm := decimal.Zero, new(big.Rat)
 	for key, p := range rp.b.pos {
 		cid, m, _ := strings.Cut(key, "|")
 		if cid != id || p.x.IsZero() {
@@ -102,14 +102,14 @@ func (rp *replay) accountScore(id string) (*big.Rat, bool) {
 		if mk.MMBasis == spec.BasisEntry {
 			basis = p.v
 		}
-		mm = mm.Add(specutil.MM(mk, basis))
+		mm.Add(mm, specutil.MM(mk, basis))
 	}
 	e := wb.Add(up)
 	if up.Sign() <= 0 || e.Sign() <= 0 {
 		return new(big.Rat), true
 	}
 	s := new(big.Rat).Quo(up.Rat(), decimal.Max(decimal.NewFromInt(1), wb).Rat())
-	return s.Mul(s, new(big.Rat).Quo(mm.Rat(), e.Rat())), true
+	return s.Mul(s, new(big.Rat).Quo(mm, e.Rat())), true
 }
 
 // unrealized is a position's exact U at mark: s * (Q * mark - V).

@@ -34,6 +34,14 @@ func (e *env) hit(key string) {
 }
 
 // side names x's position relative to a boundary: "-1u", "=", "+1u" or "".
+// sideRat is side for an exact difference ("" off the 1e-8 grid).
+func sideRat(x *big.Rat) string {
+	if !new(big.Rat).Mul(x, big.NewRat(100_000_000, 1)).IsInt() {
+		return ""
+	}
+	return side(decimal.NewFromBigRat(x, 8))
+}
+
 func side(x decimal.Decimal) string {
 	switch {
 	case x.IsZero():
@@ -235,7 +243,7 @@ func (e *env) countKept(after *spec.State) {
 		}
 		for _, m := range markets {
 			if v := specutil.Pool(after, a, m); v.Positions > 0 {
-				if s := side(v.E.Sub(v.MM)); s == "=" || s == "+1u" {
+				if s := sideRat(new(big.Rat).Sub(v.E.Rat(), v.MM)); s == "=" || s == "+1u" {
 					e.hit("POOL-5 E-MM " + s + " kept")
 				}
 			}
@@ -247,7 +255,8 @@ func (e *env) countKept(after *spec.State) {
 // in market (all of id's cross positions for a cross pool) in the replayed
 // book, at the marks; ok is false when a position of the pool was filled
 // earlier in the event (its cost basis is then unknown here).
-func (rp *replay) poolMM(id, market string, mode spec.MarginMode) (mm decimal.Decimal, ok bool) {
+func (rp *replay) poolMM(id, market string, mode spec.MarginMode) (mm *big.Rat, ok bool) {
+	mm = new(big.Rat)
 	for key, p := range rp.b.pos {
 		cid, m, _ := strings.Cut(key, "|")
 		if cid != id || p.x.IsZero() || p.mode != mode || (mode == spec.Isolated && m != market) {
@@ -262,7 +271,7 @@ func (rp *replay) poolMM(id, market string, mode spec.MarginMode) (mm decimal.De
 		if mk.MMBasis == spec.BasisEntry {
 			nb = p.v
 		}
-		mm = mm.Add(specutil.MM(mk, nb))
+		mm.Add(mm, specutil.MM(mk, nb))
 	}
 	return mm, true
 }
@@ -281,10 +290,10 @@ func (rp *replay) checkTriggered(f spec.Effect, first bool) string {
 		e, ok1 := rp.poolEquity(f.Account, f.Market, f.Pool)
 		mm, ok2 := rp.poolMM(f.Account, f.Market, f.Pool)
 		if ok1 && ok2 {
-			if !e.LessThan(mm) {
-				return fmt.Sprintf("POOL-5/LQ-1: %s's %s pool is liquidated (%s) with equity %s >= MM %s (exact, at the marks): E = MM is not liquidatable", f.Account, f.Pool, f.Market, e, mm)
+			if e.Rat().Cmp(mm) >= 0 {
+				return fmt.Sprintf("POOL-5/LQ-1: %s's %s pool is liquidated (%s) with equity %s >= MM %s (exact, at the marks): E = MM is not liquidatable", f.Account, f.Pool, f.Market, e, fmtRat(mm))
 			}
-			if e.GreaterThanOrEqual(mm.Sub(units(1))) {
+			if e.Rat().Cmp(new(big.Rat).Sub(mm, units(1).Rat())) >= 0 {
 				rp.e.hit("POOL-5 E-MM -1u liquidated")
 			}
 		}

@@ -70,7 +70,8 @@ func newEnv(e Engine, caps capSet, c *Config) *env {
 	}
 	env.gen = gen.Config{Isolated: caps[CapIsolated], EntryBasis: caps[CapEntryBasis], ComputedMark: caps[CapComputedMark], ExplicitIMR: caps[CapExplicitIMR],
 		Funding: caps[CapFunding], ADL: caps[CapADL], Portfolio: caps[CapPortfolio], Variants: declaredVariants(caps), Evaluate: env.oracle,
-		SizeGrid: caps.grid("size"), PriceGrid: caps.grid("price"),
+		LedgerExplicitIMR: caps[CapExplicitIMR],
+		SizeGrid:          caps.grid("size"), PriceGrid: caps.grid("price"),
 		NewLedger: func(st *spec.State) (gen.LedgerSession, error) {
 			l, err := env.ledgerOracle(st)
 			if err != nil || isNil(l) {

@@ -181,8 +181,9 @@ func fundingCap(m spec.Market) *big.Rat {
 	return nil
 }
 
-// marginLinkedCap is FND-1:margin-linked's cap k x (1/maxLeverage_1 -
-// MMR_1), MMR_1 the tier-1 rate (1/(2 maxLeverage_1) under
+// marginLinkedCap is FND-1:margin-linked's cap k x (IMR_1 - MMR_1), IMR_1
+// = 1/maxLeverage_1 (tier 1's initialMarginRate when the table gives
+// explicit rates, TIER-5), MMR_1 the tier-1 rate (1/(2 maxLeverage_1) under
 // TIER-3:half-initial), exact.
 func marginLinkedCap(m spec.Market) *big.Rat {
 	l1 := m.Tiers[0].MaxLeverage.Rat()
@@ -190,6 +191,9 @@ func marginLinkedCap(m spec.Market) *big.Rat {
 	mmr := m.Tiers[0].MaintenanceMarginRate.Rat()
 	if variantOf(m, "maintenanceRate") == spec.MaintenanceRateHalfInitial {
 		mmr = new(big.Rat).Quo(imr, big.NewRat(2, 1))
+	}
+	if r := m.Tiers[0].InitialMarginRate; r != nil {
+		imr = r.Rat()
 	}
 	c := new(big.Rat).Sub(imr, mmr)
 	return c.Mul(c, m.Variants.FundingCapFactor.Decimal.Rat())

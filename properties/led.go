@@ -407,6 +407,25 @@ func checkStep(e *env, k int, before *spec.State, beforeBook *book, ev spec.Even
 	return "", afterBook
 }
 
+// marginRatesOf names a market's margin rates: "half-initial" (SPEC
+// TIER-3:half-initial), "explicit-imr" (TIER-5's initialMarginRate) or
+// "given".
+func marginRatesOf(m spec.Market) string {
+	switch {
+	case variantOf(m, "maintenanceRate") == spec.MaintenanceRateHalfInitial:
+		return "half-initial"
+	case len(m.Tiers) > 0 && m.Tiers[0].InitialMarginRate != nil:
+		return "explicit-imr"
+	}
+	return "given"
+}
+
+// isRule reports whether err is a *spec.Error of rule.
+func isRule(err error, rule string) bool {
+	se, ok := err.(*spec.Error)
+	return ok && se.Rule == rule
+}
+
 // ledgerStats counts what ledger runs exercised (for the generators' own
 // coverage test).
 type ledgerStats struct {
@@ -438,6 +457,27 @@ func (s *ledgerStats) count(before *spec.State, ev spec.Event, effects []spec.Ef
 			outcome = "rejected"
 		}
 		s.n["variant "+vname(ev.Market, "setLeverage")+" lowered leverage "+outcome]++
+	}
+	// The margin rates (SPEC TIER-3:half-initial, TIER-5's explicit rates)
+	// of the markets the event exercised.
+	switch {
+	case ev.Type == spec.EventTrade && err == nil:
+		s.n["rates "+marginRatesOf(before.Markets[ev.Market])+" trade applied"]++
+	case ev.Type == spec.EventTrade && isRule(err, "TRD-5"):
+		s.n["rates "+marginRatesOf(before.Markets[ev.Market])+" trade rejected TRD-5"]++
+	case ev.Type == spec.EventWithdraw && err == nil:
+		seen := map[string]bool{}
+		for _, p := range before.Accounts[ev.Account].Positions {
+			if k := marginRatesOf(before.Markets[p.Market]); !seen[k] {
+				seen[k] = true
+				s.n["rates "+k+" withdraw applied with a position"]++
+			}
+		}
+	}
+	for _, f := range effects {
+		if f.Type == spec.EffectLiquidation {
+			s.n["rates "+marginRatesOf(before.Markets[f.Market])+" liquidation"]++
+		}
 	}
 	for _, f := range effects {
 		switch {

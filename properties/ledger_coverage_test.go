@@ -32,8 +32,10 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 	// Seed 17 since the drained-margin setup (TRD-3) shifted the draws: 16
 	// then missed "LQ-5 fund-deficit +1u"; seed 18 since the portfolio-margin
 	// ledger markets (issue 14) shifted them again: 17 then missed "TRD-5 new
-	// notional = last maxNotional accepted".
-	defer setRapidFlags(&Config{Cases: runs, Seed: 18}, true, false, true)()
+	// notional = last maxNotional accepted"; seed 19 since the ledger's
+	// margin-rate draws (TIER-3:half-initial, explicit IMR, issue 12)
+	// shifted them again: 18 then missed the same key (19, 20, 21 pass).
+	defer setRapidFlags(&Config{Cases: runs, Seed: 19}, true, false, true)()
 	rapid.Check(t, propLedgerInvariants(e))
 	for _, k := range slices.Sorted(maps.Keys(e.stats.n)) {
 		t.Logf("%6d  %s", e.stats.n[k], k)
@@ -64,6 +66,10 @@ func TestLedgerGeneratorCoverage(t *testing.T) {
 		"variant ADL-2:position adl", "variant ADL-2:account adl",
 		"variant FND-1:fixed funding", "variant FND-1:margin-linked funding",
 		"variant LED-9:checked lowered leverage applied", "variant LED-9:checked lowered leverage rejected", "variant LED-9:unchecked lowered leverage applied",
+		// The margin rates of SPEC TIER-3:half-initial and TIER-5 (explicit
+		// initial margin rates) in the ledger, each exercised.
+		"rates half-initial liquidation", "rates half-initial trade applied", "rates half-initial trade rejected TRD-5", "rates half-initial withdraw applied with a position",
+		"rates explicit-imr liquidation", "rates explicit-imr trade applied", "rates explicit-imr trade rejected TRD-5", "rates explicit-imr withdraw applied with a position",
 	} {
 		if e.stats.n[want] == 0 {
 			t.Errorf("the generated ledger runs never had %q", want)

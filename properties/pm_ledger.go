@@ -67,8 +67,8 @@ func propPMSweepOrder(e *env) func(*rapid.T) {
 					continue
 				}
 				v := specutil.Pool(after, a, "")
-				if v.E.LessThan(v.MM) {
-					return fmt.Sprintf("PM-17/LQ-1: after the sweep %s's portfolio pool is liquidatable: E %s < MM %s (PM-10)", id, v.E, v.MM)
+				if v.E.Rat().Cmp(v.MM) < 0 {
+					return fmt.Sprintf("PM-17/LQ-1: after the sweep %s's portfolio pool is liquidatable: E %s < MM %s (PM-10)", id, v.E, fmtRat(v.MM))
 				}
 			}
 			return ""
@@ -106,8 +106,8 @@ func (e *env) checkPMFirstClose(before *spec.State, ev spec.Event, effs []spec.E
 func pmFirstClose(s *spec.State, id, m string) string {
 	a := s.Accounts[id]
 	v := specutil.Pool(s, a, "")
-	if !v.E.LessThan(v.MM) {
-		return fmt.Sprintf("PM-17: %s's portfolio pool is liquidated (%s) with E %s >= MM %s at the marks (PM-10: not liquidatable)", id, m, v.E, v.MM)
+	if v.E.Rat().Cmp(v.MM) >= 0 {
+		return fmt.Sprintf("PM-17: %s's portfolio pool is liquidated (%s) with E %s >= MM %s at the marks (PM-10: not liquidatable)", id, m, v.E, fmtRat(v.MM))
 	}
 	_, _, units := specutil.PortfolioMargins(s, a)
 	best := -1

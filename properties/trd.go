@@ -199,7 +199,15 @@ func checkIsolatedMargin(effects []spec.Effect, id, market string, m spec.Market
 		}
 	}
 	open := func(q decimal.Decimal, newSize decimal.Decimal) decimal.Decimal {
-		l := decimal.Min(lev, tierOf(m.Tiers, newSize.Mul(price)).MaxLeverage)
+		tr := tierOf(m.Tiers, newSize.Mul(price))
+		if tr.InitialMarginRate != nil && tr.InitialMarginRate.Mul(lev).GreaterThan(decimal.NewFromInt(1)) {
+			// TRD-3 under explicit rates (TIER-5): up(q*price*IMR_t) when IMR_t > 1/L.
+			return roundQuo(q.Mul(price).Mul(*tr.InitialMarginRate), decimal.NewFromInt(1), true)
+		}
+		l := decimal.Min(lev, tr.MaxLeverage)
+		if tr.InitialMarginRate != nil {
+			l = lev // max(1/L, IMR_t) = 1/L
+		}
 		return roundQuo(q.Mul(price), l, true)
 	}
 	var want decimal.Decimal

@@ -243,7 +243,7 @@ func TestGoldenBinanceTiers(t *testing.T) {
 	}
 
 	// The recursion, and both sides of the boundary, on the internal functions.
-	in, err := validateMarket("BTCUSDT", binanceBTCUSDT(), nil, false, nil)
+	in, err := validateMarket("BTCUSDT", binanceBTCUSDT(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

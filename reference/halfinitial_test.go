@@ -100,7 +100,7 @@ func TestGoldenHalfInitialETH(t *testing.T) {
 
 // TestHalfInitialErrors: the input rules of TIER-3:half-initial (integer
 // leverages, D <= 10^6, TIER-6 with a rational deduction), and the
-// ledger's VAR-1 rejection (it does not implement the variant, VAR-2).
+// ledger's acceptance of the variant (its goldens: ledger_variant_test.go).
 func TestHalfInitialErrors(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -151,12 +151,17 @@ func TestHalfInitialErrors(t *testing.T) {
 	// MM = 150,000,000/20 - 2,500,000 = 5,000,000.
 	wantDec(t, "20x/10x maintenanceMargin", evalHalf(t, s).Positions[0].MaintenanceMargin, "5000000")
 
-	// The ledger does not implement the variant (SPEC TIER-3, VAR-2).
+	// The ledger implements the variant (SPEC TIER-3) and checks its rules:
+	// the market loads; at 12.5x it fails TIER-3 as the queries do.
 	sc := ethScenario(spec.BasisMark, "3000")
+	if _, err := NewLedger(&spec.State{Markets: sc.Markets, Prices: sc.Prices}); err != nil {
+		t.Errorf("NewLedger: %v, want the half-initial market accepted", err)
+	}
+	sc.Markets["ETH"].Tiers[1].MaxLeverage = d("12.5")
 	_, err := NewLedger(&spec.State{Markets: sc.Markets, Prices: sc.Prices})
 	var se *spec.Error
-	if !errors.As(err, &se) || se.Rule != "VAR-1" || se.Path != "markets.ETH.variants.maintenanceRate" {
-		t.Errorf("NewLedger: err = %v, want VAR-1 at markets.ETH.variants.maintenanceRate", err)
+	if !errors.As(err, &se) || se.Rule != "TIER-3" || se.Path != "markets.ETH.tiers[1].maxLeverage" {
+		t.Errorf("NewLedger: err = %v, want TIER-3 at markets.ETH.tiers[1].maxLeverage", err)
 	}
 }
 

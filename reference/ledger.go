@@ -40,6 +40,8 @@ type Ledger struct {
 	external   *apd.Decimal               // ledger account "external": minus (deposits - withdrawals)
 	initialSum *apd.Decimal               // LED-4: the initial sum of all ledger accounts except external
 
+	atEq bool // POOL-5:at-equality, the trigger of every market (VAR-1): the sweep's cross and isolated pools follow it
+
 	applied int           // number of events passed to Apply so far (failed ones included)
 	effects []spec.Effect // the effects of the event being applied
 
@@ -302,7 +304,9 @@ func (l *Ledger) crossPoolOf(a *ledgerAccount) (pool, []string, []quantities) {
 		ps = append(ps, p)
 		qs = append(qs, positionQuantities(p))
 	}
-	return crossPool(a.wallet, ps, qs), markets, qs
+	pl := crossPool(a.wallet, ps, qs)
+	pl.atEq = l.atEq // POOL-5's trigger of the scenario
+	return pl, markets, qs
 }
 
 // isolatedPoolOf is POOL-2 for a's isolated position in market m:
@@ -310,7 +314,9 @@ func (l *Ledger) crossPoolOf(a *ledgerAccount) (pool, []string, []quantities) {
 func (l *Ledger) isolatedPoolOf(a *ledgerAccount, m string) (pool, quantities) {
 	p := l.view(a, m)
 	q := positionQuantities(p)
-	return isolatedPool(0, p, q), q
+	pl := isolatedPool(0, p, q)
+	pl.atEq = l.atEq // POOL-5's trigger of the scenario
+	return pl, q
 }
 
 // poolOf returns the pool (POOL-1/2) that holds a's position in market m.

@@ -47,6 +47,8 @@ const (
 	mutPMSweepOrder             = mutant(mutation.PMSweepOrder)
 	mutPMIMCross                = mutant(mutation.PMIMCross)
 	mutDrainedIncreaseAccepted  = mutant(mutation.DrainedIncreaseAccepted)
+	mutLedgerHalfInitialGiven   = mutant(mutation.LedgerHalfInitialGiven)
+	mutLedgerIMRIgnored         = mutant(mutation.LedgerIMRIgnored)
 )
 
 // variantsOf returns market m's ledger variants as the ledger applies them:
@@ -72,6 +74,8 @@ func (l *Ledger) variantsOf(m string) ledgerVariants {
 		v.setLeverage = spec.SetLeverageUnchecked
 	case mutSetLeverageAlwaysChecked:
 		v.setLeverage = spec.SetLeverageChecked
+	case mutLedgerHalfInitialGiven:
+		v.halfInitial = false // FND-1's MMR_1: the given rate
 	}
 	return v
 }
@@ -84,6 +88,14 @@ func newLedgerWith(st *spec.State, m mutant) (*Ledger, error) {
 		return nil, err
 	}
 	l.mut = m
+	switch m {
+	case mutLedgerHalfInitialGiven:
+		// The bug: the given rates and deductions in every tier of the
+		// ledger's half-initial markets (the query mutant's rewrite).
+		mutHalfInitialIgnored.wrongVariant(&input{markets: l.markets})
+	case mutLedgerIMRIgnored:
+		mutIMRIgnored.wrongVariant(&input{markets: l.markets})
+	}
 	if m == mutLedgerAliasesInput {
 		l.aliased = st // the bug: the caller's state kept, written later (aliasInput)
 	}

@@ -65,6 +65,7 @@ func NewLedger(st *spec.State) (l *Ledger, err error) {
 	}
 	l = &Ledger{
 		variants:   variants,
+		atEq:       in.atEq,
 		markets:    in.markets,
 		rates:      map[string]*marketRates{},
 		srcMarkets: map[string]spec.Market{},

@@ -119,9 +119,11 @@ func (l *Ledger) updatePosition(k int, side fillSide, m string, d, price *apd.De
 }
 
 // openPosition is TRD-2's open/increase of q on side s at price,
-// V += q * price, and TRD-3's isolated margin for it: with
-// L = min(leverage, maxLeverage of tier(new size * price)),
-// T = up(q * price / L) moves wallet -> isolated (reason margin). A margin
+// V += q * price, and TRD-3's isolated margin for it: T = up(q * price * r)
+// with r QTY-4's IM rate on t = tier(new size * price), 1/L with
+// L = min(leverage, maxLeverage_t), or max(1/leverage, IMR_t) when the
+// table gives explicit initial margin rates (TIER-5), moves wallet ->
+// isolated (reason margin). A margin
 // that is still negative afterwards (possible only after funding, see
 // ledger_doc.go) is rejected: "a trade that would leave an isolated margin
 // negative is rejected (TRD-3)". An ADL or liquidation side never opens (its
@@ -140,11 +142,12 @@ func (l *Ledger) openPosition(k int, side fillSide, m string, s int, q, price *a
 			panic(bugf("a %d side opens an isolated position", side.rule))
 		}
 		mkt := l.markets[m]
-		lev := minDec(l.leverageOf(a, m), mkt.tiers[tierOf(mkt.tiers, mul(p.q, price))].maxLev)
+		tr := mkt.tiers[tierOf(mkt.tiers, mul(p.q, price))]
+		im := initialMarginOn(tr, mul(q, price), l.leverageOf(a, m))
 		if l.mut == mutIsolatedMarginNoTierCap {
-			lev = l.leverageOf(a, m)
+			im = quo(mul(q, price), l.leverageOf(a, m))
 		}
-		t := up(quo(mul(q, price), lev))
+		t := up(im)
 		if _, ok := a.isolated[m]; !ok {
 			a.isolated[m] = dec(0)
 		}

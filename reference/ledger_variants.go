@@ -92,11 +92,15 @@ func readVariants(markets map[string]spec.Market) (map[string]*ledgerVariants, *
 }
 
 // marginLinkedCap is FND-1:margin-linked's cap k x (IMR_1 - MMR_1):
-// IMR_1 = 1/maxLeverage_1 and MMR_1 the rate of tier 1 (1/(2
+// IMR_1 = tier 1's initialMarginRate when the table gives explicit rates
+// (TIER-5), else 1/maxLeverage_1, and MMR_1 the rate of tier 1 (1/(2
 // maxLeverage_1) under TIER-3:half-initial), exact.
 func marginLinkedCap(mkt *market, v *ledgerVariants) ratio {
 	l1 := mkt.maxLeverage1()
 	imr := quo(dec(1), l1)
+	if mkt.tiers[0].imr != nil {
+		imr = exact(mkt.tiers[0].imr)
+	}
 	mmr := exact(mkt.tiers[0].mmr)
 	if v.halfInitial {
 		mmr = quo(dec(1), mul(dec(2), l1))

@@ -32,7 +32,6 @@ type schedule struct {
 	flat  bool         // TIER-8:flat
 	fee   *apd.Decimal // QTY-5: takerFeeRate under "taker", else 0
 	half  bool         // TIER-3:half-initial
-	noIMR bool         // the ledger: explicit initial margin rates are a VAR-1 error (SPEC TIER-5)
 	// all collects the leverages of every half-initial tier of the
 	// scenario (SPEC TIER-3's D <= 10^6 is on their lcm); nil: the table's.
 	all *[]*apd.Decimal

@@ -100,26 +100,25 @@ func numNull(d decimal.NullDecimal, path string) (*apd.Decimal, *spec.Error) {
 }
 
 // validateLedger runs EVAL-2 steps 1 (markets), 2 (prices) and 3 (account)
-// for NewLedger, whose ledger does not implement TIER-3:half-initial: VAR-1
-// at its variants.maintenanceRate (SPEC VAR-2).
+// for NewLedger (every variant of the queries included: TIER-3:half-initial
+// and explicit initial margin rates, SPEC TIER-3, TIER-5).
 func validateLedger(s *spec.Scenario) (*input, *spec.Error) {
-	return validateWith(s, noMutation, false)
+	return validateWith(s, noMutation)
 }
 
 // validateMut is validate with the mutation of evaluateWith (mutant.go).
 func validateMut(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
-	return validateWith(s, mut, true)
+	return validateWith(s, mut)
 }
 
-// validateWith is validate with the mutation mut; half admits
-// TIER-3:half-initial (the queries) or rejects it (the ledger).
-func validateWith(s *spec.Scenario, mut mutant, half bool) (*input, *spec.Error) {
+// validateWith is validate with the mutation mut.
+func validateWith(s *spec.Scenario, mut mutant) (*input, *spec.Error) {
 	in := &input{markets: map[string]*market{}, prices: map[string]*price{}, mut: mut}
 	// Step 1: markets, in ascending byte order of name.
 	var first *market
 	var levs []*apd.Decimal // TIER-3:half-initial: every half-initial leverage so far
 	for _, name := range slices.Sorted(maps.Keys(s.Markets)) {
-		m, err := validateMarket(name, s.Markets[name], first, half, &levs)
+		m, err := validateMarket(name, s.Markets[name], first, &levs)
 		if err != nil {
 			return nil, err
 		}
@@ -152,11 +151,10 @@ func validateWith(s *spec.Scenario, mut mutant, half bool) (*input, *spec.Error)
 // fundingRateCap (NUM, MKT-5), the variants (VAR-1), then the tiers.
 //
 // first is the first market of the scenario (nil for the first one): VAR-1
-// wants every market's trigger to be first's. half admits
-// TIER-3:half-initial (the ledger rejects it with VAR-1); all collects the
+// wants every market's trigger to be first's. all collects the
 // maxLeverage of every half-initial tier of the scenario so far (SPEC
 // TIER-3's D is their lcm; nil: this market's only).
-func validateMarket(name string, m spec.Market, first *market, half bool, all *[]*apd.Decimal) (*market, *spec.Error) {
+func validateMarket(name string, m spec.Market, first *market, all *[]*apd.Decimal) (*market, *spec.Error) {
 	p := "markets." + spec.PathKey(name)
 	out := &market{name: name}
 
@@ -265,7 +263,7 @@ func validateMarket(name string, m spec.Market, first *market, half bool, all *[
 	}
 
 	// VAR-1: the variants, then one trigger for every market of the scenario.
-	if out.variants, err = validateVariants(p, m.Variants, half); err != nil {
+	if out.variants, err = validateVariants(p, m.Variants); err != nil {
 		return nil, err
 	}
 	if first != nil && out.variants.Trigger != first.variants.Trigger {
@@ -275,7 +273,6 @@ func validateMarket(name string, m spec.Market, first *market, half bool, all *[
 	// MKT-2: the tiers are a valid table (TIER-1..6).
 	sch := out.schedule()
 	sch.all = all
-	sch.noIMR = !half // the ledger (SPEC TIER-5)
 	if out.tiers, err = validateTiers(p+".tiers", m.Tiers, sch); err != nil {
 		return nil, err
 	}
@@ -456,9 +453,6 @@ func validateTiers(p string, in []spec.Tier, sch schedule) ([]tier, *spec.Error)
 			return nil, fail(q+".maintenanceAmount", "TIER-6", "maintenanceAmount %s differs from the recursion's %s",
 				str(given), want)
 		}
-	}
-	if sch.noIMR && out[0].imr != nil {
-		return nil, fail(p+"[0].initialMarginRate", "VAR-1", "initialMarginRate (explicit initial margin rates) is not implemented by this engine's ledger (SPEC TIER-5, VAR-2)")
 	}
 	if sch.half {
 		// TIER-3:half-initial: every rate a_t/D and deduction c_t/D over the

@@ -13,7 +13,7 @@ import (
 // required/forbidden, then [0, 1]) right after isolatedLeftover, and
 // fundingCapFactor (NUM, then required/forbidden, then > 0) right after
 // fundingCap. It returns the selected names with every default filled in.
-func validateVariants(p string, v *spec.Variants, half bool) (spec.Variants, *spec.Error) {
+func validateVariants(p string, v *spec.Variants) (spec.Variants, *spec.Error) {
 	var out spec.Variants
 	for _, c := range spec.VariantChoices() {
 		out.Set(c.Key, c.Names[0])
@@ -61,9 +61,6 @@ func validateVariants(p string, v *spec.Variants, half bool) (spec.Variants, *sp
 			}
 			out.FundingCapFactor = v.FundingCapFactor
 		}
-	}
-	if out.MaintenanceRate == spec.MaintenanceRateHalfInitial && !half {
-		return out, fail(p+".maintenanceRate", "VAR-1", "maintenanceRate \"half-initial\" is not implemented by this engine (SPEC VAR-2: it implements the default \"given\" only)")
 	}
 	return out, nil
 }

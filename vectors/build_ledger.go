@@ -315,6 +315,9 @@ func ledgerFeatures(t *LedgerTest) []string {
 			if m.Underlying != "" || m.Expiry != nil || m.PortfolioMargin != nil {
 				out = append(out, CapPortfolio) // MKT-6, PM-1
 			}
+			if len(m.Tiers) > 0 && m.Tiers[0].InitialMarginRate != nil {
+				out = append(out, CapExplicitIMR) // SPEC TIER-5 in the ledger
+			}
 		}
 	}
 	out = append(out, variantCaps(t.Pre)...)

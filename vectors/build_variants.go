@@ -185,3 +185,67 @@ func variantsFile() *ledgerBuilder {
 	b.add(&spec.Run{State: *bad}, "LQ-4:liquidator-split without liquidatorShare: VAR-1 at markets.XRP.variants.liquidatorShare", []string{"hand-made"}, []string{"VAR-1"}, true)
 	return b
 }
+
+// marginRatesMutants are the ledger mutants of SPEC TIER-3:half-initial and
+// TIER-5's explicit initial margin rates.
+var marginRatesMutants = []mutation.Mutation{mutation.LedgerHalfInitialGiven, mutation.LedgerIMRIgnored}
+
+// marginRatesFile is ledger/VAR/margin-rates.json: gen.LedgerRun runs on
+// markets whose margin rates are TIER-3:half-initial (MMR_t = 1/(2
+// maxLeverage_t)) or explicit per-tier initial margin rates (TIER-5), with
+// the ledger variants allowed; a run is kept when it catches one of the two
+// mutants that apply the given rates or drop the explicit ones in the
+// ledger, until each is caught twice, plus two random runs.
+func marginRatesFile() *ledgerBuilder {
+	b := newLedger("VAR", "margin-rates", "Ledger margin rates (SPEC TIER-3:half-initial and TIER-5's explicit initial margin rates in LED, TRD, FND, LQ): the trigger of the sweep with MM = N/(2 maxLeverage_t) - cum_t (rational), TRD-3's transfer, TRD-5, LED-9 and POOL-6 with IM = N * max(1/L, IMR_t), FND-1:margin-linked's cap with IMR_1 and MMR_1 of those rates. A group requires the variant or capability explicit-imr (PROTOCOL.md PR-5).")
+	c := gen.Config{Isolated: true, Funding: true, ADL: true, LedgerExplicitIMR: true, Variants: map[string][]string{"maintenanceRate": {spec.MaintenanceRateGiven, spec.MaintenanceRateHalfInitial}}}
+	for _, ch := range spec.VariantChoices() {
+		if slices.Contains(gen.LedgerVariantKeys, ch.Key) {
+			c.Variants[ch.Key] = ch.Names
+		}
+	}
+	caught := map[mutation.Mutation]int{}
+	random := 0
+	for seed := 0; seed < 3000; seed++ {
+		done := random >= 2
+		for _, m := range marginRatesMutants {
+			done = done && caught[m] >= 2
+		}
+		if done {
+			break
+		}
+		run, ok := example(gen.LedgerRun(c), 8000+seed)
+		if !ok {
+			continue
+		}
+		if len(run.Events) > 30 {
+			run.Events = run.Events[:30]
+		}
+		var why []string
+		for _, m := range marginRatesMutants {
+			if caught[m] < 2 && catches(run, m) {
+				why = append(why, string(m))
+			}
+		}
+		comment := fmt.Sprintf("gen.LedgerRun (half-initial and explicit rates, every ledger variant), seed %d, first %d events", 8000+seed, len(run.Events))
+		flags := []string{"random"}
+		switch {
+		case len(why) > 0:
+			comment += fmt.Sprintf("; tells the reference from %v", why)
+			flags = []string{"targeted"}
+		case random < 2:
+			random++
+		default:
+			continue
+		}
+		if _, ok := b.add(run, comment, flags, []string{"TIER-3", "TIER-5"}, true); !ok {
+			continue
+		}
+		for _, m := range marginRatesMutants {
+			if slices.Contains(why, string(m)) {
+				caught[m]++
+			}
+		}
+	}
+	return b
+}

@@ -496,7 +496,7 @@ func ledgerSuites(opts Options) ([]*ledgerBuilder, error) {
 		"insurance payouts", func(f ledgerFacts) bool { return f.insurance })
 	out = append(out, lq)
 
-	out = append(out, variantsFile())
+	out = append(out, variantsFile(), marginRatesFile())
 
 	adl := newLedger("ADL", "adl", "Auto-deleveraging (LQ-6, LQ-7, ADL-1..3): bankrupt pools that the insurance fund cannot pay, closed against ranked opposite positions at the bankruptcy price.")
 	targetedRuns(adl, gen.Config{ADL: true, Isolated: true}, 8, 1100,

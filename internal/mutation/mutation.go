@@ -240,6 +240,17 @@ const (
 	// SetLeverageAlwaysChecked rejects a lowered leverage the pool cannot
 	// margin under LED-9:unchecked, as LED-9:checked does.
 	SetLeverageAlwaysChecked Mutation = "set-leverage-always-checked"
+	// LedgerHalfInitialGiven has the ledger take each tier's given
+	// maintenanceMarginRate (and its TIER-6 deduction) under
+	// TIER-3:half-initial instead of 1/(2 maxLeverage_t): the trigger of
+	// the sweep (POOL-5, LQ-1), ADL-2:account's MM and FND-1:margin-linked's
+	// MMR_1 (TIER-3).
+	LedgerHalfInitialGiven Mutation = "ledger-half-initial-given"
+	// LedgerIMRIgnored has the ledger drop the tiers' explicit initial
+	// margin rates: IM = N / min(L, maxLeverage_t) instead of N * max(1/L,
+	// IMR_t) in TRD-3's transfer, TRD-5, LED-9, POOL-6 and FND-1's IMR_1
+	// (TIER-5, QTY-4).
+	LedgerIMRIgnored Mutation = "ledger-imr-ignored"
 )
 
 // Query returns every query mutation (Evaluate's), in a fixed order.
@@ -260,6 +271,7 @@ func Ledger() []Mutation {
 		LeftoverToTrader, SplitAllToFund, FeeFromWallet, ADLAccountAsPosition, FundingCapLinkedIgnored, SetLeverageNoCheck, SetLeverageAlwaysChecked,
 		AddMarginPlusUnit, FundingUnclamped, CrossCloseAll, ZeroBasisKept,
 		PMSweepOrder, PMIMCross, DrainedIncreaseAccepted,
+		LedgerHalfInitialGiven, LedgerIMRIgnored,
 	}
 }
 

@@ -157,7 +157,7 @@ func boundaryTrigger(t *rapid.T, st *spec.State) {
 	}
 	p := rapid.SampledFrom(ps).Draw(t, "triggerPool")
 	v := specutil.Pool(st, st.Accounts[p[0]], p[1])
-	setBase(st, p[0], p[1], upUnits(v.MM).Add(delta(t, "triggerDelta")))
+	setBase(st, p[0], p[1], specutil.UpUnits(v.MM).Add(delta(t, "triggerDelta")))
 }
 
 // closeOut is LQ-3's E_x of a pool: its base plus s * (Q * p - V) at the
@@ -277,7 +277,7 @@ func boundaryLossTie(t *rapid.T, st *spec.State) {
 		pair(st, name, ids[0], ids[1+i%(len(ids)-1)], q, n.Add(loss), n)
 	}
 	v := specutil.Pool(st, st.Accounts[ids[0]], "")
-	setBase(st, ids[0], "", upUnits(v.MM).Sub(units(1)))
+	setBase(st, ids[0], "", specutil.UpUnits(v.MM).Sub(units(1)))
 }
 
 // boundaryADLTie makes the first account's long bankrupt with an empty
@@ -318,9 +318,6 @@ func boundaryADLTie(t *rapid.T, st *spec.State) {
 func closeOutDelta(st *spec.State, id string) decimal.Decimal {
 	return specutil.Pool(st, st.Accounts[id], "").E.Sub(closeOut(st, id, ""))
 }
-
-// upUnits rounds x up to the 1e-8 grid.
-func upUnits(x decimal.Decimal) decimal.Decimal { return specutil.CeilGrid(x, units(1)) }
 
 // boundaryEvent draws an event on one of LED-9's, FND-1's or TIER-7's
 // comparisons for st: a withdrawal of LED-9's maximum, a removeMargin of
@@ -513,7 +510,7 @@ func priceSame(t *rapid.T, st *spec.State) spec.Event {
 // stops as soon as it is no longer liquidatable.
 func solventCrossToClose(st *spec.State) bool {
 	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
-		if v := specutil.Pool(st, st.Accounts[id], ""); v.Positions >= 2 && v.E.LessThan(v.MM) && v.E.Sign() >= 0 {
+		if v := specutil.Pool(st, st.Accounts[id], ""); v.Positions >= 2 && v.E.Rat().Cmp(v.MM) < 0 && v.E.Sign() >= 0 {
 			return true
 		}
 	}
@@ -640,7 +637,7 @@ func crashEvent(t *rapid.T, st *spec.State) (spec.Event, bool) {
 			case x.Sign() > 0:
 				long = true
 			case x.Sign() < 0 && settingMode(st, a, name) == spec.Cross:
-				if v := specutil.Pool(st, a, ""); v.E.LessThan(v.MM) {
+				if v := specutil.Pool(st, a, ""); v.E.Rat().Cmp(v.MM) < 0 {
 					short = true
 				}
 			}
@@ -760,11 +757,10 @@ func OffGridIMs(st *spec.State, a spec.Account) int {
 		if p.Leverage.Valid {
 			l = p.Leverage.Decimal
 		}
-		l = decimal.Min(l, m.Tiers[specutil.TierIndex(m, n)].MaxLeverage)
 		if l.Sign() <= 0 {
 			continue
 		}
-		im := new(big.Rat).Quo(n.Shift(24).Rat(), l.Rat())
+		im := new(big.Rat).Mul(n.Shift(24).Rat(), specutil.IMRate(m, specutil.TierIndex(m, n), l)) // QTY-4
 		if !im.IsInt() {
 			k++
 		}
@@ -870,7 +866,7 @@ func drainFunding(t *rapid.T, st *spec.State) (spec.Event, bool) {
 			}
 			pv := specutil.Pool(st, a, p.Market)
 			n := p.Size.Mul(specutil.Mark(st, p.Market))
-			room := pv.U[p.Market].Sub(pv.MM).Sub(units(1))
+			room := pv.U[p.Market].Sub(specutil.UpUnits(pv.MM)).Sub(units(1))
 			h := room.Div(decimal.NewFromInt(2)).Truncate(8)
 			// The rate rounds up to the grid: the payment grows by at most
 			// N*1e-8 + 1u, which h must absorb.

@@ -36,6 +36,11 @@ type Config struct {
 	// rates (initialMarginRate, SPEC TIER-5, QTY-4) one time in four.
 	ExplicitIMR bool
 
+	// LedgerExplicitIMR lets generated ledger markets give explicit
+	// initial margin rates one time in two (LedgerState, SPEC TIER-5 in
+	// the ledger: TRD-3, TRD-5, LED-9, POOL-6, FND-1).
+	LedgerExplicitIMR bool
+
 	// SizeGrid and PriceGrid, when positive, are the steps of the sizes and
 	// prices an engine represents exactly (PROTOCOL.md PR-5's grid):
 	// generated markets have lot sizes that are multiples of SizeGrid and

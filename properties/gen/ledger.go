@@ -60,7 +60,44 @@ func ledgerMarket(t *rapid.T, c Config, symbol string) spec.Market {
 		m.MarginModes = []spec.MarginMode{spec.Cross}
 	}
 	m.Variants = ledgerVariants(t, c, symbol)
+	ledgerMarginRates(t, c, symbol, &m)
 	return m
+}
+
+// ledgerMarginRates draws the margin rates of a ledger market among those c
+// allows (SPEC TIER-3, TIER-5): the table's given rates (the default), the
+// TIER-3:half-initial variant (MMR_t = 1/(2 maxLeverage_t); Binance's
+// leverages are integers and their D is at most 3,000; the tiers'
+// maintenanceAmount, off the grid there, is dropped) when c.Variants
+// allows it, or explicit initial margin rates (WithExplicitIMR at a drawn
+// position between MMR_t and 1/maxLeverage_t) when c.LedgerExplicitIMR,
+// uniformly. With neither allowed it draws nothing.
+func ledgerMarginRates(t *rapid.T, c Config, symbol string, m *spec.Market) {
+	kinds := []string{spec.MaintenanceRateGiven}
+	if slices.Contains(c.Variants["maintenanceRate"], spec.MaintenanceRateHalfInitial) {
+		kinds = append(kinds, spec.MaintenanceRateHalfInitial)
+	}
+	if c.LedgerExplicitIMR {
+		kinds = append(kinds, "explicit-imr")
+	}
+	if len(kinds) == 1 {
+		return
+	}
+	switch rapid.SampledFrom(kinds).Draw(t, symbol+".marginRates") {
+	case spec.MaintenanceRateHalfInitial:
+		v := spec.Variants{}
+		if m.Variants != nil {
+			v = *m.Variants
+		}
+		v.MaintenanceRate = spec.MaintenanceRateHalfInitial
+		m.Variants = &v
+		m.Tiers = slices.Clone(m.Tiers)
+		for i := range m.Tiers {
+			m.Tiers[i].MaintenanceAmount = decimal.NullDecimal{}
+		}
+	case "explicit-imr":
+		m.Tiers = WithExplicitIMR(m.Tiers, rapid.IntRange(0, 4).Draw(t, symbol+".imrPosition"))
+	}
 }
 
 // LedgerVariantKeys are the choices of SPEC VAR that the ledger makes (by

@@ -106,20 +106,58 @@ func Cum(m spec.Market, t int) decimal.Decimal {
 	return c
 }
 
-// MM is TIER-8, exact: N * MMR_t - cum_t with t = tier(N).
-func MM(m spec.Market, n decimal.Decimal) decimal.Decimal {
+// MM is TIER-8, exact: N * MMR_t - cum_t with t = tier(N); under
+// TIER-3:half-initial MMR_t = 1/(2 maxLeverage_t) and cum_t TIER-6's
+// recursion on those rates (rationals, not on the 1e-8 grid).
+func MM(m spec.Market, n decimal.Decimal) *big.Rat {
 	t := TierIndex(m, n)
-	return n.Mul(m.Tiers[t].MaintenanceMarginRate).Sub(Cum(m, t))
+	if m.Variants == nil || m.Variants.MaintenanceRate != spec.MaintenanceRateHalfInitial {
+		return n.Mul(m.Tiers[t].MaintenanceMarginRate).Sub(Cum(m, t)).Rat()
+	}
+	rate := func(i int) *big.Rat { return new(big.Rat).Inv(m.Tiers[i].MaxLeverage.Mul(decimal.NewFromInt(2)).Rat()) }
+	cum := new(big.Rat)
+	if m.Variants.TierSchedule != spec.TierScheduleFlat {
+		for i := 1; i <= t; i++ {
+			cum.Add(cum, new(big.Rat).Mul(m.Tiers[i].MinNotional.Rat(), new(big.Rat).Sub(rate(i), rate(i-1))))
+		}
+	}
+	mm := new(big.Rat).Mul(n.Rat(), rate(t))
+	return mm.Sub(mm, cum)
+}
+
+// UpUnits is up(x) on the 1e-8 grid (SPEC NUM-4).
+func UpUnits(x *big.Rat) decimal.Decimal {
+	y := new(big.Rat).Mul(x, big.NewRat(100_000_000, 1))
+	q, r := new(big.Int).DivMod(y.Num(), y.Denom(), new(big.Int)) // floor: the denominator is positive
+	if r.Sign() != 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	return decimal.NewFromBigInt(q, -8)
+}
+
+// IMRate is QTY-4's initial margin rate of tier t at the chosen leverage
+// lev: 1/min(lev, maxLeverage_t), or max(1/lev, IMR_t) when the table gives
+// explicit initial margin rates (TIER-5), exact.
+func IMRate(m spec.Market, t int, lev decimal.Decimal) *big.Rat {
+	tr := m.Tiers[t]
+	if tr.InitialMarginRate == nil {
+		return new(big.Rat).Inv(decimal.Min(lev, tr.MaxLeverage).Rat())
+	}
+	r := new(big.Rat).Inv(lev.Rat())
+	if x := tr.InitialMarginRate.Rat(); x.Cmp(r) > 0 {
+		return x
+	}
+	return r
 }
 
 // PoolValues are a pool's exact equity, initial and maintenance margin
 // (POOL-1, POOL-2) and, for a cross pool, the sum of min(U, 0) of its
 // positions (LED-9); U is each position's exact unrealized PnL.
 type PoolValues struct {
-	E, MM, Losses decimal.Decimal
-	IM            *big.Rat
-	U             map[string]decimal.Decimal // by market
-	Positions     int
+	E, Losses decimal.Decimal
+	MM, IM    *big.Rat
+	U         map[string]decimal.Decimal // by market
+	Positions int
 }
 
 // Pool computes the exact values of a's cross pool (market "") or of its
@@ -128,7 +166,7 @@ type PoolValues struct {
 // pool (PM-10, PM-16: E over its portfolio positions, MM and IM of PM-9).
 // Position leverage is the position's, else the account's setting (LED-2).
 func Pool(st *spec.State, a spec.Account, market string) PoolValues {
-	v := PoolValues{IM: new(big.Rat), U: map[string]decimal.Decimal{}}
+	v := PoolValues{MM: new(big.Rat), IM: new(big.Rat), U: map[string]decimal.Decimal{}}
 	if market == "" {
 		v.E = a.WalletBalance
 	}
@@ -154,18 +192,19 @@ func Pool(st *spec.State, a spec.Account, market string) PoolValues {
 		if m.MMBasis == spec.BasisEntry {
 			nb = p.CostBasis()
 		}
-		v.MM = v.MM.Add(MM(m, nb))
+		v.MM.Add(v.MM, MM(m, nb))
 		lev := p.Leverage
 		if !lev.Valid {
 			lev = SettingOf(a, p.Market, m).Leverage
 		}
-		l := decimal.Min(lev.Decimal, m.Tiers[TierIndex(m, n)].MaxLeverage)
-		v.IM.Add(v.IM, new(big.Rat).Quo(n.Rat(), l.Rat()))
+		v.IM.Add(v.IM, new(big.Rat).Mul(n.Rat(), IMRate(m, TierIndex(m, n), lev.Decimal)))
 		v.Positions++
 	}
 	if market == "" && HasPortfolio(a) {
 		// PM-16: the wallet's pool is the portfolio pool (PM-10).
-		v.MM, v.IM, _ = PortfolioMargins(st, a)
+		var mm decimal.Decimal
+		mm, v.IM, _ = PortfolioMargins(st, a)
+		v.MM = mm.Rat()
 	}
 	return v
 }
