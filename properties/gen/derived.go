@@ -105,15 +105,13 @@ func zeroRoot(s *spec.Scenario, i int) {
 	if p.EntryValue.Valid {
 		v = p.EntryValue.Decimal
 	}
-	mm := decimal.Zero
+	mg := v.Rat()
 	if m.MMBasis == spec.BasisEntry {
-		mm = specutil.MM(m, v)
+		mg.Add(mg, specutil.MM(m, v))
 	}
-	mg := v.Add(mm)
-	if !mg.Equal(mg.Truncate(8)) || mg.GreaterThan(maxDecimal) {
-		return
+	if d := decimal.NewFromBigRat(mg, 8); d.Rat().Cmp(mg) == 0 && !d.GreaterThan(maxDecimal) { // on the 1e-8 grid, in range
+		p.IsolatedMargin = nd(d)
 	}
-	p.IsolatedMargin = nd(mg)
 }
 
 // NearTierBoundary generates a scenario (from Scenario) in which one
