@@ -328,7 +328,7 @@ func NewLedger(st *spec.State) (*Ledger, error) {
 	if l.pmk == nil {
 		l.pmk = make([]pmMarket, len(p.markets))
 	}
-	if err := l.loadVariants(st.Markets); err != nil {
+	if err := l.loadVariants(); err != nil {
 		return nil, err
 	}
 	l.fundNames = make([]string, len(p.markets))

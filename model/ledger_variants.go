@@ -23,76 +23,30 @@ type lvar struct {
 	levUnchecked bool   // LED-9:unchecked
 }
 
-// ledgerVariantKeys are the choices the ledger reads, in the order of SPEC's
-// VAR table.
-var ledgerVariantKeys = []string{"isolatedLeftover", "isolatedFeePayer", "adlRanking", "fundingCap", "setLeverage"}
-
 // loadVariants reads the ledger variants of every market (in market order)
-// and checks their names and parameters (VAR-1, at
-// markets.<name>.variants.<key>): each name is one of its choice's;
-// liquidatorShare in [0, 1] is required by liquidator-split and forbidden
-// otherwise; fundingCapFactor > 0 is required by margin-linked and
-// forbidden otherwise.
-func (l *Ledger) loadVariants(src map[string]spec.Market) *spec.Error {
+// from the names and parameters the market loader resolved and checked
+// (market.vars: VAR-1 in variants.go, which every market of a state passes
+// first, defaults filled in), so nothing is checked twice. The parameters'
+// conversion cannot fail after that check; its error is returned anyway.
+func (l *Ledger) loadVariants() *spec.Error {
 	l.lv = make([]lvar, len(l.markets))
-	names := map[string][]string{}
-	for _, c := range variantChoices {
-		names[c.Key] = c.Names
-	}
 	for mi := range l.markets {
-		name := l.markets[mi].name
-		m := src[name]
-		v := &l.lv[mi]
-		v.leftover = spec.LeftoverTrader
-		if m.Variants == nil {
-			continue
-		}
-		vs := *m.Variants
-		pre := "markets." + spec.PathKey(name) + ".variants."
-		for _, key := range ledgerVariantKeys {
-			got := vs.Get(key)
-			if !slices.Contains(names[key], got) {
-				rule := ""
-				for _, c := range variantChoices {
-					if c.Key == key {
-						rule = c.Rule
-					}
-				}
-				return errf(pre+key, "VAR-1", "unknown "+rule+" variant "+spec.Quote(got))
-			}
-		}
-		v.leftover = vs.Get("isolatedLeftover")
-		v.feePosition = vs.Get("isolatedFeePayer") == spec.FeePayerPosition
-		v.adlAccount = vs.Get("adlRanking") == spec.ADLRankingAccount
-		v.capLinked = vs.Get("fundingCap") == spec.FundingCapMarginLinked
-		v.levUnchecked = vs.Get("setLeverage") == spec.SetLeverageUnchecked
-		share, hasShare, err := numOpt(vs.LiquidatorShare, pre+"liquidatorShare")
-		if err != nil {
+		mk := &l.markets[mi]
+		vs, v := &mk.vars, &l.lv[mi]
+		pre := "markets." + spec.PathKey(mk.name) + ".variants."
+		v.leftover = vs.IsolatedLeftover
+		v.feePosition = vs.IsolatedFeePayer == spec.FeePayerPosition
+		v.adlAccount = vs.ADLRanking == spec.ADLRankingAccount
+		v.capLinked = vs.FundingCap == spec.FundingCapMarginLinked
+		v.levUnchecked = vs.SetLeverage == spec.SetLeverageUnchecked
+		var err *spec.Error
+		if v.share, _, err = numOpt(vs.LiquidatorShare, pre+"liquidatorShare"); err != nil {
 			return err
 		}
-		switch {
-		case v.leftover == spec.LeftoverLiquidatorSplit && !hasShare:
-			return errf(pre+"liquidatorShare", "VAR-1", "liquidatorShare is required by LQ-4:liquidator-split")
-		case v.leftover != spec.LeftoverLiquidatorSplit && hasShare:
-			return errf(pre+"liquidatorShare", "VAR-1", "liquidatorShare is only allowed with LQ-4:liquidator-split")
-		case hasShare && (share < 0 || share > one):
-			return errf(pre+"liquidatorShare", "VAR-1", "liquidatorShare must be in [0, 1], got "+fx(share))
-		}
-		v.share = share
-		k, hasK, err := numOpt(vs.FundingCapFactor, pre+"fundingCapFactor")
-		if err != nil {
+		if v.capK, _, err = numOpt(vs.FundingCapFactor, pre+"fundingCapFactor"); err != nil {
 			return err
 		}
-		switch {
-		case v.capLinked && !hasK:
-			return errf(pre+"fundingCapFactor", "VAR-1", "fundingCapFactor is required by FND-1:margin-linked")
-		case !v.capLinked && hasK:
-			return errf(pre+"fundingCapFactor", "VAR-1", "fundingCapFactor is only allowed with FND-1:margin-linked")
-		case hasK && k <= 0:
-			return errf(pre+"fundingCapFactor", "VAR-1", "fundingCapFactor must be > 0, got "+fx(k))
-		}
-		v.capK = k
-		if m.Variants.Get("maintenanceRate") == spec.MaintenanceRateHalfInitial {
+		if mk.flags.half {
 			l.halfInitial = append(l.halfInitial, mi)
 		}
 	}
