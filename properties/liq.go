@@ -140,7 +140,7 @@ func (e *env) checkFlatLong(t *rapid.T, ctx []named, what string, x *xScen, i in
 }
 
 func propTickAgreement(e *env) func(*rapid.T) {
-	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.NearLiquidation(e.gen), gen.GridRoot(e.gen))
 	return func(t *rapid.T) {
 		s := g.Draw(t, "scenario")
 		rep := e.mustReport(t, s, "generated")

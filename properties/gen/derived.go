@@ -78,22 +78,103 @@ func moveMark(c Config, s *spec.Scenario, i int, k int64, exactGrid bool) {
 // liquidation price exists (the trigger's side of equality).
 func zeroRoot(s *spec.Scenario, i int) {
 	for j, q := range s.Account.Positions { // an entry-basis market if there is one: its case is the rarer
-		if m := s.Markets[q.Market]; m.MMBasis == spec.BasisEntry && (len(m.MarginModes) == 0 || slices.Contains(m.MarginModes, spec.Isolated)) {
+		if m := s.Markets[q.Market]; m.MMBasis == spec.BasisEntry && offersIsolated(m) {
 			i = j
 			break
 		}
 	}
 	p := &s.Account.Positions[i]
-	m := s.Markets[p.Market]
-	if p.MarginMode != spec.Isolated && !slices.Contains(m.MarginModes, spec.Isolated) && len(m.MarginModes) > 0 {
+	m, ok := isolateOnDefaultTiers(s, p)
+	if !ok {
 		return
 	}
-	p.MarginMode, p.Side = spec.Isolated, spec.Long
+	p.Side = spec.Long
+	v := costBasis(p)
+	mg := v.Rat()
+	if m.MMBasis == spec.BasisEntry {
+		mg.Add(mg, specutil.MM(m, v))
+	}
+	setMarginExact(p, mg)
+}
+
+// GridRoot generates a scenario (from Scenario) in which one position is
+// an isolated one whose liquidation root (LIQ-4) lies exactly on the tick
+// grid: f(P*) = 0 at a tick price P* within three ticks of its mark, and the
+// mark is moved to P* or one tick on either side. There LIQ-5 and LIQ-6
+// decide between the root and the next tick by the trigger (strict or
+// at-equality). Without isolated positions (c.Isolated false), a computed
+// mark, or a margin that would be negative or off the 1e-8 grid, the
+// scenario is returned as drawn (the position possibly made isolated).
+func GridRoot(c Config) *rapid.Generator[*spec.Scenario] {
+	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
+		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
+		i := rapid.IntRange(0, len(s.Account.Positions)-1).Draw(t, "position")
+		k := rapid.Int64Range(-3, 3).Draw(t, "rootTicks")
+		mt := rapid.Int64Range(-1, 1).Draw(t, "markTicks")
+		if c.Isolated {
+			gridRoot(s, i, k, mt)
+		}
+		return s
+	})
+}
+
+// gridRoot gives position i (made isolated, its market's tier rules the
+// defaults) the isolated margin K with f(P*) = K + s*(Q*P* - V) - MM = 0,
+// P* = the mark floored to the tick grid plus k ticks, MM = MM(Q*P*) (mark
+// basis) or MM(V) (entry basis); then the mark P* + mt ticks.
+func gridRoot(s *spec.Scenario, i int, k, mt int64) {
+	p := &s.Account.Positions[i]
+	pr := s.Prices[p.Market]
+	if !pr.Mark.Valid {
+		return
+	}
+	m, ok := isolateOnDefaultTiers(s, p)
+	if !ok {
+		return
+	}
+	tick := m.TickSize
+	root := specutil.FloorGrid(pr.Mark.Decimal, tick).Add(tick.Mul(dec(k, 0)))
+	if root.Sign() <= 0 {
+		return
+	}
+	v, n := costBasis(p), p.Size.Mul(root)
+	mm := specutil.MM(m, n)
+	if m.MMBasis == spec.BasisEntry {
+		mm = specutil.MM(m, v)
+	}
+	// K = MM - s*(n - V).
+	kk := n.Sub(v).Rat()
+	if p.Side == spec.Long {
+		kk.Neg(kk)
+	}
+	kk.Add(kk, mm)
+	if kk.Sign() < 0 || !setMarginExact(p, kk) {
+		return
+	}
+	if mark := root.Add(tick.Mul(dec(mt, 0))); mark.Sign() > 0 && !mark.GreaterThan(maxDecimal) {
+		s.Prices[p.Market] = spec.Price{Mark: nd(mark)}
+	}
+}
+
+// offersIsolated says whether m allows isolated positions (MKT-4: no list
+// allows both modes).
+func offersIsolated(m spec.Market) bool {
+	return len(m.MarginModes) == 0 || slices.Contains(m.MarginModes, spec.Isolated)
+}
+
+// isolateOnDefaultTiers makes p isolated and its market's tier rules the
+// defaults (the trigger is every market's, VAR-1: kept; the maintenance
+// amounts by TIER-6's recursion, since a flat table's given 0s would break
+// it), so that specutil.MM is its MM. It reports false, changing nothing,
+// when the market does not offer isolated margin.
+func isolateOnDefaultTiers(s *spec.Scenario, p *spec.Position) (spec.Market, bool) {
+	m := s.Markets[p.Market]
+	if !offersIsolated(m) {
+		return m, false
+	}
+	p.MarginMode = spec.Isolated
 	if v := m.Variants; v != nil && (v.Get("tierBound") != spec.TierBoundLower || v.Get("tierSchedule") != spec.TierScheduleProgressive ||
 		v.Get("maintenanceRate") != spec.MaintenanceRateGiven || v.Get("closeFee") != spec.CloseFeeNone) {
-		// The default tier rules on this market (the trigger is every
-		// market's, VAR-1: kept), the maintenance amounts by TIER-6's
-		// recursion (a flat table's given 0s would break it).
 		m.Variants = &spec.Variants{Trigger: v.Trigger}
 		m.Tiers = append([]spec.Tier(nil), m.Tiers...)
 		for t := range m.Tiers {
@@ -101,17 +182,26 @@ func zeroRoot(s *spec.Scenario, i int) {
 		}
 		s.Markets[p.Market] = m
 	}
-	v := p.Size.Mul(p.EntryPrice)
+	return m, true
+}
+
+// costBasis is a position's V: entryValue, or size x entryPrice.
+func costBasis(p *spec.Position) decimal.Decimal {
 	if p.EntryValue.Valid {
-		v = p.EntryValue.Decimal
+		return p.EntryValue.Decimal
 	}
-	mg := v.Rat()
-	if m.MMBasis == spec.BasisEntry {
-		mg.Add(mg, specutil.MM(m, v))
+	return p.Size.Mul(p.EntryPrice)
+}
+
+// setMarginExact sets p's isolated margin to x when x is on the 1e-8 grid
+// and at most MAX, and reports whether it did.
+func setMarginExact(p *spec.Position, x *big.Rat) bool {
+	d := decimal.NewFromBigRat(x, 8)
+	if d.Rat().Cmp(x) != 0 || d.GreaterThan(maxDecimal) {
+		return false
 	}
-	if d := decimal.NewFromBigRat(mg, 8); d.Rat().Cmp(mg) == 0 && !d.GreaterThan(maxDecimal) { // on the 1e-8 grid, in range
-		p.IsolatedMargin = nd(d)
-	}
+	p.IsolatedMargin = nd(d)
+	return true
 }
 
 // NearTierBoundary generates a scenario (from Scenario) in which one
