@@ -76,7 +76,10 @@ func propPMValidation(e *env) func(*rapid.T) {
 			pp.InitialMarginFactor = nd(one.Sub(units(rapid.Int64Range(1, 100_000_000).Draw(t, "below"))))
 			path += ".initialMarginFactor"
 		case 9: // an expiry of 0 or below (MKT-6, checked before the parameters)
-			x := units(-rapid.Int64Range(0, 100_000_000).Draw(t, "expiry"))
+			x := decimal.Zero // exactly 0 half of the time: the boundary of "> 0"
+			if rapid.Bool().Draw(t, "negative") {
+				x = units(-rapid.Int64Range(1, 100_000_000).Draw(t, "expiry"))
+			}
 			m.Expiry, path, rule = &x, pre+".expiry", "MKT-6"
 		}
 		m.PortfolioMargin = pp
