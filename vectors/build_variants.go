@@ -115,49 +115,7 @@ func variantsFile() *ledgerBuilder {
 			c.Variants[ch.Key] = ch.Names
 		}
 	}
-	caught := map[mutation.Mutation]int{}
-	random := 0
-	for seed := 0; seed < 3000; seed++ {
-		done := random >= 4
-		for _, m := range variantMutants {
-			done = done && caught[m] >= 2
-		}
-		if done {
-			break
-		}
-		run, ok := example(gen.LedgerRun(c), 5000+seed)
-		if !ok {
-			continue
-		}
-		if len(run.Events) > 30 {
-			run.Events = run.Events[:30]
-		}
-		var why []string
-		for _, m := range variantMutants {
-			if caught[m] < 2 && catches(run, m) {
-				why = append(why, string(m))
-			}
-		}
-		comment := fmt.Sprintf("gen.LedgerRun (every ledger variant), seed %d, first %d events", 5000+seed, len(run.Events))
-		flags := []string{"random"}
-		switch {
-		case len(why) > 0:
-			comment += fmt.Sprintf("; tells the reference from %v", why)
-			flags = []string{"targeted"}
-		case random < 4:
-			random++
-		default:
-			continue
-		}
-		if _, ok := b.add(run, comment, flags, []string{"VAR-2"}, true); !ok {
-			continue
-		}
-		for _, m := range variantMutants {
-			if slices.Contains(why, string(m)) {
-				caught[m]++
-			}
-		}
-	}
+	addTargetedRuns(b, c, variantMutants, 5000, 4, "every ledger variant", []string{"VAR-2"})
 	// FND-5 (and ACC-2), by hand: alice's isolated long of 1,000 at 1 with
 	// margin 10, at mark 2 (U = 1,000, E = 1,010 >= MM = 100), pays funding
 	// up(1,000 * 2 * 0.02) = 40 from her margin, which ends at -30 while her
@@ -204,17 +162,27 @@ func marginRatesFile() *ledgerBuilder {
 			c.Variants[ch.Key] = ch.Names
 		}
 	}
+	addTargetedRuns(b, c, marginRatesMutants, 8000, 2, "half-initial and explicit rates, every ledger variant", []string{"TIER-3", "TIER-5"})
+	return b
+}
+
+// addTargetedRuns adds to b gen.LedgerRun(c) runs (seeds from seed0, at most
+// 3,000, each cut to 30 events): a run is kept when it tells the reference
+// from one of mutants that no two kept runs tell yet (flag "targeted"),
+// plus the first random runs (flag "random"), until each mutant is told
+// twice; rules are the SPEC rules each test names, draws says what c draws.
+func addTargetedRuns(b *ledgerBuilder, c gen.Config, mutants []mutation.Mutation, seed0, random int, draws string, rules []string) {
 	caught := map[mutation.Mutation]int{}
-	random := 0
-	for seed := 0; seed < 3000; seed++ {
-		done := random >= 2
-		for _, m := range marginRatesMutants {
+	kept := 0
+	for seed := seed0; seed < seed0+3000; seed++ {
+		done := kept >= random
+		for _, m := range mutants {
 			done = done && caught[m] >= 2
 		}
 		if done {
 			break
 		}
-		run, ok := example(gen.LedgerRun(c), 8000+seed)
+		run, ok := example(gen.LedgerRun(c), seed)
 		if !ok {
 			continue
 		}
@@ -222,30 +190,29 @@ func marginRatesFile() *ledgerBuilder {
 			run.Events = run.Events[:30]
 		}
 		var why []string
-		for _, m := range marginRatesMutants {
+		for _, m := range mutants {
 			if caught[m] < 2 && catches(run, m) {
 				why = append(why, string(m))
 			}
 		}
-		comment := fmt.Sprintf("gen.LedgerRun (half-initial and explicit rates, every ledger variant), seed %d, first %d events", 8000+seed, len(run.Events))
+		comment := fmt.Sprintf("gen.LedgerRun (%s), seed %d, first %d events", draws, seed, len(run.Events))
 		flags := []string{"random"}
 		switch {
 		case len(why) > 0:
 			comment += fmt.Sprintf("; tells the reference from %v", why)
 			flags = []string{"targeted"}
-		case random < 2:
-			random++
+		case kept < random:
+			kept++
 		default:
 			continue
 		}
-		if _, ok := b.add(run, comment, flags, []string{"TIER-3", "TIER-5"}, true); !ok {
+		if _, ok := b.add(run, comment, flags, rules, true); !ok {
 			continue
 		}
-		for _, m := range marginRatesMutants {
+		for _, m := range mutants {
 			if slices.Contains(why, string(m)) {
 				caught[m]++
 			}
 		}
 	}
-	return b
 }
