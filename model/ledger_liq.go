@@ -202,15 +202,7 @@ func (l *Ledger) lossOrder(a *lacct, isoMkt int) []int {
 		}
 	}
 	// Stable, like sort.SliceStable, without its allocation.
-	slices.SortStableFunc(its, func(x, y lossItem) int {
-		switch {
-		case x.u.Less(y.u):
-			return -1
-		case y.u.Less(x.u):
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(its, byLoss)
 	out := l.orderBuf[:0]
 	for _, it := range its {
 		out = append(out, it.mi)
@@ -521,4 +513,16 @@ const u16x = 10_000_000_000_000_000
 func floorDiv(a, b *big.Int) *big.Int {
 	q, _ := new(big.Int).DivMod(a, b, new(big.Int))
 	return q
+}
+
+// byLoss orders loss items by unrealized PnL, the largest loss first (LQ-4's
+// close order; ties keep their order under a stable sort).
+func byLoss(x, y lossItem) int {
+	switch {
+	case x.u.Less(y.u):
+		return -1
+	case y.u.Less(x.u):
+		return 1
+	}
+	return 0
 }

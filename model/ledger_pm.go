@@ -187,15 +187,7 @@ func (l *Ledger) pmOrder(a *lacct) []int {
 		for _, i := range u.members {
 			its = append(its, lossItem{a.pos[i].mkt, l.upnl16(&a.pos[i])})
 		}
-		slices.SortStableFunc(its, func(x, y lossItem) int {
-			switch {
-			case x.u.Less(y.u):
-				return -1
-			case y.u.Less(x.u):
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(its, byLoss)
 		for _, it := range its {
 			out = append(out, it.mi)
 		}

@@ -125,18 +125,7 @@ func propHalfInitialMM(e *env) func(*rapid.T) {
 					n, got.MaintenanceMargin, got.Tier, ts[ti].MaxLeverage, fmtRat(want), ti+1, v.Get("tierBound"))
 			}
 		}
-		u := units(1)
-		for ti := 1; ti < len(ts); ti++ {
-			b := ts[ti].MinNotional
-			for _, n := range []decimal.Decimal{b.Sub(u), b, b.Add(u)} {
-				check(n)
-			}
-		}
-		top := ts[len(ts)-1].MaxNotional.Mul(dec(2, 0))
-		if top.GreaterThan(maxDecimal) {
-			top = maxDecimal
-		}
-		check(specutil.FloorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n"), -4)), u))
+		atTierBoundaries(t, ts, check)
 	}
 }
 
@@ -393,17 +382,24 @@ func propExplicitIMR(e *env) func(*rapid.T) {
 				e.fail(t, []named{{"notional", s}}, "cross pool IM = %s, want %s (QTY-4/explicit-imr, POOL-1)", got, fmtRat(want))
 			}
 		}
-		u := units(1)
-		for ti := 1; ti < len(ts); ti++ {
-			b := ts[ti].MinNotional
-			for _, n := range []decimal.Decimal{b.Sub(u), b, b.Add(u)} {
-				check(n)
-			}
-		}
-		top := ts[len(ts)-1].MaxNotional.Mul(dec(2, 0))
-		if top.GreaterThan(maxDecimal) {
-			top = maxDecimal
-		}
-		check(specutil.FloorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n"), -4)), u))
+		atTierBoundaries(t, ts, check)
 	}
+}
+
+// atTierBoundaries calls check with the notionals one unit below, at and one
+// unit above every tier boundary of ts, then with one drawn between 0 and
+// twice the last tier's maxNotional (at most MAX) on the 1e-8 grid.
+func atTierBoundaries(t *rapid.T, ts []spec.Tier, check func(n decimal.Decimal)) {
+	u := units(1)
+	for ti := 1; ti < len(ts); ti++ {
+		b := ts[ti].MinNotional
+		for _, n := range []decimal.Decimal{b.Sub(u), b, b.Add(u)} {
+			check(n)
+		}
+	}
+	top := ts[len(ts)-1].MaxNotional.Mul(dec(2, 0))
+	if top.GreaterThan(maxDecimal) {
+		top = maxDecimal
+	}
+	check(specutil.FloorGrid(top.Mul(dec(rapid.Int64Range(1, 10_000).Draw(t, "n"), -4)), u))
 }
