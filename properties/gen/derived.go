@@ -261,12 +261,13 @@ type Corruption struct {
 func Corrupted(c Config) *rapid.Generator[Corruption] {
 	return rapid.Custom(func(t *rapid.T) Corruption {
 		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
-		cands, imr := corruptions(c, s)
+		cands, rare := corruptions(c, s)
 		var cr corruption
-		if len(imr) > 0 && rapid.Bool().Draw(t, "imrCorruption") {
-			// A scenario with explicit initial margin rates: every other
-			// time one of their corruptions (few among the many NUM ones).
-			cr = imr[rapid.IntRange(0, len(imr)-1).Draw(t, "which")]
+		if len(rare) > 0 && rapid.Bool().Draw(t, "imrCorruption") {
+			// A scenario whose first market has explicit initial margin
+			// rates or TIER-3:half-initial: every other time one of their
+			// corruptions (few among the many NUM ones).
+			cr = rare[rapid.IntRange(0, len(rare)-1).Draw(t, "which")]
 		} else {
 			cr = cands[rapid.IntRange(0, len(cands)-1).Draw(t, "corruption")]
 		}
@@ -281,8 +282,9 @@ type corruption struct {
 }
 
 // corruptions lists the ways to break s with a known first violation, and
-// apart those of the explicit initial margin rates of s's first market.
-func corruptions(c Config, s *spec.Scenario) (out, imrOut []corruption) {
+// apart (rare) those of the explicit initial margin rates and of
+// TIER-3:half-initial's requirements of s's first market.
+func corruptions(c Config, s *spec.Scenario) (out, rare []corruption) {
 	offGrid := func(d decimal.Decimal) decimal.Decimal { return d.Add(dec(1, -9)) }
 	beyond := units(maxUnits).Add(units(1))
 	// numeric fields: NUM-1 and NUM-2 (each field's NUM checks come first).
@@ -412,6 +414,25 @@ func corruptions(c Config, s *spec.Scenario) (out, imrOut []corruption) {
 	if len(m0.Tiers) > 0 {
 		out = append(out, corruption{mp + ".tiers", "TIER-1", updM(func(m *spec.Market) { m.Tiers = nil })})
 	}
+	if half {
+		// TIER-3:half-initial's requirements, checked right after the
+		// given rate's checks of each tier: an integer maxLeverage (tier 0:
+		// no TIER-4 comparison with an earlier tier), and D = lcm(2 *
+		// maxLeverage) <= 10^6 over the tiers checked so far. The generated
+		// leverages divide 6000 (2^4 * 3 * 5^3), so tier 0 at 15625 (2L =
+		// 2 * 5^6) keeps D <= 750,000 and the last tier at 64 (2L = 2^7)
+		// takes it past 10^6 there: the lcm, not one tier's 2L, exceeds.
+		rare = append(rare, corruption{mp + ".tiers[0].maxLeverage", "TIER-3", updM(func(m *spec.Market) {
+			m.Tiers[0].MaxLeverage = m.Tiers[0].MaxLeverage.Add(dec(5, -1))
+		})})
+		if last > 0 {
+			rare = append(rare, corruption{fmt.Sprintf("%s.tiers[%d].maxLeverage", mp, last), "TIER-3", updM(func(m *spec.Market) {
+				m.Tiers[0].MaxLeverage, m.Tiers[last].MaxLeverage = dec(15625, 0), dec(64, 0)
+			})})
+		} else {
+			rare = append(rare, corruption{mp + ".tiers[0].maxLeverage", "TIER-3", updM(func(m *spec.Market) { m.Tiers[0].MaxLeverage = dec(500_001, 0) })})
+		}
+	}
 	if imr := m0.Tiers[last].InitialMarginRate; imr != nil {
 		// Explicit initial margin rates (TIER-1's all-or-none, TIER-5's
 		// range and non-decreasing), each on the last tier, whose checks
@@ -421,7 +442,7 @@ func corruptions(c Config, s *spec.Scenario) (out, imrOut []corruption) {
 			return updM(func(m *spec.Market) { m.Tiers[last].InitialMarginRate = d })
 		}
 		zero, aboveOne := decimal.Zero, dec(1, 0).Add(units(1))
-		imrOut = append(imrOut,
+		rare = append(rare,
 			// A zero rate is seen by its range check alone only on tier 0
 			// with MMR_0 = 0 (elsewhere non-decreasing or MMR_t <= IMR_t
 			// fails too); TIER-6's maintenanceAmount of tier 0 is 0 anyway.
@@ -431,7 +452,7 @@ func corruptions(c Config, s *spec.Scenario) (out, imrOut []corruption) {
 			corruption{ip, "TIER-5", setIMR(&aboveOne)})
 		if last > 0 {
 			below := m0.Tiers[last-1].InitialMarginRate.Sub(units(1))
-			imrOut = append(imrOut,
+			rare = append(rare,
 				corruption{ip, "TIER-1", setIMR(nil)},
 				corruption{ip, "TIER-5", setIMR(&below)})
 		}
@@ -478,5 +499,5 @@ func corruptions(c Config, s *spec.Scenario) (out, imrOut []corruption) {
 	} else {
 		out = append(out, corruption{pp + ".isolatedMargin", "POS-5", func() { pos().IsolatedMargin = nd(units(-1)) }})
 	}
-	return out, imrOut
+	return out, rare
 }

@@ -241,13 +241,38 @@ func AnyTierTable() *rapid.Generator[[]spec.Tier] {
 
 // HalfInitialTierTable is AnyTierTable made to fit TIER-3:half-initial
 // (fitTiers): integer leverages from halfLeverages (so D divides 6000) and
-// no given maintenanceAmount.
+// no given maintenanceAmount; one time in four the leverages are instead
+// those of boundHalfLeverages, whose D is exactly 10^6, the largest SPEC
+// allows.
 func HalfInitialTierTable() *rapid.Generator[[]spec.Tier] {
 	return rapid.Custom(func(t *rapid.T) []spec.Tier {
 		m := spec.Market{Tiers: AnyTierTable().Draw(t, "tiers"), Variants: &spec.Variants{MaintenanceRate: spec.MaintenanceRateHalfInitial}}
 		fitTiers(&m)
+		if rapid.IntRange(0, 3).Draw(t, "boundD") == 0 {
+			boundHalfLeverages(m.Tiers)
+		}
 		return m.Tiers
 	})
+}
+
+// boundHalfLeverages gives tiers (fitted: no given maintenanceAmount)
+// non-increasing integer leverages whose D = lcm(2 * maxLeverage) is exactly
+// 10^6 = 2^6 * 5^6, SPEC TIER-3:half-initial's bound: one tier 500,000;
+// several 15625 (2 * 5^6) first, 32 (2^6) last and 125 (2 * 5^3) between.
+func boundHalfLeverages(tiers []spec.Tier) {
+	last := len(tiers) - 1
+	for i := range tiers {
+		l := int64(125)
+		switch {
+		case last == 0:
+			l = 500_000
+		case i == 0:
+			l = 15625
+		case i == last:
+			l = 32
+		}
+		tiers[i].MaxLeverage = dec(l, 0)
+	}
 }
 
 var (
