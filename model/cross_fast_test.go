@@ -143,6 +143,10 @@ func TestCrossFastPathWordBoundaries(t *testing.T) {
 		// to it: MM/E >= 2^64 (no ratio), E = 1e-16.
 		{"MM mid = E", 0, 1, 20_000_000_000_000 - 1, 20_000_000_000_000, 100e8, 100e8, 1_000_000, 0},
 		{"MM mid = E + 1", 0, 1, 40_000_000_000_000 - 1, 40_000_000_000_000, 100e8, 100e8, 1_000_000, 0},
+		// :118, the margin ratio exactly MAX (MM at 1e-24 = MAX = 511 x
+		// 18049651735527937, E = 1e-16) and just above it (no ratio).
+		{"ratio = MAX", 0, 1, 18049651735527937 - 1, 18049651735527937, 100e8, 100e8, 511, 0},
+		{"ratio = MAX + 511", 0, 1, 18049651735527938 - 1, 18049651735527938, 100e8, 100e8, 511, 0},
 	}
 	for _, c := range cases {
 		m := spec.Market{TickSize: fixedDec(1), LotSize: fixedDec(1), MMBasis: spec.BasisMark,
