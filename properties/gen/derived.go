@@ -261,14 +261,19 @@ type Corruption struct {
 func Corrupted(c Config) *rapid.Generator[Corruption] {
 	return rapid.Custom(func(t *rapid.T) Corruption {
 		s := scenarioGen(c, c.atLeastOne()).Draw(t, "scenario")
-		cands, rare := corruptions(c, s)
+		cands, edge, rare := corruptions(c, s)
 		var cr corruption
-		if len(rare) > 0 && rapid.Bool().Draw(t, "imrCorruption") {
+		switch k := rapid.IntRange(0, 3).Draw(t, "corruptionKind"); {
+		case k == 0 && len(rare) > 0:
 			// A scenario whose first market has explicit initial margin
-			// rates or TIER-3:half-initial: every other time one of their
+			// rates or TIER-3:half-initial: one time in four one of their
 			// corruptions (few among the many NUM ones).
 			cr = rare[rapid.IntRange(0, len(rare)-1).Draw(t, "which")]
-		} else {
+		case k == 1:
+			// One time in four a value exactly at an excluded end of a
+			// range, or one unit past an ordering of the tiers.
+			cr = edge[rapid.IntRange(0, len(edge)-1).Draw(t, "edge")]
+		default:
 			cr = cands[rapid.IntRange(0, len(cands)-1).Draw(t, "corruption")]
 		}
 		cr.apply()
@@ -281,10 +286,12 @@ type corruption struct {
 	apply      func()
 }
 
-// corruptions lists the ways to break s with a known first violation, and
-// apart (rare) those of the explicit initial margin rates and of
-// TIER-3:half-initial's requirements of s's first market.
-func corruptions(c Config, s *spec.Scenario) (out, rare []corruption) {
+// corruptions lists the ways to break s with a known first violation; apart
+// (edge) those that put a value of s's first market exactly on the excluded
+// end of a range or one unit past an ordering of its tiers, and (rare)
+// those of its explicit initial margin rates and of TIER-3:half-initial's
+// requirements.
+func corruptions(c Config, s *spec.Scenario) (out, edge, rare []corruption) {
 	offGrid := func(d decimal.Decimal) decimal.Decimal { return d.Add(dec(1, -9)) }
 	beyond := units(maxUnits).Add(units(1))
 	// numeric fields: NUM-1 and NUM-2 (each field's NUM checks come first).
@@ -414,6 +421,48 @@ func corruptions(c Config, s *spec.Scenario) (out, rare []corruption) {
 	if len(m0.Tiers) > 0 {
 		out = append(out, corruption{mp + ".tiers", "TIER-1", updM(func(m *spec.Market) { m.Tiers = nil })})
 	}
+	// MKT-5's bounds, each at the excluded end exactly (band in (0, 1), the
+	// fee rates in [0, 1), the funding cap in (0, 1)): an engine that
+	// writes one comparison the other way accepts these.
+	one := dec(1, 0)
+	edge = append(edge,
+		corruption{mp + ".markPriceBand", "MKT-5", updM(func(m *spec.Market) { m.MarkPriceBand = nd(decimal.Zero) })},
+		corruption{mp + ".makerFeeRate", "MKT-5", updM(func(m *spec.Market) { m.MakerFeeRate = nd(one) })},
+		corruption{mp + ".takerFeeRate", "MKT-5", updM(func(m *spec.Market) { m.TakerFeeRate = nd(one) })},
+		corruption{mp + ".fundingRateCap", "MKT-5", updM(func(m *spec.Market) { m.FundingRateCap = nd(one) })},
+		corruption{mp + ".fundingRateCap", "MKT-5", updM(func(m *spec.Market) { m.FundingRateCap = nd(decimal.Zero) })},
+	)
+	if last > 0 {
+		// TIER-2's contiguity, TIER-3's non-decreasing rates and TIER-4's
+		// non-increasing leverage, each broken on the last tier by one
+		// unit (when that leaves the tier's other checks passing).
+		prev, lt := m0.Tiers[last-1], m0.Tiers[last]
+		if gap := prev.MaxNotional.Add(units(1)); gap.LessThan(lt.MaxNotional) {
+			edge = append(edge, corruption{fmt.Sprintf("%s.tiers[%d].minNotional", mp, last), "TIER-2", updM(func(m *spec.Market) { m.Tiers[last].MinNotional = gap })})
+		}
+		if prev.MaintenanceMarginRate.Sign() > 0 {
+			edge = append(edge, corruption{fmt.Sprintf("%s.tiers[%d].maintenanceMarginRate", mp, last), "TIER-3", updM(func(m *spec.Market) {
+				m.Tiers[last].MaintenanceMarginRate = prev.MaintenanceMarginRate.Sub(units(1))
+			})})
+		}
+		if !half {
+			edge = append(edge, corruption{fmt.Sprintf("%s.tiers[%d].maxLeverage", mp, last), "TIER-4", updM(func(m *spec.Market) {
+				m.Tiers[last].MaxLeverage = prev.MaxLeverage.Add(units(1))
+			})})
+		}
+	}
+	if v := m0.Variants; v != nil && v.CloseFee == spec.CloseFeeTaker && !half {
+		// QTY-5:taker: MMR_t + takerFeeRate < 1, at equality on the first
+		// tier with the table's largest rate (the rates are
+		// non-decreasing); the fee itself stays in MKT-5's [0, 1).
+		top := m0.Tiers[last].MaintenanceMarginRate
+		first := slices.IndexFunc(m0.Tiers, func(tr spec.Tier) bool { return tr.MaintenanceMarginRate.Equal(top) })
+		if top.Sign() > 0 {
+			edge = append(edge, corruption{fmt.Sprintf("%s.tiers[%d].maintenanceMarginRate", mp, first), "QTY-5", updM(func(m *spec.Market) {
+				m.TakerFeeRate = nd(one.Sub(top))
+			})})
+		}
+	}
 	if half {
 		// TIER-3:half-initial's requirements, checked right after the
 		// given rate's checks of each tier: an integer maxLeverage (tier 0:
@@ -499,5 +548,5 @@ func corruptions(c Config, s *spec.Scenario) (out, rare []corruption) {
 	} else {
 		out = append(out, corruption{pp + ".isolatedMargin", "POS-5", func() { pos().IsolatedMargin = nd(units(-1)) }})
 	}
-	return out, rare
+	return out, edge, rare
 }

@@ -413,6 +413,10 @@ func drawMarket(t *rapid.T, c Config) spec.Market {
 			m.Tiers = WithExplicitIMR(m.Tiers, k)
 		}
 	}
+	if rapid.IntRange(0, 4).Draw(t, "liquidationFee") == 0 {
+		// MKT-5's [0, 1) at its included end (0) now and then.
+		m.LiquidationFeeRate = nd(units(rapid.SampledFrom([]int64{0, 500_000, 1_250_000}).Draw(t, "liquidationFeeRate")))
+	}
 	return m
 }
 
