@@ -1,9 +1,14 @@
 package model
 
 import (
+	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
 )
 
 // TestExactGE: Portfolio.exactGE (the exact path that decides the cross
@@ -114,4 +119,62 @@ func TestNatArithmetic(t *testing.T) {
 			t.Fatalf("natCmp(%v, %v) = %d, want %d", a, b, got, want)
 		}
 	}
+}
+
+// TestLoadSizesExactGEScratch: the scratch space Load gives exactGE holds
+// the largest sum the cross IM can ask of it (one fraction per IM group plus
+// one, each denominator up to 2^63): on portfolios of 1 to 3 cross positions
+// with distinct leverages on multi-tier markets (several IM groups each),
+// exactGE over len(grpDen)+1 fractions with large denominators agrees with
+// math/big. TestExactGE sizes its own Portfolio, so a Load that allocated
+// too little (gremlins' load.go:675 survivor, '3*(g+4)' as '3/(g+4)')
+// went unseen: exactGE is reached only when the IM's word bounds straddle an
+// integer, which generated scenarios rarely do.
+func TestLoadSizesExactGEScratch(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 75))
+	d := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+	nd := func(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s), Valid: true} }
+	tiers := []spec.Tier{
+		{MinNotional: d("0"), MaxNotional: d("10000"), MaintenanceMarginRate: d("0.004"), MaxLeverage: d("125")},
+		{MinNotional: d("10000"), MaxNotional: d("100000"), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("77")},
+		{MinNotional: d("100000"), MaxNotional: d("1000000"), MaintenanceMarginRate: d("0.01"), MaxLeverage: d("33")},
+	}
+	checked := 0
+	for n := 1; n <= 3; n++ {
+		s := &spec.Scenario{Markets: map[string]spec.Market{}, Prices: map[string]spec.Price{}}
+		s.Account.WalletBalance = d("1000")
+		for i := 0; i < n; i++ {
+			name := fmt.Sprintf("M%d", i)
+			s.Markets[name] = spec.Market{TickSize: d("0.01"), LotSize: d("0.001"), Tiers: tiers}
+			s.Prices[name] = spec.Price{Mark: nd("100")}
+			s.Account.Positions = append(s.Account.Positions, spec.Position{Market: name, Side: spec.Long, Size: d("1"),
+				EntryPrice: d("100"), MarginMode: spec.Cross, Leverage: nd([]string{"3.7", "11.3", "29.9"}[i])})
+		}
+		p, err := Load(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := len(p.grpDen)
+		if g < n {
+			t.Fatalf("%d positions: %d IM groups", n, g)
+		}
+		for it := 0; it < 2000; it++ {
+			ts := make([]frac, g+1)
+			sum := new(big.Rat)
+			for i := range ts {
+				den := 1<<63 - r.Uint64N(1<<20)
+				ts[i] = frac{n: 1 + r.Uint64N(den-1), d: den}
+				sum.Add(sum, new(big.Rat).SetFrac(new(big.Int).SetUint64(ts[i].n), new(big.Int).SetUint64(ts[i].d)))
+			}
+			fl := new(big.Int).Quo(sum.Num(), sum.Denom()).Uint64()
+			for _, k := range []uint64{fl, fl + 1} {
+				want := sum.Cmp(new(big.Rat).SetInt(new(big.Int).SetUint64(k))) >= 0
+				if got := p.exactGE(ts, k); got != want {
+					t.Fatalf("%d groups: sum %v >= %d: exactGE %v, want %v", g, sum.FloatString(30), k, got, want)
+				}
+				checked++
+			}
+		}
+	}
+	t.Logf("%d comparisons", checked)
 }
