@@ -513,6 +513,14 @@ func corruptions(c Config, s *spec.Scenario) (out, edge, rare []corruption) {
 			break
 		}
 	}
+	for _, pname := range slices.Sorted(maps.Keys(s.Prices)) {
+		if pr := s.Prices[pname]; !pr.Mark.Valid && pr.Index.Valid {
+			// MARK-2: a computed mark's index must be > 0; 0 exactly.
+			pname := pname
+			edge = append(edge, corruption{"prices." + pname + ".index", "MARK-2", func() { p := s.Prices[pname]; p.Index = nd(decimal.Zero); s.Prices[pname] = p }})
+			break
+		}
+	}
 	i := len(s.Account.Positions) - 1 // the last position: every earlier one is valid
 	pp := fmt.Sprintf("account.positions[%d]", i)
 	pos := func() *spec.Position { return &s.Account.Positions[i] }
@@ -535,6 +543,12 @@ func corruptions(c Config, s *spec.Scenario) (out, edge, rare []corruption) {
 	if !pos().EntryValue.Valid {
 		out = append(out, corruption{pp + ".entryPrice", "POS-2", func() { pos().EntryPrice = units(-1) }})
 	}
+	// POS-2: a given entryValue must be > 0: 0 exactly on the first
+	// position, given instead of its entryPrice (beside a price, 0 would
+	// also break V = size * entryPrice, at the same path and rule).
+	edge = append(edge, corruption{"account.positions[0].entryValue", "POS-2", func() {
+		s.Account.Positions[0].EntryPrice, s.Account.Positions[0].EntryValue = decimal.Zero, nd(decimal.Zero)
+	}})
 	if pos().MarginMode == spec.Cross {
 		out = append(out, corruption{pp + ".isolatedMargin", "POS-5", func() { pos().IsolatedMargin = nd(dec(1, 0)) }})
 		if c.Isolated {
