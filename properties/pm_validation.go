@@ -16,8 +16,10 @@ import (
 // first market's portfolio-margin parameters or expiry broken (SPEC PM-1,
 // MKT-6) is an error of that rule at that field's path; every other field
 // stays valid, and the first market in byte order is checked first
-// (EVAL-2), so the path is the first violation. Judged from the inputs
-// alone, without an oracle.
+// (EVAL-2), so the path is the first violation; or with a cross position
+// added beside the portfolio positions, before or after them (PM-2: at the
+// marginMode of the later of the two). Judged from the inputs alone,
+// without an oracle.
 func propPMValidation(e *env) func(*rapid.T) {
 	g := e.pmScenarios(gen.PMConfig{Underlyings: 2})
 	return func(t *rapid.T) {
@@ -28,7 +30,7 @@ func propPMValidation(e *env) func(*rapid.T) {
 		pre := "markets." + spec.PathKey(name)
 		path, rule := pre+".portfolioMargin", "PM-1"
 		one := decimal.NewFromInt(1)
-		switch k := rapid.IntRange(0, 9).Draw(t, "break"); k {
+		switch k := rapid.IntRange(0, 10).Draw(t, "break"); k {
 		case 0: // no shock
 			pp.Shocks, path = []decimal.Decimal{}, path+".shocks" // [] in JSON: null would be EVAL-4
 		case 1: // a shock of +-1 or beyond, at index j (the earlier ones valid)
@@ -81,6 +83,22 @@ func propPMValidation(e *env) func(*rapid.T) {
 				x = units(-rapid.Int64Range(1, 100_000_000).Draw(t, "expiry"))
 			}
 			m.Expiry, path, rule = &x, pre+".expiry", "MKT-6"
+		case 10: // PM-2: a cross position beside the portfolio ones, before or after them
+			first := slices.IndexFunc(s.Account.Positions, func(p spec.Position) bool { return p.MarginMode == spec.Portfolio })
+			if first < 0 {
+				t.Skip("no portfolio position")
+			}
+			s.Markets["ZCROSS"] = spec.Market{TickSize: units(1), LotSize: units(1), MMBasis: spec.BasisMark,
+				Tiers: []spec.Tier{{MinNotional: decimal.Zero, MaxNotional: dec(1_000_000, 0), MaintenanceMarginRate: dec(5, -3), MaxLeverage: dec(20, 0)}}}
+			s.Prices["ZCROSS"] = spec.Price{Mark: nd(dec(100, 0))}
+			cp := spec.Position{Market: "ZCROSS", Side: spec.Long, Size: one, EntryPrice: dec(100, 0), MarginMode: spec.Cross}
+			ps := slices.Clone(s.Account.Positions)
+			if rapid.Bool().Draw(t, "crossFirst") { // the later of the two is the first portfolio position
+				s.Account.Positions, path = slices.Insert(ps, 0, cp), fmt.Sprintf("account.positions[%d].marginMode", first+1)
+			} else {
+				s.Account.Positions, path = append(ps, cp), fmt.Sprintf("account.positions[%d].marginMode", len(ps))
+			}
+			rule = "PM-2"
 		}
 		m.PortfolioMargin = pp
 		s.Markets[name] = m
