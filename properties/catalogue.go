@@ -158,7 +158,7 @@ var catalogue = []Property{
 		prop:  propPMDifferential},
 	{ID: "PM-1/validation", Needs: []Capability{CapPortfolio, CapErrorPaths},
 		Rules: []string{"PM-1", "PM-2", "MKT-6", "EVAL-2", "EVAL-3"},
-		Doc:   "A portfolio scenario with one rule of its first market's portfolio-margin parameters broken (no shock, a shock outside (-1, 1) or listed twice, a rate out of range, a minimum-charge band that does not start at 0, is empty, leaves a gap or lowers the multiplier, an initial margin factor below 1) or a non-positive expiry is an error PM-1 (MKT-6) at that field's path; with a cross position beside the portfolio ones (before or after them) it is PM-2 at the later one's marginMode; judged from the inputs alone.",
+		Doc:   "A portfolio scenario with one rule of its first market's portfolio-margin parameters broken (no shock, a shock outside (-1, 1) or listed twice, a rate out of range, a minimum-charge band that does not start at 0, is empty, leaves a gap or lowers the multiplier, an initial margin factor below 1) or a non-positive expiry is an error PM-1 (MKT-6) at that field's path; with a cross position beside the portfolio ones (before or after them) it is PM-2 at the later one's marginMode, and with unequal parameters on two markets of one underlying that hold portfolio positions PM-2 at the later position's market; judged from the inputs alone.",
 		prop:  propPMValidation},
 	{ID: "PM-3/no-offset-across-underlyings", Needs: []Capability{CapPortfolio},
 		Rules: []string{"PM-3", "PM-10"},

@@ -18,8 +18,10 @@ import (
 // stays valid, and the first market in byte order is checked first
 // (EVAL-2), so the path is the first violation; or with a cross position
 // added beside the portfolio positions, before or after them (PM-2: at the
-// marginMode of the later of the two). Judged from the inputs alone,
-// without an oracle.
+// marginMode of the later of the two), or with the parameters of two markets
+// of one underlying that hold portfolio positions made unequal (PM-2 at the
+// later position's market). Judged from the inputs alone, without an
+// oracle.
 func propPMValidation(e *env) func(*rapid.T) {
 	g := e.pmScenarios(gen.PMConfig{Underlyings: 2})
 	return func(t *rapid.T) {
@@ -30,7 +32,24 @@ func propPMValidation(e *env) func(*rapid.T) {
 		pre := "markets." + spec.PathKey(name)
 		path, rule := pre+".portfolioMargin", "PM-1"
 		one := decimal.NewFromInt(1)
-		switch k := rapid.IntRange(0, 10).Draw(t, "break"); k {
+		k := rapid.IntRange(0, 11).Draw(t, "break")
+		if k == 11 { // PM-2: two markets of one underlying holding portfolio positions, their parameters made unequal
+			if j, ok := secondOfUnderlying(s); ok {
+				mj := s.Markets[s.Account.Positions[j].Market]
+				q := mj.PortfolioMargin.Clone()
+				q.Shocks = append(q.Shocks, unusedShock(q.Shocks)) // still valid (PM-1), no longer equal
+				mj.PortfolioMargin = q
+				s.Markets[s.Account.Positions[j].Market] = mj
+				path, rule = fmt.Sprintf("account.positions[%d].market", j), "PM-2"
+				_, err := e.evaluate(t, s, "broken")
+				if me := asError(err); me == nil || me.Path != path || me.Rule != rule {
+					e.fail(t, []named{{"broken", s}}, "want the error %s at %q, got %v (PM-1/validation)", rule, path, err)
+				}
+				return
+			}
+			k = 10 // no such pair: a cross position instead
+		}
+		switch k {
 		case 0: // no shock
 			pp.Shocks, path = []decimal.Decimal{}, path+".shocks" // [] in JSON: null would be EVAL-4
 		case 1: // a shock of +-1 or beyond, at index j (the earlier ones valid)
@@ -106,6 +125,35 @@ func propPMValidation(e *env) func(*rapid.T) {
 		me := asError(err)
 		if me == nil || me.Path != path || me.Rule != rule {
 			e.fail(t, []named{{"broken", s}}, "want the error %s at %q, got %v (PM-1/validation)", rule, path, err)
+		}
+	}
+}
+
+// secondOfUnderlying returns the index of the first portfolio position of s
+// whose underlying an earlier portfolio position on another market shares
+// (the later of the two, where PM-2 reports unequal parameters).
+func secondOfUnderlying(s *spec.Scenario) (int, bool) {
+	seen := map[string]string{} // underlying -> the first market holding a portfolio position on it
+	for j, p := range s.Account.Positions {
+		if p.MarginMode != spec.Portfolio {
+			continue
+		}
+		u := s.Markets[p.Market].Underlying
+		if m, ok := seen[u]; ok && m != p.Market {
+			return j, true
+		} else if !ok {
+			seen[u] = p.Market
+		}
+	}
+	return 0, false
+}
+
+// unusedShock returns a valid shock (in (-1, 1)) that shocks does not list.
+func unusedShock(shocks []decimal.Decimal) decimal.Decimal {
+	for v := int64(1); ; v++ {
+		x := units(v)
+		if !slices.ContainsFunc(shocks, x.Equal) {
+			return x
 		}
 	}
 }

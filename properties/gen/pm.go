@@ -104,6 +104,10 @@ func PMScenario(c PMConfig) *rapid.Generator[*spec.Scenario] {
 					EntryPrice: decimal.NewFromInt(ep)})
 			}
 		}
+		// Positions in any order (PM-3 reports units in byte order of
+		// underlying whatever the positions' order; PM-2 reports at the
+		// later position).
+		s.Account.Positions = rapid.Permutation(s.Account.Positions).Draw(t, "positionOrder")
 		return s
 	})
 }
