@@ -27,7 +27,7 @@ func (e *env) pmReport(t *rapid.T, s *spec.Scenario, label string, ctx ...named)
 // propPMDifferential: the engine and the oracle agree exactly on portfolio
 // accounts (reports or errors).
 func propPMDifferential(e *env) func(*rapid.T) {
-	g := e.pmScenarios(gen.PMConfig{Underlyings: 3, Isolated: true})
+	g := e.pmScenarios(gen.PMConfig{Underlyings: 3, Isolated: true, NearTrigger: true})
 	return func(t *rapid.T) {
 		s := g.Draw(t, "scenario")
 		got, gerr := e.evaluate(t, s, "generated")
@@ -207,9 +207,10 @@ func propPMMonotone(e *env) func(*rapid.T) {
 // propPMCriticalMoves: at the reported critical move of a unit the account
 // is not liquidatable, one unit (1e-8) of move beyond it, it is; the
 // account is liquidatable iff both moves say already-liquidatable (PM-10,
-// PM-11).
+// PM-11); a down move is > -1 (gen.PMConfig.DownRootAtZero draws accounts
+// whose unit's loss line is 0 exactly at r = -1: never liquidatable down).
 func propPMCriticalMoves(e *env) func(*rapid.T) {
-	g := e.pmScenarios(gen.PMConfig{Underlyings: 2})
+	g := e.pmScenarios(gen.PMConfig{Underlyings: 2, NearTrigger: true, DownRootAtZero: true})
 	return func(t *rapid.T) {
 		s := g.Draw(t, "scenario")
 		rep := e.pmReport(t, s, "generated")
@@ -218,6 +219,9 @@ func propPMCriticalMoves(e *env) func(*rapid.T) {
 		already := u.CriticalMoveUpReason == spec.ReasonAlreadyLiquidatable
 		if already != rep.Portfolio.Liquidatable || (u.CriticalMoveDownReason == spec.ReasonAlreadyLiquidatable) != already {
 			e.fail(t, []named{{"generated", s}}, "liquidatable %v but critical move reasons %q / %q (PM-11)", rep.Portfolio.Liquidatable, u.CriticalMoveUpReason, u.CriticalMoveDownReason)
+		}
+		if u.CriticalMoveDown.Valid && !u.CriticalMoveDown.Decimal.GreaterThan(decimal.NewFromInt(-1)) {
+			e.fail(t, []named{{"generated", s}}, "critical move down %s, not above -1 (PM-11: r > -1, the marks stay > 0)", u.CriticalMoveDown.Decimal)
 		}
 		moved := func(r decimal.Decimal) *spec.Scenario {
 			m := s.Clone()
@@ -264,7 +268,7 @@ func propPMCriticalMoves(e *env) func(*rapid.T) {
 // PM-10: the account is liquidatable exactly when E < MM, within the
 // rounding of the reported equity and MM.
 func propPMReportConsistent(e *env) func(*rapid.T) {
-	g := e.pmScenarios(gen.PMConfig{Underlyings: 3})
+	g := e.pmScenarios(gen.PMConfig{Underlyings: 3, NearTrigger: true})
 	return func(t *rapid.T) {
 		s := g.Draw(t, "scenario")
 		rep := e.pmReport(t, s, "generated")

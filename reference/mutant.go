@@ -50,6 +50,7 @@ const (
 	mutPMOffsetAcrossUnderlyings = mutant(mutation.PMOffsetAcrossUnderlyings)
 	mutPMNoMinimumCharge         = mutant(mutation.PMNoMinimumCharge)
 	mutPMNoContingency           = mutant(mutation.PMNoContingency)
+	mutPMTriggerLE               = mutant(mutation.PMTriggerLE)
 )
 
 // wrongVariant applies the wrong-variant mutants to a validated input: the

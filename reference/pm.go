@@ -257,6 +257,7 @@ type pmUnit struct {
 type pmResult struct {
 	e, mm, im *apd.Decimal
 	units     []pmUnit
+	mut       mutant // the injected bug (PM-10's trigger under mutPMTriggerLE)
 }
 
 // minimumCharge is PM-8: MR7(R) = R * mult_t - cum_t, t = tier(R) by TIER-7.
@@ -350,7 +351,7 @@ func computePortfolio(in *input, qs []quantities) *pmResult {
 	if len(names) == 0 {
 		return nil
 	}
-	res := &pmResult{e: in.wallet, mm: dec(0), im: dec(0)}
+	res := &pmResult{e: in.wallet, mm: dec(0), im: dec(0), mut: in.mut}
 	for i, p := range in.positions {
 		if p.mode == spec.Portfolio {
 			res.e = add(res.e, qs[i].u)
@@ -370,7 +371,7 @@ func computePortfolio(in *input, qs []quantities) *pmResult {
 // criticalMoves is PM-11 for unit u: the reported up and down moves, each
 // a value or nil with a reason.
 func criticalMoves(res *pmResult, u *pmUnit) (up1 *apd.Decimal, upReason string, down1 *apd.Decimal, downReason string) {
-	if res.e.Cmp(res.mm) < 0 {
+	if res.liquidatable() {
 		return nil, spec.ReasonAlreadyLiquidatable, nil, spec.ReasonAlreadyLiquidatable
 	}
 	k := sub(res.e, sub(res.mm, u.mm)) // K = E - (MM - MM_u)
@@ -409,6 +410,15 @@ func criticalMoves(res *pmResult, u *pmUnit) (up1 *apd.Decimal, upReason string,
 	return up1, upReason, down1, downReason
 }
 
+// liquidatable is PM-10's trigger, E < MM exactly (E <= MM under
+// mutPMTriggerLE).
+func (res *pmResult) liquidatable() bool {
+	if res.mut == mutPMTriggerLE {
+		return res.e.Cmp(res.mm) <= 0
+	}
+	return res.e.Cmp(res.mm) < 0
+}
+
 // pmReported is the rounded portfolio report (PM-13) before conversion.
 type pmReported struct {
 	e, im, mm, avail *apd.Decimal
@@ -433,7 +443,7 @@ func roundPortfolio(res *pmResult) *pmReported {
 	pl := pool{e: res.e, mm: exact(res.mm), im: exact(res.im)}
 	out := &pmReported{
 		e: down(exact(res.e)), im: up(exact(res.im)), mm: up(exact(res.mm)), avail: available(pl),
-		liquidatable: liquidatable(pl),
+		liquidatable: res.liquidatable(),
 	}
 	out.ratio, _ = marginRatio(pl)
 	for i := range res.units {

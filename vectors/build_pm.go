@@ -50,6 +50,36 @@ func pmCases() []qcase {
 	})
 	out = append(out, qcase{s: exA, comment: "the seeds' example A in portfolio mode: BTC long and ETH short of equal notional are two risk units, not a hedge (PM-3)",
 		flags: []string{"portfolio", "hand-made"}, wantValid: true})
+	// PM-10's strict trigger and PM-11's r > -1 on CME's single long
+	// future (gen.PMGolden("span-long"): N = 1,000,000, MM = scan risk =
+	// 30,000 exactly, E = wallet since entry = mark), each checked against
+	// the values computed here.
+	for _, c := range []struct {
+		wallet, what     string
+		liquidatable     bool
+		down, downReason string
+	}{
+		{"30000", "wallet 30,000: E = MM = 30,000 exactly, not liquidatable (PM-10: E < MM); the down move is 0: E(r) - A(r) = 30,000 + 1,000,000 r - 30,000 (1 + r) = 970,000 r (PM-11)", false, "0", ""},
+		{"29999.99999999", "wallet 29,999.99999999: E one unit below MM = 30,000, liquidatable (PM-10), both moves already-liquidatable (PM-11)", true, "", spec.ReasonAlreadyLiquidatable},
+		{"1000000", "wallet 1,000,000 = the long's cost: E(r) - A(r) = 1,000,000 (1 + r) - 30,000 (1 + r) is 0 only at r = -1, all marks 0, which PM-11 excludes (r > -1): no down move", false, "", spec.ReasonNeverLiquidatable},
+	} {
+		s := gen.PMGolden("span-long")
+		s.Account.WalletBalance = d(c.wallet)
+		out = append(out, qcase{s: s, comment: "CME SPAN's single long future (gen.PMGolden(\"span-long\")), " + c.what,
+			flags: []string{"portfolio", "hand-made", "boundary"}, wantValid: true, check: func(r *spec.Report) string {
+				pf := r.Portfolio
+				u := pf.Units[0]
+				down := ""
+				if u.CriticalMoveDown.Valid {
+					down = u.CriticalMoveDown.Decimal.String()
+				}
+				if !pf.MaintenanceMargin.Equal(d("30000")) || pf.Liquidatable != c.liquidatable || down != c.down || u.CriticalMoveDownReason != c.downReason ||
+					u.CriticalMoveUp.Valid || (u.CriticalMoveUpReason != spec.ReasonNeverLiquidatable) != c.liquidatable {
+					return fmt.Sprintf("MM %s, liquidatable %v, down %q (%q), up %v (%q)", pf.MaintenanceMargin, pf.Liquidatable, down, u.CriticalMoveDownReason, u.CriticalMoveUp, u.CriticalMoveUpReason)
+				}
+				return ""
+			}})
+	}
 	// Random portfolio accounts, with isolated positions beside.
 	for seed, added := 0, 0; added < 40 && seed < 400; seed++ {
 		s, ok := example(gen.PMScenario(gen.PMConfig{Underlyings: 3, Isolated: true}), 7000+seed)

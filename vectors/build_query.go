@@ -79,6 +79,7 @@ var queryNotes = map[string]string{
 	"state-fields":     "a state's fields in a scenario (EVAL-5): entryValue under POS-2, account.settings decoded and otherwise ignored",
 	"portfolio":        "an account with positions in portfolio mode (SPEC PM): risk units by underlying, the shock grid, the report's portfolio section",
 	"published":        "a published example (OKX, Deribit, CME SPAN) whose numbers are computed by hand in gen.PMGolden",
+	"boundary":         "an exact comparison of SPEC on the side the comment names (PM-10's E = MM, PM-11's r = -1), the values checked by hand when the file is built",
 	"state-account":    "an account of a state that perpcheck run writes (examples/runs), evaluated as its own scenario (EVAL-6)",
 }
 
@@ -94,6 +95,9 @@ type qcase struct {
 	// reference disagrees (a bug in the case or in the reference).
 	wantPath, wantRule string
 	wantValid          bool
+	// check, when set, returns what is wrong in the reference's report by
+	// values computed by hand from SPEC (empty when none): add panics then.
+	check func(*spec.Report) string
 }
 
 // queryBuilder collects the tests of one query file.
@@ -140,6 +144,10 @@ func (b *queryBuilder) add(c qcase) bool {
 		panic(fmt.Sprintf("vectors: %s: the reference gives %v, the case says %s at %s", c.comment, serr, c.wantRule, c.wantPath))
 	case c.wantValid && serr != nil:
 		panic(fmt.Sprintf("vectors: %s: the reference gives %v, the case says valid", c.comment, serr))
+	case c.check != nil && serr == nil:
+		if msg := c.check(rep); msg != "" {
+			panic(fmt.Sprintf("vectors: %s: %s", c.comment, msg))
+		}
 	}
 	b.seen[string(raw)] = true
 	t := QueryTest{TcID: len(b.tests) + 1, Comment: c.comment, Flags: sortedSet(c.flags)}

@@ -105,6 +105,10 @@ const (
 	// PMNoContingency leaves the contingency C out of a unit's MM, still
 	// reporting it (PM-7, PM-9).
 	PMNoContingency Mutation = "pm-no-contingency"
+	// PMTriggerLE takes the portfolio pool as liquidatable at E <= MM
+	// instead of PM-10's strict E < MM, in the report's liquidatable and in
+	// PM-11's already-liquidatable.
+	PMTriggerLE Mutation = "pm-trigger-le"
 )
 
 // The ledger mutations, injected by NewLedger. Each breaks one SPEC rule,
@@ -258,7 +262,7 @@ func Query() []Mutation {
 	return []Mutation{
 		IMRoundDown, MMRoundDown, MMOnEntry, TriggerLE, TierAtEntry, PrevTierAtBoundary, LPTowardMark, CrossLPIgnoresOthers, IsolatedUsesWallet, WrapOverflow, MutatesInput, NoTierLeverageCap, MarkFromLast, BandIgnored, PnlRoundHalf, RemovableIgnoresLoss, RatioRoundDown,
 		AtEqualityIgnored, UpperBoundIgnored, FlatIgnored, CloseFeeIgnored, HalfInitialIgnored, IMRIgnored,
-		PMGridPointSkipped, PMOffsetAcrossUnderlyings, PMNoMinimumCharge, PMNoContingency,
+		PMGridPointSkipped, PMOffsetAcrossUnderlyings, PMNoMinimumCharge, PMNoContingency, PMTriggerLE,
 	}
 }
 

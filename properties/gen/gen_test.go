@@ -6,9 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
 	"github.com/perpcheck/perpcheck/properties/gen"
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/reference"
 	"github.com/perpcheck/perpcheck/spec"
 )
@@ -237,5 +239,81 @@ func TestExplicitIMRDrawn(t *testing.T) {
 			t.Errorf("ExplicitIMR %v: %d markets with explicit rates in 300 scenarios", on, n)
 		}
 		t.Logf("ExplicitIMR %v: %d markets with explicit rates", on, n)
+	}
+}
+
+// TestPMNearTriggerCoverage: PMConfig.NearTrigger puts the portfolio pool
+// on both sides of PM-10's strict trigger, and exactly on it (E = MM, not
+// liquidatable), often enough for the default budget; judged from the
+// reference's exact report of the drawn accounts.
+func TestPMNearTriggerCoverage(t *testing.T) {
+	const n = 300
+	count := map[string]int{}
+	for i := range n {
+		s := gen.PMScenario(gen.PMConfig{Underlyings: 2, NearTrigger: true}).Example(i)
+		rep, err := reference.Evaluate(s)
+		if err != nil || rep.Portfolio == nil {
+			t.Fatalf("example %d: %v", i, err)
+		}
+		pf := rep.Portfolio
+		switch pf.Equity.Cmp(pf.MaintenanceMargin) {
+		case -1:
+			if pf.Equity.Equal(pf.MaintenanceMargin.Sub(decimal.New(1, -8))) {
+				count["E = MM - 1 unit"]++
+			}
+		case 0:
+			count["E = MM"]++
+			if pf.Liquidatable {
+				t.Errorf("example %d: liquidatable at E = MM = %s", i, pf.Equity)
+			}
+		case 1:
+			if pf.Equity.Equal(pf.MaintenanceMargin.Add(decimal.New(1, -8))) {
+				count["E = MM + 1 unit"]++
+			}
+		}
+	}
+	t.Logf("%d accounts: %v", n, count)
+	for k, min := range map[string]int{"E = MM - 1 unit": 15, "E = MM": 30, "E = MM + 1 unit": 15} {
+		if count[k] < min {
+			t.Errorf("only %d accounts with %s (want >= %d)", count[k], k, min)
+		}
+	}
+}
+
+// TestPMDownRootAtZeroCoverage: PMConfig.DownRootAtZero draws accounts in
+// which a unit's PM-11 loss line is 0 exactly at r = -1 (K = D_u > 0, not
+// yet liquidatable), often enough for the default budget; judged with
+// exact arithmetic on the drawn account (specutil, written from SPEC), and
+// the reference then reports no down move for that unit (PM-11: r > -1).
+func TestPMDownRootAtZeroCoverage(t *testing.T) {
+	const n = 300
+	hits := 0
+	for i := range n {
+		s := gen.PMScenario(gen.PMConfig{Underlyings: 2, DownRootAtZero: true}).Example(i)
+		rep, err := reference.Evaluate(s)
+		if err != nil || rep.Portfolio == nil {
+			t.Fatalf("example %d: %v", i, err)
+		}
+		st := &spec.State{Markets: s.Markets, Prices: s.Prices}
+		pool := specutil.Pool(st, s.Account, "")
+		mm, _, units := specutil.PortfolioMargins(st, s.Account)
+		for k, u := range units {
+			d := decimal.Zero
+			for _, p := range s.Account.Positions {
+				if p.MarginMode == spec.Portfolio && specutil.Underlying(st, p.Market) == u.Underlying {
+					d = d.Add(specutil.SignedSize(s.Account, p.Market).Mul(specutil.Mark(st, p.Market)))
+				}
+			}
+			if kk := pool.E.Sub(mm).Add(u.MM); d.Sign() > 0 && kk.Equal(d) && !pool.E.LessThan(mm) {
+				hits++
+				if r := rep.Portfolio.Units[k]; r.CriticalMoveDown.Valid {
+					t.Errorf("example %d: unit %s's loss line is 0 at r = -1, but the reference reports a down move %s", i, u.Underlying, r.CriticalMoveDown.Decimal)
+				}
+			}
+		}
+	}
+	t.Logf("%d accounts: %d units with K = D_u > 0", n, hits)
+	if hits < 40 {
+		t.Errorf("only %d units with K = D_u > 0 (want >= 40)", hits)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -15,6 +16,21 @@ type PMConfig struct {
 	Underlyings int
 	// Isolated adds isolated positions beside the portfolio ones.
 	Isolated bool
+	// NearTrigger: every other draw sets the wallet so that the portfolio
+	// pool's equity E is up(MM) - 1 unit, up(MM) or up(MM) + 1 unit (MM
+	// exact, PM-10; E = MM exactly when MM is on the 1e-8 grid, which the
+	// drawn rates and integer marks make it almost always), the two sides
+	// of PM-10's strict trigger E < MM and of PM-11's already-liquidatable.
+	// The wallet is left as drawn when it would be negative (ACC-1).
+	NearTrigger bool
+	// DownRootAtZero: every other draw not taken by NearTrigger sets the
+	// wallet so that one unit's PM-11 loss line E(r) - A(r) (A the unit's
+	// max(MR1, MR6) + MR4 + C) is 0 exactly at r = -1, all the unit's marks
+	// at 0: K = E - (MM - MM_u) equal to the unit's net delta D_u, the
+	// boundary of PM-11's r > -1 (a fully collateralized long's down
+	// move). Left as drawn when the wallet would be negative or off the
+	// 1e-8 grid.
+	DownRootAtZero bool
 }
 
 func dnull(d decimal.Decimal) decimal.NullDecimal {
@@ -108,6 +124,38 @@ func PMScenario(c PMConfig) *rapid.Generator[*spec.Scenario] {
 		// underlying whatever the positions' order; PM-2 reports at the
 		// later position).
 		s.Account.Positions = rapid.Permutation(s.Account.Positions).Draw(t, "positionOrder")
+		if c.NearTrigger && rapid.Bool().Draw(t, "nearTrigger") {
+			st := &spec.State{Markets: s.Markets, Prices: s.Prices, Accounts: map[string]spec.Account{"": s.Account}}
+			if setBase(st, "", "", specutil.UpUnits(specutil.Pool(st, s.Account, "").MM).Add(delta(t, "triggerDelta"))) {
+				s.Account = st.Accounts[""]
+			}
+		} else if c.DownRootAtZero && rapid.Bool().Draw(t, "downRootAtZero") {
+			downRootAtZero(t, s)
+		}
 		return s
 	})
+}
+
+// downRootAtZero sets s's wallet so that a drawn unit u has K = E - (MM -
+// MM_u) = D_u, its net delta (PM-11: the unit's loss line crosses 0 at r =
+// -1), when that wallet is >= 0 and on the 1e-8 grid.
+func downRootAtZero(t *rapid.T, s *spec.Scenario) {
+	st := &spec.State{Markets: s.Markets, Prices: s.Prices, Accounts: map[string]spec.Account{"": s.Account}}
+	mm, _, units := specutil.PortfolioMargins(st, s.Account)
+	u := units[rapid.IntRange(0, len(units)-1).Draw(t, "downRootUnit")]
+	d := decimal.Zero
+	for _, p := range s.Account.Positions {
+		if p.MarginMode != spec.Portfolio || specutil.Underlying(st, p.Market) != u.Underlying {
+			continue
+		}
+		n := p.Size.Mul(specutil.Mark(st, p.Market))
+		if p.Side == spec.Short {
+			n = n.Neg()
+		}
+		d = d.Add(n)
+	}
+	// E = D_u + MM - MM_u makes K = D_u (on the 1e-8 grid, NUM-1).
+	if e := d.Add(mm).Sub(u.MM); e.Equal(e.Truncate(8)) && setBase(st, "", "", e) {
+		s.Account = st.Accounts[""]
+	}
 }
