@@ -288,10 +288,14 @@ func querySuites(opts Options) ([]*queryBuilder, error) {
 	}
 	out = append(out, mark)
 
-	edges := newQuery("NUM", "edges", "Magnitudes at the edges of the fixed-point range (gen.EdgeScenario): reported values that overflow MAX (an NUM-2 error at the report path) or just fit; rounding of quantities that are not on the 1e-8 grid (NUM-4).")
+	edges := newQuery("NUM", "edges", "Magnitudes at the edges of the fixed-point range (gen.EdgeScenario): reported values that overflow MAX (an NUM-2 error at the report path) or just fit; reported values of exactly MAX or -MAX, computed by hand (gen.Extremes); rounding of quantities that are not on the 1e-8 grid (NUM-4).")
 	fromGenerator(edges, 50, 4000, "gen.EdgeScenario", []string{"edge"}, gen.EdgeScenario)
 	for _, c := range roundingCases() {
 		edges.add(c)
+	}
+	for _, x := range gen.Extremes() {
+		edges.add(qcase{s: x.Scenario, comment: "exactly at the edge (gen.Extremes(), " + x.Name + "): " + x.What, flags: []string{"edge", "hand-made"},
+			rules: []string{"NUM-2"}, wantValid: true, check: x.Check})
 	}
 	out = append(out, edges)
 

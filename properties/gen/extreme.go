@@ -1,0 +1,140 @@
+package gen
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/perpcheck/perpcheck/spec"
+)
+
+// Extreme is a hand-made valid scenario one of whose reported values is
+// exactly -MAX or MAX (SPEC NUM-2: a reported value in [-MAX, MAX] fits, so
+// it is reported, not an error), the value computed by hand in What. The
+// random generators never land on these exact edges; an engine that takes
+// the range as open (a comparison written one way instead of the other)
+// rejects them.
+type Extreme struct {
+	Name string
+	// What says how the value is reached, by hand.
+	What     string
+	Scenario *spec.Scenario
+	// Path is the reported value on the edge, in the report's JSON names
+	// ("portfolio.units[0].criticalMoveUp"); Want is its value.
+	Path, Want string
+}
+
+// maxText is NUM-1's MAX, the largest magnitude: (2^63 - 1) * 1e-8.
+const maxText = "92233720368.54775807"
+
+// Check returns what is wrong in rep at x.Path (empty when it holds Want).
+func (x Extreme) Check(rep *spec.Report) string {
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return err.Error()
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err.Error()
+	}
+	for _, part := range strings.Split(x.Path, ".") {
+		name, idx, indexed := strings.Cut(strings.TrimSuffix(part, "]"), "[")
+		m, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%s: no object at %s", x.Path, name)
+		}
+		v = m[name]
+		if indexed {
+			i, _ := strconv.Atoi(idx)
+			l, ok := v.([]any)
+			if !ok || i >= len(l) {
+				return fmt.Sprintf("%s: no element %s of %s", x.Path, idx, name)
+			}
+			v = l[i]
+		}
+	}
+	if s, ok := v.(string); !ok || s != x.Want {
+		return fmt.Sprintf("%s = %v, want %s", x.Path, v, x.Want)
+	}
+	return ""
+}
+
+// Extremes returns the hand-made scenarios at the edges of the fixed-point
+// range, in a fixed order (the model's golden tests and the vectors' query
+// file EDGE/extremes.json use them).
+func Extremes() []Extreme {
+	d := decimal.RequireFromString
+	nd := func(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s), Valid: true} }
+	unit := d("0.00000001")
+	market := func(modes ...spec.MarginMode) spec.Market {
+		return spec.Market{TickSize: unit, LotSize: unit, MarginModes: modes,
+			Tiers: []spec.Tier{{MinNotional: d("0"), MaxNotional: d(maxText), MaintenanceMarginRate: d("0.005"), MaxLeverage: d("100")}}}
+	}
+	pm := func(shock string) spec.Market {
+		m := market(spec.Cross, spec.Portfolio)
+		m.PortfolioMargin = &spec.PortfolioParams{Shocks: []decimal.Decimal{d(shock)}}
+		return m
+	}
+	price := func(mark string) spec.Price { return spec.Price{Mark: nd(mark)} }
+	// Two longs of size 1 marked at 1, bought at MAX and at 2: wallet 0,
+	// E = (1 - MAX) + (1 - 2) = -MAX exactly.
+	minusMax := func(mode spec.MarginMode, variants *spec.Variants) *spec.Scenario {
+		a, b := market(spec.Cross), market(spec.Cross)
+		if mode == spec.Portfolio {
+			a, b = pm("0"), pm("0")
+			a.Underlying, b.Underlying = "A", "B"
+		}
+		a.Variants, b.Variants = variants, variants
+		return &spec.Scenario{
+			Markets: map[string]spec.Market{"A": a, "B": b},
+			Prices:  map[string]spec.Price{"A": price("1"), "B": price("1")},
+			Account: spec.Account{WalletBalance: d("0"), Positions: []spec.Position{
+				{Market: "A", Side: spec.Long, Size: d("1"), EntryPrice: d(maxText), MarginMode: mode},
+				{Market: "B", Side: spec.Long, Size: d("1"), EntryPrice: d("2"), MarginMode: mode},
+			}},
+		}
+	}
+	halfInitial := &spec.Variants{MaintenanceRate: spec.MaintenanceRateHalfInitial}
+	return []Extreme{
+		{Name: "pm-ratio-max", Path: "portfolio.marginRatio", Want: maxText,
+			What: "a portfolio long of 153.092023 at 602.47241209 (D = 92,233.72036854775807 = (2^63 - 1) * 1e-14; 2^63 - 1 = 7^2 * 73 * 127 * 337 * 92737 * 649657 split in two factors), one shock -0.01: MM = MR1 = 922.3372036854775807; wallet 1e-8, entry at the mark: E = 1e-8; marginRatio = MM / E = 92,233,720,368.54775807 = MAX exactly (PM-10, POOL-4: null only above MAX)",
+			Scenario: &spec.Scenario{
+				Markets: map[string]spec.Market{"A": pm("-0.01")},
+				Prices:  map[string]spec.Price{"A": price("602.47241209")},
+				Account: spec.Account{WalletBalance: unit, Positions: []spec.Position{{Market: "A", Side: spec.Long, Size: d("153.092023"), EntryPrice: d("602.47241209"), MarginMode: spec.Portfolio}}},
+			}},
+		{Name: "pm-move-up-max", Path: "portfolio.units[0].criticalMoveUp", Want: maxText,
+			What: "a portfolio short of 1 at 1 (entry 1), one shock 0 (MM = 0), wallet MAX: E(r) = MAX - r, so the account becomes liquidatable just past r = MAX: criticalMoveUp = MAX exactly (PM-11: out-of-range only above MAX)",
+			Scenario: &spec.Scenario{
+				Markets: map[string]spec.Market{"A": pm("0")},
+				Prices:  map[string]spec.Price{"A": price("1")},
+				Account: spec.Account{WalletBalance: d(maxText), Positions: []spec.Position{{Market: "A", Side: spec.Short, Size: d("1"), EntryPrice: d("1"), MarginMode: spec.Portfolio}}},
+			}},
+		{Name: "pm-equity-minus-max", Path: "portfolio.equity", Want: "-" + maxText,
+			What:     "portfolio longs of 1 on two underlyings, bought at MAX and at 2, both marked at 1, one shock 0 each (MM = 0), wallet 0: E = (1 - MAX) + (1 - 2) = -MAX exactly (PM-10; NUM-2: -MAX fits)",
+			Scenario: minusMax(spec.Portfolio, nil)},
+		{Name: "cross-equity-minus-max", Path: "pools[0].equity", Want: "-" + maxText,
+			What:     "the same two longs in cross mode: the cross pool's E = -MAX exactly (POOL-1; NUM-2: -MAX fits)",
+			Scenario: minusMax(spec.Cross, nil)},
+		{Name: "half-initial-equity-minus-max", Path: "pools[0].equity", Want: "-" + maxText,
+			What:     "the same two cross longs on markets under TIER-3:half-initial: the cross pool's E = -MAX exactly (POOL-1, TIER-3)",
+			Scenario: minusMax(spec.Cross, halfInitial)},
+		{Name: "upnl-minus-max", Path: "positions[0].unrealizedPnl", Want: "-" + maxText,
+			What: "a cross long of 1e-8 marked at 1e-8 with entryValue MAX: U = 1e-16 - MAX, rounded down to -MAX exactly (POS-2, RPT-2; NUM-2: -MAX fits)",
+			Scenario: &spec.Scenario{
+				Markets: map[string]spec.Market{"A": market(spec.Cross)},
+				Prices:  map[string]spec.Price{"A": price("0.00000001")},
+				Account: spec.Account{WalletBalance: d("0"), Positions: []spec.Position{{Market: "A", Side: spec.Long, Size: unit, EntryValue: nd(maxText), MarginMode: spec.Cross}}},
+			}},
+		{Name: "isolated-margin-max", Path: "positions[0].isolatedMargin", Want: maxText,
+			What: "an isolated long of 1 bought at MAX, leverage 1, no isolatedMargin given: the default isolated margin is its initial margin at entry, MAX / 1 = MAX exactly (LED-2; NUM-2: MAX fits)",
+			Scenario: &spec.Scenario{
+				Markets: map[string]spec.Market{"A": market(spec.Isolated)},
+				Prices:  map[string]spec.Price{"A": price(maxText)},
+				Account: spec.Account{WalletBalance: d("0"), Positions: []spec.Position{{Market: "A", Side: spec.Long, Size: d("1"), EntryPrice: d(maxText), MarginMode: spec.Isolated, Leverage: nd("1")}}},
+			}},
+	}
+}
