@@ -63,8 +63,8 @@ func (x Extreme) Check(rep *spec.Report) string {
 }
 
 // Extremes returns the hand-made scenarios at the edges of the fixed-point
-// range, in a fixed order (the model's golden tests and the vectors' query
-// file EDGE/extremes.json use them).
+// range, in a fixed order (model TestExtremesReported and the vectors of
+// query/NUM/edges.json use them).
 func Extremes() []Extreme {
 	d := decimal.RequireFromString
 	nd := func(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s), Valid: true} }
@@ -98,6 +98,18 @@ func Extremes() []Extreme {
 		}
 	}
 	halfInitial := &spec.Variants{MaintenanceRate: spec.MaintenanceRateHalfInitial}
+	// A cross long of 1 bought at MAX, marked at MAX, on one tier of rate
+	// mmr and leverage lev: its liquidation price is near MAX.
+	longAtMax := func(wallet, mmr, lev string, variants *spec.Variants) *spec.Scenario {
+		m := market(spec.Cross)
+		m.Tiers = []spec.Tier{{MinNotional: d("0"), MaxNotional: d(maxText), MaintenanceMarginRate: d(mmr), MaxLeverage: d(lev)}}
+		m.Variants = variants
+		return &spec.Scenario{
+			Markets: map[string]spec.Market{"A": m},
+			Prices:  map[string]spec.Price{"A": price(maxText)},
+			Account: spec.Account{WalletBalance: d(wallet), Positions: []spec.Position{{Market: "A", Side: spec.Long, Size: d("1"), EntryPrice: d(maxText), MarginMode: spec.Cross}}},
+		}
+	}
 	return []Extreme{
 		{Name: "pm-ratio-max", Path: "portfolio.marginRatio", Want: maxText,
 			What: "a portfolio long of 153.092023 at 602.47241209 (D = 92,233.72036854775807 = (2^63 - 1) * 1e-14; 2^63 - 1 = 7^2 * 73 * 127 * 337 * 92737 * 649657 split in two factors), one shock -0.01: MM = MR1 = 922.3372036854775807; wallet 1e-8, entry at the mark: E = 1e-8; marginRatio = MM / E = 92,233,720,368.54775807 = MAX exactly (PM-10, POOL-4: null only above MAX)",
@@ -129,6 +141,12 @@ func Extremes() []Extreme {
 				Prices:  map[string]spec.Price{"A": price("0.00000001")},
 				Account: spec.Account{WalletBalance: d("0"), Positions: []spec.Position{{Market: "A", Side: spec.Long, Size: unit, EntryValue: nd(maxText), MarginMode: spec.Cross}}},
 			}},
+		{Name: "liquidation-price-max", Path: "positions[0].liquidationPrice", Want: maxText,
+			What:     "a cross long of 1 bought at MAX, wallet 0, maintenanceMarginRate 0: f(P) = P - MAX, liquidatable below MAX and not at MAX (E = MM = 0, POOL-5 strict): the liquidation price is MAX exactly, on the 1e-8 tick (LIQ-5..7: out-of-range only above MAX)",
+			Scenario: longAtMax("0", "0", "100", nil)},
+		{Name: "liquidation-price-max-at-equality", Path: "positions[0].liquidationPrice", Want: maxText,
+			What:     "a cross long of 1 bought at MAX, maintenanceMarginRate 0.5 (maxLeverage 1), wallet 46,116,860,184.27387904 = MAX - (MAX - 1e-8) / 2, under POOL-5:at-equality: f(P) = wallet - MAX + P / 2 is 0 at P = MAX - 1e-8 where E = MM = 46,116,860,184.27387903 != 0 is liquidatable, so LIQ-5 steps one unit up to MAX, not liquidatable (E = wallet > MM = MAX / 2): the liquidation price is MAX exactly",
+			Scenario: longAtMax("46116860184.27387904", "0.5", "1", &spec.Variants{Trigger: spec.TriggerAtEquality})},
 		{Name: "isolated-margin-max", Path: "positions[0].isolatedMargin", Want: maxText,
 			What: "an isolated long of 1 bought at MAX, leverage 1, no isolatedMargin given: the default isolated margin is its initial margin at entry, MAX / 1 = MAX exactly (LED-2; NUM-2: MAX fits)",
 			Scenario: &spec.Scenario{
