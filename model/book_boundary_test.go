@@ -2,7 +2,9 @@ package model_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/perpcheck/perpcheck/model"
@@ -164,6 +166,69 @@ func TestBookIMExactlyMax(t *testing.T) {
 		cross, iso, err := b.Liquidatable(0)
 		if err != nil || cross || iso {
 			t.Errorf("%s: Liquidatable = %v, %v, %v; want false, false, nil (IM = MAX fits)", tc.name, cross, iso, err)
+		}
+	}
+}
+
+// TestCrossMMCarryIntoTopWord: the exact cross maintenance margin sum
+// N*rate (scale 1e-24, three words; rate = MMR + takerFeeRate under
+// QTY-5:taker) carries into its top word once it reaches 2^128 * 1e-24 =
+// 3.4e14, far above MAX: the right answer is then NUM-2 on the pool's MM.
+// Gremlins' `h1 + c + c2` to `h1 - c + c2` and `h1 + c - c2` at book.go's
+// and portfolio.go's sums (open since session 5) leave the top word two
+// short, so a sum just below 2^129 * 1e-24 reads as a small negative MM
+// that fits. TIER-5 (MMR * maxLeverage <= 1) makes IM >= MM without a close
+// fee, so IM's NUM-2 would come first: QTY-5:taker (MMR 0.0001, maxLeverage
+// and leverage 10,000) lets MM reach 2^129 * 1e-24 with IM <= MAX. Two
+// cross longs, entry = mark, wallet 0, found by exact integer search:
+//   - carry c (of the middle word): 343,719,562 each at 1,000,000, fee
+//     0.9899 (rate 0.99): MM = 0.99 * 687,439,124,000,000 =
+//     680,564,732,760,000, 1,081,876.93 below 2^129 * 1e-24; IM =
+//     68,743,912,400;
+//   - carry c2 (of the product's middle words, l1 + h0): 83,915,907,977.1698609
+//     at 4,096, whose N at 1e-16 has high word nHi with nHi * 99,000,001 =
+//     2^64 - (2^64 mod 99,000,001), and 92,125,643,427.47907049 at 3,730,
+//     fee 0.98990001 (rate 0.99000001): MM = 680,474,733,841,876.93, 9e10
+//     below 2^129 * 1e-24; IM = 68,734,820,905.89846832.
+//
+// Portfolio.Cross must fail NUM-2 at pools[0].maintenanceMargin and
+// Book.Liquidatable at accounts[0].pools[0].maintenanceMargin.
+func TestCrossMMCarryIntoTopWord(t *testing.T) {
+	market := `{"tickSize": "1", "lotSize": "0.00000001", "marginModes": ["cross"], "takerFeeRate": "FEE", "variants": {"closeFee": "taker"},
+	    "tiers": [{"minNotional": "0", "maxNotional": "92233720368.54775807", "maintenanceMarginRate": "0.0001", "maxLeverage": "10000"}]}`
+	for _, tc := range []struct {
+		name, fee          string
+		size0, size1       string
+		mark0, mark1, what string
+	}{
+		{"carry c", "0.9899", "343719562", "343719562", "1000000", "1000000", "MM = 680,564,732,760,000"},
+		{"carry c2", "0.98990001", "83915907977.1698609", "92125643427.47907049", "4096", "3730", "MM = 680,474,733,841,876.93"},
+	} {
+		m := strings.ReplaceAll(market, "FEE", tc.fee)
+		js := `{"markets": {"M0": ` + m + `, "M1": ` + m + `},
+		  "prices": {"M0": {"mark": "` + tc.mark0 + `"}, "M1": {"mark": "` + tc.mark1 + `"}},
+		  "account": {"walletBalance": "0", "positions": [
+		    {"market": "M0", "side": "long", "size": "` + tc.size0 + `", "entryPrice": "` + tc.mark0 + `", "marginMode": "cross", "leverage": "10000"},
+		    {"market": "M1", "side": "long", "size": "` + tc.size1 + `", "entryPrice": "` + tc.mark1 + `", "marginMode": "cross", "leverage": "10000"}]}}`
+		var s spec.Scenario
+		if err := json.Unmarshal([]byte(js), &s); err != nil {
+			t.Fatal(err)
+		}
+		p, err := model.Load(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := p.Cross()
+		var me *spec.Error
+		if !errors.As(err, &me) || me.Path != "pools[0].maintenanceMargin" || me.Rule != "NUM-2" {
+			t.Errorf("%s: Cross() = %+v, %v; want NUM-2 at pools[0].maintenanceMargin (%s > MAX)", tc.name, h, err, tc.what)
+		}
+		b, err := model.NewBook(s.Markets, s.Prices, []spec.Account{s.Account})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cross, iso, err := b.Liquidatable(0); !errors.As(err, &me) || me.Path != "accounts[0].pools[0].maintenanceMargin" || me.Rule != "NUM-2" {
+			t.Errorf("%s: Book.Liquidatable(0) = %v, %v, %v; want NUM-2 at accounts[0].pools[0].maintenanceMargin", tc.name, cross, iso, err)
 		}
 	}
 }
