@@ -5,8 +5,8 @@ package properties
 // lives in the file of the SPEC area it checks.
 var catalogue = []Property{
 	{ID: "EVAL-2/differential", Differential: true,
-		Rules: []string{"NUM-3", "RPT-1", "RPT-2", "RPT-3", "EVAL-1"},
-		Doc:   "The engine and the oracle (the apd reference by default) agree exactly: both return an error or both return reports that are equal field by field (decimals compared numerically), on valid, edge-magnitude, near-liquidation, near-boundary and corrupted scenarios.",
+		Rules: []string{"NUM-2", "NUM-3", "RPT-1", "RPT-2", "RPT-3", "EVAL-1"},
+		Doc:   "The engine and the oracle (the apd reference by default) agree exactly: both return an error or both return reports that are equal field by field (decimals compared numerically), on valid, edge-magnitude, near-liquidation, near-boundary and corrupted scenarios, and on hand-made ones whose reported value is exactly -MAX or MAX (gen.Extremes: NUM-2's range is closed).",
 		prop:  propDifferential},
 	{ID: "EVAL-2/differential-errors", Differential: true, Needs: []Capability{CapErrorPaths},
 		Rules: []string{"EVAL-2", "EVAL-3"},
@@ -154,7 +154,7 @@ var catalogue = []Property{
 		prop:  propJSONTransport},
 	{ID: "PM-9/differential", Differential: true, Needs: []Capability{CapPortfolio},
 		Rules: []string{"PM-1", "PM-2", "PM-3", "PM-4", "PM-5", "PM-6", "PM-7", "PM-8", "PM-9", "PM-10", "PM-11", "PM-12", "PM-13", "MKT-6"},
-		Doc:   "On portfolio accounts (perpetuals and dated futures over up to three underlyings, isolated positions beside; every other account with the wallet set so that E is MM exactly or one unit either side, PM-10's trigger), the engine and the oracle agree exactly.",
+		Doc:   "On portfolio accounts (perpetuals and dated futures over up to three underlyings, isolated positions beside; every other account with the wallet set so that E is MM exactly or one unit either side, PM-10's trigger; one draw in eight a hand-made account whose equity, margin ratio or critical move is exactly -MAX or MAX, gen.Extremes), the engine and the oracle agree exactly.",
 		prop:  propPMDifferential},
 	{ID: "PM-1/validation", Needs: []Capability{CapPortfolio, CapErrorPaths},
 		Rules: []string{"PM-1", "PM-2", "MKT-6", "EVAL-2", "EVAL-3"},

@@ -22,7 +22,7 @@ func corruptedScenario(c gen.Config) *rapid.Generator[*spec.Scenario] {
 }
 
 func propDifferential(e *env) func(*rapid.T) {
-	g := rapid.OneOf(gen.Scenario(e.gen), gen.Scenario(e.gen), gen.EdgeScenario(e.gen), gen.NearLiquidation(e.gen), gen.NearTierBoundary(e.gen), gen.ZeroRoot(e.gen), gen.GridRoot(e.gen), corruptedScenario(e.gen))
+	g := rapid.OneOf(gen.Scenario(e.gen), gen.Scenario(e.gen), gen.EdgeScenario(e.gen), gen.NearLiquidation(e.gen), gen.NearTierBoundary(e.gen), gen.ZeroRoot(e.gen), gen.GridRoot(e.gen), gen.ExtremeScenario(e.gen, false), corruptedScenario(e.gen))
 	return func(t *rapid.T) {
 		s := g.Draw(t, "scenario")
 		got, gerr := e.evaluate(t, s, "generated")

@@ -27,7 +27,8 @@ func (e *env) pmReport(t *rapid.T, s *spec.Scenario, label string, ctx ...named)
 // propPMDifferential: the engine and the oracle agree exactly on portfolio
 // accounts (reports or errors).
 func propPMDifferential(e *env) func(*rapid.T) {
-	g := e.pmScenarios(gen.PMConfig{Underlyings: 3, Isolated: true, NearTrigger: true})
+	pm := e.pmScenarios(gen.PMConfig{Underlyings: 3, Isolated: true, NearTrigger: true})
+	g := rapid.OneOf(pm, pm, pm, pm, pm, pm, pm, gen.ExtremeScenario(e.gen, true))
 	return func(t *rapid.T) {
 		s := g.Draw(t, "scenario")
 		got, gerr := e.evaluate(t, s, "generated")
