@@ -51,6 +51,7 @@ const (
 	mutPMNoMinimumCharge         = mutant(mutation.PMNoMinimumCharge)
 	mutPMNoContingency           = mutant(mutation.PMNoContingency)
 	mutPMTriggerLE               = mutant(mutation.PMTriggerLE)
+	mutPMDownMoveAtMinusOne      = mutant(mutation.PMDownMoveAtMinusOne)
 )
 
 // wrongVariant applies the wrong-variant mutants to a validated input: the

@@ -404,7 +404,7 @@ func criticalMoves(res *pmResult, u *pmUnit) (up1 *apd.Decimal, upReason string,
 			up1, upReason = v, ""
 		}
 	}
-	if rDown != nil && cmpRatio(*rDown, exact(dec(-1))) > 0 {
+	if rDown != nil && (cmpRatio(*rDown, exact(dec(-1))) > 0 || (res.mut == mutPMDownMoveAtMinusOne && cmpRatio(*rDown, exact(dec(-1))) == 0)) {
 		down1, downReason = up(*rDown), ""
 	}
 	return up1, upReason, down1, downReason

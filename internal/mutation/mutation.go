@@ -109,6 +109,10 @@ const (
 	// instead of PM-10's strict E < MM, in the report's liquidatable and in
 	// PM-11's already-liquidatable.
 	PMTriggerLE Mutation = "pm-trigger-le"
+	// PMDownMoveAtMinusOne reports a critical move down of exactly -1 (all
+	// the unit's marks at 0) where the loss line reaches 0 only there,
+	// instead of none (PM-11: r > -1).
+	PMDownMoveAtMinusOne Mutation = "pm-down-move-at-minus-one"
 )
 
 // The ledger mutations, injected by NewLedger. Each breaks one SPEC rule,
@@ -262,7 +266,7 @@ func Query() []Mutation {
 	return []Mutation{
 		IMRoundDown, MMRoundDown, MMOnEntry, TriggerLE, TierAtEntry, PrevTierAtBoundary, LPTowardMark, CrossLPIgnoresOthers, IsolatedUsesWallet, WrapOverflow, MutatesInput, NoTierLeverageCap, MarkFromLast, BandIgnored, PnlRoundHalf, RemovableIgnoresLoss, RatioRoundDown,
 		AtEqualityIgnored, UpperBoundIgnored, FlatIgnored, CloseFeeIgnored, HalfInitialIgnored, IMRIgnored,
-		PMGridPointSkipped, PMOffsetAcrossUnderlyings, PMNoMinimumCharge, PMNoContingency, PMTriggerLE,
+		PMGridPointSkipped, PMOffsetAcrossUnderlyings, PMNoMinimumCharge, PMNoContingency, PMTriggerLE, PMDownMoveAtMinusOne,
 	}
 }
 
