@@ -35,9 +35,11 @@ type Extreme struct {
 
 // ExtremeScenario draws one of Extremes that c allows (its isolated
 // positions and variants): the portfolio ones when portfolio is set, the
-// others otherwise (there are at least three of each). The oracle agrees
-// with each hand value (the vectors' builder checks it), so a differential
-// property that draws them judges an engine on the exact edges too.
+// others otherwise. The oracle agrees with each hand value (the vectors'
+// builder checks it), so a differential property that draws them judges an
+// engine on the exact edges too. The extremes need sizes and prices on the
+// 1e-8 grid: when c declares a coarser SizeGrid or PriceGrid (or allows
+// none of them), it draws PMScenario (portfolio) or Scenario instead.
 func ExtremeScenario(c Config, portfolio bool) *rapid.Generator[*spec.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *spec.Scenario {
 		var ok []Extreme
@@ -45,6 +47,12 @@ func ExtremeScenario(c Config, portfolio bool) *rapid.Generator[*spec.Scenario] 
 			if x.Portfolio == portfolio && (c.Isolated || !x.Isolated) && allows(c, x.Variants) {
 				ok = append(ok, x)
 			}
+		}
+		if len(ok) == 0 || c.SizeGrid.Sign() > 0 || c.PriceGrid.Sign() > 0 {
+			if portfolio {
+				return PMScenario(PMConfig{}).Draw(t, "scenario")
+			}
+			return Scenario(c).Draw(t, "scenario")
 		}
 		return rapid.SampledFrom(ok).Draw(t, "extreme").Scenario
 	})
