@@ -65,43 +65,6 @@ func nullEqRat(n decimal.NullDecimal, r *big.Rat) bool {
 	return n.Valid && eqRat(n.Decimal, r)
 }
 
-// reportedValue returns the reported value at an EVAL-2 step 4/5 path.
-func reportedValue(rep *spec.Report, path string) (decimal.NullDecimal, bool) {
-	var i int
-	var field string
-	if _, err := fmt.Sscanf(path, "positions[%d].%s", &i, &field); err == nil && i < len(rep.Positions) {
-		p := rep.Positions[i]
-		switch field {
-		case "notional":
-			return nd(p.Notional), true
-		case "unrealizedPnl":
-			return nd(p.UnrealizedPnl), true
-		case "initialMargin":
-			return nd(p.InitialMargin), true
-		case "maintenanceMargin":
-			return nd(p.MaintenanceMargin), true
-		case "isolatedMargin":
-			return p.IsolatedMargin, true
-		case "maxRemovableMargin":
-			return p.MaxRemovableMargin, true
-		}
-	}
-	if _, err := fmt.Sscanf(path, "pools[%d].%s", &i, &field); err == nil && i < len(rep.Pools) {
-		p := rep.Pools[i]
-		switch field {
-		case "equity":
-			return nd(p.Equity), true
-		case "initialMargin":
-			return nd(p.InitialMargin), true
-		case "maintenanceMargin":
-			return nd(p.MaintenanceMargin), true
-		case "available":
-			return nd(p.Available), true
-		}
-	}
-	return decimal.NullDecimal{}, false
-}
-
 // poolIndex returns the index in rep.Pools of position i's pool.
 func poolIndex(rep *spec.Report, i int) int {
 	for k, p := range rep.Pools {

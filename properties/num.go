@@ -10,6 +10,7 @@ import (
 
 	"github.com/perpcheck/perpcheck/internal/strictjson"
 	"github.com/perpcheck/perpcheck/properties/gen"
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -28,7 +29,7 @@ func (e *env) exactCheck(t *rapid.T, s *spec.Scenario, positions, pools bool) {
 	rep, err := e.evaluate(t, s, "generated")
 	if oor := x.firstOutOfRange(); oor != "" {
 		if err == nil {
-			v, _ := reportedValue(rep, oor)
+			v, _ := specutil.ReportedValue(rep, oor)
 			e.fail(t, ctx, "NUM-2: the exact value at %s is beyond MAX, but the engine returned a report (%s there)", oor, nullStr(v))
 		}
 		if me := asError(err); e.caps[CapErrorPaths] && (me == nil || me.Rule != "NUM-2" || me.Path != oor) {
@@ -44,7 +45,7 @@ func (e *env) exactCheck(t *rapid.T, s *spec.Scenario, positions, pools bool) {
 		if (isPool && !pools) || (!isPool && !positions) {
 			continue
 		}
-		got, ok := reportedValue(rep, f.path)
+		got, ok := specutil.ReportedValue(rep, f.path)
 		if !ok || !nullEqRat(got, f.want) {
 			e.fail(t, ctx, "%s = %s, the exact rounded value is %s", f.path, nullStr(got), fmtRat(f.want))
 		}

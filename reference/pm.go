@@ -404,8 +404,11 @@ func criticalMoves(res *pmResult, u *pmUnit) (up1 *apd.Decimal, upReason string,
 			up1, upReason = v, ""
 		}
 	}
-	if rDown != nil && (cmpRatio(*rDown, exact(dec(-1))) > 0 || (res.mut == mutPMDownMoveAtMinusOne && cmpRatio(*rDown, exact(dec(-1))) == 0)) {
-		down1, downReason = up(*rDown), ""
+	if rDown != nil {
+		// r > -1 (r = -1 too under mutPMDownMoveAtMinusOne).
+		if c := cmpRatio(*rDown, exact(dec(-1))); c > 0 || (c == 0 && res.mut == mutPMDownMoveAtMinusOne) {
+			down1, downReason = up(*rDown), ""
+		}
 	}
 	return up1, upReason, down1, downReason
 }

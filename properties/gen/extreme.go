@@ -1,15 +1,13 @@
 package gen
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/perpcheck/perpcheck/properties/internal/specutil"
 	"github.com/perpcheck/perpcheck/spec"
 )
 
@@ -73,32 +71,15 @@ const maxText = "92233720368.54775807"
 
 // Check returns what is wrong in rep at x.Path (empty when it holds Want).
 func (x Extreme) Check(rep *spec.Report) string {
-	b, err := json.Marshal(rep)
-	if err != nil {
-		return err.Error()
-	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err.Error()
-	}
-	for _, part := range strings.Split(x.Path, ".") {
-		name, idx, indexed := strings.Cut(strings.TrimSuffix(part, "]"), "[")
-		m, ok := v.(map[string]any)
+	v, ok := specutil.ReportedValue(rep, x.Path)
+	if !ok || !v.Valid || !v.Decimal.Equal(decimal.RequireFromString(x.Want)) {
+		got := "null"
 		if !ok {
-			return fmt.Sprintf("%s: no object at %s", x.Path, name)
+			got = "absent"
+		} else if v.Valid {
+			got = v.Decimal.String()
 		}
-		v = m[name]
-		if indexed {
-			i, _ := strconv.Atoi(idx)
-			l, ok := v.([]any)
-			if !ok || i >= len(l) {
-				return fmt.Sprintf("%s: no element %s of %s", x.Path, idx, name)
-			}
-			v = l[i]
-		}
-	}
-	if s, ok := v.(string); !ok || s != x.Want {
-		return fmt.Sprintf("%s = %v, want %s", x.Path, v, x.Want)
+		return fmt.Sprintf("%s = %s, want %s", x.Path, got, x.Want)
 	}
 	return ""
 }

@@ -298,13 +298,7 @@ func TestPMDownRootAtZeroCoverage(t *testing.T) {
 		pool := specutil.Pool(st, s.Account, "")
 		mm, _, units := specutil.PortfolioMargins(st, s.Account)
 		for k, u := range units {
-			d := decimal.Zero
-			for _, p := range s.Account.Positions {
-				if p.MarginMode == spec.Portfolio && specutil.Underlying(st, p.Market) == u.Underlying {
-					d = d.Add(specutil.SignedSize(s.Account, p.Market).Mul(specutil.Mark(st, p.Market)))
-				}
-			}
-			if kk := pool.E.Sub(mm).Add(u.MM); d.Sign() > 0 && kk.Equal(d) && !pool.E.LessThan(mm) {
+			if kk := pool.E.Sub(mm).Add(u.MM); u.D.Sign() > 0 && kk.Equal(u.D) && !pool.E.LessThan(mm) {
 				hits++
 				if r := rep.Portfolio.Units[k]; r.CriticalMoveDown.Valid {
 					t.Errorf("example %d: unit %s's loss line is 0 at r = -1, but the reference reports a down move %s", i, u.Underlying, r.CriticalMoveDown.Decimal)

@@ -125,7 +125,7 @@ func PMScenario(c PMConfig) *rapid.Generator[*spec.Scenario] {
 		// later position).
 		s.Account.Positions = rapid.Permutation(s.Account.Positions).Draw(t, "positionOrder")
 		if c.NearTrigger && rapid.Bool().Draw(t, "nearTrigger") {
-			st := &spec.State{Markets: s.Markets, Prices: s.Prices, Accounts: map[string]spec.Account{"": s.Account}}
+			st := accountState(s)
 			if setBase(st, "", "", specutil.UpUnits(specutil.Pool(st, s.Account, "").MM).Add(delta(t, "triggerDelta"))) {
 				s.Account = st.Accounts[""]
 			}
@@ -140,22 +140,17 @@ func PMScenario(c PMConfig) *rapid.Generator[*spec.Scenario] {
 // MM_u) = D_u, its net delta (PM-11: the unit's loss line crosses 0 at r =
 // -1), when that wallet is >= 0 and on the 1e-8 grid.
 func downRootAtZero(t *rapid.T, s *spec.Scenario) {
-	st := &spec.State{Markets: s.Markets, Prices: s.Prices, Accounts: map[string]spec.Account{"": s.Account}}
+	st := accountState(s)
 	mm, _, units := specutil.PortfolioMargins(st, s.Account)
 	u := units[rapid.IntRange(0, len(units)-1).Draw(t, "downRootUnit")]
-	d := decimal.Zero
-	for _, p := range s.Account.Positions {
-		if p.MarginMode != spec.Portfolio || specutil.Underlying(st, p.Market) != u.Underlying {
-			continue
-		}
-		n := p.Size.Mul(specutil.Mark(st, p.Market))
-		if p.Side == spec.Short {
-			n = n.Neg()
-		}
-		d = d.Add(n)
-	}
 	// E = D_u + MM - MM_u makes K = D_u (on the 1e-8 grid, NUM-1).
-	if e := d.Add(mm).Sub(u.MM); e.Equal(e.Truncate(8)) && setBase(st, "", "", e) {
+	if e := u.D.Add(mm).Sub(u.MM); e.Equal(e.Truncate(8)) && setBase(st, "", "", e) {
 		s.Account = st.Accounts[""]
 	}
+}
+
+// accountState is s as a ledger state whose one account, "", is s's (for
+// the pool helpers of boundary.go and specutil, which take states).
+func accountState(s *spec.Scenario) *spec.State {
+	return &spec.State{Markets: s.Markets, Prices: s.Prices, Accounts: map[string]spec.Account{"": s.Account}}
 }

@@ -21,10 +21,11 @@ func HasPortfolio(a spec.Account) bool {
 	return false
 }
 
-// UnitValues are one risk unit's exact MR1 and MM (SPEC PM-4, PM-9).
+// UnitValues are one risk unit's exact net delta D (the signed sum of its
+// positions' notionals at the marks, PM-4), MR1 and MM (SPEC PM-4, PM-9).
 type UnitValues struct {
 	Underlying string
-	MR1, MM    decimal.Decimal
+	D, MR1, MM decimal.Decimal
 	Markets    []string // its positions' markets, in the account's order
 }
 
@@ -109,7 +110,7 @@ func PortfolioMargins(st *spec.State, a spec.Account) (mm decimal.Decimal, im *b
 		mmu := decimal.Max(decimal.Max(mr1, mr6).Add(mr4).Add(c), mr7)
 		mm = mm.Add(mmu)
 		im.Add(im, mmu.Mul(opt(pp.InitialMarginFactor, 1)).Rat())
-		units = append(units, UnitValues{Underlying: u, MR1: mr1, MM: mmu, Markets: x.markets})
+		units = append(units, UnitValues{Underlying: u, D: x.d, MR1: mr1, MM: mmu, Markets: x.markets})
 	}
 	return mm, im, units
 }
